@@ -1,0 +1,103 @@
+"""Cash drawers, drawer sessions, payments (receipts), tenders, drops and counts."""
+from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
+                    IntegerField, TextField)
+
+from .base import BaseModel, CentsField, utcnow
+from .ledger import Posting
+from .security import User
+
+TENDER_KINDS = ("cash", "check", "money_order", "card")
+
+
+class Drawer(BaseModel):
+    id = AutoField()
+    code = CharField(max_length=8, unique=True)  # "D1"
+    name = CharField(max_length=40, default="")
+    workstation = CharField(max_length=40, default="")
+    active = BooleanField(default=True)
+
+
+class DrawerSession(BaseModel):
+    id = AutoField()
+    drawer = ForeignKeyField(Drawer, backref="sessions", on_delete="RESTRICT")
+    operator = ForeignKeyField(User, backref="drawer_sessions", on_delete="RESTRICT")
+    workstation = CharField(max_length=40, default="")
+    business_date = DateField(index=True)
+    opened_at = DateTimeField(default=utcnow)
+    opening_float_cents = CentsField(default=0)
+    opening_count = TextField(default="{}")  # JSON {denomination: count}
+    status = CharField(max_length=10, default="open")  # open, counted, closed
+    closed_at = DateTimeField(null=True)
+    counted_cash_cents = CentsField(null=True)
+    counted_checks_cents = CentsField(null=True)
+    counted_other_cents = CentsField(null=True)
+    expected_cash_cents = CentsField(null=True)
+    over_short_cents = CentsField(null=True)
+    over_short_reason = TextField(default="")
+    approved_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    closing_count = TextField(default="{}")
+    next_float_cents = CentsField(null=True)
+    # Set while the session is open: a UNIQUE index allows one open session per drawer.
+    open_guard = CharField(max_length=8, null=True, unique=True)
+
+
+class Payment(BaseModel):
+    """A receipt: one customer transaction at the counter, possibly for several accounts."""
+
+    id = AutoField()
+    receipt_number = CharField(max_length=20, unique=True)
+    session = ForeignKeyField(DrawerSession, null=True, backref="payments", on_delete="RESTRICT")
+    posting = ForeignKeyField(Posting, unique=True, on_delete="RESTRICT")
+    user = ForeignKeyField(User, on_delete="RESTRICT")
+    total_cents = CentsField()
+    change_cents = CentsField(default=0)
+    channel = CharField(max_length=10, default="counter")  # counter, mail, dropbox, online, autopay
+    status = CharField(max_length=10, default="posted")  # posted, voided, returned
+    void_posting = ForeignKeyField(Posting, null=True, unique=True, on_delete="RESTRICT",
+                                   backref="voided_payment")
+    voided_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    void_approved_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    void_reason = TextField(default="")
+    created_at = DateTimeField(default=utcnow, index=True)
+    payer_name = CharField(max_length=80, default="")
+
+
+class Tender(BaseModel):
+    id = AutoField()
+    payment = ForeignKeyField(Payment, backref="tenders", on_delete="RESTRICT")
+    kind = CharField(max_length=12)
+    amount_cents = CentsField()
+    check_number = CharField(max_length=12, default="")
+    bank = CharField(max_length=40, default="")
+    check_name = CharField(max_length=80, default="")
+    card_last4 = CharField(max_length=4, default="")
+    auth_code = CharField(max_length=12, default="")
+
+
+class DrawerMovement(BaseModel):
+    """Mid-day drops to the safe and paid-outs from the drawer."""
+
+    id = AutoField()
+    session = ForeignKeyField(DrawerSession, backref="movements", on_delete="RESTRICT")
+    kind = CharField(max_length=10)  # drop, paid_out
+    amount_cents = CentsField()
+    reason = CharField(max_length=120, default="")
+    user = ForeignKeyField(User, on_delete="RESTRICT")
+    approved_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    idempotency_key = CharField(max_length=80, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Deposit(BaseModel):
+    """A bank deposit prepared from one or more closed drawer sessions."""
+
+    id = AutoField()
+    business_date = DateField(index=True)
+    prepared_by = ForeignKeyField(User, on_delete="RESTRICT")
+    currency_cents = CentsField(default=0)
+    coin_cents = CentsField(default=0)
+    checks_cents = CentsField(default=0)
+    check_count = IntegerField(default=0)
+    total_cents = CentsField(default=0)
+    slip_text = TextField(default="")
+    created_at = DateTimeField(default=utcnow)

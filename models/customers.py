@@ -1,0 +1,97 @@
+"""Customers (people or organisations), premises, accounts and the roles that join them."""
+from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
+                    IntegerField, TextField, Check)
+
+from .base import BaseModel, CentsField, utcnow
+
+ACCOUNT_CLASSES = ("residential", "commercial", "irrigation", "construction")
+ACCOUNT_STATUSES = ("pending", "active", "final_billed", "closed", "disconnected")
+ACCOUNT_ROLES = ("owner", "tenant", "billing")
+CUSTOMER_KINDS = ("person", "organization")
+
+
+class Customer(BaseModel):
+    id = AutoField()
+    kind = CharField(max_length=12, default="person")
+    first_name = CharField(max_length=40, default="")
+    last_name = CharField(max_length=60, default="")  # organisation name when kind=organization
+    display_name = CharField(max_length=120, index=True)
+    # Lower-cased, accent-stripped name used for searching (see ubtui.search.fold).
+    search_name = CharField(max_length=120, index=True)
+    mail_line1 = CharField(max_length=80, default="")
+    mail_line2 = CharField(max_length=80, default="")
+    mail_city = CharField(max_length=40, default="")
+    mail_state = CharField(max_length=2, default="")
+    mail_zip = CharField(max_length=10, default="")
+    language = CharField(max_length=8, default="en")
+    created_at = DateTimeField(default=utcnow)
+
+
+class Phone(BaseModel):
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="phones", on_delete="CASCADE")
+    kind = CharField(max_length=8, default="home")  # home, mobile, work, fax
+    digits = CharField(max_length=15, index=True)  # digits only, for exact lookups
+    is_primary = BooleanField(default=False)
+
+
+class Email(BaseModel):
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="emails", on_delete="CASCADE")
+    address = CharField(max_length=120, index=True)
+    is_primary = BooleanField(default=False)
+
+
+class Premise(BaseModel):
+    """A service location."""
+
+    id = AutoField()
+    house_number = CharField(max_length=10, default="")
+    street = CharField(max_length=60)
+    unit = CharField(max_length=10, default="")
+    city = CharField(max_length=40, default="")
+    state = CharField(max_length=2, default="")
+    zip = CharField(max_length=10, default="")
+    search_address = CharField(max_length=120, index=True)  # folded "123 main st apt 4"
+    parcel_number = CharField(max_length=20, default="", index=True)
+    route = CharField(max_length=8, default="", index=True)
+    read_sequence = IntegerField(default=0)
+    pressure_zone = CharField(max_length=12, default="")
+    dwelling_units = IntegerField(default=1)
+    notes = TextField(default="")
+
+
+class Account(BaseModel):
+    id = AutoField()
+    # Seven digits and a Luhn check digit, stored without the dash ("00123455").
+    number = CharField(max_length=12, unique=True)
+    premise = ForeignKeyField(Premise, backref="accounts", on_delete="RESTRICT")
+    account_class = CharField(max_length=16, default="residential")
+    status = CharField(max_length=16, default="pending", index=True)
+    rate_code = CharField(max_length=16, default="RES")
+    cycle = CharField(max_length=8, default="1")
+    opened_on = DateField(null=True)
+    closed_on = DateField(null=True)
+    # Cached sum of the account's ledger entries, kept in the same transaction as
+    # every posting with in-SQL arithmetic; `ubtui verify` recomputes it.
+    balance_cents = CentsField(default=0)
+    deposit_held_cents = CentsField(default=0, constraints=[Check("deposit_held_cents >= 0")])
+    cash_only = BooleanField(default=False)
+    no_checks = BooleanField(default=False)
+    autopay = BooleanField(default=False)
+    medical_certificate = BooleanField(default=False)
+    do_not_disconnect = BooleanField(default=False)
+    info_codes = CharField(max_length=120, default="")  # comma separated: "dog,locked gate"
+    created_at = DateTimeField(default=utcnow)
+
+
+class AccountCustomer(BaseModel):
+    id = AutoField()
+    account = ForeignKeyField(Account, backref="parties", on_delete="CASCADE")
+    customer = ForeignKeyField(Customer, backref="accounts", on_delete="RESTRICT")
+    role = CharField(max_length=10)  # owner, tenant, billing
+    start_date = DateField(null=True)
+    end_date = DateField(null=True)
+
+    class Meta:
+        indexes = ((("account", "customer", "role"), True),)

@@ -1,0 +1,46 @@
+"""The money ledger: postings (idempotent) and their immutable entries."""
+from peewee import AutoField, CharField, DateField, DateTimeField, ForeignKeyField, TextField
+
+from .base import BaseModel, CentsField, utcnow
+from .customers import Account
+from .security import User
+
+ENTRY_KINDS = ("charge", "payment", "adjustment", "fee", "refund", "transfer", "reversal",
+               "write_off", "deposit")
+
+
+class Posting(BaseModel):
+    """One atomic posting: one or more ledger entries written together.
+
+    ``idempotency_key`` is UNIQUE: the same payment submitted twice (double Enter, retry
+    after a crash) posts once, and the second call returns the first posting."""
+
+    id = AutoField()
+    idempotency_key = CharField(max_length=80, unique=True)
+    kind = CharField(max_length=16)
+    user = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow, index=True)
+    memo = TextField(default="")
+
+
+class LedgerEntry(BaseModel):
+    """Positive amounts increase what the customer owes; payments and credits are negative.
+
+    Never updated or deleted (database triggers refuse it): a mistake is fixed by a
+    reversal entry whose ``reverses`` names the entry it cancels."""
+
+    id = AutoField()
+    posting = ForeignKeyField(Posting, backref="entries", on_delete="RESTRICT")
+    account = ForeignKeyField(Account, backref="entries", on_delete="RESTRICT")
+    kind = CharField(max_length=16)
+    category = CharField(max_length=16, default="")  # water, sewer, late_fee, reconnect_fee...
+    amount_cents = CentsField()
+    effective_on = DateField()
+    posted_at = DateTimeField(default=utcnow)
+    description = CharField(max_length=120, default="")
+    reference = CharField(max_length=40, default="", index=True)  # bill:12, payment:34, ...
+    reverses = ForeignKeyField("self", null=True, unique=True, backref="reversed_by",
+                               on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("account", "id"), False),)

@@ -1,0 +1,38 @@
+"""Users and the append-only audit log."""
+from peewee import AutoField, BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+
+from .base import BaseModel, utcnow
+
+ROLES = ("clerk", "senior_clerk", "supervisor", "admin", "system")
+
+
+class User(BaseModel):
+    id = AutoField()
+    username = CharField(max_length=32, unique=True)
+    full_name = CharField(max_length=80)
+    role = CharField(max_length=16, constraints=[])  # one of ROLES, checked in ubtui.security
+    password_hash = CharField(max_length=200)
+    active = BooleanField(default=True)
+    failed_logins = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    last_login_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class AuditLog(BaseModel):
+    """One row per change: who, when, what, before and after (JSON text).
+
+    Rows are never updated or deleted (database triggers refuse it)."""
+
+    id = AutoField()
+    at = DateTimeField(default=utcnow, index=True)
+    user = ForeignKeyField(User, null=True, backref="audit_rows", on_delete="RESTRICT")
+    action = CharField(max_length=48, index=True)
+    entity = CharField(max_length=32)
+    entity_id = CharField(max_length=40, null=True)
+    before = TextField(null=True)
+    after = TextField(null=True)
+    detail = TextField(null=True)
+
+    class Meta:
+        indexes = ((("entity", "entity_id"), False),)

@@ -1,0 +1,53 @@
+"""Work orders, service deposits and the customer contact log."""
+from peewee import (AutoField, CharField, DateField, DateTimeField, ForeignKeyField, TextField)
+
+from .base import BaseModel, CentsField, utcnow
+from .customers import Account, Premise
+from .meters import Meter
+from .security import User
+
+WORK_ORDER_KINDS = ("turn_on", "turn_off", "reread", "leak_investigation", "meter_test",
+                    "meter_repair", "new_install", "meter_change", "disconnect", "reconnect")
+CONTACT_CHANNELS = ("counter", "phone", "email", "mail", "fax")
+
+
+class WorkOrder(BaseModel):
+    id = AutoField()
+    number = CharField(max_length=12, unique=True)
+    account = ForeignKeyField(Account, null=True, backref="work_orders", on_delete="RESTRICT")
+    premise = ForeignKeyField(Premise, null=True, backref="work_orders", on_delete="RESTRICT")
+    meter = ForeignKeyField(Meter, null=True, on_delete="RESTRICT")
+    kind = CharField(max_length=20)
+    status = CharField(max_length=12, default="open", index=True)  # open, assigned, done, cancelled
+    priority = CharField(max_length=8, default="normal")
+    requested_on = DateField()
+    scheduled_on = DateField(null=True)
+    completed_on = DateField(null=True)
+    instructions = TextField(default="")
+    result = TextField(default="")
+    created_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+
+
+class ServiceDeposit(BaseModel):
+    """A deposit held against an account (the money moves through the ledger too)."""
+
+    id = AutoField()
+    account = ForeignKeyField(Account, backref="deposits", on_delete="RESTRICT")
+    amount_cents = CentsField()
+    received_on = DateField()
+    status = CharField(max_length=10, default="held")  # held, applied, refunded
+    released_on = DateField(null=True)
+    note = TextField(default="")
+
+
+class ContactLog(BaseModel):
+    id = AutoField()
+    account = ForeignKeyField(Account, backref="contacts", on_delete="RESTRICT", index=True)
+    channel = CharField(max_length=8)
+    subject = CharField(max_length=80)
+    text = TextField(default="")
+    follow_up_on = DateField(null=True, index=True)
+    follow_up_done = DateTimeField(null=True)
+    user = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)

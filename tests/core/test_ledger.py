@@ -1,0 +1,128 @@
+import peewee
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from models import Account, AuditLog, LedgerEntry, Posting
+from ubtui import ledger
+from ubtui.errors import Conflict, InputError, PermissionDenied
+from ubtui.ledger import EntrySpec
+from ubtui.verify import verify_all
+
+
+def pay(user, acct, cents, key):
+    return ledger.post(user, key, "payment", [EntrySpec(acct.id, "payment", -cents, description="Payment")])
+
+
+def charge(user, acct, cents, key):
+    return ledger.post(user, key, "charge", [EntrySpec(acct.id, "charge", cents, "water", "Water")])
+
+
+def test_posting_moves_balance_and_writes_audit(system, make_account):
+    a = make_account()
+    r = charge(system, a, 5000, "c1")
+    assert r.created and r.balances == {a.id: 5000}
+    pay(system, a, 1250, "p1")
+    assert ledger.account_balance(a.id) == 3750 == ledger.computed_balance(a.id)
+    rows = AuditLog.select().where(AuditLog.action.startswith("post."))
+    assert [r.action for r in rows] == ["post.charge", "post.payment"]
+    assert '"amount_cents": -1250' in rows[1].after
+
+
+def test_same_key_posts_once_and_returns_the_first_result(clerk, make_account):
+    a = make_account()
+    first = pay(clerk, a, 1000, "receipt-42")
+    again = pay(clerk, a, 1000, "receipt-42")
+    different_amount = pay(clerk, a, 9999, "receipt-42")
+    assert not again.created and again.posting_id == first.posting_id
+    assert different_amount.entry_ids == first.entry_ids
+    assert ledger.account_balance(a.id) == -1000
+    assert Posting.select().count() == 1
+
+
+def test_reversal_restores_balance_and_cannot_repeat(system, make_account):
+    a = make_account()
+    charge(system, a, 4000, "c")
+    p = pay(system, a, 1500, "p")
+    r = ledger.reverse(system, "rev-p", p.posting_id, "keyed on the wrong account")
+    assert ledger.account_balance(a.id) == 4000
+    rev = LedgerEntry.get_by_id(r.entry_ids[0])
+    assert rev.kind == "reversal" and rev.reverses_id == p.entry_ids[0] and rev.amount_cents == 1500
+    with pytest.raises(Conflict, match="already been reversed"):
+        ledger.reverse(system, "rev-p-2", p.posting_id, "again")
+    with pytest.raises(Conflict, match="itself a reversal"):
+        ledger.reverse(system, "rev-rev", r.posting_id, "undo")
+    assert ledger.reverse(system, "rev-p", p.posting_id, "retry").entry_ids == r.entry_ids
+    assert verify_all() == []
+
+
+def test_entries_are_append_only_in_the_database(system, make_account, db):
+    a = make_account()
+    r = charge(system, a, 100, "c")
+    for stmt in (LedgerEntry.update(amount_cents=1).where(LedgerEntry.id == r.entry_ids[0]),
+                 LedgerEntry.delete().where(LedgerEntry.id == r.entry_ids[0]),
+                 Posting.update(memo="x"), AuditLog.delete()):
+        with pytest.raises(peewee.DatabaseError, match="append-only"):
+            with db.atomic():
+                stmt.execute()
+    assert ledger.computed_balance(a.id) == 100
+
+
+def test_permission_is_checked_by_the_core(clerk, make_account):
+    a = make_account()
+    with pytest.raises(PermissionDenied, match="clerk1 \\(clerk\\) may not adjustment post"):
+        ledger.post(clerk, "adj", "adjustment", [EntrySpec(a.id, "adjustment", -500)])
+    assert Posting.select().count() == 0
+
+
+def test_bad_postings_write_nothing(system, make_account):
+    a = make_account()
+    for entries, msg in (([], "no entries"), ([EntrySpec(a.id, "charge", 0)], "zero"),
+                         ([EntrySpec(a.id, "charge", 1.5)], "integer cents"),
+                         ([EntrySpec(a.id, "reversal", 5)], "must name")):
+        with pytest.raises(InputError, match=msg):
+            ledger.post(system, "bad", "charge", entries)
+    with pytest.raises(Exception):
+        ledger.post(system, "bad2", "charge", [EntrySpec(a.id, "charge", 5), EntrySpec(999999, "charge", 5)])
+    assert Posting.select().count() == 0 and ledger.account_balance(a.id) == 0
+    with pytest.raises(InputError, match="Idempotency key"):
+        ledger.post(system, "", "charge", [EntrySpec(a.id, "charge", 5)])
+
+
+def test_verify_names_a_tampered_balance(system, make_account, db):
+    a = make_account()
+    charge(system, a, 700, "c")
+    Account.update(balance_cents=Account.balance_cents + 1).where(Account.id == a.id).execute()
+    breaches = verify_all()
+    assert len(breaches) == 1 and breaches[0].check == "balance" and a.number in breaches[0].message
+
+
+ops = st.lists(st.tuples(st.sampled_from(["charge", "payment", "reverse", "replay"]),
+                         st.integers(min_value=0, max_value=2), st.integers(min_value=1, max_value=500_000)),
+               min_size=1, max_size=25)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=ops)
+def test_balance_always_equals_sum_of_entries(system, make_account, backend, ops):
+    accounts = [make_account() for _ in range(3)]
+    expected = {a.id: ledger.account_balance(a.id) for a in accounts}
+    done = []
+    for i, (op, which, cents) in enumerate(ops):
+        a = accounts[which]
+        key = f"h-{len(Posting.select())}-{i}"
+        if op == "charge":
+            done.append((charge(system, a, cents, key), cents))
+            expected[a.id] += cents
+        elif op == "payment":
+            done.append((pay(system, a, cents, key), -cents))
+            expected[a.id] -= cents
+        elif op == "replay" and done:
+            res, _ = done[-1]
+            assert not ledger.post(system, res.idempotency_key, "charge", [EntrySpec(a.id, "charge", 1)]).created
+        elif op == "reverse" and done:
+            res, amount = done.pop(0)
+            ledger.reverse(system, key, res.posting_id, "test")
+            expected[next(iter(res.balances))] -= amount
+        for acct in accounts:
+            assert ledger.account_balance(acct.id) == ledger.computed_balance(acct.id) == expected[acct.id]
+    assert verify_all() == []

@@ -1,0 +1,235 @@
+"""The ``ubtui`` command line.  Every subcommand calls the same core functions the screens use.
+
+Commands run on the server itself act as the built-in ``system`` user; the audit rows
+record the operating-system user in their detail.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from typing import Callable
+
+import peewee
+
+from . import __version__
+from .errors import UbtuiError
+
+# Each entry adds one group of subcommands: fn(subparsers).  Later modules append here.
+REGISTRARS: list[Callable] = []
+
+
+def registrar(fn: Callable) -> Callable:
+    REGISTRARS.append(fn)
+    return fn
+
+
+def database_url(args) -> str:
+    from .config import default_database_url, settings
+    return getattr(args, "database", None) or settings().database_url or default_database_url()
+
+
+def connect(args, *, upgrade: bool = True):
+    from .db import open_database
+    return open_database(database_url(args), upgrade=upgrade)
+
+
+def actor():
+    from .security import system_user
+    return system_user()
+
+
+def read_new_password(args) -> str:
+    if getattr(args, "password_stdin", False):
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise UbtuiError("no terminal to ask for the password; use --password-stdin")
+    first = getpass.getpass("New password: ")
+    if first != getpass.getpass("Repeat password: "):
+        raise UbtuiError("the two passwords differ; nothing changed")
+    return first
+
+
+# --- db -----------------------------------------------------------------------------------
+@registrar
+def add_db(sub):
+    p = sub.add_parser("db", help="database schema: upgrade, status")
+    dsub = p.add_subparsers(dest="db_cmd", required=True)
+    dsub.add_parser("upgrade", help="apply pending migrations").set_defaults(func=cmd_db_upgrade)
+    dsub.add_parser("status", help="list migrations and whether they are applied").set_defaults(func=cmd_db_status)
+
+
+def cmd_db_upgrade(args) -> int:
+    from .db import upgrade_schema
+    connect(args, upgrade=False)
+    applied = upgrade_schema()
+    print("applied: " + ", ".join(applied) if applied else "schema is up to date")
+    return 0
+
+
+def cmd_db_status(args) -> int:
+    from .db import schema_status
+    connect(args, upgrade=False)
+    pending = 0
+    for name, applied in schema_status():
+        print(f"{name:40} {'applied ' + str(applied)[:19] if applied else 'PENDING'}")
+        pending += applied is None
+    return 1 if pending else 0
+
+
+# --- verify -------------------------------------------------------------------------------
+@registrar
+def add_verify(sub):
+    sub.add_parser("verify", help="check every money invariant; exit 1 naming each breach").set_defaults(func=cmd_verify)
+
+
+def cmd_verify(args) -> int:
+    from .verify import verify_all
+    connect(args)
+    breaches = verify_all()
+    for b in breaches:
+        print(b)
+    if breaches:
+        print(f"{len(breaches)} breach(es) found", file=sys.stderr)
+        return 1
+    print("ok: balances equal their entries, reversals cancel what they name, tenders and drawers agree")
+    return 0
+
+
+# --- users --------------------------------------------------------------------------------
+@registrar
+def add_user(sub):
+    p = sub.add_parser("user", help="users: add, passwd, disable, enable, list")
+    usub = p.add_subparsers(dest="user_cmd", required=True)
+    a = usub.add_parser("add", help="add a user")
+    a.add_argument("username")
+    a.add_argument("--name", required=True, help="full name")
+    a.add_argument("--role", required=True, choices=["clerk", "senior_clerk", "supervisor", "admin"])
+    a.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    a.set_defaults(func=cmd_user_add)
+    pw = usub.add_parser("passwd", help="set a user's password")
+    pw.add_argument("username")
+    pw.add_argument("--password-stdin", action="store_true")
+    pw.set_defaults(func=cmd_user_passwd)
+    for name, active in (("disable", False), ("enable", True)):
+        d = usub.add_parser(name, help=f"{name} a user")
+        d.add_argument("username")
+        d.set_defaults(func=cmd_user_active, active=active)
+    usub.add_parser("list", help="list users").set_defaults(func=cmd_user_list)
+
+
+def cmd_user_add(args) -> int:
+    from .security import create_user
+    connect(args)
+    user = create_user(actor(), args.username, args.name, args.role, read_new_password(args))
+    print(f"added {user.username} ({user.role})")
+    return 0
+
+
+def cmd_user_passwd(args) -> int:
+    from .security import set_password
+    connect(args)
+    set_password(actor(), args.username, read_new_password(args))
+    print(f"password changed for {args.username}")
+    return 0
+
+
+def cmd_user_active(args) -> int:
+    from .security import set_active
+    connect(args)
+    user = set_active(actor(), args.username, args.active)
+    print(f"{user.username} is now {'enabled' if user.active else 'disabled'}")
+    return 0
+
+
+def cmd_user_list(args) -> int:
+    from .security import list_users
+    connect(args)
+    print(f"{'USER':16} {'ROLE':13} {'STATE':9} NAME")
+    for u in list_users():
+        state = "active" if u.active else "disabled"
+        if u.locked_until:
+            state = "locked"
+        print(f"{u.username:16} {u.role:13} {state:9} {u.full_name}")
+    return 0
+
+
+# --- demo and the app ---------------------------------------------------------------------
+@registrar
+def add_demo(sub):
+    p = sub.add_parser("demo", help="create a demo district and open the app on it")
+    p.add_argument("--accounts", type=int, default=None, help="number of accounts (default 500)")
+    p.add_argument("--months", type=int, default=24, help="months of readings and bills (default 24)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--no-launch", action="store_true", help="only create the district")
+    p.add_argument("--force", action="store_true", help="rebuild even if the database has data")
+    p.set_defaults(func=cmd_demo)
+
+
+def cmd_demo(args) -> int:
+    from .config import data_dir
+    from .demo import DEFAULT_ACCOUNTS, build_demo, has_data
+    if not args.database:
+        args.database = os.environ.get("UBTUI_DATABASE_URL") or f"sqlite:///{data_dir() / 'demo.db'}"
+    connect(args)
+    if args.force or not has_data():
+        stats = build_demo(accounts=args.accounts or DEFAULT_ACCOUNTS, months=args.months, seed=args.seed,
+                           progress=lambda msg: print(msg, file=sys.stderr))
+        print(stats.summary())
+    else:
+        print("demo district already present (use --force to rebuild)", file=sys.stderr)
+    if args.no_launch:
+        return 0
+    return launch(args)
+
+
+def launch(args) -> int:
+    from .app import run_app
+    return run_app(database_url(args)) or 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ubtui", description="Counter application of a water utility district.")
+    p.add_argument("--version", action="version", version=f"ubtui {__version__}")
+    p.add_argument("--database", metavar="URL",
+                   help="sqlite:///path.db or postgresql://user@host/db (default: $UBTUI_DATABASE_URL, the config file, or a file in the data folder)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for reg in REGISTRARS:
+        reg(sub)
+    return p
+
+
+# Modules that add subcommand groups with @registrar (imported before parsing).
+EXTENSION_MODULES: list[str] = []
+
+
+def _load_extensions() -> None:
+    import importlib
+    for name in EXTENSION_MODULES:
+        importlib.import_module(name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    _load_extensions()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if not args.command:
+            connect(args)
+            return launch(args)
+        return args.func(args) or 0
+    except UbtuiError as e:
+        print(f"ubtui: {e}", file=sys.stderr)
+        return 2
+    except peewee.DatabaseError as e:
+        first = (str(e).strip().splitlines() or [e.__class__.__name__])[0]
+        print(f"ubtui: database error: {first}; nothing was written", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ubtui: interrupted; nothing half-written (each change is one transaction)", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Opening the database: one place turns a URL into a connected Peewee database.
+
+* SQLite (default): WAL, synchronous=FULL, foreign keys on, ``BEGIN IMMEDIATE`` for every
+  transaction (writers queue instead of failing half way), busy timeout.
+* PostgreSQL: psycopg 3 (``postgresql://user@host:port/dbname``).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import peewee
+from playhouse.migrations import Runner
+from playhouse.postgres_ext import Psycopg3Database
+
+from models import database as proxy
+
+from .errors import ConfigError, UbtuiError
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+class DatabaseUnavailable(UbtuiError):
+    pass
+
+
+def make_database(url: str) -> peewee.Database:
+    """Build (not yet connect) the database for ``url``; a bad URL raises ConfigError."""
+    if not url or not url.strip():
+        raise ConfigError("database URL is empty; use sqlite:///path/to/file.db or postgresql://user@host/db")
+    url = url.strip()
+    if "://" not in url:  # a bare path
+        url = "sqlite:///" + os.path.abspath(url)
+    parsed = urlparse(url)
+    scheme = parsed.scheme.lower()
+    if scheme in ("sqlite", "sqlite3"):
+        path = unquote(url.split("://", 1)[1])
+        if path in ("", "/"):
+            raise ConfigError(f"database URL {url!r} names no file; use sqlite:///path/to/file.db")
+        if path != ":memory:":
+            # sqlite:///relative.db -> "/relative.db" keeps the absolute reading of the URL
+            parent = Path(path).parent
+            if not parent.exists():
+                try:
+                    parent.mkdir(parents=True, exist_ok=True)
+                except OSError as e:
+                    raise ConfigError(f"database file {path!r}: cannot create folder {parent} ({e.strerror})") from None
+        return peewee.SqliteDatabase(
+            path,
+            pragmas={"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1,
+                     "cache_size": -32000, "temp_store": 2},
+            timeout=SQLITE_BUSY_TIMEOUT_S,
+            lock_type="IMMEDIATE",
+            check_same_thread=False,
+        )
+    if scheme in ("postgres", "postgresql", "psycopg3", "postgresql+psycopg"):
+        if not parsed.path.strip("/"):
+            raise ConfigError(f"database URL {url!r} names no database; use postgresql://user@host:5432/dbname")
+        try:
+            port = parsed.port or 5432
+        except ValueError:
+            raise ConfigError(f"database URL {url!r} has a bad port number") from None
+        return Psycopg3Database(
+            unquote(parsed.path.lstrip("/")),
+            host=parsed.hostname or "127.0.0.1",
+            port=port,
+            user=unquote(parsed.username) if parsed.username else None,
+            password=unquote(parsed.password) if parsed.password else None,
+            connect_timeout=5,
+        )
+    raise ConfigError(
+        f"database URL {url!r}: unknown kind {scheme!r}; use sqlite:///path/to/file.db or postgresql://user@host/db")
+
+
+def is_postgres(db: peewee.Database | None = None) -> bool:
+    db = db or proxy.obj
+    return isinstance(db, peewee.PostgresqlDatabase)
+
+
+def open_database(url: str, *, upgrade: bool = True) -> peewee.Database:
+    """Connect the models to ``url`` and (by default) bring the schema up to date."""
+    db = make_database(url)
+    proxy.initialize(db)
+    try:
+        db.connect(reuse_if_open=True)
+    except peewee.OperationalError as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else e.__class__.__name__
+        raise DatabaseUnavailable(
+            f"cannot open database {redact(url)}: {first}. Is the server running and the URL right?"
+        ) from None
+    if upgrade:
+        upgrade_schema(db)
+    return db
+
+
+def redact(url: str) -> str:
+    p = urlparse(url)
+    if p.password:
+        return url.replace(":" + p.password + "@", ":***@")
+    return url
+
+
+def runner(db: peewee.Database | None = None) -> Runner:
+    return Runner(db or proxy.obj, MIGRATIONS_DIR)
+
+
+def upgrade_schema(db: peewee.Database | None = None) -> list[str]:
+    """Apply pending numbered migrations; returns the names applied."""
+    db = db or proxy.obj
+    r = runner(db)
+    if is_postgres(db):
+        # Several processes may open a fresh database at once: serialise the upgrade.
+        with db.atomic():
+            db.execute_sql("SELECT pg_advisory_xact_lock(72011)")
+            return r.up()
+    return r.up()
+
+
+def schema_status(db: peewee.Database | None = None) -> list[tuple[str, object]]:
+    return [(m.name, m.applied) for m in runner(db).status()]
+
+
+def transaction():
+    """The write transaction every service uses (``BEGIN IMMEDIATE`` on SQLite)."""
+    return proxy.atomic()

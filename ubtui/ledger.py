@@ -1,0 +1,177 @@
+"""The ledger core: idempotent postings of immutable entries; balance = sum of entries.
+
+* ``post`` writes one ``Posting`` (its idempotency key is UNIQUE) and its entries, and moves
+  each account's cached balance with in-SQL arithmetic (``balance = balance + x``) in the same
+  transaction, so concurrent cashiers lose nothing on either backend.
+* The same key posted again returns the first posting and writes nothing.
+* A mistake is corrected by ``reverse``: new entries of the opposite amount that name the
+  entries they cancel (``reverses`` is UNIQUE, so nothing is reversed twice).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, TypeVar
+
+import peewee
+from peewee import fn
+
+from models import Account, LedgerEntry, Posting, User
+
+from . import audit
+from .db import transaction
+from .errors import Conflict, InputError, NotFound
+from .security import require
+
+T = TypeVar("T")
+
+KIND_PERMISSION = {
+    "charge": "billing.run",
+    "fee": "billing.run",
+    "payment": "payment.take",
+    "adjustment": "adjustment.post",
+    "refund": "refund.issue",
+    "transfer": "balance.transfer",
+    "write_off": "writeoff.post",
+    "deposit": "payment.take",
+}
+MAX_KEY = 80
+
+
+@dataclass(frozen=True)
+class EntrySpec:
+    account_id: int
+    kind: str
+    amount_cents: int
+    category: str = ""
+    description: str = ""
+    reference: str = ""
+    effective_on: _dt.date | None = None
+    reverses_id: int | None = None
+
+
+@dataclass
+class PostingResult:
+    posting_id: int
+    idempotency_key: str
+    entry_ids: list[int]
+    created: bool  # False when the key had been posted before (nothing written this time)
+    balances: dict[int, int] = field(default_factory=dict)  # account id -> balance after
+
+
+def check_key(key: str) -> str:
+    if not key or not isinstance(key, str) or len(key) > MAX_KEY:
+        raise InputError("Idempotency key", f"must be 1-{MAX_KEY} characters")
+    return key
+
+
+def idempotent(key: str, build: Callable[[], T], replay: Callable[[Posting], T]) -> T:
+    """Run ``build`` in one write transaction unless ``key`` was posted already.
+
+    ``build`` must insert the Posting with ``key`` (``write_posting`` does) before anything
+    else, so a concurrent twin blocks on the unique index and then fails; we catch that
+    and return ``replay`` of the winner.  On SQLite, BEGIN IMMEDIATE serialises writers and
+    the first lookup already sees the winner."""
+    check_key(key)
+    try:
+        with transaction():
+            existing = Posting.get_or_none(Posting.idempotency_key == key)
+            if existing is not None:
+                return replay(existing)
+            return build()
+    except peewee.IntegrityError:
+        existing = Posting.get_or_none(Posting.idempotency_key == key)
+        if existing is None:
+            raise Conflict("another change to the same records got there first; look again and retry") from None
+        return replay(existing)
+
+
+def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec], memo: str = "") -> PostingResult:
+    """Inside a transaction: insert the posting, its entries and move cached balances.
+
+    Validates amounts (integer cents, non-zero) and accounts; raises before writing."""
+    specs = list(entries)
+    if not specs:
+        raise InputError("Posting", "has no entries")
+    for s in specs:
+        if not isinstance(s.amount_cents, int) or isinstance(s.amount_cents, bool):
+            raise InputError("Amount", "must be integer cents")
+        if s.amount_cents == 0:
+            raise InputError("Amount", "must not be zero")
+        if s.kind == "reversal" and s.reverses_id is None:
+            raise InputError("Posting", "a reversal must name the entry it reverses")
+    posting = Posting.create(idempotency_key=key, kind=kind, user=user.id, memo=memo[:500])
+    today = _dt.date.today()
+    rows = [dict(posting=posting.id, account=s.account_id, kind=s.kind, category=s.category,
+                 amount_cents=s.amount_cents, effective_on=s.effective_on or today,
+                 description=s.description[:120], reference=s.reference[:40], reverses=s.reverses_id)
+            for s in specs]
+    entry_ids = [LedgerEntry.insert(**r).execute() for r in rows]
+    deltas: dict[int, int] = {}
+    for s in specs:
+        deltas[s.account_id] = deltas.get(s.account_id, 0) + s.amount_cents
+    balances = {}
+    # Lock order by account id: two multi-account postings never deadlock each other.
+    for account_id in sorted(deltas):
+        n = (Account.update(balance_cents=Account.balance_cents + deltas[account_id])
+             .where(Account.id == account_id).execute())
+        if n != 1:
+            raise NotFound(f"account id {account_id} does not exist")
+        balances[account_id] = Account.select(Account.balance_cents).where(Account.id == account_id).scalar()
+    audit.record(user, f"post.{kind}", "posting", posting.id,
+                 after={"key": key, "entries": [{k: v for k, v in r.items() if k != "posting"} for r in rows]},
+                 detail=memo[:200] or None)
+    return PostingResult(posting.id, key, entry_ids, True, balances)
+
+
+def replay_posting(posting: Posting) -> PostingResult:
+    entries = list(LedgerEntry.select().where(LedgerEntry.posting == posting.id).order_by(LedgerEntry.id))
+    balances = {e.account_id: account_balance(e.account_id) for e in entries}
+    return PostingResult(posting.id, posting.idempotency_key, [e.id for e in entries], False, balances)
+
+
+def post(user: User, key: str, kind: str, entries: Iterable[EntrySpec], memo: str = "",
+         permission: str | None = None) -> PostingResult:
+    """Post entries atomically and idempotently, after checking the user's permission."""
+    require(user, permission or KIND_PERMISSION.get(kind, "adjustment.post"))
+    specs = list(entries)
+    return idempotent(key, lambda: write_posting(user, key, kind, specs, memo), replay_posting)
+
+
+def reverse(user: User, key: str, posting_id: int, reason: str, *, permission: str = "adjustment.post",
+            effective_on: _dt.date | None = None) -> PostingResult:
+    """Post the exact opposite of every entry of ``posting_id``."""
+    require(user, permission)
+    if not reason or not reason.strip():
+        raise InputError("Reason", "say why this is reversed")
+
+    def build() -> PostingResult:
+        original = Posting.get_or_none(Posting.id == posting_id)
+        if original is None:
+            raise NotFound(f"posting {posting_id} does not exist")
+        entries = list(LedgerEntry.select().where(LedgerEntry.posting == posting_id))
+        if any(e.kind == "reversal" for e in entries):
+            raise Conflict(f"posting {posting_id} is itself a reversal; post a new entry instead")
+        done = LedgerEntry.select().where(LedgerEntry.reverses.in_([e.id for e in entries])).exists()
+        if done:
+            raise Conflict(f"posting {posting_id} has already been reversed")
+        specs = [EntrySpec(e.account_id, "reversal", -e.amount_cents, e.category,
+                           f"Reversal: {e.description}"[:120], e.reference, effective_on, e.id)
+                 for e in entries]
+        return write_posting(user, key, "reversal", specs, memo=f"reverses posting {posting_id}: {reason.strip()}")
+
+    return idempotent(key, build, replay_posting)
+
+
+def account_balance(account_id: int) -> int:
+    """The cached balance (kept equal to the sum of entries; ``ubtui verify`` proves it)."""
+    v = Account.select(Account.balance_cents).where(Account.id == account_id).scalar()
+    if v is None:
+        raise NotFound(f"account id {account_id} does not exist")
+    return int(v)
+
+
+def computed_balance(account_id: int) -> int:
+    v = (LedgerEntry.select(fn.COALESCE(fn.SUM(LedgerEntry.amount_cents), 0))
+         .where(LedgerEntry.account == account_id).scalar())
+    return int(v)
