@@ -1,0 +1,56 @@
+"""The CLI as a person uses it: real subprocesses, one-line errors, exit codes."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def ubtui(*args, input=None, env_extra=None):
+    env = dict(os.environ, UBTUI_ARGON2_FAST="1", UBTUI_CONFIG="/nonexistent.toml")
+    env.pop("UBTUI_DATABASE_URL", None)
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, "-m", "ubtui", *args], capture_output=True, text=True, input=input,
+                          env=env, timeout=120)
+
+
+def test_user_commands_and_verify(db_url):
+    r = ubtui("--database", db_url, "user", "add", "dana", "--name", "Dana Diaz", "--role", "supervisor",
+              "--password-stdin", input="s3cret-pass\n")
+    assert r.returncode == 0 and "added dana (supervisor)" in r.stdout, r.stderr
+    r = ubtui("--database", db_url, "user", "add", "dana", "--name", "Dana", "--role", "clerk", "--password-stdin",
+              input="s3cret-pass\n")
+    assert r.returncode == 2 and r.stderr.strip() == "ubtui: user 'dana' already exists"
+    assert ubtui("--database", db_url, "user", "disable", "dana").returncode == 0
+    listing = ubtui("--database", db_url, "user", "list").stdout
+    assert "dana" in listing and "disabled" in listing and "system" not in listing
+    r = ubtui("--database", db_url, "verify")
+    assert r.returncode == 0 and r.stdout.startswith("ok")
+    r = ubtui("--database", db_url, "db", "status")
+    assert r.returncode == 0 and "0001_initial" in r.stdout and "PENDING" not in r.stdout
+
+
+def test_verify_exits_nonzero_naming_the_breach(db_url, make_account, db):
+    from models import Account
+    a = make_account()
+    Account.update(balance_cents=Account.balance_cents + 5).where(Account.id == a.id).execute()
+    db.close()
+    r = ubtui("--database", db_url, "verify")
+    assert r.returncode == 1 and f"balance: account {a.number}: balance 5 != sum of entries 0" in r.stdout
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--database", "oracle://x/y", "verify"], "ubtui: database URL 'oracle://x/y': unknown kind 'oracle'"),
+    (["--database", "postgresql://x@127.0.0.1:1/db", "verify"], "ubtui: cannot open database"),
+])
+def test_bad_database_is_one_line_not_a_traceback(args, msg):
+    r = ubtui(*args)
+    assert r.returncode == 2 and r.stderr.startswith(msg) and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_short_password_is_refused(tmp_path):
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    r = ubtui("--database", url, "user", "add", "erin", "--name", "Erin", "--role", "clerk", "--password-stdin",
+              input="short\n")
+    assert r.returncode == 2 and r.stderr.strip() == "ubtui: Password: must be at least 8 characters"

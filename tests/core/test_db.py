@@ -1,0 +1,63 @@
+import sqlite3
+
+import pytest
+
+from models import database
+from ubtui import config
+from ubtui.db import DatabaseUnavailable, make_database, open_database, schema_status
+from ubtui.errors import ConfigError
+
+
+def test_sqlite_pragmas(tmp_path):
+    db = open_database(f"sqlite:///{tmp_path / 'a.db'}")
+    assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute_sql("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db._lock_type == "IMMEDIATE"
+    assert all(applied for _, applied in schema_status())
+    db.close()
+
+
+def test_bare_path_and_creates_folder(tmp_path):
+    db = open_database(str(tmp_path / "sub" / "b.db"))
+    assert (tmp_path / "sub" / "b.db").exists()
+    db.close()
+
+
+@pytest.mark.parametrize("url,msg", [
+    ("", "empty"), ("mysql://x/y", "unknown kind 'mysql'"), ("postgresql://host", "names no database"),
+    ("postgresql://h:notaport/db", "bad port"), ("sqlite://", "names no file"),
+])
+def test_bad_urls_get_one_line_messages(url, msg):
+    with pytest.raises(ConfigError, match=msg):
+        make_database(url)
+
+
+def test_missing_server_is_a_clear_message():
+    with pytest.raises(DatabaseUnavailable, match="cannot open database .*Is the server running"):
+        open_database("postgresql://nobody@127.0.0.1:1/nodb")
+    database.initialize(None)
+
+
+def test_upgrade_is_idempotent_and_on_postgres_too(db_url):
+    db = open_database(db_url)
+    assert [a for _, a in schema_status()] and all(a for _, a in schema_status())
+
+
+def test_config_file_errors_name_the_file_and_key(tmp_path, monkeypatch):
+    p = tmp_path / "c.toml"
+    p.write_text("idle_lock_minutes = -3\n")
+    with pytest.raises(ConfigError, match=r"c.toml: key 'idle_lock_minutes'"):
+        config.load_settings(p)
+    p.write_text("database_url = \n")
+    with pytest.raises(ConfigError, match=r"c.toml: "):
+        config.load_settings(p)
+    p.write_text("nonsense_key = 1\n")
+    with pytest.raises(ConfigError, match="nonsense_key"):
+        config.load_settings(p)
+    p.write_text('database_url = "sqlite:///x.db"\n[district]\nname = "Elm Creek WD"\n')
+    monkeypatch.delenv("UBTUI_DATABASE_URL", raising=False)
+    s = config.load_settings(p)
+    assert s.database_url == "sqlite:///x.db" and s.district.name == "Elm Creek WD"
+    monkeypatch.setenv("UBTUI_DATABASE_URL", "sqlite:///y.db")
+    assert config.load_settings(p).database_url == "sqlite:///y.db"
