@@ -184,6 +184,26 @@ def cmd_demo(args) -> int:
     return launch(args)
 
 
+@registrar
+def add_ssh(sub):
+    p = sub.add_parser("ssh-serve", help="serve the app to remote staff over SSH")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=2222)
+    p.add_argument("--host-key", default=None, help="host key file (created if missing)")
+    p.set_defaults(func=cmd_ssh_serve)
+
+
+def cmd_ssh_serve(args) -> int:
+    from pathlib import Path
+
+    from .config import data_dir
+    from .sshserver import run_forever
+    connect(args)  # fail early, with a clear message, on a bad database
+    key = Path(args.host_key) if args.host_key else data_dir() / "ssh_host_ed25519_key"
+    run_forever(args.host, args.port, key, database_url(args))
+    return 0
+
+
 def launch(args) -> int:
     from .app import run_app
     return run_app(database_url(args)) or 0
