@@ -1,0 +1,169 @@
+"""Worked examples of the rate engine on the demo district's schedule (hand-computed)."""
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from ubtui.errors import InputError
+from ubtui.rates import (DEMO_RATES, calculate_bill, demo_schedule, parse_schedule, quote,
+                         to_rate_units)
+
+S = demo_schedule()
+JAN = (dt.date(2026, 1, 1), dt.date(2026, 1, 31))  # 30 days on the 2025-07-01 rates
+
+
+def amounts(calc, category=None):
+    return [(l.quantity, l.rate, l.amount_cents) for l in calc.lines if category in (None, l.category)]
+
+
+def test_tiered_residential_bill_line_by_line():
+    c = calculate_bill(S, "RES", '5/8"', 14, *JAN)
+    assert [(l.category, l.amount_cents) for l in c.lines] == [
+        ("service", 2140), ("minimum", 600),
+        ("water", 1872),  # tier 1: 6 HCF above the 2 included in the minimum, x 3.12
+        ("water", 2430),  # tier 2: 6 HCF x 4.05
+        ("sewer", 1750), ("sewer", 4740),  # metered 14 capped at 12 HCF x 3.95
+        ("stormwater", 375), ("surcharge", 350),  # 14 x 0.25
+        ("tax", 185),  # 2.5% of 73.92 = 1.848 -> 1.85 (half up)
+    ]
+    assert amounts(c, "water") == [(6, Decimal("3.12"), 1872), (6, Decimal("4.05"), 2430)]
+    assert c.total_cents == 14442
+    assert "Water tier 2 (8-20 HCF): 6 HCF x 4.05" in c.text()
+
+
+def test_minimum_charge_covers_small_usage():
+    c = calculate_bill(S, "RES", '5/8"', 2, *JAN)
+    assert [l.category for l in c.lines if l.category in ("minimum", "water")] == ["minimum"]
+    assert c.by_category("minimum") == 600
+    c3 = calculate_bill(S, "RES", '5/8"', 3, *JAN)
+    assert amounts(c3, "water") == [(1, Decimal("3.12"), 312)]
+    # construction: $15 includes 1,000 gallons, then 0.0085 a gallon
+    con = calculate_bill(S, "CON", '3"', 1500, *JAN)
+    assert con.by_category("minimum") == 1500 and amounts(con, "water") == [(500, Decimal("0.0085"), 425)]
+
+
+def test_tier_limits_per_day_follow_the_days():
+    thirty = calculate_bill(S, "IRR", '1"', 45_000, dt.date(2026, 8, 1), dt.date(2026, 8, 31), usage_unit="GAL")
+    assert amounts(thirty, "water") == [(30, Decimal("4.26"), 12780), (15, Decimal("6.50"), 9750)]
+    thirty_one = calculate_bill(S, "IRR", '1"', 45, dt.date(2026, 8, 1), dt.date(2026, 9, 1))
+    assert [q for q, _, _ in amounts(thirty_one, "water")] == [31, 14]
+
+
+def test_tier_limits_per_dwelling_unit():
+    c = calculate_bill(S, "MFR", '2"', 30, *JAN, dwelling_units=4)
+    # 4 units: tier 1 up to 20 HCF, tier 2 up to 40
+    assert amounts(c, "water") == [(20, Decimal("3.12"), 6240), (10, Decimal("4.05"), 4050)]
+    one = calculate_bill(S, "MFR", '2"', 30, *JAN, dwelling_units=1)
+    assert [q for q, _, _ in amounts(one, "water")] == [5, 5, 20]
+    sewer = [l for l in c.lines if l.category == "sewer" and l.unit == "HCF"][0]
+    assert sewer.quantity == 27 and "90% of metered" in sewer.description  # floor(30 x 0.9)
+
+
+def test_sewer_on_winter_average_and_cap():
+    c = calculate_bill(S, "RES", '5/8"', 14, *JAN, winter_average=7)
+    assert amounts(c, "sewer")[1] == (7, Decimal("3.95"), 2765)
+    lower = calculate_bill(S, "RES", '5/8"', 5, *JAN, winter_average=7)
+    assert amounts(lower, "sewer")[1][0] == 5  # the lesser of usage and the winter average
+    big = calculate_bill(S, "RES", '5/8"', 40, *JAN)
+    assert amounts(big, "sewer")[1][0] == 12  # capped
+
+
+def test_bimonthly_doubles_fixed_charges_and_month_limits():
+    c = calculate_bill(S, "RES", '5/8"', 30, dt.date(2026, 1, 1), dt.date(2026, 3, 2), cycle_months=2)
+    assert c.by_category("service") == 4280
+    assert amounts(c, "water") == [(12, Decimal("3.12"), 3744), (14, Decimal("4.05"), 5670)]  # 4 included
+
+
+def test_proration_across_a_rate_change():
+    # 30 days: June 16-30 on the 2025 rates, July 1-15 on the 2026 rates; 30 HCF split 15/15
+    c = calculate_bill(S, "COM", '1"', 30, dt.date(2026, 6, 16), dt.date(2026, 7, 16))
+    assert c.versions == [dt.date(2025, 7, 1), dt.date(2026, 7, 1)]
+    old = [l.amount_cents for l in c.lines if "2025-07-01" in l.description]
+    new = [l.amount_cents for l in c.lines if "2026-07-01" in l.description]
+    # service 0.5 x 40.10, water 15 x 4.20, sewer fixed 0.5 x 22, sewer 13 x 4.60, storm 0.5 x 9.50,
+    # drought 15 x 0.25, tax 2.5% of 86.80
+    assert old == [2005, 6300, 1100, 5980, 475, 375, 217]
+    # service 0.5 x 41.70, water 15 x 4.37, sewer fixed 0.5 x 22.88, sewer 13 x 4.78, storm 0.5 x 9.88,
+    # tax 2.5% of 86.40 (no drought surcharge any more)
+    assert new == [2085, 6555, 1144, 6214, 494, 216]
+    assert c.total_cents == sum(old) + sum(new) == 33160
+
+
+def test_prorated_first_bill_charges_days_over_30():
+    c = calculate_bill(S, "COM", '1"', 3, dt.date(2026, 1, 1), dt.date(2026, 1, 13), prorate=True)
+    assert amounts(c, "service") == [(Decimal(12) / 30, Decimal("40.10"), 1604)]
+
+
+def test_unit_conversions_round_down():
+    assert to_rate_units(7479, "GAL", "HCF") == 9
+    assert to_rate_units(7480, "GAL", "HCF") == 10
+    assert to_rate_units(45_999, "GAL", "KGAL") == 45
+    assert to_rate_units(3, "HCF", "GAL") == 2244
+    assert to_rate_units(10, "CCF", "HCF") == 10
+    with pytest.raises(InputError, match="Unit"):
+        to_rate_units(1, "LITRE", "HCF")
+
+
+def test_fire_line_is_flat():
+    c = calculate_bill(S, "FIRE", '6"', 0, *JAN)
+    assert [(l.category, l.amount_cents) for l in c.lines] == [("service", 4800), ("fire", 500), ("tax", 120)]
+
+
+def test_quote_uses_the_cycle_and_prorates_odd_periods():
+    q = quote("RES", '5/8"', 14, 30, end=dt.date(2026, 1, 31), schedule=S)
+    assert q.total_cents == 14442
+    short = quote("RES", '5/8"', 14, 10, end=dt.date(2026, 1, 31), schedule=S)
+    assert short.by_category("service") == 713  # 10/30 x 21.40
+    with pytest.raises(InputError, match="Days"):
+        quote("RES", '5/8"', 14, 0, schedule=S)
+    with pytest.raises(InputError, match="Meter size"):
+        quote("RES", '9"', 14, 30, end=dt.date(2026, 1, 31), schedule=S)
+    with pytest.raises(InputError, match="Class"):
+        quote("XYZ", '5/8"', 14, 30, end=dt.date(2026, 1, 31), schedule=S)
+
+
+# --- the file ---------------------------------------------------------------------------------
+GOOD = DEMO_RATES.read_text()
+
+
+def broken(old, new):
+    assert old in GOOD
+    return GOOD.replace(old, new, 1)
+
+
+def line_of(text, needle):
+    return text[:text.index(needle)].count("\n") + 1
+
+
+def test_tiers_out_of_order_name_the_line():
+    text = broken("{ up_to = 20, rate = 4.05 }", "{ up_to = 6, rate = 4.05 }")
+    with pytest.raises(InputError) as e:
+        parse_schedule(text, "rates.toml")
+    msg = str(e.value)
+    assert msg.startswith(f"rates.toml, line {line_of(text, 'tiers = [')}:")
+    assert "versions[1].classes.RES.tiers" in msg and "must be above" in msg
+
+
+def test_a_negative_rate_names_the_key_and_line():
+    text = broken("'3/4\"' = 27.50", "'3/4\"' = -27.50")
+    with pytest.raises(InputError) as e:
+        parse_schedule(text, "rates.toml")
+    assert f"line {line_of(text, '-27.50')}" in str(e.value)
+    assert 'classes.COM.service_charge.3/4"' in str(e.value) and "greater than or equal to 0" in str(e.value)
+
+
+def test_unknown_key_and_bad_toml_are_refused():
+    with pytest.raises(InputError, match=r"line \d+: .*tier_bassis: Extra inputs"):
+        parse_schedule(broken('\ntier_basis = "day"', '\ntier_bassis = "day"'), "r.toml")
+    with pytest.raises(InputError, match=r"r.toml: not valid TOML: .*line 3"):
+        parse_schedule("name = 'x'\n\nversions = ]\n", "r.toml")
+    with pytest.raises(InputError, match="effective: .*date"):
+        parse_schedule(broken("effective = 2025-07-01", "effective = 2025-07-01T10:00:00"), "r.toml")
+    with pytest.raises(InputError, match="same effective date"):
+        parse_schedule(broken("effective = 2026-07-01", "effective = 2025-07-01"), "r.toml")
+
+
+def test_amounts_are_decimals_never_floats():
+    v = S.versions[0].classes["RES"]
+    assert isinstance(v.tiers[0].rate, Decimal) and v.tiers[0].rate == Decimal("3.12")
+    assert isinstance(v.service_charge['5/8"'], Decimal)
