@@ -1,0 +1,148 @@
+"""ubtui.search.search_accounts on both backends: every kind of query the counter types."""
+from __future__ import annotations
+
+import pytest
+
+from models import Customer, Meter
+from ubtui.accounts import create_customer, create_premise, format_account_number, open_account, update_account
+from ubtui.errors import InputError, PermissionDenied
+from ubtui.search import search_accounts
+
+
+@pytest.fixture
+def town(system, clerk):
+    """A few accounts with names, addresses, phones, parcels and meters worth telling apart."""
+
+    def make(first, last, house, street, phone, parcel, unit="", kind="person"):
+        cust = create_customer(system, first_name=first, last_name=last, kind=kind, phones=[("home", phone)])
+        prem = create_premise(system, house_number=house, street=street, unit=unit, parcel_number=parcel)
+        return open_account(system, premise=prem, customers=[(cust, "owner")], status="active")
+
+    accts = {
+        "nunez": make("José", "Núñez", "101", "Main St", "(555) 201-0001", "001-101-00"),
+        "smith": make("Pat", "Smith", "102", "Main St", "555-201-0002", "001-102-00"),
+        "smithson": make("Jo", "Smithson", "12", "Oak Ave", "555-201-0003", "001-103-00", unit="Apt 4"),
+        "olsen": make("Ann", "Olsen", "101", "North Oak Ave", "555-777-0004", "002-200-00"),
+        "acme": make("", "Acme Bottling Co", "500", "Industrial Way", "555-201-0005", "003-300-00",
+                     kind="organization"),
+    }
+    Meter.create(serial="MTR-0042", premise=accts["smith"].premise_id)
+    Meter.create(serial="77665544", premise=accts["olsen"].premise_id)
+    return accts
+
+
+def ids(hits):
+    return [h.account_id for h in hits]
+
+
+def test_account_number_with_or_without_dash_and_check_digit(clerk, town):
+    a = town["smith"]
+    formatted = format_account_number(a.number)  # "0001002-x"
+    for typed in (formatted, a.number, a.number[:-1], a.number[:-1].lstrip("0"),
+                  a.number[:-1].lstrip("0") + "-" + a.number[-1], " " + formatted + " "):
+        hits = search_accounts(clerk, typed)
+        assert ids(hits) == [a.id], typed
+        assert hits[0].matched == "account"
+        assert hits[0].number == formatted
+
+
+def test_wrong_check_digit_is_reported_when_nothing_else_matches(clerk, town):
+    a = town["smith"]
+    wrong = a.number[:-1] + str((int(a.number[-1]) + 1) % 10)
+    with pytest.raises(InputError) as e:
+        search_accounts(clerk, wrong)
+    assert "check digit" in str(e.value)
+    assert e.value.field == "Account"
+
+
+def test_unknown_number_finds_nothing(clerk, town):
+    assert search_accounts(clerk, "9999") == []
+
+
+def test_name_partial_any_word_case_and_accents(clerk, town):
+    nunez, smith, smithson = town["nunez"].id, town["smith"].id, town["smithson"].id
+    assert ids(search_accounts(clerk, "nunez")) == [nunez]
+    assert ids(search_accounts(clerk, "NÚÑ")) == [nunez]
+    assert ids(search_accounts(clerk, "josé")) == [nunez]
+    assert set(ids(search_accounts(clerk, "smith"))) == {smith, smithson}
+    assert ids(search_accounts(clerk, "mithso")) == [smithson]  # inside a word
+    assert ids(search_accounts(clerk, "smith pat")) == [smith]  # any order, every word
+    assert ids(search_accounts(clerk, "jo smith")) == [smithson]  # a short word filters
+    assert ids(search_accounts(clerk, "bottling")) == [town["acme"].id]  # organisations
+    hit = search_accounts(clerk, "nunez")[0]
+    assert hit.name == "Núñez, José" and hit.matched == "name"
+    assert hit.address == "101 Main St" and hit.status == "active" and hit.balance_cents == 0
+
+
+def test_one_or_two_letters_match_the_start_of_a_name(clerk, town):
+    assert set(ids(search_accounts(clerk, "sm"))) == {town["smith"].id, town["smithson"].id}  # last name
+    assert ids(search_accounts(clerk, "pa")) == [town["smith"].id]  # first name
+    assert ids(search_accounts(clerk, "o")) == [town["olsen"].id]
+    assert search_accounts(clerk, "it") == []  # not a substring search
+
+
+def test_address_house_number_and_part_of_street(clerk, town):
+    assert ids(search_accounts(clerk, "101 main")) == [town["nunez"].id]
+    assert ids(search_accounts(clerk, "101 oak")) == [town["olsen"].id]
+    assert ids(search_accounts(clerk, "101 ma")) == [town["nunez"].id]
+    assert ids(search_accounts(clerk, "12 oak apt 4")) == [town["smithson"].id]
+    assert search_accounts(clerk, "103 main") == []
+    hits = search_accounts(clerk, "oak ave")
+    assert set(ids(hits)) == {town["smithson"].id, town["olsen"].id}
+    assert {h.matched for h in hits} == {"address"}
+    assert ids(search_accounts(clerk, "industrial")) == [town["acme"].id]
+
+
+def test_phone_in_any_format(clerk, town):
+    nunez = town["nunez"].id
+    for typed in ("5552010001", "(555) 201-0001", "555.201.0001", "+1 555 201 0001", "2010001", "201-0001"):
+        hits = search_accounts(clerk, typed)
+        assert ids(hits) == [nunez], typed
+        assert hits[0].matched == "phone"
+    assert search_accounts(clerk, "555-201-0009") == []
+
+
+def test_meter_serial_and_parcel_number(clerk, town):
+    assert ids(search_accounts(clerk, "mtr-0042")) == [town["smith"].id]
+    assert search_accounts(clerk, "MTR0042")[0].matched == "meter"
+    # eight digits with a wrong check digit: a meter serial, not a mistyped account
+    hits = search_accounts(clerk, "77665544")
+    assert ids(hits) == [town["olsen"].id] and hits[0].matched == "meter"
+    for typed in ("002-200-00", "00220000"):
+        hits = search_accounts(clerk, typed)
+        assert ids(hits) == [town["olsen"].id], typed
+        assert hits[0].matched == "parcel"
+
+
+def test_index_follows_renames(clerk, system, town):
+    c = Customer.get(Customer.last_name == "Olsen")
+    Customer.update(last_name="Lindqvist", display_name="Lindqvist, Ann",
+                    search_name="ann lindqvist").where(Customer.id == c.id).execute()
+    assert search_accounts(clerk, "olsen") == []
+    assert ids(search_accounts(clerk, "lindq")) == [town["olsen"].id]
+
+
+def test_flags_limit_and_wildcards(clerk, system, town):
+    update_account(system, town["smith"].id, cash_only=True, autopay=True, medical_certificate=True)
+    hit = search_accounts(clerk, "smith pat")[0]
+    assert hit.flags == "CASH AUTO MED"
+    assert len(search_accounts(clerk, "main", limit=1)) == 1
+    assert search_accounts(clerk, "%%%") == []
+    assert search_accounts(clerk, "s_m") == []  # "_" is not a wildcard
+    assert search_accounts(clerk, "") == []
+
+
+def test_closed_accounts_sort_after_open_ones(clerk, system, town):
+    update_account(system, town["smith"].id, status="closed")
+    hits = search_accounts(clerk, "smith")
+    assert ids(hits) == [town["smithson"].id, town["smith"].id]
+
+
+def test_needs_a_signed_in_user(db_url, town):
+    with pytest.raises(PermissionDenied):
+        search_accounts(None, "smith")
+
+
+def test_too_long_text_is_refused(clerk, town):
+    with pytest.raises(InputError):
+        search_accounts(clerk, "x" * 200)

@@ -1,0 +1,275 @@
+"""Find accounts from one line of typed text.
+
+``search_accounts(user, text)`` reads what was typed and looks in the places it can mean:
+
+* digits (dashes, spaces, brackets allowed): account number (check digit optional, a wrong
+  one is reported if nothing else matches), phone number (10 digits exact, 7 digits on the
+  last seven), meter serial, parcel number (with or without dashes) - all B-tree lookups;
+* a house number and words: the premises at that house number (B-tree prefix on the folded
+  address) whose address contains every word;
+* words: customers whose folded name contains every word (partial, any order, accents and
+  case ignored) and premises whose address does.  Substrings use the trigram indexes of
+  migration 0002 (SQLite FTS5, PostgreSQL pg_trgm).  Words of one or two letters are too
+  common to look up by substring: alone they match the start of a name (B-tree prefix),
+  beside a longer word they only filter its matches.
+
+Nothing is ranked: candidates come in index order, at most ``limit``, then are sorted for
+display, so a very common word costs no more than a rare one.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from models import Account, AccountCustomer, Customer, Premise, User, database
+
+from .accounts import NUMBER_DIGITS, fold, format_account_number, normalize_account_number, phone_digits
+from .db import is_postgres
+from .errors import InputError
+from .security import require
+
+MIN_SUBSTRING = 3  # trigram indexes cannot look up anything shorter
+MAX_TEXT = 80
+NUMERIC = re.compile(r"^[\d\s().+/-]+$")
+ROLE_ORDER = {"tenant": 0, "owner": 1, "billing": 2}
+KIND_ORDER = {"account": 0, "meter": 1, "phone": 2, "parcel": 3, "address": 4, "name": 5}
+INACTIVE = ("final_billed", "closed")
+
+
+@dataclass(frozen=True)
+class AccountHit:
+    account_id: int
+    number: str  # "0012345-5"
+    name: str
+    address: str
+    status: str
+    balance_cents: int
+    flags: str  # "CASH NOCHK AUTO MED DND"
+    matched: str = ""  # account, phone, meter, parcel, address, name
+
+
+def account_flags(acct) -> str:
+    """The short flag string shown beside an account (search results, headers)."""
+    pairs = (("cash_only", "CASH"), ("no_checks", "NOCHK"), ("autopay", "AUTO"),
+             ("medical_certificate", "MED"), ("do_not_disconnect", "DND"))
+    return " ".join(tag for attr, tag in pairs if getattr(acct, attr))
+
+
+def format_address(house_number: str, street: str, unit: str = "") -> str:
+    return " ".join(p for p in (house_number, street, unit) if p)
+
+
+# --- the bare queries (also timed by bench/search_bench.py) ------------------------------------
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _rows(sql: str, params: list) -> list[int]:
+    db = database.obj
+    return [r[0] for r in db.execute_sql(sql.replace("?", db.param), params).fetchall()]
+
+
+def _prefix_clause(expr: str, prefix: str) -> tuple[str, list]:
+    """``expr`` starts with ``prefix``, answerable from a B-tree on ``expr``."""
+    if is_postgres():  # text_pattern_ops indexes serve LIKE 'abc%' in any collation
+        return f"{expr} LIKE ? ESCAPE '\\'", [_like_escape(prefix) + "%"]
+    # SQLite: LIKE is case-insensitive and skips BINARY indexes; a range does not.
+    return f"{expr} >= ? AND {expr} < ?", [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
+
+
+def _contains_clauses(expr: str, words: list[str]) -> tuple[str, list]:
+    sql = " AND ".join(f"{expr} LIKE ? ESCAPE '\\'" for _ in words)
+    return sql, ["%" + _like_escape(w) + "%" for w in words]
+
+
+def _fts_match(words: list[str]) -> str:
+    return " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+def _substring_ids(table: str, col: str, words: list[str], limit: int) -> list[int]:
+    """Ids of rows of ``table`` whose ``col`` contains every word (one word >= 3 letters)."""
+    long_words = [w for w in words if len(w) >= MIN_SUBSTRING]
+    short = [w for w in words if len(w) < MIN_SUBSTRING]
+    if is_postgres():
+        where, params = _contains_clauses(f't."{col}"', long_words + short)
+        return _rows(f'SELECT t.id FROM "{table}" t WHERE {where} LIMIT ?', params + [limit])
+    sql = f'SELECT f.rowid FROM {table}_fts f'
+    params: list = [_fts_match(long_words)]
+    where = f"{table}_fts MATCH ?"
+    if short:
+        sql += f' JOIN "{table}" t ON t.id = f.rowid'
+        extra, extra_params = _contains_clauses(f't."{col}"', short)
+        where += " AND " + extra
+        params += extra_params
+    return _rows(f"{sql} WHERE {where} LIMIT ?", params + [limit])
+
+
+def customer_ids_by_name(words: list[str], limit: int) -> list[int]:
+    """Customers whose folded name contains every word."""
+    if not words:
+        return []
+    if any(len(w) >= MIN_SUBSTRING for w in words):
+        return _substring_ids("customer", "search_name", words, limit)
+    # Only short words: the first one starts the first or the last name (B-tree prefixes).
+    first, rest = words[0], words[1:]
+    extra, extra_params = _contains_clauses("search_name", rest) if rest else ("", [])
+    ids: list[int] = []
+    for expr in ("search_name", "lower(last_name)"):
+        where, params = _prefix_clause(expr, first)
+        if extra:
+            where += " AND " + extra
+        ids += [i for i in _rows(f"SELECT id FROM customer WHERE {where} LIMIT ?",
+                                 params + extra_params + [limit]) if i not in ids]
+    return ids[:limit]
+
+
+def premise_ids_by_address(words: list[str], limit: int) -> list[int]:
+    """Premises whose folded address contains every word; a leading house number must match."""
+    if not words:
+        return []
+    if words[0][0].isdigit() and len(words) > 1:
+        where, params = _prefix_clause("search_address", words[0] + " ")
+        extra, extra_params = _contains_clauses("search_address", words[1:])
+        return _rows(f"SELECT id FROM premise WHERE {where} AND {extra} LIMIT ?",
+                     params + extra_params + [limit])
+    if not any(len(w) >= MIN_SUBSTRING for w in words):
+        return []
+    return _substring_ids("premise", "search_address", words, limit)
+
+
+def account_ids_by_phone(digits: str, limit: int) -> list[int]:
+    if len(digits) < 7:
+        return []
+    if len(digits) == 7:
+        expr = "right(p.digits, 7)" if is_postgres() else "substr(p.digits, -7)"
+        where = f"{expr} = ?"
+    else:
+        where = "p.digits = ?"
+    return _rows("SELECT DISTINCT ac.account_id FROM phone p JOIN account_customer ac "
+                 f"ON ac.customer_id = p.customer_id WHERE {where} LIMIT ?", [digits, limit])
+
+
+def premise_ids_by_parcel(text: str, limit: int) -> list[int]:
+    raw = text.strip()
+    plain = re.sub(r"[\s-]", "", raw)
+    if not plain:
+        return []
+    return _rows("SELECT id FROM premise WHERE parcel_number = ? OR replace(parcel_number, '-', '') = ? LIMIT ?",
+                 [raw, plain, limit])
+
+
+def premise_ids_by_meter(text: str, limit: int) -> list[int]:
+    raw = text.strip()
+    plain = re.sub(r"[\s-]", "", raw).upper()
+    if not plain:
+        return []
+    return _rows("SELECT premise_id FROM meter WHERE (serial = ? OR upper(replace(serial, '-', '')) = ?) "
+                 "AND premise_id IS NOT NULL LIMIT ?", [raw, plain, limit])
+
+
+def account_ids_by_number(text: str) -> tuple[list[int], InputError | None]:
+    """The account the digits name, or the wrong-check-digit error to report if nothing else matches."""
+    t = text.strip()
+    m = re.fullmatch(r"(\d{1,%d})\s*-\s*(\d)" % NUMBER_DIGITS, t)
+    if m:  # "12345-6": the digit after the dash is the check digit
+        t = m.group(1).zfill(NUMBER_DIGITS) + m.group(2)
+    try:
+        number = normalize_account_number(t)
+    except InputError as e:
+        return [], e
+    if number is None:
+        return [], None
+    return [a.id for a in Account.select(Account.id).where(Account.number == number)], None
+
+
+# --- turning candidates into hits ---------------------------------------------------------------
+
+def _hits(account_kinds: dict[int, str], names: dict[int, str]) -> list[AccountHit]:
+    if not account_kinds:
+        return []
+    ids = list(account_kinds)
+    accounts = {a.id: a for a in Account.select(Account, Premise).join(Premise).where(Account.id.in_(ids))}
+    parties: dict[int, list] = {}
+    q = (AccountCustomer.select(AccountCustomer.account, AccountCustomer.role, AccountCustomer.end_date,
+                                Customer.display_name)
+         .join(Customer).where(AccountCustomer.account.in_(ids)))
+    for ac in q:
+        parties.setdefault(ac.account_id, []).append(
+            ((ac.end_date is not None, ROLE_ORDER.get(ac.role, 9)), ac.customer.display_name))
+    out = []
+    for aid, kind in account_kinds.items():
+        a = accounts.get(aid)
+        if a is None:
+            continue
+        name = names.get(aid) or (min(parties[aid])[1] if parties.get(aid) else "")
+        p = a.premise
+        out.append(AccountHit(a.id, format_account_number(a.number), name,
+                              format_address(p.house_number, p.street, p.unit), a.status,
+                              int(a.balance_cents), account_flags(a), kind))
+    out.sort(key=lambda h: (KIND_ORDER.get(h.matched, 9), h.status in INACTIVE, h.name.lower(), h.number))
+    return out
+
+
+def _accounts_of_customers(customer_ids: list[int], limit: int) -> dict[int, str]:
+    """account id -> the matched customer's display name."""
+    if not customer_ids:
+        return {}
+    q = (AccountCustomer.select(AccountCustomer.account, Customer.display_name).join(Customer)
+         .where(AccountCustomer.customer.in_(customer_ids)).order_by(AccountCustomer.account).limit(limit))
+    out: dict[int, str] = {}
+    for ac in q:
+        out.setdefault(ac.account_id, ac.customer.display_name)
+    return out
+
+
+def _accounts_of_premises(premise_ids: list[int], limit: int) -> list[int]:
+    if not premise_ids:
+        return []
+    q = Account.select(Account.id).where(Account.premise.in_(premise_ids)).order_by(Account.id).limit(limit)
+    return [a.id for a in q]
+
+
+def search_accounts(user: User, text: str, limit: int = 50) -> list[AccountHit]:
+    """Accounts matching ``text`` (see the module doc), at most ``limit``, best kinds first.
+
+    Raises InputError for text that cannot be searched (too long) and for a mistyped
+    account number (wrong check digit) that matches nothing else."""
+    require(user, "account.view")
+    text = (text or "").strip()
+    if not text:
+        return []
+    if len(text) > MAX_TEXT:
+        raise InputError("Search", f"type at most {MAX_TEXT} characters")
+    limit = max(1, int(limit))
+    kinds: dict[int, str] = {}
+    names: dict[int, str] = {}
+
+    def add(ids, kind):
+        for i in ids:
+            kinds.setdefault(i, kind)
+
+    if NUMERIC.match(text):
+        ids, check_error = account_ids_by_number(text)
+        add(ids, "account")
+        add(_accounts_of_premises(premise_ids_by_meter(text, limit), limit), "meter")
+        add(account_ids_by_phone(phone_digits(text), limit), "phone")
+        add(_accounts_of_premises(premise_ids_by_parcel(text, limit), limit), "parcel")
+        if not kinds and check_error is not None:
+            raise check_error
+        return _hits(dict(list(kinds.items())[:limit]), names)
+
+    words = fold(text).split()
+    if len(text.split()) == 1:  # a serial or parcel number with letters in it
+        add(_accounts_of_premises(premise_ids_by_meter(text, limit), limit), "meter")
+        add(_accounts_of_premises(premise_ids_by_parcel(text, limit), limit), "parcel")
+    if not words:
+        return _hits(kinds, names)
+    if words[0][0].isdigit() and len(words) > 1:
+        add(_accounts_of_premises(premise_ids_by_address(words, limit), limit), "address")
+    else:
+        by_name = _accounts_of_customers(customer_ids_by_name(words, limit), limit)
+        add(by_name, "name")
+        names.update(by_name)
+        add(_accounts_of_premises(premise_ids_by_address(words, limit), limit), "address")
+    return _hits(dict(list(kinds.items())[:limit]), names)
