@@ -1,0 +1,128 @@
+"""The key convention every screen shares, and ``BaseScreen``.
+
+Each key has an id (the user's config remaps it: ``[keymap] help = "f1,ctrl+h"``), a Ctrl
+alternative for terminals that lose F-keys (TERM=linux, vt100), and ``priority=True`` so a
+focused Input cannot swallow it.  Nothing critical is on bare Esc.
+
+    F1/ctrl+g help      F2/ctrl+f find account   F3/ctrl+b back     F4/ctrl+k lookup
+    F5/ctrl+r refresh   F6/ctrl+n new/add        F7/ctrl+t payment  F9/ctrl+x post/commit
+    F10/ctrl+o menu     ctrl+l lock              ctrl+p palette     ctrl+q quit
+"""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+# binding id -> (keys, footer key label, description)
+KEYS: dict[str, tuple[str, str, str]] = {
+    "help": ("f1,ctrl+g", "F1", "Help"),
+    "find": ("f2,ctrl+f", "F2", "Find"),
+    "back": ("f3,ctrl+b", "F3", "Back"),
+    "lookup": ("f4,ctrl+k", "F4", "Lookup"),
+    "refresh": ("f5,ctrl+r", "F5", "Refresh"),
+    "new": ("f6,ctrl+n", "F6", "New"),
+    "pay": ("f7,ctrl+t", "F7", "Payment"),
+    "post": ("f9,ctrl+x", "F9", "Post"),
+    "menu": ("f10,ctrl+o", "F10", "Menu"),
+    "lock": ("ctrl+l", "^L", "Lock"),
+    "palette": ("ctrl+p", "^P", "Palette"),
+    "quit": ("ctrl+q", "^Q", "Quit"),
+}
+
+
+def key_binding(key_id: str, action: str, description: str | None = None, *, show: bool = True) -> Binding:
+    """The Binding for one key of the convention (id, keys, Ctrl alternative, priority)."""
+    keys, label, default = KEYS[key_id]
+    return Binding(keys, action, description or default, show=show, key_display=label,
+                   priority=True, id=key_id)
+
+
+def key_label(app, key_id: str) -> str:
+    """How the keys of ``key_id`` read after the user's keymap, e.g. ``F1/Ctrl+G``."""
+    keys = getattr(app, "_keymap", {}).get(key_id) or KEYS[key_id][0]
+    return "/".join(k.strip().replace("ctrl+", "Ctrl+").upper() if k.strip().startswith("f")
+                    else k.strip().replace("ctrl+", "Ctrl+") for k in keys.split(","))
+
+
+class StatusLine(Static):
+    """One line at the bottom: the last message or core error."""
+
+
+class BaseScreen(Screen):
+    """A signed-in screen: title line, body (``compose_body``), status line and Footer.
+
+    Subclasses add their own keys with ``key_binding(...)`` and override ``action_refresh``,
+    ``action_new``, ``action_post`` ... as they need.  ``TITLE_TEXT`` names the screen."""
+
+    TITLE_TEXT = ""
+    DEFAULT_CSS = """
+    BaseScreen { layout: vertical; }
+    BaseScreen #title-bar { height: 1; background: $primary; color: $text; }
+    BaseScreen #title-bar .left { width: 1fr; padding: 0 1; text-style: bold; }
+    BaseScreen #title-bar .right { width: auto; padding: 0 1; }
+    BaseScreen #body { height: 1fr; }
+    BaseScreen StatusLine { height: 1; padding: 0 1; }
+    BaseScreen StatusLine.error { color: $error; text-style: bold; }
+    """
+    BINDINGS = [
+        key_binding("help", "help"),
+        key_binding("find", "find"),
+        key_binding("back", "back"),
+        key_binding("menu", "menu", show=False),
+        key_binding("lock", "app.lock", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="title-bar"):
+            yield Static(self.TITLE_TEXT, classes="left", id="title")
+            yield Static(self.user_text(), classes="right", id="who")
+        yield from self.compose_body()
+        yield StatusLine("", id="status")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def user_text(self) -> str:
+        user = getattr(self.app, "user", None)
+        return f"{user.username} ({user.role})" if user else ""
+
+    # --- messages --------------------------------------------------------------------------
+    def set_status(self, text: str, *, error: bool = False) -> None:
+        try:
+            line = self.query_one("#status", StatusLine)
+        except Exception:
+            self.app.notify(text, severity="error" if error else "information")
+            return
+        line.update(text)
+        line.set_class(error, "error")
+
+    def clear_status(self) -> None:
+        self.set_status("")
+
+    # --- the common keys -------------------------------------------------------------------
+    def action_help(self) -> None:
+        from screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self))
+
+    def action_find(self) -> None:
+        from screens.search import SearchScreen
+
+        if isinstance(self, SearchScreen):
+            self.query_one("#query").focus()
+            return
+        self.app.push_screen(SearchScreen())
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    def action_menu(self) -> None:
+        from screens.menu import MainMenuScreen
+
+        while len(self.app.screen_stack) > 2 and not isinstance(self.app.screen, MainMenuScreen):
+            self.app.pop_screen()

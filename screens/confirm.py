@@ -1,0 +1,34 @@
+"""A yes/no question (Y or Enter on Yes; N, F3 or Esc says no)."""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > Vertical { width: 44; height: auto; border: round $warning; padding: 0 1;
+                               background: $surface; }
+    ConfirmScreen #question { text-style: bold; }
+    """
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", priority=True, id="confirm.yes"),
+        Binding("n,escape,f3,ctrl+b", "answer(False)", "No", priority=True, id="confirm.no"),
+    ]
+
+    def __init__(self, question: str, hint: str = "Y yes, N no"):
+        super().__init__()
+        self.question = question
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.question, id="question")
+            yield Static(self.hint, id="hint")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

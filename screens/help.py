@@ -1,0 +1,54 @@
+"""F1: the keys of the screen underneath, as the user's keymap has them."""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+
+def screen_keys(screen: Screen) -> list[tuple[str, str]]:
+    """(keys, description) for every binding of ``screen`` and the app, keymap applied."""
+    by_action: dict[tuple, tuple[list[str], str]] = {}
+    for node in (screen, screen.app):
+        for key, binding in node._bindings:
+            if binding.system or not binding.description:
+                continue
+            slot = by_action.setdefault((binding.id or binding.action), ([], binding.description))
+            display = screen.app.get_key_display(binding.__class__(key, binding.action))
+            if display not in slot[0]:
+                slot[0].append(display)
+    return [(" / ".join(keys), desc) for keys, desc in by_action.values()]
+
+
+class HelpScreen(ModalScreen):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Vertical { width: 60; height: auto; max-height: 22; border: round $primary;
+                            padding: 0 1; background: $surface; }
+    HelpScreen #help-title { text-style: bold; }
+    """
+    BINDINGS = [
+        Binding("escape,f1,ctrl+g,f3,ctrl+b,enter", "dismiss", "Close", priority=True, id="help.close"),
+    ]
+
+    def __init__(self, under: Screen):
+        super().__init__()
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        title = getattr(self.under, "TITLE_TEXT", "") or "ubtui"
+        rows = screen_keys(self.under)
+        width = max((len(k) for k, _ in rows), default=8)
+        text = "\n".join(f"{k:<{width}}  {d}" for k, d in rows)
+        extra = getattr(self.under, "HELP_TEXT", "")
+        with Vertical():
+            yield Static(f"Keys: {title}", id="help-title")
+            yield Static(text, id="help-keys")
+            if extra:
+                yield Static(extra, id="help-extra")
+            yield Static("Esc, Enter or F1 closes this help.", id="help-foot")
+
+    def action_dismiss(self, result=None) -> None:
+        self.dismiss(None)

@@ -1,0 +1,84 @@
+"""The main menu.  Other modules add their screens here with ONE line each:
+
+    MENU.append(MenuEntry("p", "Take a payment", "screens.cash_payment:PaymentScreen", "payment.take"))
+
+or by adding a line to the list below.  ``key`` is the letter pressed on the main menu;
+``target`` is ``"module:ScreenClass"`` (imported when chosen, so a half-written module never
+breaks the menu); ``permission`` hides the entry from users who lack it (the core still checks).
+
+``KEY_TARGETS`` maps a key id of the convention to the screen it opens from an account screen,
+e.g. ``KEY_TARGETS["pay"] = "screens.cash_payment:PaymentScreen"``; that screen is built with
+``account_id=<the account shown>``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from screens.base import BaseScreen
+from ubtui.security import has_permission
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    key: str  # one letter, pressed on the main menu
+    label: str
+    target: str  # "module:ScreenClass"
+    permission: str = "account.view"
+
+
+MENU: list[MenuEntry] = [
+    MenuEntry("a", "Find an account (F2)", "screens.search:SearchScreen", "account.view"),
+]
+
+KEY_TARGETS: dict[str, str] = {}
+
+
+def entries_for(user) -> list[MenuEntry]:
+    return [e for e in MENU if user is not None and has_permission(user, e.permission)]
+
+
+class MainMenuScreen(BaseScreen):
+    TITLE_TEXT = "Main menu"
+    CSS_PATH = "menu.tcss"
+    HELP_TEXT = "Press a letter, or move with the arrows and press Enter."
+
+    def compose_body(self) -> ComposeResult:
+        cfg = self.app.config
+        yield Static(cfg.district.name, id="menu-district")
+        yield OptionList(*self.options(), id="menu")
+        yield Static(legend(), id="legend")
+
+    def options(self) -> list[Option]:
+        return [Option(f"{e.key.upper()}  {e.label}", id=e.key) for e in entries_for(self.app.user)]
+
+    def on_mount(self) -> None:
+        self.query_one("#menu", OptionList).focus()
+
+    def on_key(self, event) -> None:
+        ch = (event.character or "").lower()
+        for e in entries_for(self.app.user):
+            if ch == e.key.lower():
+                event.stop()
+                self.app.open_target(e.target)
+                return
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        for e in entries_for(self.app.user):
+            if e.key == event.option.id:
+                self.app.open_target(e.target)
+                return
+
+    def action_back(self) -> None:
+        pass  # nothing under the main menu
+
+    def action_menu(self) -> None:
+        self.query_one("#menu", OptionList).focus()
+
+
+def legend() -> str:
+    return ("F1/^G help  F2/^F find  F3/^B back  F4/^K lookup  F5/^R refresh\n"
+            "F6/^N new  F7/^T payment  F9/^X post  F10/^O menu  ^L lock  ^P palette  ^Q quit")

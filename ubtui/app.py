@@ -1,0 +1,266 @@
+"""The Textual app shell: the signed-in user, one database thread, errors, keys, lock.
+
+* ``UbtuiApp(database_url)`` opens the database in its own worker thread (one thread, so the
+  Peewee connection is reused) and shows the login screen.
+* ``await app.db(fn, *args, **kw)`` runs a core function in that thread; the event loop never
+  waits on the database, so keys typed meanwhile are queued, never lost.
+* ``app.show_error(e)`` shows a core error (``UbtuiError``) as one line.
+* Keys follow one convention (screens/base.py); the config's ``keymap`` (binding id -> keys)
+  remaps them through ``App.set_keymap``; every action is in the command palette (ctrl+p).
+* After ``Settings.idle_lock_minutes`` without a key the screen locks (customer data hidden).
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import functools
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+import peewee
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+from textual.theme import Theme
+
+from models import User, database
+from screens.base import BaseScreen, key_binding
+from screens.palette import UbtuiCommands
+
+from .config import Settings, settings
+from .db import open_database
+from .errors import UbtuiError
+
+# A 16-colour theme: only the terminal's own ANSI colours, so it reads on a linux console,
+# a vt100 profile or a light terminal alike.
+UBTUI_THEME = Theme(
+    name="ubtui",
+    ansi=True,
+    primary="ansi_blue",
+    secondary="ansi_cyan",
+    warning="ansi_yellow",
+    error="ansi_red",
+    success="ansi_green",
+    accent="ansi_cyan",
+    foreground="ansi_default",
+    background="ansi_default",
+    surface="ansi_default",
+    panel="ansi_default",
+    boost="ansi_default",
+    dark=True,
+    variables={
+        "ansi-background": "ansi_black",
+        "ansi-foreground": "ansi_white",
+        "border-blurred": "ansi_bright_black",
+        "block-cursor-foreground": "ansi_black",
+        "block-cursor-background": "ansi_cyan",
+        "block-cursor-text-style": "bold",
+        "block-cursor-blurred-foreground": "ansi_black",
+        "block-cursor-blurred-background": "ansi_white",
+        "input-cursor-background": "ansi_white",
+        "input-cursor-foreground": "ansi_black",
+        "input-cursor-text-style": "none",
+        "input-selection-background": "ansi_blue",
+        "input-selection-foreground": "ansi_bright_white",
+        "footer-key-foreground": "ansi_bright_cyan",
+        "footer-background": "ansi_default",
+        "footer-description-foreground": "ansi_default",
+        "footer-item-background": "ansi_default",
+        "scrollbar": "ansi_bright_black",
+        "scrollbar-hover": "ansi_white",
+        "scrollbar-active": "ansi_bright_white",
+        "scrollbar-background": "ansi_default",
+        "scrollbar-corner-color": "ansi_default",
+        "button-color-foreground": "ansi_black",
+        "link-background": "ansi_default",
+        "link-color": "ansi_cyan",
+    },
+)
+
+
+class UbtuiApp(App):
+    """The counter application."""
+
+    TITLE = "ubtui"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {UbtuiCommands}
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        key_binding("quit", "request_quit", show=False),
+        key_binding("palette", "command_palette", show=False),
+        Binding("ctrl+c", "help_quit", show=False, system=True),
+    ]
+
+    def __init__(self, database_url: str, *, config: Settings | None = None,
+                 today: Callable[[], _dt.date] | None = None, idle_check_seconds: float = 20.0):
+        super().__init__()
+        self.database_url = database_url
+        self.config = config or settings()
+        self.user: User | None = None
+        self.locked = False
+        self.today = today or _dt.date.today  # snapshot tests freeze it
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ubtui-db")
+        self._db_ready: asyncio.Future | None = None
+        self.last_activity = time.monotonic()
+        self.idle_check_seconds = idle_check_seconds
+        self.register_theme(UBTUI_THEME)
+        self.theme = self.config.theme if self.config.theme in self.available_themes else "ubtui"
+        if self.config.keymap:
+            self.set_keymap(dict(self.config.keymap))
+
+    # --- the database thread ---------------------------------------------------------------
+    async def db(self, fn: Callable[..., Any], *args, **kw) -> Any:
+        """Run ``fn(*args, **kw)`` in the one database thread and return its result."""
+        if self._db_ready is not None and fn is not open_database:
+            await asyncio.shield(self._db_ready)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kw))
+
+    async def try_db(self, fn: Callable[..., Any], *args, **kw) -> Any:
+        """Like ``db`` but a core error is shown as one line and ``None`` returned."""
+        try:
+            return await self.db(fn, *args, **kw)
+        except UbtuiError as e:
+            self.show_error(e)
+        except peewee.DatabaseError as e:
+            self.show_error(database_message(e))
+        return None
+
+    def show_error(self, err: Exception | str) -> None:
+        message = one_line(str(err))
+        screen = self.screen
+        if isinstance(screen, BaseScreen) or hasattr(screen, "set_status"):
+            screen.set_status(message, error=True)
+        else:
+            self.notify(message, severity="error", timeout=8)
+        self.bell()
+
+    def show_message(self, text: str) -> None:
+        screen = self.screen
+        if hasattr(screen, "set_status"):
+            screen.set_status(one_line(text))
+        else:
+            self.notify(one_line(text), timeout=6)
+
+    # --- start and stop --------------------------------------------------------------------
+    async def on_mount(self) -> None:
+        from screens.login import LoginScreen
+
+        self._db_ready = asyncio.get_running_loop().create_future()
+        self.push_screen(LoginScreen())
+        try:
+            await self.db(open_database, self.database_url)
+            self._db_ready.set_result(True)
+        except UbtuiError as e:
+            self._db_ready.set_exception(e)
+            self.show_error(e)
+        if self.config.idle_lock_minutes and self.idle_check_seconds:
+            self.set_interval(self.idle_check_seconds, self.check_idle_lock)
+
+    async def on_unmount(self) -> None:
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._executor, _close_thread_connection)
+        finally:
+            self._executor.shutdown(wait=False)
+
+    # --- sessions --------------------------------------------------------------------------
+    def start_session(self, user: User) -> None:
+        """``user`` signed in: drop every screen (another user's customer) and show the menu.
+
+        Runs on the app's own queue, not in the calling screen's worker (that screen goes)."""
+        self.user = user
+        self.locked = False
+        self.last_activity = time.monotonic()
+        self.call_later(self._reset_to_menu)
+
+    async def _reset_to_menu(self) -> None:
+        from screens.menu import MainMenuScreen
+
+        while len(self.screen_stack) > 2:
+            await self.pop_screen()
+        await self.switch_screen(MainMenuScreen())
+
+    def action_lock(self) -> None:
+        from screens.lock import LockScreen
+
+        if self.user is None or self.locked:
+            return
+        self.locked = True
+        self.push_screen(LockScreen(self.user))
+
+    def unlock(self) -> None:
+        self.locked = False
+        self.last_activity = time.monotonic()
+        self.pop_screen()
+
+    def check_idle_lock(self, now: float | None = None) -> bool:
+        """Lock when nobody typed for ``idle_lock_minutes``; returns True when it locked."""
+        minutes = self.config.idle_lock_minutes
+        if not minutes or self.user is None or self.locked:
+            return False
+        now = time.monotonic() if now is None else now
+        if now - self.last_activity >= minutes * 60:
+            self.action_lock()
+            return True
+        return False
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.last_activity = time.monotonic()
+        await super().on_event(event)
+
+    def action_command_palette(self) -> None:
+        if self.user is None or self.locked:
+            return  # the palette could reach customer data
+        super().action_command_palette()
+
+    # --- quitting --------------------------------------------------------------------------
+    def action_request_quit(self) -> None:
+        from screens.confirm import ConfirmScreen
+
+        if isinstance(self.screen, ConfirmScreen):
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(ConfirmScreen("Quit ubtui?", "Y quits, N or Esc stays."), done)
+
+    # --- screens by name -------------------------------------------------------------------
+    def open_target(self, target: str, **kw) -> None:
+        """Push the screen named ``"module:ScreenClass"`` (menu entries, F7 and friends)."""
+        import importlib
+
+        module_name, _, cls_name = target.partition(":")
+        try:
+            cls = getattr(importlib.import_module(module_name), cls_name)
+        except (ImportError, AttributeError) as e:
+            self.show_error(f"{target}: not available ({e.__class__.__name__})")
+            return
+        self.push_screen(cls(**kw))
+
+
+def one_line(text: str) -> str:
+    lines = [ln.strip() for ln in str(text).strip().splitlines() if ln.strip()]
+    return lines[0] if lines else "error"
+
+
+def database_message(e: Exception) -> str:
+    return f"database error: {one_line(str(e)) if str(e).strip() else e.__class__.__name__}; nothing was written"
+
+
+def _close_thread_connection() -> None:
+    try:
+        if database.obj is not None and not database.is_closed():
+            database.close()
+    except Exception:
+        pass
+
+
+def run_app(url: str) -> int:
+    """Run the app on ``url`` until the user quits (``ubtui`` and ``ubtui demo`` call this)."""
+    app = UbtuiApp(url)
+    app.run()
+    return app.return_code or 0
