@@ -36,6 +36,8 @@ class Settings(BaseModel):
     adjustment_approval_cents: int = Field(default=10_000, ge=0)
     payment_allocation: list[str] = Field(
         default_factory=lambda: ["reconnect_fee", "fee", "late_fee", "oldest"])
+    nsf_fee_cents: int = Field(default=2500, ge=0)  # returned-payment fee
+    nsf_no_checks_after: int = Field(default=2, gt=0)  # returned checks in 12 months -> no checks
     receipt_printer: str = ""  # "", "file:/path", "usb:vid:pid", "network:host"
     rates_file: str | None = None
 

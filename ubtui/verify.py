@@ -74,7 +74,7 @@ def check_payments() -> list[Breach]:
             out.append(Breach("tender", f"receipt {p.receipt_number}: tenders {tenders} - change {p.change_cents} != total {p.total_cents}"))
         if -(entry_sum.get(p.id) or 0) != p.total_cents:
             out.append(Breach("payment", f"receipt {p.receipt_number}: ledger credits {-(entry_sum.get(p.id) or 0)} != total {p.total_cents}"))
-        if (p.status == "voided") != (p.void_posting_id is not None):
+        if (p.status in ("voided", "returned")) != (p.void_posting_id is not None):
             out.append(Breach("payment", f"receipt {p.receipt_number}: status {p.status} disagrees with its void posting"))
     orphans = Tender.select(Tender.id).join(Payment, JOIN.LEFT_OUTER).where(Payment.id.is_null())
     out += [Breach("tender", f"tender {t.id} belongs to no payment") for t in orphans]

@@ -1,0 +1,84 @@
+import pytest
+
+from models import Account, AuditLog, Payment, Tender
+from ubtui import accounting, ledger
+from ubtui.errors import Conflict, InputError, NotFound, PermissionDenied
+from ubtui.ledger import EntrySpec
+from ubtui.verify import verify_all
+
+
+def bill(user, acct, cents, key):
+    ledger.post(user, key, "charge", [EntrySpec(acct.id, "charge", cents, "water", "Water")])
+
+
+def check_payment(user, accounts_amounts, receipt):
+    """A posted check payment as the cashier module records it."""
+    res = ledger.post(user, f"pay:{receipt}", "payment",
+                      [EntrySpec(a.id, "payment", -c, "", "Payment") for a, c in accounts_amounts])
+    total = sum(c for _, c in accounts_amounts)
+    p = Payment.create(receipt_number=receipt, posting=res.posting_id, user=user.id, total_cents=total)
+    Tender.create(payment=p, kind="check", amount_cents=total, check_number="1001")
+    return p
+
+
+def test_returned_check_reverses_charges_fee_and_stops_checks(system, make_account):
+    a = make_account()
+    bill(system, a, 8000, "b1")
+    check_payment(system, [(a, 8000)], "R-1")
+    r = accounting.return_payment(system, "R-1", "NSF")
+    assert r.fee_cents == 2500 and not r.no_checks_set
+    assert ledger.account_balance(a.id) == 8000 + 2500
+    assert Payment.get(Payment.receipt_number == "R-1").status == "returned"
+    with pytest.raises(Conflict, match="already returned"):
+        accounting.return_payment(system, "R-1", "NSF")
+    check_payment(system, [(a, 100)], "R-2")
+    assert accounting.return_payment(system, "R-2", "account closed").no_checks_set
+    assert Account.get_by_id(a.id).no_checks
+    assert AuditLog.select().where(AuditLog.action == "account.no_checks").count() == 1
+    assert verify_all() == []
+
+
+def test_one_check_for_two_accounts_is_returned_on_both(system, make_account):
+    a, b = make_account(), make_account()
+    check_payment(system, [(a, 1000), (b, 2000)], "R-9")
+    accounting.return_payment(system, "R-9", "NSF", charge_fee=False)
+    assert ledger.account_balance(a.id) == 0 and ledger.account_balance(b.id) == 0
+    assert verify_all() == []
+
+
+def test_refund_never_exceeds_the_credit(senior, make_account, system):
+    a = make_account()
+    check_payment(system, [(a, 5000)], "R-3")  # overpayment: credit of 50.00
+    with pytest.raises(Conflict, match="more than the credit"):
+        accounting.refund_credit(senior, a.id, 5001, "moved away", key="rf1")
+    r = accounting.refund_credit(senior, a.id, 5000, "moved away", key="rf2")
+    assert r.balances[a.id] == 0
+    assert accounting.refund_credit(senior, a.id, 5000, "moved away", key="rf2").posting_id == r.posting_id
+    with pytest.raises(InputError, match="Reason"):
+        accounting.refund_credit(senior, a.id, 10, " ", key="rf3")
+
+
+def test_balance_transfer_moves_money_in_one_posting(senior, make_account, system):
+    old, new = make_account(), make_account()
+    bill(system, old, 4321, "b")
+    r = accounting.transfer_balance(senior, old.id, new.id, "final bill to new address", key="t1")
+    assert r.balances == {old.id: 0, new.id: 4321}
+    with pytest.raises(Conflict, match="balance is zero"):
+        accounting.transfer_balance(senior, old.id, new.id, "again", key="t2")
+    with pytest.raises(InputError):
+        accounting.transfer_balance(senior, old.id, old.id, "same", key="t3")
+    assert verify_all() == []
+
+
+def test_write_off_needs_a_supervisor_and_a_final_account(senior, supervisor, make_account, system):
+    a = make_account()
+    bill(system, a, 999, "b")
+    with pytest.raises(PermissionDenied):
+        accounting.write_off(senior, a.id, "uncollectible", key="w")
+    with pytest.raises(Conflict, match="only final-billed or closed"):
+        accounting.write_off(supervisor, a.id, "uncollectible", key="w")
+    Account.update(status="final_billed").where(Account.id == a.id).execute()
+    accounting.write_off(supervisor, a.id, "uncollectible", key="w")
+    assert ledger.account_balance(a.id) == 0
+    with pytest.raises(NotFound):
+        accounting.return_payment(supervisor, "nope", "NSF")

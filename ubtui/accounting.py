@@ -1,0 +1,165 @@
+"""Account corrections after the day of payment: returned payments (NSF), refunds of credit
+balances, balance transfers between accounts, and write-offs.
+
+All of them are ledger postings with idempotency keys; none edits an entry.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+from models import Account, LedgerEntry, Payment, Posting, Tender, User
+
+from . import audit, ledger
+from .config import settings
+from .db import is_postgres
+from .errors import Conflict, InputError, NotFound
+from .ledger import EntrySpec, PostingResult
+from .money import format_cents
+from .security import require
+
+
+def _reason(reason: str) -> str:
+    if not reason or not reason.strip():
+        raise InputError("Reason", "must not be empty")
+    return reason.strip()
+
+
+@dataclass(frozen=True)
+class ReturnedPayment:
+    receipt_number: str
+    reversal: PostingResult
+    fee_cents: int
+    no_checks_set: bool
+
+
+def return_payment(user: User, receipt_number: str, reason: str, *, charge_fee: bool = True) -> ReturnedPayment:
+    """A payment the bank returned (NSF, closed account, stop payment): reverse it exactly,
+    charge the returned-payment fee, and after repeated returns refuse checks on the account."""
+    require(user, "payment.return")
+    reason = _reason(reason)
+    payment = Payment.get_or_none(Payment.receipt_number == receipt_number.strip())
+    if payment is None:
+        raise NotFound(f"no receipt {receipt_number}")
+    if payment.status != "posted":
+        raise Conflict(f"receipt {payment.receipt_number} is already {payment.status}")
+    cfg = settings()
+    key = f"return:{payment.receipt_number}"
+
+    def build() -> ReturnedPayment:
+        entries = list(LedgerEntry.select().where(LedgerEntry.posting == payment.posting_id))
+        specs = [EntrySpec(e.account_id, "reversal", -e.amount_cents, e.category,
+                           f"Returned payment {payment.receipt_number}: {reason}"[:120],
+                           f"receipt:{payment.receipt_number}", None, e.id) for e in entries]
+        result = ledger.write_posting(user, key, "reversal", specs, memo=f"returned: {reason}")
+        fee = cfg.nsf_fee_cents if charge_fee else 0
+        account_ids = sorted({e.account_id for e in entries})
+        if fee:
+            ledger.write_posting(user, f"{key}:fee", "fee", [EntrySpec(
+                account_ids[0], "fee", fee, "nsf_fee", f"Returned payment fee ({payment.receipt_number})")])
+        n = Payment.update(status="returned", void_posting=result.posting_id, void_reason=reason).where(
+            (Payment.id == payment.id) & (Payment.status == "posted")).execute()
+        if n != 1:
+            raise Conflict(f"receipt {payment.receipt_number} changed meanwhile; look again")
+        audit.record(user, "payment.return", "payment", payment.id, before=payment,
+                     after=Payment.get_by_id(payment.id), detail=reason)
+        set_flag = False
+        was_check = Tender.select().where((Tender.payment == payment.id) & (Tender.kind == "check")).exists()
+        if was_check:
+            year_ago = _dt.datetime.now() - _dt.timedelta(days=365)
+            for account_id in account_ids:
+                returns = (Payment.select().join(LedgerEntry, on=(LedgerEntry.posting == Payment.posting))
+                           .where((LedgerEntry.account == account_id) & (Payment.status == "returned")
+                                  & (Payment.created_at >= year_ago)).distinct().count())
+                acct = Account.get_by_id(account_id)
+                if returns >= cfg.nsf_no_checks_after and not acct.no_checks:
+                    Account.update(no_checks=True).where(Account.id == account_id).execute()
+                    audit.record(user, "account.no_checks", "account", account_id, before=acct,
+                                 after=Account.get_by_id(account_id),
+                                 detail=f"{returns} returned payments in 12 months")
+                    set_flag = True
+        return ReturnedPayment(payment.receipt_number, result, fee, set_flag)
+
+    def replay(posting: Posting) -> ReturnedPayment:
+        fee = LedgerEntry.select(LedgerEntry.amount_cents).join(Posting).where(
+            Posting.idempotency_key == f"{key}:fee").scalar() or 0
+        return ReturnedPayment(payment.receipt_number, ledger.replay_posting(posting), fee, False)
+
+    return ledger.idempotent(key, build, replay)
+
+
+def refund_credit(user: User, account_id: int, amount_cents: int, reason: str, *, key: str) -> PostingResult:
+    """Refund (part of) a credit balance; the refund can never exceed the credit."""
+    require(user, "refund.issue")
+    reason = _reason(reason)
+    if amount_cents <= 0:
+        raise InputError("Refund amount", "must be more than zero")
+
+    def build() -> PostingResult:
+        balance = _locked_balance(account_id)
+        if -balance < amount_cents:
+            raise Conflict(f"refund {format_cents(amount_cents)} is more than the credit on the account "
+                           f"({format_cents(max(0, -balance))})")
+        return ledger.write_posting(user, key, "refund", [EntrySpec(account_id, "refund", amount_cents, "refund",
+                                                                    f"Refund: {reason}"[:120])], memo=reason)
+
+    return ledger.idempotent(key, build, ledger.replay_posting)
+
+
+def transfer_balance(user: User, from_account_id: int, to_account_id: int, reason: str, *, key: str,
+                     amount_cents: int | None = None) -> PostingResult:
+    """Move a balance (owed or credit) from one account to another, e.g. a final bill to the
+    customer's new account.  Both entries are in one posting, so money is never lost or doubled."""
+    require(user, "balance.transfer")
+    reason = _reason(reason)
+    if from_account_id == to_account_id:
+        raise InputError("To account", "must differ from the from account")
+
+    def build() -> PostingResult:
+        balance = _locked_balance(from_account_id)
+        _locked_balance(to_account_id)
+        amount = balance if amount_cents is None else amount_cents
+        if amount == 0:
+            raise Conflict("nothing to transfer: the balance is zero")
+        if abs(amount) > abs(balance) or (amount > 0) != (balance > 0):
+            raise Conflict("the transfer must not exceed the balance or change its sign")
+        src = Account.get_by_id(from_account_id)
+        dst = Account.get_by_id(to_account_id)
+        return ledger.write_posting(user, key, "transfer", [
+            EntrySpec(from_account_id, "transfer", -amount, "transfer", f"Transfer to {dst.number}: {reason}"[:120],
+                      f"account:{dst.number}"),
+            EntrySpec(to_account_id, "transfer", amount, "transfer", f"Transfer from {src.number}: {reason}"[:120],
+                      f"account:{src.number}"),
+        ], memo=reason)
+
+    return ledger.idempotent(key, build, ledger.replay_posting)
+
+
+def write_off(user: User, account_id: int, reason: str, *, key: str) -> PostingResult:
+    """Write off what a closed or final-billed account still owes (uncollectible)."""
+    require(user, "writeoff.post")
+    reason = _reason(reason)
+
+    def build() -> PostingResult:
+        balance = _locked_balance(account_id)
+        acct = Account.get_by_id(account_id)
+        if acct.status not in ("final_billed", "closed"):
+            raise Conflict(f"account {acct.number} is {acct.status}; only final-billed or closed accounts are written off")
+        if balance <= 0:
+            raise Conflict("nothing is owed on the account")
+        return ledger.write_posting(user, key, "write_off", [EntrySpec(account_id, "write_off", -balance, "write_off",
+                                                                       f"Write-off: {reason}"[:120])], memo=reason)
+
+    return ledger.idempotent(key, build, ledger.replay_posting)
+
+
+def _locked_balance(account_id: int) -> int:
+    """The balance, with the account row locked until commit on PostgreSQL (SQLite's
+    BEGIN IMMEDIATE already holds the write lock)."""
+    q = Account.select(Account.balance_cents).where(Account.id == account_id)
+    if is_postgres():
+        q = q.for_update()
+    row = q.first()
+    if row is None:
+        raise NotFound(f"no account id {account_id}")
+    return int(row.balance_cents)

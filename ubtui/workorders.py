@@ -1,0 +1,183 @@
+"""Field work orders and starting/stopping service.
+
+Work orders cover turn-on/off, reread, leak investigation, meter test/repair, new installs,
+meter changes, disconnects and reconnects.  Completing one changes the account status it
+implies (turn-on -> active, disconnect -> disconnected, reconnect -> active, stop -> final
+billed), each change audited.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+from peewee import fn
+
+from models import Account, Customer, Premise, ServiceDeposit, User, WorkOrder
+from models.service import WORK_ORDER_KINDS
+
+from . import audit, ledger
+from .accounts import open_account
+from .db import transaction
+from .errors import Conflict, InputError, NotFound
+from .ledger import EntrySpec
+from .security import require
+
+STATUS_AFTER = {"turn_on": "active", "reconnect": "active", "disconnect": "disconnected",
+                "turn_off": "final_billed"}
+PRIORITIES = ("low", "normal", "high", "emergency")
+
+
+def _next_number() -> str:
+    last = WorkOrder.select(fn.MAX(WorkOrder.id)).scalar() or 0
+    return f"WO{last + 1:07d}"
+
+
+def create_work_order(user: User, *, kind: str, account_id: int | None = None, premise_id: int | None = None,
+                      instructions: str = "", scheduled_on: _dt.date | None = None, priority: str = "normal",
+                      meter_id: int | None = None) -> WorkOrder:
+    require(user, "workorder.create")
+    if kind not in WORK_ORDER_KINDS:
+        raise InputError("Kind", f"must be one of {', '.join(WORK_ORDER_KINDS)}")
+    if priority not in PRIORITIES:
+        raise InputError("Priority", f"must be one of {', '.join(PRIORITIES)}")
+    with transaction():
+        if account_id is not None:
+            acct = Account.get_or_none(Account.id == account_id)
+            if acct is None:
+                raise NotFound(f"no account id {account_id}")
+            premise_id = premise_id or acct.premise_id
+        if premise_id is None:
+            raise InputError("Account", "a work order needs an account or a service address")
+        dup = (WorkOrder.select().where((WorkOrder.premise == premise_id) & (WorkOrder.kind == kind)
+                                         & (WorkOrder.status.in_(["open", "assigned"]))).first())
+        if dup is not None:
+            raise Conflict(f"work order {dup.number} ({kind.replace('_', ' ')}) is already open for this address")
+        wo = WorkOrder.create(number=_next_number(), account=account_id, premise=premise_id, meter=meter_id,
+                              kind=kind, priority=priority, requested_on=_dt.date.today(),
+                              scheduled_on=scheduled_on, instructions=instructions.strip(), created_by=user.id)
+        audit.record(user, "workorder.create", "work_order", wo.id, after=wo)
+    return wo
+
+
+def _close_work_order(user: User, work_order_id: int, action: str, **changes) -> tuple[WorkOrder, WorkOrder]:
+    """Inside a transaction: move an open work order to done/cancelled, audited."""
+    before = WorkOrder.get_or_none(WorkOrder.id == work_order_id)
+    if before is None:
+        raise NotFound(f"no work order id {work_order_id}")
+    if before.status in ("done", "cancelled"):
+        raise Conflict(f"work order {before.number} is already {before.status}")
+    WorkOrder.update(**changes).where(WorkOrder.id == work_order_id).execute()
+    after = WorkOrder.get_by_id(work_order_id)
+    audit.record(user, action, "work_order", work_order_id, before=before, after=after)
+    return before, after
+
+
+def complete_work_order(user: User, work_order_id: int, result: str, *,
+                        completed_on: _dt.date | None = None) -> WorkOrder:
+    require(user, "workorder.update")
+    if not result or not result.strip():
+        raise InputError("Result", "say what the field found or did")
+    with transaction():
+        _, after = _close_work_order(user, work_order_id, "workorder.complete", status="done",
+                                     result=result.strip(), completed_on=completed_on or _dt.date.today())
+        new_status = STATUS_AFTER.get(after.kind)
+        if new_status and after.account_id:
+            acct = Account.get_by_id(after.account_id)
+            changes = {"status": new_status}
+            if new_status == "active" and acct.opened_on is None:
+                changes["opened_on"] = after.completed_on
+            Account.update(**changes).where(Account.id == acct.id).execute()
+            audit.record(user, "account.status", "account", acct.id, before=acct, after=Account.get_by_id(acct.id),
+                         detail=f"by work order {after.number}")
+    return after
+
+
+def cancel_work_order(user: User, work_order_id: int, reason: str) -> WorkOrder:
+    require(user, "workorder.update")
+    if not reason or not reason.strip():
+        raise InputError("Reason", "say why the work order is cancelled")
+    with transaction():
+        _, after = _close_work_order(user, work_order_id, "workorder.cancel", status="cancelled",
+                                     result=f"Cancelled: {reason.strip()}")
+    return after
+
+
+@dataclass(frozen=True)
+class StartedService:
+    account: Account
+    work_order: WorkOrder
+    deposit_cents: int
+
+
+def start_service(user: User, *, premise: Premise, customer: Customer, role: str = "tenant",
+                  account_class: str = "residential", rate_code: str = "RES", cycle: str = "1",
+                  turn_on: _dt.date | None = None, deposit_cents: int = 0) -> StartedService:
+    """Open a pending account, bill the service deposit and order the turn-on.
+
+    One transaction: either all of it happens or none; a second submit finds the address
+    already served and is refused."""
+    require(user, "account.create")
+    require(user, "workorder.create")
+    if deposit_cents < 0:
+        raise InputError("Deposit", "must not be negative")
+    with transaction():
+        busy = (Account.select().where((Account.premise == premise.id)
+                                       & Account.status.in_(["pending", "active"])).first())
+        if busy is not None:
+            raise Conflict(f"address already has service on account {busy.number}; stop it first")
+        acct = open_account(user, premise=premise, customers=[(customer, role)], account_class=account_class,
+                            rate_code=rate_code, cycle=cycle, status="pending", opened_on=turn_on)
+        if deposit_cents:
+            ledger.write_posting(user, f"deposit:{acct.number}", "deposit", [EntrySpec(
+                acct.id, "deposit", deposit_cents, "deposit", "Service deposit")])
+            ServiceDeposit.create(account=acct, amount_cents=deposit_cents, received_on=_dt.date.today(),
+                                  status="held", note="billed at start of service")
+            Account.update(deposit_held_cents=Account.deposit_held_cents + deposit_cents).where(
+                Account.id == acct.id).execute()
+        wo = create_work_order(user, kind="turn_on", account_id=acct.id, scheduled_on=turn_on,
+                               instructions="Start service: read meter and turn on")
+    return StartedService(Account.get_by_id(acct.id), wo, deposit_cents)
+
+
+def stop_service(user: User, account_id: int, *, stop_on: _dt.date, forwarding: dict | None = None) -> WorkOrder:
+    """Order the final read and turn-off; the final bill comes from the billing run."""
+    require(user, "workorder.create")
+    acct = Account.get_or_none(Account.id == account_id)
+    if acct is None:
+        raise NotFound(f"no account id {account_id}")
+    if acct.status in ("closed", "final_billed"):
+        raise Conflict(f"account {acct.number} is already {acct.status.replace('_', ' ')}")
+    note = "Stop service: final read and turn off"
+    if forwarding:
+        note += "; forwarding address: " + ", ".join(str(v) for v in forwarding.values() if v)
+    return create_work_order(user, kind="turn_off", account_id=account_id, scheduled_on=stop_on, instructions=note)
+
+
+def reconnect_candidates(user: User) -> list[Account]:
+    """Disconnected accounts with nothing owed and no open reconnect order: restore service."""
+    require(user, "account.view")
+    open_reconnects = (WorkOrder.select(WorkOrder.account).where(
+        (WorkOrder.kind == "reconnect") & WorkOrder.status.in_(["open", "assigned"])))
+    return list(Account.select().where((Account.status == "disconnected") & (Account.balance_cents <= 0)
+                                       & Account.id.not_in(open_reconnects)).order_by(Account.number))
+
+
+def request_reconnect(user: User, account_id: int, *, fee_cents: int = 0) -> WorkOrder:
+    """Order the reconnect and charge the reconnect fee (if any) in one transaction.
+
+    A second request while the order is open is refused, so the fee is never charged twice."""
+    require(user, "workorder.create")
+    if fee_cents < 0:
+        raise InputError("Reconnect fee", "must not be negative")
+    with transaction():
+        acct = Account.get_or_none(Account.id == account_id)
+        if acct is None:
+            raise NotFound(f"no account id {account_id}")
+        if acct.status != "disconnected":
+            raise Conflict(f"account {acct.number} is {acct.status}, not disconnected")
+        wo = create_work_order(user, kind="reconnect", account_id=account_id, priority="high",
+                               instructions="Payment received: restore service")
+        if fee_cents:
+            ledger.write_posting(user, f"reconnect-fee:{wo.number}", "fee", [EntrySpec(
+                acct.id, "fee", fee_cents, "reconnect_fee", f"Reconnect fee ({wo.number})")])
+    return wo
