@@ -1,4 +1,5 @@
 """Peewee tables of ubtui.  No behaviour beyond small helpers; no Textual."""
+from .autopay import AutopayBatch, AutopayEnrollment
 from .base import BaseModel, CentsField, database, utcnow
 from .billing import Bill, BillLine, BillRun, RateSchedule
 from .cashier import Deposit, Drawer, DrawerMovement, DrawerSession, Payment, Tender
@@ -13,6 +14,7 @@ ALL_MODELS = [
     User, AuditLog, Customer, Phone, Email, Premise, Account, AccountCustomer, Meter,
     MeterReading, RateSchedule, BillRun, Bill, BillLine, Posting, LedgerEntry, Drawer,
     DrawerSession, Payment, Tender, DrawerMovement, Deposit, WorkOrder, ServiceDeposit, ContactLog,
+    AutopayEnrollment, AutopayBatch,
 ]
 
 # Tables whose rows are never updated or deleted; the migrations add triggers that refuse it.

@@ -38,6 +38,14 @@ class Settings(BaseModel):
         default_factory=lambda: ["reconnect_fee", "fee", "late_fee", "oldest"])
     nsf_fee_cents: int = Field(default=2500, ge=0)  # returned-payment fee
     nsf_no_checks_after: int = Field(default=2, gt=0)  # returned checks in 12 months -> no checks
+    # Key that encrypts bank account numbers at rest (Fernet); every terminal of a district
+    # must use the same file.  Default: <data dir>/secret.key, created on first use.
+    secret_key_file: str | None = None
+    # Autopay drafts (NACHA PPD debits): the district's bank details.
+    ach_origin_routing: str = "121000358"
+    ach_company_id: str = "1234567890"
+    ach_company_name: str = "CEDAR VALLEY WD"
+    ach_bank_name: str = "FIRST CEDAR BANK"
     receipt_printer: str = ""  # "", "file:/path", "usb:vid:pid", "network:host"
     rates_file: str | None = None
 
