@@ -35,7 +35,8 @@ class DrawerSession(BaseModel):
     over_short_cents = CentsField(null=True)
     over_short_reason = TextField(default="")
     approved_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
-    closing_count = TextField(default="{}")
+    closing_count = TextField(default="{}")  # JSON {"cash": {...}, "checks": [...], "other": {...}}
+    counted_at = DateTimeField(null=True)
     next_float_cents = CentsField(null=True)
     # Set while the session is open: a UNIQUE index allows one open session per drawer.
     open_guard = CharField(max_length=8, null=True, unique=True)
@@ -60,6 +61,8 @@ class Payment(BaseModel):
     void_reason = TextField(default="")
     created_at = DateTimeField(default=utcnow, index=True)
     payer_name = CharField(max_length=80, default="")
+    # The drawer session's business date (reports and same-day voids select on it).
+    business_date = DateField(null=True, index=True)
 
 
 class Tender(BaseModel):
@@ -101,3 +104,5 @@ class Deposit(BaseModel):
     total_cents = CentsField(default=0)
     slip_text = TextField(default="")
     created_at = DateTimeField(default=utcnow)
+    # The closed drawer session this deposit came from (one deposit per session).
+    session = ForeignKeyField(DrawerSession, null=True, unique=True, backref="deposits", on_delete="RESTRICT")

@@ -1,0 +1,348 @@
+"""Cashiering core: drawers, payments, tenders, alerts, allocation, voids, balancing, totals."""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+
+import pytest
+
+from models import (AuditLog, Deposit, DrawerSession, LedgerEntry, Payment, Posting, Tender)
+from ubtui import cashier, ledger
+from ubtui.cashier import AccountAmount, TakePayment, TenderIn
+from ubtui.errors import Conflict, InputError, PermissionDenied
+from ubtui.verify import verify_all
+
+FLOAT = {"20": 5, "10": 5, "5": 4, "1": 10, "0.25": 40}  # $100 + $50 + $20 + $10 + $10 = $190
+
+
+def charge(system, account, cents, category="water", days_ago=0, key=None):
+    day = _dt.date.today() - _dt.timedelta(days=days_ago)
+    ledger.post(system, key or f"chg:{account.id}:{category}:{cents}:{days_ago}", "fee" if "fee" in category else "charge",
+                [ledger.EntrySpec(account.id, "charge", cents, category, f"{category} charge", effective_on=day)])
+
+
+@pytest.fixture
+def drawer(system, clerk):
+    cashier.create_drawer(system, "D1", "Front counter")
+    return cashier.open_drawer(clerk, "D1", count=FLOAT, workstation="ws1")
+
+
+def pay(user, account, amount, *tenders, key="k1", **kw):
+    tenders = tenders or (TenderIn(kind="cash", amount=amount),)
+    return cashier.take_payment(user, TakePayment(idempotency_key=key, accounts=[AccountAmount(account=account.number,
+                                                                                                amount=amount)],
+                                                  tenders=list(tenders), **kw))
+
+
+def balance(account):
+    return ledger.account_balance(account.id)
+
+
+# --- drawers ------------------------------------------------------------------------------
+def test_open_drawer_counts_float_and_one_session_per_drawer(drawer, senior, clerk):
+    assert drawer.float_cents == 19000
+    s = DrawerSession.get_by_id(drawer.session_id)
+    assert s.status == "open" and s.open_guard == "D1" and json.loads(s.opening_count)["20"] == 5
+    with pytest.raises(Conflict, match="D1 is already open"):
+        cashier.open_drawer(senior, "D1", count=FLOAT)
+    from ubtui.security import system_user
+    cashier.create_drawer(system_user(), "D2")
+    with pytest.raises(Conflict, match="already have drawer D1"):
+        cashier.open_drawer(clerk, "D2", count={})
+
+
+@pytest.mark.parametrize("count, field", [({"20": "x"}, "$20 bills"), ({"3": 1}, "Denomination"),
+                                          ({"20": "-1"}, "$20 bills"), ({"1": 10**6}, "$1 bills")])
+def test_bad_denomination_counts_are_refused(system, clerk, count, field):
+    cashier.create_drawer(system, "D1")
+    with pytest.raises(InputError) as e:
+        cashier.open_drawer(clerk, "D1", count=count)
+    assert e.value.field == field
+    assert DrawerSession.select().count() == 0
+
+
+def test_no_payment_without_open_drawer(clerk, make_account):
+    a = make_account()
+    with pytest.raises(Conflict, match="no drawer is open"):
+        pay(clerk, a, "10.00")
+    assert Payment.select().count() == 0 and Posting.select().count() == 0
+
+
+def test_unbalanced_older_session_warns(system, clerk, make_account, monkeypatch):
+    cashier.create_drawer(system, "D1")
+    yesterday = _dt.date.today() - _dt.timedelta(days=1)
+    cashier.open_drawer(clerk, "D1", count=FLOAT, business_date=yesterday)
+    cashier.count_drawer(clerk, cash=FLOAT)
+    # counted but never closed; the next day, another drawer is opened
+    cashier.create_drawer(system, "D2")
+    DrawerSession.update(status="counted").execute()
+    res = cashier.open_drawer(clerk, "D2", count=FLOAT)
+    assert any("D1" in w and "counted" in w for w in res.warnings)
+
+
+# --- payments -----------------------------------------------------------------------------
+def test_cash_payment_with_change_and_new_balance(drawer, clerk, system, make_account):
+    a = make_account()
+    charge(system, a, 4250)
+    r = pay(clerk, a, "42.50", TenderIn(kind="cash", amount="50"))
+    assert (r.total_cents, r.tendered_cents, r.change_cents, r.created) == (4250, 5000, 750, True)
+    assert r.receipt_number.startswith("R") and r.accounts[0].balance_after_cents == 0
+    assert r.accounts[0].balance_before_cents == 4250
+    assert balance(a) == 0 and verify_all() == []
+    assert cashier.expected_cash(DrawerSession.get_by_id(drawer.session_id)) == 19000 + 4250
+
+
+def test_double_enter_posts_once(drawer, clerk, system, make_account):
+    a = make_account()
+    charge(system, a, 3000)
+    first = pay(clerk, a, "30", key="form-1")
+    again = pay(clerk, a, "30", key="form-1")
+    assert again.created is False and again.receipt_number == first.receipt_number
+    assert Payment.select().count() == 1 and balance(a) == 0
+
+
+def test_receipt_numbers_are_unique(drawer, clerk, make_account):
+    a = make_account()
+    numbers = {pay(clerk, a, "1", key=f"k{i}").receipt_number for i in range(5)}
+    assert len(numbers) == 5 and balance(a) == -500  # overpayments stay as credit
+
+
+def test_split_tender_change_only_from_cash(drawer, clerk, system, make_account):
+    a = make_account()
+    charge(system, a, 10000)
+    r = pay(clerk, a, "100", TenderIn(kind="check", amount="60", check_number="1234", bank="First", name="Pat"),
+            TenderIn(kind="cash", amount="50"))
+    assert r.change_cents == 1000 and r.tendered_cents == 11000
+    kinds = sorted((t.kind, t.amount_cents, t.check_number) for t in Tender.select())
+    assert kinds == [("cash", 5000, ""), ("check", 6000, "1234")]
+    with pytest.raises(InputError, match="change is given only from cash") as e:
+        pay(clerk, a, "10", TenderIn(kind="check", amount="20", check_number="1235"), key="k2")
+    assert e.value.field == "Amount tendered"
+    assert Payment.select().count() == 1
+
+
+def test_one_check_pays_several_accounts(drawer, clerk, system, make_account):
+    a, b = make_account(), make_account("Jones")
+    charge(system, a, 2000)
+    charge(system, b, 3000)
+    r = cashier.take_payment(clerk, TakePayment(
+        idempotency_key="multi", accounts=[AccountAmount(account=a.number, amount="20"),
+                                           AccountAmount(account=b.number, amount="30")],
+        tenders=[TenderIn(kind="check", amount="50", check_number="777")]))
+    fmt = cashier.format_account_number
+    assert {x.number: x.amount_cents for x in r.accounts} == {fmt(a.number): 2000, fmt(b.number): 3000}
+    assert balance(a) == 0 and balance(b) == 0 and Posting.select().where(Posting.kind == "payment").count() == 1
+    assert verify_all() == []
+
+
+def test_partial_and_overpayment(drawer, clerk, system, make_account):
+    a = make_account()
+    charge(system, a, 5000)
+    pay(clerk, a, "20", key="p1")
+    assert balance(a) == 3000
+    r = pay(clerk, a, "50", key="p2")
+    assert balance(a) == -2000
+    assert ("credit", 2000) in r.accounts[0].allocation
+
+
+def test_allocation_order_reconnect_fee_then_fees_then_oldest(drawer, clerk, system, make_account):
+    a = make_account()
+    charge(system, a, 3000, "water", days_ago=60)
+    charge(system, a, 2000, "sewer", days_ago=30)
+    charge(system, a, 500, "late_fee", days_ago=20)
+    charge(system, a, 7500, "reconnect_fee", days_ago=1)
+    charge(system, a, 3100, "water", days_ago=0, key="w2")
+    r = pay(clerk, a, "110")
+    assert r.accounts[0].allocation == [("reconnect_fee", 7500), ("late_fee", 500), ("water", 3000)]
+    entries = {e.category: -e.amount_cents for e in LedgerEntry.select().where(LedgerEntry.kind == "payment")}
+    assert entries == {"reconnect_fee": 7500, "late_fee": 500, "water": 3000}
+    # the next payment sees what is still open: sewer (older) before the new water charge
+    r2 = pay(clerk, a, "30", key="k2")
+    assert r2.accounts[0].allocation == [("sewer", 2000), ("water", 1000)]
+
+
+def test_allocation_with_uncategorised_old_credits(system, make_account):
+    a = make_account()
+    charge(system, a, 1000, "water", days_ago=40)
+    charge(system, a, 1000, "sewer", days_ago=10)
+    ledger.post(system, "old-pay", "payment", [ledger.EntrySpec(a.id, "payment", -1500)])
+    assert cashier.allocate(a.id, 2000, ["oldest"]) == [("sewer", 500), ("credit", 1500)]
+
+
+@pytest.mark.parametrize("tender, field", [
+    (TenderIn(kind="card", amount="10", card_last4="4111111111111111", auth_code="A1"), "Card last 4"),
+    (TenderIn(kind="card", amount="10", card_last4="4111 1111 1111 1111", auth_code="A1"), "Card last 4"),
+    (TenderIn(kind="card", amount="10", card_last4="1234", auth_code="4012888888881881"), "Card last 4"),
+    (TenderIn(kind="check", amount="10", check_number="4012888888881881"), "Tender"),
+    (TenderIn(kind="card", amount="10", card_last4="123", auth_code="A1"), "Card last 4"),
+    (TenderIn(kind="card", amount="10", card_last4="1234", auth_code=""), "Auth code"),
+    (TenderIn(kind="check", amount="10", check_number=""), "Check number"),
+    (TenderIn(kind="check", amount="10", check_number="12a"), "Check number"),
+    (TenderIn(kind="cash", amount="10.005"), "Amount tendered"),
+    (TenderIn(kind="cash", amount="1e3"), "Amount tendered"),
+    (TenderIn(kind="bitcoin", amount="10"), "Tender"),
+])
+def test_bad_tenders_are_refused_and_card_numbers_never_stored(drawer, clerk, make_account, db, tender, field):
+    a = make_account()
+    with pytest.raises(InputError) as e:
+        pay(clerk, a, "10", tender)
+    assert e.value.field == field
+    assert "4111" not in str(e.value) and "4012" not in str(e.value)
+    assert Payment.select().count() == 0 and Posting.select().where(Posting.kind == "payment").count() == 0
+    for row in AuditLog.select():
+        assert "4111111111111111" not in f"{row.before}{row.after}{row.detail}"
+        assert "4012888888881881" not in f"{row.before}{row.after}{row.detail}"
+
+
+def test_card_tender_keeps_last4_and_auth_only(drawer, clerk, make_account):
+    a = make_account()
+    pay(clerk, a, "10", TenderIn(kind="card", amount="10", card_last4="4242", auth_code="ok123"))
+    t = Tender.get()
+    assert (t.card_last4, t.auth_code) == ("4242", "OK123")
+
+
+def test_bad_account_and_amounts(drawer, clerk, make_account):
+    a = make_account()
+    with pytest.raises(InputError) as e:
+        cashier.take_payment(clerk, TakePayment(idempotency_key="x", accounts=[AccountAmount(account="99999")],
+                                                tenders=[TenderIn(kind="cash", amount="5")]))
+    assert e.value.field == "Account"
+    bad_digit = a.number[:-1] + str((int(a.number[-1]) + 1) % 10)
+    with pytest.raises(InputError, match="check digit"):
+        cashier.take_payment(clerk, TakePayment(idempotency_key="x", accounts=[AccountAmount(account=bad_digit)],
+                                                tenders=[TenderIn(kind="cash", amount="5")]))
+    with pytest.raises(InputError, match="less than the payment") as e:
+        pay(clerk, a, "20", TenderIn(kind="cash", amount="10"))
+    with pytest.raises(InputError) as e:
+        pay(clerk, a, "-5", TenderIn(kind="cash", amount="5"))
+    assert e.value.field == "Amount"
+    assert Payment.select().count() == 0
+
+
+# --- alerts -------------------------------------------------------------------------------
+def test_alerts_before_posting(drawer, clerk, system, make_account):
+    a = make_account()
+    charge(system, a, 4000, days_ago=45)
+    d = make_account("Disc", status="disconnected")
+    alerts = cashier.payment_alerts(clerk, [a.id, d.id], "5000", ["cash"])
+    codes = {(x.code, x.account) for x in alerts}
+    assert ("past_due", cashier.format_account_number(a.number)) in codes
+    assert ("disconnected", cashier.format_account_number(d.number)) in codes
+    assert ("far_above", cashier.format_account_number(d.number)) in codes
+    assert not any(x.hard for x in alerts)
+
+
+def test_cash_only_refuses_checks(drawer, clerk, system, make_account):
+    from ubtui.accounts import update_account
+    a = make_account()
+    update_account(system, a.id, cash_only=True)
+    alerts = cashier.payment_alerts(clerk, [a.id], "10", ["check"])
+    assert [x.code for x in alerts if x.hard] == ["cash_only"]
+    with pytest.raises(InputError, match="CASH ONLY"):
+        pay(clerk, a, "10", TenderIn(kind="check", amount="10", check_number="1"))
+    assert Payment.select().count() == 0
+    assert pay(clerk, a, "10").created
+
+
+# --- voids --------------------------------------------------------------------------------
+def test_same_day_void_needs_supervisor_and_reverses_exactly(drawer, clerk, system, supervisor, senior, make_account):
+    a = make_account()
+    charge(system, a, 4000)
+    r = pay(clerk, a, "25")
+    assert balance(a) == 1500
+    with pytest.raises(Exception, match="wrong user name or password"):
+        cashier.void_payment(clerk, r.receipt_number, "typo", "super1", "wrong-password")
+    with pytest.raises(PermissionDenied):
+        cashier.void_payment(clerk, r.receipt_number, "typo", "senior1", "password-senior1")
+    assert Payment.get().status == "posted"
+    v = cashier.void_payment(clerk, r.receipt_number, "typo", "super1", "password-super1")
+    assert balance(a) == 4000 and v.balances[a.id] == 4000
+    p = Payment.get()
+    assert p.status == "voided" and p.void_approved_by_id == supervisor.id
+    with pytest.raises(Conflict, match="already voided"):
+        cashier.void_payment(clerk, r.receipt_number, "again", "super1", "password-super1")
+    assert verify_all() == []
+
+
+def test_old_payment_void_says_use_returned_payment(drawer, clerk, supervisor, make_account, monkeypatch):
+    a = make_account()
+    r = pay(clerk, a, "25")
+    monkeypatch.setattr(cashier, "business_today", lambda: _dt.date.today() + _dt.timedelta(days=1))
+    with pytest.raises(Conflict, match="returned payment"):
+        cashier.void_payment(clerk, r.receipt_number, "late", "super1", "password-super1")
+
+
+# --- balancing ----------------------------------------------------------------------------
+def test_blind_count_close_deposit_and_float(drawer, clerk, system, supervisor, make_account):
+    a = make_account()
+    charge(system, a, 100000)
+    pay(clerk, a, "42.50", TenderIn(kind="cash", amount="50"), key="p1")
+    pay(clerk, a, "100", TenderIn(kind="check", amount="100", check_number="501"), key="p2")
+    pay(clerk, a, "20", TenderIn(kind="card", amount="20", card_last4="1111", auth_code="X9"), key="p3")
+    cashier.drawer_movement(clerk, "drop", "100", "safe", "drop-1")
+    # expected = 190 + 50 - 7.50 - 100 = 132.50; count is $1 short
+    counted = {"20": 3, "10": 5, "5": 3, "1": 6, "0.25": 2}  # 60 + 50 + 15 + 6 + 0.50 = 131.50
+    res = cashier.count_drawer(clerk, cash=counted, checks=["100.00"], other={"card": "20"})
+    assert (res.counted_cash_cents, res.expected_cash_cents, res.over_short_cents) == (13150, 13250, -100)
+    assert res.expected_checks_cents == 10000 and res.counted_check_count == 1 and res.expected_other_cents == 2000
+    assert res.needs_reason and not res.needs_approval
+    with pytest.raises(InputError) as e:
+        cashier.close_drawer(clerk)
+    assert e.value.field == "Reason"
+    with pytest.raises(InputError) as e:
+        cashier.close_drawer(clerk, reason="miscounted change", next_float="1.001")
+    assert e.value.field == "Next float"
+    closed = cashier.close_drawer(clerk, reason="miscounted change", next_float="100")
+    # $100 stays in the drawer ($20s then $10s); the rest goes to the bank
+    assert closed.over_short_cents == -100 and closed.next_float_cents == 10000 and not closed.warnings
+    dep = Deposit.get_by_id(closed.deposit_id)
+    assert dep.checks_cents == 10000 and dep.check_count == 1
+    assert (dep.currency_cents, dep.coin_cents, dep.total_cents) == (3100, 50, 13150)
+    assert "#501" in dep.slip_text and "TOTAL DEPOSIT" in dep.slip_text
+    s = DrawerSession.get_by_id(drawer.session_id)
+    assert s.status == "closed" and s.open_guard is None and s.expected_cash_cents == 13250
+    assert verify_all() == []
+    # the float carries to the next opening; a different count warns
+    nxt = cashier.open_drawer(clerk, "D1", count={"20": 4})
+    assert any("carried" in w for w in nxt.warnings)
+
+
+def test_over_short_beyond_threshold_needs_supervisor(drawer, clerk, supervisor, make_account):
+    res = cashier.count_drawer(clerk, cash={"20": 5, "10": 5})  # 150 of 190: $40 short
+    assert res.over_short_cents == -4000 and res.needs_approval
+    with pytest.raises(PermissionDenied, match="supervisor must approve"):
+        cashier.close_drawer(clerk, reason="unknown")
+    with pytest.raises(PermissionDenied):
+        cashier.close_drawer(clerk, reason="unknown", approver_username="clerk1", approver_password="password-clerk1")
+    closed = cashier.close_drawer(clerk, reason="unknown", approver_username="super1",
+                                  approver_password="password-super1")
+    assert DrawerSession.get_by_id(closed.session_id).approved_by_id == supervisor.id
+
+
+def test_paid_out_needs_permission_and_reason(drawer, clerk, senior):
+    with pytest.raises(PermissionDenied):
+        cashier.drawer_movement(clerk, "paid_out", "5", "stamps", "po-1")
+    with pytest.raises(InputError) as e:
+        cashier.drawer_movement(clerk, "drop", "abc", "", "d-1")
+    assert e.value.field == "Drop amount"
+    m1 = cashier.drawer_movement(clerk, "drop", "50", "", "d-1")
+    m2 = cashier.drawer_movement(clerk, "drop", "50", "", "d-1")
+    assert m1.id == m2.id
+
+
+# --- totals -------------------------------------------------------------------------------
+def test_daily_totals_and_drill_down(drawer, clerk, system, supervisor, make_account):
+    a = make_account()
+    pay(clerk, a, "10", key="a")
+    pay(clerk, a, "30", TenderIn(kind="check", amount="30", check_number="9"), key="b")
+    r = pay(clerk, a, "5", key="c")
+    cashier.void_payment(clerk, r.receipt_number, "wrong account", "super1", "password-super1")
+    with pytest.raises(PermissionDenied):
+        cashier.daily_totals(clerk)
+    t = cashier.daily_totals(supervisor)
+    assert t.total_cents == 4000 and t.receipts == 2 and t.voids == 1 and t.void_cents == 500
+    assert t.by_tender == {"cash": 1000, "check": 3000} and t.by_operator == {"clerk1": 4000}
+    assert t.open_drawers == ["D1"] and t.sessions[0].cash_cents == 1000
+    rows = cashier.list_receipts(supervisor, _dt.date.today(), tender="check")
+    assert [x.tenders for x in rows] == ["check #9"]
+    assert [x.status for x in cashier.list_receipts(supervisor, _dt.date.today())] == ["posted", "posted", "voided"]

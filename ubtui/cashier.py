@@ -1,0 +1,968 @@
+"""Cashiering: drawer sessions, taking payments, voids, blind balancing, deposits, daily totals.
+
+Every function takes the acting user first, checks the permission itself, validates all
+input (``InputError`` naming the field) before anything is written, and writes its rows,
+its ledger posting and its audit row in one transaction.
+
+* A drawer session is opened with its float counted by denomination; ``open_guard`` (UNIQUE)
+  holds the drawer code while the session is open, so a drawer has one open session.
+* ``take_payment`` posts one receipt (``Payment``) with its tenders and one ledger posting
+  whose entries pay the open charges of each account in ``Settings.payment_allocation``
+  order (the category of each entry says what it paid; an overpayment is a ``credit``).
+  The posting's idempotency key comes from the payment form: a double Enter or a retry
+  returns the first receipt.
+* ``payment_alerts`` is computed before posting; hard stops (checks on a cash-only account)
+  are enforced again by ``take_payment``.
+* A same-day void needs a supervisor's own credentials and reverses the posting exactly.
+* Balancing is blind: ``count_drawer`` takes the count and only then reveals the expected
+  cash (``ubtui.verify.expected_cash``, so ``ubtui verify`` and the close agree).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Iterable, Mapping
+
+import peewee
+from peewee import JOIN, fn
+from pydantic import BaseModel, ConfigDict, Field
+
+from models import (Account, AccountCustomer, Customer, Deposit, Drawer, DrawerMovement, DrawerSession,
+                    LedgerEntry, Payment, Posting, Premise, Tender, User)
+from models.cashier import TENDER_KINDS
+
+from . import audit, ledger
+from .accounts import format_account_number, get_account, luhn_digit
+from .config import settings
+from .db import transaction
+from .errors import Conflict, InputError, NotFound, PermissionDenied
+from .money import format_cents, parse_amount
+from .security import approve, has_permission, require
+from .verify import expected_cash
+
+MAX_TENDERS = 10
+MAX_ACCOUNTS = 20
+MAX_COUNT = 100_000  # pieces of one denomination
+FAR_ABOVE_MIN_CENTS = 100_00  # "amount far above the balance": over by more than this...
+PAST_DUE_DAYS = 30
+
+
+def business_today() -> _dt.date:
+    """The counter's business date (tests replace it)."""
+    return _dt.date.today()
+
+
+# --- amounts and counts -------------------------------------------------------------------
+def amount_cents(value, field: str, *, allow_zero: bool = False) -> int:
+    """A typed amount (text or Decimal) -> cents, through the one parser.  Floats are refused."""
+    if isinstance(value, Decimal):
+        value = format(value, "f")
+    if value is None or not isinstance(value, str):
+        raise InputError(field, "enter an amount, for example 12.50")
+    return parse_amount(value, field=field, max_cents=settings().max_amount_cents, allow_zero=allow_zero)
+
+
+@dataclass(frozen=True)
+class Denomination:
+    key: str
+    cents: int
+    coin: bool
+    label: str
+
+
+DENOMINATIONS: tuple[Denomination, ...] = (
+    Denomination("100", 10000, False, "$100 bills"), Denomination("50", 5000, False, "$50 bills"),
+    Denomination("20", 2000, False, "$20 bills"), Denomination("10", 1000, False, "$10 bills"),
+    Denomination("5", 500, False, "$5 bills"), Denomination("2", 200, False, "$2 bills"),
+    Denomination("1", 100, False, "$1 bills"), Denomination("1c", 100, True, "$1 coins"),
+    Denomination("0.50", 50, True, "50c coins"), Denomination("0.25", 25, True, "25c coins"),
+    Denomination("0.10", 10, True, "10c coins"), Denomination("0.05", 5, True, "5c coins"),
+    Denomination("0.01", 1, True, "1c coins"),
+)
+DENOMINATION = {d.key: d for d in DENOMINATIONS}
+
+
+def parse_count(value, field: str) -> int:
+    """How many pieces: digits only, 0..MAX_COUNT."""
+    if isinstance(value, bool):
+        raise InputError(field, "type a whole number of pieces")
+    if isinstance(value, int):
+        n = value
+    else:
+        text = ("" if value is None else str(value)).strip()
+        if text == "":
+            return 0
+        if not text.isdigit():
+            raise InputError(field, f"{text!r} is not a number of pieces; type digits like 12")
+        n = int(text)
+    if n < 0:
+        raise InputError(field, "must not be negative")
+    if n > MAX_COUNT:
+        raise InputError(field, f"{n} pieces is more than {MAX_COUNT}; check the count")
+    return n
+
+
+def count_cash(counts: Mapping[str, object] | None) -> tuple[dict[str, int], int]:
+    """Validate a count by denomination -> (non-zero counts, total cents)."""
+    out: dict[str, int] = {}
+    for key, raw in (counts or {}).items():
+        d = DENOMINATION.get(str(key))
+        if d is None:
+            raise InputError("Denomination", f"{key!r} is not one of {', '.join(DENOMINATION)}")
+        n = parse_count(raw, d.label)
+        if n:
+            out[d.key] = n
+    return out, sum(DENOMINATION[k].cents * n for k, n in out.items())
+
+
+def split_currency_coin(counts: Mapping[str, int]) -> tuple[int, int]:
+    currency = sum(DENOMINATION[k].cents * n for k, n in counts.items() if not DENOMINATION[k].coin)
+    coin = sum(DENOMINATION[k].cents * n for k, n in counts.items() if DENOMINATION[k].coin)
+    return currency, coin
+
+
+# --- drawers and sessions -----------------------------------------------------------------
+def create_drawer(user: User, code: str, name: str = "", workstation: str = "") -> Drawer:
+    require(user, "drawer.view_all")
+    code = (code or "").strip().upper()
+    if not re.fullmatch(r"[A-Z0-9-]{1,8}", code):
+        raise InputError("Drawer", "1-8 letters or digits, like D1")
+    with transaction():
+        if Drawer.select().where(Drawer.code == code).exists():
+            raise Conflict(f"drawer {code} already exists")
+        d = Drawer.create(code=code, name=name.strip()[:40], workstation=workstation.strip()[:40])
+        audit.record(user, "drawer.create", "drawer", d.id, after=d)
+    return d
+
+
+def list_drawers() -> list[Drawer]:
+    return list(Drawer.select().where(Drawer.active == True).order_by(Drawer.code))  # noqa: E712
+
+
+@dataclass
+class OpenResult:
+    session_id: int
+    drawer_code: str
+    float_cents: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def unbalanced_sessions(operator_id: int, before: _dt.date | None = None) -> list[DrawerSession]:
+    """The operator's sessions from earlier days that were never closed, or closed over/short."""
+    before = before or business_today()
+    return list(DrawerSession.select().where(
+        (DrawerSession.operator == operator_id) & (DrawerSession.business_date < before)
+        & ((DrawerSession.status != "closed") | (DrawerSession.over_short_cents != 0)))
+        .order_by(DrawerSession.business_date))
+
+
+def _session_warning(s: DrawerSession) -> str:
+    code = Drawer.get_by_id(s.drawer_id).code
+    if s.status != "closed":
+        return f"drawer {code} from {s.business_date} is still {s.status}: count and close it"
+    return f"drawer {code} from {s.business_date} closed {format_cents(s.over_short_cents)} over/short"
+
+
+def open_drawer(user: User, drawer_code: str, *, count: Mapping[str, object], workstation: str = "",
+                business_date: _dt.date | None = None) -> OpenResult:
+    """Open a drawer session with its float counted by denomination."""
+    require(user, "drawer.open")
+    counts, float_cents = count_cash(count)
+    drawer = Drawer.get_or_none(Drawer.code == (drawer_code or "").strip().upper())
+    if drawer is None or not drawer.active:
+        raise InputError("Drawer", f"no drawer {drawer_code!r}; drawers: {', '.join(d.code for d in list_drawers())}")
+    day = business_date or business_today()
+    warnings = [_session_warning(s) for s in unbalanced_sessions(user.id, day)]
+    carried = (DrawerSession.select(DrawerSession.next_float_cents)
+               .where((DrawerSession.drawer == drawer.id) & (DrawerSession.status == "closed"))
+               .order_by(DrawerSession.id.desc()).limit(1).scalar())
+    if carried is not None and carried != float_cents:
+        warnings.append(f"float counted {format_cents(float_cents)} but {format_cents(carried)} was carried from the last close")
+    try:
+        with transaction():
+            mine = (DrawerSession.select().join(Drawer)
+                    .where((DrawerSession.operator == user.id) & (DrawerSession.status == "open")).first())
+            if mine is not None:
+                raise Conflict(f"you already have drawer {mine.drawer.code} open; close it first")
+            s = DrawerSession.create(drawer=drawer.id, operator=user.id, workstation=workstation.strip()[:40],
+                                     business_date=day, opening_float_cents=float_cents,
+                                     opening_count=json.dumps(counts, sort_keys=True), status="open",
+                                     open_guard=drawer.code)
+            audit.record(user, "drawer.open", "drawer_session", s.id, after=s,
+                         detail="; ".join(warnings) or None)
+    except peewee.IntegrityError:
+        raise Conflict(f"drawer {drawer.code} is already open; its operator must close it first") from None
+    return OpenResult(s.id, drawer.code, float_cents, warnings)
+
+
+def current_session(user: User, statuses: tuple[str, ...] = ("open",)) -> DrawerSession | None:
+    """The user's open (or, for closing, counted) drawer session, if any."""
+    return (DrawerSession.select()
+            .where((DrawerSession.operator == user.id) & DrawerSession.status.in_(statuses))
+            .order_by(DrawerSession.id.desc()).first())
+
+
+def _session_for(user: User, session_id: int | None, *, status: str | tuple = "open") -> DrawerSession:
+    statuses = (status,) if isinstance(status, str) else status
+    if session_id is None:
+        s = current_session(user, statuses)
+        if s is None:
+            raise Conflict("no drawer is open for you; open a drawer first (count the float)")
+    else:
+        s = DrawerSession.get_or_none(DrawerSession.id == session_id)
+        if s is None:
+            raise NotFound(f"no drawer session {session_id}")
+    if s.operator_id != user.id and not has_permission(user, "drawer.view_all"):
+        raise PermissionDenied(f"drawer session {s.id} belongs to another operator")
+    if s.status not in statuses:
+        raise Conflict(f"drawer session {s.id} is {s.status}; it must be {' or '.join(statuses)}")
+    return s
+
+
+def drawer_movement(user: User, kind: str, amount, reason: str, key: str, *,
+                    session_id: int | None = None) -> DrawerMovement:
+    """A drop to the safe or a paid-out from the drawer (idempotent by ``key``)."""
+    if kind not in ("drop", "paid_out"):
+        raise InputError("Kind", "must be drop or paid_out")
+    require(user, "drawer.drop" if kind == "drop" else "drawer.paid_out")
+    cents = amount_cents(amount, "Drop amount" if kind == "drop" else "Paid-out amount")
+    reason = (reason or "").strip()
+    if kind == "paid_out" and not reason:
+        raise InputError("Reason", "say what the paid-out was for")
+    ledger.check_key(key)
+    existing = DrawerMovement.get_or_none(DrawerMovement.idempotency_key == key)
+    if existing is not None:
+        return existing
+    s = _session_for(user, session_id)
+    try:
+        with transaction():
+            m = DrawerMovement.create(session=s.id, kind=kind, amount_cents=cents, reason=reason[:120],
+                                      user=user.id, idempotency_key=key)
+            audit.record(user, f"drawer.{kind}", "drawer_movement", m.id, after=m)
+    except peewee.IntegrityError:
+        return DrawerMovement.get(DrawerMovement.idempotency_key == key)
+    return m
+
+
+# --- payment commands ---------------------------------------------------------------------
+class TenderIn(BaseModel):
+    """One tender as typed.  Card fields are kept out of repr (never logged)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: str
+    amount: str | Decimal
+    check_number: str = ""  # checks; the serial number for money orders
+    bank: str = ""
+    name: str = ""  # name on the check
+    card_last4: str = Field(default="", repr=False)
+    auth_code: str = Field(default="", repr=False)
+
+
+class AccountAmount(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    account: str | int  # account number as typed, or the account id
+    amount: str | Decimal | None = None  # None with one account: all that was tendered
+
+
+class TakePayment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    idempotency_key: str  # one per payment form: a double Enter posts once
+    accounts: list[AccountAmount]
+    tenders: list[TenderIn]
+    session_id: int | None = None  # default: the operator's open drawer
+    payer_name: str = ""
+
+
+@dataclass(frozen=True)
+class Alert:
+    code: str  # past_due, cash_only, no_checks, disconnected, far_above
+    account: str  # formatted account number
+    message: str
+    hard: bool = False  # a hard stop: the payment is refused as entered
+
+
+@dataclass
+class AppliedAccount:
+    account_id: int
+    number: str
+    name: str
+    amount_cents: int
+    balance_before_cents: int
+    balance_after_cents: int
+    allocation: list[tuple[str, int]]  # (category paid, cents)
+
+
+@dataclass
+class PaymentResult:
+    payment_id: int
+    receipt_number: str
+    created: bool  # False when this key had been posted already (the first receipt is returned)
+    total_cents: int
+    tendered_cents: int
+    change_cents: int
+    accounts: list[AppliedAccount]
+    alerts: list[Alert] = field(default_factory=list)
+
+
+_CARD_RUN = re.compile(r"(?:\d[ -]?){12,19}")
+
+
+def looks_like_card_number(text: str) -> bool:
+    """12-19 digits (spaces/dashes allowed), or 12+ digits that pass Luhn."""
+    for m in _CARD_RUN.finditer(text or ""):
+        digits = re.sub(r"\D", "", m.group(0))
+        if 12 <= len(digits) <= 19:
+            return True
+    digits = re.sub(r"\D", "", text or "")
+    return len(digits) >= 12 and luhn_digit(digits[:-1]) == digits[-1]
+
+
+_CARD_REFUSED = "that looks like a full card number; type only the last 4 digits (nothing was stored)"
+
+
+@dataclass(frozen=True)
+class _Tender:
+    kind: str
+    cents: int
+    check_number: str = ""
+    bank: str = ""
+    name: str = ""
+    card_last4: str = ""
+    auth_code: str = ""
+
+
+def _clean_tender(i: int, t: TenderIn, many: bool) -> _Tender:
+    label = f"Tender {i + 1}" if many else "Tender"
+    for attr in ("check_number", "bank", "name", "card_last4", "auth_code"):
+        if looks_like_card_number(getattr(t, attr)):
+            raise InputError("Card last 4" if attr in ("card_last4", "auth_code") else label, _CARD_REFUSED)
+    kind = (t.kind or "").strip().lower().replace(" ", "_")
+    if kind not in TENDER_KINDS:
+        raise InputError(label, f"{t.kind!r} is not a tender; use {', '.join(TENDER_KINDS)}")
+    cents = amount_cents(t.amount, f"{label} amount" if many else "Amount tendered")
+    number, bank, name = t.check_number.strip(), t.bank.strip(), t.name.strip()
+    if kind == "check":
+        if not number:
+            raise InputError("Check number", "type the number printed on the check")
+        if not re.fullmatch(r"\d{1,10}", number):
+            raise InputError("Check number", f"{number!r}: digits only, up to 10")
+    elif kind == "money_order":
+        if number and not re.fullmatch(r"\d{1,12}", number):
+            raise InputError("Money order number", f"{number!r}: digits only, up to 12")
+    elif number:
+        raise InputError("Check number", f"only checks and money orders have a number, not {kind}")
+    if len(bank) > 40:
+        raise InputError("Bank", "at most 40 characters")
+    if len(name) > 80:
+        raise InputError("Name on check", "at most 80 characters")
+    last4 = auth = ""
+    if kind == "card":
+        last4, auth = t.card_last4.strip(), t.auth_code.strip().upper()
+        if not re.fullmatch(r"\d{4}", last4):
+            raise InputError("Card last 4", "type exactly the last 4 digits of the card")
+        if not re.fullmatch(r"[A-Z0-9]{2,12}", auth):
+            raise InputError("Auth code", "type the authorisation code from the terminal (2-12 letters or digits)")
+    elif t.card_last4.strip() or t.auth_code.strip():
+        raise InputError("Card last 4", f"only card tenders have card details, not {kind}")
+    return _Tender(kind, cents, number, bank, name, last4, auth)
+
+
+def _past_due_cents(account: Account, today: _dt.date) -> int:
+    """Balance not explained by charges of the last 30 days (oldest-first application)."""
+    if account.balance_cents <= 0:
+        return 0
+    recent = (LedgerEntry.select(fn.COALESCE(fn.SUM(LedgerEntry.amount_cents), 0))
+              .where((LedgerEntry.account == account.id) & (LedgerEntry.amount_cents > 0)
+                     & (LedgerEntry.kind != "reversal")
+                     & (LedgerEntry.effective_on > today - _dt.timedelta(days=PAST_DUE_DAYS))).scalar())
+    return max(0, account.balance_cents - int(recent))
+
+
+def _alerts_for(account: Account, amount: int, kinds: Iterable[str], today: _dt.date) -> list[Alert]:
+    num = format_account_number(account.number)
+    kinds = set(kinds)
+    out = []
+    if account.cash_only and kinds - {"cash"}:
+        out.append(Alert("cash_only", num, f"{num} is CASH ONLY: take cash, not {', '.join(sorted(kinds - {'cash'}))}", True))
+    elif account.no_checks and "check" in kinds:
+        out.append(Alert("no_checks", num, f"{num} takes NO CHECKS: ask for cash, money order or card", True))
+    past = _past_due_cents(account, today)
+    if past > 0:
+        out.append(Alert("past_due", num, f"{num} has {format_cents(past)} past due {PAST_DUE_DAYS}+ days"))
+    if account.status == "disconnected":
+        out.append(Alert("disconnected", num, f"{num} is DISCONNECTED: collect what is owed and the reconnect fee, then order the reconnect"))
+    owed = max(account.balance_cents, 0)
+    if amount - owed > max(FAR_ABOVE_MIN_CENTS, owed):
+        out.append(Alert("far_above", num, f"{num}: {format_cents(amount)} is far above the balance {format_cents(account.balance_cents)}; check the amount"))
+    return out
+
+
+def payment_alerts(user: User, account_ids: Iterable[int], amount, tender_kinds: Iterable[str] = ()) -> list[Alert]:
+    """Alerts to show before posting.  ``amount`` is cents (int) or typed text."""
+    require(user, "payment.take")
+    cents = amount if isinstance(amount, int) and not isinstance(amount, bool) else amount_cents(amount, "Amount")
+    today = business_today()
+    out: list[Alert] = []
+    for aid in account_ids:
+        acct = Account.get_or_none(Account.id == aid)
+        if acct is None:
+            raise NotFound(f"no account id {aid}")
+        out.extend(_alerts_for(acct, cents, tender_kinds, today))
+    return out
+
+
+# --- allocation ---------------------------------------------------------------------------
+def open_items(account_id: int) -> list[tuple[_dt.date, int, str, int]]:
+    """The account's open charges as (date, entry id, category, cents still owed).
+
+    Credits with a category pay that category's oldest charges; credits without one (or
+    that overflow their category) pay the oldest charges of any category."""
+    rows = list(LedgerEntry.select(LedgerEntry.id, LedgerEntry.category, LedgerEntry.amount_cents,
+                                   LedgerEntry.effective_on)
+                .where(LedgerEntry.account == account_id).order_by(LedgerEntry.effective_on, LedgerEntry.id)
+                .tuples())
+    debits = [[d, i, c or "other", a] for i, c, a, d in rows if a > 0]
+    loose = 0
+    by_cat: dict[str, int] = {}
+    for _, c, a, _ in rows:
+        if a < 0:
+            if c and c != "credit":
+                by_cat[c] = by_cat.get(c, 0) - a
+            else:
+                loose -= a
+    for item in debits:
+        take = min(by_cat.get(item[2], 0), item[3])
+        if take:
+            item[3] -= take
+            by_cat[item[2]] -= take
+    loose += sum(by_cat.values())  # credits beyond their category's charges
+    for item in debits:
+        take = min(loose, item[3])
+        item[3] -= take
+        loose -= take
+    return [(d, i, c, a) for d, i, c, a in debits if a > 0]
+
+
+def allocate(account_id: int, cents: int, order: list[str] | None = None) -> list[tuple[str, int]]:
+    """Split a payment over the open charges: categories named in ``order`` first (in that
+    order), then the rest oldest first ("oldest" marks where they go); the remainder is
+    ``credit`` (overpayment).  Returns (category, cents) merged by category, in order."""
+    order = list(order if order is not None else settings().payment_allocation)
+    rest = order.index("oldest") if "oldest" in order else len(order)
+    rank = {c: i for i, c in enumerate(order) if c != "oldest"}
+    items = sorted(open_items(account_id), key=lambda it: (rank.get(it[2], rest), it[0], it[1]))
+    out: dict[str, int] = {}
+    left = cents
+    for _, _, cat, owed in items:
+        if left <= 0:
+            break
+        take = min(left, owed)
+        out[cat] = out.get(cat, 0) + take
+        left -= take
+    if left > 0:
+        out["credit"] = out.get("credit", 0) + left
+    return list(out.items())
+
+
+# --- taking a payment ---------------------------------------------------------------------
+def _receipt_number(posting_id: int) -> str:
+    return f"R{posting_id:08d}"
+
+
+def customer_name(account_id: int) -> str:
+    """The billing party's name (billing, else owner, else tenant) on a current role."""
+    rows = (Customer.select(Customer.display_name, AccountCustomer.role).join(AccountCustomer)
+            .where((AccountCustomer.account == account_id) & AccountCustomer.end_date.is_null()).tuples())
+    pref = {"billing": 0, "owner": 1, "tenant": 2}
+    best = sorted(rows, key=lambda r: pref.get(r[1], 9))
+    return best[0][0] if best else ""
+
+
+def service_address(premise: Premise) -> str:
+    street = " ".join(p for p in (premise.house_number, premise.street) if p)
+    if premise.unit:
+        street += f" #{premise.unit}"
+    town = " ".join(p for p in (premise.city + ("," if premise.city else ""), premise.state, premise.zip) if p)
+    return f"{street}, {town}".strip(", ")
+
+
+def _resolve_accounts(cmd: TakePayment, tendered: int) -> list[tuple[Account, int]]:
+    if not cmd.accounts:
+        raise InputError("Account", "enter the account number")
+    if len(cmd.accounts) > MAX_ACCOUNTS:
+        raise InputError("Account", f"at most {MAX_ACCOUNTS} accounts on one receipt")
+    many = len(cmd.accounts) > 1
+    out: list[tuple[Account, int]] = []
+    seen = set()
+    for i, a in enumerate(cmd.accounts):
+        label = f"Account {i + 1}" if many else "Account"
+        if isinstance(a.account, str) and not a.account.strip():
+            raise InputError(label, "enter the account number")
+        try:
+            acct = get_account(a.account)
+        except NotFound:
+            raise InputError(label, f"no account {a.account}") from None
+        except InputError as e:
+            raise InputError(label, e.reason) from None
+        if acct.id in seen:
+            raise InputError(label, f"{format_account_number(acct.number)} is listed twice")
+        seen.add(acct.id)
+        if a.amount is None:
+            if many:
+                raise InputError(f"{label} amount", "say how much goes to each account")
+            cents = tendered
+        else:
+            cents = amount_cents(a.amount, f"{label} amount" if many else "Amount")
+        out.append((acct, cents))
+    return out
+
+
+def _replay(posting: Posting) -> PaymentResult:
+    p = Payment.get_or_none(Payment.posting == posting.id)
+    if p is None:
+        raise Conflict(f"key {posting.idempotency_key!r} was used for a {posting.kind} posting, not a payment")
+    return payment_result(p, created=False)
+
+
+def payment_result(p: Payment, *, created: bool, alerts: list[Alert] | None = None) -> PaymentResult:
+    tendered = sum(t.amount_cents for t in p.tenders)
+    per: dict[int, list[tuple[str, int]]] = {}
+    for e in LedgerEntry.select().where(LedgerEntry.posting == p.posting_id).order_by(LedgerEntry.id):
+        per.setdefault(e.account_id, []).append((e.category, -e.amount_cents))
+    applied = []
+    for aid, alloc in per.items():
+        acct = Account.get_by_id(aid)
+        amount = sum(c for _, c in alloc)
+        after = _balance_after(aid, p.posting_id)
+        applied.append(AppliedAccount(aid, format_account_number(acct.number), customer_name(aid), amount,
+                                      after + amount, after, alloc))
+    return PaymentResult(p.id, p.receipt_number, created, p.total_cents, tendered, p.change_cents, applied,
+                         alerts or [])
+
+
+def _balance_after(account_id: int, posting_id: int) -> int:
+    """The account's balance right after a posting (sum of its entries up to it)."""
+    return int(LedgerEntry.select(fn.COALESCE(fn.SUM(LedgerEntry.amount_cents), 0))
+               .where((LedgerEntry.account == account_id) & (LedgerEntry.posting <= posting_id)).scalar())
+
+
+def take_payment(user: User, cmd: TakePayment) -> PaymentResult:
+    """Post one receipt: tenders, change, and a ledger posting paying each account."""
+    require(user, "payment.take")
+    key = ledger.check_key(cmd.idempotency_key)
+    first = Posting.get_or_none(Posting.idempotency_key == key)
+    if first is not None:  # a double Enter or a retry: the first receipt, validated then
+        return _replay(first)
+    if not cmd.tenders:
+        raise InputError("Tender", "enter how the customer pays (cash, check, money order, card)")
+    if len(cmd.tenders) > MAX_TENDERS:
+        raise InputError("Tender", f"at most {MAX_TENDERS} tenders on one receipt")
+    tenders = [_clean_tender(i, t, len(cmd.tenders) > 1) for i, t in enumerate(cmd.tenders)]
+    payer = (cmd.payer_name or "").strip()
+    if looks_like_card_number(payer):
+        raise InputError("Payer", _CARD_REFUSED)
+    tendered = sum(t.cents for t in tenders)
+    accounts = _resolve_accounts(cmd, tendered)
+    total = sum(c for _, c in accounts)
+    if total > settings().max_amount_cents:
+        raise InputError("Amount", f"{format_cents(total)} is over the limit of {format_cents(settings().max_amount_cents)}")
+    if tendered < total:
+        raise InputError("Amount tendered", f"{format_cents(tendered)} is less than the payment {format_cents(total)}")
+    change = tendered - total
+    cash = sum(t.cents for t in tenders if t.kind == "cash")
+    if change > cash:
+        raise InputError("Amount tendered", f"change is given only from cash: the other tenders are "
+                                            f"{format_cents(change - cash)} more than the payment")
+    session = _session_for(user, cmd.session_id)
+    today = business_today()
+    kinds = {t.kind for t in tenders}
+    alerts = [a for acct, cents in accounts for a in _alerts_for(acct, cents, kinds, today)]
+    hard = [a for a in alerts if a.hard]
+    if hard:
+        raise InputError("Tender", hard[0].message)
+    order = list(settings().payment_allocation)
+
+    def build() -> PaymentResult:
+        specs = []
+        for acct, cents in accounts:
+            for cat, part in allocate(acct.id, cents, order):
+                specs.append(ledger.EntrySpec(acct.id, "payment", -part, cat, f"Payment {cat.replace('_', ' ')}",
+                                              reference="receipt", effective_on=session.business_date))
+        memo = f"drawer session {session.id}; " + ", ".join(
+            f"{t.kind} {format_cents(t.cents)}" + (f" #{t.check_number}" if t.check_number else "") for t in tenders)
+        res = ledger.write_posting(user, key, "payment", specs, memo=memo)
+        p = Payment.create(receipt_number=_receipt_number(res.posting_id), session=session.id, posting=res.posting_id,
+                           user=user.id, total_cents=total, change_cents=change, payer_name=payer[:80],
+                           business_date=session.business_date)
+        Tender.insert_many([dict(payment=p.id, kind=t.kind, amount_cents=t.cents, check_number=t.check_number,
+                                 bank=t.bank, check_name=t.name, card_last4=t.card_last4, auth_code=t.auth_code)
+                            for t in tenders]).execute()
+        audit.record(user, "payment.take", "payment", p.id,
+                     after={"receipt": p.receipt_number, "total_cents": total, "change_cents": change,
+                            "session": session.id, "tenders": [[t.kind, t.cents] for t in tenders]})
+        return payment_result(p, created=True, alerts=alerts)
+
+    return ledger.idempotent(key, build, _replay)
+
+
+# --- voids --------------------------------------------------------------------------------
+def find_payment(receipt: str | int) -> Payment:
+    if isinstance(receipt, int):
+        p = Payment.get_or_none(Payment.id == receipt)
+    else:
+        text = (receipt or "").strip().upper()
+        if text.isdigit():
+            text = _receipt_number(int(text))
+        p = Payment.get_or_none(Payment.receipt_number == text)
+    if p is None:
+        raise InputError("Receipt", f"no receipt {receipt}")
+    return p
+
+
+@dataclass
+class VoidResult:
+    payment_id: int
+    receipt_number: str
+    reversal_posting_id: int
+    balances: dict[int, int]  # account id -> balance after the void
+
+
+def void_payment(user: User, receipt: str | int, reason: str, approver_username: str,
+                 approver_password: str) -> VoidResult:
+    """Void a same-day payment with a supervisor's own credentials; reverses it exactly."""
+    require(user, "payment.take")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InputError("Reason", "say why the payment is voided")
+    p = find_payment(receipt)
+    if p.status == "voided":
+        raise Conflict(f"receipt {p.receipt_number} is already voided")
+    if p.status != "posted":
+        raise Conflict(f"receipt {p.receipt_number} is {p.status}; it cannot be voided")
+    if p.business_date != business_today():
+        raise Conflict(f"receipt {p.receipt_number} was taken on {p.business_date}; only same-day payments are "
+                       f"voided. Use returned payment handling")
+    approver = approve(approver_username, approver_password, "approve.void")
+    if approver.id == user.id and not has_permission(user, "payment.void"):
+        raise PermissionDenied("a supervisor must approve the void")
+    with transaction():
+        res = ledger.reverse(user, f"void:{p.id}", p.posting_id, f"void {p.receipt_number}: {reason}",
+                             permission="payment.take", effective_on=p.business_date)
+        n = (Payment.update(status="voided", void_posting=res.posting_id, voided_by=user.id,
+                            void_approved_by=approver.id, void_reason=reason[:500])
+             .where((Payment.id == p.id) & (Payment.status == "posted")).execute())
+        if n != 1:
+            raise Conflict(f"receipt {p.receipt_number} changed meanwhile; look again")
+        audit.record(user, "payment.void", "payment", p.id, before={"status": "posted"},
+                     after={"status": "voided", "reversal_posting": res.posting_id, "approved_by": approver.username},
+                     detail=reason[:200])
+    return VoidResult(p.id, p.receipt_number, res.posting_id, res.balances)
+
+
+# --- balancing ----------------------------------------------------------------------------
+def expected_tenders(session_id: int) -> dict[str, int]:
+    """Non-cash tenders of the session's valid receipts, by kind (cents)."""
+    q = (Tender.select(Tender.kind, fn.SUM(Tender.amount_cents)).join(Payment)
+         .where((Payment.session == session_id) & (Payment.status != "voided") & (Tender.kind != "cash"))
+         .group_by(Tender.kind).tuples())
+    return {k: int(v) for k, v in q}
+
+
+def expected_checks(session_id: int) -> list[tuple[str, int]]:
+    q = (Tender.select(Tender.check_number, Tender.amount_cents).join(Payment)
+         .where((Payment.session == session_id) & (Payment.status != "voided") & (Tender.kind == "check"))
+         .order_by(Tender.id).tuples())
+    return [(n, int(a)) for n, a in q]
+
+
+@dataclass
+class CountResult:
+    session_id: int
+    counted_cash_cents: int
+    expected_cash_cents: int
+    over_short_cents: int  # counted - expected (negative: short)
+    counted_checks_cents: int
+    expected_checks_cents: int
+    counted_check_count: int
+    expected_check_count: int
+    counted_other_cents: int
+    expected_other_cents: int
+    needs_approval: bool
+    needs_reason: bool
+
+
+def count_drawer(user: User, *, cash: Mapping[str, object], checks: Iterable = (),
+                 other: Mapping[str, object] | None = None, session_id: int | None = None) -> CountResult:
+    """The blind count: what is in the drawer, entered before the expected amount is shown.
+
+    ``checks`` is a list of check amounts; ``other`` maps money_order/card to a total.
+    A count may be repeated until the drawer is closed (each one is audited)."""
+    require(user, "drawer.close")
+    counts, cash_cents = count_cash(cash)
+    check_list = [amount_cents(c, f"Check {i + 1}") for i, c in enumerate(checks)]
+    other_cents: dict[str, int] = {}
+    for kind, value in (other or {}).items():
+        if kind not in ("money_order", "card"):
+            raise InputError("Other tender", f"{kind!r}: use money_order or card")
+        if value is not None and str(value).strip():
+            other_cents[kind] = amount_cents(value, "Money orders" if kind == "money_order" else "Card slips",
+                                             allow_zero=True)
+    s = _session_for(user, session_id, status=("open", "counted"))
+    with transaction():
+        exp = expected_cash(s)
+        over = cash_cents - exp
+        closing = {"cash": counts, "checks": check_list, "other": other_cents}
+        (DrawerSession.update(status="counted", counted_cash_cents=cash_cents, counted_checks_cents=sum(check_list),
+                              counted_other_cents=sum(other_cents.values()), expected_cash_cents=exp,
+                              over_short_cents=over, closing_count=json.dumps(closing, sort_keys=True),
+                              counted_at=_dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None))
+         .where(DrawerSession.id == s.id).execute())
+        audit.record(user, "drawer.count", "drawer_session", s.id,
+                     after={"counted_cash": cash_cents, "expected_cash": exp, "over_short": over,
+                            "checks": check_list, "other": other_cents})
+    exp_checks = expected_checks(s.id)
+    exp_other = expected_tenders(s.id)
+    return CountResult(s.id, cash_cents, exp, over, sum(check_list), sum(a for _, a in exp_checks),
+                       len(check_list), len(exp_checks), sum(other_cents.values()),
+                       exp_other.get("money_order", 0) + exp_other.get("card", 0),
+                       abs(over) > settings().over_short_approval_cents, over != 0)
+
+
+def _float_from(counts: Mapping[str, int], float_cents: int) -> dict[str, int]:
+    """The pieces to leave in the drawer as the next float: $20 and smaller first, largest
+    first (so the float is exact when it can be), big notes only if nothing else will do."""
+    keep: dict[str, int] = {}
+    left = float_cents
+    for small_only in (True, False):
+        for d in DENOMINATIONS:  # largest first
+            if small_only and d.cents > 2000:
+                continue
+            n = min(counts.get(d.key, 0) - keep.get(d.key, 0), left // d.cents)
+            if n > 0:
+                keep[d.key] = keep.get(d.key, 0) + n
+                left -= n * d.cents
+    return keep
+
+
+@dataclass
+class CloseResult:
+    session_id: int
+    deposit_id: int
+    over_short_cents: int
+    next_float_cents: int
+    slip_text: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def close_drawer(user: User, *, reason: str = "", next_float=None, approver_username: str = "",
+                 approver_password: str = "", session_id: int | None = None) -> CloseResult:
+    """Close a counted drawer: over/short with a reason (a supervisor beyond the threshold),
+    the deposit slip, and the float left in the drawer for the next day."""
+    require(user, "drawer.close")
+    s = _session_for(user, session_id, status="counted")
+    reason = (reason or "").strip()
+    if s.over_short_cents and not reason:
+        raise InputError("Reason", f"the drawer is {format_cents(s.over_short_cents)} over/short; say why")
+    approver = None
+    if abs(s.over_short_cents) > settings().over_short_approval_cents:
+        if not approver_username:
+            raise PermissionDenied(f"over/short {format_cents(s.over_short_cents)} is beyond "
+                                   f"{format_cents(settings().over_short_approval_cents)}: a supervisor must approve")
+        approver = approve(approver_username, approver_password, "approve.over_short")
+    closing = json.loads(s.closing_count or "{}")
+    counts = {k: int(v) for k, v in closing.get("cash", {}).items()}
+    wanted = s.opening_float_cents if next_float is None else amount_cents(next_float, "Next float", allow_zero=True)
+    keep = _float_from(counts, wanted)
+    kept = sum(DENOMINATION[k].cents * n for k, n in keep.items())
+    warnings = []
+    if kept != wanted:
+        warnings.append(f"could keep only {format_cents(kept)} of the {format_cents(wanted)} float in these pieces")
+    banked = {k: n - keep.get(k, 0) for k, n in counts.items() if n - keep.get(k, 0)}
+    currency, coin = split_currency_coin(banked)
+    checks = [int(c) for c in closing.get("checks", [])]
+    numbers = [n for n, _ in expected_checks(s.id)]
+    drawer = Drawer.get_by_id(s.drawer_id)
+    slip = deposit_slip_text(drawer.code, s.business_date, User.get_by_id(s.operator_id).full_name, currency, coin,
+                             checks, numbers)
+    with transaction():
+        n = (DrawerSession.update(status="closed", closed_at=_dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None),
+                                  over_short_reason=reason[:500], approved_by=approver.id if approver else None,
+                                  next_float_cents=kept, open_guard=None)
+             .where((DrawerSession.id == s.id) & (DrawerSession.status == "counted")).execute())
+        if n != 1:
+            raise Conflict(f"drawer session {s.id} changed meanwhile; count again")
+        dep = Deposit.create(business_date=s.business_date, prepared_by=user.id, currency_cents=currency,
+                             coin_cents=coin, checks_cents=sum(checks), check_count=len(checks),
+                             total_cents=currency + coin + sum(checks), slip_text=slip, session=s.id)
+        audit.record(user, "drawer.close", "drawer_session", s.id,
+                     after={"over_short": s.over_short_cents, "reason": reason, "deposit": dep.id,
+                            "next_float": kept, "approved_by": approver.username if approver else None})
+    return CloseResult(s.id, dep.id, s.over_short_cents, kept, slip, warnings)
+
+
+def deposit_slip_text(drawer_code: str, day: _dt.date, operator: str, currency: int, coin: int,
+                      checks: list[int], check_numbers: list[str]) -> str:
+    lines = [f"DEPOSIT SLIP  {settings().district.name}", f"Date {day}   Drawer {drawer_code}   {operator}", "",
+             f"{'Currency':<28}{format_cents(currency):>14}", f"{'Coin':<28}{format_cents(coin):>14}", "",
+             f"Checks ({len(checks)})"]
+    for i, c in enumerate(checks):
+        num = check_numbers[i] if i < len(check_numbers) else ""
+        lines.append(f"  {i + 1:>3}. {('#' + num) if num else '':<20}{format_cents(c):>14}")
+    lines += [f"{'Total checks':<28}{format_cents(sum(checks)):>14}", "",
+              f"{'TOTAL DEPOSIT':<28}{format_cents(currency + coin + sum(checks)):>14}"]
+    return "\n".join(lines)
+
+
+# --- supervisor daily totals --------------------------------------------------------------
+@dataclass
+class SessionTotals:
+    session_id: int
+    drawer: str
+    operator: str
+    status: str
+    receipts: int = 0
+    voids: int = 0
+    total_cents: int = 0
+    cash_cents: int = 0  # net of change
+    checks_cents: int = 0
+    other_cents: int = 0
+    over_short_cents: int | None = None
+    unbalanced: bool = False
+
+
+@dataclass
+class DailyTotals:
+    business_date: _dt.date
+    sessions: list[SessionTotals]
+    by_operator: dict[str, int]  # operator -> total cents
+    by_tender: dict[str, int]  # kind -> cents (cash net of change)
+    receipts: int
+    voids: int
+    void_cents: int
+    total_cents: int
+    over_short_cents: int
+    open_drawers: list[str]
+    closed_drawers: list[str]
+    unbalanced_drawers: list[str]
+
+
+def daily_totals(user: User, business_date: _dt.date | None = None) -> DailyTotals:
+    """Today's totals by drawer, operator and tender; drawers open/closed/unbalanced; voids."""
+    require(user, "drawer.view_all")
+    day = business_date or business_today()
+    sessions = {}
+    for s, code, op in _session_rows(day):
+        sessions[s.id] = SessionTotals(s.id, code, op, s.status, over_short_cents=s.over_short_cents,
+                                       unbalanced=(s.status == "closed" and bool(s.over_short_cents)))
+    by_tender: dict[str, int] = {}
+    void_cents = 0
+    for p in Payment.select().where(Payment.business_date == day):
+        st = sessions.get(p.session_id)
+        if p.status == "voided":
+            void_cents += p.total_cents
+            if st:
+                st.voids += 1
+            continue
+        if st:
+            st.receipts += 1
+            st.total_cents += p.total_cents
+            st.cash_cents -= p.change_cents
+        by_tender["cash"] = by_tender.get("cash", 0) - p.change_cents
+    for kind, amt, sid in (Tender.select(Tender.kind, Tender.amount_cents, Payment.session).join(Payment)
+                           .where((Payment.business_date == day) & (Payment.status != "voided")).tuples()):
+        by_tender[kind] = by_tender.get(kind, 0) + amt
+        st = sessions.get(sid)
+        if st:
+            if kind == "cash":
+                st.cash_cents += amt
+            elif kind == "check":
+                st.checks_cents += amt
+            else:
+                st.other_cents += amt
+    by_op: dict[str, int] = {}
+    for st in sessions.values():
+        by_op[st.operator] = by_op.get(st.operator, 0) + st.total_cents
+    ss = list(sessions.values())
+    return DailyTotals(day, ss, by_op, by_tender, sum(s.receipts for s in ss), sum(s.voids for s in ss), void_cents,
+                       sum(s.total_cents for s in ss), sum(s.over_short_cents or 0 for s in ss if s.status == "closed"),
+                       [s.drawer for s in ss if s.status != "closed"], [s.drawer for s in ss if s.status == "closed"],
+                       [s.drawer for s in ss if s.unbalanced])
+
+
+def _session_rows(day: _dt.date):
+    q = (DrawerSession.select(DrawerSession, Drawer, User).join(Drawer)
+         .switch(DrawerSession).join(User, on=(DrawerSession.operator == User.id))
+         .where(DrawerSession.business_date == day).order_by(Drawer.code, DrawerSession.id))
+    for s in q:
+        yield s, s.drawer.code, s.operator.username
+
+
+@dataclass
+class ReceiptRow:
+    payment_id: int
+    receipt_number: str
+    created_at: _dt.datetime
+    business_date: _dt.date | None
+    drawer: str
+    operator: str
+    accounts: str  # formatted numbers, comma separated
+    name: str
+    tenders: str  # "cash", "check #123", "card ...1234"
+    total_cents: int
+    change_cents: int
+    status: str
+
+
+def list_receipts(user: User, business_date: _dt.date | None = None, *, session_id: int | None = None,
+                  operator: str | None = None, tender: str | None = None, account_id: int | None = None,
+                  limit: int = 5000) -> list[ReceiptRow]:
+    """Receipts of a day (drill-down from the totals), newest last."""
+    require(user, "report.view")
+    q = (Payment.select(Payment, User.username, Drawer.code).join(User, on=(Payment.user == User.id))
+         .switch(Payment).join(DrawerSession, JOIN.LEFT_OUTER).join(Drawer, JOIN.LEFT_OUTER))
+    if business_date is not None:
+        q = q.where(Payment.business_date == business_date)
+    if session_id is not None:
+        q = q.where(Payment.session == session_id)
+    if operator:
+        q = q.where(User.username == operator)
+    if tender:
+        q = q.where(Payment.id.in_(Tender.select(Tender.payment).where(Tender.kind == tender)))
+    if account_id is not None:
+        q = q.where(Payment.posting.in_(LedgerEntry.select(LedgerEntry.posting).where(LedgerEntry.account == account_id)))
+    payments = list(q.order_by(Payment.id).limit(limit))
+    ids = [p.id for p in payments]
+    tenders: dict[int, list[str]] = {}
+    accounts: dict[int, list[int]] = {}
+    if ids:
+        for t in Tender.select().where(Tender.payment.in_(ids)).order_by(Tender.id):
+            tenders.setdefault(t.payment_id, []).append(tender_label(t))
+        for pid, aid in (Payment.select(Payment.id, LedgerEntry.account)
+                         .join(LedgerEntry, on=(LedgerEntry.posting == Payment.posting))
+                         .where(Payment.id.in_(ids)).distinct().tuples()):
+            accounts.setdefault(pid, []).append(aid)
+    numbers = {a.id: format_account_number(a.number)
+               for a in Account.select(Account.id, Account.number).where(
+                   Account.id.in_(sorted({a for v in accounts.values() for a in v}) or [0]))}
+    rows = []
+    for p in payments:
+        aids = sorted(accounts.get(p.id, []))
+        session = p.session if p.session_id else None
+        rows.append(ReceiptRow(p.id, p.receipt_number, p.created_at, p.business_date,
+                               session.drawer.code if session else "", p.user.username,
+                               ", ".join(numbers[a] for a in aids), p.payer_name or (customer_name(aids[0]) if aids else ""),
+                               ", ".join(tenders.get(p.id, [])), p.total_cents, p.change_cents, p.status))
+    return rows
+
+
+def tender_label(t: Tender) -> str:
+    if t.kind == "check":
+        return f"check #{t.check_number}"
+    if t.kind == "money_order":
+        return "money order" + (f" #{t.check_number}" if t.check_number else "")
+    if t.kind == "card":
+        return f"card ...{t.card_last4}"
+    return t.kind
