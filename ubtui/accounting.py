@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
-from models import Account, LedgerEntry, Payment, Posting, Tender, User
+from models import Account, LedgerEntry, Payment, Posting, ServiceDeposit, Tender, User
 
 from . import audit, ledger
 from .config import settings
@@ -163,3 +163,27 @@ def _locked_balance(account_id: int) -> int:
     if row is None:
         raise NotFound(f"no account id {account_id}")
     return int(row.balance_cents)
+
+
+def apply_deposit(user: User, account_id: int, *, key: str) -> PostingResult:
+    """Apply the service deposit held on an account to what it owes (typically at the final
+    bill); any excess leaves a credit for ``refund_credit``.  The deposit stops being held."""
+    require(user, "adjustment.post")
+
+    def build() -> PostingResult:
+        _locked_balance(account_id)
+        held = list(ServiceDeposit.select().where((ServiceDeposit.account == account_id)
+                                                  & (ServiceDeposit.status == "held")))
+        amount = sum(d.amount_cents for d in held)
+        if amount == 0:
+            raise Conflict("no deposit is held on the account")
+        result = ledger.write_posting(user, key, "deposit", [EntrySpec(
+            account_id, "deposit", -amount, "deposit", "Deposit applied to account")])
+        ServiceDeposit.update(status="applied", released_on=_dt.date.today()).where(
+            ServiceDeposit.id.in_([d.id for d in held])).execute()
+        before = Account.get_by_id(account_id)
+        Account.update(deposit_held_cents=Account.deposit_held_cents - amount).where(Account.id == account_id).execute()
+        audit.record(user, "deposit.apply", "account", account_id, before=before, after=Account.get_by_id(account_id))
+        return result
+
+    return ledger.idempotent(key, build, ledger.replay_posting)

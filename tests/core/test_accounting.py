@@ -82,3 +82,20 @@ def test_write_off_needs_a_supervisor_and_a_final_account(senior, supervisor, ma
     assert ledger.account_balance(a.id) == 0
     with pytest.raises(NotFound):
         accounting.return_payment(supervisor, "nope", "NSF")
+
+
+def test_deposit_applied_at_final_bill_leaves_a_refundable_credit(clerk, senior, system):
+    from ubtui.accounts import create_customer, create_premise
+    from ubtui.workorders import start_service
+    cust = create_customer(system, last_name="Ortiz", first_name="Ana")
+    prem = create_premise(system, house_number="7", street="Birch Ln")
+    acct = start_service(clerk, premise=prem, customer=cust, deposit_cents=10000).account
+    ledger.post(system, "pay-dep", "payment", [EntrySpec(acct.id, "payment", -10000)])
+    bill(system, acct, 3000, "final")
+    accounting.apply_deposit(senior, acct.id, key="dep1")
+    assert ledger.account_balance(acct.id) == -7000
+    assert Account.get_by_id(acct.id).deposit_held_cents == 0
+    with pytest.raises(Conflict, match="no deposit"):
+        accounting.apply_deposit(senior, acct.id, key="dep2")
+    accounting.refund_credit(senior, acct.id, 7000, "final refund", key="rf")
+    assert ledger.account_balance(acct.id) == 0 and verify_all() == []
