@@ -1,0 +1,146 @@
+"""The demo district: invariants hold, counts, every class and status, determinism, users."""
+import datetime as dt
+import hashlib
+
+import pytest
+from peewee import fn
+
+from models import (Account, AccountCustomer, AuditLog, Bill, BillLine, Customer, DrawerSession, LedgerEntry,
+                    MeterReading, Payment, Phone, Posting, Premise, User, WorkOrder, database)
+from models.customers import ACCOUNT_CLASSES, ACCOUNT_STATUSES
+from ubtui import demo
+from ubtui.accounts import fold, normalize_account_number, premise_search_text
+from ubtui.cli import main
+from ubtui.db import open_database
+from ubtui.errors import InputError, PermissionDenied
+from ubtui.security import authenticate
+from ubtui.verify import verify_all
+
+AS_OF = dt.date(2026, 11, 15)
+
+
+def fingerprint() -> str:
+    """A digest of what a customer would see: numbers, names, balances, entries, readings."""
+    h = hashlib.sha256()
+    for q in (Account.select(Account.number, Account.status, Account.account_class, Account.balance_cents,
+                             Account.info_codes, Account.opened_on).order_by(Account.id).tuples(),
+              Customer.select(Customer.display_name, Customer.search_name).order_by(Customer.id).tuples(),
+              Premise.select(Premise.search_address, Premise.parcel_number, Premise.route).order_by(Premise.id).tuples(),
+              LedgerEntry.select(LedgerEntry.account, LedgerEntry.kind, LedgerEntry.amount_cents,
+                                 LedgerEntry.effective_on).order_by(LedgerEntry.id).tuples(),
+              MeterReading.select(MeterReading.reading, MeterReading.usage, MeterReading.flag)
+              .order_by(MeterReading.id).tuples(),
+              Payment.select(Payment.receipt_number, Payment.total_cents, Payment.change_cents, Payment.channel)
+              .order_by(Payment.id).tuples()):
+        for row in q:
+            h.update(repr(tuple(str(v) for v in row)).encode())
+    return h.hexdigest()
+
+
+def test_demo_district_keeps_every_invariant_and_has_every_kind_of_account(db_url):
+    assert not demo.has_data()
+    stats = demo.build_demo(accounts=300, months=8, seed=11, as_of=AS_OF)
+    assert demo.has_data()
+    assert verify_all() == []
+    assert Account.select().count() == stats.accounts == 300
+    assert {a.status for a in Account.select(Account.status)} == set(ACCOUNT_STATUSES)
+    assert {a.account_class for a in Account.select(Account.account_class)} == set(ACCOUNT_CLASSES)
+    # money: cached balances equal entries (verify), and the statuses mean something
+    by_status = dict(Account.select(Account.status, fn.SUM(Account.balance_cents)).group_by(Account.status).tuples())
+    assert by_status["closed"] == 0 and by_status["pending"] == 0
+    assert by_status["disconnected"] > 0 and by_status["final_billed"] > 0
+    assert Account.select().where((Account.status == "active") & (Account.balance_cents > 0)).count() > 10
+    assert LedgerEntry.select().where(LedgerEntry.category == "late_fee").exists()
+    assert Posting.select().where(~Posting.idempotency_key.startswith("demo:")).count() == 0
+    # every bill's lines add up to its total and its charge entries
+    bad = (Bill.select(Bill.id).join(BillLine).group_by(Bill.id, Bill.total_cents)
+           .having(fn.SUM(BillLine.amount_cents) != Bill.total_cents))
+    assert list(bad) == []
+    bill = Bill.select().order_by(Bill.id).first()
+    charged = (LedgerEntry.select(fn.SUM(LedgerEntry.amount_cents))
+               .where(LedgerEntry.reference == f"bill:{bill.id}", LedgerEntry.kind == "charge").scalar())
+    assert charged == bill.total_cents
+    assert Bill.select().where(Bill.kind == "final").exists()
+    # readings: monthly for 8 months (+1 start read per meter), with exceptions to work
+    assert MeterReading.select().where(MeterReading.usage.is_null()).count() == Premise.select().count()
+    assert {r.flag for r in MeterReading.select(MeterReading.flag).distinct()} >= {"", "high", "low", "zero"}
+    assert MeterReading.select().where(MeterReading.estimated == True).exists()  # noqa: E712
+    # flags and codes, roles, work orders, drawers
+    # models/autopay.py names its backref "autopay", which hides the Account.autopay field
+    assert Account.select().where(Account._meta.fields["autopay"] == True).exists()  # noqa: E712
+    assert Account.select().where(Account.cash_only == True).exists()  # noqa: E712
+    assert Account.select().where(Account.info_codes.contains("dog")).exists()
+    assert {r.role for r in AccountCustomer.select(AccountCustomer.role).distinct()} >= {"owner", "tenant"}
+    assert WorkOrder.select().where(WorkOrder.status == "open").exists()
+    assert DrawerSession.select().where(DrawerSession.status == "closed").count() > 0
+    assert Payment.select().where(Payment.session.is_null(False)).exists()
+    # one audit row for the whole build
+    rows = list(AuditLog.select().where(AuditLog.action == "demo.build"))
+    assert len(rows) == 1 and '"accounts": 300' in rows[0].after
+
+
+def test_search_columns_are_filled_the_way_the_core_fills_them(db_url):
+    demo.build_demo(accounts=120, months=2, seed=5, as_of=AS_OF)
+    for c in Customer.select():
+        assert c.search_name == fold(f"{c.first_name} {c.last_name}")
+    for p in Premise.select():
+        assert p.search_address == premise_search_text(p.house_number, p.street, p.unit)
+    assert all(ph.digits.isdigit() and len(ph.digits) == 10 for ph in Phone.select())
+    for a in Account.select(Account.number):
+        assert normalize_account_number(a.number) == a.number  # check digit is right
+    names = {c.search_name for c in Customer.select(Customer.search_name)}
+    assert any("munoz" in n for n in names) and any("nguyen" in n for n in names)
+    assert Customer.select().where(Customer.last_name.contains("ñ")).exists()
+    assert Customer.select().where(Customer.kind == "organization").exists()
+
+
+def test_demo_users_sign_in_with_the_documented_passwords(db_url):
+    demo.build_demo(accounts=10, months=1, seed=1, as_of=AS_OF)
+    for username, _, role, password in demo.DEMO_USERS:
+        assert authenticate(username, password).role == role
+
+
+def test_same_seed_same_district_on_either_backend_and_another_seed_differs(db_url, tmp_path):
+    demo.build_demo(accounts=80, months=6, seed=7, as_of=AS_OF)
+    first = fingerprint()
+    database.close()
+    open_database(f"sqlite:///{tmp_path / 'again.db'}")
+    demo.build_demo(accounts=80, months=6, seed=7, as_of=AS_OF)
+    assert fingerprint() == first
+    database.close()
+    open_database(f"sqlite:///{tmp_path / 'other.db'}")
+    demo.build_demo(accounts=80, months=6, seed=8, as_of=AS_OF)
+    assert fingerprint() != first
+
+
+def test_no_history_gives_opening_balances_and_a_second_build_adds_to_the_first(db_url):
+    demo.build_demo(accounts=200, months=0, seed=2, as_of=AS_OF)
+    assert Bill.select().count() == 0 and MeterReading.select().count() == 0
+    assert LedgerEntry.select().where(LedgerEntry.category == "conversion").count() > 50
+    demo.build_demo(accounts=50, months=3, seed=3, as_of=AS_OF)
+    assert Account.select().count() == 250
+    assert verify_all() == []
+    assert User.select().where(User.username == "clerk").count() == 1
+    # ids written explicitly must not collide with the ones the database hands out next
+    from ubtui.security import system_user
+    from ubtui.accounts import create_customer
+    c = create_customer(system_user(), first_name="Ana", last_name="New", phones=[("home", "555-010-0000")])
+    assert c.id == Customer.select(fn.MAX(Customer.id)).scalar()
+
+
+def test_bad_sizes_and_non_admins_are_refused_before_anything_is_written(db_url, clerk):
+    with pytest.raises(InputError, match="Accounts"):
+        demo.build_demo(accounts=0)
+    with pytest.raises(InputError, match="Months"):
+        demo.build_demo(accounts=5, months=-1)
+    with pytest.raises(PermissionDenied):
+        demo.build_demo(accounts=5, actor=clerk)
+    assert not demo.has_data() and Posting.select().count() == 0
+
+
+def test_cli_demo_builds_without_launching(db_url, capsys):
+    assert main(["--database", db_url, "demo", "--accounts", "25", "--months", "2", "--no-launch"]) == 0
+    assert "25 accounts" in capsys.readouterr().out
+    assert main(["--database", db_url, "demo", "--no-launch"]) == 0  # already there: nothing added
+    assert Account.select().count() == 25
+    assert main(["--database", db_url, "verify"]) == 0
