@@ -53,7 +53,8 @@ class Bill(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("account", "period_end"), False),)
+        # One bill per account per run: a bill run repeated (or raced) cannot bill twice.
+        indexes = ((("account", "period_end"), False), (("bill_run", "account"), True))
 
 
 class BillLine(BaseModel):

@@ -1,0 +1,387 @@
+"""Bill runs: a bill for every account of a cycle (or route) from its reads and rate schedule.
+
+* The period of a bill starts where the account's last bill ended (its opening date for the
+  first bill, which is prorated by days) and ends at the last good read up to the run's
+  period end (the closing date for a final bill, also prorated).
+* Usage is the sum of the good reads since the last *actual* bill, converted to the class's
+  unit and rounded down, less what estimated bills since then already charged.
+* No good read (none taken, or the read is in the exceptions list): the usage is estimated
+  from the average of the last N reads (or the same period last year) and the bill is
+  marked Estimated.
+* Every bill is written with its lines and its ledger posting in one transaction
+  (``ledger.write_posting``, key ``bill:<run_key>:<account id>``); a chunk of bills shares
+  a transaction.  ``Bill(bill_run, account)`` is UNIQUE, so a run repeated bills nothing twice.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+import peewee
+
+from models import Account, Bill, BillLine, BillRun, Meter, MeterReading, Premise, User
+
+from . import audit
+from .db import transaction
+from .errors import InputError, NotFound
+from .ledger import EntrySpec, write_posting
+from .rates import GALLONS, BillCalc, Schedule, active_schedule, calculate_bill, fmt_qty
+from .readings import GOOD, history_from
+from .security import require
+
+BILLABLE = ("active", "disconnected", "final_billed")
+CHUNK = 500
+DEFAULT_SIZE = '5/8"'
+HISTORY_DAYS = 800
+
+
+@dataclass(frozen=True)
+class PastBill:
+    period_start: _dt.date
+    period_end: _dt.date
+    usage: int
+    estimated: bool
+    kind: str
+
+    @property
+    def days(self) -> int:
+        return (self.period_end - self.period_start).days
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """Everything the bill of one account depends on (gathered in bulk)."""
+    account_id: int
+    rate_code: str
+    cycle: str
+    status: str
+    opened_on: _dt.date | None
+    closed_on: _dt.date | None
+    dwelling_units: int = 1
+    meter_size: str = DEFAULT_SIZE
+    # good reads of the premise's meters: (date, register, usage, meter unit), date order
+    reads: tuple = ()
+    bills: tuple[PastBill, ...] = ()  # posted (not reversed) bills, period order
+
+
+@dataclass
+class PlannedBill:
+    account_id: int
+    kind: str  # regular, first, final
+    start: _dt.date
+    end: _dt.date
+    usage: int
+    estimated: bool
+    calc: BillCalc
+    note: str = ""
+
+
+def _round(x: Decimal) -> int:
+    return int(x.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _units(gallons: Decimal, unit: str) -> int:
+    return int((gallons / GALLONS[unit]).quantize(Decimal(1), rounding=ROUND_FLOOR))
+
+
+def winter_average(bills: tuple[PastBill, ...], before: _dt.date) -> Decimal | None:
+    """Units per month over the actual bills ending in December-March of the last 15 months."""
+    winter = [b for b in bills if not b.estimated and b.period_end.month in (12, 1, 2, 3)
+              and (before - b.period_end).days <= 460 and b.days > 0]
+    days = sum(b.days for b in winter)
+    return Decimal(sum(b.usage for b in winter)) * 30 / days if days else None
+
+
+def estimate_usage(facts: AccountFacts, start: _dt.date, end: _dt.date, method: str, n: int,
+                   unit: str) -> tuple[int, str]:
+    """Usage for ``[start, end)`` without a good read, and how it was estimated."""
+    days = (end - start).days
+    if method == "last_year":
+        target = end - _dt.timedelta(days=365)
+        same = [b for b in facts.bills if not b.estimated and abs((b.period_end - target).days) <= 15 and b.days > 0]
+        if same:
+            b = same[-1]
+            return _round(Decimal(b.usage) * days / b.days), f"same period last year ({b.usage} in {b.days} days)"
+    reads = [(d, r, (u or 0) * GALLONS[mu]) for d, r, u, mu in facts.reads if d <= start]
+    h = history_from(reads, n)
+    if h.per_day is not None:
+        per_day = h.per_day / GALLONS[unit]
+        return _round(per_day * days), f"average of the last {min(n, len(reads) - 1)} reads"
+    return 0, "no read history"
+
+
+def plan_bill(schedule: Schedule, f: AccountFacts, period_end: _dt.date) -> PlannedBill | None:
+    """Decide the period, usage and kind of an account's bill, and price it."""
+    last = f.bills[-1] if f.bills else None
+    if last is not None and last.kind == "final":
+        return None
+    start = last.period_end if last else f.opened_on
+    if start is None:
+        return None
+    final = f.status == "final_billed" or (f.closed_on is not None and f.closed_on <= period_end)
+    target = (f.closed_on or period_end) if final else period_end
+    target = min(target, period_end)
+    actual = [b for b in f.bills if not b.estimated]
+    since = actual[-1].period_end if actual else (f.opened_on or start)
+    if f.opened_on and since < f.opened_on:
+        since = f.opened_on
+    already = sum(b.usage for b in f.bills if b.estimated and b.period_end > since)
+    version = schedule.version_on(start)
+    cls = version.classes.get(f.rate_code)
+    if cls is None:
+        raise InputError("Class", f"account id {f.account_id}: rate code {f.rate_code!r} is not in the schedule")
+    reads = [r for r in f.reads if since < r[0] <= target]
+    end = target if final else (reads[-1][0] if reads and reads[-1][0] > start else target)
+    if end <= start:
+        return None
+    estimated = not any(r[0] > start for r in reads)
+    note = ""
+    if estimated:
+        usage, note = estimate_usage(f, start, end, schedule.policy.estimate.method,
+                                     schedule.policy.estimate.reads, cls.unit)
+    else:
+        gallons = sum((Decimal(u or 0) * GALLONS[mu] for _, _, u, mu in reads), Decimal(0))
+        usage = max(0, _units(gallons, cls.unit) - already)
+    kind = "final" if final else ("first" if last is None else "regular")
+    size = f.meter_size if f.meter_size in cls.service_charge or not cls.service_charge else next(iter(cls.service_charge))
+    calc = calculate_bill(schedule, f.rate_code, size, usage, start, end,
+                          cycle_months=schedule.cycle_months(f.cycle), dwelling_units=f.dwelling_units,
+                          winter_average=winter_average(f.bills, end), prorate=kind in ("first", "final"))
+    return PlannedBill(f.account_id, kind, start, end, usage, estimated, calc, note)
+
+
+# --- gathering facts in bulk ----------------------------------------------------------------
+def gather(account_ids: list[int], period_end: _dt.date) -> tuple[dict[int, AccountFacts], dict[int, int]]:
+    """Facts of many accounts in a handful of queries; also their balances."""
+    rows = list(Account.select(Account.id, Account.rate_code, Account.cycle, Account.status, Account.opened_on,
+                               Account.closed_on, Account.balance_cents, Account.premise, Premise.dwelling_units)
+                .join(Premise).where(Account.id.in_(account_ids)).tuples())
+    premise_ids = list({r[7] for r in rows})
+    meters = list(Meter.select(Meter.id, Meter.premise, Meter.size, Meter.unit, Meter.removed_on)
+                  .where(Meter.premise.in_(premise_ids)).order_by(Meter.id).tuples())
+    meter_unit = {m[0]: m[3] for m in meters}
+    size_by_premise: dict[int, str] = {}
+    meters_by_premise = defaultdict(list)
+    for mid, pid, size, _, removed in meters:
+        meters_by_premise[pid].append(mid)
+        if removed is None or pid not in size_by_premise:
+            size_by_premise[pid] = size
+    reads = defaultdict(list)
+    if meter_unit:
+        q = (MeterReading.select(MeterReading.meter, MeterReading.read_on, MeterReading.reading, MeterReading.usage)
+             .where(MeterReading.meter.in_(list(meter_unit)) & MeterReading.status.in_(GOOD)
+                    & (MeterReading.read_on > period_end - _dt.timedelta(days=HISTORY_DAYS)))
+             .order_by(MeterReading.read_on, MeterReading.id))
+        for mid, read_on, reading, usage in q.tuples():
+            reads[mid].append((read_on, reading, usage, meter_unit[mid]))
+    bills = defaultdict(list)
+    q = (Bill.select(Bill.account, Bill.period_start, Bill.period_end, Bill.usage, Bill.estimated, Bill.kind)
+         .where(Bill.account.in_(account_ids) & (Bill.status == "posted"))
+         .order_by(Bill.period_end, Bill.id))
+    for aid, ps, pe, usage, est, kind in q.tuples():
+        bills[aid].append(PastBill(ps, pe, usage, bool(est), kind))
+    facts, balances = {}, {}
+    for aid, code, cycle, status, opened, closed, balance, pid, du in rows:
+        premise_reads = sorted((r for mid in meters_by_premise[pid] for r in reads[mid]), key=lambda r: r[0])
+        facts[aid] = AccountFacts(aid, code, cycle, status, opened, closed, du or 1,
+                                  size_by_premise.get(pid, DEFAULT_SIZE), tuple(premise_reads), tuple(bills[aid]))
+        balances[aid] = balance
+    return facts, balances
+
+
+# --- writing bills --------------------------------------------------------------------------
+def line_rows(bill_id: int, calc: BillCalc) -> list[dict]:
+    return [dict(bill=bill_id, seq=i, category=l.category, description=l.description[:120],
+                 quantity="" if l.quantity is None else fmt_qty(l.quantity)[:20],
+                 rate="" if l.rate is None else fmt_qty(l.rate)[:20], amount_cents=l.amount_cents)
+            for i, l in enumerate(calc.lines, 1)]
+
+
+def write_bill(user: User, plan: PlannedBill, *, key: str, bill_date: _dt.date, due_date: _dt.date,
+               previous_balance: int, run_id: int | None = None, kind: str | None = None,
+               replaces: int | None = None) -> tuple[int, int]:
+    """Inside a transaction: the Bill, its lines and its ledger posting.  Returns (bill id, posting id)."""
+    total = plan.calc.total_cents
+    bill_id = Bill.insert(account=plan.account_id, bill_run=run_id, period_start=plan.start, period_end=plan.end,
+                          bill_date=bill_date, due_date=due_date, usage=plan.usage, usage_unit=plan.calc.unit,
+                          estimated=plan.estimated, kind=kind or plan.kind, total_cents=total,
+                          previous_balance_cents=previous_balance, status="posted", replaces=replaces).execute()
+    BillLine.insert_many(line_rows(bill_id, plan.calc)).execute()
+    posting_id = 0
+    if total:
+        est = " (estimated)" if plan.estimated else ""
+        desc = f"Water bill {plan.start:%m/%d/%y}-{plan.end:%m/%d/%y}{est}"
+        posting_id = write_posting(user, key, "charge", [
+            EntrySpec(plan.account_id, "charge", total, "bill", desc, f"bill:{bill_id}", bill_date)],
+            memo=f"bill {bill_id}").posting_id
+    return bill_id, posting_id
+
+
+def bill_posting_id(bill_id: int) -> int | None:
+    from models import LedgerEntry
+    e = (LedgerEntry.select(LedgerEntry.posting).where((LedgerEntry.reference == f"bill:{bill_id}")
+                                                       & (LedgerEntry.kind == "charge")).first())
+    return e.posting_id if e else None
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    run_key: str
+    billed: int = 0
+    skipped: int = 0  # billed before (run repeated) or nothing to bill
+    estimated: int = 0
+    total_cents: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def bills_per_second(self) -> float:
+        return self.billed / self.seconds if self.seconds else 0.0
+
+
+def run_key_for(cycle: str, period_end: _dt.date, route: str | None) -> str:
+    return f"{cycle}:{period_end.isoformat()}" + (f":{route}" if route else "")
+
+
+def run_bills(user: User, *, cycle: str, period_end: _dt.date, route: str | None = None,
+              bill_date: _dt.date | None = None, due_days: int = 21, schedule: Schedule | None = None,
+              chunk: int = CHUNK, progress=None) -> RunResult:
+    """Bill every account of ``cycle`` (and ``route``) up to ``period_end``; repeatable."""
+    require(user, "billing.run")
+    cycle = str(cycle).strip()
+    if not cycle:
+        raise InputError("Cycle", "name the billing cycle")
+    if period_end > _dt.date.today():
+        raise InputError("Period end", f"{period_end} is in the future")
+    if not 0 <= due_days <= 90:
+        raise InputError("Due days", "must be 0 to 90")
+    schedule = schedule or active_schedule()
+    bill_date = bill_date or _dt.date.today()
+    due_date = bill_date + _dt.timedelta(days=due_days)
+    key = run_key_for(cycle, period_end, route)
+    t0 = time.perf_counter()
+    with transaction():
+        run = BillRun.get_or_none(BillRun.run_key == key)
+        if run is None:
+            run = BillRun.create(cycle=cycle, route=route or "", period_start=period_end, period_end=period_end,
+                                 bill_date=bill_date, due_date=due_date, run_key=key, created_by=user.id)
+            audit.record(user, "billrun.start", "bill_run", run.id, after=run)
+        else:
+            bill_date, due_date = run.bill_date, run.due_date
+    q = (Account.select(Account.id).join(Premise)
+         .where((Account.cycle == cycle) & Account.status.in_(BILLABLE)).order_by(Account.id))
+    if route:
+        q = q.where(Premise.route == route)
+    ids = [r[0] for r in q.tuples()]
+    result = RunResult(run.id, key)
+    for i in range(0, len(ids), chunk):
+        part = ids[i:i + chunk]
+        for attempt in (1, 2):
+            try:
+                with transaction():
+                    counts = _bill_chunk(user, schedule, run, part, period_end, bill_date, due_date)
+                break
+            except peewee.IntegrityError:
+                if attempt == 2:  # a twin run got there first twice: report, go on
+                    result.errors.append(f"accounts {part[0]}-{part[-1]}: billed by another run at the same time")
+                    counts = (0, len(part), 0, 0, [])
+        billed, skipped, estimated, total, errors = counts
+        result.billed += billed
+        result.skipped += skipped
+        result.estimated += estimated
+        result.total_cents += total
+        result.errors.extend(errors)
+        if progress:
+            progress(min(i + chunk, len(ids)), len(ids))
+    result.seconds = time.perf_counter() - t0
+    with transaction():
+        first = Bill.select(peewee.fn.MIN(Bill.period_start)).where(Bill.bill_run == run.id).scalar()
+        BillRun.update(status="posted", period_start=first or period_end).where(BillRun.id == run.id).execute()
+        audit.record(user, "billrun.finish", "bill_run", run.id,
+                     after={"billed": result.billed, "skipped": result.skipped, "estimated": result.estimated,
+                            "total_cents": result.total_cents, "errors": len(result.errors)})
+    return result
+
+
+def _bill_chunk(user, schedule, run, account_ids, period_end, bill_date, due_date):
+    done = {r[0] for r in Bill.select(Bill.account).where((Bill.bill_run == run.id)
+                                                          & Bill.account.in_(account_ids)).tuples()}
+    todo = [a for a in account_ids if a not in done]
+    facts, balances = gather(todo, period_end) if todo else ({}, {})
+    billed = estimated = total = 0
+    errors = []
+    for aid in todo:
+        try:
+            plan = plan_bill(schedule, facts[aid], period_end)
+        except (InputError, NotFound) as e:
+            errors.append(f"account id {aid}: {e}")
+            continue
+        if plan is None:
+            continue
+        write_bill(user, plan, key=f"bill:{run.run_key}:{aid}", bill_date=bill_date, due_date=due_date,
+                   previous_balance=balances[aid], run_id=run.id)
+        billed += 1
+        estimated += plan.estimated
+        total += plan.calc.total_cents
+    return billed, len(account_ids) - billed - len(errors), estimated, total, errors
+
+
+# --- the register and reading bills back ---------------------------------------------------
+@dataclass(frozen=True)
+class RegisterRow:
+    bill_id: int
+    account_number: str
+    kind: str
+    period_start: _dt.date
+    period_end: _dt.date
+    usage: int
+    unit: str
+    estimated: bool
+    total_cents: int
+    status: str
+
+
+def bill_register(run_id: int) -> list[RegisterRow]:
+    q = (Bill.select(Bill.id, Account.number, Bill.kind, Bill.period_start, Bill.period_end, Bill.usage,
+                     Bill.usage_unit, Bill.estimated, Bill.total_cents, Bill.status)
+         .join(Account).where(Bill.bill_run == run_id).order_by(Account.number))
+    return [RegisterRow(*r[:7], bool(r[7]), *r[8:]) for r in q.tuples()]
+
+
+def register_text(run_id: int) -> str:
+    from .money import format_cents
+    run = BillRun.get_or_none(BillRun.id == run_id)
+    if run is None:
+        raise NotFound(f"no bill run {run_id}")
+    rows = bill_register(run_id)
+    out = [f"Bill register: run {run.run_key} (cycle {run.cycle}{' route ' + run.route if run.route else ''}), "
+           f"billed {run.bill_date}, due {run.due_date}",
+           f"{'ACCOUNT':10} {'KIND':8} {'PERIOD':23} {'USAGE':>9} {'EST':3} {'AMOUNT':>12}"]
+    for r in rows:
+        out.append(f"{r.account_number:10} {r.kind:8} {r.period_start} {r.period_end} {r.usage:>5} {r.unit:3} "
+                   f"{'E' if r.estimated else '':3} {format_cents(r.total_cents):>12}")
+    out.append(f"{len(rows)} bills, {sum(r.estimated for r in rows)} estimated, total "
+               f"{format_cents(sum(r.total_cents for r in rows if r.status == 'posted'))}")
+    return "\n".join(out)
+
+
+def account_bills(account_id: int, limit: int = 24) -> list[Bill]:
+    return list(Bill.select().where(Bill.account == account_id).order_by(Bill.period_end.desc(), Bill.id.desc())
+                .limit(limit))
+
+
+def get_bill(bill_id: int) -> tuple[Bill, list[BillLine]]:
+    bill = Bill.get_or_none(Bill.id == bill_id)
+    if bill is None:
+        raise NotFound(f"no bill {bill_id}")
+    return bill, list(BillLine.select().where(BillLine.bill == bill_id).order_by(BillLine.seq))
+
+
+def latest_bill_id(account_id: int) -> int | None:
+    b = (Bill.select(Bill.id).where((Bill.account == account_id) & (Bill.status == "posted"))
+         .order_by(Bill.period_end.desc(), Bill.id.desc()).first())
+    return b.id if b else None
