@@ -1,0 +1,198 @@
+"""Collections of delinquent accounts: the worklist, letters, and shut-off orders.
+
+Steps by age of the oldest unpaid charge (configurable): a reminder letter at 30 days, a
+shut-off notice at 60 days (with the shut-off date), a disconnect work order at 90 days.
+Accounts with a medical certificate or "do not disconnect" are never ordered off; they
+appear on the list with the reason.  Each letter is also logged in the account's contact
+log, so the counter sees it.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from models import Account, AccountCustomer, ContactLog, Customer, LedgerEntry, Premise, User, WorkOrder
+
+from . import audit
+from .accounts import format_account_number
+from .config import settings
+from .db import transaction
+from .errors import InputError
+from .inquiry import AgingEntry, age_entries
+from .money import format_cents
+from .search import format_address
+from .security import require
+from .workorders import create_work_order
+
+STEPS = (("reminder", 30), ("shutoff_notice", 60), ("disconnect", 90))
+LETTER_SUBJECTS = {"reminder": "Past-due reminder letter", "shutoff_notice": "Shut-off notice"}
+NOTICE_DAYS = 10  # shut-off date on a notice: this many days after the letter
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Delinquent:
+    account_id: int
+    number: str
+    name: str
+    address: str
+    mail_lines: tuple[str, ...]
+    balance_cents: int
+    aging: dict[str, int]
+    past_due_cents: int
+    step: str  # reminder, shutoff_notice, disconnect
+    exempt: str = ""  # why the account is never ordered off, if it is not
+    open_disconnect: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _step_for(aging: dict[str, int]) -> str | None:
+    if aging["90+"] > 0:
+        return "disconnect"
+    if aging["60"] > 0:
+        return "shutoff_notice"
+    if aging["30"] > 0:
+        return "reminder"
+    return None
+
+
+def delinquency_list(user: User, as_of: _dt.date | None = None, *, min_past_due_cents: int = 100) -> list[Delinquent]:
+    """Accounts owing money 30+ days past, worst first.  Reads only accounts with a balance."""
+    require(user, "report.view")
+    as_of = as_of or _dt.date.today()
+    candidates = list(Account.select(Account.id).where((Account.balance_cents >= min_past_due_cents)
+                                                      & Account.status.in_(["active", "disconnected", "final_billed"]))
+                      .tuples())
+    ids = [i for (i,) in candidates]
+    out: list[Delinquent] = []
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        entries: dict[int, list[AgingEntry]] = {}
+        q = (LedgerEntry.select(LedgerEntry.account, LedgerEntry.id, LedgerEntry.amount_cents,
+                                LedgerEntry.effective_on, LedgerEntry.reverses)
+             .where(LedgerEntry.account.in_(chunk)).tuples())
+        for account_id, *rest in q:
+            entries.setdefault(account_id, []).append(AgingEntry(*rest))
+        aged = {}
+        for account_id, rows in entries.items():
+            aging = age_entries(rows, as_of)
+            past = aging["30"] + aging["60"] + aging["90+"]
+            if past >= min_past_due_cents and _step_for(aging):
+                aged[account_id] = (aging, past)
+        if not aged:
+            continue
+        open_disc = {a for (a,) in WorkOrder.select(WorkOrder.account).where(
+            WorkOrder.account.in_(list(aged)) & (WorkOrder.kind == "disconnect")
+            & WorkOrder.status.in_(["open", "assigned"])).tuples()}
+        rows = (Account.select(Account, Premise).join(Premise).where(Account.id.in_(list(aged))))
+        billing = _billing_parties(list(aged))
+        for acct in rows:
+            aging, past = aged[acct.id]
+            cust = billing.get(acct.id)
+            exempt = ("medical certificate" if acct.medical_certificate
+                      else "do not disconnect" if acct.do_not_disconnect else "")
+            mail = _mail_lines(cust, acct.premise)
+            out.append(Delinquent(acct.id, format_account_number(acct.number), cust.display_name if cust else "",
+                                  _addr(acct.premise), mail, int(acct.balance_cents), aging, past,
+                                  _step_for(aging), exempt, acct.id in open_disc))
+    out.sort(key=lambda d: (-d.aging["90+"], -d.aging["60"], -d.past_due_cents, d.number))
+    return out
+
+
+def _billing_parties(account_ids: list[int]) -> dict[int, Customer]:
+    """Who gets the letter: the billing party, else the tenant, else the owner."""
+    rank = {"billing": 0, "tenant": 1, "owner": 2}
+    best: dict[int, tuple[int, Customer]] = {}
+    q = (AccountCustomer.select(AccountCustomer, Customer).join(Customer)
+         .where(AccountCustomer.account.in_(account_ids) & AccountCustomer.end_date.is_null()))
+    for ac in q:
+        r = rank.get(ac.role, 9)
+        if ac.account_id not in best or r < best[ac.account_id][0]:
+            best[ac.account_id] = (r, ac.customer)
+    return {k: v for k, (_, v) in best.items()}
+
+
+def _addr(p: Premise) -> str:
+    return format_address(p.house_number, p.street, p.unit)
+
+
+def _mail_lines(cust: Customer | None, premise: Premise) -> tuple[str, ...]:
+    if cust is not None and cust.mail_line1:
+        city = f"{cust.mail_city}, {cust.mail_state} {cust.mail_zip}".strip(", ")
+        return tuple(x for x in (cust.display_name, cust.mail_line1, cust.mail_line2, city) if x)
+    city = f"{premise.city}, {premise.state} {premise.zip}".strip(", ")
+    return tuple(x for x in ((cust.display_name if cust else "Occupant"), _addr(premise), city) if x)
+
+
+def letter_text(d: Delinquent, kind: str, as_of: _dt.date) -> list[str]:
+    district = settings().district
+    lines = [district.name, district.address, district.phone, "", as_of.strftime("%B %d, %Y"), "",
+             *d.mail_lines, "", f"Account {d.number}   Service address: {d.address}", ""]
+    if kind == "reminder":
+        lines += [f"Our records show {format_cents(d.past_due_cents)} past due on this account "
+                  f"(balance {format_cents(d.balance_cents)}).",
+                  "If you have already paid, thank you and please disregard this letter.",
+                  f"Otherwise please pay or call us at {district.phone} to arrange a payment plan."]
+    else:
+        shutoff = as_of + _dt.timedelta(days=NOTICE_DAYS)
+        lines += [f"SHUT-OFF NOTICE: {format_cents(d.past_due_cents)} is past due "
+                  f"(balance {format_cents(d.balance_cents)}).",
+                  f"Water service may be turned off on or after {shutoff.strftime('%B %d, %Y')} unless the past-due",
+                  "amount is paid. A reconnect fee applies after a shut-off.",
+                  "If someone in the home depends on medical equipment, call us: a medical",
+                  f"certificate may postpone the shut-off. Questions: {district.phone}."]
+    return lines
+
+
+def send_letters(user: User, kind: str, path: str | Path, as_of: _dt.date | None = None) -> tuple[Path, int]:
+    """A PDF with one letter a page for every account at this step; each letter is logged in
+    the account's contact log.  Returns the path and the number of letters."""
+    require(user, "collections.manage")
+    if kind not in LETTER_SUBJECTS:
+        raise InputError("Letter", f"must be one of {', '.join(LETTER_SUBJECTS)}")
+    as_of = as_of or _dt.date.today()
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise InputError("File", f"folder {path.parent} does not exist")
+    targets = [d for d in delinquency_list(user, as_of) if d.step == kind]
+    from fpdf import FPDF
+
+    pdf = FPDF(format="Letter")
+    pdf.set_auto_page_break(True, margin=20)
+    for d in targets:
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=11)
+        for line in letter_text(d, kind, as_of):
+            pdf.cell(0, 6, line.encode("latin-1", "replace").decode("latin-1"), new_x="LMARGIN", new_y="NEXT")
+    if not targets:
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=11)
+        pdf.cell(0, 6, f"No accounts at the {kind.replace('_', ' ')} step on {as_of.isoformat()}.")
+    try:
+        pdf.output(str(path))
+    except OSError as e:
+        raise InputError("File", f"cannot write {path}: {e.strerror}") from None
+    with transaction():
+        for d in targets:
+            ContactLog.create(account=d.account_id, channel="mail", subject=LETTER_SUBJECTS[kind],
+                              text=f"Past due {format_cents(d.past_due_cents)}; balance {format_cents(d.balance_cents)}",
+                              user=user.id)
+        audit.record(user, f"collections.{kind}", "collections", as_of.isoformat(),
+                     detail=f"{len(targets)} letters to {path}")
+    return path, len(targets)
+
+
+def order_disconnects(user: User, as_of: _dt.date | None = None) -> list[WorkOrder]:
+    """Disconnect work orders for accounts 90+ days past due, except exempt ones and those
+    with an open disconnect order already."""
+    require(user, "collections.manage")
+    as_of = as_of or _dt.date.today()
+    out = []
+    with transaction():
+        for d in delinquency_list(user, as_of):
+            if d.step != "disconnect" or d.exempt or d.open_disconnect:
+                continue
+            out.append(create_work_order(user, kind="disconnect", account_id=d.account_id, scheduled_on=as_of,
+                                         instructions=f"Non-payment: {format_cents(d.past_due_cents)} past due"))
+    return out
