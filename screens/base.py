@@ -40,11 +40,19 @@ def key_binding(key_id: str, action: str, description: str | None = None, *, sho
                    priority=True, id=key_id)
 
 
-def key_label(app, key_id: str) -> str:
-    """How the keys of ``key_id`` read after the user's keymap, e.g. ``F1/Ctrl+G``."""
-    keys = getattr(app, "_keymap", {}).get(key_id) or KEYS[key_id][0]
-    return "/".join(k.strip().replace("ctrl+", "Ctrl+").upper() if k.strip().startswith("f")
-                    else k.strip().replace("ctrl+", "Ctrl+") for k in keys.split(","))
+def key_text(key: str) -> str:
+    """``f2`` -> ``F2``, ``ctrl+f`` -> ``Ctrl+F``: how help and the palette name a key."""
+    parts = key.strip().split("+")
+    return "+".join(p.capitalize() if len(p) > 1 else p.upper() for p in parts)
+
+
+def bindings_with_keymap(node) -> list[tuple[str, object]]:
+    """(key, binding) of ``node`` with the app's keymap applied (what really fires)."""
+    bindings = node._bindings.copy()
+    keymap = getattr(node.app, "_keymap", None)
+    if keymap:
+        bindings.apply_keymap(keymap)
+    return list(bindings)
 
 
 class StatusLine(Static):

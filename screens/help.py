@@ -7,18 +7,19 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from screens.base import bindings_with_keymap, key_text
+
 
 def screen_keys(screen: Screen) -> list[tuple[str, str]]:
     """(keys, description) for every binding of ``screen`` and the app, keymap applied."""
-    by_action: dict[tuple, tuple[list[str], str]] = {}
+    by_action: dict[str, tuple[list[str], str]] = {}
     for node in (screen, screen.app):
-        for key, binding in node._bindings:
+        for key, binding in bindings_with_keymap(node):
             if binding.system or not binding.description:
                 continue
-            slot = by_action.setdefault((binding.id or binding.action), ([], binding.description))
-            display = screen.app.get_key_display(binding.__class__(key, binding.action))
-            if display not in slot[0]:
-                slot[0].append(display)
+            slot = by_action.setdefault(binding.id or binding.action, ([], binding.description))
+            if key_text(key) not in slot[0]:
+                slot[0].append(key_text(key))
     return [(" / ".join(keys), desc) for keys, desc in by_action.values()]
 
 

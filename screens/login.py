@@ -53,7 +53,8 @@ class LoginScreen(Screen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.input.id == "username" and not self.query_one("#password", Input).value:
+        if (event.input.id == "username" and event.input.value.strip()
+                and not self.query_one("#password", Input).value):
             self.query_one("#password", Input).focus()
             return
         self.action_submit()

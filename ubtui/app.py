@@ -25,7 +25,7 @@ from textual.binding import Binding
 from textual.theme import Theme
 
 from models import User, database
-from screens.base import BaseScreen, key_binding
+from screens.base import BaseScreen, key_binding, key_text
 from screens.palette import UbtuiCommands
 
 from .config import Settings, settings
@@ -89,7 +89,7 @@ class UbtuiApp(App):
     BINDINGS = [
         key_binding("quit", "request_quit", show=False),
         key_binding("palette", "command_palette", show=False),
-        Binding("ctrl+c", "help_quit", show=False, system=True),
+        Binding("ctrl+c", "help_quit", show=False, system=True, id="ctrl_c"),
     ]
 
     def __init__(self, database_url: str, *, config: Settings | None = None,
@@ -142,6 +142,11 @@ class UbtuiApp(App):
             screen.set_status(one_line(text))
         else:
             self.notify(one_line(text), timeout=6)
+
+    def get_key_display(self, binding: Binding) -> str:
+        if binding.key_display:
+            return binding.key_display
+        return key_text(binding.key.split(",")[0])
 
     # --- start and stop --------------------------------------------------------------------
     async def on_mount(self) -> None:

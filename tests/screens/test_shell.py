@@ -1,0 +1,195 @@
+"""The app shell: login, lockout, lock/unlock, idle lock, quit, keymap, palette, help."""
+from __future__ import annotations
+
+import time
+
+from screens.confirm import ConfirmScreen
+from screens.help import HelpScreen
+from screens.lock import LockScreen
+from screens.login import LoginScreen
+from screens.menu import MainMenuScreen
+from screens.search import SearchScreen
+from tests.screens.appkit import add_user, make_app, screen_text, settle, sign_in, text_of
+from ubtui import config
+from ubtui.config import Settings
+
+
+async def test_wrong_password_says_so_and_right_one_opens_the_menu(sqlite_url):
+    add_user("clerk")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "clerk", "not-the-password")
+        assert isinstance(app.screen, LoginScreen)
+        assert text_of(app.screen.query_one("#login-error")) == "wrong user name or password"
+        assert app.user is None
+        # the password box was cleared and has the focus: type the right one
+        await pilot.press(*"clerk-demo-1", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MainMenuScreen)
+        assert app.user.username == "clerk"
+        shown = screen_text(app)
+        assert "Cedar Valley Water District" in shown and "Find an account" in shown
+        assert "clerk (clerk)" in shown
+
+
+async def test_empty_fields_name_the_field(sqlite_url):
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert text_of(app.screen.query_one("#login-error")) == "User: type your user name"
+
+
+async def test_repeated_failures_show_the_core_lockout_message(sqlite_url):
+    config.use_settings(Settings(login_attempts=2, lockout_minutes=15))
+    add_user("clerk")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "clerk", "bad-one-1")
+        await pilot.press(*"bad-two-2", "enter")
+        await settle(pilot)
+        assert "now locked for 15 min" in text_of(app.screen.query_one("#login-error"))
+        await pilot.press(*"clerk-demo-1", "enter")  # right password, but locked
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert "is locked after failed logins" in text_of(app.screen.query_one("#login-error"))
+
+
+async def test_ctrl_l_hides_the_screen_and_the_same_user_unlocks_back_to_it(sqlite_url):
+    add_user("clerk")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f2", *"Smith")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert isinstance(app.screen, LockScreen)
+        shown = screen_text(app)
+        assert "Locked: Clerk Demo (clerk)" in shown and "Smith" not in shown
+        await pilot.press("f2", "ctrl+p")  # nothing reachable while locked
+        await settle(pilot)
+        assert isinstance(app.screen, LockScreen)
+        await pilot.press(*"wrong-password", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LockScreen)
+        assert text_of(app.screen.query_one("#login-error")) == "wrong user name or password"
+        await pilot.press(*"clerk-demo-1", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        assert app.screen.query_one("#query").value == "Smith"
+
+
+async def test_another_user_signing_in_on_the_lock_drops_the_open_screens(sqlite_url):
+    add_user("clerk")
+    add_user("senior", "senior_clerk")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f2", *"Smith", "ctrl+l")
+        await settle(pilot)
+        user_box = app.screen.query_one("#username")
+        user_box.focus()
+        user_box.value = ""
+        await pilot.press(*"senior", "tab", *"senior-demo-1", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MainMenuScreen)
+        assert app.user.username == "senior"
+        assert not any(isinstance(s, SearchScreen) for s in app.screen_stack)
+
+
+async def test_idle_time_locks_and_zero_turns_it_off(sqlite_url):
+    add_user("clerk")
+    app = make_app(sqlite_url, config=Settings(idle_lock_minutes=15))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        assert not app.check_idle_lock(now=time.monotonic() + 14 * 60)
+        assert app.check_idle_lock(now=time.monotonic() + 15 * 60 + 1)
+        await settle(pilot)
+        assert isinstance(app.screen, LockScreen)
+    app = make_app(sqlite_url, config=Settings(idle_lock_minutes=0))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        assert not app.check_idle_lock(now=time.monotonic() + 600 * 60)
+
+
+async def test_ctrl_q_asks_first(sqlite_url):
+    add_user("clerk")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, MainMenuScreen)
+        await pilot.press("ctrl+q", "y")
+        await pilot.pause()
+    assert app.return_code == 0 and app._exit_renderables == []
+    assert not app.is_running
+
+
+async def test_keymap_from_the_config_remaps_a_key(sqlite_url):
+    add_user("clerk")
+    app = make_app(sqlite_url, config=Settings(keymap={"find": "f12,ctrl+y"}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, MainMenuScreen)
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        keys = text_of(app.screen.query_one("#help-keys"))
+        assert "F12 / Ctrl+Y" in keys and "F2 " not in keys
+
+
+async def test_help_lists_the_keys_with_their_ctrl_alternatives(sqlite_url):
+    add_user("clerk")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        keys = text_of(app.screen.query_one("#help-keys"))
+        lines = {ln.split("  ")[-1].strip(): ln for ln in keys.splitlines()}
+        assert lines["Find"].startswith("F2 / Ctrl+F ")
+        assert lines["Back"].startswith("F3 / Ctrl+B ")
+        assert lines["Lock"].startswith("Ctrl+L ")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, MainMenuScreen)
+
+
+async def test_palette_runs_a_screen_action(sqlite_url):
+    add_user("clerk")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Find", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+
+
+async def test_menu_letter_opens_its_screen_and_back_returns(sqlite_url):
+    add_user("clerk")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press("ctrl+b")
+        await settle(pilot)
+        assert isinstance(app.screen, MainMenuScreen)
+        await pilot.press("ctrl+b")  # nothing under the menu
+        await settle(pilot)
+        assert isinstance(app.screen, MainMenuScreen)
