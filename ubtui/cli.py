@@ -184,6 +184,87 @@ def cmd_demo(args) -> int:
     return launch(args)
 
 
+def parse_date(text: str | None):
+    import datetime as dt
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UbtuiError(f"date {text!r}: use YYYY-MM-DD") from None
+
+
+@registrar
+def add_collections(sub):
+    p = sub.add_parser("collections", help="delinquent accounts: list, letters, disconnect orders")
+    csub = p.add_subparsers(dest="coll_cmd", required=True)
+    lst = csub.add_parser("list", help="the delinquency worklist, worst first")
+    lst.add_argument("--date", help="as of (YYYY-MM-DD, default today)")
+    lst.set_defaults(func=cmd_collections_list)
+    let = csub.add_parser("letters", help="print letters for one step to a PDF")
+    let.add_argument("kind", choices=["reminder", "shutoff_notice"])
+    let.add_argument("--output", required=True, help="PDF file to write")
+    let.add_argument("--date")
+    let.set_defaults(func=cmd_collections_letters)
+    dis = csub.add_parser("disconnects", help="order disconnects for accounts 90+ days past due")
+    dis.add_argument("--date")
+    dis.set_defaults(func=cmd_collections_disconnects)
+
+
+def cmd_collections_list(args) -> int:
+    from .collections import delinquency_list
+    from .money import format_cents
+    connect(args)
+    rows = delinquency_list(actor(), parse_date(args.date))
+    print(f"{'ACCOUNT':10} {'NAME':24} {'PAST DUE':>11} {'90+':>10} {'STEP':15} NOTE")
+    for d in rows:
+        note = d.exempt or ("disconnect ordered" if d.open_disconnect else "")
+        print(f"{d.number:10} {d.name[:24]:24} {format_cents(d.past_due_cents):>11} "
+              f"{format_cents(d.aging['90+']):>10} {d.step:15} {note}")
+    print(f"{len(rows)} account(s)")
+    return 0
+
+
+def cmd_collections_letters(args) -> int:
+    from .collections import send_letters
+    connect(args)
+    path, n = send_letters(actor(), args.kind, args.output, parse_date(args.date))
+    print(f"{n} letter(s) written to {path}")
+    return 0
+
+
+def cmd_collections_disconnects(args) -> int:
+    from .collections import order_disconnects
+    connect(args)
+    orders = order_disconnects(actor(), parse_date(args.date))
+    for wo in orders:
+        print(wo.number)
+    print(f"{len(orders)} disconnect order(s) created")
+    return 0
+
+
+@registrar
+def add_autopay(sub):
+    p = sub.add_parser("autopay", help="autopay drafts: draft")
+    asub = p.add_subparsers(dest="ap_cmd", required=True)
+    d = asub.add_parser("draft", help="post today's autopay payments and write the NACHA file")
+    d.add_argument("--date", help="business date (default today)")
+    d.add_argument("--effective", required=True, help="settlement date YYYY-MM-DD")
+    d.add_argument("--output", required=True, help="NACHA file to write (mode 0600)")
+    d.set_defaults(func=cmd_autopay_draft)
+
+
+def cmd_autopay_draft(args) -> int:
+    from .autopay import build_draft, write_draft_file
+    from .money import format_cents
+    connect(args)
+    result = build_draft(actor(), parse_date(args.date), parse_date(args.effective))
+    write_draft_file(actor(), result.batch_id, args.output)
+    state = "drafted" if result.created else "already drafted"
+    print(f"{state}: {result.entry_count} payment(s), {format_cents(result.total_cents)}; file {args.output}")
+    return 0
+
+
 @registrar
 def add_ssh(sub):
     p = sub.add_parser("ssh-serve", help="serve the app to remote staff over SSH")

@@ -54,3 +54,25 @@ def test_short_password_is_refused(tmp_path):
     r = ubtui("--database", url, "user", "add", "erin", "--name", "Erin", "--role", "clerk", "--password-stdin",
               input="short\n")
     assert r.returncode == 2 and r.stderr.strip() == "ubtui: Password: must be at least 8 characters"
+
+
+def test_collections_and_autopay_commands(db_url, make_account, db, tmp_path):
+    import datetime as dt
+
+    from ubtui import ledger
+    from ubtui.ledger import EntrySpec
+    from ubtui.security import system_user
+    a = make_account(last_name="Late")
+    ledger.post(system_user(), "old", "charge", [EntrySpec(a.id, "charge", 12345, "water", "Water",
+                                                           effective_on=dt.date(2026, 7, 1))])
+    db.close()
+    r = ubtui("--database", db_url, "collections", "list", "--date", "2026-11-28")
+    assert r.returncode == 0 and "Late, Pat" in r.stdout and "$123.45" in r.stdout and "disconnect" in r.stdout
+    r = ubtui("--database", db_url, "collections", "disconnects", "--date", "2026-11-28")
+    assert r.returncode == 0 and "1 disconnect order(s) created" in r.stdout
+    r = ubtui("--database", db_url, "collections", "list", "--date", "28/11/2026")
+    assert r.returncode == 2 and "use YYYY-MM-DD" in r.stderr
+    out = tmp_path / "d.ach"
+    r = ubtui("--database", db_url, "autopay", "draft", "--effective", "2026-12-01", "--output", str(out),
+              env_extra={"UBTUI_SECRET_KEY": "x" * 43 + "="})
+    assert r.returncode == 0 and "0 payment(s)" in r.stdout and out.exists()
