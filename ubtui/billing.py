@@ -200,16 +200,37 @@ def line_rows(bill_id: int, calc: BillCalc) -> list[dict]:
             for i, l in enumerate(calc.lines, 1)]
 
 
+_BILL_COLS = ("account_id", "bill_run_id", "period_start", "period_end", "bill_date", "due_date", "usage",
+              "usage_unit", "estimated", "kind", "total_cents", "previous_balance_cents", "status", "replaces_id",
+              "created_at")
+_LINE_COLS = ("bill_id", "seq", "category", "description", "quantity", "rate", "amount_cents")
+
+
+def _insert_sql(table: str, cols: tuple[str, ...], returning: bool) -> str:
+    from models import database
+    p = database.obj.param
+    return (f'INSERT INTO "{table}" ({", ".join(cols)}) VALUES ({", ".join([p] * len(cols))})'
+            + (" RETURNING id" if returning else ""))
+
+
 def write_bill(user: User, plan: PlannedBill, *, key: str, bill_date: _dt.date, due_date: _dt.date,
                previous_balance: int, run_id: int | None = None, kind: str | None = None,
                replaces: int | None = None) -> tuple[int, int]:
-    """Inside a transaction: the Bill, its lines and its ledger posting.  Returns (bill id, posting id)."""
+    """Inside a transaction: the Bill, its lines and its ledger posting.  Returns (bill id, posting id).
+
+    The bill and its lines go in with plain parameterised INSERTs (a bill run writes
+    thousands; building each statement with the ORM costs more than running it)."""
+    from models import database, utcnow
+    from .db import is_postgres
     total = plan.calc.total_cents
-    bill_id = Bill.insert(account=plan.account_id, bill_run=run_id, period_start=plan.start, period_end=plan.end,
-                          bill_date=bill_date, due_date=due_date, usage=plan.usage, usage_unit=plan.calc.unit,
-                          estimated=plan.estimated, kind=kind or plan.kind, total_cents=total,
-                          previous_balance_cents=previous_balance, status="posted", replaces=replaces).execute()
-    BillLine.insert_many(line_rows(bill_id, plan.calc)).execute()
+    pg = is_postgres()
+    cur = database.execute_sql(_insert_sql("bill", _BILL_COLS, pg), (
+        plan.account_id, run_id, plan.start, plan.end, bill_date, due_date, plan.usage, plan.calc.unit,
+        bool(plan.estimated), kind or plan.kind, int(total), int(previous_balance), "posted", replaces, utcnow()))
+    bill_id = cur.fetchone()[0] if pg else cur.lastrowid
+    lines = [tuple(r[c.removesuffix("_id") if c == "bill_id" else c] for c in _LINE_COLS)
+             for r in line_rows(bill_id, plan.calc)]
+    database.cursor().executemany(_insert_sql("bill_line", _LINE_COLS, False), lines)
     posting_id = 0
     if total:
         est = " (estimated)" if plan.estimated else ""
