@@ -966,3 +966,33 @@ def tender_label(t: Tender) -> str:
     if t.kind == "card":
         return f"card ...{t.card_last4}"
     return t.kind
+
+
+# --- CLI: ubtui drawer ... ----------------------------------------------------------------
+def add_cli(sub) -> None:
+    p = sub.add_parser("drawer", help="cash drawers: list, add, totals")
+    dsub = p.add_subparsers(dest="drawer_cmd", required=True)
+    dsub.add_parser("list", help="list drawers and their open sessions").set_defaults(func=cmd_drawer_list)
+    a = dsub.add_parser("add", help="add a drawer")
+    a.add_argument("code")
+    a.add_argument("--name", default="")
+    a.add_argument("--workstation", default="")
+    a.set_defaults(func=cmd_drawer_add)
+
+
+def cmd_drawer_list(args) -> int:
+    from .cli import connect
+    connect(args)
+    for d in list_drawers():
+        s = DrawerSession.get_or_none(DrawerSession.open_guard == d.code)
+        state = f"open by {User.get_by_id(s.operator_id).username} since {s.opened_at:%Y-%m-%d %H:%M}" if s else "closed"
+        print(f"{d.code:8} {d.name:24} {state}")
+    return 0
+
+
+def cmd_drawer_add(args) -> int:
+    from .cli import actor, connect
+    connect(args)
+    d = create_drawer(actor(), args.code, args.name, args.workstation)
+    print(f"added drawer {d.code}")
+    return 0

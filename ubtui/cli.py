@@ -285,6 +285,19 @@ def cmd_ssh_serve(args) -> int:
     return 0
 
 
+# --- cashiering: ubtui report ..., ubtui drawer ... (ubtui/reports.py, ubtui/cashier.py) ----
+@registrar
+def add_report(sub):
+    from .reports import add_cli
+    add_cli(sub)
+
+
+@registrar
+def add_drawer(sub):
+    from .cashier import add_cli
+    add_cli(sub)
+
+
 def launch(args) -> int:
     from .app import run_app
     return run_app(database_url(args)) or 0

@@ -1,0 +1,101 @@
+"""The report mechanism (one definition, text/CSV/PDF) and the cashiering reports, CLI included."""
+import csv
+import datetime as _dt
+import io
+
+import pytest
+
+from ubtui import cashier, reports
+from ubtui.cashier import TenderIn
+from ubtui.cli import main
+from ubtui.errors import InputError, NotFound, PermissionDenied
+
+from .test_cashier import FLOAT, charge, pay
+
+TODAY = _dt.date.today()
+
+
+@pytest.fixture
+def day(system, clerk, supervisor, make_account):
+    cashier.create_drawer(system, "D1")
+    cashier.open_drawer(clerk, "D1", count=FLOAT)
+    a = make_account()
+    charge(system, a, 10000)
+    pay(clerk, a, "42.50", TenderIn(kind="cash", amount="50"), key="p1")
+    pay(clerk, a, "30", TenderIn(kind="check", amount="30", check_number="12"), key="p2")
+    r = pay(clerk, a, "5", key="p3")
+    cashier.void_payment(clerk, r.receipt_number, "wrong", "super1", "password-super1")
+    cashier.drawer_movement(clerk, "drop", "20", "", "drop1")
+    return a
+
+
+def test_cash_journal_rows_totals_and_voids(day, clerk):
+    res = reports.run_report(clerk, "cash-journal", {"date": TODAY.isoformat()})
+    assert [r["status"] for r in res.rows] == ["", "", "VOIDED"]
+    assert res.totals == {"amount": 7750, "net": 7250}
+    text = reports.to_text(res)
+    assert "Daily cash receipts journal" in text and "check #12" in text and "$72.50" in text
+
+
+def test_csv_uses_plain_amounts(day, clerk):
+    res = reports.run_report(clerk, "cash-journal", {})
+    rows = list(csv.reader(io.StringIO(reports.to_csv(res))))
+    assert rows[0][:2] == ["Receipt", "Time (UTC)"] and len(rows) == 5
+    assert rows[1][7] == "42.50" and rows[-1][-1] == "72.50" and rows[-1][0] == "TOTAL"
+
+
+def test_drawer_summary_is_blind_until_counted(day, clerk, supervisor):
+    with pytest.raises(PermissionDenied):
+        reports.run_report(clerk, "drawer-summary", {})
+    row = reports.run_report(supervisor, "drawer-summary", {}).rows[0]
+    assert (row["float"], row["receipts"], row["cash"], row["change"], row["drops"]) == (19000, 7250, 5000, 750, 2000)
+    assert row["expected"] is None and row["checks"] == 3000 and row["voids"] == 500
+    cashier.count_drawer(clerk, cash={"100": 2, "10": 1, "1": 2, "0.25": 2})  # 212.50 = 190 + 50 - 7.50 - 20
+    cashier.close_drawer(clerk)
+    row = reports.run_report(supervisor, "drawer-summary", {}).rows[0]
+    assert (row["expected"], row["counted"], row["over_short"]) == (21250, 21250, 0)
+
+
+def test_pdf_output(day, supervisor, tmp_path):
+    res = reports.run_report(supervisor, "drawer-summary", {})
+    p = reports.write(res, "pdf", tmp_path / "d.pdf")
+    assert p.read_bytes().startswith(b"%PDF")
+    with pytest.raises(InputError, match="--output"):
+        reports.write(res, "pdf", None)
+
+
+def test_bad_params_and_unknown_report(clerk):
+    with pytest.raises(InputError) as e:
+        reports.run_report(clerk, "cash-journal", {"date": "31/12/2026"})
+    assert e.value.field == "Date"
+    with pytest.raises(InputError):
+        reports.run_report(clerk, "cash-journal", {"colour": "red"})
+    with pytest.raises(NotFound):
+        reports.run_report(clerk, "nope", {})
+
+
+def test_a_new_report_is_only_a_definition(clerk):
+    rep = reports.Report("test-squares", "Squares", (reports.Column("n", "N", "int"), reports.Column("m", "Money", "money")),
+                         rows=lambda user, p: [{"n": i, "m": i * i} for i in range(1, 4)], totals=("m",), params=())
+    reports.register(rep)
+    try:
+        res = reports.run_report(clerk, "test-squares")
+        assert res.totals == {"m": 14}
+        assert reports.to_csv(res).splitlines() == ["N,Money", "1,0.01", "2,0.04", "3,0.09", "TOTAL,0.14"]
+    finally:
+        reports.REPORTS.pop("test-squares")
+
+
+def test_cli_report_list_and_run(day, db_url, tmp_path, capsys):
+    assert main(["--database", db_url, "report", "list"]) == 0
+    assert "cash-journal" in capsys.readouterr().out
+    out = tmp_path / "j.csv"
+    assert main(["--database", db_url, "report", "cash-journal", "--date", TODAY.isoformat(), "--format", "csv",
+                 "--output", str(out)]) == 0
+    assert "42.50" in out.read_text()
+    assert main(["--database", db_url, "report", "drawer-summary", "--date", "2026-13-01"]) == 2
+    assert "Date" in capsys.readouterr().err
+    assert main(["--database", db_url, "report", "drawer-summary", "--format", "pdf", "--output",
+                 str(tmp_path / "s.pdf")]) == 0
+    assert main(["--database", db_url, "drawer", "list"]) == 0
+    assert "open by clerk1" in capsys.readouterr().out

@@ -1,0 +1,369 @@
+"""Reports: ONE mechanism, several outputs.
+
+A report is a ``Report`` definition registered in ``REPORTS``:
+
+* ``name`` (CLI name, e.g. ``cash-journal``), ``title``, ``description``;
+* ``columns``: ``Column(key, title, type)`` where type is ``text``, ``int``, ``money``
+  (integer cents), ``date`` or ``datetime``;
+* ``rows(user, params) -> iterable of dicts`` keyed by column key (the core query; it may
+  call ``require`` for finer checks, ``run_report`` already checked ``permission``);
+* ``totals``: keys of ``int``/``money`` columns summed into a totals row;
+* ``params``: ``Param(name, type, help)``, parsed from text (CLI, screen) by ``parse_params``
+  (``date`` params default to today).
+
+``run_report(user, name, params)`` returns a ``ReportResult``; ``to_text``, ``to_csv`` and
+``to_pdf`` (fpdf2) render any result, and the reports screen shows it in a DataTable, so a
+new report is only a definition::
+
+    register(Report("aging", "Aging summary", (Column("bucket", "Bucket"),
+                    Column("amount", "Amount", "money")), rows=aging_rows, totals=("amount",)))
+
+The CLI (``ubtui report list``; ``ubtui report NAME --date YYYY-MM-DD --format
+text|csv|pdf --output PATH``) lists and runs every registered report.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from models import Drawer, DrawerMovement, DrawerSession, Payment, User
+from peewee import fn
+
+from .errors import InputError, NotFound
+from .money import format_cents, format_plain
+from .security import require
+
+COLUMN_TYPES = ("text", "int", "money", "date", "datetime")
+FORMATS = ("text", "csv", "pdf")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    type: str = "text"
+
+    def __post_init__(self):
+        if self.type not in COLUMN_TYPES:
+            raise ValueError(f"column {self.key}: type {self.type!r} not in {COLUMN_TYPES}")
+
+    @property
+    def numeric(self) -> bool:
+        return self.type in ("int", "money")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str = "date"  # date or text
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: Callable[[User, dict], Iterable[dict]]
+    totals: tuple[str, ...] = ()
+    params: tuple[Param, ...] = (Param("date", "date", "business date (default today)"),)
+    permission: str = "report.view"
+    description: str = ""
+
+
+REPORTS: dict[str, Report] = {}
+
+
+def register(report: Report) -> Report:
+    keys = {c.key for c in report.columns}
+    bad = [t for t in report.totals if t not in keys]
+    if bad:
+        raise ValueError(f"report {report.name}: totals name unknown columns {bad}")
+    REPORTS[report.name] = report
+    return report
+
+
+def get_report(name: str) -> Report:
+    r = REPORTS.get((name or "").strip())
+    if r is None:
+        raise NotFound(f"no report {name!r}; reports: {', '.join(sorted(REPORTS))}")
+    return r
+
+
+def parse_date(text, field: str = "Date") -> _dt.date:
+    if isinstance(text, _dt.date):
+        return text
+    try:
+        return _dt.date.fromisoformat((text or "").strip())
+    except ValueError:
+        raise InputError(field, f"{text!r} is not a date; type YYYY-MM-DD") from None
+
+
+def parse_params(report: Report, raw: dict | None) -> dict:
+    raw = dict(raw or {})
+    out = {}
+    for p in report.params:
+        value = raw.pop(p.name, None)
+        if p.type == "date":
+            out[p.name] = _dt.date.today() if value in (None, "") else parse_date(value, p.name.title())
+        else:
+            out[p.name] = (value or "").strip()
+    if raw:
+        raise InputError(sorted(raw)[0], f"report {report.name} takes no such parameter")
+    return out
+
+
+@dataclass
+class ReportResult:
+    report: Report
+    params: dict
+    rows: list[dict]
+    totals: dict[str, int] = field(default_factory=dict)
+    generated_at: _dt.datetime = field(default_factory=_dt.datetime.now)
+
+    @property
+    def heading(self) -> str:
+        ps = "  ".join(f"{k}: {v}" for k, v in self.params.items())
+        return f"{self.report.title}  {ps}".strip()
+
+
+def run_report(user: User, name: str, params: dict | None = None) -> ReportResult:
+    report = get_report(name)
+    require(user, report.permission)
+    values = parse_params(report, params)
+    rows = list(report.rows(user, values))
+    totals = {k: sum(int(r.get(k) or 0) for r in rows) for k in report.totals}
+    return ReportResult(report, values, rows, totals)
+
+
+def cell(col: Column, value, *, plain: bool = False) -> str:
+    """One value as text: money as $1,234.50 (plain: 1234.50), dates ISO, None empty."""
+    if value is None or value == "":
+        return ""
+    if col.type == "money":
+        return format_plain(int(value)) if plain else format_cents(int(value))
+    if col.type == "datetime" and isinstance(value, _dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if col.type == "date" and isinstance(value, _dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def table(result: ReportResult, *, plain: bool = False) -> tuple[list[str], list[list[str]], list[str] | None]:
+    """Header, body cells and the totals row (None when the report has no totals)."""
+    cols = result.report.columns
+    head = [c.title for c in cols]
+    body = [[cell(c, r.get(c.key), plain=plain) for c in cols] for r in result.rows]
+    foot = None
+    if result.report.totals:
+        foot = [cell(c, result.totals[c.key], plain=plain) if c.key in result.totals else "" for c in cols]
+        foot[0] = foot[0] or "TOTAL"
+    return head, body, foot
+
+
+def to_text(result: ReportResult) -> str:
+    head, body, foot = table(result)
+    cols = result.report.columns
+    rows = [head] + body + ([foot] if foot else [])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(cols))]
+
+    def line(r):
+        return "  ".join(v.rjust(w) if c.numeric else v.ljust(w) for v, w, c in zip(r, widths, cols)).rstrip()
+    out = [result.heading, "", line(head), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in body]
+    if foot:
+        out += ["  ".join("=" * w for w in widths), line(foot)]
+    out.append(f"({len(body)} rows)")
+    return "\n".join(out) + "\n"
+
+
+def to_csv(result: ReportResult) -> str:
+    head, body, foot = table(result, plain=True)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(head)
+    w.writerows(body)
+    if foot:
+        w.writerow(foot)
+    return buf.getvalue()
+
+
+# --- PDF ----------------------------------------------------------------------------------
+_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu")
+
+
+def new_pdf(orientation: str = "P", fmt="A4"):
+    """An fpdf2 document with a Unicode monospace font when one is installed (else Courier,
+    with text folded to Latin-1 by ``pdf_safe``)."""
+    from fpdf import FPDF
+    pdf = FPDF(orientation=orientation, unit="mm", format=fmt)
+    pdf.set_auto_page_break(True, margin=12)
+    pdf.unicode_font = False
+    for d in _FONT_DIRS:
+        regular, bold = Path(d, "DejaVuSansMono.ttf"), Path(d, "DejaVuSansMono-Bold.ttf")
+        if regular.exists() and bold.exists():
+            pdf.add_font("Mono", "", str(regular))
+            pdf.add_font("Mono", "B", str(bold))
+            pdf.unicode_font = True
+            break
+    pdf.font_family_name = "Mono" if pdf.unicode_font else "Courier"
+    return pdf
+
+
+def pdf_safe(pdf, text: str) -> str:
+    if getattr(pdf, "unicode_font", False):
+        return text
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return folded.encode("latin-1", "replace").decode("latin-1")
+
+
+def to_pdf(result: ReportResult, path: str | Path) -> Path:
+    head, body, foot = table(result)
+    cols = result.report.columns
+    rows = [head] + body + ([foot] if foot else [])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(cols))]
+    chars = sum(widths) + 2 * (len(cols) - 1)
+    pdf = new_pdf("L" if chars > 95 else "P")
+    usable = pdf.w - 20
+    size = max(5.0, min(9.0, usable / (chars * 0.6) * 2.83))  # mono glyph is 0.6 em wide
+    pdf.add_page()
+    pdf.set_font(pdf.font_family_name, "B", 11)
+    pdf.cell(0, 7, pdf_safe(pdf, result.heading), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.font_family_name, "", 7)
+    pdf.cell(0, 4, f"generated {result.generated_at:%Y-%m-%d %H:%M}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    char_w = size * 0.6 / 2.83
+
+    def line(r, style=""):
+        pdf.set_font(pdf.font_family_name, style, size)
+        for v, w, c in zip(r, widths, cols):
+            pdf.cell((w + 2) * char_w, size * 0.5, pdf_safe(pdf, v), align="R" if c.numeric else "L")
+        pdf.ln(size * 0.5)
+    line(head, "B")
+    for r in body:
+        line(r)
+    if foot:
+        line(foot, "B")
+    path = Path(path)
+    pdf.output(str(path))
+    return path
+
+
+def write(result: ReportResult, fmt: str, path: str | Path | None) -> str | Path:
+    """Render ``result`` as ``fmt``; to ``path`` if given (required for pdf), else return text."""
+    if fmt not in FORMATS:
+        raise InputError("Format", f"{fmt!r}: use {', '.join(FORMATS)}")
+    if fmt == "pdf":
+        if not path:
+            raise InputError("Output", "a PDF needs --output PATH")
+        return to_pdf(result, path)
+    text = to_text(result) if fmt == "text" else to_csv(result)
+    if path:
+        Path(path).write_text(text, encoding="utf-8")
+        return Path(path)
+    return text
+
+
+# --- the cashiering reports ---------------------------------------------------------------
+def _journal_rows(user: User, params: dict) -> Iterable[dict]:
+    from .cashier import list_receipts
+    for r in list_receipts(user, params["date"]):
+        yield {"receipt": r.receipt_number, "time": r.created_at, "drawer": r.drawer, "operator": r.operator,
+               "account": r.accounts, "name": r.name, "tenders": r.tenders, "amount": r.total_cents,
+               "status": r.status.upper() if r.status != "posted" else "",
+               "net": 0 if r.status == "voided" else r.total_cents}
+
+
+CASH_JOURNAL = register(Report(
+    "cash-journal", "Daily cash receipts journal",
+    (Column("receipt", "Receipt"), Column("time", "Time (UTC)", "datetime"), Column("drawer", "Drawer"),
+     Column("operator", "Operator"), Column("account", "Account"), Column("name", "Name"),
+     Column("tenders", "Tenders"), Column("amount", "Amount", "money"), Column("status", "Status"),
+     Column("net", "Net", "money")),
+    _journal_rows, totals=("amount", "net"),
+    description="every receipt of the day; voided receipts marked VOID and left out of Net"))
+
+
+def _sum_by_session(model, amount, where) -> dict[int, int]:
+    return {sid: int(v) for sid, v in model.select(model.session, fn.SUM(amount)).where(where)
+            .group_by(model.session).tuples()}
+
+
+def _drawer_rows(user: User, params: dict) -> Iterable[dict]:
+    from .cashier import expected_cash, expected_tenders  # expected_cash: the rule ubtui verify checks
+    day = params["date"]
+    sessions = list(DrawerSession.select(DrawerSession, Drawer, User).join(Drawer).switch(DrawerSession)
+                    .join(User, on=(DrawerSession.operator == User.id))
+                    .where(DrawerSession.business_date == day).order_by(Drawer.code, DrawerSession.id))
+    ok = Payment.status != "voided"
+    totals = _sum_by_session(Payment, Payment.total_cents, (Payment.business_date == day) & ok)
+    change = _sum_by_session(Payment, Payment.change_cents, (Payment.business_date == day) & ok)
+    voids = _sum_by_session(Payment, Payment.total_cents, (Payment.business_date == day) & ~ok)
+    ids = [s.id for s in sessions] or [0]
+    drops = _sum_by_session(DrawerMovement, DrawerMovement.amount_cents,
+                            (DrawerMovement.kind == "drop") & DrawerMovement.session.in_(ids))
+    paid = _sum_by_session(DrawerMovement, DrawerMovement.amount_cents,
+                           (DrawerMovement.kind == "paid_out") & DrawerMovement.session.in_(ids))
+    for s in sessions:
+        other = expected_tenders(s.id)
+        exp = expected_cash(s)
+        cash_in = exp - s.opening_float_cents + change.get(s.id, 0) + drops.get(s.id, 0) + paid.get(s.id, 0)
+        shown = s.status in ("counted", "closed")  # blind count: nothing expected before the count
+        yield {"drawer": s.drawer.code, "operator": s.operator.username, "status": s.status,
+               "float": s.opening_float_cents, "receipts": totals.get(s.id, 0), "cash": cash_in,
+               "change": change.get(s.id, 0), "drops": drops.get(s.id, 0), "paid_outs": paid.get(s.id, 0),
+               "expected": exp if shown else None, "counted": s.counted_cash_cents if shown else None,
+               "over_short": s.over_short_cents if shown else None,
+               "checks": other.get("check", 0), "other": other.get("money_order", 0) + other.get("card", 0),
+               "voids": voids.get(s.id, 0)}
+
+
+DRAWER_SUMMARY = register(Report(
+    "drawer-summary", "Drawer summary",
+    (Column("drawer", "Drawer"), Column("operator", "Operator"), Column("status", "Status"),
+     Column("float", "Float", "money"), Column("receipts", "Receipts", "money"), Column("cash", "Cash in", "money"),
+     Column("change", "Change", "money"), Column("drops", "Drops", "money"),
+     Column("paid_outs", "Paid out", "money"), Column("expected", "Expected", "money"),
+     Column("counted", "Counted", "money"), Column("over_short", "Over/short", "money"),
+     Column("checks", "Checks", "money"), Column("other", "Card/MO", "money"), Column("voids", "Voided", "money")),
+    _drawer_rows, totals=("receipts", "cash", "change", "drops", "paid_outs", "over_short", "checks", "other", "voids"),
+    permission="drawer.view_all",
+    description="each drawer session of the day: float, takings, drops, expected vs counted (once closed)"))
+
+
+# --- CLI: ubtui report ... ----------------------------------------------------------------
+def add_cli(sub) -> None:
+    p = sub.add_parser("report", help="reports: list, or run one (text, CSV, PDF)")
+    rsub = p.add_subparsers(dest="report_cmd", required=True)
+    rsub.add_parser("list", help="list the reports").set_defaults(func=cmd_list)
+    for r in REPORTS.values():
+        rp = rsub.add_parser(r.name, help=r.title)
+        for prm in r.params:
+            rp.add_argument(f"--{prm.name}", help=prm.help)
+        rp.add_argument("--format", choices=FORMATS, default="text")
+        rp.add_argument("--output", metavar="PATH", help="write to a file (required for pdf)")
+        rp.set_defaults(func=cmd_run, report_name=r.name)
+
+
+def cmd_list(args) -> int:
+    for r in REPORTS.values():
+        print(f"{r.name:20} {r.title}: {r.description}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .cli import actor, connect
+    connect(args)
+    report = get_report(args.report_name)
+    result = run_report(actor(), report.name, {p.name: getattr(args, p.name) for p in report.params})
+    out = write(result, args.format, args.output)
+    if isinstance(out, Path):
+        print(f"wrote {out} ({len(result.rows)} rows)")
+    else:
+        print(out, end="")
+    return 0
