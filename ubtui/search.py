@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from models import Account, AccountCustomer, Customer, Premise, User, database
+from models import User, database
 
 from .accounts import NUMBER_DIGITS, fold, format_account_number, normalize_account_number, phone_digits
 from .db import is_postgres
@@ -48,11 +48,17 @@ class AccountHit:
     matched: str = ""  # account, phone, meter, parcel, address, name
 
 
+FLAG_FIELDS = ("cash_only", "no_checks", "autopay", "medical_certificate", "do_not_disconnect")
+FLAG_TAGS = ("CASH", "NOCHK", "AUTO", "MED", "DND")
+
+
 def account_flags(acct) -> str:
     """The short flag string shown beside an account (search results, headers)."""
-    pairs = (("cash_only", "CASH"), ("no_checks", "NOCHK"), ("autopay", "AUTO"),
-             ("medical_certificate", "MED"), ("do_not_disconnect", "DND"))
-    return " ".join(tag for attr, tag in pairs if getattr(acct, attr))
+    return flag_text(getattr(acct, f) for f in FLAG_FIELDS)
+
+
+def flag_text(values) -> str:
+    return " ".join(tag for tag, on in zip(FLAG_TAGS, values) if on)
 
 
 def format_address(house_number: str, street: str, unit: str = "") -> str:
@@ -65,9 +71,13 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _rows(sql: str, params: list) -> list[int]:
+def _tuples(sql: str, params: list) -> list[tuple]:
     db = database.obj
-    return [r[0] for r in db.execute_sql(sql.replace("?", db.param), params).fetchall()]
+    return db.execute_sql(sql.replace("?", db.param), params).fetchall()
+
+
+def _rows(sql: str, params: list) -> list[int]:
+    return [r[0] for r in _tuples(sql, params)]
 
 
 def _prefix_clause(expr: str, prefix: str) -> tuple[str, list]:
@@ -180,33 +190,42 @@ def account_ids_by_number(text: str) -> tuple[list[int], InputError | None]:
         return [], e
     if number is None:
         return [], None
-    return [a.id for a in Account.select(Account.id).where(Account.number == number)], None
+    return _rows("SELECT id FROM account WHERE number = ?", [number]), None
 
 
 # --- turning candidates into hits ---------------------------------------------------------------
 
+ACCOUNT_COLUMNS = ("a.id, a.number, a.status, a.balance_cents, "
+                   + ", ".join(f"a.{f}" for f in FLAG_FIELDS) + ", p.house_number, p.street, p.unit")
+
+
+def _in(ids) -> str:
+    return "(" + ", ".join("?" for _ in ids) + ")"
+
+
 def _hits(account_kinds: dict[int, str], names: dict[int, str]) -> list[AccountHit]:
+    """Two statements for all hits: the accounts with their premises, then their parties.
+
+    Plain SQL on purpose: building a many-column Peewee query costs more than running it."""
     if not account_kinds:
         return []
     ids = list(account_kinds)
-    accounts = {a.id: a for a in Account.select(Account, Premise).join(Premise).where(Account.id.in_(ids))}
-    parties: dict[int, list] = {}
-    q = (AccountCustomer.select(AccountCustomer.account, AccountCustomer.role, AccountCustomer.end_date,
-                                Customer.display_name)
-         .join(Customer).where(AccountCustomer.account.in_(ids)))
-    for ac in q:
-        parties.setdefault(ac.account_id, []).append(
-            ((ac.end_date is not None, ROLE_ORDER.get(ac.role, 9)), ac.customer.display_name))
+    rows = _tuples(f"SELECT {ACCOUNT_COLUMNS} FROM account a JOIN premise p ON p.id = a.premise_id "
+                   f"WHERE a.id IN {_in(ids)}", ids)
+    parties: dict[int, tuple] = {}
+    missing = [i for i in ids if i not in names]
+    if missing:
+        for aid, role, ended, name in _tuples(
+                "SELECT ac.account_id, ac.role, ac.end_date, c.display_name FROM account_customer ac "
+                f"JOIN customer c ON c.id = ac.customer_id WHERE ac.account_id IN {_in(missing)}", missing):
+            key = (ended is not None, ROLE_ORDER.get(role, 9), name)
+            parties[aid] = min(parties.get(aid, key), key)
     out = []
-    for aid, kind in account_kinds.items():
-        a = accounts.get(aid)
-        if a is None:
-            continue
-        name = names.get(aid) or (min(parties[aid])[1] if parties.get(aid) else "")
-        p = a.premise
-        out.append(AccountHit(a.id, format_account_number(a.number), name,
-                              format_address(p.house_number, p.street, p.unit), a.status,
-                              int(a.balance_cents), account_flags(a), kind))
+    for aid, number, status, balance, *rest in rows:
+        flags, (house, street, unit) = rest[:len(FLAG_FIELDS)], rest[len(FLAG_FIELDS):]
+        name = names.get(aid) or (parties[aid][2] if aid in parties else "")
+        out.append(AccountHit(aid, format_account_number(number), name, format_address(house, street, unit),
+                              status, int(balance), flag_text(flags), account_kinds[aid]))
     out.sort(key=lambda h: (KIND_ORDER.get(h.matched, 9), h.status in INACTIVE, h.name.lower(), h.number))
     return out
 
@@ -215,19 +234,19 @@ def _accounts_of_customers(customer_ids: list[int], limit: int) -> dict[int, str
     """account id -> the matched customer's display name."""
     if not customer_ids:
         return {}
-    q = (AccountCustomer.select(AccountCustomer.account, Customer.display_name).join(Customer)
-         .where(AccountCustomer.customer.in_(customer_ids)).order_by(AccountCustomer.account).limit(limit))
     out: dict[int, str] = {}
-    for ac in q:
-        out.setdefault(ac.account_id, ac.customer.display_name)
+    for aid, name in _tuples("SELECT ac.account_id, c.display_name FROM account_customer ac "
+                             f"JOIN customer c ON c.id = ac.customer_id WHERE ac.customer_id IN {_in(customer_ids)} "
+                             "ORDER BY ac.account_id LIMIT ?", customer_ids + [limit]):
+        out.setdefault(aid, name)
     return out
 
 
 def _accounts_of_premises(premise_ids: list[int], limit: int) -> list[int]:
     if not premise_ids:
         return []
-    q = Account.select(Account.id).where(Account.premise.in_(premise_ids)).order_by(Account.id).limit(limit)
-    return [a.id for a in q]
+    return _rows(f"SELECT id FROM account WHERE premise_id IN {_in(premise_ids)} ORDER BY id LIMIT ?",
+                 premise_ids + [limit])
 
 
 def search_accounts(user: User, text: str, limit: int = 50) -> list[AccountHit]:
