@@ -8,7 +8,8 @@
 * a house number and words: the premises at that house number (B-tree prefix on the folded
   address) whose address contains every word;
 * words: customers whose folded name contains every word (partial, any order, accents and
-  case ignored) and premises whose address does.  Substrings use the trigram indexes of
+  case ignored) and premises whose address does;
+* an e-mail address: the customers who have it (exact, case ignored).  Substrings use the trigram indexes of
   migration 0002 (SQLite FTS5, PostgreSQL pg_trgm).  Words of one or two letters are too
   common to look up by substring: alone they match the start of a name (B-tree prefix),
   beside a longer word they only filter its matches.
@@ -32,7 +33,7 @@ MIN_SUBSTRING = 3  # trigram indexes cannot look up anything shorter
 MAX_TEXT = 80
 NUMERIC = re.compile(r"^[\d\s().+/-]+$")
 ROLE_ORDER = {"tenant": 0, "owner": 1, "billing": 2}
-KIND_ORDER = {"account": 0, "meter": 1, "phone": 2, "parcel": 3, "address": 4, "name": 5}
+KIND_ORDER = {"account": 0, "meter": 1, "phone": 2, "email": 3, "parcel": 4, "address": 5, "name": 6}
 INACTIVE = ("final_billed", "closed")
 
 
@@ -45,7 +46,7 @@ class AccountHit:
     status: str
     balance_cents: int
     flags: str  # "CASH NOCHK AUTO MED DND"
-    matched: str = ""  # account, phone, meter, parcel, address, name
+    matched: str = ""  # account, meter, phone, email, parcel, address, name
 
 
 FLAG_FIELDS = ("cash_only", "no_checks", "autopay", "medical_certificate", "do_not_disconnect")
@@ -158,6 +159,11 @@ def account_ids_by_phone(digits: str, limit: int) -> list[int]:
         where = "p.digits = ?"
     return _rows("SELECT DISTINCT ac.account_id FROM phone p JOIN account_customer ac "
                  f"ON ac.customer_id = p.customer_id WHERE {where} LIMIT ?", [digits, limit])
+
+
+def account_ids_by_email(text: str, limit: int) -> list[int]:
+    return _rows("SELECT DISTINCT ac.account_id FROM email e JOIN account_customer ac "
+                 "ON ac.customer_id = e.customer_id WHERE e.address = ? LIMIT ?", [text.strip().lower(), limit])
 
 
 def premise_ids_by_parcel(text: str, limit: int) -> list[int]:
@@ -278,6 +284,9 @@ def search_accounts(user: User, text: str, limit: int = 50) -> list[AccountHit]:
             raise check_error
         return _hits(dict(list(kinds.items())[:limit]), names)
 
+    if "@" in text:
+        add(account_ids_by_email(text, limit), "email")
+        return _hits(kinds, names)
     words = fold(text).split()
     if len(text.split()) == 1:  # a serial or parcel number with letters in it
         add(_accounts_of_premises(premise_ids_by_meter(text, limit), limit), "meter")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from models import Customer, Meter
+from models import Customer, Email, Meter
 from ubtui.accounts import create_customer, create_premise, format_account_number, open_account, update_account
 from ubtui.errors import InputError, PermissionDenied
 from ubtui.search import search_accounts
@@ -112,6 +112,13 @@ def test_meter_serial_and_parcel_number(clerk, town):
         hits = search_accounts(clerk, typed)
         assert ids(hits) == [town["olsen"].id], typed
         assert hits[0].matched == "parcel"
+
+
+def test_email_address(clerk, town):
+    Email.create(customer=Customer.get(Customer.last_name == "Olsen"), address="ann@example.com")
+    hits = search_accounts(clerk, " Ann@Example.COM ")
+    assert ids(hits) == [town["olsen"].id] and hits[0].matched == "email"
+    assert search_accounts(clerk, "bob@example.com") == []
 
 
 def test_index_follows_renames(clerk, system, town):
