@@ -113,6 +113,11 @@ def estimate_usage(facts: AccountFacts, start: _dt.date, end: _dt.date, method: 
     return 0, "no read history"
 
 
+def _size_for(f: AccountFacts, cls) -> str:
+    """The meter's size, or the class's first size when the class does not list it (flat classes)."""
+    return f.meter_size if f.meter_size in cls.service_charge or not cls.service_charge else next(iter(cls.service_charge))
+
+
 def plan_bill(schedule: Schedule, f: AccountFacts, period_end: _dt.date) -> PlannedBill | None:
     """Decide the period, usage and kind of an account's bill, and price it."""
     last = f.bills[-1] if f.bills else None
@@ -146,11 +151,27 @@ def plan_bill(schedule: Schedule, f: AccountFacts, period_end: _dt.date) -> Plan
         gallons = sum((Decimal(u or 0) * GALLONS[mu] for _, _, u, mu in reads), Decimal(0))
         usage = max(0, _units(gallons, cls.unit) - already)
     kind = "final" if final else ("first" if last is None else "regular")
-    size = f.meter_size if f.meter_size in cls.service_charge or not cls.service_charge else next(iter(cls.service_charge))
+    size = _size_for(f, cls)
     calc = calculate_bill(schedule, f.rate_code, size, usage, start, end,
                           cycle_months=schedule.cycle_months(f.cycle), dwelling_units=f.dwelling_units,
                           winter_average=winter_average(f.bills, end), prorate=kind in ("first", "final"))
     return PlannedBill(f.account_id, kind, start, end, usage, estimated, calc, note)
+
+
+def price(schedule: Schedule, account_id: int, start: _dt.date, end: _dt.date, usage: int, kind: str) -> BillCalc:
+    """Price ``usage`` for an account's period the way its bill was priced (rebills, leak credits)."""
+    facts, _ = gather([account_id], end)
+    f = facts.get(account_id)
+    if f is None:
+        raise NotFound(f"no account id {account_id}")
+    cls = schedule.version_on(start).classes.get(f.rate_code)
+    if cls is None:
+        raise InputError("Class", f"rate code {f.rate_code!r} is not in the schedule")
+    size = _size_for(f, cls)
+    earlier = tuple(b for b in f.bills if b.period_end <= start)
+    return calculate_bill(schedule, f.rate_code, size, usage, start, end, cycle_months=schedule.cycle_months(f.cycle),
+                          dwelling_units=f.dwelling_units, winter_average=winter_average(earlier, end),
+                          prorate=kind in ("first", "final"))
 
 
 # --- gathering facts in bulk ----------------------------------------------------------------
