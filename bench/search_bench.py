@@ -80,6 +80,10 @@ def cases(n: int, rng: random.Random) -> dict[str, list[tuple[str, callable]]]:
              lambda t: search.premise_ids_by_address(fold(t).split(), lim)) for a in accts],
         "street_only": [(prems[a.premise_id].street, lambda t: search.premise_ids_by_address(fold(t).split(), lim))
                         for a in accts],
+        # two common words that rarely meet: the whole of both index lists is read
+        "name_two_last_names": [(f"{a.last_name} {b.last_name}",
+                                 lambda t: search.customer_ids_by_name(fold(t).split(), lim))
+                                for a, b in zip(custs, custs[1:] + custs[:1]) if a.last_name != b.last_name],
         "nothing_found": [(f"zzq{i:03d}x", lambda t: search.customer_ids_by_name(fold(t).split(), lim))
                           for i in range(n)],
     }
