@@ -28,7 +28,7 @@ from . import audit
 from .db import transaction
 from .errors import InputError, NotFound
 from .ledger import EntrySpec, write_posting
-from .rates import GALLONS, BillCalc, Schedule, active_schedule, calculate_bill, fmt_qty
+from .rates import GALLONS, BillCalc, Schedule, active_schedule, calculate_bill, fmt_qty, fmt_rate
 from .readings import GOOD, history_from
 from .security import require
 
@@ -217,7 +217,8 @@ def gather(account_ids: list[int], period_end: _dt.date) -> tuple[dict[int, Acco
 def line_rows(bill_id: int, calc: BillCalc) -> list[dict]:
     return [dict(bill=bill_id, seq=i, category=l.category, description=l.description[:120],
                  quantity="" if l.quantity is None else fmt_qty(l.quantity)[:20],
-                 rate="" if l.rate is None else fmt_qty(l.rate)[:20], amount_cents=l.amount_cents)
+                 rate="" if l.rate is None else (fmt_qty(l.rate) if l.unit == "$" else fmt_rate(l.rate))[:20],
+                 amount_cents=l.amount_cents)
             for i, l in enumerate(calc.lines, 1)]
 
 

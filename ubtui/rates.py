@@ -363,6 +363,11 @@ def fmt_qty(q: Decimal) -> str:
     return format(q, "f") if q == q.to_integral_value() or q.as_tuple().exponent >= -4 else format(q.quantize(Decimal("0.0001")), "f")
 
 
+def fmt_rate(r: Decimal) -> str:
+    """A price per unit: at least two decimals (21.40, 0.0085)."""
+    return fmt_qty(r) if r.normalize().as_tuple().exponent < -2 else format(r.quantize(CENT), "f")
+
+
 @dataclass(frozen=True)
 class Line:
     category: str
@@ -377,7 +382,7 @@ class Line:
             return self.description
         if self.unit == "$":
             return f"{self.description} of ${self.quantity:,.2f}"
-        return f"{self.description}: {fmt_qty(self.quantity)} {self.unit} x {fmt_qty(self.rate)}".rstrip()
+        return f"{self.description}: {fmt_qty(self.quantity)} {self.unit} x {fmt_rate(self.rate)}".rstrip()
 
 
 @dataclass
