@@ -177,13 +177,16 @@ def approve(username: str, password: str, permission: str) -> User:
 
 def _hasher_dummy_verify(password: str) -> None:
     """Spend the same time for an unknown user as for a known one."""
+    global _DUMMY
+    if _DUMMY is None:  # made on first use: hashing at import would slow every command
+        _DUMMY = _hasher.hash("not-a-real-password")
     try:
         _hasher.verify(_DUMMY, password or "")
     except Exception:
         pass
 
 
-_DUMMY = _hasher.hash("not-a-real-password")
+_DUMMY: str | None = None
 
 
 def os_user() -> str:
