@@ -314,6 +314,12 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+@registrar
+def add_billing(sub):
+    from .billing import add_cli
+    add_cli(sub)
+
+
 # Modules that add subcommand groups with @registrar (imported before parsing).
 EXTENSION_MODULES: list[str] = []
 
@@ -324,10 +330,28 @@ def _load_extensions() -> None:
         importlib.import_module(name)
 
 
+def hoist_database(argv: list[str]) -> list[str]:
+    """``--database URL`` may stand anywhere (``ubtui demo --database URL``): move it first."""
+    rest, front = [], []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--database" and i + 1 < len(argv):
+            front = [a, argv[i + 1]]
+            i += 2
+            continue
+        if a.startswith("--database="):
+            front = [a]
+        else:
+            rest.append(a)
+        i += 1
+    return front + rest
+
+
 def main(argv: list[str] | None = None) -> int:
     _load_extensions()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(hoist_database(list(sys.argv[1:] if argv is None else argv)))
     try:
         if not args.command:
             connect(args)
