@@ -76,3 +76,10 @@ def test_collections_and_autopay_commands(db_url, make_account, db, tmp_path):
     r = ubtui("--database", db_url, "autopay", "draft", "--effective", "2026-12-01", "--output", str(out),
               env_extra={"UBTUI_SECRET_KEY": "x" * 43 + "="})
     assert r.returncode == 0 and "0 payment(s)" in r.stdout and out.exists()
+
+
+def test_database_option_may_follow_the_command():
+    from ubtui.cli import hoist_database
+    assert hoist_database(["demo", "--database", "x.db", "--no-launch"]) == ["--database", "x.db", "demo", "--no-launch"]
+    assert hoist_database(["verify", "--database=y.db"]) == ["--database=y.db", "verify"]
+    assert hoist_database(["user", "list"]) == ["user", "list"]
