@@ -73,18 +73,22 @@ class LoginScreen(Screen):
             self.query_one("#password", Input).focus()
             return
         self.busy = True
+        self.app.hold_keys()  # what is typed next belongs to the screen after this one
         self.sign_in(username, password)
 
     @work(exclusive=True, group="login")
     async def sign_in(self, username: str, password: str) -> None:
         try:
             user = await self.app.db(authenticate, username, password)
-        except UbtuiError as e:
+        except Exception as e:  # a core error, or the database is down: one line, try again
+            from ubtui.app import database_message
+
             self.busy = False
-            self.show_error(str(e))
+            self.show_error(str(e) if isinstance(e, UbtuiError) else database_message(e))
             pw = self.query_one("#password", Input)
             pw.value = ""
             pw.focus()
+            self.app.call_after_refresh(self.app.release_keys)
             return
         self.busy = False
         await self.signed_in(user)

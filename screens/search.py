@@ -28,6 +28,7 @@ class SearchScreen(BaseScreen):
         self.initial = text
         self.hits: list = []
         self.searched_for: str | None = None  # the text the rows on screen answer
+        self.enter_pending = False  # Enter was pressed before the results came
 
     def compose_body(self) -> ComposeResult:
         yield Input(value=self.initial, id="query", max_length=60,
@@ -49,11 +50,19 @@ class SearchScreen(BaseScreen):
 
     @on(Input.Submitted, "#query")
     def query_submitted(self, event: Input.Submitted) -> None:
-        if self.hits and self.searched_for == event.value.strip():
-            if len(self.hits) == 1:
-                self.open_hit(0)
-            else:
-                self.query_one("#results", DataTable).focus()
+        if self.searched_for == event.value.strip():
+            self.enter_results()
+        elif event.value.strip():
+            # the results are still on their way: keep what is typed next until they land
+            self.enter_pending = True
+            self.app.hold_keys()
+
+    def enter_results(self) -> None:
+        """Enter in the box: one hit opens it, several move into the list."""
+        if len(self.hits) == 1:
+            self.open_hit(0)
+        elif self.hits:
+            self.query_one("#results", DataTable).focus()
 
     def on_key(self, event) -> None:
         if event.key == "down" and self.focused is self.query_one("#query", Input) and self.hits:
@@ -91,10 +100,17 @@ class SearchScreen(BaseScreen):
             if self.query_one("#query", Input).value.strip() == text:
                 self.show_hits(text, [])
                 self.app.show_error(e)
+                if self.enter_pending:
+                    self.enter_pending = False
+                    self.app.release_keys()
             return
         if self.query_one("#query", Input).value.strip() != text:
             return  # stale: the clerk kept typing
         self.show_hits(text, hits)
+        if self.enter_pending:
+            self.enter_pending = False
+            self.enter_results()
+            self.app.call_after_refresh(self.app.release_keys)
 
     def show_hits(self, text: str, hits: list) -> None:
         self.hits = list(hits)

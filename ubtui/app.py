@@ -12,10 +12,12 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import datetime as _dt
 import functools
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, Callable
 
 import peewee
@@ -83,9 +85,12 @@ class UbtuiApp(App):
     """The counter application."""
 
     TITLE = "ubtui"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live elsewhere
     COMMANDS = App.COMMANDS | {UbtuiCommands}
     ENABLE_COMMAND_PALETTE = True
+    ORDERED_TYPEAHEAD = True
+    _key_busy = False
+    _holding = False
     BINDINGS = [
         key_binding("quit", "request_quit", show=False),
         key_binding("palette", "command_palette", show=False),
@@ -102,6 +107,7 @@ class UbtuiApp(App):
         self.today = today or _dt.date.today  # snapshot tests freeze it
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ubtui-db")
         self._db_ready: asyncio.Future | None = None
+        self._backlog: collections.deque[events.Key] = collections.deque()
         self.last_activity = time.monotonic()
         self.idle_check_seconds = idle_check_seconds
         self.register_theme(UBTUI_THEME)
@@ -185,6 +191,7 @@ class UbtuiApp(App):
         while len(self.screen_stack) > 2:
             await self.pop_screen()
         await self.switch_screen(MainMenuScreen())
+        self.call_after_refresh(self.release_keys)
 
     def action_lock(self) -> None:
         from screens.lock import LockScreen
@@ -198,6 +205,7 @@ class UbtuiApp(App):
         self.locked = False
         self.last_activity = time.monotonic()
         self.pop_screen()
+        self.call_after_refresh(self.release_keys)
 
     def check_idle_lock(self, now: float | None = None) -> bool:
         """Lock when nobody typed for ``idle_lock_minutes``; returns True when it locked."""
@@ -210,10 +218,93 @@ class UbtuiApp(App):
             return True
         return False
 
+    # --- type-ahead in order --------------------------------------------------------------
+    # Textual hands each key to the widget focused when the key is read, and runs a widget's
+    # key binding (Enter submitting an Input) only when the key bubbles back to the app, behind
+    # keys already typed: fast type-ahead lands in the wrong field.  Here a key typed while the
+    # previous one is still being handled (its messages, the focus or screen change it asked
+    # for) waits in a backlog and is handed on afterwards, in order.  Database work runs in
+    # workers and is not waited for; a screen that must wait for the database to know where
+    # keys go (signing in, Enter on a search) holds them with ``hold_keys``.
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
             self.last_activity = time.monotonic()
-        await super().on_event(event)
+        if not (isinstance(event, events.Key) and not event.is_forwarded and self.ORDERED_TYPEAHEAD):
+            await super().on_event(event)
+            return
+        if event.key == "ctrl+j":
+            # Enter typed before the terminal went raw arrives as a line feed: still Enter
+            event = events.Key("enter", "\r")
+        if not getattr(event, "_ubtui_replay", False) and (self._key_busy or self._holding or self._backlog):
+            self._backlog.append(event)
+            return
+        self._key_busy = True
+        try:
+            await super().on_event(event)
+        finally:
+            asyncio.get_running_loop().create_task(self._settle_key())
+
+    async def _settle_key(self) -> None:
+        try:
+            for _ in range(20):  # a key bubbles up one widget per round
+                if not await self._quiesce():
+                    break
+        finally:
+            self._key_busy = False
+            self._next_key()
+
+    def _next_key(self) -> None:
+        if self._key_busy or self._holding or not self._backlog:
+            return
+        old = self._backlog.popleft()
+        event = events.Key(old.key, old.character)
+        event._ubtui_replay = True
+        self._key_busy = True  # nothing typed meanwhile overtakes it
+        self.post_message(event)
+
+    def hold_keys(self) -> None:
+        """Keep keys typed from now on until ``release_keys`` (a screen waits on the database
+        to decide where they go: after signing in they belong to the menu, not the login)."""
+        self._holding = True
+
+    def release_keys(self) -> None:
+        """Hand the held keys on, in order (ahead of anything typed later)."""
+        self._holding = False
+        self._next_key()
+
+    @property
+    def keys_pending(self) -> bool:
+        return self._key_busy or bool(self._backlog)
+
+    async def _quiesce(self, timeout: float = 0.5) -> bool:
+        """Wait (briefly) until the app and every widget of the screen have handled what they
+        were sent; True when more was sent meanwhile (a message bubbling up)."""
+        try:
+            nodes = [self, *self.screen.walk_children(with_self=True)]
+        except Exception:
+            return False
+        count = 0
+        done = asyncio.Event()
+
+        def one_less() -> None:
+            nonlocal count
+            count -= 1
+            if count == 0:
+                done.set()
+
+        for node in nodes:
+            if node.call_later(one_less):
+                count += 1
+        if count:
+            try:
+                await asyncio.wait_for(done.wait(), timeout)
+            except asyncio.TimeoutError:
+                return False
+        try:
+            nodes = [self, *self.screen.walk_children(with_self=True)]
+        except Exception:
+            return False
+        return any(not node._message_queue.empty() for node in nodes)
 
     def action_command_palette(self) -> None:
         if self.user is None or self.locked:
