@@ -1,0 +1,69 @@
+"""Rate calculator with real keys: usage and days -> itemised bill; F4 lists; bad input."""
+from __future__ import annotations
+
+from screens.billing_calculator import RateCalculatorScreen
+from tests.screens.appkit import add_user, make_app, screen_text, settle, sign_in
+
+
+async def open_calc(pilot):
+    await sign_in(pilot)
+    pilot.app.push_screen(RateCalculatorScreen())
+    await settle(pilot)
+
+
+async def test_usage_and_days_give_an_itemised_bill(sqlite_url):
+    add_user("clerk")
+    app = make_app(sqlite_url)  # today 2026-03-15: the 2025-07-01 rates
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_calc(pilot)
+        assert "Residential, single family" in screen_text(app)
+        await pilot.press(*"14", "enter", "enter")  # usage, then Enter on Days calculates
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "Water tier 2 (8-20 HCF)" in shown and "$24.30" in shown
+        assert "Total $144.42" in shown  # the worked example of tests/core/test_rates.py
+        table = app.screen.query_one("#calc-lines")
+        assert table.row_count == 9
+
+
+async def test_lookup_lists_classes_and_sizes_and_errors_name_the_field(sqlite_url):
+    add_user("clerk")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_calc(pilot)
+        await pilot.press("shift+tab", "shift+tab", "f4")  # on Class: the list of classes
+        await settle(pilot)
+        assert "Landscape irrigation" in screen_text(app)
+        await pilot.press("down", "down", "down", "enter")  # COM, CON, FIRE, IRR
+        await settle(pilot)
+        assert app.screen.query_one("#calc-class").value == "IRR"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.focused.id == "calc-size"
+        await pilot.press("f4")  # on Meter size: the irrigation sizes
+        await settle(pilot, 6)
+        assert '1-1/2"' in screen_text(app) and "$62.50 a month" in screen_text(app)
+        await pilot.press("enter")  # 3/4"
+        await settle(pilot)
+        await pilot.press("enter", *"45", "enter", "backspace", "backspace", *"0", "f9")
+        await settle(pilot)
+        assert "Days: must be a whole number from 1 to 400" in screen_text(app)
+        await pilot.press("backspace", *"31", "ctrl+x")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "Water tier 1 (0-31 KGAL)" in shown and "$24.10" in shown
+        app.screen.query_one("#calc-size").value = '9"'
+        await pilot.press("f9")
+        await settle(pilot)
+        assert "Meter size: '9\"' has no service charge" in screen_text(app)
+
+
+def test_snapshot_calculator(snap_compare, sqlite_url):
+    add_user("clerk")
+
+    async def run_before(pilot):
+        await open_calc(pilot)
+        await pilot.press(*"14", "enter", "enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
