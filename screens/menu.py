@@ -32,6 +32,8 @@ class MenuEntry:
 
 MENU: list[MenuEntry] = [
     MenuEntry("a", "Find an account (F2)", "screens.search:SearchScreen", "account.view"),
+    MenuEntry("w", "Work orders", "screens.actions_workorders:WorkOrdersScreen", "account.view"),
+    MenuEntry("l", "Collections worklist", "screens.actions_collections:CollectionsScreen", "report.view"),
 ]
 
 KEY_TARGETS: dict[str, str] = {}

@@ -10,16 +10,17 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
-from peewee import fn
+from peewee import JOIN, Case, fn
 
-from models import Account, Customer, Premise, ServiceDeposit, User, WorkOrder
+from models import Account, AccountCustomer, Customer, Premise, ServiceDeposit, User, WorkOrder
 from models.service import WORK_ORDER_KINDS
 
 from . import audit, ledger
-from .accounts import open_account
+from .accounts import format_account_number, open_account
 from .db import transaction
 from .errors import Conflict, InputError, NotFound
 from .ledger import EntrySpec
+from .search import format_address
 from .security import require
 
 STATUS_AFTER = {"turn_on": "active", "reconnect": "active", "disconnect": "disconnected",
@@ -181,3 +182,51 @@ def request_reconnect(user: User, account_id: int, *, fee_cents: int = 0) -> Wor
             ledger.write_posting(user, f"reconnect-fee:{wo.number}", "fee", [EntrySpec(
                 acct.id, "fee", fee_cents, "reconnect_fee", f"Reconnect fee ({wo.number})")])
     return wo
+
+
+# --- read-only helpers for the screens ---------------------------------------------------------
+@dataclass(frozen=True)
+class OpenOrder:
+    work_order_id: int
+    number: str
+    kind: str
+    priority: str
+    status: str
+    account_id: int | None
+    account_number: str
+    address: str
+    requested_on: _dt.date
+    scheduled_on: _dt.date | None
+    instructions: str
+
+
+def open_work_orders(user: User, *, account_id: int | None = None, limit: int = 500) -> list[OpenOrder]:
+    """Open and assigned work orders (of one account, or all), most urgent and oldest first."""
+    require(user, "account.view")
+    q = (WorkOrder.select(WorkOrder, Premise, Account)
+         .join_from(WorkOrder, Premise, on=(WorkOrder.premise == Premise.id))
+         .join_from(WorkOrder, Account, JOIN.LEFT_OUTER, on=(WorkOrder.account == Account.id))
+         .where(WorkOrder.status.in_(["open", "assigned"])))
+    if account_id is not None:
+        q = q.where(WorkOrder.account == account_id)
+    urgency = Case(WorkOrder.priority, [(p, i) for i, p in enumerate(reversed(PRIORITIES))], len(PRIORITIES))
+    rows = []
+    for w in q.order_by(urgency, WorkOrder.requested_on, WorkOrder.id).limit(limit):
+        acct = w.account if w.account_id else None
+        rows.append(OpenOrder(w.id, w.number, w.kind, w.priority, w.status, w.account_id,
+                              format_account_number(acct.number) if acct else "",
+                              format_address(w.premise.house_number, w.premise.street, w.premise.unit),
+                              w.requested_on, w.scheduled_on, w.instructions))
+    return rows
+
+
+def service_parties(user: User, account_id: int) -> tuple[Premise, list[tuple[Customer, str]]]:
+    """The premise of an account and its current customers with their roles (for start_service)."""
+    require(user, "account.view")
+    acct = Account.get_or_none(Account.id == account_id)
+    if acct is None:
+        raise NotFound(f"no account id {account_id}")
+    links = (AccountCustomer.select(AccountCustomer, Customer).join(Customer)
+             .where((AccountCustomer.account == account_id) & AccountCustomer.end_date.is_null())
+             .order_by(AccountCustomer.id))
+    return Premise.get_by_id(acct.premise_id), [(ac.customer, ac.role) for ac in links]

@@ -1,0 +1,141 @@
+"""Account actions about service and field work: start and stop service, new work order,
+complete or cancel an open one.  Each form calls one function of ``ubtui.workorders``."""
+from __future__ import annotations
+
+from models.service import WORK_ORDER_KINDS
+from screens.actions_form import ActionForm, Field, choice_from, day_from
+from ubtui import workorders
+from ubtui.accounts import format_account_number
+from ubtui.errors import InputError
+from ubtui.money import format_cents, parse_amount
+
+KIND_CHOICES = tuple((k, k.replace("_", " ")) for k in WORK_ORDER_KINDS)
+PRIORITY_CHOICES = tuple((p, "") for p in workorders.PRIORITIES)
+ROLE_CHOICES = (("tenant", "rents the address"), ("owner", "owns the address"), ("billing", "pays the bills"))
+DATE_HINT = "YYYY-MM-DD or +days (+0 is today)."
+
+
+class StartServiceScreen(ActionForm):
+    TITLE_TEXT = "Start service"
+    INTRO = ("Open a new account at this service address for one of its customers, bill the\n"
+             "deposit and order the turn-on.  The address must have no active service.")
+
+    def fields(self) -> list[Field]:
+        people = tuple((str(i + 1), f"{c.display_name} ({role})")
+                       for i, (c, role) in enumerate(self.options.get("parties", [])))
+        return [
+            Field("customer", "Customer", "1" if people else "", 3, r"[0-9]*", "Number from the F4 list.", choices=people),
+            Field("role", "Role", "tenant", 8, r"[a-zA-Z]*", choices=ROLE_CHOICES),
+            Field("turn_on", "Turn on", "+0", 10, r"[0-9+\-]*", DATE_HINT),
+            Field("deposit", "Deposit", "0", 14, None, "Amount billed as the service deposit; 0 for none."),
+        ]
+
+    def perform(self, user, v: dict[str, str]) -> str:
+        premise, parties = workorders.service_parties(user, self.ctx.account_id)
+        pick = v["customer"].strip()
+        if not pick.isdigit() or not 1 <= int(pick) <= len(parties):
+            raise InputError("Customer", f"pick 1 to {len(parties)} (F4 lists them)")
+        customer, _ = parties[int(pick) - 1]
+        deposit = parse_amount(v["deposit"], field="Deposit", allow_zero=True)
+        started = workorders.start_service(user, premise=premise, customer=customer,
+                                           role=choice_from(v["role"], ROLE_CHOICES),
+                                           turn_on=day_from(v["turn_on"], "Turn on", self.app.today()),
+                                           deposit_cents=deposit)
+        dep = f", deposit {format_cents(started.deposit_cents)} billed" if started.deposit_cents else ""
+        return (f"new account {format_account_number(started.account.number)} for {customer.display_name}; "
+                f"turn-on {started.work_order.number}{dep}")
+
+
+class StopServiceScreen(ActionForm):
+    TITLE_TEXT = "Stop service"
+    INTRO = "Order the final read and turn-off; the final bill comes from the billing run."
+
+    def fields(self) -> list[Field]:
+        return [
+            Field("stop_on", "Stop on", "+0", 10, r"[0-9+\-]*", DATE_HINT),
+            Field("street", "Forwarding street", "", 60, None, "Where the final bill goes (optional)."),
+            Field("city", "City, state, ZIP", "", 60),
+        ]
+
+    def perform(self, user, v: dict[str, str]) -> str:
+        forwarding = {k: v[k].strip() for k in ("street", "city") if v[k].strip()}
+        wo = workorders.stop_service(user, self.ctx.account_id, forwarding=forwarding or None,
+                                     stop_on=day_from(v["stop_on"], "Stop on", self.app.today()))
+        return f"stop ordered: {wo.number} turn off on {wo.scheduled_on.isoformat()}"
+
+
+class NewWorkOrderScreen(ActionForm):
+    TITLE_TEXT = "New work order"
+
+    def fields(self) -> list[Field]:
+        return [
+            Field("kind", "Kind", "", 20, r"[a-zA-Z_ ]*", "Type the first letters, Right takes the suggestion.",
+                  choices=KIND_CHOICES),
+            Field("priority", "Priority", "normal", 9, r"[a-zA-Z]*", choices=PRIORITY_CHOICES),
+            Field("date", "Scheduled", "", 10, r"[0-9+\-]*", DATE_HINT + " Empty: not scheduled yet."),
+            Field("instructions", "Instructions", "", 200, None, "What the field crew should do or look for."),
+        ]
+
+    def perform(self, user, v: dict[str, str]) -> str:
+        wo = workorders.create_work_order(user, kind=choice_from(v["kind"], KIND_CHOICES),
+                                          account_id=self.ctx.account_id,
+                                          priority=choice_from(v["priority"], PRIORITY_CHOICES),
+                                          scheduled_on=day_from(v["date"], "Scheduled", self.app.today(),
+                                                                required=False),
+                                          instructions=v["instructions"])
+        return f"work order {wo.number} ({wo.kind.replace('_', ' ')}, {wo.priority}) created"
+
+
+class _OpenOrderForm(ActionForm):
+    """Complete or cancel: the first field picks one of the open orders (F4 lists them)."""
+
+    def extra_lines(self) -> list[str]:
+        orders = self.options.get("orders") or []
+        if self.ctx is None and len(orders) == 1:
+            o = orders[0]
+            return [f"{o.number} {o.kind.replace('_', ' ')} at {o.address}, account {o.account_number or 'none'}"]
+        return []
+
+    def order_choices(self) -> tuple[tuple[str, str], ...]:
+        orders = self.options.get("orders") or (self.ctx.open_orders if self.ctx else [])
+        return tuple((o.number, f"{o.kind.replace('_', ' ')} {o.requested_on.isoformat()} {o.instructions}"[:44])
+                     for o in orders)
+
+    def order_field(self) -> Field:
+        choices = self.order_choices()
+        first = self.options.get("number") or (choices[0][0] if choices else "")
+        return Field("order", "Work order", first, 12, r"[a-zA-Z0-9]*", "", choices=choices)
+
+    def order_id(self, text: str) -> int:
+        orders = self.options.get("orders") or (self.ctx.open_orders if self.ctx else [])
+        number = (text or "").strip().upper()
+        for o in orders:
+            if o.number == number or (number.isdigit() and o.number.endswith(number.zfill(7))):
+                return o.work_order_id
+        raise InputError("Work order", f"{text.strip()!r} is not an open work order here (F4 lists them)")
+
+
+class CompleteWorkOrderScreen(_OpenOrderForm):
+    TITLE_TEXT = "Complete work order"
+    INTRO = "What the field found or did; completing a turn-on, turn-off or disconnect sets the account status."
+
+    def fields(self) -> list[Field]:
+        return [self.order_field(),
+                Field("result", "Result", "", 200, None, "e.g. meter read 01234, service on"),
+                Field("done_on", "Completed on", "+0", 10, r"[0-9+\-]*", DATE_HINT)]
+
+    def perform(self, user, v: dict[str, str]) -> str:
+        wo = workorders.complete_work_order(user, self.order_id(v["order"]), v["result"],
+                                            completed_on=day_from(v["done_on"], "Completed on", self.app.today()))
+        return f"work order {wo.number} done"
+
+
+class CancelWorkOrderScreen(_OpenOrderForm):
+    TITLE_TEXT = "Cancel work order"
+
+    def fields(self) -> list[Field]:
+        return [self.order_field(), Field("reason", "Reason", "", 200, None, "Why the order is not needed.")]
+
+    def perform(self, user, v: dict[str, str]) -> str:
+        wo = workorders.cancel_work_order(user, self.order_id(v["order"]), v["reason"])
+        return f"work order {wo.number} cancelled"

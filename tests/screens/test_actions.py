@@ -1,0 +1,296 @@
+"""Account actions: Pilot tests pressing real keys through the forms (SQLite)."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from cryptography.fernet import Fernet
+
+from models import Account, AutopayEnrollment, LedgerEntry, Payment, Posting, Tender, WorkOrder
+from screens.actions import AccountActionsScreen
+from screens.actions_autopay import AutopayEnrolScreen
+from screens.actions_form import LookupScreen
+from screens.actions_money import RefundScreen, ReturnedPaymentScreen
+from screens.actions_service import NewWorkOrderScreen
+from tests.screens.appkit import TODAY, add_user, make_app, screen_text, settle, sign_in, text_of
+from ubtui import ledger
+from ubtui.ledger import EntrySpec
+from ubtui.security import system_user
+
+
+def new_account(last_name: str = "Rivera", first_name: str = "Ana", house: str = "12", street: str = "Oak Ave",
+                status: str = "active") -> Account:
+    from ubtui.accounts import create_customer, create_premise, open_account
+
+    sysu = system_user()
+    cust = create_customer(sysu, first_name=first_name, last_name=last_name, phones=[("home", "555-010-0001")])
+    prem = create_premise(sysu, house_number=house, street=street, city="Cedar Valley", state="CA", zip="95000")
+    return open_account(sysu, premise=prem, customers=[(cust, "owner")], status=status, opened_on=TODAY)
+
+
+def charge(acct: Account, cents: int, key: str, days_ago: int = 0) -> None:
+    ledger.post(system_user(), key, "charge", [EntrySpec(acct.id, "charge", cents, "water", "Water",
+                                                         effective_on=TODAY - dt.timedelta(days=days_ago))])
+
+
+def check_payment(acct: Account, cents: int, receipt: str) -> Payment:
+    """A posted check payment as the cashier records it."""
+    res = ledger.post(system_user(), f"pay:{receipt}", "payment", [EntrySpec(acct.id, "payment", -cents, "", "Payment")])
+    p = Payment.create(receipt_number=receipt, posting=res.posting_id, user=system_user().id, total_cents=cents)
+    Tender.create(payment=p, kind="check", amount_cents=cents, check_number="1001")
+    return p
+
+
+async def open_actions(pilot, account_id: int, user: str = "senior") -> AccountActionsScreen:
+    await sign_in(pilot, user)
+    screen = AccountActionsScreen(account_id)
+    pilot.app.push_screen(screen)
+    await settle(pilot)
+    return screen
+
+
+def status(app) -> str:
+    return text_of(app.screen.query_one("#status"))
+
+
+def balance(acct: Account) -> int:
+    return Account.get_by_id(acct.id).balance_cents
+
+
+async def test_new_work_order_by_keys(sqlite_url):
+    add_user("clerk")
+    acct = new_account()
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_actions(pilot, acct.id, "clerk")
+        shown = screen_text(app)
+        assert "W  New work order" in shown and "Rivera, Ana" in shown
+        assert "Refund" not in shown and "Write off" not in shown  # a clerk may not: not listed
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(app.screen, NewWorkOrderScreen)
+        await pilot.press("f4")  # the list of kinds
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press(*"leak", "enter", *"high", "enter", *"+2", "enter", *"Water in the yard")
+        await pilot.press("f9", "f9")  # a double F9 posts once
+        await settle(pilot)
+        assert isinstance(app.screen, AccountActionsScreen), status(app)
+        assert re.search(r"work order WO\d+ \(leak investigation, high\) created", status(app))
+        assert "Open work orders: 1" in screen_text(app)
+    wo = WorkOrder.get()
+    assert (wo.kind, wo.priority, wo.scheduled_on, wo.instructions, wo.account_id) == (
+        "leak_investigation", "high", TODAY + dt.timedelta(days=2), "Water in the yard", acct.id)
+
+
+async def test_work_order_bad_kind_names_the_field_and_writes_nothing(sqlite_url):
+    add_user("clerk")
+    acct = new_account()
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_actions(pilot, acct.id, "clerk")
+        await pilot.press("w", *"zzz", "f9")
+        await settle(pilot)
+        assert isinstance(app.screen, NewWorkOrderScreen)
+        assert status(app).startswith("Kind: must be one of turn_on")
+        assert app.screen.focused.id == "f-kind"
+    assert WorkOrder.select().count() == 0
+
+
+async def test_returned_payment_picked_from_the_list(sqlite_url):
+    add_user("senior", "senior_clerk")
+    acct = new_account()
+    charge(acct, 8000, "b1")
+    check_payment(acct, 8000, "R-1")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_actions(pilot, acct.id)
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, ReturnedPaymentScreen)
+        await pilot.press("f4")
+        await settle(pilot)
+        assert "R-1" in screen_text(app) and "$80.00" in screen_text(app)
+        await pilot.press("enter")  # picks R-1 and moves on to the reason (NSF)
+        await settle(pilot)
+        assert app.screen.query_one("#f-receipt").value == "R-1"
+        await pilot.press("enter", "enter")  # reason NSF, fee Y: Enter on the last field posts
+        await settle(pilot)
+        assert isinstance(app.screen, AccountActionsScreen)
+        assert status(app) == "receipt R-1 returned, fee $25.00 charged; balance now $105.00"
+        assert "Balance $105.00" in screen_text(app)
+    assert Payment.get(Payment.receipt_number == "R-1").status == "returned"
+    assert balance(acct) == 8000 + 2500
+
+
+async def test_refund_bad_amount_posts_nothing_then_a_good_one_posts_once(sqlite_url):
+    add_user("senior", "senior_clerk")
+    acct = new_account()
+    check_payment(acct, 5000, "R-2")  # a credit of 50.00
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_actions(pilot, acct.id)
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(app.screen, RefundScreen)
+        assert "Credit on the account: $50.00" in screen_text(app)
+        assert app.screen.query_one("#f-amount").value == "50.00"
+        await pilot.press(*"12.345", "enter", *"moved away", "f9")
+        await settle(pilot)
+        assert isinstance(app.screen, RefundScreen)
+        assert status(app) == "Refund amount: '12.345' has more than two decimal places"
+        assert app.screen.focused.id == "f-amount"
+        assert Posting.select().where(Posting.kind == "refund").count() == 0
+        await pilot.press("end", "ctrl+u", *"60", "f9")  # more than the credit: the core refuses
+        await settle(pilot)
+        assert "more than the credit on the account ($50.00)" in status(app)
+        await pilot.press("end", "ctrl+u", *"$20", "f9", "f9")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountActionsScreen)
+        assert status(app) == "refund $20.00 posted; balance now -$30.00"
+    refunds = list(LedgerEntry.select().where(LedgerEntry.kind == "refund"))
+    assert [e.amount_cents for e in refunds] == [2000]
+    assert balance(acct) == -3000
+
+
+@pytest.fixture
+def senior_and_account(sqlite_url, monkeypatch):
+    """A senior clerk, an account, and a Fernet key in the environment (no key file written)."""
+    monkeypatch.setenv("UBTUI_SECRET_KEY", Fernet.generate_key().decode())
+    add_user("senior", "senior_clerk")
+    return new_account()
+
+
+async def test_autopay_enrol_shows_only_the_last_four(sqlite_url, senior_and_account):
+    acct = senior_and_account
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_actions(pilot, acct.id)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, AutopayEnrolScreen)
+        assert app.screen.query_one("#f-holder").value == "Rivera, Ana"
+        await pilot.press("enter", *"011000015", "enter", *"123456789")
+        await settle(pilot)
+        assert "123456789" not in screen_text(app) and "6789" not in screen_text(app)  # masked while typed
+        await pilot.press("enter", "s", "enter")  # type: savings; Enter on the last field posts
+        await settle(pilot)
+        assert isinstance(app.screen, AccountActionsScreen), status(app)
+        assert status(app) == "autopay on: savings ****6789 at 011000015 for Rivera, Ana"
+        shown = screen_text(app)
+        assert "Autopay savings ****6789" in shown and "A  Autopay: cancel" in shown
+        assert "12345" not in shown
+        await pilot.press("a", *"customer asked", "f9")  # A again cancels
+        await settle(pilot)
+        assert status(app) == "autopay cancelled (savings ****6789)"
+    e = AutopayEnrollment.get()
+    assert (e.bank_account_last4, e.bank_account_type, e.status) == ("6789", "savings", "cancelled")
+    assert "123456789" not in e.bank_account_enc
+
+
+async def test_autopay_bad_routing_number_names_the_field(sqlite_url, senior_and_account):
+    acct = senior_and_account
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_actions(pilot, acct.id)
+        await pilot.press("a", "enter", *"011000016", "enter", *"123456789", "f9")
+        await settle(pilot)
+        assert status(app).startswith("Routing number: must be 9 digits with a valid check digit")
+        assert app.screen.focused.id == "f-routing"
+    assert AutopayEnrollment.select().count() == 0
+
+
+async def test_collections_worklist_letters_and_disconnects(sqlite_url, tmp_path, monkeypatch):
+    from screens.actions_collections import CollectionsScreen
+    from screens.confirm import ConfirmScreen
+
+    monkeypatch.setenv("UBTUI_DATA_DIR", str(tmp_path / "data"))
+    add_user("super", "supervisor")
+    old, mid, late = (new_account(n, house=h) for n, h in (("Old", "1"), ("Mid", "2"), ("Late", "3")))
+    charge(old, 9000, "c1", days_ago=120)
+    charge(mid, 4000, "c2", days_ago=75)
+    charge(late, 6100, "c3", days_ago=40)
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "super")
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, CollectionsScreen)
+        table = app.screen.query_one("#worklist")
+        names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert names == ["Old, Ana", "Mid, Ana", "Late, Ana"]  # worst first
+        assert [table.get_row_at(i)[4] for i in range(3)] == ["disconnect", "shut-off", "reminder"]
+        assert "3 accounts, $191.00 past due" in screen_text(app)
+        await pilot.press("r")
+        await settle(pilot)
+        pdf = tmp_path / "data" / "letters" / f"reminder-{TODAY.isoformat()}.pdf"
+        assert status(app) == f"1 reminder letters in {pdf}"
+        assert pdf.read_bytes().startswith(b"%PDF")
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")  # asked first: no means none
+        await settle(pilot)
+        assert WorkOrder.select().count() == 0
+        await pilot.press("d", "y")
+        await settle(pilot)
+        assert re.fullmatch(r"1 disconnect orders: WO\d+", status(app))
+        await settle(pilot)
+        assert "disc. ordered" in screen_text(app), screen_text(app)
+        await pilot.press("enter")  # opens the account (the worst one first)
+        await settle(pilot)
+        assert getattr(app.screen, "account_id", None) == old.id
+    wo = WorkOrder.get()
+    assert (wo.kind, wo.account_id) == ("disconnect", old.id)
+
+
+async def test_clerk_sees_the_worklist_but_not_the_letter_keys(sqlite_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("UBTUI_DATA_DIR", str(tmp_path / "data"))
+    add_user("clerk")
+    charge(new_account("Old"), 9000, "c1", days_ago=120)
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "clerk")
+        await pilot.press("l")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "Old, Ana" in shown and "Reminders" not in shown and "Disconnects" not in shown
+        await pilot.press("r", "d")
+        await settle(pilot)
+        assert status(app) == ""
+    assert not (tmp_path / "data" / "letters").exists() and WorkOrder.select().count() == 0
+
+
+async def test_work_orders_menu_completes_a_turn_on(sqlite_url):
+    from screens.actions_service import CompleteWorkOrderScreen
+    from screens.actions_workorders import WorkOrdersScreen
+    from ubtui import workorders
+
+    add_user("clerk")
+    acct = new_account(status="pending")
+    workorders.create_work_order(system_user(), kind="meter_test", account_id=acct.id)
+    turn_on = workorders.create_work_order(system_user(), kind="turn_on", account_id=acct.id, priority="high")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "clerk")
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(app.screen, WorkOrdersScreen)
+        assert "2 open work orders" in screen_text(app)
+        await pilot.press("enter")  # the high-priority turn-on is first
+        await settle(pilot)
+        assert isinstance(app.screen, CompleteWorkOrderScreen)
+        assert app.screen.query_one("#f-order").value == turn_on.number
+        await pilot.press("enter", "f9")  # no result typed
+        await settle(pilot)
+        assert status(app) == "Result: say what the field found or did"
+        await pilot.press(*"read 00012, water on", "f9")
+        await settle(pilot)
+        assert isinstance(app.screen, WorkOrdersScreen)
+        assert status(app) == f"work order {turn_on.number} done"
+        assert "1 open work orders" in screen_text(app)
+    assert Account.get_by_id(acct.id).status == "active"
+    assert WorkOrder.get_by_id(turn_on.id).completed_on == TODAY
