@@ -34,6 +34,9 @@ MENU: list[MenuEntry] = [
     MenuEntry("a", "Find an account (F2)", "screens.search:SearchScreen", "account.view"),
     MenuEntry("w", "Work orders", "screens.actions_workorders:WorkOrdersScreen", "account.view"),
     MenuEntry("l", "Collections worklist", "screens.actions_collections:CollectionsScreen", "report.view"),
+    MenuEntry("c", "Rate calculator", "screens.billing_calculator:RateCalculatorScreen", "rates.view"),
+    MenuEntry("x", "Reading exceptions", "screens.billing_exceptions:ReadingExceptionsScreen", "reading.enter"),
+    MenuEntry("v", "View a bill", "screens.billing_bill:BillViewScreen", "account.view"),
 ]
 
 KEY_TARGETS: dict[str, str] = {}

@@ -67,3 +67,20 @@ def test_snapshot_calculator(snap_compare, sqlite_url):
         await settle(pilot)
 
     assert snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_main_menu_letters_open_the_billing_screens(sqlite_url):
+    add_user("clerk")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        assert "Rate calculator" in screen_text(app) and "View a bill" in screen_text(app)
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, RateCalculatorScreen)
+        await pilot.press("f3", "x")
+        await settle(pilot)
+        assert app.screen.TITLE_TEXT == "Reading exceptions"
+        await pilot.press("f3", "v")
+        await settle(pilot)
+        assert app.screen.TITLE_TEXT == "Bill"
