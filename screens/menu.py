@@ -37,9 +37,10 @@ MENU: list[MenuEntry] = [
     MenuEntry("c", "Rate calculator", "screens.billing_calculator:RateCalculatorScreen", "rates.view"),
     MenuEntry("x", "Reading exceptions", "screens.billing_exceptions:ReadingExceptionsScreen", "reading.enter"),
     MenuEntry("v", "View a bill", "screens.billing_bill:BillViewScreen", "account.view"),
+    MenuEntry("p", "Take a payment (F7)", "screens.cash_payment:PaymentScreen", "payment.take"),
 ]
 
-KEY_TARGETS: dict[str, str] = {}
+KEY_TARGETS: dict[str, str] = {"pay": "screens.cash_payment:PaymentScreen"}
 
 
 def entries_for(user) -> list[MenuEntry]:

@@ -400,11 +400,15 @@ def _alerts_for(account: Account, amount: int, kinds: Iterable[str], today: _dt.
     return out
 
 
-def payment_alerts(user: User, account_ids: Iterable[int], amount, tender_kinds: Iterable[str] = ()) -> list[Alert]:
-    """Alerts to show before posting.  ``amount`` is cents (int) or typed text."""
+def payment_alerts(user: User, account_ids: Iterable[int], amount, tender_kinds: Iterable[str] = (),
+                   today: _dt.date | None = None) -> list[Alert]:
+    """Alerts to show before posting.  ``amount`` is cents (int) or typed text; ``today`` is
+    the business date (default: the user's open drawer's, else today)."""
     require(user, "payment.take")
     cents = amount if isinstance(amount, int) and not isinstance(amount, bool) else amount_cents(amount, "Amount")
-    today = business_today()
+    if today is None:
+        s = current_session(user)
+        today = s.business_date if s is not None else business_today()
     out: list[Alert] = []
     for aid in account_ids:
         acct = Account.get_or_none(Account.id == aid)
@@ -577,7 +581,7 @@ def take_payment(user: User, cmd: TakePayment) -> PaymentResult:
         raise InputError("Amount tendered", f"change is given only from cash: the other tenders are "
                                             f"{format_cents(change - cash)} more than the payment")
     session = _session_for(user, cmd.session_id)
-    today = business_today()
+    today = session.business_date
     kinds = {t.kind for t in tenders}
     alerts = [a for acct, cents in accounts for a in _alerts_for(acct, cents, kinds, today)]
     hard = [a for a in alerts if a.hard]
@@ -586,24 +590,31 @@ def take_payment(user: User, cmd: TakePayment) -> PaymentResult:
     order = list(settings().payment_allocation)
 
     def build() -> PaymentResult:
-        specs = []
+        specs, allocations = [], []
         for acct, cents in accounts:
-            for cat, part in allocate(acct.id, cents, order):
+            alloc = allocate(acct.id, cents, order)
+            allocations.append(alloc)
+            for cat, part in alloc:
                 specs.append(ledger.EntrySpec(acct.id, "payment", -part, cat, f"Payment {cat.replace('_', ' ')}",
                                               reference="receipt", effective_on=session.business_date))
         memo = f"drawer session {session.id}; " + ", ".join(
             f"{t.kind} {format_cents(t.cents)}" + (f" #{t.check_number}" if t.check_number else "") for t in tenders)
         res = ledger.write_posting(user, key, "payment", specs, memo=memo)
-        p = Payment.create(receipt_number=_receipt_number(res.posting_id), session=session.id, posting=res.posting_id,
-                           user=user.id, total_cents=total, change_cents=change, payer_name=payer[:80],
-                           business_date=session.business_date)
-        Tender.insert_many([dict(payment=p.id, kind=t.kind, amount_cents=t.cents, check_number=t.check_number,
+        number = _receipt_number(res.posting_id)
+        pid = Payment.insert(receipt_number=number, session=session.id, posting=res.posting_id, user=user.id,
+                             total_cents=total, change_cents=change, payer_name=payer[:80],
+                             business_date=session.business_date).execute()
+        Tender.insert_many([dict(payment=pid, kind=t.kind, amount_cents=t.cents, check_number=t.check_number,
                                  bank=t.bank, check_name=t.name, card_last4=t.card_last4, auth_code=t.auth_code)
                             for t in tenders]).execute()
-        audit.record(user, "payment.take", "payment", p.id,
-                     after={"receipt": p.receipt_number, "total_cents": total, "change_cents": change,
+        audit.record(user, "payment.take", "payment", pid,
+                     after={"receipt": number, "total_cents": total, "change_cents": change,
                             "session": session.id, "tenders": [[t.kind, t.cents] for t in tenders]})
-        return payment_result(p, created=True, alerts=alerts)
+        # the name is left out here (the form already showed it; receipts look it up): one query less
+        applied = [AppliedAccount(acct.id, format_account_number(acct.number), "", cents,
+                                  res.balances[acct.id] + cents, res.balances[acct.id], alloc)
+                   for (acct, cents), alloc in zip(accounts, allocations)]
+        return PaymentResult(pid, number, True, total, tendered, change, applied, alerts)
 
     return ledger.idempotent(key, build, _replay)
 

@@ -30,12 +30,11 @@ url, prefix, count, numbers, slow = sys.argv[1], sys.argv[2], int(sys.argv[3]), 
 open_database(url, upgrade=False)
 user = get_user("clerk1")
 if slow:
-    real = cashier.payment_result
+    real = cashier._receipt_number
     def lingering(*a, **kw):
-        r = real(*a, **kw)
-        time.sleep(0.003)  # still inside the transaction
-        return r
-    cashier.payment_result = lingering
+        time.sleep(0.003)  # inside the transaction, after the ledger posting was written
+        return real(*a, **kw)
+    cashier._receipt_number = lingering
 for i in range(count):
     cmd = TakePayment(idempotency_key=f"{prefix}-{i}", accounts=[AccountAmount(account=n, amount="1") for n in numbers],
                       tenders=[TenderIn(kind="cash", amount=str(len(numbers) + 4))])

@@ -1,0 +1,148 @@
+"""Take a payment with real keys: the common cash case, change due, double F9, alerts, bad input."""
+from __future__ import annotations
+
+import pytest
+
+from models import Payment, Tender
+from screens.cash_payment import PaymentScreen
+from tests.screens.appkit import TODAY, add_user, make_app, screen_text, settle, sign_in
+from ubtui import cashier, ledger
+from ubtui.accounts import create_customer, create_premise, format_account_number, open_account, update_account
+from ubtui.security import system_user
+
+
+def setup_counter(open_drawer: bool = True, balance: int = 4250, **flags):
+    clerk = add_user("clerk")
+    sysu = system_user()
+    cust = create_customer(sysu, first_name="Ana", last_name="Muñoz")
+    prem = create_premise(sysu, house_number="12", street="Oak Ave", city="Cedar Valley", state="CA", zip="95000")
+    acct = open_account(sysu, premise=prem, customers=[(cust, "owner")], status=flags.pop("status", "active"))
+    if flags:
+        update_account(sysu, acct.id, **flags)
+    if balance:
+        ledger.post(sysu, "chg1", "charge", [ledger.EntrySpec(acct.id, "charge", balance, "water", "water",
+                                                              effective_on=TODAY)])
+    cashier.create_drawer(sysu, "D1")
+    if open_drawer:
+        cashier.open_drawer(clerk, "D1", count={"20": 5}, business_date=TODAY)
+    return acct
+
+
+async def open_payment(pilot, acct=None):
+    """Sign in, open the payment screen and (given an account) type its number and Enter."""
+    await sign_in(pilot)
+    pilot.app.push_screen(PaymentScreen())
+    await settle(pilot)
+    if acct is not None:
+        await pilot.press(*acct.number, "enter")
+        await settle(pilot)
+
+
+async def test_common_cash_case_in_a_few_keys(sqlite_url):
+    acct = setup_counter()
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_payment(pilot)
+        assert "Drawer D1 open" in screen_text(app)
+        # digits, Enter, (balance offered) type the cash received, F9
+        await pilot.press(*acct.number, "enter")
+        await settle(pilot)
+        assert "Muñoz, Ana" in screen_text(app) and "Balance $42.50" in screen_text(app)
+        await pilot.press("enter", *"50", "f9")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "Receipt R" in shown and "New balance $0.00" in shown
+        assert app.screen.query_one("#pay-change").value == "$7.50"
+        await pilot.press("f9", "enter", "ctrl+x")  # a double post does nothing
+        await settle(pilot)
+    assert Payment.select().count() == 1
+    assert ledger.account_balance(acct.id) == 0
+    p = Payment.get()
+    assert (p.total_cents, p.change_cents) == (4250, 750)
+
+
+async def test_check_tender_with_details_and_bad_check_number(sqlite_url):
+    acct = setup_counter()
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_payment(pilot, acct)
+        await pilot.press("enter", "enter", "k", "enter")  # amount = balance, tendered = amount, check
+        await settle(pilot)
+        assert "Check number" in screen_text(app)
+        await pilot.press("f9")
+        await settle(pilot)
+        assert "Check number: type the number printed on the check" in screen_text(app)
+        assert Payment.select().count() == 0
+        await pilot.press(*"1234", "enter", *"First Bank", "enter", *"Ana", "enter")
+        await settle(pilot)
+        assert "Receipt R" in screen_text(app)
+    t = Tender.get()
+    assert (t.kind, t.check_number, t.bank, t.amount_cents) == ("check", "1234", "First Bank", 4250)
+
+
+async def test_cash_only_account_shows_the_stop_and_refuses_a_check(sqlite_url):
+    acct = setup_counter(cash_only=True)
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_payment(pilot, acct)
+        await pilot.press("enter", "enter", "k")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "CASH ONLY" in screen_text(app)
+        await pilot.press(*"55", "f9")
+        await settle(pilot)
+        assert "CASH ONLY" in app.screen.query_one("#status").render().plain
+    assert Payment.select().count() == 0
+
+
+async def test_split_tender_check_then_cash(sqlite_url):
+    acct = setup_counter(balance=10000)
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_payment(pilot, acct)
+        await pilot.press("enter", *"60", "enter", "k", "enter", *"77", "f6")
+        await settle(pilot)
+        assert "Tenders: check $60.00 #77" in screen_text(app)
+        await pilot.press(*"50", "f9")
+        await settle(pilot)
+        assert app.screen.query_one("#pay-change").value == "$10.00"
+    assert sorted((t.kind, t.amount_cents) for t in Tender.select()) == [("cash", 5000), ("check", 6000)]
+
+
+async def test_no_drawer_no_payment(sqlite_url):
+    acct = setup_counter(open_drawer=False)
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_payment(pilot)
+        assert "No drawer open" in screen_text(app)
+        await pilot.press(*acct.number, "enter")
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        assert "no drawer is open" in screen_text(app)
+    assert Payment.select().count() == 0
+
+
+async def test_full_card_number_is_refused_and_not_kept(sqlite_url):
+    acct = setup_counter()
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_payment(pilot, acct)
+        await pilot.press("enter", "enter", "d", "enter")
+        await settle(pilot)
+        box = app.screen.query_one("#pay-d0")
+        assert box.max_length == 4  # the field cannot even hold a card number
+        await pilot.press(*"4111111111111111")
+        assert box.value == "4111"
+
+
+def test_snapshot_payment_posted(snap_compare, sqlite_url):
+    acct = setup_counter()
+
+    async def run_before(pilot):
+        await open_payment(pilot, acct)
+        await pilot.press("enter", *"50", "f9")
+        await settle(pilot)
+
+    assert snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
