@@ -19,7 +19,7 @@ from ubtui.money import format_cents
 from ubtui.security import has_permission
 
 STEP_TEXT = {"reminder": "reminder", "shutoff_notice": "shut-off", "disconnect": "disconnect"}
-COLUMNS = (("Account", 10), ("Name", 15), ("Past due", 10), ("90+", 10), ("Step", 10), ("Note", 13))  # 80 wide
+COLUMNS = (("Account", 10), ("Name", 13), ("Past due", 10), ("90+", 10), ("Step", 10), ("Note", 13))  # 80 wide
 EXEMPT_TEXT = {"medical certificate": "medical cert.", "do not disconnect": "no disconnect"}
 MANAGE = {"letters", "disconnects"}
 

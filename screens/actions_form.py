@@ -121,6 +121,14 @@ def data_table(table_id: str, columns: tuple[tuple[str, int], ...]) -> DataTable
 
 
 # --- the F4 list ---------------------------------------------------------------------------------
+LOOKUP_TEXT = 56  # characters of a choice line that fit the 64-wide box
+
+
+def clip(text: str, width: int) -> str:
+    """One line: ``text`` cut to ``width`` with an ellipsis (OptionList would wrap it)."""
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 class LookupScreen(ModalScreen[str | None]):
     """A list of choices: Enter picks (returns the value), F3 or Esc returns nothing."""
 
@@ -128,7 +136,7 @@ class LookupScreen(ModalScreen[str | None]):
     LookupScreen { align: center middle; }
     LookupScreen > Vertical { width: 64; height: auto; max-height: 20; border: round $primary;
                               background: $surface; padding: 0 1; }
-    LookupScreen OptionList { height: auto; max-height: 16; border: none; }
+    LookupScreen OptionList, LookupScreen OptionList:focus { height: auto; max-height: 16; border: none; }
     """
     BINDINGS = [Binding("escape,f3,ctrl+b,f4,ctrl+k", "close", "Close", priority=True, id="lookup.close")]
 
@@ -140,8 +148,9 @@ class LookupScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self.title_text, style="bold"))
-            yield OptionList(*(Option(f"{v:<18} {d}" if d else v, id=str(i)) for i, (v, d) in enumerate(self.choices)),
-                             id="lookup-list")
+            width = max((len(v) for v, _ in self.choices), default=0)
+            yield OptionList(*(Option(clip(f"{v:<{width}}  {d}", LOOKUP_TEXT), id=str(i))
+                               for i, (v, d) in enumerate(self.choices)), id="lookup-list")
             yield Static("Enter picks, F3 closes.")
 
     def on_mount(self) -> None:
@@ -231,6 +240,13 @@ class ActionForm(BaseScreen):
 
     def on_descendant_focus(self, event) -> None:
         self.show_hint(self.field_of(event.widget))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "lookup":  # F4 only where the field has a list
+            f = self.field_of(self.focused)
+            return bool(f and f.choices)
+        return True
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
@@ -249,7 +265,6 @@ class ActionForm(BaseScreen):
     def action_lookup(self) -> None:
         f = self.field_of(self.focused)
         if f is None or not f.choices:
-            self.set_status("no list for this field")
             return
         box = self.query_one(f"#f-{f.id}", Input)
 

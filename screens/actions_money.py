@@ -17,7 +17,7 @@ def balance_text(account_id: int) -> str:
 
 class ReturnedPaymentScreen(ActionForm):
     TITLE_TEXT = "Returned payment"
-    INTRO = ("A payment the bank returned (NSF, closed account, stop payment): reversed exactly,\n"
+    INTRO = ("A payment the bank returned (NSF, closed account, stop payment): reversed exactly, "
              "with the returned-payment fee; repeated returned checks stop checks on the account.")
 
     def fields(self) -> list[Field]:
@@ -91,7 +91,7 @@ class TransferScreen(ActionForm):
 
 class ApplyDepositScreen(ActionForm):
     TITLE_TEXT = "Apply deposit"
-    INTRO = ("Apply the service deposit held on the account to what it owes (usually at the final\n"
+    INTRO = ("Apply the service deposit held on the account to what it owes (usually at the final "
              "bill).  Any excess stays as a credit to refund.  F9 applies it.")
 
     def extra_lines(self) -> list[str]:

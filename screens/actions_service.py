@@ -17,14 +17,14 @@ DATE_HINT = "YYYY-MM-DD or +days (+0 is today)."
 
 class StartServiceScreen(ActionForm):
     TITLE_TEXT = "Start service"
-    INTRO = ("Open a new account at this service address for one of its customers, bill the\n"
+    INTRO = ("Open a new account at this service address for one of its customers, bill the "
              "deposit and order the turn-on.  The address must have no active service.")
 
     def fields(self) -> list[Field]:
         people = tuple((str(i + 1), f"{c.display_name} ({role})")
                        for i, (c, role) in enumerate(self.options.get("parties", [])))
         return [
-            Field("customer", "Customer", "1" if people else "", 3, r"[0-9]*", "Number from the F4 list.", choices=people),
+            Field("customer", "Customer", "1" if people else "", 3, r"[0-9]*", "Which of the account's customers (a number).", choices=people),
             Field("role", "Role", "tenant", 8, r"[a-zA-Z]*", choices=ROLE_CHOICES),
             Field("turn_on", "Turn on", "+0", 10, r"[0-9+\-]*", DATE_HINT),
             Field("deposit", "Deposit", "0", 14, None, "Amount billed as the service deposit; 0 for none."),
@@ -98,7 +98,7 @@ class _OpenOrderForm(ActionForm):
 
     def order_choices(self) -> tuple[tuple[str, str], ...]:
         orders = self.options.get("orders") or (self.ctx.open_orders if self.ctx else [])
-        return tuple((o.number, f"{o.kind.replace('_', ' ')} {o.requested_on.isoformat()} {o.instructions}"[:44])
+        return tuple((o.number, f"{o.kind.replace('_', ' ')} {o.requested_on.isoformat()} {o.instructions}")
                      for o in orders)
 
     def order_field(self) -> Field:

@@ -15,7 +15,8 @@ from screens.actions_form import data_table
 from screens.base import BaseScreen, key_binding
 from ubtui import workorders
 
-COLUMNS = (("Number", 9), ("Kind", 14), ("Priority", 9), ("Account", 10), ("Address", 17), ("Scheduled", 10))
+COLUMNS = (("Number", 9), ("Kind", 13), ("Priority", 9), ("Account", 10), ("Address", 15), ("Scheduled", 10))  # 80 wide
+
 
 
 class WorkOrdersScreen(BaseScreen):
@@ -53,7 +54,7 @@ class WorkOrdersScreen(BaseScreen):
         table = self.query_one("#orders-table", DataTable)
         table.clear()
         for o in rows:
-            table.add_row(o.number, o.kind.replace("_", " "), o.priority, o.account_number,
+            table.add_row(o.number, Text(o.kind.replace("_", " "), no_wrap=True, overflow="ellipsis"), o.priority, o.account_number,
                           Text(o.address, no_wrap=True, overflow="ellipsis"),
                           o.scheduled_on.isoformat() if o.scheduled_on else "", key=str(o.work_order_id))
         self.query_one("#orders-count", Static).update(f"{len(rows)} open work orders" if rows else "no open work orders")

@@ -1,0 +1,61 @@
+"""How the account actions look at 80x24: the list, one form, the collections worklist."""
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from screens.actions import AccountActionsScreen
+from tests.screens.appkit import add_user, make_app, settle, sign_in
+from tests.screens.test_actions import charge, check_payment, new_account
+
+
+def still(app) -> None:
+    for box in app.screen.query(Input):
+        box.cursor_blink = False
+
+
+def actions_app(sqlite_url, press: tuple[str, ...] = ()):
+    add_user("super", "supervisor")
+    acct = new_account()
+    charge(acct, 4000, "b1", days_ago=20)
+    check_payment(acct, 6500, "R-7")  # a credit of 25.00
+    app = make_app(sqlite_url)
+
+    async def before(pilot) -> None:
+        await sign_in(pilot, "super")
+        app.push_screen(AccountActionsScreen(acct.id))
+        await settle(pilot)
+        await pilot.press(*press)
+        await settle(pilot)
+        still(app)
+        await pilot.pause()
+
+    return app, before
+
+
+def test_actions_list(sqlite_url, snap_compare):
+    app, before = actions_app(sqlite_url)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)
+
+
+def test_refund_form_with_an_error(sqlite_url, snap_compare):
+    app, before = actions_app(sqlite_url, ("f", *"1,00", "f9"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)
+
+
+def test_collections_worklist(sqlite_url, snap_compare):
+    add_user("super", "supervisor")
+    for name, house, cents, days in (("Old", "1", 9000, 120), ("Mid", "2", 4000, 75), ("Late", "3", 6100, 40)):
+        charge(new_account(name, house=house), cents, f"c{house}", days_ago=days)
+    exempt = new_account("Care", house="4")
+    charge(exempt, 12000, "c4", days_ago=100)
+    from ubtui.accounts import update_account
+    from ubtui.security import system_user
+    update_account(system_user(), exempt.id, medical_certificate=True)
+    app = make_app(sqlite_url)
+
+    async def before(pilot) -> None:
+        await sign_in(pilot, "super")
+        await pilot.press("l")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)
