@@ -396,6 +396,7 @@ def bill_register(run_id: int) -> list[RegisterRow]:
 
 
 def register_text(run_id: int) -> str:
+    from .accounts import format_account_number
     from .money import format_cents
     run = BillRun.get_or_none(BillRun.id == run_id)
     if run is None:
@@ -405,8 +406,9 @@ def register_text(run_id: int) -> str:
            f"billed {run.bill_date}, due {run.due_date}",
            f"{'ACCOUNT':10} {'KIND':8} {'PERIOD':23} {'USAGE':>9} {'EST':3} {'AMOUNT':>12}"]
     for r in rows:
-        out.append(f"{r.account_number:10} {r.kind:8} {r.period_start} {r.period_end} {r.usage:>5} {r.unit:3} "
-                   f"{'E' if r.estimated else '':3} {format_cents(r.total_cents):>12}")
+        out.append(f"{format_account_number(r.account_number):10} {r.kind:8} {r.period_start} {r.period_end} "
+                   f"{r.usage:>5} {r.unit:4}{'E' if r.estimated else '':3} {format_cents(r.total_cents):>12}"
+                   + ("  reversed" if r.status != "posted" else ""))
     out.append(f"{len(rows)} bills, {sum(r.estimated for r in rows)} estimated, total "
                f"{format_cents(sum(r.total_cents for r in rows if r.status == 'posted'))}")
     return "\n".join(out)
