@@ -1,0 +1,101 @@
+"""Shared helpers of the benchmark scripts: figures, latency statistics, scratch databases."""
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("UBTUI_CONFIG", "/nonexistent/ubtui-bench-config.toml")
+
+PG_SERVER = os.environ.get("UBTUI_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def rounded(x: float | None, digits: int = 4) -> float | None:
+    return None if x is None else round(float(x), digits)
+
+
+def figure(value: float | None, bare: float | None, unit: str, **extra) -> dict:
+    """One figure: the value through ubtui, the bare-database figure measured in the same
+    run, and value / bare (for a time, how many times slower; for a rate, the fraction)."""
+    ratio = value / bare if value is not None and bare else None
+    return {"value": rounded(value), "bare": rounded(bare), "ratio": rounded(ratio, 3), "unit": unit, **extra}
+
+
+def unavailable(reason: str) -> dict:
+    return {"value": None, "bare": None, "ratio": None, "reason": reason}
+
+
+def p95(samples: list[float]) -> float:
+    s = sorted(samples)
+    return s[max(0, math.ceil(0.95 * len(s)) - 1)]
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def timed(fn, *args, **kw) -> tuple[float, object]:
+    t = time.perf_counter()
+    result = fn(*args, **kw)
+    return time.perf_counter() - t, result
+
+
+class ScratchDatabase:
+    """A temporary SQLite file or PostgreSQL database, removed (dropped) on exit."""
+
+    def __init__(self, backend: str, label: str):
+        self.backend = backend
+        self.label = label
+        self.dir: str | None = None
+        self.name: str | None = None
+        self.url = ""
+
+    def __enter__(self) -> "ScratchDatabase":
+        if self.backend == "sqlite":
+            self.dir = tempfile.mkdtemp(prefix=f"ubtui-bench-{self.label}-")
+            self.url = f"sqlite:///{self.dir}/{self.label}.db"
+        else:
+            import psycopg
+            self.name = f"ubtui_bench_{self.label}_{uuid.uuid4().hex[:8]}"
+            with psycopg.connect(PG_SERVER, autocommit=True) as c:
+                c.execute(f'CREATE DATABASE "{self.name}"')
+            self.url = PG_SERVER.rsplit("/", 1)[0] + "/" + self.name
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from models import database
+        if database.obj is not None and not database.is_closed():
+            database.close()
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        if self.name:
+            import psycopg
+            with psycopg.connect(PG_SERVER, autocommit=True) as c:
+                c.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+    def raw_connect(self):
+        """A plain driver connection (no Peewee) for the bare figures."""
+        if self.backend == "sqlite":
+            import sqlite3
+            conn = sqlite3.connect(self.url.split("://", 1)[1], isolation_level=None, timeout=30)
+            conn.execute("PRAGMA journal_mode=wal")
+            conn.execute("PRAGMA synchronous=2")
+            return conn
+        import psycopg
+        return psycopg.connect(self.url, autocommit=True)
+
+    @property
+    def mark(self) -> str:
+        return "?" if self.backend == "sqlite" else "%s"
+
+    def begin(self) -> str:
+        return "BEGIN IMMEDIATE" if self.backend == "sqlite" else "BEGIN"
