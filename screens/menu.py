@@ -38,6 +38,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("x", "Reading exceptions", "screens.billing_exceptions:ReadingExceptionsScreen", "reading.enter"),
     MenuEntry("v", "View a bill", "screens.billing_bill:BillViewScreen", "account.view"),
     MenuEntry("p", "Take a payment (F7)", "screens.cash_payment:PaymentScreen", "payment.take"),
+    MenuEntry("d", "Cash drawer: open, drops, count, close", "screens.cash_drawer:DrawerScreen", "drawer.open"),
 ]
 
 KEY_TARGETS: dict[str, str] = {"pay": "screens.cash_payment:PaymentScreen"}

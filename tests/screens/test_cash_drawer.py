@@ -1,0 +1,77 @@
+"""The drawer screen with real keys: open with a counted float, blind count, close with a reason."""
+from __future__ import annotations
+
+from models import Deposit, DrawerMovement, DrawerSession
+from screens.cash_drawer import DrawerScreen
+from tests.screens.appkit import TODAY, add_user, make_app, screen_text, settle, sign_in
+from ubtui import cashier
+from ubtui.security import system_user
+
+
+async def open_drawer_screen(pilot):
+    await sign_in(pilot)
+    pilot.app.push_screen(DrawerScreen())
+    await settle(pilot)
+
+
+async def test_open_count_blind_and_close(sqlite_url):
+    add_user("clerk")
+    cashier.create_drawer(system_user(), "D1")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_drawer_screen(pilot)
+        assert "Open a drawer (D1)" in screen_text(app)
+        # drawer code, Enter, then counts: $100 x0, $50 x0, $20 x5, $10 x4 -> $140
+        await pilot.press(*"d1", "enter", "enter", "enter", "5", "enter", "4", "f9")
+        await settle(pilot)
+        assert "drawer D1 opened with $140.00" in screen_text(app)
+        assert "Blind count" in screen_text(app) and "expected" not in screen_text(app)
+        # a drop of $20 through ctrl+d
+        await pilot.press("ctrl+d", *"20", "enter", *"safe", "enter")
+        await settle(pilot)
+        assert "drop of $20.00 recorded" in screen_text(app)
+        # blind count: $20 x5, $10 x1 = $110 -> expected $120: $10 short
+        await pilot.press("enter", "enter", "5", "enter", "1", "f9")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "expected      $120.00" in shown and "SHORT $10.00" in shown
+        await pilot.press("f9")  # no reason given
+        await settle(pilot)
+        assert "Reason: the drawer is -$10.00 over/short; say why" in screen_text(app)
+        assert DrawerSession.get().status == "counted"
+        # beyond the $5 limit: a supervisor signs
+        add_user("super", "supervisor")
+        await pilot.press(*"miscount", "enter", "enter", *"super", "enter", *"super-demo-1", "enter")
+        await settle(pilot)
+        assert "DEPOSIT SLIP" in screen_text(app)
+    s = DrawerSession.get()
+    assert (s.status, s.over_short_cents, s.expected_cash_cents) == ("closed", -1000, 12000)
+    assert Deposit.select().count() == 1 and DrawerMovement.get().amount_cents == 2000
+
+
+async def test_bad_count_names_the_denomination(sqlite_url):
+    clerk = add_user("clerk")
+    cashier.create_drawer(system_user(), "D1")
+    cashier.open_drawer(clerk, "D1", count={"20": 1}, business_date=TODAY)
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_drawer_screen(pilot)
+        for _ in range(13):  # past the denominations to the checks
+            await pilot.press("enter")
+        await pilot.press(*"12.345", "f9")
+        await settle(pilot)
+        assert "Check 1: '12.345' has more than two decimal places" in screen_text(app)
+        assert app.screen.focused.id == "drw-checks"
+    assert DrawerSession.get().status == "open"
+
+
+def test_snapshot_blind_count(snap_compare, sqlite_url):
+    clerk = add_user("clerk")
+    cashier.create_drawer(system_user(), "D1")
+    cashier.open_drawer(clerk, "D1", count={"20": 1}, business_date=TODAY)
+
+    async def run_before(pilot):
+        await open_drawer_screen(pilot)
+        await pilot.press("enter", "enter", "3", "enter", "2")
+
+    assert snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
