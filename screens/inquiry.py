@@ -204,8 +204,6 @@ class InquiryScreen(BaseScreen):
             table.add_row(*row)
         if not rows:
             self.set_status("nothing to show on this pane")
-        else:
-            self.clear_status()
 
     # transactions: paged
     def add_tx(self, rows: list) -> None:
@@ -286,10 +284,10 @@ class InquiryScreen(BaseScreen):
 
         def saved(result) -> None:
             if result:
-                self.set_status(f"contact logged: {result}")
                 self.loaded.discard("contacts")
                 self.load_header()
                 self.action_pane("contacts")
+                self.set_status(f"contact logged: {result}")
 
         self.app.push_screen(ContactScreen(self.account_id), saved)
 

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import datetime as _dt
 
+import pytest
+
+from screens.base import BaseScreen
 from ubtui.app import UbtuiApp
 
 PASSWORDS = {"clerk": "clerk-demo-1", "senior": "senior-demo-1", "super": "super-demo-1"}
@@ -25,16 +28,44 @@ def make_app(url: str, **kw) -> UbtuiApp:
 
 
 async def settle(pilot, rounds: int = 3) -> None:
-    """Let workers and the database thread finish, then the screen repaint."""
+    """Let typed keys, workers and the database thread finish, then the screen repaint."""
+    for _ in range(200):
+        if not pilot.app.keys_pending:
+            break
+        await pilot.pause(0.01)
     for _ in range(rounds):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 
 
+def key_event(key: str):
+    """The Key event a terminal sends for ``key`` (as Pilot builds it)."""
+    import unicodedata
+
+    from textual import events
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    original = REPLACED_KEYS.get(key, key)
+    try:
+        char = unicodedata.lookup(_get_unicode_name_from_key(original))
+    except KeyError:
+        char = key if len(key) == 1 else None
+    return events.Key(key, char)
+
+
+async def burst(pilot, *keys: str) -> None:
+    """Type ``keys`` as one burst, the way a fast typist or a paste of keys arrives (nothing
+    waits between keys: the app must keep them in order), then settle."""
+    for key in keys:
+        pilot.app._driver.send_message(key_event(key))
+    await settle(pilot)
+
+
 async def sign_in(pilot, username: str = "clerk", password: str | None = None) -> None:
     await settle(pilot)
-    await pilot.press(*username, "enter", *(password or PASSWORDS[username]), "enter")
-    await settle(pilot)
+    await burst(pilot, *username, "enter", *(password or PASSWORDS[username]), "enter")
 
 
 def text_of(widget) -> str:
@@ -51,3 +82,51 @@ def screen_text(app) -> str:
     for line in app.screen._compositor.render_strips():
         console.print(line.text, markup=False, highlight=False, soft_wrap=True)
     return console.export_text()
+
+
+DEMO_ACCOUNTS = 20
+DEMO_SEED = 7
+
+
+@pytest.fixture
+def demo_url(sqlite_url, tmp_path, monkeypatch):
+    """A small demo district (deterministic: fixed seed and "today"), exports into tmp_path."""
+    from ubtui.demo import build_demo
+
+    monkeypatch.setenv("UBTUI_DATA_DIR", str(tmp_path / "data"))
+    build_demo(accounts=DEMO_ACCOUNTS, months=24, seed=DEMO_SEED, as_of=TODAY)
+    return sqlite_url
+
+
+def first_hit(text: str):
+    from ubtui.search import search_accounts
+    from ubtui.security import get_user
+
+    return search_accounts(get_user("clerk"), text)[0]
+
+
+def table_rows(table) -> list[list[str]]:
+    """The cells of a DataTable as plain text."""
+    out = []
+    for row_key in table.rows:
+        out.append([getattr(c, "plain", str(c)) for c in table.get_row(row_key)])
+    return out
+
+
+async def open_account(pilot, text: str) -> None:
+    """From the main menu: F2, type ``text``, Enter (opens the only hit or the first)."""
+    await burst(pilot, "f2", *text, "enter")
+    from screens.inquiry import InquiryScreen
+    if not isinstance(pilot.app.screen, InquiryScreen):
+        await pilot.press("enter")
+        await settle(pilot)
+
+
+class StandInScreen(BaseScreen):
+    """Stands in for a screen another module registers (F7 and menu tests)."""
+
+    TITLE_TEXT = "Stand-in"
+
+    def __init__(self, account_id: int | None = None):
+        super().__init__()
+        self.account_id = account_id

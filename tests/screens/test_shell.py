@@ -9,7 +9,7 @@ from screens.lock import LockScreen
 from screens.login import LoginScreen
 from screens.menu import MainMenuScreen
 from screens.search import SearchScreen
-from tests.screens.appkit import add_user, make_app, screen_text, settle, sign_in, text_of
+from tests.screens.appkit import add_user, burst, make_app, screen_text, settle, sign_in, text_of
 from ubtui import config
 from ubtui.config import Settings
 
@@ -23,8 +23,7 @@ async def test_wrong_password_says_so_and_right_one_opens_the_menu(sqlite_url):
         assert text_of(app.screen.query_one("#login-error")) == "wrong user name or password"
         assert app.user is None
         # the password box was cleared and has the focus: type the right one
-        await pilot.press(*"clerk-demo-1", "enter")
-        await settle(pilot)
+        await burst(pilot, *"clerk-demo-1", "enter")
         assert isinstance(app.screen, MainMenuScreen)
         assert app.user.username == "clerk"
         shown = screen_text(app)
@@ -36,8 +35,7 @@ async def test_empty_fields_name_the_field(sqlite_url):
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await burst(pilot, "enter")
         assert text_of(app.screen.query_one("#login-error")) == "User: type your user name"
 
 
@@ -47,10 +45,9 @@ async def test_repeated_failures_show_the_core_lockout_message(sqlite_url):
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "clerk", "bad-one-1")
-        await pilot.press(*"bad-two-2", "enter")
-        await settle(pilot)
+        await burst(pilot, *"bad-two-2", "enter")
         assert "now locked for 15 min" in text_of(app.screen.query_one("#login-error"))
-        await pilot.press(*"clerk-demo-1", "enter")  # right password, but locked
+        await burst(pilot, *"clerk-demo-1", "enter")  # right password, but locked
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
         assert "is locked after failed logins" in text_of(app.screen.query_one("#login-error"))
@@ -61,23 +58,19 @@ async def test_ctrl_l_hides_the_screen_and_the_same_user_unlocks_back_to_it(sqli
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
-        await pilot.press("f2", *"Smith")
-        await settle(pilot)
+        await burst(pilot, "f2", *"Smith")
         assert isinstance(app.screen, SearchScreen)
-        await pilot.press("ctrl+l")
-        await settle(pilot)
+        await burst(pilot, "ctrl+l")
         assert isinstance(app.screen, LockScreen)
         shown = screen_text(app)
         assert "Locked: Clerk Demo (clerk)" in shown and "Smith" not in shown
-        await pilot.press("f2", "ctrl+p")  # nothing reachable while locked
+        await burst(pilot, "f2", "ctrl+p")  # nothing reachable while locked
         await settle(pilot)
         assert isinstance(app.screen, LockScreen)
-        await pilot.press(*"wrong-password", "enter")
-        await settle(pilot)
+        await burst(pilot, *"wrong-password", "enter")
         assert isinstance(app.screen, LockScreen)
         assert text_of(app.screen.query_one("#login-error")) == "wrong user name or password"
-        await pilot.press(*"clerk-demo-1", "enter")
-        await settle(pilot)
+        await burst(pilot, *"clerk-demo-1", "enter")
         assert isinstance(app.screen, SearchScreen)
         assert app.screen.query_one("#query").value == "Smith"
 
@@ -88,13 +81,11 @@ async def test_another_user_signing_in_on_the_lock_drops_the_open_screens(sqlite
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
-        await pilot.press("f2", *"Smith", "ctrl+l")
-        await settle(pilot)
+        await burst(pilot, "f2", *"Smith", "ctrl+l")
         user_box = app.screen.query_one("#username")
         user_box.focus()
         user_box.value = ""
-        await pilot.press(*"senior", "tab", *"senior-demo-1", "enter")
-        await settle(pilot)
+        await burst(pilot, *"senior", "tab", *"senior-demo-1", "enter")
         assert isinstance(app.screen, MainMenuScreen)
         assert app.user.username == "senior"
         assert not any(isinstance(s, SearchScreen) for s in app.screen_stack)
@@ -120,13 +111,11 @@ async def test_ctrl_q_asks_first(sqlite_url):
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
-        await pilot.press("ctrl+q")
-        await settle(pilot)
+        await burst(pilot, "ctrl+q")
         assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("n")
-        await settle(pilot)
+        await burst(pilot, "n")
         assert isinstance(app.screen, MainMenuScreen)
-        await pilot.press("ctrl+q", "y")
+        await burst(pilot, "ctrl+q", "y")
         await pilot.pause()
     assert app.return_code == 0 and app._exit_renderables == []
     assert not app.is_running
@@ -137,14 +126,11 @@ async def test_keymap_from_the_config_remaps_a_key(sqlite_url):
     app = make_app(sqlite_url, config=Settings(keymap={"find": "f12,ctrl+y"}))
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
+        await burst(pilot, "f2")
         assert isinstance(app.screen, MainMenuScreen)
-        await pilot.press("ctrl+y")
-        await settle(pilot)
+        await burst(pilot, "ctrl+y")
         assert isinstance(app.screen, SearchScreen)
-        await pilot.press("f1")
-        await settle(pilot)
+        await burst(pilot, "f1")
         assert isinstance(app.screen, HelpScreen)
         keys = text_of(app.screen.query_one("#help-keys"))
         assert "F12 / Ctrl+Y" in keys and "F2 " not in keys
@@ -155,15 +141,13 @@ async def test_help_lists_the_keys_with_their_ctrl_alternatives(sqlite_url):
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
-        await pilot.press("ctrl+g")
-        await settle(pilot)
+        await burst(pilot, "ctrl+g")
         keys = text_of(app.screen.query_one("#help-keys"))
         lines = {ln.split("  ")[-1].strip(): ln for ln in keys.splitlines()}
         assert lines["Find"].startswith("F2 / Ctrl+F ")
         assert lines["Back"].startswith("F3 / Ctrl+B ")
         assert lines["Lock"].startswith("Ctrl+L ")
-        await pilot.press("escape")
-        await settle(pilot)
+        await burst(pilot, "escape")
         assert isinstance(app.screen, MainMenuScreen)
 
 
@@ -172,10 +156,8 @@ async def test_palette_runs_a_screen_action(sqlite_url):
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
-        await pilot.press("ctrl+p")
-        await settle(pilot)
-        await pilot.press(*"Find", "enter")
-        await settle(pilot)
+        await burst(pilot, "ctrl+p")
+        await burst(pilot, *"Find", "enter")
         assert isinstance(app.screen, SearchScreen)
 
 
@@ -184,12 +166,10 @@ async def test_menu_letter_opens_its_screen_and_back_returns(sqlite_url):
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
-        await pilot.press("a")
-        await settle(pilot)
+        await burst(pilot, "a")
         assert isinstance(app.screen, SearchScreen)
-        await pilot.press("ctrl+b")
-        await settle(pilot)
+        await burst(pilot, "ctrl+b")
         assert isinstance(app.screen, MainMenuScreen)
-        await pilot.press("ctrl+b")  # nothing under the menu
+        await burst(pilot, "ctrl+b")  # nothing under the menu
         await settle(pilot)
         assert isinstance(app.screen, MainMenuScreen)

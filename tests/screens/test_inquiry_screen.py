@@ -1,0 +1,180 @@
+"""The account inquiry: header, panes by number keys, bill lines, contact log, exports, F7."""
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+import screens.inquiry as inquiry_screen
+from models import ContactLog
+from screens.bill_lines import BillLinesScreen
+from screens.contact import ContactScreen
+from screens.inquiry import InquiryScreen, usage_bar
+from tests.screens.appkit import (TODAY, burst, demo_url, first_hit, make_app, open_account, settle,  # noqa: F401
+                                  sign_in, table_rows, text_of)
+from ubtui import inquiry
+from ubtui.money import format_cents
+from ubtui.security import get_user
+
+
+async def open_inquiry(pilot, number: str = "0001006-6") -> InquiryScreen:
+    await sign_in(pilot)
+    await open_account(pilot, number)
+    assert isinstance(pilot.app.screen, InquiryScreen)
+    return pilot.app.screen
+
+
+async def test_header_shows_who_where_balance_aging_and_alerts(demo_url):
+    hit = first_hit("0001006-6")
+    s = inquiry.account_summary(get_user("clerk"), hit.account_id, as_of=TODAY)
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inquiry(pilot)
+        head = {w: text_of(screen.query_one(f"#h-{w}")) for w in ("account", "customers", "address", "balance", "alerts")}
+        assert head["account"].startswith(f"{s.number}  {s.account_class.title()}  {s.status.upper()}")
+        for name, role, _ in s.customers:
+            assert f"{name} ({role})" in head["customers"]
+        assert head["address"] == f"Service: {s.service_address}"
+        assert head["balance"].startswith(f"Balance {format_cents(s.balance_cents)}  Cur {format_cents(s.aging['current'])}")
+        assert f"90+ {format_cents(s.aging['90+'])}" in head["balance"]
+        assert head["alerts"] == (" | ".join(s.alerts) if s.alerts else "No alerts")
+
+
+async def test_transactions_show_running_balance_newest_first(demo_url):
+    hit = first_hit("0001006-6")
+    rows = inquiry.transactions(get_user("clerk"), hit.account_id, limit=5)
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inquiry(pilot)
+        shown = table_rows(screen.query_one("#tx"))[:5]
+        assert [r[5].strip() for r in shown] == [format_cents(t.running_balance_cents) for t in rows]
+        assert shown[0][5].strip() == format_cents(hit.balance_cents)
+
+
+async def test_transactions_page_in_as_the_cursor_goes_down(demo_url, monkeypatch):
+    monkeypatch.setattr(inquiry_screen, "PAGE", 20)
+    hit = first_hit("0001006-6")
+    total = len(inquiry.transactions(get_user("clerk"), hit.account_id, limit=1000))
+    assert total > 40
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inquiry(pilot)
+        assert len(table_rows(screen.query_one("#tx"))) == 20
+        await burst(pilot, *["down"] * 18)
+        assert len(table_rows(screen.query_one("#tx"))) == 40
+        for _ in range(8):
+            await burst(pilot, "pagedown")
+        shown = table_rows(screen.query_one("#tx"))
+        assert len(shown) == total
+        assert shown[-1][5].strip() == shown[-1][4].strip()  # the first entry: balance = its amount
+
+
+async def test_bills_pane_and_enter_shows_the_lines(demo_url):
+    hit = first_hit("0001006-6")
+    bills = inquiry.bills(get_user("clerk"), hit.account_id)
+    lines = inquiry.bill_lines(get_user("clerk"), bills[0].bill_id)
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inquiry(pilot)
+        await burst(pilot, "2")
+        rows = table_rows(screen.query_one("#bills"))
+        assert len(rows) == len(bills) and rows[0][0] == bills[0].bill_date.isoformat()
+        await burst(pilot, "enter")
+        assert isinstance(app.screen, BillLinesScreen)
+        shown = table_rows(app.screen.query_one("#lines"))
+        assert [r[1] for r in shown] == [ln.description for ln in lines]
+        assert text_of(app.screen.query_one("#bill-total")) == f"Total {format_cents(bills[0].total_cents)}"
+        await burst(pilot, "f3")
+        assert app.screen is screen and screen.pane == "bills"
+
+
+async def test_consumption_pane_has_bars_average_and_flag_reasons(demo_url):
+    hit = first_hit("0001006-6")
+    c = inquiry.consumption(get_user("clerk"), hit.account_id, months=24)
+    flagged = [i for i, r in enumerate(c.rows) if r.flag]
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inquiry(pilot)
+        await burst(pilot, "3")
+        rows = table_rows(screen.query_one("#usage-table"))
+        assert len(rows) == len(c.rows)
+        largest = max(r.usage or 0 for r in c.rows)
+        assert [r[4] for r in rows] == [usage_bar(r.usage, largest) for r in c.rows]
+        assert text_of(screen.query_one("#usage-average")).startswith(f"Average {c.average_usage} {c.unit}")
+        if flagged:
+            await burst(pilot, *["down"] * flagged[0])
+            assert text_of(screen.query_one("#usage-reason")) == c.rows[flagged[0]].reason
+
+
+def test_usage_bar_scales_and_never_hides_a_small_usage():
+    assert usage_bar(10, 10, 16) == "#" * 16
+    assert usage_bar(5, 10, 16) == "#" * 8
+    assert usage_bar(1, 1000, 16) == "#"
+    assert usage_bar(0, 10) == "" and usage_bar(None, 10) == ""
+
+
+async def test_f6_logs_a_contact_in_a_few_keys(demo_url):
+    hit = first_hit("0001006-6")
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inquiry(pilot)
+        before = ContactLog.select().where(ContactLog.account == hit.account_id).count()
+        await burst(pilot, "f6")
+        assert isinstance(app.screen, ContactScreen)
+        await burst(pilot, *"Leak at meter", "enter", *"Customer reports a hiss", "enter", *"2099-01-02", "enter")
+        assert app.screen is screen and screen.pane == "contacts"
+        assert ContactLog.select().where(ContactLog.account == hit.account_id).count() == before + 1
+        rows = table_rows(screen.query_one("#contacts-table"))
+        assert rows[0][1:5] == ["counter", "Leak at meter", "clerk", "2099-01-02"]
+        assert "follow up 2099-01-02: Leak at meter" in text_of(screen.query_one("#h-alerts"))
+        assert text_of(screen.query_one("#status")) == "contact logged: Leak at meter"
+
+
+async def test_contact_with_a_bad_field_names_it_and_writes_nothing(demo_url):
+    hit = first_hit("0001006-6")
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_inquiry(pilot)
+        before = ContactLog.select().count()
+        await burst(pilot, "ctrl+n")
+        await burst(pilot, "ctrl+x")  # save with no subject
+        await settle(pilot)
+        assert isinstance(app.screen, ContactScreen)
+        assert text_of(app.screen.query_one("#contact-error")) == "Subject: must not be empty"
+        await burst(pilot, *"Call back", "tab", "tab", *"2001-01-01", "f9")
+        assert text_of(app.screen.query_one("#contact-error")) == "Follow-up: 2001-01-01 is in the past"
+        assert app.screen.focused.id == "follow"
+        assert ContactLog.select().count() == before
+        await burst(pilot, "f3")
+        assert isinstance(app.screen, InquiryScreen) and app.screen.account_id == hit.account_id
+
+
+@pytest.mark.parametrize("pane,key,kind,fmt", [("1", "c", "transactions", "csv"), ("3", "p", "usage", "pdf")])
+async def test_export_writes_the_file_and_shows_the_path(demo_url, tmp_path, pane, key, kind, fmt):
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inquiry(pilot)
+        await burst(pilot, pane, key)
+        path = tmp_path / "data" / "exports" / f"0001006-6-{kind}-{TODAY.isoformat()}.{fmt}"
+        assert text_of(screen.query_one("#status")) == f"wrote {path}"
+        if fmt == "csv":
+            with path.open(newline="") as f:
+                rows = list(csv.reader(f))
+            assert rows[0][:3] == ["posted", "effective", "kind"] and len(rows) > 10
+        else:
+            assert path.read_bytes().startswith(b"%PDF")
+
+
+async def test_f7_opens_the_registered_payment_screen_for_this_account(demo_url, monkeypatch):
+    from screens import menu
+
+    hit = first_hit("0001006-6")
+    monkeypatch.setattr(menu, "KEY_TARGETS", {})
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inquiry(pilot)
+        await burst(pilot, "f7")
+        assert text_of(screen.query_one("#status")) == "taking payments is not installed on this system"
+        monkeypatch.setattr(menu, "KEY_TARGETS", {"pay": "tests.screens.appkit:StandInScreen"})
+        await burst(pilot, "ctrl+t")
+        assert type(app.screen).__name__ == "StandInScreen" and app.screen.account_id == hit.account_id

@@ -1,0 +1,86 @@
+"""F2 search: results as you type, arrows + Enter open the inquiry, stale results dropped."""
+from __future__ import annotations
+
+import threading
+
+from screens.inquiry import InquiryScreen
+from screens.search import SearchScreen
+from tests.screens.appkit import burst, demo_url, first_hit, make_app, settle, sign_in, table_rows, text_of  # noqa: F401
+
+
+async def test_typing_a_name_lists_the_account_and_enter_opens_it(demo_url):
+    hit = first_hit("Kowalski")
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await burst(pilot, "f2", *"kowalski")
+        rows = table_rows(app.screen.query_one("#results"))
+        assert [hit.number, hit.name, hit.address] == rows[0][:3]
+        assert len(rows) > 1 and all(r[1].startswith("Kowalski, ") for r in rows)
+        await burst(pilot, "enter", "enter")  # several: Enter moves into the list, Enter opens
+        await settle(pilot)
+        assert isinstance(app.screen, InquiryScreen) and app.screen.account_id == hit.account_id
+        assert text_of(app.screen.query_one("#h-account")).startswith(hit.number)
+
+
+async def test_account_number_without_dash_and_check_digit(demo_url):
+    hit = first_hit("0001006-6")
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await burst(pilot, "ctrl+f", *"1006", "enter")  # one hit: Enter opens it
+        await settle(pilot)
+        assert isinstance(app.screen, InquiryScreen) and app.screen.account_id == hit.account_id
+
+
+async def test_arrows_pick_the_second_of_several(demo_url):
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await burst(pilot, "f2", *"kow")
+        screen = app.screen
+        assert len(screen.hits) >= 2
+        second = screen.hits[1]
+        await burst(pilot, "down", "down", "enter")
+        assert isinstance(app.screen, InquiryScreen) and app.screen.account_id == second.account_id
+        await burst(pilot, "f3")  # back to the list, the text still there
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen) and app.screen.query_one("#query").value == "kow"
+
+
+async def test_nothing_found_says_so_and_a_wrong_check_digit_names_the_field(demo_url):
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await burst(pilot, "f2", *"zzqqxx")
+        assert text_of(app.screen.query_one("#count")) == "no account matches 'zzqqxx'"
+        assert table_rows(app.screen.query_one("#results")) == []
+        await burst(pilot, *["backspace"] * 6, *"0001006-5")
+        assert "check digit is wrong" in text_of(app.screen.query_one("#status"))
+
+
+async def test_a_slow_answer_to_old_text_never_replaces_the_newer_one(demo_url, monkeypatch):
+    """The first search is held in the database thread until the clerk has typed on."""
+    import ubtui.search as search
+
+    real = search.search_accounts
+    gate = threading.Event()
+
+    def slow_for_short_text(user, text, limit=50):
+        if text == "kow":
+            gate.wait(5)
+        return real(user, text, limit)
+
+    monkeypatch.setattr(search, "search_accounts", slow_for_short_text)
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f2", *"kow")
+        await pilot.pause()
+        await pilot.press(*["backspace"] * 3, *"singh")
+        await pilot.pause()
+        gate.set()
+        await settle(pilot)
+        names = [r[1] for r in table_rows(app.screen.query_one("#results"))]
+        assert names and all("Singh" in n for n in names)
+        assert app.screen.searched_for == "singh"
