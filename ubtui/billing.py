@@ -228,39 +228,78 @@ _BILL_COLS = ("account_id", "bill_run_id", "period_start", "period_end", "bill_d
 _LINE_COLS = ("bill_id", "seq", "category", "description", "quantity", "rate", "amount_cents")
 
 
-def _insert_sql(table: str, cols: tuple[str, ...], returning: bool) -> str:
-    from models import database
+@dataclass(frozen=True)
+class BillWrite:
+    plan: PlannedBill
+    key: str  # the ledger posting's idempotency key
+    previous_balance: int
+    kind: str | None = None  # default: the plan's
+    replaces: int | None = None
+
+
+ROWS_PER_INSERT = 400
+
+
+def write_bills(user: User, items: list[BillWrite], *, bill_date: _dt.date, due_date: _dt.date,
+                run_id: int | None = None) -> list[tuple[int, int]]:
+    """Inside a transaction: the bills and their lines, then each bill's ledger posting
+    (``ledger.write_posting``).  Returns (bill id, posting id or 0) per item, in order.
+
+    Bills and lines go in with plain multi-row INSERTs (a bill run writes thousands;
+    building each statement with the ORM costs more than running it)."""
+    from models import database, utcnow
+    if not items:
+        return []
     p = database.obj.param
-    return (f'INSERT INTO "{table}" ({", ".join(cols)}) VALUES ({", ".join([p] * len(cols))})'
-            + (" RETURNING id" if returning else ""))
+    now = utcnow()
+    ids: list[int] = []
+    for lo in range(0, len(items), ROWS_PER_INSERT):
+        part = items[lo:lo + ROWS_PER_INSERT]
+        accounts = [it.plan.account_id for it in part]
+        if len(set(accounts)) != len(accounts):  # ids are matched by account: one row at a time
+            for it in part:
+                ids += _insert_bills([it], run_id, bill_date, due_date, now, p)
+        else:
+            ids += _insert_bills(part, run_id, bill_date, due_date, now, p)
+    lines = [tuple(r[c.removesuffix("_id") if c == "bill_id" else c] for c in _LINE_COLS)
+             for bill_id, it in zip(ids, items) for r in line_rows(bill_id, it.plan.calc)]
+    if lines:
+        database.cursor().executemany(
+            f'INSERT INTO "bill_line" ({", ".join(_LINE_COLS)}) VALUES ({", ".join([p] * len(_LINE_COLS))})', lines)
+    out = []
+    for bill_id, it in zip(ids, items):
+        plan, total, posting_id = it.plan, it.plan.calc.total_cents, 0
+        if total:
+            est = " (estimated)" if plan.estimated else ""
+            desc = f"Water bill {plan.start:%m/%d/%y}-{plan.end:%m/%d/%y}{est}"
+            posting_id = write_posting(user, it.key, "charge", [
+                EntrySpec(plan.account_id, "charge", total, "bill", desc, f"bill:{bill_id}", bill_date)],
+                memo=f"bill {bill_id}").posting_id
+        out.append((bill_id, posting_id))
+    return out
+
+
+def _insert_bills(part: list[BillWrite], run_id, bill_date, due_date, now, p) -> list[int]:
+    from models import database
+    row = "(" + ", ".join([p] * len(_BILL_COLS)) + ")"
+    params = []
+    for it in part:
+        plan = it.plan
+        params += [plan.account_id, run_id, plan.start, plan.end, bill_date, due_date, plan.usage, plan.calc.unit,
+                   bool(plan.estimated), it.kind or plan.kind, int(plan.calc.total_cents), int(it.previous_balance),
+                   "posted", it.replaces, now]
+    cur = database.execute_sql(f'INSERT INTO "bill" ({", ".join(_BILL_COLS)}) VALUES {", ".join([row] * len(part))} '
+                               f'RETURNING id, account_id', params)
+    by_account = {account_id: bill_id for bill_id, account_id in cur.fetchall()}
+    return [by_account[it.plan.account_id] for it in part]
 
 
 def write_bill(user: User, plan: PlannedBill, *, key: str, bill_date: _dt.date, due_date: _dt.date,
                previous_balance: int, run_id: int | None = None, kind: str | None = None,
                replaces: int | None = None) -> tuple[int, int]:
-    """Inside a transaction: the Bill, its lines and its ledger posting.  Returns (bill id, posting id).
-
-    The bill and its lines go in with plain parameterised INSERTs (a bill run writes
-    thousands; building each statement with the ORM costs more than running it)."""
-    from models import database, utcnow
-    from .db import is_postgres
-    total = plan.calc.total_cents
-    pg = is_postgres()
-    cur = database.execute_sql(_insert_sql("bill", _BILL_COLS, pg), (
-        plan.account_id, run_id, plan.start, plan.end, bill_date, due_date, plan.usage, plan.calc.unit,
-        bool(plan.estimated), kind or plan.kind, int(total), int(previous_balance), "posted", replaces, utcnow()))
-    bill_id = cur.fetchone()[0] if pg else cur.lastrowid
-    lines = [tuple(r[c.removesuffix("_id") if c == "bill_id" else c] for c in _LINE_COLS)
-             for r in line_rows(bill_id, plan.calc)]
-    database.cursor().executemany(_insert_sql("bill_line", _LINE_COLS, False), lines)
-    posting_id = 0
-    if total:
-        est = " (estimated)" if plan.estimated else ""
-        desc = f"Water bill {plan.start:%m/%d/%y}-{plan.end:%m/%d/%y}{est}"
-        posting_id = write_posting(user, key, "charge", [
-            EntrySpec(plan.account_id, "charge", total, "bill", desc, f"bill:{bill_id}", bill_date)],
-            memo=f"bill {bill_id}").posting_id
-    return bill_id, posting_id
+    """One bill (rebills): see ``write_bills``."""
+    return write_bills(user, [BillWrite(plan, key, previous_balance, kind, replaces)], bill_date=bill_date,
+                       due_date=due_date, run_id=run_id)[0]
 
 
 def bill_posting_id(bill_id: int) -> int | None:
@@ -355,8 +394,8 @@ def _bill_chunk(user, schedule, run, account_ids, period_end, bill_date, due_dat
                                                           & Bill.account.in_(account_ids)).tuples()}
     todo = [a for a in account_ids if a not in done]
     facts, balances = gather(todo, period_end) if todo else ({}, {})
-    billed = estimated = total = 0
-    errors = []
+    estimated = total = 0
+    errors, items = [], []
     for aid in todo:
         try:
             plan = plan_bill(schedule, facts[aid], period_end)
@@ -365,11 +404,11 @@ def _bill_chunk(user, schedule, run, account_ids, period_end, bill_date, due_dat
             continue
         if plan is None:
             continue
-        write_bill(user, plan, key=f"bill:{run.run_key}:{aid}", bill_date=bill_date, due_date=due_date,
-                   previous_balance=balances[aid], run_id=run.id)
-        billed += 1
+        items.append(BillWrite(plan, f"bill:{run.run_key}:{aid}", balances[aid]))
         estimated += plan.estimated
         total += plan.calc.total_cents
+    write_bills(user, items, bill_date=bill_date, due_date=due_date, run_id=run.id)
+    billed = len(items)
     return billed, len(account_ids) - billed - len(errors), estimated, total, errors
 
 

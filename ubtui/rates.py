@@ -358,11 +358,13 @@ def to_rate_units(usage, from_unit: str, to_unit: str) -> Decimal:
     return q.quantize(Decimal(1), rounding=ROUND_FLOOR)
 
 
+@lru_cache(maxsize=4096)
 def fmt_qty(q: Decimal) -> str:
     q = q.normalize()
     return format(q, "f") if q == q.to_integral_value() or q.as_tuple().exponent >= -4 else format(q.quantize(Decimal("0.0001")), "f")
 
 
+@lru_cache(maxsize=1024)
 def fmt_rate(r: Decimal) -> str:
     """A price per unit: at least two decimals (21.40, 0.0085)."""
     return fmt_qty(r) if r.normalize().as_tuple().exponent < -2 else format(r.quantize(CENT), "f")
