@@ -182,6 +182,7 @@ async def test_autopay_enrol_shows_only_the_last_four(sqlite_url, senior_and_acc
         assert status(app) == "autopay on: savings ****6789 at 011000015 for Rivera, Ana"
         shown = screen_text(app)
         assert "Autopay savings ****6789" in shown and "A  Autopay: cancel" in shown
+        assert "Write off" not in shown  # supervisors only: not listed for a senior clerk
         assert "12345" not in shown
         await pilot.press("a", *"customer asked", "f9")  # A again cancels
         await settle(pilot)
@@ -294,3 +295,33 @@ async def test_work_orders_menu_completes_a_turn_on(sqlite_url):
         assert "1 open work orders" in screen_text(app)
     assert Account.get_by_id(acct.id).status == "active"
     assert WorkOrder.get_by_id(turn_on.id).completed_on == TODAY
+
+
+async def test_start_service_then_transfer_the_final_balance(sqlite_url):
+    from ubtui.accounts import format_account_number
+
+    add_user("super", "supervisor")
+    old = new_account(status="final_billed")
+    charge(old, 4321, "final")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_actions(pilot, old.id, "super")
+        assert "O  Write off" in screen_text(app)
+        await pilot.press("s", "enter", "enter", "enter", *"50", "enter")  # customer 1, tenant, today, $50 deposit
+        await settle(pilot)
+        new = Account.select().where(Account.id != old.id).get()
+        number = format_account_number(new.number)
+        assert re.fullmatch(rf"new account {number} for Rivera, Ana; turn-on WO\d+, deposit \$50.00 billed",
+                            status(app))
+        await pilot.press("b", *"9999", "f9")  # no such account: refused, nothing moved
+        await settle(pilot)
+        assert status(app) == "no account 9999"
+        assert balance(old) == 4321
+        await pilot.press("end", "ctrl+u", *number, "enter", "enter", *"final bill to new address", "enter")
+        await settle(pilot)
+        assert status(app) == f"balance moved to {number}; balance now $0.00; {number} now $93.21"
+        await pilot.press("o", *"uncollectible", "f9")  # nothing left to write off: the core says so
+        await settle(pilot)
+        assert status(app) == "nothing is owed on the account"
+    assert (balance(old), balance(new)) == (0, 4321 + 5000)
+    assert (new.status, WorkOrder.get(WorkOrder.account == new.id).kind) == ("pending", "turn_on")
