@@ -346,14 +346,16 @@ def run_bills(user: User, *, cycle: str, period_end: _dt.date, route: str | None
     due_date = bill_date + _dt.timedelta(days=due_days)
     key = run_key_for(cycle, period_end, route)
     t0 = time.perf_counter()
-    with transaction():
-        run = BillRun.get_or_none(BillRun.run_key == key)
-        if run is None:
-            run = BillRun.create(cycle=cycle, route=route or "", period_start=period_end, period_end=period_end,
-                                 bill_date=bill_date, due_date=due_date, run_key=key, created_by=user.id)
-            audit.record(user, "billrun.start", "bill_run", run.id, after=run)
-        else:
-            bill_date, due_date = run.bill_date, run.due_date
+    try:
+        with transaction():
+            run = BillRun.get_or_none(BillRun.run_key == key)
+            if run is None:
+                run = BillRun.create(cycle=cycle, route=route or "", period_start=period_end, period_end=period_end,
+                                     bill_date=bill_date, due_date=due_date, run_key=key, created_by=user.id)
+                audit.record(user, "billrun.start", "bill_run", run.id, after=run)
+    except peewee.IntegrityError:  # the same run started at the same moment elsewhere: join it
+        run = BillRun.get(BillRun.run_key == key)
+    bill_date, due_date = run.bill_date, run.due_date
     q = (Account.select(Account.id).join(Premise)
          .where((Account.cycle == cycle) & Account.status.in_(BILLABLE)).order_by(Account.id))
     if route:

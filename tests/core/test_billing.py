@@ -162,3 +162,33 @@ def test_install_schedule_puts_a_rate_file_in_force(system, clerk, tmp_path):
     row = install_schedule(system, f)
     assert install_schedule(system, f).id == row.id  # the same file twice: one version
     assert active_schedule().versions[0].classes["RES"].tiers[0].rate == 3.5
+
+
+def test_two_runs_of_the_same_cycle_at_once_bill_each_account_once(system, make_account, db_url):
+    import threading
+
+    from models import database
+    accts = [make_account(opened_on=D(2026, 1, 1)) for _ in range(6)]
+    results, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def go():
+        try:
+            barrier.wait()
+            results.append(billing.run_bills(system, cycle="1", period_end=D(2026, 1, 31), bill_date=D(2026, 1, 31),
+                                             schedule=S, chunk=2))
+        except Exception as e:  # pragma: no cover - shown in the assertion
+            errors.append(repr(e))
+        finally:
+            database.close()
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(r.billed for r in results) == 6
+    assert Bill.select().count() == 6 and Posting.select().where(Posting.kind == "charge").count() == 6
+    assert all(ledger.account_balance(a.id) == bills(a)[0].total_cents for a in accts)
+    assert verify_all() == []
