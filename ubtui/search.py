@@ -89,9 +89,19 @@ def _prefix_clause(expr: str, prefix: str) -> tuple[str, list]:
     return f"{expr} >= ? AND {expr} < ?", [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
 
 
-def _contains_clauses(expr: str, words: list[str]) -> tuple[str, list]:
+def _like_clauses(expr: str, words: list[str]) -> tuple[str, list]:
+    """``expr`` contains every word, as LIKE: a trigram index can answer it (PostgreSQL)."""
     sql = " AND ".join(f"{expr} LIKE ? ESCAPE '\\'" for _ in words)
     return sql, ["%" + _like_escape(w) + "%" for w in words]
+
+
+def _filter_clauses(expr: str, words: list[str]) -> tuple[str, list]:
+    """``expr`` contains every word, as a plain filter no index is asked to answer.
+
+    For short words (a trigram index would read its whole self for '%ab%') and for words
+    checked only on the few rows a B-tree already found."""
+    fn_name = "strpos" if is_postgres() else "instr"
+    return " AND ".join(f"{fn_name}({expr}, ?) > 0" for _ in words), list(words)
 
 
 def _fts_match(words: list[str]) -> str:
@@ -103,14 +113,17 @@ def _substring_ids(table: str, col: str, words: list[str], limit: int) -> list[i
     long_words = [w for w in words if len(w) >= MIN_SUBSTRING]
     short = [w for w in words if len(w) < MIN_SUBSTRING]
     if is_postgres():
-        where, params = _contains_clauses(f't."{col}"', long_words + short)
+        where, params = _like_clauses(f't."{col}"', long_words)
+        if short:
+            extra, extra_params = _filter_clauses(f't."{col}"', short)
+            where, params = f"{where} AND {extra}", params + extra_params
         return _rows(f'SELECT t.id FROM "{table}" t WHERE {where} LIMIT ?', params + [limit])
     sql = f'SELECT f.rowid FROM {table}_fts f'
     params: list = [_fts_match(long_words)]
     where = f"{table}_fts MATCH ?"
     if short:
         sql += f' JOIN "{table}" t ON t.id = f.rowid'
-        extra, extra_params = _contains_clauses(f't."{col}"', short)
+        extra, extra_params = _filter_clauses(f't."{col}"', short)
         where += " AND " + extra
         params += extra_params
     return _rows(f"{sql} WHERE {where} LIMIT ?", params + [limit])
@@ -124,7 +137,7 @@ def customer_ids_by_name(words: list[str], limit: int) -> list[int]:
         return _substring_ids("customer", "search_name", words, limit)
     # Only short words: the first one starts the first or the last name (B-tree prefixes).
     first, rest = words[0], words[1:]
-    extra, extra_params = _contains_clauses("search_name", rest) if rest else ("", [])
+    extra, extra_params = _filter_clauses("search_name", rest) if rest else ("", [])
     ids: list[int] = []
     for expr in ("search_name", "lower(last_name)"):
         where, params = _prefix_clause(expr, first)
@@ -141,7 +154,7 @@ def premise_ids_by_address(words: list[str], limit: int) -> list[int]:
         return []
     if words[0][0].isdigit() and len(words) > 1:
         where, params = _prefix_clause("search_address", words[0] + " ")
-        extra, extra_params = _contains_clauses("search_address", words[1:])
+        extra, extra_params = _filter_clauses("search_address", words[1:])
         return _rows(f"SELECT id FROM premise WHERE {where} AND {extra} LIMIT ?",
                      params + extra_params + [limit])
     if not any(len(w) >= MIN_SUBSTRING for w in words):
