@@ -20,7 +20,9 @@ from __future__ import annotations
 import calendar
 import datetime as _dt
 import functools
+import queue
 import random
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -239,7 +241,12 @@ COLUMNS: dict[type, tuple[str, ...]] = {
 
 
 class BulkWriter:
-    """Buffers rows per table (ids precomputed) and writes them in foreign-key order."""
+    """Buffers rows per table (ids precomputed) and writes them in foreign-key order.
+
+    ``flush`` writes in the caller's transaction; ``flush_async`` hands the rows to one
+    writer thread (its own connection, one transaction per batch) so the next chunk is
+    generated while this one is written (the drivers release the GIL while the database
+    works); ``join`` waits for it and re-raises its error."""
 
     def __init__(self, db: peewee.Database):
         self.db = db
@@ -247,6 +254,9 @@ class BulkWriter:
         self.rows: dict[type, list[tuple]] = {m: [] for m in COLUMNS}
         self.counts: Counter = Counter()
         self.next_ids = {m: (m.select(fn.MAX(m.id)).scalar() or 0) + 1 for m in COLUMNS}
+        self._queue: queue.Queue = queue.Queue(maxsize=2)
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
 
     def new_id(self, model: type) -> int:
         i = self.next_ids[model]
@@ -256,13 +266,51 @@ class BulkWriter:
     def add(self, model: type, row: tuple) -> None:
         self.rows[model].append(row)
 
-    def flush(self) -> None:
+    def _take(self) -> list[tuple[type, list[tuple]]]:
+        batch = []
         for model in ALL_MODELS:
             rows = self.rows.get(model)
             if rows:
-                self._write(model, rows)
+                batch.append((model, rows))
                 self.counts[model.__name__] += len(rows)
                 self.rows[model] = []
+        return batch
+
+    def flush(self) -> None:
+        for model, rows in self._take():
+            self._write(model, rows)
+
+    def flush_async(self) -> None:
+        if self._error is not None:
+            self.join()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._writer, name="demo-writer", daemon=True)
+            self._thread.start()
+        self._queue.put(self._take())
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _writer(self) -> None:
+        try:
+            while (batch := self._queue.get()) is not None:
+                if self._error is not None:
+                    continue  # keep taking batches so the generator never blocks
+                try:
+                    with transaction():
+                        for model, rows in batch:
+                            self._write(model, rows)
+                except BaseException as e:  # re-raised in the building thread by join()
+                    self._error = e
+        finally:
+            if not self.db.is_closed():
+                self.db.close()  # this thread's connection
 
     def _write(self, model: type, rows: list[tuple]) -> None:
         table = model._meta.table_name
@@ -766,13 +814,15 @@ def build_demo(accounts: int = DEFAULT_ACCOUNTS, months: int = 24, seed: int = 7
         b = DistrictBuilder(w, rng, accounts, months, as_of, users, drawers)
         b.bill_runs = _bill_runs(b.periods, users["system"])
         b.open_sessions()
-    while b.made < accounts:
-        with transaction():
+    try:
+        while b.made < accounts:
             goal = min(accounts, b.made + chunk)
             while b.made < goal:
                 b.made += b.make_premise()
-            w.flush()
-        say(f"demo: {b.made:,}/{accounts:,} accounts ({time.perf_counter() - started:.1f} s)")
+            w.flush_async()
+            say(f"demo: {b.made:,}/{accounts:,} accounts ({time.perf_counter() - started:.1f} s)")
+    finally:
+        w.join()
     stats = DemoStats(accounts=b.made, months=months, seed=seed)
     with transaction():
         w.fix_sequences()

@@ -1,6 +1,7 @@
 """The demo district: invariants hold, counts, every class and status, determinism, users."""
 import datetime as dt
 import hashlib
+import threading
 
 import pytest
 from peewee import fn
@@ -144,3 +145,17 @@ def test_cli_demo_builds_without_launching(db_url, capsys):
     assert main(["--database", db_url, "demo", "--no-launch"]) == 0  # already there: nothing added
     assert Account.select().count() == 25
     assert main(["--database", db_url, "verify"]) == 0
+
+
+def test_a_failed_write_stops_the_build_with_the_error(db_url, monkeypatch):
+    write = demo.BulkWriter._write
+
+    def broken(self, model, rows):  # the drawer sessions go in; the first chunk of accounts fails
+        if model is Account:
+            assert threading.current_thread().name == "demo-writer"
+            raise RuntimeError(f"disk full while writing {model.__name__}")
+        write(self, model, rows)
+    monkeypatch.setattr(demo.BulkWriter, "_write", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        demo.build_demo(accounts=30, months=1, seed=1, as_of=AS_OF, chunk=10)
+    assert not AuditLog.select().where(AuditLog.action == "demo.build").exists()
