@@ -167,3 +167,33 @@ def test_amounts_are_decimals_never_floats():
     v = S.versions[0].classes["RES"]
     assert isinstance(v.tiers[0].rate, Decimal) and v.tiers[0].rate == Decimal("3.12")
     assert isinstance(v.service_charge['5/8"'], Decimal)
+
+
+# --- properties ---------------------------------------------------------------------------------
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(code=st.sampled_from(["RES", "MFR", "COM", "IRR", "CON"]), usage=st.integers(0, 5000),
+       days=st.integers(1, 70), du=st.integers(1, 12))
+def test_more_water_never_costs_less(code, usage, days, du):
+    size = {"RES": '5/8"', "MFR": '2"', "COM": '1"', "IRR": '1"', "CON": '3"'}[code]
+    end = dt.date(2026, 1, 1) + dt.timedelta(days=days)
+    a = calculate_bill(S, code, size, usage, dt.date(2026, 1, 1), end, dwelling_units=du)
+    b = calculate_bill(S, code, size, usage + 1, dt.date(2026, 1, 1), end, dwelling_units=du)
+    assert b.total_cents >= a.total_cents
+    water = sum(l.quantity for l in a.lines if l.category == "water")
+    included = next((Decimal(l.description.split("includes ")[1].split()[0]) for l in a.lines
+                     if l.category == "minimum"), Decimal(0))
+    assert water == max(Decimal(0), usage - included)  # every unit above the minimum is billed once
+    assert all(isinstance(l.amount_cents, int) for l in a.lines)
+
+
+@hsettings(max_examples=40, deadline=None)
+@given(usage=st.integers(0, 400), start_offset=st.integers(0, 59), days=st.integers(2, 60))
+def test_a_rate_change_splits_usage_and_days_without_losing_any(usage, start_offset, days):
+    start = dt.date(2026, 6, 1) + dt.timedelta(days=start_offset)
+    c = calculate_bill(S, "COM", '1"', usage, start, start + dt.timedelta(days=days))
+    assert sum(l.quantity for l in c.lines if l.category == "water") == usage
+    months = sum(l.quantity for l in c.lines if l.category == "service")
+    assert abs(months - 1) < Decimal("1e-20")  # one month in all
