@@ -40,9 +40,10 @@ from benchlib import PG_SERVER, ROOT, ScratchDatabase, figure, median, p95, unav
 BENCH = ROOT / "bench"
 PY = sys.executable
 FULL = {"search_accounts": 1_000_000, "mid_accounts": 100_000, "mid_months": 2, "posts": 2000,
-        "other_n": 100_000, "cold_starts": 3, "ssh_query": "garcia", "script_timeout": 3600}
+        "payments_n": 2000, "billrun_n": 100_000, "cold_starts": 3, "ssh_query": "garcia",
+        "script_timeout": 3600}
 QUICK = {"search_accounts": 600, "mid_accounts": 150, "mid_months": 1, "posts": 50,
-         "other_n": 30, "cold_starts": 1, "ssh_query": "ga", "script_timeout": 60}
+         "payments_n": 30, "billrun_n": 30, "cold_starts": 1, "ssh_query": "ga", "script_timeout": 60}
 USER, PASSWORD = "clerk", "clerk-demo-1"
 
 
@@ -291,16 +292,18 @@ def run_backend(backend: str, sizes: dict, only: set[str] | None) -> dict:
             out["ledger_post"] = ledger_post(mid, sizes["posts"])
         if want("payments"):
             log(f"{backend}: payments_bench")
-            out["payments"] = other_script("payments_bench.py", [mid.url, "--n", str(sizes["other_n"])],
+            # over the accounts of this dataset (it adds none when there are enough)
+            out["payments"] = other_script("payments_bench.py", [mid.url, "--n", str(sizes["payments_n"]),
+                                                                 "--accounts", str(sizes["mid_accounts"])],
                                            sizes["script_timeout"])
     if want("billrun"):
         log(f"{backend}: billrun_bench")
         if backend == "sqlite":
             with ScratchDatabase("sqlite", "billrun") as scratch:
-                out["billrun"] = other_script("billrun_bench.py", [scratch.url, "--n", str(sizes["other_n"])],
+                out["billrun"] = other_script("billrun_bench.py", [scratch.url, "--n", str(sizes["billrun_n"])],
                                               sizes["script_timeout"])
         else:
-            out["billrun"] = other_script("billrun_bench.py", [PG_SERVER, "--n", str(sizes["other_n"])],
+            out["billrun"] = other_script("billrun_bench.py", [PG_SERVER, "--n", str(sizes["billrun_n"])],
                                           sizes["script_timeout"])
     with ScratchDatabase(backend, "search") as big:
         log(f"{backend}: building {sizes['search_accounts']:,} accounts (no history)")
