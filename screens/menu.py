@@ -39,6 +39,9 @@ MENU: list[MenuEntry] = [
     MenuEntry("v", "View a bill", "screens.billing_bill:BillViewScreen", "account.view"),
     MenuEntry("p", "Take a payment (F7)", "screens.cash_payment:PaymentScreen", "payment.take"),
     MenuEntry("d", "Cash drawer: open, drops, count, close", "screens.cash_drawer:DrawerScreen", "drawer.open"),
+    MenuEntry("e", "Receipts today: reprint, void", "screens.cash_totals:ReceiptsScreen", "report.view"),
+    MenuEntry("t", "Daily totals (supervisor)", "screens.cash_totals:TotalsScreen", "drawer.view_all"),
+    MenuEntry("r", "Reports: cash journal, drawer summary", "screens.cash_reports:ReportsScreen", "report.view"),
 ]
 
 KEY_TARGETS: dict[str, str] = {"pay": "screens.cash_payment:PaymentScreen"}

@@ -932,7 +932,8 @@ def list_receipts(user: User, business_date: _dt.date | None = None, *, session_
                   limit: int = 5000) -> list[ReceiptRow]:
     """Receipts of a day (drill-down from the totals), newest last."""
     require(user, "report.view")
-    q = (Payment.select(Payment, User.username, Drawer.code).join(User, on=(Payment.user == User.id))
+    q = (Payment.select(Payment, User.username.alias("op_name"), Drawer.code.alias("drawer_code"))
+         .join(User, on=(Payment.user == User.id))
          .switch(Payment).join(DrawerSession, JOIN.LEFT_OUTER).join(Drawer, JOIN.LEFT_OUTER))
     if business_date is not None:
         q = q.where(Payment.business_date == business_date)
@@ -944,7 +945,7 @@ def list_receipts(user: User, business_date: _dt.date | None = None, *, session_
         q = q.where(Payment.id.in_(Tender.select(Tender.payment).where(Tender.kind == tender)))
     if account_id is not None:
         q = q.where(Payment.posting.in_(LedgerEntry.select(LedgerEntry.posting).where(LedgerEntry.account == account_id)))
-    payments = list(q.order_by(Payment.id).limit(limit))
+    payments = list(q.order_by(Payment.id).limit(limit).objects())
     ids = [p.id for p in payments]
     tenders: dict[int, list[str]] = {}
     accounts: dict[int, list[int]] = {}
@@ -961,9 +962,7 @@ def list_receipts(user: User, business_date: _dt.date | None = None, *, session_
     rows = []
     for p in payments:
         aids = sorted(accounts.get(p.id, []))
-        session = p.session if p.session_id else None
-        rows.append(ReceiptRow(p.id, p.receipt_number, p.created_at, p.business_date,
-                               session.drawer.code if session else "", p.user.username,
+        rows.append(ReceiptRow(p.id, p.receipt_number, p.created_at, p.business_date, p.drawer_code or "", p.op_name,
                                ", ".join(numbers[a] for a in aids), p.payer_name or (customer_name(aids[0]) if aids else ""),
                                ", ".join(tenders.get(p.id, [])), p.total_cents, p.change_cents, p.status))
     return rows
