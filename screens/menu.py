@@ -37,6 +37,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("c", "Rate calculator", "screens.billing_calculator:RateCalculatorScreen", "rates.view"),
     MenuEntry("x", "Reading exceptions", "screens.billing_exceptions:ReadingExceptionsScreen", "reading.enter"),
     MenuEntry("v", "View a bill", "screens.billing_bill:BillViewScreen", "account.view"),
+    MenuEntry("b", "Bill adjustment (leak credit, rebill)", "screens.billing_adjust:BillAdjustScreen", "adjustment.post"),
     MenuEntry("p", "Take a payment (F7)", "screens.cash_payment:PaymentScreen", "payment.take"),
     MenuEntry("d", "Cash drawer: open, drops, count, close", "screens.cash_drawer:DrawerScreen", "drawer.open"),
     MenuEntry("e", "Receipts today: reprint, void", "screens.cash_totals:ReceiptsScreen", "report.view"),

@@ -26,7 +26,7 @@ from .db import transaction
 from .errors import Conflict, InputError, NotFound, PermissionDenied
 from .ledger import EntrySpec
 from .money import format_cents
-from .rates import GALLONS, BillCalc, Schedule, active_schedule
+from .rates import GALLONS, BillCalc, Schedule, active_schedule, fmt_qty, fmt_rate
 from .security import has_permission, require
 
 CREDIT_CATEGORIES = ("water", "sewer", "surcharge", "tax")
@@ -231,15 +231,23 @@ def leak_preview(bill_id: int, *, schedule: Schedule | None = None) -> LeakCalc:
     full = price(schedule, bill.account_id, bill.period_start, bill.period_end, bill.usage, bill.kind)
     reduced = price(schedule, bill.account_id, bill.period_start, bill.period_end, bill.usage - units, bill.kind)
     cats = CREDIT_CATEGORIES if policy.include_sewer else tuple(c for c in CREDIT_CATEGORIES if c != "sewer")
-    before = {l.explain(): l for l in full.lines if l.category in cats}
-    after = {l.description: l.amount_cents for l in reduced.lines if l.category in cats}
+    after = {l.description: l for l in reduced.lines if l.category in cats}
     lines = []
-    for text, l in before.items():
-        diff = after.pop(l.description, 0) - l.amount_cents
-        if diff:
-            lines.append(CreditLine(f"Credit: {text}", diff))
-    for desc, amount in after.items():
-        lines.append(CreditLine(f"Recharged: {desc}", amount))
+    for l in (l for l in full.lines if l.category in cats):
+        r = after.pop(l.description, None)
+        diff = (r.amount_cents if r else 0) - l.amount_cents
+        if not diff:
+            continue
+        if l.quantity is not None and l.unit != "$" and (r is None or r.rate == l.rate):
+            less = l.quantity - (r.quantity if r else 0)
+            text = f"{l.description}: {fmt_qty(less)} {l.unit} x {fmt_rate(l.rate)}"
+        elif l.unit == "$":
+            text = f"{l.description} of ${l.quantity - (r.quantity if r else 0):,.2f} less"
+        else:
+            text = l.explain()
+        lines.append(CreditLine(f"Credit: {text}", diff))
+    for desc, r in after.items():
+        lines.append(CreditLine(f"Recharged: {r.explain()}", r.amount_cents))
     calc = LeakCalc(bill.id, bill.account_id, bill.usage, normal, excess, units, policy.percent, lines,
                     _last_leak_credit(bill.account_id))
     return calc

@@ -77,6 +77,7 @@ def test_leak_credit_line_by_line_once_a_year(senior, history):
     water = [l for l in calc.lines if "Water tier" in l.description]
     # 40 -> 26 HCF: tier 3 (over 20) loses 14 units x 5.60
     assert [(l.amount_cents) for l in water] == [-7840]
+    assert water[0].description == "Credit: Water tier 3 (over 20 HCF): 14 HCF x 5.60"
     assert any("Drought surcharge" in l.description for l in calc.lines)
     assert "Credit" in calc.text()
     with pytest.raises(InputError, match="Proof of repair"):
