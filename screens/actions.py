@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -55,7 +56,12 @@ class AccountActionsScreen(BaseScreen):
     TITLE_TEXT = "Account actions"
     CSS_PATH = "actions.tcss"
     HELP_TEXT = "Press a letter, or move with the arrows and press Enter.  Each form posts with F9."
-    BINDINGS = [key_binding("refresh", "refresh")]
+    BINDINGS = [
+        key_binding("refresh", "refresh"),
+        # the letters as bindings too (not in the footer): F1 help and the palette list them
+        *(Binding(a.key, f"open('{a.key}')", a.label, show=False, priority=True, id=f"actions.{a.key}")
+          for a in ACTIONS),
+    ]
 
     def __init__(self, account_id: int):
         super().__init__()
@@ -81,16 +87,21 @@ class AccountActionsScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.query_one("#actions", OptionList).focus()
-        self.load()
+        self.app.hold_keys()  # a letter typed before the account is read waits for it
+        self.load(release=True)
 
     def action_refresh(self) -> None:
         self.load()
 
     @work(exclusive=True, group="actions-load")
-    async def load(self) -> None:
-        ctx = await self.app.try_db(load_context, self.app.user, self.account_id, self.app.today())
-        if ctx is not None:
-            self.show(ctx)
+    async def load(self, release: bool = False) -> None:
+        try:
+            ctx = await self.app.try_db(load_context, self.app.user, self.account_id, self.app.today())
+            if ctx is not None:
+                self.show(ctx)
+        finally:
+            if release:
+                self.app.call_after_refresh(self.app.release_keys)
 
     def show(self, ctx) -> None:
         self.ctx = ctx
@@ -110,20 +121,21 @@ class AccountActionsScreen(BaseScreen):
             menu.highlighted = highlighted
 
     # --- choosing ---------------------------------------------------------------------------
-    def on_key(self, event) -> None:
-        ch = (event.character or "").lower()
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "open":  # letters of actions the user may not take do nothing
+            return any(a.key == parameters[0] for a in actions_for(self.app.user))
+        return True
+
+    def action_open(self, key: str) -> None:
         for a in actions_for(self.app.user):
-            if ch == a.key:
-                event.stop()
+            if a.key == key:
                 self.open_action(a)
                 return
+        self.set_status("you may not do that here; ask a supervisor", error=True)
 
     @on(OptionList.OptionSelected, "#actions")
     def selected(self, event: OptionList.OptionSelected) -> None:
-        for a in actions_for(self.app.user):
-            if a.key == event.option.id:
-                self.open_action(a)
-                return
+        self.action_open(event.option.id)
 
     @work(exclusive=True, group="actions-open")
     async def open_action(self, a: Action) -> None:
@@ -138,10 +150,16 @@ class AccountActionsScreen(BaseScreen):
             self.set_status("no open work orders on this account", error=True)
             return
         elif a.key == "s":
-            found = await self.app.try_db(workorders.service_parties, self.app.user, self.account_id)
-            if found is None:
-                return
-            options["parties"] = found[1]
+            self.app.hold_keys()  # what is typed next belongs to the form
+            try:
+                found = await self.app.try_db(workorders.service_parties, self.app.user, self.account_id)
+                if found is None:
+                    return
+                options["parties"] = found[1]
+                self.app.push_screen(form(self.ctx, **options), self.form_done)
+            finally:
+                self.app.call_after_refresh(self.app.release_keys)
+            return
         self.clear_status()
         self.app.push_screen(form(self.ctx, **options), self.form_done)
 

@@ -284,6 +284,7 @@ class ActionForm(BaseScreen):
             return
         self.busy = True
         self.set_status("posting...")
+        self.app.hold_keys()  # keys typed meanwhile belong to the form (error) or the list (done)
         self.post(self.values())
 
     @work(exclusive=True, group="action-form")
@@ -293,10 +294,12 @@ class ActionForm(BaseScreen):
         except (UbtuiError, peewee.DatabaseError) as e:
             self.busy = False
             self.failed(e)
+            self.app.call_after_refresh(self.app.release_keys)
             return
         self.busy = False
         self.done = True
         self.dismiss(message)
+        self.app.call_after_refresh(self.app.release_keys)
 
     def failed(self, e: Exception) -> None:
         from ubtui.app import database_message

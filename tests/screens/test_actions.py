@@ -13,7 +13,7 @@ from screens.actions_autopay import AutopayEnrolScreen
 from screens.actions_form import LookupScreen
 from screens.actions_money import RefundScreen, ReturnedPaymentScreen
 from screens.actions_service import NewWorkOrderScreen
-from tests.screens.appkit import TODAY, add_user, make_app, screen_text, settle, sign_in, text_of
+from tests.screens.appkit import TODAY, add_user, burst, make_app, screen_text, settle, sign_in, text_of
 from ubtui import ledger
 from ubtui.ledger import EntrySpec
 from ubtui.security import system_user
@@ -67,37 +67,39 @@ async def test_new_work_order_by_keys(sqlite_url):
         shown = screen_text(app)
         assert "W  New work order" in shown and "Rivera, Ana" in shown
         assert "Refund" not in shown and "Write off" not in shown  # a clerk may not: not listed
-        await pilot.press("w")
-        await settle(pilot)
+        await burst(pilot, "f", "o")  # ...and their letters do nothing
+        assert isinstance(app.screen, AccountActionsScreen)
+        await burst(pilot, "w")
         assert isinstance(app.screen, NewWorkOrderScreen)
-        await pilot.press("f4")  # the list of kinds
-        await settle(pilot)
+        await burst(pilot, "f4")  # the list of kinds
         assert isinstance(app.screen, LookupScreen)
-        await pilot.press("escape")
-        await settle(pilot)
-        await pilot.press(*"leak", "enter", *"high", "enter", *"+2", "enter", *"Water in the yard")
-        await pilot.press("f9", "f9")  # a double F9 posts once
-        await settle(pilot)
+        await burst(pilot, "escape")
+        # typed ahead in one burst: a double F9 posts once, and the W typed after it waits for
+        # the post and then opens a fresh form from the list
+        await burst(pilot, *"leak", "enter", *"high", "enter", *"+2", "enter", *"Water in the yard", "f9", "f9", "w")
+        assert isinstance(app.screen, NewWorkOrderScreen) and app.screen.query_one("#f-kind").value == ""
+        await burst(pilot, "f3")
         assert isinstance(app.screen, AccountActionsScreen), status(app)
-        assert re.search(r"work order WO\d+ \(leak investigation, high\) created", status(app))
         assert "Open work orders: 1" in screen_text(app)
-    wo = WorkOrder.get()
+    wo = WorkOrder.get()  # exactly one
     assert (wo.kind, wo.priority, wo.scheduled_on, wo.instructions, wo.account_id) == (
         "leak_investigation", "high", TODAY + dt.timedelta(days=2), "Water in the yard", acct.id)
 
 
-async def test_work_order_bad_kind_names_the_field_and_writes_nothing(sqlite_url):
+async def test_work_order_bad_kind_is_refused_then_a_prefix_posts(sqlite_url):
     add_user("clerk")
     acct = new_account()
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_actions(pilot, acct.id, "clerk")
-        await pilot.press("w", *"zzz", "f9")
-        await settle(pilot)
+        await burst(pilot, "w", *"zzz", "f9")
         assert isinstance(app.screen, NewWorkOrderScreen)
         assert status(app).startswith("Kind: must be one of turn_on")
         assert app.screen.focused.id == "f-kind"
-    assert WorkOrder.select().count() == 0
+        assert WorkOrder.select().count() == 0
+        await burst(pilot, "end", "ctrl+u", *"rer", "f9")  # a prefix is enough
+        assert status(app) == "work order WO0000001 (reread, normal) created"
+    assert [(w.kind, w.account_id) for w in WorkOrder.select()] == [("reread", acct.id)]
 
 
 async def test_returned_payment_picked_from_the_list(sqlite_url):
@@ -108,17 +110,13 @@ async def test_returned_payment_picked_from_the_list(sqlite_url):
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_actions(pilot, acct.id)
-        await pilot.press("r")
-        await settle(pilot)
+        await burst(pilot, "r")
         assert isinstance(app.screen, ReturnedPaymentScreen)
-        await pilot.press("f4")
-        await settle(pilot)
+        await burst(pilot, "f4")
         assert "R-1" in screen_text(app) and "$80.00" in screen_text(app)
-        await pilot.press("enter")  # picks R-1 and moves on to the reason (NSF)
-        await settle(pilot)
+        await burst(pilot, "enter")  # picks R-1 and moves on to the reason (NSF)
         assert app.screen.query_one("#f-receipt").value == "R-1"
-        await pilot.press("enter", "enter")  # reason NSF, fee Y: Enter on the last field posts
-        await settle(pilot)
+        await burst(pilot, "enter", "enter")  # reason NSF, fee Y: Enter on the last field posts
         assert isinstance(app.screen, AccountActionsScreen)
         assert status(app) == "receipt R-1 returned, fee $25.00 charged; balance now $105.00"
         assert "Balance $105.00" in screen_text(app)
@@ -133,22 +131,18 @@ async def test_refund_bad_amount_posts_nothing_then_a_good_one_posts_once(sqlite
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_actions(pilot, acct.id)
-        await pilot.press("f")
-        await settle(pilot)
+        await burst(pilot, "f")
         assert isinstance(app.screen, RefundScreen)
         assert "Credit on the account: $50.00" in screen_text(app)
         assert app.screen.query_one("#f-amount").value == "50.00"
-        await pilot.press(*"12.345", "enter", *"moved away", "f9")
-        await settle(pilot)
+        await burst(pilot, *"12.345", "enter", *"moved away", "f9")
         assert isinstance(app.screen, RefundScreen)
         assert status(app) == "Refund amount: '12.345' has more than two decimal places"
         assert app.screen.focused.id == "f-amount"
         assert Posting.select().where(Posting.kind == "refund").count() == 0
-        await pilot.press("end", "ctrl+u", *"60", "f9")  # more than the credit: the core refuses
-        await settle(pilot)
+        await burst(pilot, "end", "ctrl+u", *"60", "f9")  # more than the credit: the core refuses
         assert "more than the credit on the account ($50.00)" in status(app)
-        await pilot.press("end", "ctrl+u", *"$20", "f9", "f9")
-        await settle(pilot)
+        await burst(pilot, "end", "ctrl+u", *"$20", "f9", "f9")
         assert isinstance(app.screen, AccountActionsScreen)
         assert status(app) == "refund $20.00 posted; balance now -$30.00"
     refunds = list(LedgerEntry.select().where(LedgerEntry.kind == "refund"))
@@ -169,23 +163,19 @@ async def test_autopay_enrol_shows_only_the_last_four(sqlite_url, senior_and_acc
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_actions(pilot, acct.id)
-        await pilot.press("a")
-        await settle(pilot)
+        await burst(pilot, "a")
         assert isinstance(app.screen, AutopayEnrolScreen)
         assert app.screen.query_one("#f-holder").value == "Rivera, Ana"
-        await pilot.press("enter", *"011000015", "enter", *"123456789")
-        await settle(pilot)
+        await burst(pilot, "enter", *"011000015", "enter", *"123456789")
         assert "123456789" not in screen_text(app) and "6789" not in screen_text(app)  # masked while typed
-        await pilot.press("enter", "s", "enter")  # type: savings; Enter on the last field posts
-        await settle(pilot)
+        await burst(pilot, "enter", "s", "enter")  # type: savings; Enter on the last field posts
         assert isinstance(app.screen, AccountActionsScreen), status(app)
         assert status(app) == "autopay on: savings ****6789 at 011000015 for Rivera, Ana"
         shown = screen_text(app)
         assert "Autopay savings ****6789" in shown and "A  Autopay: cancel" in shown
         assert "Write off" not in shown  # supervisors only: not listed for a senior clerk
         assert "12345" not in shown
-        await pilot.press("a", *"customer asked", "f9")  # A again cancels
-        await settle(pilot)
+        await burst(pilot, "a", *"customer asked", "f9")  # A again cancels
         assert status(app) == "autopay cancelled (savings ****6789)"
     e = AutopayEnrollment.get()
     assert (e.bank_account_last4, e.bank_account_type, e.status) == ("6789", "savings", "cancelled")
@@ -197,8 +187,7 @@ async def test_autopay_bad_routing_number_names_the_field(sqlite_url, senior_and
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_actions(pilot, acct.id)
-        await pilot.press("a", "enter", *"011000016", "enter", *"123456789", "f9")
-        await settle(pilot)
+        await burst(pilot, "a", "enter", *"011000016", "enter", *"123456789", "f9")
         assert status(app).startswith("Routing number: must be 9 digits with a valid check digit")
         assert app.screen.focused.id == "f-routing"
     assert AutopayEnrollment.select().count() == 0
@@ -217,32 +206,26 @@ async def test_collections_worklist_letters_and_disconnects(sqlite_url, tmp_path
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "super")
-        await pilot.press("l")
-        await settle(pilot)
+        await burst(pilot, "l")
         assert isinstance(app.screen, CollectionsScreen)
         table = app.screen.query_one("#worklist")
         names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
         assert names == ["Old, Ana", "Mid, Ana", "Late, Ana"]  # worst first
         assert [table.get_row_at(i)[4] for i in range(3)] == ["disconnect", "shut-off", "reminder"]
         assert "3 accounts, $191.00 past due" in screen_text(app)
-        await pilot.press("r")
-        await settle(pilot)
+        await burst(pilot, "r")
         pdf = tmp_path / "data" / "letters" / f"reminder-{TODAY.isoformat()}.pdf"
         assert status(app) == f"1 reminder letters in {pdf}"
         assert pdf.read_bytes().startswith(b"%PDF")
-        await pilot.press("d")
-        await settle(pilot)
+        await burst(pilot, "d")
         assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("n")  # asked first: no means none
-        await settle(pilot)
+        await burst(pilot, "n")  # asked first: no means none
         assert WorkOrder.select().count() == 0
-        await pilot.press("d", "y")
-        await settle(pilot)
+        await burst(pilot, "d", "y")
         assert re.fullmatch(r"1 disconnect orders: WO\d+", status(app))
         await settle(pilot)
         assert "disc. ordered" in screen_text(app), screen_text(app)
-        await pilot.press("enter")  # opens the account (the worst one first)
-        await settle(pilot)
+        await burst(pilot, "enter")  # opens the account (the worst one first)
         assert getattr(app.screen, "account_id", None) == old.id
     wo = WorkOrder.get()
     assert (wo.kind, wo.account_id) == ("disconnect", old.id)
@@ -255,12 +238,10 @@ async def test_clerk_sees_the_worklist_but_not_the_letter_keys(sqlite_url, tmp_p
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "clerk")
-        await pilot.press("l")
-        await settle(pilot)
+        await burst(pilot, "l")
         shown = screen_text(app)
         assert "Old, Ana" in shown and "Reminders" not in shown and "Disconnects" not in shown
-        await pilot.press("r", "d")
-        await settle(pilot)
+        await burst(pilot, "r", "d")
         assert status(app) == ""
     assert not (tmp_path / "data" / "letters").exists() and WorkOrder.select().count() == 0
 
@@ -277,19 +258,15 @@ async def test_work_orders_menu_completes_a_turn_on(sqlite_url):
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "clerk")
-        await pilot.press("w")
-        await settle(pilot)
+        await burst(pilot, "w")
         assert isinstance(app.screen, WorkOrdersScreen)
         assert "2 open work orders" in screen_text(app)
-        await pilot.press("enter")  # the high-priority turn-on is first
-        await settle(pilot)
+        await burst(pilot, "enter")  # the high-priority turn-on is first
         assert isinstance(app.screen, CompleteWorkOrderScreen)
         assert app.screen.query_one("#f-order").value == turn_on.number
-        await pilot.press("enter", "f9")  # no result typed
-        await settle(pilot)
+        await burst(pilot, "enter", "f9")  # no result typed
         assert status(app) == "Result: say what the field found or did"
-        await pilot.press(*"read 00012, water on", "f9")
-        await settle(pilot)
+        await burst(pilot, *"read 00012, water on", "f9")
         assert isinstance(app.screen, WorkOrdersScreen)
         assert status(app) == f"work order {turn_on.number} done"
         assert "1 open work orders" in screen_text(app)
@@ -307,21 +284,17 @@ async def test_start_service_then_transfer_the_final_balance(sqlite_url):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_actions(pilot, old.id, "super")
         assert "O  Write off" in screen_text(app)
-        await pilot.press("s", "enter", "enter", "enter", *"50", "enter")  # customer 1, tenant, today, $50 deposit
-        await settle(pilot)
+        await burst(pilot, "s", "enter", "enter", "enter", *"50", "enter")  # customer 1, tenant, today, $50 deposit
         new = Account.select().where(Account.id != old.id).get()
         number = format_account_number(new.number)
         assert re.fullmatch(rf"new account {number} for Rivera, Ana; turn-on WO\d+, deposit \$50.00 billed",
                             status(app))
-        await pilot.press("b", *"9999", "f9")  # no such account: refused, nothing moved
-        await settle(pilot)
+        await burst(pilot, "b", *"9999", "f9")  # no such account: refused, nothing moved
         assert status(app) == "no account 9999"
         assert balance(old) == 4321
-        await pilot.press("end", "ctrl+u", *number, "enter", "enter", *"final bill to new address", "enter")
-        await settle(pilot)
+        await burst(pilot, "end", "ctrl+u", *number, "enter", "enter", *"final bill to new address", "enter")
         assert status(app) == f"balance moved to {number}; balance now $0.00; {number} now $93.21"
-        await pilot.press("o", *"uncollectible", "f9")  # nothing left to write off: the core says so
-        await settle(pilot)
+        await burst(pilot, "o", *"uncollectible", "f9")  # nothing left to write off: the core says so
         assert status(app) == "nothing is owed on the account"
     assert (balance(old), balance(new)) == (0, 4321 + 5000)
     assert (new.status, WorkOrder.get(WorkOrder.account == new.id).kind) == ("pending", "turn_on")
