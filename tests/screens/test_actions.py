@@ -298,3 +298,35 @@ async def test_start_service_then_transfer_the_final_balance(sqlite_url):
         assert status(app) == "nothing is owed on the account"
     assert (balance(old), balance(new)) == (0, 4321 + 5000)
     assert (new.status, WorkOrder.get(WorkOrder.account == new.id).kind) == ("pending", "turn_on")
+
+
+async def test_stop_service_cancel_an_order_and_apply_the_deposit(sqlite_url):
+    from ubtui import workorders
+    from ubtui.accounts import create_customer, create_premise
+
+    add_user("senior", "senior_clerk")
+    sysu = system_user()
+    started = workorders.start_service(
+        sysu, premise=create_premise(sysu, house_number="9", street="Elm St"),
+        customer=create_customer(sysu, first_name="Lee", last_name="Park"), deposit_cents=7500)
+    acct = started.account
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_actions(pilot, acct.id)
+        assert "Deposit held $75.00" in screen_text(app)
+        await burst(pilot, "t", "ctrl+u", *"+5", "enter", *"1 Pine Rd", "enter", *"Davis, CA 95616", "enter")
+        assert status(app) == "stop ordered: WO0000002 turn off on 2026-03-20"
+        assert "Open work orders: 2" in screen_text(app)
+        await burst(pilot, "x", "f4", "down", "enter")  # the second open order: the turn-off
+        assert app.screen.query_one("#f-order").value == "WO0000002"
+        await burst(pilot, *"customer stays", "f9")
+        assert status(app) == "work order WO0000002 cancelled"
+        await burst(pilot, "d", "f9")
+        assert status(app) == "deposit applied; balance now $0.00"
+        assert "Deposit held $0.00" in screen_text(app)
+        await burst(pilot, "d", "f9")  # nothing held any more: the core says so, on the form
+        assert status(app) == "no deposit is held on the account"
+    stop = WorkOrder.get(WorkOrder.number == "WO0000002")
+    assert stop.status == "cancelled" and "forwarding address: 1 Pine Rd, Davis, CA 95616" in stop.instructions
+    assert WorkOrder.get(WorkOrder.number == "WO0000001").status == "open"
+    assert balance(acct) == 0
