@@ -99,8 +99,8 @@ def timed(fn, *args) -> float:
 def figures(ms: list[float]) -> dict:
     ms = sorted(ms)
     p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
-    return {"median_ms": round(statistics.median(ms), 3), "p95_ms": round(p95, 3), "max_ms": round(ms[-1], 3),
-            "n": len(ms)}
+    return {"median_ms": round(statistics.median(ms), 3), "p95_ms": round(p95, 3), "min_ms": round(ms[0], 3),
+            "max_ms": round(ms[-1], 3), "n": len(ms)}
 
 
 def plans_of(user, text: str) -> list[dict]:

@@ -11,8 +11,8 @@
   case ignored) and premises whose address does;
 * an e-mail address: the customers who have it (exact, case ignored).  Substrings use the trigram indexes of
   migration 0002 (SQLite FTS5, PostgreSQL pg_trgm).  Words of one or two letters are too
-  common to look up by substring: alone they match the start of a name (B-tree prefix),
-  beside a longer word they only filter its matches.
+  common to look up by substring: alone they match the start of the first or last name
+  (B-tree prefix), beside a longer word they must start a word ("jo smith").
 
 Nothing is ranked: candidates come in index order, at most ``limit``, then are sorted for
 display, so a very common word costs no more than a rare one.
@@ -96,12 +96,22 @@ def _like_clauses(expr: str, words: list[str]) -> tuple[str, list]:
 
 
 def _filter_clauses(expr: str, words: list[str]) -> tuple[str, list]:
-    """``expr`` contains every word, as a plain filter no index is asked to answer.
-
-    For short words (a trigram index would read its whole self for '%ab%') and for words
-    checked only on the few rows a B-tree already found."""
+    """``expr`` contains every word, as a plain filter no index is asked to answer
+    (for words checked only on the few rows a B-tree already found)."""
     fn_name = "strpos" if is_postgres() else "instr"
     return " AND ".join(f"{fn_name}({expr}, ?) > 0" for _ in words), list(words)
+
+
+def _word_start_clauses(expr: str, words: list[str]) -> tuple[str, list]:
+    """Some word of ``expr`` starts with each of ``words`` (the short ones: "jo smith").
+
+    Inside a word, one or two letters match almost everything ("mi" in "smith"), and
+    pg_trgm answers LIKE '%ab%' by reading its whole index; at the start of a word the
+    padded trigram " ab" is selective and the regular expression can use the index."""
+    if is_postgres():
+        return (" AND ".join(f"{expr} ~ ?" for _ in words),
+                ["(^| )" + re.sub(r"(\W)", r"\\\1", w) for w in words])
+    return " AND ".join(f"instr(' ' || {expr}, ?) > 0" for _ in words), [" " + w for w in words]
 
 
 def _fts_match(words: list[str]) -> str:
@@ -115,7 +125,7 @@ def _substring_ids(table: str, col: str, words: list[str], limit: int) -> list[i
     if is_postgres():
         where, params = _like_clauses(f't."{col}"', long_words)
         if short:
-            extra, extra_params = _filter_clauses(f't."{col}"', short)
+            extra, extra_params = _word_start_clauses(f't."{col}"', short)
             where, params = f"{where} AND {extra}", params + extra_params
         return _rows(f'SELECT t.id FROM "{table}" t WHERE {where} LIMIT ?', params + [limit])
     sql = f'SELECT f.rowid FROM {table}_fts f'
@@ -123,7 +133,7 @@ def _substring_ids(table: str, col: str, words: list[str], limit: int) -> list[i
     where = f"{table}_fts MATCH ?"
     if short:
         sql += f' JOIN "{table}" t ON t.id = f.rowid'
-        extra, extra_params = _filter_clauses(f't."{col}"', short)
+        extra, extra_params = _word_start_clauses(f't."{col}"', short)
         where += " AND " + extra
         params += extra_params
     return _rows(f"{sql} WHERE {where} LIMIT ?", params + [limit])
@@ -137,7 +147,7 @@ def customer_ids_by_name(words: list[str], limit: int) -> list[int]:
         return _substring_ids("customer", "search_name", words, limit)
     # Only short words: the first one starts the first or the last name (B-tree prefixes).
     first, rest = words[0], words[1:]
-    extra, extra_params = _filter_clauses("search_name", rest) if rest else ("", [])
+    extra, extra_params = _word_start_clauses("search_name", rest) if rest else ("", [])
     ids: list[int] = []
     for expr in ("search_name", "lower(last_name)"):
         where, params = _prefix_clause(expr, first)

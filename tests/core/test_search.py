@@ -67,7 +67,8 @@ def test_name_partial_any_word_case_and_accents(clerk, town):
     assert set(ids(search_accounts(clerk, "smith"))) == {smith, smithson}
     assert ids(search_accounts(clerk, "mithso")) == [smithson]  # inside a word
     assert ids(search_accounts(clerk, "smith pat")) == [smith]  # any order, every word
-    assert ids(search_accounts(clerk, "jo smith")) == [smithson]  # a short word filters
+    assert ids(search_accounts(clerk, "jo smith")) == [smithson]  # a short word starts a word
+    assert search_accounts(clerk, "mi smith") == []  # ...not anywhere inside one
     assert ids(search_accounts(clerk, "bottling")) == [town["acme"].id]  # organisations
     hit = search_accounts(clerk, "nunez")[0]
     assert hit.name == "Núñez, José" and hit.matched == "name"
@@ -79,6 +80,8 @@ def test_one_or_two_letters_match_the_start_of_a_name(clerk, town):
     assert ids(search_accounts(clerk, "pa")) == [town["smith"].id]  # first name
     assert ids(search_accounts(clerk, "o")) == [town["olsen"].id]
     assert search_accounts(clerk, "it") == []  # not a substring search
+    assert ids(search_accounts(clerk, "pa sm")) == [town["smith"].id]
+    assert search_accounts(clerk, "pa mi") == []
 
 
 def test_address_house_number_and_part_of_street(clerk, town):
