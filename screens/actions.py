@@ -35,7 +35,7 @@ class Action:
 
 ACTIONS = (
     Action("s", "Start service at this address", StartServiceScreen, ("account.create", "workorder.create")),
-    Action("t", "Stop service (final read, forwarding address)", StopServiceScreen, ("workorder.create",)),
+    Action("t", "Stop service: final read, forwarding", StopServiceScreen, ("workorder.create",)),
     Action("w", "New work order", NewWorkOrderScreen, ("workorder.create",)),
     Action("c", "Complete an open work order", CompleteWorkOrderScreen, ("workorder.update",)),
     Action("x", "Cancel an open work order", CancelWorkOrderScreen, ("workorder.update",)),

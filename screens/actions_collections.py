@@ -44,7 +44,7 @@ def note_of(d) -> str:
 class CollectionsScreen(BaseScreen):
     TITLE_TEXT = "Collections worklist"
     CSS_PATH = "actions_collections.tcss"
-    HELP_TEXT = ("Accounts 30+ days past due, worst first.  Enter opens the account.  R prints the\n"
+    HELP_TEXT = ("Accounts 30+ days past due, worst first.  Enter opens the account.  R prints the "
                  "reminder letters, S the shut-off notices (PDF); D orders the disconnects (asks first).")
     BINDINGS = [
         key_binding("refresh", "refresh"),

@@ -171,7 +171,7 @@ class ActionForm(BaseScreen):
     CSS_PATH = "actions_form.tcss"
     INTRO = ""
     PERMISSION = "account.view"
-    HELP_TEXT = ("Enter moves to the next field (on the last one it posts); F4 lists the choices of\n"
+    HELP_TEXT = ("Enter moves to the next field (on the last one it posts); F4 lists the choices of "
                  "the field; F9 posts; F3 goes back without posting.")
     BINDINGS = [
         key_binding("post", "post"),
