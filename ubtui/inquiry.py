@@ -297,14 +297,21 @@ def _page(offset: int, limit: int) -> tuple[int, int]:
     return offset, limit
 
 
-def transactions(user: User, account_id: int, offset: int = 0, limit: int = 100) -> list[TxRow]:
+def transactions(user: User, account_id: int, offset: int = 0, limit: int = 100, *,
+                 before_id: int | None = None) -> list[TxRow]:
     """Ledger entries newest first, each with the balance right after it.
 
-    One statement (a window sum in posting order) computes the running balance, so every
-    page agrees with the others and with the entries even while payments are posted."""
+    One statement (a window sum in posting order) computes the running balance, so each
+    page is consistent with the entries even while payments are posted.  ``before_id``
+    (the ``entry_id`` of the last row shown) pages on without repeating a row when new
+    entries arrived since the first page, which an ``offset`` would."""
     require(user, "account.view")
     offset, limit = _page(offset, limit)
     _account(account_id)
+    where = LedgerEntry.account == account_id
+    if before_id is not None:
+        # Entries after before_id do not enter the running sum of earlier ones.
+        where &= LedgerEntry.id < before_id
     Later = LedgerEntry.alias("later")
     running = fn.SUM(LedgerEntry.amount_cents).over(order_by=[LedgerEntry.id])
     q = (LedgerEntry.select(LedgerEntry.id, LedgerEntry.posting, LedgerEntry.kind, LedgerEntry.description,
@@ -312,7 +319,7 @@ def transactions(user: User, account_id: int, offset: int = 0, limit: int = 100)
                             LedgerEntry.posted_at, LedgerEntry.reverses, running.alias("running"),
                             Later.id.alias("reversed_by"))
          .join(Later, JOIN.LEFT_OUTER, on=(Later.reverses == LedgerEntry.id))
-         .where(LedgerEntry.account == account_id)
+         .where(where)
          .order_by(LedgerEntry.id.desc()).offset(offset).limit(limit))
     return [TxRow(e.posted_at.date(), e.kind, e.description, e.reference, int(e.amount_cents), int(e.running),
                   e.effective_on, e.id, e.posting_id, e.reverses_id, e.reversed_by is not None)

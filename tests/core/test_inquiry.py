@@ -129,6 +129,10 @@ def test_running_balance_is_right_across_pages(system, clerk, senior, make_accou
     assert rows[-1].description == "entry 0" and rows[-1].reference == "ref:0"
     assert rows[-1].effective_on == days_ago(30) and rows[-1].posted_on == utcnow().date()
     assert inquiry.transactions(clerk, acct.id, offset=24) == []
+    # keyset paging: a payment posted after the first page was read repeats nothing
+    post(system, acct, "payment", -111, TODAY, "late")
+    second = inquiry.transactions(clerk, acct.id, limit=10, before_id=pages[0][-1].entry_id)
+    assert second == pages[1]
     with pytest.raises(InputError):
         inquiry.transactions(clerk, acct.id, limit=0)
     with pytest.raises(InputError):
