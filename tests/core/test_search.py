@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from models import Customer, Email, Meter
+from models import Customer, Email, Meter, Premise
 from ubtui.accounts import create_customer, create_premise, format_account_number, open_account, update_account
 from ubtui.errors import InputError, PermissionDenied
-from ubtui.search import search_accounts
+from ubtui.search import customer_ids_by_name, search_accounts
 
 
 @pytest.fixture
@@ -130,6 +130,17 @@ def test_index_follows_renames(clerk, system, town):
                     search_name="ann lindqvist").where(Customer.id == c.id).execute()
     assert search_accounts(clerk, "olsen") == []
     assert ids(search_accounts(clerk, "lindq")) == [town["olsen"].id]
+
+
+def test_index_follows_address_changes_and_deletes(clerk, system, town):
+    Premise.update(street="Juniper Ln", search_address="12 juniper ln apt 4").where(
+        Premise.id == town["smithson"].premise_id).execute()
+    assert ids(search_accounts(clerk, "juniper")) == [town["smithson"].id]
+    assert search_accounts(clerk, "12 oak") == []
+    loner = create_customer(system, first_name="Quentin", last_name="Zabriskie")
+    assert customer_ids_by_name(["zabri"], 10) == [loner.id]
+    Customer.delete().where(Customer.id == loner.id).execute()
+    assert customer_ids_by_name(["zabri"], 10) == []
 
 
 def test_flags_limit_and_wildcards(clerk, system, town):
