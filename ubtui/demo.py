@@ -31,7 +31,7 @@ from typing import Callable
 import peewee
 from peewee import fn
 
-from models import (ALL_MODELS, Account, AccountCustomer, Bill, BillLine, BillRun, ContactLog, Customer,
+from models import (ALL_MODELS, Account, AccountCustomer, AutopayEnrollment, Bill, BillLine, BillRun, ContactLog, Customer,
                     Drawer, DrawerSession, Email, LedgerEntry, Meter, MeterReading, Payment, Phone,
                     Posting, Premise, Tender, User, WorkOrder)
 from models import database as proxy
@@ -103,6 +103,9 @@ CONTACT_SUBJECTS = (
     ("Autopay sign-up", "Customer asked how to sign up for autopay; form mailed."),
     ("Billing address change", "Customer gave a new mailing address."),
 )
+
+# Made-up routing numbers with a valid ABA check digit (3-7-1 weights), for autopay enrolments.
+ROUTING_NUMBERS = ("090000010", "090000023", "090000036", "090000049", "090000052")
 
 # A simple fixed tier table for the demo bills (a real schedule lives in the rates engine).
 SERVICE_CHARGE_CENTS = {'5/8"': 1850, '3/4"': 2275, '1"': 3400, '1-1/2"': 6200, '2"': 9800}
@@ -237,7 +240,13 @@ COLUMNS: dict[type, tuple[str, ...]] = {
                     "opening_float_cents", "status", "closed_at", "approved_by", "next_float_cents"),
     ContactLog: ("id", "account", "channel", "subject", "text", "follow_up_on", "follow_up_done", "user",
                  "created_at"),
+    AutopayEnrollment: ("id", "account", "holder_name", "routing_number", "bank_account_enc",
+                        "bank_account_last4", "bank_account_type", "status", "start_on", "created_by", "created_at",
+                        "active_guard"),
 }
+# Written in creation order (foreign keys point backwards); every table above must be in it.
+WRITE_ORDER = [m for m in ALL_MODELS if m in COLUMNS]
+assert len(WRITE_ORDER) == len(COLUMNS), "a demo table is missing from models.ALL_MODELS"
 
 
 class BulkWriter:
@@ -268,7 +277,7 @@ class BulkWriter:
 
     def _take(self) -> list[tuple[type, list[tuple]]]:
         batch = []
-        for model in ALL_MODELS:
+        for model in WRITE_ORDER:
             rows = self.rows.get(model)
             if rows:
                 batch.append((model, rows))
@@ -365,7 +374,7 @@ class Occupancy:
 
 class DistrictBuilder:
     def __init__(self, w: BulkWriter, rng: random.Random, accounts: int, months: int, as_of: _dt.date,
-                 users: dict[str, int], drawers: dict[str, int]):
+                 users: dict[str, int], drawers: dict[str, int], seed: int = 0):
         self.w, self.rng, self.target, self.as_of = w, rng, accounts, as_of
         self.periods = bill_periods(months, as_of)
         self.months = months
@@ -385,6 +394,8 @@ class DistrictBuilder:
         self.sessions: dict[tuple[_dt.date, str], int] = {}
         self.session_cash: Counter = Counter()  # session id -> cash taken - change given
         self.work_orders = 0
+        self._fernet = None
+        self.seed = seed
 
     # people ------------------------------------------------------------------------------
     def person(self, since: _dt.date, mail: tuple[str, str, str] | None = None,
@@ -722,12 +733,28 @@ class DistrictBuilder:
                             flags["no_checks"], flags["autopay"], medical, medical or rng.random() < 0.005,
                             info, _ts(opened, 10)))
             self.serial += 1
+            if flags["autopay"]:
+                self.autopay(o.account_id, payer, opened)
             for cust, role in roles:
                 w.add(AccountCustomer, (w.new_id(AccountCustomer), o.account_id, cust, role, opened.isoformat(),
                                         closed.isoformat() if closed else None))
             self.extras(o, pid, mid, usage, info)
             made += 1
         return made
+
+    def autopay(self, account: int, holder: str, opened: _dt.date) -> None:
+        """An active bank-draft enrolment (the account number encrypted as ubtui.autopay does)."""
+        if self._fernet is None:
+            from .autopay import fernet
+            self._fernet = fernet()
+        # Its own random stream: adding enrolments left every other demo row as it was.
+        rng, w = random.Random(account * 7919 + self.seed), self.w
+        bank = str(rng.randint(10 ** 7, 10 ** 10))
+        start = max(opened, self.history_start - _dt.timedelta(days=rng.randint(0, 700)))
+        w.add(AutopayEnrollment, (w.new_id(AutopayEnrollment), account, holder[:60], rng.choice(ROUTING_NUMBERS),
+                                  self._fernet.encrypt(bank.encode()).decode(), bank[-4:],
+                                  "savings" if rng.random() < 0.1 else "checking", "active", start.isoformat(),
+                                  self.users["senior"], _ts(start, 10), account))
 
     def extras(self, o: Occupancy, pid: int, mid: int, usage: list, info: str) -> None:
         """Open work orders and contact-log entries."""
@@ -811,7 +838,7 @@ def build_demo(accounts: int = DEFAULT_ACCOUNTS, months: int = 24, seed: int = 7
     with transaction():
         users, drawers = _ensure_users_and_drawers()
         w = BulkWriter(db)
-        b = DistrictBuilder(w, rng, accounts, months, as_of, users, drawers)
+        b = DistrictBuilder(w, rng, accounts, months, as_of, users, drawers, seed)
         b.bill_runs = _bill_runs(b.periods, users["system"])
         b.open_sessions()
     try:

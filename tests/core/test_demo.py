@@ -6,10 +6,10 @@ import threading
 import pytest
 from peewee import fn
 
-from models import (Account, AccountCustomer, AuditLog, Bill, BillLine, Customer, DrawerSession, LedgerEntry,
+from models import (Account, AccountCustomer, AuditLog, AutopayEnrollment, Bill, BillLine, Customer, DrawerSession, LedgerEntry,
                     MeterReading, Payment, Phone, Posting, Premise, User, WorkOrder, database)
 from models.customers import ACCOUNT_CLASSES, ACCOUNT_STATUSES
-from ubtui import demo
+from ubtui import autopay, demo
 from ubtui.accounts import fold, normalize_account_number, premise_search_text
 from ubtui.cli import main
 from ubtui.db import open_database
@@ -18,6 +18,17 @@ from ubtui.security import authenticate
 from ubtui.verify import verify_all
 
 AS_OF = dt.date(2026, 11, 15)
+
+
+@pytest.fixture(autouse=True)
+def secret_key(monkeypatch):
+    """Autopay bank numbers are encrypted: a key of this test, not a file in the data folder."""
+    from cryptography.fernet import Fernet
+    monkeypatch.setenv("UBTUI_SECRET_KEY", Fernet.generate_key().decode())
+
+
+def clerk_user():
+    return User.get(User.username == "clerk")
 
 
 def fingerprint() -> str:
@@ -68,7 +79,14 @@ def test_demo_district_keeps_every_invariant_and_has_every_kind_of_account(db_ur
     assert MeterReading.select().where(MeterReading.estimated == True).exists()  # noqa: E712
     # flags and codes, roles, work orders, drawers
     # models/autopay.py names its backref "autopay", which hides the Account.autopay field
-    assert Account.select().where(Account._meta.fields["autopay"] == True).exists()  # noqa: E712
+    on_autopay = [a.id for a in Account.select(Account.id).where(Account._meta.fields["autopay"] == True)]  # noqa: E712
+    assert on_autopay
+    for account_id in on_autopay[:5]:  # enrolled, with a bank number only ubtui.autopay can read
+        e = autopay.active_enrollment(clerk_user(), account_id)
+        assert e is not None and e.bank_account.startswith("****") and autopay.routing_ok(e.routing_number)
+        row = AutopayEnrollment.get(AutopayEnrollment.account == account_id)
+        assert autopay.decrypt(row.bank_account_enc).endswith(row.bank_account_last4)
+    assert AutopayEnrollment.select().count() == len(on_autopay)
     assert Account.select().where(Account.cash_only == True).exists()  # noqa: E712
     assert Account.select().where(Account.info_codes.contains("dog")).exists()
     assert {r.role for r in AccountCustomer.select(AccountCustomer.role).distinct()} >= {"owner", "tenant"}
