@@ -28,7 +28,7 @@ from textual.widgets.option_list import Option
 from screens.base import BaseScreen, key_binding
 from screens.contact import follow_up_text
 from ubtui.errors import InputError, UbtuiError
-from ubtui.money import format_cents
+from ubtui.money import format_cents, parse_amount
 
 
 @dataclass(frozen=True)
@@ -194,6 +194,10 @@ class ActionForm(BaseScreen):
     def perform(self, user, values: dict[str, str]) -> str:
         """(DB thread) turn ``values`` into a core call; return the line to show."""
         raise NotImplementedError
+
+    def amount(self, text: str, field: str, **kw) -> int:
+        """Typed money to cents: the one parser, with the configured limit."""
+        return parse_amount(text, field=field, max_cents=self.app.config.max_amount_cents, **kw)
 
     def extra_lines(self) -> list[str]:
         """Lines under the intro (e.g. the deposit held); the account line comes first."""

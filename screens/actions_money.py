@@ -7,7 +7,7 @@ from screens.actions_form import ActionForm, Field, yes_no
 from ubtui import accounting, ledger
 from ubtui.accounts import format_account_number, get_account
 from ubtui.errors import InputError
-from ubtui.money import format_cents, format_plain, parse_amount
+from ubtui.money import format_cents, format_plain
 
 
 def balance_text(account_id: int) -> str:
@@ -58,7 +58,7 @@ class RefundScreen(ActionForm):
         ]
 
     def perform(self, user, v: dict[str, str]) -> str:
-        cents = parse_amount(v["amount"], field="Refund amount", max_cents=self.app.config.max_amount_cents)
+        cents = self.amount(v["amount"], "Refund amount")
         accounting.refund_credit(user, self.ctx.account_id, cents, v["reason"], key=self.key)
         return f"refund {format_cents(cents)} posted{balance_text(self.ctx.account_id)}"
 
@@ -80,8 +80,7 @@ class TransferScreen(ActionForm):
         to = get_account(v["to"].strip())
         amount = None
         if v["amount"].strip():
-            amount = parse_amount(v["amount"], field="Amount", allow_negative=True,
-                                  max_cents=self.app.config.max_amount_cents)
+            amount = self.amount(v["amount"], "Amount", allow_negative=True)
         r = accounting.transfer_balance(user, self.ctx.account_id, to.id, v["reason"], key=self.key,
                                         amount_cents=amount)
         moved = r.balances.get(to.id)

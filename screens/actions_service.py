@@ -7,7 +7,7 @@ from screens.actions_form import ActionForm, Field, choice_from, day_from
 from ubtui import workorders
 from ubtui.accounts import format_account_number
 from ubtui.errors import InputError
-from ubtui.money import format_cents, parse_amount
+from ubtui.money import format_cents
 
 KIND_CHOICES = tuple((k, k.replace("_", " ")) for k in WORK_ORDER_KINDS)
 PRIORITY_CHOICES = tuple((p, "") for p in workorders.PRIORITIES)
@@ -36,7 +36,7 @@ class StartServiceScreen(ActionForm):
         if not pick.isdigit() or not 1 <= int(pick) <= len(parties):
             raise InputError("Customer", f"pick 1 to {len(parties)} (F4 lists them)")
         customer, _ = parties[int(pick) - 1]
-        deposit = parse_amount(v["deposit"], field="Deposit", allow_zero=True)
+        deposit = self.amount(v["deposit"], "Deposit", allow_zero=True)
         started = workorders.start_service(user, premise=premise, customer=customer,
                                            role=choice_from(v["role"], ROLE_CHOICES),
                                            turn_on=day_from(v["turn_on"], "Turn on", self.app.today()),
