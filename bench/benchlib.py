@@ -50,16 +50,21 @@ def timed(fn, *args, **kw) -> tuple[float, object]:
 
 
 class ScratchDatabase:
-    """A temporary SQLite file or PostgreSQL database, removed (dropped) on exit."""
+    """A temporary SQLite file or PostgreSQL database, removed (dropped) on exit.
 
-    def __init__(self, backend: str, label: str):
+    With ``existing`` (a URL) it stands for that database instead, which is kept."""
+
+    def __init__(self, backend: str, label: str, existing: str | None = None):
         self.backend = backend
         self.label = label
         self.dir: str | None = None
         self.name: str | None = None
-        self.url = ""
+        self.url = existing or ""
+        self.existing = bool(existing)
 
     def __enter__(self) -> "ScratchDatabase":
+        if self.existing:
+            return self
         if self.backend == "sqlite":
             self.dir = tempfile.mkdtemp(prefix=f"ubtui-bench-{self.label}-")
             self.url = f"sqlite:///{self.dir}/{self.label}.db"

@@ -40,10 +40,11 @@ from benchlib import PG_SERVER, ROOT, ScratchDatabase, figure, median, p95, unav
 BENCH = ROOT / "bench"
 PY = sys.executable
 FULL = {"search_accounts": 1_000_000, "mid_accounts": 100_000, "mid_months": 2, "posts": 2000,
-        "payments_n": 2000, "billrun_n": 100_000, "cold_starts": 3, "ssh_query": "garcia",
+        "payments_n": 2000, "billrun_n": 100_000, "cold_starts": 3, "ssh_query": "garcia", "search_samples": 50,
         "script_timeout": 3600}
 QUICK = {"search_accounts": 600, "mid_accounts": 150, "mid_months": 1, "posts": 50,
-         "payments_n": 30, "billrun_n": 30, "cold_starts": 1, "ssh_query": "ga", "script_timeout": 60}
+         "payments_n": 30, "billrun_n": 30, "cold_starts": 1, "ssh_query": "ga", "search_samples": 5,
+         "script_timeout": 60}
 USER, PASSWORD = "clerk", "clerk-demo-1"
 
 
@@ -281,7 +282,7 @@ def other_script(name: str, argv_tail: list[str], timeout: float) -> dict:
 
 
 # --- one backend --------------------------------------------------------------------------------
-def run_backend(backend: str, sizes: dict, only: set[str] | None) -> dict:
+def run_backend(backend: str, sizes: dict, only: set[str] | None, search_url: str | None = None) -> dict:
     want = (lambda k: only is None or k in only)
     out: dict = {}
     with ScratchDatabase(backend, "mid") as mid:
@@ -305,16 +306,19 @@ def run_backend(backend: str, sizes: dict, only: set[str] | None) -> dict:
         else:
             out["billrun"] = other_script("billrun_bench.py", [PG_SERVER, "--n", str(sizes["billrun_n"])],
                                           sizes["script_timeout"])
-    with ScratchDatabase(backend, "search") as big:
-        log(f"{backend}: building {sizes['search_accounts']:,} accounts (no history)")
-        out["demo_build"]["search_dataset"] = build(big, sizes["search_accounts"], 0)
+    with ScratchDatabase(backend, "search", search_url) as big:
+        if big.existing:
+            out["demo_build"]["search_dataset"] = {"prebuilt": big.url}
+        else:
+            log(f"{backend}: building {sizes['search_accounts']:,} accounts (no history)")
+            out["demo_build"]["search_dataset"] = build(big, sizes["search_accounts"], 0)
         if want("reports"):
             log(f"{backend}: reports")
             out["reports"] = reports(big)
         if want("search"):
             log(f"{backend}: search_bench")
             out["search"] = other_script("search_bench.py",
-                                         [big.url, "--samples", "50" if sizes is FULL else "5"],
+                                         [big.url, "--samples", str(sizes["search_samples"])],
                                          sizes["script_timeout"])
         if want("cold_start"):
             log(f"{backend}: cold start")
@@ -330,6 +334,10 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="tiny datasets (the smoke test)")
     ap.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
     ap.add_argument("--accounts", type=int, default=None, help="size of the search dataset (default 1,000,000)")
+    ap.add_argument("--search-url", default=None, metavar="URL",
+                    help="use this existing demo database (e.g. a 1,000,000-account build) as the search dataset")
+    ap.add_argument("--payments-n", type=int, default=None, help="payments posted by payments_bench")
+    ap.add_argument("--billrun-n", type=int, default=None, help="accounts billed by billrun_bench")
     ap.add_argument("--only", default=None,
                     help="comma list: ledger_post,payments,billrun,reports,search,cold_start,ssh")
     ap.add_argument("--output", default=None, help="also write the JSON to this file")
@@ -338,12 +346,17 @@ def main(argv=None) -> int:
     if args.accounts:
         sizes["search_accounts"] = args.accounts
         sizes["mid_accounts"] = min(sizes["mid_accounts"], args.accounts)
+    for key in ("payments_n", "billrun_n"):
+        if getattr(args, key):
+            sizes[key] = getattr(args, key)
     only = set(args.only.split(",")) if args.only else None
+    if args.search_url and args.backend == "both":
+        ap.error("--search-url names one database: choose its --backend")
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     started = time.perf_counter()
     doc: dict = {"meta": meta(args, sizes)}
     for b in backends:
-        doc[b] = run_backend(b, sizes, only)
+        doc[b] = run_backend(b, sizes, only, args.search_url)
     doc["meta"]["total_s"] = round(time.perf_counter() - started, 1)
     text = json.dumps(doc, indent=2, ensure_ascii=False)
     if args.output:
