@@ -8,14 +8,15 @@
 * a house number and words: the premises at that house number (B-tree prefix on the folded
   address) whose address contains every word;
 * words: customers whose folded name contains every word (partial, any order, accents and
-  case ignored) and premises whose address does;
-* an e-mail address: the customers who have it (exact, case ignored).  Substrings use the trigram indexes of
+  case ignored) and premises whose address does.  Substrings use the trigram indexes of
   migration 0002 (SQLite FTS5, PostgreSQL pg_trgm).  Words of one or two letters are too
   common to look up by substring: alone they match the start of the first or last name
-  (B-tree prefix), beside a longer word they must start a word ("jo smith").
+  (B-tree prefix), beside a longer word they must start a word ("jo smith");
+* an e-mail address: the customers who have it (exact, case ignored).
 
-Nothing is ranked: candidates come in index order, at most ``limit``, then are sorted for
-display, so a very common word costs no more than a rare one.
+Nothing is ranked: candidates come in index order and the lookup stops at ``limit`` of
+them, which are then sorted for display, so a very common word never means sorting
+thousands of matches.
 """
 from __future__ import annotations
 
