@@ -35,6 +35,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("w", "Work orders", "screens.actions_workorders:WorkOrdersScreen", "account.view"),
     MenuEntry("l", "Collections worklist", "screens.actions_collections:CollectionsScreen", "report.view"),
     MenuEntry("c", "Rate calculator", "screens.billing_calculator:RateCalculatorScreen", "rates.view"),
+    MenuEntry("k", "Key a meter read", "screens.billing_reading:ReadingEntryScreen", "reading.enter"),
     MenuEntry("x", "Reading exceptions", "screens.billing_exceptions:ReadingExceptionsScreen", "reading.enter"),
     MenuEntry("v", "View a bill", "screens.billing_bill:BillViewScreen", "account.view"),
     MenuEntry("b", "Bill adjustment (leak credit, rebill)", "screens.billing_adjust:BillAdjustScreen", "adjustment.post"),

@@ -156,6 +156,47 @@ def _check_date(read_on: _dt.date, field: str = "Read date") -> _dt.date:
 
 
 # --- keyed entry ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MeterInfo:
+    meter_id: int
+    serial: str
+    size: str
+    unit: str
+    dials: int
+    address: str
+    account_number: str
+    last_read_on: _dt.date | None
+    last_reading: int | None
+
+
+def find_meter(text: str) -> MeterInfo:
+    """A meter by its serial, or the meter in service at an account's address."""
+    from .accounts import format_account_number, normalize_account_number
+    t = (text or "").strip()
+    if not t:
+        raise InputError("Meter", "type the meter number or the account number")
+    meter = Meter.get_or_none(Meter.serial == t)
+    acct = None
+    if meter is None:
+        number = normalize_account_number(t)
+        acct = Account.get_or_none(Account.number == number) if number else None
+        if acct is None:
+            raise NotFound(f"no meter or account {t}")
+        meter = (Meter.select().where((Meter.premise == acct.premise_id) & Meter.removed_on.is_null())
+                 .order_by(Meter.id.desc()).first())
+        if meter is None:
+            raise NotFound(f"account {format_account_number(acct.number)} has no meter in service")
+    if acct is None and meter.premise_id:
+        acct = (Account.select().where((Account.premise == meter.premise_id)
+                                       & Account.status.in_(["active", "disconnected", "pending"])).first())
+    premise = Premise.get_or_none(Premise.id == meter.premise_id)
+    address = " ".join(x for x in (premise.house_number, premise.street, premise.unit) if x) if premise else ""
+    reads = good_reads([meter.id]).get(meter.id, [])
+    return MeterInfo(meter.id, meter.serial, meter.size, meter.unit, meter.dials, address,
+                     format_account_number(acct.number) if acct else "", reads[-1][0] if reads else None,
+                     reads[-1][1] if reads else None)
+
+
 def enter_reading(user: User, meter_id: int, read_on: _dt.date, reading, *, source: str = "keyed",
                   note: str = "") -> MeterReading:
     """Record one read: usage and checks computed against the meter's history."""

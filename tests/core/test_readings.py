@@ -151,3 +151,16 @@ def test_exceptions_worklist_actions(system, clerk, meter):
     with pytest.raises(Conflict, match="not waiting"):
         readings.estimate_reading(clerk, neg.id)
     assert WorkOrder.select().count() == 1
+
+
+def test_find_meter_by_serial_or_account(system, meter):
+    from ubtui.accounts import format_account_number
+    from ubtui.errors import NotFound
+    monthly(system, meter, [112])
+    by_serial = readings.find_meter("M-100")
+    by_account = readings.find_meter(format_account_number(meter.account.number))
+    assert by_serial == by_account
+    assert (by_serial.last_reading, by_serial.last_read_on, by_serial.account_number) == (
+        112, D(2026, 1, 31), format_account_number(meter.account.number))
+    with pytest.raises(NotFound, match="no meter or account X-1"):
+        readings.find_meter("X-1")
