@@ -146,3 +146,31 @@ def test_snapshot_payment_posted(snap_compare, sqlite_url):
         await settle(pilot)
 
     assert snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_receipt_after_posting_shows_and_saves(sqlite_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("UBTUI_DATA_DIR", str(tmp_path))
+    acct = setup_counter()
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_payment(pilot, acct)
+        await pilot.press("ctrl+e")  # nothing posted yet
+        await settle(pilot)
+        assert "post the payment first" in screen_text(app)
+        await pilot.press("enter", "f9", "ctrl+e")
+        await settle(pilot)
+        shown = str(app.screen.query_one("#receipt-text").render())  # the whole receipt (it scrolls)
+        assert "AMOUNT PAID" in shown and "Muñoz, Ana" in shown and "REPRINT" not in shown
+        assert "Cedar Valley Water District" in screen_text(app)
+        await pilot.press("s")
+        await settle(pilot)
+        number = Payment.get().receipt_number
+        assert (tmp_path / "receipts" / f"{number}.txt").read_text().count("AMOUNT PAID") == 1
+        assert (tmp_path / "receipts" / f"{number}.pdf").exists()
+        await pilot.press("p")  # no printer configured: the core says so
+        await settle(pilot)
+        assert "no receipt printer configured" in screen_text(app)
+        await pilot.press("f3", "f6")  # back, then the next payment on a fresh form
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentScreen) and app.screen.result is None
+        assert app.screen.query_one("#pay-account").value == ""
