@@ -721,6 +721,11 @@ def void_payment(user: User, receipt: str | int, reason: str, approver_username:
     if p.business_date != business_today():
         raise Conflict(f"receipt {p.receipt_number} was taken on {p.business_date}; only same-day payments are "
                        f"voided. Use returned payment handling")
+    if p.session_id is not None:
+        s = DrawerSession.get_by_id(p.session_id)
+        if s.status != "open":
+            raise Conflict(f"receipt {p.receipt_number}: drawer session {s.id} is already {s.status}, so its "
+                           f"cash is counted. Use returned payment handling")
     approver = approve(approver_username, approver_password, "approve.void")
     if approver.id == user.id and not has_permission(user, "payment.void"):
         raise PermissionDenied("a supervisor must approve the void")

@@ -346,3 +346,12 @@ def test_daily_totals_and_drill_down(drawer, clerk, system, supervisor, make_acc
     rows = cashier.list_receipts(supervisor, _dt.date.today(), tender="check")
     assert [x.tenders for x in rows] == ["check #9"]
     assert [x.status for x in cashier.list_receipts(supervisor, _dt.date.today())] == ["posted", "posted", "voided"]
+
+
+def test_no_void_once_the_drawer_is_counted(drawer, clerk, supervisor, make_account):
+    a = make_account()
+    r = pay(clerk, a, "25")
+    cashier.count_drawer(clerk, cash={"20": 5, "10": 5, "5": 4, "1": 10, "0.25": 40, "1c": 25})
+    with pytest.raises(Conflict, match="already counted"):
+        cashier.void_payment(clerk, r.receipt_number, "late", "super1", "password-super1")
+    assert Payment.get().status == "posted" and verify_all() == []
