@@ -20,7 +20,6 @@ from screens.actions_money import ApplyDepositScreen, RefundScreen, ReturnedPaym
 from screens.actions_service import (CancelWorkOrderScreen, CompleteWorkOrderScreen, NewWorkOrderScreen,
                                      StartServiceScreen, StopServiceScreen)
 from screens.base import BaseScreen, key_binding
-from ubtui import workorders
 from ubtui.money import format_cents
 from ubtui.security import has_permission
 
@@ -142,26 +141,23 @@ class AccountActionsScreen(BaseScreen):
         if self.ctx is None:
             self.set_status("the account is still loading; try again", error=True)
             return
-        options = {}
         form = a.form
         if a.key == "a" and self.ctx.autopay is not None:
             form = AutopayCancelScreen
         elif a.key in "cx" and not self.ctx.open_orders:
             self.set_status("no open work orders on this account", error=True)
             return
-        elif a.key == "s":
-            self.app.hold_keys()  # what is typed next belongs to the form
-            try:
-                found = await self.app.try_db(workorders.service_parties, self.app.user, self.account_id)
-                if found is None:
-                    return
-                options["parties"] = found[1]
-                self.app.push_screen(form(self.ctx, **options), self.form_done)
-            finally:
-                self.app.call_after_refresh(self.app.release_keys)
-            return
         self.clear_status()
-        self.app.push_screen(form(self.ctx, **options), self.form_done)
+        if form.prepare is ActionForm.prepare:
+            self.app.push_screen(form(self.ctx), self.form_done)
+            return
+        self.app.hold_keys()  # the form needs more from the database: what is typed next belongs to it
+        try:
+            options = await self.app.try_db(form.prepare, self.app.user, self.account_id)
+            if options is not None:
+                self.app.push_screen(form(self.ctx, **options), self.form_done)
+        finally:
+            self.app.call_after_refresh(self.app.release_keys)
 
     def form_done(self, message: str | None) -> None:
         if message:

@@ -191,6 +191,11 @@ class ActionForm(BaseScreen):
     def fields(self) -> list[Field]:
         return []
 
+    @staticmethod
+    def prepare(user, account_id: int) -> dict:
+        """(DB thread, before the form opens) more it needs to read: the form's ``options``."""
+        return {}
+
     def perform(self, user, values: dict[str, str]) -> str:
         """(DB thread) turn ``values`` into a core call; return the line to show."""
         raise NotImplementedError

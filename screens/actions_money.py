@@ -67,9 +67,17 @@ class TransferScreen(ActionForm):
     TITLE_TEXT = "Balance transfer"
     INTRO = "Move this account's balance (owed or credit) to another account, e.g. a final bill to the new address."
 
+    @staticmethod
+    def prepare(user, account_id: int) -> dict:
+        return {"related": accounting.related_accounts(user, account_id)}
+
     def fields(self) -> list[Field]:
+        related = tuple((r.number, f"{r.status.replace('_', ' ')} {format_cents(r.balance_cents):>10} {r.address}")
+                        for r in self.options.get("related", []))
         return [
-            Field("to", "To account", "", 12, r"[0-9\- ]*", "The account number that takes the balance."),
+            Field("to", "To account", related[0][0] if related else "", 12, r"[0-9\- ]*",
+                  "The account number that takes the balance; F4 lists the customer's other accounts.",
+                  choices=related),
             Field("amount", "Amount", "", 14, r"[0-9$,.\-]*", "Empty moves the whole balance."),
             Field("reason", "Reason", "", 100, None),
         ]

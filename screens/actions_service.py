@@ -20,6 +20,10 @@ class StartServiceScreen(ActionForm):
     INTRO = ("Open a new account at this service address for one of its customers, bill the "
              "deposit and order the turn-on.  The address must have no active service.")
 
+    @staticmethod
+    def prepare(user, account_id: int) -> dict:
+        return {"parties": workorders.service_parties(user, account_id)[1]}
+
     def fields(self) -> list[Field]:
         people = tuple((str(i + 1), f"{c.display_name} ({role})")
                        for i, (c, role) in enumerate(self.options.get("parties", [])))

@@ -8,14 +8,16 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
-from models import Account, LedgerEntry, Payment, Posting, ServiceDeposit, Tender, User
+from models import Account, AccountCustomer, LedgerEntry, Payment, Posting, Premise, ServiceDeposit, Tender, User
 
 from . import audit, ledger
+from .accounts import format_account_number
 from .config import settings
 from .db import is_postgres
 from .errors import Conflict, InputError, NotFound
 from .ledger import EntrySpec, PostingResult
 from .money import format_cents
+from .search import format_address
 from .security import require
 
 
@@ -187,3 +189,29 @@ def apply_deposit(user: User, account_id: int, *, key: str) -> PostingResult:
         return result
 
     return ledger.idempotent(key, build, ledger.replay_posting)
+
+
+# --- read-only helper for the screens ----------------------------------------------------------
+@dataclass(frozen=True)
+class RelatedAccount:
+    account_id: int
+    number: str  # formatted, "0001234-5"
+    address: str
+    status: str
+    balance_cents: int
+
+
+def related_accounts(user: User, account_id: int) -> list[RelatedAccount]:
+    """Other accounts of this account's current customers (where a balance is usually moved),
+    open ones first."""
+    require(user, "account.view")
+    customers = (AccountCustomer.select(AccountCustomer.customer)
+                 .where((AccountCustomer.account == account_id) & AccountCustomer.end_date.is_null()))
+    q = (Account.select(Account, Premise).join(Premise)
+         .where(Account.id.in_(AccountCustomer.select(AccountCustomer.account)
+                               .where(AccountCustomer.customer.in_(customers)))
+                & (Account.id != account_id))
+         .order_by(Account.status.in_(["closed", "final_billed"]), Account.number))
+    return [RelatedAccount(a.id, format_account_number(a.number),
+                           format_address(a.premise.house_number, a.premise.street, a.premise.unit),
+                           a.status, int(a.balance_cents)) for a in q]

@@ -13,7 +13,8 @@ from screens.actions_autopay import AutopayEnrolScreen
 from screens.actions_form import LookupScreen
 from screens.actions_money import RefundScreen, ReturnedPaymentScreen
 from screens.actions_service import NewWorkOrderScreen
-from tests.screens.appkit import TODAY, add_user, burst, make_app, screen_text, settle, sign_in, text_of
+from tests.screens import appkit
+from tests.screens.appkit import TODAY, add_user, make_app, screen_text, settle, sign_in, text_of
 from ubtui import ledger
 from ubtui.ledger import EntrySpec
 from ubtui.security import system_user
@@ -40,6 +41,17 @@ def check_payment(acct: Account, cents: int, receipt: str) -> Payment:
     p = Payment.create(receipt_number=receipt, posting=res.posting_id, user=system_user().id, total_cents=cents)
     Tender.create(payment=p, kind="check", amount_cents=cents, check_number="1001")
     return p
+
+
+async def burst(pilot, *keys: str) -> None:
+    """appkit's burst, then wait (up to 20 s on a loaded machine) until every typed key has been
+    handled and no worker runs, so a post is never half-way when the test looks."""
+    await appkit.burst(pilot, *keys)
+    for _ in range(2000):
+        if not pilot.app.keys_pending and not any(w.is_running for w in pilot.app.workers):
+            break
+        await pilot.pause(0.01)
+    await settle(pilot)
 
 
 async def open_actions(pilot, account_id: int, user: str = "senior") -> AccountActionsScreen:
@@ -289,7 +301,9 @@ async def test_start_service_then_transfer_the_final_balance(sqlite_url):
         number = format_account_number(new.number)
         assert re.fullmatch(rf"new account {number} for Rivera, Ana; turn-on WO\d+, deposit \$50.00 billed",
                             status(app))
-        await burst(pilot, "b", *"9999", "f9")  # no such account: refused, nothing moved
+        await burst(pilot, "b")
+        assert app.screen.query_one("#f-to").value == number  # the customer's other account
+        await burst(pilot, *"9999", "f9")  # no such account: refused, nothing moved
         assert status(app) == "no account 9999"
         assert balance(old) == 4321
         await burst(pilot, "end", "ctrl+u", *number, "enter", "enter", *"final bill to new address", "enter")

@@ -42,3 +42,18 @@ def test_helpers_check_the_permission(make_account):
         workorders.open_work_orders(nobody)
     with pytest.raises(PermissionDenied):
         workorders.service_parties(nobody, make_account().id)
+
+
+def test_related_accounts_are_the_customers_other_accounts(system, clerk, make_account):
+    from ubtui import accounting
+    from ubtui.accounts import open_account
+
+    old = make_account(last_name="Rivera", status="final_billed")
+    party = old.parties.get().customer
+    elsewhere = make_account(last_name="Stranger")
+    new = open_account(system, premise=elsewhere.premise, customers=[(party, "tenant")], status="active")
+    rows = accounting.related_accounts(clerk, old.id)
+    assert [(r.account_id, r.status) for r in rows] == [(new.id, "active")]
+    assert rows[0].number.endswith("-" + new.number[-1]) and rows[0].address.endswith("Main St")
+    assert [r.account_id for r in accounting.related_accounts(clerk, new.id)] == [old.id]
+    assert accounting.related_accounts(clerk, elsewhere.id) == []  # shares no customer
