@@ -129,12 +129,15 @@ def _substring_ids(table: str, col: str, words: list[str], limit: int) -> list[i
             extra, extra_params = _word_start_clauses(f't."{col}"', short)
             where, params = f"{where} AND {extra}", params + extra_params
         return _rows(f'SELECT t.id FROM "{table}" t WHERE {where} LIMIT ?', params + [limit])
+    # SQLite: the FTS index holds ' ' || text, so ' jo' (a trigram) finds words starting "jo"
+    two = [" " + w for w in short if len(w) == 2]
+    one = [w for w in short if len(w) == 1]
     sql = f'SELECT f.rowid FROM {table}_fts f'
-    params: list = [_fts_match(long_words)]
+    params: list = [_fts_match(long_words + two)]
     where = f"{table}_fts MATCH ?"
-    if short:
+    if one:
         sql += f' JOIN "{table}" t ON t.id = f.rowid'
-        extra, extra_params = _word_start_clauses(f't."{col}"', short)
+        extra, extra_params = _word_start_clauses(f't."{col}"', one)
         where += " AND " + extra
         params += extra_params
     return _rows(f"{sql} WHERE {where} LIMIT ?", params + [limit])

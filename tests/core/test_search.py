@@ -69,6 +69,9 @@ def test_name_partial_any_word_case_and_accents(clerk, town):
     assert ids(search_accounts(clerk, "smith pat")) == [smith]  # any order, every word
     assert ids(search_accounts(clerk, "jo smith")) == [smithson]  # a short word starts a word
     assert search_accounts(clerk, "mi smith") == []  # ...not anywhere inside one
+    assert ids(search_accounts(clerk, "josé ñu")) == [nunez]  # the start of a later word
+    assert set(ids(search_accounts(clerk, "smith p"))) == {smith}  # one letter
+    assert ids(search_accounts(clerk, "101 nor oa")) == [town["olsen"].id]
     assert ids(search_accounts(clerk, "bottling")) == [town["acme"].id]  # organisations
     hit = search_accounts(clerk, "nunez")[0]
     assert hit.name == "Núñez, José" and hit.matched == "name"

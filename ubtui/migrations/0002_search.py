@@ -2,7 +2,8 @@
 
 * SQLite: FTS5 tables with the trigram tokenizer over ``customer.search_name`` and
   ``premise.search_address`` (external content: the text lives once, in the tables;
-  triggers keep the index in step with every INSERT, UPDATE and DELETE).
+  triggers keep the index in step with every INSERT, UPDATE and DELETE).  Only MATCH is
+  ever asked of them, and they index the text after a space (see ``_sqlite``).
 * PostgreSQL: ``pg_trgm`` GIN indexes on the same two columns (``LIKE '%smi%'`` uses them),
   and ``text_pattern_ops`` B-trees so ``LIKE 'sm%'`` prefix matches use an index whatever
   the database collation.
@@ -20,16 +21,19 @@ FTS = [("customer_fts", "customer", "search_name"), ("premise_fts", "premise", "
 
 def _sqlite(db):
     for fts, table, col in FTS:
+        # The index holds ' ' || col: every word, the first too, starts after a space, so the
+        # trigram ' jo' finds words that start with "jo" (ubtui.search, short words).
         db.execute_sql(f"CREATE VIRTUAL TABLE {fts} USING fts5({col}, content='{table}', "
                        f"content_rowid='id', tokenize='trigram')")
         db.execute_sql(f"""CREATE TRIGGER {fts}_ai AFTER INSERT ON "{table}" BEGIN
-            INSERT INTO {fts}(rowid, {col}) VALUES (new.id, new.{col}); END""")
+            INSERT INTO {fts}(rowid, {col}) VALUES (new.id, ' ' || new.{col}); END""")
         db.execute_sql(f"""CREATE TRIGGER {fts}_ad AFTER DELETE ON "{table}" BEGIN
-            INSERT INTO {fts}({fts}, rowid, {col}) VALUES ('delete', old.id, old.{col}); END""")
+            INSERT INTO {fts}({fts}, rowid, {col}) VALUES ('delete', old.id, ' ' || old.{col}); END""")
         db.execute_sql(f"""CREATE TRIGGER {fts}_au AFTER UPDATE OF {col} ON "{table}" BEGIN
-            INSERT INTO {fts}({fts}, rowid, {col}) VALUES ('delete', old.id, old.{col});
-            INSERT INTO {fts}(rowid, {col}) VALUES (new.id, new.{col}); END""")
-        db.execute_sql(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+            INSERT INTO {fts}({fts}, rowid, {col}) VALUES ('delete', old.id, ' ' || old.{col});
+            INSERT INTO {fts}(rowid, {col}) VALUES (new.id, ' ' || new.{col}); END""")
+        # not 'rebuild': that would index the column without the leading space
+        db.execute_sql(f"INSERT INTO {fts}(rowid, {col}) SELECT id, ' ' || {col} FROM {table}")
     db.execute_sql("CREATE INDEX IF NOT EXISTS phone_last7 ON phone (substr(digits, -7))")
     db.execute_sql("CREATE INDEX IF NOT EXISTS premise_parcel_digits ON premise (replace(parcel_number, '-', ''))")
     db.execute_sql("CREATE INDEX IF NOT EXISTS customer_last_name_lower ON customer (lower(last_name))")
