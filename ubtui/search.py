@@ -328,3 +328,21 @@ def search_accounts(user: User, text: str, limit: int = 50) -> list[AccountHit]:
         names.update(by_name)
         add(_accounts_of_premises(premise_ids_by_address(words, limit), limit), "address")
     return _hits(dict(list(kinds.items())[:limit]), names)
+
+
+def optimize_indexes(user: User) -> None:
+    """After a bulk load (demo, import): merge the SQLite FTS5 segments and refresh the
+    planner statistics, or on PostgreSQL flush the GIN pending lists and ANALYZE.
+
+    Searches are right without it, only slower until the database gets round to it."""
+    require(user, "db.admin")
+    db = database.obj
+    if is_postgres():
+        for index in ("customer_search_name_trgm", "premise_search_address_trgm"):
+            db.execute_sql(f"SELECT gin_clean_pending_list('{index}'::regclass)")
+        for table in ("customer", "premise", "phone", "meter", "account", "account_customer"):
+            db.execute_sql(f'ANALYZE "{table}"')
+        return
+    for fts in ("customer_fts", "premise_fts"):
+        db.execute_sql(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
+    db.execute_sql("ANALYZE")

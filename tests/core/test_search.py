@@ -6,7 +6,7 @@ import pytest
 from models import Customer, Email, Meter, Premise
 from ubtui.accounts import create_customer, create_premise, format_account_number, open_account, update_account
 from ubtui.errors import InputError, PermissionDenied
-from ubtui.search import customer_ids_by_name, search_accounts
+from ubtui.search import customer_ids_by_name, optimize_indexes, search_accounts
 
 
 @pytest.fixture
@@ -170,3 +170,11 @@ def test_needs_a_signed_in_user(db_url, town):
 def test_too_long_text_is_refused(clerk, town):
     with pytest.raises(InputError):
         search_accounts(clerk, "x" * 200)
+
+
+def test_optimize_indexes_after_a_bulk_load(clerk, system, town):
+    with pytest.raises(PermissionDenied):
+        optimize_indexes(clerk)
+    optimize_indexes(system)
+    assert ids(search_accounts(clerk, "jo smith")) == [town["smithson"].id]
+    assert ids(search_accounts(clerk, "101 oak")) == [town["olsen"].id]
