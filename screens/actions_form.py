@@ -170,7 +170,6 @@ class ActionForm(BaseScreen):
 
     CSS_PATH = "actions_form.tcss"
     INTRO = ""
-    PERMISSION = "account.view"
     HELP_TEXT = ("Enter moves to the next field (on the last one it posts); F4 lists the choices of "
                  "the field; F9 posts; F3 goes back without posting.")
     BINDINGS = [
@@ -278,8 +277,10 @@ class ActionForm(BaseScreen):
         box = self.query_one(f"#f-{f.id}", Input)
 
         def chosen(value: str | None) -> None:
-            if value is not None:
-                box.value = value
+            if value is None:
+                return
+            box.value = value
+            if box.id != f"f-{self.field_list[-1].id}":  # a pick moves on; it never posts
                 self.next_field(box)
 
         self.app.push_screen(LookupScreen(f.label, f.choices), chosen)

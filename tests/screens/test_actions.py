@@ -180,7 +180,10 @@ async def test_autopay_enrol_shows_only_the_last_four(sqlite_url, senior_and_acc
         assert app.screen.query_one("#f-holder").value == "Rivera, Ana"
         await burst(pilot, "enter", *"011000015", "enter", *"123456789")
         assert "123456789" not in screen_text(app) and "6789" not in screen_text(app)  # masked while typed
-        await burst(pilot, "enter", "s", "enter")  # type: savings; Enter on the last field posts
+        await burst(pilot, "enter", "f4", "down", "enter")  # type picked from the list: savings
+        assert isinstance(app.screen, AutopayEnrolScreen)  # a pick on the last field does not post
+        assert app.screen.query_one("#f-type").value == "savings" and AutopayEnrollment.select().count() == 0
+        await burst(pilot, "enter")  # Enter on the last field posts
         assert isinstance(app.screen, AccountActionsScreen), status(app)
         assert status(app) == "autopay on: savings ****6789 at 011000015 for Rivera, Ana"
         shown = screen_text(app)
