@@ -4,7 +4,8 @@ Common case (cash, one account): account digits, Enter, amount (the balance is o
 selected, so typing replaces it), Enter, F9 posts.  The tender is cash unless the Tender field
 says otherwise (C cash, K check, M money order, D card; F4 lists them); the cash received goes
 in Tendered (empty = exactly the amount) and the change due is shown big.  F6 adds the current
-tender and starts the next one (split tender).  Alerts (past due, cash only, disconnected, far
+tender and starts the next one (split tender); ctrl+a keeps the account and its amount and
+takes the next account (one check paying several accounts).  Alerts (past due, cash only, disconnected, far
 above the balance) are shown before posting.  Each form has one idempotency key, so a double
 F9 or Enter posts once; after posting F6 starts the next payment and ctrl+e shows the receipt.
 """
@@ -62,7 +63,8 @@ class PaymentScreen(BaseScreen):
     BINDINGS = [
         key_binding("post", "post", "Post"),
         key_binding("new", "add_tender", "Add tender"),
-        key_binding("lookup", "lookup", "List"),
+        key_binding("lookup", "lookup", "List", show=False),
+        Binding("ctrl+a", "add_account", "Account+", priority=True, id="cash.add_account"),
         Binding("ctrl+e", "receipt", "Receipt", priority=True, id="cash.receipt"),
     ]
 
@@ -74,6 +76,7 @@ class PaymentScreen(BaseScreen):
     def reset_state(self) -> None:
         self.key = "ui:pay:" + uuid.uuid4().hex  # one per form: a double F9 posts once
         self.account = None
+        self.accounts: list[tuple[object, str]] = []  # (account, amount typed): one check, several accounts
         self.tenders: list[cashier.TenderIn] = []
         self.busy = False
         self.result: cashier.PaymentResult | None = None
@@ -103,6 +106,7 @@ class PaymentScreen(BaseScreen):
                 for i in range(3):
                     yield Label("", id=f"pay-dl{i}", classes="pay-dlabel")
                     yield Input(id=f"pay-d{i}", compact=True, select_on_focus=True, classes="pay-detail")
+            yield Static("", id="pay-accounts")
             yield Static("", id="pay-tenders")
             with Horizontal(id="pay-bottom"):
                 yield Static("", id="pay-result")
@@ -157,7 +161,8 @@ class PaymentScreen(BaseScreen):
         """What is still due after the tenders added so far (for an empty Tendered)."""
         from ubtui.money import parse_amount
         try:
-            due = parse_amount(self.val("pay-amount"), field="Amount", max_cents=self.app.config.max_amount_cents)
+            due = sum(parse_amount(text, field="Amount", max_cents=self.app.config.max_amount_cents)
+                      for text in [a for _, a in self.accounts] + ([self.val("pay-amount")] if self.account else []))
         except InputError:
             return self.val("pay-amount")
         added = 0
@@ -271,10 +276,33 @@ class PaymentScreen(BaseScreen):
                  + (f" #{t.check_number}" if t.check_number else "") for t in self.tenders]
         return "Tenders: " + ", ".join(parts) if parts else ""
 
+    def action_add_account(self) -> None:
+        """Keep this account and amount, and type the next account (one check, several accounts)."""
+        if self.result is not None or self.account is None:
+            self.set_status("type an account number and Enter first", error=True)
+            return
+        try:
+            cashier.amount_cents(self.val("pay-amount"), "Amount")
+        except InputError as e:
+            self.app.show_error(e)
+            self.query_one("#pay-amount", Input).focus()
+            return
+        self.accounts.append((self.account, self.val("pay-amount")))
+        self.account = None
+        for wid in ("pay-account", "pay-amount"):
+            self.query_one(f"#{wid}", Input).value = ""
+        for wid in ("pay-who", "pay-alerts"):
+            self.query_one(f"#{wid}", Static).update("")
+        self.query_one("#pay-accounts", Static).update("Accounts: " + ", ".join(
+            f"{format_account_number(a.number)} {format_cents(cashier.amount_cents(t, 'Amount'))}"
+            for a, t in self.accounts))
+        self.query_one("#pay-account", Input).focus()
+        self.set_status(f"account added; {self.remaining_text()} due so far (F9 posts)")
+
     def action_post(self) -> None:
         if self.busy or self.result is not None:
             return
-        if self.account is None:
+        if self.account is None and not self.accounts:
             self.set_status("Account: type the account number and press Enter", error=True)
             self.query_one("#pay-account", Input).focus()
             return
@@ -285,8 +313,9 @@ class PaymentScreen(BaseScreen):
         except ValueError as e:
             self.app.show_error(e)
             return
+        pairs = self.accounts + ([(self.account, self.val("pay-amount"))] if self.account is not None else [])
         cmd = cashier.TakePayment(idempotency_key=self.key, tenders=tenders, accounts=[
-            cashier.AccountAmount(account=self.account.id, amount=self.val("pay-amount"))])
+            cashier.AccountAmount(account=a.id, amount=amount) for a, amount in pairs])
         self.busy = True
         self.set_status("posting...")
         self.post(cmd)
@@ -315,11 +344,11 @@ class PaymentScreen(BaseScreen):
                 self.query_one(f"#{wid}", Input).focus()
 
     def show_result(self, r: cashier.PaymentResult) -> None:
-        a = r.accounts[0]
+        balances = "  ".join(format_cents(a.balance_after_cents) for a in r.accounts)
         self.query_one("#pay-result", Static).update(Text(
             f"Receipt {r.receipt_number}\nPaid {format_cents(r.total_cents)}  "
-            f"tendered {format_cents(r.tendered_cents)}\nNew balance {format_cents(a.balance_after_cents)}\n"
-            f"CHANGE DUE", style="bold"))
+            f"tendered {format_cents(r.tendered_cents)}\nNew balance {balances}\n"
+            f"CHANGE DUE", style="bold", no_wrap=True, overflow="ellipsis"))
         self.query_one("#pay-change", Digits).update(format_cents(r.change_cents))
         self.set_status(f"posted {r.receipt_number}; F6 next payment, ctrl+e receipt")
         self.set_focus(None)

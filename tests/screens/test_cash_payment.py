@@ -174,3 +174,25 @@ async def test_receipt_after_posting_shows_and_saves(sqlite_url, tmp_path, monke
         await settle(pilot)
         assert isinstance(app.screen, PaymentScreen) and app.screen.result is None
         assert app.screen.query_one("#pay-account").value == ""
+
+
+async def test_one_check_pays_two_accounts(sqlite_url):
+    first = setup_counter(balance=2000)
+    sysu = system_user()
+    cust = create_customer(sysu, first_name="Bo", last_name="Lee")
+    prem = create_premise(sysu, house_number="14", street="Oak Ave")
+    second = open_account(sysu, premise=prem, customers=[(cust, "owner")], status="active")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_payment(pilot, first)
+        await pilot.press("ctrl+a")  # keeps 0001001-7 with its balance, $20.00
+        await settle(pilot)
+        assert "Accounts: 0001001-7 $20.00" in screen_text(app)
+        await pilot.press(*second.number, "enter")
+        await settle(pilot)
+        await pilot.press(*"15", "enter", "enter", "k", "enter", *"900", "f9")
+        await settle(pilot)
+        assert "Receipt R" in screen_text(app) and "New balance $0.00  -$15.00" in screen_text(app)
+    p = Payment.get()
+    assert p.total_cents == 3500 and [(t.kind, t.amount_cents, t.check_number) for t in p.tenders] == [("check", 3500, "900")]
+    assert ledger.account_balance(first.id) == 0 and ledger.account_balance(second.id) == -1500
