@@ -19,7 +19,7 @@ class WorkOrder(BaseModel):
     meter = ForeignKeyField(Meter, null=True, on_delete="RESTRICT")
     kind = CharField(max_length=20)
     status = CharField(max_length=12, default="open", index=True)  # open, assigned, done, cancelled
-    priority = CharField(max_length=8, default="normal")
+    priority = CharField(max_length=10, default="normal")  # low, normal, high, emergency
     requested_on = DateField()
     scheduled_on = DateField(null=True)
     completed_on = DateField(null=True)
