@@ -196,3 +196,16 @@ async def test_one_check_pays_two_accounts(sqlite_url):
     p = Payment.get()
     assert p.total_cents == 3500 and [(t.kind, t.amount_cents, t.check_number) for t in p.tenders] == [("check", 3500, "900")]
     assert ledger.account_balance(first.id) == 0 and ledger.account_balance(second.id) == -1500
+
+
+def test_snapshot_hard_stop_no_color(snap_compare, sqlite_url, monkeypatch):
+    """Without colour the hard stop still stands out (reverse video), before anything is posted."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    acct = setup_counter(cash_only=True)
+
+    async def run_before(pilot):
+        await open_payment(pilot, acct)
+        await pilot.press("enter", "enter", "k", "enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
