@@ -209,3 +209,20 @@ def test_snapshot_hard_stop_no_color(snap_compare, sqlite_url, monkeypatch):
         await settle(pilot)
 
     assert snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_opened_for_an_account_starts_at_the_amount(sqlite_url):
+    """F7 on an account screen opens this screen with the account (menu.KEY_TARGETS["pay"])."""
+    from screens.menu import KEY_TARGETS
+    assert KEY_TARGETS["pay"] == "screens.cash_payment:PaymentScreen"
+    acct = setup_counter()
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        app.push_screen(PaymentScreen(account_id=acct.id))
+        await settle(pilot)
+        assert app.screen.query_one("#pay-account").value == format_account_number(acct.number)
+        assert app.screen.focused.id == "pay-amount" and "Balance $42.50" in screen_text(app)
+        await pilot.press("f9")
+        await settle(pilot)
+    assert Payment.get().total_cents == 4250
