@@ -125,7 +125,8 @@ class CollectionsScreen(BaseScreen):
     def action_disconnects(self) -> None:
         from screens.confirm import ConfirmScreen
 
-        due = [d for d in self.rows if d.step == "disconnect" and not d.exempt and not d.open_disconnect]
+        due = [d for d in self.rows if d.step == "disconnect" and not d.exempt and not d.open_disconnect
+               and d.status == "active"]
         if not due:
             self.set_status("no account is due a disconnect order")
             return
@@ -140,9 +141,13 @@ class CollectionsScreen(BaseScreen):
 
     @work(exclusive=True, group="collections-disconnects")
     async def disconnects(self) -> None:
-        orders = await self.app.try_db(collections.order_disconnects, self.app.user, self.app.today())
+        run = await self.app.try_db(collections.order_disconnects, self.app.user, self.app.today())
         self.busy = False
-        if orders is not None:
+        if run is not None:
+            orders = run.ordered
             numbers = ", ".join(o.number for o in orders[:3]) + (" ..." if len(orders) > 3 else "")
-            self.set_status(f"{len(orders)} disconnect orders: {numbers}" if orders else "no disconnect ordered")
+            text = f"{len(orders)} disconnect orders: {numbers}" if orders else "no disconnect ordered"
+            if run.skipped:
+                text += f"; {len(run.skipped)} skipped ({run.skipped[0][0]}: {run.skipped[0][1]})"
+            self.set_status(text)
             self.load()

@@ -128,9 +128,9 @@ def transfer_balance(user: User, from_account_id: int, to_account_id: int, reaso
         src = Account.get_by_id(from_account_id)
         dst = Account.get_by_id(to_account_id)
         return ledger.write_posting(user, key, "transfer", [
-            EntrySpec(from_account_id, "transfer", -amount, "transfer", f"Transfer to {dst.number}: {reason}"[:120],
+            EntrySpec(from_account_id, "transfer", -amount, "transfer", f"Transfer to {format_account_number(dst.number)}: {reason}"[:120],
                       f"account:{dst.number}"),
-            EntrySpec(to_account_id, "transfer", amount, "transfer", f"Transfer from {src.number}: {reason}"[:120],
+            EntrySpec(to_account_id, "transfer", amount, "transfer", f"Transfer from {format_account_number(src.number)}: {reason}"[:120],
                       f"account:{src.number}"),
         ], memo=reason)
 
@@ -146,7 +146,7 @@ def write_off(user: User, account_id: int, reason: str, *, key: str) -> PostingR
         balance = _locked_balance(account_id)
         acct = Account.get_by_id(account_id)
         if acct.status not in ("final_billed", "closed"):
-            raise Conflict(f"account {acct.number} is {acct.status}; only final-billed or closed accounts are written off")
+            raise Conflict(f"account {format_account_number(acct.number)} is {acct.status}; only final-billed or closed accounts are written off")
         if balance <= 0:
             raise Conflict("nothing is owed on the account")
         return ledger.write_posting(user, key, "write_off", [EntrySpec(account_id, "write_off", -balance, "write_off",

@@ -21,6 +21,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from models import Account, AutopayBatch, AutopayEnrollment, Payment, Posting, Tender, User, utcnow
 
 from . import audit, ledger
+from .accounts import format_account_number
 from .config import data_dir, settings
 from .db import transaction
 from .errors import ConfigError, Conflict, InputError, NotFound
@@ -109,9 +110,9 @@ def enroll(user: User, account_id: int, *, holder_name: str, routing_number: str
         if acct is None:
             raise NotFound(f"no account id {account_id}")
         if acct.status in ("closed", "final_billed"):
-            raise Conflict(f"account {acct.number} is {acct.status.replace('_', ' ')}; autopay needs an open account")
+            raise Conflict(f"account {format_account_number(acct.number)} is {acct.status.replace('_', ' ')}; autopay needs an open account")
         if AutopayEnrollment.select().where(AutopayEnrollment.active_guard == account_id).exists():
-            raise Conflict(f"account {acct.number} is already on autopay; cancel that enrolment first")
+            raise Conflict(f"account {format_account_number(acct.number)} is already on autopay; cancel that enrolment first")
         e = AutopayEnrollment.create(account=account_id, holder_name=holder_name[:60], routing_number=routing_number,
                                      bank_account_enc=encrypt(bank_account), bank_account_last4=bank_account[-4:],
                                      bank_account_type=bank_account_type, start_on=start_on or _dt.date.today(),

@@ -236,10 +236,12 @@ def cmd_collections_letters(args) -> int:
 def cmd_collections_disconnects(args) -> int:
     from .collections import order_disconnects
     connect(args)
-    orders = order_disconnects(actor(), parse_date(args.date))
-    for wo in orders:
+    run = order_disconnects(actor(), parse_date(args.date))
+    for wo in run.ordered:
         print(wo.number)
-    print(f"{len(orders)} disconnect order(s) created")
+    for number, why in run.skipped:
+        print(f"skipped {number}: {why}")
+    print(f"{len(run.ordered)} disconnect order(s) created")
     return 0
 
 

@@ -18,7 +18,7 @@ from . import audit
 from .accounts import format_account_number
 from .config import settings
 from .db import transaction
-from .errors import InputError
+from .errors import Conflict, InputError
 from .inquiry import AgingEntry, age_entries
 from .money import format_cents
 from .search import format_address
@@ -42,6 +42,7 @@ class Delinquent:
     aging: dict[str, int]
     past_due_cents: int
     step: str  # reminder, shutoff_notice, disconnect
+    status: str = "active"  # the account's status (only active accounts are ordered off)
     exempt: str = ""  # why the account is never ordered off, if it is not
     open_disconnect: bool = False
     notes: list[str] = field(default_factory=list)
@@ -95,19 +96,21 @@ def delinquency_list(user: User, as_of: _dt.date | None = None, *, min_past_due_
             mail = _mail_lines(cust, acct.premise)
             out.append(Delinquent(acct.id, format_account_number(acct.number), cust.display_name if cust else "",
                                   _addr(acct.premise), mail, int(acct.balance_cents), aging, past,
-                                  _step_for(aging), exempt, acct.id in open_disc))
+                                  _step_for(aging), acct.status, exempt, acct.id in open_disc))
     out.sort(key=lambda d: (-d.aging["90+"], -d.aging["60"], -d.past_due_cents, d.number))
     return out
 
 
 def _billing_parties(account_ids: list[int]) -> dict[int, Customer]:
-    """Who gets the letter: the billing party, else the tenant, else the owner."""
+    """Who gets the letter: the billing party, else the tenant, else the owner; current
+    parties first, else (a final-billed account) the last ones it had, at their mailing address."""
     rank = {"billing": 0, "tenant": 1, "owner": 2}
-    best: dict[int, tuple[int, Customer]] = {}
+    best: dict[int, tuple[tuple, Customer]] = {}
     q = (AccountCustomer.select(AccountCustomer, Customer).join(Customer)
-         .where(AccountCustomer.account.in_(account_ids) & AccountCustomer.end_date.is_null()))
+         .where(AccountCustomer.account.in_(account_ids)))
     for ac in q:
-        r = rank.get(ac.role, 9)
+        ended = ac.end_date is not None
+        r = (ended, -(ac.end_date.toordinal() if ended else 0), rank.get(ac.role, 9))
         if ac.account_id not in best or r < best[ac.account_id][0]:
             best[ac.account_id] = (r, ac.customer)
     return {k: v for k, (_, v) in best.items()}
@@ -183,16 +186,25 @@ def send_letters(user: User, kind: str, path: str | Path, as_of: _dt.date | None
     return path, len(targets)
 
 
-def order_disconnects(user: User, as_of: _dt.date | None = None) -> list[WorkOrder]:
-    """Disconnect work orders for accounts 90+ days past due, except exempt ones and those
-    with an open disconnect order already."""
+@dataclass(frozen=True)
+class DisconnectRun:
+    ordered: list[WorkOrder]
+    skipped: list[tuple[str, str]]  # (account number, why)
+
+
+def order_disconnects(user: User, as_of: _dt.date | None = None) -> DisconnectRun:
+    """Disconnect work orders for active accounts 90+ days past due, except exempt ones and
+    those with an open disconnect order already.  Each order is its own transaction: one that
+    cannot be made (another order open at the address) is skipped with the reason."""
     require(user, "collections.manage")
     as_of = as_of or _dt.date.today()
-    out = []
-    with transaction():
-        for d in delinquency_list(user, as_of):
-            if d.step != "disconnect" or d.exempt or d.open_disconnect:
-                continue
-            out.append(create_work_order(user, kind="disconnect", account_id=d.account_id, scheduled_on=as_of,
-                                         instructions=f"Non-payment: {format_cents(d.past_due_cents)} past due"))
-    return out
+    ordered, skipped = [], []
+    for d in delinquency_list(user, as_of):
+        if d.step != "disconnect" or d.exempt or d.open_disconnect or d.status != "active":
+            continue
+        try:
+            ordered.append(create_work_order(user, kind="disconnect", account_id=d.account_id, scheduled_on=as_of,
+                                             instructions=f"Non-payment: {format_cents(d.past_due_cents)} past due"))
+        except Conflict as e:
+            skipped.append((d.number, str(e)))
+    return DisconnectRun(ordered, skipped)

@@ -125,7 +125,7 @@ def start_service(user: User, *, premise: Premise, customer: Customer, role: str
         busy = (Account.select().where((Account.premise == premise.id)
                                        & Account.status.in_(["pending", "active"])).first())
         if busy is not None:
-            raise Conflict(f"address already has service on account {busy.number}; stop it first")
+            raise Conflict(f"address already has service on account {format_account_number(busy.number)}; stop it first")
         acct = open_account(user, premise=premise, customers=[(customer, role)], account_class=account_class,
                             rate_code=rate_code, cycle=cycle, status="pending", opened_on=turn_on)
         if deposit_cents:
@@ -147,7 +147,7 @@ def stop_service(user: User, account_id: int, *, stop_on: _dt.date, forwarding: 
     if acct is None:
         raise NotFound(f"no account id {account_id}")
     if acct.status in ("closed", "final_billed"):
-        raise Conflict(f"account {acct.number} is already {acct.status.replace('_', ' ')}")
+        raise Conflict(f"account {format_account_number(acct.number)} is already {acct.status.replace('_', ' ')}")
     note = "Stop service: final read and turn off"
     if forwarding:
         note += "; forwarding address: " + ", ".join(str(v) for v in forwarding.values() if v)
@@ -175,7 +175,7 @@ def request_reconnect(user: User, account_id: int, *, fee_cents: int = 0) -> Wor
         if acct is None:
             raise NotFound(f"no account id {account_id}")
         if acct.status != "disconnected":
-            raise Conflict(f"account {acct.number} is {acct.status}, not disconnected")
+            raise Conflict(f"account {format_account_number(acct.number)} is {acct.status}, not disconnected")
         wo = create_work_order(user, kind="reconnect", account_id=account_id, priority="high",
                                instructions="Payment received: restore service")
         if fee_cents:

@@ -34,9 +34,10 @@ def test_worklist_steps_and_exemptions(system, supervisor, make_account):
     assert by_name["Old"].step == "disconnect" and by_name["Med"].exempt == "medical certificate"
     assert rows[0].aging["90+"] == 9000  # worst first
 
-    orders = collections.order_disconnects(supervisor, AS_OF)
-    assert [o.account_id for o in orders] == [d120.id]
-    assert collections.order_disconnects(supervisor, AS_OF) == []  # already ordered
+    run = collections.order_disconnects(supervisor, AS_OF)
+    assert [o.account_id for o in run.ordered] == [d120.id] and run.skipped == []
+    again = collections.order_disconnects(supervisor, AS_OF)
+    assert again.ordered == [] and again.skipped == []  # already ordered
     assert WorkOrder.select().where(WorkOrder.kind == "disconnect").count() == 1
 
 
@@ -57,3 +58,30 @@ def test_clerk_may_list_but_not_send(clerk, make_account, tmp_path):
     assert collections.delinquency_list(clerk, AS_OF) == []
     with pytest.raises(PermissionDenied):
         collections.send_letters(clerk, "reminder", tmp_path / "r.pdf", AS_OF)
+
+
+def test_one_blocked_disconnect_does_not_stop_the_rest(system, supervisor, make_account):
+    from ubtui.workorders import create_work_order
+    a, b, gone = make_account(last_name="Ahn"), make_account(last_name="Bell"), make_account(last_name="Gone")
+    for acct, key in ((a, "a"), (b, "b"), (gone, "g")):
+        charge(system, acct, 9000, 120, key)
+    Account.update(status="final_billed").where(Account.id == gone.id).execute()
+    # someone already ordered a turn-off... and a disconnect is open at Ahn's address for another reason
+    create_work_order(supervisor, kind="disconnect", premise_id=a.premise_id, instructions="main break")
+    run = collections.order_disconnects(supervisor, AS_OF)
+    assert [o.account_id for o in run.ordered] == [b.id]
+    assert [n for n, _ in run.skipped] == [collections.format_account_number(a.number)]
+    assert "already open for this address" in run.skipped[0][1]
+
+
+def test_final_billed_letter_goes_to_the_last_customer(system, supervisor, make_account):
+    from models import AccountCustomer, Customer
+    a = make_account(last_name="Moved")
+    charge(system, a, 5000, 45, "m")
+    AccountCustomer.update(end_date=AS_OF - dt.timedelta(days=40)).where(AccountCustomer.account == a.id).execute()
+    cust = Customer.get(Customer.last_name == "Moved")
+    Customer.update(mail_line1="9 New Rd", mail_city="Far", mail_state="OR", mail_zip="97000").where(
+        Customer.id == cust.id).execute()
+    Account.update(status="final_billed").where(Account.id == a.id).execute()
+    (d,) = collections.delinquency_list(supervisor, AS_OF)
+    assert d.name == "Moved, Pat" and d.mail_lines[1] == "9 New Rd" and d.status == "final_billed"
