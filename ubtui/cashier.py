@@ -61,6 +61,13 @@ def _rows(query: str, params: tuple) -> list[tuple]:
     return database.execute_sql(_sql(query), params).fetchall()
 
 
+def _insert_id(query: str, params: tuple) -> int:
+    """Run one INSERT and return the new row's id (RETURNING on PostgreSQL, lastrowid on SQLite)."""
+    if is_postgres():
+        return int(database.execute_sql(_sql(query) + " RETURNING id", params).fetchone()[0])
+    return int(database.execute_sql(query, params).lastrowid)
+
+
 def _day(v) -> _dt.date:
     return v if isinstance(v, _dt.date) else _dt.date.fromisoformat(str(v)[:10])
 
@@ -620,7 +627,7 @@ def _open_session(user: User, session_id: int | None) -> tuple[int, _dt.date]:
 
 _PAYMENT_INSERT = ("INSERT INTO payment (receipt_number, session_id, posting_id, user_id, total_cents, change_cents, "
                    "channel, status, void_reason, created_at, payer_name, business_date) "
-                   "VALUES (?, ?, ?, ?, ?, ?, 'counter', 'posted', '', ?, ?, ?) RETURNING id")
+                   "VALUES (?, ?, ?, ?, ?, ?, 'counter', 'posted', '', ?, ?, ?)")
 _TENDER_COLS = "payment_id, kind, amount_cents, check_number, bank, check_name, card_last4, auth_code"
 
 
@@ -666,8 +673,8 @@ def _take_payment(user: User, key: str, cmd: TakePayment) -> PaymentResult:
             f"{t.kind} {format_cents(t.cents)}" + (f" #{t.check_number}" if t.check_number else "") for t in tenders)
         res = ledger.write_posting(user, key, "payment", specs, memo=memo)
         number = _receipt_number(res.posting_id)
-        (pid,), = _rows(_PAYMENT_INSERT, (number, session_id, res.posting_id, user.id, total, change, utcnow(),
-                                          payer[:80], business_date))
+        pid = _insert_id(_PAYMENT_INSERT, (number, session_id, res.posting_id, user.id, total, change, utcnow(),
+                                           payer[:80], business_date))
         values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(tenders))
         database.execute_sql(_sql(f"INSERT INTO tender ({_TENDER_COLS}) VALUES {values}"), tuple(
             v for t in tenders
