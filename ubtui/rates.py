@@ -226,6 +226,7 @@ def _key_line(text: str, loc: tuple) -> int | None:
     cursor = 0
     path: list[str] = []
     found = None
+    inline = False  # inside one {...} item of an inline array: its keys are on its line
     for part in loc:
         if isinstance(part, int):
             if not path:
@@ -241,16 +242,20 @@ def _key_line(text: str, loc: tuple) -> int | None:
                 count += lines[i].count("{") if i > cursor or "[" in lines[i] else 0
                 if count >= part:
                     cursor = found = i
+                    inline = True
                     break
             continue
         name = str(part)
         path.append(name)
         key = re.compile(r"(^|[\s{,.\[])(" + re.escape(name) + r"|\"" + re.escape(name) + r"\"|'"
                          + re.escape(name) + r"')\s*(=|\]|\.)")
-        for i in range(cursor, len(lines)):
-            if key.search(lines[i].split("#", 1)[0]):
+        for i in range(cursor, cursor + 1 if inline else len(lines)):
+            body = lines[i].split("#", 1)[0]
+            if key.search(body):
                 cursor = found = i
                 break
+            if i > cursor and body.lstrip().startswith("["):
+                break  # the key is missing from its table: point at the table
     return None if found is None else found + 1
 
 

@@ -197,3 +197,15 @@ def test_a_rate_change_splits_usage_and_days_without_losing_any(usage, start_off
     assert sum(l.quantity for l in c.lines if l.category == "water") == usage
     months = sum(l.quantity for l in c.lines if l.category == "service")
     assert abs(months - 1) < Decimal("1e-20")  # one month in all
+
+
+def test_a_missing_key_points_at_its_own_table_or_item():
+    text = broken("{ up_to = 20, rate = 4.05 }", "{ up_to = 20 }")
+    with pytest.raises(InputError) as e:
+        parse_schedule(text, "r.toml")
+    assert str(e.value).startswith(f"r.toml, line {line_of(text, '{ up_to = 20 }')}: ")
+    assert "tiers[2].rate: Field required" in str(e.value)
+    text = GOOD.replace('name = "Utility users tax"', 'label = "Utility users tax"', 1)
+    with pytest.raises(InputError) as e:
+        parse_schedule(text, "r.toml")
+    assert f"line {line_of(text, '[[versions.taxes]]')}: versions[1].taxes[1].name: Field required" in str(e.value)
