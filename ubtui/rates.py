@@ -227,7 +227,7 @@ def _key_line(text: str, loc: tuple) -> int | None:
     path: list[str] = []
     found = None
     inline = False  # inside one {...} item of an inline array: its keys are on its line
-    for part in loc:
+    for n, part in enumerate(loc):
         if isinstance(part, int):
             if not path:
                 continue
@@ -254,8 +254,8 @@ def _key_line(text: str, loc: tuple) -> int | None:
             if key.search(body):
                 cursor = found = i
                 break
-            if i > cursor and body.lstrip().startswith("["):
-                break  # the key is missing from its table: point at the table
+            if n == len(loc) - 1 and i > cursor and body.lstrip().startswith("["):
+                break  # the last key is missing from its table: point at the table
     return None if found is None else found + 1
 
 
