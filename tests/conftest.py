@@ -157,3 +157,15 @@ def make_account(db_url):
         return open_account(sysu, premise=prem, customers=[(cust, "owner")], status=kw.pop("status", "active"), **kw)
 
     return make
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With UBTUI_REQUIRE_POSTGRES=1 (``.ci/run`` sets it) a skipped PostgreSQL test fails."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("UBTUI_REQUIRE_POSTGRES") == "1":
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("backend") == "postgres" or "pg_database" in getattr(item, "fixturenames", ()):
+            report.outcome = "failed"
+            report.longrepr = f"PostgreSQL test skipped but UBTUI_REQUIRE_POSTGRES=1: {report.longrepr}"

@@ -64,6 +64,7 @@ def fold(text: str) -> str:
     """Lower case, accents stripped, punctuation to spaces: the searchable form of a name."""
     nfkd = unicodedata.normalize("NFKD", text or "")
     plain = "".join(c for c in nfkd if not unicodedata.combining(c)).lower()
+    plain = re.sub(r"['\u2019`]", "", plain)  # O'Brien -> obrien: typed with or without the apostrophe
     return re.sub(r"\s+", " ", re.sub(r"[^\w ]+", " ", plain)).strip()
 
 
