@@ -208,4 +208,5 @@ def test_a_missing_key_points_at_its_own_table_or_item():
     text = GOOD.replace('name = "Utility users tax"', 'label = "Utility users tax"', 1)
     with pytest.raises(InputError) as e:
         parse_schedule(text, "r.toml")
-    assert f"line {line_of(text, '[[versions.taxes]]')}: versions[1].taxes[1].name: Field required" in str(e.value)
+    header = line_of(text, "\n[[versions.taxes]]") + 1
+    assert f"line {header}: versions[1].taxes[1].name: Field required" in str(e.value)
