@@ -192,3 +192,18 @@ def test_two_runs_of_the_same_cycle_at_once_bill_each_account_once(system, make_
     assert Bill.select().count() == 6 and Posting.select().where(Posting.kind == "charge").count() == 6
     assert all(ledger.account_balance(a.id) == bills(a)[0].total_cents for a in accts)
     assert verify_all() == []
+
+
+def test_a_bimonthly_cycle_bills_two_months(system, make_account):
+    a = make_account(opened_on=D(2025, 12, 1), cycle="3")
+    m = readings.install_meter(system, a.premise_id, "BI-1", on=D(2025, 12, 1), reading=0)
+    Bill.insert(account=a.id, period_start=D(2025, 11, 1), period_end=D(2026, 1, 1), bill_date=D(2026, 1, 1),
+                due_date=D(2026, 1, 1), usage=0, kind="first").execute()  # the account's earlier bill
+    readings.enter_reading(system, m.id, D(2026, 3, 2), 30)
+    billing.run_bills(system, cycle="3", period_end=D(2026, 3, 2), schedule=S)
+    b = bills(a)[-1]
+    assert (b.kind, b.usage, b.period_start) == ("regular", 30, D(2026, 1, 1))
+    assert BillLine.get((BillLine.bill == b.id) & (BillLine.category == "service")).amount_cents == 4280
+    water = [(l.quantity, l.amount_cents) for l in BillLine.select().where(
+        (BillLine.bill == b.id) & (BillLine.category == "water")).order_by(BillLine.seq)]
+    assert water == [("12", 3744), ("14", 5670)]  # limits doubled: 4 included, tier 1 to 16, tier 2 to 40
