@@ -40,6 +40,8 @@ class ReportsScreen(BaseScreen):
     ReportsScreen #rep-date { width: 12; }
     ReportsScreen #rep-title { height: 1; padding: 0 1; text-style: bold; }
     ReportsScreen DataTable { height: 1fr; }
+    ReportsScreen #rep-form Input:focus { border: none; background: $accent 30%; text-style: bold; }
+    ReportsScreen #rep-form Input:nocolor:focus { text-style: bold underline; }
     """
     BINDINGS = [
         key_binding("refresh", "run", "Run"),
