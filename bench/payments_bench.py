@@ -6,7 +6,8 @@ usage: python bench/payments_bench.py URL [--n 2000] [--accounts 500]
 URL is a database ubtui may write to (sqlite:///tmp/b.db or postgresql://postgres@127.0.0.1/b);
 the schema is upgraded, and a bench clerk, drawer and accounts are added when missing.
 Prints one JSON document: payments/s, median and p95 latency (ms) of one posting, the same for
-the bare transaction, and the ratio (take_payment latency / bare latency).
+the bare transaction, and the ratio (take_payment latency / bare latency).  The two are run
+alternately (one payment, one bare transaction) so a busy machine slows both alike.
 """
 from __future__ import annotations
 
@@ -56,43 +57,48 @@ def summarise(latencies: list[float], wall: float) -> dict:
             "p95_ms": round(lat[int(0.95 * (len(lat) - 1))] * 1000, 3)}
 
 
-def bench_take_payment(clerk, numbers: list[str], n: int) -> dict:
-    run = uuid.uuid4().hex[:8]
-    lat = []
-    t0 = time.perf_counter()
-    for i in range(n):
-        cmd = TakePayment(idempotency_key=f"bench-{run}-{i}",
-                          accounts=[AccountAmount(account=numbers[i % len(numbers)], amount="12.34")],
-                          tenders=[TenderIn(kind="cash", amount="20")])
-        s = time.perf_counter()
-        cashier.take_payment(clerk, cmd)
-        lat.append(time.perf_counter() - s)
-    return summarise(lat, time.perf_counter() - t0)
-
-
-def bench_bare(n: int, n_accounts: int) -> dict:
+def bare_setup(n_accounts: int):
+    """Two plain tables and a function running the bare INSERT+UPDATE transaction."""
     db = database.obj
     pk = "BIGSERIAL PRIMARY KEY" if is_postgres(db) else "INTEGER PRIMARY KEY AUTOINCREMENT"
+    ph = "%s" if is_postgres(db) else "?"
     db.execute_sql(f"CREATE TABLE IF NOT EXISTS bench_bare_entry (id {pk}, account_id BIGINT NOT NULL, "
                    f"amount_cents BIGINT NOT NULL)")
     db.execute_sql("CREATE TABLE IF NOT EXISTS bench_bare_account (id BIGINT PRIMARY KEY, balance_cents BIGINT NOT NULL)")
     with db.atomic():
         db.execute_sql("DELETE FROM bench_bare_account")
         for i in range(n_accounts):
-            db.execute_sql("INSERT INTO bench_bare_account (id, balance_cents) VALUES (%s, 0)" if is_postgres(db)
-                           else "INSERT INTO bench_bare_account (id, balance_cents) VALUES (?, 0)", (i,))
-    ph = "%s" if is_postgres(db) else "?"
+            db.execute_sql(f"INSERT INTO bench_bare_account (id, balance_cents) VALUES ({ph}, 0)", (i,))
     ins = f"INSERT INTO bench_bare_entry (account_id, amount_cents) VALUES ({ph}, {ph})"
     upd = f"UPDATE bench_bare_account SET balance_cents = balance_cents + {ph} WHERE id = {ph}"
-    lat = []
-    t0 = time.perf_counter()
-    for i in range(n):
-        s = time.perf_counter()
+
+    def bare(i: int) -> None:
         with db.atomic():
             db.execute_sql(ins, (i % n_accounts, -1234))
             db.execute_sql(upd, (-1234, i % n_accounts))
-        lat.append(time.perf_counter() - s)
-    return summarise(lat, time.perf_counter() - t0)
+    return bare
+
+
+def run(clerk, numbers: list[str], n: int) -> tuple[dict, dict]:
+    """Alternate one take_payment and one bare transaction, so both see the same machine load."""
+    bare = bare_setup(len(numbers))
+    run_id = uuid.uuid4().hex[:8]
+    lat_pay, lat_bare = [], []
+    wall_pay = wall_bare = 0.0
+    for i in range(n):
+        cmd = TakePayment(idempotency_key=f"bench-{run_id}-{i}",
+                          accounts=[AccountAmount(account=numbers[i % len(numbers)], amount="12.34")],
+                          tenders=[TenderIn(kind="cash", amount="20")])
+        s = time.perf_counter()
+        cashier.take_payment(clerk, cmd)
+        m = time.perf_counter()
+        bare(i)
+        e = time.perf_counter()
+        lat_pay.append(m - s)
+        lat_bare.append(e - m)
+        wall_pay += m - s
+        wall_bare += e - m
+    return summarise(lat_pay, wall_pay), summarise(lat_bare, wall_bare)
 
 
 def main(argv=None) -> int:
@@ -105,8 +111,7 @@ def main(argv=None) -> int:
     t = time.perf_counter()
     clerk, numbers = setup(args.accounts)
     setup_s = time.perf_counter() - t
-    pay = bench_take_payment(clerk, numbers, args.n)
-    bare = bench_bare(args.n, args.accounts)
+    pay, bare = run(clerk, numbers, args.n)
     print(json.dumps({
         "benchmark": "payments", "backend": "postgres" if is_postgres() else "sqlite", "n": args.n,
         "accounts": len(numbers), "setup_seconds": round(setup_s, 2),
