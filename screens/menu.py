@@ -91,6 +91,22 @@ class MainMenuScreen(BaseScreen):
         self.query_one("#menu", OptionList).focus()
 
 
-def legend() -> str:
-    return ("F1/^G help  F2/^F find  F3/^B back  F4/^K lookup  F5/^R refresh\n"
-            "F6/^N new  F7/^T payment  F9/^X post  F10/^O menu  ^L lock  ^P palette  ^Q quit")
+def legend(width: int = 78) -> str:
+    """The key convention in two or three lines: ``F1/^G help  F2/^F find ...``."""
+    from screens.base import KEYS
+
+    items = []
+    for keys, label, description in KEYS.values():
+        ctrl = [k for k in keys.split(",") if k.startswith("ctrl+")]
+        alt = "^" + ctrl[0][5:].upper() if ctrl else ""
+        shown = f"{label}/{alt}" if label != alt else label
+        items.append(f"{shown} {description.lower()}")
+    lines, line = [], ""
+    for item in items:
+        if line and len(line) + 2 + len(item) > width:
+            lines.append(line)
+            line = item
+        else:
+            line = f"{line}  {item}" if line else item
+    lines.append(line)
+    return "\n".join(lines)

@@ -4,6 +4,7 @@ Each keystroke starts a search in an exclusive worker (the previous one is cance
 in the database thread; a result older than the text now in the box is thrown away."""
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Input, Static
@@ -11,7 +12,8 @@ from textual.widgets import DataTable, Input, Static
 from screens.base import BaseScreen, key_binding
 from ubtui.money import format_cents
 
-COLUMNS = (("Account", 10), ("Name", 18), ("Service address", 20), ("Status", 8), ("Balance", 11), ("Flags", 6))
+# 80 columns: widths plus one cell of padding each side of every column.
+COLUMNS = (("Account", 9), ("Name", 17), ("Service address", 18), ("Status", 8), ("Balance", 10), ("Flags", 5))
 
 
 class SearchScreen(BaseScreen):
@@ -118,8 +120,8 @@ class SearchScreen(BaseScreen):
         table = self.query_one("#results", DataTable)
         table.clear()
         for h in self.hits:
-            table.add_row(h.number, h.name, h.address, h.status, format_cents(h.balance_cents), h.flags,
-                          key=str(h.account_id))
+            table.add_row(h.number, h.name, h.address, h.status.replace("_", " "),
+                          Text(format_cents(h.balance_cents), justify="right"), h.flags, key=str(h.account_id))
         if not text:
             msg = ""
         elif not self.hits:

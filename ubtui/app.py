@@ -15,6 +15,7 @@ import asyncio
 import collections
 import datetime as _dt
 import functools
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +25,7 @@ import peewee
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.filter import Monochrome, NoColor
 from textual.theme import Theme
 
 from models import User, database
@@ -81,6 +83,9 @@ UBTUI_THEME = Theme(
 )
 
 
+PLAIN_TERMS = ("linux", "vt100", "vt102", "vt220", "ansi", "cons25")
+
+
 class UbtuiApp(App):
     """The counter application."""
 
@@ -110,8 +115,15 @@ class UbtuiApp(App):
         self._backlog: collections.deque[events.Key] = collections.deque()
         self.last_activity = time.monotonic()
         self.idle_check_seconds = idle_check_seconds
+        self.animation_level = "none"
+        # A linux console or vt100 font has no rounded corners or eighth blocks: ASCII borders.
+        self.plain_glyphs = os.environ.get("TERM", "").split("-")[0] in PLAIN_TERMS
         self.register_theme(UBTUI_THEME)
         self.theme = self.config.theme if self.config.theme in self.available_themes else "ubtui"
+        if self.no_color and self.native_ansi_color:
+            # Textual chose its filter for the default theme (Monochrome, which turns the
+            # terminal's default colours into black); with ANSI colours NO_COLOR means none.
+            self._filters = [f for f in self._filters if not isinstance(f, (Monochrome, NoColor))] + [NoColor()]
         if self.config.keymap:
             self.set_keymap(dict(self.config.keymap))
 
@@ -158,6 +170,8 @@ class UbtuiApp(App):
     async def on_mount(self) -> None:
         from screens.login import LoginScreen
 
+        if self.plain_glyphs:
+            self.add_class("-plain-glyphs")
         self._db_ready = asyncio.get_running_loop().create_future()
         self.push_screen(LoginScreen())
         try:
@@ -276,7 +290,7 @@ class UbtuiApp(App):
     def keys_pending(self) -> bool:
         return self._key_busy or bool(self._backlog)
 
-    async def _quiesce(self, timeout: float = 0.5) -> bool:
+    async def _quiesce(self, timeout: float = 2.0) -> bool:
         """Wait (briefly) until the app and every widget of the screen have handled what they
         were sent; True when more was sent meanwhile (a message bubbling up)."""
         try:
@@ -305,6 +319,11 @@ class UbtuiApp(App):
         except Exception:
             return False
         return any(not node._message_queue.empty() for node in nodes)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # No animations: a steady cursor (also keeps snapshots and screen readers calm).
+        if hasattr(event.widget, "cursor_blink"):
+            event.widget.cursor_blink = False
 
     def action_command_palette(self) -> None:
         if self.user is None or self.locked:

@@ -27,15 +27,27 @@ def make_app(url: str, **kw) -> UbtuiApp:
     return UbtuiApp(url, **kw)
 
 
-async def settle(pilot, rounds: int = 3) -> None:
-    """Let typed keys, workers and the database thread finish, then the screen repaint."""
+async def settle(pilot, rounds: int = 2) -> None:
+    """Let typed keys, workers (and the database thread under them) and what they start
+    finish, then the screen repaint: done when ``rounds`` checks in a row find nothing running."""
+    from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
+
+    app = pilot.app
+    quiet = 0
     for _ in range(200):
-        if not pilot.app.keys_pending:
-            break
-        await pilot.pause(0.01)
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
+        if app.keys_pending:
+            quiet = 0
+            await pilot.pause(0.01)
+            continue
+        try:
+            await app.workers.wait_for_complete()
+        except (WorkerCancelled, WorkerFailed):  # a search replaced by a newer one
+            pass
         await pilot.pause()
+        running = any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers)
+        quiet = 0 if running or app.keys_pending else quiet + 1
+        if quiet >= rounds:
+            return
 
 
 def key_event(key: str):
