@@ -15,7 +15,7 @@ def screen_keys(screen: Screen) -> list[tuple[str, str]]:
     by_action: dict[str, tuple[list[str], str]] = {}
     for node in (screen, screen.app):
         for key, binding in bindings_with_keymap(node):
-            if binding.system or not binding.description:
+            if binding.system or not binding.description or binding.action == "screen.copy_text":
                 continue
             slot = by_action.setdefault(binding.id or binding.action, ([], binding.description))
             if key_text(key) not in slot[0]:
@@ -23,10 +23,22 @@ def screen_keys(screen: Screen) -> list[tuple[str, str]]:
     return [(" / ".join(keys), desc) for keys, desc in by_action.values()]
 
 
+def key_table(rows: list[tuple[str, str]], one_column_max: int = 10, column_width: int = 36) -> str:
+    """``keys  description`` lines; two columns side by side when there are many (80x24)."""
+    width = max((len(k) for k, _ in rows), default=8)
+    lines = [f"{k:<{width}}  {d}" for k, d in rows]
+    if len(lines) <= one_column_max:
+        return "\n".join(lines)
+    half = (len(lines) + 1) // 2
+    left, right = lines[:half], lines[half:]
+    return "\n".join(f"{a[:column_width]:<{column_width}}  {b[:column_width]}".rstrip()
+                     for a, b in zip(left, right + [""]))
+
+
 class HelpScreen(ModalScreen):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 60; height: auto; max-height: 22; border: round $primary;
+    HelpScreen > Vertical { width: 78; height: auto; max-height: 22; border: round $primary;
                             padding: 0 1; background: $surface; }
     HelpScreen #help-title { text-style: bold; }
     """
@@ -40,9 +52,7 @@ class HelpScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         title = getattr(self.under, "TITLE_TEXT", "") or "ubtui"
-        rows = screen_keys(self.under)
-        width = max((len(k) for k, _ in rows), default=8)
-        text = "\n".join(f"{k:<{width}}  {d}" for k, d in rows)
+        text = key_table(screen_keys(self.under))
         extra = getattr(self.under, "HELP_TEXT", "")
         with Vertical():
             yield Static(f"Keys: {title}", id="help-title")

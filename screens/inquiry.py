@@ -43,7 +43,7 @@ def usage_bar(usage: int | None, largest: int, width: int = BAR_WIDTH) -> str:
 class InquiryScreen(BaseScreen):
     TITLE_TEXT = "Account inquiry"
     CSS_PATH = "inquiry.tcss"
-    HELP_TEXT = ("1-6 switch panes; Enter on a bill shows its lines; C / P export this pane's\n"
+    HELP_TEXT = ("1-6 switch panes; Enter on a bill shows its lines; C / P export this pane's "
                  "history (usage or transactions) to CSV / PDF in the exports folder.")
     BINDINGS = [
         key_binding("refresh", "refresh"),

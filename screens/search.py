@@ -19,7 +19,7 @@ COLUMNS = (("Account", 9), ("Name", 17), ("Service address", 18), ("Status", 8),
 class SearchScreen(BaseScreen):
     TITLE_TEXT = "Find account"
     CSS_PATH = "search.tcss"
-    HELP_TEXT = ("Type an account number, a name, a service address, a phone, a meter or parcel\n"
+    HELP_TEXT = ("Type an account number, a name, a service address, a phone, a meter or parcel "
                  "number.  Down moves into the results, Enter opens the account.")
     BINDINGS = [
         key_binding("refresh", "refresh", show=False),
