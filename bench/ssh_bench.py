@@ -178,7 +178,7 @@ async def run(url: str, user: str, password: str, query: str, account_number: st
         await term.settle(timeout=5)
         if not await term.screen(password.encode() + ENTER, b"Main menu", timeout=30):
             raise RuntimeError(f"could not sign in as {user} over SSH")
-        if not await term.screen(CTRL_F, b"account, name", timeout=30):
+        if not await term.screen(CTRL_F, b"meter or parcel", timeout=30):  # not where the cursor is
             raise RuntimeError("the search screen did not open over SSH")
         kids = child_pids()
         out["rss_mb"] = max((rss_mb(p) or 0) for p in kids) if kids else None
