@@ -16,7 +16,6 @@ from textual.widgets import DataTable, Input, Label, Static
 from screens.actions_form import LookupScreen
 from screens.base import BaseScreen, key_binding
 from ubtui import rates
-from ubtui.errors import InputError
 from ubtui.money import format_cents
 
 FIELDS = ("calc-class", "calc-size", "calc-usage", "calc-days")

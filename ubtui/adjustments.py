@@ -69,7 +69,7 @@ class RebillResult:
         return self.new_total_cents - self.old_total_cents
 
 
-def _corrected_usage(bill: Bill, schedule: Schedule, reading: MeterReading, corrected: int) -> int:
+def _corrected_usage(bill: Bill, reading: MeterReading, corrected: int) -> int:
     meter = Meter.get_by_id(reading.meter_id)
     if corrected >= 10 ** meter.dials:
         raise InputError("Corrected reading", f"{corrected:,} has more digits than the meter's {meter.dials} dials")
@@ -90,7 +90,7 @@ def preview_rebill(bill_id: int, *, usage: int | None = None, reading_id: int | 
     bill = _posted_bill(bill_id)
     if reading_id is not None:
         reading = _bill_reading(bill, reading_id)
-        usage = _corrected_usage(bill, schedule, reading, _int(corrected_reading, "Corrected reading"))
+        usage = _corrected_usage(bill, reading, _int(corrected_reading, "Corrected reading"))
     if usage is None:
         raise InputError("Usage", "give the corrected usage or the corrected reading")
     usage = _int(usage, "Usage")
