@@ -115,13 +115,15 @@ class SearchScreen(BaseScreen):
             self.app.call_after_refresh(self.app.release_keys)
 
     def show_hits(self, text: str, hits: list) -> None:
-        self.hits = list(hits)
+        hits = list(hits)
+        same = hits == self.hits  # typing on often finds the same accounts: skip the redraw
+        self.hits = hits
         self.searched_for = text
         table = self.query_one("#results", DataTable)
-        table.clear()
-        for h in self.hits:
-            table.add_row(h.number, h.name, h.address, h.status.replace("_", " "),
-                          Text(format_cents(h.balance_cents), justify="right"), h.flags, key=str(h.account_id))
+        if not same:
+            table.clear()
+            table.add_rows([(h.number, h.name, h.address, h.status.replace("_", " "),
+                             Text(format_cents(h.balance_cents), justify="right"), h.flags) for h in self.hits])
         if not text:
             msg = ""
         elif not self.hits:
