@@ -43,3 +43,71 @@ def test_allocation_pays_exactly_and_in_order(monkeypatch, ch, cr, amount, order
     rank = {c: i for i, c in enumerate(order) if c != "oldest"}
     ranks = [rank.get(cat, rest) for cat, _ in alloc if cat != "credit"]
     assert ranks == sorted(ranks)
+
+
+ops = st.lists(st.one_of(
+    st.tuples(st.just("pay"), st.integers(0, 2), st.integers(1, 30_000), st.sampled_from(["cash", "check", "card"]),
+              st.integers(0, 5_000)),
+    st.tuples(st.just("void"), st.integers(0, 50)),
+    st.tuples(st.just("drop"), st.integers(1, 5_000)),
+), min_size=1, max_size=8)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seq=ops)
+def test_any_sequence_keeps_the_drawer_and_ledger_exact(seq, sqlite_url, monkeypatch):
+    """Payments (with change), voids and drops in any order: balances equal their entries,
+    tenders - change = total, and expected cash moves by exactly cash in - change - drops."""
+    import uuid
+
+    from models import DrawerSession, Payment
+    from ubtui.cashier import AccountAmount, TakePayment, TenderIn
+    from ubtui.money import format_plain
+    from ubtui.security import get_user, system_user
+    from ubtui.verify import verify_all
+    from ubtui.accounts import create_customer, create_premise, open_account
+
+    from ubtui.errors import NotFound
+    from ubtui.security import create_user
+
+    def add_user(name, role="clerk"):
+        try:
+            return get_user(name)
+        except NotFound:
+            return create_user(system_user(), name, name.title(), role, name + "-password")
+
+    monkeypatch.setattr(cashier, "approve", lambda u, p, perm: get_user("sup"))
+    clerk = add_user("clerk")
+    add_user("sup", "supervisor")
+    sysu = system_user()
+    if not cashier.Drawer.select().exists():
+        cashier.create_drawer(sysu, "D1")
+        cashier.open_drawer(clerk, "D1", count={"20": 5})
+        for i in range(3):
+            c = create_customer(sysu, last_name=f"P{i}")
+            open_account(sysu, premise=create_premise(sysu, house_number=str(i), street="Elm"), customers=[(c, "owner")])
+    accounts = list(cashier.Account.select().order_by(cashier.Account.id))
+    session = cashier.current_session(clerk)
+    before = cashier.expected_cash(session)
+    delta = 0
+    for op in seq:
+        if op[0] == "pay":
+            _, a, cents, kind, extra = op
+            extra = extra if kind == "cash" else 0
+            t = TenderIn(kind=kind, amount=format_plain(cents + extra), check_number="1" if kind == "check" else "",
+                         card_last4="4242" if kind == "card" else "", auth_code="OK1" if kind == "card" else "")
+            cashier.take_payment(clerk, TakePayment(idempotency_key=uuid.uuid4().hex, tenders=[t], accounts=[
+                AccountAmount(account=accounts[a].id, amount=format_plain(cents))]))
+            delta += cents if kind == "cash" else 0
+        elif op[0] == "void":
+            posted = list(Payment.select().where(Payment.status == "posted").order_by(Payment.id))
+            if posted:
+                p = posted[op[1] % len(posted)]
+                cash = sum(t.amount_cents for t in p.tenders if t.kind == "cash") - p.change_cents
+                cashier.void_payment(clerk, p.receipt_number, "test", "sup", "x")
+                delta -= cash
+        else:
+            cashier.drawer_movement(clerk, "drop", format_plain(op[1]), "", uuid.uuid4().hex)
+            delta -= op[1]
+    assert cashier.expected_cash(DrawerSession.get_by_id(session.id)) == before + delta
+    assert verify_all() == []
