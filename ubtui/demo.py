@@ -393,7 +393,6 @@ class DistrictBuilder:
         self.landlords: list[tuple[int, str]] = []
         self.sessions: dict[tuple[_dt.date, str], int] = {}
         self.session_cash: Counter = Counter()  # session id -> cash taken - change given
-        self.work_orders = 0
         self._fernet = None
         self.seed = seed
 
