@@ -44,7 +44,8 @@ class InquiryScreen(BaseScreen):
     TITLE_TEXT = "Account inquiry"
     CSS_PATH = "inquiry.tcss"
     HELP_TEXT = ("1-6 switch panes; Enter on a bill shows its lines; C / P export this pane's "
-                 "history (usage or transactions) to CSV / PDF in the exports folder.")
+                 "history (usage or transactions) to CSV / PDF in the exports folder; A lists what can "
+                 "be done to the account (service, work orders, refunds, transfers, autopay).")
     BINDINGS = [
         key_binding("refresh", "refresh"),
         key_binding("new", "add_contact", "Contact"),
@@ -53,6 +54,7 @@ class InquiryScreen(BaseScreen):
           for i, (pid, label) in enumerate(PANES)),
         Binding("c", "export('csv')", "CSV", priority=True, id="inquiry.csv"),
         Binding("p", "export('pdf')", "PDF", priority=True, id="inquiry.pdf"),
+        Binding("a", "actions", "Actions", priority=True, id="inquiry.actions"),
     ]
 
     def __init__(self, account_id: int):
@@ -299,6 +301,16 @@ class InquiryScreen(BaseScreen):
             self.set_status("taking payments is not installed on this system", error=True)
             return
         self.app.open_target(target, account_id=self.account_id)
+
+    def action_actions(self) -> None:
+        from screens.actions import AccountActionsScreen
+
+        def back(_result=None) -> None:
+            self.loaded.clear()
+            self.load_header()
+            self.action_pane(self.pane)
+
+        self.app.push_screen(AccountActionsScreen(self.account_id), back)
 
     def action_export(self, fmt: str) -> None:
         kind = "usage" if self.pane == "usage" else "transactions"

@@ -178,3 +178,16 @@ async def test_f7_opens_the_registered_payment_screen_for_this_account(demo_url,
         monkeypatch.setattr(menu, "KEY_TARGETS", {"pay": "tests.screens.appkit:StandInScreen"})
         await burst(pilot, "ctrl+t")
         assert type(app.screen).__name__ == "StandInScreen" and app.screen.account_id == hit.account_id
+
+
+async def test_a_opens_the_account_actions_and_f3_comes_back(demo_url):
+    from screens.actions import AccountActionsScreen
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inquiry(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountActionsScreen) and app.screen.account_id == screen.account_id
+        await pilot.press("f3")
+        await settle(pilot)
+        assert app.screen is screen
