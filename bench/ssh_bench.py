@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -144,8 +145,15 @@ async def _session(port: int, body) -> dict:
 
 
 async def run(url: str, user: str, password: str, query: str, account_number: str | None) -> dict:
+    key_dir = tempfile.mkdtemp(prefix="ubtui-ssh-bench-")
+    try:
+        return await _run(Path(key_dir) / "host_key", url, user, password, query, account_number)
+    finally:
+        shutil.rmtree(key_dir, ignore_errors=True)
+
+
+async def _run(key_file: Path, url: str, user: str, password: str, query: str, account_number: str | None) -> dict:
     from ubtui.sshserver import child_argv, serve
-    key_file = Path(tempfile.mkdtemp(prefix="ubtui-ssh-bench-")) / "host_key"
     env = dict(os.environ, PYTHONPATH=str(ROOT), UBTUI_CONFIG=os.environ.get("UBTUI_CONFIG", "/nonexistent"))
     result: dict = {}
 
