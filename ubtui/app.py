@@ -98,6 +98,7 @@ class UbtuiApp(App):
     _holding = False
     BINDINGS = [
         key_binding("quit", "request_quit", show=False),
+        key_binding("lock", "lock", show=False),  # also from dialogs and other modules' screens
         key_binding("palette", "command_palette", show=False),
         Binding("ctrl+c", "help_quit", show=False, system=True, id="ctrl_c"),
     ]

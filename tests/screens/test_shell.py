@@ -9,6 +9,7 @@ from screens.lock import LockScreen
 from screens.login import LoginScreen
 from screens.menu import MainMenuScreen
 from screens.search import SearchScreen
+from tests.screens.appkit import demo_url  # noqa: F401
 from tests.screens.appkit import add_user, burst, make_app, screen_text, settle, sign_in, text_of
 from ubtui import config
 from ubtui.config import Settings
@@ -173,3 +174,21 @@ async def test_menu_letter_opens_its_screen_and_back_returns(sqlite_url):
         await burst(pilot, "ctrl+b")  # nothing under the menu
         await settle(pilot)
         assert isinstance(app.screen, MainMenuScreen)
+
+
+async def test_ctrl_l_locks_from_a_dialog_too(demo_url):
+    from screens.contact import ContactScreen
+    from tests.screens.appkit import open_account
+
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await open_account(pilot, "0001006-6")
+        await burst(pilot, "f6", *"half typed")
+        assert isinstance(app.screen, ContactScreen)
+        await burst(pilot, "ctrl+l")
+        assert isinstance(app.screen, LockScreen)
+        assert "half typed" not in screen_text(app) and "Kowalski" not in screen_text(app)
+        await burst(pilot, *"clerk-demo-1", "enter")
+        assert isinstance(app.screen, ContactScreen)
+        assert app.screen.query_one("#subject").value == "half typed"

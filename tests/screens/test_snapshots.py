@@ -68,6 +68,17 @@ async def quit_question(pilot) -> None:
     await burst(pilot, "ctrl+q")
 
 
+def steady(run):
+    """Run the steps, then let the last repaint land (a loaded machine is slow to draw)."""
+    async def run_before(pilot) -> None:
+        await run(pilot)
+        for _ in range(3):
+            await settle(pilot)
+            await pilot.wait_for_scheduled_animations()
+            await pilot.pause(0.05)
+    return run_before
+
+
 SCREENS = {
     "login": nothing,
     "login_error": login_error,
@@ -108,7 +119,7 @@ def test_screen_snapshot(name, colour, demo_url, snap_compare, monkeypatch):
     else:
         monkeypatch.delenv("NO_COLOR", raising=False)
     app = make_app(demo_url)
-    assert snap_compare(app, terminal_size=SIZE, run_before=SCREENS[name])
+    assert snap_compare(app, terminal_size=SIZE, run_before=steady(SCREENS[name]))
 
 
 @pytest.mark.parametrize("name", ["login", "contact_form"])
@@ -118,4 +129,4 @@ def test_linux_console_snapshot(name, demo_url, snap_compare, monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
     app = make_app(demo_url)
     assert app.plain_glyphs
-    assert snap_compare(app, terminal_size=SIZE, run_before=SCREENS[name])
+    assert snap_compare(app, terminal_size=SIZE, run_before=steady(SCREENS[name]))
