@@ -10,7 +10,7 @@ class AutopayEnrollment(BaseModel):
     """The bank account number is stored only encrypted (Fernet) and shown as its last 4."""
 
     id = AutoField()
-    account = ForeignKeyField(Account, backref="autopay", on_delete="RESTRICT")
+    account = ForeignKeyField(Account, backref="autopay_enrollments", on_delete="RESTRICT")
     holder_name = CharField(max_length=60)
     routing_number = CharField(max_length=9)
     bank_account_enc = TextField()

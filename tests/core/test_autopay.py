@@ -79,3 +79,11 @@ def test_daily_draft_posts_payments_and_writes_a_valid_nacha_file(senior, system
     path = autopay.write_draft_file(senior, d.batch_id, tmp_path / "draft.ach")
     assert path.read_text() == d.nacha_text and (path.stat().st_mode & 0o777) == 0o600
     assert verify_all() == []
+
+
+def test_the_account_autopay_flag_is_a_field_not_a_backref(senior, make_account):
+    """A backref named "autopay" once hid Account.autopay: every account then looked enrolled."""
+    a, b = make_account(), make_account()
+    autopay.enroll(senior, a.id, holder_name="Pat", routing_number=ROUTING, bank_account="123456")
+    assert Account.get_by_id(a.id).autopay is True and Account.get_by_id(b.id).autopay is False
+    assert [x.id for x in Account.select().where(Account.autopay == True)] == [a.id]  # noqa: E712

@@ -78,8 +78,7 @@ def test_demo_district_keeps_every_invariant_and_has_every_kind_of_account(db_ur
     assert {r.flag for r in MeterReading.select(MeterReading.flag).distinct()} >= {"", "high", "low", "zero"}
     assert MeterReading.select().where(MeterReading.estimated == True).exists()  # noqa: E712
     # flags and codes, roles, work orders, drawers
-    # models/autopay.py names its backref "autopay", which hides the Account.autopay field
-    on_autopay = [a.id for a in Account.select(Account.id).where(Account._meta.fields["autopay"] == True)]  # noqa: E712
+    on_autopay = [a.id for a in Account.select(Account.id).where(Account.autopay == True)]  # noqa: E712
     assert on_autopay
     for account_id in on_autopay[:5]:  # enrolled, with a bank number only ubtui.autopay can read
         e = autopay.active_enrollment(clerk_user(), account_id)
