@@ -12,6 +12,8 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from peewee import Case, fn
+
 from models import Account, AccountCustomer, ContactLog, Customer, LedgerEntry, Premise, User, WorkOrder
 
 from . import audit
@@ -19,7 +21,6 @@ from .accounts import format_account_number
 from .config import settings
 from .db import transaction
 from .errors import Conflict, InputError
-from .inquiry import AgingEntry, age_entries
 from .money import format_cents
 from .search import format_address
 from .security import require
@@ -58,31 +59,59 @@ def _step_for(aging: dict[str, int]) -> str | None:
     return None
 
 
+def fill_newest_first(balance: int, charges: dict[str, int]) -> dict[str, int]:
+    """Aging from the balance and the live charges per bucket.
+
+    Credits pay the oldest charges first (``inquiry.age_entries``), so what is still owed is
+    the newest ``balance`` cents of charges: fill the buckets from the newest back."""
+    out = dict.fromkeys(("current", "30", "60", "90+"), 0)
+    left = balance
+    for bucket in ("current", "30", "60"):
+        out[bucket] = max(0, min(left, charges.get(bucket, 0)))
+        left -= out[bucket]
+    out["90+"] = left
+    return out
+
+
+def _charges_by_bucket(as_of: _dt.date, min_balance: int) -> dict[int, tuple[int, dict[str, int]]]:
+    """One grouped query: for each account owing at least ``min_balance``, its balance and
+    its live charges (not reversed, not reversals) summed by age bucket."""
+    d30, d60, d90 = (as_of - _dt.timedelta(days=n) for n in (30, 60, 90))
+    E, R = LedgerEntry, LedgerEntry.alias("r")
+
+    def total(cond):
+        return fn.SUM(Case(None, [(cond, E.amount_cents)], 0))
+
+    reversed_ = R.select(R.id).where(R.reverses == E.id)
+    q = (E.select(E.account, Account.balance_cents, total(E.effective_on > d30), total((E.effective_on <= d30) & (E.effective_on > d60)),
+                  total((E.effective_on <= d60) & (E.effective_on > d90)), total(E.effective_on <= d90))
+         .join(Account, on=(Account.id == E.account))
+         .where((Account.balance_cents >= min_balance) & Account.status.in_(["active", "disconnected", "final_billed"])
+                & (E.amount_cents > 0) & E.reverses.is_null() & ~fn.EXISTS(reversed_))
+         .group_by(E.account, Account.balance_cents).tuples())
+    return {account_id: (int(balance), {"current": int(c or 0), "30": int(b30 or 0), "60": int(b60 or 0),
+                                         "90+": int(b90 or 0)})
+            for account_id, balance, c, b30, b60, b90 in q}
+
+
 def delinquency_list(user: User, as_of: _dt.date | None = None, *, min_past_due_cents: int = 100) -> list[Delinquent]:
-    """Accounts owing money 30+ days past, worst first.  Reads only accounts with a balance."""
+    """Accounts owing money 30+ days past, worst first.
+
+    The aging of every account comes from one grouped query over the charges of accounts with
+    a balance (not a row-by-row walk of every ledger), then the details of the delinquent ones."""
     require(user, "report.view")
     as_of = as_of or _dt.date.today()
-    candidates = list(Account.select(Account.id).where((Account.balance_cents >= min_past_due_cents)
-                                                      & Account.status.in_(["active", "disconnected", "final_billed"]))
-                      .tuples())
-    ids = [i for (i,) in candidates]
+    owing = _charges_by_bucket(as_of, min_past_due_cents)
+    aged_all = {}
+    for account_id, (balance, charges) in owing.items():
+        aging = fill_newest_first(balance, charges)
+        past = aging["30"] + aging["60"] + aging["90+"]
+        if past >= min_past_due_cents and _step_for(aging):
+            aged_all[account_id] = (aging, past)
+    ids = sorted(aged_all)
     out: list[Delinquent] = []
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        entries: dict[int, list[AgingEntry]] = {}
-        q = (LedgerEntry.select(LedgerEntry.account, LedgerEntry.id, LedgerEntry.amount_cents,
-                                LedgerEntry.effective_on, LedgerEntry.reverses)
-             .where(LedgerEntry.account.in_(chunk)).tuples())
-        for account_id, *rest in q:
-            entries.setdefault(account_id, []).append(AgingEntry(*rest))
-        aged = {}
-        for account_id, rows in entries.items():
-            aging = age_entries(rows, as_of)
-            past = aging["30"] + aging["60"] + aging["90+"]
-            if past >= min_past_due_cents and _step_for(aging):
-                aged[account_id] = (aging, past)
-        if not aged:
-            continue
+        aged = {i: aged_all[i] for i in ids[start:start + CHUNK]}
         open_disc = {a for (a,) in WorkOrder.select(WorkOrder.account).where(
             WorkOrder.account.in_(list(aged)) & (WorkOrder.kind == "disconnect")
             & WorkOrder.status.in_(["open", "assigned"])).tuples()}

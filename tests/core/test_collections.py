@@ -85,3 +85,39 @@ def test_final_billed_letter_goes_to_the_last_customer(system, supervisor, make_
     Account.update(status="final_billed").where(Account.id == a.id).execute()
     (d,) = collections.delinquency_list(supervisor, AS_OF)
     assert d.name == "Moved, Pat" and d.mail_lines[1] == "9 New Rd" and d.status == "final_billed"
+
+
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402
+
+ops = st.lists(st.tuples(st.sampled_from(["charge", "charge", "payment", "reverse"]),
+                         st.integers(min_value=1, max_value=50_000), st.integers(min_value=0, max_value=200)),
+               min_size=1, max_size=14)
+
+
+@hsettings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=ops)
+def test_grouped_aging_equals_the_entry_by_entry_aging(system, make_account, ops):
+    """The worklist's one-query aging agrees with inquiry.account_aging (credits pay the
+    oldest charges first; a reversal and what it reverses cancel) for any ledger."""
+    from ubtui.inquiry import account_aging
+    acct = make_account()
+    posted = []
+    for i, (op, cents, days_ago) in enumerate(ops):
+        key = f"g-{acct.id}-{i}"
+        when = AS_OF - dt.timedelta(days=days_ago)
+        if op == "charge":
+            posted.append(ledger.post(system, key, "charge", [EntrySpec(acct.id, "charge", cents, "water", "W",
+                                                                        effective_on=when)]))
+        elif op == "payment":
+            posted.append(ledger.post(system, key, "payment", [EntrySpec(acct.id, "payment", -cents,
+                                                                         effective_on=when)]))
+        elif posted:
+            ledger.reverse(system, key, posted.pop(0).posting_id, "test")
+    balance = ledger.account_balance(acct.id)
+    grouped = collections._charges_by_bucket(AS_OF, 1)
+    if balance >= 1:
+        got_balance, charges = grouped[acct.id]
+        assert got_balance == balance
+        assert collections.fill_newest_first(balance, charges) == account_aging(acct.id, AS_OF)
+    else:
+        assert acct.id not in grouped
