@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from pathlib import Path
 
 from peewee import Case, fn
@@ -115,46 +116,56 @@ def delinquency_list(user: User, as_of: _dt.date | None = None, *, min_past_due_
         open_disc = {a for (a,) in WorkOrder.select(WorkOrder.account).where(
             WorkOrder.account.in_(list(aged)) & (WorkOrder.kind == "disconnect")
             & WorkOrder.status.in_(["open", "assigned"])).tuples()}
-        rows = (Account.select(Account, Premise).join(Premise).where(Account.id.in_(list(aged))))
+        rows = (Account.select(Account.id, Account.number, Account.balance_cents, Account.status,
+                               Account.medical_certificate, Account.do_not_disconnect, Premise.house_number,
+                               Premise.street, Premise.unit, Premise.city, Premise.state, Premise.zip)
+                .join(Premise).where(Account.id.in_(list(aged))).tuples())
         billing = _billing_parties(list(aged))
-        for acct in rows:
-            aging, past = aged[acct.id]
-            cust = billing.get(acct.id)
-            exempt = ("medical certificate" if acct.medical_certificate
-                      else "do not disconnect" if acct.do_not_disconnect else "")
-            mail = _mail_lines(cust, acct.premise)
-            out.append(Delinquent(acct.id, format_account_number(acct.number), cust.display_name if cust else "",
-                                  _addr(acct.premise), mail, int(acct.balance_cents), aging, past,
-                                  _step_for(aging), acct.status, exempt, acct.id in open_disc))
+        for (account_id, number, balance, status, medical, dnd, house, street, unit, city, state, zip_) in rows:
+            aging, past = aged[account_id]
+            cust = billing.get(account_id)
+            exempt = "medical certificate" if medical else "do not disconnect" if dnd else ""
+            address = format_address(house, street, unit)
+            out.append(Delinquent(account_id, format_account_number(number), cust.name if cust else "", address,
+                                  _mail_lines(cust, address, city, state, zip_), int(balance), aging, past,
+                                  _step_for(aging), status, exempt, account_id in open_disc))
     out.sort(key=lambda d: (-d.aging["90+"], -d.aging["60"], -d.past_due_cents, d.number))
     return out
 
 
-def _billing_parties(account_ids: list[int]) -> dict[int, Customer]:
+class _Party(NamedTuple):
+    name: str
+    line1: str
+    line2: str
+    city: str
+    state: str
+    zip: str
+
+
+def _billing_parties(account_ids: list[int]) -> dict[int, _Party]:
     """Who gets the letter: the billing party, else the tenant, else the owner; current
     parties first, else (a final-billed account) the last ones it had, at their mailing address."""
     rank = {"billing": 0, "tenant": 1, "owner": 2}
-    best: dict[int, tuple[tuple, Customer]] = {}
-    q = (AccountCustomer.select(AccountCustomer, Customer).join(Customer)
-         .where(AccountCustomer.account.in_(account_ids)))
-    for ac in q:
-        ended = ac.end_date is not None
-        r = (ended, -(ac.end_date.toordinal() if ended else 0), rank.get(ac.role, 9))
-        if ac.account_id not in best or r < best[ac.account_id][0]:
-            best[ac.account_id] = (r, ac.customer)
+    best: dict[int, tuple[tuple, _Party]] = {}
+    q = (AccountCustomer.select(AccountCustomer.account, AccountCustomer.role, AccountCustomer.end_date,
+                                Customer.display_name, Customer.mail_line1, Customer.mail_line2,
+                                Customer.mail_city, Customer.mail_state, Customer.mail_zip)
+         .join(Customer).where(AccountCustomer.account.in_(account_ids)).tuples())
+    for account_id, role, end_date, *party in q:
+        if isinstance(end_date, str):  # SQLite hands tuples back as stored text
+            end_date = _dt.date.fromisoformat(end_date[:10])
+        r = (end_date is not None, -(end_date.toordinal() if end_date else 0), rank.get(role, 9))
+        if account_id not in best or r < best[account_id][0]:
+            best[account_id] = (r, _Party(*party))
     return {k: v for k, (_, v) in best.items()}
 
 
-def _addr(p: Premise) -> str:
-    return format_address(p.house_number, p.street, p.unit)
-
-
-def _mail_lines(cust: Customer | None, premise: Premise) -> tuple[str, ...]:
-    if cust is not None and cust.mail_line1:
-        city = f"{cust.mail_city}, {cust.mail_state} {cust.mail_zip}".strip(", ")
-        return tuple(x for x in (cust.display_name, cust.mail_line1, cust.mail_line2, city) if x)
-    city = f"{premise.city}, {premise.state} {premise.zip}".strip(", ")
-    return tuple(x for x in ((cust.display_name if cust else "Occupant"), _addr(premise), city) if x)
+def _mail_lines(cust: _Party | None, address: str, city: str, state: str, zip_: str) -> tuple[str, ...]:
+    if cust is not None and cust.line1:
+        where = f"{cust.city}, {cust.state} {cust.zip}".strip(", ")
+        return tuple(x for x in (cust.name, cust.line1, cust.line2, where) if x)
+    where = f"{city}, {state} {zip_}".strip(", ")
+    return tuple(x for x in ((cust.name if cust else "Occupant"), address, where) if x)
 
 
 def letter_text(d: Delinquent, kind: str, as_of: _dt.date) -> list[str]:
