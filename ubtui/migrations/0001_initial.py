@@ -1,7 +1,7 @@
 """Initial schema: every table, append-only triggers, the built-in system user.
 
-Until the first release this creates the tables from the current models; once a
-database exists in the field, schema changes go into new numbered migrations.
+Creates the tables from the current models (see ``ubtui/migrations/__init__.py`` for how a
+later model change comes with a migration that is a no-op on a database this one built).
 """
 import peewee
 
