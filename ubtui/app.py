@@ -277,10 +277,16 @@ class UbtuiApp(App):
         self._key_busy = True  # nothing typed meanwhile overtakes it
         self.post_message(event)
 
+    HOLD_KEYS_MAX_SECONDS = 10.0
+
     def hold_keys(self) -> None:
         """Keep keys typed from now on until ``release_keys`` (a screen waits on the database
-        to decide where they go: after signing in they belong to the menu, not the login)."""
+        to decide where they go: after signing in they belong to the menu, not the login).
+        A hold nobody releases ends by itself after ``HOLD_KEYS_MAX_SECONDS``."""
         self._holding = True
+        self._hold_serial = serial = getattr(self, "_hold_serial", 0) + 1
+        self.set_timer(self.HOLD_KEYS_MAX_SECONDS,
+                       lambda: self.release_keys() if self._holding and self._hold_serial == serial else None)
 
     def release_keys(self) -> None:
         """Hand the held keys on, in order (ahead of anything typed later)."""

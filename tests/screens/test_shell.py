@@ -192,3 +192,22 @@ async def test_ctrl_l_locks_from_a_dialog_too(demo_url):
         await burst(pilot, *"clerk-demo-1", "enter")
         assert isinstance(app.screen, ContactScreen)
         assert app.screen.query_one("#subject").value == "half typed"
+
+
+async def test_held_keys_come_out_in_order_and_a_forgotten_hold_ends(sqlite_url):
+    add_user("clerk")
+    from tests.screens.appkit import key_event
+
+    app = make_app(sqlite_url)
+    app.HOLD_KEYS_MAX_SECONDS = 1.0
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await burst(pilot, "f2")
+        app.hold_keys()
+        for ch in "smi":
+            app._driver.send_message(key_event(ch))
+        await pilot.pause()
+        assert app.screen.query_one("#query").value == "" and app.keys_pending  # held
+        await pilot.pause(1.1)
+        await settle(pilot)
+        assert app.screen.query_one("#query").value == "smi"
