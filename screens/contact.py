@@ -53,6 +53,7 @@ class ContactScreen(ModalScreen):
         key_binding("post", "save", "Save"),
         key_binding("back", "cancel", "Cancel"),
         key_binding("help", "help"),
+        key_binding("lookup", "lookup", "Next channel"),
     ]
 
     def __init__(self, account_id: int):
@@ -73,7 +74,7 @@ class ContactScreen(ModalScreen):
             yield Label("Follow up on (YYYY-MM-DD or +days, empty for none)")
             yield Input(id="follow", max_length=10, restrict=r"[0-9+\-]*")
             yield Static("", id="contact-error")
-            yield Static("Enter: next field / save.  F9 saves, F3 cancels.", id="contact-hint")
+            yield Static("Enter: next field / save.  F4 next channel, F9 saves, F3 cancels.", id="contact-hint")
 
     def on_mount(self) -> None:
         self.query_one("#subject", Input).focus()
@@ -115,6 +116,18 @@ class ContactScreen(ModalScreen):
 
     def set_status(self, text: str, *, error: bool = False) -> None:
         self.query_one("#contact-error", Static).update(text)
+
+    def action_lookup(self) -> None:
+        """F4 on the channel: the next channel of the list (counter, phone, email...)."""
+        box = self.query_one("#channel", Input)
+        if self.focused is not box:
+            self.set_status("F4 lists values for the channel only; type the other fields")
+            return
+        current = channel_from(box.value)
+        i = CONTACT_CHANNELS.index(current) if current in CONTACT_CHANNELS else -1
+        box.value = CONTACT_CHANNELS[(i + 1) % len(CONTACT_CHANNELS)]
+        box.cursor_position = len(box.value)
+        self.set_status("")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -191,3 +191,20 @@ async def test_a_opens_the_account_actions_and_f3_comes_back(demo_url):
         await pilot.press("f3")
         await settle(pilot)
         assert app.screen is screen
+
+
+async def test_f4_steps_through_the_channels_and_a_letter_is_enough(demo_url):
+    hit = first_hit("0001006-6")
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_inquiry(pilot)
+        await burst(pilot, "f6", "shift+tab")  # back from the subject to the channel
+        assert app.screen.focused.id == "channel"
+        await burst(pilot, "f4")
+        assert app.screen.query_one("#channel").value == "phone"
+        await burst(pilot, "ctrl+k", "ctrl+k")
+        assert app.screen.query_one("#channel").value == "mail"
+        await burst(pilot, "ctrl+u", "e", "enter", *"Sent copy of bill", "enter", "enter", "enter")
+        assert isinstance(app.screen, InquiryScreen)
+        c = ContactLog.select().where(ContactLog.account == hit.account_id).order_by(ContactLog.id.desc()).get()
+        assert (c.channel, c.subject) == ("email", "Sent copy of bill")
