@@ -106,8 +106,8 @@ def _sql(db: peewee.Database) -> dict[str, str]:
             "posting": ('INSERT INTO "posting" ("idempotency_key", "kind", "user_id", "created_at", "memo") '
                         f"VALUES ({p}, {p}, {p}, {p}, {p}) RETURNING id"),
             "entry": ('INSERT INTO "ledger_entry" ("posting_id", "account_id", "kind", "category", "amount_cents", '
-                      '"effective_on", "posted_at", "description", "reference", "reverses_id") '
-                      f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}) RETURNING id"),
+                      '"effective_on", "posted_at", "description", "reference", "reverses_id") VALUES '),
+            "entry_row": f"({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
             "balance": (f'UPDATE "account" SET "balance_cents" = "balance_cents" + {p} WHERE "id" = {p} '
                         'RETURNING "balance_cents"'),
         }
@@ -137,10 +137,12 @@ def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec],
                  effective_on=s.effective_on or today, description=s.description[:120],
                  reference=s.reference[:40], reverses=s.reverses_id)
             for s in specs]
-    entry_ids = [db.execute_sql(sql["entry"], (posting_id, r["account"], r["kind"], r["category"], r["amount_cents"],
-                                               r["effective_on"], now, r["description"], r["reference"],
-                                               r["reverses"])).fetchone()[0]
-                 for r in rows]
+    # All the entries in one multi-row INSERT (a bill has several lines).  Ids come from one
+    # statement in row order, so sorted ids match ``specs`` one to one.
+    values = ", ".join([sql["entry_row"]] * len(rows))
+    params = tuple(v for r in rows for v in (posting_id, r["account"], r["kind"], r["category"], r["amount_cents"],
+                                             r["effective_on"], now, r["description"], r["reference"], r["reverses"]))
+    entry_ids = sorted(i for (i,) in db.execute_sql(sql["entry"] + values + " RETURNING id", params).fetchall())
     deltas: dict[int, int] = {}
     for s in specs:
         deltas[s.account_id] = deltas.get(s.account_id, 0) + s.amount_cents

@@ -126,3 +126,14 @@ def test_balance_always_equals_sum_of_entries(system, make_account, backend, ops
         for acct in accounts:
             assert ledger.account_balance(acct.id) == ledger.computed_balance(acct.id) == expected[acct.id]
     assert verify_all() == []
+
+
+def test_entry_ids_follow_the_order_of_the_entries(system, make_account):
+    a, b = make_account(), make_account()
+    specs = [EntrySpec(b.id, "charge", 300, "water", "W"), EntrySpec(a.id, "charge", 200, "sewer", "S"),
+             EntrySpec(b.id, "charge", 100, "service", "F")]
+    r = ledger.post(system, "multi", "charge", specs)
+    got = [LedgerEntry.get_by_id(i) for i in r.entry_ids]
+    assert [(e.account_id, e.amount_cents, e.category) for e in got] == [(s.account_id, s.amount_cents, s.category)
+                                                                         for s in specs]
+    assert r.balances == {a.id: 200, b.id: 400}
