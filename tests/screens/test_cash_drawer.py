@@ -75,3 +75,22 @@ def test_snapshot_blind_count(snap_compare, sqlite_url):
         await pilot.press("enter", "enter", "3", "enter", "2")
 
     assert snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_linux_console_one_line_boxes_show_their_values(sqlite_url, monkeypatch):
+    """TERM=linux swaps borders for ASCII ones; a one-line (compact) box has none to swap, and
+    an ASCII border once covered its value, leaving the counts invisible once typed."""
+    from textual.widgets import Input
+    monkeypatch.setenv("TERM", "linux")
+    add_user("clerk")
+    cashier.create_drawer(system_user(), "D1")
+    app = make_app(sqlite_url)
+    assert app.plain_glyphs
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_drawer_screen(pilot)
+        await pilot.press("D", "1", "tab", "7", "tab")
+        await settle(pilot)
+        compact = [i for i in app.screen.query(Input) if i.compact]
+        assert compact and all(i.styles.border_top[0] in ("", "none") for i in compact)
+        text = screen_text(app)
+        assert "D1" in text and "7" in text and "+------+" not in text
