@@ -81,6 +81,7 @@ class BaseScreen(Screen):
         key_binding("back", "back"),
         key_binding("menu", "menu", show=False),
         key_binding("lock", "app.lock", show=False),
+        key_binding("pay", "pay", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -124,6 +125,18 @@ class BaseScreen(Screen):
             self.query_one("#query").focus()
             return
         self.app.push_screen(SearchScreen())
+
+    def action_pay(self) -> None:
+        """F7 from any screen opens payment entry (an account screen opens it for its account)."""
+        from screens.menu import KEY_TARGETS
+
+        target = KEY_TARGETS.get("pay")
+        if not target:
+            self.set_status("taking payments is not installed on this system", error=True)
+            return
+        if type(self).__name__ == target.partition(":")[2]:
+            return  # already on it
+        self.app.open_target(target)
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

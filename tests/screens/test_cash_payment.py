@@ -226,3 +226,19 @@ async def test_opened_for_an_account_starts_at_the_amount(sqlite_url):
         await pilot.press("f9")
         await settle(pilot)
     assert Payment.get().total_cents == 4250
+
+
+async def test_f7_opens_payment_entry_from_the_main_menu_and_not_twice(sqlite_url):
+    from screens.cash_payment import PaymentScreen
+    from tests.screens.appkit import add_user, make_app, settle, sign_in
+    add_user("clerk")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentScreen)
+        depth = len(app.screen_stack)
+        await pilot.press("f7")
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentScreen) and len(app.screen_stack) == depth
