@@ -5,7 +5,7 @@ import datetime as _dt
 import json
 from decimal import Decimal
 
-from peewee import Model, ModelSelect
+from peewee import Model
 from playhouse.shortcuts import model_to_dict
 
 from models import AuditLog, User, utcnow
@@ -48,7 +48,3 @@ def record(user: User | None, action: str, entity: str, entity_id=None, *, befor
               detail)
     return db.execute_sql(sql, params).fetchone()[0]
 
-
-def history(entity: str, entity_id) -> ModelSelect:
-    return (AuditLog.select().where((AuditLog.entity == entity) & (AuditLog.entity_id == str(entity_id)))
-            .order_by(AuditLog.id))

@@ -1,7 +1,7 @@
 """The ``ubtui`` command line.  Every subcommand calls the same core functions the screens use.
 
-Commands run on the server itself act as the built-in ``system`` user; the audit rows
-record the operating-system user in their detail.
+Commands run on the server itself act as the built-in ``system`` user (each change still
+writes its audit row, as that user).
 """
 from __future__ import annotations
 

@@ -160,7 +160,7 @@ def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec],
 
 def replay_posting(posting: Posting) -> PostingResult:
     entries = list(LedgerEntry.select().where(LedgerEntry.posting == posting.id).order_by(LedgerEntry.id))
-    balances = {e.account_id: account_balance(e.account_id) for e in entries}
+    balances = {a: account_balance(a) for a in dict.fromkeys(e.account_id for e in entries)}
     return PostingResult(posting.id, posting.idempotency_key, [e.id for e in entries], False, balances)
 
 

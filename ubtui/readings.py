@@ -32,6 +32,7 @@ from . import audit
 from .db import transaction
 from .errors import Conflict, InputError, NotFound
 from .rates import ReadPolicy, active_schedule
+from .search import format_address
 from .security import require
 
 GOOD = ("ok", "accepted")
@@ -464,7 +465,7 @@ def list_exceptions(*, route: str | None = None, limit: int = 500) -> list[Excep
         if r.id in seen:
             continue
         seen.add(r.id)
-        addr = " ".join(p for p in (r.house_number or "", r.street or "", r.unit or "") if p)
+        addr = format_address(r.house_number, r.street, r.unit)
         out.append(ExceptionRow(r.id, r.read_on, r.serial, r.reading, r.usage, r.flag, r.flag_reason,
                                 r.acct_id, r.number or "", addr, r.route or ""))
     return out

@@ -6,7 +6,6 @@ Every core function that changes data takes the acting ``User`` and calls
 from __future__ import annotations
 
 import datetime as _dt
-import getpass
 import os
 import re
 
@@ -187,10 +186,3 @@ def _hasher_dummy_verify(password: str) -> None:
 
 
 _DUMMY: str | None = None
-
-
-def os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "unknown"
