@@ -49,20 +49,24 @@ class Payment(BaseModel):
     receipt_number = CharField(max_length=20, unique=True)
     session = ForeignKeyField(DrawerSession, null=True, backref="payments", on_delete="RESTRICT")
     posting = ForeignKeyField(Posting, unique=True, on_delete="RESTRICT")
-    user = ForeignKeyField(User, on_delete="RESTRICT")
+    user = ForeignKeyField(User, on_delete="RESTRICT", index=False)
     total_cents = CentsField()
     change_cents = CentsField(default=0)
     channel = CharField(max_length=10, default="counter")  # counter, mail, dropbox, online, autopay
     status = CharField(max_length=10, default="posted")  # posted, voided, returned
-    void_posting = ForeignKeyField(Posting, null=True, unique=True, on_delete="RESTRICT",
-                                   backref="voided_payment")
-    voided_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
-    void_approved_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    # UNIQUE where set (a partial index, below); the void columns stay NULL on almost every
+    # receipt, so none of them costs an index write when a payment is taken.
+    void_posting = ForeignKeyField(Posting, null=True, on_delete="RESTRICT", backref="voided_payment", index=False)
+    voided_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
+    void_approved_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
     void_reason = TextField(default="")
-    created_at = DateTimeField(default=utcnow, index=True)
+    created_at = DateTimeField(default=utcnow)
     payer_name = CharField(max_length=80, default="")
     # The drawer session's business date (reports and same-day voids select on it).
     business_date = DateField(null=True, index=True)
+
+
+Payment.add_index(Payment.index(Payment.void_posting, unique=True, where=Payment.void_posting.is_null(False)))
 
 
 class Tender(BaseModel):

@@ -18,8 +18,8 @@ class Posting(BaseModel):
     id = AutoField()
     idempotency_key = CharField(max_length=80, unique=True)
     kind = CharField(max_length=16)
-    user = ForeignKeyField(User, on_delete="RESTRICT")
-    created_at = DateTimeField(default=utcnow, index=True)
+    user = ForeignKeyField(User, on_delete="RESTRICT", index=False)
+    created_at = DateTimeField(default=utcnow)
     memo = TextField(default="")
 
 
@@ -31,7 +31,8 @@ class LedgerEntry(BaseModel):
 
     id = AutoField()
     posting = ForeignKeyField(Posting, backref="entries", on_delete="RESTRICT")
-    account = ForeignKeyField(Account, backref="entries", on_delete="RESTRICT")
+    # indexed by (account, id) below: one index serves "this account's entries" and their order
+    account = ForeignKeyField(Account, backref="entries", on_delete="RESTRICT", index=False)
     kind = CharField(max_length=16)
     category = CharField(max_length=16, default="")  # water, sewer, late_fee, reconnect_fee...
     amount_cents = CentsField()
@@ -39,8 +40,12 @@ class LedgerEntry(BaseModel):
     posted_at = DateTimeField(default=utcnow)
     description = CharField(max_length=120, default="")
     reference = CharField(max_length=40, default="", index=True)  # bill:12, payment:34, ...
-    reverses = ForeignKeyField("self", null=True, unique=True, backref="reversed_by",
-                               on_delete="RESTRICT")
+    # UNIQUE where set (a partial index, below): nothing is reversed twice, and the many
+    # entries that reverse nothing cost no index write.
+    reverses = ForeignKeyField("self", null=True, backref="reversed_by", on_delete="RESTRICT", index=False)
 
     class Meta:
         indexes = ((("account", "id"), False),)
+
+
+LedgerEntry.add_index(LedgerEntry.index(LedgerEntry.reverses, unique=True, where=LedgerEntry.reverses.is_null(False)))

@@ -26,8 +26,10 @@ class AuditLog(BaseModel):
 
     id = AutoField()
     at = DateTimeField(default=utcnow, index=True)
-    user = ForeignKeyField(User, null=True, backref="audit_rows", on_delete="RESTRICT")
-    action = CharField(max_length=48, index=True)
+    # Read by entity (an account's or a receipt's history) and by time; who and what are
+    # filtered within those, so they carry no index of their own (fewer writes per change).
+    user = ForeignKeyField(User, null=True, backref="audit_rows", on_delete="RESTRICT", index=False)
+    action = CharField(max_length=48)
     entity = CharField(max_length=32)
     entity_id = CharField(max_length=40, null=True)
     before = TextField(null=True)

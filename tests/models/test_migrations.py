@@ -2,6 +2,8 @@
 from peewee import CharField, IntegerField, Model
 from playhouse.migrate import SchemaMigrator
 
+import importlib
+
 from ubtui.migrations import add_column_if_missing, column_names, create_tables_if_missing
 
 
@@ -23,3 +25,18 @@ def test_create_tables_only_where_missing(db):
 
     assert create_tables_if_missing(db, [NewThing]) == ["new_thing"]
     assert create_tables_if_missing(db, [NewThing]) == []
+
+
+def test_lean_indexes_migration_turns_an_old_schema_into_the_models(db):
+    """0003 on a database built before it: the full UNIQUE index on reverses_id becomes partial
+    (NULLs cost no index write), unused indexes go; run twice it changes nothing more."""
+    lean = importlib.import_module("ubtui.migrations.0003_lean_indexes")
+    db.execute_sql('DROP INDEX "ledger_entry_reverses_id"')
+    db.execute_sql('CREATE UNIQUE INDEX "ledger_entry_reverses_id" ON "ledger_entry" ("reverses_id")')
+    db.execute_sql('CREATE INDEX "audit_log_action" ON "audit_log" ("action")')
+    for _ in range(2):
+        lean.up(None, db)
+        names = {i.name: i for i in db.get_indexes("ledger_entry") + db.get_indexes("audit_log")}
+        assert "audit_log_action" not in names
+        rev = names["ledger_entry_reverses_id"]
+        assert rev.unique and rev.columns == ["reverses_id"] and "WHERE" in rev.sql.upper()
