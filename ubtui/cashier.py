@@ -37,7 +37,7 @@ from models.cashier import TENDER_KINDS
 from . import audit, ledger
 from .accounts import format_account_number, get_account, luhn_digit, normalize_account_number
 from .config import settings
-from .db import is_postgres, transaction
+from .db import is_postgres, pipelined, transaction
 from .errors import Conflict, InputError, NotFound, PermissionDenied, UbtuiError
 from .money import format_cents, parse_amount
 from .security import approve, has_permission, require
@@ -59,13 +59,6 @@ def _sql(query: str) -> str:
 
 def _rows(query: str, params: tuple) -> list[tuple]:
     return database.execute_sql(_sql(query), params).fetchall()
-
-
-def _insert_id(query: str, params: tuple) -> int:
-    """Run one INSERT and return the new row's id (RETURNING on PostgreSQL, lastrowid on SQLite)."""
-    if is_postgres():
-        return int(database.execute_sql(_sql(query) + " RETURNING id", params).fetchone()[0])
-    return int(database.execute_sql(query, params).lastrowid)
 
 
 def _day(v) -> _dt.date:
@@ -410,17 +403,24 @@ def _clean_tender(i: int, t: TenderIn, many: bool) -> _Tender:
     return _Tender(kind, cents, number, bank, name, last4, auth)
 
 
-def _past_due_cents(account: Account | AccountRow, today: _dt.date) -> int:
-    """Balance not explained by charges of the last 30 days (oldest-first application)."""
+def _past_due_cents(account: Account | AccountRow, today: _dt.date, rows: list[tuple] | None = None) -> int:
+    """Balance not explained by charges of the last 30 days (oldest-first application).
+
+    ``rows``: the account's ``ledger_rows`` when the caller has them (taking a payment reads
+    them once for this and for the allocation)."""
     if account.balance_cents <= 0:
         return 0
-    (recent,), = _rows("SELECT COALESCE(SUM(amount_cents), 0) FROM ledger_entry WHERE account_id = ? "
-                       "AND amount_cents > 0 AND kind <> 'reversal' AND effective_on > ?",
-                       (account.id, today - _dt.timedelta(days=PAST_DUE_DAYS)))
+    since = today - _dt.timedelta(days=PAST_DUE_DAYS)
+    if rows is None:
+        (recent,), = _rows("SELECT COALESCE(SUM(amount_cents), 0) FROM ledger_entry WHERE account_id = ? "
+                           "AND amount_cents > 0 AND kind <> 'reversal' AND effective_on > ?", (account.id, since))
+    else:
+        recent = sum(a for _, _, a, d, k in rows if a > 0 and k != "reversal" and _day(d) > since)
     return max(0, account.balance_cents - int(recent))
 
 
-def _alerts_for(account: Account | AccountRow, amount: int, kinds: Iterable[str], today: _dt.date) -> list[Alert]:
+def _alerts_for(account: Account | AccountRow, amount: int, kinds: Iterable[str], today: _dt.date,
+                rows: list[tuple] | None = None) -> list[Alert]:
     num = format_account_number(account.number)
     kinds = set(kinds)
     out = []
@@ -428,7 +428,7 @@ def _alerts_for(account: Account | AccountRow, amount: int, kinds: Iterable[str]
         out.append(Alert("cash_only", num, f"{num} is CASH ONLY: take cash, not {', '.join(sorted(kinds - {'cash'}))}", True))
     elif account.no_checks and "check" in kinds:
         out.append(Alert("no_checks", num, f"{num} takes NO CHECKS: ask for cash, money order or card", True))
-    past = _past_due_cents(account, today)
+    past = _past_due_cents(account, today, rows)
     if past > 0:
         out.append(Alert("past_due", num, f"{num} has {format_cents(past)} past due {PAST_DUE_DAYS}+ days"))
     if account.status == "disconnected":
@@ -458,13 +458,22 @@ def payment_alerts(user: User, account_ids: Iterable[int], amount, tender_kinds:
 
 
 # --- allocation ---------------------------------------------------------------------------
-def open_items(account_id: int) -> list[tuple[_dt.date, int, str, int]]:
+_LEDGER_ROWS = ("SELECT id, category, amount_cents, effective_on, kind FROM ledger_entry WHERE account_id = ? "
+                "ORDER BY effective_on, id")
+
+
+def ledger_rows(account_id: int) -> list[tuple]:
+    """The account's entries as (id, category, cents, effective date, kind), oldest first."""
+    return _rows(_LEDGER_ROWS, (account_id,))
+
+
+def open_items(account_id: int, rows: list[tuple] | None = None) -> list[tuple[_dt.date, int, str, int]]:
     """The account's open charges as (date, entry id, category, cents still owed).
 
     Credits with a category pay that category's oldest charges; credits without one (or
-    that overflow their category) pay the oldest charges of any category."""
-    rows = _rows("SELECT id, category, amount_cents, effective_on FROM ledger_entry WHERE account_id = ? "
-                 "ORDER BY effective_on, id", (account_id,))
+    that overflow their category) pay the oldest charges of any category.  ``rows``: the
+    account's ``ledger_rows`` when the caller has them."""
+    rows = [r[:4] for r in (ledger_rows(account_id) if rows is None else rows)]
     debits = [[_day(d), i, c or "other", a] for i, c, a, d in rows if a > 0]
     loose = 0
     by_cat: dict[str, int] = {}
@@ -487,14 +496,15 @@ def open_items(account_id: int) -> list[tuple[_dt.date, int, str, int]]:
     return [(d, i, c, a) for d, i, c, a in debits if a > 0]
 
 
-def allocate(account_id: int, cents: int, order: list[str] | None = None) -> list[tuple[str, int]]:
+def allocate(account_id: int, cents: int, order: list[str] | None = None,
+             rows: list[tuple] | None = None) -> list[tuple[str, int]]:
     """Split a payment over the open charges: categories named in ``order`` first (in that
     order), then the rest oldest first ("oldest" marks where they go); the remainder is
     ``credit`` (overpayment).  Returns (category, cents) merged by category, in order."""
     order = list(order if order is not None else settings().payment_allocation)
     rest = order.index("oldest") if "oldest" in order else len(order)
     rank = {c: i for i, c in enumerate(order) if c != "oldest"}
-    items = sorted(open_items(account_id), key=lambda it: (rank.get(it[2], rest), it[0], it[1]))
+    items = sorted(open_items(account_id, rows), key=lambda it: (rank.get(it[2], rest), it[0], it[1]))
     out: dict[str, int] = {}
     left = cents
     for _, _, cat, owed in items:
@@ -530,35 +540,54 @@ def service_address(premise: Premise) -> str:
     return f"{street}, {town}".strip(", ")
 
 
-def _find_account(value) -> AccountRow:
+_ROWS_OF_NUMBER = ("SELECT id, category, amount_cents, effective_on, kind FROM ledger_entry "
+                   "WHERE account_id = (SELECT id FROM account WHERE number = ?) ORDER BY effective_on, id")
+
+
+def _account_queries(value):
+    """Send the reads of one account a payment names, and of its entries: (account cursor,
+    entries cursor), both answered at the first read (``db.pipelined``).  InputError on a
+    wrong check digit (nothing sent)."""
     if isinstance(value, int):
-        rows = _rows(f"SELECT {_ACCOUNT_COLS} FROM account WHERE id = ?", (value,))
-    else:
-        number = normalize_account_number(str(value))  # InputError on a wrong check digit
-        rows = _rows(f"SELECT {_ACCOUNT_COLS} FROM account WHERE number = ?", (number,)) if number else []
-    if not rows:
-        raise NotFound(f"no account {value}")
-    return _account_row(rows[0])
+        return (database.execute_sql(_sql(f"SELECT {_ACCOUNT_COLS} FROM account WHERE id = ?"), (value,)),
+                database.execute_sql(_sql(_LEDGER_ROWS), (value,)))
+    number = normalize_account_number(str(value))
+    if not number:
+        return None, None
+    return (database.execute_sql(_sql(f"SELECT {_ACCOUNT_COLS} FROM account WHERE number = ?"), (number,)),
+            database.execute_sql(_sql(_ROWS_OF_NUMBER), (number,)))
 
 
-def _resolve_accounts(cmd: TakePayment, tendered: int) -> list[tuple[AccountRow, int]]:
+def _resolve_accounts(cmd: TakePayment, tendered: int) -> list[tuple[AccountRow, int, list[tuple]]]:
+    """(account, cents, its ``ledger_rows``) for each account of the payment, in order; errors
+    name the first account that is wrong.  All the reads are sent before the first answer is
+    read: one round trip to PostgreSQL however many accounts."""
     if not cmd.accounts:
         raise InputError("Account", "enter the account number")
     if len(cmd.accounts) > MAX_ACCOUNTS:
         raise InputError("Account", f"at most {MAX_ACCOUNTS} accounts on one receipt")
     many = len(cmd.accounts) > 1
-    out: list[tuple[AccountRow, int]] = []
-    seen = set()
+    sent: list[tuple | InputError] = []
     for i, a in enumerate(cmd.accounts):
         label = f"Account {i + 1}" if many else "Account"
         if isinstance(a.account, str) and not a.account.strip():
-            raise InputError(label, "enter the account number")
+            sent.append(InputError(label, "enter the account number"))
+            continue
         try:
-            acct = _find_account(a.account)
-        except NotFound:
-            raise InputError(label, f"no account {a.account}") from None
+            sent.append(_account_queries(a.account))
         except InputError as e:
-            raise InputError(label, e.reason) from None
+            sent.append(InputError(label, e.reason))
+    out: list[tuple[AccountRow, int, list[tuple]]] = []
+    seen = set()
+    for i, (a, queries) in enumerate(zip(cmd.accounts, sent)):
+        label = f"Account {i + 1}" if many else "Account"
+        if isinstance(queries, InputError):
+            raise queries
+        acct_cur, rows_cur = queries
+        found = acct_cur.fetchall() if acct_cur is not None else []
+        if not found:
+            raise InputError(label, f"no account {a.account}")
+        acct = _account_row(found[0])
         if acct.id in seen:
             raise InputError(label, f"{format_account_number(acct.number)} is listed twice")
         seen.add(acct.id)
@@ -568,7 +597,7 @@ def _resolve_accounts(cmd: TakePayment, tendered: int) -> list[tuple[AccountRow,
             cents = tendered
         else:
             cents = amount_cents(a.amount, f"{label} amount" if many else "Amount")
-        out.append((acct, cents))
+        out.append((acct, cents, rows_cur.fetchall()))
     return out
 
 
@@ -614,11 +643,16 @@ def take_payment(user: User, cmd: TakePayment) -> PaymentResult:
         raise
 
 
-def _open_session(user: User, session_id: int | None) -> tuple[int, _dt.date]:
-    """(id, business date) of the drawer session a payment goes into; errors as _session_for."""
+def _session_query(user: User, session_id: int | None):
+    """Send the read of the drawer session a payment goes into (answered with the next read)."""
     where = "id = ?" if session_id is not None else "operator_id = ? AND status = 'open'"
-    rows = _rows(f"SELECT id, operator_id, status, business_date FROM drawer_session WHERE {where} "
-                 f"ORDER BY id DESC LIMIT 1", (session_id if session_id is not None else user.id,))
+    return database.execute_sql(_sql(f"SELECT id, operator_id, status, business_date FROM drawer_session "
+                                     f"WHERE {where} ORDER BY id DESC LIMIT 1"),
+                                (session_id if session_id is not None else user.id,))
+
+
+def _open_session(user: User, session_id: int | None, rows: list[tuple]) -> tuple[int, _dt.date]:
+    """(id, business date) of the drawer session ``rows`` found; errors as _session_for."""
     if not rows or rows[0][1] != user.id or rows[0][2] != "open":
         s = _session_for(user, session_id)  # says what is wrong (or allows a supervisor)
         return s.id, s.business_date
@@ -629,9 +663,16 @@ _PAYMENT_INSERT = ("INSERT INTO payment (receipt_number, session_id, posting_id,
                    "channel, status, void_reason, created_at, payer_name, business_date) "
                    "VALUES (?, ?, ?, ?, ?, ?, 'counter', 'posted', '', ?, ?, ?)")
 _TENDER_COLS = "payment_id, kind, amount_cents, check_number, bank, check_name, card_last4, auth_code"
+# The receipt's id without reading it back: the payment is the one row of its posting.
+_PAYMENT_OF_POSTING = "SELECT id FROM payment WHERE posting_id = ?"
+_PAYMENT_ID_TEXT = "SELECT CAST(id AS VARCHAR(40)) FROM payment WHERE posting_id = ?"
 
 
 def _take_payment(user: User, key: str, cmd: TakePayment) -> PaymentResult:
+    """Round trips to PostgreSQL (``db.pipelined``): one for the drawer session and the
+    accounts with their entries, one for BEGIN and the posting (its id numbers the receipt),
+    one for everything else and COMMIT -- fewer than a bare INSERT+UPDATE transaction
+    (BEGIN, INSERT, UPDATE, COMMIT: four)."""
     if not cmd.tenders:
         raise InputError("Tender", "enter how the customer pays (cash, check, money order, card)")
     if len(cmd.tenders) > MAX_TENDERS:
@@ -641,7 +682,16 @@ def _take_payment(user: User, key: str, cmd: TakePayment) -> PaymentResult:
     if looks_like_card_number(payer):
         raise InputError("Payer", _CARD_REFUSED)
     tendered = sum(t.cents for t in tenders)
-    accounts = _resolve_accounts(cmd, tendered)
+    # One round trip: the drawer session, the accounts and their entries.  The entries are
+    # read before the write transaction: they only label the payment's parts (allocation)
+    # and give the past-due alert; a payment posted meanwhile by another cashier leaves the
+    # balance right either way (``open_items`` re-reads every credit).
+    with pipelined():
+        session_cur = _session_query(user, cmd.session_id)
+        resolved = _resolve_accounts(cmd, tendered)
+        session_rows = session_cur.fetchall()
+    accounts = [(acct, cents) for acct, cents, _ in resolved]
+    entries = {acct.id: rows for acct, _, rows in resolved}
     total = sum(c for _, c in accounts)
     if total > settings().max_amount_cents:
         raise InputError("Amount", f"{format_cents(total)} is over the limit of {format_cents(settings().max_amount_cents)}")
@@ -652,43 +702,52 @@ def _take_payment(user: User, key: str, cmd: TakePayment) -> PaymentResult:
     if change > cash:
         raise InputError("Amount tendered", f"change is given only from cash: the other tenders are "
                                             f"{format_cents(change - cash)} more than the payment")
-    session_id, business_date = _open_session(user, cmd.session_id)
-    today = business_date
+    session_id, business_date = _open_session(user, cmd.session_id, session_rows)
     kinds = {t.kind for t in tenders}
-    alerts = [a for acct, cents in accounts for a in _alerts_for(acct, cents, kinds, today)]
+    order = list(settings().payment_allocation)
+    pg = is_postgres()
+
+    alerts = [a for acct, cents in accounts for a in _alerts_for(acct, cents, kinds, business_date, entries[acct.id])]
     hard = [a for a in alerts if a.hard]
     if hard:
         raise InputError("Tender", hard[0].message)
-    order = list(settings().payment_allocation)
 
-    def build() -> PaymentResult:
+    def build():
         specs, allocations = [], []
         for acct, cents in accounts:
-            alloc = allocate(acct.id, cents, order)
+            alloc = allocate(acct.id, cents, order, entries[acct.id])
             allocations.append(alloc)
             for cat, part in alloc:
                 specs.append(ledger.EntrySpec(acct.id, "payment", -part, cat, f"Payment {cat.replace('_', ' ')}",
                                               reference="receipt", effective_on=business_date))
         memo = f"drawer session {session_id}; " + ", ".join(
             f"{t.kind} {format_cents(t.cents)}" + (f" #{t.check_number}" if t.check_number else "") for t in tenders)
-        res = ledger.write_posting(user, key, "payment", specs, memo=memo)
+        res = ledger.write_posting(user, key, "payment", specs, memo=memo, audited=False)
         number = _receipt_number(res.posting_id)
-        pid = _insert_id(_PAYMENT_INSERT, (number, session_id, res.posting_id, user.id, total, change, utcnow(),
-                                           payer[:80], business_date))
-        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(tenders))
-        database.execute_sql(_sql(f"INSERT INTO tender ({_TENDER_COLS}) VALUES {values}"), tuple(
-            v for t in tenders
-            for v in (pid, t.kind, t.cents, t.check_number, t.bank, t.name, t.card_last4, t.auth_code)))
-        audit.record(user, "payment.take", "payment", pid,
-                     after={"receipt": number, "total_cents": total, "change_cents": change,
-                            "session": session_id, "tenders": [[t.kind, t.cents] for t in tenders]})
-        # the name is left out here (the form already showed it; receipts look it up): one query less
-        applied = [AppliedAccount(acct.id, format_account_number(acct.number), "", cents,
-                                  res.balances[acct.id] + cents, res.balances[acct.id], alloc)
-                   for (acct, cents), alloc in zip(accounts, allocations)]
-        return PaymentResult(pid, number, True, total, tendered, change, applied, alerts)
+        pay_cur = database.execute_sql(_sql(_PAYMENT_INSERT) + (" RETURNING id" if pg else ""), (
+            number, session_id, res.posting_id, user.id, total, change, utcnow(), payer[:80], business_date))
+        pid_now = None if pg else int(pay_cur.lastrowid)
+        row = f"(({_PAYMENT_OF_POSTING}), ?, ?, ?, ?, ?, ?, ?)"
+        database.execute_sql(_sql(f"INSERT INTO tender ({_TENDER_COLS}) VALUES {', '.join([row] * len(tenders))}"),
+                             tuple(v for t in tenders for v in (res.posting_id, t.kind, t.cents, t.check_number,
+                                                                t.bank, t.name, t.card_last4, t.auth_code)))
+        # one audit row for the receipt and its posting (the ledger leaves it to us)
+        audit.record(user, "payment.take", "payment", after={
+            "receipt": number, "total_cents": total, "change_cents": change, "session": session_id,
+            "tenders": [[t.kind, t.cents] for t in tenders], "posting": res.posting_id, "key": key,
+            "entries": res.rows}, detail=memo[:200], entity_id_sql=(_sql(_PAYMENT_ID_TEXT), (res.posting_id,)))
 
-    return ledger.idempotent(key, build, _replay)
+        def result() -> PaymentResult:  # read back after COMMIT: no round trip of its own
+            pid = pid_now if pid_now is not None else int(pay_cur.fetchone()[0])
+            # the name is left out here (the form already showed it; receipts look it up): one query less
+            applied = [AppliedAccount(acct.id, format_account_number(acct.number), "", cents,
+                                      res.balances[acct.id] + cents, res.balances[acct.id], alloc)
+                       for (acct, cents), alloc in zip(accounts, allocations)]
+            return PaymentResult(pid, number, True, total, tendered, change, applied, alerts)
+        return result
+
+    done = ledger.idempotent(key, build, _replay, pipeline=True)
+    return done() if callable(done) else done
 
 
 # --- voids --------------------------------------------------------------------------------

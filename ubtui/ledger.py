@@ -10,7 +10,8 @@
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from contextlib import nullcontext
+from dataclasses import dataclass
 from typing import Callable, Iterable, TypeVar
 
 import peewee
@@ -19,8 +20,8 @@ from peewee import fn
 from models import Account, LedgerEntry, Posting, User, utcnow
 
 from . import audit
-from .db import transaction
-from .errors import Conflict, InputError, NotFound
+from .db import is_postgres, pipelined, transaction
+from .errors import Conflict, InputError, NotFound, UbtuiError
 from .security import require
 
 T = TypeVar("T")
@@ -50,13 +51,34 @@ class EntrySpec:
     reverses_id: int | None = None
 
 
-@dataclass
 class PostingResult:
-    posting_id: int
-    idempotency_key: str
-    entry_ids: list[int]
-    created: bool  # False when the key had been posted before (nothing written this time)
-    balances: dict[int, int] = field(default_factory=dict)  # account id -> balance after
+    """What a posting wrote.  ``entry_ids`` and ``balances`` may be read back lazily: inside
+    ``db.pipelined()`` the statements that return them are answered together with the
+    statements after them, at the first read."""
+
+    def __init__(self, posting_id: int, idempotency_key: str, entry_ids, created: bool,
+                 balances=None, rows: list[dict] | None = None):
+        self.posting_id = posting_id
+        self.idempotency_key = idempotency_key
+        self.created = created  # False when the key had been posted before (nothing written this time)
+        self._entry_ids = entry_ids  # a list, or a function returning it
+        self._balances = balances if balances is not None else {}  # a dict, or a function returning it
+        self.rows = rows or []  # the entries as written (for an audit row)
+
+    @property
+    def entry_ids(self) -> list[int]:
+        if callable(self._entry_ids):
+            self._entry_ids = self._entry_ids()
+        return self._entry_ids
+
+    @property
+    def balances(self) -> dict[int, int]:  # account id -> balance after
+        if callable(self._balances):
+            self._balances = self._balances()
+        return self._balances
+
+    def __repr__(self) -> str:
+        return f"PostingResult(posting_id={self.posting_id}, key={self.idempotency_key!r}, created={self.created})"
 
 
 def check_key(key: str) -> str:
@@ -65,28 +87,44 @@ def check_key(key: str) -> str:
     return key
 
 
-def _exists_key(key: str) -> bool:
-    db = Posting._meta.database
-    return db.execute_sql(_sql(db)["find"], (key,)).fetchone() is not None
+class AlreadyPosted(peewee.IntegrityError):
+    """``write_posting`` found its idempotency key taken (by an earlier or a concurrent posting).
+
+    An ``IntegrityError``, as the unique index would raise: callers that roll back and look
+    again on a duplicate treat both alike."""
 
 
-def idempotent(key: str, build: Callable[[], T], replay: Callable[[Posting], T]) -> T:
+def _posted(key: str) -> Posting | None:
+    return Posting.get_or_none(Posting.idempotency_key == key)
+
+
+def idempotent(key: str, build: Callable[[], T], replay: Callable[[Posting], T], *, pipeline: bool = False) -> T:
     """Run ``build`` in one write transaction unless ``key`` was posted already.
 
-    ``build`` must insert the Posting with ``key`` (``write_posting`` does) before anything
-    else, so a concurrent twin blocks on the unique index and then fails; we catch that
-    and return ``replay`` of the winner.  On SQLite, BEGIN IMMEDIATE serialises writers and
-    the first lookup already sees the winner."""
+    ``build`` calls ``write_posting`` with ``key``, whose INSERT ... ON CONFLICT DO NOTHING is
+    the check: when the key is taken (a double Enter, a retry after a crash, a concurrent twin
+    that committed first) nothing is written, the transaction rolls back and ``replay`` of the
+    first posting is returned.  No separate lookup precedes the write, so a posting costs one
+    statement less.  A ``build`` that refuses (say "already reversed") because its own posting
+    is already there also ends in the replay, not the error.
+
+    ``pipeline=True`` runs it in ``db.pipelined()`` (PostgreSQL: statements answered together
+    at the next read); only for a ``build`` whose statements need no answer it has not read
+    (Peewee's row counts, for one, are not known there until a read)."""
     check_key(key)
     try:
-        with transaction():
-            if _exists_key(key):
-                return replay(Posting.get(Posting.idempotency_key == key))
-            return build()
+        with pipelined() if pipeline else nullcontext():
+            with transaction():
+                return build()
     except peewee.IntegrityError:
-        existing = Posting.get_or_none(Posting.idempotency_key == key)
+        existing = _posted(key)
         if existing is None:
             raise Conflict("another change to the same records got there first; look again and retry") from None
+        return replay(existing)
+    except UbtuiError:
+        existing = _posted(key)
+        if existing is None:
+            raise
         return replay(existing)
 
 
@@ -102,9 +140,8 @@ def _sql(db: peewee.Database) -> dict[str, str]:
     found = _STATEMENTS.get(p)
     if found is None:
         found = _STATEMENTS[p] = {
-            "find": f'SELECT id FROM "posting" WHERE "idempotency_key" = {p}',
             "posting": ('INSERT INTO "posting" ("idempotency_key", "kind", "user_id", "created_at", "memo") '
-                        f"VALUES ({p}, {p}, {p}, {p}, {p}) RETURNING id"),
+                        f'VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT ("idempotency_key") DO NOTHING RETURNING id'),
             "entry": ('INSERT INTO "ledger_entry" ("posting_id", "account_id", "kind", "category", "amount_cents", '
                       '"effective_on", "posted_at", "description", "reference", "reverses_id") VALUES '),
             "entry_row": f"({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
@@ -114,10 +151,14 @@ def _sql(db: peewee.Database) -> dict[str, str]:
     return found
 
 
-def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec], memo: str = "") -> PostingResult:
+def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec], memo: str = "", *,
+                  audited: bool = True) -> PostingResult:
     """Inside a transaction: insert the posting, its entries and move cached balances.
 
-    Validates amounts (integer cents, non-zero) and accounts; raises before writing."""
+    Validates amounts (integer cents, non-zero) and accounts; raises before writing.  Raises
+    ``AlreadyPosted`` (writing nothing) when ``key`` is taken.  ``audited=False`` leaves the
+    audit row to the caller, which records ``rows`` in the row of the change the posting is
+    part of (a payment: one audit row per receipt, not two)."""
     specs = list(entries)
     if not specs:
         raise InputError("Posting", "has no entries")
@@ -131,7 +172,10 @@ def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec],
     db = Posting._meta.database
     sql = _sql(db)
     now = utcnow()
-    (posting_id,) = db.execute_sql(sql["posting"], (key, kind, user.id, now, memo[:500])).fetchone()
+    row = db.execute_sql(sql["posting"], (key, kind, user.id, now, memo[:500])).fetchone()
+    if row is None:
+        raise AlreadyPosted(f"idempotency key {key!r} is already posted")
+    posting_id = row[0]
     today = _dt.date.today()
     rows = [dict(account=s.account_id, kind=s.kind, category=s.category, amount_cents=s.amount_cents,
                  effective_on=s.effective_on or today, description=s.description[:120],
@@ -142,20 +186,34 @@ def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec],
     values = ", ".join([sql["entry_row"]] * len(rows))
     params = tuple(v for r in rows for v in (posting_id, r["account"], r["kind"], r["category"], r["amount_cents"],
                                              r["effective_on"], now, r["description"], r["reference"], r["reverses"]))
-    entry_ids = sorted(i for (i,) in db.execute_sql(sql["entry"] + values + " RETURNING id", params).fetchall())
+    entries_cur = db.execute_sql(sql["entry"] + values + " RETURNING id", params)
     deltas: dict[int, int] = {}
     for s in specs:
         deltas[s.account_id] = deltas.get(s.account_id, 0) + s.amount_cents
-    balances = {}
     # Lock order by account id: two multi-account postings never deadlock each other.
-    for account_id in sorted(deltas):
-        row = db.execute_sql(sql["balance"], (deltas[account_id], account_id)).fetchone()
-        if row is None:
-            raise NotFound(f"account id {account_id} does not exist")
-        balances[account_id] = int(row[0])
-    audit.record(user, f"post.{kind}", "posting", posting_id,
-                 after={"key": key, "entries": rows}, detail=memo[:200] or None)
-    return PostingResult(posting_id, key, entry_ids, True, balances)
+    balance_curs = [(account_id, db.execute_sql(sql["balance"], (deltas[account_id], account_id)))
+                    for account_id in sorted(deltas)]
+    if audited:
+        audit.record(user, f"post.{kind}", "posting", posting_id,
+                     after={"key": key, "entries": rows}, detail=memo[:200] or None)
+
+    # Read back only when asked (see ``PostingResult``); an unknown account raises then, and
+    # the transaction the caller is in rolls back.
+    def entry_ids() -> list[int]:
+        return sorted(i for (i,) in entries_cur.fetchall())
+
+    def balances() -> dict[int, int]:
+        out = {}
+        for account_id, cur in balance_curs:
+            row = cur.fetchone()
+            if row is None:
+                raise NotFound(f"account id {account_id} does not exist")
+            out[account_id] = int(row[0])
+        return out
+
+    if not is_postgres(db):  # SQLite has no round trip to save: read back now, statement by statement
+        return PostingResult(posting_id, key, entry_ids(), True, balances(), rows)
+    return PostingResult(posting_id, key, entry_ids, True, balances, rows)
 
 
 def replay_posting(posting: Posting) -> PostingResult:

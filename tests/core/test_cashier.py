@@ -101,6 +101,20 @@ def test_double_enter_posts_once(drawer, clerk, system, make_account):
     assert Payment.select().count() == 1 and balance(a) == 0
 
 
+def test_one_audit_row_per_receipt_names_its_posting_and_entries(drawer, clerk, system, make_account):
+    a = make_account()
+    charge(system, a, 3000)
+    r = pay(clerk, a, "30", key="form-audit")
+    pay(clerk, a, "30", key="form-audit")  # the replay writes nothing, audit included
+    rows = list(AuditLog.select().where(AuditLog.user == clerk.id))
+    mine = [x for x in rows if x.action in ("payment.take", "post.payment")]
+    assert [x.action for x in mine] == ["payment.take"] and mine[0].entity_id == str(r.payment_id)
+    after = json.loads(mine[0].after)
+    posting = Payment.get_by_id(r.payment_id).posting_id
+    assert after["posting"] == posting and after["key"] == "form-audit"
+    assert [(e["account"], e["amount_cents"]) for e in after["entries"]] == [(a.id, -3000)]
+
+
 def test_receipt_numbers_are_unique(drawer, clerk, make_account):
     a = make_account()
     numbers = {pay(clerk, a, "1", key=f"k{i}").receipt_number for i in range(5)}

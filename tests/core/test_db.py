@@ -61,3 +61,26 @@ def test_config_file_errors_name_the_file_and_key(tmp_path, monkeypatch):
     assert s.database_url == "sqlite:///x.db" and s.district.name == "Elm Creek WD"
     monkeypatch.setenv("UBTUI_DATABASE_URL", "sqlite:///y.db")
     assert config.load_settings(p).database_url == "sqlite:///y.db"
+
+
+def test_pipelined_failure_rolls_back_and_leaves_the_connection_usable(db_url, system):
+    """A statement that fails inside ``pipelined()`` (PostgreSQL answers it only at the next
+    read) raises Peewee's error, writes nothing, and the next statement works."""
+    import peewee
+
+    from models import Posting
+    from ubtui.db import pipelined, transaction
+    db = database.obj
+    row = ('INSERT INTO "posting" ("idempotency_key", "kind", "user_id", "created_at", "memo") '
+           f"VALUES ({db.param}, 'charge', {db.param}, '2026-01-01 00:00:00', '')")
+    with pytest.raises(peewee.IntegrityError):
+        with pipelined():
+            with transaction():
+                db.execute_sql(row, ("first", system.id))
+                db.execute_sql(row, ("first", system.id))  # the same unique key
+                db.execute_sql(row, ("after", system.id))
+    assert Posting.select().count() == 0
+    with pipelined():
+        with transaction():
+            db.execute_sql(row, ("ok", system.id))
+    assert [p.idempotency_key for p in Posting.select()] == ["ok"]

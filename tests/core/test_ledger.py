@@ -55,6 +55,28 @@ def test_reversal_restores_balance_and_cannot_repeat(system, make_account):
     assert verify_all() == []
 
 
+def test_the_database_refuses_a_second_reversal_of_an_entry(system, make_account, db):
+    """``reverses`` is UNIQUE where set (a partial index): a second reversal written straight to
+    the table fails, while any number of entries reverse nothing."""
+    a = make_account()
+    c = charge(system, a, 100, "c")
+    charge(system, a, 200, "c2")  # another NULL reverses_id is fine
+    ledger.reverse(system, "r1", c.posting_id, "wrong")
+    with pytest.raises(peewee.IntegrityError):
+        with db.atomic():
+            ledger.write_posting(system, "r2", "reversal", [EntrySpec(a.id, "reversal", -100, reverses_id=c.entry_ids[0])])
+    assert ledger.account_balance(a.id) == 200
+
+
+def test_a_key_already_posted_writes_nothing_inside_a_larger_transaction(system, make_account, db):
+    a = make_account()
+    charge(system, a, 100, "same")
+    with pytest.raises(ledger.AlreadyPosted):
+        with db.atomic():
+            ledger.write_posting(system, "same", "charge", [EntrySpec(a.id, "charge", 999, "water")])
+    assert ledger.account_balance(a.id) == 100 and Posting.select().count() == 1
+
+
 def test_entries_are_append_only_in_the_database(system, make_account, db):
     a = make_account()
     r = charge(system, a, 100, "c")
