@@ -9,8 +9,8 @@
   from the average of the last N reads (or the same period last year) and the bill is
   marked Estimated.
 * Every bill is written with its lines and its ledger posting in one transaction
-  (``ledger.write_posting``, key ``bill:<run_key>:<account id>``); a chunk of bills shares
-  a transaction.  ``Bill(bill_run, account)`` is UNIQUE, so a run repeated bills nothing twice.
+  (``ledger.write_postings``, key ``bill:<run_key>:<account id>``); a chunk of bills shares
+  a transaction, its postings are written as one batch with one audit row.  ``Bill(bill_run, account)`` is UNIQUE, so a run repeated bills nothing twice.
 """
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ import peewee
 from models import Account, Bill, BillLine, BillRun, Meter, MeterReading, Premise, User
 
 from . import audit
-from .db import transaction
+from .db import insert_rows, transaction
 from .errors import InputError, NotFound
-from .ledger import EntrySpec, write_posting
+from .ledger import EntrySpec, NewPosting, write_postings
 from .rates import GALLONS, BillCalc, Schedule, active_schedule, calculate_bill, fmt_qty, fmt_rate
 from .readings import GOOD, history_from
 from .security import require
@@ -175,14 +175,31 @@ def price(schedule: Schedule, account_id: int, start: _dt.date, end: _dt.date, u
 
 
 # --- gathering facts in bulk ----------------------------------------------------------------
+def _in(ids) -> str:
+    return ", ".join(["?"] * len(ids))
+
+
+def _d(v) -> _dt.date | None:
+    """A date column's value (SQLite returns text)."""
+    return v if v is None or isinstance(v, _dt.date) else _dt.date.fromisoformat(str(v)[:10])
+
+
+def _select(query: str, params) -> list[tuple]:
+    """Plain SQL for the bulk reads of a bill run: Peewee built each IN list of 500 ids value
+    by value and converted every row's dates, a quarter of the run's time."""
+    from models import database
+    db = database.obj
+    return db.execute_sql(query.replace("?", db.param), tuple(params)).fetchall()
+
+
 def gather(account_ids: list[int], period_end: _dt.date) -> tuple[dict[int, AccountFacts], dict[int, int]]:
     """Facts of many accounts in a handful of queries; also their balances."""
-    rows = list(Account.select(Account.id, Account.rate_code, Account.cycle, Account.status, Account.opened_on,
-                               Account.closed_on, Account.balance_cents, Account.premise, Premise.dwelling_units)
-                .join(Premise).where(Account.id.in_(account_ids)).tuples())
+    rows = _select("SELECT a.id, a.rate_code, a.cycle, a.status, a.opened_on, a.closed_on, a.balance_cents, "
+                   "a.premise_id, p.dwelling_units FROM account a JOIN premise p ON p.id = a.premise_id "
+                   f"WHERE a.id IN ({_in(account_ids)})", account_ids)
     premise_ids = list({r[7] for r in rows})
-    meters = list(Meter.select(Meter.id, Meter.premise, Meter.size, Meter.unit, Meter.removed_on)
-                  .where(Meter.premise.in_(premise_ids)).order_by(Meter.id).tuples())
+    meters = _select("SELECT id, premise_id, size, unit, removed_on FROM meter "
+                     f"WHERE premise_id IN ({_in(premise_ids)}) ORDER BY id", premise_ids) if premise_ids else []
     meter_unit = {m[0]: m[3] for m in meters}
     size_by_premise: dict[int, str] = {}
     meters_by_premise = defaultdict(list)
@@ -192,22 +209,20 @@ def gather(account_ids: list[int], period_end: _dt.date) -> tuple[dict[int, Acco
             size_by_premise[pid] = size
     reads = defaultdict(list)
     if meter_unit:
-        q = (MeterReading.select(MeterReading.meter, MeterReading.read_on, MeterReading.reading, MeterReading.usage)
-             .where(MeterReading.meter.in_(list(meter_unit)) & MeterReading.status.in_(GOOD)
-                    & (MeterReading.read_on > period_end - _dt.timedelta(days=HISTORY_DAYS)))
-             .order_by(MeterReading.read_on, MeterReading.id))
-        for mid, read_on, reading, usage in q.tuples():
-            reads[mid].append((read_on, reading, usage, meter_unit[mid]))
+        q = _select("SELECT meter_id, read_on, reading, usage FROM meter_reading "
+                    f"WHERE meter_id IN ({_in(meter_unit)}) AND status IN ({_in(GOOD)}) AND read_on > ? "
+                    "ORDER BY read_on, id", [*meter_unit, *GOOD, period_end - _dt.timedelta(days=HISTORY_DAYS)])
+        for mid, read_on, reading, usage in q:
+            reads[mid].append((_d(read_on), reading, usage, meter_unit[mid]))
     bills = defaultdict(list)
-    q = (Bill.select(Bill.account, Bill.period_start, Bill.period_end, Bill.usage, Bill.estimated, Bill.kind)
-         .where(Bill.account.in_(account_ids) & (Bill.status == "posted"))
-         .order_by(Bill.period_end, Bill.id))
-    for aid, ps, pe, usage, est, kind in q.tuples():
-        bills[aid].append(PastBill(ps, pe, usage, bool(est), kind))
+    q = _select("SELECT account_id, period_start, period_end, usage, estimated, kind FROM bill "
+                f"WHERE account_id IN ({_in(account_ids)}) AND status = 'posted' ORDER BY period_end, id", account_ids)
+    for aid, ps, pe, usage, est, kind in q:
+        bills[aid].append(PastBill(_d(ps), _d(pe), usage, bool(est), kind))
     facts, balances = {}, {}
     for aid, code, cycle, status, opened, closed, balance, pid, du in rows:
         premise_reads = sorted((r for mid in meters_by_premise[pid] for r in reads[mid]), key=lambda r: r[0])
-        facts[aid] = AccountFacts(aid, code, cycle, status, opened, closed, du or 1,
+        facts[aid] = AccountFacts(aid, code, cycle, status, _d(opened), _d(closed), du or 1,
                                   size_by_premise.get(pid, DEFAULT_SIZE), tuple(premise_reads), tuple(bills[aid]))
         balances[aid] = balance
     return facts, balances
@@ -242,8 +257,8 @@ ROWS_PER_INSERT = 400
 
 def write_bills(user: User, items: list[BillWrite], *, bill_date: _dt.date, due_date: _dt.date,
                 run_id: int | None = None) -> list[tuple[int, int]]:
-    """Inside a transaction: the bills and their lines, then each bill's ledger posting
-    (``ledger.write_posting``).  Returns (bill id, posting id or 0) per item, in order.
+    """Inside a transaction: the bills and their lines, then their ledger postings (one
+    ``ledger.write_postings`` batch).  Returns (bill id, posting id or 0) per item, in order.
 
     Bills and lines go in with plain multi-row INSERTs (a bill run writes thousands;
     building each statement with the ORM costs more than running it)."""
@@ -263,20 +278,20 @@ def write_bills(user: User, items: list[BillWrite], *, bill_date: _dt.date, due_
             ids += _insert_bills(part, run_id, bill_date, due_date, now, p)
     lines = [tuple(r[c.removesuffix("_id") if c == "bill_id" else c] for c in _LINE_COLS)
              for bill_id, it in zip(ids, items) for r in line_rows(bill_id, it.plan.calc)]
-    if lines:
-        database.cursor().executemany(
-            f'INSERT INTO "bill_line" ({", ".join(_LINE_COLS)}) VALUES ({", ".join([p] * len(_LINE_COLS))})', lines)
-    out = []
+    insert_rows("bill_line", list(_LINE_COLS), lines)
+    postings = []
     for bill_id, it in zip(ids, items):
-        plan, total, posting_id = it.plan, it.plan.calc.total_cents, 0
-        if total:
+        plan = it.plan
+        if plan.calc.total_cents:
             est = " (estimated)" if plan.estimated else ""
             desc = f"Water bill {plan.start:%m/%d/%y}-{plan.end:%m/%d/%y}{est}"
-            posting_id = write_posting(user, it.key, "charge", [
-                EntrySpec(plan.account_id, "charge", total, "bill", desc, f"bill:{bill_id}", bill_date)],
-                memo=f"bill {bill_id}").posting_id
-        out.append((bill_id, posting_id))
-    return out
+            postings.append(NewPosting(it.key, "charge", [EntrySpec(plan.account_id, "charge", plan.calc.total_cents,
+                                                                    "bill", desc, f"bill:{bill_id}", bill_date)],
+                                       f"bill {bill_id}"))
+    # every bill's posting in one batch (and one audit row for the batch)
+    posted = dict(zip((np.key for np in postings), write_postings(
+        user, postings, action="post.charge", detail=f"{len(postings)} bills" + (f" of run {run_id}" if run_id else ""))))
+    return [(bill_id, posted.get(it.key, 0)) for bill_id, it in zip(ids, items)]
 
 
 def _insert_bills(part: list[BillWrite], run_id, bill_date, due_date, now, p) -> list[int]:
@@ -392,8 +407,8 @@ def run_bills(user: User, *, cycle: str, period_end: _dt.date, route: str | None
 
 
 def _bill_chunk(user, schedule, run, account_ids, period_end, bill_date, due_date):
-    done = {r[0] for r in Bill.select(Bill.account).where((Bill.bill_run == run.id)
-                                                          & Bill.account.in_(account_ids)).tuples()}
+    done = {r[0] for r in _select(f"SELECT account_id FROM bill WHERE bill_run_id = ? "
+                                  f"AND account_id IN ({_in(account_ids)})", [run.id, *account_ids])}
     todo = [a for a in account_ids if a not in done]
     facts, balances = gather(todo, period_end) if todo else ({}, {})
     estimated = total = 0

@@ -128,6 +128,23 @@ def transaction():
     return proxy.atomic()
 
 
+def insert_rows(table: str, columns: list[str], rows: list[tuple], db: peewee.Database | None = None) -> None:
+    """Many rows into ``table`` without reading anything back: PostgreSQL's COPY (psycopg
+    would otherwise send one statement per row, or parse thousands of placeholders), SQLite's
+    executemany.  Inside the caller's transaction."""
+    if not rows:
+        return
+    db = db or proxy.obj
+    cols = ", ".join(f'"{c}"' for c in columns)
+    if is_postgres(db):
+        with db.connection().cursor() as cur:
+            with cur.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
+                for r in rows:
+                    copy.write_row(r)
+    else:
+        db.cursor().executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(columns))})', rows)
+
+
 @contextmanager
 def pipelined():
     """Send the statements of the block without waiting for each answer (PostgreSQL).

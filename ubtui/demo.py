@@ -38,7 +38,7 @@ from models import database as proxy
 
 from . import audit
 from .accounts import fold, make_account_number, premise_search_text
-from .db import is_postgres, transaction
+from .db import insert_rows, is_postgres, transaction
 from .errors import InputError
 from .security import hash_password, require, system_user
 
@@ -327,17 +327,9 @@ class BulkWriter:
         rest = [f for f in model._meta.sorted_fields if f.name not in COLUMNS[model]]
         tail = tuple(_plain(f.default() if callable(f.default) else f.default) for f in rest)
         names = [model._meta.fields[n].column_name for n in COLUMNS[model]] + [f.column_name for f in rest]
-        cols = ", ".join(f'"{c}"' for c in names)
         if tail:
             rows = [r + tail for r in rows]
-        if self.pg:
-            with self.db.connection().cursor() as cur:
-                with cur.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
-                    for r in rows:
-                        copy.write_row(r)
-        else:
-            marks = ", ".join("?" * len(names))
-            self.db.cursor().executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)
+        insert_rows(table, names, rows, self.db)
 
     def fix_sequences(self) -> None:
         """PostgreSQL: move each id sequence past the ids written explicitly."""

@@ -20,7 +20,7 @@ from peewee import fn
 from models import Account, LedgerEntry, Posting, User, utcnow
 
 from . import audit
-from .db import is_postgres, pipelined, transaction
+from .db import insert_rows, is_postgres, pipelined, transaction
 from .errors import Conflict, InputError, NotFound, UbtuiError
 from .security import require
 
@@ -129,6 +129,12 @@ def idempotent(key: str, build: Callable[[], T], replay: Callable[[Posting], T],
 
 
 _STATEMENTS: dict[str, dict[str, str]] = {}
+ENTRY_COLUMNS = ("posting_id", "account_id", "kind", "category", "amount_cents", "effective_on", "posted_at",
+                 "description", "reference", "reverses_id")  # the order of ``_entry_params``
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"'
 
 
 def _sql(db: peewee.Database) -> dict[str, str]:
@@ -142,8 +148,7 @@ def _sql(db: peewee.Database) -> dict[str, str]:
         found = _STATEMENTS[p] = {
             "posting": ('INSERT INTO "posting" ("idempotency_key", "kind", "user_id", "created_at", "memo") '
                         f'VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT ("idempotency_key") DO NOTHING RETURNING id'),
-            "entry": ('INSERT INTO "ledger_entry" ("posting_id", "account_id", "kind", "category", "amount_cents", '
-                      '"effective_on", "posted_at", "description", "reference", "reverses_id") VALUES '),
+            "entry": f'INSERT INTO "ledger_entry" ({", ".join(map(_quoted, ENTRY_COLUMNS))}) VALUES ',
             "entry_row": f"({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
             "balance": (f'UPDATE "account" SET "balance_cents" = "balance_cents" + {p} WHERE "id" = {p} '
                         'RETURNING "balance_cents"'),
@@ -151,14 +156,9 @@ def _sql(db: peewee.Database) -> dict[str, str]:
     return found
 
 
-def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec], memo: str = "", *,
-                  audited: bool = True) -> PostingResult:
-    """Inside a transaction: insert the posting, its entries and move cached balances.
-
-    Validates amounts (integer cents, non-zero) and accounts; raises before writing.  Raises
-    ``AlreadyPosted`` (writing nothing) when ``key`` is taken.  ``audited=False`` leaves the
-    audit row to the caller, which records ``rows`` in the row of the change the posting is
-    part of (a payment: one audit row per receipt, not two)."""
+def _checked(entries: Iterable[EntrySpec]) -> list[EntrySpec]:
+    """The entries of one posting, refused (before anything is written) unless each is a
+    non-zero amount of integer cents and each reversal names what it reverses."""
     specs = list(entries)
     if not specs:
         raise InputError("Posting", "has no entries")
@@ -169,6 +169,103 @@ def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec],
             raise InputError("Amount", "must not be zero")
         if s.kind == "reversal" and s.reverses_id is None:
             raise InputError("Posting", "a reversal must name the entry it reverses")
+    return specs
+
+
+def _entry_rows(specs: list[EntrySpec]) -> list[dict]:
+    today = _dt.date.today()
+    return [dict(account=s.account_id, kind=s.kind, category=s.category, amount_cents=s.amount_cents,
+                 effective_on=s.effective_on or today, description=s.description[:120],
+                 reference=s.reference[:40], reverses=s.reverses_id)
+            for s in specs]
+
+
+def _entry_params(posting_id: int, rows: list[dict], now) -> tuple:
+    return tuple(v for r in rows for v in (posting_id, r["account"], r["kind"], r["category"], r["amount_cents"],
+                                           r["effective_on"], now, r["description"], r["reference"], r["reverses"]))
+
+
+def _deltas(specs: Iterable[EntrySpec]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for s in specs:
+        out[s.account_id] = out.get(s.account_id, 0) + s.amount_cents
+    return out
+
+
+@dataclass(frozen=True)
+class NewPosting:
+    """One posting of a batch (``write_postings``)."""
+    key: str
+    kind: str
+    entries: list[EntrySpec]
+    memo: str = ""
+
+
+ROWS_PER_STATEMENT = 300  # entry rows of ten parameters: within every SQLite's parameter limit
+
+
+def write_postings(user: User, postings: list[NewPosting], *, action: str, detail: str | None = None) -> list[int]:
+    """Inside a transaction: many postings at once (a bill run's chunk); their ids, in order.
+
+    The same rows as ``write_posting`` would write one by one, with a handful of statements
+    per batch instead of four per posting: the postings in multi-row INSERTs, the entries in
+    multi-row INSERTs, every account's balance moved by one UPDATE (in-SQL arithmetic, after
+    locking the accounts in id order on PostgreSQL), and one audit row ``action`` listing
+    each posting's key, id and entries.  Raises ``AlreadyPosted`` (the caller's transaction
+    rolls back: nothing written) when any key is taken."""
+    if not postings:
+        return []
+    checked = [(np, _checked(np.entries)) for np in postings]
+    keys = [np.key for np in postings]
+    if len(set(keys)) != len(keys):
+        raise InputError("Posting", "the same idempotency key twice in one batch")
+    db = Posting._meta.database
+    p = db.param
+    now = utcnow()
+    ids: dict[str, int] = {}
+    for lo in range(0, len(checked), ROWS_PER_STATEMENT):
+        part = checked[lo:lo + ROWS_PER_STATEMENT]
+        values = ", ".join([f"({p}, {p}, {p}, {p}, {p})"] * len(part))
+        cur = db.execute_sql('INSERT INTO "posting" ("idempotency_key", "kind", "user_id", "created_at", "memo") '
+                             f'VALUES {values} ON CONFLICT ("idempotency_key") DO NOTHING RETURNING id, idempotency_key',
+                             tuple(v for np, _ in part for v in (np.key, np.kind, user.id, now, np.memo[:500])))
+        ids.update((k, i) for i, k in cur.fetchall())
+    if len(ids) != len(keys):
+        taken = next(k for k in keys if k not in ids)
+        raise AlreadyPosted(f"idempotency key {taken!r} is already posted")
+    entry_params: list[tuple] = []
+    audit_rows = []
+    for np, specs in checked:
+        rows = _entry_rows(specs)
+        audit_rows.append({"key": np.key, "posting": ids[np.key], "entries": rows})
+        entry_params += [_entry_params(ids[np.key], [r], now) for r in rows]
+    insert_rows("ledger_entry", list(ENTRY_COLUMNS), entry_params)
+    deltas = _deltas(s for _, specs in checked for s in specs)
+    accounts = sorted(deltas)
+    for lo in range(0, len(accounts), ROWS_PER_STATEMENT):
+        part = accounts[lo:lo + ROWS_PER_STATEMENT]
+        if is_postgres(db):  # row locks in id order: two batches over the same accounts never deadlock
+            db.execute_sql(f'SELECT id FROM "account" WHERE id IN ({", ".join([p] * len(part))}) ORDER BY id FOR UPDATE',
+                           tuple(part))
+        values = ", ".join([f"({p}, {p})"] * len(part))
+        cur = db.execute_sql(f'UPDATE "account" SET "balance_cents" = "balance_cents" + v.column2 '
+                             f'FROM (VALUES {values}) AS v WHERE "account"."id" = v.column1',
+                             tuple(x for a in part for x in (a, deltas[a])))
+        if cur.rowcount != len(part):
+            raise NotFound("an account of this batch does not exist")
+    audit.record(user, action, "posting", ids[keys[0]], after={"postings": audit_rows}, detail=detail)
+    return [ids[k] for k in keys]
+
+
+def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec], memo: str = "", *,
+                  audited: bool = True) -> PostingResult:
+    """Inside a transaction: insert the posting, its entries and move cached balances.
+
+    Validates amounts (integer cents, non-zero) and accounts; raises before writing.  Raises
+    ``AlreadyPosted`` (writing nothing) when ``key`` is taken.  ``audited=False`` leaves the
+    audit row to the caller, which records ``rows`` in the row of the change the posting is
+    part of (a payment: one audit row per receipt, not two)."""
+    specs = _checked(entries)
     db = Posting._meta.database
     sql = _sql(db)
     now = utcnow()
@@ -176,20 +273,12 @@ def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec],
     if row is None:
         raise AlreadyPosted(f"idempotency key {key!r} is already posted")
     posting_id = row[0]
-    today = _dt.date.today()
-    rows = [dict(account=s.account_id, kind=s.kind, category=s.category, amount_cents=s.amount_cents,
-                 effective_on=s.effective_on or today, description=s.description[:120],
-                 reference=s.reference[:40], reverses=s.reverses_id)
-            for s in specs]
+    rows = _entry_rows(specs)
     # All the entries in one multi-row INSERT (a bill has several lines).  Ids come from one
     # statement in row order, so sorted ids match ``specs`` one to one.
     values = ", ".join([sql["entry_row"]] * len(rows))
-    params = tuple(v for r in rows for v in (posting_id, r["account"], r["kind"], r["category"], r["amount_cents"],
-                                             r["effective_on"], now, r["description"], r["reference"], r["reverses"]))
-    entries_cur = db.execute_sql(sql["entry"] + values + " RETURNING id", params)
-    deltas: dict[int, int] = {}
-    for s in specs:
-        deltas[s.account_id] = deltas.get(s.account_id, 0) + s.amount_cents
+    entries_cur = db.execute_sql(sql["entry"] + values + " RETURNING id", _entry_params(posting_id, rows, now))
+    deltas = _deltas(specs)
     # Lock order by account id: two multi-account postings never deadlock each other.
     balance_curs = [(account_id, db.execute_sql(sql["balance"], (deltas[account_id], account_id)))
                     for account_id in sorted(deltas)]

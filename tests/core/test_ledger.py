@@ -77,6 +77,30 @@ def test_a_key_already_posted_writes_nothing_inside_a_larger_transaction(system,
     assert ledger.account_balance(a.id) == 100 and Posting.select().count() == 1
 
 
+def test_a_batch_of_postings_moves_every_balance_once_with_one_audit_row(system, make_account, db):
+    a, b = make_account(), make_account()
+    batch = [ledger.NewPosting(f"bill:{i}", "charge", [EntrySpec(acct.id, "charge", cents, "bill", "Water bill")])
+             for i, (acct, cents) in enumerate([(a, 1000), (b, 250), (a, 75)])]
+    with db.atomic():
+        ids = ledger.write_postings(system, batch, action="post.charge")
+    assert ids == sorted(ids) and len(set(ids)) == 3
+    assert [Posting.get_by_id(i).idempotency_key for i in ids] == ["bill:0", "bill:1", "bill:2"]
+    assert ledger.account_balance(a.id) == 1075 == ledger.computed_balance(a.id)
+    assert ledger.account_balance(b.id) == 250 == ledger.computed_balance(b.id)
+    rows = list(AuditLog.select().where(AuditLog.action == "post.charge"))
+    assert len(rows) == 1 and rows[0].after.count('"key"') == 3
+    # one key of the next batch is taken: the whole batch writes nothing
+    again = [ledger.NewPosting("bill:new", "charge", [EntrySpec(b.id, "charge", 5, "bill")]), batch[1]]
+    with pytest.raises(ledger.AlreadyPosted, match="bill:1"):
+        with db.atomic():
+            ledger.write_postings(system, again, action="post.charge")
+    assert Posting.select().count() == 3 and ledger.account_balance(b.id) == 250
+    with pytest.raises(InputError, match="Amount"):
+        ledger.write_postings(system, [ledger.NewPosting("z", "charge", [EntrySpec(a.id, "charge", 0)])],
+                              action="post.charge")
+    assert verify_all() == []
+
+
 def test_entries_are_append_only_in_the_database(system, make_account, db):
     a = make_account()
     r = charge(system, a, 100, "c")
