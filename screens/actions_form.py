@@ -26,7 +26,7 @@ from textual.widgets import DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.base import BaseScreen, key_binding
-from screens.contact import follow_up_text
+from ubtui.dates import parse_date
 from ubtui.errors import InputError, UbtuiError
 from ubtui.money import format_cents, parse_amount
 
@@ -88,15 +88,10 @@ def choice_from(text: str, choices: tuple[tuple[str, str], ...]) -> str:
 
 def day_from(text: str, field: str, today: _dt.date, *, required: bool = True) -> _dt.date | None:
     """``YYYY-MM-DD`` or ``+N`` days from ``today``; empty is ``None``, or refused when required."""
-    iso = follow_up_text(text, today)
-    if iso is None:
-        if required:
-            raise InputError(field, "type a date YYYY-MM-DD or +days")
-        return None
-    try:
-        return _dt.date.fromisoformat(iso)
-    except ValueError:
-        raise InputError(field, f"{text.strip()!r} is not a date; type YYYY-MM-DD or +days") from None
+    day = parse_date(text, field, today=today)
+    if day is None and required:
+        raise InputError(field, "type a date YYYY-MM-DD or +days")
+    return day
 
 
 def yes_no(text: str, field: str) -> bool:

@@ -5,8 +5,6 @@ F6 starts the next read.
 """
 from __future__ import annotations
 
-import datetime as _dt
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -15,16 +13,16 @@ from textual.widgets import Input, Label, Static
 
 from screens.base import BaseScreen, key_binding
 from ubtui import readings
+from ubtui.dates import parse_date
 from ubtui.errors import InputError
 
 ORDER = ("rd-meter", "rd-date", "rd-reading")
 
 
 def enter(user, meter_id: int, date_text: str, reading: str):
-    try:
-        on = _dt.date.fromisoformat(date_text.strip())
-    except ValueError:
-        raise InputError("Read date", f"{date_text.strip()!r} is not a date; type YYYY-MM-DD") from None
+    on = parse_date(date_text, "Read date")
+    if on is None:
+        raise InputError("Read date", "type the date of the read, YYYY-MM-DD")
     return readings.enter_reading(user, meter_id, on, reading)
 
 

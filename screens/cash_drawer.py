@@ -8,7 +8,6 @@ the safe, ctrl+y a paid-out, F3 goes back.
 """
 from __future__ import annotations
 
-import uuid
 
 import peewee
 from rich.text import Text

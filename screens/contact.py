@@ -6,7 +6,6 @@ The core validates and audits; its one-line error names the field."""
 from __future__ import annotations
 
 import datetime as _dt
-import re
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,20 +17,20 @@ from textual.widgets import Input, Label, Static
 from models.service import CONTACT_CHANNELS
 from screens.base import key_binding
 from ubtui import inquiry
+from ubtui.dates import parse_date
 from ubtui.errors import InputError, UbtuiError
 
 FIELDS = ("channel", "subject", "text", "follow")
 
 
 def follow_up_text(text: str, today: _dt.date) -> str | None:
-    """``+7`` -> the date 7 days after ``today``; anything else is passed to the core as typed."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    m = re.fullmatch(r"\+(\d{1,3})", text)
-    if m:
-        return (today + _dt.timedelta(days=int(m.group(1)))).isoformat()
-    return text
+    """``+7`` -> the date 7 days after ``today``; anything else is passed to the core as typed
+    (its message names the field)."""
+    try:
+        day = parse_date(text, "Follow-up", today=today)
+    except InputError:
+        return text.strip()
+    return day.isoformat() if day else None
 
 
 def channel_from(text: str) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from models import Account, AutopayBatch, AutopayEnrollment, Payment, Posting, Tender, User, utcnow
+from models import Account, AutopayBatch, AutopayEnrollment, Payment, Tender, User, utcnow
 
 from . import audit, ledger
 from .accounts import format_account_number

@@ -22,9 +22,10 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import peewee
 
-from models import Account, Bill, BillLine, BillRun, Meter, MeterReading, Premise, User
+from models import Account, Bill, BillLine, BillRun, Premise, User
 
 from . import audit
+from .dates import db_date, parse_date
 from .db import insert_rows, transaction
 from .errors import InputError, NotFound
 from .ledger import EntrySpec, NewPosting, write_postings
@@ -179,11 +180,6 @@ def _in(ids) -> str:
     return ", ".join(["?"] * len(ids))
 
 
-def _d(v) -> _dt.date | None:
-    """A date column's value (SQLite returns text)."""
-    return v if v is None or isinstance(v, _dt.date) else _dt.date.fromisoformat(str(v)[:10])
-
-
 def _select(query: str, params) -> list[tuple]:
     """Plain SQL for the bulk reads of a bill run: Peewee built each IN list of 500 ids value
     by value and converted every row's dates, a quarter of the run's time."""
@@ -213,16 +209,16 @@ def gather(account_ids: list[int], period_end: _dt.date) -> tuple[dict[int, Acco
                     f"WHERE meter_id IN ({_in(meter_unit)}) AND status IN ({_in(GOOD)}) AND read_on > ? "
                     "ORDER BY read_on, id", [*meter_unit, *GOOD, period_end - _dt.timedelta(days=HISTORY_DAYS)])
         for mid, read_on, reading, usage in q:
-            reads[mid].append((_d(read_on), reading, usage, meter_unit[mid]))
+            reads[mid].append((db_date(read_on), reading, usage, meter_unit[mid]))
     bills = defaultdict(list)
     q = _select("SELECT account_id, period_start, period_end, usage, estimated, kind FROM bill "
                 f"WHERE account_id IN ({_in(account_ids)}) AND status = 'posted' ORDER BY period_end, id", account_ids)
     for aid, ps, pe, usage, est, kind in q:
-        bills[aid].append(PastBill(_d(ps), _d(pe), usage, bool(est), kind))
+        bills[aid].append(PastBill(db_date(ps), db_date(pe), usage, bool(est), kind))
     facts, balances = {}, {}
     for aid, code, cycle, status, opened, closed, balance, pid, du in rows:
         premise_reads = sorted((r for mid in meters_by_premise[pid] for r in reads[mid]), key=lambda r: r[0])
-        facts[aid] = AccountFacts(aid, code, cycle, status, _d(opened), _d(closed), du or 1,
+        facts[aid] = AccountFacts(aid, code, cycle, status, db_date(opened), db_date(closed), du or 1,
                                   size_by_premise.get(pid, DEFAULT_SIZE), tuple(premise_reads), tuple(bills[aid]))
         balances[aid] = balance
     return facts, balances
@@ -538,9 +534,9 @@ def add_cli(sub) -> None:
 def _date(text: str) -> _dt.date:
     import argparse
     try:
-        return _dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
+        return parse_date(text)
+    except InputError as e:
+        raise argparse.ArgumentTypeError(e.reason) from None
 
 
 def _cmd_rates_check(args) -> int:

@@ -103,10 +103,10 @@ def bill_text(bill_id: int, *, width: int = WIDTH) -> str:
 
 def bill_pdf(bill_id: int, path: str | Path, *, compress: bool = True) -> Path:
     """A printable letter-size PDF of the bill with a usage history bar chart."""
-    from fpdf import FPDF
+    from .pdf import new_pdf
     doc = load(bill_id)
     b = doc.bill
-    pdf = FPDF(format="letter", unit="pt")
+    pdf = new_pdf("P", "letter", unit="pt", mono=False)
     pdf.set_compression(compress)
     pdf.set_auto_page_break(True, margin=40)
     pdf.add_page()

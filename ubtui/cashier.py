@@ -35,8 +35,9 @@ from models import (Account, AccountCustomer, Customer, Deposit, Drawer, DrawerM
 from models.cashier import TENDER_KINDS
 
 from . import audit, ledger
-from .accounts import format_account_number, get_account, luhn_digit, normalize_account_number
+from .accounts import format_account_number, luhn_digit, normalize_account_number
 from .config import settings
+from .dates import db_date
 from .db import is_postgres, pipelined, transaction
 from .errors import Conflict, InputError, NotFound, PermissionDenied, UbtuiError
 from .money import format_cents, parse_amount
@@ -59,10 +60,6 @@ def _sql(query: str) -> str:
 
 def _rows(query: str, params: tuple) -> list[tuple]:
     return database.execute_sql(_sql(query), params).fetchall()
-
-
-def _day(v) -> _dt.date:
-    return v if isinstance(v, _dt.date) else _dt.date.fromisoformat(str(v)[:10])
 
 
 @dataclass(frozen=True)
@@ -415,7 +412,7 @@ def _past_due_cents(account: Account | AccountRow, today: _dt.date, rows: list[t
         (recent,), = _rows("SELECT COALESCE(SUM(amount_cents), 0) FROM ledger_entry WHERE account_id = ? "
                            "AND amount_cents > 0 AND kind <> 'reversal' AND effective_on > ?", (account.id, since))
     else:
-        recent = sum(a for _, _, a, d, k in rows if a > 0 and k != "reversal" and _day(d) > since)
+        recent = sum(a for _, _, a, d, k in rows if a > 0 and k != "reversal" and db_date(d) > since)
     return max(0, account.balance_cents - int(recent))
 
 
@@ -474,7 +471,7 @@ def open_items(account_id: int, rows: list[tuple] | None = None) -> list[tuple[_
     that overflow their category) pay the oldest charges of any category.  ``rows``: the
     account's ``ledger_rows`` when the caller has them."""
     rows = [r[:4] for r in (ledger_rows(account_id) if rows is None else rows)]
-    debits = [[_day(d), i, c or "other", a] for i, c, a, d in rows if a > 0]
+    debits = [[db_date(d), i, c or "other", a] for i, c, a, d in rows if a > 0]
     loose = 0
     by_cat: dict[str, int] = {}
     for _, c, a, _ in rows:
@@ -656,7 +653,7 @@ def _open_session(user: User, session_id: int | None, rows: list[tuple]) -> tupl
     if not rows or rows[0][1] != user.id or rows[0][2] != "open":
         s = _session_for(user, session_id)  # says what is wrong (or allows a supervisor)
         return s.id, s.business_date
-    return int(rows[0][0]), _day(rows[0][3])
+    return int(rows[0][0]), db_date(rows[0][3])
 
 
 _PAYMENT_INSERT = ("INSERT INTO payment (receipt_number, session_id, posting_id, user_id, total_cents, change_cents, "

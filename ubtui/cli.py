@@ -185,13 +185,11 @@ def cmd_demo(args) -> int:
 
 
 def parse_date(text: str | None):
+    """A --date option: YYYY-MM-DD, default today."""
     import datetime as dt
-    if not text:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UbtuiError(f"date {text!r}: use YYYY-MM-DD") from None
+
+    from .dates import parse_date as parse
+    return parse(text, "Date", default=dt.date.today())
 
 
 @registrar

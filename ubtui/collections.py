@@ -20,6 +20,7 @@ from models import Account, AccountCustomer, ContactLog, Customer, LedgerEntry, 
 from . import audit
 from .accounts import format_account_number
 from .config import settings
+from .dates import db_date
 from .db import transaction
 from .errors import Conflict, InputError
 from .money import format_cents
@@ -152,8 +153,7 @@ def _billing_parties(account_ids: list[int]) -> dict[int, _Party]:
                                 Customer.mail_city, Customer.mail_state, Customer.mail_zip)
          .join(Customer).where(AccountCustomer.account.in_(account_ids)).tuples())
     for account_id, role, end_date, *party in q:
-        if isinstance(end_date, str):  # SQLite hands tuples back as stored text
-            end_date = _dt.date.fromisoformat(end_date[:10])
+        end_date = db_date(end_date)  # SQLite hands tuples back as stored text
         r = (end_date is not None, -(end_date.toordinal() if end_date else 0), rank.get(role, 9))
         if account_id not in best or r < best[account_id][0]:
             best[account_id] = (r, _Party(*party))
@@ -199,15 +199,15 @@ def send_letters(user: User, kind: str, path: str | Path, as_of: _dt.date | None
     if not path.parent.is_dir():
         raise InputError("File", f"folder {path.parent} does not exist")
     targets = [d for d in delinquency_list(user, as_of) if d.step == kind]
-    from fpdf import FPDF
+    from .pdf import new_pdf
 
-    pdf = FPDF(format="Letter")
+    pdf = new_pdf("P", "Letter", mono=False)
     pdf.set_auto_page_break(True, margin=20)
     for d in targets:
         pdf.add_page()
         pdf.set_font("Helvetica", size=11)
         for line in letter_text(d, kind, as_of):
-            pdf.cell(0, 6, line.encode("latin-1", "replace").decode("latin-1"), new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
     if not targets:
         pdf.add_page()
         pdf.set_font("Helvetica", size=11)

@@ -21,6 +21,7 @@ from models.service import CONTACT_CHANNELS
 
 from . import audit
 from .accounts import format_account_number
+from .dates import parse_date
 from .db import transaction
 from .errors import Conflict, InputError, NotFound
 from .money import format_cents, format_plain
@@ -469,15 +470,11 @@ def contacts(user: User, account_id: int) -> list[ContactRow]:
 # --- the contact log ----------------------------------------------------------------------------
 
 def _follow_up_date(value) -> _dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        try:
-            value = _dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise InputError("Follow-up", f"{value.strip()!r} is not a date; type YYYY-MM-DD") from None
-    if isinstance(value, _dt.datetime) or not isinstance(value, _dt.date):
+    if not isinstance(value, (str, _dt.date)) and value is not None:
         raise InputError("Follow-up", "must be a date")
+    value = parse_date(value, "Follow-up")
+    if value is None:
+        return None
     if value < _dt.date.today():
         raise InputError("Follow-up", f"{value.isoformat()} is in the past")
     return value
@@ -550,24 +547,19 @@ def _export_table(user: User, account_id: int, kind: str) -> tuple[list[str], li
         offset += MAX_PAGE
 
 
-def _latin1(text: str) -> str:
-    return text.encode("latin-1", "replace").decode("latin-1")
-
-
 def _write_pdf(path: Path, title: str, head: list[str], rows: list[list[str]]) -> None:
-    from fpdf import FPDF
+    from .pdf import new_pdf
 
-    pdf = FPDF(orientation="L", format="Letter")
-    pdf.set_auto_page_break(True, margin=12)
+    pdf = new_pdf("L", "Letter", mono=False)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 8, _latin1(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=7)
     with pdf.table(text_align="LEFT", first_row_as_headings=True, line_height=4) as table:
         for r in [head] + rows:
             row = table.row()
             for cell in r:
-                row.cell(_latin1(cell))
+                row.cell(cell)
     pdf.output(str(path))
 
 

@@ -489,7 +489,6 @@ def _segment_lines(version: Version, rate_code: str, meter_size: str, usage: Dec
     cls = version.classes[rate_code]
     u = cls.unit
     lines: list[Line] = []
-    per = {"month": "per month", "day": "per day", "dwelling_unit": "per dwelling unit per month"}[cls.tier_basis]
     if cls.service_charge:
         if meter_size not in cls.service_charge:
             raise InputError("Meter size", f"{meter_size!r} has no service charge in class {rate_code} "

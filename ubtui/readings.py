@@ -414,7 +414,7 @@ def import_readings(user: User, path: str | Path | None = None, *, text: str | N
             first = errors[0].split(":", 1)
             raise InputError(f"{name}, {first[0]}", first[1].strip() + (
                 "; also " + "; ".join(errors[1:MAX_FILE_ERRORS]) if len(errors) > 1 else ""))
-        out, flagged = [], 0
+        flagged = 0
         batch = []
         for r in sorted(rows, key=lambda r: (r.serial, r.read_on)):
             m = meters[r.serial]

@@ -9,14 +9,13 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models import Drawer, DrawerSession, Payment, Premise, Account, User
+from models import Account, Drawer, DrawerSession, Premise, User
 
-from .accounts import format_account_number
 from .cashier import customer_name, find_payment, payment_result, service_address, tender_label
 from .config import settings
 from .errors import ConfigError
 from .money import format_cents
-from .reports import new_pdf, pdf_safe
+from .pdf import new_pdf
 from .security import has_permission, require
 
 WIDTH = 40  # characters on an 80 mm receipt printer
@@ -170,7 +169,7 @@ def to_pdf(r: Receipt, path: str | Path) -> Path:
     for line in lines:
         bold = line.startswith(("AMOUNT PAID", "CHANGE")) or line.strip() == r.district
         pdf.set_font(pdf.font_family_name, "B" if bold else "", 8)
-        pdf.cell(0, 4, pdf_safe(pdf, line), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 4, line, new_x="LMARGIN", new_y="NEXT")
     path = Path(path)
     pdf.output(str(path))
     return path

@@ -26,7 +26,6 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -34,8 +33,10 @@ from typing import Callable, Iterable
 from models import Drawer, DrawerMovement, DrawerSession, Payment, User
 from peewee import fn
 
+from .dates import parse_date
 from .errors import InputError, NotFound
 from .money import format_cents, format_plain
+from .pdf import new_pdf
 from .security import require
 
 COLUMN_TYPES = ("text", "int", "money", "date", "datetime")
@@ -95,22 +96,13 @@ def get_report(name: str) -> Report:
     return r
 
 
-def parse_date(text, field: str = "Date") -> _dt.date:
-    if isinstance(text, _dt.date):
-        return text
-    try:
-        return _dt.date.fromisoformat((text or "").strip())
-    except ValueError:
-        raise InputError(field, f"{text!r} is not a date; type YYYY-MM-DD") from None
-
-
 def parse_params(report: Report, raw: dict | None) -> dict:
     raw = dict(raw or {})
     out = {}
     for p in report.params:
         value = raw.pop(p.name, None)
         if p.type == "date":
-            out[p.name] = _dt.date.today() if value in (None, "") else parse_date(value, p.name.title())
+            out[p.name] = parse_date(value, p.name.title(), default=_dt.date.today())
         else:
             out[p.name] = (value or "").strip()
     if raw:
@@ -194,34 +186,6 @@ def to_csv(result: ReportResult) -> str:
 
 
 # --- PDF ----------------------------------------------------------------------------------
-_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu")
-
-
-def new_pdf(orientation: str = "P", fmt="A4"):
-    """An fpdf2 document with a Unicode monospace font when one is installed (else Courier,
-    with text folded to Latin-1 by ``pdf_safe``)."""
-    from fpdf import FPDF
-    pdf = FPDF(orientation=orientation, unit="mm", format=fmt)
-    pdf.set_auto_page_break(True, margin=12)
-    pdf.unicode_font = False
-    for d in _FONT_DIRS:
-        regular, bold = Path(d, "DejaVuSansMono.ttf"), Path(d, "DejaVuSansMono-Bold.ttf")
-        if regular.exists() and bold.exists():
-            pdf.add_font("Mono", "", str(regular))
-            pdf.add_font("Mono", "B", str(bold))
-            pdf.unicode_font = True
-            break
-    pdf.font_family_name = "Mono" if pdf.unicode_font else "Courier"
-    return pdf
-
-
-def pdf_safe(pdf, text: str) -> str:
-    if getattr(pdf, "unicode_font", False):
-        return text
-    folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return folded.encode("latin-1", "replace").decode("latin-1")
-
-
 def to_pdf(result: ReportResult, path: str | Path) -> Path:
     head, body, foot = table(result)
     cols = result.report.columns
@@ -233,7 +197,7 @@ def to_pdf(result: ReportResult, path: str | Path) -> Path:
     size = max(5.0, min(9.0, usable / (chars * 0.6) * 2.83))  # mono glyph is 0.6 em wide
     pdf.add_page()
     pdf.set_font(pdf.font_family_name, "B", 11)
-    pdf.cell(0, 7, pdf_safe(pdf, result.heading), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 7, result.heading, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(pdf.font_family_name, "", 7)
     pdf.cell(0, 4, f"generated {result.generated_at:%Y-%m-%d %H:%M}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
@@ -242,7 +206,7 @@ def to_pdf(result: ReportResult, path: str | Path) -> Path:
     def line(r, style=""):
         pdf.set_font(pdf.font_family_name, style, size)
         for v, w, c in zip(r, widths, cols):
-            pdf.cell((w + 2) * char_w, size * 0.5, pdf_safe(pdf, v), align="R" if c.numeric else "L")
+            pdf.cell((w + 2) * char_w, size * 0.5, v, align="R" if c.numeric else "L")
         pdf.ln(size * 0.5)
     line(head, "B")
     for r in body:

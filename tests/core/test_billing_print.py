@@ -50,3 +50,15 @@ def test_pdf_has_the_charges_and_a_chart(billed, tmp_path):
     assert b"Amount due" in data and b"ESTIMATED" in data
     assert data.count(b" re ") >= 4  # four bars (rectangles) in the chart
     assert billprint.bill_pdf(bills[-1].id, tmp_path / "c.pdf").stat().st_size > 1000
+
+
+def test_pdf_of_a_name_outside_latin1_folds_it_instead_of_failing(system, make_account, tmp_path):
+    """fpdf2's built-in fonts stop on "ễ" or "Ł"; the bill shows "Nguyen, Lukasz" instead and
+    keeps what they can show ("ñ")."""
+    a = make_account(last_name="Nguyễn", first_name="Łukasz", street="Peña Way", opened_on=D(2026, 1, 1))
+    m = readings.install_meter(system, a.premise_id, "P-9", on=D(2026, 1, 1), reading=100)
+    readings.enter_reading(system, m.id, D(2026, 1, 31), 110)
+    billing.run_bills(system, cycle="1", period_end=D(2026, 1, 31), bill_date=D(2026, 1, 31), schedule=demo_schedule())
+    bill = Bill.get(Bill.account == a.id)
+    data = billprint.bill_pdf(bill.id, tmp_path / "n.pdf", compress=False).read_bytes()
+    assert b"Nguyen, Lukasz" in data and "Peña Way".encode("cp1252") in data

@@ -71,7 +71,7 @@ def test_collections_and_autopay_commands(db_url, make_account, db, tmp_path):
     r = ubtui("--database", db_url, "collections", "disconnects", "--date", "2026-11-28")
     assert r.returncode == 0 and "1 disconnect order(s) created" in r.stdout
     r = ubtui("--database", db_url, "collections", "list", "--date", "28/11/2026")
-    assert r.returncode == 2 and "use YYYY-MM-DD" in r.stderr
+    assert r.returncode == 2 and "Date: '28/11/2026' is not a date; type YYYY-MM-DD" in r.stderr
     out = tmp_path / "d.ach"
     r = ubtui("--database", db_url, "autopay", "draft", "--effective", "2026-12-01", "--output", str(out),
               env_extra={"UBTUI_SECRET_KEY": "x" * 43 + "="})

@@ -1,0 +1,46 @@
+"""Dates: one parser for what people type, one reader for what the database hands back.
+
+Every form, CLI option and report parameter takes ``YYYY-MM-DD`` (and, where a date is
+usually "a week from now", ``+N`` days); every refusal reads the same way and names the
+field.  SQLite returns date columns read with plain SQL as text: ``db_date`` turns either
+backend's value into a ``date``.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+from .errors import InputError
+
+_RELATIVE = re.compile(r"\+(\d{1,3})")
+
+
+def parse_date(value, field: str = "Date", *, default: _dt.date | None = None,
+               today: _dt.date | None = None) -> _dt.date | None:
+    """``value`` typed as ``YYYY-MM-DD`` (or ``+N`` days after ``today``, when given).
+
+    Empty gives ``default``; a ``date`` passes through; anything else is an InputError
+    naming ``field``."""
+    if isinstance(value, _dt.datetime):
+        raise InputError(field, "must be a date")
+    if isinstance(value, _dt.date):
+        return value
+    text = (value or "").strip() if isinstance(value, str) or value is None else str(value)
+    if not text:
+        return default
+    hint = "type YYYY-MM-DD or +days" if today is not None else "type YYYY-MM-DD"
+    if today is not None and (m := _RELATIVE.fullmatch(text)):
+        return today + _dt.timedelta(days=int(m.group(1)))
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(field, f"{text!r} is not a date; {hint}") from None
+
+
+def db_date(value) -> _dt.date | None:
+    """A date column's value as a ``date`` (SQLite gives text; a timestamp keeps its day)."""
+    if value is None or type(value) is _dt.date:
+        return value
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    return _dt.date.fromisoformat(str(value)[:10])

@@ -1,0 +1,76 @@
+"""PDF documents (fpdf2): every bill, receipt, report, letter and export is made here.
+
+fpdf2's built-in fonts (Helvetica, Courier) only know the Windows-1252 characters; a name
+such as "Nguyễn" or "Łukasz" would stop the document with an exception.  Documents from
+``new_pdf`` fold what those fonts cannot show instead ("Nguyen", "Lukasz"; "?" for what has no
+Latin form), and keeps everything they can ("Muñoz", "José", "–", "€") as typed.  With a
+Unicode font installed (DejaVu Sans Mono), ``new_pdf`` uses it and nothing is folded.
+"""
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu")
+# Letters with no accent to strip (NFKD leaves them whole) and their usual Latin spelling.
+_SPELLED = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i", "ŀ": "l",
+                          "Ŀ": "L", "ĸ": "k", "Ŧ": "T", "ŧ": "t", "Ə": "E", "ə": "e"})
+
+
+def fold(text: str, encoding: str = "cp1252") -> str:
+    """``text`` with every character ``encoding`` lacks replaced by its Latin letter."""
+    try:
+        text.encode(encoding)
+        return text
+    except UnicodeEncodeError:
+        pass
+    out = []
+    for c in text.translate(_SPELLED):
+        try:
+            c.encode(encoding)
+            out.append(c)
+        except UnicodeEncodeError:
+            base = "".join(x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x))
+            try:
+                out.append(base.encode(encoding).decode(encoding) if base else "?")
+            except UnicodeEncodeError:
+                out.append("?")
+    return "".join(out)
+
+
+_CLASS = None
+
+
+def _pdf_class():
+    """``PrintPDF``: an FPDF whose built-in fonts fold text they cannot show instead of failing
+    (made on first use: fpdf2 is not imported until a document is)."""
+    global _CLASS
+    if _CLASS is None:
+        from fpdf import FPDF
+
+        class PrintPDF(FPDF):
+            unicode_font = False
+
+            def normalize_text(self, text: str) -> str:
+                if not self.is_ttf_font and self.core_fonts_encoding:
+                    text = fold(text, self.core_fonts_encoding)
+                return super().normalize_text(text)
+        _CLASS = PrintPDF
+    return _CLASS
+
+
+def new_pdf(orientation: str = "P", fmt="A4", *, unit: str = "mm", mono: bool = True):
+    """A document with a Unicode monospace font when one is installed (``mono``: reports,
+    receipts) or the built-in fonts with folding."""
+    pdf = _pdf_class()(orientation=orientation, unit=unit, format=fmt)
+    pdf.set_auto_page_break(True, margin=12)
+    if mono:
+        for d in _FONT_DIRS:
+            regular, bold = Path(d, "DejaVuSansMono.ttf"), Path(d, "DejaVuSansMono-Bold.ttf")
+            if regular.exists() and bold.exists():
+                pdf.add_font("Mono", "", str(regular))
+                pdf.add_font("Mono", "B", str(bold))
+                pdf.unicode_font = True
+                break
+    pdf.font_family_name = "Mono" if pdf.unicode_font else "Courier"
+    return pdf
