@@ -106,7 +106,8 @@ class BaseScreen(Screen):
         except Exception:
             self.app.notify(text, severity="error" if error else "information")
             return
-        line.update(text)
+        if line.content != text:  # one line of fixed height: no new layout, only a repaint
+            line.update(text, layout=False)
         line.set_class(error, "error")
 
     def clear_status(self) -> None:

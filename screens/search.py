@@ -1,12 +1,21 @@
 """F2: find an account.  One box; results appear as you type; arrows and Enter open it.
 
 Each keystroke starts a search in an exclusive worker (the previous one is cancelled) that runs
-in the database thread; a result older than the text now in the box is thrown away."""
+in the database thread; while more typed characters wait their turn it does not start (the
+next one replaces it), and a result older than the text now in the box is thrown away.  The
+results are drawn by ``ResultTable``, a DataTable that skips measuring and Rich rendering of
+its plain one-line cells."""
 from __future__ import annotations
 
-from rich.text import Text
+import asyncio
+
+from rich.cells import set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 from textual import on, work
 from textual.app import ComposeResult
+from textual.content import Content
+from textual.geometry import Size
 from textual.widgets import DataTable, Input, Static
 
 from screens.base import BaseScreen, key_binding
@@ -14,6 +23,45 @@ from ubtui.money import format_cents
 
 # 80 columns: widths plus one cell of padding each side of every column.
 COLUMNS = (("Account", 9), ("Name", 17), ("Service address", 18), ("Status", 8), ("Balance", 10), ("Flags", 5))
+RIGHT_ALIGNED = frozenset({"Balance"})
+
+
+class ResultTable(DataTable):
+    """A DataTable of one-line rows of plain text in fixed-width columns, drawn cheaply.
+
+    DataTable measures every cell of every new row (for auto widths and heights) and draws
+    each cell through Rich (markup parsing, Padding, Styled, line splitting): most of the
+    time from a search's answer to the screen.  Here the widths are fixed and the cells are
+    plain strings (never markup: a name with brackets shows as typed), so the size is known
+    without measuring and a body cell is one segment in the style DataTable would give it."""
+
+    def _update_dimensions(self, new_rows) -> None:
+        width = sum(column.get_render_width(self) for column in self.columns.values())
+        self.virtual_size = Size(width, self.row_count + (self.header_height if self.show_header else 0))
+
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                     cursor: bool = False, hover: bool = False):
+        if row_index < 0 or column_index < 0:  # the header: as DataTable draws it
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        cache_key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor,
+                     self._update_count, self._pseudo_class_state)
+        lines = self._cell_render_cache.get(cache_key)
+        if lines is None:
+            component_style, post_style = self._get_styles_to_render_cell(
+                False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+                self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+            style = (base_style + Style.from_meta({"row": row_index, "column": column_index})
+                     + component_style + post_style)
+            text = str(self._data[row_key][column_key] or "")
+            pad = " " * self.cell_padding
+            inner = width - 2 * self.cell_padding
+            if column_key.value in RIGHT_ALIGNED and len(text) < inner:
+                text = text.rjust(inner)
+            lines = [[Segment(pad + set_cell_size(text, inner) + pad, style)]]
+            self._cell_render_cache[cache_key] = lines
+        return lines
 
 
 class SearchScreen(BaseScreen):
@@ -31,11 +79,12 @@ class SearchScreen(BaseScreen):
         self.hits: list = []
         self.searched_for: str | None = None  # the text the rows on screen answer
         self.enter_pending = False  # Enter was pressed before the results came
+        self.count_text = ""
 
     def compose_body(self) -> ComposeResult:
         yield Input(value=self.initial, id="query", max_length=60,
                     placeholder="account, name, address, phone, meter or parcel")
-        table = DataTable(id="results", cursor_type="row", zebra_stripes=False)
+        table = ResultTable(id="results", cursor_type="row", zebra_stripes=False)
         for label, width in COLUMNS:
             table.add_column(label, width=width, key=label)
         yield table
@@ -96,6 +145,10 @@ class SearchScreen(BaseScreen):
         if not text:
             self.show_hits("", [])
             return
+        while self.app.typed_ahead():
+            # the next key will most likely change the text and replace this worker (exclusive):
+            # no search, no redraw for text the clerk has already typed past
+            await asyncio.sleep(0.002)
         try:
             hits = await self.app.db(search_accounts, self.app.user, text)
         except Exception as e:  # shown as one line; the box stays usable
@@ -123,13 +176,15 @@ class SearchScreen(BaseScreen):
         if not same:
             table.clear()
             table.add_rows([(h.number, h.name, h.address, h.status.replace("_", " "),
-                             Text(format_cents(h.balance_cents), justify="right"), h.flags) for h in self.hits])
+                             format_cents(h.balance_cents), h.flags) for h in self.hits])
         if not text:
             msg = ""
         elif not self.hits:
             msg = f"no account matches {text!r}"
         else:
             msg = f"{len(self.hits)} account{'s' if len(self.hits) != 1 else ''}; Down and Enter to open"
-        self.query_one("#count", Static).update(msg)
+        if msg != self.count_text:  # one line of fixed height: a repaint, no new layout
+            self.count_text = msg
+            self.query_one("#count", Static).update(Content(msg), layout=False)  # typed text is no markup
         if self.hits or not text:
             self.clear_status()

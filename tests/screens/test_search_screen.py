@@ -84,3 +84,25 @@ async def test_a_slow_answer_to_old_text_never_replaces_the_newer_one(demo_url, 
         names = [r[1] for r in table_rows(app.screen.query_one("#results"))]
         assert names and all("Singh" in n for n in names)
         assert app.screen.searched_for == "singh"
+
+
+async def test_a_burst_of_typed_keys_searches_the_whole_text_not_each_prefix(demo_url, monkeypatch):
+    """Characters still waiting their turn replace the text: no query or redraw for prefixes."""
+    import ubtui.search as search
+
+    real = search.search_accounts
+    searched: list[str] = []
+
+    def recording(user, text, limit=50):
+        searched.append(text)
+        return real(user, text, limit)
+
+    monkeypatch.setattr(search, "search_accounts", recording)
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await burst(pilot, "f2")
+        searched.clear()
+        await burst(pilot, *"kowalski")
+        assert searched == ["kowalski"]
+        assert table_rows(app.screen.query_one("#results"))[0][1].startswith("Kowalski, ")
