@@ -318,6 +318,10 @@ def search_accounts(user: User, text: str, limit: int = 50) -> list[AccountHit]:
     if len(text.split()) == 1:  # a serial or parcel number with letters in it
         add(_accounts_of_premises(premise_ids_by_meter(text, limit), limit), "meter")
         add(_accounts_of_premises(premise_ids_by_parcel(text, limit), limit), "parcel")
+        if kinds and any(c.isdigit() for c in text):
+            # found as the serial or parcel it looks like: no name has digits in it, and
+            # reading the trigram indexes for it costs more than the rest of the search
+            return _hits(kinds, names)
     if not words:
         return _hits(kinds, names)
     if words[0][0].isdigit() and len(words) > 1:
