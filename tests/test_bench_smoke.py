@@ -49,5 +49,10 @@ def test_quick_run_prints_every_figure_with_its_bare_counterpart(tmp_path):
         assert is_figure(part) if "reason" in part else all(
             measured(part[k]) for k in ("latency_median_ms", "latency_p95_ms", "bytes_per_keystroke"))
     assert measured(ssh["memory_per_session_mb"])
+    keys = r["keystroke"]  # the real app in a pty: every kind typed, its first row seen on screen
+    assert measured(keys["cold_start_s"])
+    for kind in ("name", "address", "account", "phone", "meter"):
+        assert keys["kinds"][kind]["samples"] > 0, kind
+        assert measured(keys["kinds"][kind]["median_ms"]) and measured(keys["kinds"][kind]["p95_ms"]), kind
     for script in ("search", "payments", "billrun"):  # merged, or null with the reason
         assert isinstance(r[script], dict) and (r[script].get("reason") or len(r[script]) > 2), script

@@ -1,0 +1,365 @@
+"""Keystroke to results on screen, the real app in a pseudo-terminal: prints JSON.
+
+    python bench/keystroke_bench.py DATABASE_URL [--samples 40] [--kinds name,address,...]
+                                    [--gap 0.1] [--no-burst] [--cold-starts 3] [--quick]
+
+Spawns ``python -m ubtui --database URL`` in a pty (TERM=xterm-256color, 80x24), signs in
+by typing (clerk / clerk-demo-1), opens the search screen (Ctrl+F), and for each kind of
+query (name, address, account number, phone, meter; optional: street) types sampled real
+values, spread over the database as ``search_bench.py`` picks them.  A thread reads the
+pty and time-stamps every read.
+
+End to end (``median_ms``, ``p95_ms``): the keys before the last are typed ``--gap``
+seconds apart and their results left to settle; then the last key is written and timed
+until the output holds the bytes that draw the first result row (the first hit's account
+number, or for account-number queries - whose number is echoed in the box - its name or
+address).  When the last key does not change the hits (``unchanged_by_last_key``: e.g. the
+check digit of an account number whose other digits already found it) the app has no row to
+draw, and the time is to the last byte of the update the key causes.  ``burst``: the same
+text typed again in one write (a very fast typist, a pasted number), timed from that write
+to the first result row; the app handles the keys one by one, in order.  Between queries
+the box is emptied and the output left to settle.
+
+Bare: the index query that search runs for the same text (the candidate-id function of
+``ubtui.search`` that search_bench times), in this process, in the same run, each text
+warmed once first.  Ratio: end to end / bare.
+
+Cold start: process start to the search screen drawn (its placeholder text seen), signing in
+by typed keys on the way; bare: a ``python -c`` that imports the driver, connects and runs
+SELECT 1.  ``--quick``: three samples a kind, one cold start (the smoke test).
+``--profile FILE``: the measured app runs under cProfile.
+"""
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import random
+import re
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import ROOT, figure, median, p95, rounded, unavailable  # noqa: E402
+
+LIMIT = 50  # search_accounts' default: rows on the search screen at most
+CTRL_F, CTRL_Q, CTRL_U, ENTER = b"\x06", b"\x11", b"\x15", b"\r"
+SEARCH_MARK = b"meter or parcel"  # the search box's placeholder: drawn with the screen
+KINDS = {  # our kind -> search_bench's case
+    "name": "name_last",
+    "address": "address_number_street",
+    "account": "account_number",
+    "phone": "phone_10",
+    "meter": "meter_serial",
+    "street": "street_only",
+}
+DEFAULT_KINDS = ("name", "address", "account", "phone", "meter")
+UNIT_NOTE = ("median_ms/p95_ms: last key typed after the others had their results (gap_s apart); "
+             "burst: the whole query in one write; bare: the index query search runs for the text")
+
+
+class Pty:
+    """The app in a pseudo-terminal; a thread reads everything it writes, time-stamped."""
+
+    def __init__(self, argv: list[str], env: dict, cols: int = 80, rows: int = 24):
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=str(ROOT),
+                                     start_new_session=True, close_fds=True)
+        os.close(slave)
+        self.fd = master
+        self.buf = bytearray()
+        self.times: list[tuple[int, float]] = []  # (end offset of a read, when it came)
+        self.cond = threading.Condition()
+        self.closed = False
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self.fd, 65536)
+            except OSError:
+                data = b""
+            with self.cond:
+                if not data:
+                    self.closed = True
+                    self.cond.notify_all()
+                    return
+                self.buf += data
+                self.times.append((len(self.buf), time.perf_counter()))
+                self.cond.notify_all()
+
+    def mark(self) -> int:
+        with self.cond:
+            return len(self.buf)
+
+    def write(self, data: bytes) -> float:
+        """Write ``data``; the time right after its last byte went to the terminal."""
+        os.write(self.fd, data)
+        return time.perf_counter()
+
+    def wait_for(self, marker: bytes | re.Pattern, since: int, timeout: float) -> float | None:
+        """The time the output from ``since`` on first held ``marker`` (None: not in ``timeout``)."""
+        deadline = time.perf_counter() + timeout
+        with self.cond:
+            while True:
+                found = (marker.search(self.buf, since) if isinstance(marker, re.Pattern)
+                         else self.buf.find(marker, since) >= 0)
+                if found:
+                    return time.perf_counter()
+                left = deadline - time.perf_counter()
+                if left <= 0 or self.closed:
+                    return None
+                self.cond.wait(left)
+
+    def last_output(self, since: int, quiet: float = 0.2, timeout: float = 10.0) -> float | None:
+        """When the last byte after offset ``since`` came, once the output has been quiet
+        for ``quiet`` seconds (None: nothing came)."""
+        self.settle(quiet, timeout)
+        with self.cond:
+            after = [t for end, t in self.times if end > since]
+        return after[-1] if after else None
+
+    def settle(self, quiet: float = 0.25, timeout: float = 10.0) -> None:
+        """Wait until the output stays quiet for ``quiet`` seconds."""
+        deadline = time.perf_counter() + timeout
+        with self.cond:
+            n = len(self.buf)
+            while time.perf_counter() < deadline:
+                self.cond.wait(quiet)
+                if len(self.buf) == n:
+                    return
+                n = len(self.buf)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+    def tail(self, n: int = 300) -> str:
+        with self.cond:
+            return bytes(self.buf[-n:]).decode("utf-8", "replace")
+
+
+def app_env() -> dict:
+    env = dict(os.environ, TERM="xterm-256color", COLUMNS="80", LINES="24", PYTHONPATH=str(ROOT))
+    env.setdefault("UBTUI_CONFIG", "/nonexistent/ubtui-bench-config.toml")
+    for k in ("UBTUI_DATABASE_URL", "NO_COLOR", "TEXTUAL"):
+        env.pop(k, None)
+    return env
+
+
+def start_signed_in(url: str, user: str, password: str, profile: str | None = None) -> tuple[Pty, float]:
+    """The app on its search screen, signed in by typed keys; (pty, seconds from spawn).
+    With ``profile``, the app runs under cProfile, which writes that file when it quits."""
+    prefix = [sys.executable, "-m", "cProfile", "-o", profile] if profile else [sys.executable]
+    term = Pty([*prefix, "-m", "ubtui", "--database", url], app_env())
+    try:
+        if term.wait_for(b"Password", 0, 60) is None:
+            raise RuntimeError(f"no login screen: {term.tail()!r}")
+        since = term.mark()
+        term.write(user.encode() + ENTER + password.encode() + ENTER)
+        if term.wait_for(b"Main menu", since, 60) is None:
+            raise RuntimeError(f"could not sign in as {user}: {term.tail()!r}")
+        since = term.mark()
+        term.write(CTRL_F)
+        shown = term.wait_for(SEARCH_MARK, since, 30)
+        if shown is None:
+            raise RuntimeError(f"the search screen did not open: {term.tail()!r}")
+        return term, shown - term.started
+    except BaseException:
+        term.close()
+        raise
+
+
+def bare_cold_start(url: str) -> float:
+    if url.startswith("sqlite"):
+        code = (f"import sqlite3; c = sqlite3.connect({url.split('://', 1)[1]!r}); "
+                "c.execute('SELECT 1').fetchall(); print('ready', flush=True)")
+    else:
+        code = f"import psycopg; c = psycopg.connect({url!r}); c.execute('SELECT 1').fetchall(); print('ready', flush=True)"
+    t = time.perf_counter()
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    p.stdout.readline()
+    seconds = time.perf_counter() - t
+    p.wait()
+    return seconds
+
+
+ANY_ACCOUNT_NUMBER = re.compile(rb"\d{7}-\d")  # as the results table draws one
+
+
+def marker_of(hits: list, typed: str) -> bytes | re.Pattern:
+    """Text of the first result row that the echo of ``typed`` in the box cannot contain.
+
+    When the search stopped at its limit, which of the many matches it returns is up to the
+    database (a PostgreSQL sequential scan starts where the last one stopped), so the app's
+    first row may differ from ours: then any account number drawn counts."""
+    if len(hits) >= LIMIT and not ANY_ACCOUNT_NUMBER.search(typed.encode()):
+        return ANY_ACCOUNT_NUMBER
+    hit = hits[0]
+    for text in (hit.number, hit.name[:12], hit.address[:12]):
+        if text and text.lower() not in typed.lower() and typed.lower() not in text.lower():
+            return text.encode()
+    return hit.number.encode()
+
+
+def type_query(term: Pty, text: str, hits: list, prefix_hits: list, gap: float | None,
+               timeout: float) -> tuple[float | None, bool]:
+    """Type ``text`` into the (empty) box; seconds from the write of its last key to the
+    result on screen, and whether that key left the results as they were.
+
+    ``gap`` None: every key in one write (a burst).  Otherwise the keys before the last are
+    typed ``gap`` seconds apart and their results left to settle, then the last key is
+    timed: to the first bytes that draw the first result row or, when the last key does not
+    change the hits (``prefix_hits``: the app has nothing new to draw), to the last byte of
+    the update it causes (the echo)."""
+    keys = text.encode()
+    marker = marker_of(hits, text)
+    unchanged = False
+    if gap is None:
+        since = term.mark()
+        sent = term.write(keys)
+    else:
+        for ch in keys[:-1]:
+            term.write(bytes([ch]))
+            time.sleep(gap)
+        term.settle(quiet=0.15)
+        unchanged = prefix_hits == hits
+        since = term.mark()
+        sent = term.write(keys[-1:])
+    if unchanged:
+        shown = term.last_output(since, quiet=0.15)
+    else:
+        shown = term.wait_for(marker, since, timeout)
+    term.settle(quiet=0.15)
+    term.write(CTRL_U)  # empty the box (the table empties too) before the next query
+    term.settle(quiet=0.15)
+    return (None if shown is None else shown - sent), unchanged
+
+
+def measure_kind(term: Pty, items: list, user, gap: float, burst: bool, timeout: float) -> dict:
+    from ubtui.search import search_accounts
+    paced, bursts, bare, missed, unchanged = [], [], [], [], 0
+    for text, bare_fn in items:  # warm the database caches (the app's queries read the same pages)
+        bare_fn(text)
+        search_accounts(user, text)
+    for text, bare_fn in items:
+        hits = search_accounts(user, text)
+        if not hits:
+            missed.append({"text": text, "why": "no hits"})
+            continue
+        prefix_hits = search_accounts(user, text[:-1]) if text[:-1].strip() else []
+        took, same = type_query(term, text, hits, prefix_hits, gap, timeout)
+        unchanged += same
+        if took is None:
+            missed.append({"text": text, "why": f"first row not drawn in {timeout} s"})
+            continue
+        paced.append(took)
+        if burst:
+            took, _ = type_query(term, text, hits, prefix_hits, None, timeout)
+            if took is not None:
+                bursts.append(took)
+        t = time.perf_counter()
+        bare_fn(text)
+        bare.append(time.perf_counter() - t)
+    out: dict = {"example": items[0][0] if items else None, "samples": len(paced)}
+    if not paced:
+        return {**out, **unavailable("no result drawn"), "missed": missed}
+    out["median_ms"] = figure(median(paced) * 1000, median(bare) * 1000, "ms")
+    out["p95_ms"] = figure(p95(paced) * 1000, p95(bare) * 1000, "ms")
+    out["max_ms"] = rounded(max(paced) * 1000, 2)
+    out["unchanged_by_last_key"] = unchanged
+    if bursts:
+        out["burst"] = {"median_ms": figure(median(bursts) * 1000, median(bare) * 1000, "ms"),
+                        "p95_ms": figure(p95(bursts) * 1000, p95(bare) * 1000, "ms"), "samples": len(bursts)}
+    if missed:
+        out["missed"] = missed
+    return out
+
+
+def run(args) -> dict:
+    from search_bench import cases
+    from ubtui.db import is_postgres, open_database
+    from ubtui.security import system_user
+    from models import Account
+
+    open_database(args.url)
+    user = system_user()
+    rng = random.Random(args.seed)
+    all_cases = cases(args.samples, rng)
+    result: dict = {"backend": "postgresql" if is_postgres() else "sqlite", "accounts": Account.select().count(),
+                    "samples": args.samples, "gap_s": args.gap, "unit_note": UNIT_NOTE, "terminal": "xterm-256color 80x24", "kinds": {}}
+
+    cold, bare_cold = [], []
+    for i in range(args.cold_starts):
+        last = i == args.cold_starts - 1
+        term, seconds = start_signed_in(args.url, args.user, args.password, args.profile if last else None)
+        cold.append(seconds)
+        if not last:
+            term.close()
+        bare_cold.append(bare_cold_start(args.url))
+    result["cold_start_s"] = figure(median(cold), median(bare_cold), "s", runs=[rounded(c, 3) for c in cold],
+                                    bare_is="python -c: import the driver, connect, SELECT 1")
+    try:
+        term.settle(quiet=0.3)
+        for kind in args.kinds:
+            items = all_cases.get(KINDS[kind], [])
+            result["kinds"][kind] = measure_kind(term, items, user, args.gap, not args.no_burst,
+                                                               args.timeout) if items else \
+                unavailable(f"no {kind} values in this database")
+        term.write(CTRL_Q)
+        if term.wait_for(b"Quit", term.mark() - 4096, 5) is not None:
+            term.write(b"y")
+            term.proc.wait(timeout=30)
+    finally:
+        term.close()
+    return result
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("url")
+    ap.add_argument("--samples", type=int, default=40, help="values per kind of query")
+    ap.add_argument("--kinds", default=",".join(DEFAULT_KINDS), help=f"comma list of {', '.join(KINDS)}")
+    ap.add_argument("--gap", type=float, default=0.1, help="seconds between the keys typed before the last")
+    ap.add_argument("--no-burst", action="store_true", help="skip the second typing of each query in one write")
+    ap.add_argument("--cold-starts", type=int, default=3)
+    ap.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for one result")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--user", default="clerk")
+    ap.add_argument("--password", default="clerk-demo-1")
+    ap.add_argument("--profile", metavar="FILE", help="run the measured app under cProfile, stats to FILE")
+    ap.add_argument("--quick", action="store_true", help="3 samples a kind, one cold start")
+    args = ap.parse_args(argv)
+    args.kinds = [k for k in args.kinds.split(",") if k]
+    if unknown := [k for k in args.kinds if k not in KINDS]:
+        ap.error(f"unknown kinds: {unknown}")
+    if args.quick:
+        args.samples, args.cold_starts = min(args.samples, 3), 1
+    print(json.dumps(run(args), indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
