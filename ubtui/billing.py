@@ -239,6 +239,11 @@ _BILL_COLS = ("account_id", "bill_run_id", "period_start", "period_end", "bill_d
 _LINE_COLS = ("bill_id", "seq", "category", "description", "quantity", "rate", "amount_cents")
 
 
+def bill_entry_description(start: _dt.date, end: _dt.date, estimated: bool) -> str:
+    """The ledger line of a bill (the bill's own lines say what it is made of)."""
+    return f"Water bill {start:%m/%d/%y}-{end:%m/%d/%y}" + (" (estimated)" if estimated else "")
+
+
 @dataclass(frozen=True)
 class BillWrite:
     plan: PlannedBill
@@ -279,8 +284,7 @@ def write_bills(user: User, items: list[BillWrite], *, bill_date: _dt.date, due_
     for bill_id, it in zip(ids, items):
         plan = it.plan
         if plan.calc.total_cents:
-            est = " (estimated)" if plan.estimated else ""
-            desc = f"Water bill {plan.start:%m/%d/%y}-{plan.end:%m/%d/%y}{est}"
+            desc = bill_entry_description(plan.start, plan.end, plan.estimated)
             postings.append(NewPosting(it.key, "charge", [EntrySpec(plan.account_id, "charge", plan.calc.total_cents,
                                                                     "bill", desc, f"bill:{bill_id}", bill_date)],
                                        f"bill {bill_id}"))

@@ -38,6 +38,7 @@ from models import database as proxy
 
 from . import audit
 from .accounts import fold, make_account_number, premise_search_text
+from .billing import PastBill, bill_entry_description, winter_average
 from .db import insert_rows, is_postgres, transaction
 from .errors import InputError
 from .security import hash_password, require, system_user
@@ -91,7 +92,7 @@ CLASS_INFO = {  # class: (rate code, share of accounts, monthly HCF mean, meter 
     "residential": ("RES", 82, 11, ('5/8"', '5/8"', '5/8"', '3/4"', '1"')),
     "commercial": ("COM", 10, 45, ('1"', '1-1/2"', '2"')),
     "irrigation": ("IRR", 5, 30, ('1"', '1-1/2"', '2"')),
-    "construction": ("CON", 3, 12, ('1"', '2"')),
+    "construction": ("CON", 3, 12, ('3"',)),  # a hydrant meter
 }
 INFO_CODES = ("dog", "locked gate", "dog,locked gate", "meter under deck", "call before visit")
 CONTACT_SUBJECTS = (
@@ -107,11 +108,6 @@ CONTACT_SUBJECTS = (
 # Made-up routing numbers with a valid ABA check digit (3-7-1 weights), for autopay enrolments.
 ROUTING_NUMBERS = ("090000010", "090000023", "090000036", "090000049", "090000052")
 
-# A simple fixed tier table for the demo bills (a real schedule lives in the rates engine).
-SERVICE_CHARGE_CENTS = {'5/8"': 1850, '3/4"': 2275, '1"': 3400, '1-1/2"': 6200, '2"': 9800}
-WATER_TIERS = ((10, 310), (20, 385), (None, 460))  # (HCF in tier or None for the rest, cents/HCF)
-SEWER_FLAT_CENTS = 2850  # residential, per month
-SEWER_PER_HCF_CENTS = 210  # commercial
 LATE_FEE_CENTS = 1000
 
 # Names repeat a lot: fold (about 20 us a call) each distinct one once.
@@ -185,27 +181,20 @@ def money_text(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
 
-def bill_lines(account_class: str, size: str, usage: int) -> list[tuple[str, str, str, str, int]]:
-    """(category, description, quantity, rate, cents) for one month of the demo tier table."""
-    lines = [("service", f"Meter charge {size}", "1", money_text(SERVICE_CHARGE_CENTS[size]),
-              SERVICE_CHARGE_CENTS[size])]
-    left, low = usage, 0
-    for n, (width, rate) in enumerate(WATER_TIERS, 1):
-        q = left if width is None else min(left, width)
-        if q > 0:
-            hi = f"{low + width}" if width is not None else "+"
-            lines.append(("water", f"Water tier {n} ({low}-{hi} HCF)" if width else f"Water tier {n} (over {low} HCF)",
-                          str(q), money_text(rate), q * rate))
-        left -= q
-        low += width or 0
-        if left <= 0:
-            break
-    if account_class == "residential":
-        lines.append(("sewer", "Sewer service (flat)", "1", money_text(SEWER_FLAT_CENTS), SEWER_FLAT_CENTS))
-    elif account_class == "commercial" and usage > 0:
-        lines.append(("sewer", "Sewer (by water use)", str(usage), money_text(SEWER_PER_HCF_CENTS),
-                      usage * SEWER_PER_HCF_CENTS))
-    return lines
+@functools.lru_cache(maxsize=65536)
+def bill_lines(rate_code: str, size: str, usage: int, start: _dt.date, end: _dt.date, prorate: bool = False,
+               winter_average=None) -> tuple[int, str, tuple[tuple[str, str, str, str, int], ...]]:
+    """One demo bill as a bill run would price it from the district's rate schedule
+    (``ubtui/data/demo_rates.toml``): (usage in the class's unit, that unit, lines as
+    (category, description, quantity, rate, cents)).  So the rate calculator, rebills and
+    leak credits explain the demo's bills to the cent.  Cached: the same class, size, usage
+    and period repeat across a district."""
+    from .billing import line_rows
+    from .rates import calculate_bill, demo_schedule
+    calc = calculate_bill(demo_schedule(), rate_code, size, usage, start, end, usage_unit="HCF", prorate=prorate,
+                          winter_average=winter_average)
+    return int(calc.usage), calc.unit, tuple((r["category"], r["description"], r["quantity"], r["rate"],
+                                              r["amount_cents"]) for r in line_rows(0, calc))
 
 
 # --- bulk writing -------------------------------------------------------------------------
@@ -584,26 +573,25 @@ class DistrictBuilder:
         balance = 0
         late_payer = rng.random() < 0.12 and not flags["autopay"]
         months = list(range(occ.first, occ.last + 1))
+        past: list[PastBill] = []  # for the winter average, as billing.price reads it back
         for n, k in enumerate(months):
             per = self.periods[k]
             u, estimated, _ = usage[k]
             bill_id = w.new_id(Bill)
-            lines = bill_lines(account_class, size, u)
-            total = sum(line[4] for line in lines)
             kind = "final" if occ.final and k == occ.last else ("first" if n == 0 and occ.first > 0 else "regular")
+            billed, unit, lines = bill_lines(CLASS_INFO[account_class][0], size, u, per.start, per.end,
+                                             kind != "regular", winter_average(tuple(past), per.end))
+            past.append(PastBill(per.start, per.end, billed, estimated, kind))
+            total = sum(line[4] for line in lines)
             w.add(Bill, (bill_id, occ.account_id, self.bill_runs[k], per.start.isoformat(), per.end.isoformat(),
-                         per.bill_date.isoformat(), per.due_date.isoformat(), u, "HCF", estimated, kind, total,
+                         per.bill_date.isoformat(), per.due_date.isoformat(), billed, unit, estimated, kind, total,
                          balance, "posted", _ts(per.bill_date, 5)))
-            by_cat: dict[str, int] = {}
             for seq, (cat, desc, qty, rate, cents) in enumerate(lines, 1):
                 w.add(BillLine, (w.new_id(BillLine), bill_id, seq, cat, desc, qty, rate, cents))
-                by_cat[cat] = by_cat.get(cat, 0) + cents
-            post = self.posting(f"demo:bill:{bill_id}", "charge", self.system, per.bill_date,
-                                f"bill {bill_id} for {per.start:%b %Y}")
-            for cat, cents in by_cat.items():
-                if cents:
-                    self.entry(post, occ.account_id, "charge", cat, cents, per.bill_date,
-                               f"{cat.title()} {per.start:%b %Y}", f"bill:{bill_id}")
+            if total:  # one charge per bill, as a bill run posts it (its lines explain it)
+                post = self.posting(f"demo:bill:{bill_id}", "charge", self.system, per.bill_date, f"bill {bill_id}")
+                self.entry(post, occ.account_id, "charge", "bill", total, per.bill_date,
+                           bill_entry_description(per.start, per.end, estimated), f"bill:{bill_id}")
             balance += total
             unpaid = n >= len(months) - occ.stop_paying
             next_bill = self.periods[k + 1].bill_date if k + 1 < len(self.periods) else self.as_of + _dt.timedelta(days=1)

@@ -161,7 +161,7 @@ def test_install_schedule_puts_a_rate_file_in_force(system, clerk, tmp_path):
         install_schedule(clerk, f)
     row = install_schedule(system, f)
     assert install_schedule(system, f).id == row.id  # the same file twice: one version
-    assert active_schedule().versions[0].classes["RES"].tiers[0].rate == 3.5
+    assert active_schedule().version_on(dt.date(2025, 7, 1)).classes["RES"].tiers[0].rate == 3.5
 
 
 def test_two_runs_of_the_same_cycle_at_once_bill_each_account_once(system, make_account, db_url):

@@ -73,6 +73,19 @@ def test_demo_district_keeps_every_invariant_and_has_every_kind_of_account(db_ur
                .where(LedgerEntry.reference == f"bill:{bill.id}", LedgerEntry.kind == "charge").scalar())
     assert charged == bill.total_cents
     assert Bill.select().where(Bill.kind == "final").exists()
+    # the bills are the rate schedule's: repricing one at its own usage (a rebill preview, the
+    # leak calculator) gives the same lines and total, for every class and kind of bill
+    from ubtui.adjustments import preview_rebill
+    from ubtui.rates import demo_schedule
+    sample = {}
+    for b in Bill.select().join(Account).order_by(Bill.id):
+        sample.setdefault((b.account.account_class, b.kind), b)
+    assert len(sample) >= 6
+    for b in sample.values():
+        again = preview_rebill(b.id, usage=b.usage, schedule=demo_schedule())
+        lines = [(l.description, l.amount_cents) for l in BillLine.select().where(BillLine.bill == b.id).order_by(BillLine.seq)]
+        assert again.calc.total_cents == b.total_cents, (b.account.account_class, b.kind)
+        assert [(l.description[:120], l.amount_cents) for l in again.calc.lines] == lines
     # readings: monthly for 8 months (+1 start read per meter), with exceptions to work
     assert MeterReading.select().where(MeterReading.usage.is_null()).count() == Premise.select().count()
     assert {r.flag for r in MeterReading.select(MeterReading.flag).distinct()} >= {"", "high", "low", "zero"}

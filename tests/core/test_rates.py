@@ -131,8 +131,8 @@ def broken(old, new):
     return GOOD.replace(old, new, 1)
 
 
-def line_of(text, needle):
-    return text[:text.index(needle)].count("\n") + 1
+def line_of(text, needle, after=""):
+    return text[:text.index(needle, text.index(after))].count("\n") + 1
 
 
 def test_tiers_out_of_order_name_the_line():
@@ -140,8 +140,8 @@ def test_tiers_out_of_order_name_the_line():
     with pytest.raises(InputError) as e:
         parse_schedule(text, "rates.toml")
     msg = str(e.value)
-    assert msg.startswith(f"rates.toml, line {line_of(text, 'tiers = [')}:")
-    assert "versions[1].classes.RES.tiers" in msg and "must be above" in msg
+    assert msg.startswith(f"rates.toml, line {line_of(text, 'tiers = [', 'effective = 2025-07-01')}:")
+    assert "versions[2].classes.RES.tiers" in msg and "must be above" in msg
 
 
 def test_a_negative_rate_names_the_key_and_line():
@@ -164,7 +164,7 @@ def test_unknown_key_and_bad_toml_are_refused():
 
 
 def test_amounts_are_decimals_never_floats():
-    v = S.versions[0].classes["RES"]
+    v = S.version_on(dt.date(2025, 7, 1)).classes["RES"]
     assert isinstance(v.tiers[0].rate, Decimal) and v.tiers[0].rate == Decimal("3.12")
     assert isinstance(v.service_charge['5/8"'], Decimal)
 
