@@ -342,6 +342,8 @@ _CARD_RUN = re.compile(r"(?:\d[ -]?){12,19}")
 
 def looks_like_card_number(text: str) -> bool:
     """12-19 digits (spaces/dashes allowed), or 12+ digits that pass Luhn."""
+    if not text or len(text) < 12:  # most fields of a tender are empty
+        return False
     for m in _CARD_RUN.finditer(text or ""):
         digits = re.sub(r"\D", "", m.group(0))
         if 12 <= len(digits) <= 19:
@@ -728,11 +730,14 @@ def _take_payment(user: User, key: str, cmd: TakePayment) -> PaymentResult:
         database.execute_sql(_sql(f"INSERT INTO tender ({_TENDER_COLS}) VALUES {', '.join([row] * len(tenders))}"),
                              tuple(v for t in tenders for v in (res.posting_id, t.kind, t.cents, t.check_number,
                                                                 t.bank, t.name, t.card_last4, t.auth_code)))
-        # one audit row for the receipt and its posting (the ledger leaves it to us)
+        # one audit row for the receipt and its posting (the ledger leaves it to us); the entries
+        # themselves are in the ledger, immutable: the row names the posting and what each
+        # account was paid, by category
         audit.record(user, "payment.take", "payment", after={
             "receipt": number, "total_cents": total, "change_cents": change, "session": session_id,
             "tenders": [[t.kind, t.cents] for t in tenders], "posting": res.posting_id, "key": key,
-            "entries": res.rows}, detail=memo[:200], entity_id_sql=(_sql(_PAYMENT_ID_TEXT), (res.posting_id,)))
+            "paid": [[acct.id, alloc] for (acct, _), alloc in zip(accounts, allocations)]},
+            detail=memo[:200], entity_id_sql=(_sql(_PAYMENT_ID_TEXT), (res.posting_id,)))
 
         def result() -> PaymentResult:  # read back after COMMIT: no round trip of its own
             pid = pid_now if pid_now is not None else int(pay_cur.fetchone()[0])

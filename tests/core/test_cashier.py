@@ -112,7 +112,7 @@ def test_one_audit_row_per_receipt_names_its_posting_and_entries(drawer, clerk, 
     after = json.loads(mine[0].after)
     posting = Payment.get_by_id(r.payment_id).posting_id
     assert after["posting"] == posting and after["key"] == "form-audit"
-    assert [(e["account"], e["amount_cents"]) for e in after["entries"]] == [(a.id, -3000)]
+    assert after["paid"] == [[a.id, [["water", 3000]]]]
 
 
 def test_receipt_numbers_are_unique(drawer, clerk, make_account):
