@@ -316,7 +316,7 @@ def post(user: User, key: str, kind: str, entries: Iterable[EntrySpec], memo: st
     """Post entries atomically and idempotently, after checking the user's permission."""
     require(user, permission or KIND_PERMISSION.get(kind, "adjustment.post"))
     specs = list(entries)
-    return idempotent(key, lambda: write_posting(user, key, kind, specs, memo), replay_posting)
+    return idempotent(key, lambda: write_posting(user, key, kind, specs, memo), replay_posting, pipeline=True)
 
 
 def reverse(user: User, key: str, posting_id: int, reason: str, *, permission: str = "adjustment.post",
