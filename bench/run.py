@@ -43,7 +43,7 @@ from benchlib import PG_SERVER, ROOT, ScratchDatabase, figure, median, p95, unav
 BENCH = ROOT / "bench"
 PY = sys.executable
 FULL = {"search_accounts": 1_000_000, "mid_accounts": 100_000, "mid_months": 2, "posts": 2000,
-        "payments_n": 2000, "billrun_n": 100_000, "cold_starts": 3, "ssh_query": "garcia", "search_samples": 50,
+        "payments_n": 100_000, "billrun_n": 100_000, "cold_starts": 3, "ssh_query": "garcia", "search_samples": 50,
         "script_timeout": 3600, "keystroke_samples": 30}
 QUICK = {"search_accounts": 600, "mid_accounts": 150, "mid_months": 1, "posts": 50,
          "payments_n": 30, "billrun_n": 30, "cold_starts": 1, "ssh_query": "ga", "search_samples": 5,
