@@ -309,7 +309,8 @@ def run(args) -> dict:
     rng = random.Random(args.seed)
     all_cases = cases(args.samples, rng)
     result: dict = {"backend": "postgresql" if is_postgres() else "sqlite", "accounts": Account.select().count(),
-                    "samples": args.samples, "gap_s": args.gap, "unit_note": UNIT_NOTE, "terminal": "xterm-256color 80x24", "kinds": {}}
+                    "samples": args.samples, "gap_s": args.gap, "unit_note": UNIT_NOTE,
+                    "cpus": os.cpu_count(), "load_average_1m_at_start": round(os.getloadavg()[0], 2), "terminal": "xterm-256color 80x24", "kinds": {}}
 
     cold, bare_cold = [], []
     for i in range(args.cold_starts):
@@ -334,6 +335,7 @@ def run(args) -> dict:
             term.proc.wait(timeout=30)
     finally:
         term.close()
+    result["load_average_1m_at_end"] = round(os.getloadavg()[0], 2)  # other jobs slow every figure
     return result
 
 
