@@ -70,6 +70,9 @@ def make_database(url: str) -> peewee.Database:
             user=unquote(parsed.username) if parsed.username else None,
             password=unquote(parsed.password) if parsed.password else None,
             connect_timeout=5,
+            # A search that reads a table in order with a LIMIT would otherwise start where
+            # another session's scan of it is, and the same words would list other accounts.
+            options="-c synchronize_seqscans=off",
         )
     raise ConfigError(
         f"database URL {url!r}: unknown kind {scheme!r}; use sqlite:///path/to/file.db or postgresql://user@host/db")

@@ -83,3 +83,19 @@ def test_database_option_may_follow_the_command():
     assert hoist_database(["demo", "--database", "x.db", "--no-launch"]) == ["--database", "x.db", "demo", "--no-launch"]
     assert hoist_database(["verify", "--database=y.db"]) == ["--database=y.db", "verify"]
     assert hoist_database(["user", "list"]) == ["user", "list"]
+
+
+def test_a_sqlite_run_does_not_load_the_postgresql_driver(db_url, backend):
+    """Peewee imports psycopg as it loads (0.2 s of a cold start); a run that can only open
+    SQLite skips it, one that names PostgreSQL (argument, environment or config) still gets it."""
+    code = ("import sys; import ubtui.cli as c; sys.argv = ['ubtui', *sys.argv[1:]]; rc = c.main(); "
+            "print('driver', sys.modules.get('psycopg') is not None); sys.exit(rc)")
+    env = dict(os.environ, UBTUI_ARGON2_FAST="1", UBTUI_CONFIG="/nonexistent.toml")
+    env.pop("UBTUI_DATABASE_URL", None)
+    r = subprocess.run([sys.executable, "-c", code, "--database", db_url, "db", "status"], capture_output=True,
+                       text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert f"driver {backend == 'postgres'}" in r.stdout
+    r = subprocess.run([sys.executable, "-c", code, "db", "status"], capture_output=True, text=True,
+                       env=dict(env, UBTUI_DATABASE_URL=db_url), timeout=120)
+    assert r.returncode == 0 and f"driver {backend == 'postgres'}" in r.stdout, r.stderr
