@@ -24,6 +24,9 @@ from ubtui.money import format_cents
 # 80 columns: widths plus one cell of padding each side of every column.
 COLUMNS = (("Account", 9), ("Name", 17), ("Service address", 18), ("Status", 8), ("Balance", 10), ("Flags", 5))
 RIGHT_ALIGNED = frozenset({"Balance"})
+# The status column is 8 wide: the long statuses get a short form instead of being cut off
+# ("disconne").
+STATUS_SHORT = {"disconnected": "disconn", "final_billed": "final"}
 
 
 class ResultTable(DataTable):
@@ -175,7 +178,7 @@ class SearchScreen(BaseScreen):
         table = self.query_one("#results", DataTable)
         if not same:
             table.clear()
-            table.add_rows([(h.number, h.name, h.address, h.status.replace("_", " "),
+            table.add_rows([(h.number, h.name, h.address, STATUS_SHORT.get(h.status, h.status.replace("_", " ")),
                              format_cents(h.balance_cents), h.flags) for h in self.hits])
         if not text:
             msg = ""

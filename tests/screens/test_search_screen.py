@@ -106,3 +106,14 @@ async def test_a_burst_of_typed_keys_searches_the_whole_text_not_each_prefix(dem
         await burst(pilot, *"kowalski")
         assert searched == ["kowalski"]
         assert table_rows(app.screen.query_one("#results"))[0][1].startswith("Kowalski, ")
+
+
+def test_every_status_fits_its_column_whole():
+    """The status column is 8 cells: a status is shown whole or by its short form, never cut
+    ("disconne")."""
+    from models.customers import ACCOUNT_STATUSES
+    from screens.search import COLUMNS, STATUS_SHORT
+    width = dict(COLUMNS)["Status"]
+    shown = {s: STATUS_SHORT.get(s, s.replace("_", " ")) for s in ACCOUNT_STATUSES}
+    assert all(len(v) <= width for v in shown.values()), shown
+    assert len(set(shown.values())) == len(shown)  # still tells them apart
