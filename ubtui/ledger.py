@@ -56,14 +56,12 @@ class PostingResult:
     ``db.pipelined()`` the statements that return them are answered together with the
     statements after them, at the first read."""
 
-    def __init__(self, posting_id: int, idempotency_key: str, entry_ids, created: bool,
-                 balances=None, rows: list[dict] | None = None):
+    def __init__(self, posting_id: int, idempotency_key: str, entry_ids, created: bool, balances=None):
         self.posting_id = posting_id
         self.idempotency_key = idempotency_key
         self.created = created  # False when the key had been posted before (nothing written this time)
         self._entry_ids = entry_ids  # a list, or a function returning it
         self._balances = balances if balances is not None else {}  # a dict, or a function returning it
-        self.rows = rows or []  # the entries as written (for an audit row)
 
     @property
     def entry_ids(self) -> list[int]:
@@ -146,8 +144,10 @@ def _sql(db: peewee.Database) -> dict[str, str]:
     found = _STATEMENTS.get(p)
     if found is None:
         found = _STATEMENTS[p] = {
-            "posting": ('INSERT INTO "posting" ("idempotency_key", "kind", "user_id", "created_at", "memo") '
-                        f'VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT ("idempotency_key") DO NOTHING RETURNING id'),
+            # + rows + "taken": a key already posted writes nothing and returns no row
+            "posting_into": 'INSERT INTO "posting" ("idempotency_key", "kind", "user_id", "created_at", "memo") VALUES ',
+            "posting_row": f"({p}, {p}, {p}, {p}, {p})",
+            "taken": ' ON CONFLICT ("idempotency_key") DO NOTHING RETURNING id, "idempotency_key"',
             "entry": f'INSERT INTO "ledger_entry" ({", ".join(map(_quoted, ENTRY_COLUMNS))}) VALUES ',
             "entry_row": f"({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
             "balance": (f'UPDATE "account" SET "balance_cents" = "balance_cents" + {p} WHERE "id" = {p} '
@@ -221,13 +221,12 @@ def write_postings(user: User, postings: list[NewPosting], *, action: str, detai
         raise InputError("Posting", "the same idempotency key twice in one batch")
     db = Posting._meta.database
     p = db.param
+    sql = _sql(db)
     now = utcnow()
     ids: dict[str, int] = {}
     for lo in range(0, len(checked), ROWS_PER_STATEMENT):
         part = checked[lo:lo + ROWS_PER_STATEMENT]
-        values = ", ".join([f"({p}, {p}, {p}, {p}, {p})"] * len(part))
-        cur = db.execute_sql('INSERT INTO "posting" ("idempotency_key", "kind", "user_id", "created_at", "memo") '
-                             f'VALUES {values} ON CONFLICT ("idempotency_key") DO NOTHING RETURNING id, idempotency_key',
+        cur = db.execute_sql(sql["posting_into"] + ", ".join([sql["posting_row"]] * len(part)) + sql["taken"],
                              tuple(v for np, _ in part for v in (np.key, np.kind, user.id, now, np.memo[:500])))
         ids.update((k, i) for i, k in cur.fetchall())
     if len(ids) != len(keys):
@@ -263,13 +262,14 @@ def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec],
 
     Validates amounts (integer cents, non-zero) and accounts; raises before writing.  Raises
     ``AlreadyPosted`` (writing nothing) when ``key`` is taken.  ``audited=False`` leaves the
-    audit row to the caller, which records ``rows`` in the row of the change the posting is
-    part of (a payment: one audit row per receipt, not two)."""
+    audit row to the caller, which names the posting in the row of the change it is part of
+    (a payment: one audit row per receipt, not two)."""
     specs = _checked(entries)
     db = Posting._meta.database
     sql = _sql(db)
     now = utcnow()
-    row = db.execute_sql(sql["posting"], (key, kind, user.id, now, memo[:500])).fetchone()
+    row = db.execute_sql(sql["posting_into"] + sql["posting_row"] + sql["taken"],
+                         (key, kind, user.id, now, memo[:500])).fetchone()
     if row is None:
         raise AlreadyPosted(f"idempotency key {key!r} is already posted")
     posting_id = row[0]
@@ -301,8 +301,8 @@ def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec],
         return out
 
     if not is_postgres(db):  # SQLite has no round trip to save: read back now, statement by statement
-        return PostingResult(posting_id, key, entry_ids(), True, balances(), rows)
-    return PostingResult(posting_id, key, entry_ids, True, balances, rows)
+        return PostingResult(posting_id, key, entry_ids(), True, balances())
+    return PostingResult(posting_id, key, entry_ids, True, balances)
 
 
 def replay_posting(posting: Posting) -> PostingResult:
