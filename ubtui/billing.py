@@ -10,7 +10,8 @@
   marked Estimated.
 * Every bill is written with its lines and its ledger posting in one transaction
   (``ledger.write_postings``, key ``bill:<run_key>:<account id>``); a chunk of bills shares
-  a transaction, its postings are written as one batch with one audit row.  ``Bill(bill_run, account)`` is UNIQUE, so a run repeated bills nothing twice.
+  a transaction, its postings are written as one batch with one audit row.
+  ``Bill(bill_run, account)`` is UNIQUE, so a run repeated bills nothing twice.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from models import Account, Bill, BillLine, BillRun, Premise, User
 
 from . import audit
 from .dates import db_date, parse_date
-from .db import insert_rows, transaction
+from .db import in_list, insert_rows, select, transaction
 from .errors import InputError, NotFound
 from .ledger import EntrySpec, NewPosting, write_postings
 from .rates import GALLONS, BillCalc, Schedule, active_schedule, calculate_bill, fmt_qty, fmt_rate
@@ -176,26 +177,17 @@ def price(schedule: Schedule, account_id: int, start: _dt.date, end: _dt.date, u
 
 
 # --- gathering facts in bulk ----------------------------------------------------------------
-def _in(ids) -> str:
-    return ", ".join(["?"] * len(ids))
-
-
-def _select(query: str, params) -> list[tuple]:
-    """Plain SQL for the bulk reads of a bill run: Peewee built each IN list of 500 ids value
-    by value and converted every row's dates, a quarter of the run's time."""
-    from models import database
-    db = database.obj
-    return db.execute_sql(query.replace("?", db.param), tuple(params)).fetchall()
-
-
 def gather(account_ids: list[int], period_end: _dt.date) -> tuple[dict[int, AccountFacts], dict[int, int]]:
-    """Facts of many accounts in a handful of queries; also their balances."""
-    rows = _select("SELECT a.id, a.rate_code, a.cycle, a.status, a.opened_on, a.closed_on, a.balance_cents, "
-                   "a.premise_id, p.dwelling_units FROM account a JOIN premise p ON p.id = a.premise_id "
-                   f"WHERE a.id IN ({_in(account_ids)})", account_ids)
+    """Facts of many accounts in a handful of queries; also their balances.
+
+    Plain SQL (``db.select``): Peewee built each IN list of 500 ids value by value and
+    converted every row's dates, a quarter of a bill run's time."""
+    rows = select("SELECT a.id, a.rate_code, a.cycle, a.status, a.opened_on, a.closed_on, a.balance_cents, "
+                  "a.premise_id, p.dwelling_units FROM account a JOIN premise p ON p.id = a.premise_id "
+                  f"WHERE a.id IN {in_list(account_ids)}", account_ids)
     premise_ids = list({r[7] for r in rows})
-    meters = _select("SELECT id, premise_id, size, unit, removed_on FROM meter "
-                     f"WHERE premise_id IN ({_in(premise_ids)}) ORDER BY id", premise_ids) if premise_ids else []
+    meters = select("SELECT id, premise_id, size, unit, removed_on FROM meter "
+                    f"WHERE premise_id IN {in_list(premise_ids)} ORDER BY id", premise_ids) if premise_ids else []
     meter_unit = {m[0]: m[3] for m in meters}
     size_by_premise: dict[int, str] = {}
     meters_by_premise = defaultdict(list)
@@ -205,14 +197,14 @@ def gather(account_ids: list[int], period_end: _dt.date) -> tuple[dict[int, Acco
             size_by_premise[pid] = size
     reads = defaultdict(list)
     if meter_unit:
-        q = _select("SELECT meter_id, read_on, reading, usage FROM meter_reading "
-                    f"WHERE meter_id IN ({_in(meter_unit)}) AND status IN ({_in(GOOD)}) AND read_on > ? "
-                    "ORDER BY read_on, id", [*meter_unit, *GOOD, period_end - _dt.timedelta(days=HISTORY_DAYS)])
+        q = select("SELECT meter_id, read_on, reading, usage FROM meter_reading "
+                   f"WHERE meter_id IN {in_list(meter_unit)} AND status IN {in_list(GOOD)} AND read_on > ? "
+                   "ORDER BY read_on, id", [*meter_unit, *GOOD, period_end - _dt.timedelta(days=HISTORY_DAYS)])
         for mid, read_on, reading, usage in q:
             reads[mid].append((db_date(read_on), reading, usage, meter_unit[mid]))
     bills = defaultdict(list)
-    q = _select("SELECT account_id, period_start, period_end, usage, estimated, kind FROM bill "
-                f"WHERE account_id IN ({_in(account_ids)}) AND status = 'posted' ORDER BY period_end, id", account_ids)
+    q = select("SELECT account_id, period_start, period_end, usage, estimated, kind FROM bill "
+               f"WHERE account_id IN {in_list(account_ids)} AND status = 'posted' ORDER BY period_end, id", account_ids)
     for aid, ps, pe, usage, est, kind in q:
         bills[aid].append(PastBill(db_date(ps), db_date(pe), usage, bool(est), kind))
     facts, balances = {}, {}
@@ -407,8 +399,8 @@ def run_bills(user: User, *, cycle: str, period_end: _dt.date, route: str | None
 
 
 def _bill_chunk(user, schedule, run, account_ids, period_end, bill_date, due_date):
-    done = {r[0] for r in _select(f"SELECT account_id FROM bill WHERE bill_run_id = ? "
-                                  f"AND account_id IN ({_in(account_ids)})", [run.id, *account_ids])}
+    done = {r[0] for r in select(f"SELECT account_id FROM bill WHERE bill_run_id = ? "
+                                 f"AND account_id IN {in_list(account_ids)}", [run.id, *account_ids])}
     todo = [a for a in account_ids if a not in done]
     facts, balances = gather(todo, period_end) if todo else ({}, {})
     estimated = total = 0

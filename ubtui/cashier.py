@@ -38,7 +38,7 @@ from . import audit, ledger
 from .accounts import format_account_number, luhn_digit, normalize_account_number
 from .config import settings
 from .dates import db_date
-from .db import is_postgres, pipelined, transaction
+from .db import is_postgres, pipelined, qmarks, select, transaction
 from .errors import Conflict, InputError, NotFound, PermissionDenied, UbtuiError
 from .money import format_cents, parse_amount
 from .security import approve, has_permission, require
@@ -51,17 +51,9 @@ FAR_ABOVE_MIN_CENTS = 100_00  # "amount far above the balance": over by more tha
 PAST_DUE_DAYS = 30
 
 
-# --- the posting hot path in plain parameterised SQL ----------------------------------------
+# --- the posting hot path in plain parameterised SQL (``db.qmarks``) -------------------------
 # Building a statement with the ORM costs ~1 ms of CPU here (more than running it), and a
 # payment is a dozen statements: the few that take_payment itself runs are written out.
-def _sql(query: str) -> str:
-    return query.replace("?", "%s") if is_postgres() else query
-
-
-def _rows(query: str, params: tuple) -> list[tuple]:
-    return database.execute_sql(_sql(query), params).fetchall()
-
-
 @dataclass(frozen=True)
 class AccountRow:
     """The account columns cashiering needs (read with one plain statement)."""
@@ -344,11 +336,11 @@ def looks_like_card_number(text: str) -> bool:
     """12-19 digits (spaces/dashes allowed), or 12+ digits that pass Luhn."""
     if not text or len(text) < 12:  # most fields of a tender are empty
         return False
-    for m in _CARD_RUN.finditer(text or ""):
+    for m in _CARD_RUN.finditer(text):
         digits = re.sub(r"\D", "", m.group(0))
         if 12 <= len(digits) <= 19:
             return True
-    digits = re.sub(r"\D", "", text or "")
+    digits = re.sub(r"\D", "", text)
     return len(digits) >= 12 and luhn_digit(digits[:-1]) == digits[-1]
 
 
@@ -411,8 +403,8 @@ def _past_due_cents(account: Account | AccountRow, today: _dt.date, rows: list[t
         return 0
     since = today - _dt.timedelta(days=PAST_DUE_DAYS)
     if rows is None:
-        (recent,), = _rows("SELECT COALESCE(SUM(amount_cents), 0) FROM ledger_entry WHERE account_id = ? "
-                           "AND amount_cents > 0 AND kind <> 'reversal' AND effective_on > ?", (account.id, since))
+        (recent,), = select("SELECT COALESCE(SUM(amount_cents), 0) FROM ledger_entry WHERE account_id = ? "
+                            "AND amount_cents > 0 AND kind <> 'reversal' AND effective_on > ?", (account.id, since))
     else:
         recent = sum(a for _, _, a, d, k in rows if a > 0 and k != "reversal" and db_date(d) > since)
     return max(0, account.balance_cents - int(recent))
@@ -463,7 +455,7 @@ _LEDGER_ROWS = ("SELECT id, category, amount_cents, effective_on, kind FROM ledg
 
 def ledger_rows(account_id: int) -> list[tuple]:
     """The account's entries as (id, category, cents, effective date, kind), oldest first."""
-    return _rows(_LEDGER_ROWS, (account_id,))
+    return select(_LEDGER_ROWS, (account_id,))
 
 
 def open_items(account_id: int, rows: list[tuple] | None = None) -> list[tuple[_dt.date, int, str, int]]:
@@ -548,13 +540,13 @@ def _account_queries(value):
     entries cursor), both answered at the first read (``db.pipelined``).  InputError on a
     wrong check digit (nothing sent)."""
     if isinstance(value, int):
-        return (database.execute_sql(_sql(f"SELECT {_ACCOUNT_COLS} FROM account WHERE id = ?"), (value,)),
-                database.execute_sql(_sql(_LEDGER_ROWS), (value,)))
+        return (database.execute_sql(qmarks(f"SELECT {_ACCOUNT_COLS} FROM account WHERE id = ?"), (value,)),
+                database.execute_sql(qmarks(_LEDGER_ROWS), (value,)))
     number = normalize_account_number(str(value))
     if not number:
         return None, None
-    return (database.execute_sql(_sql(f"SELECT {_ACCOUNT_COLS} FROM account WHERE number = ?"), (number,)),
-            database.execute_sql(_sql(_ROWS_OF_NUMBER), (number,)))
+    return (database.execute_sql(qmarks(f"SELECT {_ACCOUNT_COLS} FROM account WHERE number = ?"), (number,)),
+            database.execute_sql(qmarks(_ROWS_OF_NUMBER), (number,)))
 
 
 def _resolve_accounts(cmd: TakePayment, tendered: int) -> list[tuple[AccountRow, int, list[tuple]]]:
@@ -645,8 +637,8 @@ def take_payment(user: User, cmd: TakePayment) -> PaymentResult:
 def _session_query(user: User, session_id: int | None):
     """Send the read of the drawer session a payment goes into (answered with the next read)."""
     where = "id = ?" if session_id is not None else "operator_id = ? AND status = 'open'"
-    return database.execute_sql(_sql(f"SELECT id, operator_id, status, business_date FROM drawer_session "
-                                     f"WHERE {where} ORDER BY id DESC LIMIT 1"),
+    return database.execute_sql(qmarks(f"SELECT id, operator_id, status, business_date FROM drawer_session "
+                                       f"WHERE {where} ORDER BY id DESC LIMIT 1"),
                                 (session_id if session_id is not None else user.id,))
 
 
@@ -723,11 +715,11 @@ def _take_payment(user: User, key: str, cmd: TakePayment) -> PaymentResult:
             f"{t.kind} {format_cents(t.cents)}" + (f" #{t.check_number}" if t.check_number else "") for t in tenders)
         res = ledger.write_posting(user, key, "payment", specs, memo=memo, audited=False)
         number = _receipt_number(res.posting_id)
-        pay_cur = database.execute_sql(_sql(_PAYMENT_INSERT) + (" RETURNING id" if pg else ""), (
+        pay_cur = database.execute_sql(qmarks(_PAYMENT_INSERT) + (" RETURNING id" if pg else ""), (
             number, session_id, res.posting_id, user.id, total, change, utcnow(), payer[:80], business_date))
         pid_now = None if pg else int(pay_cur.lastrowid)
         row = f"(({_PAYMENT_OF_POSTING}), ?, ?, ?, ?, ?, ?, ?)"
-        database.execute_sql(_sql(f"INSERT INTO tender ({_TENDER_COLS}) VALUES {', '.join([row] * len(tenders))}"),
+        database.execute_sql(qmarks(f"INSERT INTO tender ({_TENDER_COLS}) VALUES {', '.join([row] * len(tenders))}"),
                              tuple(v for t in tenders for v in (res.posting_id, t.kind, t.cents, t.check_number,
                                                                 t.bank, t.name, t.card_last4, t.auth_code)))
         # one audit row for the receipt and its posting (the ledger leaves it to us); the entries
@@ -737,7 +729,7 @@ def _take_payment(user: User, key: str, cmd: TakePayment) -> PaymentResult:
             "receipt": number, "total_cents": total, "change_cents": change, "session": session_id,
             "tenders": [[t.kind, t.cents] for t in tenders], "posting": res.posting_id, "key": key,
             "paid": [[acct.id, alloc] for (acct, _), alloc in zip(accounts, allocations)]},
-            detail=memo[:200], entity_id_sql=(_sql(_PAYMENT_ID_TEXT), (res.posting_id,)))
+            detail=memo[:200], entity_id_sql=(qmarks(_PAYMENT_ID_TEXT), (res.posting_id,)))
 
         def result() -> PaymentResult:  # read back after COMMIT: no round trip of its own
             pid = pid_now if pid_now is not None else int(pay_cur.fetchone()[0])

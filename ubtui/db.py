@@ -131,6 +131,23 @@ def transaction():
     return proxy.atomic()
 
 
+def qmarks(query: str) -> str:
+    """``query``, written with ``?`` placeholders, in the open database's own style (``%s``
+    for psycopg).  The hot paths (payments, bill runs, search) run plain SQL: building a
+    statement with the ORM cost more than running it."""
+    return query.replace("?", proxy.obj.param)
+
+
+def select(query: str, params=()) -> list[tuple]:
+    """The rows of plain SQL written with ``?`` placeholders (see ``qmarks``)."""
+    return proxy.obj.execute_sql(qmarks(query), tuple(params)).fetchall()
+
+
+def in_list(values) -> str:
+    """``(?, ?, ...)``: one placeholder for each of ``values`` (an IN list)."""
+    return "(" + ", ".join("?" for _ in values) + ")"
+
+
 def insert_rows(table: str, columns: list[str], rows: list[tuple], db: peewee.Database | None = None) -> None:
     """Many rows into ``table`` without reading anything back: PostgreSQL's COPY (psycopg
     would otherwise send one statement per row, or parse thousands of placeholders), SQLite's

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from models import User, database
 
 from .accounts import NUMBER_DIGITS, fold, format_account_number, normalize_account_number, phone_digits
-from .db import is_postgres
+from .db import in_list, is_postgres, select
 from .errors import InputError
 from .security import require
 
@@ -73,13 +73,8 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _tuples(sql: str, params: list) -> list[tuple]:
-    db = database.obj
-    return db.execute_sql(sql.replace("?", db.param), params).fetchall()
-
-
 def _rows(sql: str, params: list) -> list[int]:
-    return [r[0] for r in _tuples(sql, params)]
+    return [r[0] for r in select(sql, params)]
 
 
 def _prefix_clause(expr: str, prefix: str) -> tuple[str, list]:
@@ -232,10 +227,6 @@ ACCOUNT_COLUMNS = ("a.id, a.number, a.status, a.balance_cents, "
                    + ", ".join(f"a.{f}" for f in FLAG_FIELDS) + ", p.house_number, p.street, p.unit")
 
 
-def _in(ids) -> str:
-    return "(" + ", ".join("?" for _ in ids) + ")"
-
-
 def _hits(account_kinds: dict[int, str], names: dict[int, str]) -> list[AccountHit]:
     """Two statements for all hits: the accounts with their premises, then their parties.
 
@@ -243,14 +234,14 @@ def _hits(account_kinds: dict[int, str], names: dict[int, str]) -> list[AccountH
     if not account_kinds:
         return []
     ids = list(account_kinds)
-    rows = _tuples(f"SELECT {ACCOUNT_COLUMNS} FROM account a JOIN premise p ON p.id = a.premise_id "
-                   f"WHERE a.id IN {_in(ids)}", ids)
+    rows = select(f"SELECT {ACCOUNT_COLUMNS} FROM account a JOIN premise p ON p.id = a.premise_id "
+                  f"WHERE a.id IN {in_list(ids)}", ids)
     parties: dict[int, tuple] = {}
     missing = [i for i in ids if i not in names]
     if missing:
-        for aid, role, ended, name in _tuples(
+        for aid, role, ended, name in select(
                 "SELECT ac.account_id, ac.role, ac.end_date, c.display_name FROM account_customer ac "
-                f"JOIN customer c ON c.id = ac.customer_id WHERE ac.account_id IN {_in(missing)}", missing):
+                f"JOIN customer c ON c.id = ac.customer_id WHERE ac.account_id IN {in_list(missing)}", missing):
             key = (ended is not None, ROLE_ORDER.get(role, 9), name)
             parties[aid] = min(parties.get(aid, key), key)
     out = []
@@ -268,9 +259,9 @@ def _accounts_of_customers(customer_ids: list[int], limit: int) -> dict[int, str
     if not customer_ids:
         return {}
     out: dict[int, str] = {}
-    for aid, name in _tuples("SELECT ac.account_id, c.display_name FROM account_customer ac "
-                             f"JOIN customer c ON c.id = ac.customer_id WHERE ac.customer_id IN {_in(customer_ids)} "
-                             "ORDER BY ac.account_id LIMIT ?", customer_ids + [limit]):
+    for aid, name in select("SELECT ac.account_id, c.display_name FROM account_customer ac "
+                            f"JOIN customer c ON c.id = ac.customer_id WHERE ac.customer_id IN {in_list(customer_ids)} "
+                            "ORDER BY ac.account_id LIMIT ?", customer_ids + [limit]):
         out.setdefault(aid, name)
     return out
 
@@ -278,7 +269,7 @@ def _accounts_of_customers(customer_ids: list[int], limit: int) -> dict[int, str
 def _accounts_of_premises(premise_ids: list[int], limit: int) -> list[int]:
     if not premise_ids:
         return []
-    return _rows(f"SELECT id FROM account WHERE premise_id IN {_in(premise_ids)} ORDER BY id LIMIT ?",
+    return _rows(f"SELECT id FROM account WHERE premise_id IN {in_list(premise_ids)} ORDER BY id LIMIT ?",
                  premise_ids + [limit])
 
 

@@ -22,7 +22,7 @@ def fake_rows(ch, cr):
 @given(ch=charges, cr=credits, amount=st.integers(1, 200_000),
        order=st.permutations(["reconnect_fee", "fee", "late_fee", "oldest"]))
 def test_allocation_pays_exactly_and_in_order(monkeypatch, ch, cr, amount, order):
-    monkeypatch.setattr(cashier, "_rows", lambda q, p: fake_rows(ch, cr))
+    monkeypatch.setattr(cashier, "ledger_rows", lambda account_id: fake_rows(ch, cr))
     items = cashier.open_items(1)
     owed = {}
     for _, _, c, a in items:
