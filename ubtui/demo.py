@@ -177,10 +177,6 @@ def _weekday(d: _dt.date, limit: _dt.date) -> _dt.date:
     return nxt if nxt <= limit else d - _dt.timedelta(days=d.weekday() - 4)
 
 
-def money_text(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
-
-
 @functools.lru_cache(maxsize=65536)
 def bill_lines(rate_code: str, size: str, usage: int, start: _dt.date, end: _dt.date, prorate: bool = False,
                winter_average=None) -> tuple[int, str, tuple[tuple[str, str, str, str, int], ...]]:

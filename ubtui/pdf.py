@@ -3,7 +3,7 @@
 fpdf2's built-in fonts (Helvetica, Courier) only know the Windows-1252 characters; a name
 such as "Nguyễn" or "Łukasz" would stop the document with an exception.  Documents from
 ``new_pdf`` fold what those fonts cannot show instead ("Nguyen", "Lukasz"; "?" for what has no
-Latin form), and keeps everything they can ("Muñoz", "José", "–", "€") as typed.  With a
+Latin form) and keep everything they can ("Muñoz", "José", "–", "€") as typed.  With a
 Unicode font installed (DejaVu Sans Mono), ``new_pdf`` uses it and nothing is folded.
 """
 from __future__ import annotations
