@@ -449,13 +449,20 @@ def payment_alerts(user: User, account_ids: Iterable[int], amount, tender_kinds:
 
 
 # --- allocation ---------------------------------------------------------------------------
-_LEDGER_ROWS = ("SELECT id, category, amount_cents, effective_on, kind FROM ledger_entry WHERE account_id = ? "
-                "ORDER BY effective_on, id")
+# Every debit, but the credits summed by category: allocation and the past-due alert use
+# credits only as sums, and an account's history is mostly payments (one entry per category
+# paid), so this reads a fraction of the rows a payment used to.
+_DEBITS_AND_CREDITS = ("SELECT id, category, amount_cents, effective_on, kind FROM ledger_entry "
+                       "WHERE account_id = {a} AND amount_cents > 0 "
+                       "UNION ALL SELECT NULL, category, CAST(SUM(amount_cents) AS BIGINT), NULL, NULL FROM ledger_entry "
+                       "WHERE account_id = {a} AND amount_cents < 0 GROUP BY category ORDER BY 4, 1")
+_LEDGER_ROWS = _DEBITS_AND_CREDITS.format(a="?")
 
 
 def ledger_rows(account_id: int) -> list[tuple]:
-    """The account's entries as (id, category, cents, effective date, kind), oldest first."""
-    return select(_LEDGER_ROWS, (account_id,))
+    """The account's debits as (id, category, cents, effective date, kind), oldest first, and
+    its credits summed by category as (None, category, cents, None, None)."""
+    return select(_LEDGER_ROWS, (account_id, account_id))
 
 
 def open_items(account_id: int, rows: list[tuple] | None = None) -> list[tuple[_dt.date, int, str, int]]:
@@ -531,8 +538,7 @@ def service_address(premise: Premise) -> str:
     return f"{street}, {town}".strip(", ")
 
 
-_ROWS_OF_NUMBER = ("SELECT id, category, amount_cents, effective_on, kind FROM ledger_entry "
-                   "WHERE account_id = (SELECT id FROM account WHERE number = ?) ORDER BY effective_on, id")
+_ROWS_OF_NUMBER = _DEBITS_AND_CREDITS.format(a="(SELECT id FROM account WHERE number = ?)")
 
 
 def _account_queries(value):
@@ -541,12 +547,12 @@ def _account_queries(value):
     wrong check digit (nothing sent)."""
     if isinstance(value, int):
         return (database.execute_sql(qmarks(f"SELECT {_ACCOUNT_COLS} FROM account WHERE id = ?"), (value,)),
-                database.execute_sql(qmarks(_LEDGER_ROWS), (value,)))
+                database.execute_sql(qmarks(_LEDGER_ROWS), (value, value)))
     number = normalize_account_number(str(value))
     if not number:
         return None, None
     return (database.execute_sql(qmarks(f"SELECT {_ACCOUNT_COLS} FROM account WHERE number = ?"), (number,)),
-            database.execute_sql(qmarks(_ROWS_OF_NUMBER), (number,)))
+            database.execute_sql(qmarks(_ROWS_OF_NUMBER), (number, number)))
 
 
 def _resolve_accounts(cmd: TakePayment, tendered: int) -> list[tuple[AccountRow, int, list[tuple]]]:

@@ -183,6 +183,26 @@ def test_allocation_with_uncategorised_old_credits(system, make_account):
     assert cashier.allocate(a.id, 2000, ["oldest"]) == [("sewer", 500), ("credit", 1500)]
 
 
+
+def test_credits_read_as_sums_give_the_same_open_items(system, clerk, drawer, make_account):
+    """``ledger_rows`` sums credits by category in SQL; open charges must come out as from
+    every entry read one by one, in integer cents on either backend."""
+    a = make_account()
+    charge(system, a, 4000, "water", days_ago=70)
+    charge(system, a, 2500, "sewer", days_ago=65)
+    charge(system, a, 500, "late_fee", days_ago=40)
+    pay(clerk, a, "12.34", key="p1")
+    pay(clerk, a, "20", key="p2")
+    charge(system, a, 3000, "water", days_ago=5)
+    ledger.post(system, "loose", "payment", [ledger.EntrySpec(a.id, "payment", -700)])
+    every = [(e.id, e.category, e.amount_cents, e.effective_on, e.kind)
+             for e in LedgerEntry.select().where(LedgerEntry.account == a.id).order_by(LedgerEntry.effective_on, LedgerEntry.id)]
+    rows = cashier.ledger_rows(a.id)
+    assert len(rows) < len(every)  # the payments' entries came back as one sum per category
+    assert all(type(r[2]) is int for r in rows)
+    assert cashier.open_items(a.id) == cashier.open_items(a.id, every)
+    assert sum(c for *_, c in cashier.open_items(a.id)) == balance(a)
+
 @pytest.mark.parametrize("tender, field", [
     (TenderIn(kind="card", amount="10", card_last4="4111111111111111", auth_code="A1"), "Card last 4"),
     (TenderIn(kind="card", amount="10", card_last4="4111 1111 1111 1111", auth_code="A1"), "Card last 4"),
