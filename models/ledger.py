@@ -39,7 +39,9 @@ class LedgerEntry(BaseModel):
     effective_on = DateField()
     posted_at = DateTimeField(default=utcnow)
     description = CharField(max_length=120, default="")
-    reference = CharField(max_length=40, default="", index=True)  # bill:12, payment:34, ...
+    # bill:12, latefee:34, receipt, ...; no index of its own (every payment would write one):
+    # look a reference up among its account's entries
+    reference = CharField(max_length=40, default="")
     # UNIQUE where set (a partial index, below): nothing is reversed twice, and the many
     # entries that reverse nothing cost no index write.
     reverses = ForeignKeyField("self", null=True, backref="reversed_by", on_delete="RESTRICT", index=False)

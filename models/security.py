@@ -25,9 +25,10 @@ class AuditLog(BaseModel):
     Rows are never updated or deleted (database triggers refuse it)."""
 
     id = AutoField()
-    at = DateTimeField(default=utcnow, index=True)
-    # Read by entity (an account's or a receipt's history) and by time; who and what are
-    # filtered within those, so they carry no index of their own (fewer writes per change).
+    # Read by entity (an account's or a receipt's history); time, who and what are filtered
+    # within that, so they carry no index of their own (fewer writes per change).  Rows are
+    # appended in time order: a range of time is a range of ids.
+    at = DateTimeField(default=utcnow)
     user = ForeignKeyField(User, null=True, backref="audit_rows", on_delete="RESTRICT", index=False)
     action = CharField(max_length=48)
     entity = CharField(max_length=32)

@@ -151,7 +151,7 @@ def rebill(user: User, bill_id: int, *, reason: str, usage: int | None = None, r
                 MeterReading.update(usage=MeterReading.usage - shift).where(MeterReading.id == nxt.id).execute()
                 audit.record(user, "reading.usage", "meter_reading", nxt.id, before=nxt,
                              after=MeterReading.get_by_id(nxt.id), detail=f"reading {old.id} corrected")
-        posting_id = bill_posting_id(bill.id)
+        posting_id = bill_posting_id(bill)
         if posting_id:
             ledger.reverse(user, f"rebill-rev:{bill.id}", posting_id, f"rebill of bill {bill.id}: {reason.strip()}")
         Bill.update(status="reversed").where(Bill.id == bill.id).execute()
@@ -318,9 +318,11 @@ def assess_late_fees(user: User, as_of: _dt.date, *, schedule: Schedule | None =
         for b in overdue:
             latest.setdefault(b.account_id, b)
         reversed_ids = LedgerEntry.select(LedgerEntry.reverses).where(LedgerEntry.reverses.is_null(False))
+        # by account (the entries' index), not by reference: that column has no index, since
+        # every payment would write one
         charged = {e.reference for e in LedgerEntry.select(LedgerEntry.reference).where(
             (LedgerEntry.category == "late_fee") & (LedgerEntry.kind == "fee")
-            & LedgerEntry.reference.in_([f"latefee:{b.id}" for b in latest.values()])
+            & LedgerEntry.account.in_(list(latest)) & LedgerEntry.reference.startswith("latefee:")
             & LedgerEntry.id.not_in(reversed_ids))}
         keys = {p.idempotency_key for p in Posting.select(Posting.idempotency_key).where(
             Posting.idempotency_key.startswith(f"latefee:{batch}:"))}

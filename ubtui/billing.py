@@ -309,9 +309,12 @@ def write_bill(user: User, plan: PlannedBill, *, key: str, bill_date: _dt.date, 
                        due_date=due_date, run_id=run_id)[0]
 
 
-def bill_posting_id(bill_id: int) -> int | None:
+def bill_posting_id(bill: Bill) -> int | None:
+    """The posting that charged ``bill`` (found among its account's entries: the reference
+    column has no index of its own)."""
     from models import LedgerEntry
-    e = (LedgerEntry.select(LedgerEntry.posting).where((LedgerEntry.reference == f"bill:{bill_id}")
+    e = (LedgerEntry.select(LedgerEntry.posting).where((LedgerEntry.account == bill.account_id)
+                                                       & (LedgerEntry.reference == f"bill:{bill.id}")
                                                        & (LedgerEntry.kind == "charge")).first())
     return e.posting_id if e else None
 
