@@ -25,29 +25,27 @@ def snapshot(obj: Model | dict | None, exclude: tuple[str, ...] = ("password_has
     return {k: v for k, v in data.items() if k not in exclude}
 
 
-_INSERT: dict[tuple[str, str], str] = {}
+_INSERT: dict[str, str] = {}
+COLUMNS = '"at", "user_id", "action", "entity", "entity_id", "before", "after", "detail"'
+
+
+def dumps(value) -> str | None:
+    """A before/after value as the audit row stores it (JSON text; secrets left out)."""
+    return None if value is None else json.dumps(snapshot(value), default=_default, sort_keys=True)
 
 
 def record(user: User | None, action: str, entity: str, entity_id=None, *, before=None, after=None,
-           detail: str | None = None, entity_id_sql: tuple[str, tuple] | None = None) -> None:
+           detail: str | None = None) -> None:
     """Write one audit row; call inside the transaction of the change it records.
 
     Plain parameterised SQL (built once per database): every posting writes one of these,
     and Peewee's per-call SQL building cost more than the insert itself.  Nothing is read
-    back, so inside ``db.pipelined()`` the row costs no round trip of its own.
-    ``entity_id_sql`` = (scalar subquery, params) names the entity by a row written earlier
-    in the same transaction whose id was not read back (a receipt: by its posting)."""
+    back, so inside ``db.pipelined()`` the row costs no round trip of its own."""
     db = AuditLog._meta.database
     p = db.param  # "?" (SQLite) or "%s" (psycopg): the only thing the text depends on
-    id_expr = p if entity_id_sql is None else f"({entity_id_sql[0]})"
-    key = (p, id_expr)
-    sql = _INSERT.get(key)
+    sql = _INSERT.get(p)
     if sql is None:
-        sql = _INSERT[key] = ('INSERT INTO "audit_log" ("at", "user_id", "action", "entity", "entity_id", '
-                              f'"before", "after", "detail") VALUES ({p}, {p}, {p}, {p}, {id_expr}, {p}, {p}, {p})')
-    ident = (None if entity_id is None else str(entity_id),) if entity_id_sql is None else tuple(entity_id_sql[1])
-    params = (utcnow(), user.id if user is not None else None, action, entity, *ident,
-              None if before is None else json.dumps(snapshot(before), default=_default, sort_keys=True),
-              None if after is None else json.dumps(snapshot(after), default=_default, sort_keys=True),
-              detail)
+        sql = _INSERT[p] = f'INSERT INTO "audit_log" ({COLUMNS}) VALUES ({", ".join([p] * 8)})'
+    params = (utcnow(), user.id if user is not None else None, action, entity,
+              None if entity_id is None else str(entity_id), dumps(before), dumps(after), detail)
     db.execute_sql(sql, params)

@@ -656,20 +656,90 @@ def _open_session(user: User, session_id: int | None, rows: list[tuple]) -> tupl
     return int(rows[0][0]), db_date(rows[0][3])
 
 
-_PAYMENT_INSERT = ("INSERT INTO payment (receipt_number, session_id, posting_id, user_id, total_cents, change_cents, "
-                   "channel, status, void_reason, created_at, payer_name, business_date) "
+_PAYMENT_COLS = ("receipt_number, session_id, posting_id, user_id, total_cents, change_cents, channel, status, "
+                 "void_reason, created_at, payer_name, business_date")
+_PAYMENT_INSERT = (f"INSERT INTO payment ({_PAYMENT_COLS}) "
                    "VALUES (?, ?, ?, ?, ?, ?, 'counter', 'posted', '', ?, ?, ?)")
 _TENDER_COLS = "payment_id, kind, amount_cents, check_number, bank, check_name, card_last4, auth_code"
-# The receipt's id without reading it back: the payment is the one row of its posting.
-_PAYMENT_OF_POSTING = "SELECT id FROM payment WHERE posting_id = ?"
-_PAYMENT_ID_TEXT = "SELECT CAST(id AS VARCHAR(40)) FROM payment WHERE posting_id = ?"
+
+
+@dataclass(frozen=True)
+class _Receipt:
+    """What one payment writes besides its posting (the same on either backend)."""
+    session_id: int
+    total: int
+    change: int
+    payer: str
+    business_date: _dt.date
+    tenders: list[_Tender]
+    audit_after: dict  # without the receipt number and posting id (known once written)
+    memo: str
+
+
+def _tender_params(t: _Tender) -> tuple:
+    return (t.kind, t.cents, t.check_number, t.bank, t.name, t.card_last4, t.auth_code)
+
+
+def _write_receipt(user: User, key: str, specs: list, r: _Receipt):
+    """SQLite: the posting, then the receipt's rows statement by statement (no round trips
+    to save).  Returns a function giving (payment id, receipt number, balances after)."""
+    res = ledger.write_posting(user, key, "payment", specs, memo=r.memo, audited=False)
+    number = _receipt_number(res.posting_id)
+    now = utcnow()
+    pid = database.execute_sql(qmarks(_PAYMENT_INSERT), (number, r.session_id, res.posting_id, user.id, r.total,
+                                                         r.change, now, r.payer, r.business_date)).lastrowid
+    database.execute_sql(f"INSERT INTO tender ({_TENDER_COLS}) VALUES "
+                         f"{', '.join(['(?, ?, ?, ?, ?, ?, ?, ?)'] * len(r.tenders))}",
+                         tuple(v for t in r.tenders for v in (pid, *_tender_params(t))))
+    audit.record(user, "payment.take", "payment", pid, detail=r.memo[:200],
+                 after={"receipt": number, "posting": res.posting_id, **r.audit_after})
+    return lambda: (pid, number, res.balances)
+
+
+# 'R' and the posting id in at least 8 digits, as _receipt_number
+_RECEIPT_PG = "'R' || repeat('0', 8 - length(p.id::text)) || p.id"
+_TENDER_VALUES_PG = "(%s::text, %s::bigint, %s::text, %s::text, %s::text, %s::text, %s::text)"
+
+
+def _write_receipt_pg(user: User, key: str, specs: list, r: _Receipt):
+    """PostgreSQL: posting, entries, balances, receipt, tenders and audit row in ONE
+    statement (data-modifying WITH items), sent with BEGIN and COMMIT in one round trip:
+    each statement costs the client more than the server.  When the key is taken the
+    statement writes nothing and the function returned gives the first receipt."""
+    now = utcnow()
+    ctes, params = ledger.posting_ctes_pg(user, key, "payment", specs, r.memo, now)
+    accounts = sorted({s.account_id for s in specs})
+    if len(accounts) > 1:  # lock in id order, as every multi-account posting does: no deadlock
+        database.execute_sql(f"SELECT id FROM account WHERE id IN ({', '.join(['%s'] * len(accounts))}) "
+                             "ORDER BY id FOR UPDATE", tuple(accounts))
+    params += [r.session_id, user.id, r.total, r.change, now, r.payer, r.business_date]
+    params += [v for t in r.tenders for v in _tender_params(t)]
+    params += [now, user.id, json.dumps(r.audit_after, sort_keys=True), r.memo[:200]]
+    cur = database.execute_sql(
+        f"WITH {ctes}, "
+        f"pay AS (INSERT INTO payment ({_PAYMENT_COLS}) SELECT {_RECEIPT_PG}, %s::bigint, p.id, %s::bigint, "
+        "%s::bigint, %s::bigint, 'counter', 'posted', '', %s::timestamp, %s::text, %s::date FROM p "
+        "RETURNING id, receipt_number), "
+        f"t AS (INSERT INTO tender ({_TENDER_COLS}) SELECT pay.id, v.* FROM pay, "
+        f"(VALUES {', '.join([_TENDER_VALUES_PG] * len(r.tenders))}) AS v), "
+        f"au AS (INSERT INTO audit_log ({audit.COLUMNS}) SELECT %s::timestamp, %s::bigint, 'payment.take', "
+        "'payment', pay.id::text, NULL, (jsonb_build_object('receipt', pay.receipt_number, 'posting', p.id) "
+        "|| %s::jsonb)::text, %s::text FROM p, pay) "
+        "SELECT pay.id, pay.receipt_number, (SELECT array_agg(b.id) FROM b), (SELECT array_agg(b.balance_cents) FROM b) "
+        "FROM pay", params)
+
+    def written():
+        row = cur.fetchone()
+        if row is None:  # the key was taken: nothing was written
+            return None
+        return int(row[0]), row[1], {int(a): int(b) for a, b in zip(row[2], row[3])}
+    return written
 
 
 def _take_payment(user: User, key: str, cmd: TakePayment) -> PaymentResult:
     """Round trips to PostgreSQL (``db.pipelined``): one for the drawer session and the
-    accounts with their entries, one for BEGIN and the posting (its id numbers the receipt),
-    one for everything else and COMMIT -- fewer than a bare INSERT+UPDATE transaction
-    (BEGIN, INSERT, UPDATE, COMMIT: four)."""
+    accounts with their entries, one for BEGIN, the receipt's one statement and COMMIT --
+    fewer than a bare INSERT+UPDATE transaction (BEGIN, INSERT, UPDATE, COMMIT: four)."""
     if not cmd.tenders:
         raise InputError("Tender", "enter how the customer pays (cash, check, money order, card)")
     if len(cmd.tenders) > MAX_TENDERS:
@@ -702,7 +772,6 @@ def _take_payment(user: User, key: str, cmd: TakePayment) -> PaymentResult:
     session_id, business_date = _open_session(user, cmd.session_id, session_rows)
     kinds = {t.kind for t in tenders}
     order = list(settings().payment_allocation)
-    pg = is_postgres()
 
     alerts = [a for acct, cents in accounts for a in _alerts_for(acct, cents, kinds, business_date, entries[acct.id])]
     hard = [a for a in alerts if a.hard]
@@ -719,29 +788,23 @@ def _take_payment(user: User, key: str, cmd: TakePayment) -> PaymentResult:
                                               reference="receipt", effective_on=business_date))
         memo = f"drawer session {session_id}; " + ", ".join(
             f"{t.kind} {format_cents(t.cents)}" + (f" #{t.check_number}" if t.check_number else "") for t in tenders)
-        res = ledger.write_posting(user, key, "payment", specs, memo=memo, audited=False)
-        number = _receipt_number(res.posting_id)
-        pay_cur = database.execute_sql(qmarks(_PAYMENT_INSERT) + (" RETURNING id" if pg else ""), (
-            number, session_id, res.posting_id, user.id, total, change, utcnow(), payer[:80], business_date))
-        pid_now = None if pg else int(pay_cur.lastrowid)
-        row = f"(({_PAYMENT_OF_POSTING}), ?, ?, ?, ?, ?, ?, ?)"
-        database.execute_sql(qmarks(f"INSERT INTO tender ({_TENDER_COLS}) VALUES {', '.join([row] * len(tenders))}"),
-                             tuple(v for t in tenders for v in (res.posting_id, t.kind, t.cents, t.check_number,
-                                                                t.bank, t.name, t.card_last4, t.auth_code)))
         # one audit row for the receipt and its posting (the ledger leaves it to us); the entries
         # themselves are in the ledger, immutable: the row names the posting and what each
         # account was paid, by category
-        audit.record(user, "payment.take", "payment", after={
-            "receipt": number, "total_cents": total, "change_cents": change, "session": session_id,
-            "tenders": [[t.kind, t.cents] for t in tenders], "posting": res.posting_id, "key": key,
-            "paid": [[acct.id, alloc] for (acct, _), alloc in zip(accounts, allocations)]},
-            detail=memo[:200], entity_id_sql=(qmarks(_PAYMENT_ID_TEXT), (res.posting_id,)))
+        receipt = _Receipt(session_id, total, change, payer[:80], business_date, tenders, {
+            "total_cents": total, "change_cents": change, "session": session_id,
+            "tenders": [[t.kind, t.cents] for t in tenders], "key": key,
+            "paid": [[acct.id, alloc] for (acct, _), alloc in zip(accounts, allocations)]}, memo)
+        written = (_write_receipt_pg if is_postgres() else _write_receipt)(user, key, specs, receipt)
 
         def result() -> PaymentResult:  # read back after COMMIT: no round trip of its own
-            pid = pid_now if pid_now is not None else int(pay_cur.fetchone()[0])
+            got = written()
+            if got is None:
+                return _replay(Posting.get(Posting.idempotency_key == key))
+            pid, number, balances = got
             # the name is left out here (the form already showed it; receipts look it up): one query less
             applied = [AppliedAccount(acct.id, format_account_number(acct.number), "", cents,
-                                      res.balances[acct.id] + cents, res.balances[acct.id], alloc)
+                                      balances[acct.id] + cents, balances[acct.id], alloc)
                        for (acct, cents), alloc in zip(accounts, allocations)]
             return PaymentResult(pid, number, True, total, tendered, change, applied, alerts)
         return result

@@ -305,6 +305,40 @@ def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec],
     return PostingResult(posting_id, key, entry_ids, True, balances)
 
 
+_ENTRY_VALUES_PG = ("(%s::bigint, %s::text, %s::text, %s::bigint, %s::date, %s::timestamp, %s::text, %s::text, "
+                    "%s::bigint)")  # ENTRY_COLUMNS after posting_id, typed: VALUES rows carry no column types
+
+
+def posting_ctes_pg(user: User, key: str, kind: str, entries: Iterable[EntrySpec], memo: str, now) -> tuple[str, list]:
+    """PostgreSQL: ``write_posting`` as WITH items of one bigger statement (a payment writes
+    its receipt, tenders and audit row in the same statement: one statement's client work
+    instead of six).  Returns (``p AS (...), e AS (...), b AS (...)``, params):
+
+    * ``p``: the posting's id, or no row when ``key`` is taken -- everything else selects
+      FROM p, so then nothing at all is written (the caller replays the first posting);
+    * ``e``: its entries' ids;  ``b``: (id, balance_cents) of each account after the move.
+
+    For a posting over several accounts the caller locks them in id order first (an UPDATE
+    FROM VALUES has no order), as ``write_postings`` does."""
+    specs = _checked(entries)
+    rows = _entry_rows(specs)
+    deltas = _deltas(specs)
+    sql = _sql(Posting._meta.database)
+    params: list = [key, kind, user.id, now, memo[:500]]
+    for r in rows:
+        params += [r["account"], r["kind"], r["category"], r["amount_cents"], r["effective_on"], now,
+                   r["description"], r["reference"], r["reverses"]]
+    for account_id in sorted(deltas):
+        params += [account_id, deltas[account_id]]
+    text = (f'p AS ({sql["posting_into"]}{sql["posting_row"]}{sql["taken"]}), '
+            f'e AS (INSERT INTO "ledger_entry" ({", ".join(map(_quoted, ENTRY_COLUMNS))}) '
+            f'SELECT p.id, v.* FROM p, (VALUES {", ".join([_ENTRY_VALUES_PG] * len(rows))}) AS v RETURNING id), '
+            f'b AS (UPDATE "account" SET "balance_cents" = "balance_cents" + v.d FROM p, '
+            f'(VALUES {", ".join(["(%s::bigint, %s::bigint)"] * len(deltas))}) AS v (a, d) '
+            f'WHERE "account"."id" = v.a RETURNING "account"."id", "account"."balance_cents")')
+    return text, params
+
+
 def replay_posting(posting: Posting) -> PostingResult:
     entries = list(LedgerEntry.select().where(LedgerEntry.posting == posting.id).order_by(LedgerEntry.id))
     balances = {a: account_balance(a) for a in dict.fromkeys(e.account_id for e in entries)}

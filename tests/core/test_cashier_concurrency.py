@@ -30,11 +30,14 @@ url, prefix, count, numbers, slow = sys.argv[1], sys.argv[2], int(sys.argv[3]), 
 open_database(url, upgrade=False)
 user = get_user("clerk1")
 if slow:
-    real = cashier._receipt_number
-    def lingering(*a, **kw):
-        time.sleep(0.003)  # inside the transaction, after the ledger posting was written
-        return real(*a, **kw)
-    cashier._receipt_number = lingering
+    def lingering(real):
+        def write(*a, **kw):
+            done = real(*a, **kw)
+            time.sleep(0.003)  # inside the transaction, after the receipt's rows were sent, before COMMIT
+            return done
+        return write
+    cashier._write_receipt = lingering(cashier._write_receipt)
+    cashier._write_receipt_pg = lingering(cashier._write_receipt_pg)
 for i in range(count):
     cmd = TakePayment(idempotency_key=f"{prefix}-{i}", accounts=[AccountAmount(account=n, amount="1") for n in numbers],
                       tenders=[TenderIn(kind="cash", amount=str(len(numbers) + 4))])
