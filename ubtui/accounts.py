@@ -47,7 +47,7 @@ def normalize_account_number(text: str) -> str | None:
 
     Returns None when the digits cannot be an account number; raises InputError when the
     check digit is wrong (a mistyped number)."""
-    digits = re.sub(r"[\s-]", "", text or "")
+    digits = "".join((text or "").replace("-", " ").split())  # no spaces or dashes
     if not digits.isdigit():
         return None
     if len(digits) <= NUMBER_DIGITS:
