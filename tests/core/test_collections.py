@@ -121,3 +121,47 @@ def test_grouped_aging_equals_the_entry_by_entry_aging(system, make_account, ops
         assert collections.fill_newest_first(balance, charges) == account_aging(acct.id, AS_OF)
     else:
         assert acct.id not in grouped
+
+
+# --- the two agings agree --------------------------------------------------------------
+# The worklist ages every account from grouped sums (``fill_newest_first``); the account
+# screen walks the entries (``inquiry.age_entries``).  Both say credits pay the oldest
+# charges first and a reversal cancels what it reverses: on any ledger that owes, the same
+# buckets.
+from hypothesis import example, given, settings as hsettings, strategies as st  # noqa: E402
+
+from ubtui.inquiry import AgingEntry, age_entries, bucket_of  # noqa: E402
+
+ledger_ops = st.lists(st.tuples(st.sampled_from(["charge", "credit", "reverse"]), st.integers(1, 50_000),
+                                st.integers(0, 200)), min_size=1, max_size=12)
+
+
+def entries_of(ops) -> list[AgingEntry]:
+    out: list[AgingEntry] = []
+    for kind, cents, days in ops:
+        day = AS_OF - dt.timedelta(days=days)
+        targets = [e for e in out if e.reverses_id is None and all(x.reverses_id != e.entry_id for x in out)]
+        if kind == "reverse" and targets:
+            t = targets[cents % len(targets)]
+            out.append(AgingEntry(len(out) + 1, -t.amount_cents, day, t.entry_id))
+        else:
+            out.append(AgingEntry(len(out) + 1, cents if kind == "charge" else -cents, day))
+    return out
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(ops=ledger_ops)
+@example(ops=[("charge", 100, 40), ("charge", 100, 5), ("credit", 50, 0)])  # owes the newest 150
+@example(ops=[("charge", 100, 100), ("charge", 100, 5), ("reverse", 1, 3), ("credit", 50, 0)])
+def test_worklist_aging_equals_the_account_screens(ops):
+    entries = entries_of(ops)
+    balance = sum(e.amount_cents for e in entries)
+    if balance < 0:
+        return  # a credit balance is not on the worklist
+    reversed_ids = {e.reverses_id for e in entries if e.reverses_id is not None}
+    live_charges: dict[str, int] = {}
+    for e in entries:  # what _charges_by_bucket's SQL sums: charges neither reversed nor reversals
+        if e.amount_cents > 0 and e.reverses_id is None and e.entry_id not in reversed_ids:
+            b = bucket_of(e.effective_on, AS_OF)
+            live_charges[b] = live_charges.get(b, 0) + e.amount_cents
+    assert collections.fill_newest_first(balance, live_charges) == age_entries(entries, AS_OF)
