@@ -714,7 +714,7 @@ def _write_receipt_pg(user: User, key: str, specs: list, r: _Receipt):
                              "ORDER BY id FOR UPDATE", tuple(accounts))
     params += [r.session_id, user.id, r.total, r.change, now, r.payer, r.business_date]
     params += [v for t in r.tenders for v in _tender_params(t)]
-    params += [now, user.id, json.dumps(r.audit_after, sort_keys=True), r.memo[:200]]
+    params += [now, user.id, audit.dumps(r.audit_after), r.memo[:200]]
     cur = database.execute_sql(
         f"WITH {ctes}, "
         f"pay AS (INSERT INTO payment ({_PAYMENT_COLS}) SELECT {_RECEIPT_PG}, %s::bigint, p.id, %s::bigint, "
