@@ -6,6 +6,7 @@ is never known here (only its last 4)."""
 from __future__ import annotations
 
 import datetime as _dt
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,9 +79,21 @@ def _pair(left: str, right: str, width: int) -> str:
     return f"{left[:room]:<{room}} {right}"
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    """A line too long for the paper, on as many lines as it needs (never cut: a receipt
+    with "CA 950" for "CA 95000" is wrong)."""
+    return textwrap.wrap(text, width) or [""]
+
+
+def _header(r: Receipt, width: int) -> list[str]:
+    """The district's name, address and phone, centred (printed in the header style)."""
+    return [line.center(width).rstrip() for text in (r.district, r.district_address, r.district_phone)
+            for line in _wrap(text, width)]
+
+
 def to_lines(r: Receipt, width: int = WIDTH) -> list[str]:
     c = lambda s: s[:width].center(width).rstrip()  # noqa: E731
-    out = [c(r.district), c(r.district_address), c(r.district_phone), ""]
+    out = [*_header(r, width), ""]
     if r.status == "voided":
         out.append(c("*** VOIDED ***"))
     if r.reprint:
@@ -91,7 +104,7 @@ def to_lines(r: Receipt, width: int = WIDTH) -> list[str]:
         out.append(_pair("Paid by", r.payer_name, width))
     out.append("-" * width)
     for a in r.accounts:
-        out += [_pair("Account", a.number, width), a.name[:width], a.service_address[:width],
+        out += [_pair("Account", a.number, width), *_wrap(a.name, width), *_wrap(a.service_address, width),
                 _pair("  Payment", format_cents(a.amount_cents), width)]
         for cat, cents in a.allocation:
             out.append(_pair(f"    {cat.replace('_', ' ')}", format_cents(cents), width))
@@ -118,7 +131,7 @@ def save_text(r: Receipt, path: str | Path) -> Path:
 def to_escpos(r: Receipt, printer) -> None:
     """Print on an ESC/POS printer object (python-escpos), then cut."""
     lines = to_lines(r)
-    head = 3
+    head = len(_header(r, WIDTH))
     printer.set(align="center", bold=True)
     printer.textln(lines[0])
     printer.set(align="center", bold=False)

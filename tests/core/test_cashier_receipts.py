@@ -37,6 +37,20 @@ def test_receipt_text_has_every_field(paid, clerk):
     assert "REPRINT" in receipts.to_text(receipts.receipt(clerk, res.receipt_number))
 
 
+def test_long_lines_wrap_instead_of_losing_their_end(paid, clerk):
+    a, res = paid
+    r = receipts.receipt(clerk, res.receipt_number, reprint=False)
+    r.district_address = "400 Reservoir Road, Cedar Valley, CA 95000-1234"
+    r.accounts[0].service_address = "12345 North Reservoir Canyon Road #B, Cedar Valley, CA 95000"
+    text = receipts.to_text(r)
+    assert all(len(line) <= receipts.WIDTH for line in text.splitlines())
+    flat = " ".join(text.split())
+    assert "CA 95000-1234" in flat and "Cedar Valley, CA 95000" in flat
+    printer = Dummy()
+    receipts.to_escpos(r, printer)
+    assert b"95000-1234" in printer.output
+
+
 def test_reprint_by_number_and_unknown_receipt(paid, clerk):
     _, res = paid
     assert receipts.receipt(clerk, res.receipt_number.lower()).receipt_number == res.receipt_number
