@@ -25,9 +25,9 @@ class AuditLog(BaseModel):
     Rows are never updated or deleted (database triggers refuse it)."""
 
     id = AutoField()
-    # Read by entity (an account's or a receipt's history); time, who and what are filtered
-    # within that, so they carry no index of their own (fewer writes per change).  Rows are
-    # appended in time order: a range of time is a range of ids.
+    # No index but the id: every payment writes a row here, and each index is one more page
+    # per payment.  Rows are appended in time order, so a range of time is a range of ids
+    # (found by bisecting ids), and anything else is filtered within that range.
     at = DateTimeField(default=utcnow)
     user = ForeignKeyField(User, null=True, backref="audit_rows", on_delete="RESTRICT", index=False)
     action = CharField(max_length=48)
@@ -36,6 +36,3 @@ class AuditLog(BaseModel):
     before = TextField(null=True)
     after = TextField(null=True)
     detail = TextField(null=True)
-
-    class Meta:
-        indexes = ((("entity", "entity_id"), False),)

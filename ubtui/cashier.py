@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from models import (Account, AccountCustomer, Customer, Deposit, Drawer, DrawerMovement, DrawerSession,
                     LedgerEntry, Payment, Posting, Premise, Tender, User, database, utcnow)
-from models.cashier import TENDER_KINDS
+from models.cashier import TENDER_KINDS, of_session
 
 from . import audit, ledger
 from .accounts import format_account_number, luhn_digit, normalize_account_number
@@ -876,14 +876,14 @@ def void_payment(user: User, receipt: str | int, reason: str, approver_username:
 def expected_tenders(session_id: int) -> dict[str, int]:
     """Non-cash tenders of the session's valid receipts, by kind (cents)."""
     q = (Tender.select(Tender.kind, fn.SUM(Tender.amount_cents)).join(Payment)
-         .where((Payment.session == session_id) & (Payment.status != "voided") & (Tender.kind != "cash"))
+         .where(of_session(session_id) & (Payment.status != "voided") & (Tender.kind != "cash"))
          .group_by(Tender.kind).tuples())
     return {k: int(v) for k, v in q}
 
 
 def expected_checks(session_id: int) -> list[tuple[str, int]]:
     q = (Tender.select(Tender.check_number, Tender.amount_cents).join(Payment)
-         .where((Payment.session == session_id) & (Payment.status != "voided") & (Tender.kind == "check"))
+         .where(of_session(session_id) & (Payment.status != "voided") & (Tender.kind == "check"))
          .order_by(Tender.id).tuples())
     return [(n, int(a)) for n, a in q]
 
@@ -1137,7 +1137,7 @@ def list_receipts(user: User, business_date: _dt.date | None = None, *, session_
     if business_date is not None:
         q = q.where(Payment.business_date == business_date)
     if session_id is not None:
-        q = q.where(Payment.session == session_id)
+        q = q.where(of_session(session_id))
     if operator:
         q = q.where(User.username == operator)
     if tender:

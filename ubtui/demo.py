@@ -216,7 +216,7 @@ COLUMNS: dict[type, tuple[str, ...]] = {
     LedgerEntry: ("id", "posting", "account", "kind", "category", "amount_cents", "effective_on", "posted_at",
                   "description", "reference"),
     Payment: ("id", "receipt_number", "session", "posting", "user", "total_cents", "change_cents", "channel",
-              "status", "created_at", "payer_name"),
+              "status", "created_at", "payer_name", "business_date"),
     Tender: ("id", "payment", "kind", "amount_cents", "check_number", "bank", "check_name", "card_last4",
              "auth_code"),
     WorkOrder: ("id", "number", "account", "premise", "meter", "kind", "status", "priority", "requested_on",
@@ -554,7 +554,7 @@ class DistrictBuilder:
         self.entry(post_id, account, "payment", "", -cents, day, f"Payment ({channel}, {tenders[0][0]})",
                    f"payment:{pay_id}")
         w.add(Payment, (pay_id, f"DM{pay_id:09d}", session, post_id, user, cents, change, channel, "posted",
-                        _ts(day, rng.randint(8, 16), rng.randint(0, 59)), payer[:80]))
+                        _ts(day, rng.randint(8, 16), rng.randint(0, 59)), payer[:80], day.isoformat()))
         for kind, amount in tenders:
             check_no = str(rng.randint(1000, 9999)) if kind == "check" else ""
             w.add(Tender, (w.new_id(Tender), pay_id, kind, amount, check_no,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from peewee import JOIN, fn
 
 from models import (Account, DrawerMovement, DrawerSession, LedgerEntry, Payment, Posting, Tender)
+from models.cashier import of_session
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,13 @@ def check_payments() -> list[Breach]:
             out.append(Breach("payment", f"receipt {p.receipt_number}: ledger credits {-(entry_sum.get(p.id) or 0)} != total {p.total_cents}"))
         if (p.status in ("voided", "returned")) != (p.void_posting_id is not None):
             out.append(Breach("payment", f"receipt {p.receipt_number}: status {p.status} disagrees with its void posting"))
+    # a session's payments are found by its business date (models.cashier.of_session)
+    for p in (Payment.select(Payment.receipt_number, Payment.business_date, DrawerSession.business_date.alias("day"))
+              .join(DrawerSession, on=(Payment.session == DrawerSession.id))
+              .where((Payment.business_date != DrawerSession.business_date) | Payment.business_date.is_null())
+              .objects()):
+        out.append(Breach("payment", f"receipt {p.receipt_number}: business date {p.business_date} is not its "
+                                     f"drawer session's {p.day}"))
     orphans = Tender.select(Tender.id).join(Payment, JOIN.LEFT_OUTER).where(Payment.id.is_null())
     out += [Breach("tender", f"tender {t.id} belongs to no payment") for t in orphans]
     return out
@@ -84,9 +92,9 @@ def check_payments() -> list[Breach]:
 def expected_cash(session: DrawerSession) -> int:
     """float + cash taken - change given - drops - paid-outs (voided receipts excluded)."""
     cash = (Tender.select(fn.COALESCE(fn.SUM(Tender.amount_cents), 0)).join(Payment)
-            .where((Payment.session == session.id) & (Tender.kind == "cash") & (Payment.status != "voided")).scalar())
+            .where(of_session(session) & (Tender.kind == "cash") & (Payment.status != "voided")).scalar())
     change = (Payment.select(fn.COALESCE(fn.SUM(Payment.change_cents), 0))
-              .where((Payment.session == session.id) & (Payment.status != "voided")).scalar())
+              .where(of_session(session) & (Payment.status != "voided")).scalar())
     moved = (DrawerMovement.select(fn.COALESCE(fn.SUM(DrawerMovement.amount_cents), 0))
              .where(DrawerMovement.session == session.id).scalar())
     return int(session.opening_float_cents) + int(cash) - int(change) - int(moved)

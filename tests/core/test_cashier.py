@@ -389,3 +389,18 @@ def test_no_void_once_the_drawer_is_counted(drawer, clerk, supervisor, make_acco
     with pytest.raises(Conflict, match="already counted"):
         cashier.void_payment(clerk, r.receipt_number, "late", "super1", "password-super1")
     assert Payment.get().status == "posted" and verify_all() == []
+
+
+def test_a_session_s_payments_are_found_by_its_business_date(drawer, clerk, system, make_account):
+    """Payments of a session are read through the business-date index (payment.session_id has
+    none); verify names a receipt whose date left its session's."""
+    a = make_account()
+    charge(system, a, 5000)
+    r = pay(clerk, a, "20", key="day-1")
+    s = DrawerSession.get_by_id(drawer.session_id)
+    assert cashier.expected_cash(s) == 19000 + 2000
+    assert [x.receipt_number for x in cashier.list_receipts(system, session_id=s.id)] == [r.receipt_number]
+    Payment.update(business_date=s.business_date - _dt.timedelta(days=1)).where(Payment.id == r.payment_id).execute()
+    assert cashier.expected_cash(s) == 19000
+    assert any(b.check == "payment" and r.receipt_number in b.message and "session" in b.message
+               for b in verify_all())
