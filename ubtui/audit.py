@@ -5,7 +5,7 @@ import datetime as _dt
 import json
 from decimal import Decimal
 
-from peewee import Model
+from peewee import JOIN, Model, fn
 from playhouse.shortcuts import model_to_dict
 
 from models import AuditLog, User, utcnow
@@ -49,3 +49,46 @@ def record(user: User | None, action: str, entity: str, entity_id=None, *, befor
     params = (utcnow(), user.id if user is not None else None, action, entity,
               None if entity_id is None else str(entity_id), dumps(before), dumps(after), detail)
     db.execute_sql(sql, params)
+
+
+def _first_id_at(moment: _dt.datetime, lo: int, hi: int) -> int:
+    """The smallest id in [lo, hi) whose row is at ``moment`` or later (``hi`` when none).
+
+    Rows are appended in time order, so ``at`` grows with the id: a bisection over the
+    primary key (about 2 log2(n) probes) stands in for an index on ``at`` that every change
+    would have to write.  Ids may have gaps (rolled-back inserts): each probe takes the
+    first row at or after its id."""
+    db = AuditLog._meta.database
+    probe = f'SELECT id, "at" FROM "audit_log" WHERE id >= {db.param} ORDER BY id LIMIT 1'
+    while lo < hi:
+        mid = (lo + hi) // 2
+        row = db.execute_sql(probe, (mid,)).fetchone()
+        if row is None or row[0] >= hi:
+            hi = mid
+        elif _as_datetime(row[1]) < moment:
+            lo = row[0] + 1
+        else:
+            hi = row[0]
+    return lo
+
+
+def _as_datetime(value) -> _dt.datetime:
+    return value if isinstance(value, _dt.datetime) else _dt.datetime.fromisoformat(str(value))
+
+
+def rows_between(start: _dt.datetime, end: _dt.datetime, username: str = "") -> list[tuple]:
+    """Audit rows from ``start`` up to (not including) ``end``, oldest first, optionally of
+    one user: (at, username, action, entity, entity_id, detail)."""
+    bounds = AuditLog.select(fn.MIN(AuditLog.id), fn.MAX(AuditLog.id)).tuples().first()
+    if not bounds or bounds[0] is None:
+        return []
+    lo, hi = bounds[0], bounds[1] + 1
+    first = _first_id_at(start, lo, hi)
+    last = _first_id_at(end, first, hi)
+    q = (AuditLog.select(AuditLog.at, User.username, AuditLog.action, AuditLog.entity, AuditLog.entity_id,
+                         AuditLog.detail)
+         .join(User, JOIN.LEFT_OUTER, on=(AuditLog.user == User.id))
+         .where((AuditLog.id >= first) & (AuditLog.id < last)))
+    if username:
+        q = q.where(User.username == username)
+    return list(q.order_by(AuditLog.id).tuples())

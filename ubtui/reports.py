@@ -300,6 +300,33 @@ DRAWER_SUMMARY = register(Report(
     description="each drawer session of the day: float, takings, drops, expected vs counted (once closed)"))
 
 
+def _local_day_in_utc(day: _dt.date) -> tuple[_dt.datetime, _dt.datetime]:
+    """The local calendar day as naive UTC bounds (the audit log stores UTC)."""
+    start = _dt.datetime.combine(day, _dt.time()).astimezone(_dt.timezone.utc).replace(tzinfo=None)
+    end = _dt.datetime.combine(day + _dt.timedelta(days=1), _dt.time()).astimezone(_dt.timezone.utc)
+    return start, end.replace(tzinfo=None)
+
+
+def _audit_rows(user: User, params: dict) -> Iterable[dict]:
+    from .audit import rows_between
+    start, end = _local_day_in_utc(params["date"])
+    for at, username, action, entity, entity_id, detail in rows_between(start, end, params["user"]):
+        at = at if isinstance(at, _dt.datetime) else _dt.datetime.fromisoformat(str(at))
+        local = at.replace(tzinfo=_dt.timezone.utc).astimezone().replace(tzinfo=None)
+        yield {"time": local, "user": username or "", "action": action,
+               "what": f"{entity} {entity_id}" if entity_id else entity, "detail": (detail or "")[:120]}
+
+
+AUDIT_TRAIL = register(Report(
+    "audit-trail", "Audit trail",
+    (Column("time", "Time", "datetime"), Column("user", "User"), Column("action", "Action"),
+     Column("what", "Record"), Column("detail", "Detail")),
+    _audit_rows, params=(Param("date", "date", "day (local time; default today)"),
+                         Param("user", "text", "only this user's changes (username)")),
+    permission="report.all",
+    description="every change of the day, oldest first: who, when, what (before/after are in the log)"))
+
+
 # --- CLI: ubtui report ... ----------------------------------------------------------------
 def add_cli(sub) -> None:
     p = sub.add_parser("report", help="reports: list, or run one (text, CSV, PDF)")

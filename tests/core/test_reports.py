@@ -99,3 +99,32 @@ def test_cli_report_list_and_run(day, db_url, tmp_path, capsys):
                  str(tmp_path / "s.pdf")]) == 0
     assert main(["--database", db_url, "drawer", "list"]) == 0
     assert "open by clerk1" in capsys.readouterr().out
+
+
+# --- audit trail ----------------------------------------------------------------------------
+def test_audit_trail_lists_the_day_s_changes_by_user(day, clerk, supervisor):
+    with pytest.raises(PermissionDenied):
+        reports.run_report(clerk, "audit-trail", {})
+    rows = reports.run_report(supervisor, "audit-trail", {}).rows
+    actions = [r["action"] for r in rows if r["user"] == "clerk1"]
+    assert actions.count("payment.take") == 3 and "payment.void" in actions and "drawer.open" in actions
+    assert [r["time"] for r in rows] == sorted(r["time"] for r in rows)
+    mine = reports.run_report(supervisor, "audit-trail", {"user": "clerk1"}).rows
+    assert mine and {r["user"] for r in mine} == {"clerk1"}
+    assert reports.run_report(supervisor, "audit-trail", {"date": (TODAY - _dt.timedelta(days=1)).isoformat()}).rows == []
+    assert "payment.take" in reports.to_text(reports.run_report(supervisor, "audit-trail", {}))
+
+
+def test_audit_rows_of_a_span_are_found_by_bisecting_ids(system):
+    """No index on audit_log.at: the span is found by bisecting the ids, gaps included."""
+    from models import AuditLog
+    from ubtui.audit import rows_between
+    base = _dt.datetime(2026, 3, 1, 12, 0)
+    start_id = (AuditLog.select(AuditLog.id).order_by(AuditLog.id.desc()).scalar() or 0) + 10
+    for n in range(40):  # one row every 6 hours, ids with gaps of 3
+        AuditLog.insert(id=start_id + 3 * n, at=base + _dt.timedelta(hours=6 * n), user=system.id,
+                        action="test.tick", entity="tick", entity_id=str(n)).execute()
+    got = rows_between(base + _dt.timedelta(days=2), base + _dt.timedelta(days=3))
+    assert [r[4] for r in got] == ["8", "9", "10", "11"]
+    assert rows_between(base + _dt.timedelta(days=30), base + _dt.timedelta(days=31)) == []
+    assert len(rows_between(base - _dt.timedelta(days=1), base + _dt.timedelta(days=11))) == 40
