@@ -40,6 +40,22 @@ def usage_bar(usage: int | None, largest: int, width: int = BAR_WIDTH) -> str:
     return "#" * max(1, round(width * usage / largest))
 
 
+def pane_of(table_id: str | None) -> str:
+    return {"usage-table": "usage", "contacts-table": "contacts"}.get(table_id or "", table_id or "")
+
+
+class PaneTable(DataTable):
+    """A pane's table.  Enter pressed before the pane's rows arrived (keys typed ahead of the
+    database) is kept and acted on when they do, instead of falling on an empty table."""
+
+    def action_select_cursor(self) -> None:
+        screen = self.screen
+        if self.row_count == 0 and isinstance(screen, InquiryScreen) and screen.loading(self.id):
+            screen.select_when_loaded = self.id or ""
+            return
+        super().action_select_cursor()
+
+
 class InquiryScreen(BaseScreen):
     TITLE_TEXT = "Account inquiry"
     CSS_PATH = "inquiry.tcss"
@@ -68,6 +84,7 @@ class InquiryScreen(BaseScreen):
         self.usage = None
         self.contact_rows: list = []
         self.loaded: set[str] = set()
+        self.select_when_loaded = ""  # a pane whose Enter came before its rows (type-ahead)
 
     # --- layout ----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -99,7 +116,7 @@ class InquiryScreen(BaseScreen):
 
     @staticmethod
     def table(table_id: str, *columns: tuple[str, int]) -> DataTable:
-        t = DataTable(id=table_id, cursor_type="row")
+        t = PaneTable(id=table_id, cursor_type="row")
         for label, width in columns:
             t.add_column(label, width=width)
         return t
@@ -206,6 +223,13 @@ class InquiryScreen(BaseScreen):
             table.add_row(*row)
         if not rows:
             self.set_status("nothing to show on this pane")
+        elif self.select_when_loaded == table.id and self.pane == pane_of(table.id):
+            table.action_select_cursor()  # "2 Enter" typed faster than the bills came
+        self.select_when_loaded = ""
+
+    def loading(self, table_id: str | None) -> bool:
+        """Is the shown pane this table's, still waiting for its rows?"""
+        return self.pane == pane_of(table_id) and self.pane not in self.loaded
 
     # transactions: paged
     def add_tx(self, rows: list) -> None:

@@ -88,6 +88,26 @@ async def test_bills_pane_and_enter_shows_the_lines(demo_url):
         assert app.screen is screen and screen.pane == "bills"
 
 
+async def test_enter_typed_before_the_bills_arrive_still_opens_the_first_bill(demo_url, monkeypatch):
+    """Type-ahead: "2" then Enter in one burst, while the database is slow to answer; the
+    Enter waits for the rows instead of falling on the empty table."""
+    import time
+    slow = inquiry.bills
+
+    def slow_bills(*a, **kw):
+        time.sleep(0.3)  # in the database thread
+        return slow(*a, **kw)
+    monkeypatch.setattr(inquiry_screen.inquiry, "bills", slow_bills)
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inquiry(pilot)
+        await burst(pilot, "2", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, BillLinesScreen)
+        await burst(pilot, "f3", "1", "enter")  # a loaded pane: Enter on the ledger opens nothing
+        assert app.screen is screen and screen.pane == "tx" and screen.select_when_loaded == ""
+
+
 async def test_consumption_pane_has_bars_average_and_flag_reasons(demo_url):
     hit = first_hit("0001006-6")
     c = inquiry.consumption(get_user("clerk"), hit.account_id, months=24)
