@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from models import User, database
 
 from .accounts import NUMBER_DIGITS, fold, format_account_number, normalize_account_number, phone_digits
-from .db import in_list, is_postgres, select
+from .db import in_list, is_postgres, pipelined, qmarks
 from .errors import InputError
 from .security import require
 
@@ -68,13 +68,31 @@ def format_address(house_number: str, street: str, unit: str = "") -> str:
 
 
 # --- the bare queries (also timed by bench/search_bench.py) ------------------------------------
+# Each kind of lookup is written as a list of statements, ``(sql, params)`` with ``?``
+# placeholders: ``search_accounts`` sends the statements of every kind it needs before it
+# reads the first answer (``db.pipelined``: one round trip to PostgreSQL, not one each); the
+# ``*_ids`` functions run one kind alone (the bare index queries of the benchmarks).
+
+Query = tuple[str, list]
+
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _rows(sql: str, params: list) -> list[int]:
-    return [r[0] for r in select(sql, params)]
+def _send(query: Query):
+    """The cursor of ``query``, sent; inside ``pipelined()`` its rows come at the first read."""
+    sql, params = query
+    return database.execute_sql(qmarks(sql), tuple(params))
+
+
+def _ids(cursors) -> list[int]:
+    """The first column of the cursors' rows, in order, each id once."""
+    return list(dict.fromkeys(row[0] for cursor in cursors for row in cursor.fetchall()))
+
+
+def _run(queries: list[Query]) -> list[int]:
+    return _ids([_send(q) for q in queries])
 
 
 def _prefix_clause(expr: str, prefix: str) -> tuple[str, list]:
@@ -114,7 +132,7 @@ def _fts_match(words: list[str]) -> str:
     return " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
 
 
-def _substring_ids(table: str, col: str, words: list[str], limit: int) -> list[int]:
+def _substring_query(table: str, col: str, words: list[str], limit: int) -> Query:
     """Ids of rows of ``table`` whose ``col`` contains every word (one word >= 3 letters)."""
     long_words = [w for w in words if len(w) >= MIN_SUBSTRING]
     short = [w for w in words if len(w) < MIN_SUBSTRING]
@@ -123,7 +141,7 @@ def _substring_ids(table: str, col: str, words: list[str], limit: int) -> list[i
         if short:
             extra, extra_params = _word_start_clauses(f't."{col}"', short)
             where, params = f"{where} AND {extra}", params + extra_params
-        return _rows(f'SELECT t.id FROM "{table}" t WHERE {where} LIMIT ?', params + [limit])
+        return f'SELECT t.id FROM "{table}" t WHERE {where} LIMIT ?', params + [limit]
     # SQLite: the FTS index holds ' ' || text, so ' jo' (a trigram) finds words starting "jo"
     two = [" " + w for w in short if len(w) == 2]
     one = [w for w in short if len(w) == 1]
@@ -135,43 +153,49 @@ def _substring_ids(table: str, col: str, words: list[str], limit: int) -> list[i
         extra, extra_params = _word_start_clauses(f't."{col}"', one)
         where += " AND " + extra
         params += extra_params
-    return _rows(f"{sql} WHERE {where} LIMIT ?", params + [limit])
+    return f"{sql} WHERE {where} LIMIT ?", params + [limit]
 
 
-def customer_ids_by_name(words: list[str], limit: int) -> list[int]:
-    """Customers whose folded name contains every word."""
+def _name_queries(words: list[str], limit: int) -> list[Query]:
     if not words:
         return []
     if any(len(w) >= MIN_SUBSTRING for w in words):
-        return _substring_ids("customer", "search_name", words, limit)
+        return [_substring_query("customer", "search_name", words, limit)]
     # Only short words: the first one starts the first or the last name (B-tree prefixes).
     first, rest = words[0], words[1:]
     extra, extra_params = _word_start_clauses("search_name", rest) if rest else ("", [])
-    ids: list[int] = []
+    queries = []
     for expr in ("search_name", "lower(last_name)"):
         where, params = _prefix_clause(expr, first)
         if extra:
             where += " AND " + extra
-        ids += [i for i in _rows(f"SELECT id FROM customer WHERE {where} LIMIT ?",
-                                 params + extra_params + [limit]) if i not in ids]
-    return ids[:limit]
+        queries.append((f"SELECT id FROM customer WHERE {where} LIMIT ?", params + extra_params + [limit]))
+    return queries
 
 
-def premise_ids_by_address(words: list[str], limit: int) -> list[int]:
-    """Premises whose folded address contains every word; a leading house number must match."""
+def customer_ids_by_name(words: list[str], limit: int) -> list[int]:
+    """Customers whose folded name contains every word."""
+    return _run(_name_queries(words, limit))[:limit]  # two statements for short words
+
+
+def _address_queries(words: list[str], limit: int) -> list[Query]:
     if not words:
         return []
     if words[0][0].isdigit() and len(words) > 1:
         where, params = _prefix_clause("search_address", words[0] + " ")
         extra, extra_params = _filter_clauses("search_address", words[1:])
-        return _rows(f"SELECT id FROM premise WHERE {where} AND {extra} LIMIT ?",
-                     params + extra_params + [limit])
+        return [(f"SELECT id FROM premise WHERE {where} AND {extra} LIMIT ?", params + extra_params + [limit])]
     if not any(len(w) >= MIN_SUBSTRING for w in words):
         return []
-    return _substring_ids("premise", "search_address", words, limit)
+    return [_substring_query("premise", "search_address", words, limit)]
 
 
-def account_ids_by_phone(digits: str, limit: int) -> list[int]:
+def premise_ids_by_address(words: list[str], limit: int) -> list[int]:
+    """Premises whose folded address contains every word; a leading house number must match."""
+    return _run(_address_queries(words, limit))
+
+
+def _phone_queries(digits: str, limit: int) -> list[Query]:
     if len(digits) < 7:
         return []
     if len(digits) == 7:
@@ -179,35 +203,50 @@ def account_ids_by_phone(digits: str, limit: int) -> list[int]:
         where = f"{expr} = ?"
     else:
         where = "p.digits = ?"
-    return _rows("SELECT DISTINCT ac.account_id FROM phone p JOIN account_customer ac "
-                 f"ON ac.customer_id = p.customer_id WHERE {where} LIMIT ?", [digits, limit])
+    return [("SELECT DISTINCT ac.account_id FROM phone p JOIN account_customer ac "
+             f"ON ac.customer_id = p.customer_id WHERE {where} LIMIT ?", [digits, limit])]
+
+
+def account_ids_by_phone(digits: str, limit: int) -> list[int]:
+    return _run(_phone_queries(digits, limit))
+
+
+def _email_queries(text: str, limit: int) -> list[Query]:
+    return [("SELECT DISTINCT ac.account_id FROM email e JOIN account_customer ac "
+             "ON ac.customer_id = e.customer_id WHERE e.address = ? LIMIT ?", [text.strip().lower(), limit])]
 
 
 def account_ids_by_email(text: str, limit: int) -> list[int]:
-    return _rows("SELECT DISTINCT ac.account_id FROM email e JOIN account_customer ac "
-                 "ON ac.customer_id = e.customer_id WHERE e.address = ? LIMIT ?", [text.strip().lower(), limit])
+    return _run(_email_queries(text, limit))
 
 
-def premise_ids_by_parcel(text: str, limit: int) -> list[int]:
+def _parcel_queries(text: str, limit: int) -> list[Query]:
     raw = text.strip()
     plain = re.sub(r"[\s-]", "", raw)
     if not plain:
         return []
-    return _rows("SELECT id FROM premise WHERE parcel_number = ? OR replace(parcel_number, '-', '') = ? LIMIT ?",
-                 [raw, plain, limit])
+    return [("SELECT id FROM premise WHERE parcel_number = ? OR replace(parcel_number, '-', '') = ? LIMIT ?",
+             [raw, plain, limit])]
 
 
-def premise_ids_by_meter(text: str, limit: int) -> list[int]:
+def premise_ids_by_parcel(text: str, limit: int) -> list[int]:
+    return _run(_parcel_queries(text, limit))
+
+
+def _meter_queries(text: str, limit: int) -> list[Query]:
     raw = text.strip()
     plain = re.sub(r"[\s-]", "", raw).upper()
     if not plain:
         return []
-    return _rows("SELECT premise_id FROM meter WHERE (serial = ? OR upper(replace(serial, '-', '')) = ?) "
-                 "AND premise_id IS NOT NULL LIMIT ?", [raw, plain, limit])
+    return [("SELECT premise_id FROM meter WHERE (serial = ? OR upper(replace(serial, '-', '')) = ?) "
+             "AND premise_id IS NOT NULL LIMIT ?", [raw, plain, limit])]
 
 
-def account_ids_by_number(text: str) -> tuple[list[int], InputError | None]:
-    """The account the digits name, or the wrong-check-digit error to report if nothing else matches."""
+def premise_ids_by_meter(text: str, limit: int) -> list[int]:
+    return _run(_meter_queries(text, limit))
+
+
+def _number_queries(text: str) -> tuple[list[Query], InputError | None]:
     t = text.strip()
     m = re.fullmatch(r"(\d{1,%d})\s*-\s*(\d)" % NUMBER_DIGITS, t)
     if m:  # "12345-6": the digit after the dash is the check digit
@@ -218,30 +257,75 @@ def account_ids_by_number(text: str) -> tuple[list[int], InputError | None]:
         return [], e
     if number is None:
         return [], None
-    return _rows("SELECT id FROM account WHERE number = ?", [number]), None
+    return [("SELECT id FROM account WHERE number = ?", [number])], None
+
+
+def account_ids_by_number(text: str) -> tuple[list[int], InputError | None]:
+    """The account the digits name, or the wrong-check-digit error to report if nothing else matches."""
+    queries, error = _number_queries(text)
+    return _run(queries), error
 
 
 # --- turning candidates into hits ---------------------------------------------------------------
 
 ACCOUNT_COLUMNS = ("a.id, a.number, a.status, a.balance_cents, "
                    + ", ".join(f"a.{f}" for f in FLAG_FIELDS) + ", p.house_number, p.street, p.unit")
+PREMISE_KINDS = frozenset({"meter", "parcel", "address"})  # their lookups find premises
+CUSTOMER_KINDS = frozenset({"name"})  # ...customers; the others find accounts
+
+
+def _lookup(queries: dict[str, list[Query]], limit: int) -> dict[str, list[int]]:
+    """kind -> the first ``limit`` ids its statements find; every statement is sent before
+    the first answer is read (one round trip to PostgreSQL)."""
+    with pipelined():
+        sent = {kind: [_send(q) for q in qs] for kind, qs in queries.items()}
+        return {kind: _ids(cursors)[:limit] for kind, cursors in sent.items()}
+
+
+def _accounts_of(found: dict[str, list[int]], limit: int) -> tuple[dict[int, str], dict[int, str]]:
+    """(account id -> the kind that found it first, in the order of ``found``; account id ->
+    the matched customer's display name), from the ids each kind found (one round trip)."""
+    with pipelined():
+        sent = {}
+        for kind, ids in found.items():
+            if ids and kind in CUSTOMER_KINDS:
+                sent[kind] = _send(("SELECT ac.account_id, c.display_name FROM account_customer ac "
+                                    "JOIN customer c ON c.id = ac.customer_id "
+                                    f"WHERE ac.customer_id IN {in_list(ids)} ORDER BY ac.account_id LIMIT ?",
+                                    ids + [limit]))
+            elif ids and kind in PREMISE_KINDS:
+                sent[kind] = _send((f"SELECT id FROM account WHERE premise_id IN {in_list(ids)} ORDER BY id LIMIT ?",
+                                    ids + [limit]))
+        kinds: dict[int, str] = {}
+        names: dict[int, str] = {}
+        for kind, ids in found.items():
+            rows = sent[kind].fetchall() if kind in sent else [(i,) for i in ids]
+            for aid, *name in rows:
+                kinds.setdefault(aid, kind)
+                if name:
+                    names.setdefault(aid, name[0])
+    return kinds, names
 
 
 def _hits(account_kinds: dict[int, str], names: dict[int, str]) -> list[AccountHit]:
-    """Two statements for all hits: the accounts with their premises, then their parties.
+    """Two statements for all hits, sent together: the accounts with their premises, and
+    the parties of those whose name is not known yet.
 
     Plain SQL on purpose: building a many-column Peewee query costs more than running it."""
     if not account_kinds:
         return []
     ids = list(account_kinds)
-    rows = select(f"SELECT {ACCOUNT_COLUMNS} FROM account a JOIN premise p ON p.id = a.premise_id "
-                  f"WHERE a.id IN {in_list(ids)}", ids)
-    parties: dict[int, tuple] = {}
     missing = [i for i in ids if i not in names]
-    if missing:
-        for aid, role, ended, name in select(
-                "SELECT ac.account_id, ac.role, ac.end_date, c.display_name FROM account_customer ac "
-                f"JOIN customer c ON c.id = ac.customer_id WHERE ac.account_id IN {in_list(missing)}", missing):
+    parties: dict[int, tuple] = {}
+    with pipelined():
+        accounts = _send((f"SELECT {ACCOUNT_COLUMNS} FROM account a JOIN premise p ON p.id = a.premise_id "
+                          f"WHERE a.id IN {in_list(ids)}", ids))
+        if missing:
+            party_rows = _send(("SELECT ac.account_id, ac.role, ac.end_date, c.display_name FROM account_customer ac "
+                                f"JOIN customer c ON c.id = ac.customer_id WHERE ac.account_id IN {in_list(missing)}",
+                                missing))
+        rows = accounts.fetchall()
+        for aid, role, ended, name in (party_rows.fetchall() if missing else ()):
             key = (ended is not None, ROLE_ORDER.get(role, 9), name)
             parties[aid] = min(parties.get(aid, key), key)
     out = []
@@ -254,27 +338,11 @@ def _hits(account_kinds: dict[int, str], names: dict[int, str]) -> list[AccountH
     return out
 
 
-def _accounts_of_customers(customer_ids: list[int], limit: int) -> dict[int, str]:
-    """account id -> the matched customer's display name."""
-    if not customer_ids:
-        return {}
-    out: dict[int, str] = {}
-    for aid, name in select("SELECT ac.account_id, c.display_name FROM account_customer ac "
-                            f"JOIN customer c ON c.id = ac.customer_id WHERE ac.customer_id IN {in_list(customer_ids)} "
-                            "ORDER BY ac.account_id LIMIT ?", customer_ids + [limit]):
-        out.setdefault(aid, name)
-    return out
-
-
-def _accounts_of_premises(premise_ids: list[int], limit: int) -> list[int]:
-    if not premise_ids:
-        return []
-    return _rows(f"SELECT id FROM account WHERE premise_id IN {in_list(premise_ids)} ORDER BY id LIMIT ?",
-                 premise_ids + [limit])
-
-
 def search_accounts(user: User, text: str, limit: int = 50) -> list[AccountHit]:
     """Accounts matching ``text`` (see the module doc), at most ``limit``, best kinds first.
+
+    Three round trips to PostgreSQL whatever the text: the lookups of every kind it can
+    mean, the accounts of what they found, the hits.
 
     Raises InputError for text that cannot be searched (too long) and for a mistyped
     account number (wrong check digit) that matches nothing else."""
@@ -285,44 +353,36 @@ def search_accounts(user: User, text: str, limit: int = 50) -> list[AccountHit]:
     if len(text) > MAX_TEXT:
         raise InputError("Search", f"type at most {MAX_TEXT} characters")
     limit = max(1, int(limit))
-    kinds: dict[int, str] = {}
-    names: dict[int, str] = {}
 
-    def add(ids, kind):
-        for i in ids:
-            kinds.setdefault(i, kind)
+    def first(kinds: dict[int, str]) -> dict[int, str]:
+        return dict(list(kinds.items())[:limit])
 
     if NUMERIC.match(text):
-        ids, check_error = account_ids_by_number(text)
-        add(ids, "account")
-        add(_accounts_of_premises(premise_ids_by_meter(text, limit), limit), "meter")
-        add(account_ids_by_phone(phone_digits(text), limit), "phone")
-        add(_accounts_of_premises(premise_ids_by_parcel(text, limit), limit), "parcel")
+        number, check_error = _number_queries(text)
+        kinds, names = _accounts_of(_lookup({
+            "account": number, "meter": _meter_queries(text, limit),
+            "phone": _phone_queries(phone_digits(text), limit), "parcel": _parcel_queries(text, limit)}, limit), limit)
         if not kinds and check_error is not None:
             raise check_error
-        return _hits(dict(list(kinds.items())[:limit]), names)
-
+        return _hits(first(kinds), names)
     if "@" in text:
-        add(account_ids_by_email(text, limit), "email")
-        return _hits(kinds, names)
+        return _hits(*_accounts_of(_lookup({"email": _email_queries(text, limit)}, limit), limit))
     words = fold(text).split()
+    queries: dict[str, list[Query]] = {}
     if len(text.split()) == 1:  # a serial or parcel number with letters in it
-        add(_accounts_of_premises(premise_ids_by_meter(text, limit), limit), "meter")
-        add(_accounts_of_premises(premise_ids_by_parcel(text, limit), limit), "parcel")
-        if kinds and any(c.isdigit() for c in text):
+        queries = {"meter": _meter_queries(text, limit), "parcel": _parcel_queries(text, limit)}
+        if any(c.isdigit() for c in text):
             # found as the serial or parcel it looks like: no name has digits in it, and
             # reading the trigram indexes for it costs more than the rest of the search
-            return _hits(kinds, names)
-    if not words:
-        return _hits(kinds, names)
-    if words[0][0].isdigit() and len(words) > 1:
-        add(_accounts_of_premises(premise_ids_by_address(words, limit), limit), "address")
-    else:
-        by_name = _accounts_of_customers(customer_ids_by_name(words, limit), limit)
-        add(by_name, "name")
-        names.update(by_name)
-        add(_accounts_of_premises(premise_ids_by_address(words, limit), limit), "address")
-    return _hits(dict(list(kinds.items())[:limit]), names)
+            kinds, names = _accounts_of(_lookup(queries, limit), limit)
+            if kinds or not words:
+                return _hits(kinds, names)
+            queries = {}
+    if words and not (words[0][0].isdigit() and len(words) > 1):
+        queries["name"] = _name_queries(words, limit)
+    queries["address"] = _address_queries(words, limit)
+    kinds, names = _accounts_of(_lookup(queries, limit), limit)
+    return _hits(first(kinds), names)
 
 
 def optimize_indexes(user: User) -> None:

@@ -87,6 +87,17 @@ def test_one_or_two_letters_match_the_start_of_a_name(clerk, town):
     assert search_accounts(clerk, "pa mi") == []
 
 
+def test_a_limited_short_word_search_keeps_the_customers_found_first(clerk, system, town):
+    """One letter looks up the starts of names, then of last names: the first ``limit``
+    customers so found give the accounts, not whichever of both lists has the lower ids."""
+    cust = create_customer(system, first_name="Oscar", last_name="Peters", kind="person")
+    prem = create_premise(system, house_number="7", street="Elm St")
+    oscar = open_account(system, premise=prem, customers=[(cust, "owner")], status="active")
+    assert customer_ids_by_name(["o"], 1) == [cust.id]  # "oscar peters"; "olsen" is a last name
+    assert ids(search_accounts(clerk, "o", limit=1)) == [oscar.id]
+    assert set(ids(search_accounts(clerk, "o"))) == {oscar.id, town["olsen"].id}
+
+
 def test_address_house_number_and_part_of_street(clerk, town):
     assert ids(search_accounts(clerk, "101 main")) == [town["nunez"].id]
     assert ids(search_accounts(clerk, "101 oak")) == [town["olsen"].id]
