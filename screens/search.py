@@ -67,6 +67,18 @@ class ResultTable(DataTable):
         return lines
 
 
+class QueryInput(Input):
+    """The search box.  Input keeps its virtual size (text width + cursor) in a reactive that
+    asks for a new layout of the whole screen on every change: each key reflowed the screen
+    and repainted the results' scrollbar in a frame of its own after the echo.  The box has a
+    fixed size, so its virtual size only bounds its own scrolling: it is set without a
+    layout, and Input then finds it unchanged."""
+
+    def _watch_value(self, value: str) -> None:
+        self.set_reactive(Input.virtual_size, Size(self.content_width, 1))
+        super()._watch_value(value)
+
+
 class SearchScreen(BaseScreen):
     TITLE_TEXT = "Find account"
     CSS_PATH = "search.tcss"
@@ -85,7 +97,7 @@ class SearchScreen(BaseScreen):
         self.count_text = ""
 
     def compose_body(self) -> ComposeResult:
-        yield Input(value=self.initial, id="query", max_length=60,
+        yield QueryInput(value=self.initial, id="query", max_length=60,
                     placeholder="account, name, address, phone, meter or parcel")
         table = ResultTable(id="results", cursor_type="row", zebra_stripes=False)
         for label, width in COLUMNS:
