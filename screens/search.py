@@ -2,7 +2,8 @@
 
 Each keystroke starts a search in an exclusive worker (the previous one is cancelled) that runs
 in the database thread; while more typed characters wait their turn it does not start (the
-next one replaces it), and a result older than the text now in the box is thrown away.  The
+next one replaces it), and a result older than the text now in the box is thrown away.  Keys
+typed ahead and the results of their search are drawn in one frame (``hold_frame``).  The
 results are drawn by ``ResultTable``, a DataTable that skips measuring and Rich rendering of
 its plain one-line cells."""
 from __future__ import annotations
@@ -27,6 +28,9 @@ RIGHT_ALIGNED = frozenset({"Balance"})
 # The status column is 8 wide: the long statuses get a short form instead of being cut off
 # ("disconne").
 STATUS_SHORT = {"disconnected": "disconn", "final_billed": "final"}
+# How long keys typed ahead may wait for the results of their search, to be drawn with
+# them in one frame (SearchScreen.hold_frame); a slower search shows the echo first.
+ANSWER_WAIT = 0.03
 
 
 class ResultTable(DataTable):
@@ -95,6 +99,7 @@ class SearchScreen(BaseScreen):
         self.searched_for: str | None = None  # the text the rows on screen answer
         self.enter_pending = False  # Enter was pressed before the results came
         self.count_text = ""
+        self.frame_hold = None  # App.batch_update while a key waits for its search (hold_frame)
 
     def compose_body(self) -> ComposeResult:
         yield QueryInput(value=self.initial, id="query", max_length=60,
@@ -112,7 +117,34 @@ class SearchScreen(BaseScreen):
 
     @on(Input.Changed, "#query")
     def query_changed(self, event: Input.Changed) -> None:
+        if self.app.typed_ahead():
+            self.hold_frame()
         self.run_search(event.value)
+
+    def hold_frame(self) -> None:
+        """Draw nothing until the search of the text being typed has answered
+        (``release_frame``), at most ``ANSWER_WAIT`` seconds: keys typed ahead (a fast typist,
+        a pasted number) and the results of the last one come in one frame, not a frame
+        for each key that slows the next ones down.  A key typed alone is drawn at once: on
+        PostgreSQL its echo would otherwise wait for the search (5-15 ms)."""
+        if self.frame_hold is None:
+            hold = self.frame_hold = self.app.batch_update()
+            hold.__enter__()
+            # the app's timer: it runs even if this screen goes meanwhile
+            self.app.set_timer(ANSWER_WAIT, lambda: self.release_frame(hold))
+
+    def release_frame(self, hold=None) -> None:
+        """End the hold of ``hold_frame`` (only ``hold``, if given: the timer of a hold that
+        has already ended leaves the next one alone)."""
+        if self.frame_hold is not None and hold in (None, self.frame_hold):
+            self.frame_hold.__exit__(None, None, None)
+            self.frame_hold = None
+
+    def on_unmount(self) -> None:
+        self.release_frame()
+
+    def on_screen_suspend(self) -> None:
+        self.release_frame()
 
     @on(Input.Submitted, "#query")
     def query_submitted(self, event: Input.Submitted) -> None:
@@ -154,6 +186,16 @@ class SearchScreen(BaseScreen):
 
     @work(exclusive=True, group="search")
     async def run_search(self, text: str) -> None:
+        try:
+            await self.search_and_show(text)
+        except asyncio.CancelledError:
+            raise  # replaced by the search of a newer key, which releases the frame
+        except BaseException:
+            self.release_frame()
+            raise
+        self.release_frame()
+
+    async def search_and_show(self, text: str) -> None:
         from ubtui.search import search_accounts
 
         text = text.strip()
@@ -179,6 +221,7 @@ class SearchScreen(BaseScreen):
         self.show_hits(text, hits)
         if self.enter_pending:
             self.enter_pending = False
+            self.release_frame()  # the account screen Enter may open draws at once
             self.enter_results()
             self.app.call_after_refresh(self.app.release_keys)
 

@@ -24,9 +24,12 @@ from typing import Any, Callable
 import peewee
 
 # Textual draws a change at its next frame, at most TEXTUAL_FPS frames a second (read when
-# textual is imported): at its default of 60 a search's results waited up to 17 ms for a
-# frame, a third of the 50 ms the search screen has from the last key to its results.
-os.environ.setdefault("TEXTUAL_FPS", "120")
+# textual is imported).  After drawing a frame its timer sleeps one to two frame periods
+# before it looks again, so a search's results, ready a few ms after the echo of the key
+# that started it, waited 8-17 ms for a frame at 120 (up to 33 ms at the default 60).  At
+# 500 they wait at most 4 ms; frames are still drawn only when something changed, and keys
+# typed ahead share one (``SearchScreen.hold_frame``).
+os.environ.setdefault("TEXTUAL_FPS", "500")
 
 from textual import events  # noqa: E402
 from textual.app import App  # noqa: E402

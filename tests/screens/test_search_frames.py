@@ -2,12 +2,14 @@
 typed ahead and their results come in one frame, held no longer than ANSWER_WAIT."""
 from __future__ import annotations
 
+import asyncio
+import threading
 from contextlib import asynccontextmanager
 
 from textual.geometry import Size
 
-from screens.search import QueryInput
-from tests.screens.appkit import burst, demo_url, make_app, sign_in  # noqa: F401
+from screens.search import ANSWER_WAIT, QueryInput, SearchScreen
+from tests.screens.appkit import burst, demo_url, key_event, make_app, settle, sign_in, table_rows  # noqa: F401
 
 
 @asynccontextmanager
@@ -37,3 +39,54 @@ async def test_typing_in_the_box_asks_for_no_layout(demo_url, monkeypatch):
         box = app.screen.query_one("#query")
         assert box.value == "kowalsk" and layouts == []
         assert box.virtual_size == Size(len("kowalsk") + 1, 1)  # text and cursor: its scrolling
+
+
+def gated_search(monkeypatch, slow_text: str) -> threading.Event:
+    """search_accounts waits for the returned event when asked for ``slow_text``."""
+    import ubtui.search as search
+
+    real = search.search_accounts
+    gate = threading.Event()
+
+    def gated(user, text, limit=50):
+        if text == slow_text:
+            gate.wait(5)
+        return real(user, text, limit)
+
+    monkeypatch.setattr(search, "search_accounts", gated)
+    return gate
+
+
+def type_ahead(pilot, *keys: str) -> None:
+    """Send ``keys`` at once (they wait their turn in the app), without waiting for anything."""
+    for key in keys:
+        pilot.app._driver.send_message(key_event(key))
+
+
+async def test_keys_typed_ahead_are_held_until_their_answer(demo_url):
+    async with on_search_screen(demo_url) as (app, pilot):
+        await burst(pilot, *"kow")
+        assert table_rows(app.screen.query_one("#results"))
+        assert app.screen.frame_hold is None and app._batch_count == 0
+
+
+async def test_a_slow_search_holds_the_echo_no_longer_than_answer_wait(demo_url, monkeypatch):
+    gate = gated_search(monkeypatch, "kow")
+    async with on_search_screen(demo_url) as (app, pilot):
+        type_ahead(pilot, *"kow")
+        await asyncio.sleep(ANSWER_WAIT + 0.3)
+        assert app._batch_count == 0  # the echo is drawn while the search still runs
+        assert app.screen.query_one("#query").value == "kow" and app.screen.searched_for != "kow"
+        gate.set()
+        await settle(pilot)
+        assert app.screen.searched_for == "kow" and table_rows(app.screen.query_one("#results"))
+
+
+async def test_leaving_the_screen_during_a_search_ends_the_hold(demo_url, monkeypatch):
+    gate = gated_search(monkeypatch, "kow")
+    async with on_search_screen(demo_url) as (app, pilot):
+        type_ahead(pilot, *"kow", "f3")
+        await asyncio.sleep(0.1)
+        assert not isinstance(app.screen, SearchScreen) and app._batch_count == 0
+        gate.set()
+        await settle(pilot)
