@@ -40,3 +40,25 @@ def test_lean_indexes_migration_turns_an_old_schema_into_the_models(db):
         assert "audit_log_action" not in names
         rev = names["ledger_entry_reverses_id"]
         assert rev.unique and rev.columns == ["reverses_id"] and "WHERE" in rev.sql.upper()
+
+
+def test_payment_index_migration_dates_receipts_by_their_session(db, clerk, system, make_account):
+    """0004 on an older database: the four indexes go, and a receipt written without a
+    business date (the old demo builder) gets its session's, which of_session relies on."""
+    from models import DrawerSession, Payment
+    from ubtui import cashier
+    from ubtui.cashier import AccountAmount, TakePayment, TenderIn
+    mig = importlib.import_module("ubtui.migrations.0004_fewer_payment_index_writes")
+    cashier.create_drawer(system, "D1")
+    opened = cashier.open_drawer(clerk, "D1", count={"20": 5})
+    a = make_account()
+    r = cashier.take_payment(clerk, TakePayment(idempotency_key="m4", accounts=[AccountAmount(account=a.number, amount="5")],
+                                                tenders=[TenderIn(kind="cash", amount="5")]))
+    Payment.update(business_date=None).where(Payment.id == r.payment_id).execute()
+    db.execute_sql('CREATE INDEX "payment_session_id" ON "payment" ("session_id")')
+    db.execute_sql('CREATE INDEX "audit_log_at" ON "audit_log" ("at")')
+    for _ in range(2):
+        mig.up(None, db)
+        assert Payment.get_by_id(r.payment_id).business_date == DrawerSession.get_by_id(opened.session_id).business_date
+        names = {i.name for i in db.get_indexes("payment") + db.get_indexes("audit_log")}
+        assert "payment_session_id" not in names and "audit_log_at" not in names

@@ -20,5 +20,10 @@ DROP = ["ledger_entry_reference", "audit_log_at", "audit_log_entity_entity_id", 
 
 
 def up(migrator, db):
+    # Receipts written without a business date (the demo builder before this migration) get
+    # their session's: of_session finds a session's payments by that date.
+    db.execute_sql('UPDATE "payment" SET "business_date" = (SELECT s."business_date" FROM "drawer_session" s '
+                   'WHERE s."id" = "payment"."session_id") '
+                   'WHERE "business_date" IS NULL AND "session_id" IS NOT NULL')
     for name in DROP:
         db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
