@@ -402,12 +402,9 @@ def _past_due_cents(account: Account | AccountRow, today: _dt.date, rows: list[t
     if account.balance_cents <= 0:
         return 0
     since = today - _dt.timedelta(days=PAST_DUE_DAYS)
-    if rows is None:
-        (recent,), = select("SELECT COALESCE(SUM(amount_cents), 0) FROM ledger_entry WHERE account_id = ? "
-                            "AND amount_cents > 0 AND kind <> 'reversal' AND effective_on > ?", (account.id, since))
-    else:
-        recent = sum(a for _, _, a, d, k in rows if a > 0 and k != "reversal" and db_date(d) > since)
-    return max(0, account.balance_cents - int(recent))
+    rows = ledger_rows(account.id) if rows is None else rows
+    recent = sum(a for _, _, a, d, k in rows if a > 0 and k != "reversal" and db_date(d) > since)
+    return max(0, account.balance_cents - recent)
 
 
 def _alerts_for(account: Account | AccountRow, amount: int, kinds: Iterable[str], today: _dt.date,
@@ -686,7 +683,7 @@ def _write_receipt(user: User, key: str, specs: list, r: _Receipt):
     res = ledger.write_posting(user, key, "payment", specs, memo=r.memo, audited=False)
     number = _receipt_number(res.posting_id)
     now = utcnow()
-    pid = database.execute_sql(qmarks(_PAYMENT_INSERT), (number, r.session_id, res.posting_id, user.id, r.total,
+    pid = database.execute_sql(_PAYMENT_INSERT, (number, r.session_id, res.posting_id, user.id, r.total,
                                                          r.change, now, r.payer, r.business_date)).lastrowid
     database.execute_sql(f"INSERT INTO tender ({_TENDER_COLS}) VALUES "
                          f"{', '.join(['(?, ?, ?, ?, ?, ?, ?, ?)'] * len(r.tenders))}",
@@ -709,9 +706,8 @@ def _write_receipt_pg(user: User, key: str, specs: list, r: _Receipt):
     now = utcnow()
     ctes, params = ledger.posting_ctes_pg(user, key, "payment", specs, r.memo, now)
     accounts = sorted({s.account_id for s in specs})
-    if len(accounts) > 1:  # lock in id order, as every multi-account posting does: no deadlock
-        database.execute_sql(f"SELECT id FROM account WHERE id IN ({', '.join(['%s'] * len(accounts))}) "
-                             "ORDER BY id FOR UPDATE", tuple(accounts))
+    if len(accounts) > 1:  # as every multi-account posting: no deadlock
+        ledger.lock_accounts(accounts)
     params += [r.session_id, user.id, r.total, r.change, now, r.payer, r.business_date]
     params += [v for t in r.tenders for v in _tender_params(t)]
     params += [now, user.id, audit.dumps(r.audit_after), r.memo[:200]]

@@ -180,9 +180,14 @@ def _entry_rows(specs: list[EntrySpec]) -> list[dict]:
             for s in specs]
 
 
+def _entry_values(r: dict, now) -> tuple:
+    """One entry row's values in ``ENTRY_COLUMNS`` order, after ``posting_id``."""
+    return (r["account"], r["kind"], r["category"], r["amount_cents"], r["effective_on"], now, r["description"],
+            r["reference"], r["reverses"])
+
+
 def _entry_params(posting_id: int, rows: list[dict], now) -> tuple:
-    return tuple(v for r in rows for v in (posting_id, r["account"], r["kind"], r["category"], r["amount_cents"],
-                                           r["effective_on"], now, r["description"], r["reference"], r["reverses"]))
+    return tuple(v for r in rows for v in (posting_id, *_entry_values(r, now)))
 
 
 def _deltas(specs: Iterable[EntrySpec]) -> dict[int, int]:
@@ -202,6 +207,16 @@ class NewPosting:
 
 
 ROWS_PER_STATEMENT = 300  # entry rows of ten parameters: within every SQLite's parameter limit
+
+
+def lock_accounts(account_ids: list[int]) -> None:
+    """PostgreSQL, inside a transaction: lock these accounts' rows in id order before moving
+    their balances, so two postings over the same accounts never deadlock each other.  (SQLite
+    needs none: BEGIN IMMEDIATE lets one writer in at a time.)"""
+    db = Posting._meta.database
+    if is_postgres(db) and account_ids:
+        db.execute_sql(f'SELECT id FROM "account" WHERE id IN ({", ".join([db.param] * len(account_ids))}) '
+                       'ORDER BY id FOR UPDATE', tuple(account_ids))
 
 
 def write_postings(user: User, postings: list[NewPosting], *, action: str, detail: str | None = None) -> list[int]:
@@ -243,9 +258,7 @@ def write_postings(user: User, postings: list[NewPosting], *, action: str, detai
     accounts = sorted(deltas)
     for lo in range(0, len(accounts), ROWS_PER_STATEMENT):
         part = accounts[lo:lo + ROWS_PER_STATEMENT]
-        if is_postgres(db):  # row locks in id order: two batches over the same accounts never deadlock
-            db.execute_sql(f'SELECT id FROM "account" WHERE id IN ({", ".join([p] * len(part))}) ORDER BY id FOR UPDATE',
-                           tuple(part))
+        lock_accounts(part)
         values = ", ".join([f"({p}, {p})"] * len(part))
         cur = db.execute_sql(f'UPDATE "account" SET "balance_cents" = "balance_cents" + v.column2 '
                              f'FROM (VALUES {values}) AS v WHERE "account"."id" = v.column1',
@@ -318,16 +331,15 @@ def posting_ctes_pg(user: User, key: str, kind: str, entries: Iterable[EntrySpec
       FROM p, so then nothing at all is written (the caller replays the first posting);
     * ``e``: its entries' ids;  ``b``: (id, balance_cents) of each account after the move.
 
-    For a posting over several accounts the caller locks them in id order first (an UPDATE
-    FROM VALUES has no order), as ``write_postings`` does."""
+    For a posting over several accounts the caller locks them first (``lock_accounts``: an
+    UPDATE FROM VALUES has no order)."""
     specs = _checked(entries)
     rows = _entry_rows(specs)
     deltas = _deltas(specs)
     sql = _sql(Posting._meta.database)
     params: list = [key, kind, user.id, now, memo[:500]]
     for r in rows:
-        params += [r["account"], r["kind"], r["category"], r["amount_cents"], r["effective_on"], now,
-                   r["description"], r["reference"], r["reverses"]]
+        params += _entry_values(r, now)
     for account_id in sorted(deltas):
         params += [account_id, deltas[account_id]]
     text = (f'p AS ({sql["posting_into"]}{sql["posting_row"]}{sql["taken"]}), '
