@@ -10,6 +10,8 @@ from playhouse.shortcuts import model_to_dict
 
 from models import AuditLog, User, utcnow
 
+from .dates import db_datetime
+
 
 def _default(o):
     if isinstance(o, (_dt.date, _dt.datetime, Decimal)):
@@ -65,15 +67,11 @@ def _first_id_at(moment: _dt.datetime, lo: int, hi: int) -> int:
         row = db.execute_sql(probe, (mid,)).fetchone()
         if row is None or row[0] >= hi:
             hi = mid
-        elif _as_datetime(row[1]) < moment:
+        elif db_datetime(row[1]) < moment:
             lo = row[0] + 1
         else:
             hi = row[0]
     return lo
-
-
-def _as_datetime(value) -> _dt.datetime:
-    return value if isinstance(value, _dt.datetime) else _dt.datetime.fromisoformat(str(value))
 
 
 def rows_between(start: _dt.datetime, end: _dt.datetime, username: str = "") -> list[tuple]:
@@ -91,4 +89,4 @@ def rows_between(start: _dt.datetime, end: _dt.datetime, username: str = "") -> 
          .where((AuditLog.id >= first) & (AuditLog.id < last)))
     if username:
         q = q.where(User.username == username)
-    return list(q.order_by(AuditLog.id).tuples())
+    return [(db_datetime(at), *rest) for at, *rest in q.order_by(AuditLog.id).tuples()]

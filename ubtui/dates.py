@@ -2,8 +2,8 @@
 
 Every form, CLI option and report parameter takes ``YYYY-MM-DD`` (and, where a date is
 usually "a week from now", ``+N`` days); every refusal reads the same way and names the
-field.  SQLite returns date columns read with plain SQL as text: ``db_date`` turns either
-backend's value into a ``date``.
+field.  SQLite returns date and timestamp columns read with plain SQL as text: ``db_date``
+and ``db_datetime`` turn either backend's value into a ``date`` or a ``datetime``.
 """
 from __future__ import annotations
 
@@ -44,3 +44,10 @@ def db_date(value) -> _dt.date | None:
     if isinstance(value, _dt.datetime):
         return value.date()
     return _dt.date.fromisoformat(str(value)[:10])
+
+
+def db_datetime(value) -> _dt.datetime | None:
+    """A timestamp column's value as a ``datetime`` (SQLite gives text)."""
+    if value is None or isinstance(value, _dt.datetime):
+        return value
+    return _dt.datetime.fromisoformat(str(value))

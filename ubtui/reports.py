@@ -311,7 +311,6 @@ def _audit_rows(user: User, params: dict) -> Iterable[dict]:
     from .audit import rows_between
     start, end = _local_day_in_utc(params["date"])
     for at, username, action, entity, entity_id, detail in rows_between(start, end, params["user"]):
-        at = at if isinstance(at, _dt.datetime) else _dt.datetime.fromisoformat(str(at))
         local = at.replace(tzinfo=_dt.timezone.utc).astimezone().replace(tzinfo=None)
         yield {"time": local, "user": username or "", "action": action,
                "what": f"{entity} {entity_id}" if entity_id else entity, "detail": (detail or "")[:120]}
