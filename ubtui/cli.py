@@ -315,13 +315,8 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
 
 
 def opens_app(argv: list[str]) -> bool:
-    """Whether ``argv`` (``--database`` first: ``hoist_database``) names no command, so
-    that it opens the app."""
-    if argv[:1] == ["--database"]:
-        argv = argv[2:]
-    elif argv[:1] and argv[0].startswith("--database="):
-        argv = argv[1:]
-    return not argv
+    """Whether ``argv`` names no command, so that it opens the app."""
+    return not _split_database(argv)[1]
 
 
 @registrar
@@ -340,8 +335,8 @@ def _load_extensions() -> None:
         importlib.import_module(name)
 
 
-def hoist_database(argv: list[str]) -> list[str]:
-    """``--database URL`` may stand anywhere (``ubtui demo --database URL``): move it first."""
+def _split_database(argv: list[str]) -> tuple[list[str], list[str]]:
+    """(the last ``--database URL`` or ``--database=URL`` as typed, every other argument)."""
     rest, front = [], []
     i = 0
     while i < len(argv):
@@ -355,18 +350,20 @@ def hoist_database(argv: list[str]) -> list[str]:
         else:
             rest.append(a)
         i += 1
+    return front, rest
+
+
+def hoist_database(argv: list[str]) -> list[str]:
+    """``--database URL`` may stand anywhere (``ubtui demo --database URL``): move it first."""
+    front, rest = _split_database(argv)
     return front + rest
 
 
 def _sqlite_only(argv: list[str]) -> bool:
     """Whether this run can only open SQLite: the URL of ``--database``, else
     ``UBTUI_DATABASE_URL``, else the config file's ``database_url``, else the default file."""
-    url = None
-    for i, a in enumerate(argv):
-        if a == "--database" and i + 1 < len(argv):
-            url = argv[i + 1]
-        elif a.startswith("--database="):
-            url = a.split("=", 1)[1]
+    front, _ = _split_database(argv)
+    url = (front[-1] if len(front) == 2 else front[0].split("=", 1)[1]) if front else None
     url = url or os.environ.get("UBTUI_DATABASE_URL")
     if not url:
         import tomllib
