@@ -62,3 +62,16 @@ def test_payment_index_migration_dates_receipts_by_their_session(db, clerk, syst
         assert Payment.get_by_id(r.payment_id).business_date == DrawerSession.get_by_id(opened.session_id).business_date
         names = {i.name for i in db.get_indexes("payment") + db.get_indexes("audit_log")}
         assert "payment_session_id" not in names and "audit_log_at" not in names
+
+
+def test_covering_entries_migration_replaces_the_account_index(db):
+    """0005 on an older database: (account_id, id) becomes (account_id, id, amount_cents,
+    category); run twice it changes nothing more."""
+    mig = importlib.import_module("ubtui.migrations.0005_covering_account_entries")
+    db.execute_sql(f'DROP INDEX "{mig.NEW}"')
+    db.execute_sql(f'CREATE INDEX "{mig.OLD}" ON "ledger_entry" ("account_id", "id")')
+    for _ in range(2):
+        mig.up(None, db)
+        names = {i.name: i for i in db.get_indexes("ledger_entry")}
+        assert mig.OLD not in names
+        assert names[mig.NEW].columns == ["account_id", "id", "amount_cents", "category"]
