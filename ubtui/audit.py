@@ -11,6 +11,7 @@ from playhouse.shortcuts import model_to_dict
 from models import AuditLog, User, utcnow
 
 from .dates import db_datetime
+from .db import execute
 
 
 def _default(o):
@@ -37,20 +38,21 @@ def dumps(value) -> str | None:
 
 
 def record(user: User | None, action: str, entity: str, entity_id=None, *, before=None, after=None,
-           detail: str | None = None) -> None:
+           detail: str | None = None, at: _dt.datetime | None = None) -> None:
     """Write one audit row; call inside the transaction of the change it records.
 
     Plain parameterised SQL (built once per database): every posting writes one of these,
     and Peewee's per-call SQL building cost more than the insert itself.  Nothing is read
-    back, so inside ``db.pipelined()`` the row costs no round trip of its own."""
+    back, so inside ``db.pipelined()`` the row costs no round trip of its own.  ``at``: the
+    moment of the change, when the caller stamps its own rows with it."""
     db = AuditLog._meta.database
     p = db.param  # "?" (SQLite) or "%s" (psycopg): the only thing the text depends on
     sql = _INSERT.get(p)
     if sql is None:
         sql = _INSERT[p] = f'INSERT INTO "audit_log" ({COLUMNS}) VALUES ({", ".join([p] * 8)})'
-    params = (utcnow(), user.id if user is not None else None, action, entity,
+    params = (at or utcnow(), user.id if user is not None else None, action, entity,
               None if entity_id is None else str(entity_id), dumps(before), dumps(after), detail)
-    db.execute_sql(sql, params)
+    execute(sql, params)
 
 
 def _first_id_at(moment: _dt.datetime, lo: int, hi: int) -> int:

@@ -38,7 +38,7 @@ from . import audit, ledger
 from .accounts import format_account_number, luhn_digit, normalize_account_number
 from .config import settings
 from .dates import db_date
-from .db import is_postgres, pipelined, qmarks, select, transaction
+from .db import execute, is_postgres, pipelined, qmarks, select, transaction
 from .errors import Conflict, InputError, NotFound, PermissionDenied, UbtuiError
 from .money import format_cents, parse_amount
 from .security import approve, has_permission, require
@@ -543,13 +543,13 @@ def _account_queries(value):
     entries cursor), both answered at the first read (``db.pipelined``).  InputError on a
     wrong check digit (nothing sent)."""
     if isinstance(value, int):
-        return (database.execute_sql(qmarks(f"SELECT {_ACCOUNT_COLS} FROM account WHERE id = ?"), (value,)),
-                database.execute_sql(qmarks(_LEDGER_ROWS), (value, value)))
+        return (execute(qmarks(f"SELECT {_ACCOUNT_COLS} FROM account WHERE id = ?"), (value,)),
+                execute(qmarks(_LEDGER_ROWS), (value, value)))
     number = normalize_account_number(str(value))
     if not number:
         return None, None
-    return (database.execute_sql(qmarks(f"SELECT {_ACCOUNT_COLS} FROM account WHERE number = ?"), (number,)),
-            database.execute_sql(qmarks(_ROWS_OF_NUMBER), (number, number)))
+    return (execute(qmarks(f"SELECT {_ACCOUNT_COLS} FROM account WHERE number = ?"), (number,)),
+            execute(qmarks(_ROWS_OF_NUMBER), (number, number)))
 
 
 def _resolve_accounts(cmd: TakePayment, tendered: int) -> list[tuple[AccountRow, int, list[tuple]]]:
@@ -640,7 +640,7 @@ def take_payment(user: User, cmd: TakePayment) -> PaymentResult:
 def _session_query(user: User, session_id: int | None):
     """Send the read of the drawer session a payment goes into (answered with the next read)."""
     where = "id = ?" if session_id is not None else "operator_id = ? AND status = 'open'"
-    return database.execute_sql(qmarks(f"SELECT id, operator_id, status, business_date FROM drawer_session "
+    return execute(qmarks(f"SELECT id, operator_id, status, business_date FROM drawer_session "
                                        f"WHERE {where} ORDER BY id DESC LIMIT 1"),
                                 (session_id if session_id is not None else user.id,))
 
@@ -680,16 +680,15 @@ def _tender_params(t: _Tender) -> tuple:
 def _write_receipt(user: User, key: str, specs: list, r: _Receipt):
     """SQLite: the posting, then the receipt's rows statement by statement (no round trips
     to save).  Returns a function giving (payment id, receipt number, balances after)."""
-    res = ledger.write_posting(user, key, "payment", specs, memo=r.memo, audited=False)
+    now = utcnow()  # one moment for the posting, the receipt and the audit row
+    res = ledger.write_posting(user, key, "payment", specs, memo=r.memo, audited=False, now=now)
     number = _receipt_number(res.posting_id)
-    now = utcnow()
-    pid = database.execute_sql(_PAYMENT_INSERT, (number, r.session_id, res.posting_id, user.id, r.total,
-                                                         r.change, now, r.payer, r.business_date)).lastrowid
-    database.execute_sql(f"INSERT INTO tender ({_TENDER_COLS}) VALUES "
-                         f"{', '.join(['(?, ?, ?, ?, ?, ?, ?, ?)'] * len(r.tenders))}",
-                         tuple(v for t in r.tenders for v in (pid, *_tender_params(t))))
+    pid = execute(_PAYMENT_INSERT, (number, r.session_id, res.posting_id, user.id, r.total,
+                                    r.change, now, r.payer, r.business_date)).lastrowid
+    execute(f"INSERT INTO tender ({_TENDER_COLS}) VALUES {', '.join(['(?, ?, ?, ?, ?, ?, ?, ?)'] * len(r.tenders))}",
+            tuple(v for t in r.tenders for v in (pid, *_tender_params(t))))
     audit.record(user, "payment.take", "payment", pid, detail=r.memo[:200],
-                 after={"receipt": number, "posting": res.posting_id, **r.audit_after})
+                 after={"receipt": number, "posting": res.posting_id, **r.audit_after}, at=now)
     return lambda: (pid, number, res.balances)
 
 

@@ -20,7 +20,7 @@ from peewee import fn
 from models import Account, LedgerEntry, Posting, User, utcnow
 
 from . import audit
-from .db import insert_rows, is_postgres, pipelined, transaction
+from .db import execute, insert_rows, is_postgres, pipelined, transaction
 from .errors import Conflict, InputError, NotFound, UbtuiError
 from .security import require
 
@@ -270,18 +270,19 @@ def write_postings(user: User, postings: list[NewPosting], *, action: str, detai
 
 
 def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec], memo: str = "", *,
-                  audited: bool = True) -> PostingResult:
+                  audited: bool = True, now: _dt.datetime | None = None) -> PostingResult:
     """Inside a transaction: insert the posting, its entries and move cached balances.
 
     Validates amounts (integer cents, non-zero) and accounts; raises before writing.  Raises
     ``AlreadyPosted`` (writing nothing) when ``key`` is taken.  ``audited=False`` leaves the
     audit row to the caller, which names the posting in the row of the change it is part of
-    (a payment: one audit row per receipt, not two)."""
+    (a payment: one audit row per receipt, not two).  ``now``: the posting's timestamp, when
+    the caller stamps its other rows with the same moment."""
     specs = _checked(entries)
     db = Posting._meta.database
     sql = _sql(db)
-    now = utcnow()
-    row = db.execute_sql(sql["posting_into"] + sql["posting_row"] + sql["taken"],
+    now = now or utcnow()
+    row = execute(sql["posting_into"] + sql["posting_row"] + sql["taken"],
                          (key, kind, user.id, now, memo[:500])).fetchone()
     if row is None:
         raise AlreadyPosted(f"idempotency key {key!r} is already posted")
@@ -290,10 +291,10 @@ def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec],
     # All the entries in one multi-row INSERT (a bill has several lines).  Ids come from one
     # statement in row order, so sorted ids match ``specs`` one to one.
     values = ", ".join([sql["entry_row"]] * len(rows))
-    entries_cur = db.execute_sql(sql["entry"] + values + " RETURNING id", _entry_params(posting_id, rows, now))
+    entries_cur = execute(sql["entry"] + values + " RETURNING id", _entry_params(posting_id, rows, now))
     deltas = _deltas(specs)
     # Lock order by account id: two multi-account postings never deadlock each other.
-    balance_curs = [(account_id, db.execute_sql(sql["balance"], (deltas[account_id], account_id)))
+    balance_curs = [(account_id, execute(sql["balance"], (deltas[account_id], account_id)))
                     for account_id in sorted(deltas)]
     if audited:
         audit.record(user, f"post.{kind}", "posting", posting_id,
