@@ -176,6 +176,9 @@ class DrawerScreen(BaseScreen):
             return
         self.busy = False
         if isinstance(result, cashier.OpenResult):
+            # the count starts empty: the float typed to open is not what the close counts
+            for i in range(len(cashier.DENOMINATIONS)):
+                self.query_one(f"#den-{i}", Input).value = ""
             await self.action_refresh()
             warn = "; ".join(result.warnings)
             self.set_status(f"drawer {result.drawer_code} opened with {format_cents(result.float_cents)}"

@@ -26,6 +26,9 @@ async def test_open_count_blind_and_close(sqlite_url):
         await settle(pilot)
         assert "drawer D1 opened with $140.00" in screen_text(app)
         assert "Blind count" in screen_text(app) and "expected" not in screen_text(app)
+        # the count starts empty, not with the float just typed
+        assert [app.screen.query_one(f"#den-{i}").value for i in range(len(cashier.DENOMINATIONS))] == \
+            [""] * len(cashier.DENOMINATIONS)
         # a drop of $20 through ctrl+d
         await pilot.press("ctrl+d", *"20", "enter", *"safe", "enter")
         await settle(pilot)
