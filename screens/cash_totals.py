@@ -161,7 +161,7 @@ class ReceiptsScreen(BaseScreen):
 
 class VoidScreen(ActionForm):
     TITLE_TEXT = "Void a payment"
-    INTRO = ("Same-day payments only; it reverses the posting exactly.  A supervisor types their\n"
+    INTRO = ("Same-day payments only; it reverses the posting exactly.  A supervisor types their "
              "own user name and password here.  Later corrections: returned payment handling.")
 
     def __init__(self, receipt_number: str):

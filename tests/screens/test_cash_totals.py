@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from models import Payment
 from screens.cash_reports import ReportsScreen
-from screens.cash_totals import ReceiptsScreen, TotalsScreen
+from screens.cash_totals import ReceiptsScreen, TotalsScreen, VoidScreen
 from tests.screens.appkit import TODAY, add_user, make_app, settle, sign_in
 from ubtui import cashier, ledger
 from ubtui.cashier import AccountAmount, TakePayment, TenderIn
@@ -95,5 +95,17 @@ def test_snapshot_totals(snap_compare, sqlite_url):
 
     async def run_before(pilot):
         await open_as(pilot, "super", TotalsScreen())
+
+    assert snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_snapshot_void(snap_compare, sqlite_url):
+    """The void form at 80x24: its explanation wraps as one paragraph (a hard line break
+    left "their" alone on a line)."""
+    day_of_payments()
+    number = Payment.select().order_by(Payment.id).first().receipt_number
+
+    async def run_before(pilot):
+        await open_as(pilot, "super", VoidScreen(number))
 
     assert snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
