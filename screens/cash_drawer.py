@@ -185,6 +185,7 @@ class DrawerScreen(BaseScreen):
                             + (f".  NOTE: {warn}" if warn else ""), error=bool(warn))
         elif isinstance(result, cashier.CountResult):
             self.count_result = result
+            self.head("Counted.  Below: the count against what the drawer should hold; F9 closes it.")
             self.show_count(result)
             self.set_phase("close")
             self.query_one("#drw-float", Input).value = ""
@@ -198,11 +199,13 @@ class DrawerScreen(BaseScreen):
     def show_count(self, r: cashier.CountResult) -> None:
         os_ = r.over_short_cents
         word = "OVER" if os_ > 0 else "SHORT" if os_ < 0 else "BALANCED"
-        lines = [f"Cash counted {format_cents(r.counted_cash_cents):>12}   expected {format_cents(r.expected_cash_cents):>12}"
-                 f"   {word} {format_cents(abs(os_)) if os_ else ''}",
-                 f"Checks {r.counted_check_count:>3} {format_cents(r.counted_checks_cents):>12}   expected "
-                 f"{r.expected_check_count:>3} {format_cents(r.expected_checks_cents):>12}",
-                 f"Card/MO      {format_cents(r.counted_other_cents):>12}   expected {format_cents(r.expected_other_cents):>12}"]
+        # one table, the amounts under their headings (the check counts beside their amounts)
+        lines = [f"{'':12}{'counted':>12}   {'expected':>16}",
+                 f"{'Cash':<12}{format_cents(r.counted_cash_cents):>12}   {format_cents(r.expected_cash_cents):>16}"
+                 f"   {word} {format_cents(abs(os_)) if os_ else ''}".rstrip(),
+                 f"{f'Checks ({r.counted_check_count})':<12}{format_cents(r.counted_checks_cents):>12}   "
+                 f"{f'({r.expected_check_count}) ' + format_cents(r.expected_checks_cents):>16}",
+                 f"{'Card/MO':<12}{format_cents(r.counted_other_cents):>12}   {format_cents(r.expected_other_cents):>16}"]
         if r.needs_approval:
             lines.append("Beyond the limit: a supervisor signs with their own user and password below.")
         elif r.needs_reason:

@@ -37,7 +37,7 @@ async def test_open_count_blind_and_close(sqlite_url):
         await pilot.press("enter", "enter", "5", "enter", "1", "f9")
         await settle(pilot)
         shown = screen_text(app)
-        assert "expected      $120.00" in shown and "SHORT $10.00" in shown
+        assert "Cash             $110.00            $120.00   SHORT $10.00" in shown
         await pilot.press("f9")  # no reason given
         await settle(pilot)
         assert "Reason: the drawer is -$10.00 over/short; say why" in screen_text(app)
@@ -76,6 +76,20 @@ def test_snapshot_blind_count(snap_compare, sqlite_url):
     async def run_before(pilot):
         await open_drawer_screen(pilot)
         await pilot.press("enter", "enter", "3", "enter", "2")
+
+    assert snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_snapshot_count_against_expected(snap_compare, sqlite_url):
+    """After the blind count: counted and expected in one table, over/short, the close form."""
+    clerk = add_user("clerk")
+    cashier.create_drawer(system_user(), "D1")
+    cashier.open_drawer(clerk, "D1", count={"20": 5}, business_date=TODAY)
+
+    async def run_before(pilot):
+        await open_drawer_screen(pilot)
+        await pilot.press("enter", "enter", "4", "enter", "1", "f9")  # $90 against $100
+        await settle(pilot)
 
     assert snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
 
