@@ -68,30 +68,27 @@ async def test_bad_count_names_the_denomination(sqlite_url):
     assert DrawerSession.get().status == "open"
 
 
-def test_snapshot_blind_count(snap_compare, sqlite_url):
+def snap_of_d1(snap_compare, url: str, twenties: int, *keys: str) -> bool:
+    """The drawer screen of a clerk whose D1 opened with ``twenties`` $20 bills, after ``keys``."""
     clerk = add_user("clerk")
     cashier.create_drawer(system_user(), "D1")
-    cashier.open_drawer(clerk, "D1", count={"20": 1}, business_date=TODAY)
+    cashier.open_drawer(clerk, "D1", count={"20": twenties}, business_date=TODAY)
 
     async def run_before(pilot):
         await open_drawer_screen(pilot)
-        await pilot.press("enter", "enter", "3", "enter", "2")
+        await pilot.press(*keys)
+        await settle(pilot)
 
-    assert snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
+    return snap_compare(make_app(url), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_snapshot_blind_count(snap_compare, sqlite_url):
+    assert snap_of_d1(snap_compare, sqlite_url, 1, "enter", "enter", "3", "enter", "2")
 
 
 def test_snapshot_count_against_expected(snap_compare, sqlite_url):
     """After the blind count: counted and expected in one table, over/short, the close form."""
-    clerk = add_user("clerk")
-    cashier.create_drawer(system_user(), "D1")
-    cashier.open_drawer(clerk, "D1", count={"20": 5}, business_date=TODAY)
-
-    async def run_before(pilot):
-        await open_drawer_screen(pilot)
-        await pilot.press("enter", "enter", "4", "enter", "1", "f9")  # $90 against $100
-        await settle(pilot)
-
-    assert snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
+    assert snap_of_d1(snap_compare, sqlite_url, 5, "enter", "enter", "4", "enter", "1", "f9")  # $90 against $100
 
 
 async def test_linux_console_one_line_boxes_show_their_values(sqlite_url, monkeypatch):
