@@ -50,7 +50,7 @@ class TotalsScreen(BaseScreen):
         t = self.query_one(DataTable)
         # no cell padding (80 columns): text columns first, then right-justified numbers
         for label, width in (("Drawer", 7), ("Operator", 9), ("Status", 8), ("   #", 4), ("      Total", 11),
-                             ("      Cash", 10), ("    Checks", 10), ("  Card/MO", 9), ("Over/short", 10)):
+                             ("      Cash", 10), ("    Checks", 10), ("  Card/MO", 9), (" Over/short", 11)):
             t.add_column(label, width=width, key=label.strip())
         t.focus()
         self.action_refresh()
