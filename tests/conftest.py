@@ -169,3 +169,15 @@ def pytest_runtest_makereport(item, call):
         if params.get("backend") == "postgres" or "pg_database" in getattr(item, "fixturenames", ()):
             report.outcome = "failed"
             report.longrepr = f"PostgreSQL test skipped but UBTUI_REQUIRE_POSTGRES=1: {report.longrepr}"
+
+
+@pytest.fixture
+def pacific_time(monkeypatch):
+    """The process's local time zone is California's for the test (timestamps are stored in
+    UTC and shown in local time)."""
+    import time
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()

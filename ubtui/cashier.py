@@ -37,7 +37,7 @@ from models.cashier import TENDER_KINDS, of_session
 from . import audit, ledger
 from .accounts import format_account_number, luhn_digit, normalize_account_number
 from .config import settings
-from .dates import db_date
+from .dates import db_date, local_time
 from .db import execute, is_postgres, pipelined, qmarks, select, transaction
 from .errors import Conflict, InputError, NotFound, PermissionDenied, UbtuiError
 from .money import format_cents, parse_amount
@@ -1156,7 +1156,7 @@ def list_receipts(user: User, business_date: _dt.date | None = None, *, session_
     rows = []
     for p in payments:
         aids = sorted(accounts.get(p.id, []))
-        rows.append(ReceiptRow(p.id, p.receipt_number, p.created_at, p.business_date, p.drawer_code or "", p.op_name,
+        rows.append(ReceiptRow(p.id, p.receipt_number, local_time(p.created_at), p.business_date, p.drawer_code or "", p.op_name,
                                ", ".join(numbers[a] for a in aids), p.payer_name or (customer_name(aids[0]) if aids else ""),
                                ", ".join(tenders.get(p.id, [])), p.total_cents, p.change_cents, p.status))
     return rows

@@ -4,6 +4,8 @@ Every form, CLI option and report parameter takes ``YYYY-MM-DD`` (and, where a d
 usually "a week from now", ``+N`` days); every refusal reads the same way and names the
 field.  SQLite returns date and timestamp columns read with plain SQL as text: ``db_date``
 and ``db_datetime`` turn either backend's value into a ``date`` or a ``datetime``.
+Timestamps are stored in UTC; ``local_time`` is what people are shown (receipts, the cash
+journal, the account's history): the counter's clock, not Greenwich's.
 """
 from __future__ import annotations
 
@@ -44,6 +46,13 @@ def db_date(value) -> _dt.date | None:
     if isinstance(value, _dt.datetime):
         return value.date()
     return _dt.date.fromisoformat(str(value)[:10])
+
+
+def local_time(at: _dt.datetime | None) -> _dt.datetime | None:
+    """A stored (naive UTC) timestamp in the machine's local time, still naive."""
+    if at is None:
+        return None
+    return at.replace(tzinfo=_dt.timezone.utc).astimezone().replace(tzinfo=None)
 
 
 def db_datetime(value) -> _dt.datetime | None:

@@ -21,7 +21,7 @@ from models.service import CONTACT_CHANNELS
 
 from . import audit
 from .accounts import format_account_number
-from .dates import parse_date
+from .dates import local_time, parse_date
 from .db import transaction
 from .errors import Conflict, InputError, NotFound
 from .money import format_cents, format_plain
@@ -322,7 +322,7 @@ def transactions(user: User, account_id: int, offset: int = 0, limit: int = 100,
          .join(Later, JOIN.LEFT_OUTER, on=(Later.reverses == LedgerEntry.id))
          .where(where)
          .order_by(LedgerEntry.id.desc()).offset(offset).limit(limit))
-    return [TxRow(e.posted_at.date(), e.kind, e.description, e.reference, int(e.amount_cents), int(e.running),
+    return [TxRow(local_time(e.posted_at).date(), e.kind, e.description, e.reference, int(e.amount_cents), int(e.running),
                   e.effective_on, e.id, e.posting_id, e.reverses_id, e.reversed_by is not None)
             for e in q.objects()]
 
@@ -439,7 +439,7 @@ def payments(user: User, account_id: int) -> list[PaymentRow]:
         status = e.status or "posted"
         if status == "posted" and g["reversed"]:
             status = "reversed"
-        out.append(PaymentRow(e.posted_at.date(), g["amount"], e.receipt_number or "",
+        out.append(PaymentRow(local_time(e.posted_at).date(), g["amount"], e.receipt_number or "",
                               ", ".join(tenders.get(e.payment_id, [])), e.channel or "", status,
                               e.payer_name or "", posting_id))
     return out
@@ -463,7 +463,7 @@ def contacts(user: User, account_id: int) -> list[ContactRow]:
     _account(account_id)
     q = (ContactLog.select(ContactLog, User.username).join(User)
          .where(ContactLog.account == account_id).order_by(ContactLog.id.desc()))
-    return [ContactRow(c.id, c.created_at, c.channel, c.subject, c.text, c.user.username, c.follow_up_on,
+    return [ContactRow(c.id, local_time(c.created_at), c.channel, c.subject, c.text, c.user.username, c.follow_up_on,
                        c.follow_up_done) for c in q]
 
 

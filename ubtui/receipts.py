@@ -14,6 +14,7 @@ from models import Account, Drawer, DrawerSession, Premise, User
 
 from .cashier import customer_name, find_payment, payment_result, service_address, tender_label
 from .config import settings
+from .dates import local_time
 from .errors import ConfigError
 from .money import format_cents
 from .pdf import new_pdf
@@ -68,8 +69,7 @@ def receipt(user: User, number: str | int, *, reprint: bool = True) -> Receipt:
                                     service_address(Premise.get_by_id(acct.premise_id)),
                                     a.amount_cents, a.balance_after_cents, a.allocation))
     d = settings().district
-    taken = p.created_at.replace(tzinfo=_dt.timezone.utc).astimezone().replace(tzinfo=None)
-    return Receipt(d.name, d.address, d.phone, p.receipt_number, taken, op.full_name, drawer, accts,
+    return Receipt(d.name, d.address, d.phone, p.receipt_number, local_time(p.created_at), op.full_name, drawer, accts,
                    [(tender_label(t), t.amount_cents) for t in p.tenders.order_by(p.tenders.model.id)],
                    p.total_cents, res.tendered_cents, p.change_cents, p.status, p.payer_name, reprint)
 

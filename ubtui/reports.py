@@ -33,7 +33,7 @@ from typing import Callable, Iterable
 from models import Drawer, DrawerMovement, DrawerSession, Payment, User
 from peewee import fn
 
-from .dates import parse_date
+from .dates import local_time, parse_date
 from .errors import InputError, NotFound
 from .money import format_cents, format_plain
 from .pdf import new_pdf
@@ -245,7 +245,7 @@ def _journal_rows(user: User, params: dict) -> Iterable[dict]:
 
 CASH_JOURNAL = register(Report(
     "cash-journal", "Daily cash receipts journal",
-    (Column("receipt", "Receipt"), Column("time", "Time (UTC)", "datetime"), Column("drawer", "Drawer"),
+    (Column("receipt", "Receipt"), Column("time", "Time", "datetime"), Column("drawer", "Drawer"),
      Column("operator", "Operator"), Column("account", "Account"), Column("name", "Name"),
      Column("tenders", "Tenders"), Column("amount", "Amount", "money"), Column("status", "Status"),
      Column("net", "Net", "money")),
@@ -311,8 +311,7 @@ def _audit_rows(user: User, params: dict) -> Iterable[dict]:
     from .audit import rows_between
     start, end = _local_day_in_utc(params["date"])
     for at, username, action, entity, entity_id, detail in rows_between(start, end, params["user"]):
-        local = at.replace(tzinfo=_dt.timezone.utc).astimezone().replace(tzinfo=None)
-        yield {"time": local, "user": username or "", "action": action,
+        yield {"time": local_time(at), "user": username or "", "action": action,
                "what": f"{entity} {entity_id}" if entity_id else entity, "detail": (detail or "")[:120]}
 
 

@@ -208,6 +208,14 @@ def test_consumption_keeps_flags_from_the_read_checks(clerk, make_account):
 
 # --- payments and work orders -------------------------------------------------------------------
 
+def test_history_dates_are_the_counter_s_day_not_utc(system, clerk, make_account, monkeypatch, pacific_time):
+    """An entry posted at 01:00 UTC on the 16th was posted on the 15th in California."""
+    acct = make_account()
+    monkeypatch.setattr(ledger, "utcnow", lambda: _dt.datetime(2026, 3, 16, 1, 0))
+    post(system, acct, "charge", 1000, _dt.date(2026, 3, 15), "late-evening")
+    assert inquiry.transactions(clerk, acct.id)[0].posted_on == _dt.date(2026, 3, 15)
+
+
 def test_payments_one_row_per_receipt_with_tenders(system, clerk, senior, make_account):
     acct = make_account()
     res = ledger.post(system, "pay1", "payment", [

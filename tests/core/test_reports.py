@@ -5,7 +5,8 @@ import io
 
 import pytest
 
-from ubtui import cashier, reports
+from models import Payment
+from ubtui import cashier, receipts, reports
 from ubtui.cashier import TenderIn
 from ubtui.cli import main
 from ubtui.errors import InputError, NotFound, PermissionDenied
@@ -37,10 +38,20 @@ def test_cash_journal_rows_totals_and_voids(day, clerk):
     assert "Daily cash receipts journal" in text and "check #12" in text and "$72.50" in text
 
 
+def test_cash_journal_shows_the_counter_clock_not_utc(day, clerk, pacific_time):
+    """Stored in UTC, shown in local time, as on the receipt: a payment at 01:00 UTC on the
+    16th was taken at 18:00 on the 15th in California (PDT)."""
+    first = Payment.select().order_by(Payment.id).first()
+    Payment.update(created_at=_dt.datetime(2026, 3, 16, 1, 0)).where(Payment.id == first.id).execute()
+    rows = reports.run_report(clerk, "cash-journal", {"date": TODAY.isoformat()}).rows
+    assert [r["time"] for r in rows if r["receipt"] == first.receipt_number] == [_dt.datetime(2026, 3, 15, 18, 0)]
+    assert receipts.receipt(clerk, first.receipt_number).taken_at == _dt.datetime(2026, 3, 15, 18, 0)
+
+
 def test_csv_uses_plain_amounts(day, clerk):
     res = reports.run_report(clerk, "cash-journal", {})
     rows = list(csv.reader(io.StringIO(reports.to_csv(res))))
-    assert rows[0][:2] == ["Receipt", "Time (UTC)"] and len(rows) == 5
+    assert rows[0][:2] == ["Receipt", "Time"] and len(rows) == 5
     assert rows[1][7] == "42.50" and rows[-1][-1] == "72.50" and rows[-1][0] == "TOTAL"
 
 
