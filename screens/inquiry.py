@@ -61,7 +61,8 @@ class InquiryScreen(BaseScreen):
     CSS_PATH = "inquiry.tcss"
     HELP_TEXT = ("1-6 switch panes; Enter on a bill shows its lines; C / P export this pane's "
                  "history (usage or transactions) to CSV / PDF in the exports folder; A lists what can "
-                 "be done to the account (service, work orders, refunds, transfers, autopay).")
+                 "be done to the account (service, work orders, refunds, transfers, autopay).  Ref on "
+                 "transactions: B bill number, LF late fee of that bill, P payment, R receipt.")
     BINDINGS = [
         key_binding("refresh", "refresh"),
         key_binding("new", "add_contact", "Contact"),
@@ -236,7 +237,7 @@ class InquiryScreen(BaseScreen):
         table = self.query_one("#tx", DataTable)
         for r in rows:
             kind = r.kind + ("*" if r.reversed else "")
-            table.add_row(short_date(r.posted_on), kind, r.description, r.reference,
+            table.add_row(short_date(r.posted_on), kind, r.description, inquiry.short_reference(r.reference),
                           money(r.amount_cents), money(r.running_balance_cents))
         self.tx_rows += rows
         self.tx_done = len(rows) < PAGE

@@ -82,6 +82,23 @@ class TxRow:
     reversed: bool = False  # a later entry reverses this one
 
 
+# The ledger's references in at most 8 cells (the transactions pane at 80 columns): "bill:2081"
+# cut to 8 read "bill:208" for every bill from 2080 to 2089.
+_REFERENCE_SHORT = {"bill": "B", "latefee": "LF", "payment": "P"}
+
+
+def short_reference(reference: str, width: int = 8) -> str:
+    """``bill:2081`` -> ``B2081``, ``latefee:2081`` -> ``LF2081``, ``payment:77`` -> ``P77``,
+    ``receipt:R00022303`` -> ``R22303``; anything else as it is, cut to ``width``.  The help
+    of the account screen explains the letters."""
+    kind, sep, rest = reference.partition(":")
+    if sep and kind in _REFERENCE_SHORT and rest.isdigit():
+        return (_REFERENCE_SHORT[kind] + rest)[:width]
+    if sep and kind == "receipt" and rest[:1] == "R" and rest[1:].isdigit():
+        return ("R" + rest[1:].lstrip("0"))[:width]
+    return reference[:width]
+
+
 @dataclass(frozen=True)
 class BillRow:
     bill_id: int
