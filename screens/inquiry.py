@@ -99,7 +99,7 @@ class InquiryScreen(BaseScreen):
         with ContentSwitcher(initial="tx", id="panes"):
             yield self.table("tx", ("Date", 10), ("Kind", 8), ("Description", 20), ("Ref", 8),
                              ("Amount", 10), ("Balance", 10))
-            yield self.table("bills", ("Bill date", 10), ("Period", 17), ("Usage", 6), ("Kind", 7),
+            yield self.table("bills", ("Bill", 7), ("Bill date", 10), ("Period", 17), ("Usage", 6), ("Kind", 7),
                              ("Total", 10), ("Due", 10))
             with Vertical(id="usage"):
                 yield Static("", id="usage-average")
@@ -261,7 +261,9 @@ class InquiryScreen(BaseScreen):
     # bills: Enter shows lines
     def show_bills(self, rows: list) -> None:
         self.bill_rows = rows
-        self.fill("#bills", [(short_date(r.bill_date), f"{r.period_start:%Y-%m-%d}..{r.period_end:%m-%d}",
+        # the bill's number as the transactions pane shows it in Ref
+        self.fill("#bills", [(inquiry.short_reference(f"bill:{r.bill_id}", 7), short_date(r.bill_date),
+                              f"{r.period_start:%Y-%m-%d}..{r.period_end:%m-%d}",
                               f"{r.usage}{' E' if r.estimated else ''}", r.kind, money(r.total_cents),
                               short_date(r.due_date)) for r in rows])
 

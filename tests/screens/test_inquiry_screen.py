@@ -78,7 +78,8 @@ async def test_bills_pane_and_enter_shows_the_lines(demo_url):
         screen = await open_inquiry(pilot)
         await burst(pilot, "2")
         rows = table_rows(screen.query_one("#bills"))
-        assert len(rows) == len(bills) and rows[0][0] == bills[0].bill_date.isoformat()
+        # the bill's number as the transactions pane's Ref shows it, then its date
+        assert len(rows) == len(bills) and rows[0][:2] == [f"B{bills[0].bill_id}", bills[0].bill_date.isoformat()]
         await burst(pilot, "enter")
         assert isinstance(app.screen, BillLinesScreen)
         shown = table_rows(app.screen.query_one("#lines"))
