@@ -59,7 +59,8 @@ class PaneTable(DataTable):
 class InquiryScreen(BaseScreen):
     TITLE_TEXT = "Account inquiry"
     CSS_PATH = "inquiry.tcss"
-    HELP_TEXT = ("1-6 switch panes; Enter on a bill shows its lines; C / P export this pane's "
+    HELP_TEXT = ("1-6 switch panes; Enter on a transaction shows it in full, on a bill its lines; C / P "
+                 "export this pane's "
                  "history (usage or transactions) to CSV / PDF in the exports folder; A lists what can "
                  "be done to the account (service, work orders, refunds, transfers, autopay).  Ref on "
                  "transactions: B bill number, LF late fee of that bill, P payment, R receipt.")
@@ -99,14 +100,15 @@ class InquiryScreen(BaseScreen):
         with ContentSwitcher(initial="tx", id="panes"):
             yield self.table("tx", ("Date", 10), ("Kind", 8), ("Description", 20), ("Ref", 8),
                              ("Amount", 10), ("Balance", 10))
-            yield self.table("bills", ("Bill", 7), ("Bill date", 10), ("Period", 17), ("Usage", 6), ("Kind", 7),
+            yield self.table("bills", ("Bill", 6), ("Bill date", 10), ("Period", 14), ("Usage", 6), ("Kind", 7),
                              ("Total", 10), ("Due", 10))
             with Vertical(id="usage"):
                 yield Static("", id="usage-average")
                 yield self.table("usage-table", ("Period", 8), ("Read on", 10), ("Reading", 8), ("Usage", 6),
                                  ("", BAR_WIDTH), ("Flag", 9))
                 yield Static("", id="usage-reason")
-            yield self.table("payments", ("Date", 10), ("Receipt", 10), ("Amount", 10), ("Tenders", 14),
+            # receipts up to 14 characters: R00022303, DM000002031, AP261128-00001 (autopay)
+            yield self.table("payments", ("Date", 10), ("Receipt", 14), ("Amount", 10), ("Tenders", 14),
                              ("Channel", 8), ("Status", 8))
             yield self.table("orders", ("Number", 9), ("Kind", 12), ("Status", 8), ("Requested", 10),
                              ("Done", 10), ("Instructions", 12))
@@ -244,6 +246,15 @@ class InquiryScreen(BaseScreen):
         more = "" if self.tx_done else "; more load as you move down"
         self.set_status(f"{len(self.tx_rows)} entries{more}" if self.tx_rows else "no ledger entries yet")
 
+    @on(DataTable.RowSelected, "#tx")
+    def tx_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on an entry: what the columns cut short, on the status line."""
+        if 0 <= event.cursor_row < len(self.tx_rows):
+            r = self.tx_rows[event.cursor_row]
+            parts = [r.description, f"effective {r.effective_on}" if r.effective_on else "",
+                     f"ref {r.reference}" if r.reference else "", "reversed" if r.reversed else ""]
+            self.set_status(" | ".join(p for p in parts if p))
+
     @on(DataTable.RowHighlighted, "#tx")
     def tx_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if not self.tx_done and event.cursor_row >= len(self.tx_rows) - 5:
@@ -262,8 +273,8 @@ class InquiryScreen(BaseScreen):
     def show_bills(self, rows: list) -> None:
         self.bill_rows = rows
         # the bill's number as the transactions pane shows it in Ref
-        self.fill("#bills", [(inquiry.short_reference(f"bill:{r.bill_id}", 7), short_date(r.bill_date),
-                              f"{r.period_start:%Y-%m-%d}..{r.period_end:%m-%d}",
+        self.fill("#bills", [(inquiry.short_reference(f"bill:{r.bill_id}", 6), short_date(r.bill_date),
+                              f"{r.period_start:%m/%d}-{r.period_end:%m/%d/%y}",
                               f"{r.usage}{' E' if r.estimated else ''}", r.kind, money(r.total_cents),
                               short_date(r.due_date)) for r in rows])
 

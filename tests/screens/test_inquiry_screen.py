@@ -229,3 +229,35 @@ async def test_f4_steps_through_the_channels_and_a_letter_is_enough(demo_url):
         assert isinstance(app.screen, InquiryScreen)
         c = ContactLog.select().where(ContactLog.account == hit.account_id).order_by(ContactLog.id.desc()).get()
         assert (c.channel, c.subject) == ("email", "Sent copy of bill")
+
+
+async def test_every_pane_fits_80_columns_and_cuts_no_value(demo_url):
+    """Each pane's columns fit the screen beside the scrollbar, and no value of the demo
+    account is cut by its column (receipt numbers of 11 characters read as one repeated
+    number when cut to 10; a due date lost its last digit to a wider bills pane)."""
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inquiry(pilot)
+        for key, table_id in (("1", "tx"), ("2", "bills"), ("4", "payments")):
+            await burst(pilot, key)
+            table = screen.query_one(f"#{table_id}")
+            widths = [c.width for c in table.columns.values()]
+            assert sum(widths) + 2 * len(widths) <= 78, table_id  # cell padding; 2 for the scrollbar
+            rows = table_rows(table)
+            assert rows, table_id
+            # every column, but the transactions' description (Enter shows it whole)
+            columns = [3] if table_id == "tx" else range(len(widths))
+            cut = [row[i] for row in rows for i in columns if len(row[i]) > widths[i]]
+            assert not cut, (table_id, cut[:3])
+
+
+async def test_enter_on_an_entry_shows_what_the_columns_cut(demo_url):
+    hit = first_hit("0001006-6")
+    first = inquiry.transactions(get_user("clerk"), hit.account_id)[0]
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_inquiry(pilot)
+        await burst(pilot, "1", "tab", "enter")
+        shown = text_of(app.screen.query_one("#status"))
+        assert shown.startswith(first.description) and f"ref {first.reference}" in shown
+        assert len(first.description) > 20  # longer than its column
