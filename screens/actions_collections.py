@@ -9,11 +9,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from screens.actions_form import data_table
-from screens.base import BaseScreen, key_binding
+from screens.base import BaseScreen, key_binding, letter_binding
 from ubtui import collections
 from ubtui.money import format_cents
 from ubtui.security import has_permission
@@ -48,9 +47,9 @@ class CollectionsScreen(BaseScreen):
                  "reminder letters, S the shut-off notices (PDF); D orders the disconnects (asks first).")
     BINDINGS = [
         key_binding("refresh", "refresh"),
-        Binding("r", "letters('reminder')", "Reminders", priority=True, id="collections.reminders"),
-        Binding("s", "letters('shutoff_notice')", "Shut-off", priority=True, id="collections.shutoff"),
-        Binding("d", "disconnects", "Disconnects", priority=True, id="collections.disconnects"),
+        letter_binding("r", "letters('reminder')", "Reminders", id="collections.reminders"),
+        letter_binding("s", "letters('shutoff_notice')", "Shut-off", id="collections.shutoff"),
+        letter_binding("d", "disconnects", "Disconnects", id="collections.disconnects"),
     ]
 
     def __init__(self):

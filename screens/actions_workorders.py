@@ -7,12 +7,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from screens.actions_service import CancelWorkOrderScreen, CompleteWorkOrderScreen
 from screens.actions_form import data_table
-from screens.base import BaseScreen, key_binding
+from screens.base import BaseScreen, key_binding, letter_binding
 from ubtui import workorders
 
 COLUMNS = (("Number", 9), ("Kind", 13), ("Priority", 9), ("Account", 10), ("Address", 15), ("Scheduled", 10))  # 80 wide
@@ -25,9 +24,9 @@ class WorkOrdersScreen(BaseScreen):
     HELP_TEXT = "Enter or C completes the highlighted order, X cancels it, A opens its account."
     BINDINGS = [
         key_binding("refresh", "refresh"),
-        Binding("c", "close_order('complete')", "Complete", priority=True, id="workorders.complete"),
-        Binding("x", "close_order('cancel')", "Cancel", priority=True, id="workorders.cancel"),
-        Binding("a", "account", "Account", priority=True, id="workorders.account"),
+        letter_binding("c", "close_order('complete')", "Complete", id="workorders.complete"),
+        letter_binding("x", "close_order('cancel')", "Cancel", id="workorders.cancel"),
+        letter_binding("a", "account", "Account", id="workorders.account"),
     ]
 
     def __init__(self):

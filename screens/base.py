@@ -40,6 +40,17 @@ def key_binding(key_id: str, action: str, description: str | None = None, *, sho
                    priority=True, id=key_id)
 
 
+def letter_binding(keys: str, action: str, description: str, *, id: str, show: bool = True) -> Binding:
+    """A screen's letter key (``"a"``, or ``"n,escape,f3"``): its letters also in capitals.
+
+    The footer shows letters in capitals ("A Actions"), and Shift or Caps Lock sends them so:
+    a Binding for "a" alone ignored "A"."""
+    parts = keys.split(",")
+    capitals = [k.upper() for k in parts if len(k) == 1 and k.isalpha()]
+    return Binding(",".join(parts + capitals), action, description, show=show, priority=True, id=id,
+                   key_display=parts[0].upper() if len(parts[0]) == 1 else None)
+
+
 def key_text(key: str) -> str:
     """``f2`` -> ``F2``, ``ctrl+f`` -> ``Ctrl+F``: how help and the palette name a key."""
     parts = key.strip().split("+")

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from screens.base import BaseScreen, key_binding
+from screens.base import BaseScreen, key_binding, letter_binding
 from ubtui import readings
 from ubtui.accounts import format_account_number
 
@@ -23,9 +22,9 @@ class ReadingExceptionsScreen(BaseScreen):
     HELP_TEXT = __doc__
     BINDINGS = [
         key_binding("refresh", "refresh", "Refresh"),
-        Binding("a", "resolve('accept')", "Accept", priority=True, id="reads.accept"),
-        Binding("r", "resolve('reread')", "Reread", priority=True, id="reads.reread"),
-        Binding("e", "resolve('estimate')", "Estimate", priority=True, id="reads.estimate"),
+        letter_binding("a", "resolve('accept')", "Accept", id="reads.accept"),
+        letter_binding("r", "resolve('reread')", "Reread", id="reads.reread"),
+        letter_binding("e", "resolve('estimate')", "Estimate", id="reads.estimate"),
     ]
 
     def __init__(self, route: str | None = None):

@@ -8,6 +8,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from screens.base import letter_binding
 from ubtui import receipts
 from ubtui.errors import UbtuiError
 
@@ -37,8 +38,8 @@ class ReceiptScreen(ModalScreen):
     """
     BINDINGS = [
         Binding("escape,f3,ctrl+b", "close", "Back", priority=True, id="receipt.close"),
-        Binding("p,ctrl+p", "print", "Print", priority=True, id="receipt.print"),
-        Binding("s,ctrl+s", "save", "Save", priority=True, id="receipt.save"),
+        letter_binding("p,ctrl+p", "print", "Print", id="receipt.print"),
+        letter_binding("s,ctrl+s", "save", "Save", id="receipt.save"),
     ]
 
     def __init__(self, number: str, *, reprint: bool = False):

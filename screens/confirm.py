@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from screens.base import letter_binding
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -16,8 +17,8 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen #question { text-style: bold; }
     """
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes", priority=True, id="confirm.yes"),
-        Binding("n,escape,f3,ctrl+b", "answer(False)", "No", priority=True, id="confirm.no"),
+        letter_binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        letter_binding("n,escape,f3,ctrl+b", "answer(False)", "No", id="confirm.no"),
     ]
 
     def __init__(self, question: str, hint: str = "Y yes, N no"):

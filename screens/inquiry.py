@@ -15,7 +15,7 @@ from textual.widgets import ContentSwitcher, DataTable, Static
 
 from rich.text import Text
 
-from screens.base import BaseScreen, key_binding
+from screens.base import BaseScreen, key_binding, letter_binding
 from ubtui import inquiry
 from ubtui.money import format_cents
 
@@ -70,9 +70,9 @@ class InquiryScreen(BaseScreen):
         key_binding("pay", "pay"),
         *(Binding(str(i + 1), f"pane('{pid}')", label, show=False, priority=True, id=f"inquiry.pane{i + 1}")
           for i, (pid, label) in enumerate(PANES)),
-        Binding("c", "export('csv')", "CSV", priority=True, id="inquiry.csv"),
-        Binding("p", "export('pdf')", "PDF", priority=True, id="inquiry.pdf"),
-        Binding("a", "actions", "Actions", priority=True, id="inquiry.actions"),
+        letter_binding("c", "export('csv')", "CSV", id="inquiry.csv"),
+        letter_binding("p", "export('pdf')", "PDF", id="inquiry.pdf"),
+        letter_binding("a", "actions", "Actions", id="inquiry.actions"),
     ]
 
     def __init__(self, account_id: int):

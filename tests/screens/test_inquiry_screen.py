@@ -201,12 +201,13 @@ async def test_f7_opens_the_registered_payment_screen_for_this_account(demo_url,
         assert type(app.screen).__name__ == "StandInScreen" and app.screen.account_id == hit.account_id
 
 
-async def test_a_opens_the_account_actions_and_f3_comes_back(demo_url):
+@pytest.mark.parametrize("key", ["a", "A"])  # the footer shows "A"; Shift or Caps Lock sends it so
+async def test_a_opens_the_account_actions_and_f3_comes_back(demo_url, key):
     from screens.actions import AccountActionsScreen
     app = make_app(demo_url)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_inquiry(pilot)
-        await pilot.press("a")
+        await pilot.press(key)
         await settle(pilot)
         assert isinstance(app.screen, AccountActionsScreen) and app.screen.account_id == screen.account_id
         await pilot.press("f3")
