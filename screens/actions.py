@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -19,7 +18,7 @@ from screens.actions_form import ActionForm, load_context
 from screens.actions_money import ApplyDepositScreen, RefundScreen, ReturnedPaymentScreen, TransferScreen, WriteOffScreen
 from screens.actions_service import (CancelWorkOrderScreen, CompleteWorkOrderScreen, NewWorkOrderScreen,
                                      StartServiceScreen, StopServiceScreen)
-from screens.base import BaseScreen, key_binding
+from screens.base import BaseScreen, key_binding, letter_binding
 from ubtui.money import format_cents
 from ubtui.security import has_permission
 
@@ -58,8 +57,7 @@ class AccountActionsScreen(BaseScreen):
     BINDINGS = [
         key_binding("refresh", "refresh"),
         # the letters as bindings too (not in the footer): F1 help and the palette list them
-        *(Binding(a.key, f"open('{a.key}')", a.label, show=False, priority=True, id=f"actions.{a.key}")
-          for a in ACTIONS),
+        *(letter_binding(a.key, f"open('{a.key}')", a.label, show=False, id=f"actions.{a.key}") for a in ACTIONS),
     ]
 
     def __init__(self, account_id: int):

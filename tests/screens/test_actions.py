@@ -175,7 +175,7 @@ async def test_autopay_enrol_shows_only_the_last_four(sqlite_url, senior_and_acc
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_actions(pilot, acct.id)
-        await burst(pilot, "a")
+        await burst(pilot, "A")  # as the list shows it (the lower case works as well)
         assert isinstance(app.screen, AutopayEnrolScreen)
         assert app.screen.query_one("#f-holder").value == "Rivera, Ana"
         await burst(pilot, "enter", *"011000015", "enter", *"123456789")
