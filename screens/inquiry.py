@@ -98,10 +98,10 @@ class InquiryScreen(BaseScreen):
             yield Static("", id="h-alerts")
         yield Static(self.tabs_text(), id="tabs")
         with ContentSwitcher(initial="tx", id="panes"):
-            yield self.table("tx", ("Date", 10), ("Kind", 8), ("Description", 20), ("Ref", 8),
+            yield self.table("tx", ("Date", 10), ("Kind", 8), ("Description", 19), ("Ref", 9),
                              ("Amount", 10), ("Balance", 10))
-            yield self.table("bills", ("Bill", 6), ("Bill date", 10), ("Period", 14), ("Usage", 6), ("Kind", 7),
-                             ("Total", 10), ("Due", 10))
+            yield self.table("bills", ("Bill", 9), ("Bill date", 10), ("Period", 14), ("Usage", 6), ("Kind", 7),
+                             ("Total", 10), ("Due", 8))
             with Vertical(id="usage"):
                 yield Static("", id="usage-average")
                 yield self.table("usage-table", ("Period", 8), ("Read on", 10), ("Reading", 8), ("Usage", 6),
@@ -273,10 +273,10 @@ class InquiryScreen(BaseScreen):
     def show_bills(self, rows: list) -> None:
         self.bill_rows = rows
         # the bill's number as the transactions pane shows it in Ref
-        self.fill("#bills", [(inquiry.short_reference(f"bill:{r.bill_id}", 6), short_date(r.bill_date),
+        self.fill("#bills", [(inquiry.short_reference(f"bill:{r.bill_id}"), short_date(r.bill_date),
                               f"{r.period_start:%m/%d}-{r.period_end:%m/%d/%y}",
                               f"{r.usage}{' E' if r.estimated else ''}", r.kind, money(r.total_cents),
-                              short_date(r.due_date)) for r in rows])
+                              f"{r.due_date:%m/%d/%y}" if r.due_date else "") for r in rows])
 
     @on(DataTable.RowSelected, "#bills")
     def bill_selected(self, event: DataTable.RowSelected) -> None:

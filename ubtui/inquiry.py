@@ -82,12 +82,13 @@ class TxRow:
     reversed: bool = False  # a later entry reverses this one
 
 
-# The ledger's references in at most 8 cells (the transactions pane at 80 columns): "bill:2081"
-# cut to 8 read "bill:208" for every bill from 2080 to 2089.
+# The ledger's references in at most 9 cells (the transactions pane at 80 columns): "bill:2081"
+# cut to 8 read "bill:208" for every bill from 2080 to 2089.  Nine cells hold B and a bill id
+# of 8 digits: a 1,000,000-account district passes 10,000,000 bills in its tenth month.
 _REFERENCE_SHORT = {"bill": "B", "latefee": "LF", "payment": "P"}
 
 
-def short_reference(reference: str, width: int = 8) -> str:
+def short_reference(reference: str, width: int = 9) -> str:
     """``bill:2081`` -> ``B2081``, ``latefee:2081`` -> ``LF2081``, ``payment:77`` -> ``P77``,
     ``receipt:R00022303`` -> ``R22303``; anything else as it is, cut to ``width``.  The help
     of the account screen explains the letters."""
