@@ -35,8 +35,8 @@ class ReadingExceptionsScreen(BaseScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="exc-head")
         table = DataTable(id="exc-table", cursor_type="row")
-        for label, key, width in (("Read on", "on", 10), ("Account", "acct", 9), ("Meter", "meter", 8),
-                                  ("Flag", "flag", 8), ("Usage", "usage", 6), ("Why", "why", 30)):
+        for label, key, width in (("Read on", "on", 10), ("Account", "acct", 9), ("Meter", "meter", 10),
+                                  ("Flag", "flag", 8), ("Usage", "usage", 6), ("Why", "why", 23)):
             table.add_column(label, key=key, width=width)
         yield table
         yield Static("", id="exc-detail")

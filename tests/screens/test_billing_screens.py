@@ -15,7 +15,7 @@ from ubtui.security import system_user
 D = dt.date
 
 
-def district(n: int = 2, bills: bool = True):
+def district(n: int = 2, bills: bool = True, serial: str = "MX{:03d}"):
     """n accounts, three months of reads; the last month of each is flagged high."""
     add_user("clerk")
     s = system_user()
@@ -25,7 +25,7 @@ def district(n: int = 2, bills: bool = True):
         p = create_premise(s, house_number=str(10 + i), street="Birch Ln", city="Cedar Valley", route="03",
                            read_sequence=i)
         a = open_account(s, premise=p, customers=[(c, "owner")], opened_on=D(2026, 1, 1), status="active")
-        m = readings.install_meter(s, p.id, f"MX{i:03d}", on=D(2026, 1, 1), reading=500)
+        m = readings.install_meter(s, p.id, serial.format(i), on=D(2026, 1, 1), reading=500)
         for k, v in enumerate((512, 524, 560 + i), 1):
             readings.enter_reading(s, m.id, D(2026, 1, 1) + dt.timedelta(days=30 * k), v)
             if bills and k < 3:
@@ -33,6 +33,19 @@ def district(n: int = 2, bills: bool = True):
                 billing.run_bills(s, cycle="1", period_end=on, bill_date=on, schedule=demo_schedule())
         accts.append(a)
     return accts
+
+
+async def test_exceptions_show_whole_meter_numbers(sqlite_url):
+    """Meter serials of 10 characters (the demo's SE00000211) were cut to 8, so a column of
+    different meters read SE000002, SE000000..."""
+    district(2, bills=False, serial="SE00000{:03d}")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        app.push_screen(ReadingExceptionsScreen())
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "SE00000000" in shown and "SE00000001" in shown
 
 
 async def test_exceptions_accept_reread_and_estimate(sqlite_url):
