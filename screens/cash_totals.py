@@ -111,8 +111,10 @@ class ReceiptsScreen(BaseScreen):
     def on_mount(self) -> None:
         self.day = self.day or self.app.today()
         t = self.query_one(DataTable)
-        for label, width in (("Receipt", 10), ("Time", 6), ("Operator", 9), ("Account", 10), ("Name", 13),
-                             ("Tenders", 13), ("    Amount", 10), (" Status", 7)):
+        # receipt numbers whole (the number is what a reprint or a void is asked for): counter
+        # R00022303, older DM000002040, autopay AP261128-00001
+        for label, width in (("Receipt", 14), ("Time", 6), ("Operator", 9), ("Account", 10), ("Name", 10),
+                             ("Tenders", 12), ("    Amount", 10), (" Void", 5)):
             t.add_column(label, width=width)
         t.focus()
         self.action_refresh()
@@ -129,8 +131,8 @@ class ReceiptsScreen(BaseScreen):
         t = self.query_one(DataTable)
         t.clear()
         for r in rows:
-            t.add_row(r.receipt_number, f"{r.created_at:%H:%M}", r.operator, r.accounts, r.name[:12],
-                      r.tenders[:12], money(r.total_cents), Text(" VOID" if r.status == "voided" else ""),
+            t.add_row(r.receipt_number, f"{r.created_at:%H:%M}", r.operator[:8], r.accounts, r.name[:9],
+                      r.tenders[:11], money(r.total_cents), Text(" VOID" if r.status == "voided" else ""),
                       key=r.receipt_number)
         total = sum(r.total_cents for r in rows if r.status != "voided")
         self.query_one("#rcp-head", Static).update(

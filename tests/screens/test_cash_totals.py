@@ -109,3 +109,15 @@ def test_snapshot_void(snap_compare, sqlite_url):
         await open_as(pilot, "super", VoidScreen(number))
 
     assert snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_snapshot_receipts(snap_compare, sqlite_url, pacific_time):
+    """The day's receipts at 80x24: whole receipt numbers, time, operator, account, tenders."""
+    import datetime as dt
+    day_of_payments()
+    Payment.update(created_at=dt.datetime(2026, 3, 15, 17, 5)).execute()  # the clock, frozen
+
+    async def run_before(pilot):
+        await open_as(pilot, "super", ReceiptsScreen(TODAY))
+
+    assert snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
