@@ -237,7 +237,7 @@ class ActionForm(BaseScreen):
             text = "F9 posts, F3 goes back."
         else:
             text = f.hint or ""
-            if f.choices:
+            if f.choices and "F4" not in text:  # the field's own hint may say what F4 lists
                 text = (text + "  " if text else "") + "F4 lists the choices."
         self.query_one("#form-hint", Static).update(text)
 

@@ -124,6 +124,8 @@ async def test_returned_payment_picked_from_the_list(sqlite_url):
         await open_actions(pilot, acct.id)
         await burst(pilot, "r")
         assert isinstance(app.screen, ReturnedPaymentScreen)
+        # the field's hint says what F4 lists; the generic "F4 lists the choices." is not added twice
+        assert text_of(app.screen.query_one("#form-hint")) == "The receipt number; F4 lists this account's."
         await burst(pilot, "f4")
         assert "R-1" in screen_text(app) and "$80.00" in screen_text(app)
         await burst(pilot, "enter")  # picks R-1 and moves on to the reason (NSF)
