@@ -641,8 +641,8 @@ def _session_query(user: User, session_id: int | None):
     """Send the read of the drawer session a payment goes into (answered with the next read)."""
     where = "id = ?" if session_id is not None else "operator_id = ? AND status = 'open'"
     return execute(qmarks(f"SELECT id, operator_id, status, business_date FROM drawer_session "
-                                       f"WHERE {where} ORDER BY id DESC LIMIT 1"),
-                                (session_id if session_id is not None else user.id,))
+                          f"WHERE {where} ORDER BY id DESC LIMIT 1"),
+                   (session_id if session_id is not None else user.id,))
 
 
 def _open_session(user: User, session_id: int | None, rows: list[tuple]) -> tuple[int, _dt.date]:

@@ -283,7 +283,7 @@ def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec],
     sql = _sql(db)
     now = now or utcnow()
     row = execute(sql["posting_into"] + sql["posting_row"] + sql["taken"],
-                         (key, kind, user.id, now, memo[:500])).fetchone()
+                  (key, kind, user.id, now, memo[:500])).fetchone()
     if row is None:
         raise AlreadyPosted(f"idempotency key {key!r} is already posted")
     posting_id = row[0]
