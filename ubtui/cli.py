@@ -395,6 +395,8 @@ def main(argv: list[str] | None = None) -> int:
         _load_extensions()
     args = build_parser(commands).parse_args(argv)
     try:
+        from .config import apply_timezone, settings
+        apply_timezone(settings())
         if not args.command:
             connect(args)
             return launch(args)

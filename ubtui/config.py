@@ -5,11 +5,13 @@ Where the file is: ``$UBTUI_CONFIG``, else ``<user config dir>/ubtui/config.toml
 from __future__ import annotations
 
 import os
+import time
 import tomllib
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
 
@@ -19,6 +21,21 @@ class District(BaseModel):
     name: str = "Cedar Valley Water District"
     address: str = "400 Reservoir Road, Cedar Valley, CA 95000"
     phone: str = "(555) 010-2400"
+    # The district's time zone (an IANA name such as "America/Los_Angeles"): the business day
+    # and every date and time shown follow it.  Default: the machine's own -- a server kept on
+    # UTC would otherwise show a 5 pm payment in California under the next day.
+    timezone: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use a name such as America/Los_Angeles") from None
+        return value
 
 
 class Settings(BaseModel):
@@ -48,6 +65,14 @@ class Settings(BaseModel):
     ach_bank_name: str = "FIRST CEDAR BANK"
     receipt_printer: str = ""  # "", "file:/path", "usb:vid:pid", "network:host"
     rates_file: str | None = None
+
+
+def apply_timezone(s: Settings) -> None:
+    """Make the district's time zone (if set) the process's local time, so the business day
+    (``date.today()``) and every stored UTC time shown (``dates.local_time``) follow it."""
+    if s.district.timezone and hasattr(time, "tzset"):
+        os.environ["TZ"] = s.district.timezone
+        time.tzset()
 
 
 def data_dir() -> Path:

@@ -61,6 +61,29 @@ def test_config_file_errors_name_the_file_and_key(tmp_path, monkeypatch):
     assert s.database_url == "sqlite:///x.db" and s.district.name == "Elm Creek WD"
     monkeypatch.setenv("UBTUI_DATABASE_URL", "sqlite:///y.db")
     assert config.load_settings(p).database_url == "sqlite:///y.db"
+    p.write_text('[district]\ntimezone = "Pacific/Nowhere"\n')
+    with pytest.raises(ConfigError, match=r"key 'district.timezone': .*unknown time zone 'Pacific/Nowhere'"):
+        config.load_settings(p)
+
+
+def test_the_district_time_zone_sets_the_business_day_and_the_times_shown(tmp_path, monkeypatch):
+    """A server kept on UTC, a district in California: with [district] timezone set, a
+    payment stored at 01:00 UTC on the 16th shows at 18:00 on the 15th."""
+    import datetime as dt
+    import time
+
+    from ubtui.dates import local_time
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    p = tmp_path / "c.toml"
+    p.write_text('[district]\ntimezone = "America/Los_Angeles"\n')
+    try:
+        assert local_time(dt.datetime(2026, 3, 16, 1, 0)) == dt.datetime(2026, 3, 16, 1, 0)
+        config.apply_timezone(config.load_settings(p))
+        assert local_time(dt.datetime(2026, 3, 16, 1, 0)) == dt.datetime(2026, 3, 15, 18, 0)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_pipelined_failure_rolls_back_and_leaves_the_connection_usable(db_url, system):
