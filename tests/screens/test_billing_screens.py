@@ -35,16 +35,21 @@ def district(n: int = 2, bills: bool = True, serial: str = "MX{:03d}"):
     return accts
 
 
+async def open_exceptions(pilot) -> str:
+    """Sign in, open the reading exceptions worklist; the screen's text once it is loaded."""
+    await sign_in(pilot)
+    pilot.app.push_screen(ReadingExceptionsScreen())
+    await settle(pilot)
+    return screen_text(pilot.app)
+
+
 async def test_exceptions_show_whole_meter_numbers(sqlite_url):
     """Meter serials of 10 characters (the demo's SE00000211) were cut to 8, so a column of
     different meters read SE000002, SE000000..."""
     district(2, bills=False, serial="SE00000{:03d}")
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot)
-        app.push_screen(ReadingExceptionsScreen())
-        await settle(pilot)
-        shown = screen_text(app)
+        shown = await open_exceptions(pilot)
         assert "SE00000000" in shown and "SE00000001" in shown
 
 
@@ -52,10 +57,7 @@ async def test_exceptions_accept_reread_and_estimate(sqlite_url):
     accts = district(3, bills=False)
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot)
-        app.push_screen(ReadingExceptionsScreen())
-        await settle(pilot)
-        shown = screen_text(app)
+        shown = await open_exceptions(pilot)
         assert "3 read(s) waiting" in shown and "high" in shown and "MX000" in shown
         await pilot.press("a")
         await settle(pilot)
@@ -113,9 +115,7 @@ def test_snapshot_exceptions(snap_compare, sqlite_url):
     district(3, bills=False)
 
     async def run_before(pilot):
-        await sign_in(pilot)
-        pilot.app.push_screen(ReadingExceptionsScreen())
-        await settle(pilot)
+        await open_exceptions(pilot)
 
     assert snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
 
