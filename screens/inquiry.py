@@ -60,8 +60,8 @@ class InquiryScreen(BaseScreen):
     TITLE_TEXT = "Account inquiry"
     CSS_PATH = "inquiry.tcss"
     HELP_TEXT = ("1-6 switch panes; Enter on a transaction shows it in full, on a bill its lines; C / P "
-                 "export this pane's "
-                 "history (usage or transactions) to CSV / PDF in the exports folder; A lists what can "
+                 "export this pane's history (usage or transactions) to CSV / PDF in the exports folder; "
+                 "A lists what can "
                  "be done to the account (service, work orders, refunds, transfers, autopay).  Ref on "
                  "transactions: B bill number, LF late fee of that bill, P payment, R receipt.")
     BINDINGS = [

@@ -49,7 +49,8 @@ def db_date(value) -> _dt.date | None:
 
 
 def local_time(at: _dt.datetime | None) -> _dt.datetime | None:
-    """A stored (naive UTC) timestamp in the machine's local time, still naive."""
+    """A stored (naive UTC) timestamp in local time, still naive: the district's zone when the
+    config sets one (``config.apply_timezone``), else the machine's."""
     if at is None:
         return None
     return at.replace(tzinfo=_dt.timezone.utc).astimezone().replace(tzinfo=None)
