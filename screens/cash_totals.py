@@ -86,6 +86,13 @@ class TotalsScreen(BaseScreen):
         self.app.push_screen(ReceiptsScreen(self.day, session_id=int(event.row_key.value)))
 
 
+def accounts_cell(accounts: str) -> str:
+    """A receipt's accounts in the 10-cell column: the first, and "+" when it paid more
+    (one check for several accounts read "0001013-2," run into the name)."""
+    first, _, more = accounts.partition(", ")
+    return first + ("+" if more else "")
+
+
 class ReceiptsScreen(BaseScreen):
     TITLE_TEXT = "Receipts"
     HELP_TEXT = __doc__
@@ -131,7 +138,7 @@ class ReceiptsScreen(BaseScreen):
         t = self.query_one(DataTable)
         t.clear()
         for r in rows:
-            t.add_row(r.receipt_number, f"{r.created_at:%H:%M}", r.operator[:8], r.accounts, r.name[:9],
+            t.add_row(r.receipt_number, f"{r.created_at:%H:%M}", r.operator[:8], accounts_cell(r.accounts), r.name[:9],
                       r.tenders[:11], money(r.total_cents), Text(" VOID" if r.status == "voided" else ""),
                       key=r.receipt_number)
         total = sum(r.total_cents for r in rows if r.status != "voided")

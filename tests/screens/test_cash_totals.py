@@ -1,13 +1,15 @@
 """Supervisor totals (refresh, drill-down to receipts, void with a supervisor) and the reports viewer."""
 from __future__ import annotations
 
+from textual.widgets import DataTable
+
 from models import Payment
 from screens.cash_reports import ReportsScreen
 from screens.cash_totals import ReceiptsScreen, TotalsScreen, VoidScreen
-from tests.screens.appkit import TODAY, add_user, make_app, settle, sign_in
+from tests.screens.appkit import TODAY, add_user, make_app, settle, sign_in, table_rows
 from ubtui import cashier, ledger
 from ubtui.cashier import AccountAmount, TakePayment, TenderIn
-from ubtui.accounts import create_customer, create_premise, open_account
+from ubtui.accounts import create_customer, create_premise, format_account_number, open_account
 from ubtui.config import Settings, use_settings
 from ubtui.security import system_user
 
@@ -121,3 +123,19 @@ def test_snapshot_receipts(snap_compare, sqlite_url, pacific_time):
         await open_as(pilot, "super", ReceiptsScreen(TODAY))
 
     assert snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_a_receipt_for_two_accounts_shows_the_first_and_a_plus(sqlite_url):
+    clerk, acct = day_of_payments()
+    sysu = system_user()
+    other = open_account(sysu, premise=create_premise(sysu, house_number="14", street="Oak Ave"),
+                         customers=[(create_customer(sysu, first_name="Bo", last_name="Lee"), "owner")], status="active")
+    cashier.take_payment(clerk, TakePayment(
+        idempotency_key="two", accounts=[AccountAmount(account=acct.id, amount="5"), AccountAmount(account=other.id, amount="5")],
+        tenders=[TenderIn(kind="check", amount="10", check_number="7")]))
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_as(pilot, "super", ReceiptsScreen(TODAY))
+        rows = table_rows(app.screen.query_one(DataTable))
+        first = format_account_number(acct.number)
+        assert [r[3] for r in rows] == [first, first, first + "+"]
