@@ -30,7 +30,7 @@ from .dates import db_date, parse_date
 from .db import in_list, insert_rows, select, transaction
 from .errors import InputError, NotFound
 from .ledger import EntrySpec, NewPosting, write_postings
-from .rates import GALLONS, BillCalc, Schedule, active_schedule, calculate_bill, fmt_qty, fmt_rate
+from .rates import GALLONS, BillCalc, Schedule, active_schedule, fmt_qty, fmt_rate, price_bill
 from .readings import GOOD, history_from
 from .security import require
 
@@ -89,12 +89,23 @@ def _units(gallons: Decimal, unit: str) -> int:
     return int((gallons / GALLONS[unit]).quantize(Decimal(1), rounding=ROUND_FLOOR))
 
 
-def winter_average(bills: tuple[PastBill, ...], before: _dt.date) -> Decimal | None:
-    """Units per month over the actual bills ending in December-March of the last 15 months."""
-    winter = [b for b in bills if not b.estimated and b.period_end.month in (12, 1, 2, 3)
-              and (before - b.period_end).days <= 460 and b.days > 0]
+WINTER = (12, 1, 2, 3)
+
+
+def winter_average(bills: tuple[PastBill, ...], before: _dt.date, months=WINTER) -> Decimal | None:
+    """Units per month (of 30 days) over the actual bills read in ``months`` (the schedule's
+    winter months) within the year before ``before``: the last winter only."""
+    winter = [b for b in bills if not b.estimated and b.period_end.month in months
+              and 0 <= (before - b.period_end).days < 366 and b.days > 0]
     days = sum(b.days for b in winter)
     return Decimal(sum(b.usage for b in winter)) * 30 / days if days else None
+
+
+def _winter_for(cls, bills: tuple[PastBill, ...], before: _dt.date) -> Decimal | None:
+    s = cls.sewer
+    if s is None or s.basis != "winter_average":
+        return None
+    return winter_average(bills, before, tuple(s.winter_months))
 
 
 def estimate_usage(facts: AccountFacts, start: _dt.date, end: _dt.date, method: str, n: int,
@@ -113,11 +124,6 @@ def estimate_usage(facts: AccountFacts, start: _dt.date, end: _dt.date, method: 
         per_day = h.per_day / GALLONS[unit]
         return _round(per_day * days), f"average of the last {min(n, len(reads) - 1)} reads"
     return 0, "no read history"
-
-
-def _size_for(f: AccountFacts, cls) -> str:
-    """The meter's size, or the class's first size when the class does not list it (flat classes)."""
-    return f.meter_size if f.meter_size in cls.service_charge or not cls.service_charge else next(iter(cls.service_charge))
 
 
 def plan_bill(schedule: Schedule, f: AccountFacts, period_end: _dt.date) -> PlannedBill | None:
@@ -153,10 +159,8 @@ def plan_bill(schedule: Schedule, f: AccountFacts, period_end: _dt.date) -> Plan
         gallons = sum((Decimal(u or 0) * GALLONS[mu] for _, _, u, mu in reads), Decimal(0))
         usage = max(0, _units(gallons, cls.unit) - already)
     kind = "final" if final else ("first" if last is None else "regular")
-    size = _size_for(f, cls)
-    calc = calculate_bill(schedule, f.rate_code, size, usage, start, end,
-                          cycle_months=schedule.cycle_months(f.cycle), dwelling_units=f.dwelling_units,
-                          winter_average=winter_average(f.bills, end), prorate=kind in ("first", "final"))
+    calc = price_bill(schedule, f.rate_code, f.meter_size, usage, start, end, cycle=f.cycle, kind=kind,
+                      dwelling_units=f.dwelling_units, winter_average=_winter_for(cls, f.bills, end))
     return PlannedBill(f.account_id, kind, start, end, usage, estimated, calc, note)
 
 
@@ -169,11 +173,9 @@ def price(schedule: Schedule, account_id: int, start: _dt.date, end: _dt.date, u
     cls = schedule.version_on(start).classes.get(f.rate_code)
     if cls is None:
         raise InputError("Class", f"rate code {f.rate_code!r} is not in the schedule")
-    size = _size_for(f, cls)
     earlier = tuple(b for b in f.bills if b.period_end <= start)
-    return calculate_bill(schedule, f.rate_code, size, usage, start, end, cycle_months=schedule.cycle_months(f.cycle),
-                          dwelling_units=f.dwelling_units, winter_average=winter_average(earlier, end),
-                          prorate=kind in ("first", "final"))
+    return price_bill(schedule, f.rate_code, f.meter_size, usage, start, end, cycle=f.cycle, kind=kind,
+                      dwelling_units=f.dwelling_units, winter_average=_winter_for(cls, earlier, end))
 
 
 # --- gathering facts in bulk ----------------------------------------------------------------

@@ -109,11 +109,20 @@ def test_fire_line_is_flat():
     assert [(l.category, l.amount_cents) for l in c.lines] == [("service", 4800), ("fire", 500), ("tax", 120)]
 
 
-def test_quote_uses_the_cycle_and_prorates_odd_periods():
+def test_quote_bills_as_the_bill_run_by_cycle_and_kind():
     q = quote("RES", '5/8"', 14, 30, end=dt.date(2026, 1, 31), schedule=S)
     assert q.total_cents == 14442
-    short = quote("RES", '5/8"', 14, 10, end=dt.date(2026, 1, 31), schedule=S)
-    assert short.by_category("service") == 713  # 10/30 x 21.40
+    # a regular bill charges the cycle's months whatever its days (as the bill run does)...
+    assert quote("RES", '5/8"', 14, 10, end=dt.date(2026, 1, 31), schedule=S).by_category("service") == 2140
+    # ...a first or final bill is prorated: 10/30 x 21.40
+    short = quote("RES", '5/8"', 14, 10, end=dt.date(2026, 1, 31), kind="first", schedule=S)
+    assert short.by_category("service") == 713
+    two = quote("RES", '5/8"', 30, 60, end=dt.date(2026, 3, 2), cycle="3", schedule=S)
+    assert two.by_category("service") == 4280
+    with pytest.raises(InputError, match="Cycle: '9' is not a billing cycle"):
+        quote("RES", '5/8"', 14, 30, cycle="9", schedule=S)
+    with pytest.raises(InputError, match="Bill kind"):
+        quote("RES", '5/8"', 14, 30, kind="odd", schedule=S)
     with pytest.raises(InputError, match="Days"):
         quote("RES", '5/8"', 14, 0, schedule=S)
     with pytest.raises(InputError, match="Meter size"):
