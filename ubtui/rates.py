@@ -229,16 +229,6 @@ class Version(_Strict):
             raise ValueError("write a date such as 2025-07-01 (no time)")
         return v
 
-    @model_validator(mode="after")
-    def _known_classes(self):
-        for group in (self.surcharges, self.taxes):
-            for c in group:
-                unknown = [code for code in c.classes or () if code not in self.classes]
-                if unknown:
-                    raise ValueError(f"{c.name}: class {unknown[0]!r} is not a class of this version "
-                                     f"({', '.join(sorted(self.classes))})")
-        return self
-
 
 Share = Annotated[Decimal, _Num, Field(ge=0, le=10_000, allow_inf_nan=False)]
 
@@ -411,6 +401,24 @@ def _loc_text(loc: tuple) -> str:
     return out or "(top)"
 
 
+def _at(text: str, source: str, loc: tuple, msg: str) -> InputError:
+    line = _key_line(text, loc)
+    return InputError(f"{source}, line {line}" if line else source, f"{_loc_text(loc)}: {msg}")
+
+
+def _cross_check(data: dict) -> tuple[tuple, str] | None:
+    """Checks across tables (on the validated file, in its own order): the classes a
+    surcharge or tax names are classes of its version."""
+    for i, v in enumerate(data["versions"]):
+        for group in ("surcharges", "taxes"):
+            for j, c in enumerate(v.get(group, ())):
+                for code in c.get("classes") or ():
+                    if code not in v["classes"]:
+                        return (("versions", i, group, j, "classes"),
+                                f"{code!r} is not a class of this version ({', '.join(sorted(v['classes']))})")
+    return None
+
+
 def parse_schedule(text: str, source: str = "<rates>") -> LoadedSchedule:
     """Parse and validate rate-file text; errors raise InputError naming file, line and key."""
     if len(text) > MAX_FILE_BYTES:
@@ -424,11 +432,12 @@ def parse_schedule(text: str, source: str = "<rates>") -> LoadedSchedule:
     except ValidationError as e:
         err = e.errors()[0]
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("function" in p or "[" in p)))
-        line = _key_line(text, loc)
-        where = f"{source}, line {line}" if line else source
-        msg = err["msg"].removeprefix("Value error, ")
+        msg = re.sub(r"Decimal\('([^']*)'\)", r"\1", err["msg"].removeprefix("Value error, "))
         more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
-        raise InputError(where, f"{_loc_text(loc)}: {msg}{more}") from None
+        raise _at(text, source, loc, msg + more) from None
+    wrong = _cross_check(data)
+    if wrong:
+        raise _at(text, source, *wrong)
     return LoadedSchedule(schedule, text, hashlib.sha256(text.encode()).hexdigest(), source)
 
 

@@ -219,3 +219,94 @@ def test_a_missing_key_points_at_its_own_table_or_item():
         parse_schedule(text, "r.toml")
     header = line_of(text, "\n[[versions.taxes]]") + 1
     assert f"line {header}: versions[1].taxes[1].name: Field required" in str(e.value)
+
+
+# --- what the checker refuses (issue #16): each names the line and the key -----------------------
+MINI = """name = "T"
+[cycles]
+"1" = "monthly"
+[policy.leak]
+percent = 50
+[policy.late_fee]
+percent = 1.5
+minimum = 5.00
+[[versions]]
+effective = 2025-07-01
+[versions.classes.RES]
+name = "Residential"
+service_charge = { '5/8"' = 20.00, '1"' = 30.00 }
+minimum = { units = 2, amount = 6.00 }
+tiers = [
+  { up_to = 8, rate = 3.12 },
+  { rate = 4.05 },
+]
+sewer = { basis = "metered", rate = 3.95, fixed = 17.50 }
+[[versions.surcharges]]
+name = "Drought surcharge"
+per_unit = 0.25
+classes = ["RES"]
+[[versions.taxes]]
+name = "Utility users tax"
+percent = 2.5
+on = ["service", "water"]
+"""
+
+
+def refused(old, new, key, why):
+    assert old in MINI
+    text = MINI.replace(old, new, 1)
+    with pytest.raises(InputError) as e:
+        parse_schedule(text, "r.toml")
+    msg = str(e.value)
+    line = text[:text.index(new) + len(new)].count("\n") + 1
+    assert key in msg and why in msg, msg
+    if line:
+        assert msg.startswith(f"r.toml, line {line}:"), (msg, line)
+    return msg
+
+
+def test_the_mini_schedule_is_valid():
+    s = parse_schedule(MINI, "r.toml").schedule
+    assert quote("RES", '5/8"', 10, 30, end=dt.date(2026, 1, 31), schedule=s).total_cents > 0
+
+
+@pytest.mark.parametrize("old,new,key,why", [
+    ("{ up_to = 8, rate", "{ up_to = 7.5, rate", "tiers[1].up_to", "fractional part"),
+    ("percent = 2.5", "percent = -2.5", "taxes[1].percent", "greater than or equal to 0"),
+    ("per_unit = 0.25", "per_unit = -0.25", "surcharges[1].per_unit", "greater than or equal to 0"),
+    ("[policy.leak]\npercent = 50", "[policy.leak]\npercent = 250", "policy.leak.percent", "less than or equal to 100"),
+    ("percent = 1.5", "percent = -1.5", "policy.late_fee.percent", "greater than or equal to 0"),
+    ("minimum = 5.00", "minimum = -5.00", "policy.late_fee.minimum", "greater than or equal to 0"),
+    ('classes = ["RES"]', 'classes = ["RESX"]', "surcharges[1].classes", "'RESX' is not a class of this version"),
+    ("rate = 4.05", "rate = 1e30", "tiers[2].rate", "less than or equal to 10000"),
+    ("rate = 4.05", "rate = 4.050001", "tiers[2].rate", "no more than 5 decimal places"),
+    ("amount = 6.00", "amount = 6.001", "minimum.amount", "no more than 2 decimal places"),
+    ("rate = 4.05", "rate = '4.05'", "tiers[2].rate", "write a number"),
+    ("units = 2,", "units = 2.5,", "minimum.units", "fractional part"),
+    ('"1" = "monthly"', '"1" = "weekly"', "cycles.1", "'monthly', 'bimonthly' or 'quarterly'"),
+    ("[versions.classes.RES]", "[versions.classes.'R ES']", "classes.R ES", "should match pattern"),
+])
+def test_nonsense_is_refused_with_line_and_key(old, new, key, why):
+    refused(old, new, key, why)
+
+
+def test_size_limits_are_refused():
+    many = "tiers = [\n" + "".join(f"  {{ up_to = {i}, rate = 1 }},\n" for i in range(1, 300)) + "  { rate = 2 },\n]"
+    text = MINI.replace("tiers = [\n  { up_to = 8, rate = 3.12 },\n  { rate = 4.05 },\n]", many)
+    with pytest.raises(InputError, match=r"line 15: versions\[1\].classes.RES.tiers: List should have at most 20"):
+        parse_schedule(text, "r.toml")
+    version = MINI[MINI.index("[[versions]]"):]
+    text = MINI + "".join(version.replace("2025-07-01", f"{2100 + i}-01-01") for i in range(100))
+    with pytest.raises(InputError, match="versions: List should have at most 100 items"):
+        parse_schedule(text, "r.toml")
+    with pytest.raises(InputError, match="a rate file may have at most 1,000,000"):
+        parse_schedule(MINI + "#" * 1_000_000, "r.toml")
+
+
+def test_a_meter_size_the_class_does_not_price_is_an_error_never_another_size():
+    s = parse_schedule(MINI, "r.toml").schedule
+    with pytest.raises(InputError, match="Meter size: '2\"' has no service charge in class RES"):
+        quote("RES", '2"', 10, 30, end=dt.date(2026, 1, 31), schedule=s)
+    aliased = parse_schedule(MINI.replace("[cycles]", "meter_aliases = { '3/4\"' = '1\"' }\n[cycles]"), "r").schedule
+    c = quote("RES", '3/4"', 10, 30, end=dt.date(2026, 1, 31), schedule=aliased)
+    assert c.lines[0].description == 'Service charge 1" meter' and c.lines[0].amount_cents == 3000
