@@ -493,7 +493,14 @@ def add_cli(sub) -> None:
     rsub = r.add_subparsers(dest="rates_cmd", required=True)
     c = rsub.add_parser("check", help="validate a rate file (errors name the line and key)")
     c.add_argument("file")
-    c.add_argument("--quote", nargs=3, metavar=("CLASS", "SIZE", "USAGE"), help="also price a 30-day bill")
+    c.add_argument("--quote", nargs=3, metavar=("CLASS", "SIZE", "USAGE"),
+                   help="also price a bill as a bill run would (usage in the class's unit)")
+    c.add_argument("--days", default="30", help="days in the period (30)")
+    c.add_argument("--end", default="", metavar="YYYY-MM-DD", help="read date ending the period (today)")
+    c.add_argument("--cycle", default="", help="the account's billing cycle code (the schedule's first)")
+    c.add_argument("--kind", default="regular", help="regular, first or final (first/final are prorated)")
+    c.add_argument("--winter-average", default="", metavar="UNITS", help="units a month, for winter-average sewer")
+    c.add_argument("--dwelling-units", default="1", metavar="N")
     c.set_defaults(func=_cmd_rates_check)
     i = rsub.add_parser("install", help="validate and put a rate file in force")
     i.add_argument("file")
@@ -541,14 +548,19 @@ def _date(text: str) -> _dt.date:
 
 
 def _cmd_rates_check(args) -> int:
-    from .rates import load_schedule_file, quote
+    from .rates import load_schedule_file, quote_typed
     loaded = load_schedule_file(args.file)
     s = loaded.schedule
-    print(f"ok: {args.file}: schedule {s.name}, {len(s.versions)} version(s) "
-          f"({', '.join(str(v.effective) for v in s.versions)}), classes {', '.join(s.rate_codes())}")
+    dates = [str(v.effective) for v in s.versions]
+    codes = s.rate_codes()
+    print(f"ok: {args.file}: schedule {s.name}, {len(dates)} version(s) "
+          f"({', '.join(dates) if len(dates) <= 4 else dates[0] + ' to ' + dates[-1]}), "
+          f"{len(codes)} classes ({', '.join(codes) if len(codes) <= 12 else ', '.join(codes[:12]) + ', ...'})")
     if args.quote:
         code, size, usage = args.quote
-        print(quote(code, size, int(usage), 30, schedule=s).text())
+        print(quote_typed(rate_code=code, meter_size=size, usage=usage, days=args.days, end=args.end,
+                          cycle=args.cycle, kind=args.kind, winter_average=args.winter_average,
+                          dwelling_units=args.dwelling_units, schedule=s).text())
     return 0
 
 

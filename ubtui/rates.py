@@ -571,7 +571,7 @@ class BillCalc:
     def text(self) -> str:
         from .money import format_cents
         out = [f"{self.rate_code} {self.meter_size} meter, {fmt_qty(self.usage)} {self.unit}, "
-               f"{self.start} to {self.end} ({self.days} days)"]
+               f"{self.start} to {self.end} ({self.days} days, {fmt_qty(self.months)} months)"]
         for line in self.lines:
             out.append(f"  {line.explain()[:58]:58} {format_cents(line.amount_cents):>12}")
         out.append(f"  {'Total':58} {format_cents(self.total_cents):>12}")
@@ -769,3 +769,43 @@ def quote(rate_code: str, meter_size: str, usage, days: int = 30, *, end: _dt.da
         cycle = next(iter(schedule.cycles), "1")
     return price_bill(schedule, rate_code, meter_size, usage, end - _dt.timedelta(days=days), end, cycle=cycle,
                       kind=kind, dwelling_units=dwelling_units, winter_average=winter_average)
+
+
+# --- what people type: the calculator screen and `ubtui rates check --quote` ------------------
+def whole_number(text, label: str, lo: int, hi: int) -> int:
+    t = str(text).strip().replace(",", "")
+    if not re.fullmatch(r"\d{1,12}", t) or not lo <= int(t) <= hi:
+        raise InputError(label, f"must be a whole number from {lo:,} to {hi:,}")
+    return int(t)
+
+
+def units_a_month(text, label: str = "Winter average") -> Decimal | None:
+    """Units a month such as ``7`` or ``7.25``; blank: none."""
+    t = str(text or "").strip().replace(",", "")
+    if not t:
+        return None
+    if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", t):
+        raise InputError(label, "must be units a month, such as 7 or 7.25 (blank: none)")
+    return Decimal(t)
+
+
+def bill_kind(text) -> str:
+    """``regular``, ``first`` or ``final`` (or an unambiguous start: r, fir, fin)."""
+    t = str(text or "regular").strip().lower()
+    hits = [k for k in KINDS if k.startswith(t)] if t else []
+    if len(hits) != 1:
+        raise InputError("Bill kind", "must be regular, first or final")
+    return hits[0]
+
+
+def quote_typed(*, rate_code: str, meter_size: str, usage: str, days: str = "30", end: str = "",
+                cycle: str = "", kind: str = "regular", winter_average: str = "", dwelling_units: str = "1",
+                today: _dt.date | None = None, schedule: Schedule | None = None) -> BillCalc:
+    """``quote`` from typed text, each field checked with a message naming it."""
+    from .dates import parse_date
+    usage_units = whole_number(usage, "Usage", 0, MAX_UNITS)
+    n_days = whole_number(days, "Days", 1, 400)
+    end_on = parse_date(end, "Read on") if str(end).strip() else (today or _dt.date.today())
+    return quote(rate_code.strip().upper(), meter_size.strip(), usage_units, n_days, end=end_on,
+                 cycle=cycle.strip() or None, kind=bill_kind(kind), winter_average=units_a_month(winter_average),
+                 dwelling_units=whole_number(dwelling_units, "Dwelling units", 1, 10_000), schedule=schedule)
