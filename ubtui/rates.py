@@ -184,6 +184,16 @@ class CustomerClass(_Strict):
             seen |= set(s.months)
         if self.seasons and not self.tiers and len(seen) < 12:
             raise ValueError("seasons leave months without tiers: add tiers for the other months")
+        m = self.minimum
+        if m is not None and m.over == "all":
+            # "the minimum up to N units, else every unit on the tiers": the tiers must charge
+            # N + 1 units at least the minimum, or more water would cost less
+            scale = 30 if self.tier_basis == "day" else 1
+            for name, tiers in [("tiers", self.tiers)] + [(f"season {s.name}", s.tiers) for s in self.seasons]:
+                cost = _tier_cost(tiers, Decimal(m.units + 1), scale)
+                if tiers and cost < m.amount:
+                    raise ValueError(f"minimum: {name} charge {m.units + 1} units ${cost:.2f}, less than the "
+                                     f"minimum ${m.amount} for {m.units}: more water would cost less")
         return self
 
     @property
@@ -195,6 +205,15 @@ class CustomerClass(_Strict):
             if month in s.months:
                 return s.name, s.tiers
         return "", self.tiers
+
+
+def _tier_cost(tiers: list[Tier], usage: Decimal, scale) -> Decimal:
+    total, lower = Decimal(0), Decimal(0)
+    for t in tiers:
+        upper = usage if t.up_to is None else min(usage, Decimal(t.up_to * scale))
+        total += max(Decimal(0), upper - lower) * t.rate
+        lower = max(lower, upper)
+    return total
 
 
 class PercentCharge(_Strict):

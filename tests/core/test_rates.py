@@ -310,3 +310,72 @@ def test_a_meter_size_the_class_does_not_price_is_an_error_never_another_size():
     aliased = parse_schedule(MINI.replace("[cycles]", "meter_aliases = { '3/4\"' = '1\"' }\n[cycles]"), "r").schedule
     c = quote("RES", '3/4"', 10, 30, end=dt.date(2026, 1, 31), schedule=aliased)
     assert c.lines[0].description == 'Service charge 1" meter' and c.lines[0].amount_cents == 3000
+
+
+# --- structures as districts publish them ---------------------------------------------------------
+def mini(old, new):
+    assert old in MINI
+    return parse_schedule(MINI.replace(old, new, 1), "r.toml").schedule
+
+
+def test_a_minimum_for_small_usage_otherwise_every_unit_on_the_tiers():
+    s = mini("minimum = { units = 2, amount = 6.00 }", 'minimum = { units = 5, amount = 15.00, over = "all" }')
+    small = quote("RES", '5/8"', 5, 30, end=dt.date(2026, 1, 31), schedule=s)
+    assert [(l.description, l.amount_cents) for l in small.lines if l.category in ("minimum", "water")] == [
+        ("Minimum charge, usage up to 5 HCF", 1500)]
+    big = quote("RES", '5/8"', 6, 30, end=dt.date(2026, 1, 31), schedule=s)
+    assert [(l.description, l.amount_cents) for l in big.lines if l.category in ("minimum", "water")] == [
+        ("Water tier 1 (0-8 HCF)", 6 * 312)]  # every unit from zero, no minimum
+
+
+def test_winter_average_months_and_billed_months_are_the_districts():
+    s = mini('sewer = { basis = "metered", rate = 3.95, fixed = 17.50 }',
+             'sewer = { basis = "winter_average", rate = 3.95, winter_months = [12, 1, 2, 3, 4], '
+             'billed_months = [5, 6, 7, 8, 9, 10, 11] }')
+    june = quote("RES", '5/8"', 20, 30, end=dt.date(2026, 6, 30), winter_average=7, schedule=s)
+    assert [(l.description, l.quantity) for l in june.lines if l.category == "sewer"] == [
+        ("Sewer usage (winter average)", 7)]
+    january = quote("RES", '5/8"', 20, 30, end=dt.date(2026, 1, 31), winter_average=7, schedule=s)
+    assert [(l.description, l.quantity) for l in january.lines if l.category == "sewer"] == [
+        ("Sewer usage (metered)", 20)]
+    from ubtui.billing import PastBill, winter_average
+    bills = (PastBill(dt.date(2025, 11, 1), dt.date(2025, 12, 1), 6, False, "regular"),
+             PastBill(dt.date(2026, 3, 31), dt.date(2026, 4, 30), 9, False, "regular"),
+             PastBill(dt.date(2026, 4, 30), dt.date(2026, 5, 30), 30, False, "regular"),
+             PastBill(dt.date(2024, 12, 1), dt.date(2025, 1, 1), 99, False, "regular"))  # the winter before: not used
+    assert winter_average(bills, dt.date(2026, 6, 30), (12, 1, 2, 3, 4)) == Decimal(15)/2
+    with pytest.raises(InputError, match="billed_months and winter_months must not share a month"):
+        mini('sewer = { basis = "metered"', 'sewer = { basis = "winter_average", billed_months = [3, 4]')
+
+
+def test_figures_published_per_two_months_bill_monthly_and_bimonthly():
+    s = mini('name = "Residential"', 'name = "Residential"\nfigures_per = "two_months"').model_copy(
+        update={"cycles": {"1": "monthly", "2": "bimonthly"}})
+    two = quote("RES", '5/8"', 16, 60, end=dt.date(2026, 3, 2), cycle="2", schedule=s)
+    one = quote("RES", '5/8"', 8, 30, end=dt.date(2026, 3, 2), cycle="1", schedule=s)
+    assert two.by_category("service") == 2000 and one.by_category("service") == 1000
+    # tier 1 is 8 HCF in two months: 4 in one month
+    assert [l.quantity for l in one.lines if l.category == "water"] == [3, 4]  # 1 over the minimum's 1, 4 above
+    assert two.lines[0].unit == "2-month periods"
+
+
+def test_proration_rules():
+    for rule, cents in (("30_day_month", 1000), ("days", 986), ("none", 2000)):
+        s = mini('name = "T"', f'name = "T"\nproration = "{rule}"')
+        first = quote("RES", '5/8"', 0, 15, end=dt.date(2026, 1, 31), kind="first", schedule=s)
+        assert first.by_category("service") == cents, rule  # 15/30, 15 x 12/365 = 0.4932, whole month
+
+
+def test_seasons_must_not_overlap_and_must_cover_the_year_without_default_tiers():
+    season = '\n[[versions.classes.RES.seasons]]\nname = "summer"\nmonths = [6, 7]\ntiers = [{ rate = 5 }]\n'
+    s = parse_schedule(MINI.replace("[[versions.surcharges]]", season + "[[versions.surcharges]]"), "r").schedule
+    july = quote("RES", '5/8"', 10, 30, end=dt.date(2026, 7, 15), schedule=s)
+    assert [l.description for l in july.lines if l.category == "water"] == ["Water tier 1 (over 0 HCF), summer"]
+    twice = season + season.replace('"summer"', '"peak"')
+    with pytest.raises(InputError, match="season peak: a month is already in another season"):
+        parse_schedule(MINI.replace("[[versions.surcharges]]", twice + "[[versions.surcharges]]"), "r")
+
+
+def test_a_flat_or_tiers_minimum_above_the_tiers_is_refused():
+    refused("minimum = { units = 2, amount = 6.00 }", 'minimum = { units = 2, amount = 9.37, over = "all" }',
+            "classes.RES", "tiers charge 3 units $9.36, less than the minimum $9.37 for 2: more water would cost less")
