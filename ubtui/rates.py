@@ -1,23 +1,28 @@
 """Rate schedules: a human-edited TOML file, validated by pydantic, and the bill calculator.
 
-The file (see ``ubtui/data/demo_rates.toml``) holds dated *versions*; each version has
+The format is described in ``ubtui/data/rates/README.md`` (examples: ``ubtui/data/rates/``
+and ``ubtui/data/demo_rates.toml``).  A file holds dated *versions*; each version has
 customer classes (keyed by the account's rate code) with a fixed service charge by meter
-size, volumetric tiers, an optional minimum charge, sewer, flat charges, and the version's
-surcharges and taxes.  Numbers are read as ``Decimal`` (never float).
+size, volumetric tiers (optionally seasonal), a minimum charge, sewer, flat charges, and the
+version's surcharges and taxes.  Numbers are read as ``Decimal`` (never float) and bounded:
+anything that would bill wrong is refused with its line and key.
 
 Arithmetic rules (the district's, written once here):
 
 * usage is converted from the meter's unit to the class's unit and rounded *down* to whole
   units (``to_rate_units``);
-* a bill covers the days ``[start, end)``; fixed charges are per month: a regular bill
-  charges the cycle's months (1 monthly, 2 bimonthly), a prorated (first/final) bill
-  ``days / 30`` months;
-* tier limits are per month (times months), per day (times days) or per dwelling unit per
-  month; scaled limits are rounded half-up to whole units;
+* a bill covers the days ``[start, end)``; a regular bill charges its cycle's months (1, 2
+  or 3), a first or final bill the months of the schedule's ``proration`` rule; a class's
+  figures are per ``figures_per`` (1, 2 or 3 months) and charged months / that;
+* tier limits are per period (times the periods), per day (times days) or per dwelling unit
+  per period; scaled limits are rounded half-up to whole units;
 * a period spanning a rate change is split by days: each version gets its share of the days,
   of the usage (whole units, the remainder to the last part) and of the months;
 * every line is rounded to the cent with ROUND_HALF_UP; percent lines (surcharges, taxes)
   are computed on the rounded lines they name.
+
+``price_bill`` is the one pricing path (bill runs, rebills, leak credits, the calculator,
+``rates check --quote``).
 """
 from __future__ import annotations
 

@@ -379,3 +379,12 @@ def test_seasons_must_not_overlap_and_must_cover_the_year_without_default_tiers(
 def test_a_flat_or_tiers_minimum_above_the_tiers_is_refused():
     refused("minimum = { units = 2, amount = 6.00 }", 'minimum = { units = 2, amount = 9.37, over = "all" }',
             "classes.RES", "tiers charge 3 units $9.36, less than the minimum $9.37 for 2: more water would cost less")
+
+
+def test_a_rate_written_with_trailing_zeros_prints_as_money():
+    from ubtui.billing import line_rows
+    s = mini("{ rate = 4.05 }", "{ rate = 0.3000 }")
+    c = quote("RES", '5/8"', 10, 30, end=dt.date(2026, 1, 31), schedule=s)
+    row = [r for r in line_rows(0, c) if r["description"].startswith("Water tier 2")][0]
+    assert (row["rate"], row["amount_cents"]) == ("0.30", 60)
+    assert "2 HCF x 0.30" in c.text() and "0.3000" not in c.text()
