@@ -174,9 +174,9 @@ class CustomerClass(_Strict):
     figures_per: Literal["month", "two_months", "quarter"] = "month"  # the period the figures are published for
     tier_basis: Literal["month", "day", "dwelling_unit"] = "month"
     service_charge: Annotated[dict[SizeName, Amount], Field(max_length=MAX_SIZES)] = Field(default_factory=dict)
-    minimum: Minimum | None = None
     tiers: Tiers = Field(default_factory=list)
     seasons: Annotated[list[Season], Field(max_length=12)] = Field(default_factory=list)
+    minimum: Minimum | None = None  # (after the tiers: it is checked against them)
     sewer: Sewer | None = None
     flat: Annotated[list[FlatCharge], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
 
@@ -189,17 +189,23 @@ class CustomerClass(_Strict):
             seen |= set(s.months)
         if self.seasons and not self.tiers and len(seen) < 12:
             raise ValueError("seasons leave months without tiers: add tiers for the other months")
-        m = self.minimum
-        if m is not None and m.over == "all":
-            # "the minimum up to N units, else every unit on the tiers": the tiers must charge
-            # N + 1 units at least the minimum, or more water would cost less
-            scale = 30 if self.tier_basis == "day" else 1
-            for name, tiers in [("tiers", self.tiers)] + [(f"season {s.name}", s.tiers) for s in self.seasons]:
-                cost = _tier_cost(tiers, Decimal(m.units + 1), scale)
-                if tiers and cost < m.amount:
-                    raise ValueError(f"minimum: {name} charge {m.units + 1} units ${cost:.2f}, less than the "
-                                     f"minimum ${m.amount} for {m.units}: more water would cost less")
         return self
+
+    @field_validator("minimum")
+    @classmethod
+    def _flat_or_tiers(cls, m, info):
+        """"The minimum up to N units, else every unit on the tiers": the tiers must charge
+        N + 1 units at least the minimum, or more water would cost less."""
+        if m is None or m.over != "all":
+            return m
+        scale = 30 if info.data.get("tier_basis") == "day" else 1
+        seasons = [(f"season {s.name}", s.tiers) for s in info.data.get("seasons", ())]
+        for name, tiers in [("tiers", info.data.get("tiers", []))] + seasons:
+            cost = _tier_cost(tiers, Decimal(m.units + 1), scale)
+            if tiers and cost < m.amount:
+                raise ValueError(f"{name} charge {m.units + 1} units ${cost:.2f}, less than the "
+                                 f"minimum ${m.amount} for {m.units}: more water would cost less")
+        return m
 
     @property
     def period_months(self) -> int:

@@ -378,7 +378,7 @@ def test_seasons_must_not_overlap_and_must_cover_the_year_without_default_tiers(
 
 def test_a_flat_or_tiers_minimum_above_the_tiers_is_refused():
     refused("minimum = { units = 2, amount = 6.00 }", 'minimum = { units = 2, amount = 9.37, over = "all" }',
-            "classes.RES", "tiers charge 3 units $9.36, less than the minimum $9.37 for 2: more water would cost less")
+            "classes.RES.minimum", "tiers charge 3 units $9.36, less than the minimum $9.37 for 2: more water would cost less")
 
 
 def test_a_rate_written_with_trailing_zeros_prints_as_money():
