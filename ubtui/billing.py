@@ -416,6 +416,9 @@ def _bill_chunk(user, schedule, run, account_ids, period_end, bill_date, due_dat
         except (InputError, NotFound) as e:
             errors.append(f"account id {aid}: {e}")
             continue
+        except ArithmeticError as e:  # (the checker's bounds should make this impossible)
+            errors.append(f"account id {aid}: the schedule cannot price this bill ({e.__class__.__name__})")
+            continue
         if plan is None:
             continue
         items.append(BillWrite(plan, f"bill:{run.run_key}:{aid}", balances[aid]))
@@ -566,10 +569,12 @@ def _cmd_rates_check(args) -> int:
 
 def _cmd_rates_install(args) -> int:
     from .cli import actor, connect
-    from .rates import install_schedule
+    from .rates import active_schedule, install_schedule, unpriced_accounts
     connect(args)
     row = install_schedule(actor(), args.file)
     print(f"rate schedule {row.name} #{row.id} in force (sha256 {row.sha256[:12]})")
+    for problem in unpriced_accounts(active_schedule()):
+        print(f"warning: {problem}: not billed until the schedule or the accounts are corrected")
     return 0
 
 

@@ -529,6 +529,35 @@ def install_schedule(user, path_or_text: str | Path, *, text: str | None = None)
     return row
 
 
+def unpriced_accounts(schedule: Schedule) -> list[str]:
+    """(DB) What the schedule's latest version would not bill among the billable accounts:
+    rate codes it has no class for, meter sizes a class does not price, cycles it does not
+    list, each with its count of accounts (their bills would go to a run's errors)."""
+    from .db import in_list, select
+    billable = ("active", "disconnected", "final_billed")
+    rows = select("SELECT a.rate_code, a.cycle, m.size, COUNT(*) FROM account a LEFT JOIN meter m "
+                  "ON m.premise_id = a.premise_id AND m.removed_on IS NULL "
+                  f"WHERE a.status IN {in_list(billable)} GROUP BY a.rate_code, a.cycle, m.size "
+                  "ORDER BY a.rate_code, a.cycle, m.size", billable)
+    version = schedule.versions[-1]
+    problems: dict[str, int] = {}
+    for code, cycle, size, n in rows:
+        what = []
+        cls = version.classes.get(code)
+        if cls is None:
+            what.append(f"rate code {code!r} has no class")
+        elif size is not None:
+            try:
+                schedule.size_in(cls, code, size)
+            except InputError:
+                what.append(f"class {code} prices no {size} meter")
+        if schedule.cycles and cycle not in schedule.cycles:
+            what.append(f"cycle {cycle!r} is not listed")
+        for w in what:
+            problems[w] = problems.get(w, 0) + n
+    return [f"{w} ({n} account{'s' if n != 1 else ''})" for w, n in problems.items()]
+
+
 # --- arithmetic ------------------------------------------------------------------------------
 def cents(amount: Decimal) -> int:
     """Dollars to integer cents, ROUND_HALF_UP (the per-line rounding rule)."""

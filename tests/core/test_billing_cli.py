@@ -86,3 +86,18 @@ def test_rates_check_ok_line_is_short_for_a_long_history(tmp_path, capsys):
     f.write_text(text + "".join(last.replace("2026-07-01", f"{2027 + i}-07-01") for i in range(20)))
     assert main(["rates", "check", str(f)]) == 0
     assert "23 version(s) (2000-01-01 to 2046-07-01)" in capsys.readouterr().out
+
+
+def test_rates_install_warns_of_accounts_the_schedule_would_not_bill(sqlite_url, tmp_path, capsys):
+    s = system_user()
+    c = create_customer(s, last_name="Ng", first_name="Al")
+    p = create_premise(s, house_number="3", street="Elm St", route="07")
+    open_account(s, premise=p, customers=[(c, "owner")], opened_on=dt.date(2026, 1, 1), status="active")
+    readings.install_meter(s, p.id, "W-2", on=dt.date(2026, 1, 1), reading=0, size='2"')
+    f = tmp_path / "rates.toml"
+    f.write_text(DEMO_RATES.read_text().replace("'1-1/2\"' = 65.00, '2\"' = 100.05 }\nminimum", "'1-1/2\"' = 65.00 }\nminimum"))
+    assert main(["--database", sqlite_url, "rates", "install", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "warning: class RES prices no 2\" meter (1 account): not billed until" in out
+    assert main(["--database", sqlite_url, "rates", "install", str(DEMO_RATES)]) == 0
+    assert "warning" not in capsys.readouterr().out
