@@ -1,9 +1,13 @@
 """Rate calculator: "what would my bill be?"
 
 Type the rate class (F4 lists them), the meter size (F4 lists the class's sizes), the
-usage in the class's unit and the days in the period, then Enter on Days (or F9): the bill
-is itemised below, each tier with its units, rate and amount, on the rates in force today
-(a period that spans a rate change is split by days).
+usage in the class's unit and the days in the period, then Enter on Days (or F9 anywhere):
+the bill is itemised below, each tier with its units, rate and amount, exactly as a bill run
+would bill it.  The second and third rows hold the rest of what a bill is priced on: the
+read date ending the period (it picks the rates in force and the season), the account's
+billing cycle (F4 lists them), the kind of bill (regular, or first/final: prorated), the
+winter average (units a month, for sewer billed on it; blank: none) and the dwelling units.
+A period that spans a rate change is split by days.
 """
 from __future__ import annotations
 
@@ -18,7 +22,10 @@ from screens.base import BaseScreen, key_binding
 from ubtui import rates
 from ubtui.money import format_cents
 
-FIELDS = ("calc-class", "calc-size", "calc-usage", "calc-days")
+FIELDS = ("calc-class", "calc-size", "calc-usage", "calc-days", "calc-end", "calc-cycle", "calc-kind",
+          "calc-winter", "calc-units")
+MOVE_ON = FIELDS[:3]  # Enter on these moves to the next field; on the others it calculates
+KIND_CHOICES = (("regular", "a whole cycle"), ("first", "opening bill, prorated"), ("final", "closing bill, prorated"))
 
 
 def schedule_choices(day):
@@ -26,6 +33,12 @@ def schedule_choices(day):
     s = rates.active_schedule()
     v = s.version_on(day)
     return s, tuple((code, cls.name) for code, cls in sorted(v.classes.items()))
+
+
+def _field(label: str, wid: str, value: str = "", *, max_length: int, restrict: str | None = None,
+           label_class: str = "calc-label2") -> ComposeResult:
+    yield Label(label, classes=label_class)
+    yield Input(value, id=wid, max_length=max_length, restrict=restrict, compact=True, select_on_focus=True)
 
 
 class RateCalculatorScreen(BaseScreen):
@@ -47,18 +60,21 @@ class RateCalculatorScreen(BaseScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="calc"):
             with Horizontal(classes="calc-row"):
-                yield Label("Class", classes="calc-label")
-                yield Input("RES", id="calc-class", max_length=8, compact=True, select_on_focus=True)
+                yield from _field("Class", "calc-class", "RES", max_length=16, label_class="calc-label")
                 yield Static("", id="calc-class-name", classes="calc-note")
+                yield from _field("Read on", "calc-end", max_length=10, restrict=r"[0-9-]*")
             with Horizontal(classes="calc-row"):
-                yield Label("Meter size", classes="calc-label")
-                yield Input('5/8"', id="calc-size", max_length=8, compact=True, select_on_focus=True)
-                yield Label("Usage", classes="calc-label2")
-                yield Input(id="calc-usage", max_length=9, restrict=r"[0-9,]*", compact=True, select_on_focus=True)
+                yield from _field("Meter size", "calc-size", '5/8"', max_length=8, label_class="calc-label")
+                yield from _field("Usage", "calc-usage", max_length=9, restrict=r"[0-9,]*")
                 yield Static("", id="calc-unit", classes="calc-unit")
-                yield Label("Days", classes="calc-label2")
-                yield Input("30", id="calc-days", max_length=3, restrict=r"[0-9]*", compact=True,
-                            select_on_focus=True)
+                yield from _field("Days", "calc-days", "30", max_length=3, restrict=r"[0-9]*")
+                yield from _field("Dwelling units", "calc-units", "1", max_length=5, restrict=r"[0-9,]*")
+            with Horizontal(classes="calc-row"):
+                yield from _field("Cycle", "calc-cycle", max_length=8, label_class="calc-label")
+                yield Static("", id="calc-cycle-name", classes="calc-unit2")
+                yield from _field("Bill", "calc-kind", "regular", max_length=7, restrict=r"[A-Za-z]*")
+                yield from _field("Winter average", "calc-winter", max_length=9, restrict=r"[0-9.,]*")
+                yield Static("a month", classes="calc-unit3")
             table = DataTable(id="calc-lines", cursor_type="row", zebra_stripes=False)
             table.add_column("Charge", width=40, key="charge")
             table.add_column("Units", width=9, key="units")
@@ -68,10 +84,13 @@ class RateCalculatorScreen(BaseScreen):
             yield Static("", id="calc-total")
 
     async def on_mount(self) -> None:
+        self.query_one("#calc-end", Input).value = self.app.today().isoformat()
         found = await self.app.try_db(schedule_choices, self.app.today())
         if found:
             self.schedule, self.class_choices = found
+            self.query_one("#calc-cycle", Input).value = next(iter(self.schedule.cycles), "")
         self.show_class()
+        self.show_cycle()
         self.query_one("#calc-usage", Input).focus()
 
     def val(self, wid: str) -> str:
@@ -88,32 +107,37 @@ class RateCalculatorScreen(BaseScreen):
         self.query_one("#calc-class-name", Static).update(cls.name if cls else "unknown class: F4 lists them")
         self.query_one("#calc-unit", Static).update(cls.unit if cls else "")
 
+    def show_cycle(self) -> None:
+        how = self.schedule.cycles.get(self.val("calc-cycle"), "") if self.schedule else ""
+        self.query_one("#calc-cycle-name", Static).update(how or ("monthly" if self.schedule and not self.schedule.cycles
+                                                                 else "F4 lists"))
+
     @on(Input.Changed, "#calc-class")
     def class_changed(self) -> None:
         self.show_class()
 
+    @on(Input.Changed, "#calc-cycle")
+    def cycle_changed(self) -> None:
+        self.show_cycle()
+
     @on(Input.Submitted)
     async def submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        i = FIELDS.index(event.input.id)
-        if i == len(FIELDS) - 1:
-            await self.action_calculate()
+        if event.input.id in MOVE_ON:
+            self.query_one(f"#{FIELDS[FIELDS.index(event.input.id) + 1]}", Input).focus()
         else:
-            self.query_one(f"#{FIELDS[i + 1]}", Input).focus()
+            await self.action_calculate()
 
     async def action_calculate(self) -> None:
-        code, cls = self.class_of()
-        usage_text = self.val("calc-usage").replace(",", "")
-        if not usage_text:
+        if not self.val("calc-usage"):
             self.set_status("Usage: type the units used", error=True)
             self.query_one("#calc-usage", Input).focus()
             return
-        try:
-            days = int(self.val("calc-days") or "0")
-        except ValueError:
-            days = 0
-        calc = await self.app.try_db(rates.quote, code, self.val("calc-size"), int(usage_text), days,
-                                     end=self.app.today(), schedule=self.schedule)
+        calc = await self.app.try_db(
+            rates.quote_typed, rate_code=self.val("calc-class"), meter_size=self.val("calc-size"),
+            usage=self.val("calc-usage"), days=self.val("calc-days"), end=self.val("calc-end"),
+            cycle=self.val("calc-cycle"), kind=self.val("calc-kind"), winter_average=self.val("calc-winter"),
+            dwelling_units=self.val("calc-units"), today=self.app.today(), schedule=self.schedule)
         if calc is None:
             return
         self.show(calc)
@@ -126,7 +150,7 @@ class RateCalculatorScreen(BaseScreen):
             rate = "" if line.rate is None or line.unit == "$" else rates.fmt_rate(line.rate)
             table.add_row(line.description, Text(units, justify="right"), Text(rate, justify="right"),
                           Text(format_cents(line.amount_cents), justify="right"))
-        months = "" if calc.months in (1, 2) else f", prorated {rates.fmt_qty(calc.months.quantize(rates.CENT))} months"
+        months = "" if calc.months in (1, 2, 3) else f", prorated {rates.fmt_qty(calc.months.quantize(rates.CENT))} months"
         self.query_one("#calc-total", Static).update(Text(
             f"{calc.rate_code} {calc.meter_size}  {rates.fmt_qty(calc.usage)} {calc.unit} in {calc.days} days{months}"
             f"   Total {format_cents(calc.total_cents)}", no_wrap=True, overflow="ellipsis"))
@@ -139,11 +163,18 @@ class RateCalculatorScreen(BaseScreen):
             if cls is None:
                 self.set_status("Class: choose a class first (F4 on Class)", error=True)
                 return
-            choices = tuple((size, format_cents(rates.cents(amount)) + " a month")
+            label = rates.PERIOD_UNIT[cls.period_months].rstrip("s").replace("month", "a month")
+            choices = tuple((size, format_cents(rates.cents(amount)) + " " + label)
                             for size, amount in cls.service_charge.items())
-            title, box = "Meter size", self.query_one("#calc-size", Input)
+            title = "Meter size"
+        elif focused == "calc-cycle":
+            choices = tuple(self.schedule.cycles.items()) if self.schedule else ()
+            title = "Billing cycle"
+        elif focused == "calc-kind":
+            choices, title = KIND_CHOICES, "Kind of bill"
         else:
-            choices, title, box = self.class_choices, "Rate class", self.query_one("#calc-class", Input)
+            choices, title, focused = self.class_choices, "Rate class", "calc-class"
+        box = self.query_one(f"#{focused}", Input)
 
         def chosen(value: str | None) -> None:
             if value:

@@ -26,7 +26,7 @@ from .db import transaction
 from .errors import Conflict, InputError, NotFound, PermissionDenied
 from .ledger import EntrySpec
 from .money import format_cents
-from .rates import GALLONS, BillCalc, Schedule, active_schedule, fmt_qty, fmt_rate
+from .rates import GALLONS, BillCalc, Schedule, active_schedule, cents, fmt_qty, fmt_rate
 from .security import has_permission, require
 
 CREDIT_CATEGORIES = ("water", "sewer", "surcharge", "tax")
@@ -195,7 +195,7 @@ class LeakCalc:
 
     def text(self) -> str:
         out = [f"Usage {self.usage}, normal {self.normal_usage}, above normal {self.excess}; "
-               f"{self.percent.normalize()}% credited = {self.credited_units} units"]
+               f"{fmt_qty(self.percent)}% credited = {self.credited_units} units"]
         out += [f"  {l.description[:56]:56} {format_cents(l.amount_cents):>12}" for l in self.lines]
         out.append(f"  {'Credit':56} {format_cents(self.credit_cents):>12}")
         return "\n".join(out)
@@ -211,26 +211,38 @@ def _last_leak_credit(account_id: int) -> _dt.date | None:
     return None
 
 
-def leak_preview(bill_id: int, *, schedule: Schedule | None = None) -> LeakCalc:
-    """The leak credit for a bill, line by line; nothing is written."""
-    schedule = schedule or active_schedule()
-    policy = schedule.policy.leak
-    bill = _posted_bill(bill_id)
-    earlier = list(Bill.select().where((Bill.account == bill.account_id) & (Bill.status == "posted")
-                                       & (Bill.estimated == False) & (Bill.period_end <= bill.period_start))  # noqa: E712
-                   .order_by(Bill.period_end.desc()).limit(policy.normal_bills))
-    days = sum((b.period_end - b.period_start).days for b in earlier)
-    if not days:
+def normal_usage(policy, bill: Bill, before: _dt.date) -> int:
+    """The account's normal usage for ``bill``'s period by the policy's ``normal`` rule, from
+    the bills read by ``before`` (the leak's first bill's start: a leak spanning two bills
+    is measured against the same bills for both)."""
+    days = (bill.period_end - bill.period_start).days
+    actual = (Bill.select().where((Bill.account == bill.account_id) & (Bill.status == "posted")
+                                  & (Bill.estimated == False) & (Bill.period_end <= before))  # noqa: E712
+              .order_by(Bill.period_end.desc()))
+    if policy.normal == "last_year":
+        target = bill.period_end - _dt.timedelta(days=365)
+        same = [b for b in actual.where(Bill.period_end.between(target - _dt.timedelta(days=20),
+                                                                target + _dt.timedelta(days=20)))]
+        if not same:
+            raise InputError("Bill", f"the account has no actual bill of the same period last year (read near {target})")
+        return min(same, key=lambda b: abs((b.period_end - target).days)).usage
+    earlier = list(actual.limit(policy.normal_bills))
+    if not earlier:
         raise InputError("Bill", "the account has no earlier actual bills to show its normal usage")
-    bill_days = (bill.period_end - bill.period_start).days
-    normal = int((Decimal(sum(b.usage for b in earlier)) * bill_days / days).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    excess = bill.usage - normal
-    if excess <= 0:
-        raise InputError("Bill", f"usage {bill.usage} is not above the normal {normal}; no leak credit")
-    units = int((Decimal(excess) * policy.percent / 100).quantize(Decimal(1), rounding=ROUND_FLOOR))
+    if policy.normal == "average":
+        total, over = Decimal(sum(b.usage for b in earlier)), len(earlier)
+    else:  # day_scaled_average
+        total, over = Decimal(sum(b.usage for b in earlier)) * days, sum((b.period_end - b.period_start).days
+                                                                         for b in earlier)
+        if not over:
+            raise InputError("Bill", "the account's earlier bills cover no days")
+    return int((total / over).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _credit_lines(schedule: Schedule, bill: Bill, units: int, cats: tuple[str, ...], prefix: str) -> list[CreditLine]:
+    """The bill priced at its usage less ``units``, line by line against the bill as priced."""
     full = price(schedule, bill.account_id, bill.period_start, bill.period_end, bill.usage, bill.kind)
     reduced = price(schedule, bill.account_id, bill.period_start, bill.period_end, bill.usage - units, bill.kind)
-    cats = CREDIT_CATEGORIES if policy.include_sewer else tuple(c for c in CREDIT_CATEGORIES if c != "sewer")
     after = {l.description: l for l in reduced.lines if l.category in cats}
     lines = []
     for l in (l for l in full.lines if l.category in cats):
@@ -245,16 +257,50 @@ def leak_preview(bill_id: int, *, schedule: Schedule | None = None) -> LeakCalc:
             text = f"{l.description} of ${l.quantity - (r.quantity if r else 0):,.2f} less"
         else:
             text = l.explain()
-        lines.append(CreditLine(f"Credit: {text}", diff))
+        lines.append(CreditLine(f"{prefix}Credit: {text}", diff))
     for desc, r in after.items():
-        lines.append(CreditLine(f"Recharged: {r.explain()}", r.amount_cents))
-    calc = LeakCalc(bill.id, bill.account_id, bill.usage, normal, excess, units, policy.percent, lines,
+        lines.append(CreditLine(f"{prefix}Recharged: {r.explain()}", r.amount_cents))
+    return lines
+
+
+def leak_preview(bill_id: int, *, through: int | None = None, schedule: Schedule | None = None) -> LeakCalc:
+    """The leak credit for a bill (or, when the policy allows a leak to span two bills, for
+    ``bill_id`` and the next bill ``through``), line by line; nothing is written."""
+    schedule = schedule or active_schedule()
+    policy = schedule.policy.leak
+    bill = _posted_bill(bill_id)
+    bills = [bill]
+    if through is not None:
+        if policy.max_bills < 2:
+            raise InputError("Second bill", "the district's leak policy credits one bill per leak")
+        nxt = _posted_bill(through)
+        following = (Bill.select().where((Bill.account == bill.account_id) & (Bill.status == "posted")
+                                         & (Bill.period_start >= bill.period_end)).order_by(Bill.period_start).first())
+        if nxt.account_id != bill.account_id or following is None or following.id != nxt.id:
+            raise InputError("Second bill", f"bill {through} is not the bill after bill {bill_id} on the account")
+        bills.append(nxt)
+    cats = CREDIT_CATEGORIES if policy.include_sewer else tuple(c for c in CREDIT_CATEGORIES if c != "sewer")
+    usage = normal = excess = units = 0
+    lines: list[CreditLine] = []
+    for b in bills:
+        b_normal = normal_usage(policy, b, bill.period_start)
+        b_excess = b.usage - b_normal
+        if b_excess <= 0:
+            raise InputError("Bill", f"bill {b.id}: usage {b.usage} is not above the normal {b_normal}; no leak credit")
+        b_units = int((Decimal(b_excess) * policy.percent / 100).quantize(Decimal(1), rounding=ROUND_FLOOR))
+        usage, normal, excess, units = usage + b.usage, normal + b_normal, excess + b_excess, units + b_units
+        lines += _credit_lines(schedule, b, b_units, cats, f"Bill {b.id}: " if len(bills) > 1 else "")
+    calc = LeakCalc(bill.id, bill.account_id, usage, normal, excess, units, policy.percent, lines,
                     _last_leak_credit(bill.account_id))
+    if policy.max_credit is not None and -calc.credit_cents > cents(policy.max_credit):
+        calc.lines.append(CreditLine(f"Less: the policy credits at most {format_cents(cents(policy.max_credit))} a leak",
+                                     -calc.credit_cents - cents(policy.max_credit)))
     return calc
 
 
 def post_leak_adjustment(user: User, bill_id: int, *, proof: str, note: str = "", approver: User | None = None,
-                         schedule: Schedule | None = None, today: _dt.date | None = None) -> LeakCalc:
+                         through: int | None = None, schedule: Schedule | None = None,
+                         today: _dt.date | None = None) -> LeakCalc:
     require(user, "adjustment.post")
     schedule = schedule or active_schedule()
     policy = schedule.policy.leak
@@ -268,11 +314,11 @@ def post_leak_adjustment(user: User, bill_id: int, *, proof: str, note: str = ""
             if months < policy.once_in_months:
                 raise Conflict(f"a leak credit was given on {last}; the policy allows one in "
                                f"{policy.once_in_months} months")
-        calc = leak_preview(bill_id, schedule=schedule)
+        calc = leak_preview(bill_id, through=through, schedule=schedule)
         if calc.credit_cents >= 0:
             raise InputError("Bill", "the policy gives no credit for this bill")
         check_approval(calc.credit_cents, approver, "The leak credit")
-        memo = f"leak credit on bill {bill_id}; proof: {proof.strip()}" + (f"; {note.strip()}" if note.strip() else "")
+        memo = f"leak credit on bill {bill_id}" + (f" and bill {through}" if through else "") + f"; proof: {proof.strip()}" + (f"; {note.strip()}" if note.strip() else "")
         ledger.post(user, f"leak:{bill_id}", "adjustment", [
             EntrySpec(calc.account_id, "adjustment", calc.credit_cents, "leak",
                       f"Leak adjustment, {calc.credited_units} units", f"bill:{bill_id}", today)], memo=memo)

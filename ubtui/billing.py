@@ -30,7 +30,7 @@ from .dates import db_date, parse_date
 from .db import in_list, insert_rows, select, transaction
 from .errors import InputError, NotFound
 from .ledger import EntrySpec, NewPosting, write_postings
-from .rates import GALLONS, BillCalc, Schedule, active_schedule, calculate_bill, fmt_qty, fmt_rate
+from .rates import GALLONS, BillCalc, Schedule, active_schedule, fmt_qty, fmt_rate, price_bill
 from .readings import GOOD, history_from
 from .security import require
 
@@ -89,12 +89,23 @@ def _units(gallons: Decimal, unit: str) -> int:
     return int((gallons / GALLONS[unit]).quantize(Decimal(1), rounding=ROUND_FLOOR))
 
 
-def winter_average(bills: tuple[PastBill, ...], before: _dt.date) -> Decimal | None:
-    """Units per month over the actual bills ending in December-March of the last 15 months."""
-    winter = [b for b in bills if not b.estimated and b.period_end.month in (12, 1, 2, 3)
-              and (before - b.period_end).days <= 460 and b.days > 0]
+WINTER = (12, 1, 2, 3)
+
+
+def winter_average(bills: tuple[PastBill, ...], before: _dt.date, months=WINTER) -> Decimal | None:
+    """Units per month (of 30 days) over the actual bills read in ``months`` (the schedule's
+    winter months) within the year before ``before``: the last winter only."""
+    winter = [b for b in bills if not b.estimated and b.period_end.month in months
+              and 0 <= (before - b.period_end).days < 366 and b.days > 0]
     days = sum(b.days for b in winter)
     return Decimal(sum(b.usage for b in winter)) * 30 / days if days else None
+
+
+def _winter_for(cls, bills: tuple[PastBill, ...], before: _dt.date) -> Decimal | None:
+    s = cls.sewer
+    if s is None or s.basis != "winter_average":
+        return None
+    return winter_average(bills, before, tuple(s.winter_months))
 
 
 def estimate_usage(facts: AccountFacts, start: _dt.date, end: _dt.date, method: str, n: int,
@@ -113,11 +124,6 @@ def estimate_usage(facts: AccountFacts, start: _dt.date, end: _dt.date, method: 
         per_day = h.per_day / GALLONS[unit]
         return _round(per_day * days), f"average of the last {min(n, len(reads) - 1)} reads"
     return 0, "no read history"
-
-
-def _size_for(f: AccountFacts, cls) -> str:
-    """The meter's size, or the class's first size when the class does not list it (flat classes)."""
-    return f.meter_size if f.meter_size in cls.service_charge or not cls.service_charge else next(iter(cls.service_charge))
 
 
 def plan_bill(schedule: Schedule, f: AccountFacts, period_end: _dt.date) -> PlannedBill | None:
@@ -153,10 +159,8 @@ def plan_bill(schedule: Schedule, f: AccountFacts, period_end: _dt.date) -> Plan
         gallons = sum((Decimal(u or 0) * GALLONS[mu] for _, _, u, mu in reads), Decimal(0))
         usage = max(0, _units(gallons, cls.unit) - already)
     kind = "final" if final else ("first" if last is None else "regular")
-    size = _size_for(f, cls)
-    calc = calculate_bill(schedule, f.rate_code, size, usage, start, end,
-                          cycle_months=schedule.cycle_months(f.cycle), dwelling_units=f.dwelling_units,
-                          winter_average=winter_average(f.bills, end), prorate=kind in ("first", "final"))
+    calc = price_bill(schedule, f.rate_code, f.meter_size, usage, start, end, cycle=f.cycle, kind=kind,
+                      dwelling_units=f.dwelling_units, winter_average=_winter_for(cls, f.bills, end))
     return PlannedBill(f.account_id, kind, start, end, usage, estimated, calc, note)
 
 
@@ -169,11 +173,9 @@ def price(schedule: Schedule, account_id: int, start: _dt.date, end: _dt.date, u
     cls = schedule.version_on(start).classes.get(f.rate_code)
     if cls is None:
         raise InputError("Class", f"rate code {f.rate_code!r} is not in the schedule")
-    size = _size_for(f, cls)
     earlier = tuple(b for b in f.bills if b.period_end <= start)
-    return calculate_bill(schedule, f.rate_code, size, usage, start, end, cycle_months=schedule.cycle_months(f.cycle),
-                          dwelling_units=f.dwelling_units, winter_average=winter_average(earlier, end),
-                          prorate=kind in ("first", "final"))
+    return price_bill(schedule, f.rate_code, f.meter_size, usage, start, end, cycle=f.cycle, kind=kind,
+                      dwelling_units=f.dwelling_units, winter_average=_winter_for(cls, earlier, end))
 
 
 # --- gathering facts in bulk ----------------------------------------------------------------
@@ -414,6 +416,9 @@ def _bill_chunk(user, schedule, run, account_ids, period_end, bill_date, due_dat
         except (InputError, NotFound) as e:
             errors.append(f"account id {aid}: {e}")
             continue
+        except ArithmeticError as e:  # (the checker's bounds should make this impossible)
+            errors.append(f"account id {aid}: the schedule cannot price this bill ({e.__class__.__name__})")
+            continue
         if plan is None:
             continue
         items.append(BillWrite(plan, f"bill:{run.run_key}:{aid}", balances[aid]))
@@ -491,7 +496,14 @@ def add_cli(sub) -> None:
     rsub = r.add_subparsers(dest="rates_cmd", required=True)
     c = rsub.add_parser("check", help="validate a rate file (errors name the line and key)")
     c.add_argument("file")
-    c.add_argument("--quote", nargs=3, metavar=("CLASS", "SIZE", "USAGE"), help="also price a 30-day bill")
+    c.add_argument("--quote", nargs=3, metavar=("CLASS", "SIZE", "USAGE"),
+                   help="also price a bill as a bill run would (usage in the class's unit)")
+    c.add_argument("--days", default="30", help="days in the period (30)")
+    c.add_argument("--end", default="", metavar="YYYY-MM-DD", help="read date ending the period (today)")
+    c.add_argument("--cycle", default="", help="the account's billing cycle code (the schedule's first)")
+    c.add_argument("--kind", default="regular", help="regular, first or final (first/final are prorated)")
+    c.add_argument("--winter-average", default="", metavar="UNITS", help="units a month, for winter-average sewer")
+    c.add_argument("--dwelling-units", default="1", metavar="N")
     c.set_defaults(func=_cmd_rates_check)
     i = rsub.add_parser("install", help="validate and put a rate file in force")
     i.add_argument("file")
@@ -539,23 +551,30 @@ def _date(text: str) -> _dt.date:
 
 
 def _cmd_rates_check(args) -> int:
-    from .rates import load_schedule_file, quote
+    from .rates import load_schedule_file, quote_typed
     loaded = load_schedule_file(args.file)
     s = loaded.schedule
-    print(f"ok: {args.file}: schedule {s.name}, {len(s.versions)} version(s) "
-          f"({', '.join(str(v.effective) for v in s.versions)}), classes {', '.join(s.rate_codes())}")
+    dates = [str(v.effective) for v in s.versions]
+    codes = s.rate_codes()
+    print(f"ok: {args.file}: schedule {s.name}, {len(dates)} version(s) "
+          f"({', '.join(dates) if len(dates) <= 4 else dates[0] + ' to ' + dates[-1]}), "
+          f"{len(codes)} classes ({', '.join(codes) if len(codes) <= 12 else ', '.join(codes[:12]) + ', ...'})")
     if args.quote:
         code, size, usage = args.quote
-        print(quote(code, size, int(usage), 30, schedule=s).text())
+        print(quote_typed(rate_code=code, meter_size=size, usage=usage, days=args.days, end=args.end,
+                          cycle=args.cycle, kind=args.kind, winter_average=args.winter_average,
+                          dwelling_units=args.dwelling_units, schedule=s).text())
     return 0
 
 
 def _cmd_rates_install(args) -> int:
     from .cli import actor, connect
-    from .rates import install_schedule
+    from .rates import active_schedule, install_schedule, unpriced_accounts
     connect(args)
     row = install_schedule(actor(), args.file)
     print(f"rate schedule {row.name} #{row.id} in force (sha256 {row.sha256[:12]})")
+    for problem in unpriced_accounts(active_schedule()):
+        print(f"warning: {problem}: not billed until the schedule or the accounts are corrected")
     return 0
 
 

@@ -1,23 +1,28 @@
 """Rate schedules: a human-edited TOML file, validated by pydantic, and the bill calculator.
 
-The file (see ``ubtui/data/demo_rates.toml``) holds dated *versions*; each version has
+The format is described in ``ubtui/data/rates/README.md`` (examples: ``ubtui/data/rates/``
+and ``ubtui/data/demo_rates.toml``).  A file holds dated *versions*; each version has
 customer classes (keyed by the account's rate code) with a fixed service charge by meter
-size, volumetric tiers, an optional minimum charge, sewer, flat charges, and the version's
-surcharges and taxes.  Numbers are read as ``Decimal`` (never float).
+size, volumetric tiers (optionally seasonal), a minimum charge, sewer, flat charges, and the
+version's surcharges and taxes.  Numbers are read as ``Decimal`` (never float) and bounded:
+anything that would bill wrong is refused with its line and key.
 
 Arithmetic rules (the district's, written once here):
 
 * usage is converted from the meter's unit to the class's unit and rounded *down* to whole
   units (``to_rate_units``);
-* a bill covers the days ``[start, end)``; fixed charges are per month: a regular bill
-  charges the cycle's months (1 monthly, 2 bimonthly), a prorated (first/final) bill
-  ``days / 30`` months;
-* tier limits are per month (times months), per day (times days) or per dwelling unit per
-  month; scaled limits are rounded half-up to whole units;
+* a bill covers the days ``[start, end)``; a regular bill charges its cycle's months (1, 2
+  or 3), a first or final bill the months of the schedule's ``proration`` rule; a class's
+  figures are per ``figures_per`` (1, 2 or 3 months) and charged months / that;
+* tier limits are per period (times the periods), per day (times days) or per dwelling unit
+  per period; scaled limits are rounded half-up to whole units;
 * a period spanning a rate change is split by days: each version gets its share of the days,
   of the usage (whole units, the remainder to the last part) and of the months;
 * every line is rounded to the cent with ROUND_HALF_UP; percent lines (surcharges, taxes)
   are computed on the rounded lines they name.
+
+``price_bill`` is the one pricing path (bill runs, rebills, leak credits, the calculator,
+``rates check --quote``).
 """
 from __future__ import annotations
 
@@ -31,7 +36,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
+                      field_validator, model_validator)
 
 from .errors import InputError, NotFound
 
@@ -46,8 +52,40 @@ LINE_CATEGORIES = ("service", "minimum", "water", "sewer", "flat", "fire", "stor
 
 Money = Decimal  # dollars, exact; the schedule's numbers
 
+# What a rate file may say (a real schedule is a few kilobytes; these bounds keep nonsense out
+# and every bill's arithmetic far inside Decimal's precision and a BIGINT of cents).
+MAX_FILE_BYTES = 1_000_000
+MAX_VERSIONS = 100
+MAX_CLASSES = 100
+MAX_TIERS = 20
+MAX_SIZES = 40
+MAX_ITEMS = 20  # flat charges, surcharges, taxes, seasons
+MAX_AMOUNT = Decimal(1_000_000)  # dollars a period
+MAX_RATE = Decimal(10_000)  # dollars a unit
+MAX_UNITS = 1_000_000_000
+RATE_PLACES = 5  # $0.00532 a gallon is the finest published rate we know of
+KINDS = ("regular", "first", "final")
+PERIOD_MONTHS = {"month": 1, "two_months": 2, "quarter": 3}
+CYCLE_MONTHS = {"monthly": 1, "bimonthly": 2, "quarterly": 3}
+PERIOD_UNIT = {1: "months", 2: "2-month periods", 3: "quarters"}
 
-NonNeg = Annotated[Decimal, Field(ge=0)]
+
+def _a_number(v):
+    """Numbers are written bare: "3.12" (quoted) or true are refused, not read as numbers."""
+    if isinstance(v, (bool, str)):
+        raise ValueError("write a number (without quotes)")
+    return v
+
+
+_Num = BeforeValidator(_a_number)
+Amount = Annotated[Decimal, _Num, Field(ge=0, le=MAX_AMOUNT, decimal_places=2, allow_inf_nan=False)]
+Rate = Annotated[Decimal, _Num, Field(ge=0, le=MAX_RATE, decimal_places=RATE_PLACES, allow_inf_nan=False)]
+Percent = Annotated[Decimal, _Num, Field(ge=0, le=100, decimal_places=4, allow_inf_nan=False)]
+Units = Annotated[int, _Num, Field(ge=0, le=MAX_UNITS)]
+Limit = Annotated[int, _Num, Field(ge=1, le=MAX_UNITS)]
+Month = Annotated[int, _Num, Field(ge=1, le=12)]
+Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")]
+SizeName = Annotated[str, Field(min_length=1, max_length=8)]
 
 
 class _Strict(BaseModel):
@@ -55,63 +93,147 @@ class _Strict(BaseModel):
 
 
 class Tier(_Strict):
-    up_to: NonNeg | None = None  # upper limit of the tier (units); none: all usage above
-    rate: NonNeg
+    up_to: Limit | None = None  # upper limit of the tier (whole units); none: all usage above
+    rate: Rate
+
+
+def _ladder(tiers: list[Tier]) -> list[Tier]:
+    last = 0
+    for i, t in enumerate(tiers):
+        if t.up_to is None:
+            if i != len(tiers) - 1:
+                raise ValueError(f"tier {i + 1} has no up_to but is not the last tier")
+        elif t.up_to <= last:
+            raise ValueError(f"tier {i + 1}: up_to {t.up_to} must be above the tier before ({last})")
+        else:
+            last = t.up_to
+    if tiers and tiers[-1].up_to is not None:
+        raise ValueError("the last tier must have no up_to (it takes all usage above)")
+    return tiers
+
+
+Tiers = Annotated[list[Tier], Field(max_length=MAX_TIERS), AfterValidator(_ladder)]
+
+
+def _distinct_months(months: list[int]) -> list[int]:
+    if len(set(months)) != len(months):
+        raise ValueError("a month is listed twice")
+    return months
+
+
+Months = Annotated[list[Month], Field(min_length=1, max_length=12), AfterValidator(_distinct_months)]
 
 
 class Minimum(_Strict):
-    units: NonNeg = Decimal(0)  # usage included in the minimum charge (scaled like tier limits)
-    amount: NonNeg  # per month
+    """A minimum charge that includes ``units`` of usage.  ``over = "excess"``: usage above
+    the included units is billed on the tiers; ``over = "all"``: the minimum is the whole
+    water charge up to ``units``, and above it every unit is billed on the tiers from zero."""
+    units: Units = 0
+    amount: Amount
+    over: Literal["excess", "all"] = "excess"
+
+
+class Season(_Strict):
+    """Tiers for the bills whose period ends (is read) in ``months``."""
+    name: str = Field(min_length=1, max_length=20)
+    months: Months
+    tiers: Tiers
 
 
 class Sewer(_Strict):
     basis: Literal["metered", "winter_average", "flat"] = "metered"
-    rate: NonNeg = Decimal(0)  # per unit
-    fixed: NonNeg = Decimal(0)  # per month
-    percent: NonNeg = Decimal(100)  # share of water usage returned to the sewer
-    cap: NonNeg | None = None  # units per month
+    rate: Rate = Decimal(0)  # per unit
+    fixed: Amount = Decimal(0)  # per period (figures_per)
+    fixed_per: Literal["account", "dwelling_unit"] = "account"
+    percent: Percent = Decimal(100)  # share of water usage returned to the sewer
+    cap: Units | None = None  # units per period (figures_per)
+    # winter average: the average monthly usage of the bills read in winter_months (within
+    # the year before), charged on the bills read in billed_months (all months when absent)
+    winter_months: Months = Field(default_factory=lambda: [12, 1, 2, 3])
+    billed_months: Months | None = None
+    winter_rule: Literal["lesser", "average"] = "lesser"  # lesser of metered and average, or the average
+    default_units: Units | None = None  # units a month when an account has no winter history
+
+    @model_validator(mode="after")
+    def _winter(self):
+        if self.billed_months and set(self.billed_months) & set(self.winter_months):
+            raise ValueError("billed_months and winter_months must not share a month")
+        return self
 
 
 class FlatCharge(_Strict):
-    name: str
-    amount: NonNeg  # per month
+    name: str = Field(min_length=1, max_length=60)
+    amount: Amount  # per period (figures_per)
     category: Literal["flat", "fire", "stormwater", "fee"] = "flat"
+    per: Literal["account", "dwelling_unit"] = "account"
 
 
 class CustomerClass(_Strict):
-    name: str
+    name: str = Field(min_length=1, max_length=60)
     unit: Literal["HCF", "CCF", "GAL", "KGAL"] = "HCF"
+    figures_per: Literal["month", "two_months", "quarter"] = "month"  # the period the figures are published for
     tier_basis: Literal["month", "day", "dwelling_unit"] = "month"
-    service_charge: dict[str, NonNeg] = Field(default_factory=dict)  # meter size -> per month
-    minimum: Minimum | None = None
-    tiers: list[Tier] = Field(default_factory=list)
+    service_charge: Annotated[dict[SizeName, Amount], Field(max_length=MAX_SIZES)] = Field(default_factory=dict)
+    tiers: Tiers = Field(default_factory=list)
+    seasons: Annotated[list[Season], Field(max_length=12)] = Field(default_factory=list)
+    minimum: Minimum | None = None  # (after the tiers: it is checked against them)
     sewer: Sewer | None = None
-    flat: list[FlatCharge] = Field(default_factory=list)
+    flat: Annotated[list[FlatCharge], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
 
-    @field_validator("tiers")
+    @model_validator(mode="after")
+    def _seasons(self):
+        seen: set[int] = set()
+        for s in self.seasons:
+            if seen & set(s.months):
+                raise ValueError(f"season {s.name}: a month is already in another season")
+            seen |= set(s.months)
+        if self.seasons and not self.tiers and len(seen) < 12:
+            raise ValueError("seasons leave months without tiers: add tiers for the other months")
+        return self
+
+    @field_validator("minimum")
     @classmethod
-    def _ladder(cls, tiers):
-        last = Decimal(0)
-        for i, t in enumerate(tiers):
-            if t.up_to is None:
-                if i != len(tiers) - 1:
-                    raise ValueError(f"tier {i + 1} has no up_to but is not the last tier")
-            elif t.up_to <= last:
-                raise ValueError(f"tier {i + 1}: up_to {t.up_to} must be above the tier before ({last})")
-            else:
-                last = t.up_to
-        if tiers and tiers[-1].up_to is not None:
-            raise ValueError("the last tier must have no up_to (it takes all usage above)")
-        return tiers
+    def _flat_or_tiers(cls, m, info):
+        """"The minimum up to N units, else every unit on the tiers": the tiers must charge
+        N + 1 units at least the minimum, or more water would cost less."""
+        if m is None or m.over != "all":
+            return m
+        scale = 30 if info.data.get("tier_basis") == "day" else 1
+        seasons = [(f"season {s.name}", s.tiers) for s in info.data.get("seasons", ())]
+        for name, tiers in [("tiers", info.data.get("tiers", []))] + seasons:
+            cost = _tier_cost(tiers, Decimal(m.units + 1), scale)
+            if tiers and cost < m.amount:
+                raise ValueError(f"{name} charge {m.units + 1} units ${cost:.2f}, less than the "
+                                 f"minimum ${m.amount} for {m.units}: more water would cost less")
+        return m
+
+    @property
+    def period_months(self) -> int:
+        return PERIOD_MONTHS[self.figures_per]
+
+    def tiers_for(self, month: int) -> tuple[str, list[Tier]]:
+        for s in self.seasons:
+            if month in s.months:
+                return s.name, s.tiers
+        return "", self.tiers
+
+
+def _tier_cost(tiers: list[Tier], usage: Decimal, scale) -> Decimal:
+    total, lower = Decimal(0), Decimal(0)
+    for t in tiers:
+        upper = usage if t.up_to is None else min(usage, Decimal(t.up_to * scale))
+        total += max(Decimal(0), upper - lower) * t.rate
+        lower = max(lower, upper)
+    return total
 
 
 class PercentCharge(_Strict):
     """A surcharge or tax: a percent of named line categories, or an amount per water unit."""
-    name: str
-    percent: Decimal | None = None
-    per_unit: Money | None = None
-    on: list[str] = Field(default_factory=lambda: ["water"])
-    classes: list[str] | None = None  # rate codes it applies to; none: all
+    name: str = Field(min_length=1, max_length=60)
+    percent: Percent | None = None
+    per_unit: Rate | None = None
+    on: list[str] = Field(default_factory=lambda: ["water"], max_length=len(LINE_CATEGORIES))
+    classes: list[Code] | None = None  # rate codes it applies to; none: all
 
     @model_validator(mode="after")
     def _one(self):
@@ -125,10 +247,10 @@ class PercentCharge(_Strict):
 
 class Version(_Strict):
     effective: _dt.date
-    note: str = ""
-    classes: dict[str, CustomerClass]
-    surcharges: list[PercentCharge] = Field(default_factory=list)
-    taxes: list[PercentCharge] = Field(default_factory=list)
+    note: str = Field(default="", max_length=200)
+    classes: Annotated[dict[Code, CustomerClass], Field(min_length=1, max_length=MAX_CLASSES)]
+    surcharges: Annotated[list[PercentCharge], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
+    taxes: Annotated[list[PercentCharge], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
 
     @field_validator("effective", mode="before")
     @classmethod
@@ -138,13 +260,16 @@ class Version(_Strict):
         return v
 
 
+Share = Annotated[Decimal, _Num, Field(ge=0, le=10_000, allow_inf_nan=False)]
+
+
 class ReadPolicy(_Strict):
     average_reads: int = Field(default=6, ge=1, le=36)  # reads in the account's average
-    high_percent: Decimal = Decimal(200)  # high when usage >= this % of the average...
-    high_min_units: Decimal = Decimal(10)  # ...and at least this many units
-    low_percent: Decimal = Decimal(25)  # low when usage <= this % of the average
-    low_min_average: Decimal = Decimal(4)  # (only for accounts that use at least this)
-    rollover_max_percent: Decimal = Decimal(10)  # a lower read is a rollover if the wrap uses < this % of the dials
+    high_percent: Share = Decimal(200)  # high when usage >= this % of the average...
+    high_min_units: Share = Decimal(10)  # ...and at least this many units
+    low_percent: Percent = Decimal(25)  # low when usage <= this % of the average
+    low_min_average: Share = Decimal(4)  # (only for accounts that use at least this)
+    rollover_max_percent: Percent = Decimal(10)  # a lower read is a rollover if the wrap uses < this % of the dials
 
 
 class EstimatePolicy(_Strict):
@@ -153,18 +278,27 @@ class EstimatePolicy(_Strict):
 
 
 class LeakPolicy(_Strict):
-    percent: Decimal = Decimal(50)  # share of the usage above normal that is credited
+    """Leak credits: ``percent`` of the usage above normal, priced at the bill's own tiers.
+
+    Normal usage (``normal``): ``day_scaled_average`` of the last ``normal_bills`` actual
+    bills, scaled to the leak bill's days; ``average``, their plain average; ``last_year``,
+    the bill of the same period a year before.  ``max_credit`` caps one leak's credit;
+    ``max_bills`` (1 or 2) lets one leak span two consecutive bills."""
+    percent: Percent = Decimal(50)  # share of the usage above normal that is credited
+    normal: Literal["day_scaled_average", "average", "last_year"] = "day_scaled_average"
     normal_bills: int = Field(default=6, ge=1, le=24)  # bills averaged for "normal usage"
-    once_in_months: int = Field(default=12, ge=0)
+    max_credit: Amount | None = None
+    max_bills: int = Field(default=1, ge=1, le=2)
+    once_in_months: int = Field(default=12, ge=0, le=120)
     proof_required: bool = True
     include_sewer: bool = True
 
 
 class LateFeePolicy(_Strict):
-    percent: Decimal = Decimal("1.5")
-    minimum: Money = Decimal("5.00")
-    grace_days: int = Field(default=0, ge=0)
-    threshold: Money = Decimal("10.00")  # no fee on a past-due amount below this
+    percent: Percent = Decimal("1.5")
+    minimum: Amount = Decimal("5.00")
+    grace_days: int = Field(default=0, ge=0, le=365)
+    threshold: Amount = Decimal("10.00")  # no fee on a past-due amount below this
 
 
 class Policy(_Strict):
@@ -175,11 +309,18 @@ class Policy(_Strict):
 
 
 class Schedule(_Strict):
-    name: str
-    district: str = ""
-    cycles: dict[str, Literal["monthly", "bimonthly"]] = Field(default_factory=dict)
+    name: str = Field(min_length=1, max_length=40)
+    district: str = Field(default="", max_length=80)
+    # billing cycle code (an account's cycle) -> how often it is billed
+    cycles: Annotated[dict[Annotated[str, Field(min_length=1, max_length=8)],
+                           Literal["monthly", "bimonthly", "quarterly"]], Field(max_length=100)] = Field(default_factory=dict)
+    # fixed charges of first and final bills: "30_day_month" (days / 30 months), "days"
+    # (days x 12 / 365 months), "none" (the whole cycle's charges)
+    proration: Literal["30_day_month", "days", "none"] = "30_day_month"
+    # a meter's size as recorded -> the size as the schedule writes it ('5/8"' = '5/8x3/4"')
+    meter_aliases: Annotated[dict[SizeName, SizeName], Field(max_length=MAX_SIZES)] = Field(default_factory=dict)
     policy: Policy = Field(default_factory=Policy)
-    versions: list[Version]
+    versions: Annotated[list[Version], Field(max_length=MAX_VERSIONS)]
 
     @field_validator("versions")
     @classmethod
@@ -193,7 +334,15 @@ class Schedule(_Strict):
 
     # --- helpers -----------------------------------------------------------------------
     def cycle_months(self, cycle: str) -> int:
-        return 2 if self.cycles.get(str(cycle), "monthly") == "bimonthly" else 1
+        """Months a regular bill of ``cycle`` covers; a cycle the schedule does not list is
+        refused (monthly when the schedule lists no cycles at all)."""
+        if not self.cycles:
+            return 1
+        how = self.cycles.get(str(cycle))
+        if how is None:
+            raise InputError("Cycle", f"{cycle!r} is not a billing cycle of the rate schedule "
+                                      f"({', '.join(self.cycles)})")
+        return CYCLE_MONTHS[how]
 
     def version_on(self, day: _dt.date) -> Version:
         found = None
@@ -208,7 +357,18 @@ class Schedule(_Strict):
         return sorted({c for v in self.versions for c in v.classes})
 
     def meter_sizes(self, rate_code: str) -> list[str]:
-        return list(self.versions[-1].classes.get(rate_code, CustomerClass(name="")).service_charge)
+        return list(self.versions[-1].classes.get(rate_code, CustomerClass(name="x")).service_charge)
+
+    def size_in(self, cls: CustomerClass, rate_code: str, meter_size: str) -> str:
+        """The schedule's name of a meter size in ``cls``; a size the class does not price
+        is refused (never another size's charge)."""
+        if not cls.service_charge or meter_size in cls.service_charge:
+            return meter_size
+        alias = self.meter_aliases.get(meter_size)
+        if alias in cls.service_charge:
+            return alias
+        raise InputError("Meter size", f"{meter_size!r} has no service charge in class {rate_code} "
+                                       f"({', '.join(cls.service_charge)})")
 
 
 # --- loading and error messages ------------------------------------------------------------
@@ -271,8 +431,28 @@ def _loc_text(loc: tuple) -> str:
     return out or "(top)"
 
 
+def _at(text: str, source: str, loc: tuple, msg: str) -> InputError:
+    line = _key_line(text, loc)
+    return InputError(f"{source}, line {line}" if line else source, f"{_loc_text(loc)}: {msg}")
+
+
+def _cross_check(data: dict) -> tuple[tuple, str] | None:
+    """Checks across tables (on the validated file, in its own order): the classes a
+    surcharge or tax names are classes of its version."""
+    for i, v in enumerate(data["versions"]):
+        for group in ("surcharges", "taxes"):
+            for j, c in enumerate(v.get(group, ())):
+                for code in c.get("classes") or ():
+                    if code not in v["classes"]:
+                        return (("versions", i, group, j, "classes"),
+                                f"{code!r} is not a class of this version ({', '.join(sorted(v['classes']))})")
+    return None
+
+
 def parse_schedule(text: str, source: str = "<rates>") -> LoadedSchedule:
     """Parse and validate rate-file text; errors raise InputError naming file, line and key."""
+    if len(text) > MAX_FILE_BYTES:
+        raise InputError(source, f"is {len(text):,} characters; a rate file may have at most {MAX_FILE_BYTES:,}")
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as e:
@@ -282,20 +462,26 @@ def parse_schedule(text: str, source: str = "<rates>") -> LoadedSchedule:
     except ValidationError as e:
         err = e.errors()[0]
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("function" in p or "[" in p)))
-        line = _key_line(text, loc)
-        where = f"{source}, line {line}" if line else source
-        msg = err["msg"].removeprefix("Value error, ")
+        msg = re.sub(r"Decimal\('([^']*)'\)", r"\1", err["msg"].removeprefix("Value error, "))
         more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
-        raise InputError(where, f"{_loc_text(loc)}: {msg}{more}") from None
+        raise _at(text, source, loc, msg + more) from None
+    wrong = _cross_check(data)
+    if wrong:
+        raise _at(text, source, *wrong)
     return LoadedSchedule(schedule, text, hashlib.sha256(text.encode()).hexdigest(), source)
 
 
 def load_schedule_file(path: str | Path) -> LoadedSchedule:
     p = Path(path)
     try:
+        if p.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(str(p), f"is {p.stat().st_size:,} bytes; a rate file may have at most {MAX_FILE_BYTES:,}")
         text = p.read_text(encoding="utf-8")
     except OSError as e:
         raise InputError(str(p), f"cannot read ({e.strerror})") from None
+    except UnicodeDecodeError as e:
+        line = p.read_bytes()[:e.start].count(b"\n") + 1
+        raise InputError(f"{p}, line {line}", "is not UTF-8 text") from None
     return parse_schedule(text, str(p))
 
 
@@ -341,6 +527,35 @@ def install_schedule(user, path_or_text: str | Path, *, text: str | None = None)
             audit.record(user, "rates.install", "rate_schedule", row.id,
                          after={"name": row.name, "sha256": row.sha256, "source": loaded.source})
     return row
+
+
+def unpriced_accounts(schedule: Schedule) -> list[str]:
+    """(DB) What the schedule's latest version would not bill among the billable accounts:
+    rate codes it has no class for, meter sizes a class does not price, cycles it does not
+    list, each with its count of accounts (their bills would go to a run's errors)."""
+    from .db import in_list, select
+    billable = ("active", "disconnected", "final_billed")
+    rows = select("SELECT a.rate_code, a.cycle, m.size, COUNT(*) FROM account a LEFT JOIN meter m "
+                  "ON m.premise_id = a.premise_id AND m.removed_on IS NULL "
+                  f"WHERE a.status IN {in_list(billable)} GROUP BY a.rate_code, a.cycle, m.size "
+                  "ORDER BY a.rate_code, a.cycle, m.size", billable)
+    version = schedule.versions[-1]
+    problems: dict[str, int] = {}
+    for code, cycle, size, n in rows:
+        what = []
+        cls = version.classes.get(code)
+        if cls is None:
+            what.append(f"rate code {code!r} has no class")
+        elif size is not None:
+            try:
+                schedule.size_in(cls, code, size)
+            except InputError:
+                what.append(f"class {code} prices no {size} meter")
+        if schedule.cycles and cycle not in schedule.cycles:
+            what.append(f"cycle {cycle!r} is not listed")
+        for w in what:
+            problems[w] = problems.get(w, 0) + n
+    return [f"{w} ({n} account{'s' if n != 1 else ''})" for w, n in problems.items()]
 
 
 # --- arithmetic ------------------------------------------------------------------------------
@@ -415,7 +630,7 @@ class BillCalc:
     def text(self) -> str:
         from .money import format_cents
         out = [f"{self.rate_code} {self.meter_size} meter, {fmt_qty(self.usage)} {self.unit}, "
-               f"{self.start} to {self.end} ({self.days} days)"]
+               f"{self.start} to {self.end} ({self.days} days, {fmt_qty(self.months)} months)"]
         for line in self.lines:
             out.append(f"  {line.explain()[:58]:58} {format_cents(line.amount_cents):>12}")
         out.append(f"  {'Total':58} {format_cents(self.total_cents):>12}")
@@ -428,6 +643,15 @@ def _split_usage(usage: Decimal, shares: list[int], total: int) -> list[Decimal]
     return parts + [usage - sum(parts, Decimal(0))]
 
 
+def proration_months(rule: str, days: int, cycle_months: int) -> Decimal:
+    """Months a first or final bill of ``days`` days is charged, by the schedule's rule."""
+    if rule == "none":
+        return Decimal(cycle_months)
+    if rule == "days":
+        return Decimal(days) * 12 / 365
+    return Decimal(days) / DAYS_PER_MONTH
+
+
 def calculate_bill(schedule: Schedule, rate_code: str, meter_size: str, usage, start: _dt.date,
                    end: _dt.date, *, usage_unit: str | None = None, cycle_months: int = 1,
                    dwelling_units: int = 1, winter_average=None, prorate: bool = False) -> BillCalc:
@@ -435,32 +659,38 @@ def calculate_bill(schedule: Schedule, rate_code: str, meter_size: str, usage, s
 
     ``usage`` is in the class's unit unless ``usage_unit`` names the meter's unit (then it
     is converted and rounded down).  ``winter_average`` is units per month for sewer on a
-    winter average.  ``prorate`` (first and final bills) charges ``days / 30`` months
-    instead of the cycle's months."""
+    winter average.  ``prorate`` (first and final bills) charges the months of the
+    schedule's proration rule instead of the cycle's months.  Use ``price_bill`` to price a
+    bill as a bill run does (cycle code and bill kind)."""
     days = (end - start).days
     if days <= 0:
         raise InputError("Period", f"ends {end} on or before it starts {start}")
-    if cycle_months not in (1, 2):
-        raise InputError("Cycle", "must be monthly (1) or bimonthly (2)")
-    if dwelling_units < 1:
-        raise InputError("Dwelling units", "must be at least 1")
+    if days > 400:
+        raise InputError("Period", f"{days} days is longer than a bill may be (400)")
+    if cycle_months not in (1, 2, 3):
+        raise InputError("Cycle", "must be monthly (1), bimonthly (2) or quarterly (3)")
+    if not 1 <= dwelling_units <= 10_000:
+        raise InputError("Dwelling units", "must be from 1 to 10,000")
     usage = Decimal(usage)
     if usage < 0:
         raise InputError("Usage", "must not be negative")
+    if usage > MAX_UNITS * 1000:
+        raise InputError("Usage", f"{usage} is more than a meter can register")
+    if winter_average is not None and not 0 <= Decimal(winter_average) <= MAX_UNITS:
+        raise InputError("Winter average", "must be from 0 units a month up")
     # Segments: one per version in force during the period.
     bounds = [start] + [v.effective for v in schedule.versions if start < v.effective < end] + [end]
     segments = [(schedule.version_on(a), a, b) for a, b in zip(bounds, bounds[1:])]
-    first_cls = segments[0][0].classes.get(rate_code)
     for v, _, _ in segments:
         if rate_code not in v.classes:
             raise InputError("Class", f"{rate_code!r} is not in the rates in effect on {v.effective} "
                                       f"({', '.join(sorted(v.classes))})")
-    unit = first_cls.unit
+    unit = segments[0][0].classes[rate_code].unit
     if usage_unit is not None:
         usage = to_rate_units(usage, usage_unit, unit)
     else:
         usage = usage.quantize(Decimal(1), rounding=ROUND_FLOOR)
-    total_months = Decimal(days) / DAYS_PER_MONTH if prorate else Decimal(cycle_months)
+    total_months = proration_months(schedule.proration, days, cycle_months) if prorate else Decimal(cycle_months)
     calc = BillCalc(rate_code, meter_size, usage, unit, start, end, days, total_months,
                     versions=[v.effective for v, _, _ in segments])
     shares = [(b - a).days for _, a, b in segments]
@@ -468,70 +698,104 @@ def calculate_bill(schedule: Schedule, rate_code: str, meter_size: str, usage, s
     multi = len(segments) > 1
     for (version, a, b), seg_usage in zip(segments, usages):
         seg_days = (b - a).days
-        frac = Decimal(seg_days) / Decimal(days)
-        months = total_months * frac
+        months = total_months * Decimal(seg_days) / Decimal(days)
         suffix = f" [{version.effective} rates, {seg_days}/{days}d]" if multi else ""
-        calc.lines.extend(_segment_lines(version, rate_code, meter_size, seg_usage, seg_days, months,
-                                         dwelling_units, winter_average, suffix))
+        size = schedule.size_in(version.classes[rate_code], rate_code, meter_size)
+        calc.lines.extend(_segment_lines(version, rate_code, size, seg_usage, seg_days, months, dwelling_units,
+                                         winter_average, suffix, b.month))
     return calc
 
 
-def _limit_scale(cls: CustomerClass, seg_days: int, months: Decimal, dwelling_units: int) -> Decimal:
+def price_bill(schedule: Schedule, rate_code: str, meter_size: str, usage, start: _dt.date, end: _dt.date, *,
+               cycle: str, kind: str = "regular", dwelling_units: int = 1, winter_average=None,
+               usage_unit: str | None = None) -> BillCalc:
+    """The one pricing path: bill runs, rebills, leak credits, the rate calculator and
+    ``ubtui rates check --quote`` all price a bill here, from the account's cycle code and
+    the kind of bill (a first or final bill is prorated by the schedule's rule)."""
+    if kind not in KINDS:
+        raise InputError("Bill kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+    return calculate_bill(schedule, rate_code, meter_size, usage, start, end, usage_unit=usage_unit,
+                          cycle_months=schedule.cycle_months(cycle), dwelling_units=dwelling_units,
+                          winter_average=winter_average, prorate=kind != "regular")
+
+
+def _limit_scale(cls: CustomerClass, seg_days: int, periods: Decimal, dwelling_units: int) -> Decimal:
     if cls.tier_basis == "day":
         return Decimal(seg_days)
     if cls.tier_basis == "dwelling_unit":
-        return months * dwelling_units
-    return months
+        return periods * dwelling_units
+    return periods
+
+
+def _sewer_lines(s: Sewer, u: str, usage: Decimal, months: Decimal, periods: Decimal, dwelling_units: int,
+                 winter_average, suffix: str, month: int, unit_label: str) -> list[Line]:
+    lines = []
+    if s.fixed:
+        n = periods * (dwelling_units if s.fixed_per == "dwelling_unit" else 1)
+        per_du = " per dwelling unit" if s.fixed_per == "dwelling_unit" else ""
+        lines.append(Line("sewer", f"Sewer service charge{per_du}{suffix}", n, s.fixed, cents(n * s.fixed), unit_label))
+    if s.basis == "flat" or not s.rate:
+        return lines
+    units = (usage * s.percent / 100).quantize(Decimal(1), rounding=ROUND_FLOOR)
+    how = "metered" if s.percent == 100 else f"{fmt_qty(s.percent)}% of metered"
+    if s.basis == "winter_average" and (s.billed_months is None or month in s.billed_months):
+        average = winter_average if winter_average is not None else s.default_units
+        if average is not None:
+            wa = whole(Decimal(average) * months)
+            if s.winter_rule == "average" or wa < units:
+                units, how = wa, "winter average" if winter_average is not None else "class average"
+    if s.cap is not None:
+        cap = whole(s.cap * periods)
+        if units > cap:
+            units, how = cap, f"capped at {fmt_qty(cap)}"
+    lines.append(Line("sewer", f"Sewer usage ({how}){suffix}", units, s.rate, cents(units * s.rate), u))
+    return lines
 
 
 def _segment_lines(version: Version, rate_code: str, meter_size: str, usage: Decimal, seg_days: int,
-                   months: Decimal, dwelling_units: int, winter_average, suffix: str) -> list[Line]:
+                   months: Decimal, dwelling_units: int, winter_average, suffix: str, month: int) -> list[Line]:
+    """The lines of one version's part of a bill.  ``months`` is the part's share of the
+    bill's months; the class's figures are per ``period_months`` months, so a figure is
+    charged ``months / period_months`` times."""
     cls = version.classes[rate_code]
     u = cls.unit
+    periods = months / cls.period_months
+    label = PERIOD_UNIT[cls.period_months]
     lines: list[Line] = []
     if cls.service_charge:
-        if meter_size not in cls.service_charge:
-            raise InputError("Meter size", f"{meter_size!r} has no service charge in class {rate_code} "
-                                           f"({', '.join(cls.service_charge)})")
         rate = cls.service_charge[meter_size]
-        lines.append(Line("service", f"Service charge {meter_size} meter{suffix}", months, rate,
-                          cents(months * rate), "months"))
-    scale = _limit_scale(cls, seg_days, months, dwelling_units)
+        lines.append(Line("service", f"Service charge {meter_size} meter{suffix}", periods, rate,
+                          cents(periods * rate), label))
+    scale = _limit_scale(cls, seg_days, periods, dwelling_units)
     floor_units = Decimal(0)
     if cls.minimum is not None:
-        included = whole(cls.minimum.units * scale)
-        floor_units = included
-        lines.append(Line("minimum", f"Minimum charge, includes {fmt_qty(included)} {u}{suffix}", months,
-                          cls.minimum.amount, cents(months * cls.minimum.amount), "months"))
+        m = cls.minimum
+        included = whole(m.units * scale)
+        if m.over == "excess" or usage <= included:
+            floor_units = included
+            what = "includes" if m.over == "excess" else "usage up to"
+            lines.append(Line("minimum", f"Minimum charge, {what} {fmt_qty(included)} {u}{suffix}", periods,
+                              m.amount, cents(periods * m.amount), label))
+    season, tiers = cls.tiers_for(month)
+    season = f", {season}" if season else ""
     lower = Decimal(0)
-    for i, tier in enumerate(cls.tiers):
+    for i, tier in enumerate(tiers):
         upper = None if tier.up_to is None else whole(tier.up_to * scale)
         top = usage if upper is None else min(usage, upper)
         units = max(Decimal(0), top - max(lower, floor_units))
         if units > 0:
             span = f"{fmt_qty(lower)}-{fmt_qty(upper)}" if upper is not None else f"over {fmt_qty(lower)}"
-            lines.append(Line("water", f"Water tier {i + 1} ({span} {u}){suffix}", units, tier.rate,
+            lines.append(Line("water", f"Water tier {i + 1} ({span} {u}){season}{suffix}", units, tier.rate,
                               cents(units * tier.rate), u))
         if upper is not None:
-            lower = upper
+            lower = max(lower, upper)
     if cls.sewer is not None:
-        s = cls.sewer
-        if s.fixed:
-            lines.append(Line("sewer", f"Sewer service charge{suffix}", months, s.fixed, cents(months * s.fixed), "months"))
-        if s.basis != "flat" and s.rate:
-            units = (usage * s.percent / 100).quantize(Decimal(1), rounding=ROUND_FLOOR)
-            how = "metered" if s.percent == 100 else f"{fmt_qty(s.percent)}% of metered"
-            if s.basis == "winter_average" and winter_average is not None:
-                wa = whole(Decimal(winter_average) * months)
-                if wa < units:
-                    units, how = wa, "winter average"
-            if s.cap is not None:
-                cap = whole(s.cap * months)
-                if units > cap:
-                    units, how = cap, f"capped at {fmt_qty(cap)}"
-            lines.append(Line("sewer", f"Sewer usage ({how}){suffix}", units, s.rate, cents(units * s.rate), u))
+        lines += _sewer_lines(cls.sewer, u, usage, months, periods, dwelling_units, winter_average, suffix, month,
+                              label)
     for f in cls.flat:
-        lines.append(Line(f.category, f"{f.name}{suffix}", months, f.amount, cents(months * f.amount), "months"))
+        n = periods * (dwelling_units if f.per == "dwelling_unit" else 1)
+        lines.append(Line(f.category, f"{f.name}{suffix}", n, f.amount, cents(n * f.amount),
+                          "dwelling units" if f.per == "dwelling_unit" and periods == 1 else label))
     for group, cat in ((version.surcharges, "surcharge"), (version.taxes, "tax")):
         for c in group:
             if c.classes is not None and rate_code not in c.classes:
@@ -550,17 +814,57 @@ def _segment_lines(version: Version, rate_code: str, meter_size: str, usage: Dec
 
 
 def quote(rate_code: str, meter_size: str, usage, days: int = 30, *, end: _dt.date | None = None,
-          cycle_months: int | None = None, dwelling_units: int = 1, winter_average=None,
+          cycle: str | None = None, kind: str = "regular", dwelling_units: int = 1, winter_average=None,
           schedule: Schedule | None = None) -> BillCalc:
-    """The simple entry point (calculator screen, demo data): a bill for ``usage`` units
-    over ``days`` days ending ``end`` (today), on the active schedule.  A period other than
-    the cycle's usual length is prorated by days."""
+    """What a bill run would bill (calculator screen, ``rates check --quote``): ``usage`` units
+    over ``days`` days read on ``end`` (today), for an account of billing ``cycle`` (the
+    schedule's first cycle when not given), a ``kind`` of bill, dwelling units and winter
+    average, on the active schedule.  Same path as the bill run: ``price_bill``."""
     schedule = schedule or active_schedule()
     end = end or _dt.date.today()
-    if not isinstance(days, int) or days < 1 or days > 400:
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1 or days > 400:
         raise InputError("Days", "must be a whole number from 1 to 400")
-    months = cycle_months or (2 if days > 45 else 1)
-    prorate = abs(days - 30 * months) > 5
-    return calculate_bill(schedule, rate_code, meter_size, usage, end - _dt.timedelta(days=days), end,
-                          cycle_months=months, dwelling_units=dwelling_units,
-                          winter_average=winter_average, prorate=prorate)
+    if cycle is None:
+        cycle = next(iter(schedule.cycles), "1")
+    return price_bill(schedule, rate_code, meter_size, usage, end - _dt.timedelta(days=days), end, cycle=cycle,
+                      kind=kind, dwelling_units=dwelling_units, winter_average=winter_average)
+
+
+# --- what people type: the calculator screen and `ubtui rates check --quote` ------------------
+def whole_number(text, label: str, lo: int, hi: int) -> int:
+    t = str(text).strip().replace(",", "")
+    if not re.fullmatch(r"\d{1,12}", t) or not lo <= int(t) <= hi:
+        raise InputError(label, f"must be a whole number from {lo:,} to {hi:,}")
+    return int(t)
+
+
+def units_a_month(text, label: str = "Winter average") -> Decimal | None:
+    """Units a month such as ``7`` or ``7.25``; blank: none."""
+    t = str(text or "").strip().replace(",", "")
+    if not t:
+        return None
+    if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", t):
+        raise InputError(label, "must be units a month, such as 7 or 7.25 (blank: none)")
+    return Decimal(t)
+
+
+def bill_kind(text) -> str:
+    """``regular``, ``first`` or ``final`` (or an unambiguous start: r, fir, fin)."""
+    t = str(text or "regular").strip().lower()
+    hits = [k for k in KINDS if k.startswith(t)] if t else []
+    if len(hits) != 1:
+        raise InputError("Bill kind", "must be regular, first or final")
+    return hits[0]
+
+
+def quote_typed(*, rate_code: str, meter_size: str, usage: str, days: str = "30", end: str = "",
+                cycle: str = "", kind: str = "regular", winter_average: str = "", dwelling_units: str = "1",
+                today: _dt.date | None = None, schedule: Schedule | None = None) -> BillCalc:
+    """``quote`` from typed text, each field checked with a message naming it."""
+    from .dates import parse_date
+    usage_units = whole_number(usage, "Usage", 0, MAX_UNITS)
+    n_days = whole_number(days, "Days", 1, 400)
+    end_on = parse_date(end, "Read on") if str(end).strip() else (today or _dt.date.today())
+    return quote(rate_code.strip().upper(), meter_size.strip(), usage_units, n_days, end=end_on,
+                 cycle=cycle.strip() or None, kind=bill_kind(kind), winter_average=units_a_month(winter_average),
+                 dwelling_units=whole_number(dwelling_units, "Dwelling units", 1, 10_000), schedule=schedule)

@@ -123,3 +123,72 @@ def test_clerks_cannot_adjust(clerk, history):
         adjustments.assess_late_fees(clerk, D(2026, 11, 1))
     with pytest.raises(PermissionDenied):
         adjustments.rebill(clerk, history.bills[-1].id, usage=1, reason="x")
+
+
+# --- the district's leak policy, as written in its rate file -------------------------------------
+def with_leak_policy(**keys):
+    from ubtui.rates import DEMO_RATES, parse_schedule
+    text = DEMO_RATES.read_text()
+    old = text[text.index("[policy.leak]"):text.index("[policy.late_fee]")]
+    new = "[policy.leak]\n" + "".join(f"{k} = {v}\n" for k, v in keys.items()) + "\n"
+    return parse_schedule(text.replace(old, new), "rates.toml").schedule
+
+
+@pytest.fixture
+def uneven(system, make_account):
+    """Bills of 30, 30, 45 and 30 days: 12, 12, 18 HCF, then 40 and 30 HCF (a leak over two bills)."""
+    a = make_account(opened_on=D(2026, 1, 1))
+    m = readings.install_meter(system, a.premise_id, f"U-{a.id}", on=D(2026, 1, 1), reading=0)
+    value = 0
+    for on, used in ((D(2026, 1, 31), 12), (D(2026, 3, 2), 12), (D(2026, 4, 16), 18), (D(2026, 5, 16), 40),
+                     (D(2026, 6, 15), 30)):
+        value += used
+        r = readings.enter_reading(system, m.id, on, value)
+        if r.status == "exception":
+            readings.accept_reading(system, r.id, "confirmed")
+        billing.run_bills(system, cycle="1", period_end=on, bill_date=on, schedule=S)
+    a.bills = list(Bill.select().where(Bill.account == a.id).order_by(Bill.period_end))
+    return a
+
+
+def test_leak_normal_usage_by_the_districts_rule(system, uneven):
+    leak = uneven.bills[3]
+    # day-scaled: 42 HCF over 105 days -> 12 in 30 days; 40 - 12 = 28, half = 14
+    assert adjustments.leak_preview(leak.id, schedule=S).normal_usage == 12
+    # a plain average of the three bills: 42 / 3 = 14; 26 above, half = 13
+    avg = adjustments.leak_preview(leak.id, schedule=with_leak_policy(normal='"average"'))
+    assert (avg.normal_usage, avg.excess, avg.credited_units) == (14, 26, 13)
+    # the same period last year: a bill read 2025-05-18 (within 20 days of 2026-05-16) for 20 HCF
+    last_year = with_leak_policy(normal='"last_year"', percent=100)
+    with pytest.raises(InputError, match="no actual bill of the same period last year"):
+        adjustments.leak_preview(leak.id, schedule=last_year)
+    Bill.insert(account=uneven.id, period_start=D(2025, 4, 18), period_end=D(2025, 5, 18), bill_date=D(2025, 5, 18),
+                due_date=D(2025, 6, 8), usage=20, kind="regular").execute()
+    c = adjustments.leak_preview(leak.id, schedule=last_year)
+    assert (c.normal_usage, c.excess, c.credited_units) == (20, 20, 20)
+    assert c.text().startswith("Usage 40, normal 20, above normal 20; 100% credited = 20 units")
+
+
+def test_leak_credit_cap_and_a_leak_over_two_bills(senior, supervisor, uneven):
+    first, second = uneven.bills[3], uneven.bills[4]
+    one = adjustments.leak_preview(first.id, schedule=S)
+    assert "50% credited" in one.text() and "E+" not in one.text()
+    capped = adjustments.leak_preview(first.id, schedule=with_leak_policy(max_credit=25.00))
+    assert capped.credit_cents == -2500 and one.credit_cents < -2500
+    assert capped.lines[-1].description == "Less: the policy credits at most $25.00 a leak"
+    with pytest.raises(InputError, match="credits one bill per leak"):
+        adjustments.leak_preview(first.id, through=second.id, schedule=S)
+    two = with_leak_policy(max_bills=2)
+    with pytest.raises(InputError, match="is not the bill after"):
+        adjustments.leak_preview(uneven.bills[2].id, through=second.id, schedule=two)
+    both = adjustments.leak_preview(first.id, through=second.id, schedule=two)
+    # bill 5 is measured against the same bills as bill 4 (not the leak's own 40): normal 12,
+    # 30 - 12 = 18 above, half = 9
+    assert (both.usage, both.normal_usage, both.credited_units) == (70, 12 + 12, 14 + 9)
+    assert both.credit_cents == one.credit_cents + sum(l.amount_cents for l in both.lines
+                                                       if l.description.startswith(f"Bill {second.id}: "))
+    boss = approve("super1", "password-super1", "approve.adjustment")
+    adjustments.post_leak_adjustment(senior, first.id, through=second.id, proof="plumber", schedule=two,
+                                     approver=boss, today=D(2026, 6, 20))
+    e = LedgerEntry.get(LedgerEntry.category == "leak")
+    assert e.amount_cents == both.credit_cents

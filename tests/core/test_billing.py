@@ -207,3 +207,26 @@ def test_a_bimonthly_cycle_bills_two_months(system, make_account):
     water = [(l.quantity, l.amount_cents) for l in BillLine.select().where(
         (BillLine.bill == b.id) & (BillLine.category == "water")).order_by(BillLine.seq)]
     assert water == [("12", 3744), ("14", 5670)]  # limits doubled: 4 included, tier 1 to 16, tier 2 to 40
+
+
+def test_a_bill_the_schedule_does_not_define_goes_to_the_exceptions_not_the_ledger(system, make_account):
+    """A 2" meter in a class that prices only 5/8" and 1" used to be billed at the 5/8"
+    charge; a cycle the schedule does not list used to bill monthly.  Both are errors now."""
+    small = parse_schedule(DEMO_RATES.read_text().replace(
+        "service_charge = { '5/8\"' = 21.40, '3/4\"' = 24.10, '1\"' = 34.80, '1-1/2\"' = 62.50, '2\"' = 96.20 }",
+        "service_charge = { '5/8\"' = 21.40, '1\"' = 34.80 }"), "r").schedule
+    good = make_account(opened_on=D(2026, 1, 1))
+    big = make_account(opened_on=D(2026, 1, 1))
+    odd = make_account(opened_on=D(2026, 1, 1), cycle="1")
+    readings.install_meter(system, good.premise_id, "G-1", on=D(2026, 1, 1), reading=0)
+    readings.install_meter(system, big.premise_id, "B-1", on=D(2026, 1, 1), reading=0, size='2"')
+    readings.install_meter(system, odd.premise_id, "O-1", on=D(2026, 1, 1), reading=0)
+    r = billing.run_bills(system, cycle="1", period_end=D(2026, 1, 31), schedule=small)
+    assert r.billed == 2 and len(r.errors) == 1
+    assert f"account id {big.id}: Meter size: '2\"' has no service charge in class RES" in r.errors[0]
+    assert bills(big) == [] and ledger.account_balance(big.id) == 0
+    no_cycles = parse_schedule(DEMO_RATES.read_text().replace('"1" = "monthly"\n', ""), "r").schedule
+    Bill.update(status="reversed").execute()  # (test shortcut: start over)
+    r = billing.run_bills(system, cycle="1", period_end=D(2026, 1, 31), route="01", schedule=no_cycles)
+    assert r.billed == 0 and len(r.errors) == 3
+    assert "Cycle: '1' is not a billing cycle of the rate schedule (2, 3, 4)" in r.errors[0]

@@ -109,11 +109,20 @@ def test_fire_line_is_flat():
     assert [(l.category, l.amount_cents) for l in c.lines] == [("service", 4800), ("fire", 500), ("tax", 120)]
 
 
-def test_quote_uses_the_cycle_and_prorates_odd_periods():
+def test_quote_bills_as_the_bill_run_by_cycle_and_kind():
     q = quote("RES", '5/8"', 14, 30, end=dt.date(2026, 1, 31), schedule=S)
     assert q.total_cents == 14442
-    short = quote("RES", '5/8"', 14, 10, end=dt.date(2026, 1, 31), schedule=S)
-    assert short.by_category("service") == 713  # 10/30 x 21.40
+    # a regular bill charges the cycle's months whatever its days (as the bill run does)...
+    assert quote("RES", '5/8"', 14, 10, end=dt.date(2026, 1, 31), schedule=S).by_category("service") == 2140
+    # ...a first or final bill is prorated: 10/30 x 21.40
+    short = quote("RES", '5/8"', 14, 10, end=dt.date(2026, 1, 31), kind="first", schedule=S)
+    assert short.by_category("service") == 713
+    two = quote("RES", '5/8"', 30, 60, end=dt.date(2026, 3, 2), cycle="3", schedule=S)
+    assert two.by_category("service") == 4280
+    with pytest.raises(InputError, match="Cycle: '9' is not a billing cycle"):
+        quote("RES", '5/8"', 14, 30, cycle="9", schedule=S)
+    with pytest.raises(InputError, match="Bill kind"):
+        quote("RES", '5/8"', 14, 30, kind="odd", schedule=S)
     with pytest.raises(InputError, match="Days"):
         quote("RES", '5/8"', 14, 0, schedule=S)
     with pytest.raises(InputError, match="Meter size"):
@@ -210,3 +219,172 @@ def test_a_missing_key_points_at_its_own_table_or_item():
         parse_schedule(text, "r.toml")
     header = line_of(text, "\n[[versions.taxes]]") + 1
     assert f"line {header}: versions[1].taxes[1].name: Field required" in str(e.value)
+
+
+# --- what the checker refuses (issue #16): each names the line and the key -----------------------
+MINI = """name = "T"
+[cycles]
+"1" = "monthly"
+[policy.leak]
+percent = 50
+[policy.late_fee]
+percent = 1.5
+minimum = 5.00
+[[versions]]
+effective = 2025-07-01
+[versions.classes.RES]
+name = "Residential"
+service_charge = { '5/8"' = 20.00, '1"' = 30.00 }
+minimum = { units = 2, amount = 6.00 }
+tiers = [
+  { up_to = 8, rate = 3.12 },
+  { rate = 4.05 },
+]
+sewer = { basis = "metered", rate = 3.95, fixed = 17.50 }
+[[versions.surcharges]]
+name = "Drought surcharge"
+per_unit = 0.25
+classes = ["RES"]
+[[versions.taxes]]
+name = "Utility users tax"
+percent = 2.5
+on = ["service", "water"]
+"""
+
+
+def refused(old, new, key, why):
+    assert old in MINI
+    text = MINI.replace(old, new, 1)
+    with pytest.raises(InputError) as e:
+        parse_schedule(text, "r.toml")
+    msg = str(e.value)
+    line = text[:text.index(new) + len(new)].count("\n") + 1
+    assert key in msg and why in msg, msg
+    if line:
+        assert msg.startswith(f"r.toml, line {line}:"), (msg, line)
+    return msg
+
+
+def test_the_mini_schedule_is_valid():
+    s = parse_schedule(MINI, "r.toml").schedule
+    assert quote("RES", '5/8"', 10, 30, end=dt.date(2026, 1, 31), schedule=s).total_cents > 0
+
+
+@pytest.mark.parametrize("old,new,key,why", [
+    ("{ up_to = 8, rate", "{ up_to = 7.5, rate", "tiers[1].up_to", "fractional part"),
+    ("percent = 2.5", "percent = -2.5", "taxes[1].percent", "greater than or equal to 0"),
+    ("per_unit = 0.25", "per_unit = -0.25", "surcharges[1].per_unit", "greater than or equal to 0"),
+    ("[policy.leak]\npercent = 50", "[policy.leak]\npercent = 250", "policy.leak.percent", "less than or equal to 100"),
+    ("percent = 1.5", "percent = -1.5", "policy.late_fee.percent", "greater than or equal to 0"),
+    ("minimum = 5.00", "minimum = -5.00", "policy.late_fee.minimum", "greater than or equal to 0"),
+    ('classes = ["RES"]', 'classes = ["RESX"]', "surcharges[1].classes", "'RESX' is not a class of this version"),
+    ("rate = 4.05", "rate = 1e30", "tiers[2].rate", "less than or equal to 10000"),
+    ("rate = 4.05", "rate = 4.050001", "tiers[2].rate", "no more than 5 decimal places"),
+    ("amount = 6.00", "amount = 6.001", "minimum.amount", "no more than 2 decimal places"),
+    ("rate = 4.05", "rate = '4.05'", "tiers[2].rate", "write a number"),
+    ("units = 2,", "units = 2.5,", "minimum.units", "fractional part"),
+    ('"1" = "monthly"', '"1" = "weekly"', "cycles.1", "'monthly', 'bimonthly' or 'quarterly'"),
+    ("[versions.classes.RES]", "[versions.classes.'R ES']", "classes.R ES", "should match pattern"),
+])
+def test_nonsense_is_refused_with_line_and_key(old, new, key, why):
+    refused(old, new, key, why)
+
+
+def test_size_limits_are_refused():
+    many = "tiers = [\n" + "".join(f"  {{ up_to = {i}, rate = 1 }},\n" for i in range(1, 300)) + "  { rate = 2 },\n]"
+    text = MINI.replace("tiers = [\n  { up_to = 8, rate = 3.12 },\n  { rate = 4.05 },\n]", many)
+    with pytest.raises(InputError, match=r"line 15: versions\[1\].classes.RES.tiers: List should have at most 20"):
+        parse_schedule(text, "r.toml")
+    version = MINI[MINI.index("[[versions]]"):]
+    text = MINI + "".join(version.replace("2025-07-01", f"{2100 + i}-01-01") for i in range(100))
+    with pytest.raises(InputError, match="versions: List should have at most 100 items"):
+        parse_schedule(text, "r.toml")
+    with pytest.raises(InputError, match="a rate file may have at most 1,000,000"):
+        parse_schedule(MINI + "#" * 1_000_000, "r.toml")
+
+
+def test_a_meter_size_the_class_does_not_price_is_an_error_never_another_size():
+    s = parse_schedule(MINI, "r.toml").schedule
+    with pytest.raises(InputError, match="Meter size: '2\"' has no service charge in class RES"):
+        quote("RES", '2"', 10, 30, end=dt.date(2026, 1, 31), schedule=s)
+    aliased = parse_schedule(MINI.replace("[cycles]", "meter_aliases = { '3/4\"' = '1\"' }\n[cycles]"), "r").schedule
+    c = quote("RES", '3/4"', 10, 30, end=dt.date(2026, 1, 31), schedule=aliased)
+    assert c.lines[0].description == 'Service charge 1" meter' and c.lines[0].amount_cents == 3000
+
+
+# --- structures as districts publish them ---------------------------------------------------------
+def mini(old, new):
+    assert old in MINI
+    return parse_schedule(MINI.replace(old, new, 1), "r.toml").schedule
+
+
+def test_a_minimum_for_small_usage_otherwise_every_unit_on_the_tiers():
+    s = mini("minimum = { units = 2, amount = 6.00 }", 'minimum = { units = 5, amount = 15.00, over = "all" }')
+    small = quote("RES", '5/8"', 5, 30, end=dt.date(2026, 1, 31), schedule=s)
+    assert [(l.description, l.amount_cents) for l in small.lines if l.category in ("minimum", "water")] == [
+        ("Minimum charge, usage up to 5 HCF", 1500)]
+    big = quote("RES", '5/8"', 6, 30, end=dt.date(2026, 1, 31), schedule=s)
+    assert [(l.description, l.amount_cents) for l in big.lines if l.category in ("minimum", "water")] == [
+        ("Water tier 1 (0-8 HCF)", 6 * 312)]  # every unit from zero, no minimum
+
+
+def test_winter_average_months_and_billed_months_are_the_districts():
+    s = mini('sewer = { basis = "metered", rate = 3.95, fixed = 17.50 }',
+             'sewer = { basis = "winter_average", rate = 3.95, winter_months = [12, 1, 2, 3, 4], '
+             'billed_months = [5, 6, 7, 8, 9, 10, 11] }')
+    june = quote("RES", '5/8"', 20, 30, end=dt.date(2026, 6, 30), winter_average=7, schedule=s)
+    assert [(l.description, l.quantity) for l in june.lines if l.category == "sewer"] == [
+        ("Sewer usage (winter average)", 7)]
+    january = quote("RES", '5/8"', 20, 30, end=dt.date(2026, 1, 31), winter_average=7, schedule=s)
+    assert [(l.description, l.quantity) for l in january.lines if l.category == "sewer"] == [
+        ("Sewer usage (metered)", 20)]
+    from ubtui.billing import PastBill, winter_average
+    bills = (PastBill(dt.date(2025, 11, 1), dt.date(2025, 12, 1), 6, False, "regular"),
+             PastBill(dt.date(2026, 3, 31), dt.date(2026, 4, 30), 9, False, "regular"),
+             PastBill(dt.date(2026, 4, 30), dt.date(2026, 5, 30), 30, False, "regular"),
+             PastBill(dt.date(2024, 12, 1), dt.date(2025, 1, 1), 99, False, "regular"))  # the winter before: not used
+    assert winter_average(bills, dt.date(2026, 6, 30), (12, 1, 2, 3, 4)) == Decimal(15)/2
+    with pytest.raises(InputError, match="billed_months and winter_months must not share a month"):
+        mini('sewer = { basis = "metered"', 'sewer = { basis = "winter_average", billed_months = [3, 4]')
+
+
+def test_figures_published_per_two_months_bill_monthly_and_bimonthly():
+    s = mini('name = "Residential"', 'name = "Residential"\nfigures_per = "two_months"').model_copy(
+        update={"cycles": {"1": "monthly", "2": "bimonthly"}})
+    two = quote("RES", '5/8"', 16, 60, end=dt.date(2026, 3, 2), cycle="2", schedule=s)
+    one = quote("RES", '5/8"', 8, 30, end=dt.date(2026, 3, 2), cycle="1", schedule=s)
+    assert two.by_category("service") == 2000 and one.by_category("service") == 1000
+    # tier 1 is 8 HCF in two months: 4 in one month
+    assert [l.quantity for l in one.lines if l.category == "water"] == [3, 4]  # 1 over the minimum's 1, 4 above
+    assert two.lines[0].unit == "2-month periods"
+
+
+def test_proration_rules():
+    for rule, cents in (("30_day_month", 1000), ("days", 986), ("none", 2000)):
+        s = mini('name = "T"', f'name = "T"\nproration = "{rule}"')
+        first = quote("RES", '5/8"', 0, 15, end=dt.date(2026, 1, 31), kind="first", schedule=s)
+        assert first.by_category("service") == cents, rule  # 15/30, 15 x 12/365 = 0.4932, whole month
+
+
+def test_seasons_must_not_overlap_and_must_cover_the_year_without_default_tiers():
+    season = '\n[[versions.classes.RES.seasons]]\nname = "summer"\nmonths = [6, 7]\ntiers = [{ rate = 5 }]\n'
+    s = parse_schedule(MINI.replace("[[versions.surcharges]]", season + "[[versions.surcharges]]"), "r").schedule
+    july = quote("RES", '5/8"', 10, 30, end=dt.date(2026, 7, 15), schedule=s)
+    assert [l.description for l in july.lines if l.category == "water"] == ["Water tier 1 (over 0 HCF), summer"]
+    twice = season + season.replace('"summer"', '"peak"')
+    with pytest.raises(InputError, match="season peak: a month is already in another season"):
+        parse_schedule(MINI.replace("[[versions.surcharges]]", twice + "[[versions.surcharges]]"), "r")
+
+
+def test_a_flat_or_tiers_minimum_above_the_tiers_is_refused():
+    refused("minimum = { units = 2, amount = 6.00 }", 'minimum = { units = 2, amount = 9.37, over = "all" }',
+            "classes.RES.minimum", "tiers charge 3 units $9.36, less than the minimum $9.37 for 2: more water would cost less")
+
+
+def test_a_rate_written_with_trailing_zeros_prints_as_money():
+    from ubtui.billing import line_rows
+    s = mini("{ rate = 4.05 }", "{ rate = 0.3000 }")
+    c = quote("RES", '5/8"', 10, 30, end=dt.date(2026, 1, 31), schedule=s)
+    row = [r for r in line_rows(0, c) if r["description"].startswith("Water tier 2")][0]
+    assert (row["rate"], row["amount_cents"]) == ("0.30", 60)
+    assert "2 HCF x 0.30" in c.text() and "0.3000" not in c.text()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from screens.billing_calculator import RateCalculatorScreen
 from tests.screens.appkit import add_user, make_app, screen_text, settle, sign_in
+from ubtui.money import format_cents
 
 
 async def open_calc(pilot):
@@ -58,15 +59,22 @@ async def test_lookup_lists_classes_and_sizes_and_errors_name_the_field(sqlite_u
         assert "Meter size: '9\"' has no service charge" in screen_text(app)
 
 
-def test_snapshot_calculator(snap_compare, sqlite_url):
+def calculator_snapshot(snap_compare, sqlite_url, typing) -> bool:
     add_user("clerk")
 
     async def run_before(pilot):
         await open_calc(pilot)
-        await pilot.press(*"14", "enter", "enter")
+        await typing(pilot)
         await settle(pilot)
 
-    assert snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
+    return snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_snapshot_calculator(snap_compare, sqlite_url):
+    async def typing(pilot):
+        await pilot.press(*"14", "enter", "enter")
+
+    assert calculator_snapshot(snap_compare, sqlite_url, typing)
 
 
 async def test_main_menu_letters_open_the_billing_screens(sqlite_url):
@@ -84,3 +92,50 @@ async def test_main_menu_letters_open_the_billing_screens(sqlite_url):
         await pilot.press("f3", "v")
         await settle(pilot)
         assert app.screen.TITLE_TEXT == "Bill"
+
+
+async def type_bimonthly_sewer_quote(pilot):
+    """A bimonthly final bill on the winter average, every input typed with real keys."""
+    await pilot.press(*"30", "tab", *"45", "tab", "tab")  # usage, days (typed over), (dwelling units)
+    assert pilot.app.focused.id == "calc-cycle"
+    await pilot.press("f4")  # the schedule's cycles and how often each is billed
+    await settle(pilot)
+    assert "bimonthly" in screen_text(pilot.app)
+    await pilot.press("down", "down", "enter")  # 1, 2, 3 = bimonthly
+    await settle(pilot)
+    await pilot.press("tab", "f4")  # Bill: the kinds
+    await settle(pilot)
+    await pilot.press("down", "down", "enter", "tab", *"7.5")  # final; winter average 7.5 a month
+    await settle(pilot)
+
+
+async def test_every_pricing_input_quotes_what_the_bill_run_bills(sqlite_url):
+    import datetime as dt
+    from decimal import Decimal
+
+    from ubtui.rates import demo_schedule, price_bill
+    add_user("clerk")
+    app = make_app(sqlite_url)  # today 2026-03-15
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_calc(pilot)
+        await type_bimonthly_sewer_quote(pilot)
+        assert app.screen.query_one("#calc-cycle").value == "3" and "bimonthly" in screen_text(app)
+        assert app.screen.query_one("#calc-kind").value == "final"
+        await pilot.press("enter")  # Enter on the last row calculates
+        await settle(pilot)
+        bill = price_bill(demo_schedule(), "RES", '5/8"', 30, dt.date(2026, 1, 29), dt.date(2026, 3, 15), cycle="3",
+                          kind="final", winter_average=Decimal("7.5"))
+        shown = screen_text(app)
+        assert f"Total {format_cents(bill.total_cents)}" in shown
+        assert "Sewer usage (winter average)" in shown and "prorated 1.5 months" in shown  # 45/30 months
+        await pilot.press("backspace", "backspace", "backspace", *"7.123", "f9")
+        await settle(pilot)
+        assert "Winter average: must be units a month" in screen_text(app)
+
+
+def test_snapshot_calculator_every_input(snap_compare, sqlite_url):
+    async def typing(pilot):
+        await type_bimonthly_sewer_quote(pilot)
+        await pilot.press("f9")
+
+    assert calculator_snapshot(snap_compare, sqlite_url, typing)
