@@ -167,10 +167,12 @@ def test_flags_limit_and_wildcards(clerk, system, town):
     assert search_accounts(clerk, "") == []
 
 
-def test_closed_accounts_sort_after_open_ones(clerk, system, town):
+def test_closed_accounts_sort_after_open_ones_that_match_as_well(clerk, system, town, make_account):
+    """Open before closed among equal matches; an exact word still before a word start."""
     update_account(system, town["smith"].id, status="closed")
+    other = make_account(first_name="Pat", last_name="Smith")
     hits = search_accounts(clerk, "smith")
-    assert ids(hits) == [town["smithson"].id, town["smith"].id]
+    assert ids(hits) == [other.id, town["smith"].id, town["smithson"].id]
 
 
 def test_needs_a_signed_in_user(db_url, town):
