@@ -398,59 +398,47 @@ def _doc_query(words: list[str], tier: int, limit: int) -> Query:
             [_fts_match(found)] + checked + [limit])
 
 
-@dataclass
-class _Party:
-    first: list[str]
-    last: list[str]
-    mail: list[str]
-    phones: list[str]
-
-
-def _tokens(doc: str) -> tuple[list[tuple[str, int, int]], list[_Party]]:
-    """The words of a document as (word, field class, party index or -1) and its parties."""
-    tokens: list[tuple[str, int, int]] = []
-    parties: list[_Party] = []
+def _fields(doc: str) -> tuple[list[tuple[str, int, int]], list[tuple[list[str], list[str]]]]:
+    """The fields of a document as (" word word ", field class, party index or -1), and its
+    parties as (first name words, last name words)."""
+    fields: list[tuple[str, int, int]] = []
+    parties: list[tuple[list[str], list[str]]] = []
     for seg in doc.split(" |"):
-        if not seg.strip():
-            continue
-        mark = seg[0]
-        if mark in "+ ":
+        mark = seg[:1]
+        if mark == "+" or (mark == " " and seg.strip()):
             k = len(seg) - len(seg.lstrip("+"))
             words = seg[k:].split()
-            parties.append(_Party(words[:k], words[k:], [], []))
-            tokens += [(w, FIRST if i < k else IDENT, len(parties) - 1) for i, w in enumerate(words)]
-            continue
-        words = seg[1:].split()
-        cls = MARK_CLASS.get(mark, MAIL)
-        party = len(parties) - 1 if mark in "@#" else -1
-        if mark == "@" and parties:
-            parties[-1].mail += words
-        elif mark == "#" and parties:
-            parties[-1].phones += words
-        elif mark == "&" and words:  # the account number, also without its check digit and zeros
-            words = [words[0], words[0][:-1].lstrip("0")]
-        tokens += [(w, cls, party) for w in words]
-    return tokens, parties
+            parties.append((words[:k], words[k:]))
+            if k:
+                fields.append((" " + " ".join(words[:k]) + " ", FIRST, len(parties) - 1))
+            fields.append((" " + " ".join(words[k:]) + " ", IDENT, len(parties) - 1))
+        elif mark == "&":  # the account number, also without its check digit and zeros
+            number = seg[1:].strip()
+            fields.append((f" {number} {number[:-1].lstrip('0')} ", IDENT, -1))
+        elif mark in MARK_CLASS:
+            fields.append((seg[1:] + " ", MARK_CLASS[mark], len(parties) - 1 if mark in "@#" else -1))
+    return fields, parties
 
 
-def _word_match(word: str, tokens: list[tuple[str, int, int]]) -> tuple[int, int, int]:
-    """(how, field class, party) of the best match of ``word`` among the tokens."""
+def _word_match(word: str, fields: list[tuple[str, int, int]]) -> tuple[int, int, int]:
+    """(how, field class, party) of the best match of ``word`` in the fields."""
     best = (INSIDE + 1, MAIL + 1, -1)
-    digits = word.isdigit()
-    for tok, cls, party in tokens:
-        if tok == word:
+    whole, start = f" {word} ", f" {word}"
+    last_digits = word.isdigit() and len(word) in (4, 7)
+    for text, cls, party in fields:
+        if whole in text:
             how = EXACT
-        elif digits and cls == IDENT and len(word) in (4, 7) and len(tok) >= 10 and tok.endswith(word):
+        elif last_digits and cls == IDENT and len(text) >= 12 and text.rstrip().endswith(word):
             how = EXACT  # the last 4 or 7 digits of a phone
-        elif tok.startswith(word):
+        elif start in text:
             how = PREFIX
-        elif word in tok:
+        elif word in text:
             how = INSIDE
         else:
             continue
         if (how, cls) < best[:2]:
             best = (how, cls, party)
-            if best[:2] == (EXACT, IDENT):
+            if how == EXACT and cls == IDENT:
                 break
     return best
 
@@ -458,23 +446,25 @@ def _word_match(word: str, tokens: list[tuple[str, int, int]]) -> tuple[int, int
 def rank(words: list[str], doc: str, status: str) -> tuple[tuple, str]:
     """(sort key, the folded name of the party the words found, if any) of one candidate.
 
-    Whole words before word starts before words found inside another; then surnames and
+    Whole words before word starts before words found inside another; then the words in one
+    party's name before words spread over several parties' ("ana perez" is Ana Perez, not
+    Ana Smith renting from a Perez); then surnames and
     identifiers (house number, phone, meter, account number) before first names, before
     streets and units, before mailing addresses; open accounts before final-billed and closed
     ones; then by name ("last first"), the name the words found, or the first party's."""
-    tokens, parties = _tokens(doc)
+    fields, parties = _fields(doc)
     hows = clss = 0
     votes: dict[int, int] = {}
     for w in words:
-        how, cls, party = _word_match(w, tokens)
+        how, cls, party = _word_match(w, fields)
         hows += how
         clss += cls
         if party >= 0:
             votes[party] = votes.get(party, 0) + 1
     chosen = parties[max(votes, key=votes.get)] if votes else (parties[0] if parties else None)
-    sort_name = " ".join(chosen.last + chosen.first) if chosen else ""
-    name = " ".join(chosen.first + chosen.last) if votes else ""
-    return (hows, clss, status in INACTIVE, sort_name), name
+    sort_name = " ".join(chosen[1] + chosen[0]) if chosen else ""
+    name = " ".join(chosen[0] + chosen[1]) if votes else ""
+    return (hows, len(votes) > 1, clss, status in INACTIVE, sort_name), name
 
 
 def _estimate(rows: list[tuple], max_id: int) -> int:
