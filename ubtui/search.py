@@ -364,6 +364,7 @@ class SearchPage(list):
     ``total`` accounts match (an estimate when ``capped``: more matched than were read)."""
 
     def __init__(self, hits=(), total: int = 0, capped: bool = False, offset: int = 0):
+        """``offset``: how many accounts the pages before this one showed."""
         super().__init__(hits)
         self.total, self.capped, self.offset = max(total, offset + len(hits)), capped, offset
 
@@ -471,11 +472,11 @@ def _estimate(rows: list[tuple], max_id: int) -> int:
     """How many accounts match, from the first ``len(rows)`` in index order (account id):
     they took up the ids up to the last one's."""
     last = max((r[0] for r in rows), default=0)
-    return max(len(rows), round(len(rows) * max_id / last)) if last else len(rows)
+    return max(len(rows) + 1, round(len(rows) * max_id / last))  # capped: more than were read
 
 
-def _doc_search(words: list[str], limit: int, offset: int) -> SearchPage:
-    want = max(CANDIDATES, offset + limit)
+def _doc_search(words: list[str], limit: int, shown: frozenset[int]) -> SearchPage:
+    want = max(CANDIDATES, len(shown) + limit)
     with pipelined():
         exact, broad = _send(_doc_query(words, EXACT, want)), _send(_doc_query(words, INSIDE, want))
         top = _send(("SELECT max(id) FROM account", []))
@@ -487,16 +488,18 @@ def _doc_search(words: list[str], limit: int, offset: int) -> SearchPage:
             rows.setdefault(r[0], r)
     ranked = sorted(((rank(words, doc, status), aid) for aid, doc, status in rows.values()),
                     key=lambda x: (x[0][0], x[1]))
-    page = ranked[offset:offset + limit]
+    page = [x for x in ranked if x[1] not in shown][:limit]
     names = {aid: name for (_key, name), aid in page}
     hits = _hits({aid: "name" if names[aid] else "address" for _, aid in page}, {}, prefer=names,
                  order=[aid for _, aid in page])
-    return SearchPage(hits, _estimate(broad, max_id) if capped else len(rows), capped, offset)
+    return SearchPage(hits, _estimate(broad, max_id) if capped else len(rows), capped, len(shown))
 
 
-def search_accounts(user: User, text: str, limit: int = 50, offset: int = 0) -> SearchPage:
-    """Accounts matching ``text`` (see the module doc), the ``limit`` best from ``offset`` on
-    (a ``SearchPage``: a list of hits that knows how many match).
+def search_accounts(user: User, text: str, limit: int = 50, shown=()) -> SearchPage:
+    """Accounts matching ``text`` (see the module doc), the ``limit`` best ones not in
+    ``shown`` (the account ids of the pages on screen: the next page is the best of the rest,
+    so no account is left out or shown twice though more candidates are ranked for it), as a
+    ``SearchPage``: a list of hits that knows how many match.
 
     At most three round trips to PostgreSQL whatever the text.
 
@@ -508,15 +511,16 @@ def search_accounts(user: User, text: str, limit: int = 50, offset: int = 0) -> 
         return SearchPage()
     if len(text) > MAX_TEXT:
         raise InputError("Search", f"type at most {MAX_TEXT} characters")
-    limit, offset = max(1, int(limit)), max(0, int(offset))
+    limit, shown = max(1, int(limit)), frozenset(shown)
     words = fold(text).split()
     if words and not NUMERIC.match(text) and "@" not in text and not (
             len(text.split()) == 1 and any(c.isdigit() for c in text)) and any(len(w) > 1 for w in words):
-        return _doc_search(words, limit, offset)
+        return _doc_search(words, limit, shown)
     # identifiers typed alone, and names typed as one-letter starts: at most ``want`` found
-    want = offset + limit
+    want = len(shown) + limit
     hits = _identifier_search(text, words, want)
-    return SearchPage(hits[offset:], len(hits), len(hits) >= want, offset)
+    return SearchPage([h for h in hits if h.account_id not in shown][:limit], len(hits), len(hits) >= want,
+                      len(shown))
 
 
 def _identifier_search(text: str, words: list[str], limit: int) -> list[AccountHit]:

@@ -33,18 +33,30 @@ FIRST_WORDS = ("CASE WHEN c.kind = 'person' AND trim(c.first_name) <> '' THEN "
 def doc_sql(agg) -> str:
     """SELECT account id, document FROM account a JOIN premise p (the caller adds WHERE).
 
-    ``agg(expr)``: the dialect's string aggregate of ``expr`` with no separator."""
-    phone = "' |# ' || ph.digits"
-    phones = f"COALESCE((SELECT {agg(phone)} FROM phone ph WHERE ph.customer_id = c.id), '')"
+    ``agg(expr, rows, order)``: a scalar subquery of the dialect joining ``expr`` over
+    ``rows`` (a FROM ... WHERE clause) in ``order``, without separator, '' when none."""
+    phones = agg("' |# ' || ph.digits", "FROM phone ph WHERE ph.customer_id = c.id", "ph.id")
     party = (f"' |' || substr('++++++++++', 1, {FIRST_WORDS}) || ' ' || c.search_name"
              f" || ' |@ ' || lower(c.mail_line1) || ' ' || lower(c.mail_line2) || {phones}")
-    parties = (f"COALESCE((SELECT {agg(party)} FROM account_customer ac JOIN customer c ON c.id = ac.customer_id "
-               "WHERE ac.account_id = a.id), '')")
-    meter = "' |$ ' || lower(replace(m.serial, '-', ''))"
-    meters = f"COALESCE((SELECT {agg(meter)} FROM meter m WHERE m.premise_id = a.premise_id AND m.removed_on IS NULL), '')"
+    # the party the results show first (ubtui.search._hits): current, tenant, owner, billing
+    parties = agg(party, "FROM account_customer ac JOIN customer c ON c.id = ac.customer_id WHERE ac.account_id = a.id",
+                  "ac.end_date IS NOT NULL, CASE ac.role WHEN 'tenant' THEN 0 WHEN 'owner' THEN 1 ELSE 2 END, "
+                  "c.display_name")
+    meters = agg("' |$ ' || lower(replace(m.serial, '-', ''))",
+                 "FROM meter m WHERE m.premise_id = a.premise_id AND m.removed_on IS NULL", "m.id")
     return (f"SELECT a.id, {parties} || ' |^ ' || lower(p.house_number) || ' |= ' || p.search_address"
             f" || ' |/ ' || lower(p.unit) || {meters} || ' |& ' || a.number || ' | ' "
             "FROM account a JOIN premise p ON p.id = a.premise_id")
+
+
+def _sqlite_agg(expr: str, rows: str, order: str) -> str:
+    # SQLite 3.40 has no ORDER BY in an aggregate: group_concat takes the rows of an ordered
+    # subquery in their order
+    return f"COALESCE((SELECT group_concat(x, '') FROM (SELECT {expr} AS x {rows} ORDER BY {order})), '')"
+
+
+def _postgres_agg(expr: str, rows: str, order: str) -> str:
+    return f"COALESCE((SELECT string_agg({expr}, '' ORDER BY {order}) {rows}), '')"
 
 
 def _sources(row: str) -> dict[str, str]:
@@ -74,7 +86,7 @@ ROW_EVENTS = ("account", "account_customer", "phone", "meter")
 
 def _sqlite(db):
     db.execute_sql("CREATE VIRTUAL TABLE account_fts USING fts5(doc, tokenize='trigram')")
-    doc = doc_sql(lambda e: f"group_concat({e}, '')")
+    doc = doc_sql(_sqlite_agg)
 
     def refresh(ids: str) -> str:
         return (f"DELETE FROM account_fts WHERE rowid IN ({ids}); "
@@ -96,7 +108,7 @@ def _postgres(db):
     db.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     db.execute_sql('CREATE TABLE account_search (account_id INTEGER PRIMARY KEY REFERENCES "account" (id) '
                    'ON DELETE CASCADE, doc TEXT NOT NULL)')
-    doc = doc_sql(lambda e: f"string_agg({e}, '')")
+    doc = doc_sql(_postgres_agg)
     db.execute_sql(f"""CREATE FUNCTION ubtui_account_search_refresh(ids integer[]) RETURNS void AS $fn$
         INSERT INTO account_search (account_id, doc) {doc} WHERE a.id = ANY(ids)
         ON CONFLICT (account_id) DO UPDATE SET doc = EXCLUDED.doc
