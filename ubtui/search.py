@@ -351,7 +351,7 @@ def _hits(account_kinds: dict[int, str], names: dict[int, str], prefer: dict[int
 
 # --- words in any field: the account search documents (migration 0009) ---------------------
 
-CANDIDATES = 200  # matching accounts read and ranked for one search at most (a page: 50)
+CANDIDATES = 100  # matching accounts read and ranked for one search at most (a page: 50)
 # Field classes of a document's words, best first: an identifier or a surname; a first
 # name; the street or unit; a mailing address.
 IDENT, FIRST, STREET, MAIL = 0, 1, 2, 3
@@ -363,10 +363,12 @@ class SearchPage(list):
     """The hits of one page, best first (a list), and what is known about the rest:
     ``total`` accounts match (an estimate when ``capped``: more matched than were read)."""
 
-    def __init__(self, hits=(), total: int = 0, capped: bool = False, offset: int = 0):
-        """``offset``: how many accounts the pages before this one showed."""
+    def __init__(self, hits=(), total: int = 0, capped: bool = False, offset: int = 0, whole: int | None = None):
+        """``offset``: how many accounts the pages before this one showed; ``whole``: how
+        many match every word as a whole word (up to the candidates read), when known."""
         super().__init__(hits)
         self.total, self.capped, self.offset = max(total, offset + len(hits)), capped, offset
+        self.whole = whole
 
     @property
     def more(self) -> bool:
@@ -483,7 +485,9 @@ def _doc_search(words: list[str], limit: int, shown: frozenset[int]) -> SearchPa
         exact, broad, max_id = exact.fetchall(), broad.fetchall(), top.fetchone()[0] or 0
     capped = len(broad) >= want
     rows = {r[0]: r for r in broad}
-    if capped:  # whole words and word starts first: partial matches must not crowd them out
+    if capped and len(exact) >= want:  # every word whole ranks above any other match
+        rows = {r[0]: r for r in exact}
+    elif capped:  # whole words and word starts first: partial matches must not crowd them out
         for r in exact + _send(_doc_query(words, PREFIX, want)).fetchall():
             rows.setdefault(r[0], r)
     ranked = sorted(((rank(words, doc, status), aid) for aid, doc, status in rows.values()),
@@ -492,7 +496,8 @@ def _doc_search(words: list[str], limit: int, shown: frozenset[int]) -> SearchPa
     names = {aid: name for (_key, name), aid in page}
     hits = _hits({aid: "name" if names[aid] else "address" for _, aid in page}, {}, prefer=names,
                  order=[aid for _, aid in page])
-    return SearchPage(hits, _estimate(broad, max_id) if capped else len(rows), capped, len(shown))
+    return SearchPage(hits, _estimate(broad, max_id) if capped else len(rows), capped, len(shown),
+                      whole=len(exact))
 
 
 def search_accounts(user: User, text: str, limit: int = 50, shown=()) -> SearchPage:
