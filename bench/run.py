@@ -21,7 +21,7 @@ in the same run and their ratio (``benchlib.figure``):
 * ``keystroke``: last keystroke to the first result row on screen per kind of query, the
   real app in a pseudo-terminal, vs. the bare index query; cold start signing in by typed
   keys (``bench/keystroke_bench.py``);
-* ``search``, ``payments``, ``billrun``: the other benchmark scripts, run as subprocesses,
+* ``search``, ``relevance``, ``payments``, ``billrun``: the other benchmark scripts, run as subprocesses,
   their JSON merged (``null`` with a reason when a script is missing or fails).
 """
 from __future__ import annotations
@@ -43,10 +43,10 @@ from benchlib import PG_SERVER, ROOT, ScratchDatabase, figure, median, p95, unav
 BENCH = ROOT / "bench"
 PY = sys.executable
 FULL = {"search_accounts": 1_000_000, "mid_accounts": 100_000, "mid_months": 2, "posts": 2000,
-        "payments_n": 100_000, "billrun_n": 100_000, "cold_starts": 3, "ssh_query": "garcia", "search_samples": 50,
+        "payments_n": 100_000, "billrun_n": 100_000, "cold_starts": 3, "ssh_query": "garcia", "search_samples": 50, "relevance_samples": 1000,
         "script_timeout": 3600, "keystroke_samples": 30}
 QUICK = {"search_accounts": 600, "mid_accounts": 150, "mid_months": 1, "posts": 50,
-         "payments_n": 30, "billrun_n": 30, "cold_starts": 1, "ssh_query": "ga", "search_samples": 5,
+         "payments_n": 30, "billrun_n": 30, "cold_starts": 1, "ssh_query": "ga", "search_samples": 5, "relevance_samples": 20,
          "script_timeout": 60, "keystroke_samples": 2}
 USER, PASSWORD = "clerk", "clerk-demo-1"
 
@@ -323,6 +323,11 @@ def run_backend(backend: str, sizes: dict, only: set[str] | None, search_url: st
             out["search"] = other_script("search_bench.py",
                                          [big.url, "--samples", str(sizes["search_samples"])],
                                          sizes["script_timeout"])
+        if want("relevance"):
+            log(f"{backend}: relevance_bench")
+            out["relevance"] = other_script("relevance_bench.py",
+                                            [big.url, "--samples", str(sizes["relevance_samples"])],
+                                            sizes["script_timeout"])
         if want("cold_start"):
             log(f"{backend}: cold start")
             out["cold_start"] = cold_start(big, sizes["cold_starts"])
@@ -347,7 +352,7 @@ def main(argv=None) -> int:
     ap.add_argument("--payments-n", type=int, default=None, help="payments posted by payments_bench")
     ap.add_argument("--billrun-n", type=int, default=None, help="accounts billed by billrun_bench")
     ap.add_argument("--only", default=None,
-                    help="comma list: ledger_post,payments,billrun,reports,search,cold_start,keystroke,ssh")
+                    help="comma list: ledger_post,payments,billrun,reports,search,relevance,cold_start,keystroke,ssh")
     ap.add_argument("--output", default=None, help="also write the JSON to this file")
     args = ap.parse_args(argv)
     sizes = dict(QUICK if args.quick else FULL)

@@ -5,7 +5,11 @@ in the database thread; while more typed characters wait their turn it does not 
 next one replaces it), and a result older than the text now in the box is thrown away.  Keys
 typed ahead and the results of their search are drawn in one frame (``hold_frame``).  The
 results are drawn by ``ResultTable``, a DataTable that skips measuring and Rich rendering of
-its plain one-line cells."""
+its plain one-line cells.
+
+A search shows its best ``PAGE`` accounts; when more match, the line under the list says so
+("first 50 of about 8,300: type more") and PageDown at the end of the list (or in the box)
+adds the next page."""
 from __future__ import annotations
 
 import asyncio
@@ -31,6 +35,15 @@ STATUS_SHORT = {"disconnected": "disconn", "final_billed": "final"}
 # How long keys typed ahead may wait for the results of their search, to be drawn with
 # them in one frame (SearchScreen.hold_frame); a slower search shows the echo first.
 ANSWER_WAIT = 0.03
+PAGE = 50  # accounts a search shows; PageDown adds as many again
+
+
+def about(n: int) -> str:
+    """An estimate to two significant figures: 8,317 -> "8,300"."""
+    if n < 100:
+        return f"{n:,}"
+    step = 10 ** (len(str(n)) - 2)
+    return f"{round(n / step) * step:,}"
 
 
 class ResultTable(DataTable):
@@ -87,7 +100,8 @@ class SearchScreen(BaseScreen):
     TITLE_TEXT = "Find account"
     CSS_PATH = "search.tcss"
     HELP_TEXT = ("Type an account number, a name, a service address, a phone, a meter or parcel "
-                 "number.  Down moves into the results, Enter opens the account.")
+                 "number, or words of several (\"garcia oak\", \"garcia 107\").  Down moves into the "
+                 "results, Enter opens the account, PageDown at the end of the list shows more.")
     BINDINGS = [
         key_binding("refresh", "refresh", show=False),
     ]
@@ -96,6 +110,7 @@ class SearchScreen(BaseScreen):
         super().__init__()
         self.initial = text
         self.hits: list = []
+        self.page = None  # the last SearchPage shown: how many match, whether there are more
         self.searched_for: str | None = None  # the text the rows on screen answer
         self.enter_pending = False  # Enter was pressed before the results came
         self.count_text = ""
@@ -163,13 +178,55 @@ class SearchScreen(BaseScreen):
             self.query_one("#results", DataTable).focus()
 
     def on_key(self, event) -> None:
-        if event.key == "down" and self.focused is self.query_one("#query", Input) and self.hits:
+        if event.key == "pagedown" and self.page is not None and self.page.more and self.at_list_end():
+            event.stop()
+            self.next_page(self.searched_for)
+        elif event.key == "down" and self.focused is self.query_one("#query", Input) and self.hits:
             event.stop()
             self.query_one("#results", DataTable).focus()
         elif event.key == "up" and self.focused is self.query_one("#results", DataTable):
             if self.query_one("#results", DataTable).cursor_row == 0:
                 event.stop()
                 self.query_one("#query", Input).focus()
+
+    def at_list_end(self) -> bool:
+        """In the box, or with the cursor on the last screenful of rows: PageDown fetches more."""
+        table = self.query_one("#results", DataTable)
+        if self.focused is not table:
+            return self.focused is self.query_one("#query", Input)
+        return table.cursor_row >= table.row_count - max(1, table.scrollable_content_region.height - 1)
+
+    @work(exclusive=True, group="search")
+    async def next_page(self, text: str | None) -> None:
+        """The next ``PAGE`` accounts of the search on screen, added under the rows shown."""
+        from ubtui.search import search_accounts
+
+        if not text:
+            return
+        try:
+            page = await self.app.db(search_accounts, self.app.user, text, PAGE,
+                                     [h.account_id for h in self.hits])
+        except Exception as e:  # shown as one line; the list stays as it was
+            self.app.show_error(e)
+            return
+        if self.searched_for != text or self.query_one("#query", Input).value.strip() != text:
+            return  # the clerk typed on meanwhile
+        shown = {h.account_id for h in self.hits}
+        new = [h for h in page if h.account_id not in shown]
+        table = self.query_one("#results", DataTable)
+        first_new = len(self.hits)
+        self.hits = self.hits + new
+        self.page = page
+        table.add_rows([self.row_of(h) for h in new])
+        self.show_count(text)
+        table.focus()
+        if new:
+            table.move_cursor(row=first_new)
+
+    @staticmethod
+    def row_of(h) -> tuple:
+        return (h.number, h.name, h.address, STATUS_SHORT.get(h.status, h.status.replace("_", " ")),
+                format_cents(h.balance_cents), h.flags)
 
     @on(DataTable.RowSelected, "#results")
     def row_selected(self, event: DataTable.RowSelected) -> None:
@@ -207,7 +264,7 @@ class SearchScreen(BaseScreen):
             # no search, no redraw for text the clerk has already typed past
             await asyncio.sleep(0.002)
         try:
-            hits = await self.app.db(search_accounts, self.app.user, text)
+            hits = await self.app.db(search_accounts, self.app.user, text, PAGE)
         except Exception as e:  # shown as one line; the box stays usable
             if self.query_one("#query", Input).value.strip() == text:
                 self.show_hits(text, [])
@@ -226,6 +283,7 @@ class SearchScreen(BaseScreen):
             self.app.call_after_refresh(self.app.release_keys)
 
     def show_hits(self, text: str, hits: list) -> None:
+        self.page = hits if hasattr(hits, "more") else None
         hits = list(hits)
         same = hits == self.hits  # typing on often finds the same accounts: skip the redraw
         self.hits = hits
@@ -233,16 +291,24 @@ class SearchScreen(BaseScreen):
         table = self.query_one("#results", DataTable)
         if not same:
             table.clear()
-            table.add_rows([(h.number, h.name, h.address, STATUS_SHORT.get(h.status, h.status.replace("_", " ")),
-                             format_cents(h.balance_cents), h.flags) for h in self.hits])
+            table.add_rows([self.row_of(h) for h in self.hits])
+        self.show_count(text)
+        if self.hits or not text:
+            self.clear_status()
+
+    def show_count(self, text: str) -> None:
+        """The line under the list: how many accounts match, and whether more than are shown."""
+        n, page = len(self.hits), self.page
         if not text:
             msg = ""
         elif not self.hits:
             msg = f"no account matches {text!r}"
+        elif page is not None and page.capped:
+            msg = f"first {n} of about {about(page.total)}: type more, PgDn for the next {PAGE}"
+        elif page is not None and page.more:
+            msg = f"first {n} of {page.total:,}: PgDn for the next {min(PAGE, page.total - n)}"
         else:
-            msg = f"{len(self.hits)} account{'s' if len(self.hits) != 1 else ''}; Down and Enter to open"
+            msg = f"{n} account{'s' if n != 1 else ''}; Down and Enter to open"
         if msg != self.count_text:  # one line of fixed height: a repaint, no new layout
             self.count_text = msg
             self.query_one("#count", Static).update(Content(msg), layout=False)  # typed text is no markup
-        if self.hits or not text:
-            self.clear_status()

@@ -54,5 +54,7 @@ def test_quick_run_prints_every_figure_with_its_bare_counterpart(tmp_path):
     for kind in ("name", "address", "account", "phone", "meter"):
         assert keys["kinds"][kind]["samples"] > 0, kind
         assert measured(keys["kinds"][kind]["median_ms"]) and measured(keys["kinds"][kind]["p95_ms"]), kind
-    for script in ("search", "payments", "billrun"):  # merged, or null with the reason
+    for kind in r["relevance"]["kinds"].values():  # relevance_bench: shares of the queries of each kind
+        assert kind["n"] > 0 and 0 <= kind["first"] <= kind["in_10"] <= 1
+    for script in ("search", "relevance", "payments", "billrun"):  # merged, or null with the reason
         assert isinstance(r[script], dict) and (r[script].get("reason") or len(r[script]) > 2), script

@@ -5,18 +5,21 @@
 * digits (dashes, spaces, brackets allowed): account number (check digit optional, a wrong
   one is reported if nothing else matches), phone number (10 digits exact, 7 digits on the
   last seven), meter serial, parcel number (with or without dashes) - all B-tree lookups;
-* a house number and words: the premises at that house number (B-tree prefix on the folded
-  address) whose address contains every word;
-* words: customers whose folded name contains every word (partial, any order, accents and
-  case ignored) and premises whose address does.  Substrings use the trigram indexes of
-  migration 0002 (SQLite FTS5, PostgreSQL pg_trgm).  Words of one or two letters are too
-  common to look up by substring: alone they match the start of the first or last name
-  (B-tree prefix), beside a longer word they must start a word ("jo smith");
-* an e-mail address: the customers who have it (exact, case ignored).
+* an e-mail address: the customers who have it (exact, case ignored);
+* one word with digits in it: a meter serial or parcel number;
+* words: accounts where every word is in one of the account's fields - a party's name, the
+  service address (house number, street, unit), a party's mailing address, a phone (its last
+  4 or 7 digits), a meter serial, the account number - in any mix and order, accents and
+  case ignored ("garcia oak", "garcia 107", "107 oak", "maria garcia 0107").  They are looked
+  up in the account's search document (migration 0009) by trigrams: SQLite FTS5, PostgreSQL
+  pg_trgm.  A word of one or two letters must start a word ("garcia a"); only such words
+  look up the start of a first or last name (B-tree prefixes).
 
-Nothing is ranked: candidates come in index order and the lookup stops at ``limit`` of
-them, which are then sorted for display, so a very common word never means sorting
-thousands of matches.
+Ranking is bounded: at most ``CANDIDATES`` matching accounts are read (those whose words are
+whole words, then word starts, then anywhere, so an exact match is never crowded out by
+partial ones), each scored from its document (``rank``), and the page asked for is cut
+from them.  A longer list is "capped": its size is estimated from how far into the index
+the candidates reached (``SearchPage.total``), and later pages read more candidates.
 """
 from __future__ import annotations
 
@@ -307,9 +310,11 @@ def _accounts_of(found: dict[str, list[int]], limit: int) -> tuple[dict[int, str
     return kinds, names
 
 
-def _hits(account_kinds: dict[int, str], names: dict[int, str]) -> list[AccountHit]:
+def _hits(account_kinds: dict[int, str], names: dict[int, str], prefer: dict[int, str] | None = None,
+          order: list[int] | None = None) -> list[AccountHit]:
     """Two statements for all hits, sent together: the accounts with their premises, and
-    the parties of those whose name is not known yet.
+    the parties of those whose name is not known yet (the party whose folded name ``prefer``
+    gives first).  In ``order`` if given, else by kind, open before closed, name.
 
     Plain SQL on purpose: building a many-column Peewee query costs more than running it."""
     if not account_kinds:
@@ -321,39 +326,209 @@ def _hits(account_kinds: dict[int, str], names: dict[int, str]) -> list[AccountH
         accounts = _send((f"SELECT {ACCOUNT_COLUMNS} FROM account a JOIN premise p ON p.id = a.premise_id "
                           f"WHERE a.id IN {in_list(ids)}", ids))
         if missing:
-            party_rows = _send(("SELECT ac.account_id, ac.role, ac.end_date, c.display_name FROM account_customer ac "
+            party_rows = _send(("SELECT ac.account_id, ac.role, ac.end_date, c.display_name, c.search_name "
+                                "FROM account_customer ac "
                                 f"JOIN customer c ON c.id = ac.customer_id WHERE ac.account_id IN {in_list(missing)}",
                                 missing))
         rows = accounts.fetchall()
-        for aid, role, ended, name in (party_rows.fetchall() if missing else ()):
-            key = (ended is not None, ROLE_ORDER.get(role, 9), name)
+        prefer = prefer or {}
+        for aid, role, ended, name, folded in (party_rows.fetchall() if missing else ()):
+            key = (folded != prefer.get(aid, folded), ended is not None, ROLE_ORDER.get(role, 9), name)
             parties[aid] = min(parties.get(aid, key), key)
     out = []
     for aid, number, status, balance, *rest in rows:
         flags, (house, street, unit) = rest[:len(FLAG_FIELDS)], rest[len(FLAG_FIELDS):]
-        name = names.get(aid) or (parties[aid][2] if aid in parties else "")
+        name = names.get(aid) or (parties[aid][-1] if aid in parties else "")
         out.append(AccountHit(aid, format_account_number(number), name, format_address(house, street, unit),
                               status, int(balance), flag_text(flags), account_kinds[aid]))
-    out.sort(key=lambda h: (KIND_ORDER.get(h.matched, 9), h.status in INACTIVE, h.name.lower(), h.number))
+    if order is not None:
+        where = {aid: i for i, aid in enumerate(order)}
+        out.sort(key=lambda h: where[h.account_id])
+    else:
+        out.sort(key=lambda h: (KIND_ORDER.get(h.matched, 9), h.status in INACTIVE, h.name.lower(), h.number))
     return out
 
 
-def search_accounts(user: User, text: str, limit: int = 50) -> list[AccountHit]:
-    """Accounts matching ``text`` (see the module doc), at most ``limit``, best kinds first.
+# --- words in any field: the account search documents (migration 0009) ---------------------
 
-    Three round trips to PostgreSQL whatever the text: the lookups of every kind it can
-    mean, the accounts of what they found, the hits.
+CANDIDATES = 100  # matching accounts read and ranked for one search at most (a page: 50)
+# Field classes of a document's words, best first: an identifier or a surname; a first
+# name; the street or unit; a mailing address.
+IDENT, FIRST, STREET, MAIL = 0, 1, 2, 3
+EXACT, PREFIX, INSIDE = 0, 1, 2  # how a typed word matched a word of the document
+MARK_CLASS = {"@": MAIL, "#": IDENT, "^": IDENT, "=": STREET, "/": STREET, "$": IDENT, "&": IDENT}
+
+
+class SearchPage(list):
+    """The hits of one page, best first (a list), and what is known about the rest:
+    ``total`` accounts match (an estimate when ``capped``: more matched than were read)."""
+
+    def __init__(self, hits=(), total: int = 0, capped: bool = False, offset: int = 0, whole: int | None = None):
+        """``offset``: how many accounts the pages before this one showed; ``whole``: how
+        many match every word as a whole word (up to the candidates read), when known."""
+        super().__init__(hits)
+        self.total, self.capped, self.offset = max(total, offset + len(hits)), capped, offset
+        self.whole = whole
+
+    @property
+    def more(self) -> bool:
+        """Accounts after this page match too (PageDown fetches them)."""
+        return self.capped or self.offset + len(self) < self.total
+
+
+def _doc_terms(words: list[str], tier: int) -> tuple[list[str], list[str]]:
+    """(terms a trigram index can find, shorter ones checked on its rows) for each word as a
+    whole word (EXACT), the start of a word (PREFIX) or anywhere (INSIDE, short words: the
+    start of a word)."""
+    found, checked = [], []
+    for w in words:
+        term = f" {w} " if tier == EXACT else f" {w}" if tier == PREFIX or len(w) < MIN_SUBSTRING else w
+        (found if len(term) >= MIN_SUBSTRING else checked).append(term)
+    return found, checked
+
+
+def _doc_query(words: list[str], tier: int, limit: int) -> Query:
+    """Ids, documents and statuses of up to ``limit`` accounts whose document holds every word
+    as ``tier`` says, in index order (account id)."""
+    found, checked = _doc_terms(words, tier)
+    if is_postgres():
+        where = " AND ".join(["s.doc LIKE ? ESCAPE '\\'"] * len(found) + ["strpos(s.doc, ?) > 0"] * len(checked))
+        params = ["%" + _like_escape(t) + "%" for t in found] + checked
+        return (f"SELECT s.account_id, s.doc, a.status FROM account_search s JOIN account a ON a.id = s.account_id "
+                f"WHERE {where} LIMIT ?", params + [limit])
+    where = "account_fts MATCH ?" + "".join(" AND instr(f.doc, ?) > 0" for _ in checked)
+    return (f"SELECT f.rowid, f.doc, a.status FROM account_fts f JOIN account a ON a.id = f.rowid WHERE {where} LIMIT ?",
+            [_fts_match(found)] + checked + [limit])
+
+
+def _fields(doc: str) -> tuple[list[tuple[str, int, int]], list[tuple[list[str], list[str]]]]:
+    """The fields of a document as (" word word ", field class, party index or -1), and its
+    parties as (first name words, last name words)."""
+    fields: list[tuple[str, int, int]] = []
+    parties: list[tuple[list[str], list[str]]] = []
+    for seg in doc.split(" |"):
+        mark = seg[:1]
+        if mark == "+" or (mark == " " and seg.strip()):
+            k = len(seg) - len(seg.lstrip("+"))
+            words = seg[k:].split()
+            parties.append((words[:k], words[k:]))
+            if k:
+                fields.append((" " + " ".join(words[:k]) + " ", FIRST, len(parties) - 1))
+            fields.append((" " + " ".join(words[k:]) + " ", IDENT, len(parties) - 1))
+        elif mark == "&":  # the account number, also without its check digit and zeros
+            number = seg[1:].strip()
+            fields.append((f" {number} {number[:-1].lstrip('0')} ", IDENT, -1))
+        elif mark in MARK_CLASS:
+            fields.append((seg[1:] + " ", MARK_CLASS[mark], len(parties) - 1 if mark in "@#" else -1))
+    return fields, parties
+
+
+def _word_match(word: str, fields: list[tuple[str, int, int]]) -> tuple[int, int, int]:
+    """(how, field class, party) of the best match of ``word`` in the fields."""
+    best = (INSIDE + 1, MAIL + 1, -1)
+    whole, start = f" {word} ", f" {word}"
+    last_digits = word.isdigit() and len(word) in (4, 7)
+    for text, cls, party in fields:
+        if whole in text:
+            how = EXACT
+        elif last_digits and cls == IDENT and len(text) >= 12 and text.rstrip().endswith(word):
+            how = EXACT  # the last 4 or 7 digits of a phone
+        elif start in text:
+            how = PREFIX
+        elif word in text:
+            how = INSIDE
+        else:
+            continue
+        if (how, cls) < best[:2]:
+            best = (how, cls, party)
+            if how == EXACT and cls == IDENT:
+                break
+    return best
+
+
+def rank(words: list[str], doc: str, status: str) -> tuple[tuple, str]:
+    """(sort key, the folded name of the party the words found, if any) of one candidate.
+
+    Whole words before word starts before words found inside another; then the words in one
+    party's name before words spread over several parties' ("ana perez" is Ana Perez, not
+    Ana Smith renting from a Perez); then surnames and
+    identifiers (house number, phone, meter, account number) before first names, before
+    streets and units, before mailing addresses; open accounts before final-billed and closed
+    ones; then by name ("last first"), the name the words found, or the first party's."""
+    fields, parties = _fields(doc)
+    hows = clss = 0
+    votes: dict[int, int] = {}
+    for w in words:
+        how, cls, party = _word_match(w, fields)
+        hows += how
+        clss += cls
+        if party >= 0:
+            votes[party] = votes.get(party, 0) + 1
+    chosen = parties[max(votes, key=votes.get)] if votes else (parties[0] if parties else None)
+    sort_name = " ".join(chosen[1] + chosen[0]) if chosen else ""
+    name = " ".join(chosen[0] + chosen[1]) if votes else ""
+    return (hows, len(votes) > 1, clss, status in INACTIVE, sort_name), name
+
+
+def _estimate(rows: list[tuple], max_id: int) -> int:
+    """How many accounts match, from the first ``len(rows)`` in index order (account id):
+    they took up the ids up to the last one's."""
+    last = max((r[0] for r in rows), default=0)
+    return max(len(rows) + 1, round(len(rows) * max_id / last))  # capped: more than were read
+
+
+def _doc_search(words: list[str], limit: int, shown: frozenset[int]) -> SearchPage:
+    want = max(CANDIDATES, len(shown) + limit)
+    with pipelined():
+        exact, broad = _send(_doc_query(words, EXACT, want)), _send(_doc_query(words, INSIDE, want))
+        top = _send(("SELECT max(id) FROM account", []))
+        exact, broad, max_id = exact.fetchall(), broad.fetchall(), top.fetchone()[0] or 0
+    capped = len(broad) >= want
+    rows = {r[0]: r for r in broad}
+    if capped and len(exact) >= want:  # every word whole ranks above any other match
+        rows = {r[0]: r for r in exact}
+    elif capped:  # whole words and word starts first: partial matches must not crowd them out
+        for r in exact + _send(_doc_query(words, PREFIX, want)).fetchall():
+            rows.setdefault(r[0], r)
+    ranked = sorted(((rank(words, doc, status), aid) for aid, doc, status in rows.values()),
+                    key=lambda x: (x[0][0], x[1]))
+    page = [x for x in ranked if x[1] not in shown][:limit]
+    names = {aid: name for (_key, name), aid in page}
+    hits = _hits({aid: "name" if names[aid] else "address" for _, aid in page}, {}, prefer=names,
+                 order=[aid for _, aid in page])
+    return SearchPage(hits, _estimate(broad, max_id) if capped else len(rows), capped, len(shown),
+                      whole=len(exact))
+
+
+def search_accounts(user: User, text: str, limit: int = 50, shown=()) -> SearchPage:
+    """Accounts matching ``text`` (see the module doc), the ``limit`` best ones not in
+    ``shown`` (the account ids of the pages on screen: the next page is the best of the rest,
+    so no account is left out or shown twice though more candidates are ranked for it), as a
+    ``SearchPage``: a list of hits that knows how many match.
+
+    At most three round trips to PostgreSQL whatever the text.
 
     Raises InputError for text that cannot be searched (too long) and for a mistyped
     account number (wrong check digit) that matches nothing else."""
     require(user, "account.view")
     text = (text or "").strip()
     if not text:
-        return []
+        return SearchPage()
     if len(text) > MAX_TEXT:
         raise InputError("Search", f"type at most {MAX_TEXT} characters")
-    limit = max(1, int(limit))
+    limit, shown = max(1, int(limit)), frozenset(shown)
+    words = fold(text).split()
+    if words and not NUMERIC.match(text) and "@" not in text and not (
+            len(text.split()) == 1 and any(c.isdigit() for c in text)) and any(len(w) > 1 for w in words):
+        return _doc_search(words, limit, shown)
+    # identifiers typed alone, and names typed as one-letter starts: at most ``want`` found
+    want = len(shown) + limit
+    hits = _identifier_search(text, words, want)
+    return SearchPage([h for h in hits if h.account_id not in shown][:limit], len(hits), len(hits) >= want,
+                      len(shown))
 
+
+def _identifier_search(text: str, words: list[str], limit: int) -> list[AccountHit]:
     def first(kinds: dict[int, str]) -> dict[int, str]:
         return dict(list(kinds.items())[:limit])
 
@@ -367,7 +542,6 @@ def search_accounts(user: User, text: str, limit: int = 50) -> list[AccountHit]:
         return _hits(first(kinds), names)
     if "@" in text:
         return _hits(*_accounts_of(_lookup({"email": _email_queries(text, limit)}, limit), limit))
-    words = fold(text).split()
     queries: dict[str, list[Query]] = {}
     if len(text.split()) == 1:  # a serial or parcel number with letters in it
         queries = {"meter": _meter_queries(text, limit), "parcel": _parcel_queries(text, limit)}
@@ -393,11 +567,11 @@ def optimize_indexes(user: User) -> None:
     require(user, "db.admin")
     db = database.obj
     if is_postgres():
-        for index in ("customer_search_name_trgm", "premise_search_address_trgm"):
+        for index in ("customer_search_name_trgm", "premise_search_address_trgm", "account_search_doc_trgm"):
             db.execute_sql(f"SELECT gin_clean_pending_list('{index}'::regclass)")
-        for table in ("customer", "premise", "phone", "meter", "account", "account_customer"):
+        for table in ("customer", "premise", "phone", "meter", "account", "account_customer", "account_search"):
             db.execute_sql(f'ANALYZE "{table}"')
         return
-    for fts in ("customer_fts", "premise_fts"):
+    for fts in ("customer_fts", "premise_fts", "account_fts"):
         db.execute_sql(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
     db.execute_sql("ANALYZE")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from models import Customer, Email, Meter, Premise
+from models import AccountCustomer, Customer, Email, Meter, Phone, Premise
 from ubtui.accounts import create_customer, create_premise, format_account_number, open_account, update_account
 from ubtui.errors import InputError, PermissionDenied
 from ubtui.search import customer_ids_by_name, optimize_indexes, search_accounts
@@ -167,10 +167,12 @@ def test_flags_limit_and_wildcards(clerk, system, town):
     assert search_accounts(clerk, "") == []
 
 
-def test_closed_accounts_sort_after_open_ones(clerk, system, town):
+def test_closed_accounts_sort_after_open_ones_that_match_as_well(clerk, system, town, make_account):
+    """Open before closed among equal matches; an exact word still before a word start."""
     update_account(system, town["smith"].id, status="closed")
+    other = make_account(first_name="Pat", last_name="Smith")
     hits = search_accounts(clerk, "smith")
-    assert ids(hits) == [town["smithson"].id, town["smith"].id]
+    assert ids(hits) == [other.id, town["smith"].id, town["smithson"].id]
 
 
 def test_needs_a_signed_in_user(db_url, town):
@@ -221,3 +223,104 @@ def test_apostrophes_fold_away(clerk, make_account):
     a = make_account(last_name="O'Brien", first_name="Sean")
     for typed in ("obrien", "O'Brien", "o’brien"):
         assert [h.account_id for h in search_accounts(clerk, typed)] == [a.id], typed
+
+
+# --- issue #20: words may mix fields, and the best match comes first ---------------------------
+
+def test_a_last_name_with_a_street_word_or_a_house_number(clerk, town):
+    assert ids(search_accounts(clerk, "smith main")) == [town["smith"].id]
+    assert ids(search_accounts(clerk, "garcia main")) == []
+    assert ids(search_accounts(clerk, "olsen 101")) == [town["olsen"].id]
+    assert ids(search_accounts(clerk, "101 olsen")) == [town["olsen"].id]  # any order
+    assert ids(search_accounts(clerk, "jose 101 main")) == [town["nunez"].id]
+    assert ids(search_accounts(clerk, "smithson apt 4")) == [town["smithson"].id]  # the unit
+    hit = search_accounts(clerk, "olsen 101")[0]
+    assert hit.name == "Olsen, Ann" and hit.matched == "name"
+
+
+def test_a_name_with_a_phone_meter_account_number_or_mailing_address(clerk, system, town):
+    olsen = town["olsen"].id
+    assert ids(search_accounts(clerk, "olsen 0004")) == [olsen]  # the phone's last 4
+    assert ids(search_accounts(clerk, "ann 7770004")) == [olsen]  # ...its last 7
+    assert ids(search_accounts(clerk, "smith mtr0042")) == [town["smith"].id]
+    number = town["smith"].number  # "0001002x": found whole and without zeros or check digit
+    assert ids(search_accounts(clerk, f"pat {number}")) == [town["smith"].id]
+    assert ids(search_accounts(clerk, f"pat {number[:-1].lstrip('0')}")) == [town["smith"].id]
+    cust = create_customer(system, first_name="Rita", last_name="Moreno", mail={"line1": "PO Box 4471"})
+    prem = create_premise(system, house_number="9", street="Elm St")
+    rita = open_account(system, premise=prem, customers=[(cust, "owner")], status="active")
+    assert ids(search_accounts(clerk, "moreno box 4471")) == [rita.id]
+
+
+def test_the_documents_follow_every_change(clerk, system, town):
+    """Triggers keep each account's search text in step, whatever code made the change."""
+    olsen = town["olsen"]
+    cust = Customer.get(Customer.last_name == "Olsen")
+    Phone.create(customer=cust, digits="5558889911")
+    assert ids(search_accounts(clerk, "olsen 9911")) == [olsen.id]
+    Customer.update(mail_line1="PO Box 12").where(Customer.id == cust.id).execute()
+    assert ids(search_accounts(clerk, "olsen box")) == [olsen.id]
+    Meter.create(serial="ZX-123", premise=olsen.premise_id)
+    assert ids(search_accounts(clerk, "olsen zx123")) == [olsen.id]
+    Premise.update(unit="Unit 9", search_address="101 north oak ave unit 9").where(
+        Premise.id == olsen.premise_id).execute()
+    assert ids(search_accounts(clerk, "olsen unit 9")) == [olsen.id]
+    tenant = create_customer(system, first_name="Zed", last_name="Quill")
+    AccountCustomer.create(account=olsen.id, customer=tenant, role="tenant")
+    assert ids(search_accounts(clerk, "quill oak")) == [olsen.id]
+    AccountCustomer.delete().where(AccountCustomer.customer == tenant.id).execute()
+    assert search_accounts(clerk, "quill oak") == []
+
+
+def test_whole_words_before_word_starts_before_words_inside(clerk, make_account):
+    inside = make_account(last_name="Kleen", first_name="Ada")
+    start = make_account(last_name="Leeds", first_name="Ada")
+    whole = make_account(last_name="Lee", first_name="Ada")
+    assert ids(search_accounts(clerk, "lee")) == [whole.id, start.id, inside.id]
+    assert ids(search_accounts(clerk, "lee ada")) == [whole.id, start.id, inside.id]
+
+
+def test_surnames_before_first_names_and_ties_by_name(clerk, make_account):
+    first = make_account(last_name="Adams", first_name="Nguyen")
+    bea = make_account(last_name="Nguyen", first_name="Bea")
+    ann = make_account(last_name="Nguyễn", first_name="Ann")
+    assert ids(search_accounts(clerk, "nguyen")) == [ann.id, bea.id, first.id]
+
+
+def test_a_house_number_exact_before_longer_ones(clerk, make_account):
+    longer = make_account(last_name="Garcia", street="Oak St")  # house 101
+    exact = make_account(last_name="Garcia", street="Oak St")  # house 102
+    Premise.update(house_number="10", search_address="10 oak st").where(Premise.id == exact.premise_id).execute()
+    assert ids(search_accounts(clerk, "garcia 10")) == [exact.id, longer.id]
+    assert ids(search_accounts(clerk, "10 garcia oak")) == [exact.id, longer.id]
+
+
+def test_the_words_of_one_party_before_words_spread_over_several(clerk, system, make_account):
+    """"ana perez" is Ana Perez before Ana Smith who rents from a Perez."""
+    landlord = create_customer(system, first_name="Raul", last_name="Perez")
+    ana_smith = make_account(last_name="Smith", first_name="Ana")
+    AccountCustomer.create(account=ana_smith.id, customer=landlord, role="owner")
+    ana_perez = make_account(last_name="Perez", first_name="Ana")
+    hits = search_accounts(clerk, "ana perez")
+    assert ids(hits) == [ana_perez.id, ana_smith.id]
+    assert hits[1].name == "Smith, Ana"  # the party the most words found
+
+
+def test_a_capped_list_says_about_how_many_and_pages_on(clerk, make_account, monkeypatch):
+    import ubtui.search as search
+    monkeypatch.setattr(search, "CANDIDATES", 4)
+    partial = [make_account(last_name="Leeson", first_name=f"Al{i}") for i in range(8)]
+    whole = make_account(last_name="Lee", first_name="Zoe")  # past the first candidates
+    page = search_accounts(clerk, "lee", limit=3)
+    assert page.capped and page.more and page.total >= 4
+    assert ids(page)[0] == whole.id  # a whole word is never crowded out by partial ones
+    seen = ids(page)
+    while page.more:
+        page = search_accounts(clerk, "lee", limit=3, shown=seen)
+        assert page.offset == len(seen) and not set(ids(page)) & set(seen)
+        seen += ids(page)
+        if not page:
+            break
+    assert sorted(seen) == sorted([a.id for a in partial] + [whole.id])
+    every = search_accounts(clerk, "lee", limit=50)
+    assert not every.capped and every.total == 9 and not every.more

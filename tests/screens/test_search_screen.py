@@ -119,3 +119,61 @@ def test_every_status_fits_its_column_whole():
     shown = {s: STATUS_SHORT.get(s, s.replace("_", " ")) for s in ACCOUNT_STATUSES}
     assert all(len(v) <= width for v in shown.values()), shown
     assert len(set(shown.values())) == len(shown)  # still tells them apart
+
+
+def few_candidates(monkeypatch, page: int = 2, candidates: int = 3) -> None:
+    """Pages of ``page`` accounts from ``candidates`` read: the 20-account demo caps a list."""
+    import screens.search
+    import ubtui.search
+    monkeypatch.setattr(screens.search, "PAGE", page)
+    monkeypatch.setattr(ubtui.search, "CANDIDATES", candidates)
+
+
+async def test_a_capped_list_says_so_and_page_down_adds_the_next_page(demo_url, monkeypatch):
+    from ubtui.search import search_accounts
+    from ubtui.security import get_user
+    every = [h.account_id for h in search_accounts(get_user("clerk"), "st")]
+    assert len(every) == 5  # the demo's accounts on a street, avenue...: "st" starts a word
+    few_candidates(monkeypatch)
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await burst(pilot, "f2", *"st")
+        screen = app.screen
+        count = text_of(screen.query_one("#count"))
+        assert count.startswith("first 2 of about ") and count.endswith(": type more, PgDn for the next 2")
+        assert len(table_rows(screen.query_one("#results"))) == 2
+        await burst(pilot, "pagedown")  # from the box
+        await settle(pilot)
+        assert len(table_rows(screen.query_one("#results"))) == 4
+        assert screen.query_one("#results").has_focus and screen.query_one("#results").cursor_row == 2
+        await burst(pilot, "pagedown")  # the cursor is on the last rows: the rest
+        await settle(pilot)
+        assert sorted(h.account_id for h in screen.hits) == sorted(every)
+        assert text_of(screen.query_one("#count")) == "5 accounts; Down and Enter to open"
+        await burst(pilot, "up", "enter")
+        assert isinstance(app.screen, InquiryScreen) and app.screen.account_id == screen.hits[3].account_id
+
+
+async def test_a_list_longer_than_a_page_counts_the_rest(demo_url, monkeypatch):
+    few_candidates(monkeypatch, page=2, candidates=200)
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await burst(pilot, "f2", *"st")
+        assert text_of(app.screen.query_one("#count")) == "first 2 of 5: PgDn for the next 2"
+
+
+def test_a_capped_list_at_80x24(demo_url, snap_compare, monkeypatch):
+    few_candidates(monkeypatch, page=4, candidates=4)
+
+    async def run_before(pilot) -> None:
+        await sign_in(pilot)
+        await burst(pilot, "f2", *"st")
+
+    assert snap_compare(make_app(demo_url), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_estimates_are_rounded_to_two_figures():
+    from screens.search import about
+    assert [about(n) for n in (7, 99, 123, 8317, 1_049_999)] == ["7", "99", "120", "8,300", "1,000,000"]
