@@ -22,6 +22,9 @@ class DrawerSession(BaseModel):
     drawer = ForeignKeyField(Drawer, backref="sessions", on_delete="RESTRICT")
     operator = ForeignKeyField(User, backref="drawer_sessions", on_delete="RESTRICT")
     workstation = CharField(max_length=40, default="")
+    # The terminal that opened it (host:tty, ``ubtui.cashier.terminal_id``): postings from
+    # another terminal warn or are refused (Settings.same_clerk_terminals).
+    terminal = CharField(max_length=80, default="")
     business_date = DateField(index=True)
     opened_at = DateTimeField(default=utcnow)
     opening_float_cents = CentsField(default=0)

@@ -3,6 +3,10 @@ BLIND count (cash by denomination, checks as a list, card and money-order totals
 expected is shown until the count is posted), the over/short with its reason (a supervisor
 signs here beyond the threshold), the deposit slip and the float left for the next day.
 
+Each denomination shows its amount as it is typed, and the total under them.  Opening with a
+float of $0.00, or other than the float the last close left in the drawer, warns first: F4
+fills in the pieces the last close left, F9 again opens with the count as typed.
+
 Enter moves to the next box, F9 posts the step (open, count, close), ctrl+d records a drop to
 the safe, ctrl+y a paid-out, F3 goes back.
 """
@@ -25,11 +29,26 @@ from ubtui.errors import InputError, UbtuiError
 from ubtui.money import format_cents
 
 
-def load_state(user) -> tuple[object | None, str, list[str]]:
-    """(DB thread) the user's open or counted session, its drawer code, and the drawer codes."""
+def load_state(user) -> tuple[object | None, str, list[str], str]:
+    """(DB thread) the user's open or counted session, its drawer code, the drawer codes, and
+    a note when the session was opened on another terminal."""
     s = cashier.current_session(user, ("open", "counted"))
     code = Drawer.get_by_id(s.drawer_id).code if s else ""
-    return s, code, [d.code for d in cashier.list_drawers()]
+    try:
+        note = (cashier.other_terminal(s.terminal) if s else None) or ""
+    except UbtuiError as e:  # refused there: say so here, before anything is typed
+        note = str(e)
+    return s, code, [d.code for d in cashier.list_drawers()], note
+
+
+def open_step(user, code: str, counts: dict[str, str], day, confirmed: bool):
+    """(DB thread) F9 on the open form: the float's warnings first (a ``FloatCheck``), unless
+    the clerk saw them for this very count and pressed F9 again; then open the drawer."""
+    if not confirmed:
+        check = cashier.check_float(user, code, counts)
+        if check.warnings:
+            return check
+    return cashier.open_drawer(user, code, count=counts, business_date=day)
 
 
 class DrawerScreen(BaseScreen):
@@ -39,6 +58,7 @@ class DrawerScreen(BaseScreen):
     BINDINGS = [
         key_binding("post", "post", "Post"),
         key_binding("refresh", "refresh", "Refresh", show=False),
+        key_binding("lookup", "carried", "Last float"),
         Binding("ctrl+d", "drop", "Drop", priority=True, id="drawer.drop"),
         Binding("ctrl+y", "paid_out", "Paid out", priority=True, id="drawer.paid_out"),
     ]
@@ -49,6 +69,9 @@ class DrawerScreen(BaseScreen):
         self.phase = "loading"  # open, count, close, done
         self.busy = False
         self.count_result: cashier.CountResult | None = None
+        self.warned: tuple | None = None  # (drawer, counts) whose float warnings were shown
+        self.note = ""  # the session was opened on another terminal
+        self.codes: list[str] = []
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="drw"):
@@ -61,6 +84,8 @@ class DrawerScreen(BaseScreen):
                     yield Label(d.label, classes="drw-dlabel")
                     yield Input(id=f"den-{i}", max_length=6, restrict=r"[0-9]*", compact=True, placeholder="0",
                                 select_on_focus=True, classes="drw-den")
+                    yield Static("", id=f"amt-{i}", classes="drw-amt")
+            yield Static("", id="drw-total")
             with Horizontal(classes="drw-row", id="drw-checks-row"):
                 yield Label("Checks", classes="drw-label")
                 yield Input(id="drw-checks", compact=True, restrict=r"[0-9$,. ]*", select_on_focus=True,
@@ -86,7 +111,8 @@ class DrawerScreen(BaseScreen):
         state = await self.app.try_db(load_state, self.app.user)
         if state is None:
             return
-        self.session, code, codes = state
+        self.session, code, codes, self.note = state
+        self.codes = codes
         if self.session is None:
             self.set_phase("open")
             self.head(f"Open a drawer ({', '.join(codes) or 'none set up'}): count the float, F9 opens.")
@@ -97,15 +123,25 @@ class DrawerScreen(BaseScreen):
         else:
             self.set_phase("count")
             self.head(f"Drawer {code} counted.  Count again (F9), or see the close below.")
+        self.show_total()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "carried":  # F4 only while opening
+            return self.phase == "open"
+        return True
 
     def head(self, text: str) -> None:
+        if self.note and self.phase != "open":
+            text += f"\nNOTE: {self.note}."
         self.query_one("#drw-head", Static).update(Text(text))
 
     def set_phase(self, phase: str) -> None:
         self.phase = phase
+        self.refresh_bindings()
         counting = phase in ("open", "count")
         self.query_one("#drw-code-row").display = phase == "open"
         self.query_one("#drw-grid").display = counting
+        self.query_one("#drw-total").display = counting
         self.query_one("#drw-checks-row").display = phase == "count"
         self.query_one("#drw-other-row").display = phase == "count"
         self.query_one("#drw-close").display = phase == "close"
@@ -140,6 +176,22 @@ class DrawerScreen(BaseScreen):
     def val(self, wid: str) -> str:
         return self.query_one(f"#{wid}", Input).value
 
+    # --- the running total -----------------------------------------------------------------
+    @on(Input.Changed, ".drw-den")
+    def count_changed(self, event: Input.Changed) -> None:
+        i = int(event.input.id.removeprefix("den-"))
+        d = cashier.DENOMINATIONS[i]
+        n = int(event.value) if event.value.isdigit() else 0
+        self.query_one(f"#amt-{i}", Static).update(Text(format_cents(n * d.cents) if n else "", justify="right"))
+        self.show_total()
+
+    def show_total(self) -> None:
+        pieces = {d.key: int(v) for d, v in zip(cashier.DENOMINATIONS, self.counts().values()) if v.isdigit()}
+        currency, coin = cashier.split_currency_coin(pieces)
+        what = "Float" if self.phase == "open" else "Cash counted"
+        self.query_one("#drw-total", Static).update(Text(
+            f"{what} {format_cents(currency + coin)}   (currency {format_cents(currency)}, coin {format_cents(coin)})"))
+
     def counts(self) -> dict[str, str]:
         return {d.key: self.val(f"den-{i}") for i, d in enumerate(cashier.DENOMINATIONS)}
 
@@ -149,8 +201,11 @@ class DrawerScreen(BaseScreen):
             return
         user = self.app.user
         if self.phase == "open":
-            call = (cashier.open_drawer, user, self.val("drw-code"))
-            kw = {"count": self.counts(), "business_date": self.app.today()}
+            code, counts = self.val("drw-code").strip().upper(), self.counts()
+            seen = (code, tuple(counts.values()))
+            call = (open_step, user, code, counts, self.app.today(), self.warned == seen)
+            kw = {}
+            self.warned = seen
         elif self.phase == "count":
             call = (cashier.count_drawer, user)
             kw = {"cash": self.counts(), "checks": self.val("drw-checks").split(),
@@ -161,24 +216,33 @@ class DrawerScreen(BaseScreen):
                   "approver_username": self.val("drw-appr"), "approver_password": self.val("drw-pass")}
         self.busy = True
         self.set_status("posting...")
+        self.app.hold_keys()  # keys typed meanwhile land where they would after the step
         self.run_step(call, kw)
 
     @work(exclusive=True, group="cash-drawer")
     async def run_step(self, call: tuple, kw: dict) -> None:
         try:
+            await self.step(call, kw)
+        finally:
+            self.busy = False
+            self.app.call_after_refresh(self.app.release_keys)
+
+    async def step(self, call: tuple, kw: dict) -> None:
+        try:
             result = await self.app.db(*call, **kw)
         except (UbtuiError, peewee.DatabaseError) as e:
             from ubtui.app import database_message
-            self.busy = False
             self.app.show_error(e if isinstance(e, UbtuiError) else database_message(e))
             if isinstance(e, InputError):
                 self.focus_field(e.field)
             return
-        self.busy = False
-        if isinstance(result, cashier.OpenResult):
+        if isinstance(result, cashier.FloatCheck):
+            self.head(f"Open drawer {result.drawer_code}.  NOTE: {'; '.join(result.warnings)}.")
+            offer = "F4 fills the last close's float; " if result.carried_count else ""
+            self.set_status(f"{offer}F9 again opens with {format_cents(result.float_cents)}", error=True)
+        elif isinstance(result, cashier.OpenResult):
             # the count starts empty: the float typed to open is not what the close counts
-            for i in range(len(cashier.DENOMINATIONS)):
-                self.query_one(f"#den-{i}", Input).value = ""
+            self.fill_counts({})
             await self.action_refresh()
             warn = "; ".join(result.warnings)
             self.set_status(f"drawer {result.drawer_code} opened with {format_cents(result.float_cents)}"
@@ -212,6 +276,29 @@ class DrawerScreen(BaseScreen):
             lines.append("Say why the drawer is over/short.")
         lines.append("F9 closes the drawer (next float empty = the opening float).")
         self.query_one("#drw-result", Static).update(Text("\n".join(lines)))
+
+    def fill_counts(self, pieces: dict[str, int]) -> None:
+        for i, d in enumerate(cashier.DENOMINATIONS):
+            self.query_one(f"#den-{i}", Input).value = str(pieces[d.key]) if pieces.get(d.key) else ""
+
+    async def action_carried(self) -> None:
+        """F4 on the open form: the pieces the last close left in the drawer."""
+        if self.phase != "open" or self.busy:
+            return
+        code = self.val("drw-code").strip() or (self.codes[0] if len(self.codes) == 1 else "")
+        try:
+            check = await self.app.db(cashier.check_float, self.app.user, code, {})
+        except UbtuiError as e:
+            self.app.show_error(e)
+            self.focus_field(getattr(e, "field", ""))
+            return
+        if not check.carried_count:
+            self.set_status(f"drawer {check.drawer_code} has no float left from a close; count it")
+            return
+        self.query_one("#drw-code", Input).value = check.drawer_code
+        self.fill_counts(check.carried_count)
+        self.set_status(f"the {format_cents(check.carried_cents)} the last close left in {check.drawer_code}: "
+                        "check it against the drawer, F9 opens")
 
     def focus_field(self, field: str) -> None:
         f = field.lower()

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from screens.actions_form import ActionForm, Field
 from screens.base import BaseScreen, key_binding
@@ -141,9 +141,11 @@ class ReceiptsScreen(BaseScreen):
             t.add_row(r.receipt_number, f"{r.created_at:%H:%M}", r.operator[:8], accounts_cell(r.accounts), r.name[:9],
                       r.tenders[:11], money(r.total_cents), Text(" VOID" if r.status == "voided" else ""),
                       key=r.receipt_number)
-        total = sum(r.total_cents for r in rows if r.status != "voided")
-        self.query_one("#rcp-head", Static).update(
-            f"{self.day}  {len(rows)} receipt(s)  {format_cents(total)}   Enter shows one, ctrl+v voids it")
+        t = cashier.tally(rows)  # the daily totals' rule: voids listed, not counted
+        voids = f"  {t.voids} void(s) {format_cents(t.void_cents)}" if t.voids else ""
+        self.query_one("#rcp-head", Static).update(Text(
+            f"{self.day}  {t.receipts} receipt(s) {format_cents(t.total_cents)}{voids}  Enter shows, ctrl+v voids",
+            no_wrap=True, overflow="ellipsis"))
 
     def selected(self) -> str | None:
         t = self.query_one(DataTable)
@@ -176,6 +178,12 @@ class VoidScreen(ActionForm):
     def __init__(self, receipt_number: str):
         self.receipt_number = receipt_number
         super().__init__(None)
+
+    def on_mount(self, event) -> None:
+        # the receipt is filled from the list: the cursor starts where the clerk types next
+        # (a burst of reason, supervisor and password must not overtype the receipt number)
+        event.prevent_default()  # not ActionForm's focus on the first field
+        self.query_one("#f-reason", Input).focus()
 
     def fields(self) -> list[Field]:
         return [Field("receipt", "Receipt", self.receipt_number, 12, r"[A-Za-z0-9]*"),

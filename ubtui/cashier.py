@@ -20,8 +20,11 @@ its ledger posting and its audit row in one transaction.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
+import os
 import re
+import socket
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable, Mapping
@@ -173,11 +176,14 @@ class OpenResult:
 
 
 def unbalanced_sessions(operator_id: int, before: _dt.date | None = None) -> list[DrawerSession]:
-    """The operator's sessions from earlier days that were never closed, or closed over/short."""
+    """The operator's sessions from earlier days that were never closed (until they are), and
+    their last session if it closed over/short: an over/short note is shown at the next
+    open only, not at every open after it."""
     before = before or business_today()
+    latest = (DrawerSession.select(fn.MAX(DrawerSession.id)).where(DrawerSession.operator == operator_id).scalar())
     return list(DrawerSession.select().where(
         (DrawerSession.operator == operator_id) & (DrawerSession.business_date < before)
-        & ((DrawerSession.status != "closed") | (DrawerSession.over_short_cents != 0)))
+        & ((DrawerSession.status != "closed") | ((DrawerSession.over_short_cents != 0) & (DrawerSession.id == latest))))
         .order_by(DrawerSession.business_date))
 
 
@@ -188,28 +194,109 @@ def _session_warning(s: DrawerSession) -> str:
     return f"drawer {code} from {s.business_date} closed {format_cents(s.over_short_cents)} over/short"
 
 
+# --- the terminal a session is bound to ------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def _this_terminal() -> str:
+    tty = ""
+    for fd in (0, 1):
+        try:
+            tty = os.ttyname(fd).removeprefix("/dev/")
+            break
+        except OSError:
+            continue
+    return f"{socket.gethostname()}:{tty or f'pid {os.getpid()}'}"[:80]
+
+
+def terminal_id() -> str:
+    """This terminal: the host and the tty the app runs on (every SSH session has its own
+    pty), or the process id without one.  A drawer session records it when opened."""
+    return _this_terminal()
+
+
+def other_terminal(session_terminal: str) -> str | None:
+    """None when a posting comes from the terminal that opened the session (or the session
+    predates the check); else what to tell the clerk.  Conflict when the setting
+    ``same_clerk_terminals`` is "refuse"."""
+    here = terminal_id()
+    if not session_terminal or session_terminal == here:
+        return None
+    note = f"your drawer was opened on terminal {session_terminal}, not on this one ({here})"
+    if settings().same_clerk_terminals == "refuse":
+        raise Conflict(f"{note}: post from that terminal, or close the drawer there first")
+    return note
+
+
+# --- the float ----------------------------------------------------------------------------
+@dataclass
+class FloatCheck:
+    """What opening a drawer with a counted float would say (nothing is written)."""
+    drawer_code: str
+    float_cents: int
+    carried_cents: int | None  # what the last close left in the drawer
+    carried_count: dict[str, int]  # ...and in which pieces
+    warnings: list[str]
+
+
+def _drawer(code: str) -> Drawer:
+    drawer = Drawer.get_or_none(Drawer.code == (code or "").strip().upper())
+    if drawer is None or not drawer.active:
+        raise InputError("Drawer", f"no drawer {code!r}; drawers: {', '.join(d.code for d in list_drawers())}")
+    return drawer
+
+
+def carried_float(drawer_id: int) -> tuple[int | None, dict[str, int]]:
+    """The float the drawer's last close left in it, and its pieces (the close's count, kept
+    as ``close_drawer`` keeps them); (None, {}) when the drawer was never closed."""
+    last = (DrawerSession.select().where((DrawerSession.drawer == drawer_id) & (DrawerSession.status == "closed"))
+            .order_by(DrawerSession.id.desc()).first())
+    if last is None or last.next_float_cents is None:
+        return None, {}
+    cash = {k: int(v) for k, v in json.loads(last.closing_count or "{}").get("cash", {}).items()}
+    return last.next_float_cents, _float_from(cash, last.next_float_cents)
+
+
+def float_warnings(float_cents: int, carried: int | None) -> list[str]:
+    """A zero float, one other than the float carried from the last close, or one above
+    ``Settings.float_warn_cents``."""
+    if float_cents == 0:
+        return ["the float is $0.00" + (f": the last close left {format_cents(carried)} in the drawer"
+                                        if carried else ": count the money in the drawer")]
+    if carried is not None and carried != float_cents:
+        return [f"float counted {format_cents(float_cents)} but {format_cents(carried)} was carried from the last close"]
+    limit = settings().float_warn_cents
+    if carried is None and float_cents > limit:
+        return [f"a float of {format_cents(float_cents)} is more than the usual {format_cents(limit)}; check the count"]
+    return []
+
+
+def check_float(user: User, drawer_code: str, count: Mapping[str, object]) -> FloatCheck:
+    """The float as counted against what the last close left: the warnings ``open_drawer``
+    would give, before opening (the screen asks for F9 again when there are any)."""
+    require(user, "drawer.open")
+    _, float_cents = count_cash(count)
+    drawer = _drawer(drawer_code)
+    carried, pieces = carried_float(drawer.id)
+    return FloatCheck(drawer.code, float_cents, carried, pieces, float_warnings(float_cents, carried))
+
+
 def open_drawer(user: User, drawer_code: str, *, count: Mapping[str, object], workstation: str = "",
                 business_date: _dt.date | None = None) -> OpenResult:
-    """Open a drawer session with its float counted by denomination."""
+    """Open a drawer session with its float counted by denomination, on this terminal."""
     require(user, "drawer.open")
     counts, float_cents = count_cash(count)
-    drawer = Drawer.get_or_none(Drawer.code == (drawer_code or "").strip().upper())
-    if drawer is None or not drawer.active:
-        raise InputError("Drawer", f"no drawer {drawer_code!r}; drawers: {', '.join(d.code for d in list_drawers())}")
+    drawer = _drawer(drawer_code)
     day = business_date or business_today()
     warnings = [_session_warning(s) for s in unbalanced_sessions(user.id, day)]
-    carried = (DrawerSession.select(DrawerSession.next_float_cents)
-               .where((DrawerSession.drawer == drawer.id) & (DrawerSession.status == "closed"))
-               .order_by(DrawerSession.id.desc()).limit(1).scalar())
-    if carried is not None and carried != float_cents:
-        warnings.append(f"float counted {format_cents(float_cents)} but {format_cents(carried)} was carried from the last close")
+    warnings += float_warnings(float_cents, carried_float(drawer.id)[0])
     try:
         with transaction():
             mine = (DrawerSession.select().join(Drawer)
                     .where((DrawerSession.operator == user.id) & (DrawerSession.status == "open")).first())
             if mine is not None:
-                raise Conflict(f"you already have drawer {mine.drawer.code} open; close it first")
+                where = f" on terminal {mine.terminal}" if mine.terminal and mine.terminal != terminal_id() else ""
+                raise Conflict(f"you already have drawer {mine.drawer.code} open{where}; close it first")
             s = DrawerSession.create(drawer=drawer.id, operator=user.id, workstation=workstation.strip()[:40],
+                                     terminal=terminal_id(),
                                      business_date=day, opening_float_cents=float_cents,
                                      opening_count=json.dumps(counts, sort_keys=True), status="open",
                                      open_guard=drawer.code)
@@ -259,11 +346,12 @@ def drawer_movement(user: User, kind: str, amount, reason: str, key: str, *,
     if existing is not None:
         return existing
     s = _session_for(user, session_id)
+    note = other_terminal(s.terminal) if s.operator_id == user.id else None
     try:
         with transaction():
             m = DrawerMovement.create(session=s.id, kind=kind, amount_cents=cents, reason=reason[:120],
                                       user=user.id, idempotency_key=key)
-            audit.record(user, f"drawer.{kind}", "drawer_movement", m.id, after=m)
+            audit.record(user, f"drawer.{kind}", "drawer_movement", m.id, after=m, detail=note)
     except peewee.IntegrityError:
         return DrawerMovement.get(DrawerMovement.idempotency_key == key)
     return m
@@ -300,7 +388,7 @@ class TakePayment(BaseModel):
 
 @dataclass(frozen=True)
 class Alert:
-    code: str  # past_due, cash_only, no_checks, disconnected, far_above
+    code: str  # past_due, cash_only, no_checks, disconnected, far_above, other_terminal
     account: str  # formatted account number
     message: str
     hard: bool = False  # a hard stop: the payment is refused as entered
@@ -433,10 +521,17 @@ def payment_alerts(user: User, account_ids: Iterable[int], amount, tender_kinds:
     the business date (default: the user's open drawer's, else today)."""
     require(user, "payment.take")
     cents = amount if isinstance(amount, int) and not isinstance(amount, bool) else amount_cents(amount, "Amount")
+    s = current_session(user)
     if today is None:
-        s = current_session(user)
         today = s.business_date if s is not None else business_today()
     out: list[Alert] = []
+    try:
+        elsewhere = other_terminal(s.terminal) if s is not None else None
+    except Conflict as e:  # refused at posting: shown as a hard stop now
+        out.append(Alert("other_terminal", "", str(e), True))
+    else:
+        if elsewhere:
+            out.append(Alert("other_terminal", "", elsewhere))
     for aid in account_ids:
         acct = Account.get_or_none(Account.id == aid)
         if acct is None:
@@ -640,17 +735,18 @@ def take_payment(user: User, cmd: TakePayment) -> PaymentResult:
 def _session_query(user: User, session_id: int | None):
     """Send the read of the drawer session a payment goes into (answered with the next read)."""
     where = "id = ?" if session_id is not None else "operator_id = ? AND status = 'open'"
-    return execute(qmarks(f"SELECT id, operator_id, status, business_date FROM drawer_session "
+    return execute(qmarks(f"SELECT id, operator_id, status, business_date, terminal FROM drawer_session "
                           f"WHERE {where} ORDER BY id DESC LIMIT 1"),
                    (session_id if session_id is not None else user.id,))
 
 
-def _open_session(user: User, session_id: int | None, rows: list[tuple]) -> tuple[int, _dt.date]:
-    """(id, business date) of the drawer session ``rows`` found; errors as _session_for."""
+def _open_session(user: User, session_id: int | None, rows: list[tuple]) -> tuple[int, _dt.date, str | None]:
+    """(id, business date, ``other_terminal`` note) of the drawer session ``rows`` found;
+    errors as _session_for."""
     if not rows or rows[0][1] != user.id or rows[0][2] != "open":
         s = _session_for(user, session_id)  # says what is wrong (or allows a supervisor)
-        return s.id, s.business_date
-    return int(rows[0][0]), db_date(rows[0][3])
+        return s.id, s.business_date, other_terminal(s.terminal) if s.operator_id == user.id else None
+    return int(rows[0][0]), db_date(rows[0][3]), other_terminal(rows[0][4])
 
 
 _PAYMENT_COLS = ("receipt_number, session_id, posting_id, user_id, total_cents, change_cents, channel, status, "
@@ -764,11 +860,13 @@ def _take_payment(user: User, key: str, cmd: TakePayment) -> PaymentResult:
     if change > cash:
         raise InputError("Amount tendered", f"change is given only from cash: the other tenders are "
                                             f"{format_cents(change - cash)} more than the payment")
-    session_id, business_date = _open_session(user, cmd.session_id, session_rows)
+    session_id, business_date, elsewhere = _open_session(user, cmd.session_id, session_rows)
     kinds = {t.kind for t in tenders}
     order = list(settings().payment_allocation)
 
     alerts = [a for acct, cents in accounts for a in _alerts_for(acct, cents, kinds, business_date, entries[acct.id])]
+    if elsewhere:
+        alerts.append(Alert("other_terminal", "", elsewhere))
     hard = [a for a in alerts if a.hard]
     if hard:
         raise InputError("Tender", hard[0].message)
@@ -789,6 +887,7 @@ def _take_payment(user: User, key: str, cmd: TakePayment) -> PaymentResult:
         receipt = _Receipt(session_id, total, change, payer[:80], business_date, tenders, {
             "total_cents": total, "change_cents": change, "session": session_id,
             "tenders": [[t.kind, t.cents] for t in tenders], "key": key,
+            **({"terminal": terminal_id()} if elsewhere else {}),
             "paid": [[acct.id, alloc] for (acct, _), alloc in zip(accounts, allocations)]}, memo)
         written = (_write_receipt_pg if is_postgres() else _write_receipt)(user, key, specs, receipt)
 
@@ -1022,20 +1121,57 @@ def deposit_slip_text(drawer_code: str, day: _dt.date, operator: str, currency: 
 
 
 # --- supervisor daily totals --------------------------------------------------------------
+# THE rule for voids, used by every total on the cash screens and reports (daily totals, the
+# drawer summary, the cash receipts journal, the receipts list): a voided receipt is LISTED,
+# marked VOID, and left out of every total and count (receipts, amounts, tenders, change);
+# voids are counted and summed on their own.  A returned payment stays in the day it was taken.
+def counts_in_totals(status: str) -> bool:
+    """Whether a receipt of this status counts in the day's totals (voided ones do not)."""
+    return status != "voided"
+
+
 @dataclass
-class SessionTotals:
-    session_id: int
-    drawer: str
-    operator: str
-    status: str
+class Tally:
+    """Receipts and voids counted by ``counts_in_totals``."""
     receipts: int = 0
-    voids: int = 0
     total_cents: int = 0
+    change_cents: int = 0
+    voids: int = 0
+    void_cents: int = 0
+
+    def add(self, status: str, total_cents: int, change_cents: int = 0) -> bool:
+        """Count one receipt; False when it is a void (left out of the totals)."""
+        if not counts_in_totals(status):
+            self.voids += 1
+            self.void_cents += total_cents
+            return False
+        self.receipts += 1
+        self.total_cents += total_cents
+        self.change_cents += change_cents
+        return True
+
+
+def tally(rows: Iterable) -> Tally:
+    """The totals of receipts (anything with ``status``, ``total_cents``, ``change_cents``)."""
+    t = Tally()
+    for r in rows:
+        t.add(r.status, r.total_cents, r.change_cents)
+    return t
+
+
+@dataclass
+class SessionTotals(Tally):
+    """One drawer session's receipts (``session_id`` 0: receipts of no drawer, e.g. autopay)."""
+    session_id: int = 0
+    drawer: str = ""
+    operator: str = ""
+    status: str = ""
     cash_cents: int = 0  # net of change
     checks_cents: int = 0
     other_cents: int = 0
     over_short_cents: int | None = None
     unbalanced: bool = False
+    by_tender: dict[str, int] = field(default_factory=dict)  # kind -> cents (cash net of change)
 
 
 @dataclass
@@ -1054,47 +1190,68 @@ class DailyTotals:
     unbalanced_drawers: list[str]
 
 
-def daily_totals(user: User, business_date: _dt.date | None = None) -> DailyTotals:
-    """Today's totals by drawer, operator and tender; drawers open/closed/unbalanced; voids."""
-    require(user, "drawer.view_all")
-    day = business_date or business_today()
-    sessions = {}
+def _day_payments(day: _dt.date) -> list[tuple]:
+    """(id, session id, status, total, change, channel, username) of every receipt of the day."""
+    return list(Payment.select(Payment.id, Payment.session, Payment.status, Payment.total_cents,
+                               Payment.change_cents, Payment.channel, User.username)
+                .join(User, on=(Payment.user == User.id)).where(Payment.business_date == day)
+                .order_by(Payment.id).tuples())
+
+
+def session_tallies(day: _dt.date) -> dict[int | str, SessionTotals]:
+    """Every receipt of the day tallied by drawer session (receipts of no session -- autopay,
+    mail -- by channel, keyed by the channel), with tenders; the one place the day is summed."""
+    sessions: dict[int | str, SessionTotals] = {}
     for s, code, op in _session_rows(day):
-        sessions[s.id] = SessionTotals(s.id, code, op, s.status, over_short_cents=s.over_short_cents,
+        sessions[s.id] = SessionTotals(session_id=s.id, drawer=code, operator=op, status=s.status,
+                                       over_short_cents=s.over_short_cents,
                                        unbalanced=(s.status == "closed" and bool(s.over_short_cents)))
-    by_tender: dict[str, int] = {}
-    void_cents = 0
-    for p in Payment.select().where(Payment.business_date == day):
-        st = sessions.get(p.session_id)
-        if p.status == "voided":
-            void_cents += p.total_cents
-            if st:
-                st.voids += 1
-            continue
-        if st:
-            st.receipts += 1
-            st.total_cents += p.total_cents
-            st.cash_cents -= p.change_cents
-        by_tender["cash"] = by_tender.get("cash", 0) - p.change_cents
-    for kind, amt, sid in (Tender.select(Tender.kind, Tender.amount_cents, Payment.session).join(Payment)
-                           .where((Payment.business_date == day) & (Payment.status != "voided")).tuples()):
-        by_tender[kind] = by_tender.get(kind, 0) + amt
-        st = sessions.get(sid)
-        if st:
+    counted: dict[int, SessionTotals] = {}
+    for pid, sid, status, total, change, channel, username in _day_payments(day):
+        st = sessions.get(sid) if sid is not None else None
+        if st is None:
+            st = sessions.setdefault(channel, SessionTotals(drawer=f"({channel})", operator=username, status="-"))
+        if st.add(status, total, change):
+            st.cash_cents -= change
+            if change:
+                st.by_tender["cash"] = st.by_tender.get("cash", 0) - change
+            counted[pid] = st
+    if counted:
+        for pid, kind, amt in (Tender.select(Tender.payment, Tender.kind, Tender.amount_cents)
+                               .join(Payment).where(Payment.business_date == day).tuples()):
+            st = counted.get(pid)
+            if st is None:  # a voided receipt's tenders
+                continue
+            st.by_tender[kind] = st.by_tender.get(kind, 0) + amt
             if kind == "cash":
                 st.cash_cents += amt
             elif kind == "check":
                 st.checks_cents += amt
             else:
                 st.other_cents += amt
+    return sessions
+
+
+def daily_totals(user: User, business_date: _dt.date | None = None) -> DailyTotals:
+    """Today's totals by drawer, operator and tender; drawers open/closed/unbalanced; voids
+    (``counts_in_totals``: voided receipts are counted apart, never in the totals)."""
+    require(user, "drawer.view_all")
+    day = business_date or business_today()
+    sessions = session_tallies(day)
+    by_tender: dict[str, int] = {}
     by_op: dict[str, int] = {}
-    for st in sessions.values():
-        by_op[st.operator] = by_op.get(st.operator, 0) + st.total_cents
     ss = list(sessions.values())
-    return DailyTotals(day, ss, by_op, by_tender, sum(s.receipts for s in ss), sum(s.voids for s in ss), void_cents,
-                       sum(s.total_cents for s in ss), sum(s.over_short_cents or 0 for s in ss if s.status == "closed"),
-                       [s.drawer for s in ss if s.status != "closed"], [s.drawer for s in ss if s.status == "closed"],
-                       [s.drawer for s in ss if s.unbalanced])
+    for st in ss:
+        for kind, cents in st.by_tender.items():
+            by_tender[kind] = by_tender.get(kind, 0) + cents
+        by_op[st.operator] = by_op.get(st.operator, 0) + st.total_cents
+    drawers = [s for s in ss if s.session_id]
+    return DailyTotals(day, ss, by_op, by_tender, sum(s.receipts for s in ss), sum(s.voids for s in ss),
+                       sum(s.void_cents for s in ss), sum(s.total_cents for s in ss),
+                       sum(s.over_short_cents or 0 for s in drawers if s.status == "closed"),
+                       [s.drawer for s in drawers if s.status != "closed"],
+                       [s.drawer for s in drawers if s.status == "closed"],
+                       [s.drawer for s in drawers if s.unbalanced])
 
 
 def _session_rows(day: _dt.date):
@@ -1131,7 +1288,9 @@ def list_receipts(user: User, business_date: _dt.date | None = None, *, session_
          .switch(Payment).join(DrawerSession, JOIN.LEFT_OUTER).join(Drawer, JOIN.LEFT_OUTER))
     if business_date is not None:
         q = q.where(Payment.business_date == business_date)
-    if session_id is not None:
+    if session_id == 0:  # the receipts of no drawer session (autopay, mail)
+        q = q.where(Payment.session.is_null())
+    elif session_id is not None:
         q = q.where(of_session(session_id))
     if operator:
         q = q.where(User.username == operator)

@@ -8,6 +8,7 @@ import os
 import time
 import tomllib
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
@@ -50,6 +51,10 @@ class Settings(BaseModel):
     district: District = Field(default_factory=District)
     # Cashiering and billing settings (used by later modules; defaults are sensible).
     over_short_approval_cents: int = Field(default=500, ge=0)
+    # The same clerk posting into their drawer from a terminal other than the one that opened
+    # it: "warn" (the payment screen and the receipt say so) or "refuse".
+    same_clerk_terminals: Literal["warn", "refuse"] = "warn"
+    float_warn_cents: int = Field(default=1000_00, gt=0)  # an opening float above this warns
     adjustment_approval_cents: int = Field(default=10_000, ge=0)
     payment_allocation: list[str] = Field(
         default_factory=lambda: ["reconnect_fee", "fee", "late_fee", "oldest"])

@@ -7,7 +7,8 @@ A report is a ``Report`` definition registered in ``REPORTS``:
   (integer cents), ``date`` or ``datetime``;
 * ``rows(user, params) -> iterable of dicts`` keyed by column key (the core query; it may
   call ``require`` for finer checks, ``run_report`` already checked ``permission``);
-* ``totals``: keys of ``int``/``money`` columns summed into a totals row;
+* ``totals``: keys of ``int``/``money`` columns summed into a totals row (a row whose dict
+  has ``in_totals: False`` is listed but left out of it: a voided receipt);
 * ``params``: ``Param(name, type, help)``, parsed from text (CLI, screen) by ``parse_params``
   (``date`` params default to today).
 
@@ -129,7 +130,8 @@ def run_report(user: User, name: str, params: dict | None = None) -> ReportResul
     require(user, report.permission)
     values = parse_params(report, params)
     rows = list(report.rows(user, values))
-    totals = {k: sum(int(r.get(k) or 0) for r in rows) for k in report.totals}
+    summed = [r for r in rows if r.get("in_totals", True)]
+    totals = {k: sum(int(r.get(k) or 0) for r in summed) for k in report.totals}
     return ReportResult(report, values, rows, totals)
 
 
@@ -235,22 +237,21 @@ def write(result: ReportResult, fmt: str, path: str | Path | None) -> str | Path
 
 # --- the cashiering reports ---------------------------------------------------------------
 def _journal_rows(user: User, params: dict) -> Iterable[dict]:
-    from .cashier import list_receipts
+    from .cashier import counts_in_totals, list_receipts
     for r in list_receipts(user, params["date"]):
+        status = {"posted": "", "voided": "VOID"}.get(r.status, r.status.upper())
         yield {"receipt": r.receipt_number, "time": r.created_at, "drawer": r.drawer, "operator": r.operator,
                "account": r.accounts, "name": r.name, "tenders": r.tenders, "amount": r.total_cents,
-               "status": r.status.upper() if r.status != "posted" else "",
-               "net": 0 if r.status == "voided" else r.total_cents}
+               "status": status, "in_totals": counts_in_totals(r.status)}
 
 
 CASH_JOURNAL = register(Report(
     "cash-journal", "Daily cash receipts journal",
     (Column("receipt", "Receipt"), Column("time", "Time", "datetime"), Column("drawer", "Drawer"),
      Column("operator", "Operator"), Column("account", "Account"), Column("name", "Name"),
-     Column("tenders", "Tenders"), Column("amount", "Amount", "money"), Column("status", "Status"),
-     Column("net", "Net", "money")),
-    _journal_rows, totals=("amount", "net"),
-    description="every receipt of the day; voided receipts marked VOID and left out of Net"))
+     Column("tenders", "Tenders"), Column("amount", "Amount", "money"), Column("status", "Status")),
+    _journal_rows, totals=("amount",),
+    description="every receipt of the day; voided receipts listed, marked VOID and left out of the total"))
 
 
 def _sum_by_session(model, amount, where) -> dict[int, int]:
@@ -259,45 +260,41 @@ def _sum_by_session(model, amount, where) -> dict[int, int]:
 
 
 def _drawer_rows(user: User, params: dict) -> Iterable[dict]:
-    from .cashier import expected_cash, expected_tenders  # expected_cash: the rule ubtui verify checks
+    from .cashier import expected_cash, session_tallies  # expected_cash: the rule ubtui verify checks
     day = params["date"]
-    sessions = list(DrawerSession.select(DrawerSession, Drawer, User).join(Drawer).switch(DrawerSession)
-                    .join(User, on=(DrawerSession.operator == User.id))
-                    .where(DrawerSession.business_date == day).order_by(Drawer.code, DrawerSession.id))
-    ok = Payment.status != "voided"
-    totals = _sum_by_session(Payment, Payment.total_cents, (Payment.business_date == day) & ok)
-    change = _sum_by_session(Payment, Payment.change_cents, (Payment.business_date == day) & ok)
-    voids = _sum_by_session(Payment, Payment.total_cents, (Payment.business_date == day) & ~ok)
-    ids = [s.id for s in sessions] or [0]
+    tallies = session_tallies(day)  # the same sums as the daily totals
+    sessions = {s.id: s for s in DrawerSession.select().where(DrawerSession.business_date == day)}
     drops = _sum_by_session(DrawerMovement, DrawerMovement.amount_cents,
-                            (DrawerMovement.kind == "drop") & DrawerMovement.session.in_(ids))
+                            (DrawerMovement.kind == "drop") & DrawerMovement.session.in_(list(sessions) or [0]))
     paid = _sum_by_session(DrawerMovement, DrawerMovement.amount_cents,
-                           (DrawerMovement.kind == "paid_out") & DrawerMovement.session.in_(ids))
-    for s in sessions:
-        other = expected_tenders(s.id)
-        exp = expected_cash(s)
-        cash_in = exp - s.opening_float_cents + change.get(s.id, 0) + drops.get(s.id, 0) + paid.get(s.id, 0)
-        shown = s.status in ("counted", "closed")  # blind count: nothing expected before the count
-        yield {"drawer": s.drawer.code, "operator": s.operator.username, "status": s.status,
-               "float": s.opening_float_cents, "receipts": totals.get(s.id, 0), "cash": cash_in,
-               "change": change.get(s.id, 0), "drops": drops.get(s.id, 0), "paid_outs": paid.get(s.id, 0),
-               "expected": exp if shown else None, "counted": s.counted_cash_cents if shown else None,
-               "over_short": s.over_short_cents if shown else None,
-               "checks": other.get("check", 0), "other": other.get("money_order", 0) + other.get("card", 0),
-               "voids": voids.get(s.id, 0)}
+                           (DrawerMovement.kind == "paid_out") & DrawerMovement.session.in_(list(sessions) or [0]))
+    for t in tallies.values():
+        s = sessions.get(t.session_id)
+        row = {"drawer": t.drawer, "operator": t.operator, "status": t.status, "count": t.receipts,
+               "receipts": t.total_cents, "cash": t.cash_cents + t.change_cents, "change": t.change_cents,
+               "checks": t.checks_cents, "other": t.other_cents, "voids": t.void_cents}
+        if s is not None:
+            shown = s.status in ("counted", "closed")  # blind count: nothing expected before the count
+            row.update({"float": s.opening_float_cents, "drops": drops.get(s.id, 0), "paid_outs": paid.get(s.id, 0),
+                        "expected": expected_cash(s) if shown else None,
+                        "counted": s.counted_cash_cents if shown else None,
+                        "over_short": s.over_short_cents if shown else None})
+        yield row
 
 
 DRAWER_SUMMARY = register(Report(
     "drawer-summary", "Drawer summary",
     (Column("drawer", "Drawer"), Column("operator", "Operator"), Column("status", "Status"),
-     Column("float", "Float", "money"), Column("receipts", "Receipts", "money"), Column("cash", "Cash in", "money"),
+     Column("float", "Float", "money"), Column("count", "#", "int"), Column("receipts", "Receipts", "money"),
+     Column("cash", "Cash in", "money"),
      Column("change", "Change", "money"), Column("drops", "Drops", "money"),
      Column("paid_outs", "Paid out", "money"), Column("expected", "Expected", "money"),
      Column("counted", "Counted", "money"), Column("over_short", "Over/short", "money"),
-     Column("checks", "Checks", "money"), Column("other", "Card/MO", "money"), Column("voids", "Voided", "money")),
-    _drawer_rows, totals=("receipts", "cash", "change", "drops", "paid_outs", "over_short", "checks", "other", "voids"),
+     Column("checks", "Checks", "money"), Column("other", "Other", "money"), Column("voids", "Voided", "money")),
+    _drawer_rows, totals=("count", "receipts", "cash", "change", "drops", "paid_outs", "over_short", "checks", "other", "voids"),
     permission="drawer.view_all",
-    description="each drawer session of the day: float, takings, drops, expected vs counted (once closed)"))
+    description="each drawer session of the day (and receipts of no drawer, e.g. autopay): float, takings, "
+                "drops, expected vs counted (once counted); voided receipts only in Voided"))
 
 
 def _local_day_in_utc(day: _dt.date) -> tuple[_dt.datetime, _dt.datetime]:

@@ -80,6 +80,81 @@ def test_unbalanced_older_session_warns(system, clerk, make_account, monkeypatch
     assert any("D1" in w and "counted" in w for w in res.warnings)
 
 
+def close_day(user, day, count, *, reason="", next_float=None):
+    """Open D1 on ``day`` with ``count``, count it as it is and close it (a balanced day
+    unless ``count`` is off), the float left as ``next_float``."""
+    cashier.open_drawer(user, "D1", count=count, business_date=day)
+    cashier.count_drawer(user, cash=count)
+    return cashier.close_drawer(user, reason=reason, next_float=next_float)
+
+
+def test_a_zero_float_warns_and_offers_the_float_left_at_the_last_close(system, clerk):
+    cashier.create_drawer(system, "D1")
+    check = cashier.check_float(clerk, "d1", {})
+    assert check.carried_cents is None and check.warnings == ["the float is $0.00: count the money in the drawer"]
+    close_day(clerk, _dt.date.today() - _dt.timedelta(days=1), FLOAT, next_float="100")
+    check = cashier.check_float(clerk, "D1", {"20": "0"})
+    assert check.float_cents == 0 and check.carried_cents == 10000
+    assert check.carried_count == {"20": 5}  # the close kept five $20s: F4 on the screen fills them
+    assert "the last close left $100.00" in check.warnings[0]
+    assert "carried" in cashier.check_float(clerk, "D1", {"20": 4}).warnings[0]
+    assert cashier.check_float(clerk, "D1", check.carried_count).warnings == []
+    assert DrawerSession.select().where(DrawerSession.status == "open").count() == 0  # a check writes nothing
+    opened = cashier.open_drawer(clerk, "D1", count={})
+    assert any("$0.00" in w for w in opened.warnings)  # opened anyway (the screen asked twice)
+
+
+def test_an_unusual_float_warns(system, clerk):
+    cashier.create_drawer(system, "D1")
+    assert "more than the usual $1,000.00" in cashier.check_float(clerk, "D1", {"100": 20}).warnings[0]
+    assert cashier.check_float(clerk, "D1", {"100": 2}).warnings == []
+
+
+def test_an_over_short_note_is_shown_at_the_next_open_only(system, clerk):
+    cashier.create_drawer(system, "D1")
+    today = _dt.date.today()
+    close_day(clerk, today - _dt.timedelta(days=3), FLOAT)
+    # two days ago the count was $1 over (a $1 bill more than the float)
+    over = dict(FLOAT, **{"1": 11})
+    cashier.open_drawer(clerk, "D1", count=FLOAT, business_date=today - _dt.timedelta(days=2))
+    cashier.count_drawer(clerk, cash=over)
+    cashier.close_drawer(clerk, reason="found a dollar", next_float="190")
+    res = cashier.open_drawer(clerk, "D1", count=FLOAT, business_date=today - _dt.timedelta(days=1))
+    assert [w for w in res.warnings if "over/short" in w] == [
+        f"drawer D1 from {today - _dt.timedelta(days=2)} closed $1.00 over/short"]
+    cashier.count_drawer(clerk, cash=FLOAT)
+    cashier.close_drawer(clerk)
+    assert not any("over/short" in w for w in cashier.open_drawer(clerk, "D1", count=FLOAT).warnings)
+
+
+@pytest.mark.parametrize("mode", ["warn", "refuse"])
+def test_the_same_clerk_on_another_terminal(drawer, system, clerk, make_account, monkeypatch, mode):
+    from ubtui.config import settings
+    settings().same_clerk_terminals = mode
+    a = make_account()
+    s = DrawerSession.get_by_id(drawer.session_id)
+    assert s.terminal == cashier.terminal_id() and s.terminal
+    assert pay(clerk, a, "5", key="here").alerts == []  # from the terminal that opened it
+    monkeypatch.setattr(cashier, "terminal_id", lambda: "counter-2:pts/7")
+    alerts = cashier.payment_alerts(clerk, [a.id], "5", ["cash"])
+    assert [(x.code, x.hard) for x in alerts if x.code == "other_terminal"] == [("other_terminal", mode == "refuse")]
+    assert s.terminal in alerts[0].message and "counter-2:pts/7" in alerts[0].message
+    if mode == "warn":
+        r = pay(clerk, a, "5", key="there")
+        assert [x.code for x in r.alerts] == ["other_terminal"]
+        cashier.drawer_movement(clerk, "drop", "20", "", "drop-there")
+        assert "not on this one" in AuditLog.select().where(AuditLog.action == "drawer.drop").get().detail
+    else:
+        with pytest.raises(Conflict, match="opened on terminal"):
+            pay(clerk, a, "5", key="there")
+        with pytest.raises(Conflict, match="opened on terminal"):
+            cashier.drawer_movement(clerk, "drop", "20", "", "drop-there")
+        assert Payment.select().count() == 1
+    cashier.create_drawer(system, "D2")
+    with pytest.raises(Conflict, match="D1 open on terminal"):  # a second drawer from here names the first's
+        cashier.open_drawer(clerk, "D2", count=FLOAT)
+
+
 # --- payments -----------------------------------------------------------------------------
 def test_cash_payment_with_change_and_new_balance(drawer, clerk, system, make_account):
     a = make_account()

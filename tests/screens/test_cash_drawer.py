@@ -108,3 +108,44 @@ async def test_linux_console_one_line_boxes_show_their_values(sqlite_url, monkey
         assert compact and all(i.styles.border_top[0] in ("", "none") for i in compact)
         text = screen_text(app)
         assert "D1" in text and "7" in text and "+------+" not in text
+
+
+async def test_a_zero_float_warns_and_f4_fills_the_float_left_at_the_last_close(sqlite_url):
+    import datetime as _dt
+    clerk = add_user("clerk")
+    cashier.create_drawer(system_user(), "D1")
+    yesterday = TODAY - _dt.timedelta(days=1)
+    cashier.open_drawer(clerk, "D1", count={"20": 5, "5": 4}, business_date=yesterday)
+    cashier.count_drawer(clerk, cash={"20": 5, "5": 4})
+    cashier.close_drawer(clerk, next_float="70")  # keeps $20 x3 and $5 x2
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_drawer_screen(pilot)
+        await pilot.press(*"d1", "enter", "f9")  # nothing counted
+        await settle(pilot)
+        assert "the float is $0.00: the last close left $70.00" in screen_text(app)
+        assert DrawerSession.select().count() == 1  # not opened
+        await pilot.press("f4")
+        await settle(pilot)
+        assert app.screen.query_one("#den-2").value == "3" and app.screen.query_one("#den-4").value == "2"
+        assert "Float $70.00   (currency $70.00, coin $0.00)" in screen_text(app)
+        assert "$20 bills  3      $60.00" in screen_text(app)  # the running amount beside the $20s
+        await pilot.press("f9")
+        await settle(pilot)
+        assert "drawer D1 opened with $70.00" in screen_text(app)
+    assert DrawerSession.get(DrawerSession.status == "open").opening_float_cents == 7000
+
+
+async def test_f9_twice_opens_a_zero_float_as_counted(sqlite_url):
+    add_user("clerk")
+    cashier.create_drawer(system_user(), "D1")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_drawer_screen(pilot)
+        await pilot.press(*"d1", "enter", "f9")
+        await settle(pilot)
+        assert "NOTE: the float is $0.00: count the money in the drawer." in screen_text(app)
+        assert "F9 again opens with $0.00" in screen_text(app) and DrawerSession.select().count() == 0
+        await pilot.press("f9")
+        await settle(pilot)
+        assert "drawer D1 opened with $0.00" in screen_text(app)

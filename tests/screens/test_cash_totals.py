@@ -63,10 +63,12 @@ async def test_totals_drill_down_and_void(sqlite_url, monkeypatch):
         assert "check #101" in screen_text(app) and "3 receipt(s)" in screen_text(app)
         await pilot.press("ctrl+v")
         await settle(pilot)
-        await pilot.press("enter", *"keyed twice", "enter", *"super", "enter", *"super-demo-1", "enter")
+        await pilot.press(*"keyed twice", "enter", *"super", "enter", *"super-demo-1", "enter")
         await settle(pilot)
         assert "voided; balance now" in screen_text(app)
         assert "VOID" in screen_text(app)
+        # the list counts as the daily totals do: the void listed, not in the count or the total
+        assert "2 receipt(s) $26.50  1 void(s) $40.00" in screen_text(app)
     assert Payment.select().where(Payment.status == "voided").count() == 1
     assert ledger.account_balance(acct.id) == -2650  # 40 + 25.50 + 1 paid, the first (40) voided
 
