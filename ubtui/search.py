@@ -388,16 +388,17 @@ def _doc_terms(words: list[str], tier: int) -> tuple[list[str], list[str]]:
 
 
 def _doc_query(words: list[str], tier: int, limit: int) -> Query:
-    """Ids, documents and statuses of up to ``limit`` accounts whose document holds every word
-    as ``tier`` says, in index order (account id)."""
+    """Ids, documents, statuses and places in the index (``_estimate``) of up to ``limit``
+    accounts whose document holds every word as ``tier`` says, in index order."""
     found, checked = _doc_terms(words, tier)
     if is_postgres():
         where = " AND ".join(["s.doc LIKE ? ESCAPE '\\'"] * len(found) + ["strpos(s.doc, ?) > 0"] * len(checked))
         params = ["%" + _like_escape(t) + "%" for t in found] + checked
-        return (f"SELECT s.account_id, s.doc, a.status FROM account_search s JOIN account a ON a.id = s.account_id "
-                f"WHERE {where} LIMIT ?", params + [limit])
+        return (f"SELECT s.account_id, s.doc, a.status, (s.ctid::text::point)[0] FROM account_search s "
+                f"JOIN account a ON a.id = s.account_id WHERE {where} LIMIT ?", params + [limit])
     where = "account_fts MATCH ?" + "".join(" AND instr(f.doc, ?) > 0" for _ in checked)
-    return (f"SELECT f.rowid, f.doc, a.status FROM account_fts f JOIN account a ON a.id = f.rowid WHERE {where} LIMIT ?",
+    return (f"SELECT f.rowid, f.doc, a.status, f.rowid FROM account_fts f JOIN account a ON a.id = f.rowid "
+            f"WHERE {where} LIMIT ?",
             [_fts_match(found)] + checked + [limit])
 
 
@@ -470,19 +471,25 @@ def rank(words: list[str], doc: str, status: str) -> tuple[tuple, str]:
     return (hows, len(votes) > 1, clss, status in INACTIVE, sort_name), name
 
 
-def _estimate(rows: list[tuple], max_id: int) -> int:
-    """How many accounts match, from the first ``len(rows)`` in index order (account id):
-    they took up the ids up to the last one's."""
-    last = max((r[0] for r in rows), default=0)
-    return max(len(rows) + 1, round(len(rows) * max_id / last))  # capped: more than were read
+# How far the index reaches: SQLite's FTS rows come in rowid (account id) order; PostgreSQL's
+# in the order of the table's pages (a bitmap or sequential scan), the page in ctid.
+INDEX_END = {False: "SELECT max(id) FROM account",
+             True: "SELECT pg_relation_size('account_search') / current_setting('block_size')::int"}
+
+
+def _estimate(rows: list[tuple], end: int) -> int:
+    """How many accounts match, from the first ``len(rows)`` in index order: they took up the
+    index up to the last one's place (of ``end``)."""
+    last = max((r[3] for r in rows), default=0) + 1
+    return max(len(rows) + 1, round(len(rows) * max(end, last) / last))  # capped: more than were read
 
 
 def _doc_search(words: list[str], limit: int, shown: frozenset[int]) -> SearchPage:
     want = max(CANDIDATES, len(shown) + limit)
     with pipelined():
         exact, broad = _send(_doc_query(words, EXACT, want)), _send(_doc_query(words, INSIDE, want))
-        top = _send(("SELECT max(id) FROM account", []))
-        exact, broad, max_id = exact.fetchall(), broad.fetchall(), top.fetchone()[0] or 0
+        top = _send((INDEX_END[is_postgres()], []))
+        exact, broad, end = exact.fetchall(), broad.fetchall(), int(top.fetchone()[0] or 0)
     capped = len(broad) >= want
     rows = {r[0]: r for r in broad}
     if capped and len(exact) >= want:  # every word whole ranks above any other match
@@ -490,13 +497,13 @@ def _doc_search(words: list[str], limit: int, shown: frozenset[int]) -> SearchPa
     elif capped:  # whole words and word starts first: partial matches must not crowd them out
         for r in exact + _send(_doc_query(words, PREFIX, want)).fetchall():
             rows.setdefault(r[0], r)
-    ranked = sorted(((rank(words, doc, status), aid) for aid, doc, status in rows.values()),
+    ranked = sorted(((rank(words, doc, status), aid) for aid, doc, status, _place in rows.values()),
                     key=lambda x: (x[0][0], x[1]))
     page = [x for x in ranked if x[1] not in shown][:limit]
     names = {aid: name for (_key, name), aid in page}
     hits = _hits({aid: "name" if names[aid] else "address" for _, aid in page}, {}, prefer=names,
                  order=[aid for _, aid in page])
-    return SearchPage(hits, _estimate(broad, max_id) if capped else len(rows), capped, len(shown),
+    return SearchPage(hits, _estimate(broad, end) if capped else len(rows), capped, len(shown),
                       whole=len(exact))
 
 
