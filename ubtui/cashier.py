@@ -1266,7 +1266,7 @@ def session_tallies(day: _dt.date) -> dict[int | str, SessionTotals]:
     for pid, sid, status, total, change, channel, username in _day_payments(day):
         st = sessions.get(sid) if sid is not None else None
         if st is None:
-            st = sessions.setdefault(channel, SessionTotals(drawer=f"({channel})", operator=username, status="-"))
+            st = sessions.setdefault(channel, SessionTotals(drawer=f"({channel})", operator=f"({channel})", status="-"))
         if st.add(status, total, change):
             st.cash_cents -= change
             if change:
