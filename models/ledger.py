@@ -31,8 +31,9 @@ class LedgerEntry(BaseModel):
 
     id = AutoField()
     posting = ForeignKeyField(Posting, backref="entries", on_delete="RESTRICT")
-    # indexed by (account, id, amount, category) below: one index serves "this account's
-    # entries" and their order, and answers a payment's credit sums without the table
+    # indexed by (account, id, amount, category, effective_on) below: one index serves "this
+    # account's entries" and their order, and answers a payment's credit sums and the sums of
+    # its older charges (with their latest date) without the table
     account = ForeignKeyField(Account, backref="entries", on_delete="RESTRICT", index=False)
     kind = CharField(max_length=16)
     category = CharField(max_length=16, default="")  # water, sewer, late_fee, reconnect_fee...
@@ -48,7 +49,7 @@ class LedgerEntry(BaseModel):
     reverses = ForeignKeyField("self", null=True, backref="reversed_by", on_delete="RESTRICT", index=False)
 
     class Meta:
-        indexes = ((("account", "id", "amount_cents", "category"), False),)
+        indexes = ((("account", "id", "amount_cents", "category", "effective_on"), False),)
 
 
 LedgerEntry.add_index(LedgerEntry.index(LedgerEntry.reverses, unique=True, where=LedgerEntry.reverses.is_null(False)))

@@ -27,6 +27,7 @@ from screens.base import BaseScreen, key_binding
 from ubtui import cashier
 from ubtui.errors import InputError, UbtuiError
 from ubtui.money import format_cents
+from ubtui.security import has_permission
 
 
 def load_state(user) -> tuple[object | None, str, list[str], str]:
@@ -128,6 +129,11 @@ class DrawerScreen(BaseScreen):
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "carried":  # F4 only while opening
             return self.phase == "open"
+        if action in ("drop", "paid_out"):  # with a drawer open, to a user who may (a clerk: no paid-outs)
+            return self.phase in ("count", "close") and has_permission(
+                self.app.user, "drawer.drop" if action == "drop" else "drawer.paid_out")
+        if action == "post":
+            return self.phase not in ("loading", "done")
         return True
 
     def head(self, text: str) -> None:
@@ -256,11 +262,13 @@ class DrawerScreen(BaseScreen):
             self.clear_status()
         elif isinstance(result, cashier.CloseResult):
             self.set_phase("done")
+            if self.count_result is not None:
+                self.show_count(self.count_result, closed=True)
             self.head(f"Drawer closed.  Float left for the next day {format_cents(result.next_float_cents)}.")
             self.query_one("#drw-slip", Static).update(result.slip_text)
             self.set_status("closed; " + ("; ".join(result.warnings) or "take the deposit to the safe"))
 
-    def show_count(self, r: cashier.CountResult) -> None:
+    def show_count(self, r: cashier.CountResult, *, closed: bool = False) -> None:
         os_ = r.over_short_cents
         word = "OVER" if os_ > 0 else "SHORT" if os_ < 0 else "BALANCED"
         # one table, the amounts under their headings (the check counts beside their amounts)
@@ -270,11 +278,14 @@ class DrawerScreen(BaseScreen):
                  f"{f'Checks ({r.counted_check_count})':<12}{format_cents(r.counted_checks_cents):>12}   "
                  f"{f'({r.expected_check_count}) ' + format_cents(r.expected_checks_cents):>16}",
                  f"{'Card/MO':<12}{format_cents(r.counted_other_cents):>12}   {format_cents(r.expected_other_cents):>16}"]
-        if r.needs_approval:
+        if closed:
+            pass  # what to do next is no longer on the screen once the drawer is closed
+        elif r.needs_approval:
             lines.append("Beyond the limit: a supervisor signs with their own user and password below.")
         elif r.needs_reason:
             lines.append("Say why the drawer is over/short.")
-        lines.append("F9 closes the drawer (next float empty = the opening float).")
+        if not closed:
+            lines.append("F9 closes the drawer (next float empty = the opening float).")
         self.query_one("#drw-result", Static).update(Text("\n".join(lines)))
 
     def fill_counts(self, pieces: dict[str, int]) -> None:
@@ -293,7 +304,10 @@ class DrawerScreen(BaseScreen):
             self.focus_field(getattr(e, "field", ""))
             return
         if not check.carried_count:
-            self.set_status(f"drawer {check.drawer_code} has no float left from a close; count it")
+            left = (f"the last close left {format_cents(check.carried_cents)} in {check.drawer_code}, not "
+                    "counted by piece" if check.carried_cents else f"drawer {check.drawer_code} has no float left "
+                    "from a close")
+            self.set_status(f"{left}: count it")
             return
         self.query_one("#drw-code", Input).value = check.drawer_code
         self.fill_counts(check.carried_count)

@@ -80,10 +80,13 @@ class TotalsScreen(BaseScreen):
         for s in d.sessions:
             t.add_row(s.drawer, s.operator, s.status, Text(str(s.receipts), justify="right"), money(s.total_cents),
                       money(s.cash_cents), money(s.checks_cents), money(s.other_cents),
-                      money(s.over_short_cents if s.status == "closed" else None), key=str(s.session_id))
+                      money(s.over_short_cents if s.status == "closed" else None),
+                      key=str(s.session_id) if s.session_id else s.drawer)  # no drawer: one row a channel
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.app.push_screen(ReceiptsScreen(self.day, session_id=int(event.row_key.value)))
+        key = event.row_key.value
+        # a channel's row (autopay, mail) lists the receipts of no drawer (session 0)
+        self.app.push_screen(ReceiptsScreen(self.day, session_id=int(key) if key.isdigit() else 0))
 
 
 def accounts_cell(accounts: str) -> str:

@@ -491,7 +491,10 @@ def _past_due_cents(account: Account | AccountRow, today: _dt.date, rows: list[t
         return 0
     since = today - _dt.timedelta(days=PAST_DUE_DAYS)
     rows = ledger_rows(account.id) if rows is None else rows
-    recent = sum(a for _, _, a, d, k in rows if a > 0 and k != "reversal" and db_date(d) > since)
+    older = [db_date(r[3]) for r in rows if len(r) > 5 and r[4] == "sums" and r[5]]
+    if older and max(older) > since:  # a recent charge among the older ones: read them all
+        rows = all_ledger_rows(account.id)
+    recent = sum(r[2] for r in rows if r[0] is not None and r[2] > 0 and r[4] != "reversal" and db_date(r[3]) > since)
     return max(0, account.balance_cents - recent)
 
 
@@ -541,20 +544,76 @@ def payment_alerts(user: User, account_ids: Iterable[int], amount, tender_kinds:
 
 
 # --- allocation ---------------------------------------------------------------------------
-# Every debit, but the credits summed by category: allocation and the past-due alert use
-# credits only as sums, and an account's history is mostly payments (one entry per category
-# paid), so this reads a fraction of the rows a payment used to.
-_DEBITS_AND_CREDITS = ("SELECT id, category, amount_cents, effective_on, kind FROM ledger_entry "
-                       "WHERE account_id = {a} AND amount_cents > 0 "
-                       "UNION ALL SELECT NULL, category, CAST(SUM(amount_cents) AS BIGINT), NULL, NULL FROM ledger_entry "
-                       "WHERE account_id = {a} AND amount_cents < 0 GROUP BY category ORDER BY 4, 1")
-_LEDGER_ROWS = _DEBITS_AND_CREDITS.format(a="?")
+# Allocation needs the account's OPEN charges, and the past-due alert the charges of the last
+# 30 days; an account's history is years of charges long paid.  So a payment reads the
+# account's newest charges (RECENT_CHARGES of them, by entry id), its older charges only as
+# a sum per category with their latest date, and its credits as a sum per category: the sums
+# come from the account's entries index alone (0006 puts the date in it) and the rows sent
+# back, and the Python work on them, do not grow with the years.  ``open_items`` applies
+# the rule to the older charges as one (oldest) item per category; when they are not all
+# paid, or a backdated charge makes their order unclear, it reads every charge instead.
+RECENT_CHARGES = 24
+_OPEN_ROWS = """WITH f AS (SELECT id, category, amount_cents, effective_on, kind FROM ledger_entry
+           WHERE account_id = {a} AND amount_cents > 0 ORDER BY id DESC LIMIT %d)
+SELECT id, category, amount_cents, effective_on, kind, NULL FROM f
+UNION ALL SELECT NULL, category, CAST(COALESCE(SUM(CASE WHEN amount_cents < 0 THEN amount_cents END), 0) AS BIGINT),
+       MAX(CASE WHEN amount_cents > 0 THEN effective_on END), 'sums',
+       CAST(COALESCE(SUM(CASE WHEN amount_cents > 0 THEN amount_cents END), 0) AS BIGINT) FROM ledger_entry
+ WHERE account_id = {a} AND (amount_cents < 0 OR id < (SELECT MIN(id) FROM f)) GROUP BY category""" % RECENT_CHARGES
+# Every charge, and the credits summed by category (the read when the above is not enough).
+_ALL_ROWS = ("SELECT id, category, amount_cents, effective_on, kind FROM ledger_entry "
+             "WHERE account_id = ? AND amount_cents > 0 "
+             "UNION ALL SELECT NULL, category, CAST(SUM(amount_cents) AS BIGINT), NULL, 'credits' FROM ledger_entry "
+             "WHERE account_id = ? AND amount_cents < 0 GROUP BY category")
+
+
+def _open_rows_sql(by_number: bool) -> str:
+    """The read above for an account id, or an account number (the account twice)."""
+    return _open_sql(by_number, database.obj.param)
+
+
+@functools.lru_cache(maxsize=8)
+def _open_sql(by_number: bool, param: str) -> str:
+    return _OPEN_ROWS.format(a="(SELECT id FROM account WHERE number = ?)" if by_number else "?").replace("?", param)
 
 
 def ledger_rows(account_id: int) -> list[tuple]:
-    """The account's debits as (id, category, cents, effective date, kind), oldest first, and
-    its credits summed by category as (None, category, cents, None, None)."""
-    return select(_LEDGER_ROWS, (account_id, account_id))
+    """The account's newest charges as (id, category, cents, effective date, kind, None),
+    and a row a category: (None, category, its credits' sum, the latest date of its older
+    charges, "sums", their sum) -- one pass over the index."""
+    return execute(_open_rows_sql(False), (account_id,) * 2).fetchall()
+
+
+def all_ledger_rows(account_id: int) -> list[tuple]:
+    """Every charge of the account, and its credits summed by category (as ``ledger_rows``)."""
+    return select(_ALL_ROWS, (account_id, account_id))
+
+
+def _split(rows: list[tuple]) -> tuple[list[list], dict[str, int], int, dict[str, int], _dt.date | None]:
+    """(charges oldest first as [date, id, category, cents], category credits, loose credits,
+    older charges by category, the latest date of those)."""
+    debits, older, by_cat = [], {}, {}
+    loose, latest = 0, None
+    for r in rows:
+        i, c, a, d = r[:4]
+        kind = r[4] if len(r) > 4 else None
+        if kind == "sums":
+            if r[5]:  # the older charges
+                k = c or "other"
+                older[k] = older.get(k, 0) + r[5]
+                d = db_date(d)
+                latest = d if latest is None or d > latest else latest
+            if not a:
+                continue
+        if i is not None and a > 0:
+            debits.append([db_date(d), i, c or "other", a])
+        elif a < 0:
+            if c and c != "credit":
+                by_cat[c] = by_cat.get(c, 0) - a
+            else:
+                loose -= a
+    debits.sort(key=lambda it: (it[0], it[1]))
+    return debits, by_cat, loose, older, latest
 
 
 def open_items(account_id: int, rows: list[tuple] | None = None) -> list[tuple[_dt.date, int, str, int]]:
@@ -562,17 +621,15 @@ def open_items(account_id: int, rows: list[tuple] | None = None) -> list[tuple[_
 
     Credits with a category pay that category's oldest charges; credits without one (or
     that overflow their category) pay the oldest charges of any category.  ``rows``: the
-    account's ``ledger_rows`` when the caller has them."""
-    rows = [r[:4] for r in (ledger_rows(account_id) if rows is None else rows)]
-    debits = [[db_date(d), i, c or "other", a] for i, c, a, d in rows if a > 0]
-    loose = 0
-    by_cat: dict[str, int] = {}
-    for _, c, a, _ in rows:
-        if a < 0:
-            if c and c != "credit":
-                by_cat[c] = by_cat.get(c, 0) - a
-            else:
-                loose -= a
+    account's ``ledger_rows`` when the caller has them, or every entry as (id, category,
+    cents, date[, kind])."""
+    rows = ledger_rows(account_id) if rows is None else rows
+    debits, by_cat, loose, older, latest = _split(rows)
+    if older:
+        if debits and latest > debits[0][0]:  # a backdated charge among the newest: read them all
+            return open_items(account_id, all_ledger_rows(account_id))
+        # the older charges come before every newer one: one item per category, oldest of all
+        debits[:0] = [[_dt.date.min, None, c, a] for c, a in sorted(older.items())]
     for item in debits:
         take = min(by_cat.get(item[2], 0), item[3])
         if take:
@@ -583,6 +640,8 @@ def open_items(account_id: int, rows: list[tuple] | None = None) -> list[tuple[_
         take = min(loose, item[3])
         item[3] -= take
         loose -= take
+    if any(i is None and a > 0 for _, i, _, a in debits):  # an older charge is still owed
+        return open_items(account_id, all_ledger_rows(account_id))
     return [(d, i, c, a) for d, i, c, a in debits if a > 0]
 
 
@@ -630,21 +689,18 @@ def service_address(premise: Premise) -> str:
     return f"{street}, {town}".strip(", ")
 
 
-_ROWS_OF_NUMBER = _DEBITS_AND_CREDITS.format(a="(SELECT id FROM account WHERE number = ?)")
-
-
 def _account_queries(value):
-    """Send the reads of one account a payment names, and of its entries: (account cursor,
-    entries cursor), both answered at the first read (``db.pipelined``).  InputError on a
-    wrong check digit (nothing sent)."""
+    """Send the reads of one account a payment names, and of its entries (``ledger_rows``):
+    (account cursor, entries cursor), both answered at the first read (``db.pipelined``).
+    InputError on a wrong check digit (nothing sent)."""
     if isinstance(value, int):
         return (execute(qmarks(f"SELECT {_ACCOUNT_COLS} FROM account WHERE id = ?"), (value,)),
-                execute(qmarks(_LEDGER_ROWS), (value, value)))
+                execute(_open_rows_sql(False), (value,) * 2))
     number = normalize_account_number(str(value))
     if not number:
         return None, None
     return (execute(qmarks(f"SELECT {_ACCOUNT_COLS} FROM account WHERE number = ?"), (number,)),
-            execute(qmarks(_ROWS_OF_NUMBER), (number, number)))
+            execute(_open_rows_sql(True), (number,) * 2))
 
 
 def _resolve_accounts(cmd: TakePayment, tendered: int) -> list[tuple[AccountRow, int, list[tuple]]]:
@@ -1210,7 +1266,7 @@ def session_tallies(day: _dt.date) -> dict[int | str, SessionTotals]:
     for pid, sid, status, total, change, channel, username in _day_payments(day):
         st = sessions.get(sid) if sid is not None else None
         if st is None:
-            st = sessions.setdefault(channel, SessionTotals(drawer=f"({channel})", operator=username, status="-"))
+            st = sessions.setdefault(channel, SessionTotals(drawer=f"({channel})", operator=f"({channel})", status="-"))
         if st.add(status, total, change):
             st.cash_cents -= change
             if change:

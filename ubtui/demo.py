@@ -271,8 +271,7 @@ class BulkWriter:
         return batch
 
     def flush(self) -> None:
-        for model, rows in self._take():
-            self._write(model, rows)
+        self._write_batch(self._take())
 
     def flush_async(self) -> None:
         if self._error is not None:
@@ -298,13 +297,21 @@ class BulkWriter:
                     continue  # keep taking batches so the generator never blocks
                 try:
                     with transaction():
-                        for model, rows in batch:
-                            self._write(model, rows)
+                        self._write_batch(batch)
                 except BaseException as e:  # re-raised in the building thread by join()
                     self._error = e
         finally:
             if not self.db.is_closed():
                 self.db.close()  # this thread's connection
+
+    def _write_batch(self, batch: list[tuple[type, list[tuple]]]) -> None:
+        """The rows of one batch, in the caller's transaction; the search documents of its
+        accounts in one statement at the end, not by a trigger per row."""
+        from .search import documents_paused
+        ids = [row[0] for model, rows in batch if model is Account for row in rows]
+        with documents_paused(min(ids, default=1), max(ids, default=0)):
+            for model, rows in batch:
+                self._write(model, rows)
 
     def _write(self, model: type, rows: list[tuple]) -> None:
         table = model._meta.table_name

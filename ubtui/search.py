@@ -23,7 +23,9 @@ the candidates reached (``SearchPage.total``), and later pages read more candida
 """
 from __future__ import annotations
 
+import importlib
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from models import User, database
@@ -388,23 +390,24 @@ def _doc_terms(words: list[str], tier: int) -> tuple[list[str], list[str]]:
 
 
 def _doc_query(words: list[str], tier: int, limit: int) -> Query:
-    """Ids, documents and statuses of up to ``limit`` accounts whose document holds every word
-    as ``tier`` says, in index order (account id)."""
+    """Ids, documents, statuses and places in the index (``_estimate``) of up to ``limit``
+    accounts whose document holds every word as ``tier`` says, in index order."""
     found, checked = _doc_terms(words, tier)
     if is_postgres():
         where = " AND ".join(["s.doc LIKE ? ESCAPE '\\'"] * len(found) + ["strpos(s.doc, ?) > 0"] * len(checked))
         params = ["%" + _like_escape(t) + "%" for t in found] + checked
-        return (f"SELECT s.account_id, s.doc, a.status FROM account_search s JOIN account a ON a.id = s.account_id "
-                f"WHERE {where} LIMIT ?", params + [limit])
+        return (f"SELECT s.account_id, s.doc, a.status, (s.ctid::text::point)[0] FROM account_search s "
+                f"JOIN account a ON a.id = s.account_id WHERE {where} LIMIT ?", params + [limit])
     where = "account_fts MATCH ?" + "".join(" AND instr(f.doc, ?) > 0" for _ in checked)
-    return (f"SELECT f.rowid, f.doc, a.status FROM account_fts f JOIN account a ON a.id = f.rowid WHERE {where} LIMIT ?",
+    return (f"SELECT f.rowid, f.doc, a.status, f.rowid FROM account_fts f JOIN account a ON a.id = f.rowid "
+            f"WHERE {where} LIMIT ?",
             [_fts_match(found)] + checked + [limit])
 
 
-def _fields(doc: str) -> tuple[list[tuple[str, int, int]], list[tuple[list[str], list[str]]]]:
-    """The fields of a document as (" word word ", field class, party index or -1), and its
-    parties as (first name words, last name words)."""
-    fields: list[tuple[str, int, int]] = []
+def _fields(doc: str) -> tuple[list[tuple[str, int, int, str]], list[tuple[list[str], list[str]]]]:
+    """The fields of a document as (" word word ", field class, party index or -1, marker),
+    and its parties as (first name words, last name words)."""
+    fields: list[tuple[str, int, int, str]] = []
     parties: list[tuple[list[str], list[str]]] = []
     for seg in doc.split(" |"):
         mark = seg[:1]
@@ -413,26 +416,23 @@ def _fields(doc: str) -> tuple[list[tuple[str, int, int]], list[tuple[list[str],
             words = seg[k:].split()
             parties.append((words[:k], words[k:]))
             if k:
-                fields.append((" " + " ".join(words[:k]) + " ", FIRST, len(parties) - 1))
-            fields.append((" " + " ".join(words[k:]) + " ", IDENT, len(parties) - 1))
+                fields.append((" " + " ".join(words[:k]) + " ", FIRST, len(parties) - 1, "+"))
+            fields.append((" " + " ".join(words[k:]) + " ", IDENT, len(parties) - 1, "+"))
         elif mark == "&":  # the account number, also without its check digit and zeros
             number = seg[1:].strip()
-            fields.append((f" {number} {number[:-1].lstrip('0')} ", IDENT, -1))
+            fields.append((f" {number} {number[:-1].lstrip('0')} ", IDENT, -1, mark))
         elif mark in MARK_CLASS:
-            fields.append((seg[1:] + " ", MARK_CLASS[mark], len(parties) - 1 if mark in "@#" else -1))
+            fields.append((seg[1:] + " ", MARK_CLASS[mark], len(parties) - 1 if mark in "@#" else -1, mark))
     return fields, parties
 
 
-def _word_match(word: str, fields: list[tuple[str, int, int]]) -> tuple[int, int, int]:
-    """(how, field class, party) of the best match of ``word`` in the fields."""
-    best = (INSIDE + 1, MAIL + 1, -1)
+def _word_match(word: str, fields: list[tuple[str, int, int, str]]) -> tuple[int, int, int, str]:
+    """(how, field class, party, field marker) of the best match of ``word`` in the fields."""
+    best = (INSIDE + 1, MAIL + 1, -1, "")
     whole, start = f" {word} ", f" {word}"
-    last_digits = word.isdigit() and len(word) in (4, 7)
-    for text, cls, party in fields:
+    for text, cls, party, mark in fields:
         if whole in text:
             how = EXACT
-        elif last_digits and cls == IDENT and len(text) >= 12 and text.rstrip().endswith(word):
-            how = EXACT  # the last 4 or 7 digits of a phone
         elif start in text:
             how = PREFIX
         elif word in text:
@@ -440,7 +440,7 @@ def _word_match(word: str, fields: list[tuple[str, int, int]]) -> tuple[int, int
         else:
             continue
         if (how, cls) < best[:2]:
-            best = (how, cls, party)
+            best = (how, cls, party, mark)
             if how == EXACT and cls == IDENT:
                 break
     return best
@@ -453,15 +453,17 @@ def rank(words: list[str], doc: str, status: str) -> tuple[tuple, str]:
     party's name before words spread over several parties' ("ana perez" is Ana Perez, not
     Ana Smith renting from a Perez); then surnames and
     identifiers (house number, phone, meter, account number) before first names, before
-    streets and units, before mailing addresses; open accounts before final-billed and closed
+    streets and units (as good as a surname beside their house number), before mailing
+    addresses; open accounts before final-billed and closed
     ones; then by name ("last first"), the name the words found, or the first party's."""
     fields, parties = _fields(doc)
-    hows = clss = 0
+    matches = [_word_match(w, fields) for w in words]
+    # the house number typed whole: the street words beside it are an address, as good as a name
+    address = any(how == EXACT and mark == "^" for how, _cls, _party, mark in matches)
+    hows = sum(m[0] for m in matches)
+    clss = sum(IDENT if address and mark in ("=", "/") else cls for _how, cls, _party, mark in matches)
     votes: dict[int, int] = {}
-    for w in words:
-        how, cls, party = _word_match(w, fields)
-        hows += how
-        clss += cls
+    for _how, _cls, party, _mark in matches:
         if party >= 0:
             votes[party] = votes.get(party, 0) + 1
     chosen = parties[max(votes, key=votes.get)] if votes else (parties[0] if parties else None)
@@ -470,19 +472,25 @@ def rank(words: list[str], doc: str, status: str) -> tuple[tuple, str]:
     return (hows, len(votes) > 1, clss, status in INACTIVE, sort_name), name
 
 
-def _estimate(rows: list[tuple], max_id: int) -> int:
-    """How many accounts match, from the first ``len(rows)`` in index order (account id):
-    they took up the ids up to the last one's."""
-    last = max((r[0] for r in rows), default=0)
-    return max(len(rows) + 1, round(len(rows) * max_id / last))  # capped: more than were read
+# How far the index reaches: SQLite's FTS rows come in rowid (account id) order; PostgreSQL's
+# in the order of the table's pages (a bitmap or sequential scan), the page in ctid.
+INDEX_END = {False: "SELECT max(id) FROM account",
+             True: "SELECT pg_relation_size('account_search') / current_setting('block_size')::int"}
+
+
+def _estimate(rows: list[tuple], end: int) -> int:
+    """How many accounts match, from the first ``len(rows)`` in index order: they took up the
+    index up to the last one's place (of ``end``)."""
+    last = max((r[3] for r in rows), default=0) + 1
+    return max(len(rows) + 1, round(len(rows) * max(end, last) / last))  # capped: more than were read
 
 
 def _doc_search(words: list[str], limit: int, shown: frozenset[int]) -> SearchPage:
     want = max(CANDIDATES, len(shown) + limit)
     with pipelined():
         exact, broad = _send(_doc_query(words, EXACT, want)), _send(_doc_query(words, INSIDE, want))
-        top = _send(("SELECT max(id) FROM account", []))
-        exact, broad, max_id = exact.fetchall(), broad.fetchall(), top.fetchone()[0] or 0
+        top = _send((INDEX_END[is_postgres()], []))
+        exact, broad, end = exact.fetchall(), broad.fetchall(), int(top.fetchone()[0] or 0)
     capped = len(broad) >= want
     rows = {r[0]: r for r in broad}
     if capped and len(exact) >= want:  # every word whole ranks above any other match
@@ -490,13 +498,13 @@ def _doc_search(words: list[str], limit: int, shown: frozenset[int]) -> SearchPa
     elif capped:  # whole words and word starts first: partial matches must not crowd them out
         for r in exact + _send(_doc_query(words, PREFIX, want)).fetchall():
             rows.setdefault(r[0], r)
-    ranked = sorted(((rank(words, doc, status), aid) for aid, doc, status in rows.values()),
+    ranked = sorted(((rank(words, doc, status), aid) for aid, doc, status, _place in rows.values()),
                     key=lambda x: (x[0][0], x[1]))
     page = [x for x in ranked if x[1] not in shown][:limit]
     names = {aid: name for (_key, name), aid in page}
     hits = _hits({aid: "name" if names[aid] else "address" for _, aid in page}, {}, prefer=names,
                  order=[aid for _, aid in page])
-    return SearchPage(hits, _estimate(broad, max_id) if capped else len(rows), capped, len(shown),
+    return SearchPage(hits, _estimate(broad, end) if capped else len(rows), capped, len(shown),
                       whole=len(exact))
 
 
@@ -557,6 +565,28 @@ def _identifier_search(text: str, words: list[str], limit: int) -> list[AccountH
     queries["address"] = _address_queries(words, limit)
     kinds, names = _accounts_of(_lookup(queries, limit), limit)
     return _hits(first(kinds), names)
+
+
+@contextmanager
+def documents_paused(first_id: int, last_id: int):
+    """Inside a write transaction of bulk inserts (the demo's chunks): the search triggers do
+    nothing, and the documents of accounts ``first_id``..``last_id`` are written at the end
+    in one statement (a trigger per row made the demo build ten times slower).  The flag row
+    lives and dies in the transaction: no other connection sees it."""
+    database.execute_sql("INSERT INTO account_search_paused (since) VALUES ('bulk load')")
+    yield
+    database.execute_sql("DELETE FROM account_search_paused")
+    if first_id > last_id:
+        return
+    if is_postgres():
+        database.execute_sql("SELECT ubtui_account_search_refresh(ARRAY(SELECT id FROM account "
+                             "WHERE id BETWEEN %s AND %s))", (first_id, last_id))
+        return
+    migration = importlib.import_module("ubtui.migrations.0009_account_search")
+    database.execute_sql("DELETE FROM account_fts WHERE rowid BETWEEN ? AND ?", (first_id, last_id))
+    doc = migration.doc_sql(migration._sqlite_agg, migration._sqlite_right)
+    database.execute_sql(f"INSERT INTO account_fts(rowid, doc) {doc} "
+                         "WHERE a.id BETWEEN ? AND ?", (first_id, last_id))
 
 
 def optimize_indexes(user: User) -> None:

@@ -273,23 +273,64 @@ def test_credits_read_as_sums_give_the_same_open_items(system, clerk, drawer, ma
     every = [(e.id, e.category, e.amount_cents, e.effective_on, e.kind)
              for e in LedgerEntry.select().where(LedgerEntry.account == a.id).order_by(LedgerEntry.effective_on, LedgerEntry.id)]
     rows = cashier.ledger_rows(a.id)
-    assert len(rows) < len(every)  # the payments' entries came back as one sum per category
+    assert all(r[0] is None for r in rows if r[2] < 0) and len(rows) < len(every)  # credits as sums
     assert all(type(r[2]) is int for r in rows)
     assert cashier.open_items(a.id) == cashier.open_items(a.id, every)
     assert sum(c for *_, c in cashier.open_items(a.id)) == balance(a)
 
 
-def test_payment_reads_its_credit_sums_from_the_index_alone(db):
-    """The credit half of a payment's read is answered by the account's entries index
-    (amount and category in it): no table row per past payment.  SQLite's plan says so."""
+@pytest.mark.parametrize("years", [1, 5])
+def test_a_payment_reads_the_same_few_rows_however_long_the_history(system, clerk, drawer, make_account, years):
+    """Years of monthly bills paid (by category at the counter, or as loose mail payments,
+    a late fee and a leak credit now and then) leave the same few rows to read: the charges
+    still open, a sum per category and the recent charges.  Open items, allocation and the
+    past-due alert are those of every entry read one by one."""
+    a = make_account()
+    today = _dt.date.today()
+    for m in range(12 * years, 0, -1):
+        day = today - _dt.timedelta(days=30 * m + 3)
+        ledger.post(system, f"bill-{m}", "charge", [ledger.EntrySpec(a.id, "charge", 3000 + m, "water", "water", effective_on=day),
+                                                    ledger.EntrySpec(a.id, "charge", 2100, "sewer", "sewer", effective_on=day)])
+        paid = [ledger.EntrySpec(a.id, "payment", -(5100 + m), "", "mail", effective_on=day + _dt.timedelta(days=20))]
+        if m % 3 == 0:
+            paid = [ledger.EntrySpec(a.id, "payment", -(3000 + m), "water", "counter", effective_on=day),
+                    ledger.EntrySpec(a.id, "payment", -2100, "sewer", "counter", effective_on=day)]
+        ledger.post(system, f"pay-{m}", "payment", paid)
+        if m % 7 == 0:
+            ledger.post(system, f"fee-{m}", "fee", [ledger.EntrySpec(a.id, "fee", 500, "late_fee", "late", effective_on=day)])
+            ledger.post(system, f"leak-{m}", "adjustment", [ledger.EntrySpec(a.id, "adjustment", -400, "water", "leak",
+                                                                             effective_on=day)])
+    charge(system, a, 4500, "water", days_ago=10)
+    charge(system, a, 2100, "sewer", days_ago=10)
+    every = [(e.id, e.category, e.amount_cents, e.effective_on, e.kind)
+             for e in LedgerEntry.select().where(LedgerEntry.account == a.id).order_by(LedgerEntry.effective_on, LedgerEntry.id)]
+    rows = cashier.ledger_rows(a.id)
+    assert len(rows) <= cashier.RECENT_CHARGES + 10 and len(every) > 12 * years * 3
+    assert cashier.open_items(a.id, rows) == cashier.open_items(a.id, every)
+    assert sum(c for *_, c in cashier.open_items(a.id, rows)) == balance(a) > 0
+    for order in (["oldest"], ["late_fee", "oldest"], ["sewer", "oldest"]):
+        assert cashier.allocate(a.id, 9000, order, rows) == cashier.allocate(a.id, 9000, order, every)
+    acct = cashier.Account.get_by_id(a.id)
+    assert cashier._past_due_cents(acct, today, rows) == cashier._past_due_cents(acct, today, every)
+    assert cashier._past_due_cents(acct, today - _dt.timedelta(days=5), rows) == \
+        cashier._past_due_cents(acct, today - _dt.timedelta(days=5), every)
+
+
+def test_payment_reads_its_sums_from_the_index_alone(db):
+    """A payment's read sums the account's credits, and its older charges with their latest
+    date, from the account's entries index alone (amount, category and date in it): no table
+    row per past bill or payment; only the newest charges are read as rows.  SQLite's plan
+    says so."""
     index = {i.name: i.columns for i in db.get_indexes("ledger_entry")}
-    assert index["ledger_entry_account_id_id_amount_cents_category"] == ["account_id", "id", "amount_cents", "category"]
+    assert index["ledger_entry_account_id_id_amount_cents_category_effective_on"] == [
+        "account_id", "id", "amount_cents", "category", "effective_on"]
     if db.param != "?":
         return  # PostgreSQL picks index-only scans by its statistics; the index is the same
-    plan = [r[-1] for r in db.execute_sql("EXPLAIN QUERY PLAN " + cashier._LEDGER_ROWS, (1, 1)).fetchall()]
-    ledger_steps = [p for p in plan if "ledger_entry" in p]
-    assert len(ledger_steps) == 2, plan
-    assert any("COVERING INDEX ledger_entry_account_id_id_amount_cents_category" in p for p in ledger_steps), plan
+    plan = [r[-1] for r in db.execute_sql("EXPLAIN QUERY PLAN " + cashier._open_rows_sql(False), (1, 1)).fetchall()]
+    steps = [p for p in plan if "ledger_entry" in p]
+    covering = [p for p in steps if "COVERING INDEX ledger_entry_account_id_id_amount_cents_category_effective_on" in p]
+    assert covering and len(steps) - len(covering) == 1, plan  # the newest charges' rows only
+
 
 @pytest.mark.parametrize("tender, field", [
     (TenderIn(kind="card", amount="10", card_last4="4111111111111111", auth_code="A1"), "Card last 4"),

@@ -324,3 +324,21 @@ def test_a_capped_list_says_about_how_many_and_pages_on(clerk, make_account, mon
     assert sorted(seen) == sorted([a.id for a in partial] + [whole.id])
     every = search_accounts(clerk, "lee", limit=50)
     assert not every.capped and every.total == 9 and not every.more
+
+
+def test_the_demo_writes_the_documents_of_its_accounts_in_bulk(clerk, db_url):
+    """The demo pauses the search triggers in its chunks and writes the documents itself:
+    every account has one, as the triggers would have written it."""
+    from models import Account, database
+    from ubtui.demo import build_demo
+    from ubtui.db import is_postgres
+    build_demo(accounts=30, months=0, chunk=10)
+    table, key = ("account_search", "account_id") if is_postgres() else ("account_fts", "rowid")
+    docs = dict(database.execute_sql(f"SELECT {key}, doc FROM {table}").fetchall())
+    assert sorted(docs) == sorted(a.id for a in Account.select())
+    assert database.execute_sql("SELECT count(*) FROM account_search_paused").fetchone()[0] == 0
+    some = Account.select().order_by(Account.id.desc()).first()
+    AccountCustomer.update(role="owner").where(AccountCustomer.account == some.id).execute()  # a no-op
+    Premise.update(unit="Apt 9").where(Premise.id == some.premise_id).execute()  # the triggers rewrite it
+    rewritten = database.execute_sql(f"SELECT doc FROM {table} WHERE {key} = {some.id}").fetchone()[0]
+    assert rewritten == docs[some.id].replace(" |/  |", " |/ apt 9 |")

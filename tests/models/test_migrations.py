@@ -65,13 +65,18 @@ def test_payment_index_migration_dates_receipts_by_their_session(db, clerk, syst
 
 
 def test_covering_entries_migration_replaces_the_account_index(db):
-    """0005 on an older database: (account_id, id) becomes (account_id, id, amount_cents,
-    category); run twice it changes nothing more."""
-    mig = importlib.import_module("ubtui.migrations.0005_covering_account_entries")
-    db.execute_sql(f'DROP INDEX "{mig.NEW}"')
-    db.execute_sql(f'CREATE INDEX "{mig.OLD}" ON "ledger_entry" ("account_id", "id")')
+    """0005 then 0006 on an older database: (account_id, id) becomes (account_id, id,
+    amount_cents, category), then with effective_on; run twice they change nothing more."""
+    m5 = importlib.import_module("ubtui.migrations.0005_covering_account_entries")
+    m6 = importlib.import_module("ubtui.migrations.0006_drawer_terminal_entry_dates")
+    db.execute_sql(f'DROP INDEX "{m6.NEW}"')
+    db.execute_sql(f'CREATE INDEX "{m5.OLD}" ON "ledger_entry" ("account_id", "id")')
     for _ in range(2):
-        mig.up(None, db)
+        m5.up(None, db)
         names = {i.name: i for i in db.get_indexes("ledger_entry")}
-        assert mig.OLD not in names
-        assert names[mig.NEW].columns == ["account_id", "id", "amount_cents", "category"]
+        assert m5.OLD not in names
+        assert names[m5.NEW].columns == ["account_id", "id", "amount_cents", "category"]
+        m6.up(None, db)  # the terminal column is there already (0001 built it)
+        names = {i.name: i for i in db.get_indexes("ledger_entry")}
+        assert m6.OLD not in names
+        assert names[m6.NEW].columns == ["account_id", "id", "amount_cents", "category", "effective_on"]

@@ -25,6 +25,7 @@ async def test_open_count_blind_and_close(sqlite_url):
         await pilot.press(*"d1", "enter", "enter", "enter", "5", "enter", "4", "f9")
         await settle(pilot)
         assert "drawer D1 opened with $140.00" in screen_text(app)
+        assert "Ctrl+D Drop" in screen_text(app) and "Paid out" not in screen_text(app)  # a clerk pays nothing out
         assert "Blind count" in screen_text(app) and "expected" not in screen_text(app)
         # the count starts empty, not with the float just typed
         assert [app.screen.query_one(f"#den-{i}").value for i in range(len(cashier.DENOMINATIONS))] == \
@@ -47,6 +48,8 @@ async def test_open_count_blind_and_close(sqlite_url):
         await pilot.press(*"miscount", "enter", "enter", *"super", "enter", *"super-demo-1", "enter")
         await settle(pilot)
         assert "DEPOSIT SLIP" in screen_text(app)
+        # closed: the close form's instructions and the drawer's keys are gone
+        assert "F9 closes the drawer" not in screen_text(app) and "Ctrl+D" not in screen_text(app)
     s = DrawerSession.get()
     assert (s.status, s.over_short_cents, s.expected_cash_cents) == ("closed", -1000, 12000)
     assert Deposit.select().count() == 1 and DrawerMovement.get().amount_cents == 2000

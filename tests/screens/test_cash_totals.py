@@ -141,3 +141,26 @@ async def test_a_receipt_for_two_accounts_shows_the_first_and_a_plus(sqlite_url)
         rows = table_rows(app.screen.query_one(DataTable))
         first = format_account_number(acct.number)
         assert [r[3] for r in rows] == [first, first, first + "+"]
+
+
+async def test_receipts_of_no_drawer_have_a_row_a_channel(sqlite_url, monkeypatch):
+    """Autopay and mail receipts (no drawer session) count in the day's totals, a row for each
+    channel; Enter on one lists the receipts of no drawer."""
+    from models import Tender
+    clerk, acct = day_of_payments()
+    monkeypatch.setattr(cashier, "business_today", lambda: TODAY)
+    sysu = system_user()
+    for i, channel in enumerate(("autopay", "mail", "autopay")):
+        res = ledger.write_posting(sysu, f"nd-{i}", "payment", [ledger.EntrySpec(acct.id, "payment", -1000, "", "x",
+                                                                                effective_on=TODAY)])
+        p = Payment.create(receipt_number=f"ND{i}", posting=res.posting_id, user=sysu.id, total_cents=1000,
+                           channel=channel, business_date=TODAY)
+        Tender.create(payment=p, kind="ach" if channel == "autopay" else "check", amount_cents=1000)
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_as(pilot, "super", TotalsScreen())
+        shown = screen_text(app)
+        assert "receipts 5  total $95.50" in shown and "(autopay)" in shown and "(mail)" in shown
+        await pilot.press("down", "enter")  # the (autopay) row
+        await settle(pilot)
+        assert isinstance(app.screen, ReceiptsScreen) and "3 receipt(s) $30.00" in screen_text(app)

@@ -5,11 +5,12 @@ no one field holds both, and intersecting a name's accounts with a street's in S
 thousands of rows for two common words.  The document of an account holds every field a
 clerk may type, folded, each after a marker ``ubtui.search.rank`` reads back::
 
-     |+ maria garcia |@ 107 oak st  |# 2095550107 |^ 107 |= 107 oak st |/  |$ mtr0042 |& 00123455 |
+     |+ maria garcia |@ 107 oak st  |# 2095550107 0107 5550107 |^ 107 |= 107 oak st |/  |$ mtr0042 |& 00123455 |
 
 * ``|`` then one ``+`` per word of the first name, then the party's folded name
   (``customer.search_name``: first name words, then last name words; none for organisations),
-  ``|@`` its mailing address lines (lower case), ``|#`` each of its phones;
+  ``|@`` its mailing address lines (lower case), ``|#`` each of its phones (and its last 4
+  and 7 digits);
 * ``|^`` the house number, ``|=`` the folded service address, ``|/`` the unit;
 * ``|$`` each meter at the premise (no dashes), ``|&`` the account number.
 
@@ -30,12 +31,15 @@ FIRST_WORDS = ("CASE WHEN c.kind = 'person' AND trim(c.first_name) <> '' THEN "
                "ELSE 0 END")
 
 
-def doc_sql(agg) -> str:
+def doc_sql(agg, right) -> str:
     """SELECT account id, document FROM account a JOIN premise p (the caller adds WHERE).
 
     ``agg(expr, rows, order)``: a scalar subquery of the dialect joining ``expr`` over
-    ``rows`` (a FROM ... WHERE clause) in ``order``, without separator, '' when none."""
-    phones = agg("' |# ' || ph.digits", "FROM phone ph WHERE ph.customer_id = c.id", "ph.id")
+    ``rows`` (a FROM ... WHERE clause) in ``order``, without separator, '' when none;
+    ``right(expr, n)``: the last ``n`` characters of ``expr``."""
+    # a phone's last 4 and last 7 digits are words of their own: typed, they are whole words
+    phones = agg(f"' |# ' || ph.digits || ' ' || {right('ph.digits', 4)} || ' ' || {right('ph.digits', 7)}",
+                 "FROM phone ph WHERE ph.customer_id = c.id", "ph.id")
     party = (f"' |' || substr('++++++++++', 1, {FIRST_WORDS}) || ' ' || c.search_name"
              f" || ' |@ ' || lower(c.mail_line1) || ' ' || lower(c.mail_line2) || {phones}")
     # the party the results show first (ubtui.search._hits): current, tenant, owner, billing
@@ -55,6 +59,14 @@ def _sqlite_agg(expr: str, rows: str, order: str) -> str:
     return f"COALESCE((SELECT group_concat(x, '') FROM (SELECT {expr} AS x {rows} ORDER BY {order})), '')"
 
 
+def _sqlite_right(expr: str, n: int) -> str:
+    return f"substr({expr}, -{n})"
+
+
+def _postgres_right(expr: str, n: int) -> str:
+    return f"right({expr}, {n})"
+
+
 def _postgres_agg(expr: str, rows: str, order: str) -> str:
     return f"COALESCE((SELECT string_agg({expr}, '' ORDER BY {order}) {rows}), '')"
 
@@ -71,6 +83,11 @@ def _sources(row: str) -> dict[str, str]:
     }
 
 
+# A row here (inserted and deleted inside one bulk-load transaction, so no other connection
+# ever sees it: ubtui.search.documents_paused) turns the triggers off; the bulk load then
+# writes the documents of its new accounts in one statement.
+PAUSED = "CREATE TABLE account_search_paused (since TEXT)"
+
 # Updates that change a document (every other update, e.g. a balance, leaves it alone).
 CHANGED = {
     "account": ("number", "premise_id"),
@@ -86,21 +103,25 @@ ROW_EVENTS = ("account", "account_customer", "phone", "meter")
 
 def _sqlite(db):
     db.execute_sql("CREATE VIRTUAL TABLE account_fts USING fts5(doc, tokenize='trigram')")
-    doc = doc_sql(_sqlite_agg)
+    doc = doc_sql(_sqlite_agg, _sqlite_right)
 
     def refresh(ids: str) -> str:
         return (f"DELETE FROM account_fts WHERE rowid IN ({ids}); "
                 f"INSERT INTO account_fts(rowid, doc) {doc} WHERE a.id IN ({ids});")
 
+    db.execute_sql(PAUSED)
+    live = "NOT EXISTS (SELECT 1 FROM account_search_paused)"
     for table, cols in CHANGED.items():
         changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in cols)
         stale = _sources("old")[table]
         fresh = _sources("new")[table]
-        db.execute_sql(f'CREATE TRIGGER {table}_search_au AFTER UPDATE ON "{table}" WHEN {changed} BEGIN '
-                       f'{refresh(stale)} {refresh(fresh)} END')
+        db.execute_sql(f'CREATE TRIGGER {table}_search_au AFTER UPDATE ON "{table}" WHEN ({changed}) AND {live} '
+                       f'BEGIN {refresh(stale)} {refresh(fresh)} END')
         if table in ROW_EVENTS:
-            db.execute_sql(f'CREATE TRIGGER {table}_search_ai AFTER INSERT ON "{table}" BEGIN {refresh(fresh)} END')
-            db.execute_sql(f'CREATE TRIGGER {table}_search_ad AFTER DELETE ON "{table}" BEGIN {refresh(stale)} END')
+            db.execute_sql(f'CREATE TRIGGER {table}_search_ai AFTER INSERT ON "{table}" WHEN {live} '
+                           f'BEGIN {refresh(fresh)} END')
+            db.execute_sql(f'CREATE TRIGGER {table}_search_ad AFTER DELETE ON "{table}" WHEN {live} '
+                           f'BEGIN {refresh(stale)} END')
     db.execute_sql(f"INSERT INTO account_fts(rowid, doc) {doc}")
 
 
@@ -108,7 +129,8 @@ def _postgres(db):
     db.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     db.execute_sql('CREATE TABLE account_search (account_id INTEGER PRIMARY KEY REFERENCES "account" (id) '
                    'ON DELETE CASCADE, doc TEXT NOT NULL)')
-    doc = doc_sql(_postgres_agg)
+    doc = doc_sql(_postgres_agg, _postgres_right)
+    db.execute_sql(PAUSED)
     db.execute_sql(f"""CREATE FUNCTION ubtui_account_search_refresh(ids integer[]) RETURNS void AS $fn$
         INSERT INTO account_search (account_id, doc) {doc} WHERE a.id = ANY(ids)
         ON CONFLICT (account_id) DO UPDATE SET doc = EXCLUDED.doc
@@ -118,6 +140,7 @@ def _postgres(db):
         old, new = _sources("OLD")[table], _sources("NEW")[table]
         changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in cols)
         db.execute_sql(f"""CREATE FUNCTION ubtui_{table}_search() RETURNS trigger AS $fn$ BEGIN
+            IF EXISTS (SELECT 1 FROM account_search_paused) THEN RETURN NULL; END IF;
             IF TG_OP <> 'INSERT' THEN PERFORM ubtui_account_search_refresh(ARRAY({old})); END IF;
             IF TG_OP <> 'DELETE' THEN PERFORM ubtui_account_search_refresh(ARRAY({new})); END IF;
             RETURN NULL; END $fn$ LANGUAGE plpgsql""")
