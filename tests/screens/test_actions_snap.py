@@ -48,9 +48,9 @@ def test_collections_worklist(sqlite_url, snap_compare):
         charge(new_account(name, house=house), cents, f"c{house}", days_ago=days)
     exempt = new_account("Care", house="4")
     charge(exempt, 12000, "c4", days_ago=100)
-    from ubtui.accounts import update_account
+    from ubtui.accounts import set_protections
     from ubtui.security import system_user
-    update_account(system_user(), exempt.id, medical_certificate=True)
+    set_protections(system_user(), exempt.id, medical_certificate=True, reason="test")
     app = make_app(sqlite_url)
 
     async def before(pilot) -> None:
