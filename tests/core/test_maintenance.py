@@ -248,3 +248,45 @@ def test_a_role_the_survivor_holds_stays_with_the_merged_record(clerk, superviso
     assert (r.roles_moved, r.roles_kept) == (0, 1)
     assert AccountCustomer.get_by_id(twin.link_id).customer_id == twin.customer_id  # nothing deleted
     assert customer_of_record(a).customer_id == keep
+
+
+# --- the command line ----------------------------------------------------------------------------
+def test_cli_maintains_customers_and_accounts(db_url, make_account, db):
+    from tests.core.test_cli import ubtui
+    a = make_account(last_name="Rivera", first_name="Ana")
+    b = make_account(last_name="Rivera", first_name="Ana")
+    keep, dup = owner_of(a), owner_of(b)
+    number = a.number
+    db.close()
+
+    def run(*args):
+        return ubtui("--database", db_url, *args)
+
+    r = run("customer", "edit", str(keep), "--zip", "950")
+    assert r.returncode == 2 and r.stderr.strip() == "ubtui: ZIP: '950' is not a ZIP code: 5 digits, or 5+4 (95000-1234)"
+    r = run("customer", "edit", str(keep), "--line1", "PO Box 5", "--state", "or", "--zip", "97201")
+    assert r.returncode == 0, r.stderr
+    r = run("customer", "phones", str(keep), "mobile:541-555-0142", "home:555-010-0001")
+    assert r.returncode == 0 and "2 phone(s)" in r.stdout, r.stderr
+    r = run("customer", "phones", str(keep), "mobile:541-555")
+    assert r.returncode == 2 and r.stderr.startswith("ubtui: Phone 1: ")
+    assert run("customer", "emails", str(keep), "ana@example.org").returncode == 0
+    r = run("customer", "add-role", number, "--role", "tenant", "--from", "2026-01-01", "--last", "Okafor",
+            "--first", "Ben", "--phone", "541-555-0177")
+    assert r.returncode == 0 and "Okafor, Ben is tenant from 2026-01-01" in r.stdout, r.stderr
+    shown = run("customer", "show", number).stdout
+    assert "* customer" in shown and "Okafor, Ben (tenant" in shown and "(541) 555-0142 mobile" in shown
+    assert "PO Box 5, OR, 97201" in shown
+    r = run("account", "flags", number, "--no-checks", "yes", "--reason", "two returned checks")
+    assert r.returncode == 0 and "no checks: yes" in r.stdout, r.stderr
+    assert run("account", "status", number, "asleep", "--reason", "x").stderr.startswith("ubtui: Status: ")
+    assert run("account", "info-codes", number, "Dog, locked gate").stdout.strip() == "info codes: dog,locked gate"
+    assert run("customer", "duplicates").stdout.startswith("0 pair(s)")
+    assert run("customer", "phones", str(dup), "work:541-555-0142").returncode == 0
+    dups = run("customer", "duplicates").stdout
+    assert dups.startswith(f"{keep}\t{dup}\tRivera, Ana\tphone (541) 555-0142")
+    r = run("customer", "merge", str(keep), str(dup))
+    assert r.returncode == 0 and "1 role(s)" in r.stdout, r.stderr
+    changes = run("customer", "changes", number).stdout
+    assert "\taccount.payment_flags\tno checks: no -> yes (two returned checks)" in changes
+    assert "customer.merge" in changes and "\tsystem\t" in changes
