@@ -161,6 +161,25 @@ def account_customers(user: User, account_id: int, on_date: _dt.date | None = No
             if p.end_date is None or p.end_date >= day]
 
 
+def customers_at_address(user: User, account_id: int, limit: int = 50) -> list[tuple[int, str]]:
+    """(customer id, "name: role on account N") of everyone who has had a role on an account at
+    this account's service address, latest first: the owner or a returning tenant to add."""
+    require(user, "account.view")
+    acct = Account.get_or_none(Account.id == account_id)
+    if acct is None:
+        raise NotFound(f"no account id {account_id}")
+    from .accounts import format_account_number
+
+    q = (AccountCustomer.select(AccountCustomer, Customer, Account).join(Customer)
+         .join_from(AccountCustomer, Account)
+         .where((Account.premise == acct.premise_id) & Customer.merged_into.is_null())
+         .order_by(AccountCustomer.id.desc()).limit(limit))
+    out: dict[int, str] = {}
+    for ac in q:
+        out.setdefault(ac.customer.id, f"{ac.customer.display_name}: {ac.role} on {format_account_number(ac.account.number)}")
+    return list(out.items())
+
+
 # --- changing a customer -------------------------------------------------------------------------
 NAME_FIELDS = {"first_name": ("First name", 40), "last_name": ("Last name", 60)}
 MAIL_FIELDS = {"mail_line1": ("Mail line 1", 80), "mail_line2": ("Mail line 2", 80), "mail_city": ("City", 40)}
@@ -278,6 +297,13 @@ def set_emails(actor: User, customer_id: int, addresses: list[str]) -> list[str]
     return rows
 
 
+def set_phones_and_emails(actor: User, customer_id: int, phones: list[tuple[str, str]],
+                          addresses: list[str]) -> tuple[list[PhoneRow], list[str]]:
+    """Both lists in one transaction (the phones-and-e-mails form): all saved or none."""
+    with transaction():
+        return set_phones(actor, customer_id, phones), set_emails(actor, customer_id, addresses)
+
+
 # --- roles on an account -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class NewCustomer:
@@ -385,6 +411,15 @@ def set_premise_notes(actor: User, account_id: int, notes: str) -> Premise:
         audit.record(actor, "premise.notes", "premise", before.id, before={"notes": before.notes},
                      after={"notes": text})
     return Premise.get_by_id(before.id)
+
+
+def set_codes_and_notes(actor: User, account_id: int, codes: str, notes: str) -> None:
+    """The account's info codes and its premise's notes in one transaction (one form)."""
+    from .accounts import set_info_codes
+
+    with transaction():
+        set_info_codes(actor, account_id, codes)
+        set_premise_notes(actor, account_id, notes)
 
 
 # --- duplicates and merging ----------------------------------------------------------------------
