@@ -346,6 +346,11 @@ class MergeScreen(ActionForm):
     def prepare(user, account_id: int) -> dict:
         return {"pairs": mt.find_duplicates(user, account_id=account_id)}
 
+    def extra_lines(self) -> list[str]:
+        pairs = self.options.get("pairs", [])
+        lines = [f"{i + 1}: customer {d.keep_id} + {d.merge_id} {d.keep_name}, {d.shared}" for i, d in enumerate(pairs[:2])]
+        return lines + ([f"...and {len(pairs) - 2} more (F4)"] if len(pairs) > 2 else []) or ["No duplicates found."]
+
     def fields(self) -> list[Field]:
         pairs = self.options.get("pairs", [])
         choices = tuple((str(i + 1), f"{d.keep_id} + {d.merge_id} {d.keep_name}, {d.shared}")

@@ -62,10 +62,11 @@ class PaneTable(DataTable):
 class InquiryScreen(BaseScreen):
     TITLE_TEXT = "Account inquiry"
     CSS_PATH = "inquiry.tcss"
-    HELP_TEXT = ("1-7 switch panes (7: changes of details, who and when); Enter on a transaction shows it in full, on a bill its lines; C / P "
-                 "export this pane's history (usage or transactions) to CSV / PDF in the exports folder; "
+    HELP_TEXT = ("1-7 switch panes (7: changes of details, who and when); Enter on a transaction shows "
+                 "it in full, on a bill its lines; C / P export this pane's history (usage or transactions) to CSV / PDF in the exports folder; "
                  "A lists what can "
-                 "be done to the account (service, work orders, refunds, transfers, autopay).  Ref on "
+                 "be done to the account (service, work orders, refunds, transfers, autopay, customer "
+                 "details, roles, flags).  Ref on "
                  "transactions: B bill number, LF late fee of that bill, P payment, R receipt.")
     BINDINGS = [
         key_binding("refresh", "refresh"),

@@ -527,7 +527,9 @@ class ChangeRow:
 
 
 HIDDEN = {"account.export"}  # audit rows about the account that change nothing
-SKIP_KEYS = {"id", "created_at", "search_name", "password_hash"}
+SKIP_KEYS = {"id", "created_at", "search_name", "password_hash", "first_name", "last_name"}  # the name shows whole
+LABELS = {"display_name": "name", "mail_line1": "mail line 1", "mail_line2": "mail line 2", "mail_city": "city",
+          "mail_state": "state", "mail_zip": "ZIP", "bill_delivery": "bills by"}
 
 
 def _value(v) -> str:
@@ -550,8 +552,20 @@ def describe(before_json: str | None, after_json: str | None) -> str:
     for k in list(after) + [k for k in before if k not in after]:
         if k in SKIP_KEYS or before.get(k) == after.get(k):
             continue
-        parts.append(f"{k.replace('_', ' ')}: {_value(before.get(k))} -> {_value(after.get(k))}")
+        parts.append(f"{LABELS.get(k, k.replace('_', ' '))}: {_value(before.get(k))} -> {_value(after.get(k))}")
     return "; ".join(parts)
+
+
+def _created(action: str, after_json: str | None) -> str | None:
+    """What a creation row says in the history (not every column of the new row)."""
+    after = json.loads(after_json) if after_json else {}
+    if action == "account.create":
+        return f"account opened, {after.get('status', '')}".rstrip(", ")
+    if action == "customer.create":
+        return f"customer added: {after.get('display_name') or after.get('name', '')}"
+    if action == "premise.create":
+        return "service address added: " + " ".join(str(after.get(k) or "") for k in ("house_number", "street", "unit")).strip()
+    return None
 
 
 def account_changes(user: User, account_id: int, limit: int = 200) -> list[ChangeRow]:
@@ -580,6 +594,6 @@ def account_changes(user: User, account_id: int, limit: int = 200) -> list[Chang
     for row in rows:
         if row.action in HIDDEN:
             continue
-        out.append(ChangeRow(local_time(row.at), names.get(row.user_id, ""), row.action,
-                             describe(row.before, row.after), row.detail or ""))
+        what = _created(row.action, row.after) or describe(row.before, row.after)
+        out.append(ChangeRow(local_time(row.at), names.get(row.user_id, ""), row.action, what, row.detail or ""))
     return out

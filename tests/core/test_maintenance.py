@@ -202,7 +202,7 @@ def test_changes_history_says_who_when_what(clerk, supervisor, make_account):
     assert rows[0].user == "super1" and rows[0].detail == "oxygen machine"
     assert rows[0].what == "do not disconnect: no -> yes"
     assert rows[2].what == "phones: (555) 010-0001 home -> (541) 555-0199 mobile"
-    assert rows[3].what == "mail line1: (none) -> PO Box 9" and rows[3].user == "clerk1"
+    assert rows[3].what == "mail line 1: (none) -> PO Box 9" and rows[3].user == "clerk1"
     assert Premise.get_by_id(a.premise_id).notes == "Meter behind the garage"
     other = make_account(last_name="Other")
     assert {r.action for r in mt.account_changes(clerk, other.id)} == {"account.create", "customer.create",
