@@ -4,10 +4,9 @@ from __future__ import annotations
 import pytest
 
 from models import AccountCustomer
-from screens.actions import AccountActionsScreen
 from tests.screens.appkit import add_user, make_app, settle, sign_in
 from tests.screens.test_actions import new_account
-from tests.screens.test_actions_snap import still
+from tests.screens.test_actions_snap import actions_opener
 from ubtui import maintenance as mt
 from ubtui.security import get_user
 
@@ -22,17 +21,7 @@ def maint_app(sqlite_url, press: tuple[str, ...], user: str = "super"):
     mt.set_emails(get_user("clerk"), cid, ["ana@example.org"])
     new_account(house="14")  # the same Ana Rivera again, with the same phone: a duplicate
     app = make_app(sqlite_url)
-
-    async def before(pilot) -> None:
-        await sign_in(pilot, user)
-        app.push_screen(AccountActionsScreen(acct.id))
-        await settle(pilot)
-        await pilot.press(*press)
-        await settle(pilot)
-        still(app)
-        await pilot.pause()
-
-    return app, before
+    return app, actions_opener(app, acct.id, user, press)
 
 
 @pytest.mark.parametrize("press", [
