@@ -46,7 +46,17 @@ class LoginScreen(Screen):
         yield Footer(compact=True, show_command_palette=False)
 
     def hint(self) -> str:
-        return "Enter signs in.  Ctrl+Q quits."
+        from ubtui.config import is_demo_url
+
+        text = "Enter signs in.  Ctrl+Q quits."
+        if is_demo_url(getattr(self.app, "database_url", "")):
+            from ubtui.demo import DEMO_USERS
+
+            pairs = [f"{user}/{password}" for user, _, _, password in DEMO_USERS]
+            text += "\nDemo district; sign in as user/password:"
+            for i in range(0, len(pairs), 2):
+                text += "\n" + "   ".join(f"{p:<20}" for p in pairs[i:i + 2]).rstrip()
+        return text
 
     def on_mount(self) -> None:
         self.query_one("#password" if self.username else "#username", Input).focus()

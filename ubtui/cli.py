@@ -166,10 +166,10 @@ def add_demo(sub):
 
 
 def cmd_demo(args) -> int:
-    from .config import data_dir
+    from .config import DEMO_DATABASE_FILE, data_dir
     from .demo import DEFAULT_ACCOUNTS, build_demo, has_data
     if not args.database:
-        args.database = os.environ.get("UBTUI_DATABASE_URL") or f"sqlite:///{data_dir() / 'demo.db'}"
+        args.database = os.environ.get("UBTUI_DATABASE_URL") or f"sqlite:///{data_dir() / DEMO_DATABASE_FILE}"
     connect(args)
     if args.force or not has_data():
         stats = build_demo(accounts=args.accounts or DEFAULT_ACCOUNTS, months=args.months, seed=args.seed,

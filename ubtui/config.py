@@ -85,7 +85,20 @@ def config_path() -> Path:
 
 
 def default_database_url() -> str:
-    return f"sqlite:///{data_dir() / 'ubtui.db'}"
+    """The data folder's ``ubtui.db``; while there is none but ``ubtui demo`` has built
+    ``demo.db`` there, the demo (so a plain ``ubtui`` after ``ubtui demo --no-launch`` opens
+    the district just built, not an empty database where the demo sign-ins fail)."""
+    folder = data_dir()
+    main, demo = folder / "ubtui.db", folder / DEMO_DATABASE_FILE
+    return f"sqlite:///{demo if demo.exists() and not main.exists() else main}"
+
+
+DEMO_DATABASE_FILE = "demo.db"
+
+
+def is_demo_url(url: str) -> bool:
+    """Whether ``url`` is a demo district's SQLite file (the login screen lists its sign-ins)."""
+    return url.startswith("sqlite") and url.replace("\\", "/").rsplit("/", 1)[-1] == DEMO_DATABASE_FILE
 
 
 def load_settings(path: Path | None = None) -> Settings:

@@ -211,3 +211,19 @@ async def test_held_keys_come_out_in_order_and_a_forgotten_hold_ends(sqlite_url)
         await pilot.pause(1.1)
         await settle(pilot)
         assert app.screen.query_one("#query").value == "smi"
+
+
+async def test_a_demo_database_lists_its_sign_ins_on_the_login_screen(tmp_path):
+    from ubtui.db import open_database
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    open_database(url)
+    app = make_app(url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        hint = text_of(app.screen.query_one("#login-hint"))
+        assert "clerk/clerk-demo-1" in hint and "super/super-demo-1" in hint
+    other = make_app(f"sqlite:///{tmp_path / 'ubtui.db'}")
+    async with other.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "demo" not in text_of(other.screen.query_one("#login-hint"))
