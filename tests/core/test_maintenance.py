@@ -290,3 +290,34 @@ def test_cli_maintains_customers_and_accounts(db_url, make_account, db):
     changes = run("customer", "changes", number).stdout
     assert "\taccount.payment_flags\tno checks: no -> yes (two returned checks)" in changes
     assert "customer.merge" in changes and "\tsystem\t" in changes
+
+
+def test_migration_0011_brings_an_old_database_to_the_models(db):
+    """0011 on a database built before it: the new columns, the role index per start date and
+    the audit indexes appear; run twice it changes nothing more."""
+    import importlib
+
+    from playhouse.migrate import SchemaMigrator
+    mig = importlib.import_module("ubtui.migrations.0011_customer_maintenance")
+    migrator = SchemaMigrator.from_database(db)
+    db.execute_sql(f'DROP INDEX "{mig.NEW_PARTY_INDEX}"')
+    db.execute_sql(f'CREATE UNIQUE INDEX "{mig.OLD_PARTY_INDEX}" ON "account_customer" ("account_id", "customer_id", "role")')
+    for entity in mig.AUDIT_ENTITIES:
+        db.execute_sql(f'DROP INDEX "audit_log_{entity}_rows"')
+    db.execute_sql('DROP INDEX IF EXISTS "customer_merged_into_id"')
+    from ubtui.db import is_postgres
+    # SQLite cannot drop a column a foreign key names: there the FK column stays
+    for column in ("contact_by", "bill_delivery") + (("merged_into_id",) if is_postgres(db) else ()):
+        migrator.migrate(migrator.drop_column("customer", column))
+    for _ in range(2):
+        mig.up(migrator, db)
+        assert {"contact_by", "bill_delivery", "merged_into_id"} <= {c.name for c in db.get_columns("customer")}
+        names = {i.name: i for i in db.get_indexes("account_customer") + db.get_indexes("audit_log")}
+        assert mig.OLD_PARTY_INDEX not in names
+        assert names[mig.NEW_PARTY_INDEX].unique
+        assert all(f"audit_log_{e}_rows" in names for e in mig.AUDIT_ENTITIES)
+    from playhouse.schema_diff import diff_models
+
+    from models import ALL_MODELS
+    diff = diff_models(db, ALL_MODELS)
+    assert not (diff.add_columns or diff.add_indexes or diff.drop_columns), diff
