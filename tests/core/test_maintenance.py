@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, strategies as st
 
 from models import Account, AccountCustomer, AuditLog, Customer, Email, Phone, Premise
 from ubtui import maintenance as mt
@@ -248,6 +249,8 @@ def test_a_role_the_survivor_holds_stays_with_the_merged_record(clerk, superviso
     assert (r.roles_moved, r.roles_kept) == (0, 1)
     assert AccountCustomer.get_by_id(twin.link_id).customer_id == twin.customer_id  # nothing deleted
     assert customer_of_record(a).customer_id == keep
+    from ubtui import inquiry
+    assert [p.name for p in inquiry.account_summary(clerk, a.id).customers] == ["Lee, Kim"]  # once
 
 
 # --- the command line ----------------------------------------------------------------------------
@@ -321,3 +324,16 @@ def test_migration_0011_brings_an_old_database_to_the_models(db):
     from models import ALL_MODELS
     diff = diff_models(db, ALL_MODELS)
     assert not (diff.add_columns or diff.add_indexes or diff.drop_columns), diff
+
+
+@given(st.text(alphabet="abc ,XY-", max_size=60))
+def test_info_codes_are_tidy_whatever_is_typed(text):
+    from ubtui.accounts import parse_info_codes
+    try:
+        codes = parse_info_codes(text)
+    except InputError as e:
+        assert e.field == "Info codes"
+        return
+    parts = codes.split(",") if codes else []
+    assert len(parts) == len(set(parts)) and all(p == p.strip().lower() and p for p in parts)
+    assert parse_info_codes(codes) == codes  # typed again, unchanged

@@ -73,6 +73,24 @@ async def test_phones_and_emails_by_keys(sqlite_url):
     assert [h.account_id for h in search_accounts(get_user("clerk"), "(541) 555-0199")] == [acct.id]
 
 
+async def test_language_and_contact_preferences_by_keys(sqlite_url):
+    from ubtui import maintenance as mt
+
+    add_user("clerk")
+    acct = new_account()
+    mt.set_emails(get_user("clerk"), owner(acct).id, ["ana@example.org"])
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_actions(pilot, acct.id, "clerk")
+        # codes, or the first letters of a choice: "te" is text, "em" email
+        await burst(pilot, "l", *"es", "enter", *"te", "enter", *"em", "enter")
+        assert "Rivera, Ana: language es, contact by text, bills by email" in status(app), screen_text(app)
+        await burst(pilot, "l", *"xx", "f9")
+        assert status(app).startswith("Language: must be one of en, es")
+    c = Customer.get_by_id(owner(acct).id)
+    assert (c.language, c.contact_by, c.bill_delivery) == ("es", "text", "email")
+
+
 async def test_add_the_owner_and_end_the_tenant_by_keys(sqlite_url):
     """"The tenant moved out, bill the owner": add the owner from tomorrow, end the tenant today."""
     add_user("clerk")
