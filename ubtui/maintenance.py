@@ -436,21 +436,20 @@ def find_duplicates(user: User, *, account_id: int | None = None, limit: int = 1
     """Pairs of customer records of the same name (folded) with a phone or an e-mail in
     common, neither merged yet; of one account's customers, or of the whole district."""
     require(user, "account.view")
-    only = ""
-    params: list = []
-    if account_id is not None:
+    only, other, params = "", ">", []
+    if account_id is not None:  # from this account's customers (an index lookup each), to any other
         ids = [p.customer_id for p in account_parties(account_id)]
         if not ids:
             return []
-        only = f" AND (a.id IN {in_list(ids)} OR b.id IN {in_list(ids)})"
-        params = ids + ids
+        only, other, params = f" AND a.id IN {in_list(ids)}", "<>", ids
     shared_sql = ("SELECT a.id, b.id, {what} FROM customer a JOIN customer b "
-                  "ON b.search_name = a.search_name AND b.id > a.id "
+                  f"ON b.search_name = a.search_name AND b.id {other} a.id "
                   "JOIN {table} x ON x.customer_id = a.id JOIN {table} y ON y.customer_id = b.id AND y.{col} = x.{col} "
                   "WHERE a.merged_into_id IS NULL AND b.merged_into_id IS NULL" + only)
     rows = select(shared_sql.format(what="'phone', x.digits", table="phone", col="digits")
                   + " UNION " + shared_sql.format(what="'email', x.address", table="email", col="address")
-                  + " ORDER BY 1, 2 LIMIT ?", params + params + [limit * 4])
+                  + " LIMIT ?", params + params + [limit * 4])
+    rows = sorted((min(a, b), max(a, b), kind, value) for a, b, kind, value in rows)
     from .inquiry import format_phone
 
     found: dict[tuple[int, int], str] = {}
