@@ -8,6 +8,8 @@ ACCOUNT_CLASSES = ("residential", "commercial", "irrigation", "construction")
 ACCOUNT_STATUSES = ("pending", "active", "final_billed", "closed", "disconnected")
 ACCOUNT_ROLES = ("owner", "tenant", "billing")
 CUSTOMER_KINDS = ("person", "organization")
+CONTACT_BY = ("phone", "text", "email", "mail")  # how the customer wants to be reached
+BILL_DELIVERY = ("mail", "email")
 
 
 class Customer(BaseModel):
@@ -24,6 +26,11 @@ class Customer(BaseModel):
     mail_state = CharField(max_length=2, default="")
     mail_zip = CharField(max_length=10, default="")
     language = CharField(max_length=8, default="en")
+    contact_by = CharField(max_length=8, default="")  # one of CONTACT_BY; "" = no preference
+    bill_delivery = CharField(max_length=8, default="mail")  # one of BILL_DELIVERY
+    # Set when this record was merged into another (a duplicate of the same person): the
+    # row stays, with what could not move (ubtui.maintenance.merge_customers).
+    merged_into = ForeignKeyField("self", null=True, backref="merged", on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow)
 
 
@@ -94,4 +101,6 @@ class AccountCustomer(BaseModel):
     end_date = DateField(null=True)
 
     class Meta:
-        indexes = ((("account", "customer", "role"), True),)
+        # A customer may hold a role again after it ended (a tenant who comes back): one row
+        # per role and start date.
+        indexes = ((("account", "customer", "role", "start_date"), True),)

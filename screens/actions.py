@@ -15,6 +15,9 @@ from textual.widgets.option_list import Option
 
 from screens.actions_autopay import AutopayCancelScreen, AutopayEnrolScreen
 from screens.actions_form import ActionForm, load_context
+from screens.actions_maint import (AddRoleScreen, CodesNotesScreen, EndRoleScreen, MergeScreen, NameAddressScreen,
+                                   PaymentFlagsScreen, PhonesEmailsScreen, PreferencesScreen, ProtectionsScreen,
+                                   StatusScreen)
 from screens.actions_money import ApplyDepositScreen, RefundScreen, ReturnedPaymentScreen, TransferScreen, WriteOffScreen
 from screens.actions_service import (CancelWorkOrderScreen, CompleteWorkOrderScreen, NewWorkOrderScreen,
                                      StartServiceScreen, StopServiceScreen)
@@ -43,6 +46,17 @@ ACTIONS = (
     Action("d", "Apply the deposit held", ApplyDepositScreen, ("adjustment.post",)),
     Action("a", "Autopay: enrol or cancel", AutopayEnrolScreen, ("autopay.manage",)),
     Action("o", "Write off (final-billed or closed)", WriteOffScreen, ("writeoff.post",)),
+    # changes of details (ubtui.maintenance): customers, roles, codes, flags, status
+    Action("n", "Name and mailing address", NameAddressScreen, ("account.edit",)),
+    Action("p", "Phones and e-mails", PhonesEmailsScreen, ("account.edit",)),
+    Action("l", "Language and contact preferences", PreferencesScreen, ("account.edit",)),
+    Action("g", "Add a customer (owner, tenant, billing) from a date", AddRoleScreen, ("account.edit",)),
+    Action("e", "End a customer's role", EndRoleScreen, ("account.edit",)),
+    Action("i", "Info codes and premise notes", CodesNotesScreen, ("account.edit",)),
+    Action("m", "Merge duplicate customers (supervisor approves)", MergeScreen, ("account.edit",)),
+    Action("k", "Cash only / no checks", PaymentFlagsScreen, ("account.payment_flags",)),
+    Action("v", "Protections: medical, do not disconnect", ProtectionsScreen, ("account.protections",)),
+    Action("u", "Account status", StatusScreen, ("account.status",)),
 )
 
 

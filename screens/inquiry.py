@@ -1,6 +1,7 @@
 """Account inquiry: the header (who, where, balance with aging, alerts) and six panes.
 
-Keys: 1 transactions, 2 bills, 3 consumption, 4 payments, 5 work orders, 6 contact log;
+Keys: 1 transactions, 2 bills, 3 consumption, 4 payments, 5 work orders, 6 contact log, 7 changes
+(who changed which details, from the audit trail);
 Enter on a bill shows its lines; F6 adds a contact-log entry; F7 takes a payment (when the
 cashiering screens are installed); C / P export the history of the pane (usage on the
 consumption pane, transactions elsewhere) to CSV / PDF; F5 reloads.  Every read runs in the
@@ -19,8 +20,9 @@ from screens.base import BaseScreen, key_binding, letter_binding
 from ubtui import inquiry
 from ubtui.money import format_cents
 
-PANES = (("tx", "Transactions"), ("bills", "Bills"), ("usage", "Consumption"), ("payments", "Payments"),
-         ("orders", "Work orders"), ("contacts", "Contacts"))
+# short labels: the seven tabs fit one line of 80 columns
+PANES = (("tx", "Transactions"), ("bills", "Bills"), ("usage", "Usage"), ("payments", "Payments"),
+         ("orders", "Orders"), ("contacts", "Contacts"), ("changes", "Changes"))
 PAGE = 100
 BAR_WIDTH = 16
 
@@ -41,7 +43,8 @@ def usage_bar(usage: int | None, largest: int, width: int = BAR_WIDTH) -> str:
 
 
 def pane_of(table_id: str | None) -> str:
-    return {"usage-table": "usage", "contacts-table": "contacts"}.get(table_id or "", table_id or "")
+    return {"usage-table": "usage", "contacts-table": "contacts", "changes-table": "changes"}.get(
+        table_id or "", table_id or "")
 
 
 class PaneTable(DataTable):
@@ -59,10 +62,11 @@ class PaneTable(DataTable):
 class InquiryScreen(BaseScreen):
     TITLE_TEXT = "Account inquiry"
     CSS_PATH = "inquiry.tcss"
-    HELP_TEXT = ("1-6 switch panes; Enter on a transaction shows it in full, on a bill its lines; C / P "
-                 "export this pane's history (usage or transactions) to CSV / PDF in the exports folder; "
+    HELP_TEXT = ("1-7 switch panes (7: changes of details, who and when); Enter on a transaction shows "
+                 "it in full, on a bill its lines; C / P export this pane's history (usage or transactions) to CSV / PDF in the exports folder; "
                  "A lists what can "
-                 "be done to the account (service, work orders, refunds, transfers, autopay).  Ref on "
+                 "be done to the account (service, work orders, refunds, transfers, autopay, customer "
+                 "details, roles, flags).  Ref on "
                  "transactions: B bill number, LF late fee of that bill, P payment, R receipt.")
     BINDINGS = [
         key_binding("refresh", "refresh"),
@@ -85,6 +89,7 @@ class InquiryScreen(BaseScreen):
         self.bill_rows: list = []
         self.usage = None
         self.contact_rows: list = []
+        self.change_rows: list = []
         self.loaded: set[str] = set()
         self.select_when_loaded = ""  # a pane whose Enter came before its rows (type-ahead)
 
@@ -116,6 +121,9 @@ class InquiryScreen(BaseScreen):
                 yield self.table("contacts-table", ("Date", 10), ("Channel", 7), ("Subject", 24), ("By", 8),
                                  ("Follow-up", 10))
                 yield Static("", id="contact-text")
+            with Vertical(id="changes"):
+                yield self.table("changes-table", ("When", 16), ("By", 8), ("What", 44))
+                yield Static("", id="change-text")
 
     @staticmethod
     def table(table_id: str, *columns: tuple[str, int]) -> DataTable:
@@ -168,7 +176,7 @@ class InquiryScreen(BaseScreen):
         self.pane = pane
         self.query_one("#panes", ContentSwitcher).current = pane
         self.query_one("#tabs", Static).update(self.tabs_text())
-        table = {"usage": "#usage-table", "contacts": "#contacts-table"}.get(pane, f"#{pane}")
+        table = {"usage": "#usage-table", "contacts": "#contacts-table", "changes": "#changes-table"}.get(pane, f"#{pane}")
         self.query_one(table, DataTable).focus()
         self.clear_status()
         if pane not in self.loaded:
@@ -215,6 +223,15 @@ class InquiryScreen(BaseScreen):
                 self.fill("#contacts-table", [(r.created_at.date().isoformat(), r.channel, r.subject, r.user,
                                                short_date(r.follow_up_on)) for r in rows])
                 self.show_contact_text(0)
+        elif pane == "changes":
+            from ubtui.maintenance import account_changes
+
+            rows = await self.app.try_db(account_changes, user, acct)
+            if rows is not None:
+                self.change_rows = rows
+                self.fill("#changes-table", [(f"{r.at:%Y-%m-%d %H:%M}", r.user, Text(r.what or r.action))
+                                             for r in rows])
+                self.show_change_text(0)
         else:
             return
         self.loaded.add(pane)
@@ -317,6 +334,17 @@ class InquiryScreen(BaseScreen):
         rows = self.contact_rows
         text = rows[index].text if 0 <= index < len(rows) else ""
         self.query_one("#contact-text", Static).update(text or " ")
+
+    # changes: the whole change of the highlighted row (action, what, reason)
+    @on(DataTable.RowHighlighted, "#changes-table")
+    def change_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_change_text(event.cursor_row)
+
+    def show_change_text(self, index: int) -> None:
+        rows = self.change_rows
+        r = rows[index] if 0 <= index < len(rows) else None
+        text = " | ".join(p for p in (r.action, r.what, r.detail) if p) if r else ""
+        self.query_one("#change-text", Static).update(Text(text or " "))
 
     # --- actions ---------------------------------------------------------------------------
     def action_add_contact(self) -> None:

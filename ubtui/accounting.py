@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from models import Account, AccountCustomer, LedgerEntry, Payment, Posting, Premise, ServiceDeposit, Tender, User
 
 from . import audit, ledger
-from .accounts import format_account_number
+from .accounts import format_account_number, set_payment_flags
 from .config import settings
 from .db import is_postgres
 from .errors import Conflict, InputError, NotFound
@@ -75,10 +75,8 @@ def return_payment(user: User, receipt_number: str, reason: str, *, charge_fee: 
                                   & (Payment.created_at >= year_ago)).distinct().count())
                 acct = Account.get_by_id(account_id)
                 if returns >= cfg.nsf_no_checks_after and not acct.no_checks:
-                    Account.update(no_checks=True).where(Account.id == account_id).execute()
-                    audit.record(user, "account.no_checks", "account", account_id, before=acct,
-                                 after=Account.get_by_id(account_id),
-                                 detail=f"{returns} returned payments in 12 months")
+                    set_payment_flags(user, account_id, no_checks=True,
+                                      reason=f"{returns} returned payments in 12 months")
                     set_flag = True
         return ReturnedPayment(payment.receipt_number, result, fee, set_flag)
 

@@ -1,9 +1,13 @@
-"""Accounts, customers and premises: numbers with a check digit, creation and changes."""
+"""Accounts, customers and premises: numbers with a check digit, creation, the customer of
+record, and the account's flags and status (each with its own permission, audited).
+
+Changes to customers' details, roles and premises are in ``ubtui.maintenance``."""
 from __future__ import annotations
 
 import datetime as _dt
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from peewee import fn
 
@@ -11,8 +15,9 @@ from models import Account, AccountCustomer, Customer, Email, Phone, Premise, Us
 from models.customers import ACCOUNT_CLASSES, ACCOUNT_ROLES, ACCOUNT_STATUSES
 
 from . import audit
+from .dates import db_date
 from .db import transaction
-from .errors import InputError, NotFound
+from .errors import Conflict, InputError, NotFound
 from .security import require
 
 NUMBER_DIGITS = 7  # then one Luhn check digit
@@ -155,23 +160,188 @@ def open_account(actor: User, *, premise: Premise, customers: list[tuple[Custome
     return acct
 
 
-EDITABLE_FLAGS = ("cash_only", "no_checks", "autopay", "medical_certificate", "do_not_disconnect", "info_codes")
+# --- who the account's customer is --------------------------------------------------------------
+# The one rule for "the customer of record": the bill, the receipt, the letters and the
+# header all name this customer.  See ``customer_of_record``.
+ROLE_PRECEDENCE = ("billing", "tenant", "owner")
 
 
-def update_account(actor: User, account_id: int, **changes) -> Account:
-    """Change flags, info codes or status; every change is audited with before/after."""
-    require(actor, "account.edit")
-    allowed = set(EDITABLE_FLAGS) | {"status", "rate_code", "cycle"}
-    bad = set(changes) - allowed
-    if bad:
-        raise InputError(sorted(bad)[0], "cannot be changed here")
-    if "status" in changes and changes["status"] not in ACCOUNT_STATUSES:
-        raise InputError("Status", f"must be one of {', '.join(ACCOUNT_STATUSES)}")
+@dataclass(frozen=True)
+class Party:
+    """One customer's role on an account (an ``account_customer`` row)."""
+
+    link_id: int
+    customer_id: int
+    name: str
+    role: str
+    start_date: _dt.date | None
+    end_date: _dt.date | None  # the role's last day; None while it lasts
+
+    def active_on(self, day: _dt.date) -> bool:
+        return (self.start_date is None or self.start_date <= day) and (self.end_date is None or self.end_date >= day)
+
+
+def account_parties(account_id: int, *, include_merged: bool = False) -> list[Party]:
+    """Every role the account has had, oldest first (records merged into another left out)."""
+    q = (AccountCustomer.select(AccountCustomer, Customer).join(Customer)
+         .where(AccountCustomer.account == account_id).order_by(AccountCustomer.id))
+    if not include_merged:
+        q = q.where(Customer.merged_into.is_null())
+    return [Party(ac.id, ac.customer.id, ac.customer.display_name, ac.role, db_date(ac.start_date),
+                  db_date(ac.end_date)) for ac in q]
+
+
+def _precedence(p: Party) -> tuple:
+    rank = ROLE_PRECEDENCE.index(p.role) if p.role in ROLE_PRECEDENCE else len(ROLE_PRECEDENCE)
+    return rank, -(p.start_date or _dt.date.min).toordinal(), -p.link_id
+
+
+def customer_of_record(account, on_date: _dt.date | None = None) -> Party | None:
+    """Who the account's customer is on ``on_date`` (today when not given).
+
+    The rule: among the roles active on the date (started on or before it and not ended
+    before it; an end date is the role's last day), the billing role first (someone named to
+    get the bills), then the tenant (who lives there and uses the water), then the owner
+    (who answers for the address when nobody else does); between two roles of the same kind
+    the one started last.  Records merged into another are never the customer of record.
+    When no role is active on the date (a final-billed account after the customer left),
+    the same order among the roles that ended last: the final bill still has a name.
+    None only for an account without any role.  ``account``: an ``Account`` or its id."""
+    account_id = account if isinstance(account, int) else account.id
+    day = on_date or _dt.date.today()
+    parties = account_parties(account_id)
+    active = [p for p in parties if p.active_on(day)]
+    if not active:
+        ended = [p for p in parties if p.end_date is not None and p.end_date < day]
+        if not ended:  # only roles that start later: the first to start
+            later = sorted(parties, key=lambda p: p.start_date or _dt.date.min)
+            active = [p for p in later if p.start_date == later[0].start_date] if later else []
+        else:
+            last = max(p.end_date for p in ended)
+            active = [p for p in ended if p.end_date == last]
+    return min(active, key=_precedence) if active else None
+
+
+# --- flags and status: each with its own permission, a reason where named, audited -------------
+MAX_REASON = 200
+
+
+def clean_text(value, field: str, max_length: int, *, required: bool = False) -> str:
+    """Typed text as stored: trimmed, no control characters (stored text is data), within
+    ``max_length``; an InputError naming ``field`` otherwise."""
+    text = ("" if value is None else str(value)).strip()
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in text):
+        raise InputError(field, "must not contain control characters")
+    if required and not text:
+        raise InputError(field, "must not be empty")
+    if len(text) > max_length:
+        raise InputError(field, f"at most {max_length} characters")
+    return text
+
+
+def _reason(reason) -> str:
+    return clean_text(reason, "Reason", MAX_REASON, required=True)
+
+
+def _change_account(actor: User, account_id: int, action: str, changes: dict, detail: str | None) -> Account:
+    """Inside one transaction: apply ``changes`` to the account and audit what changed (before
+    and after of those columns).  Nothing changed: nothing written."""
     with transaction():
         before = Account.get_or_none(Account.id == account_id)
         if before is None:
             raise NotFound(f"no account id {account_id}")
-        Account.update(**changes).where(Account.id == account_id).execute()
+        changed = {k: v for k, v in changes.items() if getattr(before, k) != v}
+        if not changed:
+            return before
+        Account.update(**changed).where(Account.id == account_id).execute()
         after = Account.get_by_id(account_id)
-        audit.record(actor, "account.update", "account", account_id, before=before, after=after)
+        audit.record(actor, action, "account", account_id, before={k: getattr(before, k) for k in changed},
+                     after={k: getattr(after, k) for k in changed}, detail=detail)
     return after
+
+
+def _flags(**values) -> dict:
+    out = {}
+    for name, value in values.items():
+        if value is not None:
+            if not isinstance(value, bool):
+                raise InputError(name.replace("_", " ").capitalize(), "must be yes or no")
+            out[name] = value
+    if not out:
+        raise InputError("Flags", "nothing to change")
+    return out
+
+
+def set_payment_flags(actor: User, account_id: int, *, reason: str, cash_only: bool | None = None,
+                      no_checks: bool | None = None) -> Account:
+    """Cash only / no checks (senior clerks, with a reason)."""
+    require(actor, "account.payment_flags")
+    return _change_account(actor, account_id, "account.payment_flags",
+                           _flags(cash_only=cash_only, no_checks=no_checks), _reason(reason))
+
+
+def set_protections(actor: User, account_id: int, *, reason: str, medical_certificate: bool | None = None,
+                    do_not_disconnect: bool | None = None) -> Account:
+    """Medical certificate on file / do not disconnect (supervisors, with a reason)."""
+    require(actor, "account.protections")
+    return _change_account(actor, account_id, "account.protections",
+                           _flags(medical_certificate=medical_certificate, do_not_disconnect=do_not_disconnect),
+                           _reason(reason))
+
+
+# A completed work order of these kinds sets the account status (ubtui.workorders).
+STATUS_BY_WORK_ORDER = {"turn_on": "active", "reconnect": "active", "disconnect": "disconnected",
+                        "turn_off": "final_billed"}
+
+
+def set_status(actor: User, account_id: int, status: str, *, reason: str = "", work_order=None) -> Account:
+    """The account's status: any status by a supervisor with a reason, or the status a
+    completed work order implies (``work_order``, done, on this account: whoever may complete
+    work orders).  A first activation sets the opening date to the work order's."""
+    if status not in ACCOUNT_STATUSES:
+        raise InputError("Status", f"must be one of {', '.join(ACCOUNT_STATUSES)}")
+    changes: dict = {"status": status}
+    if work_order is None:
+        require(actor, "account.status")
+        detail = _reason(reason)
+    else:
+        require(actor, "workorder.update")
+        if (work_order.account_id != account_id or work_order.status != "done"
+                or STATUS_BY_WORK_ORDER.get(work_order.kind) != status):
+            raise Conflict(f"work order {work_order.number} does not set this account {status.replace('_', ' ')}")
+        detail = f"by work order {work_order.number}"
+        if status == "active":
+            acct = Account.get_or_none(Account.id == account_id)
+            if acct is not None and acct.opened_on is None:
+                changes["opened_on"] = work_order.completed_on
+    return _change_account(actor, account_id, "account.status", changes, detail)
+
+
+MAX_INFO_CODE = 30
+INFO_CODE_CHOICES = (("dog", "dog on the premises"), ("locked gate", "gate locked: call first"),
+                     ("meter inside", "meter is indoors"), ("call first", "call before visiting"),
+                     ("hazard", "hazard at the meter"), ("bees", "bees in the meter box"),
+                     ("spanish", "speaks Spanish"), ("landlord", "landlord to be told of notices"))
+
+
+def parse_info_codes(text) -> str:
+    """``"Dog, locked  gate,dog"`` -> ``"dog,locked gate"``: lower case, each once, in order."""
+    codes: list[str] = []
+    for raw in clean_text(text, "Info codes", 400).split(","):
+        code = " ".join(raw.split()).lower()
+        if not code:
+            continue
+        if len(code) > MAX_INFO_CODE:
+            raise InputError("Info codes", f"{code[:20]!r}...: each code at most {MAX_INFO_CODE} characters")
+        if code not in codes:
+            codes.append(code)
+    joined = ",".join(codes)
+    if len(joined) > Account.info_codes.max_length:
+        raise InputError("Info codes", f"at most {Account.info_codes.max_length} characters in all")
+    return joined
+
+
+def set_info_codes(actor: User, account_id: int, codes: str) -> Account:
+    """The field crew's and counter's codes for the account ("dog", "locked gate"): clerks."""
+    require(actor, "account.edit")
+    return _change_account(actor, account_id, "account.info_codes", {"info_codes": parse_info_codes(codes)}, None)

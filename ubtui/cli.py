@@ -325,6 +325,12 @@ def add_billing(sub):
     add_cli(sub)
 
 
+@registrar
+def add_maintenance(sub):  # ubtui customer ..., ubtui account ...
+    from .maintenance_cli import add_cli
+    add_cli(sub)
+
+
 # Modules that add subcommand groups with @registrar (imported before parsing).
 EXTENSION_MODULES: list[str] = []
 

@@ -243,7 +243,7 @@ def account_aging(account_id: int, as_of: _dt.date | None = None) -> dict[str, i
 def _parties(account_id: int, today: _dt.date) -> list[Party]:
     q = (AccountCustomer.select(AccountCustomer.role, Customer.id, Customer.display_name)
          .join(Customer)
-         .where((AccountCustomer.account == account_id)
+         .where((AccountCustomer.account == account_id) & Customer.merged_into.is_null()
                 & (AccountCustomer.end_date.is_null() | (AccountCustomer.end_date >= today)))
          .order_by(AccountCustomer.id))
     rows = list(q)

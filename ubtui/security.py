@@ -34,10 +34,12 @@ CLERK = {
 SENIOR = CLERK | {
     "adjustment.post", "refund.issue", "payment.return", "balance.transfer", "autopay.manage",
     "billing.run", "reading.import", "deposit.prepare", "fee.batch", "drawer.paid_out",
+    "account.payment_flags",  # cash only / no checks, with a reason
 }
 SUPERVISOR = SENIOR | {
     "payment.void", "approve.void", "approve.adjustment", "approve.over_short", "report.all",
     "drawer.view_all", "writeoff.post", "collections.manage",
+    "account.protections", "account.status", "customer.merge",  # medical/do-not-disconnect, status, merges
 }
 ADMIN = SUPERVISOR | {"user.manage", "rates.manage", "db.admin"}
 

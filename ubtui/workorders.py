@@ -16,15 +16,14 @@ from models import Account, AccountCustomer, Customer, Premise, ServiceDeposit, 
 from models.service import WORK_ORDER_KINDS
 
 from . import audit, ledger
-from .accounts import format_account_number, open_account
+from .accounts import STATUS_BY_WORK_ORDER, format_account_number, open_account, set_status
 from .db import transaction
 from .errors import Conflict, InputError, NotFound
 from .ledger import EntrySpec
 from .search import format_address
 from .security import require
 
-STATUS_AFTER = {"turn_on": "active", "reconnect": "active", "disconnect": "disconnected",
-                "turn_off": "final_billed"}
+STATUS_AFTER = STATUS_BY_WORK_ORDER
 PRIORITIES = ("low", "normal", "high", "emergency")
 
 
@@ -83,13 +82,7 @@ def complete_work_order(user: User, work_order_id: int, result: str, *,
                                      result=result.strip(), completed_on=completed_on or _dt.date.today())
         new_status = STATUS_AFTER.get(after.kind)
         if new_status and after.account_id:
-            acct = Account.get_by_id(after.account_id)
-            changes = {"status": new_status}
-            if new_status == "active" and acct.opened_on is None:
-                changes["opened_on"] = after.completed_on
-            Account.update(**changes).where(Account.id == acct.id).execute()
-            audit.record(user, "account.status", "account", acct.id, before=acct, after=Account.get_by_id(acct.id),
-                         detail=f"by work order {after.number}")
+            set_status(user, after.account_id, new_status, work_order=after)
     return after
 
 

@@ -34,7 +34,7 @@ def test_returned_check_reverses_charges_fee_and_stops_checks(system, make_accou
     check_payment(system, [(a, 100)], "R-2")
     assert accounting.return_payment(system, "R-2", "account closed").no_checks_set
     assert Account.get_by_id(a.id).no_checks
-    assert AuditLog.select().where(AuditLog.action == "account.no_checks").count() == 1
+    assert AuditLog.select().where(AuditLog.action == "account.payment_flags").count() == 1
     assert verify_all() == []
 
 

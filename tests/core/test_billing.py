@@ -5,7 +5,7 @@ import pytest
 
 from models import Bill, BillLine, BillRun, LedgerEntry, Posting
 from ubtui import billing, ledger, readings
-from ubtui.accounts import format_account_number, update_account
+from ubtui.accounts import format_account_number, set_status
 from ubtui.errors import PermissionDenied
 from ubtui.rates import DEMO_RATES, calculate_bill, demo_schedule, parse_schedule
 from ubtui.verify import verify_all
@@ -107,7 +107,7 @@ def test_final_bill_is_prorated_and_closes_billing(system, acct):
     read(system, acct, D(2026, 1, 31), 112)
     run(system, D(2026, 1, 31))
     read(system, acct, D(2026, 2, 10), 116)
-    update_account(system, acct.id, status="final_billed")
+    set_status(system, acct.id, "final_billed", reason="test")
     from models import Account
     Account.update(closed_on=D(2026, 2, 10)).where(Account.id == acct.id).execute()
     run(system, D(2026, 2, 28))

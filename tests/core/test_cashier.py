@@ -396,9 +396,9 @@ def test_alerts_before_posting(drawer, clerk, system, make_account):
 
 
 def test_cash_only_refuses_checks(drawer, clerk, system, make_account):
-    from ubtui.accounts import update_account
+    from ubtui.accounts import set_payment_flags
     a = make_account()
-    update_account(system, a.id, cash_only=True)
+    set_payment_flags(system, a.id, cash_only=True, reason="test")
     alerts = cashier.payment_alerts(clerk, [a.id], "10", ["check"])
     assert [x.code for x in alerts if x.hard] == ["cash_only"]
     with pytest.raises(InputError, match="CASH ONLY"):

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from models import AuditLog, Bill, BillLine, ContactLog, Meter, MeterReading, Payment, Tender, WorkOrder, utcnow
+from models import Account, AuditLog, Bill, BillLine, ContactLog, Meter, MeterReading, Payment, Tender, WorkOrder, utcnow
 from ubtui import inquiry, ledger
-from ubtui.accounts import update_account
+from ubtui.accounts import set_info_codes, set_payment_flags, set_protections, set_status
 from ubtui.errors import Conflict, InputError, NotFound, PermissionDenied
 from ubtui.inquiry import AgingEntry, age_entries
 from ubtui.ledger import EntrySpec
@@ -78,8 +78,11 @@ def test_summary_names_parties_meter_and_alerts(system, clerk, make_account):
     acct = make_account(last_name="Núñez", first_name="José", account_class="commercial")
     Meter.create(serial="MTR-1", premise=acct.premise_id, size='1"', removed_on=days_ago(400))
     Meter.create(serial="MTR-2", premise=acct.premise_id, size='5/8"')
-    update_account(system, acct.id, cash_only=True, no_checks=True, autopay=True, medical_certificate=True,
-                   do_not_disconnect=True, info_codes="dog, locked gate", status="disconnected")
+    set_payment_flags(system, acct.id, cash_only=True, no_checks=True, reason="test")
+    set_protections(system, acct.id, medical_certificate=True, do_not_disconnect=True, reason="test")
+    set_info_codes(system, acct.id, "dog, locked gate")
+    set_status(system, acct.id, "disconnected", reason="test")
+    Account.update(autopay=True).where(Account.id == acct.id).execute()  # as autopay enrolment does
     s = inquiry.account_summary(clerk, acct.id)
     assert s.number == acct.number[:-1] + "-" + acct.number[-1]
     assert (s.account_class, s.status) == ("commercial", "disconnected")

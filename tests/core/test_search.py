@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from models import AccountCustomer, Customer, Email, Meter, Phone, Premise
-from ubtui.accounts import create_customer, create_premise, format_account_number, open_account, update_account
+from models import Account, AccountCustomer, Customer, Email, Meter, Phone, Premise
+from ubtui.accounts import (create_customer, create_premise, format_account_number, open_account, set_payment_flags,
+                            set_protections, set_status)
 from ubtui.errors import InputError, PermissionDenied
 from ubtui.search import customer_ids_by_name, optimize_indexes, search_accounts
 
@@ -158,7 +159,9 @@ def test_index_follows_address_changes_and_deletes(clerk, system, town):
 
 
 def test_flags_limit_and_wildcards(clerk, system, town):
-    update_account(system, town["smith"].id, cash_only=True, autopay=True, medical_certificate=True)
+    set_payment_flags(system, town["smith"].id, cash_only=True, reason="test")
+    set_protections(system, town["smith"].id, medical_certificate=True, reason="test")
+    Account.update(autopay=True).where(Account.id == town["smith"].id).execute()  # as autopay enrolment does
     hit = search_accounts(clerk, "smith pat")[0]
     assert hit.flags == "CASH AUTO MED"
     assert len(search_accounts(clerk, "main", limit=1)) == 1
@@ -169,7 +172,7 @@ def test_flags_limit_and_wildcards(clerk, system, town):
 
 def test_closed_accounts_sort_after_open_ones_that_match_as_well(clerk, system, town, make_account):
     """Open before closed among equal matches; an exact word still before a word start."""
-    update_account(system, town["smith"].id, status="closed")
+    set_status(system, town["smith"].id, "closed", reason="test")
     other = make_account(first_name="Pat", last_name="Smith")
     hits = search_accounts(clerk, "smith")
     assert ids(hits) == [other.id, town["smith"].id, town["smithson"].id]

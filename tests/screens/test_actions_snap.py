@@ -19,17 +19,21 @@ def actions_app(sqlite_url, press: tuple[str, ...] = ()):
     charge(acct, 4000, "b1", days_ago=20)
     check_payment(acct, 6500, "R-7")  # a credit of 25.00
     app = make_app(sqlite_url)
+    return app, actions_opener(app, acct.id, "super", press)
 
+
+def actions_opener(app, account_id: int, user: str, press: tuple[str, ...] = ()):
+    """The snapshot's ``run_before``: sign in, open the account's actions, press ``press``."""
     async def before(pilot) -> None:
-        await sign_in(pilot, "super")
-        app.push_screen(AccountActionsScreen(acct.id))
+        await sign_in(pilot, user)
+        app.push_screen(AccountActionsScreen(account_id))
         await settle(pilot)
         await pilot.press(*press)
         await settle(pilot)
         still(app)
         await pilot.pause()
 
-    return app, before
+    return before
 
 
 def test_actions_list(sqlite_url, snap_compare):
@@ -48,9 +52,9 @@ def test_collections_worklist(sqlite_url, snap_compare):
         charge(new_account(name, house=house), cents, f"c{house}", days_ago=days)
     exempt = new_account("Care", house="4")
     charge(exempt, 12000, "c4", days_ago=100)
-    from ubtui.accounts import update_account
+    from ubtui.accounts import set_protections
     from ubtui.security import system_user
-    update_account(system_user(), exempt.id, medical_certificate=True)
+    set_protections(system_user(), exempt.id, medical_certificate=True, reason="test")
     app = make_app(sqlite_url)
 
     async def before(pilot) -> None:

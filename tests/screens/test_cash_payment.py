@@ -7,7 +7,7 @@ from models import Payment, Tender
 from screens.cash_payment import PaymentScreen
 from tests.screens.appkit import TODAY, add_user, make_app, screen_text, settle, sign_in
 from ubtui import cashier, ledger
-from ubtui.accounts import create_customer, create_premise, format_account_number, open_account, update_account
+from ubtui.accounts import create_customer, create_premise, format_account_number, open_account, set_payment_flags
 from ubtui.security import system_user
 
 
@@ -18,7 +18,7 @@ def setup_counter(open_drawer: bool = True, balance: int = 4250, **flags):
     prem = create_premise(sysu, house_number="12", street="Oak Ave", city="Cedar Valley", state="CA", zip="95000")
     acct = open_account(sysu, premise=prem, customers=[(cust, "owner")], status=flags.pop("status", "active"))
     if flags:
-        update_account(sysu, acct.id, **flags)
+        set_payment_flags(sysu, acct.id, reason="test", **flags)
     if balance:
         ledger.post(sysu, "chg1", "charge", [ledger.EntrySpec(acct.id, "charge", balance, "water", "water",
                                                               effective_on=TODAY)])
