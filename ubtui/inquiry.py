@@ -20,6 +20,7 @@ from models import (Account, AccountCustomer, Bill, BillLine, ContactLog, Custom
 from models.service import CONTACT_CHANNELS
 
 from . import audit
+from .aging import account_aging as _aging_of
 from .accounts import format_account_number
 from .dates import local_time, parse_date
 from .db import transaction
@@ -233,9 +234,8 @@ def age_entries(entries: list[AgingEntry], as_of: _dt.date) -> dict[str, int]:
 
 
 def account_aging(account_id: int, as_of: _dt.date | None = None) -> dict[str, int]:
-    q = (LedgerEntry.select(LedgerEntry.id, LedgerEntry.amount_cents, LedgerEntry.effective_on, LedgerEntry.reverses)
-         .where(LedgerEntry.account == account_id).tuples())
-    return age_entries([AgingEntry(*row) for row in q], as_of or _dt.date.today())
+    """The header's aging: ``ubtui.aging`` (the worklist and reports use the same)."""
+    return _aging_of(account_id, as_of)
 
 
 # --- summary ------------------------------------------------------------------------------------
