@@ -14,6 +14,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.actions_autopay import AutopayCancelScreen, AutopayEnrolScreen
+from screens.actions_collections import PaymentPlanScreen
 from screens.actions_form import ActionForm, load_context
 from screens.actions_money import ApplyDepositScreen, RefundScreen, ReturnedPaymentScreen, TransferScreen, WriteOffScreen
 from screens.actions_service import (CancelWorkOrderScreen, CompleteWorkOrderScreen, NewWorkOrderScreen,
@@ -43,6 +44,7 @@ ACTIONS = (
     Action("d", "Apply the deposit held", ApplyDepositScreen, ("adjustment.post",)),
     Action("a", "Autopay: enrol or cancel", AutopayEnrolScreen, ("autopay.manage",)),
     Action("o", "Write off (final-billed or closed)", WriteOffScreen, ("writeoff.post",)),
+    Action("p", "Payment plan (instalments)", PaymentPlanScreen, ("plan.create",)),
 )
 
 
