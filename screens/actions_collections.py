@@ -179,9 +179,18 @@ class CollectionsScreen(BaseScreen):
             self.app.call_after_refresh(self.app.release_keys)
 
     # --- letters and disconnects ---------------------------------------------------------------
-    def action_run(self) -> None:
+    def ask_then(self, question: str, detail: str, then) -> None:
+        """Y/N first; on Y (and nothing running) start ``then``."""
         from screens.confirm import ConfirmScreen
 
+        def answered(yes: bool | None) -> None:
+            if yes and not self.busy:
+                self.busy = True
+                then()
+
+        self.app.push_screen(ConfirmScreen(question, detail), answered)
+
+    def action_run(self) -> None:
         if self.wl is None or self.busy:
             return
         c = self.wl.counts()
@@ -189,14 +198,8 @@ class CollectionsScreen(BaseScreen):
         if not due:
             self.set_status("no letter is due today")
             return
-
-        def answered(yes: bool | None) -> None:
-            if yes and not self.busy:
-                self.busy = True
-                self.run_letters()
-
-        self.app.push_screen(ConfirmScreen(f"Send {due} letter{'s' if due != 1 else ''} for today?",
-                                           "Y sends them (PDF and mail-merge CSV), N does not."), answered)
+        self.ask_then(f"Send {due} letter{'s' if due != 1 else ''} for today?",
+                      "Y sends them (PDF and mail-merge CSV), N does not.", self.run_letters)
 
     @work(exclusive=True, group="collections-run")
     async def run_letters(self) -> None:
@@ -212,20 +215,12 @@ class CollectionsScreen(BaseScreen):
             self.load()
 
     def action_disconnects(self) -> None:
-        from screens.confirm import ConfirmScreen
-
         due = [d for d in (self.wl.items if self.wl else []) if d.action == "shutoff"]
         if not due:
             self.set_status("nobody is on today's shut-off list")
             return
-
-        def answered(yes: bool | None) -> None:
-            if yes and not self.busy:
-                self.busy = True
-                self.disconnects()
-
-        self.app.push_screen(ConfirmScreen(f"Order {len(due)} disconnect{'s' if len(due) != 1 else ''}?",
-                                           "Y orders them, N does not."), answered)
+        self.ask_then(f"Order {len(due)} disconnect{'s' if len(due) != 1 else ''}?", "Y orders them, N does not.",
+                      self.disconnects)
 
     @work(exclusive=True, group="collections-disconnects")
     async def disconnects(self) -> None:

@@ -356,6 +356,17 @@ def account_status(user: User, account_id: int, as_of: _dt.date | None = None) -
     return got[0] if got else None
 
 
+def account_alerts(account_id: int, as_of: _dt.date) -> list[str]:
+    """What the account header says about collections: the payment plan, an open appeal."""
+    out = []
+    plan = plan_summary(account_id, as_of)
+    if plan:
+        out.append(plan)
+    if CollectionHold.select().where((CollectionHold.account == account_id) & CollectionHold.closed_on.is_null()).exists():
+        out.append("Appeal pending: no shut-off")
+    return out
+
+
 def plan_summary(account_id: int, as_of: _dt.date | None = None) -> str:
     """The active payment plan of an account in a line for the account header ("" if none)."""
     state = _plan_states([account_id], as_of or _dt.date.today(), policy()).get(account_id)

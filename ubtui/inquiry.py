@@ -297,11 +297,15 @@ def account_summary(user: User, account_id: int, *, as_of: _dt.date | None = Non
     acct = _account(account_id)
     p = Premise.get_by_id(acct.premise_id)
     aging = account_aging(account_id, today)
+    alerts = alerts_for(acct, aging)
+    from .collections import account_alerts  # the plan and appeal, after the past-due line
+    at = sum(1 for a in alerts if a.startswith(("Disconnected", "Past due")))
+    alerts[at:at] = account_alerts(account_id, today)
     return AccountSummary(
         number=format_account_number(acct.number), account_class=acct.account_class, status=acct.status,
         customers=_parties(account_id, today), service_address=format_address(p.house_number, p.street, p.unit),
         meter=_current_meter(p.id), balance_cents=int(acct.balance_cents), aging=aging,
-        deposit_held_cents=int(acct.deposit_held_cents), alerts=alerts_for(acct, aging),
+        deposit_held_cents=int(acct.deposit_held_cents), alerts=alerts,
         open_followups=open_followups(account_id), account_id=acct.id, flags=account_flags(acct),
         rate_code=acct.rate_code, cycle=acct.cycle, opened_on=acct.opened_on)
 

@@ -193,6 +193,9 @@ def test_plan_kept_then_broken_with_a_letter(supervisor, clerk, make_account):
     pay(supervisor, a, 3834, dt.date(2026, 10, 19), "p1")
     assert action(supervisor, a, dt.date(2026, 12, 1)) == ("protected", "payment plan")
     assert "next $38.33 11/19" in collections.plan_summary(a.id, dt.date(2026, 11, 1))
+    from ubtui.inquiry import account_summary
+    alerts = account_summary(clerk, a.id, as_of=dt.date(2026, 11, 1)).alerts
+    assert alerts[1] == "Payment plan $38.34 of $115.00 paid, next $38.33 11/19"  # shown on the account
     # the 11/19 instalment is not paid: 60 days' grace, then the plan breaks
     assert action(supervisor, a, dt.date(2027, 1, 18))[0] == "protected"
     broken_day = dt.date(2027, 1, 19)
