@@ -31,7 +31,7 @@ from models import (Account, AccountCustomer, CollectionHold, CollectionNotice, 
 
 from . import audit, ledger, letters
 from .accounts import format_account_number
-from .aging import buckets, fill_newest_first, newer_than, owed_older_than  # noqa: F401  (fill_newest_first: tests)
+from .aging import buckets, fill_newest_first, newer_than, owed_older_than, raw_rows  # noqa: F401  (fill_newest_first: tests)
 from .config import settings
 from .dates import db_date
 from .db import transaction
@@ -91,7 +91,7 @@ class WorkItem:
     number: str
     name: str
     address: str
-    mail_lines: tuple[str, ...]
+    mail: tuple  # (party, address, city, state, zip): the letter's address block, made when asked
     language: str
     balance_cents: int
     aging: dict[str, int]
@@ -103,6 +103,10 @@ class WorkItem:
     multi_unit: bool = False
     plan: PlanState | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def mail_lines(self) -> tuple[str, ...]:
+        return _mail_lines(*self.mail)
 
     # the old worklist's names, for callers that still use them
     @property
@@ -146,7 +150,7 @@ class _Party(NamedTuple):
     language: str
 
 
-def _billing_parties(account_ids: list[int]) -> dict[int, _Party]:
+def _billing_parties(account_ids) -> dict[int, _Party]:
     """Who gets the letter: the billing party, else the tenant, else the owner; current
     parties first, else (a final-billed account) the last ones it had, at their mailing address."""
     rank = {"billing": 0, "tenant": 1, "owner": 2}
@@ -154,8 +158,8 @@ def _billing_parties(account_ids: list[int]) -> dict[int, _Party]:
     q = (AccountCustomer.select(AccountCustomer.account, AccountCustomer.role, AccountCustomer.end_date,
                                 Customer.display_name, Customer.mail_line1, Customer.mail_line2,
                                 Customer.mail_city, Customer.mail_state, Customer.mail_zip, Customer.language)
-         .join(Customer).where(AccountCustomer.account.in_(account_ids)).tuples())
-    for account_id, role, end_date, *party in q:
+         .join(Customer).where(_among(AccountCustomer.account, account_ids)))
+    for account_id, role, end_date, *party in raw_rows(q):
         end_date = db_date(end_date)  # SQLite hands tuples back as stored text
         r = (end_date is not None, -(end_date.toordinal() if end_date else 0), rank.get(role, 9))
         if account_id not in best or r < best[account_id][0]:
@@ -173,27 +177,30 @@ def _mail_lines(cust: _Party | None, address: str, city: str, state: str, zip_: 
 
 # --- payment plans: state -------------------------------------------------------------------------
 
-def _paid_since(account_id: int, since: _dt.date) -> int:
-    """Payments to the account dated on or after ``since``, less those since reversed."""
-    E, R = LedgerEntry, LedgerEntry.alias("r")
-    pay = E.select(E.id).where((E.account == account_id) & (E.kind == "payment") & (E.effective_on >= since))
-    paid = -(E.select(fn.SUM(E.amount_cents)).where(E.id.in_(pay)).scalar() or 0)
-    undone = R.select(fn.SUM(R.amount_cents)).where((R.account == account_id) & R.reverses.in_(pay)).scalar() or 0
-    return int(paid - undone)
+def _among(column, account_ids):
+    """``column`` among ``account_ids``: a list, or a subquery of account ids."""
+    return column.in_(account_ids)
 
 
-def _plan_states(account_ids: list[int], as_of: _dt.date, pol: CollectionsPolicy) -> dict[int, PlanState]:
-    plans = list(PaymentPlan.select().where(PaymentPlan.account.in_(account_ids) & (PaymentPlan.status == "active")))
+def _plan_states(account_ids, as_of: _dt.date, pol: CollectionsPolicy) -> dict[int, PlanState]:
+    """The active plans of ``account_ids`` and how they stand: grouped queries for the plans,
+    their instalments, and the payments since each plan began less those reversed."""
+    P, E, R, I = PaymentPlan, LedgerEntry, LedgerEntry.alias("r"), PlanInstalment
+    active = (P.status == "active") & _among(P.account, account_ids)
+    plans = list(P.select().where(active))
     if not plans:
         return {}
     schedule: dict[int, list[tuple[_dt.date, int]]] = {}
-    for i in (PlanInstalment.select().where(PlanInstalment.plan.in_([p.id for p in plans]))
-              .order_by(PlanInstalment.plan, PlanInstalment.seq)):
-        schedule.setdefault(i.plan_id, []).append((i.due_on, int(i.amount_cents)))
-    out = {}
-    for p in plans:
-        out[p.account_id] = _plan_state(p, schedule.get(p.id, []), _paid_since(p.account_id, p.created_on), as_of, pol)
-    return out
+    for plan_id, due_on, cents in (I.select(I.plan, I.due_on, I.amount_cents)
+                                   .where(I.plan.in_(P.select(P.id).where(active))).order_by(I.plan, I.seq).tuples()):
+        schedule.setdefault(plan_id, []).append((db_date(due_on), int(cents)))
+    on = (E.account == P.account) & (E.kind == "payment") & (E.effective_on >= P.created_on)
+    paid = dict(P.select(P.id, fn.SUM(E.amount_cents)).join(E, on=on).where(active).group_by(P.id).tuples())
+    undone = dict(P.select(P.id, fn.SUM(R.amount_cents)).join(E, on=on).join(R, on=(R.reverses == E.id))
+                  .where(active).group_by(P.id).tuples())
+    return {p.account_id: _plan_state(p, schedule.get(p.id, []),
+                                      int(-(paid.get(p.id) or 0) - (undone.get(p.id) or 0)), as_of, pol)
+            for p in plans}
 
 
 def _plan_state(p: PaymentPlan, schedule: list[tuple[_dt.date, int]], paid: int, as_of: _dt.date,
@@ -213,17 +220,17 @@ def _plan_state(p: PaymentPlan, schedule: list[tuple[_dt.date, int]], paid: int,
 
 # --- the worklist ---------------------------------------------------------------------------------
 
-def _sent(account_ids: list[int], as_of: _dt.date, pol: CollectionsPolicy) -> dict[int, dict[str, tuple]]:
+def _sent(account_ids, as_of: _dt.date, pol: CollectionsPolicy) -> dict[int, dict[str, tuple]]:
     """account -> step -> (latest sent_on, its shutoff_on) of the notices still in force.
     A broken-plan letter starts the sequence again: it counts as the reminder, and the
     notices before it no longer count."""
     N = CollectionNotice
     since = as_of - _dt.timedelta(days=pol.notice_valid_days)
     q = (N.select(N.account, N.step, N.sent_on, N.shutoff_on)
-         .where(N.account.in_(account_ids) & N.step.in_(["reminder", "notice", "final", "tenant", "plan_broken"])
-                & (N.sent_on >= since) & (N.sent_on <= as_of)).tuples())
+         .where(_among(N.account, account_ids) & N.step.in_(["reminder", "notice", "final", "tenant", "plan_broken"])
+                & (N.sent_on >= since) & (N.sent_on <= as_of)))
     out: dict[int, dict[str, tuple]] = {}
-    for account_id, step, sent_on, shutoff_on in q:
+    for account_id, step, sent_on, shutoff_on in raw_rows(q):
         sent_on, shutoff_on = db_date(sent_on), db_date(shutoff_on)
         prev = out.setdefault(account_id, {}).get(step)
         if prev is None or sent_on > prev[0]:
@@ -295,42 +302,54 @@ def _decide(pol: CollectionsPolicy, as_of: _dt.date, closed: str, *, balance: in
 
 
 def _items(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | None = None) -> list[WorkItem]:
+    """The worklist lines of ``account_ids``, or of every account owing (``None``): a handful
+    of set-wide queries (the aging, the accounts with their premises and parties, the notices,
+    plans, appeals and open disconnects), then one pass in Python."""
     days = {pol.reminder_after_days, pol.notice_after_days, pol.min_days_delinquent}
+    statuses = ("active", "disconnected", "final_billed")
     owing = newer_than(as_of, days, min_balance=pol.reminder_min_cents if account_ids is None else None,
-                       account_ids=account_ids, statuses=("active", "disconnected", "final_billed"))
+                       account_ids=account_ids, statuses=statuses)
     closed = closed_reason(pol, as_of)
-    ids = sorted(a for a, (bal, newer) in owing.items()
-                 if owed_older_than(bal, newer, pol.reminder_after_days) >= pol.reminder_min_cents)
+    due = {a for a, (bal, newer) in owing.items()
+           if owed_older_than(bal, newer, pol.reminder_after_days) >= pol.reminder_min_cents}
+    if not due:
+        return []
+    if account_ids is None:  # everyone owing: a subquery, not a list of a million ids
+        scope = Account.select(Account.id).where((Account.balance_cents >= pol.reminder_min_cents)
+                                                 & Account.status.in_(list(statuses)))
+    else:
+        scope = sorted(due)
+    ordered = {a for (a,) in WorkOrder.select(WorkOrder.account).where(
+        (WorkOrder.kind == "disconnect") & WorkOrder.status.in_(["open", "assigned"])
+        & WorkOrder.account.is_null(False) & _among(WorkOrder.account, scope)).tuples()}
+    appeals = {a for (a,) in CollectionHold.select(CollectionHold.account).where(
+        CollectionHold.closed_on.is_null() & _among(CollectionHold.account, scope)).tuples()}
+    sent = _sent(scope, as_of, pol)
+    plans = _plan_states(scope, as_of, pol)
+    billing = _billing_parties(scope)
+    rows = (Account.select(Account.id, Account.number, Account.status, Account.medical_certificate,
+                           Account.do_not_disconnect, Premise.house_number, Premise.street, Premise.unit,
+                           Premise.city, Premise.state, Premise.zip, Premise.dwelling_units)
+            .join(Premise).where(_among(Account.id, scope)))
     out: list[WorkItem] = []
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        ordered = {a for (a,) in WorkOrder.select(WorkOrder.account).where(
-            WorkOrder.account.in_(chunk) & (WorkOrder.kind == "disconnect")
-            & WorkOrder.status.in_(["open", "assigned"])).tuples()}
-        appeals = {a for (a,) in CollectionHold.select(CollectionHold.account).where(
-            CollectionHold.account.in_(chunk) & CollectionHold.closed_on.is_null()).tuples()}
-        sent = _sent(chunk, as_of, pol)
-        plans = _plan_states(chunk, as_of, pol)
-        billing = _billing_parties(chunk)
-        rows = (Account.select(Account.id, Account.number, Account.status, Account.medical_certificate,
-                               Account.do_not_disconnect, Premise.house_number, Premise.street, Premise.unit,
-                               Premise.city, Premise.state, Premise.zip, Premise.dwelling_units)
-                .join(Premise).where(Account.id.in_(chunk)).tuples())
-        for (account_id, number, status, medical, dnd, house, street, unit, city, state, zip_, units) in rows:
-            balance, newer = owing[account_id]
-            aging = buckets(balance, newer)
-            plan = plans.get(account_id)
-            multi = (units or 1) > 1
-            action, why, earliest = _decide(
-                pol, as_of, closed, balance=balance, newer=newer, status=status,
-                protected=_protection(pol, medical, dnd, account_id in appeals, plan), plan=plan,
-                sent=sent.get(account_id, {}), multi_unit=multi, ordered=account_id in ordered)
-            cust = billing.get(account_id)
-            address = format_address(house, street, unit)
-            out.append(WorkItem(account_id, format_account_number(number), cust.name if cust else "", address,
-                                _mail_lines(cust, address, city, state, zip_),
-                                letters.language_of(cust.language if cust else "en", pol), balance, aging,
-                                aging["30"] + aging["60"] + aging["90+"], action, why, earliest, status, multi, plan))
+    no_notices: dict = {}
+    for (account_id, number, status, medical, dnd, house, street, unit, city, state, zip_, units) in raw_rows(rows):
+        if account_id not in due:
+            continue
+        balance, newer = owing[account_id]
+        aging = buckets(balance, newer)
+        plan = plans.get(account_id)
+        multi = (units or 1) > 1
+        action, why, earliest = _decide(
+            pol, as_of, closed, balance=balance, newer=newer, status=status,
+            protected=_protection(pol, medical, dnd, account_id in appeals, plan), plan=plan,
+            sent=sent.get(account_id, no_notices), multi_unit=multi, ordered=account_id in ordered)
+        cust = billing.get(account_id)
+        address = format_address(house, street, unit)
+        out.append(WorkItem(account_id, format_account_number(number), cust.name if cust else "", address,
+                            (cust, address, city, state, zip_),
+                            letters.language_of(cust.language if cust else "en", pol), balance, aging,
+                            aging["30"] + aging["60"] + aging["90+"], action, why, earliest, status, multi, plan))
     order = {a: i for i, a in enumerate(ACTIONS)}
     out.sort(key=lambda d: (order[d.action], -d.aging["90+"], -d.aging["60"], -d.past_due_cents, d.number))
     return out
@@ -668,7 +687,7 @@ def _account_item(account_id: int, as_of: _dt.date, pol: CollectionsPolicy) -> W
     address = format_address(p.house_number, p.street, p.unit)
     aging = buckets(int(acct.balance_cents), newer_than(as_of, account_ids=[account_id]).get(account_id, (0, {}))[1])
     return WorkItem(account_id, format_account_number(acct.number), cust.name if cust else "", address,
-                    _mail_lines(cust, address, p.city, p.state, p.zip),
+                    (cust, address, p.city, p.state, p.zip),
                     letters.language_of(cust.language if cust else "en", pol), int(acct.balance_cents), aging,
                     aging["30"] + aging["60"] + aging["90+"], "wait", status=acct.status,
                     multi_unit=(p.dwelling_units or 1) > 1)
