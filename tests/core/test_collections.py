@@ -381,3 +381,17 @@ def test_worklist_aging_equals_the_account_screens(ops):
             b = bucket_of(e.effective_on, AS_OF)
             live_charges[b] = live_charges.get(b, 0) + e.amount_cents
     assert aging.fill_newest_first(balance, live_charges) == age_entries(entries, AS_OF)
+
+
+def test_one_off_letters_once_a_day_in_the_customers_language(clerk, make_account, tmp_path):
+    a = make_account(last_name="Ruiz")
+    Customer.update(language="es").where(Customer.last_name == "Ruiz").execute()
+    got = collections.send_account_letter(clerk, a.id, "returned_payment", AS_OF, pdf=tmp_path / "r.pdf",
+                                          amount_cents=4000, fee_cents=2500)
+    assert got.subject == "Pago devuelto" and "$40.00" in got.text and "$25.00" in got.text
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    assert collections.send_account_letter(clerk, a.id, "returned_payment", AS_OF, amount_cents=4000) is None
+    assert collections.send_account_letter(clerk, a.id, "welcome", AS_OF).subject.startswith("Bienvenido")
+    assert ContactLog.select().where(ContactLog.account == a.id).count() == 2
+    with pytest.raises(InputError, match="Letter"):
+        collections.send_account_letter(clerk, a.id, "reminder", AS_OF)
