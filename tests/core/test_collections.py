@@ -376,7 +376,7 @@ def test_worklist_aging_equals_the_account_screens(ops):
     balance = sum(e.amount_cents for e in entries)
     reversed_ids = {e.reverses_id for e in entries if e.reverses_id is not None}
     live_charges: dict[str, int] = {}
-    for e in entries:  # what _charges_by_bucket's SQL sums: charges neither reversed nor reversals
+    for e in entries:  # what aging.newer_than's SQL sums: charges neither reversed nor reversals
         if e.amount_cents > 0 and e.reverses_id is None and e.entry_id not in reversed_ids:
             b = bucket_of(e.effective_on, AS_OF)
             live_charges[b] = live_charges.get(b, 0) + e.amount_cents
