@@ -2,6 +2,7 @@
 from .autopay import AutopayBatch, AutopayEnrollment
 from .base import BaseModel, CentsField, database, utcnow
 from .billing import Bill, BillLine, BillRun, RateSchedule
+from .collections import CollectionHold, CollectionNotice, PaymentPlan, PlanInstalment
 from .cashier import Deposit, Drawer, DrawerMovement, DrawerSession, Payment, Tender
 from .customers import Account, AccountCustomer, Customer, Email, Phone, Premise
 from .ledger import LedgerEntry, Posting
@@ -14,7 +15,7 @@ ALL_MODELS = [
     User, AuditLog, Customer, Phone, Email, Premise, Account, AccountCustomer, Meter,
     MeterReading, RateSchedule, BillRun, Bill, BillLine, Posting, LedgerEntry, Drawer,
     DrawerSession, Payment, Tender, DrawerMovement, Deposit, WorkOrder, ServiceDeposit, ContactLog,
-    AutopayEnrollment, AutopayBatch,
+    AutopayEnrollment, AutopayBatch, CollectionNotice, PaymentPlan, PlanInstalment, CollectionHold,
 ]
 
 # Tables whose rows are never updated or deleted; the migrations add triggers that refuse it.

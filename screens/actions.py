@@ -14,6 +14,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.actions_autopay import AutopayCancelScreen, AutopayEnrolScreen
+from screens.actions_collections import PaymentPlanScreen
 from screens.actions_form import ActionForm, load_context
 from screens.actions_maint import (AddRoleScreen, CodesNotesScreen, EndRoleScreen, MergeScreen, NameAddressScreen,
                                    PaymentFlagsScreen, PhonesEmailsScreen, PreferencesScreen, ProtectionsScreen,
@@ -57,6 +58,7 @@ ACTIONS = (
     Action("k", "Cash only / no checks", PaymentFlagsScreen, ("account.payment_flags",)),
     Action("v", "Protections: medical, do not disconnect", ProtectionsScreen, ("account.protections",)),
     Action("u", "Account status", StatusScreen, ("account.status",)),
+    Action("y", "Payment plan (instalments)", PaymentPlanScreen, ("plan.create",)),
 )
 
 

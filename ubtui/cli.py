@@ -192,32 +192,73 @@ def parse_date(text: str | None):
 
 @registrar
 def add_collections(sub):
-    p = sub.add_parser("collections", help="delinquent accounts: list, letters, disconnect orders")
+    p = sub.add_parser("collections", help="notices before shut-off, the shut-off list, payment plans, letters")
     csub = p.add_subparsers(dest="coll_cmd", required=True)
-    lst = csub.add_parser("list", help="the delinquency worklist, worst first")
+    lst = csub.add_parser("list", help="the day's worklist: each account's next step, protections, counts")
     lst.add_argument("--date", help="as of (YYYY-MM-DD, default today)")
     lst.set_defaults(func=cmd_collections_list)
-    let = csub.add_parser("letters", help="print letters for one step to a PDF")
-    let.add_argument("kind", choices=["reminder", "shutoff_notice"])
+    run = csub.add_parser("run", help="send the day's letters (once per account and step) to PDF and CSV")
+    run.add_argument("--pdf", help="PDF file to write (one letter a page)")
+    run.add_argument("--csv", help="mail-merge CSV file to write")
+    run.add_argument("--date")
+    run.set_defaults(func=cmd_collections_run)
+    let = csub.add_parser("letters", help="send one step's letters to a PDF")
+    let.add_argument("kind", choices=["reminder", "notice", "final", "plan_broken", "shutoff_notice"])
     let.add_argument("--output", required=True, help="PDF file to write")
     let.add_argument("--date")
     let.set_defaults(func=cmd_collections_letters)
-    dis = csub.add_parser("disconnects", help="order disconnects for accounts 90+ days past due")
+    dis = csub.add_parser("disconnects", help="order disconnects for the accounts on today's shut-off list")
     dis.add_argument("--date")
     dis.set_defaults(func=cmd_collections_disconnects)
+    plan = csub.add_parser("plan", help="a payment arrangement for an account")
+    plan.add_argument("account", help="account number")
+    plan.add_argument("--instalments", type=int, required=True)
+    plan.add_argument("--first-due", required=True, help="YYYY-MM-DD")
+    plan.add_argument("--every", type=int, default=30, help="days between instalments (default 30)")
+    plan.add_argument("--amount", help="amount of the plan (default: the balance)")
+    plan.add_argument("--output", help="PDF of the confirmation letter")
+    plan.set_defaults(func=cmd_collections_plan)
+    pol = csub.add_parser("policy", help="print the collections policy in force and check the letter templates")
+    pol.set_defaults(func=cmd_collections_policy)
 
 
 def cmd_collections_list(args) -> int:
-    from .collections import delinquency_list
+    from .collections import ACTION_TEXT, worklist
     from .money import format_cents
     connect(args)
-    rows = delinquency_list(actor(), parse_date(args.date))
-    print(f"{'ACCOUNT':10} {'NAME':24} {'PAST DUE':>11} {'90+':>10} {'STEP':15} NOTE")
-    for d in rows:
-        note = d.exempt or ("disconnect ordered" if d.open_disconnect else "")
+    wl = worklist(actor(), parse_date(args.date))
+    print(f"{'ACCOUNT':10} {'NAME':24} {'PAST DUE':>11} {'90+':>10} {'STEP':18} WHY")
+    for d in wl.items:
         print(f"{d.number:10} {d.name[:24]:24} {format_cents(d.past_due_cents):>11} "
-              f"{format_cents(d.aging['90+']):>10} {d.step:15} {note}")
-    print(f"{len(rows)} account(s)")
+              f"{format_cents(d.aging['90+']):>10} {ACTION_TEXT[d.action]:18} {d.why}")
+    for action, (n, cents) in wl.counts().items():
+        if n:
+            print(f"{ACTION_TEXT[action]:18} {n:8} {format_cents(cents):>14}")
+    if wl.closed:
+        print(f"office closed today ({wl.closed}): nobody is shut off")
+    print(f"{len(wl.items)} account(s)")
+    return 0
+
+
+def _print_run(result) -> None:
+    for step, n in result.sent.items():
+        if n:
+            print(f"{step}: {n} letter(s)")
+    if result.plans_broken:
+        print(f"{result.plans_broken} payment plan(s) broken")
+    for path in (result.pdf, result.csv):
+        if path:
+            print(f"written: {path}")
+    if result.pdf and not result.unicode_font:
+        print("note: no DejaVu Sans font found; accents the built-in font lacks were folded in the PDF")
+
+
+def cmd_collections_run(args) -> int:
+    from .collections import run_notices
+    connect(args)
+    result = run_notices(actor(), parse_date(args.date), pdf=args.pdf, csv=args.csv)
+    _print_run(result)
+    print(f"{len(result.letters)} letter(s) sent")
     return 0
 
 
@@ -238,6 +279,30 @@ def cmd_collections_disconnects(args) -> int:
     for number, why in run.skipped:
         print(f"skipped {number}: {why}")
     print(f"{len(run.ordered)} disconnect order(s) created")
+    return 0
+
+
+def cmd_collections_plan(args) -> int:
+    from .accounts import get_account
+    from .collections import create_plan
+    from .money import format_cents, parse_amount
+    connect(args)
+    total = parse_amount(args.amount, field="Amount") if args.amount else None
+    new = create_plan(actor(), get_account(args.account).id, instalments=args.instalments,
+                      first_due=parse_date(args.first_due), every_days=args.every, total_cents=total, pdf=args.output)
+    for due, cents in new.schedule:
+        print(f"{due.isoformat()} {format_cents(cents):>12}")
+    print(f"payment plan {new.plan.id}: {format_cents(new.plan.total_cents)} in {new.plan.instalments}")
+    return 0
+
+
+def cmd_collections_policy(args) -> int:
+    from .config import settings
+    from .letters import templates
+    pol = settings().collections
+    for key, value in pol.model_dump().items():
+        print(f"{key} = {value!r}")
+    print(f"{templates(pol).check()} letter templates checked")
     return 0
 
 

@@ -15,6 +15,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
+from .policy import CollectionsPolicy
 
 
 class District(BaseModel):
@@ -70,6 +71,9 @@ class Settings(BaseModel):
     ach_bank_name: str = "FIRST CEDAR BANK"
     receipt_printer: str = ""  # "", "file:/path", "usb:vid:pid", "network:host"
     rates_file: str | None = None
+    # Collections: notices before shut-off, protections, plans (default: California SB 998;
+    # ubtui/data/collections_policy.toml shows every key)
+    collections: CollectionsPolicy = Field(default_factory=CollectionsPolicy)
 
 
 def apply_timezone(s: Settings) -> None:

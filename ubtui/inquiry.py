@@ -20,6 +20,7 @@ from models import (Account, AccountCustomer, Bill, BillLine, ContactLog, Custom
 from models.service import CONTACT_CHANNELS
 
 from . import audit
+from .aging import account_aging as _aging_of
 from .accounts import format_account_number
 from .dates import local_time, parse_date
 from .db import transaction
@@ -233,9 +234,8 @@ def age_entries(entries: list[AgingEntry], as_of: _dt.date) -> dict[str, int]:
 
 
 def account_aging(account_id: int, as_of: _dt.date | None = None) -> dict[str, int]:
-    q = (LedgerEntry.select(LedgerEntry.id, LedgerEntry.amount_cents, LedgerEntry.effective_on, LedgerEntry.reverses)
-         .where(LedgerEntry.account == account_id).tuples())
-    return age_entries([AgingEntry(*row) for row in q], as_of or _dt.date.today())
+    """The header's aging: ``ubtui.aging`` (the worklist and reports use the same)."""
+    return _aging_of(account_id, as_of)
 
 
 # --- summary ------------------------------------------------------------------------------------
@@ -297,11 +297,15 @@ def account_summary(user: User, account_id: int, *, as_of: _dt.date | None = Non
     acct = _account(account_id)
     p = Premise.get_by_id(acct.premise_id)
     aging = account_aging(account_id, today)
+    alerts = alerts_for(acct, aging)
+    from .collections import account_alerts  # the plan and appeal, after the past-due line
+    at = sum(1 for a in alerts if a.startswith(("Disconnected", "Past due")))
+    alerts[at:at] = account_alerts(account_id, today)
     return AccountSummary(
         number=format_account_number(acct.number), account_class=acct.account_class, status=acct.status,
         customers=_parties(account_id, today), service_address=format_address(p.house_number, p.street, p.unit),
         meter=_current_meter(p.id), balance_cents=int(acct.balance_cents), aging=aging,
-        deposit_held_cents=int(acct.deposit_held_cents), alerts=alerts_for(acct, aging),
+        deposit_held_cents=int(acct.deposit_held_cents), alerts=alerts,
         open_followups=open_followups(account_id), account_id=acct.id, flags=account_flags(acct),
         rate_code=acct.rate_code, cycle=acct.cycle, opened_on=acct.opened_on)
 

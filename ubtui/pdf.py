@@ -59,18 +59,25 @@ def _pdf_class():
     return _CLASS
 
 
-def new_pdf(orientation: str = "P", fmt="A4", *, unit: str = "mm", mono: bool = True):
+def _add_unicode(pdf, family: str, regular: str, bold: str) -> bool:
+    """Register ``family`` from the first font folder holding both files."""
+    for d in _FONT_DIRS:
+        r, b = Path(d, regular), Path(d, bold)
+        if r.exists() and b.exists():
+            pdf.add_font(family, "", str(r))
+            pdf.add_font(family, "B", str(b))
+            pdf.unicode_font = True
+            return True
+    return False
+
+
+def new_pdf(orientation: str = "P", fmt="A4", *, unit: str = "mm", mono: bool = True, sans: bool = False):
     """A document with a Unicode monospace font when one is installed (``mono``: reports,
-    receipts) or the built-in fonts with folding."""
+    receipts) or the built-in fonts with folding.  ``sans``: also a Unicode proportional font
+    "Sans" (DejaVu Sans: letters in Vietnamese need its diacritics) when installed."""
     pdf = _pdf_class()(orientation=orientation, unit=unit, format=fmt)
     pdf.set_auto_page_break(True, margin=12)
-    if mono:
-        for d in _FONT_DIRS:
-            regular, bold = Path(d, "DejaVuSansMono.ttf"), Path(d, "DejaVuSansMono-Bold.ttf")
-            if regular.exists() and bold.exists():
-                pdf.add_font("Mono", "", str(regular))
-                pdf.add_font("Mono", "B", str(bold))
-                pdf.unicode_font = True
-                break
-    pdf.font_family_name = "Mono" if pdf.unicode_font else "Courier"
+    pdf.sans_font = sans and _add_unicode(pdf, "Sans", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
+    mono_font = mono and _add_unicode(pdf, "Mono", "DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf")
+    pdf.font_family_name = "Mono" if mono_font else "Courier"
     return pdf

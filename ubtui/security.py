@@ -29,7 +29,7 @@ else:
 CLERK = {
     "account.view", "account.edit", "account.create", "contact.add", "payment.take",
     "drawer.open", "drawer.close", "drawer.drop", "workorder.create", "workorder.update",
-    "reading.enter", "report.view", "receipt.reprint", "rates.view",
+    "reading.enter", "report.view", "receipt.reprint", "rates.view", "plan.create",
 }
 SENIOR = CLERK | {
     "adjustment.post", "refund.issue", "payment.return", "balance.transfer", "autopay.manage",
@@ -38,7 +38,7 @@ SENIOR = CLERK | {
 }
 SUPERVISOR = SENIOR | {
     "payment.void", "approve.void", "approve.adjustment", "approve.over_short", "report.all",
-    "drawer.view_all", "writeoff.post", "collections.manage",
+    "drawer.view_all", "writeoff.post", "collections.manage", "collections.disconnect",
     "account.protections", "account.status", "customer.merge",  # medical/do-not-disconnect, status, merges
 }
 ADMIN = SUPERVISOR | {"user.manage", "rates.manage", "db.admin"}

@@ -34,13 +34,18 @@ def _next_number() -> str:
 
 def create_work_order(user: User, *, kind: str, account_id: int | None = None, premise_id: int | None = None,
                       instructions: str = "", scheduled_on: _dt.date | None = None, priority: str = "normal",
-                      meter_id: int | None = None) -> WorkOrder:
+                      meter_id: int | None = None, as_of: _dt.date | None = None) -> WorkOrder:
+    """A work order.  A disconnect needs a supervisor and an account on today's shut-off list
+    (``collections.check_disconnect``): whatever the path, no disconnect without the notices."""
     require(user, "workorder.create")
     if kind not in WORK_ORDER_KINDS:
         raise InputError("Kind", f"must be one of {', '.join(WORK_ORDER_KINDS)}")
     if priority not in PRIORITIES:
         raise InputError("Priority", f"must be one of {', '.join(PRIORITIES)}")
     with transaction():
+        if kind == "disconnect":
+            from .collections import check_disconnect  # collections orders its disconnects through here
+            check_disconnect(user, account_id, premise_id, as_of)
         if account_id is not None:
             acct = Account.get_or_none(Account.id == account_id)
             if acct is None:
@@ -80,6 +85,9 @@ def complete_work_order(user: User, work_order_id: int, result: str, *,
     with transaction():
         _, after = _close_work_order(user, work_order_id, "workorder.complete", status="done",
                                      result=result.strip(), completed_on=completed_on or _dt.date.today())
+        if after.kind == "disconnect":
+            from .collections import check_disconnect_completion
+            check_disconnect_completion(after.account_id, after.completed_on)
         new_status = STATUS_AFTER.get(after.kind)
         if new_status and after.account_id:
             set_status(user, after.account_id, new_status, work_order=after)

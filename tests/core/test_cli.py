@@ -67,9 +67,18 @@ def test_collections_and_autopay_commands(db_url, make_account, db, tmp_path):
                                                            effective_on=dt.date(2026, 7, 1))])
     db.close()
     r = ubtui("--database", db_url, "collections", "list", "--date", "2026-11-28")
-    assert r.returncode == 0 and "Late, Pat" in r.stdout and "$123.45" in r.stdout and "disconnect" in r.stdout
+    assert r.returncode == 0 and "Late, Pat" in r.stdout and "$123.45" in r.stdout and "reminder" in r.stdout
+    # 150 days late but never sent a notice: no disconnect (issue #15)
     r = ubtui("--database", db_url, "collections", "disconnects", "--date", "2026-11-28")
-    assert r.returncode == 0 and "1 disconnect order(s) created" in r.stdout
+    assert r.returncode == 0 and "0 disconnect order(s) created" in r.stdout
+    pdf, csv = tmp_path / "l.pdf", tmp_path / "l.csv"
+    for _ in range(2):
+        r = ubtui("--database", db_url, "collections", "run", "--date", "2026-11-28", "--pdf", str(pdf), "--csv", str(csv))
+    assert r.returncode == 0 and "0 letter(s) sent" in r.stdout and pdf.exists()  # the rerun sends nothing
+    r = ubtui("--database", db_url, "collections", "plan", a.number, "--instalments", "13", "--first-due", "2026-12-01")
+    assert r.returncode == 2 and "Instalments: must be 1 to 12" in r.stderr
+    r = ubtui("--database", db_url, "collections", "policy")
+    assert r.returncode == 0 and "min_days_delinquent = 60" in r.stdout and "27 letter templates checked" in r.stdout
     r = ubtui("--database", db_url, "collections", "list", "--date", "28/11/2026")
     assert r.returncode == 2 and "Date: '28/11/2026' is not a date; type YYYY-MM-DD" in r.stderr
     out = tmp_path / "d.ach"

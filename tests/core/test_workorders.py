@@ -5,8 +5,11 @@ import pytest
 from models import Account, ServiceDeposit
 from ubtui import ledger, workorders
 from ubtui.accounts import create_customer, create_premise
-from ubtui.errors import Conflict, InputError
+from ubtui.errors import Conflict, InputError, PermissionDenied
+from ubtui.ledger import EntrySpec
 from ubtui.verify import verify_all
+
+from tests.core.collectkit import walk
 
 
 def test_start_service_opens_account_deposit_and_turn_on(clerk, system):
@@ -40,10 +43,14 @@ def test_work_order_rules(clerk, make_account):
         workorders.complete_work_order(clerk, wo.id, "x")
 
 
-def test_disconnect_then_reconnect_after_payment(clerk, make_account, system):
+def test_disconnect_then_reconnect_after_payment(clerk, make_account, system, supervisor):
     a = make_account()
-    d = workorders.create_work_order(clerk, kind="disconnect", account_id=a.id)
+    walk(supervisor, a)  # every notice sent: on the shut-off list from 10/13
+    with pytest.raises(PermissionDenied):  # a clerk may not order a disconnect
+        workorders.create_work_order(clerk, kind="disconnect", account_id=a.id, as_of=dt.date(2026, 10, 13))
+    d = workorders.create_work_order(supervisor, kind="disconnect", account_id=a.id, as_of=dt.date(2026, 10, 13))
     workorders.complete_work_order(clerk, d.id, "locked off")
+    ledger.post(system, "paid-up", "payment", [EntrySpec(a.id, "payment", -11500)])
     assert Account.get_by_id(a.id).status == "disconnected"
     assert [x.id for x in workorders.reconnect_candidates(clerk)] == [a.id]
     wo = workorders.request_reconnect(clerk, a.id, fee_cents=5000)

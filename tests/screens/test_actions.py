@@ -210,59 +210,6 @@ async def test_autopay_bad_routing_number_names_the_field(sqlite_url, senior_and
     assert AutopayEnrollment.select().count() == 0
 
 
-async def test_collections_worklist_letters_and_disconnects(sqlite_url, tmp_path, monkeypatch):
-    from screens.actions_collections import CollectionsScreen
-    from screens.confirm import ConfirmScreen
-
-    monkeypatch.setenv("UBTUI_DATA_DIR", str(tmp_path / "data"))
-    add_user("super", "supervisor")
-    old, mid, late = (new_account(n, house=h) for n, h in (("Old", "1"), ("Mid", "2"), ("Late", "3")))
-    charge(old, 9000, "c1", days_ago=120)
-    charge(mid, 4000, "c2", days_ago=75)
-    charge(late, 6100, "c3", days_ago=40)
-    app = make_app(sqlite_url)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, "super")
-        await burst(pilot, "l")
-        assert isinstance(app.screen, CollectionsScreen)
-        table = app.screen.query_one("#worklist")
-        names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
-        assert names == ["Old, Ana", "Mid, Ana", "Late, Ana"]  # worst first
-        assert [table.get_row_at(i)[4] for i in range(3)] == ["disconnect", "shut-off", "reminder"]
-        assert "3 accounts, $191.00 past due" in screen_text(app)
-        await burst(pilot, "r")
-        pdf = tmp_path / "data" / "letters" / f"reminder-{TODAY.isoformat()}.pdf"
-        assert status(app) == f"1 reminder letters in {pdf}"
-        assert pdf.read_bytes().startswith(b"%PDF")
-        await burst(pilot, "d")
-        assert isinstance(app.screen, ConfirmScreen)
-        await burst(pilot, "n")  # asked first: no means none
-        assert WorkOrder.select().count() == 0
-        await burst(pilot, "d", "y")
-        assert re.fullmatch(r"1 disconnect orders: WO\d+", status(app))
-        await settle(pilot)
-        assert "disc. ordered" in screen_text(app), screen_text(app)
-        await burst(pilot, "enter")  # opens the account (the worst one first)
-        assert getattr(app.screen, "account_id", None) == old.id
-    wo = WorkOrder.get()
-    assert (wo.kind, wo.account_id) == ("disconnect", old.id)
-
-
-async def test_clerk_sees_the_worklist_but_not_the_letter_keys(sqlite_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("UBTUI_DATA_DIR", str(tmp_path / "data"))
-    add_user("clerk")
-    charge(new_account("Old"), 9000, "c1", days_ago=120)
-    app = make_app(sqlite_url)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, "clerk")
-        await burst(pilot, "l")
-        shown = screen_text(app)
-        assert "Old, Ana" in shown and "Reminders" not in shown and "Disconnects" not in shown
-        await burst(pilot, "r", "d")
-        assert status(app) == ""
-    assert not (tmp_path / "data" / "letters").exists() and WorkOrder.select().count() == 0
-
-
 async def test_work_orders_menu_completes_a_turn_on(sqlite_url):
     from screens.actions_service import CompleteWorkOrderScreen
     from screens.actions_workorders import WorkOrdersScreen

@@ -1,4 +1,4 @@
-"""How the account actions look at 80x24: the list, one form, the collections worklist."""
+"""How the account actions look at 80x24: the list and one form (the collections worklist: test_collections)."""
 from __future__ import annotations
 
 from textual.widgets import Input
@@ -43,23 +43,4 @@ def test_actions_list(sqlite_url, snap_compare):
 
 def test_refund_form_with_an_error(sqlite_url, snap_compare):
     app, before = actions_app(sqlite_url, ("f", *"1,00", "f9"))
-    assert snap_compare(app, terminal_size=(80, 24), run_before=before)
-
-
-def test_collections_worklist(sqlite_url, snap_compare):
-    add_user("super", "supervisor")
-    for name, house, cents, days in (("Old", "1", 9000, 120), ("Mid", "2", 4000, 75), ("Late", "3", 6100, 40)):
-        charge(new_account(name, house=house), cents, f"c{house}", days_ago=days)
-    exempt = new_account("Care", house="4")
-    charge(exempt, 12000, "c4", days_ago=100)
-    from ubtui.accounts import set_protections
-    from ubtui.security import system_user
-    set_protections(system_user(), exempt.id, medical_certificate=True, reason="test")
-    app = make_app(sqlite_url)
-
-    async def before(pilot) -> None:
-        await sign_in(pilot, "super")
-        await pilot.press("l")
-        await settle(pilot)
-
     assert snap_compare(app, terminal_size=(80, 24), run_before=before)
