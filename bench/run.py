@@ -239,8 +239,7 @@ def cold_start(db: ScratchDatabase, runs: int) -> dict:
 # --- SSH ---------------------------------------------------------------------------------------
 def ssh(db: ScratchDatabase, query: str) -> dict:
     try:
-        import asyncssh  # noqa: F401
-        from ubtui import sshserver  # noqa: F401
+        from ubtui import sshserver  # noqa: F401  (imports asyncssh without its DSA warning)
     except ImportError as e:
         return unavailable(f"no SSH server in this build ({e})")
     from models import Account
