@@ -334,6 +334,26 @@ def cmd_ssh_serve(args) -> int:
     return 0
 
 
+@registrar
+def add_web(sub):
+    p = sub.add_parser("web", help="serve the app to browsers (supervisors' read-mostly door)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--max-sessions", type=int, default=20, help="browser sessions at once (default 20)")
+    p.add_argument("--public-url", default=None,
+                   help="the address browsers use, e.g. https://counter.example.org (default http://HOST:PORT)")
+    p.set_defaults(func=cmd_web)
+
+
+def cmd_web(args) -> int:
+    from .webserver import run_forever
+    if args.max_sessions <= 0:
+        raise UbtuiError("--max-sessions must be more than 0")
+    connect(args)  # fail early, with a clear message, on a bad database
+    run_forever(args.host, args.port, database_url(args), args.max_sessions, args.public_url)
+    return 0
+
+
 # --- cashiering: ubtui report ..., ubtui drawer ... (ubtui/reports.py, ubtui/cashier.py) ----
 @registrar
 def add_report(sub):

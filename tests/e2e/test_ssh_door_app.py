@@ -5,14 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 
-import pytest
 
 from tests.core.test_cli import ubtui
-from tests.e2e.test_ssh_bridge import keys, port, read_until, ssh, until  # noqa: F401  (fixtures)
+from tests.e2e.test_ssh_bridge import keys, port, pytestmark, read_until, ssh, until  # noqa: F401  (fixtures)
 from tests.screens.appkit import add_user
 from ubtui.sshserver import DoorLimits, child_argv, child_pids, serve
-
-pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/ssh"), reason="no OpenSSH client (.ci/run installs it)")
 
 
 async def test_registered_clerk_signs_in_and_a_hang_up_ends_the_app(sqlite_url, tmp_path, port, keys):  # noqa: F811
