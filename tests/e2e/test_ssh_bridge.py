@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import socket
+import subprocess
 import sys
 import time
 
@@ -232,3 +234,44 @@ def test_throttle_counts_connections_per_address_and_forgets_them():
     assert "failed sign-ins" in t.admit("10.0.0.1")
     now[0] = 162
     assert t.admit("10.0.0.1") is None
+
+
+# Finishes its "posting" (half a second) when told to stop, then exits.
+POSTING_CHILD = [sys.executable, "-c",
+                 "import os, signal, sys, time\n"
+                 "def stop(sig, frame):\n"
+                 "    time.sleep(0.5); open(os.environ['PIDDIR'] + '/posted', 'w').close(); sys.exit(0)\n"
+                 "signal.signal(signal.SIGTERM, stop)\n"
+                 "open(os.environ['PIDDIR'] + '/' + str(os.getpid()), 'w').close()\n"
+                 "print('name? ', flush=True)\n"
+                 "while True: time.sleep(1)\n"]
+
+
+async def test_shutdown_tells_the_session_and_lets_the_posting_finish(tmp_path, port, keys, piddir):
+    door = await start(tmp_path, port, keys, piddir, argv=POSTING_CHILD, shutdown_grace=20)
+    client = await ssh(tmp_path, port, keys["good"][0])
+    await read_until(client.stdout, b"name? ")
+    await door.shutdown()
+    out, err = await asyncio.wait_for(client.communicate(), 15)
+    assert (piddir / "posted").exists() and not door.sessions and not alive(piddir)
+    assert b"the server is shutting down" in out + err and client.returncode == 0
+
+
+def test_ssh_serve_starts_without_warnings_and_keeps_its_host_key(tmp_path, port):
+    url = f"sqlite:///{tmp_path / 'door.db'}"
+    key = tmp_path / "keys" / "host"
+    env = dict(os.environ, UBTUI_CONFIG="/nonexistent.toml", PYTHONWARNINGS="default")
+    seen = []
+    for _ in range(2):
+        server = subprocess.Popen([sys.executable, "-m", "ubtui", "--database", url, "ssh-serve", "--port", str(port),
+                                   "--host-key", str(key)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        try:
+            first = server.stdout.readline()
+        finally:
+            server.send_signal(signal.SIGTERM)
+            out, err = server.communicate(timeout=30)
+        assert b"serving over SSH" in first and server.returncode == 0, err
+        assert b"Warning" not in err and b"DSA" not in err, err
+        assert key.stat().st_mode & 0o777 == 0o600
+        seen.append(key.with_name("host.pub").read_bytes())
+    assert seen[0] == seen[1]  # the same host key: clients do not see a new server
