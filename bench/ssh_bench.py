@@ -42,15 +42,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def rss_mb(pid: int) -> float | None:
+def proc_mb(pid: int, file: str, field: str) -> float | None:
+    """A kB figure of /proc/PID/FILE (``field`` starts its line), in MB."""
     try:
-        with open(f"/proc/{pid}/status") as f:
+        with open(f"/proc/{pid}/{file}") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     return int(line.split()[1]) / 1024
     except OSError:
         return None
     return None
+
+
+def rss_mb(pid: int) -> float | None:
+    return proc_mb(pid, "status", "VmRSS:")
 
 
 class Terminal:

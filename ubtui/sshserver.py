@@ -245,6 +245,7 @@ class Session:
                                           start_new_session=True, close_fds=True)
         finally:
             os.close(slave)
+        log.info("ssh: session of %s from %s started", user, proc.get_extra_info("peername", ("?",))[0])
         channel_open = True
         child_done = asyncio.Event()
         last_input = time.monotonic()
@@ -318,8 +319,8 @@ class Session:
                                                         self.door.grace))
             loop.remove_reader(master)
             os.close(master)
-            if why:
-                log.info("ssh: session of %s ended: %s", user, why)
+            log.info("ssh: session of %s from %s ended: %s", user, proc.get_extra_info("peername", ("?",))[0],
+                     why or "the app quit")
         try:
             proc.exit(code if code >= 0 else 1)
         except Exception:
@@ -458,6 +459,7 @@ def child_argv(database_url: str) -> list[str]:
 
 def run_forever(host: str, port: int, host_key: Path, database_url: str, limits: DoorLimits | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)  # a line per packet type otherwise
 
     async def main() -> None:
         door = await serve(host, port, host_key, child_argv(database_url), limits=limits)
