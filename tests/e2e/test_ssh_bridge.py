@@ -275,3 +275,28 @@ def test_ssh_serve_starts_without_warnings_and_keeps_its_host_key(tmp_path, port
         assert key.stat().st_mode & 0o777 == 0o600
         seen.append(key.with_name("host.pub").read_bytes())
     assert seen[0] == seen[1]  # the same host key: clients do not see a new server
+
+
+@pytest.mark.parametrize("options, what", [
+    (["KexAlgorithms=diffie-hellman-group14-sha1"], b"key exchange"),
+    (["Ciphers=aes128-cbc"], b"cipher"),
+    (["Ciphers=aes128-ctr", "MACs=hmac-sha1"], b"MAC"),  # an AEAD cipher has no separate MAC
+    (["PubkeyAcceptedAlgorithms=ssh-rsa"], b"Permission denied"),
+])
+async def test_deprecated_algorithms_are_not_offered(tmp_path, port, keys, piddir, options, what):
+    door = await start(tmp_path, port, keys, piddir)
+    try:
+        rsa = asyncssh.generate_private_key("ssh-rsa", key_size=3072)  # an RSA key, allowed, but not signed with SHA-1
+        (tmp_path / "id_rsa").write_bytes(rsa.export_private_key())
+        (tmp_path / "id_rsa").chmod(0o600)
+        door.keys_for = lambda user: [rsa.export_public_key().decode()]
+        argv = ssh_argv(tmp_path, port, tmp_path / "id_rsa")
+        argv[argv.index("LogLevel=ERROR")] = "LogLevel=INFO"
+        extra = [a for option in options for a in ("-o", option)]
+        client = await asyncio.create_subprocess_exec(*argv[:1], *extra, *argv[1:], stdin=asyncio.subprocess.PIPE,
+                                                      stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        _, err = await asyncio.wait_for(client.communicate(), 15)
+    finally:
+        door.close()
+    assert client.returncode == 255 and what in err, err
+    assert not list(piddir.iterdir())
