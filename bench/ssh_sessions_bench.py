@@ -137,7 +137,8 @@ async def sessions(port: int, n: int, user: str, prepare, query: bytes, door_pid
 async def run(url: str, n: int, user: str, password: str, query: str) -> dict:
     from ubtui.sshserver import child_argv
     key_dir = Path(tempfile.mkdtemp(prefix="ubtui-ssh-sessions-"))
-    out: dict = {"sessions": n, "query": query}
+    out: dict = {"sessions": n, "query": query, "cpus": os.cpu_count(),
+                 "load_average_at_start": round(os.getloadavg()[0], 1)}
     memory: dict = {}
     try:
         # bare: the same door and sessions, an echo program in each
@@ -175,6 +176,7 @@ async def run(url: str, n: int, user: str, password: str, query: str) -> dict:
     bare_proc.kill()
     bare_proc.wait()
 
+    out["load_average_at_end"] = round(os.getloadavg()[0], 1)  # other jobs on the machine show here
     out["keystrokes"] = len(app["latency_s"])
     out["sessions_typing"] = app["sessions"]
     out["latency_median_ms"] = figure(median(app["latency_s"]) * 1000, median(bare["latency_s"]) * 1000, "ms")
