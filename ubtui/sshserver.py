@@ -52,6 +52,8 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="DSA is deprecated", category=CryptographyDeprecationWarning)
     import asyncssh
 
+from .procs import child_pids  # noqa: E402,F401  (the benches and tests count sessions with it)
+
 log = logging.getLogger("ubtui.ssh")
 
 # Offered algorithms: current OpenSSH defaults less SHA-1, DSA and NIST-less exotica.
@@ -434,23 +436,6 @@ async def serve(host: str, port: int, host_key: Path, argv: list[str], env: dict
         keepalive_interval=limits.keepalive_interval, keepalive_count_max=limits.keepalive_count_max,
         allow_scp=False, agent_forwarding=False, x11_forwarding=False, **ALGORITHMS)
     return door
-
-
-def child_pids(parent: int | None = None) -> list[int]:
-    """Live (not zombie) child processes of ``parent`` (default: this process): the apps of
-    the sessions, for the bench and the tests that check none is left behind."""
-    parent_s = str(parent or os.getpid())
-    out = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open(f"/proc/{d}/stat") as f:
-                    state, ppid = f.read().rsplit(")", 1)[1].split()[:2]
-            except (OSError, ValueError):
-                continue
-            if ppid == parent_s and state != "Z":
-                out.append(int(d))
-    return out
 
 
 def child_argv(database_url: str) -> list[str]:

@@ -18,8 +18,12 @@ This module imports no Textual: the app runs in the child process.
 """
 from __future__ import annotations
 
+import asyncio
+import os
 import shlex
+import signal
 import sys
+import time
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -27,6 +31,9 @@ import jinja2
 from aiohttp import web
 from textual_serve.server import Server
 
+from .procs import child_pids
+
+SHUTDOWN_GRACE = 30  # seconds an app has to finish its posting when the server stops
 OUTSIDE_FONT = '<link\n      rel="stylesheet"\n      href="https://fonts.googleapis.com/css?family=Roboto%20Mono"\n    />'
 
 
@@ -42,7 +49,8 @@ class WebDoor(Server):
     def __init__(self, argv: list[str], host: str = "127.0.0.1", port: int = 8080, max_sessions: int = 20,
                  public_url: str | None = None):
         # public_url: the address browsers use (the page tells them where its websocket is)
-        super().__init__(shlex.join(argv), host=host, port=port, title="ubtui", public_url=public_url)
+        # "exec": the shell textual-serve starts becomes the app, so the app is our child
+        super().__init__("exec " + shlex.join(argv), host=host, port=port, title="ubtui", public_url=public_url)
         self.max_sessions = max_sessions
         self.sessions = 0
 
@@ -63,6 +71,24 @@ class WebDoor(Server):
 
     async def on_startup(self, app: web.Application) -> None:
         print(f"ubtui: serving the app to browsers on {self.public_url} (Ctrl+C stops)", flush=True)
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        """SIGTERM or Ctrl+C: each app gets SIGTERM, finishes the posting under way and quits
+        (its tab says the session ended); one still running after the grace is killed."""
+        apps = child_pids()
+        if apps:
+            print(f"ubtui: stopping; {len(apps)} session(s) finish what they are posting", flush=True)
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for pid in apps:
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+            deadline = time.monotonic() + SHUTDOWN_GRACE
+            while time.monotonic() < deadline and (apps := [p for p in apps if p in child_pids()]):
+                await asyncio.sleep(0.05)
+            if not apps:
+                break
 
 
 def run_forever(host: str, port: int, database_url: str, max_sessions: int = 20,

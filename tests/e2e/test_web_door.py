@@ -17,6 +17,7 @@ import pytest
 
 from models import AuditLog, User
 from tests.screens.appkit import add_user
+from ubtui.procs import child_pids
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -45,7 +46,7 @@ def web_door(sqlite_url, tmp_path):
                 break
         time.sleep(0.1)
     try:
-        yield f"http://127.0.0.1:{port}/"
+        yield f"http://127.0.0.1:{port}/", server
     finally:
         server.terminate()
         try:
@@ -103,7 +104,8 @@ def test_supervisor_signs_in_in_the_browser_and_sees_daily_totals(web_door, brow
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    browser.get(web_door)
+    url, server = web_door
+    browser.get(url)
     screen = Screen(browser)
     assert screen.wait_for(b"Password"), "no sign-in screen in the browser"
     keyboard = browser.find_element(By.CSS_SELECTOR, "textarea.xterm-helper-textarea")
@@ -121,3 +123,9 @@ def test_supervisor_signs_in_in_the_browser_and_sees_daily_totals(web_door, brow
     open_database(sqlite_url)
     sup = User.get(User.username == "super")
     assert AuditLog.select().where((AuditLog.action == "login") & (AuditLog.user == sup.id)).count() == 1
+    # stopping the server with the tab still open ends the app too (it may finish a posting)
+    apps = child_pids(server.pid)
+    assert len(apps) == 1
+    server.terminate()
+    assert server.wait(40) == 0
+    assert not [pid for pid in apps if os.path.exists(f"/proc/{pid}")]
