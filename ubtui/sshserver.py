@@ -245,6 +245,12 @@ class Session:
         try:
             self.child = subprocess.Popen(self.door.argv, stdin=slave, stdout=slave, stderr=slave, env=env,
                                           start_new_session=True, close_fds=True)
+        except OSError as e:  # out of processes or memory: this session fails, the door stays up
+            os.close(master)
+            log.error("ssh: cannot start the app for %s: %s", user, e)
+            self._say("cannot start the application now; try again later")
+            proc.exit(1)
+            return 1
         finally:
             os.close(slave)
         log.info("ssh: session of %s from %s started", user, proc.get_extra_info("peername", ("?",))[0])
