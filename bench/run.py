@@ -18,6 +18,9 @@ in the same run and their ratio (``benchlib.figure``):
   Python process that connects and runs SELECT 1;
 * ``ssh``: keystroke-to-screen latency and bytes per keystroke in the search and payment
   screens, memory per session (``bench/ssh_bench.py``);
+* ``ssh_sessions``: the same with 30 sessions typing at once through one SSH door, p95 and
+  CPU per keystroke, memory per session beside a bare Python process
+  (``bench/ssh_sessions_bench.py``);
 * ``keystroke``: last keystroke to the first result row on screen per kind of query, the
   real app in a pseudo-terminal, vs. the bare index query; cold start signing in by typed
   keys (``bench/keystroke_bench.py``);
@@ -43,11 +46,11 @@ from benchlib import PG_SERVER, ROOT, ScratchDatabase, figure, median, p95, unav
 BENCH = ROOT / "bench"
 PY = sys.executable
 FULL = {"search_accounts": 1_000_000, "mid_accounts": 100_000, "mid_months": 2, "posts": 2000,
-        "payments_n": 100_000, "billrun_n": 100_000, "cold_starts": 3, "ssh_query": "garcia", "search_samples": 50, "relevance_samples": 1000,
-        "script_timeout": 3600, "keystroke_samples": 30}
+        "payments_n": 100_000, "billrun_n": 100_000, "cold_starts": 3, "ssh_query": "garcia", "search_samples": 50,
+        "relevance_samples": 1000, "script_timeout": 3600, "keystroke_samples": 30, "ssh_sessions": 30}
 QUICK = {"search_accounts": 600, "mid_accounts": 150, "mid_months": 1, "posts": 50,
-         "payments_n": 30, "billrun_n": 30, "cold_starts": 1, "ssh_query": "ga", "search_samples": 5, "relevance_samples": 20,
-         "script_timeout": 60, "keystroke_samples": 2}
+         "payments_n": 30, "billrun_n": 30, "cold_starts": 1, "ssh_query": "ga", "search_samples": 5,
+         "relevance_samples": 20, "script_timeout": 60, "keystroke_samples": 2, "ssh_sessions": 2}
 USER, PASSWORD = "clerk", "clerk-demo-1"
 
 
@@ -239,8 +242,7 @@ def cold_start(db: ScratchDatabase, runs: int) -> dict:
 # --- SSH ---------------------------------------------------------------------------------------
 def ssh(db: ScratchDatabase, query: str) -> dict:
     try:
-        import asyncssh  # noqa: F401
-        from ubtui import sshserver  # noqa: F401
+        from ubtui import sshserver  # noqa: F401  (imports asyncssh without its DSA warning)
     except ImportError as e:
         return unavailable(f"no SSH server in this build ({e})")
     from models import Account
@@ -339,6 +341,12 @@ def run_backend(backend: str, sizes: dict, only: set[str] | None, search_url: st
         if want("ssh"):
             log(f"{backend}: keystrokes over SSH")
             out["ssh"] = ssh(big, sizes["ssh_query"])
+        if want("ssh_sessions"):
+            log(f"{backend}: {sizes['ssh_sessions']} SSH sessions typing at once")
+            out["ssh_sessions"] = other_script("ssh_sessions_bench.py",
+                                               [big.url, "--sessions", str(sizes["ssh_sessions"]), "--user", USER,
+                                                "--password", PASSWORD, "--query", sizes["ssh_query"]],
+                                               sizes["script_timeout"] * 5)
     return out
 
 
@@ -352,7 +360,8 @@ def main(argv=None) -> int:
     ap.add_argument("--payments-n", type=int, default=None, help="payments posted by payments_bench")
     ap.add_argument("--billrun-n", type=int, default=None, help="accounts billed by billrun_bench")
     ap.add_argument("--only", default=None,
-                    help="comma list: ledger_post,payments,billrun,reports,search,relevance,cold_start,keystroke,ssh")
+                    help="comma list: ledger_post,payments,billrun,reports,search,relevance,cold_start,keystroke,ssh,"
+                         "ssh_sessions")
     ap.add_argument("--output", default=None, help="also write the JSON to this file")
     args = ap.parse_args(argv)
     sizes = dict(QUICK if args.quick else FULL)

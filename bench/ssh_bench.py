@@ -42,29 +42,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def child_pids() -> list[int]:
-    me = str(os.getpid())
-    out = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open(f"/proc/{d}/stat") as f:
-                    if f.read().rsplit(")", 1)[1].split()[1] == me:
-                        out.append(int(d))
-            except (OSError, IndexError):
-                pass
-    return out
-
-
-def rss_mb(pid: int) -> float | None:
+def proc_mb(pid: int, file: str, field: str) -> float | None:
+    """A kB figure of /proc/PID/FILE (``field`` starts its line), in MB."""
     try:
-        with open(f"/proc/{pid}/status") as f:
+        with open(f"/proc/{pid}/{file}") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     return int(line.split()[1]) / 1024
     except OSError:
         return None
     return None
+
+
+def rss_mb(pid: int) -> float | None:
+    return proc_mb(pid, "status", "VmRSS:")
 
 
 class Terminal:
@@ -133,9 +124,29 @@ class Terminal:
         return {"latency_s": lat, "bytes": sizes}
 
 
-async def _session(port: int, body) -> dict:
-    import asyncssh
-    async with asyncssh.connect("127.0.0.1", port, username="bench", known_hosts=None) as conn:
+CLIENT_KEY = None
+
+
+def client_key():
+    """One ed25519 key for every bench session; the door lets it in as any user."""
+    global CLIENT_KEY
+    if CLIENT_KEY is None:
+        from ubtui.sshserver import asyncssh
+        CLIENT_KEY = asyncssh.generate_private_key("ssh-ed25519")
+    return CLIENT_KEY
+
+
+async def start_door(port: int, key_file: Path, argv: list[str], env: dict, **limits):
+    from ubtui.sshserver import DoorLimits, serve
+    public = client_key().export_public_key().decode()
+    return await serve("127.0.0.1", port, key_file, argv, env, limits=DoorLimits(**limits),
+                       keys_for=lambda user: [public])
+
+
+async def _session(port: int, body, user: str = "bench") -> dict:
+    from ubtui.sshserver import asyncssh
+    async with asyncssh.connect("127.0.0.1", port, username=user, known_hosts=None,
+                                client_keys=[client_key()]) as conn:
         proc = await conn.create_process(term_type="xterm-256color", term_size=(80, 24), encoding=None)
         term = Terminal(proc)
         try:
@@ -153,13 +164,13 @@ async def run(url: str, user: str, password: str, query: str, account_number: st
 
 
 async def _run(key_file: Path, url: str, user: str, password: str, query: str, account_number: str | None) -> dict:
-    from ubtui.sshserver import child_argv, serve
+    from ubtui.sshserver import child_argv, child_pids
     env = dict(os.environ, PYTHONPATH=str(ROOT), UBTUI_CONFIG=os.environ.get("UBTUI_CONFIG", "/nonexistent"))
     result: dict = {}
 
     # bare: the same bridge, an echo program instead of the app
     port = free_port()
-    server = await serve("127.0.0.1", port, key_file, ECHO_CHILD, env)
+    server = await start_door(port, key_file, ECHO_CHILD, env)
 
     async def echo_body(term: Terminal) -> dict:
         await asyncio.sleep(0.5)
@@ -175,15 +186,13 @@ async def _run(key_file: Path, url: str, user: str, password: str, query: str, a
         server.close()
 
     port = free_port()
-    server = await serve("127.0.0.1", port, key_file, child_argv(url), env)
+    server = await start_door(port, key_file, child_argv(url), env)
     payment_screen = (ROOT / "screens" / "cash_payment.py").exists()
 
     async def app_body(term: Terminal) -> dict:
         out: dict = {}
-        if not await term.screen(b"", b"Password"):
+        if not await term.screen(b"", b"Password"):  # the door's user name is filled in
             raise RuntimeError("no login screen over SSH")
-        term.proc.stdin.write(user.encode() + ENTER)
-        await term.settle(timeout=5)
         if not await term.screen(password.encode() + ENTER, b"Main menu", timeout=30):
             raise RuntimeError(f"could not sign in as {user} over SSH")
         if not await term.screen(CTRL_F, b"meter or parcel", timeout=30):  # not where the cursor is
@@ -203,7 +212,7 @@ async def _run(key_file: Path, url: str, user: str, password: str, query: str, a
         return out
 
     try:
-        app = await _session(port, app_body)
+        app = await _session(port, app_body, user)
     finally:
         server.close()
         for pid in child_pids():  # a session that did not quit

@@ -7,7 +7,7 @@ from .cashier import Deposit, Drawer, DrawerMovement, DrawerSession, Payment, Te
 from .customers import Account, AccountCustomer, Customer, Email, Phone, Premise
 from .ledger import LedgerEntry, Posting
 from .meters import Meter, MeterReading
-from .security import AuditLog, User
+from .security import AuditLog, StaffKey, User
 from .service import ContactLog, ServiceDeposit, WorkOrder
 
 # Creation order (foreign keys point backwards in this list).
@@ -15,7 +15,7 @@ ALL_MODELS = [
     User, AuditLog, Customer, Phone, Email, Premise, Account, AccountCustomer, Meter,
     MeterReading, RateSchedule, BillRun, Bill, BillLine, Posting, LedgerEntry, Drawer,
     DrawerSession, Payment, Tender, DrawerMovement, Deposit, WorkOrder, ServiceDeposit, ContactLog,
-    AutopayEnrollment, AutopayBatch, CollectionNotice, PaymentPlan, PlanInstalment, CollectionHold,
+    AutopayEnrollment, AutopayBatch, CollectionNotice, PaymentPlan, PlanInstalment, CollectionHold, StaffKey,
 ]
 
 # Tables whose rows are never updated or deleted; the migrations add triggers that refuse it.

@@ -1,4 +1,4 @@
-"""Users and the append-only audit log."""
+"""Users, their registered SSH public keys and the append-only audit log."""
 from peewee import AutoField, BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from .base import BaseModel, utcnow
@@ -36,3 +36,17 @@ class AuditLog(BaseModel):
     before = TextField(null=True)
     after = TextField(null=True)
     detail = TextField(null=True)
+
+
+class StaffKey(BaseModel):
+    """A public key with which a user may open the SSH door (``ubtui user add-key``).
+
+    The key lets the connection in; the app's own sign-in (as the same user) follows."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="ssh_keys", on_delete="CASCADE")
+    algorithm = CharField(max_length=40)  # ssh-ed25519, ecdsa-sha2-nistp256, rsa-sha2-256 ...
+    key_data = TextField()  # the OpenSSH public key line: algorithm and base64 blob, no comment
+    fingerprint = CharField(max_length=64, unique=True)  # SHA256:... as ssh-keygen -l shows it
+    comment = CharField(max_length=80, default="")
+    added_at = DateTimeField(default=utcnow)

@@ -27,10 +27,14 @@ class LoginScreen(Screen):
     def __init__(self, username: str = ""):
         super().__init__()
         self.username = username
+        self.fixed_user = False  # the SSH door proved who this is: only the password is asked
         self.busy = False
 
     def compose(self) -> ComposeResult:
         cfg = getattr(self.app, "config", None)
+        door_user = getattr(self.app, "door_user", None)
+        if door_user:
+            self.username, self.fixed_user = door_user, True
         district = cfg.district.name if cfg else "ubtui"
         with Center():
             with Vertical(id="login-box"):
@@ -38,7 +42,7 @@ class LoginScreen(Screen):
                 yield Static(self.HEADING, id="heading")
                 yield Label("User", id="user-label")
                 yield Input(value=self.username, id="username", max_length=32,
-                            restrict=r"[A-Za-z0-9_.\-]*", placeholder="user name")
+                            restrict=r"[A-Za-z0-9_.\-]*", placeholder="user name", disabled=self.fixed_user)
                 yield Label("Password", id="password-label")
                 yield Input(id="password", password=True, max_length=128)
                 yield Static("", id="login-error")
@@ -72,7 +76,7 @@ class LoginScreen(Screen):
     def action_submit(self) -> None:
         if self.busy:
             return
-        username = self.query_one("#username", Input).value.strip()
+        username = self.username if self.fixed_user else self.query_one("#username", Input).value.strip()
         password = self.query_one("#password", Input).value
         if not username:
             self.show_error(str(InputError("User", "type your user name")))

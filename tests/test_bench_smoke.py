@@ -49,6 +49,10 @@ def test_quick_run_prints_every_figure_with_its_bare_counterpart(tmp_path):
         assert is_figure(part) if "reason" in part else all(
             measured(part[k]) for k in ("latency_median_ms", "latency_p95_ms", "bytes_per_keystroke"))
     assert measured(ssh["memory_per_session_mb"])
+    many = r["ssh_sessions"]  # several sessions typing at once through one door
+    assert many["sessions_typing"] == 2 and many["keystrokes"] > 0
+    for key in ("latency_median_ms", "latency_p95_ms", "memory_per_session_rss_mb", "memory_per_session_pss_mb"):
+        assert measured(many[key]), key
     keys = r["keystroke"]  # the real app in a pty: every kind typed, its first row seen on screen
     assert measured(keys["cold_start_s"])
     for kind in ("name", "address", "account", "phone", "meter"):

@@ -16,6 +16,7 @@ import collections
 import datetime as _dt
 import functools
 import os
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -113,9 +114,14 @@ class UbtuiApp(App):
     ]
 
     def __init__(self, database_url: str, *, config: Settings | None = None,
-                 today: Callable[[], _dt.date] | None = None, idle_check_seconds: float = 20.0):
+                 today: Callable[[], _dt.date] | None = None, idle_check_seconds: float = 20.0,
+                 door_user: str | None = None):
         super().__init__()
         self.database_url = database_url
+        # Set by the SSH door (ubtui.sshserver) to the user its public key proved: the sign-in
+        # (and the lock screen) is for that user only.
+        self.door_user = (door_user or "").strip().lower() or None
+        self.hang_up_signals = False  # run_app: SIGHUP/SIGTERM finish the posting, then exit
         self.config = config or settings()
         self.user: User | None = None
         self.locked = False
@@ -183,7 +189,11 @@ class UbtuiApp(App):
         if self.plain_glyphs:
             self.add_class("-plain-glyphs")
         self._db_ready = asyncio.get_running_loop().create_future()
-        self.push_screen(LoginScreen())
+        self.push_screen(LoginScreen(self.door_user or ""))
+        if self.hang_up_signals:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(sig, self.hang_up)
         try:
             await self.db(open_database, self.database_url)
             self._db_ready.set_result(True)
@@ -192,6 +202,15 @@ class UbtuiApp(App):
             self.show_error(e)
         if self.config.idle_lock_minutes and self.idle_check_seconds:
             self.set_interval(self.idle_check_seconds, self.check_idle_lock)
+
+    def hang_up(self) -> None:
+        """The terminal went away (SSH hang-up) or the server stops: let the database work
+        under way (a posting) finish in the db thread, then exit; nothing is left half done."""
+        async def finish() -> None:
+            await asyncio.get_running_loop().run_in_executor(self._executor, lambda: None)
+            self.exit(return_code=129)
+
+        asyncio.ensure_future(finish())
 
     async def on_unmount(self) -> None:
         try:
@@ -397,6 +416,7 @@ def _close_thread_connection() -> None:
 
 def run_app(url: str) -> int:
     """Run the app on ``url`` until the user quits (``ubtui`` and ``ubtui demo`` call this)."""
-    app = UbtuiApp(url)
+    app = UbtuiApp(url, door_user=os.environ.get("UBTUI_DOOR_USER"))
+    app.hang_up_signals = True
     app.run()
     return app.return_code or 0

@@ -115,6 +115,17 @@ def add_user(sub):
         d.add_argument("username")
         d.set_defaults(func=cmd_user_active, active=active)
     usub.add_parser("list", help="list users").set_defaults(func=cmd_user_list)
+    k = usub.add_parser("add-key", help="register an SSH public key: it opens the SSH door (ubtui ssh-serve)")
+    k.add_argument("username")
+    k.add_argument("key_file", help="the public key file (~/.ssh/id_ed25519.pub), or - for standard input")
+    k.set_defaults(func=cmd_user_add_key)
+    ks = usub.add_parser("keys", help="list a user's registered SSH keys")
+    ks.add_argument("username")
+    ks.set_defaults(func=cmd_user_keys)
+    rk = usub.add_parser("remove-key", help="unregister an SSH key (by the fingerprint 'user keys' shows)")
+    rk.add_argument("username")
+    rk.add_argument("fingerprint")
+    rk.set_defaults(func=cmd_user_remove_key)
 
 
 def cmd_user_add(args) -> int:
@@ -150,6 +161,38 @@ def cmd_user_list(args) -> int:
         if u.locked_until:
             state = "locked"
         print(f"{u.username:16} {u.role:13} {state:9} {u.full_name}")
+    return 0
+
+
+def cmd_user_add_key(args) -> int:
+    from .security import add_key
+    if args.key_file == "-":
+        text = sys.stdin.read(16384)
+    else:
+        try:
+            with open(args.key_file, encoding="utf-8") as f:
+                text = f.read(16384)
+        except (OSError, UnicodeDecodeError) as e:
+            raise UbtuiError(f"cannot read key file {args.key_file}: {getattr(e, 'strerror', None) or e}") from None
+    connect(args)
+    row = add_key(actor(), args.username, text)
+    print(f"key {row.fingerprint} ({row.algorithm}) added for {args.username}")
+    return 0
+
+
+def cmd_user_keys(args) -> int:
+    from .security import list_keys
+    connect(args)
+    for k in list_keys(args.username):
+        print(f"{k.fingerprint:52} {k.algorithm:20} {str(k.added_at)[:16]}  {k.comment}")
+    return 0
+
+
+def cmd_user_remove_key(args) -> int:
+    from .security import remove_key
+    connect(args)
+    remove_key(actor(), args.username, args.fingerprint)
+    print(f"key {args.fingerprint} removed from {args.username}")
     return 0
 
 
@@ -334,6 +377,9 @@ def add_ssh(sub):
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=2222)
     p.add_argument("--host-key", default=None, help="host key file (created if missing)")
+    p.add_argument("--max-sessions", type=int, default=50, help="sessions at once (default 50)")
+    p.add_argument("--idle-minutes", type=float, default=30, help="end a session after this long without a key (30)")
+    p.add_argument("--max-hours", type=float, default=12, help="end a session after this long (default 12)")
     p.set_defaults(func=cmd_ssh_serve)
 
 
@@ -341,10 +387,35 @@ def cmd_ssh_serve(args) -> int:
     from pathlib import Path
 
     from .config import data_dir
-    from .sshserver import run_forever
-    connect(args)  # fail early, with a clear message, on a bad database
+    from .sshserver import DoorLimits, run_forever
+    for name in ("max_sessions", "idle_minutes", "max_hours"):
+        if getattr(args, name) <= 0:
+            raise UbtuiError(f"--{name.replace('_', '-')} must be more than 0")
+    connect(args)  # fail early, with a clear message, on a bad database; the door reads keys
     key = Path(args.host_key) if args.host_key else data_dir() / "ssh_host_ed25519_key"
-    run_forever(args.host, args.port, key, database_url(args))
+    limits = DoorLimits(max_sessions=args.max_sessions, idle_timeout=args.idle_minutes * 60,
+                        max_session=args.max_hours * 3600)
+    run_forever(args.host, args.port, key, database_url(args), limits)
+    return 0
+
+
+@registrar
+def add_web(sub):
+    p = sub.add_parser("web", help="serve the app to browsers (supervisors' read-mostly door)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--max-sessions", type=int, default=20, help="browser sessions at once (default 20)")
+    p.add_argument("--public-url", default=None,
+                   help="the address browsers use, e.g. https://counter.example.org (default http://HOST:PORT)")
+    p.set_defaults(func=cmd_web)
+
+
+def cmd_web(args) -> int:
+    from .webserver import run_forever
+    if args.max_sessions <= 0:
+        raise UbtuiError("--max-sessions must be more than 0")
+    connect(args)  # fail early, with a clear message, on a bad database
+    run_forever(args.host, args.port, database_url(args), args.max_sessions, args.public_url)
     return 0
 
 

@@ -1,18 +1,22 @@
-"""Users, roles, permissions, password hashing (argon2id) and login lockout.
+"""Users, roles, permissions, password hashing (argon2id), login lockout and the SSH public
+keys registered for staff (the SSH door lets only those in; the app's sign-in follows).
 
 Every core function that changes data takes the acting ``User`` and calls
 ``require(user, PERMISSION)`` itself; screens never decide who may do what.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as _dt
+import hashlib
 import os
 import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from models import User, utcnow
+from models import StaffKey, User, utcnow
 
 from . import audit
 from .config import settings
@@ -188,3 +192,93 @@ def _hasher_dummy_verify(password: str) -> None:
 
 
 _DUMMY: str | None = None
+
+
+# --- SSH public keys of staff (``ubtui user add-key``; read by ubtui.sshserver) -------------
+# Key types the SSH door accepts (no ssh-dss: DSA); short RSA keys are refused too.
+KEY_TYPES = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa",
+             "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com")
+MIN_RSA_BITS = 3072
+
+
+def parse_public_key(text: str) -> tuple[str, bytes, str]:
+    """One OpenSSH public key line (``ssh-ed25519 AAAA... comment``) -> (type, blob, comment).
+    Raises InputError naming the field for anything else."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import load_ssh_public_key
+
+    if "PRIVATE KEY" in (text or ""):
+        raise InputError("Public key", "this is a private key: give the .pub file, and keep the private one secret")
+    lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if len(lines) != 1:
+        raise InputError("Public key", "give exactly one key line, as in ~/.ssh/id_ed25519.pub")
+    parts = lines[0].split(None, 2)
+    if len(parts) < 2:
+        raise InputError("Public key", "expected 'type base64-key [comment]', as in ~/.ssh/id_ed25519.pub")
+    kind, b64 = parts[0], parts[1]
+    comment = parts[2].strip()[:80] if len(parts) > 2 else ""
+    if kind not in KEY_TYPES:
+        raise InputError("Public key", f"type {kind[:40]!r} is not accepted; use ssh-ed25519 (ssh-keygen -t ed25519)")
+    try:
+        blob = base64.b64decode(b64, validate=True)
+    except (binascii.Error, ValueError):
+        raise InputError("Public key", "the key is not valid base64") from None
+    if not kind.startswith("sk-"):  # the library cannot load security-key types; the blob is checked below
+        try:
+            key = load_ssh_public_key(f"{kind} {b64}".encode())
+        except (ValueError, TypeError):
+            raise InputError("Public key", "the key data is damaged or does not match its type") from None
+        if isinstance(key, rsa.RSAPublicKey) and key.key_size < MIN_RSA_BITS:
+            raise InputError("Public key", f"RSA keys need at least {MIN_RSA_BITS} bits; use ssh-ed25519")
+    if blob[4:4 + len(kind)] != kind.encode():
+        raise InputError("Public key", "the key data does not match its type")
+    return kind, blob, comment
+
+
+def key_fingerprint(blob: bytes) -> str:
+    """As ``ssh-keygen -l`` prints it: SHA256:base64 without padding."""
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+def add_key(actor: User, username: str, public_key: str) -> StaffKey:
+    """Register ``public_key`` (one OpenSSH line) for ``username``: it may open the SSH door."""
+    require(actor, "user.manage")
+    target = get_user(username)
+    if target.role == "system":
+        raise InputError("Username", "the system user cannot have SSH keys")
+    kind, blob, comment = parse_public_key(public_key)
+    fingerprint = key_fingerprint(blob)
+    with transaction():
+        existing = StaffKey.get_or_none(StaffKey.fingerprint == fingerprint)
+        if existing is not None:
+            raise Conflict(f"key {fingerprint} is already registered for {existing.user.username}")
+        row = StaffKey.create(user=target, algorithm=kind, key_data=f"{kind} {base64.b64encode(blob).decode()}",
+                              fingerprint=fingerprint, comment=comment)
+        audit.record(actor, "user.key_add", "user", target.id, detail=f"{kind} {fingerprint} {comment}".strip())
+    return row
+
+
+def remove_key(actor: User, username: str, fingerprint: str) -> None:
+    require(actor, "user.manage")
+    target = get_user(username)
+    with transaction():
+        row = StaffKey.get_or_none((StaffKey.user == target.id) & (StaffKey.fingerprint == (fingerprint or "").strip()))
+        if row is None:
+            raise NotFound(f"{target.username} has no key {fingerprint!r} (see ubtui user keys {target.username})")
+        row.delete_instance()
+        audit.record(actor, "user.key_remove", "user", target.id, detail=f"{row.algorithm} {row.fingerprint}")
+
+
+def list_keys(username: str) -> list[StaffKey]:
+    target = get_user(username)
+    return list(StaffKey.select().where(StaffKey.user == target.id).order_by(StaffKey.id))
+
+
+def door_keys(username: str) -> list[str]:
+    """The public key lines that may open the SSH door as ``username``: none for an unknown,
+    disabled or system user.  (A locked user's key still opens the door: the app's sign-in
+    then says the user is locked and for how long.)"""
+    user = User.get_or_none(User.username == (username or "").strip().lower())
+    if user is None or not user.active or user.role == "system":
+        return []
+    return [k.key_data for k in StaffKey.select(StaffKey.key_data).where(StaffKey.user == user.id)]
