@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from peewee import BigIntegerField, DatabaseProxy, DateTimeField, Model
+from peewee import BigIntegerField, CharField, DatabaseProxy, DateTimeField, Model, TextField
+
+from ubtui.text import clean_free_text  # a leaf module: no models, no database, no Textual
 
 database = DatabaseProxy()
 
@@ -24,6 +26,23 @@ class CentsField(BigIntegerField):
         if value is not None and not isinstance(value, int):
             raise TypeError(f"{self.name}: money must be integer cents, got {type(value).__name__}")
         return super().db_value(value)
+
+
+class FreeTextMixin:
+    """A column people type free text into (notes, subjects, reasons, names): what is stored
+    has card numbers masked to their last 4, and NUL or lone surrogates are refused with an
+    ``InputError`` naming the column, whichever service writes it."""
+
+    def db_value(self, value):
+        return super().db_value(clean_free_text(value, self.verbose_name or self.name.replace("_", " ").capitalize()))
+
+
+class FreeTextField(FreeTextMixin, TextField):
+    pass
+
+
+class FreeCharField(FreeTextMixin, CharField):
+    pass
 
 
 class BaseModel(Model):

@@ -25,7 +25,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.base import BaseScreen, key_binding
+from screens.base import BaseScreen, KeepsRunning, key_binding
 from ubtui.dates import parse_date
 from ubtui.errors import InputError, UbtuiError
 from ubtui.money import format_cents, parse_amount
@@ -124,7 +124,7 @@ def clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-class LookupScreen(ModalScreen[str | None]):
+class LookupScreen(KeepsRunning, ModalScreen[str | None]):
     """A list of choices: Enter picks (returns the value), F3 or Esc returns nothing."""
 
     DEFAULT_CSS = """

@@ -8,7 +8,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from screens.base import letter_binding
+from screens.base import KeepsRunning, letter_binding
 from ubtui import receipts
 from ubtui.errors import UbtuiError
 
@@ -29,7 +29,7 @@ def print_receipt(user, number: str) -> str:
     return f"{number} sent to the receipt printer"
 
 
-class ReceiptScreen(ModalScreen):
+class ReceiptScreen(KeepsRunning, ModalScreen):
     DEFAULT_CSS = """
     ReceiptScreen { align: center middle; }
     ReceiptScreen > Vertical { width: 46; height: 22; border: round $primary; background: $surface; }

@@ -6,10 +6,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from screens.base import letter_binding
+from screens.base import KeepsRunning, letter_binding
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(KeepsRunning, ModalScreen[bool]):
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
     ConfirmScreen > Vertical { width: 44; height: auto; border: round $warning; padding: 0 1;

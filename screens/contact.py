@@ -15,7 +15,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
 from models.service import CONTACT_CHANNELS
-from screens.base import key_binding
+from screens.base import KeepsRunning, key_binding
 from ubtui import inquiry
 from ubtui.dates import parse_date
 from ubtui.errors import InputError, UbtuiError
@@ -40,7 +40,7 @@ def channel_from(text: str) -> str:
     return matches[0] if len(matches) == 1 else t
 
 
-class ContactScreen(ModalScreen):
+class ContactScreen(KeepsRunning, ModalScreen):
     DEFAULT_CSS = """
     ContactScreen { align: center middle; }
     ContactScreen > Vertical { width: 70; height: auto; border: round $primary; padding: 0 1;

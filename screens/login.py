@@ -8,12 +8,12 @@ from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
-from screens.base import key_binding
+from screens.base import KeepsRunning, key_binding
 from ubtui.errors import InputError, UbtuiError
 from ubtui.security import authenticate
 
 
-class LoginScreen(Screen):
+class LoginScreen(KeepsRunning, Screen):
     """The first screen.  ``LockScreen`` reuses it with the signed-in user filled in."""
 
     CSS_PATH = "login.tcss"
