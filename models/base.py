@@ -9,7 +9,8 @@ import datetime as _dt
 
 from peewee import BigIntegerField, CharField, DatabaseProxy, DateTimeField, Model, TextField
 
-from ubtui.text import clean_free_text  # a leaf module: no models, no database, no Textual
+from ubtui.errors import InputError
+from ubtui.text import clean_free_text  # leaf modules: no models, no database, no Textual
 
 database = DatabaseProxy()
 
@@ -42,7 +43,14 @@ class FreeTextField(FreeTextMixin, TextField):
 
 
 class FreeCharField(FreeTextMixin, CharField):
-    pass
+    """Also refuses text longer than the column (PostgreSQL would fail, SQLite keep it)."""
+
+    def db_value(self, value):
+        value = super().db_value(value)
+        if isinstance(value, str) and self.max_length and len(value) > self.max_length:
+            name = self.verbose_name or self.name.replace("_", " ").capitalize()
+            raise InputError(name, f"{len(value):,} characters; at most {self.max_length}")
+        return value
 
 
 class BaseModel(Model):

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 
 from screens.actions_form import data_table
 from screens.base import BaseScreen, key_binding, letter_binding
+from screens.text import line
 from ubtui import collections
 from ubtui.money import format_cents
 from ubtui.security import has_permission
@@ -84,7 +85,7 @@ class CollectionsScreen(BaseScreen):
         table = self.query_one("#worklist", DataTable)
         table.clear()
         for d in rows:
-            table.add_row(d.number, Text(d.name, no_wrap=True, overflow="ellipsis"),
+            table.add_row(d.number, line(d.name),
                           Text(format_cents(d.past_due_cents), justify="right"),
                           Text(format_cents(d.aging["90+"]), justify="right"), STEP_TEXT.get(d.step, d.step),
                           note_of(d), key=str(d.account_id))

@@ -7,6 +7,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from screens.base import KeepsRunning, letter_binding
+from screens.text import stored
 
 
 class ConfirmScreen(KeepsRunning, ModalScreen[bool]):
@@ -28,8 +29,8 @@ class ConfirmScreen(KeepsRunning, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.question, id="question")
-            yield Static(self.hint, id="hint")
+            yield Static(stored(self.question, multiline=True), id="question")
+            yield Static(stored(self.hint, multiline=True), id="hint")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

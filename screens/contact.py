@@ -16,6 +16,7 @@ from textual.widgets import Input, Label, Static
 
 from models.service import CONTACT_CHANNELS
 from screens.base import KeepsRunning, key_binding
+from screens.text import stored
 from ubtui import inquiry
 from ubtui.dates import parse_date
 from ubtui.errors import InputError, UbtuiError
@@ -114,7 +115,7 @@ class ContactScreen(KeepsRunning, ModalScreen):
         self.dismiss(subject.strip())
 
     def set_status(self, text: str, *, error: bool = False) -> None:
-        self.query_one("#contact-error", Static).update(text)
+        self.query_one("#contact-error", Static).update(stored(text))
 
     def action_lookup(self) -> None:
         """F4 on the channel: the next channel of the list (counter, phone, email...)."""

@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from screens.base import KeepsRunning, key_binding
+from screens.text import stored
 from ubtui.errors import InputError, UbtuiError
 from ubtui.security import authenticate
 
@@ -97,7 +98,7 @@ class LoginScreen(KeepsRunning, Screen):
         self.app.start_session(user)
 
     def show_error(self, text: str) -> None:
-        self.query_one("#login-error", Static).update(text)
+        self.query_one("#login-error", Static).update(stored(text))
 
     def set_status(self, text: str, *, error: bool = False) -> None:
         self.show_error(text)

@@ -20,6 +20,7 @@ from textual.geometry import Size
 from textual.widgets import DataTable, Input, Static
 
 from screens.base import BaseScreen, key_binding
+from screens.text import cell
 from ubtui.money import format_cents
 
 # 80 columns: widths plus one cell of padding each side of every column.
@@ -233,7 +234,7 @@ class SearchScreen(BaseScreen):
         table = self.query_one("#results", DataTable)
         if not same:
             table.clear()
-            table.add_rows([(h.number, h.name, h.address, STATUS_SHORT.get(h.status, h.status.replace("_", " ")),
+            table.add_rows([(h.number, cell(h.name), cell(h.address), STATUS_SHORT.get(h.status, h.status.replace("_", " ")),
                              format_cents(h.balance_cents), h.flags) for h in self.hits])
         if not text:
             msg = ""

@@ -18,8 +18,19 @@ def stored(value, *, multiline: bool = False, style: str = "", **kw) -> Text:
     return Text(safe_text(value, multiline=multiline), style=style, **kw)
 
 
-def cell(value, **kw) -> Text:
-    """A table cell of stored text: one line, cut with an ellipsis where the column ends."""
+def line(value, **kw) -> Text:
+    """One line of stored text cut with an ellipsis where the widget ends."""
     kw.setdefault("no_wrap", True)
     kw.setdefault("overflow", "ellipsis")
     return stored(value, **kw)
+
+
+def cell(value) -> Text:
+    """A table cell of stored text, drawn as ``DataTable`` draws a ``str`` (which it would
+    read as markup)."""
+    return Text(safe_text(value), end="")
+
+
+def cells(*values) -> tuple:
+    """A table row: every ``str`` (stored or not) as a ``cell``, other renderables as they are."""
+    return tuple(cell(v) if isinstance(v, str) else v for v in values)

@@ -26,6 +26,7 @@ from .errors import Conflict, InputError
 from .money import format_cents
 from .search import format_address
 from .security import require
+from .text import safe_text
 from .workorders import create_work_order
 
 STEPS = (("reminder", 30), ("shutoff_notice", 60), ("disconnect", 90))
@@ -185,7 +186,7 @@ def letter_text(d: Delinquent, kind: str, as_of: _dt.date) -> list[str]:
                   "amount is paid. A reconnect fee applies after a shut-off.",
                   "If someone in the home depends on medical equipment, call us: a medical",
                   f"certificate may postpone the shut-off. Questions: {district.phone}."]
-    return lines
+    return [safe_text(line) for line in lines]
 
 
 def send_letters(user: User, kind: str, path: str | Path, as_of: _dt.date | None = None) -> tuple[Path, int]:
