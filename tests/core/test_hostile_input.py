@@ -157,7 +157,7 @@ HEAD = "meter,read_date,reading,note\n"
     ("M-100,2026-01-31,112," + "x" * (128 * 1024 + 10) + "\n", "line 2", "not a CSV line"),
     ("M-100,2026-01-31,112,a\x00b\n", "line 2", "NUL"),
     ("M-100," + "2" * 5000 + ",112,\n", "line 2", "not YYYY-MM-DD"),
-])
+], ids=["superscript", "digits4301", "field128k", "nul", "longdate"])
 def test_reading_file_problems_name_the_line(system, meter, body, where, what):
     with pytest.raises(InputError, match=what) as e:
         readings.import_readings(system, text=HEAD + body)
@@ -339,3 +339,57 @@ def test_every_function_that_posts_an_amount_is_accounted_for():
     assert found, "no posting functions found: the scan is broken"
     unknown = found - set(POSTERS)
     assert not unknown, f"post to the ledger without a listed limit: {sorted(unknown)}"
+
+
+# --- the command line: one line, exit 2 -----------------------------------------------------------
+def _ubtui(*args, env_extra=None):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, UBTUI_ARGON2_FAST="1", UBTUI_CONFIG="/nonexistent.toml")
+    env.pop("UBTUI_DATABASE_URL", None)
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, "-m", "ubtui", *args], capture_output=True, text=True, env=env,
+                          timeout=120, cwd=ROOT)
+
+
+@pytest.mark.parametrize("content,where", [
+    ((HEAD + "M-100,2026-01-31,112,caf\u00e9\n").encode("latin-1"), "line 2: not UTF-8"),
+    ((HEAD + "M-100,2026-01-31,\u00b2,\n").encode(), "line 2: reading '\u00b2' is not a whole number"),
+    ((HEAD + "M-100,2026-01-31," + "9" * 4301 + ",\n").encode(), "line 2: reading '99999"),
+    ((HEAD + "M-100,2026-01-31,1,\"" + "x" * 140_000 + "\"\n").encode(), "line 2: not a CSV line"),
+], ids=["latin1", "superscript", "digits4301", "field128k"])
+def test_cli_readings_import_of_a_bad_file_is_one_line_and_exit_2(sqlite_url, tmp_path, content, where):
+    path = tmp_path / "reads.csv"
+    path.write_bytes(content)
+    r = _ubtui("--database", sqlite_url, "readings", "import", str(path), env_extra={"UBTUI_DATA_DIR": str(tmp_path)})
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith(f"ubtui: {path}, {where}"), r.stderr
+    assert "Traceback" not in r.stderr + r.stdout
+
+
+@pytest.mark.parametrize("command", [["rates", "check", "ubtui/data/rates.toml"], ["verify"], []])
+def test_cli_with_a_config_file_that_is_not_utf8_is_one_line_and_exit_2(sqlite_url, tmp_path, command):
+    cfg = tmp_path / "config.toml"
+    cfg.write_bytes('idle_lock_minutes = 5\n[district]\nname = "Caf\u00e9 Water"\n'.encode("latin-1"))
+    r = _ubtui("--database", sqlite_url, *command, env_extra={"UBTUI_CONFIG": str(cfg), "UBTUI_DATA_DIR": str(tmp_path)})
+    assert r.returncode == 2
+    assert r.stderr == f"ubtui: {cfg}: line 3: not UTF-8 text (save the file as UTF-8)\n"
+
+
+def test_cli_unexpected_exception_is_one_line_exit_2_and_logged(sqlite_url, tmp_path, monkeypatch, capsys):
+    from ubtui import cli
+
+    monkeypatch.setenv("UBTUI_DATA_DIR", str(tmp_path))
+
+    def broken(args):
+        raise ZeroDivisionError("planted \x1b[2J bug")
+
+    monkeypatch.setattr(cli, "cmd_verify", broken)
+    assert cli.main(["--database", sqlite_url, "verify"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "\x1b" not in err
+    assert err.startswith("ubtui: unexpected error (ZeroDivisionError: planted \u241b[2J bug); details in ")
+    log = (tmp_path / "ubtui-errors.log").read_text()
+    assert "Traceback" in log and "in broken" in log
