@@ -35,7 +35,7 @@ class LoginScreen(KeepsRunning, Screen):
         district = cfg.district.name if cfg else "ubtui"
         with Center():
             with Vertical(id="login-box"):
-                yield Static(district, id="district")
+                yield Static(stored(district), id="district")
                 yield Static(self.HEADING, id="heading")
                 yield Label("User", id="user-label")
                 yield Input(value=self.username, id="username", max_length=32,
