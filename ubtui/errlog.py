@@ -29,7 +29,8 @@ def log_exception(error: BaseException, where: str = "") -> Path | None:
             os.replace(path, path.with_name(LOG_NAME + ".1"))
         text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
         stamp = _dt.datetime.now().isoformat(timespec="seconds")
-        with open(path, "a", encoding="utf-8", errors="backslashreplace") as f:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)  # tracebacks may quote customer data
+        with open(fd, "a", encoding="utf-8", errors="backslashreplace") as f:
             f.write(f"--- {stamp} pid {os.getpid()} {where}\n{mask_pan(text)}\n")
         return path
     except Exception:  # noqa: BLE001 - logging must never raise on top of the error
