@@ -1,7 +1,7 @@
 """Autopay enrolments (bank drafts) and the draft batches sent to the bank."""
 from peewee import AutoField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from .base import BaseModel, CentsField, utcnow
+from .base import BaseModel, CentsField, FreeCharField, utcnow
 from .customers import Account
 from .security import User
 
@@ -11,7 +11,7 @@ class AutopayEnrollment(BaseModel):
 
     id = AutoField()
     account = ForeignKeyField(Account, backref="autopay_enrollments", on_delete="RESTRICT")
-    holder_name = CharField(max_length=60)
+    holder_name = FreeCharField(max_length=60)
     routing_number = CharField(max_length=9)
     bank_account_enc = TextField()
     bank_account_last4 = CharField(max_length=4)

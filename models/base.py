@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from peewee import BigIntegerField, DatabaseProxy, DateTimeField, Model
+from peewee import BigIntegerField, CharField, DatabaseProxy, DateTimeField, Model, TextField
+
+from ubtui.errors import InputError
+from ubtui.text import clean_free_text  # leaf modules: no models, no database, no Textual
 
 database = DatabaseProxy()
 
@@ -24,6 +27,30 @@ class CentsField(BigIntegerField):
         if value is not None and not isinstance(value, int):
             raise TypeError(f"{self.name}: money must be integer cents, got {type(value).__name__}")
         return super().db_value(value)
+
+
+class FreeTextMixin:
+    """A column people type free text into (notes, subjects, reasons, names): what is stored
+    has card numbers masked to their last 4, and NUL or lone surrogates are refused with an
+    ``InputError`` naming the column, whichever service writes it."""
+
+    def db_value(self, value):
+        return super().db_value(clean_free_text(value, self.verbose_name or self.name.replace("_", " ").capitalize()))
+
+
+class FreeTextField(FreeTextMixin, TextField):
+    pass
+
+
+class FreeCharField(FreeTextMixin, CharField):
+    """Also refuses text longer than the column (PostgreSQL would fail, SQLite keep it)."""
+
+    def db_value(self, value):
+        value = super().db_value(value)
+        if isinstance(value, str) and self.max_length and len(value) > self.max_length:
+            name = self.verbose_name or self.name.replace("_", " ").capitalize()
+            raise InputError(name, f"{len(value):,} characters; at most {self.max_length}")
+        return value
 
 
 class BaseModel(Model):

@@ -2,7 +2,7 @@
 from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
                     IntegerField, TextField)
 
-from .base import BaseModel, CentsField, utcnow
+from .base import BaseModel, CentsField, FreeCharField, FreeTextField, utcnow
 from .ledger import Posting
 from .security import User
 
@@ -36,7 +36,7 @@ class DrawerSession(BaseModel):
     counted_other_cents = CentsField(null=True)
     expected_cash_cents = CentsField(null=True)
     over_short_cents = CentsField(null=True)
-    over_short_reason = TextField(default="")
+    over_short_reason = FreeTextField(default="")
     approved_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
     closing_count = TextField(default="{}")  # JSON {"cash": {...}, "checks": [...], "other": {...}}
     counted_at = DateTimeField(null=True)
@@ -64,9 +64,9 @@ class Payment(BaseModel):
     void_posting = ForeignKeyField(Posting, null=True, on_delete="RESTRICT", backref="voided_payment", index=False)
     voided_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
     void_approved_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", index=False)
-    void_reason = TextField(default="")
+    void_reason = FreeTextField(default="")
     created_at = DateTimeField(default=utcnow)
-    payer_name = CharField(max_length=80, default="")
+    payer_name = FreeCharField(max_length=80, default="")
     # The drawer session's business date (reports and same-day voids select on it).
     business_date = DateField(null=True, index=True)
 
@@ -91,8 +91,8 @@ class Tender(BaseModel):
     kind = CharField(max_length=12)
     amount_cents = CentsField()
     check_number = CharField(max_length=12, default="")
-    bank = CharField(max_length=40, default="")
-    check_name = CharField(max_length=80, default="")
+    bank = FreeCharField(max_length=40, default="")
+    check_name = FreeCharField(max_length=80, default="")
     card_last4 = CharField(max_length=4, default="")
     auth_code = CharField(max_length=12, default="")
 
@@ -104,7 +104,7 @@ class DrawerMovement(BaseModel):
     session = ForeignKeyField(DrawerSession, backref="movements", on_delete="RESTRICT")
     kind = CharField(max_length=10)  # drop, paid_out
     amount_cents = CentsField()
-    reason = CharField(max_length=120, default="")
+    reason = FreeCharField(max_length=120, default="")
     user = ForeignKeyField(User, on_delete="RESTRICT")
     approved_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
     idempotency_key = CharField(max_length=80, unique=True)

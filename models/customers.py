@@ -2,7 +2,7 @@
 from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
                     IntegerField, TextField, Check)
 
-from .base import BaseModel, CentsField, utcnow
+from .base import BaseModel, CentsField, FreeCharField, FreeTextField, utcnow
 
 ACCOUNT_CLASSES = ("residential", "commercial", "irrigation", "construction")
 ACCOUNT_STATUSES = ("pending", "active", "final_billed", "closed", "disconnected")
@@ -15,14 +15,14 @@ BILL_DELIVERY = ("mail", "email")
 class Customer(BaseModel):
     id = AutoField()
     kind = CharField(max_length=12, default="person")
-    first_name = CharField(max_length=40, default="")
-    last_name = CharField(max_length=60, default="")  # organisation name when kind=organization
-    display_name = CharField(max_length=120, index=True)
+    first_name = FreeCharField(max_length=40, default="")
+    last_name = FreeCharField(max_length=60, default="")  # organisation name when kind=organization
+    display_name = FreeCharField(max_length=120, index=True)
     # Lower-cased, accent-stripped name used for searching (see ubtui.search.fold).
-    search_name = CharField(max_length=120, index=True)
-    mail_line1 = CharField(max_length=80, default="")
-    mail_line2 = CharField(max_length=80, default="")
-    mail_city = CharField(max_length=40, default="")
+    search_name = FreeCharField(max_length=120, index=True)
+    mail_line1 = FreeCharField(max_length=80, default="")
+    mail_line2 = FreeCharField(max_length=80, default="")
+    mail_city = FreeCharField(max_length=40, default="")
     mail_state = CharField(max_length=2, default="")
     mail_zip = CharField(max_length=10, default="")
     language = CharField(max_length=8, default="en")
@@ -45,7 +45,7 @@ class Phone(BaseModel):
 class Email(BaseModel):
     id = AutoField()
     customer = ForeignKeyField(Customer, backref="emails", on_delete="CASCADE")
-    address = CharField(max_length=120, index=True)
+    address = FreeCharField(max_length=120, index=True)
     is_primary = BooleanField(default=False)
 
 
@@ -54,18 +54,18 @@ class Premise(BaseModel):
 
     id = AutoField()
     house_number = CharField(max_length=10, default="")
-    street = CharField(max_length=60)
+    street = FreeCharField(max_length=60)
     unit = CharField(max_length=10, default="")
     city = CharField(max_length=40, default="")
     state = CharField(max_length=2, default="")
     zip = CharField(max_length=10, default="")
-    search_address = CharField(max_length=120, index=True)  # folded "123 main st apt 4"
+    search_address = FreeCharField(max_length=120, index=True)  # folded "123 main st apt 4"
     parcel_number = CharField(max_length=20, default="", index=True)
     route = CharField(max_length=8, default="", index=True)
     read_sequence = IntegerField(default=0)
     pressure_zone = CharField(max_length=12, default="")
     dwelling_units = IntegerField(default=1)
-    notes = TextField(default="")
+    notes = FreeTextField(default="")
 
 
 class Account(BaseModel):
@@ -88,7 +88,7 @@ class Account(BaseModel):
     autopay = BooleanField(default=False)
     medical_certificate = BooleanField(default=False)
     do_not_disconnect = BooleanField(default=False)
-    info_codes = CharField(max_length=120, default="")  # comma separated: "dog,locked gate"
+    info_codes = FreeCharField(max_length=120, default="")  # comma separated: "dog,locked gate"
     created_at = DateTimeField(default=utcnow)
 
 

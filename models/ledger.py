@@ -1,7 +1,7 @@
 """The money ledger: postings (idempotent) and their immutable entries."""
 from peewee import AutoField, CharField, DateField, DateTimeField, ForeignKeyField, TextField
 
-from .base import BaseModel, CentsField, utcnow
+from .base import BaseModel, CentsField, FreeCharField, FreeTextField, utcnow
 from .customers import Account
 from .security import User
 
@@ -20,7 +20,7 @@ class Posting(BaseModel):
     kind = CharField(max_length=16)
     user = ForeignKeyField(User, on_delete="RESTRICT", index=False)
     created_at = DateTimeField(default=utcnow)
-    memo = TextField(default="")
+    memo = FreeTextField(default="")
 
 
 class LedgerEntry(BaseModel):
@@ -40,7 +40,7 @@ class LedgerEntry(BaseModel):
     amount_cents = CentsField()
     effective_on = DateField()
     posted_at = DateTimeField(default=utcnow)
-    description = CharField(max_length=120, default="")
+    description = FreeCharField(max_length=120, default="")
     # bill:12, latefee:34, receipt, ...; no index of its own (every payment would write one):
     # look a reference up among its account's entries
     reference = CharField(max_length=40, default="")

@@ -2,7 +2,7 @@
 from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
                     IntegerField, TextField)
 
-from .base import BaseModel, utcnow
+from .base import BaseModel, FreeTextField, utcnow
 from .customers import Premise
 from .security import User
 
@@ -35,7 +35,7 @@ class MeterReading(BaseModel):
     status = CharField(max_length=10, default="ok")  # ok, exception, accepted, reread, replaced
     user = ForeignKeyField(User, null=True, on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow)
-    note = TextField(default="")
+    note = FreeTextField(default="")
 
     class Meta:
         indexes = ((("meter", "read_on"), False),)

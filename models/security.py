@@ -1,7 +1,7 @@
 """Users, their registered SSH public keys and the append-only audit log."""
 from peewee import AutoField, BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from .base import BaseModel, utcnow
+from .base import BaseModel, FreeCharField, utcnow
 
 ROLES = ("clerk", "senior_clerk", "supervisor", "admin", "system")
 
@@ -9,7 +9,7 @@ ROLES = ("clerk", "senior_clerk", "supervisor", "admin", "system")
 class User(BaseModel):
     id = AutoField()
     username = CharField(max_length=32, unique=True)
-    full_name = CharField(max_length=80)
+    full_name = FreeCharField(max_length=80)
     role = CharField(max_length=16, constraints=[])  # one of ROLES, checked in ubtui.security
     password_hash = CharField(max_length=200)
     active = BooleanField(default=True)

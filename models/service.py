@@ -1,7 +1,7 @@
 """Work orders, service deposits and the customer contact log."""
 from peewee import (AutoField, CharField, DateField, DateTimeField, ForeignKeyField, TextField)
 
-from .base import BaseModel, CentsField, utcnow
+from .base import BaseModel, CentsField, FreeCharField, FreeTextField, utcnow
 from .customers import Account, Premise
 from .meters import Meter
 from .security import User
@@ -23,8 +23,8 @@ class WorkOrder(BaseModel):
     requested_on = DateField()
     scheduled_on = DateField(null=True)
     completed_on = DateField(null=True)
-    instructions = TextField(default="")
-    result = TextField(default="")
+    instructions = FreeTextField(default="")
+    result = FreeTextField(default="")
     created_by = ForeignKeyField(User, on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow)
 
@@ -38,15 +38,15 @@ class ServiceDeposit(BaseModel):
     received_on = DateField()
     status = CharField(max_length=10, default="held")  # held, applied, refunded
     released_on = DateField(null=True)
-    note = TextField(default="")
+    note = FreeTextField(default="")
 
 
 class ContactLog(BaseModel):
     id = AutoField()
     account = ForeignKeyField(Account, backref="contacts", on_delete="RESTRICT", index=True)
     channel = CharField(max_length=8)
-    subject = CharField(max_length=80)
-    text = TextField(default="")
+    subject = FreeCharField(max_length=80)
+    text = FreeTextField(default="")
     follow_up_on = DateField(null=True, index=True)
     follow_up_done = DateTimeField(null=True)
     user = ForeignKeyField(User, on_delete="RESTRICT")

@@ -23,6 +23,7 @@ from screens.actions_money import ApplyDepositScreen, RefundScreen, ReturnedPaym
 from screens.actions_service import (CancelWorkOrderScreen, CompleteWorkOrderScreen, NewWorkOrderScreen,
                                      StartServiceScreen, StopServiceScreen)
 from screens.base import BaseScreen, key_binding, letter_binding
+from screens.text import stored
 from ubtui.money import format_cents
 from ubtui.security import has_permission
 
@@ -120,7 +121,7 @@ class AccountActionsScreen(BaseScreen):
         self.ctx = ctx
         self.query_one("#title", Static).update(f"Account actions: {ctx.number}")
         self.query_one("#a-account", Static).update(Text.assemble(
-            (ctx.number, "bold"), f"  {ctx.name}  {ctx.address}  ", (ctx.status.upper().replace("_", " "), "bold")))
+            (ctx.number, "bold"), stored(f"  {ctx.name}  {ctx.address}  "), (ctx.status.upper().replace("_", " "), "bold")))
         self.query_one("#a-money", Static).update(
             f"Balance {format_cents(ctx.balance_cents)}  Deposit held {format_cents(ctx.deposit_held_cents)}")
         ap = ctx.autopay

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Static
 
 from screens.actions_form import ActionForm, Field, data_table, day_from
 from screens.base import BaseScreen, key_binding, letter_binding
+from screens.text import line
 from ubtui import collections
 from ubtui.errors import InputError
 from ubtui.money import format_cents
@@ -122,10 +123,10 @@ class CollectionsScreen(BaseScreen):
         table.clear()
         for d in rows:
             why = d.why or (f"since {d.shutoff_on:%m/%d}" if d.shutoff_on and d.action == "shutoff" else "")
-            table.add_row(d.number, Text(d.name, no_wrap=True, overflow="ellipsis"),
+            table.add_row(d.number, line(d.name),
                           Text(format_cents(d.past_due_cents), justify="right"),
                           Text(ACTION_SHORT[d.action], style="bold" if d.action == "shutoff" else ""),
-                          Text(why, no_wrap=True, overflow="ellipsis"), key=str(d.account_id))
+                          line(why), key=str(d.account_id))
 
     def action_only(self, action: str) -> None:
         if self.wl is not None:

@@ -25,7 +25,8 @@ from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.base import BaseScreen, key_binding
+from screens.base import BaseScreen, KeepsRunning, key_binding
+from screens.text import line, stored
 from ubtui.dates import parse_date
 from ubtui.errors import InputError, UbtuiError
 from ubtui.money import format_cents, parse_amount
@@ -124,7 +125,7 @@ def clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-class LookupScreen(ModalScreen[str | None]):
+class LookupScreen(KeepsRunning, ModalScreen[str | None]):
     """A list of choices: Enter picks (returns the value), F3 or Esc returns nothing."""
 
     DEFAULT_CSS = """
@@ -144,7 +145,7 @@ class LookupScreen(ModalScreen[str | None]):
         with Vertical():
             yield Static(Text(self.title_text, style="bold"))
             width = max((len(v) for v, _ in self.choices), default=0)
-            yield OptionList(*(Option(clip(f"{v:<{width}}  {d}", LOOKUP_TEXT), id=str(i))
+            yield OptionList(*(Option(stored(clip(f"{v:<{width}}  {d}", LOOKUP_TEXT)), id=str(i))
                                for i, (v, d) in enumerate(self.choices)), id="lookup-list")
             yield Static("Enter picks, F3 closes.")
 
@@ -206,11 +207,11 @@ class ActionForm(BaseScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="form"):
             if self.ctx is not None:
-                yield Static(Text(self.ctx.line(), no_wrap=True, overflow="ellipsis"), id="form-account")
+                yield Static(line(self.ctx.line()), id="form-account")
             if self.INTRO:
                 yield Static(self.INTRO, id="form-intro")
-            for line in self.extra_lines():
-                yield Static(Text(line, no_wrap=True, overflow="ellipsis"), classes="form-extra")
+            for extra in self.extra_lines():
+                yield Static(line(extra), classes="form-extra")
             for f in self.field_list:
                 with Horizontal(classes="form-row"):
                     yield Label(f.label, classes="form-label")

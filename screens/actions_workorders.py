@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 from screens.actions_service import CancelWorkOrderScreen, CompleteWorkOrderScreen
 from screens.actions_form import data_table
 from screens.base import BaseScreen, key_binding, letter_binding
+from screens.text import line
 from ubtui import workorders
 
 COLUMNS = (("Number", 9), ("Kind", 13), ("Priority", 9), ("Account", 10), ("Address", 15), ("Scheduled", 10))  # 80 wide
@@ -54,7 +55,7 @@ class WorkOrdersScreen(BaseScreen):
         table.clear()
         for o in rows:
             table.add_row(o.number, Text(o.kind.replace("_", " "), no_wrap=True, overflow="ellipsis"), o.priority, o.account_number,
-                          Text(o.address, no_wrap=True, overflow="ellipsis"),
+                          line(o.address),
                           o.scheduled_on.isoformat() if o.scheduled_on else "", key=str(o.work_order_id))
         self.query_one("#orders-count", Static).update(f"{len(rows)} open work orders" if rows else "no open work orders")
 

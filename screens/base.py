@@ -16,6 +16,9 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from screens.text import stored
+from ubtui.text import safe_text
+
 # binding id -> (keys, footer key label, description)
 KEYS: dict[str, tuple[str, str, str]] = {
     "help": ("f1,ctrl+g", "F1", "Help"),
@@ -70,7 +73,24 @@ class StatusLine(Static):
     """One line at the bottom: the last message or core error."""
 
 
-class BaseScreen(Screen):
+class KeepsRunning:
+    """A screen (or the app) whose handler raised something unexpected stays usable.
+
+    Textual stops a message pump for good after one of its handlers raises (and the app
+    with it): here the error goes to ``app.unexpected_error`` (logged with its traceback,
+    shown on the status line) and the pump carries on with the next message."""
+
+    async def _dispatch_message(self, message) -> None:
+        try:
+            await super()._dispatch_message(message)
+        except Exception as error:  # noqa: BLE001 - the last resort, logged and shown
+            handler = getattr(self.app, "unexpected_error", None)
+            if handler is None:
+                raise
+            handler(error)
+
+
+class BaseScreen(KeepsRunning, Screen):
     """A signed-in screen: title line, body (``compose_body``), status line and Footer.
 
     Subclasses add their own keys with ``key_binding(...)`` and override ``action_refresh``,
@@ -115,10 +135,11 @@ class BaseScreen(Screen):
         try:
             line = self.query_one("#status", StatusLine)
         except Exception:
-            self.app.notify(text, severity="error" if error else "information")
+            self.app.notify(safe_text(text), severity="error" if error else "information", markup=False)
             return
-        if line.content != text:  # one line of fixed height: no new layout, only a repaint
-            line.update(text, layout=False)
+        if getattr(line, "shown", None) != text:  # one line of fixed height: no new layout, only a repaint
+            line.shown = text
+            line.update(stored(text), layout=False)  # messages quote stored and typed text: never markup
         line.set_class(error, "error")
 
     def clear_status(self) -> None:

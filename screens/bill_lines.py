@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
 from screens.base import BaseScreen
+from screens.text import cells
 from ubtui import inquiry
 from ubtui.money import format_cents
 
@@ -47,7 +48,7 @@ class BillLinesScreen(BaseScreen):
         table = self.query_one("#lines", DataTable)
         table.clear()
         for ln in lines:
-            table.add_row(ln.category, ln.description, ln.quantity, ln.rate,
+            table.add_row(*cells(ln.category, ln.description, ln.quantity, ln.rate),
                           Text(format_cents(ln.amount_cents), justify="right"))
         total = sum(ln.amount_cents for ln in lines)
         check = "" if total == self.bill.total_cents else f" (lines add up to {format_cents(total)})"

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from screens.actions_form import LookupScreen
 from screens.base import BaseScreen, key_binding
+from screens.text import cell, line
 from ubtui import adjustments, billing
 from ubtui.accounts import format_account_number, get_account
 from ubtui.errors import InputError
@@ -172,11 +173,11 @@ class BillAdjustScreen(BaseScreen):
             self.query_one("#adj-total", Static).update("")
             return
         for desc, cents in p.lines:
-            table.add_row(desc, Text(format_cents(cents), justify="right"))
+            table.add_row(cell(desc), Text(format_cents(cents), justify="right"))
         what = "Credit" if kind == "L" else "Difference"
         limit = self.app.config.adjustment_approval_cents
         over = p.total_cents < 0 and -p.total_cents > limit
-        self.query_one("#adj-summary", Static).update(Text(p.summary, no_wrap=True, overflow="ellipsis"))
+        self.query_one("#adj-summary", Static).update(line(p.summary))
         self.query_one("#adj-total", Static).update(
             f"{what} {format_cents(p.total_cents)}" + ("   over the limit: a supervisor must approve" if over else ""))
         self.clear_status()

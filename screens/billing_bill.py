@@ -14,6 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from screens.base import BaseScreen, key_binding
+from screens.text import stored
 from ubtui import billing, billprint
 from ubtui.accounts import format_account_number, get_account
 from ubtui.config import data_dir
@@ -92,7 +93,7 @@ class BillViewScreen(BaseScreen):
         text = await self.app.try_db(billprint.bill_text, bill_id)
         if text is None:
             return
-        self.query_one("#bill-text", Static).update(text)
+        self.query_one("#bill-text", Static).update(stored(text, multiline=True))
         self.query_one("#bill-pos", Static).update(f"bill {len(self.bill_ids) - self.index} of {len(self.bill_ids)}")
         self.query_one("#bill-scroll", VerticalScroll).scroll_home(animate=False)
         self.clear_status()

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from screens.actions_form import LookupScreen
 from screens.base import BaseScreen, key_binding
+from screens.text import cell, stored
 from ubtui import rates
 from ubtui.money import format_cents
 
@@ -104,8 +105,8 @@ class RateCalculatorScreen(BaseScreen):
 
     def show_class(self) -> None:
         code, cls = self.class_of()
-        self.query_one("#calc-class-name", Static).update(cls.name if cls else "unknown class: F4 lists them")
-        self.query_one("#calc-unit", Static).update(cls.unit if cls else "")
+        self.query_one("#calc-class-name", Static).update(stored(cls.name) if cls else "unknown class: F4 lists them")
+        self.query_one("#calc-unit", Static).update(stored(cls.unit if cls else ""))
 
     def show_cycle(self) -> None:
         how = self.schedule.cycles.get(self.val("calc-cycle"), "") if self.schedule else ""
@@ -148,7 +149,7 @@ class RateCalculatorScreen(BaseScreen):
         for line in calc.lines:
             units = "" if line.quantity is None or line.unit == "$" else rates.fmt_qty(line.quantity)
             rate = "" if line.rate is None or line.unit == "$" else rates.fmt_rate(line.rate)
-            table.add_row(line.description, Text(units, justify="right"), Text(rate, justify="right"),
+            table.add_row(cell(line.description), Text(units, justify="right"), Text(rate, justify="right"),
                           Text(format_cents(line.amount_cents), justify="right"))
         months = "" if calc.months in (1, 2, 3) else f", prorated {rates.fmt_qty(calc.months.quantize(rates.CENT))} months"
         self.query_one("#calc-total", Static).update(Text(

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
 from screens.base import BaseScreen, key_binding, letter_binding
+from screens.text import cells, stored
 from ubtui import readings
 from ubtui.accounts import format_account_number
 
@@ -53,8 +54,8 @@ class ReadingExceptionsScreen(BaseScreen):
         table = self.query_one("#exc-table", DataTable)
         table.clear()
         for r in rows:
-            table.add_row(str(r.read_on), format_account_number(r.account_number), r.meter_serial, r.flag,
-                          Text("" if r.usage is None else f"{r.usage:,}", justify="right"), r.reason,
+            table.add_row(*cells(str(r.read_on), format_account_number(r.account_number), r.meter_serial, r.flag,
+                                 Text("" if r.usage is None else f"{r.usage:,}", justify="right"), r.reason),
                           key=str(r.reading_id))
         where = f" on route {self.route}" if self.route else ""
         self.query_one("#exc-head", Static).update(
@@ -70,9 +71,9 @@ class ReadingExceptionsScreen(BaseScreen):
 
     def show_detail(self) -> None:
         r = self.current()
-        self.query_one("#exc-detail", Static).update(Text(
+        self.query_one("#exc-detail", Static).update(stored(
             f"{r.address}  route {r.route or '-'}  meter {r.meter_serial} read {r.reading:,}\n{r.reason}"
-            if r else "", no_wrap=True, overflow="ellipsis"))
+            if r else "", multiline=True, no_wrap=True, overflow="ellipsis"))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_detail()

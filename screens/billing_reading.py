@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
 from screens.base import BaseScreen, key_binding
+from screens.text import stored
 from ubtui import readings
 from ubtui.dates import parse_date
 from ubtui.errors import InputError
@@ -79,9 +80,9 @@ class ReadingEntryScreen(BaseScreen):
         if info is not None:
             self.meter = info
             last = f"last read {info.last_reading:,} on {info.last_read_on}" if info.last_read_on else "no reads yet"
-            self.query_one("#rd-meter-info", Static).update(Text(
+            self.query_one("#rd-meter-info", Static).update(stored(
                 f"Meter {info.serial} {info.size} {info.unit}, {info.dials} dials  {info.account_number}  "
-                f"{info.address}\n{last}", no_wrap=True, overflow="ellipsis"))
+                f"{info.address}\n{last}", multiline=True, no_wrap=True, overflow="ellipsis"))
             self.query_one("#rd-reading", Input).focus()
 
     async def action_post(self) -> None:
@@ -99,7 +100,8 @@ class ReadingEntryScreen(BaseScreen):
         usage = "first read of the meter" if row.usage is None else f"usage {row.usage:,} {self.meter.unit}"
         text = Text(f"Saved: {row.reading:,} on {row.read_on}, {usage}.")
         if row.status == "exception":
-            text.append(f"\n{row.flag.upper()}: {row.flag_reason}. It waits in the exceptions list.", style="bold")
+            text.append(stored(f"\n{row.flag.upper()}: {row.flag_reason}. It waits in the exceptions list.",
+                               multiline=True, style="bold"))
         self.query_one("#rd-result", Static).update(text)
         self.set_status("F6 for the next read")
 

@@ -24,6 +24,7 @@ from textual.widgets import Input, Label, Static
 from models import Drawer
 from screens.actions_form import ActionForm, Field
 from screens.base import BaseScreen, key_binding
+from screens.text import stored
 from ubtui import cashier
 from ubtui.errors import InputError, UbtuiError
 from ubtui.money import format_cents
@@ -265,7 +266,7 @@ class DrawerScreen(BaseScreen):
             if self.count_result is not None:
                 self.show_count(self.count_result, closed=True)
             self.head(f"Drawer closed.  Float left for the next day {format_cents(result.next_float_cents)}.")
-            self.query_one("#drw-slip", Static).update(result.slip_text)
+            self.query_one("#drw-slip", Static).update(stored(result.slip_text, multiline=True))
             self.set_status("closed; " + ("; ".join(result.warnings) or "take the deposit to the safe"))
 
     def show_count(self, r: cashier.CountResult, *, closed: bool = False) -> None:

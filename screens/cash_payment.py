@@ -23,10 +23,12 @@ from textual.widgets import Digits, Input, Label, Static
 
 from screens.actions_form import LookupScreen
 from screens.base import BaseScreen, key_binding
+from screens.text import stored
 from ubtui import cashier
 from ubtui.accounts import format_account_number, get_account
 from ubtui.errors import InputError, UbtuiError
 from ubtui.money import format_cents, format_plain
+from ubtui.text import safe_text
 
 TENDER_LETTERS = {"C": "cash", "K": "check", "M": "money_order", "D": "card"}
 TENDER_CHOICES = (("C", "cash"), ("K", "check"), ("M", "money order"), ("D", "card (last 4 + auth code only)"))
@@ -116,7 +118,7 @@ class PaymentScreen(BaseScreen):
         self.show_kind("cash")
         self.query_one("#pay-account", Input).focus()
         line = await self.app.try_db(drawer_line, self.app.user)
-        self.query_one("#pay-drawer", Static).update(line or "")
+        self.query_one("#pay-drawer", Static).update(stored(line))
         if self.start_account_id is not None:
             acct = await self.app.try_db(get_account, self.start_account_id)
             if acct is not None:
@@ -212,9 +214,9 @@ class PaymentScreen(BaseScreen):
         self.account, name, address = found
         self.query_one("#pay-account", Input).value = format_account_number(self.account.number)
         bal = self.account.balance_cents
-        self.query_one("#pay-who", Static).update(Text(
-            f"{name}  {address}\nBalance {format_cents(bal)}  {self.account.status.replace('_', ' ')}",
-            no_wrap=True, overflow="ellipsis"))
+        self.query_one("#pay-who", Static).update(stored(
+            f"{safe_text(name)}  {safe_text(address)}\nBalance {format_cents(bal)}  {self.account.status.replace('_', ' ')}",
+            multiline=True, no_wrap=True, overflow="ellipsis"))
         self.clear_status()
         amount = self.query_one("#pay-amount", Input)
         amount.value = format_plain(bal) if bal > 0 else ""
@@ -235,7 +237,7 @@ class PaymentScreen(BaseScreen):
             return
         text = Text()
         for a in alerts or []:
-            text.append(("STOP " if a.hard else "! ") + a.message, style="bold reverse" if a.hard else "bold")
+            text.append(("STOP " if a.hard else "! ") + safe_text(a.message), style="bold reverse" if a.hard else "bold")
             text.append("\n")
         text.rstrip()
         self.query_one("#pay-alerts", Static).update(text)

@@ -8,7 +8,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from screens.base import letter_binding
+from screens.base import KeepsRunning, letter_binding
+from screens.text import stored
 from ubtui import receipts
 from ubtui.errors import UbtuiError
 
@@ -29,7 +30,7 @@ def print_receipt(user, number: str) -> str:
     return f"{number} sent to the receipt printer"
 
 
-class ReceiptScreen(ModalScreen):
+class ReceiptScreen(KeepsRunning, ModalScreen):
     DEFAULT_CSS = """
     ReceiptScreen { align: center middle; }
     ReceiptScreen > Vertical { width: 46; height: 22; border: round $primary; background: $surface; }
@@ -56,14 +57,14 @@ class ReceiptScreen(ModalScreen):
     async def on_mount(self) -> None:
         r = await self.app.try_db(receipts.receipt, self.app.user, self.number, reprint=self.reprint)
         if r is not None:
-            self.query_one("#receipt-text", Static).update(receipts.to_text(r))
+            self.query_one("#receipt-text", Static).update(stored(receipts.to_text(r), multiline=True))
 
     async def run(self, fn) -> None:
         try:
             message = await self.app.db(fn, self.app.user, self.number)
         except UbtuiError as e:
             message = str(e)
-        self.query_one("#receipt-keys", Static).update(message[:44])
+        self.query_one("#receipt-keys", Static).update(stored(message[:44]))
 
     async def action_print(self) -> None:
         await self.run(print_receipt)

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from screens.actions_form import LookupScreen
 from screens.base import BaseScreen, key_binding
+from screens.text import stored
 from ubtui import reports
 from ubtui.errors import UbtuiError
 
@@ -108,7 +109,7 @@ class ReportsScreen(BaseScreen):
         for c, h in zip(result.report.columns, head):
             t.add_column(Text(h, justify="right" if c.numeric else "left"), key=c.key)
         for row in body + ([foot] if foot else []):
-            t.add_row(*(Text(v, justify="right" if c.numeric else "left")
+            t.add_row(*(stored(v, justify="right" if c.numeric else "left")
                         for v, c in zip(row, result.report.columns)))
         self.query_one("#rep-title", Static).update(f"{result.heading}   {len(body)} row(s)")
         self.clear_status()

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Input, Static
 
 from screens.actions_form import ActionForm, Field
 from screens.base import BaseScreen, key_binding
+from screens.text import cells
 from ubtui import cashier
 from ubtui.money import format_cents
 
@@ -78,7 +79,7 @@ class TotalsScreen(BaseScreen):
         t = self.query_one(DataTable)
         t.clear()
         for s in d.sessions:
-            t.add_row(s.drawer, s.operator, s.status, Text(str(s.receipts), justify="right"), money(s.total_cents),
+            t.add_row(*cells(s.drawer, s.operator, s.status), Text(str(s.receipts), justify="right"), money(s.total_cents),
                       money(s.cash_cents), money(s.checks_cents), money(s.other_cents),
                       money(s.over_short_cents if s.status == "closed" else None),
                       key=str(s.session_id) if s.session_id else s.drawer)  # no drawer: one row a channel
@@ -141,8 +142,8 @@ class ReceiptsScreen(BaseScreen):
         t = self.query_one(DataTable)
         t.clear()
         for r in rows:
-            t.add_row(r.receipt_number, f"{r.created_at:%H:%M}", r.operator[:8], accounts_cell(r.accounts), r.name[:9],
-                      r.tenders[:11], money(r.total_cents), Text(" VOID" if r.status == "voided" else ""),
+            t.add_row(*cells(r.receipt_number, f"{r.created_at:%H:%M}", r.operator[:8], accounts_cell(r.accounts), r.name[:9],
+                             r.tenders[:11]), money(r.total_cents), Text(" VOID" if r.status == "voided" else ""),
                       key=r.receipt_number)
         t = cashier.tally(rows)  # the daily totals' rule: voids listed, not counted
         voids = f"  {t.voids} void(s) {format_cents(t.void_cents)}" if t.voids else ""

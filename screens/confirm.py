@@ -6,10 +6,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from screens.base import letter_binding
+from screens.base import KeepsRunning, letter_binding
+from screens.text import stored
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(KeepsRunning, ModalScreen[bool]):
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
     ConfirmScreen > Vertical { width: 44; height: auto; border: round $warning; padding: 0 1;
@@ -28,8 +29,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.question, id="question")
-            yield Static(self.hint, id="hint")
+            yield Static(stored(self.question, multiline=True), id="question")
+            yield Static(stored(self.hint, multiline=True), id="hint")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

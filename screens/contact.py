@@ -15,7 +15,8 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
 from models.service import CONTACT_CHANNELS
-from screens.base import key_binding
+from screens.base import KeepsRunning, key_binding
+from screens.text import stored
 from ubtui import inquiry
 from ubtui.dates import parse_date
 from ubtui.errors import InputError, UbtuiError
@@ -40,7 +41,7 @@ def channel_from(text: str) -> str:
     return matches[0] if len(matches) == 1 else t
 
 
-class ContactScreen(ModalScreen):
+class ContactScreen(KeepsRunning, ModalScreen):
     DEFAULT_CSS = """
     ContactScreen { align: center middle; }
     ContactScreen > Vertical { width: 70; height: auto; border: round $primary; padding: 0 1;
@@ -114,7 +115,7 @@ class ContactScreen(ModalScreen):
         self.dismiss(subject.strip())
 
     def set_status(self, text: str, *, error: bool = False) -> None:
-        self.query_one("#contact-error", Static).update(text)
+        self.query_one("#contact-error", Static).update(stored(text))
 
     def action_lookup(self) -> None:
         """F4 on the channel: the next channel of the list (counter, phone, email...)."""

@@ -7,7 +7,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from screens.base import bindings_with_keymap, key_text
+from screens.base import KeepsRunning, bindings_with_keymap, key_text
 
 
 def screen_keys(screen: Screen) -> list[tuple[str, str]]:
@@ -35,7 +35,7 @@ def key_table(rows: list[tuple[str, str]], one_column_max: int = 10, column_widt
                      for a, b in zip(left, right + [""]))
 
 
-class HelpScreen(ModalScreen):
+class HelpScreen(KeepsRunning, ModalScreen):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > Vertical { width: 78; height: auto; max-height: 22; border: round $primary;

@@ -17,6 +17,7 @@ from textual.widgets import ContentSwitcher, DataTable, Static
 from rich.text import Text
 
 from screens.base import BaseScreen, key_binding, letter_binding
+from screens.text import cells, line, stored
 from ubtui import inquiry
 from ubtui.money import format_cents
 
@@ -155,10 +156,10 @@ class InquiryScreen(BaseScreen):
         meter = f"  Meter {s.meter}" if s.meter else "  No meter"
         self.query_one("#h-account", Static).update(Text.assemble(
             (s.number, "bold"), f"  {s.account_class.title()}  ", (s.status.upper().replace("_", " "), "bold"),
-            meter, f"  {s.rate_code} cycle {s.cycle}" if s.rate_code else ""))
+            stored(meter), f"  {s.rate_code} cycle {s.cycle}" if s.rate_code else ""))
         people = "; ".join(f"{p.name} ({p.role}){' ' + p.phone if p.phone else ''}" for p in s.customers)
-        self.query_one("#h-customers", Static).update(Text(people, no_wrap=True, overflow="ellipsis"))
-        self.query_one("#h-address", Static).update(f"Service: {s.service_address}")
+        self.query_one("#h-customers", Static).update(line(people))
+        self.query_one("#h-address", Static).update(stored(f"Service: {s.service_address}"))
         a = s.aging
         self.query_one("#h-balance", Static).update(Text.assemble(
             ("Balance ", ""), (format_cents(s.balance_cents), "bold"),
@@ -167,7 +168,7 @@ class InquiryScreen(BaseScreen):
             f"  Dep {format_cents(s.deposit_held_cents)}"))
         notes = list(s.alerts) + [f"follow up {d.isoformat()}: {subj}" for d, subj in s.open_followups]
         alerts = self.query_one("#h-alerts", Static)
-        alerts.update(Text(" | ".join(notes) if notes else "No alerts", no_wrap=True, overflow="ellipsis"))
+        alerts.update(line(" | ".join(notes) if notes else "No alerts"))
         alerts.set_class(bool(notes), "alert")
         self.query_one("#title", Static).update(f"Account {s.number}")
 
@@ -240,7 +241,7 @@ class InquiryScreen(BaseScreen):
         table = self.query_one(selector, DataTable)
         table.clear()
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*cells(*row))
         if not rows:
             self.set_status("nothing to show on this pane")
         elif self.select_when_loaded == table.id and self.pane == pane_of(table.id):
@@ -256,8 +257,8 @@ class InquiryScreen(BaseScreen):
         table = self.query_one("#tx", DataTable)
         for r in rows:
             kind = r.kind + ("*" if r.reversed else "")
-            table.add_row(short_date(r.posted_on), kind, r.description, inquiry.short_reference(r.reference),
-                          money(r.amount_cents), money(r.running_balance_cents))
+            table.add_row(*cells(short_date(r.posted_on), kind, r.description, inquiry.short_reference(r.reference),
+                                 money(r.amount_cents), money(r.running_balance_cents)))
         self.tx_rows += rows
         self.tx_done = len(rows) < PAGE
         more = "" if self.tx_done else "; more load as you move down"
@@ -323,7 +324,7 @@ class InquiryScreen(BaseScreen):
     def show_reason(self, index: int) -> None:
         rows = self.usage.rows if self.usage else []
         text = rows[index].reason if 0 <= index < len(rows) else ""
-        self.query_one("#usage-reason", Static).update(text or " ")
+        self.query_one("#usage-reason", Static).update(stored(text or " "))
 
     # contacts: the text of the highlighted entry
     @on(DataTable.RowHighlighted, "#contacts-table")
@@ -333,7 +334,7 @@ class InquiryScreen(BaseScreen):
     def show_contact_text(self, index: int) -> None:
         rows = self.contact_rows
         text = rows[index].text if 0 <= index < len(rows) else ""
-        self.query_one("#contact-text", Static).update(text or " ")
+        self.query_one("#contact-text", Static).update(stored(text or " ", multiline=True))
 
     # changes: the whole change of the highlighted row (action, what, reason)
     @on(DataTable.RowHighlighted, "#changes-table")

@@ -8,12 +8,13 @@ from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
-from screens.base import key_binding
+from screens.base import KeepsRunning, key_binding
+from screens.text import stored
 from ubtui.errors import InputError, UbtuiError
 from ubtui.security import authenticate
 
 
-class LoginScreen(Screen):
+class LoginScreen(KeepsRunning, Screen):
     """The first screen.  ``LockScreen`` reuses it with the signed-in user filled in."""
 
     CSS_PATH = "login.tcss"
@@ -38,7 +39,7 @@ class LoginScreen(Screen):
         district = cfg.district.name if cfg else "ubtui"
         with Center():
             with Vertical(id="login-box"):
-                yield Static(district, id="district")
+                yield Static(stored(district), id="district")
                 yield Static(self.HEADING, id="heading")
                 yield Label("User", id="user-label")
                 yield Input(value=self.username, id="username", max_length=32,
@@ -111,7 +112,7 @@ class LoginScreen(Screen):
         self.app.start_session(user)
 
     def show_error(self, text: str) -> None:
-        self.query_one("#login-error", Static).update(text)
+        self.query_one("#login-error", Static).update(stored(text))
 
     def set_status(self, text: str, *, error: bool = False) -> None:
         self.show_error(text)

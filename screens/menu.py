@@ -19,6 +19,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.base import BaseScreen
+from screens.text import stored
 from ubtui.security import has_permission
 
 
@@ -60,7 +61,7 @@ class MainMenuScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         cfg = self.app.config
-        yield Static(cfg.district.name, id="menu-district")
+        yield Static(stored(cfg.district.name), id="menu-district")
         yield OptionList(*self.options(), id="menu")
         yield Static(legend(), id="legend")
 

@@ -24,6 +24,7 @@ from textual.geometry import Size
 from textual.widgets import DataTable, Input, Static
 
 from screens.base import BaseScreen, key_binding
+from screens.text import cell
 from ubtui.money import format_cents
 
 # 80 columns: widths plus one cell of padding each side of every column.
@@ -225,7 +226,7 @@ class SearchScreen(BaseScreen):
 
     @staticmethod
     def row_of(h) -> tuple:
-        return (h.number, h.name, h.address, STATUS_SHORT.get(h.status, h.status.replace("_", " ")),
+        return (h.number, cell(h.name), cell(h.address), STATUS_SHORT.get(h.status, h.status.replace("_", " ")),
                 format_cents(h.balance_cents), h.flags)
 
     @on(DataTable.RowSelected, "#results")

@@ -15,6 +15,7 @@ from .accounts import format_account_number, set_payment_flags
 from .config import settings
 from .db import is_postgres
 from .errors import Conflict, InputError, NotFound
+from .fees import check_amount
 from .ledger import EntrySpec, PostingResult
 from .money import format_cents
 from .search import format_address
@@ -94,6 +95,7 @@ def refund_credit(user: User, account_id: int, amount_cents: int, reason: str, *
     reason = _reason(reason)
     if amount_cents <= 0:
         raise InputError("Refund amount", "must be more than zero")
+    check_amount(amount_cents, "Refund amount")
 
     def build() -> PostingResult:
         balance = _locked_balance(account_id)
@@ -114,6 +116,8 @@ def transfer_balance(user: User, from_account_id: int, to_account_id: int, reaso
     reason = _reason(reason)
     if from_account_id == to_account_id:
         raise InputError("To account", "must differ from the from account")
+    if amount_cents is not None:
+        check_amount(abs(amount_cents), "Transfer amount")
 
     def build() -> PostingResult:
         balance = _locked_balance(from_account_id)

@@ -39,12 +39,14 @@ from textual.filter import Monochrome, NoColor  # noqa: E402
 from textual.theme import Theme  # noqa: E402
 
 from models import User, database
-from screens.base import BaseScreen, key_binding, key_text
+from screens.base import BaseScreen, KeepsRunning, key_binding, key_text
 from screens.palette import UbtuiCommands
 
 from .config import Settings, settings
 from .db import open_database
+from .errlog import log_exception, one_line_error
 from .errors import UbtuiError
+from .text import safe_text
 
 # A 16-colour theme: only the terminal's own ANSI colours, so it reads on a linux console,
 # a vt100 profile or a light terminal alike.
@@ -96,7 +98,7 @@ UBTUI_THEME = Theme(
 PLAIN_TERMS = ("linux", "vt100", "vt102", "vt220", "ansi", "cons25")
 
 
-class UbtuiApp(App):
+class UbtuiApp(KeepsRunning, App):
     """The counter application."""
 
     TITLE = "ubtui"
@@ -167,15 +169,52 @@ class UbtuiApp(App):
         if isinstance(screen, BaseScreen) or hasattr(screen, "set_status"):
             screen.set_status(message, error=True)
         else:
-            self.notify(message, severity="error", timeout=8)
+            self.notify(safe_text(message), severity="error", timeout=8, markup=False)
         self.bell()
+
+    # --- the last resort ---------------------------------------------------------------------
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's handler for what nobody caught (a failed worker, a timer, a callback)
+        ends the app with a traceback; once the app runs, the error is shown and logged and
+        the session goes on."""
+        if not self.is_running or self._exit_renderables or not self.screen_stack:
+            super()._handle_exception(error)
+            return
+        self.unexpected_error(error)
+
+    def unexpected_error(self, error: BaseException) -> None:
+        """Show ``error`` on the status line as one line; a bug's traceback goes to the log
+        file in the data folder (``ubtui.errlog``).  Never raises."""
+        from textual.worker import WorkerFailed
+
+        if isinstance(error, WorkerFailed) and isinstance(error.error, Exception):
+            error = error.error
+        if self._in_unexpected:
+            return  # showing the error failed too: it is in the log
+        self._in_unexpected = True
+        try:
+            if isinstance(error, UbtuiError):
+                self.show_error(error)
+            elif isinstance(error, peewee.DatabaseError):
+                log_exception(error, "app")
+                self.show_error(database_message(error))
+            else:
+                self.show_error(one_line_error(error, log_exception(error, f"app {type(self.screen).__name__}")))
+                if self.is_headless and self._exception is None:
+                    self._exception = error  # tests still fail on a bug (run_test re-raises it at the end)
+        except Exception as again:  # noqa: BLE001
+            log_exception(again, "app: showing an error")
+        finally:
+            self._in_unexpected = False
+
+    _in_unexpected = False
 
     def show_message(self, text: str) -> None:
         screen = self.screen
         if hasattr(screen, "set_status"):
             screen.set_status(one_line(text))
         else:
-            self.notify(one_line(text), timeout=6)
+            self.notify(safe_text(one_line(text)), timeout=6, markup=False)
 
     def get_key_display(self, binding: Binding) -> str:
         if binding.key_display:

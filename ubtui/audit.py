@@ -12,6 +12,7 @@ from models import AuditLog, User, utcnow
 
 from .dates import db_datetime
 from .db import execute
+from .text import mask_pan
 
 
 def _default(o):
@@ -25,7 +26,22 @@ def snapshot(obj: Model | dict | None, exclude: tuple[str, ...] = ("password_has
     if obj is None:
         return None
     data = model_to_dict(obj, recurse=False) if isinstance(obj, Model) else dict(obj)
-    return {k: v for k, v in data.items() if k not in exclude}
+    return {k: _masked(k, v) for k, v in data.items() if k not in exclude}
+
+
+# Identifiers are never free text (an idempotency key may hold a long digit run).
+_IDENTIFIERS = ("key", "number", "reference", "sha256", "batch", "run_key")
+
+
+def _masked(key: str, value):
+    """Card numbers in free text masked to the last 4 before the audit row is written."""
+    if isinstance(value, str):
+        return value if key.endswith(_IDENTIFIERS) else mask_pan(value)
+    if isinstance(value, dict):
+        return {k: _masked(str(k), v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_masked(key, v) for v in value]
+    return value
 
 
 _INSERT: dict[str, str] = {}
@@ -51,7 +67,8 @@ def record(user: User | None, action: str, entity: str, entity_id=None, *, befor
     if sql is None:
         sql = _INSERT[p] = f'INSERT INTO "audit_log" ({COLUMNS}) VALUES ({", ".join([p] * 8)})'
     params = (at or utcnow(), user.id if user is not None else None, action, entity,
-              None if entity_id is None else str(entity_id), dumps(before), dumps(after), detail)
+              None if entity_id is None else str(entity_id), dumps(before), dumps(after),
+              detail and mask_pan(detail))
     execute(sql, params)
 
 

@@ -14,6 +14,7 @@ from .accounts import format_account_number
 from .config import settings
 from .errors import NotFound
 from .money import format_cents
+from .text import safe_text
 
 WIDTH = 76
 HISTORY = 13
@@ -98,7 +99,7 @@ def bill_text(bill_id: int, *, width: int = WIDTH) -> str:
         for p in doc.history:
             bar = "#" * max(0, round(p.usage * bar_width / top))
             out.append(f"{p.period_end:%b %y} {p.usage:>7,}{'E' if p.estimated else ' '} {bar}")
-    return "\n".join(out)
+    return "\n".join(safe_text(line) for line in out)
 
 
 def bill_pdf(bill_id: int, path: str | Path, *, compress: bool = True) -> Path:

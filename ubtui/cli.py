@@ -553,6 +553,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ubtui: interrupted; nothing half-written (each change is one transaction)", file=sys.stderr)
         return 130
+    except Exception as e:  # noqa: BLE001 - the last resort: one line, the traceback in the log
+        from .errlog import log_exception, one_line_error
+        print(f"ubtui: {one_line_error(e, log_exception(e, 'cli ' + ' '.join(argv[:2])))}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -40,6 +40,26 @@ class District(BaseModel):
         return value
 
 
+class FeeSchedule(BaseModel):
+    """The district's fees and deposits: what a clerk may charge without anyone's approval.
+    A larger amount needs a supervisor's approval (``ubtui.fees.check_scheduled``)."""
+    model_config = ConfigDict(extra="forbid")
+    reconnect_fee_cents: int = Field(default=5000, ge=0)
+    reconnect_after_hours_fee_cents: int = Field(default=15000, ge=0)
+    # Service deposit by account class; a class not listed uses deposit_default_cents.
+    deposit_cents: dict[str, int] = Field(default_factory=lambda: {
+        "residential": 10000, "commercial": 30000, "irrigation": 20000, "construction": 50000})
+    deposit_default_cents: int = Field(default=10000, ge=0)
+
+    @field_validator("deposit_cents")
+    @classmethod
+    def _not_negative(cls, value: dict[str, int]) -> dict[str, int]:
+        for k, v in value.items():
+            if v < 0:
+                raise ValueError(f"deposit for {k!r} must not be negative")
+        return value
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     database_url: str | None = None
@@ -60,6 +80,7 @@ class Settings(BaseModel):
     payment_allocation: list[str] = Field(
         default_factory=lambda: ["reconnect_fee", "fee", "late_fee", "oldest"])
     nsf_fee_cents: int = Field(default=2500, ge=0)  # returned-payment fee
+    fees: FeeSchedule = Field(default_factory=FeeSchedule)  # [fees] table of the config file
     nsf_no_checks_after: int = Field(default=2, gt=0)  # returned checks in 12 months -> no checks
     # Key that encrypts bank account numbers at rest (Fernet); every terminal of a district
     # must use the same file.  Default: <data dir>/secret.key, created on first use.
@@ -119,6 +140,9 @@ def load_settings(path: Path | None = None) -> Settings:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as e:
             raise ConfigError(f"{path}: {e}") from None
+        except UnicodeDecodeError as e:
+            line = path.read_bytes()[:e.start].count(b"\n") + 1
+            raise ConfigError(f"{path}: line {line}: not UTF-8 text (save the file as UTF-8)") from None
         except OSError as e:
             raise ConfigError(f"{path}: cannot read ({e.strerror})") from None
     try:

@@ -28,6 +28,7 @@ from .errors import Conflict, InputError, NotFound
 from .money import format_cents, format_plain
 from .search import account_flags, format_address
 from .security import require
+from .text import safe_text
 
 AGING_BUCKETS = ("current", "30", "60", "90+")
 HIGH_PERCENT = 200  # usage at or over twice the 12-month average is "high"
@@ -597,6 +598,7 @@ def export_history(user: User, account_id: int, kind: str, fmt: str, path) -> Pa
         raise InputError("File", f"folder {path.parent} does not exist")
     acct = _account(account_id)
     head, rows = _export_table(user, account_id, kind)
+    rows = [[safe_text(v) for v in row] for row in rows]  # stored text: no control characters in files
     try:
         if fmt == "csv":
             with path.open("w", newline="", encoding="utf-8") as f:

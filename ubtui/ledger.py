@@ -23,6 +23,7 @@ from . import audit
 from .db import execute, insert_rows, is_postgres, pipelined, transaction
 from .errors import Conflict, InputError, NotFound, UbtuiError
 from .security import require
+from .text import clean_free_text as free_text  # the raw SQL here skips the fields' own cleaning
 
 T = TypeVar("T")
 
@@ -175,7 +176,7 @@ def _checked(entries: Iterable[EntrySpec]) -> list[EntrySpec]:
 def _entry_rows(specs: list[EntrySpec]) -> list[dict]:
     today = _dt.date.today()
     return [dict(account=s.account_id, kind=s.kind, category=s.category, amount_cents=s.amount_cents,
-                 effective_on=s.effective_on or today, description=s.description[:120],
+                 effective_on=s.effective_on or today, description=free_text(s.description[:120], "Description"),
                  reference=s.reference[:40], reverses=s.reverses_id)
             for s in specs]
 
@@ -242,7 +243,7 @@ def write_postings(user: User, postings: list[NewPosting], *, action: str, detai
     for lo in range(0, len(checked), ROWS_PER_STATEMENT):
         part = checked[lo:lo + ROWS_PER_STATEMENT]
         cur = db.execute_sql(sql["posting_into"] + ", ".join([sql["posting_row"]] * len(part)) + sql["taken"],
-                             tuple(v for np, _ in part for v in (np.key, np.kind, user.id, now, np.memo[:500])))
+                             tuple(v for np, _ in part for v in (np.key, np.kind, user.id, now, free_text(np.memo[:500], "Memo"))))
         ids.update((k, i) for i, k in cur.fetchall())
     if len(ids) != len(keys):
         taken = next(k for k in keys if k not in ids)
@@ -283,7 +284,7 @@ def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec],
     sql = _sql(db)
     now = now or utcnow()
     row = execute(sql["posting_into"] + sql["posting_row"] + sql["taken"],
-                  (key, kind, user.id, now, memo[:500])).fetchone()
+                  (key, kind, user.id, now, free_text(memo[:500], "Memo"))).fetchone()
     if row is None:
         raise AlreadyPosted(f"idempotency key {key!r} is already posted")
     posting_id = row[0]
@@ -338,7 +339,7 @@ def posting_ctes_pg(user: User, key: str, kind: str, entries: Iterable[EntrySpec
     rows = _entry_rows(specs)
     deltas = _deltas(specs)
     sql = _sql(Posting._meta.database)
-    params: list = [key, kind, user.id, now, memo[:500]]
+    params: list = [key, kind, user.id, now, free_text(memo[:500], "Memo")]
     for r in rows:
         params += _entry_values(r, now)
     for account_id in sorted(deltas):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .errors import ConfigError, InputError
 from .policy import CollectionsPolicy
+from .text import safe_text
 
 SHIPPED = Path(__file__).parent / "data" / "letters"
 LETTERS = ("reminder", "notice", "final", "tenant", "plan_confirmation", "plan_broken", "returned_payment",
@@ -85,7 +86,7 @@ class Templates:
             dirs = ([str(Path(policy.letters_dir) / lang)] if policy.letters_dir else []) + [str(SHIPPED / lang)]
             self.envs[lang] = SandboxedEnvironment(loader=ChoiceLoader([FileSystemLoader(d) for d in dirs]),
                                                    undefined=StrictUndefined, autoescape=False,
-                                                   keep_trailing_newline=False)
+                                                   keep_trailing_newline=False, finalize=_as_text)
         self.check()
 
     def check(self) -> int:
@@ -116,6 +117,12 @@ class Templates:
         out = env.get_template(f"{letter}.j2").render(context)
         subject, _, body = out.partition("\n")
         return subject.strip(), body.strip("\n") + "\n"
+
+
+def _as_text(value):
+    """Every value a template prints: stored text (names, addresses) as text, never control
+    sequences (``safe_text``), whatever the district's template does with it."""
+    return safe_text(value) if isinstance(value, str) else value
 
 
 _cache: dict[tuple, Templates] = {}
@@ -169,7 +176,7 @@ def write_csv(letters: list[Letter], path: Path) -> None:
             w = csv.writer(f)
             w.writerow(CSV_COLUMNS)
             for letter in letters:
-                lines = (list(letter.mail_lines) + [""] * 5)[:5]
+                lines = ([safe_text(x) for x in letter.mail_lines] + [""] * 5)[:5]
                 w.writerow([letter.account_number, letter.letter, letter.language, letter.subject, *lines,
                             letter.text])
     except OSError as e:

@@ -12,7 +12,9 @@ from .errors import InputError
 DEFAULT_MAX_CENTS = 99_999_999  # $999,999.99; the config may lower it
 
 # Either plain digits or properly grouped thousands, then up to two decimals.
-_AMOUNT = re.compile(r"^(?P<int>\d+|\d{1,3}(?:,\d{3})+)?(?:\.(?P<frac>\d{1,2}))?$")
+# ASCII digits only: "１２" or "٣" is not what the clerk meant to post.
+_AMOUNT = re.compile(r"^(?P<int>\d+|\d{1,3}(?:,\d{3})+)?(?:\.(?P<frac>\d{1,2}))?$", re.ASCII)
+MAX_AMOUNT_TEXT = 24  # "$999,999,999,999,999.99" and a sign; anything longer is no amount
 
 
 def parse_amount(text: str | None, *, field: str = "Amount", max_cents: int = DEFAULT_MAX_CENTS,
@@ -25,6 +27,8 @@ def parse_amount(text: str | None, *, field: str = "Amount", max_cents: int = DE
     if text is None or not text.strip():
         raise InputError(field, "enter an amount, for example 12.50")
     s = text.strip()
+    if len(s) > MAX_AMOUNT_TEXT:
+        raise InputError(field, f"{len(s):,} characters is too long for an amount; type digits like 12.50")
     negative = False
     if s.startswith("-"):
         negative = True
@@ -39,7 +43,9 @@ def parse_amount(text: str | None, *, field: str = "Amount", max_cents: int = DE
         raise InputError(field, f"{text.strip()!r} is not an amount; type digits like 1000.00")
     m = _AMOUNT.match(s)
     if not m or (m.group("int") is None and m.group("frac") is None):
-        if re.fullmatch(r"[\d,]*\.\d{3,}", s):
+        if any(ch.isdigit() and not ch.isascii() for ch in s):
+            raise InputError(field, f"{s!r}: type the amount with the digits 0-9")
+        if re.fullmatch(r"[0-9,]*\.[0-9]{3,}", s):
             raise InputError(field, f"{text.strip()!r} has more than two decimal places")
         if "," in s:
             raise InputError(field, f"{text.strip()!r}: commas must separate thousands, as in 1,234.50")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
+from .text import safe_text
+
 _FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu")
 # Letters with no accent to strip (NFKD leaves them whole) and their usual Latin spelling.
 _SPELLED = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i", "ŀ": "l",
@@ -18,7 +20,9 @@ _SPELLED = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H",
 
 
 def fold(text: str, encoding: str = "cp1252") -> str:
-    """``text`` with every character ``encoding`` lacks replaced by its Latin letter."""
+    """``text`` with every character ``encoding`` lacks replaced by its Latin letter (and no
+    control characters: ``safe_text``)."""
+    text = safe_text(text, multiline=True)
     try:
         text.encode(encoding)
         return text

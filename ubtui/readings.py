@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -137,13 +138,23 @@ def _policy() -> ReadPolicy:
     return active_schedule().policy.reads
 
 
+MAX_SERIAL = 24  # the meter table's serial column
+MAX_READING_DIGITS = 12  # more dials than any meter has
+_READING = re.compile(rf"[0-9]{{1,{MAX_READING_DIGITS}}}")  # ASCII digits: "²".isdigit() is True
+
+
+def _quote(value: str, width: int = 24) -> str:
+    """A typed or imported value quoted in a message: control characters escaped, cut short."""
+    return repr(value if len(value) <= width else value[:width] + "...")
+
+
 def _parse_reading(text, field: str = "Reading") -> int:
     if isinstance(text, int) and not isinstance(text, bool):
         value = text
     else:
         s = str(text or "").strip().replace(",", "")
-        if not s.isdigit():
-            raise InputError(field, f"{str(text).strip()!r} is not a whole number")
+        if not _READING.fullmatch(s):
+            raise InputError(field, f"{_quote(str(text).strip())} is not a whole number of at most {MAX_READING_DIGITS} digits")
         value = int(s)
     if value < 0:
         raise InputError(field, "must not be negative")
@@ -318,14 +329,31 @@ def _parse_date(text: str) -> _dt.date:
     return _dt.date.fromisoformat(s)
 
 
+def _csv_lines(reader, source: str):
+    """The rows of ``reader``; a line the csv module cannot read (a field over its 128 KiB
+    limit, a quote left open) refuses the file naming the line."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise InputError(f"{source}, line {reader.line_num}", f"not a CSV line ({e})") from None
+
+
 def parse_reading_file(text: str, source: str = "<file>") -> list[ImportRow]:
     """Parse a reading file; every problem is collected with its line number and the whole
     file is refused (InputError) if there is any, so nothing is half imported."""
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise InputError(f"{source}, line {line}", "contains a NUL character; is this a CSV file?")
     reader = csv.reader(io.StringIO(text))
     try:
         header = next(reader)
     except StopIteration:
         raise InputError(source, "the file is empty") from None
+    except csv.Error as e:
+        raise InputError(f"{source}, line 1", f"not a CSV line ({e})") from None
     names = [h.strip().lower().replace(" ", "_") for h in header]
     index = {}
     for canon, aliases in COLUMNS.items():
@@ -339,7 +367,7 @@ def parse_reading_file(text: str, source: str = "<file>") -> list[ImportRow]:
                                               f"(found {', '.join(names) or 'nothing'})")
     rows, errors, seen = [], [], {}
     today = _dt.date.today()
-    for values in reader:
+    for values in _csv_lines(reader, source):
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue
@@ -350,17 +378,21 @@ def parse_reading_file(text: str, source: str = "<file>") -> list[ImportRow]:
         if not serial:
             errors.append(f"line {line}: no meter number")
             continue
+        if len(serial) > MAX_SERIAL:
+            errors.append(f"line {line}: meter number {_quote(serial)} is longer than {MAX_SERIAL} characters")
+            continue
         try:
             read_on = _parse_date(values[index["read_on"]])
         except ValueError:
-            errors.append(f"line {line}: date {values[index['read_on']].strip()!r} is not YYYY-MM-DD")
+            errors.append(f"line {line}: date {_quote(values[index['read_on']].strip())} is not YYYY-MM-DD")
             continue
         if read_on > today:
             errors.append(f"line {line}: date {read_on} is in the future")
             continue
         raw = values[index["reading"]].strip()
-        if not raw.isdigit():
-            errors.append(f"line {line}: reading {raw!r} is not a whole number")
+        if not _READING.fullmatch(raw):
+            errors.append(f"line {line}: reading {_quote(raw)} is not a whole number of at most "
+                          f"{MAX_READING_DIGITS} digits")
             continue
         if (serial, read_on) in seen:
             errors.append(f"line {line}: meter {serial} on {read_on} is also on line {seen[serial, read_on]}")
@@ -390,6 +422,9 @@ def import_readings(user: User, path: str | Path | None = None, *, text: str | N
             text = Path(path).read_text(encoding="utf-8-sig")
         except OSError as e:
             raise InputError(name, f"cannot read ({e.strerror})") from None
+        except UnicodeDecodeError as e:
+            line = Path(path).read_bytes()[:e.start].count(b"\n") + 1
+            raise InputError(f"{name}, line {line}", "not UTF-8 text; save the file as UTF-8 (CSV UTF-8)") from None
     rows = parse_reading_file(text, name)
     policy = _policy()
     with transaction():

@@ -19,6 +19,7 @@ from .errors import ConfigError
 from .money import format_cents
 from .pdf import new_pdf
 from .security import has_permission, require
+from .text import safe_text
 
 WIDTH = 40  # characters on an 80 mm receipt printer
 
@@ -115,7 +116,7 @@ def to_lines(r: Receipt, width: int = WIDTH) -> list[str]:
     out += [_pair("Tendered", format_cents(r.tendered_cents), width),
             _pair("AMOUNT PAID", format_cents(r.total_cents), width),
             _pair("CHANGE", format_cents(r.change_cents), width), "", c("Thank you")]
-    return out
+    return [safe_text(line) for line in out]  # names and addresses are text, never printer commands
 
 
 def to_text(r: Receipt, width: int = WIDTH) -> str:

@@ -39,6 +39,7 @@ from .errors import InputError, NotFound
 from .money import format_cents, format_plain
 from .pdf import new_pdf
 from .security import require
+from .text import safe_text
 
 COLUMN_TYPES = ("text", "int", "money", "date", "datetime")
 FORMATS = ("text", "csv", "pdf")
@@ -145,7 +146,7 @@ def cell(col: Column, value, *, plain: bool = False) -> str:
         return value.strftime("%Y-%m-%d %H:%M")
     if col.type == "date" and isinstance(value, _dt.date):
         return value.isoformat()
-    return str(value)
+    return safe_text(value)  # stored text: no control characters into text, CSV or PDF
 
 
 def table(result: ReportResult, *, plain: bool = False) -> tuple[list[str], list[list[str]], list[str] | None]:

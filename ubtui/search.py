@@ -34,6 +34,7 @@ from .accounts import NUMBER_DIGITS, fold, format_account_number, normalize_acco
 from .db import in_list, is_postgres, pipelined, qmarks
 from .errors import InputError
 from .security import require
+from .text import searchable
 
 MIN_SUBSTRING = 3  # trigram indexes cannot look up anything shorter
 MAX_TEXT = 80
@@ -519,7 +520,7 @@ def search_accounts(user: User, text: str, limit: int = 50, shown=()) -> SearchP
     Raises InputError for text that cannot be searched (too long) and for a mistyped
     account number (wrong check digit) that matches nothing else."""
     require(user, "account.view")
-    text = (text or "").strip()
+    text = searchable(text).strip()  # NUL or a lone surrogate: nothing stored has them
     if not text:
         return SearchPage()
     if len(text) > MAX_TEXT:

@@ -15,7 +15,7 @@ from peewee import JOIN, Case, fn
 from models import Account, AccountCustomer, Customer, Premise, ServiceDeposit, User, WorkOrder
 from models.service import WORK_ORDER_KINDS
 
-from . import audit, ledger
+from . import audit, fees, ledger
 from .accounts import STATUS_BY_WORK_ORDER, format_account_number, open_account, set_status
 from .db import transaction
 from .errors import Conflict, InputError, NotFound
@@ -113,15 +113,18 @@ class StartedService:
 
 def start_service(user: User, *, premise: Premise, customer: Customer, role: str = "tenant",
                   account_class: str = "residential", rate_code: str = "RES", cycle: str = "1",
-                  turn_on: _dt.date | None = None, deposit_cents: int = 0) -> StartedService:
+                  turn_on: _dt.date | None = None, deposit_cents: int | None = None,
+                  approver: User | None = None) -> StartedService:
     """Open a pending account, bill the service deposit and order the turn-on.
 
-    One transaction: either all of it happens or none; a second submit finds the address
-    already served and is refused."""
+    The deposit is the fee schedule's for the class unless given; more than that needs a
+    supervisor's ``approver`` (``ubtui.fees``).  One transaction: either all of it happens or
+    none; a second submit finds the address already served and is refused."""
     require(user, "account.create")
     require(user, "workorder.create")
-    if deposit_cents < 0:
-        raise InputError("Deposit", "must not be negative")
+    scheduled = fees.deposit_for(account_class)
+    deposit_cents = fees.check_scheduled(scheduled if deposit_cents is None else deposit_cents, scheduled,
+                                         "Deposit", approver)
     with transaction():
         busy = (Account.select().where((Account.premise == premise.id)
                                        & Account.status.in_(["pending", "active"])).first())
@@ -164,13 +167,17 @@ def reconnect_candidates(user: User) -> list[Account]:
                                        & Account.id.not_in(open_reconnects)).order_by(Account.number))
 
 
-def request_reconnect(user: User, account_id: int, *, fee_cents: int = 0) -> WorkOrder:
-    """Order the reconnect and charge the reconnect fee (if any) in one transaction.
+def request_reconnect(user: User, account_id: int, *, fee_cents: int | None = None, after_hours: bool = False,
+                      approver: User | None = None) -> WorkOrder:
+    """Order the reconnect and charge the reconnect fee in one transaction.
 
-    A second request while the order is open is refused, so the fee is never charged twice."""
+    The fee is the schedule's (its after-hours variant when ``after_hours``) unless given
+    (0 waives it); more than the schedule needs a supervisor's ``approver``.  A second
+    request while the order is open is refused, so the fee is never charged twice."""
     require(user, "workorder.create")
-    if fee_cents < 0:
-        raise InputError("Reconnect fee", "must not be negative")
+    scheduled = fees.reconnect_fee(after_hours)
+    fee_cents = fees.check_scheduled(scheduled if fee_cents is None else fee_cents, scheduled,
+                                     "Reconnect fee", approver)
     with transaction():
         acct = Account.get_or_none(Account.id == account_id)
         if acct is None:

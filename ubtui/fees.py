@@ -1,0 +1,52 @@
+"""Limits on fees and deposits a person posts: the fee schedule is the ceiling.
+
+``Settings.fees`` (the ``[fees]`` table of the config file) says what a reconnect costs (and
+after hours) and what deposit each account class pays.  A clerk may charge the scheduled
+amount or less (0 waives it); more needs a supervisor's approval (``ubtui.security.approve``
+with ``approve.adjustment``, the same approval adjustments use), and nothing is ever posted
+over ``Settings.max_amount_cents``, approved or not.
+"""
+from __future__ import annotations
+
+from models import User
+
+from .config import settings
+from .errors import InputError, PermissionDenied
+from .money import format_cents
+from .security import has_permission
+
+
+def reconnect_fee(after_hours: bool = False) -> int:
+    f = settings().fees
+    return f.reconnect_after_hours_fee_cents if after_hours else f.reconnect_fee_cents
+
+
+def deposit_for(account_class: str) -> int:
+    f = settings().fees
+    return f.deposit_cents.get(account_class, f.deposit_default_cents)
+
+
+def check_amount(amount_cents: int, field: str) -> int:
+    """Any amount a function posts: an integer, not negative, not over ``max_amount_cents``."""
+    if not isinstance(amount_cents, int) or isinstance(amount_cents, bool):
+        raise InputError(field, "must be a whole number of cents")
+    if amount_cents < 0:
+        raise InputError(field, "must not be negative")
+    limit = settings().max_amount_cents
+    if amount_cents > limit:
+        raise InputError(field, f"{format_cents(amount_cents)} is over the limit of {format_cents(limit)}")
+    return amount_cents
+
+
+def check_scheduled(amount_cents: int, scheduled_cents: int, field: str, approver: User | None) -> int:
+    """``amount_cents`` against the schedule's ``scheduled_cents``: at or below it anyone with
+    the function's permission may post it; above it a supervisor must have approved."""
+    check_amount(amount_cents, field)
+    if amount_cents <= scheduled_cents:
+        return amount_cents
+    what = f"{field} of {format_cents(amount_cents)} is over the schedule's {format_cents(scheduled_cents)}"
+    if approver is None:
+        raise PermissionDenied(f"{what}: a supervisor must approve")
+    if not has_permission(approver, "approve.adjustment"):
+        raise PermissionDenied(f"{what}: {approver.username} ({approver.role}) cannot approve it; a supervisor must")
+    return amount_cents
