@@ -50,6 +50,8 @@ class Settings(BaseModel):
     district: District = Field(default_factory=District)
     # Cashiering and billing settings (used by later modules; defaults are sensible).
     over_short_approval_cents: int = Field(default=500, ge=0)
+    # A payment above this asks the clerk to confirm it (re-type the amount); 0: never.
+    payment_confirm_over_cents: int = Field(default=1_000_00, ge=0)
     adjustment_approval_cents: int = Field(default=10_000, ge=0)
     payment_allocation: list[str] = Field(
         default_factory=lambda: ["reconnect_fee", "fee", "late_fee", "oldest"])
