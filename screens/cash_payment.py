@@ -318,7 +318,7 @@ class PaymentScreen(BaseScreen):
 
     async def refresh_alerts(self) -> None:
         ids, amounts = [], []
-        for acct, typed in [*self.accounts, *([(self.account, self.val("pay-amount"))] if self.account else [])]:
+        for acct, typed in [*([(self.account, self.val("pay-amount"))] if self.account else []), *self.accounts]:
             try:
                 cents = cashier.amount_cents(typed, "Amount")
             except InputError:
@@ -334,7 +334,7 @@ class PaymentScreen(BaseScreen):
 
     def show_alerts(self, alerts: list[cashier.Alert]) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
-        for a in alerts:
+        for a in sorted(alerts, key=lambda a: (not a.hard, not a.confirm)):  # stops first, then to confirm
             text.append(("STOP " if a.hard else "! ") + a.message, style="bold reverse" if a.hard else "bold")
             text.append("\n")
         text.rstrip()
@@ -435,8 +435,8 @@ class PaymentScreen(BaseScreen):
         box.value = ""
         box.focus()
         self.app.bell()
-        self.set_status(f"Confirm amount: {alerts[0].message}; re-type {format_plain(total)} and F9 to post",
-                        error=True)
+        what = alerts[0].message if len(alerts) == 1 else f"{len(alerts)} alerts"
+        self.set_status(f"Confirm amount: re-type {format_plain(total)}, then F9 posts ({what})", error=True)
 
     def failed(self, e: Exception) -> None:
         from ubtui.app import database_message
