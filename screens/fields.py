@@ -22,6 +22,23 @@ from ubtui.money import DEFAULT_MAX_CENTS, parse_amount
 _ON_ITS_WAY = re.compile(r"\$?(?:\d*|\d{1,3}(?:,\d{3})*(?:,\d{0,3})?)(?:\.\d{0,2})?")
 
 
+def typing_problem(text: str, field: str, *, allow_negative: bool = False, **parse_kw) -> InputError | None:
+    """What is wrong with an amount typed so far: None while it parses or can still become an
+    amount ("12." and "1,00" are on their way; empty says nothing yet), else the parser's
+    error naming ``field``.  Over the limit is said at once: more digits never help."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        parse_amount(text, field=field, allow_negative=allow_negative, **parse_kw)
+    except InputError as e:
+        body = text[1:].lstrip() if allow_negative and text.startswith("-") else text
+        if _ON_ITS_WAY.fullmatch(body) and "over the limit" not in e.reason:
+            return None
+        return e
+    return None
+
+
 class MoneyValidator(Validator):
     """``parse_amount`` as a Textual validator; the failure names the field."""
 
@@ -82,19 +99,8 @@ class MoneyInput(Input):
         return parse_amount(self.value, field=self.field, **self._parse_kw())
 
     def problem(self) -> InputError | None:
-        """What is wrong with the text as typed so far (None while it can still become an
-        amount: "12." or "1,00" are on their way)."""
-        text = self.value.strip()
-        if not text:
-            return None
-        try:
-            parse_amount(text, field=self.field, **self._parse_kw())
-        except InputError as e:
-            body = text[1:].lstrip() if self.allow_negative and text.startswith("-") else text
-            if _ON_ITS_WAY.fullmatch(body) and "over the limit" not in e.reason:
-                return None
-            return e
-        return None
+        """What is wrong with the text as typed so far (``typing_problem``)."""
+        return typing_problem(self.value, self.field, **self._parse_kw())
 
     # --- saying so at once -----------------------------------------------------------------
     def _watch_value(self, value: str) -> None:
