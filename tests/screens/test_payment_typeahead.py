@@ -232,7 +232,7 @@ def model(keys: list[str]) -> tuple[list[str], int | None]:
     return keys, None
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(keys=KEYS)
 def test_typed_keys_post_exactly_the_typed_amount_or_nothing(sqlite_url, keys):
     from models import Account
