@@ -14,13 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models import Payment, Tender
-from screens.cash_payment import PaymentScreen
 from tests.screens.appkit import burst, make_app, screen_text, settle, sign_in
 from tests.screens.test_cash_payment import open_payment, setup_counter
 from ubtui import ledger
 from ubtui.accounts import format_account_number
 from ubtui.errors import InputError
 from ubtui.money import parse_amount
+from ubtui.security import system_user
 
 SLOW_DB = 0.15  # seconds each database call takes: far slower than the keys come
 
@@ -148,7 +148,7 @@ async def test_cash_only_shows_on_load_and_the_stop_goes_with_the_check(sqlite_u
 
 async def test_a_credit_balance_is_an_alert(sqlite_url):
     acct = setup_counter(balance=0)
-    ledger.post(__import__("ubtui.security", fromlist=["x"]).system_user(), "cr1", "adjustment",
+    ledger.post(system_user(), "cr1", "adjustment",
                 [ledger.EntrySpec(acct.id, "adjustment", -1250, "credit", "credit")])
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -239,7 +239,6 @@ def test_typed_keys_post_exactly_the_typed_amount_or_nothing(sqlite_url, keys):
     acct = Account.select().first() or setup_counter(balance=BALANCE)  # one database for all examples
     balance = ledger.account_balance(acct.id)
     if balance != BALANCE:  # the last example paid some: owe the same again
-        from ubtui.security import system_user
         ledger.post(system_user(), f"top-up-{Payment.select().count()}-{balance}", "charge",
                     [ledger.EntrySpec(acct.id, "charge", BALANCE - balance, "water", "water")])
     typed, expected = model(keys)
