@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.base import BaseScreen, KeepsRunning, key_binding
+from screens.fields import MoneyInput
 from screens.text import line, stored
 from ubtui.dates import parse_date
 from ubtui.errors import InputError, UbtuiError
@@ -42,6 +43,12 @@ class Field:
     hint: str = ""
     password: bool = False
     choices: tuple[tuple[str, str], ...] = ()  # (value, what it means): F4 lists them
+
+    @property
+    def money(self) -> bool:
+        """An amount (its restrict takes "$"): typed into a ``MoneyInput``, which keeps every
+        key and says at once, naming the field, when the text cannot be an amount."""
+        return self.restrict is not None and "$" in self.restrict
 
 
 @dataclass(frozen=True)
@@ -215,6 +222,10 @@ class ActionForm(BaseScreen):
             for f in self.field_list:
                 with Horizontal(classes="form-row"):
                     yield Label(f.label, classes="form-label")
+                    if f.money:  # empty may mean something (all of the balance): perform decides
+                        yield MoneyInput(f.value, field=f.label, optional=True, allow_negative="-" in f.restrict,
+                                         id=f"f-{f.id}", select_on_focus=True)
+                        continue
                     suggester = SuggestFromList([v for v, _ in f.choices], case_sensitive=False) if f.choices else None
                     yield Input(value=f.value, id=f"f-{f.id}", max_length=f.max_length, restrict=f.restrict,
                                 password=f.password, compact=True, suggester=suggester, select_on_focus=True)
@@ -288,6 +299,12 @@ class ActionForm(BaseScreen):
     def action_post(self) -> None:
         if self.busy or self.done:
             return
+        for box in self.query(MoneyInput):
+            try:
+                box.cents()
+            except InputError as e:
+                self.failed(e)
+                return
         self.busy = True
         self.set_status("posting...")
         self.app.hold_keys()  # keys typed meanwhile belong to the form (error) or the list (done)

@@ -145,6 +145,21 @@ class BaseScreen(KeepsRunning, Screen):
     def clear_status(self) -> None:
         self.set_status("")
 
+    def status_text(self) -> str:
+        try:
+            return str(self.query_one("#status", StatusLine).content)
+        except Exception:
+            return ""
+
+    # --- the core --------------------------------------------------------------------------
+    async def run_core(self, fn, *args, **kw):
+        """Run the core function ``fn(*args, **kw)`` in the database thread and return its
+        result (a core error is raised).  Keys typed meanwhile wait and are handed on, in
+        order, once this screen has used the answer (moved the focus, shown the error): they
+        land where they would have had the typist waited.  From a handler ``app.db`` already
+        does this; ``run_core`` does it from a worker too (posting in the background)."""
+        return await self.app.db_holding_keys(fn, *args, **kw)
+
     # --- the common keys -------------------------------------------------------------------
     def action_help(self) -> None:
         from screens.help import HelpScreen

@@ -131,6 +131,13 @@ class UbtuiApp(KeepsRunning, App):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ubtui-db")
         self._db_ready: asyncio.Future | None = None
         self._backlog: collections.deque[events.Key] = collections.deque()
+        self._db_waits = 0  # database calls a screen waits on to know where keys go
+        self._db_calls = 0  # all database calls in flight
+        self._db_idle = asyncio.Event()
+        self._db_idle.set()
+        # Tests slow every database call down (UBTUI_TEST_DB_DELAY_MS) to prove type-ahead
+        # lands where it belongs whatever the database's speed.
+        self.db_delay = _env_ms("UBTUI_TEST_DB_DELAY_MS")
         self.last_activity = time.monotonic()
         self.idle_check_seconds = idle_check_seconds
         self.animation_level = "none"
@@ -147,11 +154,38 @@ class UbtuiApp(KeepsRunning, App):
 
     # --- the database thread ---------------------------------------------------------------
     async def db(self, fn: Callable[..., Any], *args, **kw) -> Any:
-        """Run ``fn(*args, **kw)`` in the one database thread and return its result."""
-        if self._db_ready is not None and fn is not open_database:
-            await asyncio.shield(self._db_ready)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kw))
+        """Run ``fn(*args, **kw)`` in the one database thread and return its result.
+
+        Called from a screen's handler (not a worker), it holds the keys typed meanwhile until
+        the handler has used the answer (moved the focus): see ``_settle_key``."""
+        return await self._db_call(not _in_worker(), fn, args, kw)
+
+    async def db_holding_keys(self, fn: Callable[..., Any], *args, **kw) -> Any:
+        """Like ``db``, and keys typed meanwhile wait even when called from a worker: the
+        screen decides where they go once it has the answer (``BaseScreen.run_core``)."""
+        return await self._db_call(True, fn, args, kw)
+
+    async def _db_call(self, hold: bool, fn: Callable[..., Any], args: tuple, kw: dict) -> Any:
+        self._db_calls += 1
+        if hold:
+            self._db_waits += 1
+            self._db_idle.clear()
+        try:
+            if self._db_ready is not None and fn is not open_database:
+                await asyncio.shield(self._db_ready)
+            loop = asyncio.get_running_loop()
+            call = functools.partial(fn, *args, **kw)
+            if self.db_delay:
+                call = functools.partial(_slowly, self.db_delay, call)
+            return await loop.run_in_executor(self._executor, call)
+        finally:
+            self._db_calls -= 1
+            if hold:
+                self._db_waits -= 1
+                if not self._db_waits:
+                    self._db_idle.set()
+                    # keys typed meanwhile go on once the answer is drawn (focus moved)
+                    self.call_after_refresh(self._next_key)
 
     async def try_db(self, fn: Callable[..., Any], *args, **kw) -> Any:
         """Like ``db`` but a core error is shown as one line and ``None`` returned."""
@@ -317,7 +351,8 @@ class UbtuiApp(KeepsRunning, App):
         if event.key == "ctrl+j":
             # Enter typed before the terminal went raw arrives as a line feed: still Enter
             event = events.Key("enter", "\r")
-        if not getattr(event, "_ubtui_replay", False) and (self._key_busy or self._holding or self._backlog):
+        if not getattr(event, "_ubtui_replay", False) and (
+                self._key_busy or self._holding or self._db_waits or self._backlog):
             self._backlog.append(event)
             return
         self._key_busy = True
@@ -327,16 +362,25 @@ class UbtuiApp(KeepsRunning, App):
             asyncio.get_running_loop().create_task(self._settle_key())
 
     async def _settle_key(self) -> None:
+        """The key is handled when every widget has handled what it sent (a key bubbles up one
+        widget per round) and no handler waits on the database: a handler waiting on it (Enter
+        on an account number) moves the focus only when the answer comes, and a message queue
+        is empty while its handler runs, so the rounds alone would let the next key overtake."""
         try:
-            for _ in range(20):  # a key bubbles up one widget per round
-                if not await self._quiesce():
+            rounds = 0
+            while rounds < 20:
+                if self._db_waits:
+                    await self._db_idle.wait()
+                    continue
+                if not await self._quiesce() and not self._db_waits:
                     break
+                rounds += 1
         finally:
             self._key_busy = False
             self._next_key()
 
     def _next_key(self) -> None:
-        if self._key_busy or self._holding or not self._backlog:
+        if self._key_busy or self._holding or self._db_waits or not self._backlog:
             return
         old = self._backlog.popleft()
         event = events.Key(old.key, old.character)
@@ -352,8 +396,15 @@ class UbtuiApp(KeepsRunning, App):
         A hold nobody releases ends by itself after ``HOLD_KEYS_MAX_SECONDS``."""
         self._holding = True
         self._hold_serial = serial = getattr(self, "_hold_serial", 0) + 1
-        self.set_timer(self.HOLD_KEYS_MAX_SECONDS,
-                       lambda: self.release_keys() if self._holding and self._hold_serial == serial else None)
+        self.set_timer(self.HOLD_KEYS_MAX_SECONDS, lambda: self._hold_expired(serial))
+
+    def _hold_expired(self, serial: int) -> None:
+        if not self._holding or self._hold_serial != serial:
+            return
+        if self._db_calls:  # a slow database, not a forgotten hold: wait for its answer
+            self.set_timer(self.HOLD_KEYS_MAX_SECONDS, lambda: self._hold_expired(serial))
+            return
+        self.release_keys()
 
     def release_keys(self) -> None:
         """Hand the held keys on, in order (ahead of anything typed later)."""
@@ -434,6 +485,28 @@ class UbtuiApp(KeepsRunning, App):
             self.show_error(f"{target}: not available ({e.__class__.__name__})")
             return
         self.push_screen(cls(**kw))
+
+
+def _in_worker() -> bool:
+    from textual.worker import NoActiveWorker, get_current_worker
+
+    try:
+        get_current_worker()
+    except NoActiveWorker:
+        return False
+    return True
+
+
+def _env_ms(name: str) -> float:
+    try:
+        return max(float(os.environ.get(name) or 0), 0.0) / 1000
+    except ValueError:
+        return 0.0
+
+
+def _slowly(seconds: float, call: Callable[[], Any]) -> Any:
+    time.sleep(seconds)  # in the database thread: a slow database, as tests ask for
+    return call()
 
 
 def one_line(text: str) -> str:

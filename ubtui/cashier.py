@@ -384,14 +384,32 @@ class TakePayment(BaseModel):
     tenders: list[TenderIn]
     session_id: int | None = None  # default: the operator's open drawer
     payer_name: str = ""
+    # The alert codes (CONFIRM_ALERTS) the clerk confirmed.  None: the caller asks no one
+    # (imports, the CLI); a list: any other alert that needs confirmation refuses the payment.
+    confirmed: list[str] | None = None
 
 
 @dataclass(frozen=True)
 class Alert:
-    code: str  # past_due, cash_only, no_checks, disconnected, far_above, other_terminal
+    code: str  # see ALERT_CODES
     account: str  # formatted account number
     message: str
     hard: bool = False  # a hard stop: the payment is refused as entered
+    confirm: bool = False  # posted only once the clerk confirmed it (``TakePayment.confirmed``)
+
+
+# What each alert is about; those in CONFIRM_ALERTS need the clerk's explicit confirmation.
+ALERT_CODES = ("cash_only", "no_checks", "closed", "disconnected", "far_above", "over_confirm", "past_due", "credit",
+               "other_terminal")
+CONFIRM_ALERTS = frozenset({"cash_only", "no_checks", "closed", "disconnected", "far_above", "over_confirm"})
+
+
+class AlertsToConfirm(InputError):
+    """The payment has alerts the clerk has not confirmed: nothing was posted."""
+
+    def __init__(self, alerts: list[Alert]):
+        super().__init__("Confirm", "; ".join(a.message for a in alerts) + ": confirm before posting")
+        self.alerts = alerts
 
 
 @dataclass
@@ -500,30 +518,55 @@ def _past_due_cents(account: Account | AccountRow, today: _dt.date, rows: list[t
 
 def _alerts_for(account: Account | AccountRow, amount: int, kinds: Iterable[str], today: _dt.date,
                 rows: list[tuple] | None = None) -> list[Alert]:
+    """The alerts for paying ``amount`` into ``account`` with tenders of ``kinds`` (empty:
+    not chosen yet).  Cash only and no checks are always shown (hard stops once another
+    tender is chosen); CONFIRM_ALERTS need the clerk's confirmation."""
     num = format_account_number(account.number)
     kinds = set(kinds)
     out = []
-    if account.cash_only and kinds - {"cash"}:
-        out.append(Alert("cash_only", num, f"{num} is CASH ONLY: take cash, not {', '.join(sorted(kinds - {'cash'}))}", True))
-    elif account.no_checks and "check" in kinds:
-        out.append(Alert("no_checks", num, f"{num} takes NO CHECKS: ask for cash, money order or card", True))
+    if account.cash_only:
+        other = kinds - {"cash"}
+        if other:
+            out.append(Alert("cash_only", num, f"{num} is CASH ONLY: take cash, not {', '.join(sorted(other))}", True))
+        else:
+            out.append(Alert("cash_only", num, f"{num} is CASH ONLY: take cash only", confirm=True))
+    elif account.no_checks:
+        if "check" in kinds:
+            out.append(Alert("no_checks", num, f"{num} takes NO CHECKS: ask for cash, money order or card", True))
+        else:
+            out.append(Alert("no_checks", num, f"{num} takes NO CHECKS: cash, money order or card", confirm=True))
+    if account.status in ("closed", "final_billed"):
+        out.append(Alert("closed", num, f"{num} is {account.status.replace('_', ' ').upper()}: "
+                                        "is this the customer's current account?", confirm=True))
+    if account.status == "disconnected":
+        out.append(Alert("disconnected", num, f"{num} is DISCONNECTED: collect what is owed and the reconnect fee, "
+                                              "then order the reconnect", confirm=True))
     past = _past_due_cents(account, today, rows)
     if past > 0:
         out.append(Alert("past_due", num, f"{num} has {format_cents(past)} past due {PAST_DUE_DAYS}+ days"))
-    if account.status == "disconnected":
-        out.append(Alert("disconnected", num, f"{num} is DISCONNECTED: collect what is owed and the reconnect fee, then order the reconnect"))
+    if account.balance_cents < 0:
+        out.append(Alert("credit", num, f"{num} has a CREDIT of {format_cents(-account.balance_cents)}: nothing is owed"))
     owed = max(account.balance_cents, 0)
     if amount - owed > max(FAR_ABOVE_MIN_CENTS, owed):
-        out.append(Alert("far_above", num, f"{num}: {format_cents(amount)} is far above the balance {format_cents(account.balance_cents)}; check the amount"))
+        out.append(Alert("far_above", num, f"{num}: {format_cents(amount)} is far above the balance "
+                                           f"{format_cents(account.balance_cents)}; check the amount", confirm=True))
+    limit = settings().payment_confirm_over_cents
+    if limit and amount > limit:
+        out.append(Alert("over_confirm", num, f"{num}: {format_cents(amount)} is over {format_cents(limit)}; "
+                                              "check the amount", confirm=True))
     return out
 
 
 def payment_alerts(user: User, account_ids: Iterable[int], amount, tender_kinds: Iterable[str] = (),
                    today: _dt.date | None = None) -> list[Alert]:
-    """Alerts to show before posting.  ``amount`` is cents (int) or typed text; ``today`` is
-    the business date (default: the user's open drawer's, else today)."""
+    """Alerts to show before posting (from the moment the account is found).  ``amount`` is
+    cents (int) or typed text, or a list of those, one per account; ``today`` is the
+    business date (default: the user's open drawer's, else today)."""
     require(user, "payment.take")
-    cents = amount if isinstance(amount, int) and not isinstance(amount, bool) else amount_cents(amount, "Amount")
+    account_ids = list(account_ids)
+    amounts = list(amount) if isinstance(amount, (list, tuple)) else [amount] * len(account_ids)
+    if len(amounts) != len(account_ids):
+        raise InputError("Amount", "one amount for each account")
     s = current_session(user)
     if today is None:
         today = s.business_date if s is not None else business_today()
@@ -535,12 +578,21 @@ def payment_alerts(user: User, account_ids: Iterable[int], amount, tender_kinds:
     else:
         if elsewhere:
             out.append(Alert("other_terminal", "", elsewhere))
-    for aid in account_ids:
+    for aid, value in zip(account_ids, amounts):
+        cents = value if isinstance(value, int) and not isinstance(value, bool) else amount_cents(value, "Amount")
         acct = Account.get_or_none(Account.id == aid)
         if acct is None:
             raise NotFound(f"no account id {aid}")
         out.extend(_alerts_for(acct, cents, tender_kinds, today))
     return out
+
+
+def unconfirmed(alerts: Iterable[Alert], confirmed: Iterable[str] | None) -> list[Alert]:
+    """The alerts that need a confirmation not given (none when ``confirmed`` is None)."""
+    if confirmed is None:
+        return []
+    given = set(confirmed)
+    return [a for a in alerts if a.confirm and not a.hard and a.code not in given]
 
 
 # --- allocation ---------------------------------------------------------------------------
@@ -926,6 +978,9 @@ def _take_payment(user: User, key: str, cmd: TakePayment) -> PaymentResult:
     hard = [a for a in alerts if a.hard]
     if hard:
         raise InputError("Tender", hard[0].message)
+    ask = unconfirmed(alerts, cmd.confirmed)
+    if ask:
+        raise AlertsToConfirm(ask)
 
     def build():
         specs, allocations = [], []

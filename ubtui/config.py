@@ -76,6 +76,8 @@ class Settings(BaseModel):
     # it: "warn" (the payment screen and the receipt say so) or "refuse".
     same_clerk_terminals: Literal["warn", "refuse"] = "warn"
     float_warn_cents: int = Field(default=1000_00, gt=0)  # an opening float above this warns
+    # A payment above this asks the clerk to confirm it (re-type the amount); 0: never.
+    payment_confirm_over_cents: int = Field(default=1_000_00, ge=0)
     adjustment_approval_cents: int = Field(default=10_000, ge=0)
     payment_allocation: list[str] = Field(
         default_factory=lambda: ["reconnect_fee", "fee", "late_fee", "oldest"])

@@ -270,6 +270,10 @@ def alerts_for(acct: Account, aging: dict[str, int]) -> list[str]:
     if past_due > 0:
         out.append(f"Past due 30+ days: {format_cents(past_due)}"
                    + (f" ({format_cents(aging['90+'])} over 90)" if aging["90+"] > 0 else ""))
+    if acct.balance_cents < 0:
+        out.append(f"Credit balance: {format_cents(-acct.balance_cents)}")
+    if acct.status in ("closed", "final_billed"):
+        out.append(acct.status.replace("_", " ").capitalize())
     if acct.do_not_disconnect:
         out.append("Do not disconnect")
     if acct.medical_certificate:

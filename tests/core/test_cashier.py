@@ -407,6 +407,27 @@ def test_cash_only_refuses_checks(drawer, clerk, system, make_account):
     assert pay(clerk, a, "10").created
 
 
+def test_alerts_that_matter_need_the_clerks_confirmation(drawer, clerk, system, make_account):
+    """A form that asks (``confirmed`` a list) posts only what the clerk confirmed."""
+    from ubtui.config import Settings, use_settings
+
+    use_settings(Settings(payment_confirm_over_cents=50_000))
+    a = make_account()
+    charge(system, a, 9169)
+    with pytest.raises(cashier.AlertsToConfirm) as e:
+        pay(clerk, a, "30000", confirmed=[])
+    assert {x.code for x in e.value.alerts} == {"far_above", "over_confirm"} and e.value.field == "Confirm"
+    with pytest.raises(cashier.AlertsToConfirm):
+        pay(clerk, a, "30000", confirmed=["far_above"])
+    assert Payment.select().count() == 0
+    assert pay(clerk, a, "30000", confirmed=["far_above", "over_confirm"]).created
+    assert pay(clerk, a, "20", key="k2", confirmed=[]).created  # nothing to confirm
+    closed = make_account("Gone", status="closed")
+    codes = {x.code: x.confirm for x in cashier.payment_alerts(clerk, [closed.id], "10", ["cash"])}
+    assert codes == {"closed": True}
+    assert {x.code for x in cashier.payment_alerts(clerk, [a.id], "10", ["cash"])} == {"credit"}
+
+
 # --- voids --------------------------------------------------------------------------------
 def test_same_day_void_needs_supervisor_and_reverses_exactly(drawer, clerk, system, supervisor, senior, make_account):
     a = make_account()

@@ -95,6 +95,13 @@ def test_summary_names_parties_meter_and_alerts(system, clerk, make_account):
     assert s.deposit_held_cents == 0 and s.open_followups == []
 
 
+def test_a_credit_balance_and_a_closed_account_are_alerts(system, clerk, make_account):
+    from ubtui import ledger
+    acct = make_account(status="final_billed")
+    ledger.post(system, "cr:1", "adjustment", [ledger.EntrySpec(acct.id, "adjustment", -1250, "credit", "credit")])
+    assert inquiry.account_summary(clerk, acct.id).alerts == ["Credit balance: $12.50", "Final billed"]
+
+
 def test_summary_unknown_account_and_permission(clerk, make_account):
     with pytest.raises(NotFound):
         inquiry.account_summary(clerk, 999)

@@ -51,7 +51,8 @@ async def test_common_cash_case_in_a_few_keys(sqlite_url):
         await pilot.press("enter", *"50", "f9")
         await settle(pilot)
         shown = screen_text(app)
-        assert "Receipt R" in shown and "New balance $0.00" in shown
+        assert "Receipt R" in shown and f"{format_account_number(acct.number)} new balance $0.00" in shown
+        assert "CHANGE DUE $7.50" in shown  # in plain text too: big digits are unreadable on a vt100
         assert app.screen.query_one("#pay-change").value == "$7.50"
         await pilot.press("f9", "enter", "ctrl+x")  # a double post does nothing
         await settle(pilot)
@@ -192,7 +193,10 @@ async def test_one_check_pays_two_accounts(sqlite_url):
         await settle(pilot)
         await pilot.press(*"15", "enter", "enter", "k", "enter", *"900", "f9")
         await settle(pilot)
-        assert "Receipt R" in screen_text(app) and "New balance $0.00  -$15.00" in screen_text(app)
+        shown = screen_text(app)
+        assert "Receipt R" in shown  # each new balance says whose it is
+        assert f"{format_account_number(first.number)} new balance $0.00" in shown
+        assert f"{format_account_number(second.number)} new balance -$15.00" in shown
     p = Payment.get()
     assert p.total_cents == 3500 and [(t.kind, t.amount_cents, t.check_number) for t in p.tenders] == [("check", 3500, "900")]
     assert ledger.account_balance(first.id) == 0 and ledger.account_balance(second.id) == -1500

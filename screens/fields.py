@@ -1,0 +1,125 @@
+"""Fields every form shares.  ``MoneyInput``: every amount a clerk types, in any screen.
+
+An amount field takes what the money parser (``ubtui.money.parse_amount``) takes and nothing
+else, and never changes or drops a key: a key that cannot belong to an amount stays in the
+field, which at once turns invalid and says why on the status line, naming the field
+("Amount: 'abc' is not an amount; type digits like 12.50").  So the field always shows exactly
+what was typed, and what is posted is that text parsed -- or nothing: ``cents()`` raises the
+``InputError`` naming the field, and the form posts nothing and focuses the field.  Text still
+on its way to an amount ("12.", "1,00") is not flagged while typing; it must parse when used.
+"""
+from __future__ import annotations
+
+import re
+
+from textual.validation import ValidationResult, Validator
+from textual.widgets import Input
+
+from ubtui.errors import InputError
+from ubtui.money import DEFAULT_MAX_CENTS, parse_amount
+
+# What can still become an amount as it is typed: "$", digits (thousands by commas), ".", 2 decimals.
+_ON_ITS_WAY = re.compile(r"\$?(?:\d*|\d{1,3}(?:,\d{3})*(?:,\d{0,3})?)(?:\.\d{0,2})?")
+
+
+def typing_problem(text: str, field: str, *, allow_negative: bool = False, **parse_kw) -> InputError | None:
+    """What is wrong with an amount typed so far: None while it parses or can still become an
+    amount ("12." and "1,00" are on their way; empty says nothing yet), else the parser's
+    error naming ``field``.  Over the limit is said at once: more digits never help."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        parse_amount(text, field=field, allow_negative=allow_negative, **parse_kw)
+    except InputError as e:
+        body = text[1:].lstrip() if allow_negative and text.startswith("-") else text
+        if _ON_ITS_WAY.fullmatch(body) and "over the limit" not in e.reason:
+            return None
+        return e
+    return None
+
+
+class MoneyValidator(Validator):
+    """``parse_amount`` as a Textual validator; the failure names the field."""
+
+    def __init__(self, field: str, **parse_kw) -> None:
+        super().__init__()
+        self.field = field
+        self.parse_kw = parse_kw
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            parse_amount(value, field=self.field, **self.parse_kw)
+        except InputError as e:
+            return self.failure(str(e))
+        return self.success()
+
+
+class MoneyInput(Input):
+    """An amount field named ``field`` (the label the clerk sees: errors say it).
+
+    ``optional``: empty is allowed (``cents()`` gives None), e.g. Tendered (= the amount).
+    ``max_cents``: default the app's ``Settings.max_amount_cents``."""
+
+    DEFAULT_CSS = """
+    MoneyInput.-invalid { text-style: bold reverse; }
+    """
+
+    def __init__(self, value: str = "", *, field: str, optional: bool = False, allow_negative: bool = False,
+                 allow_zero: bool = False, max_cents: int | None = None, **kw) -> None:
+        kw.setdefault("compact", True)
+        super().__init__(value, **kw)
+        self.field = field
+        self.optional = optional
+        self.allow_negative = allow_negative
+        self.allow_zero = allow_zero
+        self._max_cents = max_cents
+        self.validators = [MoneyValidator(field, **self._parse_kw())]
+        self.validate_on = {"submitted"}
+        self._said: str | None = None  # the message this field put on the status line
+
+    def _parse_kw(self) -> dict:
+        return {"allow_negative": self.allow_negative, "allow_zero": self.allow_zero, "max_cents": self.max_cents}
+
+    @property
+    def max_cents(self) -> int:
+        if self._max_cents is not None:
+            return self._max_cents
+        try:
+            return self.app.config.max_amount_cents
+        except Exception:  # not mounted in an app
+            return DEFAULT_MAX_CENTS
+
+    # --- the value -------------------------------------------------------------------------
+    def cents(self) -> int | None:
+        """The amount typed, in cents (None when empty and optional); ``InputError`` naming
+        the field when the text is not an amount."""
+        if self.optional and not self.value.strip():
+            return None
+        return parse_amount(self.value, field=self.field, **self._parse_kw())
+
+    def problem(self) -> InputError | None:
+        """What is wrong with the text as typed so far (``typing_problem``)."""
+        return typing_problem(self.value, self.field, **self._parse_kw())
+
+    # --- saying so at once -----------------------------------------------------------------
+    def _watch_value(self, value: str) -> None:
+        super()._watch_value(value)
+        if self.is_mounted:
+            self.show_problem()
+
+    def show_problem(self) -> None:
+        err = self.problem()
+        self.set_class(err is not None, "-invalid")
+        screen = self.screen
+        if err is not None:
+            message = str(err)
+            if message != self._said and hasattr(screen, "set_status"):
+                if self._said is None:
+                    self.app.bell()
+                screen.set_status(message, error=True)
+            self._said = message
+        elif self._said is not None:
+            if hasattr(screen, "status_text") and screen.status_text() == self._said:
+                screen.clear_status()
+            self._said = None
