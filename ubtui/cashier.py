@@ -606,12 +606,12 @@ def unconfirmed(alerts: Iterable[Alert], confirmed: Iterable[str] | None) -> lis
 # paid, or a backdated charge makes their order unclear, it reads every charge instead.
 RECENT_CHARGES = 24
 _OPEN_ROWS = """WITH f AS (SELECT id, category, amount_cents, effective_on, kind FROM ledger_entry
-           WHERE account_id = {a} AND amount_cents > 0 ORDER BY id DESC LIMIT %d)
+           WHERE account_id = {a} AND amount_cents > 0 ORDER BY id DESC LIMIT {n})
 SELECT id, category, amount_cents, effective_on, kind, NULL FROM f
 UNION ALL SELECT NULL, category, CAST(COALESCE(SUM(CASE WHEN amount_cents < 0 THEN amount_cents END), 0) AS BIGINT),
        MAX(CASE WHEN amount_cents > 0 THEN effective_on END), 'sums',
        CAST(COALESCE(SUM(CASE WHEN amount_cents > 0 THEN amount_cents END), 0) AS BIGINT) FROM ledger_entry
- WHERE account_id = {a} AND (amount_cents < 0 OR id < (SELECT MIN(id) FROM f)) GROUP BY category""" % RECENT_CHARGES
+ WHERE account_id = {a} AND (amount_cents < 0 OR id < (SELECT MIN(id) FROM f)) GROUP BY category"""
 # Every charge, and the credits summed by category (the read when the above is not enough).
 _ALL_ROWS = ("SELECT id, category, amount_cents, effective_on, kind FROM ledger_entry "
              "WHERE account_id = ? AND amount_cents > 0 "
@@ -621,12 +621,13 @@ _ALL_ROWS = ("SELECT id, category, amount_cents, effective_on, kind FROM ledger_
 
 def _open_rows_sql(by_number: bool) -> str:
     """The read above for an account id, or an account number (the account twice)."""
-    return _open_sql(by_number, database.obj.param)
+    return _open_sql(by_number, database.obj.param, RECENT_CHARGES)
 
 
 @functools.lru_cache(maxsize=8)
-def _open_sql(by_number: bool, param: str) -> str:
-    return _OPEN_ROWS.format(a="(SELECT id FROM account WHERE number = ?)" if by_number else "?").replace("?", param)
+def _open_sql(by_number: bool, param: str, n: int) -> str:
+    a = "(SELECT id FROM account WHERE number = ?)" if by_number else "?"
+    return _OPEN_ROWS.format(a=a, n=int(n)).replace("?", param)
 
 
 def ledger_rows(account_id: int) -> list[tuple]:

@@ -111,3 +111,44 @@ def test_any_sequence_keeps_the_drawer_and_ledger_exact(seq, sqlite_url, monkeyp
             delta -= op[1]
     assert cashier.expected_cash(DrawerSession.get_by_id(session.id)) == before + delta
     assert verify_all() == []
+
+
+history = st.lists(st.tuples(st.sampled_from(["charge", "pay", "loose", "fee"]),
+                             st.sampled_from(["water", "sewer", "late_fee", ""]), st.integers(1, 9_000),
+                             st.integers(-5, 40)), min_size=1, max_size=14)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(entries=history, recent=st.integers(1, 5))
+def test_the_bounded_read_gives_the_open_items_of_every_entry(entries, recent, sqlite_url, monkeypatch):
+    """A payment reads the newest charges and sums of the rest (``ledger_rows``); open items,
+    allocation and the past-due amount must be those of every entry read one by one, also
+    with charges backdated past newer ones and older charges still owed (a tiny window of
+    ``recent`` charges makes the sums do the work)."""
+    import uuid
+
+    from models import Account, LedgerEntry
+    from ubtui import ledger
+    from ubtui.accounts import create_customer, create_premise, open_account
+    from ubtui.security import system_user
+
+    monkeypatch.setattr(cashier, "RECENT_CHARGES", recent)
+    sysu = system_user()
+    a = open_account(sysu, premise=create_premise(sysu, house_number="1", street="Elm St"), status="active",
+                     customers=[(create_customer(sysu, first_name="Al", last_name="Ng"), "owner")])
+    run = uuid.uuid4().hex[:8]
+    today = _dt.date(2026, 6, 1)
+    for n, (what, cat, cents, days) in enumerate(entries):
+        sign, kind = {"charge": (1, "charge"), "pay": (-1, "payment"), "loose": (-1, "payment"),
+                      "fee": (1, "fee")}[what]
+        ledger.post(sysu, f"h{run}-{n}", kind, [ledger.EntrySpec(a.id, kind, sign * cents, "" if what == "loose" else cat,
+                                                           what, effective_on=today - _dt.timedelta(days=days))])
+    every = [(e.id, e.category, e.amount_cents, e.effective_on, e.kind) for e in LedgerEntry.select()
+             .where(LedgerEntry.account == a.id).order_by(LedgerEntry.effective_on, LedgerEntry.id)]
+    rows = cashier.ledger_rows(a.id)
+    assert cashier.open_items(a.id, rows) == cashier.open_items(a.id, every)
+    for order in (["oldest"], ["late_fee", "oldest"]):
+        assert cashier.allocate(a.id, 5000, order, rows) == cashier.allocate(a.id, 5000, order, every)
+    acct = Account.get_by_id(a.id)
+    for day in (today, today - _dt.timedelta(days=20)):
+        assert cashier._past_due_cents(acct, day, rows) == cashier._past_due_cents(acct, day, every)
