@@ -29,7 +29,7 @@ class CollectionsPolicy(BaseModel):
     notice_gap_days: int = Field(default=10, ge=0)            # days from the reminder to that notice
     notice_days: int = Field(default=15, ge=1)                # the notice's days before the final notice
     final_business_days: int = Field(default=7, ge=1)         # final notice/door tag -> shut-off, business days
-    door_tag_fee_cents: int = Field(default=1500, ge=0)       # fee posted with the door tag (0: none)
+    door_tag_fee_cents: int = Field(default=1500, ge=0, le=50_000)  # fee posted with the door tag (0: none)
     min_days_delinquent: int = Field(default=60, ge=60)       # SB 998: never before 60 days
     min_past_due_cents: int = Field(default=5000, ge=1)       # smallest past-due amount shut off for
     reconnect_fee_cents: int = Field(default=5000, ge=0)      # stated on the notices

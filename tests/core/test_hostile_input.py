@@ -306,6 +306,7 @@ POSTERS = {
     "adjustments.assess_late_fees": "the rate schedule's late fee",
     "adjustments.reverse_late_fees": "reversals of posted fees",
     "autopay.build_draft": "the balance owed",
+    "collections.run_notices": "the policy's door_tag_fee_cents (config, checked on load: $500.00 at most)",
     "cashier._write_receipt": "typed: AMOUNT_POSTERS['payment'] (parse_amount, max_amount_cents)",
     "cashier._write_receipt_pg": "typed: AMOUNT_POSTERS['payment'] (parse_amount, max_amount_cents)",
     "cashier.void_payment": "the voided receipt's own amount",

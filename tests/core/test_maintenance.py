@@ -311,7 +311,10 @@ def test_migration_0011_brings_an_old_database_to_the_models(db):
     from ubtui.db import is_postgres
     # SQLite cannot drop a column a foreign key names: there the FK column stays
     for column in ("contact_by", "bill_delivery") + (("merged_into_id",) if is_postgres(db) else ()):
-        migrator.migrate(migrator.drop_column("customer", column))
+        if is_postgres(db):
+            migrator.migrate(migrator.drop_column("customer", column))
+        else:  # SQLite's own DROP COLUMN: the migrator's copy-and-rename trips the search triggers
+            db.execute_sql(f'ALTER TABLE "customer" DROP COLUMN "{column}"')
     for _ in range(2):
         mig.up(migrator, db)
         assert {"contact_by", "bill_delivery", "merged_into_id"} <= {c.name for c in db.get_columns("customer")}

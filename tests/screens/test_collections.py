@@ -113,7 +113,7 @@ async def test_payment_plan_typed_in_one_burst(sqlite_url, tmp_path, monkeypatch
     app = make_app(sqlite_url, today=lambda: DAY)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_worklist(pilot, "clerk")
-        await burst(pilot, "y", "1", "3", "enter", "+", "7", "enter", "3", "0", "enter", "enter")
+        await burst(pilot, "p", "1", "3", "enter", "+", "7", "enter", "3", "0", "enter", "enter")
         assert isinstance(app.screen, PaymentPlanScreen)  # 13 instalments: refused, nothing written
         assert "Instalments: must be 1 to 12" in screen_text(app)
         assert app.screen.focused.id == "f-count"

@@ -26,8 +26,29 @@ def add_column_if_missing(migrator, db: peewee.Database, table: str, name: str, 
     """Add ``table.name`` unless it is there already (a new database got it from 0001)."""
     if name in column_names(db, table):
         return False
+    if isinstance(db, peewee.SqliteDatabase) and not field.null and field.default is not None \
+            and not callable(field.default):
+        # SQLite adds a NOT NULL column with a constant default in place.  Peewee's migrator
+        # adds it NULL, fills it and then rebuilds the table to make it NOT NULL (copy, drop,
+        # rename), which fails once triggers of other tables read this one (the search
+        # triggers of 0009: "error in trigger ...: no such table: main.customer").
+        field.bind(peewee.Model, name)  # a column name for the DDL; no model is changed
+        ctx = db.get_sql_context()
+        ddl, params = ctx.sql(field.ddl(ctx)).query()
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN {ddl} DEFAULT {_inline(field.db_value(field.default))}',
+                       params)
+        return True
     migrator.migrate(migrator.add_column(table, name, field))
     return True
+
+
+def _inline(value) -> str:
+    """A constant default as SQL text (DDL takes no parameters)."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def create_tables_if_missing(db: peewee.Database, models: list[type[peewee.Model]]) -> list[str]:
