@@ -42,7 +42,8 @@ from models import User, database
 from screens.base import BaseScreen, KeepsRunning, key_binding, key_text
 from screens.palette import UbtuiCommands
 
-from .config import Settings, settings
+from . import clock
+from .config import Settings, settings, use_settings
 from .db import open_database
 from .errlog import log_exception, one_line_error
 from .errors import UbtuiError
@@ -115,6 +116,11 @@ class UbtuiApp(KeepsRunning, App):
         Binding("ctrl+c", "help_quit", show=False, system=True, id="ctrl_c"),
     ]
 
+    @property
+    def config(self) -> Settings:
+        """The process's one settings object (``config.settings()``), never a copy."""
+        return settings()
+
     def __init__(self, database_url: str, *, config: Settings | None = None,
                  today: Callable[[], _dt.date] | None = None, idle_check_seconds: float = 20.0,
                  door_user: str | None = None):
@@ -124,10 +130,13 @@ class UbtuiApp(KeepsRunning, App):
         # (and the lock screen) is for that user only.
         self.door_user = (door_user or "").strip().lower() or None
         self.hang_up_signals = False  # run_app: SIGHUP/SIGTERM finish the posting, then exit
-        self.config = config or settings()
+        if config is not None:
+            use_settings(config)  # one settings object: the screens and the core check the same limits
         self.user: User | None = None
         self.locked = False
-        self.today = today or _dt.date.today  # snapshot tests freeze it
+        if today is not None:
+            clock.set_today(today)  # one clock: a test that freezes the screens freezes the core too
+        self.today = clock.today
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ubtui-db")
         self._db_ready: asyncio.Future | None = None
         self._backlog: collections.deque[events.Key] = collections.deque()

@@ -37,8 +37,9 @@ from models import (Account, AccountCustomer, Customer, Deposit, Drawer, DrawerM
                     LedgerEntry, Payment, Posting, Premise, Tender, User, database, utcnow)
 from models.cashier import TENDER_KINDS, of_session
 
-from . import audit, ledger
-from .accounts import format_account_number, luhn_digit, normalize_account_number
+from . import audit, clock, ledger
+from .accounts import customer_of_record, format_account_number, luhn_digit, normalize_account_number
+from .addresses import full_address
 from .config import settings
 from .dates import db_date, local_time
 from .db import execute, is_postgres, pipelined, qmarks, select, transaction
@@ -76,8 +77,8 @@ def _account_row(r: tuple) -> AccountRow:
 
 
 def business_today() -> _dt.date:
-    """The counter's business date (tests replace it)."""
-    return _dt.date.today()
+    """The counter's business date: the one clock (``ubtui.clock``; tests set it)."""
+    return clock.today()
 
 
 # --- amounts and counts -------------------------------------------------------------------
@@ -725,20 +726,14 @@ def _receipt_number(posting_id: int) -> str:
 
 
 def customer_name(account_id: int) -> str:
-    """The billing party's name (billing, else owner, else tenant) on a current role."""
-    rows = (Customer.select(Customer.display_name, AccountCustomer.role).join(AccountCustomer)
-            .where((AccountCustomer.account == account_id) & AccountCustomer.end_date.is_null()).tuples())
-    pref = {"billing": 0, "owner": 1, "tenant": 2}
-    best = sorted(rows, key=lambda r: pref.get(r[1], 9))
-    return best[0][0] if best else ""
+    """The account's customer of record today (``accounts.customer_of_record``)."""
+    party = customer_of_record(account_id, business_today())
+    return party.name if party else ""
 
 
 def service_address(premise: Premise) -> str:
-    street = " ".join(p for p in (premise.house_number, premise.street) if p)
-    if premise.unit:
-        street += f" #{premise.unit}"
-    town = " ".join(p for p in (premise.city + ("," if premise.city else ""), premise.state, premise.zip) if p)
-    return f"{street}, {town}".strip(", ")
+    """The service address with its town line (``addresses.full_address``)."""
+    return full_address(premise)
 
 
 def _account_queries(value):
@@ -1458,7 +1453,7 @@ def add_cli(sub) -> None:
 
 
 def cmd_drawer_list(args) -> int:
-    from .cli import connect
+    from .cli_support import connect
     connect(args)
     for d in list_drawers():
         s = DrawerSession.get_or_none(DrawerSession.open_guard == d.code)
@@ -1485,14 +1480,14 @@ def totals_text(t: DailyTotals) -> str:
 
 
 def cmd_drawer_totals(args) -> int:
-    from .cli import actor, connect, parse_date
+    from .cli_support import actor, connect, parse_date
     connect(args)
     print(totals_text(daily_totals(actor(), parse_date(args.date))))
     return 0
 
 
 def cmd_drawer_add(args) -> int:
-    from .cli import actor, connect
+    from .cli_support import actor, connect
     connect(args)
     d = create_drawer(actor(), args.code, args.name, args.workstation)
     print(f"added drawer {d.code}")

@@ -19,14 +19,15 @@ from models import (Account, AccountCustomer, Bill, BillLine, ContactLog, Custom
                     MeterReading, Payment, Phone, Premise, Tender, User, WorkOrder, utcnow)
 from models.service import CONTACT_CHANNELS
 
-from . import audit
+from . import audit, clock
 from .aging import account_aging as _aging_of
 from .accounts import format_account_number
 from .dates import local_time, parse_date
 from .db import transaction
 from .errors import Conflict, InputError, NotFound
 from .money import format_cents, format_plain
-from .search import account_flags, format_address
+from .addresses import format_address
+from .search import account_flags
 from .security import require
 from .text import safe_text
 
@@ -298,7 +299,7 @@ def open_followups(account_id: int) -> list[Followup]:
 
 def account_summary(user: User, account_id: int, *, as_of: _dt.date | None = None) -> AccountSummary:
     require(user, "account.view")
-    today = as_of or _dt.date.today()
+    today = as_of or clock.today()
     acct = _account(account_id)
     p = Premise.get_by_id(acct.premise_id)
     aging = account_aging(account_id, today)
@@ -502,7 +503,7 @@ def _follow_up_date(value) -> _dt.date | None:
     value = parse_date(value, "Follow-up")
     if value is None:
         return None
-    if value < _dt.date.today():
+    if value < clock.today():
         raise InputError("Follow-up", f"{value.isoformat()} is in the past")
     return value
 

@@ -39,6 +39,7 @@ from typing import Annotated, Literal
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
                       field_validator, model_validator)
 
+from . import clock
 from .errors import InputError, NotFound
 
 DEMO_RATES = Path(__file__).parent / "data" / "demo_rates.toml"
@@ -821,7 +822,7 @@ def quote(rate_code: str, meter_size: str, usage, days: int = 30, *, end: _dt.da
     schedule's first cycle when not given), a ``kind`` of bill, dwelling units and winter
     average, on the active schedule.  Same path as the bill run: ``price_bill``."""
     schedule = schedule or active_schedule()
-    end = end or _dt.date.today()
+    end = end or clock.today()
     if isinstance(days, bool) or not isinstance(days, int) or days < 1 or days > 400:
         raise InputError("Days", "must be a whole number from 1 to 400")
     if cycle is None:
@@ -864,7 +865,7 @@ def quote_typed(*, rate_code: str, meter_size: str, usage: str, days: str = "30"
     from .dates import parse_date
     usage_units = whole_number(usage, "Usage", 0, MAX_UNITS)
     n_days = whole_number(days, "Days", 1, 400)
-    end_on = parse_date(end, "Read on") if str(end).strip() else (today or _dt.date.today())
+    end_on = parse_date(end, "Read on") if str(end).strip() else (today or clock.today())
     return quote(rate_code.strip().upper(), meter_size.strip(), usage_units, n_days, end=end_on,
                  cycle=cycle.strip() or None, kind=bill_kind(kind), winter_average=units_a_month(winter_average),
                  dwelling_units=whole_number(dwelling_units, "Dwelling units", 1, 10_000), schedule=schedule)

@@ -34,6 +34,7 @@ from typing import Callable, Iterable
 from models import Drawer, DrawerMovement, DrawerSession, Payment, User
 from peewee import fn
 
+from . import clock
 from .dates import local_time, parse_date
 from .errors import InputError, NotFound
 from .money import format_cents, format_plain
@@ -104,7 +105,7 @@ def parse_params(report: Report, raw: dict | None) -> dict:
     for p in report.params:
         value = raw.pop(p.name, None)
         if p.type == "date":
-            out[p.name] = parse_date(value, p.name.title(), default=_dt.date.today())
+            out[p.name] = parse_date(value, p.name.title(), default=clock.today())
         else:
             out[p.name] = (value or "").strip()
     if raw:
@@ -344,7 +345,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from .cli import actor, connect
+    from .cli_support import actor, connect
     connect(args)
     report = get_report(args.report_name)
     result = run_report(actor(), report.name, {p.name: getattr(args, p.name) for p in report.params})
