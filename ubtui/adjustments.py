@@ -258,7 +258,7 @@ def _credit_lines(schedule: Schedule, bill: Bill, units: int, cats: tuple[str, .
         else:
             text = l.explain()
         lines.append(CreditLine(f"{prefix}Credit: {text}", diff))
-    for desc, r in after.items():
+    for r in after.values():
         lines.append(CreditLine(f"{prefix}Recharged: {r.explain()}", r.amount_cents))
     return lines
 

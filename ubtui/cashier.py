@@ -1313,7 +1313,7 @@ def session_tallies(day: _dt.date) -> dict[int | str, SessionTotals]:
                                        over_short_cents=s.over_short_cents,
                                        unbalanced=(s.status == "closed" and bool(s.over_short_cents)))
     counted: dict[int, SessionTotals] = {}
-    for pid, sid, status, total, change, channel, username in _day_payments(day):
+    for pid, sid, status, total, change, channel, _username in _day_payments(day):
         st = sessions.get(sid) if sid is not None else None
         if st is None:
             st = sessions.setdefault(channel, SessionTotals(drawer=f"({channel})", operator=f"({channel})", status="-"))

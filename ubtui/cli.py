@@ -503,8 +503,8 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None and "peewee" not in sys.modules and _sqlite_only(sys.argv[1:]):
         # Peewee imports the PostgreSQL driver as it loads (0.2 s of a 1.2 s cold start);
         # a run that can only open SQLite tells it the driver is not there.
-        sys.modules.setdefault("psycopg", None)
-        sys.modules.setdefault("psycopg2", None)
+        sys.modules.setdefault("psycopg", None)  # type: ignore[arg-type]  # None: "not installed"
+        sys.modules.setdefault("psycopg2", None)  # type: ignore[arg-type]
     import peewee
 
     argv = hoist_database(list(sys.argv[1:] if argv is None else argv))

@@ -66,7 +66,7 @@ def add_cli(sub) -> None:
     lf.set_defaults(func=_cmd_late_fees)
 
 
-def _date(text: str) -> _dt.date:
+def _date(text: str) -> _dt.date | None:
     import argparse
     try:
         return parse_date(text)

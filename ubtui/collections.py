@@ -722,7 +722,7 @@ def review_plans(user: User, as_of: _dt.date | None = None) -> int:
     with transaction():
         active = [p.account_id for p in PaymentPlan.select(PaymentPlan.account).where(PaymentPlan.status == "active")]
         for start in range(0, len(active), CHUNK):
-            for account_id, state in _plan_states(active[start:start + CHUNK], as_of, pol).items():
+            for state in _plan_states(active[start:start + CHUNK], as_of, pol).values():
                 if state.complete:
                     PaymentPlan.update(status="completed", closed_on=as_of).where(PaymentPlan.id == state.plan_id).execute()
                     audit.record(user, "collections.plan_completed", "payment_plan", state.plan_id)

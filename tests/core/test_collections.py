@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 
 import pytest
+from pydantic import ValidationError
 
 from models import (Account, AuditLog, CollectionNotice, ContactLog, Customer, LedgerEntry, PaymentPlan, Premise,
                     WorkOrder)
@@ -64,7 +65,7 @@ def test_minimum_amount_and_days(supervisor, make_account):
     ledger.post(supervisor, "s", "charge", [EntrySpec(small.id, "charge", 4000, "water", "W", effective_on=START)])
     collections.run_notices(supervisor, START + dt.timedelta(days=30))
     assert action(supervisor, small, START + dt.timedelta(days=45)) == ("wait", "under $50.00 45+ days")
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         CollectionsPolicy(min_days_delinquent=30)  # SB 998's floor
 
 
