@@ -29,7 +29,7 @@ from screens.base import BaseScreen, KeepsRunning, key_binding
 from screens.fields import MoneyInput
 from screens.text import line, stored
 from ubtui.dates import parse_date
-from ubtui.errors import InputError, UbtuiError
+from ubtui.errors import InputError, UbtuiError, field_key
 from ubtui.money import format_cents, parse_amount
 
 
@@ -331,7 +331,7 @@ class ActionForm(BaseScreen):
         self.app.show_error(e if isinstance(e, UbtuiError) else database_message(e))
         if isinstance(e, InputError):
             for f in self.field_list:
-                if f.label.lower() == e.field.lower():
+                if e.key in (f.id, field_key(f.label)):
                     self.query_one(f"#f-{f.id}", Input).focus()
                     break
 
