@@ -27,14 +27,18 @@ def make_app(url: str, **kw) -> UbtuiApp:
     return UbtuiApp(url, **kw)
 
 
+ROUNDS = 200  # settle gives up (and fails the test) after this many checks
+
+
 async def settle(pilot, rounds: int = 2) -> None:
     """Let typed keys, workers (and the database thread under them) and what they start
-    finish, then the screen repaint: done when ``rounds`` checks in a row find nothing running."""
+    finish, then the screen repaint: done when ``rounds`` checks in a row find nothing running.
+    Still busy after ``ROUNDS`` checks: the test fails (it used to go on quietly, unsettled)."""
     from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
 
     app = pilot.app
     quiet = 0
-    for _ in range(200):
+    for _ in range(ROUNDS):
         if app.keys_pending:
             quiet = 0
             await pilot.pause(0.01)
@@ -48,6 +52,8 @@ async def settle(pilot, rounds: int = 2) -> None:
         quiet = 0 if running or app.keys_pending else quiet + 1
         if quiet >= rounds:
             return
+    raise AssertionError(f"settle: the app was still busy after {ROUNDS} rounds "
+                         f"(keys pending: {app.keys_pending}; workers: {list(app.workers)})")
 
 
 def key_event(key: str):
