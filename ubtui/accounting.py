@@ -12,13 +12,13 @@ from models import Account, AccountCustomer, LedgerEntry, Payment, Posting, Prem
 
 from . import audit, clock, ledger
 from .accounts import format_account_number, set_payment_flags
+from .addresses import format_address
 from .config import settings
 from .db import is_postgres
 from .errors import Conflict, InputError, NotFound
 from .fees import check_amount
 from .ledger import EntrySpec, PostingResult
 from .money import format_cents
-from .addresses import format_address
 from .security import require
 
 

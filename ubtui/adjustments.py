@@ -20,7 +20,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from models import Account, Bill, LedgerEntry, Meter, MeterReading, Posting, User
 
 from . import audit, clock, ledger
-from .billing import bill_posting_id, price, write_bill, PlannedBill
+from .billing import PlannedBill, bill_posting_id, price, write_bill
 from .config import settings
 from .db import transaction
 from .errors import Conflict, InputError, NotFound, PermissionDenied

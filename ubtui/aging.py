@@ -18,11 +18,12 @@ reference the tests compare against.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Iterable
+from collections.abc import Iterable
 
 from peewee import Case, fn
 
 from models import Account, LedgerEntry
+
 from . import clock
 
 AGING_BUCKETS = ("current", "30", "60", "90+")

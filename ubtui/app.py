@@ -18,9 +18,10 @@ import functools
 import os
 import signal
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import peewee
 
@@ -451,7 +452,7 @@ class UbtuiApp(KeepsRunning, App):
         if count:
             try:
                 await asyncio.wait_for(done.wait(), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return False
         try:
             nodes = [self, *self.screen.walk_children(with_self=True)]

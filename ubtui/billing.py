@@ -26,7 +26,7 @@ import peewee
 from models import Account, Bill, BillLine, BillRun, Premise, User
 
 from . import audit, clock
-from .dates import db_date, parse_date
+from .dates import db_date
 from .db import in_list, insert_rows, select, transaction
 from .errors import InputError, NotFound
 from .ledger import EntrySpec, NewPosting, write_postings

@@ -6,13 +6,12 @@ import datetime as _dt
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from models import Account, Bill, BillLine, Premise
 
 from .accounts import customer_of_record, format_account_number
 from .addresses import format_address
-from .dates import db_date
 from .config import settings
+from .dates import db_date
 from .errors import NotFound
 from .money import format_cents
 from .text import safe_text

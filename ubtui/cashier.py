@@ -25,16 +25,29 @@ import json
 import os
 import re
 import socket
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable, Mapping
 
 import peewee
 from peewee import JOIN, fn
 from pydantic import BaseModel, ConfigDict, Field
 
-from models import (Account, AccountCustomer, Customer, Deposit, Drawer, DrawerMovement, DrawerSession,
-                    LedgerEntry, Payment, Posting, Premise, Tender, User, database, utcnow)
+from models import (
+    Account,
+    Deposit,
+    Drawer,
+    DrawerMovement,
+    DrawerSession,
+    LedgerEntry,
+    Payment,
+    Posting,
+    Premise,
+    Tender,
+    User,
+    database,
+    utcnow,
+)
 from models.cashier import TENDER_KINDS, of_session
 
 from . import audit, clock, ledger
@@ -1128,7 +1141,7 @@ def count_drawer(user: User, *, cash: Mapping[str, object], checks: Iterable = (
         (DrawerSession.update(status="counted", counted_cash_cents=cash_cents, counted_checks_cents=sum(check_list),
                               counted_other_cents=sum(other_cents.values()), expected_cash_cents=exp,
                               over_short_cents=over, closing_count=json.dumps(closing, sort_keys=True),
-                              counted_at=_dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None))
+                              counted_at=_dt.datetime.now(_dt.UTC).replace(tzinfo=None))
          .where(DrawerSession.id == s.id).execute())
         audit.record(user, "drawer.count", "drawer_session", s.id,
                      after={"counted_cash": cash_cents, "expected_cash": exp, "over_short": over,
@@ -1198,7 +1211,7 @@ def close_drawer(user: User, *, reason: str = "", next_float=None, approver_user
     slip = deposit_slip_text(drawer.code, s.business_date, User.get_by_id(s.operator_id).full_name, currency, coin,
                              checks, numbers)
     with transaction():
-        n = (DrawerSession.update(status="closed", closed_at=_dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None),
+        n = (DrawerSession.update(status="closed", closed_at=_dt.datetime.now(_dt.UTC).replace(tzinfo=None),
                                   over_short_reason=reason[:500], approved_by=approver.id if approver else None,
                                   next_float_cents=kept, open_guard=None)
              .where((DrawerSession.id == s.id) & (DrawerSession.status == "counted")).execute())

@@ -9,7 +9,7 @@ import argparse
 import getpass
 import os
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from . import __version__
 from .cli_support import actor, connect, database_url, parse_date  # noqa: F401  (the commands here and older callers)

@@ -124,6 +124,7 @@ def _cmd_readings_exceptions(args) -> int:
 
 def _cmd_bill_run(args) -> int:
     import sys
+
     from .cli_support import actor, connect
     connect(args)
     r = run_bills(actor(), cycle=args.cycle, period_end=args.period_end, route=args.route, bill_date=args.bill_date,

@@ -26,11 +26,24 @@ from typing import NamedTuple
 
 from peewee import IntegrityError, fn
 
-from models import (Account, AccountCustomer, CollectionHold, CollectionNotice, ContactLog, Customer, LedgerEntry,
-                    PaymentPlan, PlanInstalment, Premise, User, WorkOrder)
+from models import (
+    Account,
+    AccountCustomer,
+    CollectionHold,
+    CollectionNotice,
+    ContactLog,
+    Customer,
+    LedgerEntry,
+    PaymentPlan,
+    PlanInstalment,
+    Premise,
+    User,
+    WorkOrder,
+)
 
 from . import audit, clock, ledger, letters
 from .accounts import Party, choose_customer_of_record, format_account_number
+from .addresses import format_address
 from .aging import buckets, fill_newest_first, newer_than, owed_older_than, raw_rows  # noqa: F401  (fill_newest_first: tests)
 from .config import settings
 from .dates import db_date
@@ -39,7 +52,6 @@ from .errors import Conflict, InputError, NotFound, PermissionDenied
 from .ledger import EntrySpec
 from .money import format_cents
 from .policy import CollectionsPolicy, add_business_days, closed_reason, next_business_day
-from .addresses import format_address
 from .security import has_permission, require
 
 CHUNK = 500

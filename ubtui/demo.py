@@ -25,15 +25,36 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import peewee
 from peewee import fn
 
-from models import (ALL_MODELS, Account, AccountCustomer, AutopayEnrollment, Bill, BillLine, BillRun, ContactLog, Customer,
-                    Drawer, DrawerSession, Email, LedgerEntry, Meter, MeterReading, Payment, Phone,
-                    Posting, Premise, Tender, User, WorkOrder)
+from models import (
+    ALL_MODELS,
+    Account,
+    AccountCustomer,
+    AutopayEnrollment,
+    Bill,
+    BillLine,
+    BillRun,
+    ContactLog,
+    Customer,
+    Drawer,
+    DrawerSession,
+    Email,
+    LedgerEntry,
+    Meter,
+    MeterReading,
+    Payment,
+    Phone,
+    Posting,
+    Premise,
+    Tender,
+    User,
+    WorkOrder,
+)
 from models import database as proxy
 
 from . import audit, clock

@@ -15,18 +15,34 @@ from typing import NamedTuple
 
 from peewee import JOIN, fn
 
-from models import (Account, AccountCustomer, Bill, BillLine, ContactLog, Customer, LedgerEntry, Meter,
-                    MeterReading, Payment, Phone, Premise, Tender, User, WorkOrder, utcnow)
+from models import (
+    Account,
+    AccountCustomer,
+    Bill,
+    BillLine,
+    ContactLog,
+    Customer,
+    LedgerEntry,
+    Meter,
+    MeterReading,
+    Payment,
+    Phone,
+    Premise,
+    Tender,
+    User,
+    WorkOrder,
+    utcnow,
+)
 from models.service import CONTACT_CHANNELS
 
 from . import audit, clock
-from .aging import account_aging as _aging_of
 from .accounts import format_account_number
+from .addresses import format_address
+from .aging import account_aging as _aging_of
 from .dates import local_time, parse_date
 from .db import transaction
 from .errors import Conflict, InputError, NotFound
 from .money import format_cents, format_plain
-from .addresses import format_address
 from .search import account_flags
 from .security import require
 from .text import safe_text

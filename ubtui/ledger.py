@@ -10,9 +10,10 @@
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Callable, Iterable, TypeVar
+from typing import TypeVar
 
 import peewee
 from peewee import fn

@@ -36,8 +36,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
-                      field_validator, model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from . import clock
 from .errors import InputError, NotFound
@@ -499,6 +507,7 @@ def active_schedule() -> Schedule:
     """The schedule bills use: the last one loaded into the database, else the configured
     file (``rates_file``), else the demo district's."""
     from models import RateSchedule
+
     from .config import settings
     try:
         row = RateSchedule.select().order_by(RateSchedule.id.desc()).first()
@@ -515,6 +524,7 @@ def active_schedule() -> Schedule:
 def install_schedule(user, path_or_text: str | Path, *, text: str | None = None):
     """Validate a rate file and record it as the schedule in force (rates.manage)."""
     from models import RateSchedule
+
     from . import audit
     from .db import transaction
     from .security import require

@@ -30,10 +30,10 @@ from peewee import JOIN
 from models import Account, Meter, MeterReading, Premise, User
 
 from . import audit, clock
+from .addresses import format_address
 from .db import transaction
 from .errors import Conflict, InputError, NotFound
 from .rates import ReadPolicy, active_schedule
-from .addresses import format_address
 from .security import require
 
 GOOD = ("ok", "accepted")

@@ -27,12 +27,13 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
-from models import Drawer, DrawerMovement, DrawerSession, Payment, User
 from peewee import fn
+
+from models import DrawerMovement, DrawerSession, User
 
 from . import clock
 from .dates import local_time, parse_date
@@ -301,8 +302,8 @@ DRAWER_SUMMARY = register(Report(
 
 def _local_day_in_utc(day: _dt.date) -> tuple[_dt.datetime, _dt.datetime]:
     """The local calendar day as naive UTC bounds (the audit log stores UTC)."""
-    start = _dt.datetime.combine(day, _dt.time()).astimezone(_dt.timezone.utc).replace(tzinfo=None)
-    end = _dt.datetime.combine(day + _dt.timedelta(days=1), _dt.time()).astimezone(_dt.timezone.utc)
+    start = _dt.datetime.combine(day, _dt.time()).astimezone(_dt.UTC).replace(tzinfo=None)
+    end = _dt.datetime.combine(day + _dt.timedelta(days=1), _dt.time()).astimezone(_dt.UTC)
     return start, end.replace(tzinfo=None)
 
 

@@ -30,9 +30,17 @@ from dataclasses import dataclass
 
 from models import User, database
 
-from .addresses import format_address  # noqa: F401  (re-exported for callers of the old place)
 from . import clock
-from .accounts import NUMBER_DIGITS, Party, choose_customer_of_record, fold, format_account_number, normalize_account_number, phone_digits
+from .accounts import (
+    NUMBER_DIGITS,
+    Party,
+    choose_customer_of_record,
+    fold,
+    format_account_number,
+    normalize_account_number,
+    phone_digits,
+)
+from .addresses import format_address  # noqa: F401  (re-exported for callers of the old place)
 from .dates import db_date
 from .db import in_list, is_postgres, pipelined, qmarks
 from .errors import InputError

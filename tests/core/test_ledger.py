@@ -1,6 +1,7 @@
 import peewee
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from models import Account, AuditLog, LedgerEntry, Posting
 from ubtui import ledger

@@ -13,8 +13,8 @@ TODAY = _dt.date(2026, 3, 15)
 
 
 def add_user(username: str, role: str = "clerk", full_name: str | None = None, password: str | None = None):
-    from ubtui.security import create_user, get_user, system_user
     from ubtui.errors import NotFound
+    from ubtui.security import create_user, get_user, system_user
     try:
         return get_user(username)
     except NotFound:

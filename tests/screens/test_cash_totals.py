@@ -8,9 +8,8 @@ from screens.cash_reports import ReportsScreen
 from screens.cash_totals import ReceiptsScreen, TotalsScreen, VoidScreen
 from tests.screens.appkit import TODAY, add_user, make_app, settle, sign_in, table_rows
 from ubtui import cashier, ledger
-from ubtui.cashier import AccountAmount, TakePayment, TenderIn
 from ubtui.accounts import create_customer, create_premise, format_account_number, open_account
-from ubtui.config import Settings, use_settings
+from ubtui.cashier import AccountAmount, TakePayment, TenderIn
 from ubtui.security import system_user
 
 

@@ -10,8 +10,18 @@ from models import ContactLog
 from screens.bill_lines import BillLinesScreen
 from screens.contact import ContactScreen
 from screens.inquiry import InquiryScreen, usage_bar
-from tests.screens.appkit import (TODAY, burst, demo_url, first_hit, make_app, open_account, settle,  # noqa: F401
-                                  sign_in, table_rows, text_of)
+from tests.screens.appkit import (  # noqa: F401
+    TODAY,
+    burst,
+    demo_url,
+    first_hit,
+    make_app,
+    open_account,
+    settle,
+    sign_in,
+    table_rows,
+    text_of,
+)
 from ubtui import inquiry
 from ubtui.money import format_cents
 from ubtui.security import get_user

@@ -9,8 +9,16 @@ from screens.lock import LockScreen
 from screens.login import LoginScreen
 from screens.menu import MainMenuScreen
 from screens.search import SearchScreen
-from tests.screens.appkit import demo_url  # noqa: F401
-from tests.screens.appkit import add_user, burst, make_app, screen_text, settle, sign_in, text_of
+from tests.screens.appkit import (
+    add_user,
+    burst,
+    demo_url,  # noqa: F401
+    make_app,
+    screen_text,
+    settle,
+    sign_in,
+    text_of,
+)
 from ubtui import config
 from ubtui.config import Settings
 
