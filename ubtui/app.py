@@ -42,6 +42,7 @@ from textual.theme import Theme  # noqa: E402
 from models import User, database
 from screens.base import BaseScreen, KeepsRunning, key_binding, key_text
 from screens.palette import UbtuiCommands
+from screens.textual_internals import has_queued_messages
 
 from . import clock
 from .config import Settings, settings, use_settings
@@ -458,7 +459,7 @@ class UbtuiApp(KeepsRunning, App):
             nodes = [self, *self.screen.walk_children(with_self=True)]
         except Exception:
             return False
-        return any(not node._message_queue.empty() for node in nodes)
+        return any(has_queued_messages(node) for node in nodes)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # No animations: a steady cursor (also keeps snapshots and screen readers calm).

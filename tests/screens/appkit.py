@@ -6,6 +6,7 @@ import datetime as _dt
 import pytest
 
 from screens.base import BaseScreen
+from screens.textual_internals import screen_strips, send_from_terminal
 from ubtui.app import UbtuiApp
 
 PASSWORDS = {"clerk": "clerk-demo-1", "senior": "senior-demo-1", "super": "super-demo-1"}
@@ -77,7 +78,7 @@ async def burst(pilot, *keys: str) -> None:
     """Type ``keys`` as one burst, the way a fast typist or a paste of keys arrives (nothing
     waits between keys: the app must keep them in order), then settle."""
     for key in keys:
-        pilot.app._driver.send_message(key_event(key))
+        send_from_terminal(pilot.app, key_event(key))
     await settle(pilot)
 
 
@@ -97,7 +98,7 @@ def screen_text(app) -> str:
     from rich.console import Console
 
     console = Console(width=app.size.width, record=True, file=open("/dev/null", "w"), color_system=None)
-    for line in app.screen._compositor.render_strips():
+    for line in screen_strips(app.screen):
         console.print(line.text, markup=False, highlight=False, soft_wrap=True)
     return console.export_text()
 
