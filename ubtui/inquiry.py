@@ -38,6 +38,7 @@ from models.service import CONTACT_CHANNELS
 from . import audit, clock
 from .accounts import format_account_number
 from .addresses import format_address
+from .aging import AGING_BUCKETS, bucket_of  # noqa: F401  (one rule for the buckets; others import them from here)
 from .aging import account_aging as _aging_of
 from .dates import local_time, parse_date
 from .db import transaction
@@ -47,7 +48,6 @@ from .search import account_flags
 from .security import require
 from .text import safe_text
 
-AGING_BUCKETS = ("current", "30", "60", "90+")
 HIGH_PERCENT = 200  # usage at or over twice the 12-month average is "high"
 LOW_PERCENT = 50  # at or under half of it is "low"
 MAX_PAGE = 1000
@@ -224,11 +224,6 @@ class AgingEntry(NamedTuple):
     amount_cents: int
     effective_on: _dt.date
     reverses_id: int | None = None
-
-
-def bucket_of(effective_on: _dt.date, as_of: _dt.date) -> str:
-    days = (as_of - effective_on).days
-    return "current" if days < 30 else "30" if days < 60 else "60" if days < 90 else "90+"
 
 
 def age_entries(entries: list[AgingEntry], as_of: _dt.date) -> dict[str, int]:
