@@ -62,7 +62,7 @@ class ScratchDatabase:
         self.url = existing or ""
         self.existing = bool(existing)
 
-    def __enter__(self) -> "ScratchDatabase":
+    def __enter__(self) -> ScratchDatabase:
         if self.existing:
             return self
         if self.backend == "sqlite":

@@ -50,8 +50,19 @@ def bulk(model, rows: list[dict]) -> None:
 
 
 def build(n: int, seed: int = 15, say=print) -> dict:
-    from models import (Account, AccountCustomer, CollectionHold, CollectionNotice, Customer, LedgerEntry,
-                        PaymentPlan, PlanInstalment, Posting, Premise, database)
+    from models import (
+        Account,
+        AccountCustomer,
+        CollectionHold,
+        CollectionNotice,
+        Customer,
+        LedgerEntry,
+        PaymentPlan,
+        PlanInstalment,
+        Posting,
+        Premise,
+        database,
+    )
     from ubtui.accounts import make_account_number
     from ubtui.security import system_user
 

@@ -328,9 +328,10 @@ def echo_floor(term: Pty, texts: list[str], samples: int) -> dict:
 
 def run(args) -> dict:
     from search_bench import cases
+
+    from models import Account
     from ubtui.db import is_postgres, open_database
     from ubtui.security import system_user
-    from models import Account
 
     open_database(args.url)
     user = system_user()

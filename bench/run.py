@@ -102,6 +102,7 @@ def bare_inserts(db: ScratchDatabase, rows: int, chunks: int) -> float:
 # --- ledger posting --------------------------------------------------------------------------
 def ledger_post(db: ScratchDatabase, n: int) -> dict:
     from peewee import fn
+
     from models import Account, User
     from ubtui import ledger
     from ubtui.db import open_database
@@ -152,6 +153,7 @@ def ledger_post(db: ScratchDatabase, n: int) -> dict:
 # --- reports at the search size --------------------------------------------------------------
 def reports(db: ScratchDatabase) -> dict:
     from peewee import Case, fn
+
     from models import Account, database
     from ubtui.collections import delinquency_list
     from ubtui.db import open_database
@@ -390,7 +392,7 @@ def main(argv=None) -> int:
 def meta(args, sizes: dict) -> dict:
     import sqlite3
     info = {"command": "python bench/run.py " + " ".join(sys.argv[1:]), "quick": args.quick,
-            "started_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "started_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
             "cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2),
             "sizes": {k: v for k, v in sizes.items() if k != "ssh_query"}}

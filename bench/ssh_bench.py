@@ -76,7 +76,7 @@ class Terminal:
             wait = quiet if last is None else max(0.0, last + quiet - time.perf_counter())
             try:
                 data = await asyncio.wait_for(self.proc.stdout.read(65536), max(wait, 0.01))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 if last is not None:
                     break
                 continue
@@ -99,7 +99,7 @@ class Terminal:
         while marker not in seen and time.perf_counter() < deadline:
             try:
                 chunk = await asyncio.wait_for(self.proc.stdout.read(65536), 0.5)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
             if not chunk:
                 break

@@ -34,8 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import ROOT, figure, median, p95  # noqa: E402
-from ssh_bench import (CTRL_F, ECHO_CHILD, ENTER, Terminal, client_key, free_port, proc_mb,  # noqa: E402
-                       rss_mb)
+from ssh_bench import CTRL_F, ECHO_CHILD, ENTER, Terminal, client_key, free_port, proc_mb, rss_mb  # noqa: E402
 
 DOOR = """
 import asyncio, sys

@@ -2,8 +2,8 @@
 from .autopay import AutopayBatch, AutopayEnrollment
 from .base import BaseModel, CentsField, database, utcnow
 from .billing import Bill, BillLine, BillRun, RateSchedule
-from .collections import CollectionHold, CollectionNotice, PaymentPlan, PlanInstalment
 from .cashier import Deposit, Drawer, DrawerMovement, DrawerSession, Payment, Tender
+from .collections import CollectionHold, CollectionNotice, PaymentPlan, PlanInstalment
 from .customers import Account, AccountCustomer, Customer, Email, Phone, Premise
 from .ledger import LedgerEntry, Posting
 from .meters import Meter, MeterReading

@@ -17,7 +17,7 @@ database = DatabaseProxy()
 
 def utcnow() -> _dt.datetime:
     """Naive UTC timestamp (both backends store it without a zone)."""
-    return _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
+    return _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
 
 
 class CentsField(BigIntegerField):

@@ -1,6 +1,14 @@
 """Cash drawers, drawer sessions, payments (receipts), tenders, drops and counts."""
-from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
-                    IntegerField, TextField)
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 from .base import BaseModel, CentsField, FreeCharField, FreeTextField, utcnow
 from .ledger import Posting

@@ -1,6 +1,6 @@
 """Collections: notices sent (the shut-off sequence), payment plans and their instalments,
 and holds (a pending appeal) that keep an account off the shut-off list."""
-from peewee import AutoField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField, Check
+from peewee import AutoField, CharField, Check, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from .base import BaseModel, CentsField, utcnow
 from .customers import Account

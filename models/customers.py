@@ -1,6 +1,5 @@
 """Customers (people or organisations), premises, accounts and the roles that join them."""
-from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
-                    IntegerField, TextField, Check)
+from peewee import AutoField, BooleanField, CharField, Check, DateField, DateTimeField, ForeignKeyField, IntegerField
 
 from .base import BaseModel, CentsField, FreeCharField, FreeTextField, utcnow
 

@@ -1,5 +1,5 @@
 """The money ledger: postings (idempotent) and their immutable entries."""
-from peewee import AutoField, CharField, DateField, DateTimeField, ForeignKeyField, TextField
+from peewee import AutoField, CharField, DateField, DateTimeField, ForeignKeyField
 
 from .base import BaseModel, CentsField, FreeCharField, FreeTextField, utcnow
 from .customers import Account

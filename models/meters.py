@@ -1,6 +1,5 @@
 """Meters and their readings."""
-from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
-                    IntegerField, TextField)
+from peewee import AutoField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField
 
 from .base import BaseModel, FreeTextField, utcnow
 from .customers import Premise

@@ -1,5 +1,5 @@
 """Work orders, service deposits and the customer contact log."""
-from peewee import (AutoField, CharField, DateField, DateTimeField, ForeignKeyField, TextField)
+from peewee import AutoField, CharField, DateField, DateTimeField, ForeignKeyField
 
 from .base import BaseModel, CentsField, FreeCharField, FreeTextField, utcnow
 from .customers import Account, Premise

@@ -16,12 +16,32 @@ from textual.widgets.option_list import Option
 from screens.actions_autopay import AutopayCancelScreen, AutopayEnrolScreen
 from screens.actions_collections import PaymentPlanScreen
 from screens.actions_form import ActionForm, load_context
-from screens.actions_maint import (AddRoleScreen, CodesNotesScreen, EndRoleScreen, MergeScreen, NameAddressScreen,
-                                   PaymentFlagsScreen, PhonesEmailsScreen, PreferencesScreen, ProtectionsScreen,
-                                   StatusScreen)
-from screens.actions_money import ApplyDepositScreen, RefundScreen, ReturnedPaymentScreen, TransferScreen, WriteOffScreen
-from screens.actions_service import (CancelWorkOrderScreen, CompleteWorkOrderScreen, NewWorkOrderScreen,
-                                     StartServiceScreen, StopServiceScreen)
+from screens.actions_maint import (
+    AddRoleScreen,
+    CodesNotesScreen,
+    EndRoleScreen,
+    MergeScreen,
+    NameAddressScreen,
+    PaymentFlagsScreen,
+    PhonesEmailsScreen,
+    PreferencesScreen,
+    ProtectionsScreen,
+    StatusScreen,
+)
+from screens.actions_money import (
+    ApplyDepositScreen,
+    RefundScreen,
+    ReturnedPaymentScreen,
+    TransferScreen,
+    WriteOffScreen,
+)
+from screens.actions_service import (
+    CancelWorkOrderScreen,
+    CompleteWorkOrderScreen,
+    NewWorkOrderScreen,
+    StartServiceScreen,
+    StopServiceScreen,
+)
 from screens.base import BaseScreen, key_binding, letter_binding
 from screens.text import stored
 from ubtui.money import format_cents

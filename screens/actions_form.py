@@ -29,7 +29,7 @@ from screens.base import BaseScreen, KeepsRunning, key_binding
 from screens.fields import MoneyInput
 from screens.text import line, stored
 from ubtui.dates import parse_date
-from ubtui.errors import InputError, UbtuiError
+from ubtui.errors import InputError, UbtuiError, field_key
 from ubtui.money import format_cents, parse_amount
 
 
@@ -73,10 +73,11 @@ class AccountContext:
 
 def load_context(user, account_id: int, today: _dt.date) -> AccountContext:
     """(DB thread) the account summary, autopay enrolment, open orders and posted receipts."""
-    from ubtui import autopay, inquiry, workorders
+    from ubtui import accounts, autopay, inquiry, workorders
 
     s = inquiry.account_summary(user, account_id, as_of=today)
-    name = s.customers[0].name if s.customers else ""
+    party = accounts.customer_of_record(account_id, today)  # the one rule: bill, receipt, letters, search
+    name = party.name if party else ""
     pays = [p for p in inquiry.payments(user, account_id) if p.status == "posted" and p.receipt_number]
     return AccountContext(account_id, s.number, name, s.service_address, s.status, s.balance_cents,
                           s.deposit_held_cents, autopay.active_enrollment(user, account_id),
@@ -330,7 +331,7 @@ class ActionForm(BaseScreen):
         self.app.show_error(e if isinstance(e, UbtuiError) else database_message(e))
         if isinstance(e, InputError):
             for f in self.field_list:
-                if f.label.lower() == e.field.lower():
+                if e.key in (f.id, field_key(f.label)):
                     self.query_one(f"#f-{f.id}", Input).focus()
                     break
 

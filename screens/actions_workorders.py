@@ -9,8 +9,8 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
-from screens.actions_service import CancelWorkOrderScreen, CompleteWorkOrderScreen
 from screens.actions_form import data_table
+from screens.actions_service import CancelWorkOrderScreen, CompleteWorkOrderScreen
 from screens.base import BaseScreen, key_binding, letter_binding
 from screens.text import line
 from ubtui import workorders

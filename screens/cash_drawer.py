@@ -12,7 +12,6 @@ the safe, ctrl+y a paid-out, F3 goes back.
 """
 from __future__ import annotations
 
-
 import peewee
 from rich.text import Text
 from textual import on, work

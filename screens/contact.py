@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
+import peewee
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -103,12 +104,14 @@ class ContactScreen(KeepsRunning, ModalScreen):
         try:
             await self.app.db(inquiry.add_contact, self.app.user, self.account_id, channel, subject, text,
                               follow_up_on=follow)
-        except UbtuiError as e:
+        except (UbtuiError, peewee.DatabaseError) as e:  # a database error must not close the app
+            from ubtui.app import database_message
+
             self.busy = False
-            self.set_status(str(e), error=True)
+            self.set_status(str(e) if isinstance(e, UbtuiError) else database_message(e), error=True)
             if isinstance(e, InputError):
-                field = {"Channel": "channel", "Subject": "subject", "Text": "text",
-                         "Follow-up": "follow"}.get(e.field)
+                field = {"channel": "channel", "subject": "subject", "text": "text",
+                         "follow_up": "follow"}.get(e.key)
                 if field:
                     self.query_one(f"#{field}", Input).focus()
             return

@@ -8,13 +8,12 @@ consumption pane, transactions elsewhere) to CSV / PDF; F5 reloads.  Every read 
 database thread; the transactions pane loads 100 rows at a time as the cursor nears the end."""
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, DataTable, Static
-
-from rich.text import Text
 
 from screens.base import BaseScreen, key_binding, letter_binding
 from screens.text import cells, line, stored

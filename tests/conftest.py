@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from models import ALL_MODELS, User, database
-from ubtui import config
+from ubtui import clock, config
 from ubtui.db import open_database
 
 PG_URL = os.environ.get("UBTUI_TEST_POSTGRES_URL")
@@ -78,6 +78,15 @@ def default_settings():
     config.use_settings(config.Settings())
     yield
     config.use_settings(config.Settings())
+
+
+@pytest.fixture(autouse=True)
+def real_clock():
+    """Each test starts on the real clock (an app made with ``today=`` or ``clock.frozen``
+    sets the one clock of the process: ``ubtui.clock``)."""
+    clock.set_today(None)
+    yield
+    clock.set_today(None)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -79,7 +79,7 @@ class AppTerminal:
         self.fd = -1
 
     # --- life ------------------------------------------------------------------------------
-    def start(self) -> "AppTerminal":
+    def start(self) -> AppTerminal:
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", self.rows, self.cols, 0, 0))
         self.proc = subprocess.Popen(self.argv, stdin=slave, stdout=slave, stderr=slave, env=self.env,
@@ -89,7 +89,7 @@ class AppTerminal:
         threading.Thread(target=self._read, daemon=True).start()
         return self
 
-    def __enter__(self) -> "AppTerminal":
+    def __enter__(self) -> AppTerminal:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -10,15 +10,15 @@ from dataclasses import dataclass
 
 from models import Account, AccountCustomer, LedgerEntry, Payment, Posting, Premise, ServiceDeposit, Tender, User
 
-from . import audit, ledger
+from . import audit, clock, ledger
 from .accounts import format_account_number, set_payment_flags
+from .addresses import format_address
 from .config import settings
 from .db import is_postgres
 from .errors import Conflict, InputError, NotFound
 from .fees import check_amount
 from .ledger import EntrySpec, PostingResult
 from .money import format_cents
-from .search import format_address
 from .security import require
 
 
@@ -69,7 +69,7 @@ def return_payment(user: User, receipt_number: str, reason: str, *, charge_fee: 
         set_flag = False
         was_check = Tender.select().where((Tender.payment == payment.id) & (Tender.kind == "check")).exists()
         if was_check:
-            year_ago = _dt.datetime.now() - _dt.timedelta(days=365)
+            year_ago = clock.now() - _dt.timedelta(days=365)
             for account_id in account_ids:
                 returns = (Payment.select().join(LedgerEntry, on=(LedgerEntry.posting == Payment.posting))
                            .where((LedgerEntry.account == account_id) & (Payment.status == "returned")
@@ -183,7 +183,7 @@ def apply_deposit(user: User, account_id: int, *, key: str) -> PostingResult:
             raise Conflict("no deposit is held on the account")
         result = ledger.write_posting(user, key, "deposit", [EntrySpec(
             account_id, "deposit", -amount, "deposit", "Deposit applied to account")])
-        ServiceDeposit.update(status="applied", released_on=_dt.date.today()).where(
+        ServiceDeposit.update(status="applied", released_on=clock.today()).where(
             ServiceDeposit.id.in_([d.id for d in held])).execute()
         before = Account.get_by_id(account_id)
         Account.update(deposit_held_cents=Account.deposit_held_cents - amount).where(Account.id == account_id).execute()

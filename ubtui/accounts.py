@@ -14,7 +14,7 @@ from peewee import fn
 from models import Account, AccountCustomer, Customer, Email, Phone, Premise, User
 from models.customers import ACCOUNT_CLASSES, ACCOUNT_ROLES, ACCOUNT_STATUSES
 
-from . import audit
+from . import audit, clock
 from .dates import db_date
 from .db import transaction
 from .errors import Conflict, InputError, NotFound
@@ -152,7 +152,7 @@ def open_account(actor: User, *, premise: Premise, customers: list[tuple[Custome
             raise InputError("Role", f"must be one of {', '.join(ACCOUNT_ROLES)}")
     with transaction():
         acct = Account.create(number=next_account_number(), premise=premise, account_class=account_class,
-                              rate_code=rate_code, cycle=cycle, opened_on=opened_on or _dt.date.today(),
+                              rate_code=rate_code, cycle=cycle, opened_on=opened_on or clock.today(),
                               status=status)
         for cust, role in customers:
             AccountCustomer.create(account=acct, customer=cust, role=role, start_date=acct.opened_on)
@@ -208,8 +208,14 @@ def customer_of_record(account, on_date: _dt.date | None = None) -> Party | None
     the same order among the roles that ended last: the final bill still has a name.
     None only for an account without any role.  ``account``: an ``Account`` or its id."""
     account_id = account if isinstance(account, int) else account.id
-    day = on_date or _dt.date.today()
-    parties = account_parties(account_id)
+    return choose_customer_of_record(account_parties(account_id), on_date or clock.today())
+
+
+def choose_customer_of_record(parties, day: _dt.date):
+    """The rule of ``customer_of_record`` applied to ``parties`` already read (the bulk
+    readers -- search, letters -- read the roles of many accounts in one statement).  The
+    parties are ``Party`` rows or anything with the same attributes; merged records left out."""
+    parties = list(parties)
     active = [p for p in parties if p.active_on(day)]
     if not active:
         ended = [p for p in parties if p.end_date is not None and p.end_date < day]

@@ -19,8 +19,8 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from models import Account, Bill, LedgerEntry, Meter, MeterReading, Posting, User
 
-from . import audit, ledger
-from .billing import bill_posting_id, price, write_bill, PlannedBill
+from . import audit, clock, ledger
+from .billing import PlannedBill, bill_posting_id, price, write_bill
 from .config import settings
 from .db import transaction
 from .errors import Conflict, InputError, NotFound, PermissionDenied
@@ -155,7 +155,7 @@ def rebill(user: User, bill_id: int, *, reason: str, usage: int | None = None, r
         if posting_id:
             ledger.reverse(user, f"rebill-rev:{bill.id}", posting_id, f"rebill of bill {bill.id}: {reason.strip()}")
         Bill.update(status="reversed").where(Bill.id == bill.id).execute()
-        today = _dt.date.today()
+        today = clock.today()
         plan = PlannedBill(bill.account_id, bill.kind, bill.period_start, bill.period_end, preview.new_usage,
                            False, preview.calc)
         new_id, _ = write_bill(user, plan, key=f"rebill:{bill.id}", bill_date=today,
@@ -258,7 +258,7 @@ def _credit_lines(schedule: Schedule, bill: Bill, units: int, cats: tuple[str, .
         else:
             text = l.explain()
         lines.append(CreditLine(f"{prefix}Credit: {text}", diff))
-    for desc, r in after.items():
+    for r in after.values():
         lines.append(CreditLine(f"{prefix}Recharged: {r.explain()}", r.amount_cents))
     return lines
 
@@ -304,7 +304,7 @@ def post_leak_adjustment(user: User, bill_id: int, *, proof: str, note: str = ""
     require(user, "adjustment.post")
     schedule = schedule or active_schedule()
     policy = schedule.policy.leak
-    today = today or _dt.date.today()
+    today = today or clock.today()
     if policy.proof_required and not (proof or "").strip():
         raise InputError("Proof of repair", "note the proof of repair (plumber's invoice, receipt, photo)")
     with transaction():

@@ -18,11 +18,13 @@ reference the tests compare against.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Iterable
+from collections.abc import Iterable
 
 from peewee import Case, fn
 
 from models import Account, LedgerEntry
+
+from . import clock
 
 AGING_BUCKETS = ("current", "30", "60", "90+")
 BUCKET_DAYS = (30, 60, 90)
@@ -96,7 +98,7 @@ def raw_rows(query) -> list[tuple]:
 
 def account_aging(account_id: int, as_of: _dt.date | None = None) -> dict[str, int]:
     """One account's current/30/60/90+ (the account header)."""
-    as_of = as_of or _dt.date.today()
+    as_of = as_of or clock.today()
     got = newer_than(as_of, account_ids=[account_id]).get(account_id)
     if got is None:
         balance = Account.select(Account.balance_cents).where(Account.id == account_id).scalar() or 0

@@ -18,9 +18,10 @@ import functools
 import os
 import signal
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import peewee
 
@@ -41,8 +42,10 @@ from textual.theme import Theme  # noqa: E402
 from models import User, database
 from screens.base import BaseScreen, KeepsRunning, key_binding, key_text
 from screens.palette import UbtuiCommands
+from screens.textual_internals import has_queued_messages
 
-from .config import Settings, settings
+from . import clock
+from .config import Settings, settings, use_settings
 from .db import open_database
 from .errlog import log_exception, one_line_error
 from .errors import UbtuiError
@@ -115,6 +118,11 @@ class UbtuiApp(KeepsRunning, App):
         Binding("ctrl+c", "help_quit", show=False, system=True, id="ctrl_c"),
     ]
 
+    @property
+    def config(self) -> Settings:
+        """The process's one settings object (``config.settings()``), never a copy."""
+        return settings()
+
     def __init__(self, database_url: str, *, config: Settings | None = None,
                  today: Callable[[], _dt.date] | None = None, idle_check_seconds: float = 20.0,
                  door_user: str | None = None):
@@ -124,10 +132,13 @@ class UbtuiApp(KeepsRunning, App):
         # (and the lock screen) is for that user only.
         self.door_user = (door_user or "").strip().lower() or None
         self.hang_up_signals = False  # run_app: SIGHUP/SIGTERM finish the posting, then exit
-        self.config = config or settings()
+        if config is not None:
+            use_settings(config)  # one settings object: the screens and the core check the same limits
         self.user: User | None = None
         self.locked = False
-        self.today = today or _dt.date.today  # snapshot tests freeze it
+        if today is not None:
+            clock.set_today(today)  # one clock: a test that freezes the screens freezes the core too
+        self.today = clock.today
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ubtui-db")
         self._db_ready: asyncio.Future | None = None
         self._backlog: collections.deque[events.Key] = collections.deque()
@@ -442,13 +453,13 @@ class UbtuiApp(KeepsRunning, App):
         if count:
             try:
                 await asyncio.wait_for(done.wait(), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return False
         try:
             nodes = [self, *self.screen.walk_children(with_self=True)]
         except Exception:
             return False
-        return any(not node._message_queue.empty() for node in nodes)
+        return any(has_queued_messages(node) for node in nodes)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # No animations: a steady cursor (also keeps snapshots and screen readers calm).

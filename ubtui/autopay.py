@@ -20,7 +20,7 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from models import Account, AutopayBatch, AutopayEnrollment, Payment, Tender, User, utcnow
 
-from . import audit, ledger
+from . import audit, clock, ledger
 from .accounts import format_account_number
 from .config import data_dir, settings
 from .db import transaction
@@ -115,7 +115,7 @@ def enroll(user: User, account_id: int, *, holder_name: str, routing_number: str
             raise Conflict(f"account {format_account_number(acct.number)} is already on autopay; cancel that enrolment first")
         e = AutopayEnrollment.create(account=account_id, holder_name=holder_name[:60], routing_number=routing_number,
                                      bank_account_enc=encrypt(bank_account), bank_account_last4=bank_account[-4:],
-                                     bank_account_type=bank_account_type, start_on=start_on or _dt.date.today(),
+                                     bank_account_type=bank_account_type, start_on=start_on or clock.today(),
                                      created_by=user.id, active_guard=account_id)
         Account.update(autopay=True).where(Account.id == account_id).execute()
         audit.record(user, "autopay.enroll", "account", account_id, after=_view(e).__dict__)
@@ -233,7 +233,7 @@ def build_draft(user: User, business_date: _dt.date, effective_date: _dt.date) -
                                       e.bank_account_type, amount, e.account.number))
         text = nacha_file(entries, origin_routing=cfg.ach_origin_routing, company_id=cfg.ach_company_id,
                           company_name=cfg.ach_company_name, bank_name=cfg.ach_bank_name,
-                          effective=effective_date, created=_dt.datetime.now())
+                          effective=effective_date, created=clock.now())
         total = sum(e.amount_cents for e in entries)
         AutopayBatch.update(entry_count=len(entries), total_cents=total, nacha_enc=encrypt(text),
                             file_name=f"autopay-{business_date:%Y%m%d}.ach").where(AutopayBatch.id == batch.id).execute()

@@ -6,12 +6,12 @@ import datetime as _dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from peewee import JOIN
+from models import Account, Bill, BillLine, Premise
 
-from models import Account, AccountCustomer, Bill, BillLine, Customer, Premise
-
-from .accounts import format_account_number
+from .accounts import customer_of_record, format_account_number
+from .addresses import format_address
 from .config import settings
+from .dates import db_date
 from .errors import NotFound
 from .money import format_cents
 from .text import safe_text
@@ -51,15 +51,14 @@ def load(bill_id: int) -> BillDocument:
     lines = list(BillLine.select().where(BillLine.bill == bill_id).order_by(BillLine.seq))
     acct = Account.select(Account, Premise).join(Premise).where(Account.id == bill.account_id).get()
     p = acct.premise
-    cust = (Customer.select(Customer.display_name).join(AccountCustomer, JOIN.INNER)
-            .where(AccountCustomer.account == acct.id).order_by(AccountCustomer.id).first())
+    cust = customer_of_record(acct.id, db_date(bill.bill_date))  # the customer the bill was made out to
     history = [HistoryPoint(b.period_end, b.usage, bool(b.estimated)) for b in
                Bill.select(Bill.period_end, Bill.usage, Bill.estimated)
                .where((Bill.account == acct.id) & (Bill.status == "posted") & (Bill.period_end <= bill.period_end))
                .order_by(Bill.period_end.desc()).limit(HISTORY)][::-1]
     d = settings().district
-    address = " ".join(x for x in (p.house_number, p.street, p.unit) if x)
-    return BillDocument(bill, lines, format_account_number(acct.number), cust.display_name if cust else "",
+    address = format_address(p.house_number, p.street, p.unit)
+    return BillDocument(bill, lines, format_account_number(acct.number), cust.name if cust else "",
                         f"{address}, {p.city}".strip(", "), d.name, d.address, d.phone, history)
 
 

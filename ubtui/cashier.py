@@ -25,20 +25,34 @@ import json
 import os
 import re
 import socket
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable, Mapping
 
 import peewee
 from peewee import JOIN, fn
 from pydantic import BaseModel, ConfigDict, Field
 
-from models import (Account, AccountCustomer, Customer, Deposit, Drawer, DrawerMovement, DrawerSession,
-                    LedgerEntry, Payment, Posting, Premise, Tender, User, database, utcnow)
+from models import (
+    Account,
+    Deposit,
+    Drawer,
+    DrawerMovement,
+    DrawerSession,
+    LedgerEntry,
+    Payment,
+    Posting,
+    Premise,
+    Tender,
+    User,
+    database,
+    utcnow,
+)
 from models.cashier import TENDER_KINDS, of_session
 
-from . import audit, ledger
-from .accounts import format_account_number, luhn_digit, normalize_account_number
+from . import audit, clock, ledger
+from .accounts import customer_of_record, format_account_number, luhn_digit, normalize_account_number
+from .addresses import full_address
 from .config import settings
 from .dates import db_date, local_time
 from .db import execute, is_postgres, pipelined, qmarks, select, transaction
@@ -76,8 +90,8 @@ def _account_row(r: tuple) -> AccountRow:
 
 
 def business_today() -> _dt.date:
-    """The counter's business date (tests replace it)."""
-    return _dt.date.today()
+    """The counter's business date: the one clock (``ubtui.clock``; tests set it)."""
+    return clock.today()
 
 
 # --- amounts and counts -------------------------------------------------------------------
@@ -726,20 +740,14 @@ def _receipt_number(posting_id: int) -> str:
 
 
 def customer_name(account_id: int) -> str:
-    """The billing party's name (billing, else owner, else tenant) on a current role."""
-    rows = (Customer.select(Customer.display_name, AccountCustomer.role).join(AccountCustomer)
-            .where((AccountCustomer.account == account_id) & AccountCustomer.end_date.is_null()).tuples())
-    pref = {"billing": 0, "owner": 1, "tenant": 2}
-    best = sorted(rows, key=lambda r: pref.get(r[1], 9))
-    return best[0][0] if best else ""
+    """The account's customer of record today (``accounts.customer_of_record``)."""
+    party = customer_of_record(account_id, business_today())
+    return party.name if party else ""
 
 
 def service_address(premise: Premise) -> str:
-    street = " ".join(p for p in (premise.house_number, premise.street) if p)
-    if premise.unit:
-        street += f" #{premise.unit}"
-    town = " ".join(p for p in (premise.city + ("," if premise.city else ""), premise.state, premise.zip) if p)
-    return f"{street}, {town}".strip(", ")
+    """The service address with its town line (``addresses.full_address``)."""
+    return full_address(premise)
 
 
 def _account_queries(value):
@@ -1134,7 +1142,7 @@ def count_drawer(user: User, *, cash: Mapping[str, object], checks: Iterable = (
         (DrawerSession.update(status="counted", counted_cash_cents=cash_cents, counted_checks_cents=sum(check_list),
                               counted_other_cents=sum(other_cents.values()), expected_cash_cents=exp,
                               over_short_cents=over, closing_count=json.dumps(closing, sort_keys=True),
-                              counted_at=_dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None))
+                              counted_at=_dt.datetime.now(_dt.UTC).replace(tzinfo=None))
          .where(DrawerSession.id == s.id).execute())
         audit.record(user, "drawer.count", "drawer_session", s.id,
                      after={"counted_cash": cash_cents, "expected_cash": exp, "over_short": over,
@@ -1204,7 +1212,7 @@ def close_drawer(user: User, *, reason: str = "", next_float=None, approver_user
     slip = deposit_slip_text(drawer.code, s.business_date, User.get_by_id(s.operator_id).full_name, currency, coin,
                              checks, numbers)
     with transaction():
-        n = (DrawerSession.update(status="closed", closed_at=_dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None),
+        n = (DrawerSession.update(status="closed", closed_at=_dt.datetime.now(_dt.UTC).replace(tzinfo=None),
                                   over_short_reason=reason[:500], approved_by=approver.id if approver else None,
                                   next_float_cents=kept, open_guard=None)
              .where((DrawerSession.id == s.id) & (DrawerSession.status == "counted")).execute())
@@ -1319,7 +1327,7 @@ def session_tallies(day: _dt.date) -> dict[int | str, SessionTotals]:
                                        over_short_cents=s.over_short_cents,
                                        unbalanced=(s.status == "closed" and bool(s.over_short_cents)))
     counted: dict[int, SessionTotals] = {}
-    for pid, sid, status, total, change, channel, username in _day_payments(day):
+    for pid, sid, status, total, change, channel, _username in _day_payments(day):
         st = sessions.get(sid) if sid is not None else None
         if st is None:
             st = sessions.setdefault(channel, SessionTotals(drawer=f"({channel})", operator=f"({channel})", status="-"))
@@ -1459,7 +1467,7 @@ def add_cli(sub) -> None:
 
 
 def cmd_drawer_list(args) -> int:
-    from .cli import connect
+    from .cli_support import connect
     connect(args)
     for d in list_drawers():
         s = DrawerSession.get_or_none(DrawerSession.open_guard == d.code)
@@ -1486,14 +1494,14 @@ def totals_text(t: DailyTotals) -> str:
 
 
 def cmd_drawer_totals(args) -> int:
-    from .cli import actor, connect, parse_date
+    from .cli_support import actor, connect, parse_date
     connect(args)
     print(totals_text(daily_totals(actor(), parse_date(args.date))))
     return 0
 
 
 def cmd_drawer_add(args) -> int:
-    from .cli import actor, connect
+    from .cli_support import actor, connect
     connect(args)
     d = create_drawer(actor(), args.code, args.name, args.workstation)
     print(f"added drawer {d.code}")

@@ -9,9 +9,10 @@ import argparse
 import getpass
 import os
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from . import __version__
+from .cli_support import actor, connect, database_url, parse_date  # noqa: F401  (the commands here and older callers)
 from .errors import UbtuiError
 
 # Each entry adds one group of subcommands: fn(subparsers).  Later modules append here.
@@ -21,21 +22,6 @@ REGISTRARS: list[Callable] = []
 def registrar(fn: Callable) -> Callable:
     REGISTRARS.append(fn)
     return fn
-
-
-def database_url(args) -> str:
-    from .config import default_database_url, settings
-    return getattr(args, "database", None) or settings().database_url or default_database_url()
-
-
-def connect(args, *, upgrade: bool = True):
-    from .db import open_database
-    return open_database(database_url(args), upgrade=upgrade)
-
-
-def actor():
-    from .security import system_user
-    return system_user()
 
 
 def read_new_password(args) -> str:
@@ -223,14 +209,6 @@ def cmd_demo(args) -> int:
     if args.no_launch:
         return 0
     return launch(args)
-
-
-def parse_date(text: str | None):
-    """A --date option: YYYY-MM-DD, default today."""
-    import datetime as dt
-
-    from .dates import parse_date as parse
-    return parse(text, "Date", default=dt.date.today())
 
 
 @registrar
@@ -457,7 +435,7 @@ def opens_app(argv: list[str]) -> bool:
 
 @registrar
 def add_billing(sub):
-    from .billing import add_cli
+    from .cli_billing import add_cli
     add_cli(sub)
 
 
@@ -525,8 +503,8 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None and "peewee" not in sys.modules and _sqlite_only(sys.argv[1:]):
         # Peewee imports the PostgreSQL driver as it loads (0.2 s of a 1.2 s cold start);
         # a run that can only open SQLite tells it the driver is not there.
-        sys.modules.setdefault("psycopg", None)
-        sys.modules.setdefault("psycopg2", None)
+        sys.modules.setdefault("psycopg", None)  # type: ignore[arg-type]  # None: "not installed"
+        sys.modules.setdefault("psycopg2", None)  # type: ignore[arg-type]
     import peewee
 
     argv = hoist_database(list(sys.argv[1:] if argv is None else argv))

@@ -26,11 +26,24 @@ from typing import NamedTuple
 
 from peewee import IntegrityError, fn
 
-from models import (Account, AccountCustomer, CollectionHold, CollectionNotice, ContactLog, Customer, LedgerEntry,
-                    PaymentPlan, PlanInstalment, Premise, User, WorkOrder)
+from models import (
+    Account,
+    AccountCustomer,
+    CollectionHold,
+    CollectionNotice,
+    ContactLog,
+    Customer,
+    LedgerEntry,
+    PaymentPlan,
+    PlanInstalment,
+    Premise,
+    User,
+    WorkOrder,
+)
 
-from . import audit, ledger, letters
-from .accounts import format_account_number
+from . import audit, clock, ledger, letters
+from .accounts import Party, choose_customer_of_record, format_account_number
+from .addresses import format_address
 from .aging import buckets, fill_newest_first, newer_than, owed_older_than, raw_rows  # noqa: F401  (fill_newest_first: tests)
 from .config import settings
 from .dates import db_date
@@ -39,7 +52,6 @@ from .errors import Conflict, InputError, NotFound, PermissionDenied
 from .ledger import EntrySpec
 from .money import format_cents
 from .policy import CollectionsPolicy, add_business_days, closed_reason, next_business_day
-from .search import format_address
 from .security import has_permission, require
 
 CHUNK = 500
@@ -150,21 +162,29 @@ class _Party(NamedTuple):
     language: str
 
 
-def _billing_parties(account_ids) -> dict[int, _Party]:
-    """Who gets the letter: the billing party, else the tenant, else the owner; current
-    parties first, else (a final-billed account) the last ones it had, at their mailing address."""
-    rank = {"billing": 0, "tenant": 1, "owner": 2}
-    best: dict[int, tuple[tuple, _Party]] = {}
-    q = (AccountCustomer.select(AccountCustomer.account, AccountCustomer.role, AccountCustomer.end_date,
+def _billing_parties(account_ids, as_of: _dt.date | None = None) -> dict[int, _Party]:
+    """Who gets the letter: the account's customer of record on ``as_of``
+    (``accounts.choose_customer_of_record``: the rule the bill, the receipt and search
+    follow), at their mailing address.  One statement for all the accounts."""
+    day = as_of or clock.today()
+    roles: dict[int, list[Party]] = {}
+    mail: dict[int, _Party] = {}
+    q = (AccountCustomer.select(AccountCustomer.account, AccountCustomer.id, AccountCustomer.customer,
+                                AccountCustomer.role, AccountCustomer.start_date, AccountCustomer.end_date,
                                 Customer.display_name, Customer.mail_line1, Customer.mail_line2,
                                 Customer.mail_city, Customer.mail_state, Customer.mail_zip, Customer.language)
-         .join(Customer).where(_among(AccountCustomer.account, account_ids)))
-    for account_id, role, end_date, *party in raw_rows(q):
-        end_date = db_date(end_date)  # SQLite hands tuples back as stored text
-        r = (end_date is not None, -(end_date.toordinal() if end_date else 0), rank.get(role, 9))
-        if account_id not in best or r < best[account_id][0]:
-            best[account_id] = (r, _Party(*party))
-    return {k: v for k, (_, v) in best.items()}
+         .join(Customer).where(_among(AccountCustomer.account, account_ids) & Customer.merged_into.is_null()))
+    for account_id, link_id, customer_id, role, start_date, end_date, *party in raw_rows(q):
+        # SQLite hands tuples back as stored text
+        roles.setdefault(account_id, []).append(
+            Party(link_id, customer_id, party[0], role, db_date(start_date), db_date(end_date)))
+        mail[link_id] = _Party(*party)
+    out = {}
+    for account_id, parties in roles.items():
+        chosen = choose_customer_of_record(parties, day)
+        if chosen is not None:
+            out[account_id] = mail[chosen.link_id]
+    return out
 
 
 def _mail_lines(cust: _Party | None, address: str, city: str, state: str, zip_: str) -> tuple[str, ...]:
@@ -326,7 +346,7 @@ def _items(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | Non
         CollectionHold.closed_on.is_null() & _among(CollectionHold.account, scope)).tuples()}
     sent = _sent(scope, as_of, pol)
     plans = _plan_states(scope, as_of, pol)
-    billing = _billing_parties(scope)
+    billing = _billing_parties(scope, as_of)
     rows = (Account.select(Account.id, Account.number, Account.status, Account.medical_certificate,
                            Account.do_not_disconnect, Premise.house_number, Premise.street, Premise.unit,
                            Premise.city, Premise.state, Premise.zip, Premise.dwelling_units)
@@ -359,7 +379,7 @@ def worklist(user: User, as_of: _dt.date | None = None) -> Worklist:
     """The day's collections steps for every account past due: who gets which notice, who is
     on the shut-off list, who is protected and why, who waits and for what."""
     require(user, "report.view")
-    as_of = as_of or _dt.date.today()
+    as_of = as_of or clock.today()
     pol = policy()
     return Worklist(as_of, _items(as_of, pol), closed_reason(pol, as_of))
 
@@ -371,7 +391,7 @@ def delinquency_list(user: User, as_of: _dt.date | None = None) -> list[WorkItem
 def account_status(user: User, account_id: int, as_of: _dt.date | None = None) -> WorkItem | None:
     """The worklist's line for one account (None: nothing past due)."""
     require(user, "account.view")
-    got = _items(as_of or _dt.date.today(), policy(), [account_id])
+    got = _items(as_of or clock.today(), policy(), [account_id])
     return got[0] if got else None
 
 
@@ -388,7 +408,7 @@ def account_alerts(account_id: int, as_of: _dt.date) -> list[str]:
 
 def plan_summary(account_id: int, as_of: _dt.date | None = None) -> str:
     """The active payment plan of an account in a line for the account header ("" if none)."""
-    state = _plan_states([account_id], as_of or _dt.date.today(), policy()).get(account_id)
+    state = _plan_states([account_id], as_of or clock.today(), policy()).get(account_id)
     return ("Payment " + state.describe()) if state else ""
 
 
@@ -475,7 +495,7 @@ def run_notices(user: User, as_of: _dt.date | None = None, *, pdf: str | Path | 
     its letter once; door tags post their fee; broken plans are closed with a letter.  A rerun
     the same day sends nothing new.  Letters go to ``pdf`` (one a page) and ``csv`` (mail merge)."""
     require(user, "collections.manage")
-    as_of = as_of or _dt.date.today()
+    as_of = as_of or clock.today()
     pol = policy()
     pdf_path, csv_path = _outputs(pdf, csv)
     letters.templates(pol)  # a broken template stops the run here, before anything is sent
@@ -539,7 +559,7 @@ def check_disconnect(user: User, account_id: int | None, premise_id: int | None 
     waited out, not protected, office open.  Called by ``workorders.create_work_order``."""
     if not has_permission(user, "collections.disconnect"):
         raise PermissionDenied(f"{user.username} ({user.role}) may not order a disconnect; ask a supervisor")
-    as_of = as_of or _dt.date.today()
+    as_of = as_of or clock.today()
     if account_id is None and premise_id is not None:
         current = (Account.select(Account.id).where((Account.premise == premise_id) & (Account.status == "active"))
                    .order_by(Account.id.desc()).first())
@@ -596,7 +616,7 @@ def order_disconnects(user: User, as_of: _dt.date | None = None) -> DisconnectRu
     """Disconnect work orders for the accounts on today's shut-off list (a supervisor's job).
     Each order is its own transaction: one that cannot be made is skipped with the reason."""
     require(user, "collections.disconnect")
-    as_of = as_of or _dt.date.today()
+    as_of = as_of or clock.today()
     from .workorders import create_work_order
 
     ordered, skipped = [], []
@@ -635,7 +655,7 @@ def create_plan(user: User, account_id: int, *, instalments: int, first_due: _dt
     ``total_cents``) every ``every_days`` from ``first_due``.  While kept, the account stays
     off the shut-off list.  The confirmation letter is logged (and written to ``pdf``)."""
     require(user, "plan.create")
-    as_of = as_of or _dt.date.today()
+    as_of = as_of or clock.today()
     pol = policy()
     if not 1 <= instalments <= pol.plan_max_instalments:
         raise InputError("Instalments", f"must be 1 to {pol.plan_max_instalments}")
@@ -683,7 +703,7 @@ def _account_item(account_id: int, as_of: _dt.date, pol: CollectionsPolicy) -> W
     """A letter's addressee for any account (past due or not)."""
     acct = Account.get_by_id(account_id)
     p = Premise.get_by_id(acct.premise_id)
-    cust = _billing_parties([account_id]).get(account_id)
+    cust = _billing_parties([account_id], as_of).get(account_id)
     address = format_address(p.house_number, p.street, p.unit)
     aging = buckets(int(acct.balance_cents), newer_than(as_of, account_ids=[account_id]).get(account_id, (0, {}))[1])
     return WorkItem(account_id, format_account_number(acct.number), cust.name if cust else "", address,
@@ -708,13 +728,13 @@ def review_plans(user: User, as_of: _dt.date | None = None) -> int:
     """Close the active plans paid in full (status completed); returns how many.  Broken
     ones are closed, with their letter, by ``run_notices``."""
     require(user, "collections.manage")
-    as_of = as_of or _dt.date.today()
+    as_of = as_of or clock.today()
     pol = policy()
     done = 0
     with transaction():
         active = [p.account_id for p in PaymentPlan.select(PaymentPlan.account).where(PaymentPlan.status == "active")]
         for start in range(0, len(active), CHUNK):
-            for account_id, state in _plan_states(active[start:start + CHUNK], as_of, pol).items():
+            for state in _plan_states(active[start:start + CHUNK], as_of, pol).values():
                 if state.complete:
                     PaymentPlan.update(status="completed", closed_on=as_of).where(PaymentPlan.id == state.plan_id).execute()
                     audit.record(user, "collections.plan_completed", "payment_plan", state.plan_id)
@@ -732,7 +752,7 @@ def cancel_plan(user: User, plan_id: int, reason: str) -> PaymentPlan:
             raise NotFound(f"no payment plan {plan_id}")
         if plan.status != "active":
             raise Conflict(f"payment plan {plan_id} is already {plan.status}")
-        PaymentPlan.update(status="cancelled", closed_on=_dt.date.today(),
+        PaymentPlan.update(status="cancelled", closed_on=clock.today(),
                            note=(plan.note + f" Cancelled: {reason.strip()}").strip()[:500]).where(
             PaymentPlan.id == plan_id).execute()
         after = PaymentPlan.get_by_id(plan_id)
@@ -750,7 +770,7 @@ def open_appeal(user: User, account_id: int, note: str, as_of: _dt.date | None =
     with transaction():
         if Account.get_or_none(Account.id == account_id) is None:
             raise NotFound(f"no account id {account_id}")
-        hold = CollectionHold.create(account=account_id, kind="appeal", opened_on=as_of or _dt.date.today(),
+        hold = CollectionHold.create(account=account_id, kind="appeal", opened_on=as_of or clock.today(),
                                      note=note.strip()[:500], created_by=user.id)
         audit.record(user, "collections.appeal", "account", account_id, after=hold)
     return hold
@@ -764,7 +784,7 @@ def close_appeal(user: User, hold_id: int, outcome: str) -> CollectionHold:
         hold = CollectionHold.get_or_none(CollectionHold.id == hold_id)
         if hold is None or hold.closed_on is not None:
             raise NotFound(f"no open appeal {hold_id}")
-        CollectionHold.update(closed_on=_dt.date.today(), note=(hold.note + f" Decided: {outcome.strip()}")[:500]).where(
+        CollectionHold.update(closed_on=clock.today(), note=(hold.note + f" Decided: {outcome.strip()}")[:500]).where(
             CollectionHold.id == hold_id).execute()
         after = CollectionHold.get_by_id(hold_id)
         audit.record(user, "collections.appeal_close", "account", hold.account_id, before=hold, after=after)
@@ -780,7 +800,7 @@ def send_account_letter(user: User, account_id: int, letter: str, as_of: _dt.dat
     require(user, "contact.add")
     if letter not in ("returned_payment", "welcome", "final_bill"):
         raise InputError("Letter", "must be returned_payment, welcome or final_bill")
-    as_of = as_of or _dt.date.today()
+    as_of = as_of or clock.today()
     pol = policy()
     pdf_path, _ = _outputs(pdf, None)
     with transaction():

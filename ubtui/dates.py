@@ -53,7 +53,7 @@ def local_time(at: _dt.datetime | None) -> _dt.datetime | None:
     config sets one (``config.apply_timezone``), else the machine's."""
     if at is None:
         return None
-    return at.replace(tzinfo=_dt.timezone.utc).astimezone().replace(tzinfo=None)
+    return at.replace(tzinfo=_dt.UTC).astimezone().replace(tzinfo=None)
 
 
 def db_datetime(value) -> _dt.datetime | None:

@@ -142,7 +142,7 @@ def execute(sql: str, params=()):
     db = proxy.obj
     if is_postgres(db):
         return db.execute_sql(sql, params)
-    with peewee.__exception_wrapper__:
+    with peewee.__exception_wrapper__:  # type: ignore[attr-defined]  # not in peewee's stubs
         return db.connection().execute(sql, params)
 
 
@@ -202,7 +202,7 @@ def _pipeline(db: peewee.Database):
     from psycopg.pq import TransactionStatus
     conn = db.connection()
     try:
-        with peewee.__exception_wrapper__:
+        with peewee.__exception_wrapper__:  # type: ignore[attr-defined]  # not in peewee's stubs
             with conn.pipeline():
                 yield
     finally:

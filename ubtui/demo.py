@@ -25,18 +25,39 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import peewee
 from peewee import fn
 
-from models import (ALL_MODELS, Account, AccountCustomer, AutopayEnrollment, Bill, BillLine, BillRun, ContactLog, Customer,
-                    Drawer, DrawerSession, Email, LedgerEntry, Meter, MeterReading, Payment, Phone,
-                    Posting, Premise, Tender, User, WorkOrder)
+from models import (
+    ALL_MODELS,
+    Account,
+    AccountCustomer,
+    AutopayEnrollment,
+    Bill,
+    BillLine,
+    BillRun,
+    ContactLog,
+    Customer,
+    Drawer,
+    DrawerSession,
+    Email,
+    LedgerEntry,
+    Meter,
+    MeterReading,
+    Payment,
+    Phone,
+    Posting,
+    Premise,
+    Tender,
+    User,
+    WorkOrder,
+)
 from models import database as proxy
 
-from . import audit
+from . import audit, clock
 from .accounts import fold, make_account_number, premise_search_text
 from .billing import PastBill, bill_entry_description, winter_average
 from .db import insert_rows, is_postgres, transaction
@@ -813,7 +834,7 @@ def build_demo(accounts: int = DEFAULT_ACCOUNTS, months: int = 24, seed: int = 7
     if not isinstance(months, int) or not 0 <= months <= 120:
         raise InputError("Months", "must be a whole number from 0 to 120")
     started = time.perf_counter()
-    as_of = as_of or _dt.date.today()
+    as_of = as_of or clock.today()
     rng = random.Random(seed)
     db = proxy.obj
     say = progress or (lambda msg: None)

@@ -1,4 +1,5 @@
 """Errors the core raises.  Each carries a one-line message meant for the person at the keys."""
+import re
 
 
 class UbtuiError(Exception):
@@ -12,13 +13,21 @@ class UbtuiError(Exception):
         return self.message
 
 
-class InputError(UbtuiError):
-    """Bad input; ``field`` names the field (or file line) that is wrong."""
+def field_key(label: str) -> str:
+    """The stable key of a field: ``"Follow-up"`` -> ``follow_up``, ``"Check number"`` ->
+    ``check_number`` (screens find the widget by this key, not by the English label)."""
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
 
-    def __init__(self, field: str, message: str):
+
+class InputError(UbtuiError):
+    """Bad input; ``field`` names the field (or file line) that is wrong, for people;
+    ``key`` names it for screens (``field_key(field)`` unless the core gives one)."""
+
+    def __init__(self, field: str, message: str, *, key: str | None = None):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.reason = message
+        self.key = key or field_key(field)
 
 
 class PermissionDenied(UbtuiError):

@@ -15,22 +15,39 @@ from typing import NamedTuple
 
 from peewee import JOIN, fn
 
-from models import (Account, AccountCustomer, Bill, BillLine, ContactLog, Customer, LedgerEntry, Meter,
-                    MeterReading, Payment, Phone, Premise, Tender, User, WorkOrder, utcnow)
+from models import (
+    Account,
+    AccountCustomer,
+    Bill,
+    BillLine,
+    ContactLog,
+    Customer,
+    LedgerEntry,
+    Meter,
+    MeterReading,
+    Payment,
+    Phone,
+    Premise,
+    Tender,
+    User,
+    WorkOrder,
+    utcnow,
+)
 from models.service import CONTACT_CHANNELS
 
-from . import audit
-from .aging import account_aging as _aging_of
+from . import audit, clock
 from .accounts import format_account_number
+from .addresses import format_address
+from .aging import AGING_BUCKETS, bucket_of  # noqa: F401  (one rule for the buckets; others import them from here)
+from .aging import account_aging as _aging_of
 from .dates import local_time, parse_date
 from .db import transaction
 from .errors import Conflict, InputError, NotFound
 from .money import format_cents, format_plain
-from .search import account_flags, format_address
+from .search import account_flags
 from .security import require
 from .text import safe_text
 
-AGING_BUCKETS = ("current", "30", "60", "90+")
 HIGH_PERCENT = 200  # usage at or over twice the 12-month average is "high"
 LOW_PERCENT = 50  # at or under half of it is "low"
 MAX_PAGE = 1000
@@ -209,11 +226,6 @@ class AgingEntry(NamedTuple):
     reverses_id: int | None = None
 
 
-def bucket_of(effective_on: _dt.date, as_of: _dt.date) -> str:
-    days = (as_of - effective_on).days
-    return "current" if days < 30 else "30" if days < 60 else "60" if days < 90 else "90+"
-
-
 def age_entries(entries: list[AgingEntry], as_of: _dt.date) -> dict[str, int]:
     """What is owed by age: charges by effective date, credits applied oldest charge first.
 
@@ -298,7 +310,7 @@ def open_followups(account_id: int) -> list[Followup]:
 
 def account_summary(user: User, account_id: int, *, as_of: _dt.date | None = None) -> AccountSummary:
     require(user, "account.view")
-    today = as_of or _dt.date.today()
+    today = as_of or clock.today()
     acct = _account(account_id)
     p = Premise.get_by_id(acct.premise_id)
     aging = account_aging(account_id, today)
@@ -502,7 +514,7 @@ def _follow_up_date(value) -> _dt.date | None:
     value = parse_date(value, "Follow-up")
     if value is None:
         return None
-    if value < _dt.date.today():
+    if value < clock.today():
         raise InputError("Follow-up", f"{value.isoformat()} is in the past")
     return value
 

@@ -10,16 +10,17 @@
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Callable, Iterable, TypeVar
+from typing import TypeVar
 
 import peewee
 from peewee import fn
 
 from models import Account, LedgerEntry, Posting, User, utcnow
 
-from . import audit
+from . import audit, clock
 from .db import execute, insert_rows, is_postgres, pipelined, transaction
 from .errors import Conflict, InputError, NotFound, UbtuiError
 from .security import require
@@ -174,7 +175,7 @@ def _checked(entries: Iterable[EntrySpec]) -> list[EntrySpec]:
 
 
 def _entry_rows(specs: list[EntrySpec]) -> list[dict]:
-    today = _dt.date.today()
+    today = clock.today()
     return [dict(account=s.account_id, kind=s.kind, category=s.category, amount_cents=s.amount_cents,
                  effective_on=s.effective_on or today, description=free_text(s.description[:120], "Description"),
                  reference=s.reference[:40], reverses=s.reverses_id)

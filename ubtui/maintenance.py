@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from models import Account, AccountCustomer, AuditLog, Customer, Email, Phone, Premise, User
 from models.customers import ACCOUNT_ROLES, BILL_DELIVERY, CONTACT_BY
 
-from . import audit
+from . import audit, clock
 from .accounts import Party, account_parties, clean_text, fold, phone_digits
 from .dates import db_date, local_time
 from .db import in_list, select, transaction
@@ -154,7 +154,7 @@ def account_customers(user: User, account_id: int, on_date: _dt.date | None = No
     """The account's roles that have not ended by ``on_date`` (today), each with its customer's
     details: what the maintenance forms choose from."""
     require(user, "account.view")
-    day = on_date or _dt.date.today()
+    day = on_date or clock.today()
     if Account.get_or_none(Account.id == account_id) is None:
         raise NotFound(f"no account id {account_id}")
     return [(p, customer_details(user, p.customer_id)) for p in account_parties(account_id)

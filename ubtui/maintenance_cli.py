@@ -91,7 +91,7 @@ def add_cli(sub) -> None:
 
 
 def _setup(args):
-    from .cli import actor, connect
+    from .cli_support import actor, connect
     connect(args)
     return actor()
 

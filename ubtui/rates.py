@@ -36,9 +36,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
-                      field_validator, model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from . import clock
 from .errors import InputError, NotFound
 
 DEMO_RATES = Path(__file__).parent / "data" / "demo_rates.toml"
@@ -498,6 +507,7 @@ def active_schedule() -> Schedule:
     """The schedule bills use: the last one loaded into the database, else the configured
     file (``rates_file``), else the demo district's."""
     from models import RateSchedule
+
     from .config import settings
     try:
         row = RateSchedule.select().order_by(RateSchedule.id.desc()).first()
@@ -514,6 +524,7 @@ def active_schedule() -> Schedule:
 def install_schedule(user, path_or_text: str | Path, *, text: str | None = None):
     """Validate a rate file and record it as the schedule in force (rates.manage)."""
     from models import RateSchedule
+
     from . import audit
     from .db import transaction
     from .security import require
@@ -821,7 +832,7 @@ def quote(rate_code: str, meter_size: str, usage, days: int = 30, *, end: _dt.da
     schedule's first cycle when not given), a ``kind`` of bill, dwelling units and winter
     average, on the active schedule.  Same path as the bill run: ``price_bill``."""
     schedule = schedule or active_schedule()
-    end = end or _dt.date.today()
+    end = end or clock.today()
     if isinstance(days, bool) or not isinstance(days, int) or days < 1 or days > 400:
         raise InputError("Days", "must be a whole number from 1 to 400")
     if cycle is None:
@@ -864,7 +875,7 @@ def quote_typed(*, rate_code: str, meter_size: str, usage: str, days: str = "30"
     from .dates import parse_date
     usage_units = whole_number(usage, "Usage", 0, MAX_UNITS)
     n_days = whole_number(days, "Days", 1, 400)
-    end_on = parse_date(end, "Read on") if str(end).strip() else (today or _dt.date.today())
+    end_on = parse_date(end, "Read on") if str(end).strip() else (today or clock.today())
     return quote(rate_code.strip().upper(), meter_size.strip(), usage_units, n_days, end=end_on,
                  cycle=cycle.strip() or None, kind=bill_kind(kind), winter_average=units_a_month(winter_average),
                  dwelling_units=whole_number(dwelling_units, "Dwelling units", 1, 10_000), schedule=schedule)

@@ -29,11 +29,11 @@ from peewee import JOIN
 
 from models import Account, Meter, MeterReading, Premise, User
 
-from . import audit
+from . import audit, clock
+from .addresses import format_address
 from .db import transaction
 from .errors import Conflict, InputError, NotFound
 from .rates import ReadPolicy, active_schedule
-from .search import format_address
 from .security import require
 
 GOOD = ("ok", "accepted")
@@ -162,7 +162,7 @@ def _parse_reading(text, field: str = "Reading") -> int:
 
 
 def _check_date(read_on: _dt.date, field: str = "Read date") -> _dt.date:
-    if read_on > _dt.date.today():
+    if read_on > clock.today():
         raise InputError(field, f"{read_on} is in the future")
     return read_on
 
@@ -202,7 +202,7 @@ def find_meter(text: str) -> MeterInfo:
         acct = (Account.select().where((Account.premise == meter.premise_id)
                                        & Account.status.in_(["active", "disconnected", "pending"])).first())
     premise = Premise.get_or_none(Premise.id == meter.premise_id)
-    address = " ".join(x for x in (premise.house_number, premise.street, premise.unit) if x) if premise else ""
+    address = format_address(premise.house_number, premise.street, premise.unit) if premise else ""
     reads = good_reads([meter.id]).get(meter.id, [])
     return MeterInfo(meter.id, meter.serial, meter.size, meter.unit, meter.dials, address,
                      format_account_number(acct.number) if acct else "", reads[-1][0] if reads else None,
@@ -366,7 +366,7 @@ def parse_reading_file(text: str, source: str = "<file>") -> list[ImportRow]:
         raise InputError(f"{source}, line 1", f"the header needs columns {', '.join(missing)} "
                                               f"(found {', '.join(names) or 'nothing'})")
     rows, errors, seen = [], [], {}
-    today = _dt.date.today()
+    today = clock.today()
     for values in _csv_lines(reader, source):
         line = reader.line_num
         if not any(v.strip() for v in values):

@@ -27,13 +27,15 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
-from models import Drawer, DrawerMovement, DrawerSession, Payment, User
 from peewee import fn
 
+from models import DrawerMovement, DrawerSession, User
+
+from . import clock
 from .dates import local_time, parse_date
 from .errors import InputError, NotFound
 from .money import format_cents, format_plain
@@ -104,7 +106,7 @@ def parse_params(report: Report, raw: dict | None) -> dict:
     for p in report.params:
         value = raw.pop(p.name, None)
         if p.type == "date":
-            out[p.name] = parse_date(value, p.name.title(), default=_dt.date.today())
+            out[p.name] = parse_date(value, p.name.title(), default=clock.today())
         else:
             out[p.name] = (value or "").strip()
     if raw:
@@ -300,8 +302,8 @@ DRAWER_SUMMARY = register(Report(
 
 def _local_day_in_utc(day: _dt.date) -> tuple[_dt.datetime, _dt.datetime]:
     """The local calendar day as naive UTC bounds (the audit log stores UTC)."""
-    start = _dt.datetime.combine(day, _dt.time()).astimezone(_dt.timezone.utc).replace(tzinfo=None)
-    end = _dt.datetime.combine(day + _dt.timedelta(days=1), _dt.time()).astimezone(_dt.timezone.utc)
+    start = _dt.datetime.combine(day, _dt.time()).astimezone(_dt.UTC).replace(tzinfo=None)
+    end = _dt.datetime.combine(day + _dt.timedelta(days=1), _dt.time()).astimezone(_dt.UTC)
     return start, end.replace(tzinfo=None)
 
 
@@ -344,7 +346,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from .cli import actor, connect
+    from .cli_support import actor, connect
     connect(args)
     report = get_report(args.report_name)
     result = run_report(actor(), report.name, {p.name: getattr(args, p.name) for p in report.params})

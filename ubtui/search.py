@@ -30,7 +30,18 @@ from dataclasses import dataclass
 
 from models import User, database
 
-from .accounts import NUMBER_DIGITS, fold, format_account_number, normalize_account_number, phone_digits
+from . import clock
+from .accounts import (
+    NUMBER_DIGITS,
+    Party,
+    choose_customer_of_record,
+    fold,
+    format_account_number,
+    normalize_account_number,
+    phone_digits,
+)
+from .addresses import format_address  # noqa: F401  (re-exported for callers of the old place)
+from .dates import db_date
 from .db import in_list, is_postgres, pipelined, qmarks
 from .errors import InputError
 from .security import require
@@ -39,7 +50,6 @@ from .text import searchable
 MIN_SUBSTRING = 3  # trigram indexes cannot look up anything shorter
 MAX_TEXT = 80
 NUMERIC = re.compile(r"^[\d\s().+/-]+$")
-ROLE_ORDER = {"tenant": 0, "owner": 1, "billing": 2}
 KIND_ORDER = {"account": 0, "meter": 1, "phone": 2, "email": 3, "parcel": 4, "address": 5, "name": 6}
 INACTIVE = ("final_billed", "closed")
 
@@ -67,10 +77,6 @@ def account_flags(acct) -> str:
 
 def flag_text(values) -> str:
     return " ".join(tag for tag, on in zip(FLAG_TAGS, values) if on)
-
-
-def format_address(house_number: str, street: str, unit: str = "") -> str:
-    return " ".join(p for p in (house_number, street, unit) if p)
 
 
 # --- the bare queries (also timed by bench/search_bench.py) ------------------------------------
@@ -329,15 +335,22 @@ def _hits(account_kinds: dict[int, str], names: dict[int, str], prefer: dict[int
         accounts = _send((f"SELECT {ACCOUNT_COLUMNS} FROM account a JOIN premise p ON p.id = a.premise_id "
                           f"WHERE a.id IN {in_list(ids)}", ids))
         if missing:
-            party_rows = _send(("SELECT ac.account_id, ac.role, ac.end_date, c.display_name, c.search_name "
-                                "FROM account_customer ac "
-                                f"JOIN customer c ON c.id = ac.customer_id WHERE ac.account_id IN {in_list(missing)}",
-                                missing))
+            party_rows = _send(("SELECT ac.account_id, ac.id, ac.customer_id, ac.role, ac.start_date, ac.end_date, "
+                                "c.display_name, c.search_name FROM account_customer ac "
+                                f"JOIN customer c ON c.id = ac.customer_id WHERE ac.account_id IN {in_list(missing)} "
+                                "AND c.merged_into_id IS NULL", missing))
         rows = accounts.fetchall()
         prefer = prefer or {}
-        for aid, role, ended, name, folded in (party_rows.fetchall() if missing else ()):
-            key = (folded != prefer.get(aid, folded), ended is not None, ROLE_ORDER.get(role, 9), name)
-            parties[aid] = min(parties.get(aid, key), key)
+        roles: dict[int, list[tuple[Party, str]]] = {}
+        for aid, link, cid, role, started, ended, name, folded in (party_rows.fetchall() if missing else ()):
+            roles.setdefault(aid, []).append((Party(link, cid, name, role, db_date(started), db_date(ended)), folded))
+        today = clock.today()
+        for aid, found in roles.items():
+            # the party whose name was typed, when one was; else the customer of record
+            named = [p for p, folded in found if aid in prefer and folded == prefer[aid]]
+            chosen = choose_customer_of_record(named or [p for p, _ in found], today)
+            if chosen is not None:
+                parties[aid] = (chosen.name,)
     out = []
     for aid, number, status, balance, *rest in rows:
         flags, (house, street, unit) = rest[:len(FLAG_FIELDS)], rest[len(FLAG_FIELDS):]

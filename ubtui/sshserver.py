@@ -38,10 +38,10 @@ import sys
 import termios
 import time
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 with warnings.catch_warnings():
     # asyncssh's import names cryptography's DSA classes (for DSA keys, which this door
@@ -162,7 +162,7 @@ def key_blob(line: str) -> bytes:
 class _Server(asyncssh.SSHServer):
     """One connection: throttle by address, then public keys of the named user only."""
 
-    def __init__(self, door: "Door"):
+    def __init__(self, door: Door):
         self.door = door
         self.addr = "?"
         self.admitted = False
@@ -206,7 +206,7 @@ class _Server(asyncssh.SSHServer):
 class Session:
     """Relays one SSH session to one ubtui child process on a pty, and ends it."""
 
-    def __init__(self, process: asyncssh.SSHServerProcess, door: "Door"):
+    def __init__(self, process: asyncssh.SSHServerProcess, door: Door):
         self.process = process
         self.door = door
         self.limits = door.limits

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from peewee import JOIN, fn
 
-from models import (Account, DrawerMovement, DrawerSession, LedgerEntry, Payment, Posting, Tender)
+from models import Account, DrawerMovement, DrawerSession, LedgerEntry, Payment, Posting, Tender
 from models.cashier import of_session
 
 

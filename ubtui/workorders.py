@@ -15,7 +15,7 @@ from peewee import JOIN, Case, fn
 from models import Account, AccountCustomer, Customer, Premise, ServiceDeposit, User, WorkOrder
 from models.service import WORK_ORDER_KINDS
 
-from . import audit, fees, ledger
+from . import audit, clock, fees, ledger
 from .accounts import STATUS_BY_WORK_ORDER, format_account_number, open_account, set_status
 from .db import transaction
 from .errors import Conflict, InputError, NotFound
@@ -58,7 +58,7 @@ def create_work_order(user: User, *, kind: str, account_id: int | None = None, p
         if dup is not None:
             raise Conflict(f"work order {dup.number} ({kind.replace('_', ' ')}) is already open for this address")
         wo = WorkOrder.create(number=_next_number(), account=account_id, premise=premise_id, meter=meter_id,
-                              kind=kind, priority=priority, requested_on=_dt.date.today(),
+                              kind=kind, priority=priority, requested_on=clock.today(),
                               scheduled_on=scheduled_on, instructions=instructions.strip(), created_by=user.id)
         audit.record(user, "workorder.create", "work_order", wo.id, after=wo)
     return wo
@@ -84,7 +84,7 @@ def complete_work_order(user: User, work_order_id: int, result: str, *,
         raise InputError("Result", "say what the field found or did")
     with transaction():
         _, after = _close_work_order(user, work_order_id, "workorder.complete", status="done",
-                                     result=result.strip(), completed_on=completed_on or _dt.date.today())
+                                     result=result.strip(), completed_on=completed_on or clock.today())
         if after.kind == "disconnect":
             from .collections import check_disconnect_completion
             check_disconnect_completion(after.account_id, after.completed_on)
@@ -135,7 +135,7 @@ def start_service(user: User, *, premise: Premise, customer: Customer, role: str
         if deposit_cents:
             ledger.write_posting(user, f"deposit:{acct.number}", "deposit", [EntrySpec(
                 acct.id, "deposit", deposit_cents, "deposit", "Service deposit")])
-            ServiceDeposit.create(account=acct, amount_cents=deposit_cents, received_on=_dt.date.today(),
+            ServiceDeposit.create(account=acct, amount_cents=deposit_cents, received_on=clock.today(),
                                   status="held", note="billed at start of service")
             Account.update(deposit_held_cents=Account.deposit_held_cents + deposit_cents).where(
                 Account.id == acct.id).execute()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from models import (AuditLog, Deposit, DrawerSession, LedgerEntry, Payment, Posting, Tender)
+from models import AuditLog, Deposit, DrawerSession, LedgerEntry, Payment, Posting, Tender
 from ubtui import cashier, ledger
 from ubtui.cashier import AccountAmount, TakePayment, TenderIn
 from ubtui.errors import Conflict, InputError, PermissionDenied

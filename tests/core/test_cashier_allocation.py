@@ -2,7 +2,8 @@
 puts only the excess into credit, and follows the configured order."""
 import datetime as _dt
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ubtui import cashier
 
@@ -61,14 +62,12 @@ def test_any_sequence_keeps_the_drawer_and_ledger_exact(seq, sqlite_url, monkeyp
     import uuid
 
     from models import DrawerSession, Payment
-    from ubtui.cashier import AccountAmount, TakePayment, TenderIn
-    from ubtui.money import format_plain
-    from ubtui.security import get_user, system_user
-    from ubtui.verify import verify_all
     from ubtui.accounts import create_customer, create_premise, open_account
-
+    from ubtui.cashier import AccountAmount, TakePayment, TenderIn
     from ubtui.errors import NotFound
-    from ubtui.security import create_user
+    from ubtui.money import format_plain
+    from ubtui.security import create_user, get_user, system_user
+    from ubtui.verify import verify_all
 
     def add_user(name, role="clerk"):
         try:

@@ -5,16 +5,24 @@ import csv
 import datetime as dt
 
 import pytest
+from pydantic import ValidationError
 
-from models import (Account, AuditLog, CollectionNotice, ContactLog, Customer, LedgerEntry, PaymentPlan, Premise,
-                    WorkOrder)
+from models import (
+    Account,
+    AuditLog,
+    CollectionNotice,
+    ContactLog,
+    Customer,
+    LedgerEntry,
+    PaymentPlan,
+    Premise,
+    WorkOrder,
+)
+from tests.core.collectkit import AS_OF, START, action, charge, pay, use_policy, walk
 from ubtui import aging, collections, config, ledger, letters, workorders
 from ubtui.errors import ConfigError, Conflict, InputError, PermissionDenied
 from ubtui.ledger import EntrySpec
 from ubtui.policy import CollectionsPolicy
-
-from tests.core.collectkit import AS_OF, START, action, charge, pay, use_policy, walk
-
 
 # --- the notice sequence ---------------------------------------------------------------------
 
@@ -64,7 +72,7 @@ def test_minimum_amount_and_days(supervisor, make_account):
     ledger.post(supervisor, "s", "charge", [EntrySpec(small.id, "charge", 4000, "water", "W", effective_on=START)])
     collections.run_notices(supervisor, START + dt.timedelta(days=30))
     assert action(supervisor, small, START + dt.timedelta(days=45)) == ("wait", "under $50.00 45+ days")
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         CollectionsPolicy(min_days_delinquent=30)  # SB 998's floor
 
 
@@ -301,7 +309,9 @@ def test_final_billed_letter_goes_to_the_last_customer(system, supervisor, make_
     assert d.name == "Moved, Pat" and d.mail_lines[1] == "9 New Rd" and d.status == "final_billed"
 
 
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given  # noqa: E402
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 ops = st.lists(st.tuples(st.sampled_from(["charge", "charge", "payment", "reverse"]),
                          st.integers(min_value=1, max_value=50_000), st.integers(min_value=0, max_value=200)),
@@ -346,7 +356,9 @@ def test_grouped_aging_equals_the_entry_by_entry_aging(system, make_account, ops
 # screen walks the entries (``inquiry.age_entries``).  Both say credits pay the oldest
 # charges first and a reversal cancels what it reverses: on any ledger that owes, the same
 # buckets.
-from hypothesis import example, given, settings as hsettings, strategies as st  # noqa: E402
+from hypothesis import example, given  # noqa: E402
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from ubtui.inquiry import AgingEntry, age_entries, bucket_of  # noqa: E402
 

@@ -1,4 +1,3 @@
-import sqlite3
 
 import pytest
 
@@ -40,7 +39,7 @@ def test_missing_server_is_a_clear_message():
 
 
 def test_upgrade_is_idempotent_and_on_postgres_too(db_url):
-    db = open_database(db_url)
+    open_database(db_url)
     assert [a for _, a in schema_status()] and all(a for _, a in schema_status())
 
 

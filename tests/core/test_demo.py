@@ -6,8 +6,25 @@ import threading
 import pytest
 from peewee import fn
 
-from models import (Account, AccountCustomer, AuditLog, AutopayEnrollment, Bill, BillLine, Customer, DrawerSession, LedgerEntry,
-                    MeterReading, Payment, Phone, Posting, Premise, User, WorkOrder, database)
+from models import (
+    Account,
+    AccountCustomer,
+    AuditLog,
+    AutopayEnrollment,
+    Bill,
+    BillLine,
+    Customer,
+    DrawerSession,
+    LedgerEntry,
+    MeterReading,
+    Payment,
+    Phone,
+    Posting,
+    Premise,
+    User,
+    WorkOrder,
+    database,
+)
 from models.customers import ACCOUNT_CLASSES, ACCOUNT_STATUSES
 from ubtui import autopay, demo
 from ubtui.accounts import fold, normalize_account_number, premise_search_text
@@ -153,8 +170,8 @@ def test_no_history_gives_opening_balances_and_a_second_build_adds_to_the_first(
     assert verify_all() == []
     assert User.select().where(User.username == "clerk").count() == 1
     # ids written explicitly must not collide with the ones the database hands out next
-    from ubtui.security import system_user
     from ubtui.accounts import create_customer
+    from ubtui.security import system_user
     c = create_customer(system_user(), first_name="Ana", last_name="New", phones=[("home", "555-010-0000")])
     assert c.id == Customer.select(fn.MAX(Customer.id)).scalar()
 

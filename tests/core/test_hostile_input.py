@@ -5,11 +5,12 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import json
-import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from models import AuditLog, ContactLog, LedgerEntry, Posting, WorkOrder
 from ubtui import readings
@@ -215,8 +216,8 @@ def test_reconnect_fee_comes_from_the_schedule_and_more_needs_a_supervisor(syste
 
 
 def test_start_service_deposit_by_class_from_the_schedule(system, clerk, supervisor, make_account):
-    from ubtui import workorders
     from models import Customer, Premise
+    from ubtui import workorders
 
     acct = make_account()
     premise, customer = Premise.get_by_id(acct.premise_id), Customer.select().first()

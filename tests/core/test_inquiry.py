@@ -7,9 +7,22 @@ import datetime as _dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from models import Account, AuditLog, Bill, BillLine, ContactLog, Meter, MeterReading, Payment, Tender, WorkOrder, utcnow
+from models import (
+    Account,
+    AuditLog,
+    Bill,
+    BillLine,
+    ContactLog,
+    Meter,
+    MeterReading,
+    Payment,
+    Tender,
+    WorkOrder,
+    utcnow,
+)
 from ubtui import inquiry, ledger
 from ubtui.accounts import set_info_codes, set_payment_flags, set_protections, set_status
 from ubtui.errors import Conflict, InputError, NotFound, PermissionDenied

@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from models import Account, AccountCustomer, AuditLog, Customer, Email, Phone, Premise
 from ubtui import maintenance as mt
-from ubtui.accounts import (customer_of_record, set_info_codes, set_payment_flags, set_protections, set_status)
+from ubtui.accounts import customer_of_record, set_info_codes, set_payment_flags, set_protections, set_status
 from ubtui.errors import Conflict, InputError, PermissionDenied
 from ubtui.search import search_accounts
 

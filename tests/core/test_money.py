@@ -1,7 +1,8 @@
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ubtui.errors import InputError
 from ubtui.money import format_cents, format_plain, from_decimal, parse_amount, to_decimal

@@ -1,5 +1,6 @@
 """Text for PDFs made with fpdf2's built-in fonts (Windows-1252)."""
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ubtui.pdf import fold, new_pdf
 

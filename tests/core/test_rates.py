@@ -5,8 +5,7 @@ from decimal import Decimal
 import pytest
 
 from ubtui.errors import InputError
-from ubtui.rates import (DEMO_RATES, calculate_bill, demo_schedule, parse_schedule, quote,
-                         to_rate_units)
+from ubtui.rates import DEMO_RATES, calculate_bill, demo_schedule, parse_schedule, quote, to_rate_units
 
 S = demo_schedule()
 JAN = (dt.date(2026, 1, 1), dt.date(2026, 1, 31))  # 30 days on the 2025-07-01 rates
@@ -179,7 +178,9 @@ def test_amounts_are_decimals_never_floats():
 
 
 # --- properties ---------------------------------------------------------------------------------
-from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 
 @hsettings(max_examples=60, deadline=None)

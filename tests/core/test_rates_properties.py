@@ -4,12 +4,14 @@ no float anywhere."""
 import datetime as dt
 from decimal import Decimal
 
-from hypothesis import HealthCheck, assume, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, assume, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from models import Bill, BillLine
 from ubtui import billing, readings
-from ubtui.errors import InputError
 from ubtui.billing import AccountFacts, PastBill, plan_bill, winter_average
+from ubtui.errors import InputError
 from ubtui.rates import parse_schedule, quote
 
 D = dt.date

@@ -145,9 +145,11 @@ def test_every_total_of_a_day_with_a_void_agrees(day, clerk, supervisor, system,
     """One rule (cashier.counts_in_totals): a voided receipt is listed, marked VOID, and left
     out of every total and count -- the journal, the daily totals, the drawer summary and the
     receipts list give the same count and amount, and an autopay receipt (no drawer) too."""
-    from ubtui import autopay  # noqa: F401  (the channel whose receipts have no drawer)
     from models import Tender
-    from ubtui import ledger
+    from ubtui import (
+        autopay,  # noqa: F401  (the channel whose receipts have no drawer)
+        ledger,
+    )
     b = make_account(last_name="Jones")
     res = ledger.write_posting(system, "ap-1", "payment", [ledger.EntrySpec(b.id, "payment", -1500, "", "Autopay",
                                                                             effective_on=TODAY)])

@@ -4,8 +4,15 @@ from __future__ import annotations
 import pytest
 
 from models import Account, AccountCustomer, Customer, Email, Meter, Phone, Premise
-from ubtui.accounts import (create_customer, create_premise, format_account_number, open_account, set_payment_flags,
-                            set_protections, set_status)
+from ubtui.accounts import (
+    create_customer,
+    create_premise,
+    format_account_number,
+    open_account,
+    set_payment_flags,
+    set_protections,
+    set_status,
+)
 from ubtui.errors import InputError, PermissionDenied
 from ubtui.search import customer_ids_by_name, optimize_indexes, search_accounts
 
@@ -333,8 +340,8 @@ def test_the_demo_writes_the_documents_of_its_accounts_in_bulk(clerk, db_url):
     """The demo pauses the search triggers in its chunks and writes the documents itself:
     every account has one, as the triggers would have written it."""
     from models import Account, database
-    from ubtui.demo import build_demo
     from ubtui.db import is_postgres
+    from ubtui.demo import build_demo
     build_demo(accounts=30, months=0, chunk=10)
     table, key = ("account_search", "account_id") if is_postgres() else ("account_fts", "rowid")
     docs = dict(database.execute_sql(f"SELECT {key}, doc FROM {table}").fetchall())

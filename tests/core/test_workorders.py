@@ -3,13 +3,12 @@ import datetime as dt
 import pytest
 
 from models import Account, ServiceDeposit
+from tests.core.collectkit import walk
 from ubtui import ledger, workorders
 from ubtui.accounts import create_customer, create_premise
 from ubtui.errors import Conflict, InputError, PermissionDenied
 from ubtui.ledger import EntrySpec
 from ubtui.verify import verify_all
-
-from tests.core.collectkit import walk
 
 
 def test_start_service_opens_account_deposit_and_turn_on(clerk, system):

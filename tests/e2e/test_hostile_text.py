@@ -23,11 +23,11 @@ RAW_FORBIDDEN = [b"\x1b[2JBBB", b"\x1b[31mQRED", b"\x1b]0;OWNED", "\u202e".encod
 def hostile_account(db_url, backend):
     """An account whose customer, address, contact log, work order and ledger carry hostile text."""
     from models import ContactLog, database
+    from tests.screens.appkit import add_user
     from ubtui import inquiry, ledger, workorders
     from ubtui.accounts import create_customer, create_premise, open_account
     from ubtui.ledger import EntrySpec
     from ubtui.security import system_user
-    from tests.screens.appkit import add_user
 
     add_user("clerk")
     sysu = system_user()

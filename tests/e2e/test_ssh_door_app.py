@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 
-
 from tests.core.test_cli import ubtui
 from tests.e2e.test_ssh_bridge import keys, port, pytestmark, read_until, ssh, until  # noqa: F401  (fixtures)
 from tests.screens.appkit import add_user

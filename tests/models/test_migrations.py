@@ -1,8 +1,8 @@
 """The helpers later migrations use do their work once: on an old database, not a new one."""
+import importlib
+
 from peewee import CharField, IntegerField, Model
 from playhouse.migrate import SchemaMigrator
-
-import importlib
 
 from ubtui.migrations import add_column_if_missing, column_names, create_tables_if_missing
 

@@ -6,6 +6,7 @@ import datetime as _dt
 import pytest
 
 from screens.base import BaseScreen
+from screens.textual_internals import screen_strips, send_from_terminal
 from ubtui.app import UbtuiApp
 
 PASSWORDS = {"clerk": "clerk-demo-1", "senior": "senior-demo-1", "super": "super-demo-1"}
@@ -13,8 +14,8 @@ TODAY = _dt.date(2026, 3, 15)
 
 
 def add_user(username: str, role: str = "clerk", full_name: str | None = None, password: str | None = None):
-    from ubtui.security import create_user, get_user, system_user
     from ubtui.errors import NotFound
+    from ubtui.security import create_user, get_user, system_user
     try:
         return get_user(username)
     except NotFound:
@@ -27,14 +28,18 @@ def make_app(url: str, **kw) -> UbtuiApp:
     return UbtuiApp(url, **kw)
 
 
+ROUNDS = 200  # settle gives up (and fails the test) after this many checks
+
+
 async def settle(pilot, rounds: int = 2) -> None:
     """Let typed keys, workers (and the database thread under them) and what they start
-    finish, then the screen repaint: done when ``rounds`` checks in a row find nothing running."""
+    finish, then the screen repaint: done when ``rounds`` checks in a row find nothing running.
+    Still busy after ``ROUNDS`` checks: the test fails (it used to go on quietly, unsettled)."""
     from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
 
     app = pilot.app
     quiet = 0
-    for _ in range(200):
+    for _ in range(ROUNDS):
         if app.keys_pending:
             quiet = 0
             await pilot.pause(0.01)
@@ -48,6 +53,8 @@ async def settle(pilot, rounds: int = 2) -> None:
         quiet = 0 if running or app.keys_pending else quiet + 1
         if quiet >= rounds:
             return
+    raise AssertionError(f"settle: the app was still busy after {ROUNDS} rounds "
+                         f"(keys pending: {app.keys_pending}; workers: {list(app.workers)})")
 
 
 def key_event(key: str):
@@ -71,7 +78,7 @@ async def burst(pilot, *keys: str) -> None:
     """Type ``keys`` as one burst, the way a fast typist or a paste of keys arrives (nothing
     waits between keys: the app must keep them in order), then settle."""
     for key in keys:
-        pilot.app._driver.send_message(key_event(key))
+        send_from_terminal(pilot.app, key_event(key))
     await settle(pilot)
 
 
@@ -91,7 +98,7 @@ def screen_text(app) -> str:
     from rich.console import Console
 
     console = Console(width=app.size.width, record=True, file=open("/dev/null", "w"), color_system=None)
-    for line in app.screen._compositor.render_strips():
+    for line in screen_strips(app.screen):
         console.print(line.text, markup=False, highlight=False, soft_wrap=True)
     return console.export_text()
 

@@ -267,14 +267,15 @@ async def test_start_service_then_transfer_the_final_balance(sqlite_url):
 
 
 async def test_stop_service_cancel_an_order_and_apply_the_deposit(sqlite_url):
-    from ubtui import workorders
+    from ubtui import clock, workorders
     from ubtui.accounts import create_customer, create_premise
 
     add_user("senior", "senior_clerk")
     sysu = system_user()
-    started = workorders.start_service(
-        sysu, premise=create_premise(sysu, house_number="9", street="Elm St"),
-        customer=create_customer(sysu, first_name="Lee", last_name="Park"), deposit_cents=7500)
+    with clock.frozen(TODAY):  # the app's day (make_app), so the orders are dated as the screen's
+        started = workorders.start_service(
+            sysu, premise=create_premise(sysu, house_number="9", street="Elm St"),
+            customer=create_customer(sysu, first_name="Lee", last_name="Park"), deposit_cents=7500)
     acct = started.account
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -50,7 +50,7 @@ async def test_leak_credit_is_shown_line_by_line_then_posted(sqlite_url):
         assert "Proof of repair: note the proof" in screen_text(app)
         await pilot.press(*"plumber invoice 77", "enter")
         await settle(pilot)
-        assert f"leak credit -$" in screen_text(app) and f"on bill {last.id}" in screen_text(app)
+        assert "leak credit -$" in screen_text(app) and f"on bill {last.id}" in screen_text(app)
         await pilot.press("f9")  # posts once
         await settle(pilot)
     credit = LedgerEntry.get(LedgerEntry.category == "leak")

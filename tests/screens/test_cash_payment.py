@@ -1,8 +1,6 @@
 """Take a payment with real keys: the common cash case, change due, double F9, alerts, bad input."""
 from __future__ import annotations
 
-import pytest
-
 from models import Payment, Tender
 from screens.cash_payment import PaymentScreen
 from tests.screens.appkit import TODAY, add_user, make_app, screen_text, settle, sign_in

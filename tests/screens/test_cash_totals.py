@@ -6,17 +6,17 @@ from textual.widgets import DataTable
 from models import Payment
 from screens.cash_reports import ReportsScreen
 from screens.cash_totals import ReceiptsScreen, TotalsScreen, VoidScreen
+from screens.textual_internals import screen_strips
 from tests.screens.appkit import TODAY, add_user, make_app, settle, sign_in, table_rows
 from ubtui import cashier, ledger
-from ubtui.cashier import AccountAmount, TakePayment, TenderIn
 from ubtui.accounts import create_customer, create_premise, format_account_number, open_account
-from ubtui.config import Settings, use_settings
+from ubtui.cashier import AccountAmount, TakePayment, TenderIn
 from ubtui.security import system_user
 
 
 def screen_text(app) -> str:
     """The terminal's lines, joined (what the supervisor sees)."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    return "\n".join(strip.text for strip in screen_strips(app.screen))
 
 
 async def open_as(pilot, username: str, screen) -> None:

@@ -10,8 +10,18 @@ from models import ContactLog
 from screens.bill_lines import BillLinesScreen
 from screens.contact import ContactScreen
 from screens.inquiry import InquiryScreen, usage_bar
-from tests.screens.appkit import (TODAY, burst, demo_url, first_hit, make_app, open_account, settle,  # noqa: F401
-                                  sign_in, table_rows, text_of)
+from tests.screens.appkit import (  # noqa: F401
+    TODAY,
+    burst,
+    demo_url,
+    first_hit,
+    make_app,
+    open_account,
+    settle,
+    sign_in,
+    table_rows,
+    text_of,
+)
 from ubtui import inquiry
 from ubtui.money import format_cents
 from ubtui.security import get_user
@@ -262,3 +272,21 @@ async def test_enter_on_an_entry_shows_what_the_columns_cut(demo_url):
         shown = text_of(app.screen.query_one("#status"))
         assert shown.startswith(first.description) and f"ref {first.reference}" in shown
         assert len(first.description) > 20  # longer than its column
+
+
+async def test_a_database_error_saving_a_contact_is_shown_and_the_app_stays(demo_url, monkeypatch):
+    import peewee
+
+    from ubtui import inquiry
+
+    def broken(*a, **kw):
+        raise peewee.OperationalError("disk I/O error")
+
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_inquiry(pilot)
+        monkeypatch.setattr(inquiry, "add_contact", broken)
+        await burst(pilot, "f6", *"Leak at meter", "enter", *"Hiss", "enter", "enter")
+        assert isinstance(app.screen, ContactScreen) and app.is_running
+        assert text_of(app.screen.query_one("#contact-error")) == (
+            "database error: disk I/O error; nothing was written")

@@ -14,7 +14,6 @@ from screens.base import KEYS, BaseScreen
 from ubtui.app import UbtuiApp
 
 
-
 def declared_bindings(owner: type) -> list[Binding]:
     """The bindings our classes declare (textual's own classes left out), keys unsplit."""
     found = []

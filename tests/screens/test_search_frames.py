@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from textual.geometry import Size
 
 from screens.search import ANSWER_WAIT, QueryInput, SearchScreen
+from screens.textual_internals import send_from_terminal
 from tests.screens.appkit import burst, demo_url, key_event, make_app, settle, sign_in, table_rows  # noqa: F401
 
 
@@ -60,7 +61,7 @@ def gated_search(monkeypatch, slow_text: str) -> threading.Event:
 def type_ahead(pilot, *keys: str) -> None:
     """Send ``keys`` at once (they wait their turn in the app), without waiting for anything."""
     for key in keys:
-        pilot.app._driver.send_message(key_event(key))
+        send_from_terminal(pilot.app, key_event(key))
 
 
 async def test_keys_typed_ahead_are_held_until_their_answer(demo_url):

@@ -9,8 +9,17 @@ from screens.lock import LockScreen
 from screens.login import LoginScreen
 from screens.menu import MainMenuScreen
 from screens.search import SearchScreen
-from tests.screens.appkit import demo_url  # noqa: F401
-from tests.screens.appkit import add_user, burst, make_app, screen_text, settle, sign_in, text_of
+from screens.textual_internals import send_from_terminal
+from tests.screens.appkit import (
+    add_user,
+    burst,
+    demo_url,  # noqa: F401
+    make_app,
+    screen_text,
+    settle,
+    sign_in,
+    text_of,
+)
 from ubtui import config
 from ubtui.config import Settings
 
@@ -205,7 +214,7 @@ async def test_held_keys_come_out_in_order_and_a_forgotten_hold_ends(sqlite_url)
         await burst(pilot, "f2")
         app.hold_keys()
         for ch in "smi":
-            app._driver.send_message(key_event(ch))
+            send_from_terminal(app, key_event(ch))
         await pilot.pause()
         assert app.screen.query_one("#query").value == "" and app.keys_pending  # held
         await pilot.pause(1.1)

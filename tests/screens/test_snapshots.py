@@ -8,7 +8,6 @@ import pytest
 
 from screens import menu
 from screens.menu import MenuEntry
-
 from tests.screens.appkit import burst, demo_url, make_app, open_account, settle, sign_in  # noqa: F401
 
 SIZE = (80, 24)

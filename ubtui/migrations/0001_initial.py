@@ -9,7 +9,7 @@ import peewee
 def _append_only_sql(db, table):
     if isinstance(db, peewee.PostgresqlDatabase):
         return [
-            f"""CREATE OR REPLACE FUNCTION ubtui_refuse_change() RETURNS trigger AS $$
+            """CREATE OR REPLACE FUNCTION ubtui_refuse_change() RETURNS trigger AS $$
                 BEGIN RAISE EXCEPTION 'table %% is append-only: post a reversing entry instead', TG_TABLE_NAME; END;
                 $$ LANGUAGE plpgsql""",
             f"""CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON "{table}"

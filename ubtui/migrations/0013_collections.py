@@ -3,7 +3,6 @@
 New tables only; on a database 0001 built from the current models they exist already.
 """
 from models import CollectionHold, CollectionNotice, PaymentPlan, PlanInstalment
-
 from ubtui.migrations import create_tables_if_missing
 
 
