@@ -7,7 +7,8 @@ from .meters import Meter
 from .security import User
 
 WORK_ORDER_KINDS = ("turn_on", "turn_off", "reread", "leak_investigation", "meter_test",
-                    "meter_repair", "new_install", "meter_change", "disconnect", "reconnect")
+                    "meter_repair", "new_install", "meter_change", "disconnect", "reconnect",
+                    "low_pressure", "high_bill", "door_tag")
 CONTACT_CHANNELS = ("counter", "phone", "email", "mail", "fax")
 
 
