@@ -325,6 +325,41 @@ def request_reconnect(user: User, account_id: int, *, fee_cents: int | None = No
     return wo
 
 
+@dataclass(frozen=True)
+class Reconnect:
+    account_id: int
+    account_number: str  # formatted
+    work_order: str  # its number, or "" when not ordered
+    fee_cents: int
+    message: str  # what the counter is told
+
+
+def reconnect_after_payment(user: User, account_ids, *, at: _dt.datetime | None = None) -> list[Reconnect]:
+    """After a payment: each disconnected account among ``account_ids`` that now meets the
+    fee schedule's reconnect condition (``reconnect_when_owing_cents``) gets its reconnect
+    order and the reconnect fee (the after-hours fee outside ``office_hours``).  An account
+    with a reconnect already ordered is left as it is."""
+    require(user, "workorder.create")
+    out = []
+    late = fees.after_hours(at)
+    for acct in Account.select().where(Account.id.in_(list(account_ids)) & (Account.status == "disconnected")):
+        number = format_account_number(acct.number)
+        if not fees.reconnects_at(int(acct.balance_cents)):
+            out.append(Reconnect(acct.id, number, "", 0, f"{number} is still disconnected: "
+                                 f"{format_cents(int(acct.balance_cents))} owed before the reconnect"))
+            continue
+        try:
+            wo = request_reconnect(user, acct.id, after_hours=late)
+        except Conflict as e:
+            out.append(Reconnect(acct.id, number, "", 0, f"{number}: {e}"))
+            continue
+        fee = fees.reconnect_fee(late)
+        out.append(Reconnect(acct.id, number, wo.number, fee,
+                             f"{number}: reconnect ordered ({wo.number}), "
+                             f"{'after-hours ' if late else ''}reconnect fee {format_cents(fee)} charged"))
+    return out
+
+
 # --- read-only helpers for the screens ---------------------------------------------------------
 @dataclass(frozen=True)
 class OpenOrder:

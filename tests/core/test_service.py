@@ -146,3 +146,48 @@ def test_a_reread_records_the_reading(clerk, system, make_account):
     wo2 = workorders.create_work_order(clerk, kind="door_tag", account_id=a.id)
     with pytest.raises(InputError, match="Reading"):
         workorders.complete_work_order(clerk, wo2.id, "tag left", reading="108")
+
+
+def _pay_at_counter(system, clerk, account, amount: str):
+    from ubtui import cashier
+    from ubtui.cashier import AccountAmount, TakePayment, TenderIn
+    cashier.create_drawer(system, "D1", "Front counter")
+    cashier.open_drawer(clerk, "D1", count={"20": 5}, workstation="ws1")
+    return cashier.take_payment(clerk, TakePayment(
+        idempotency_key="pay-1", accounts=[AccountAmount(account=account.number, amount=amount)],
+        tenders=[TenderIn(kind="cash", amount=amount)], confirmed=["disconnected"]))
+
+
+def test_a_payment_clearing_a_disconnected_account_orders_the_reconnect_and_charges_the_fee(clerk, system,
+                                                                                             make_account):
+    from models import WorkOrder
+    from ubtui import config
+    config.use_settings(config.Settings(fees=config.FeeSchedule(office_hours=(0, 24),
+                                                                       office_weekdays=tuple(range(7)))))
+    a = make_account(status="disconnected")
+    ledger.post(system, "owed", "charge", [EntrySpec(a.id, "charge", 11500, "water", "Water")])
+    r = _pay_at_counter(system, clerk, a, "115.00")
+    assert len(r.reconnects) == 1 and "reconnect ordered" in r.reconnects[0] and "$50.00" in r.reconnects[0]
+    wo = WorkOrder.get((WorkOrder.account == a.id) & (WorkOrder.kind == "reconnect"))
+    assert wo.status == "open" and ledger.account_balance(a.id) == 5000  # the schedule's reconnect fee
+    workorders.complete_work_order(clerk, wo.id, "restored")
+    assert Account.get_by_id(a.id).status == "active"
+    assert verify_all() == []
+
+
+def test_a_payment_short_of_the_condition_orders_nothing_and_says_so(clerk, system, make_account):
+    from models import WorkOrder
+    a = make_account(status="disconnected")
+    ledger.post(system, "owed", "charge", [EntrySpec(a.id, "charge", 11500, "water", "Water")])
+    r = _pay_at_counter(system, clerk, a, "15.00")
+    assert "still disconnected" in r.reconnects[0] and "$100.00" in r.reconnects[0]
+    assert WorkOrder.select().count() == 0 and ledger.account_balance(a.id) == 10000
+
+
+def test_reconnect_after_hours_charges_the_after_hours_fee(clerk, make_account):
+    a = make_account(status="disconnected")
+    late = workorders.reconnect_after_payment(clerk, [a.id], at=dt.datetime(2026, 12, 2, 20, 30))  # a Wednesday
+    assert late[0].fee_cents == 15000 and "after-hours" in late[0].message
+    assert ledger.account_balance(a.id) == 15000
+    again = workorders.reconnect_after_payment(clerk, [a.id], at=dt.datetime(2026, 12, 2, 10, 0))
+    assert again[0].work_order == "" and ledger.account_balance(a.id) == 15000  # never charged twice
