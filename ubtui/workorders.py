@@ -405,4 +405,9 @@ def service_parties(user: User, account_id: int) -> tuple[Premise, list[tuple[Cu
     links = (AccountCustomer.select(AccountCustomer, Customer).join(Customer)
              .where((AccountCustomer.account == account_id) & AccountCustomer.end_date.is_null())
              .order_by(AccountCustomer.id))
-    return Premise.get_by_id(acct.premise_id), [(ac.customer, ac.role) for ac in links]
+    parties = [(ac.customer, ac.role) for ac in links]
+    if not parties:  # a closed account: its roles have ended; its customer of record remains
+        party = customer_of_record(account_id)
+        if party is not None:
+            parties = [(Customer.get_by_id(party.customer_id), party.role)]
+    return Premise.get_by_id(acct.premise_id), parties
