@@ -23,6 +23,8 @@ class WorkOrder(BaseModel):
     priority = CharField(max_length=10, default="normal")  # low, normal, high, emergency
     requested_on = DateField()
     scheduled_on = DateField(null=True)
+    due_on = DateField(null=True)  # when it must be done by
+    crew = CharField(max_length=24, default="")  # the crew it is assigned to ("" while open)
     completed_on = DateField(null=True)
     instructions = FreeTextField(default="")
     result = FreeTextField(default="")

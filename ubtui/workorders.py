@@ -144,6 +144,41 @@ def _close_account(user: User, wo: WorkOrder) -> None:
         apply_held_deposit(user, acct.id, key=f"final-deposit:{acct.number}")
 
 
+MAX_CREW = 24
+
+
+def assign_work_order(user: User, work_order_id: int, *, crew: str, scheduled_on: _dt.date,
+                      due_on: _dt.date | None = None, priority: str | None = None) -> WorkOrder:
+    """Give an open order to a crew for a day (the dispatcher); assigning again reschedules it.
+    The day must not be past, nor after the due date; every change audited."""
+    require(user, "workorder.update")
+    from .accounts import clean_text
+    crew = clean_text(crew, "Crew", MAX_CREW, required=True)
+    if scheduled_on is None:
+        raise InputError("Scheduled", "type the day the crew goes")
+    if scheduled_on < _dt.date.today():
+        raise InputError("Scheduled", f"{scheduled_on} is past")
+    if priority is not None and priority not in PRIORITIES:
+        raise InputError("Priority", f"must be one of {', '.join(PRIORITIES)}")
+    with transaction():
+        before = WorkOrder.get_or_none(WorkOrder.id == work_order_id)
+        if before is None:
+            raise NotFound(f"no work order id {work_order_id}")
+        if before.status not in ("open", "assigned"):
+            raise Conflict(f"work order {before.number} is already {before.status}")
+        due = due_on if due_on is not None else before.due_on
+        if due is not None and scheduled_on > due:
+            raise InputError("Scheduled", f"{scheduled_on} is after the due date {due}")
+        changes = {"crew": crew, "scheduled_on": scheduled_on, "due_on": due, "status": "assigned"}
+        if priority is not None:
+            changes["priority"] = priority
+        WorkOrder.update(**changes).where(WorkOrder.id == work_order_id).execute()
+        after = WorkOrder.get_by_id(work_order_id)
+        action = "workorder.reschedule" if before.status == "assigned" else "workorder.assign"
+        audit.record(user, action, "work_order", work_order_id, before=before, after=after)
+    return after
+
+
 def cancel_work_order(user: User, work_order_id: int, reason: str) -> WorkOrder:
     require(user, "workorder.update")
     if not reason or not reason.strip():

@@ -191,3 +191,28 @@ def test_reconnect_after_hours_charges_the_after_hours_fee(clerk, make_account):
     assert ledger.account_balance(a.id) == 15000
     again = workorders.reconnect_after_payment(clerk, [a.id], at=dt.datetime(2026, 12, 2, 10, 0))
     assert again[0].work_order == "" and ledger.account_balance(a.id) == 15000  # never charged twice
+
+
+def test_dispatch_assigns_schedules_and_reschedules_a_work_order(clerk, make_account):
+    from models import WorkOrder
+    a = make_account()
+    wo = workorders.create_work_order(clerk, kind="low_pressure", account_id=a.id)
+    today = dt.date.today()
+    with pytest.raises(InputError, match="Crew"):
+        workorders.assign_work_order(clerk, wo.id, crew=" ", scheduled_on=today)
+    with pytest.raises(InputError, match="Scheduled"):
+        workorders.assign_work_order(clerk, wo.id, crew="North 2", scheduled_on=today - dt.timedelta(days=1))
+    with pytest.raises(InputError, match="after the due date"):
+        workorders.assign_work_order(clerk, wo.id, crew="North 2", scheduled_on=today + dt.timedelta(days=5),
+                                     due_on=today + dt.timedelta(days=2))
+    assert WorkOrder.get_by_id(wo.id).status == "open"
+    w = workorders.assign_work_order(clerk, wo.id, crew="North 2", scheduled_on=today, due_on=today + dt.timedelta(days=2),
+                                     priority="high")
+    assert (w.status, w.crew, w.scheduled_on, w.priority) == ("assigned", "North 2", today, "high")
+    w = workorders.assign_work_order(clerk, wo.id, crew="South 1", scheduled_on=today + dt.timedelta(days=1))
+    assert (w.crew, w.due_on) == ("South 1", today + dt.timedelta(days=2))
+    assert [r.action for r in AuditLog.select().where(AuditLog.entity == "work_order").order_by(AuditLog.id)] == [
+        "workorder.create", "workorder.assign", "workorder.reschedule"]
+    workorders.complete_work_order(clerk, wo.id, "pressure regulator reset")
+    with pytest.raises(Conflict, match="already done"):
+        workorders.assign_work_order(clerk, wo.id, crew="North 2", scheduled_on=today)
