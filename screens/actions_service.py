@@ -177,3 +177,24 @@ class CancelWorkOrderScreen(_OpenOrderForm):
     def perform(self, user, v: dict[str, str]) -> str:
         wo = workorders.cancel_work_order(user, self.order_id(v["order"]), v["reason"])
         return f"work order {wo.number} cancelled"
+
+
+class AssignWorkOrderScreen(_OpenOrderForm):
+    TITLE_TEXT = "Assign work order"
+    INTRO = "Give the order to a crew for a day; assigning an assigned order reschedules it."
+
+    def fields(self) -> list[Field]:
+        return [self.order_field(),
+                Field("crew", "Crew", "", 24, None, "The crew that goes (e.g. North 2)."),
+                Field("scheduled", "Scheduled", "+1", 10, r"[0-9+\-]*", DATE_HINT),
+                Field("due", "Due by", "", 10, r"[0-9+\-]*", DATE_HINT + " Empty: as it was."),
+                Field("priority", "Priority", "", 9, r"[a-zA-Z]*", "Empty: as it was.", choices=PRIORITY_CHOICES)]
+
+    def perform(self, user, v: dict[str, str]) -> str:
+        today = self.app.today()
+        wo = workorders.assign_work_order(
+            user, self.order_id(v["order"]), crew=v["crew"],
+            scheduled_on=day_from(v["scheduled"], "Scheduled", today),
+            due_on=day_from(v["due"], "Due by", today, required=False),
+            priority=choice_from(v["priority"], PRIORITY_CHOICES) if v["priority"].strip() else None, today=today)
+        return f"work order {wo.number} assigned to {wo.crew} for {wo.scheduled_on.isoformat()}"

@@ -148,15 +148,17 @@ MAX_CREW = 24
 
 
 def assign_work_order(user: User, work_order_id: int, *, crew: str, scheduled_on: _dt.date,
-                      due_on: _dt.date | None = None, priority: str | None = None) -> WorkOrder:
+                      due_on: _dt.date | None = None, priority: str | None = None,
+                      today: _dt.date | None = None) -> WorkOrder:
     """Give an open order to a crew for a day (the dispatcher); assigning again reschedules it.
-    The day must not be past, nor after the due date; every change audited."""
+    The day must not be past (``today``: the counter's business day), nor after the due date;
+    every change audited."""
     require(user, "workorder.update")
     from .accounts import clean_text
     crew = clean_text(crew, "Crew", MAX_CREW, required=True)
     if scheduled_on is None:
         raise InputError("Scheduled", "type the day the crew goes")
-    if scheduled_on < _dt.date.today():
+    if scheduled_on < (today or _dt.date.today()):
         raise InputError("Scheduled", f"{scheduled_on} is past")
     if priority is not None and priority not in PRIORITIES:
         raise InputError("Priority", f"must be one of {', '.join(PRIORITIES)}")
