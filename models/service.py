@@ -7,7 +7,8 @@ from .meters import Meter
 from .security import User
 
 WORK_ORDER_KINDS = ("turn_on", "turn_off", "reread", "leak_investigation", "meter_test",
-                    "meter_repair", "new_install", "meter_change", "disconnect", "reconnect")
+                    "meter_repair", "new_install", "meter_change", "disconnect", "reconnect",
+                    "low_pressure", "high_bill", "door_tag")
 CONTACT_CHANNELS = ("counter", "phone", "email", "mail", "fax")
 
 
@@ -22,6 +23,8 @@ class WorkOrder(BaseModel):
     priority = CharField(max_length=10, default="normal")  # low, normal, high, emergency
     requested_on = DateField()
     scheduled_on = DateField(null=True)
+    due_on = DateField(null=True)  # when it must be done by
+    crew = CharField(max_length=24, default="")  # the crew it is assigned to ("" while open)
     completed_on = DateField(null=True)
     instructions = FreeTextField(default="")
     result = FreeTextField(default="")

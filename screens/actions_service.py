@@ -15,54 +15,85 @@ ROLE_CHOICES = (("tenant", "rents the address"), ("owner", "owns the address"), 
 DATE_HINT = "YYYY-MM-DD or +days (+0 is today)."
 
 
+CLASS_CHOICES = tuple((c, f"rate code {workorders.DEFAULT_RATE_CODES[c]} unless another is named")
+                      for c in workorders.DEFAULT_RATE_CODES)
+DEBT_CHOICES = (("refuse", "collect what the customer owes first"),
+                ("transfer", "move it to the new account (a supervisor)"))
+
+
 class StartServiceScreen(ActionForm):
     TITLE_TEXT = "Start service"
-    INTRO = ("Open a new account at this service address for one of its customers, bill the "
-             "deposit and order the turn-on.  The address must have no active service.")
+    INTRO = ("Open an account at this address: class and rate code from the rate file, the "
+             "schedule's deposit, the turn-on ordered.")
+    DEFAULT_CSS = "StartServiceScreen .form-row { margin-top: 0; }"  # eight fields at 80x24
 
     @staticmethod
     def prepare(user, account_id: int) -> dict:
-        return {"parties": workorders.service_parties(user, account_id)[1]}
+        from ubtui.rates import active_schedule
+        schedule = active_schedule()
+        version = schedule.versions[-1]
+        return {"parties": workorders.service_parties(user, account_id)[1],
+                "rates": tuple((c, version.classes[c].name if c in version.classes else "")
+                               for c in schedule.rate_codes()),
+                "cycles": tuple((c, how) for c, how in schedule.cycles.items())}
 
     def fields(self) -> list[Field]:
         people = tuple((str(i + 1), f"{c.display_name} ({role})")
                        for i, (c, role) in enumerate(self.options.get("parties", [])))
+        cycles = self.options.get("cycles", ())
         return [
             Field("customer", "Customer", "1" if people else "", 3, r"[0-9]*", "Which of the account's customers (a number).", choices=people),
             Field("role", "Role", "tenant", 8, r"[a-zA-Z]*", choices=ROLE_CHOICES),
+            Field("account_class", "Class", "residential", 12, r"[a-zA-Z]*", choices=CLASS_CHOICES),
+            Field("rate_code", "Rate code", "", 8, r"[a-zA-Z0-9]*", "Empty: the class's usual code (F4 lists the rate file's).",
+                  choices=self.options.get("rates", ())),
+            Field("cycle", "Cycle", cycles[0][0] if cycles else "1", 8, r"[a-zA-Z0-9]*", choices=cycles),
             Field("turn_on", "Turn on", "+0", 10, r"[0-9+\-]*", DATE_HINT),
-            Field("deposit", "Deposit", "0", 14, None, "Amount billed as the service deposit; 0 for none."),
+            Field("deposit", "Deposit", "", 14, None, "Empty: the fee schedule's deposit for the class; 0 for none."),
+            Field("debt", "Prior debt", "refuse", 8, r"[a-zA-Z]*", "If the customer owes on another account.",
+                  choices=DEBT_CHOICES),
         ]
 
     def perform(self, user, v: dict[str, str]) -> str:
+        from ubtui.security import has_permission
         premise, parties = workorders.service_parties(user, self.ctx.account_id)
         pick = v["customer"].strip()
+        if not parties:
+            raise InputError("Customer", "the account has no customer to start service for")
         if not pick.isdigit() or not 1 <= int(pick) <= len(parties):
             raise InputError("Customer", f"pick 1 to {len(parties)} (F4 lists them)")
         customer, _ = parties[int(pick) - 1]
-        deposit = self.amount(v["deposit"], "Deposit", allow_zero=True)
+        deposit = self.amount(v["deposit"], "Deposit", allow_zero=True) if v["deposit"].strip() else None
+        debt = choice_from(v["debt"], DEBT_CHOICES)
         started = workorders.start_service(user, premise=premise, customer=customer,
                                            role=choice_from(v["role"], ROLE_CHOICES),
+                                           account_class=choice_from(v["account_class"], CLASS_CHOICES),
+                                           rate_code=v["rate_code"].strip() or None, cycle=v["cycle"].strip(),
                                            turn_on=day_from(v["turn_on"], "Turn on", self.app.today()),
-                                           deposit_cents=deposit)
+                                           deposit_cents=deposit, debt=debt,
+                                           approver=user if has_permission(user, "approve.adjustment") else None)
         dep = f", deposit {format_cents(started.deposit_cents)} billed" if started.deposit_cents else ""
+        moved = f", {format_cents(started.transferred_cents)} prior debt moved" if started.transferred_cents else ""
         return (f"new account {format_account_number(started.account.number)} for {customer.display_name}; "
-                f"turn-on {started.work_order.number}{dep}")
+                f"turn-on {started.work_order.number}{dep}{moved}")
 
 
 class StopServiceScreen(ActionForm):
     TITLE_TEXT = "Stop service"
-    INTRO = "Order the final read and turn-off; the final bill comes from the billing run."
+    INTRO = ("Order the final read and turn-off.  Completing it records the read, posts the final "
+             "bill and applies the deposit; the forwarding address becomes the mailing address.")
 
     def fields(self) -> list[Field]:
         return [
             Field("stop_on", "Stop on", "+0", 10, r"[0-9+\-]*", DATE_HINT),
-            Field("street", "Forwarding street", "", 60, None, "Where the final bill goes (optional)."),
-            Field("city", "City, state, ZIP", "", 60),
+            Field("line1", "Forwarding street", "", 60, None, "Where the final bill goes (optional)."),
+            Field("city", "City", "", 40),
+            Field("state", "State", "", 2, r"[a-zA-Z]*"),
+            Field("zip", "ZIP", "", 10, r"[0-9\-]*"),
         ]
 
     def perform(self, user, v: dict[str, str]) -> str:
-        forwarding = {k: v[k].strip() for k in ("street", "city") if v[k].strip()}
+        forwarding = {k: v[k].strip() for k in ("line1", "city", "state", "zip") if v[k].strip()}
         wo = workorders.stop_service(user, self.ctx.account_id, forwarding=forwarding or None,
                                      stop_on=day_from(v["stop_on"], "Stop on", self.app.today()))
         return f"stop ordered: {wo.number} turn off on {wo.scheduled_on.isoformat()}"
@@ -121,16 +152,19 @@ class _OpenOrderForm(ActionForm):
 
 class CompleteWorkOrderScreen(_OpenOrderForm):
     TITLE_TEXT = "Complete work order"
-    INTRO = "What the field found or did; completing a turn-on, turn-off or disconnect sets the account status."
+    INTRO = ("What the field found or did, and the read taken; a turn-off closes the account "
+             "and posts its final bill.")
 
     def fields(self) -> list[Field]:
         return [self.order_field(),
-                Field("result", "Result", "", 200, None, "e.g. meter read 01234, service on"),
+                Field("result", "Result", "", 200, None, "e.g. service on, meter checked"),
+                Field("reading", "Reading", "", 10, r"[0-9]*", "The meter read the field took (recorded as a reading)."),
                 Field("done_on", "Completed on", "+0", 10, r"[0-9+\-]*", DATE_HINT)]
 
     def perform(self, user, v: dict[str, str]) -> str:
         wo = workorders.complete_work_order(user, self.order_id(v["order"]), v["result"],
-                                            completed_on=day_from(v["done_on"], "Completed on", self.app.today()))
+                                            completed_on=day_from(v["done_on"], "Completed on", self.app.today()),
+                                            reading=v["reading"].strip() or None)
         return f"work order {wo.number} done"
 
 
@@ -143,3 +177,24 @@ class CancelWorkOrderScreen(_OpenOrderForm):
     def perform(self, user, v: dict[str, str]) -> str:
         wo = workorders.cancel_work_order(user, self.order_id(v["order"]), v["reason"])
         return f"work order {wo.number} cancelled"
+
+
+class AssignWorkOrderScreen(_OpenOrderForm):
+    TITLE_TEXT = "Assign work order"
+    INTRO = "Give the order to a crew for a day; assigning an assigned order reschedules it."
+
+    def fields(self) -> list[Field]:
+        return [self.order_field(),
+                Field("crew", "Crew", "", 24, None, "The crew that goes (e.g. North 2)."),
+                Field("scheduled", "Scheduled", "+1", 10, r"[0-9+\-]*", DATE_HINT),
+                Field("due", "Due by", "", 10, r"[0-9+\-]*", DATE_HINT + " Empty: as it was."),
+                Field("priority", "Priority", "", 9, r"[a-zA-Z]*", "Empty: as it was.", choices=PRIORITY_CHOICES)]
+
+    def perform(self, user, v: dict[str, str]) -> str:
+        today = self.app.today()
+        wo = workorders.assign_work_order(
+            user, self.order_id(v["order"]), crew=v["crew"],
+            scheduled_on=day_from(v["scheduled"], "Scheduled", today),
+            due_on=day_from(v["due"], "Due by", today, required=False),
+            priority=choice_from(v["priority"], PRIORITY_CHOICES) if v["priority"].strip() else None, today=today)
+        return f"work order {wo.number} assigned to {wo.crew} for {wo.scheduled_on.isoformat()}"

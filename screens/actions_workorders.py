@@ -1,6 +1,7 @@
 """Open work orders of the whole district (main menu), most urgent and oldest first.
 
-Enter or C completes the highlighted order, X cancels it, A opens its account's actions;
+Enter or C completes the highlighted order, X cancels it, D assigns it to a crew for a day
+(again: reschedules), A opens its account's actions;
 F5 reloads.  New orders are made from an account (its actions, W)."""
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
 from screens.actions_form import data_table
-from screens.actions_service import CancelWorkOrderScreen, CompleteWorkOrderScreen
+from screens.actions_service import AssignWorkOrderScreen, CancelWorkOrderScreen, CompleteWorkOrderScreen
 from screens.base import BaseScreen, key_binding, letter_binding
 from screens.text import line
 from ubtui import workorders
@@ -22,11 +23,13 @@ COLUMNS = (("Number", 9), ("Kind", 13), ("Priority", 9), ("Account", 10), ("Addr
 class WorkOrdersScreen(BaseScreen):
     TITLE_TEXT = "Open work orders"
     CSS_PATH = "actions_workorders.tcss"
-    HELP_TEXT = "Enter or C completes the highlighted order, X cancels it, A opens its account."
+    HELP_TEXT = ("Enter or C completes the highlighted order, X cancels it, D assigns it to a crew "
+                 "(or reschedules it), A opens its account.")
     BINDINGS = [
         key_binding("refresh", "refresh"),
         letter_binding("c", "close_order('complete')", "Complete", id="workorders.complete"),
         letter_binding("x", "close_order('cancel')", "Cancel", id="workorders.cancel"),
+        letter_binding("d", "close_order('assign')", "Dispatch", id="workorders.assign"),
         letter_binding("a", "account", "Account", id="workorders.account"),
     ]
 
@@ -72,7 +75,8 @@ class WorkOrdersScreen(BaseScreen):
         if o is None:
             self.set_status("no work order chosen", error=True)
             return
-        form = CompleteWorkOrderScreen if how == "complete" else CancelWorkOrderScreen
+        form = {"complete": CompleteWorkOrderScreen, "cancel": CancelWorkOrderScreen,
+                "assign": AssignWorkOrderScreen}[how]
         self.app.push_screen(form(None, orders=[o], number=o.number), self.form_done)
 
     def form_done(self, message: str | None) -> None:

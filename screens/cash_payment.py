@@ -454,6 +454,7 @@ class PaymentScreen(BaseScreen):
         lines += [f"{a.number} new balance {format_cents(a.balance_after_cents)}" for a in shown]
         if len(shown) < len(r.accounts):
             lines.append(f"and {len(r.accounts) - len(shown)} more accounts: ctrl+e shows the receipt")
+        lines += r.reconnects  # a disconnected account paid up: the reconnect ordered, its fee
         lines.append(f"CHANGE DUE {format_cents(r.change_cents)}")
         self.query_one("#pay-result", Static).update(Text("\n".join(lines), style="bold", no_wrap=True,
                                                           overflow="ellipsis"))

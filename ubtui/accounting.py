@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
-from models import Account, AccountCustomer, LedgerEntry, Payment, Posting, Premise, ServiceDeposit, Tender, User
+from models import Account, AccountCustomer, Bill, LedgerEntry, Payment, Posting, Premise, ServiceDeposit, Tender, User
 
 from . import audit, clock, ledger
 from .accounts import format_account_number, set_payment_flags
@@ -171,11 +171,21 @@ def _locked_balance(account_id: int) -> int:
 
 def apply_deposit(user: User, account_id: int, *, key: str) -> PostingResult:
     """Apply the service deposit held on an account to what it owes (typically at the final
-    bill); any excess leaves a credit for ``refund_credit``.  The deposit stops being held."""
+    bill); any excess leaves a credit for ``refund_credit``.  The deposit stops being held.
+    Only after the account's final bill: the deposit secures that bill."""
     require(user, "adjustment.post")
+    return apply_held_deposit(user, account_id, key=key)
+
+
+def apply_held_deposit(user: User, account_id: int, *, key: str) -> PostingResult:
+    """``apply_deposit`` without its permission check: for the caller that checked its own
+    (completing the turn-off applies the deposit after posting the final bill)."""
 
     def build() -> PostingResult:
         _locked_balance(account_id)
+        if not Bill.select().where((Bill.account == account_id) & (Bill.kind == "final")
+                                   & (Bill.status == "posted")).exists():
+            raise Conflict("the account has no final bill yet: the deposit is applied after the final bill")
         held = list(ServiceDeposit.select().where((ServiceDeposit.account == account_id)
                                                   & (ServiceDeposit.status == "held")))
         amount = sum(d.amount_cents for d in held)

@@ -351,3 +351,70 @@ def set_info_codes(actor: User, account_id: int, codes: str) -> Account:
     """The field crew's and counter's codes for the account ("dog", "locked gate"): clerks."""
     require(actor, "account.edit")
     return _change_account(actor, account_id, "account.info_codes", {"info_codes": parse_info_codes(codes)}, None)
+
+
+# --- new customers and premises with duplicate checks (service start at a vacant address) -----
+def duplicate_customers(last_name: str, first_name: str, phones) -> list[Customer]:
+    """Customers on file (not merged away) of the same name with a phone in common."""
+    digits = [phone_digits(n) for _, n in phones if phone_digits(n)]
+    if not digits:
+        return []
+    return list(Customer.select().join(Phone).where(
+        (Customer.search_name == fold(f"{first_name} {last_name}")) & Customer.merged_into.is_null()
+        & Phone.digits.in_(digits)).distinct().order_by(Customer.id))
+
+
+def new_customer(actor: User, *, last_name: str, first_name: str = "", kind: str = "person",
+                 phones: list[tuple[str, str]] = (), emails: list[str] = (), mail: dict | None = None,
+                 language: str = "en", allow_duplicate: bool = False) -> Customer:
+    """A customer typed at the counter: refused when one of the same name and phone is on file
+    (Conflict naming it) unless the clerk says it is another person (``allow_duplicate``)."""
+    require(actor, "account.create")
+    from .maintenance import check_email, check_language, check_state, check_zip
+    mail = {k: v for k, v in (mail or {}).items() if v}
+    for k, label in (("line1", "Mailing street"), ("line2", "Mailing line 2"), ("city", "City")):
+        if k in mail:
+            mail[k] = clean_text(mail[k], label, 80 if k != "city" else 40)
+    if "state" in mail:
+        mail["state"] = check_state(mail["state"])
+    if "zip" in mail:
+        mail["zip"] = check_zip(mail["zip"])
+    emails = [check_email(e) for e in emails]
+    language = check_language(language)
+    clean_text(last_name, "Last name" if kind == "person" else "Name", 60, required=True)
+    clean_text(first_name, "First name", 40)
+    with transaction():
+        same = duplicate_customers(last_name, first_name, phones)
+        if same and not allow_duplicate:
+            raise Conflict(f"customer {same[0].id} {same[0].display_name} has the same name and phone: "
+                           "use that one, or say it is another person")
+        return create_customer(actor, first_name=first_name, last_name=last_name, kind=kind, phones=phones,
+                               emails=emails, mail=mail, language=language)
+
+
+def new_premise(actor: User, *, house_number: str, street: str, unit: str = "", city: str = "", state: str = "",
+                zip: str = "", parcel_number: str = "", route: str = "", read_sequence: int = 0,
+                dwelling_units: int = 1, allow_duplicate: bool = False) -> Premise:
+    """A service address: refused when the same address is on file (Conflict naming it)."""
+    require(actor, "account.create")
+    from .maintenance import check_state, check_zip
+    street = clean_text(street, "Street", 60, required=True)
+    house_number = clean_text(house_number, "House number", 10)
+    unit = clean_text(unit, "Unit", 10)
+    city = clean_text(city, "City", 40)
+    state = check_state(state) if state else ""
+    zip = check_zip(zip) if zip else ""
+    parcel_number = clean_text(parcel_number, "Parcel", 20)
+    route = clean_text(route, "Route", 8)
+    if not isinstance(read_sequence, int) or read_sequence < 0:
+        raise InputError("Read sequence", "must be a whole number, 0 or more")
+    if not isinstance(dwelling_units, int) or not 1 <= dwelling_units <= 999:
+        raise InputError("Dwelling units", "must be 1 to 999")
+    with transaction():
+        same = Premise.get_or_none(Premise.search_address == premise_search_text(house_number, street, unit))
+        if same is not None and not allow_duplicate:
+            raise Conflict(f"premise {same.id} at {' '.join(x for x in (same.house_number, same.street, same.unit) if x)}"
+                           " is on file: use that one")
+        return create_premise(actor, house_number=house_number, street=street, unit=unit, city=city, state=state,
+                              zip=zip, parcel_number=parcel_number, route=route, read_sequence=read_sequence,
+                              dwelling_units=dwelling_units)

@@ -188,6 +188,15 @@ def gather(account_ids: list[int], period_end: _dt.date) -> tuple[dict[int, Acco
                   "a.premise_id, p.dwelling_units FROM account a JOIN premise p ON p.id = a.premise_id "
                   f"WHERE a.id IN {in_list(account_ids)}", account_ids)
     premise_ids = list({r[7] for r in rows})
+    # One billable account per premise and meter at a time: an account not closed whose
+    # address has since been served by an active account (opened later) ends where that
+    # one began, so the same reads are never billed to both.
+    served_from = defaultdict(list)
+    if premise_ids:
+        for aid, pid, opened in select("SELECT id, premise_id, opened_on FROM account WHERE status = 'active' "
+                                       f"AND premise_id IN {in_list(premise_ids)}", premise_ids):
+            if opened is not None:
+                served_from[pid].append((aid, db_date(opened)))
     meters = select("SELECT id, premise_id, size, unit, removed_on FROM meter "
                     f"WHERE premise_id IN {in_list(premise_ids)} ORDER BY id", premise_ids) if premise_ids else []
     meter_unit = {m[0]: m[3] for m in meters}
@@ -211,8 +220,13 @@ def gather(account_ids: list[int], period_end: _dt.date) -> tuple[dict[int, Acco
         bills[aid].append(PastBill(db_date(ps), db_date(pe), usage, bool(est), kind))
     facts, balances = {}, {}
     for aid, code, cycle, status, opened, closed, balance, pid, du in rows:
+        closed = db_date(closed)
+        opened = db_date(opened)
+        if closed is None and opened is not None:
+            later = [d for other, d in served_from[pid] if other != aid and d > opened]
+            closed = min(later) if later else None
         premise_reads = sorted((r for mid in meters_by_premise[pid] for r in reads[mid]), key=lambda r: r[0])
-        facts[aid] = AccountFacts(aid, code, cycle, status, db_date(opened), db_date(closed), du or 1,
+        facts[aid] = AccountFacts(aid, code, cycle, status, opened, closed, du or 1,
                                   size_by_premise.get(pid, DEFAULT_SIZE), tuple(premise_reads), tuple(bills[aid]))
         balances[aid] = balance
     return facts, balances
@@ -309,6 +323,42 @@ def write_bill(user: User, plan: PlannedBill, *, key: str, bill_date: _dt.date, 
     """One bill (rebills): see ``write_bills``."""
     return write_bills(user, [BillWrite(plan, key, previous_balance, kind, replaces)], bill_date=bill_date,
                        due_date=due_date, run_id=run_id)[0]
+
+
+def post_final_bill(user: User, account_id: int, *, work_order=None, bill_date: _dt.date | None = None,
+                    due_days: int = 21, schedule: Schedule | None = None) -> int | None:
+    """The final bill of one account, through its closing date (``closed_on``), posted at
+    once: the same plan and pricing (``price_bill``) as a bill run, for this account alone.
+
+    Who may: whoever completes the turn-off (``work_order``, done, on this account), or
+    whoever may run bills.  Returns the bill's id; None when there is nothing left to bill
+    (the period already billed through the closing date, or a final bill already posted)."""
+    if work_order is None:
+        require(user, "billing.run")
+    else:
+        require(user, "workorder.update")
+        if work_order.account_id != account_id or work_order.status != "done" or work_order.kind != "turn_off":
+            raise InputError("Work order", f"{work_order.number} is not a completed turn-off of this account")
+    schedule = schedule or active_schedule()
+    bill_date = bill_date or clock.today()
+    with transaction():
+        acct = Account.get_or_none(Account.id == account_id)
+        if acct is None:
+            raise NotFound(f"no account id {account_id}")
+        closed_on = db_date(acct.closed_on)
+        if closed_on is None:
+            raise InputError("Closed on", "the account has no closing date; stop service first")
+        facts, balances = gather([account_id], closed_on)
+        plan = plan_bill(schedule, facts[account_id], closed_on)
+        if plan is None:
+            return None
+        bill_id, _ = write_bill(user, plan, key=f"final:{account_id}", bill_date=bill_date,
+                                due_date=bill_date + _dt.timedelta(days=due_days),
+                                previous_balance=balances[account_id], kind="final")
+        audit.record(user, "bill.final", "bill", bill_id, after={"account_id": account_id, "period_start": plan.start,
+                                                                  "period_end": plan.end, "usage": plan.usage,
+                                                                  "total_cents": plan.calc.total_cents})
+    return bill_id
 
 
 def bill_posting_id(bill: Bill) -> int | None:

@@ -447,6 +447,7 @@ class PaymentResult:
     change_cents: int
     accounts: list[AppliedAccount]
     alerts: list[Alert] = field(default_factory=list)
+    reconnects: list[str] = field(default_factory=list)  # what the payment set going (workorders)
 
 
 _CARD_RUN = re.compile(r"(?:\d[ -]?){12,19}")
@@ -841,12 +842,20 @@ def take_payment(user: User, cmd: TakePayment) -> PaymentResult:
     require(user, "payment.take")
     key = ledger.check_key(cmd.idempotency_key)
     try:
-        return _take_payment(user, key, cmd)
+        result = _take_payment(user, key, cmd)
     except UbtuiError:
         first = Posting.get_or_none(Posting.idempotency_key == key)
         if first is not None:  # a retry after the drawer closed: the first receipt, validated then
             return _replay(first)
         raise
+    if result.created and any(a.code == "disconnected" for a in result.alerts):
+        from .workorders import reconnect_after_payment  # the payment stands whatever happens here
+        try:
+            result.reconnects = [r.message for r in reconnect_after_payment(
+                user, [a.account_id for a in result.accounts])]
+        except UbtuiError as e:
+            result.reconnects = [f"reconnect not ordered: {e}"]
+    return result
 
 
 def _session_query(user: User, session_id: int | None):

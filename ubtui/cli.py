@@ -445,6 +445,12 @@ def add_maintenance(sub):  # ubtui customer ..., ubtui account ...
     add_cli(sub)
 
 
+@registrar
+def add_service(sub):  # ubtui service ...
+    from .service_cli import add_cli
+    add_cli(sub)
+
+
 # Modules that add subcommand groups with @registrar (imported before parsing).
 EXTENSION_MODULES: list[str] = []
 

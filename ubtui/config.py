@@ -50,6 +50,13 @@ class FeeSchedule(BaseModel):
     deposit_cents: dict[str, int] = Field(default_factory=lambda: {
         "residential": 10000, "commercial": 30000, "irrigation": 20000, "construction": 50000})
     deposit_default_cents: int = Field(default=10000, ge=0)
+    # A payment that leaves a disconnected account owing at most this much orders the
+    # reconnect and charges its fee at once (None: the clerk orders reconnects by hand).
+    reconnect_when_owing_cents: int | None = Field(default=0, ge=0)
+    # Local hours [open, close) and weekdays (0 is Monday) of the field crews' day: outside
+    # them a reconnect costs the after-hours fee.
+    office_hours: tuple[int, int] = (8, 17)
+    office_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
 
     @field_validator("deposit_cents")
     @classmethod

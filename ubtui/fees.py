@@ -8,8 +8,11 @@ over ``Settings.max_amount_cents``, approved or not.
 """
 from __future__ import annotations
 
+import datetime as _dt
+
 from models import User
 
+from . import clock
 from .config import settings
 from .errors import InputError, PermissionDenied
 from .money import format_cents
@@ -19,6 +22,20 @@ from .security import has_permission
 def reconnect_fee(after_hours: bool = False) -> int:
     f = settings().fees
     return f.reconnect_after_hours_fee_cents if after_hours else f.reconnect_fee_cents
+
+
+def after_hours(at: _dt.datetime | None = None) -> bool:
+    """Whether ``at`` (local time; now when not given) is outside the schedule's office hours."""
+    f = settings().fees
+    opens, closes = f.office_hours
+    at = at or clock.now()
+    return not (opens <= at.hour < closes) or at.weekday() not in f.office_weekdays
+
+
+def reconnects_at(balance_cents: int) -> bool:
+    """Whether a disconnected account owing ``balance_cents`` after a payment is reconnected."""
+    limit = settings().fees.reconnect_when_owing_cents
+    return limit is not None and balance_cents <= limit
 
 
 def deposit_for(account_class: str) -> int:

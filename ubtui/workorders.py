@@ -13,15 +13,18 @@ from dataclasses import dataclass
 from peewee import JOIN, Case, fn
 
 from models import Account, AccountCustomer, Customer, Premise, ServiceDeposit, User, WorkOrder
+from models.customers import ACCOUNT_CLASSES
 from models.service import WORK_ORDER_KINDS
 
-from . import audit, clock, fees, ledger
-from .accounts import STATUS_BY_WORK_ORDER, format_account_number, open_account, set_status
+from . import accounting, audit, clock, fees, ledger
+from .accounts import STATUS_BY_WORK_ORDER, customer_of_record, format_account_number, open_account, set_status
 from .db import transaction
-from .errors import Conflict, InputError, NotFound
+from .errors import Conflict, InputError, NotFound, PermissionDenied
 from .ledger import EntrySpec
+from .money import format_cents
+from .rates import active_schedule
 from .search import format_address
-from .security import require
+from .security import has_permission, require
 
 STATUS_AFTER = STATUS_BY_WORK_ORDER
 PRIORITIES = ("low", "normal", "high", "emergency")
@@ -77,20 +80,103 @@ def _close_work_order(user: User, work_order_id: int, action: str, **changes) ->
     return before, after
 
 
+# Completing one of these kinds may record the meter read the field took.
+READ_KINDS = ("turn_on", "turn_off", "reread", "reconnect", "disconnect", "meter_test", "high_bill",
+              "low_pressure", "leak_investigation")
+
+
+def _premise_meter(premise_id: int | None, meter_id: int | None):
+    from models import Meter
+    if meter_id is not None:
+        return Meter.get_or_none(Meter.id == meter_id)
+    return (Meter.select().where((Meter.premise == premise_id) & Meter.removed_on.is_null())
+            .order_by(Meter.id.desc()).first())
+
+
 def complete_work_order(user: User, work_order_id: int, result: str, *,
-                        completed_on: _dt.date | None = None) -> WorkOrder:
+                        completed_on: _dt.date | None = None, reading=None) -> WorkOrder:
+    """Close a work order with what the field found.  ``reading`` (a read the field took)
+    is recorded as a meter reading of the premise's meter on the completion date.  A
+    turn-off then closes the account on that date, posts its final bill at once (prorated
+    by days, ``billing.post_final_bill``) and applies any deposit held to it."""
     require(user, "workorder.update")
     if not result or not result.strip():
         raise InputError("Result", "say what the field found or did")
+    has_read = reading is not None and str(reading).strip() != ""
     with transaction():
+        wo = WorkOrder.get_or_none(WorkOrder.id == work_order_id)
+        if wo is None:
+            raise NotFound(f"no work order id {work_order_id}")
+        done_on = completed_on or clock.today()
+        if has_read:
+            if wo.kind not in READ_KINDS:
+                raise InputError("Reading", f"a {wo.kind.replace('_', ' ')} order takes no meter read")
+            meter = _premise_meter(wo.premise_id, wo.meter_id)
+            if meter is None:
+                raise InputError("Reading", "the address has no meter in service to record it on")
+            from .readings import enter_reading
+            enter_reading(user, meter.id, done_on, reading, note=f"work order {wo.number}")
         _, after = _close_work_order(user, work_order_id, "workorder.complete", status="done",
-                                     result=result.strip(), completed_on=completed_on or clock.today())
+                                     result=result.strip(), completed_on=done_on)
         if after.kind == "disconnect":
             from .collections import check_disconnect_completion
             check_disconnect_completion(after.account_id, after.completed_on)
         new_status = STATUS_AFTER.get(after.kind)
         if new_status and after.account_id:
             set_status(user, after.account_id, new_status, work_order=after)
+        if after.kind == "turn_off" and after.account_id:
+            _close_account(user, after)
+    return after
+
+
+def _close_account(user: User, wo: WorkOrder) -> None:
+    """After a turn-off: the closing date, the final bill, then the deposit against it."""
+    from .accounting import apply_held_deposit
+    from .billing import post_final_bill
+    acct = Account.get_by_id(wo.account_id)
+    before = acct.closed_on
+    Account.update(closed_on=wo.completed_on).where(Account.id == acct.id).execute()
+    audit.record(user, "account.close", "account", acct.id, before={"closed_on": before},
+                 after={"closed_on": wo.completed_on}, detail=f"by work order {wo.number}")
+    post_final_bill(user, acct.id, work_order=wo)
+    if acct.deposit_held_cents:
+        apply_held_deposit(user, acct.id, key=f"final-deposit:{acct.number}")
+
+
+MAX_CREW = 24
+
+
+def assign_work_order(user: User, work_order_id: int, *, crew: str, scheduled_on: _dt.date,
+                      due_on: _dt.date | None = None, priority: str | None = None,
+                      today: _dt.date | None = None) -> WorkOrder:
+    """Give an open order to a crew for a day (the dispatcher); assigning again reschedules it.
+    The day must not be past (``today``: the counter's business day), nor after the due date;
+    every change audited."""
+    require(user, "workorder.update")
+    from .accounts import clean_text
+    crew = clean_text(crew, "Crew", MAX_CREW, required=True)
+    if scheduled_on is None:
+        raise InputError("Scheduled", "type the day the crew goes")
+    if scheduled_on < (today or clock.today()):
+        raise InputError("Scheduled", f"{scheduled_on} is past")
+    if priority is not None and priority not in PRIORITIES:
+        raise InputError("Priority", f"must be one of {', '.join(PRIORITIES)}")
+    with transaction():
+        before = WorkOrder.get_or_none(WorkOrder.id == work_order_id)
+        if before is None:
+            raise NotFound(f"no work order id {work_order_id}")
+        if before.status not in ("open", "assigned"):
+            raise Conflict(f"work order {before.number} is already {before.status}")
+        due = due_on if due_on is not None else before.due_on
+        if due is not None and scheduled_on > due:
+            raise InputError("Scheduled", f"{scheduled_on} is after the due date {due}")
+        changes = {"crew": crew, "scheduled_on": scheduled_on, "due_on": due, "status": "assigned"}
+        if priority is not None:
+            changes["priority"] = priority
+        WorkOrder.update(**changes).where(WorkOrder.id == work_order_id).execute()
+        after = WorkOrder.get_by_id(work_order_id)
+        action = "workorder.reschedule" if before.status == "assigned" else "workorder.assign"
+        audit.record(user, action, "work_order", work_order_id, before=before, after=after)
     return after
 
 
@@ -109,29 +195,92 @@ class StartedService:
     account: Account
     work_order: WorkOrder
     deposit_cents: int
+    transferred_cents: int = 0  # the customer's prior debt moved onto the new account
+
+
+# The rate code a class starts on when the clerk names none (each must be in the rate file).
+DEFAULT_RATE_CODES = {"residential": "RES", "commercial": "COM", "irrigation": "IRR", "construction": "CON"}
+# An account in one of these statuses is the premise's billable account: no second one.
+SERVING = ("pending", "active", "disconnected")
+DEBT_CHOICES = ("refuse", "transfer")
+
+
+def check_rate(account_class: str, rate_code: str | None, cycle: str) -> tuple[str, str]:
+    """Class, rate code and cycle as the rate file in force knows them: an unknown class,
+    rate code or cycle is refused naming the field.  Returns (rate code, cycle)."""
+    if account_class not in ACCOUNT_CLASSES:
+        raise InputError("Class", f"must be one of {', '.join(ACCOUNT_CLASSES)}")
+    code = (rate_code or DEFAULT_RATE_CODES.get(account_class, "")).strip().upper()
+    schedule = active_schedule()
+    codes = schedule.rate_codes()
+    if code not in codes:
+        raise InputError("Rate code", f"{code!r} is not in the rate schedule ({', '.join(codes)})")
+    cycle = str(cycle or "").strip()
+    if not cycle:
+        raise InputError("Cycle", "name the billing cycle")
+    schedule.cycle_months(cycle)  # InputError("Cycle", ...) when the schedule does not list it
+    return code, cycle
+
+
+@dataclass(frozen=True)
+class Debt:
+    account_id: int
+    number: str  # formatted
+    status: str
+    balance_cents: int
+
+
+def prior_debt(user: User, customer_id: int) -> list[Debt]:
+    """What the customer owes on any account they have had a role on (any status)."""
+    require(user, "account.view")
+    q = (Account.select(Account.id, Account.number, Account.status, Account.balance_cents)
+         .where(Account.id.in_(AccountCustomer.select(AccountCustomer.account)
+                               .where(AccountCustomer.customer == customer_id))
+                & (Account.balance_cents > 0)).order_by(Account.number))
+    return [Debt(a.id, format_account_number(a.number), a.status, int(a.balance_cents)) for a in q]
 
 
 def start_service(user: User, *, premise: Premise, customer: Customer, role: str = "tenant",
-                  account_class: str = "residential", rate_code: str = "RES", cycle: str = "1",
+                  account_class: str = "residential", rate_code: str | None = None, cycle: str = "1",
                   turn_on: _dt.date | None = None, deposit_cents: int | None = None,
-                  approver: User | None = None) -> StartedService:
+                  approver: User | None = None, debt: str = "refuse") -> StartedService:
     """Open a pending account, bill the service deposit and order the turn-on.
 
-    The deposit is the fee schedule's for the class unless given; more than that needs a
-    supervisor's ``approver`` (``ubtui.fees``).  One transaction: either all of it happens or
-    none; a second submit finds the address already served and is refused."""
+    Class, rate code and cycle must be the rate file's (the class's usual code when none is
+    named).  The deposit is the fee schedule's for the class unless given; more than that
+    needs a supervisor's ``approver`` (``ubtui.fees``).  A customer owing on another account
+    is refused (``debt="refuse"``: collect it first) unless the debt is transferred to the new
+    account (``debt="transfer"``), which a supervisor's ``approver`` must approve.  One
+    billable account per premise: an address with a pending, active or disconnected account
+    is refused (stop that one first).  One transaction: either all of it happens or none."""
     require(user, "account.create")
     require(user, "workorder.create")
+    rate_code, cycle = check_rate(account_class, rate_code, cycle)
+    if debt not in DEBT_CHOICES:
+        raise InputError("Prior debt", f"must be one of {', '.join(DEBT_CHOICES)}")
     scheduled = fees.deposit_for(account_class)
     deposit_cents = fees.check_scheduled(scheduled if deposit_cents is None else deposit_cents, scheduled,
                                          "Deposit", approver)
     with transaction():
         busy = (Account.select().where((Account.premise == premise.id)
-                                       & Account.status.in_(["pending", "active"])).first())
+                                       & Account.status.in_(SERVING)).first())
         if busy is not None:
-            raise Conflict(f"address already has service on account {format_account_number(busy.number)}; stop it first")
+            raise Conflict(f"address already has service on account {format_account_number(busy.number)} "
+                           f"({busy.status}); stop it first")
+        owed = prior_debt(user, customer.id)
+        total = sum(d.balance_cents for d in owed)
+        if owed and debt == "refuse":
+            raise Conflict(f"{customer.display_name} owes {format_cents(total)} on account "
+                           f"{', '.join(d.number for d in owed)}: collect it first, or transfer it "
+                           "to the new account with a supervisor's approval")
+        if owed and (approver is None or not has_permission(approver, "approve.adjustment")):
+            raise PermissionDenied(f"moving {format_cents(total)} of prior debt to the new account: "
+                                   "a supervisor must approve")
         acct = open_account(user, premise=premise, customers=[(customer, role)], account_class=account_class,
                             rate_code=rate_code, cycle=cycle, status="pending", opened_on=turn_on)
+        for d in owed:
+            accounting.transfer_balance(approver, d.account_id, acct.id, "prior debt at start of service",
+                                        key=f"start-debt:{acct.number}:{d.account_id}")
         if deposit_cents:
             ledger.write_posting(user, f"deposit:{acct.number}", "deposit", [EntrySpec(
                 acct.id, "deposit", deposit_cents, "deposit", "Service deposit")])
@@ -141,21 +290,41 @@ def start_service(user: User, *, premise: Premise, customer: Customer, role: str
                 Account.id == acct.id).execute()
         wo = create_work_order(user, kind="turn_on", account_id=acct.id, scheduled_on=turn_on,
                                instructions="Start service: read meter and turn on")
-    return StartedService(Account.get_by_id(acct.id), wo, deposit_cents)
+    return StartedService(Account.get_by_id(acct.id), wo, deposit_cents, total)
+
+
+FORWARDING_FIELDS = {"line1": "mail_line1", "line2": "mail_line2", "city": "mail_city", "state": "mail_state",
+                     "zip": "mail_zip"}
 
 
 def stop_service(user: User, account_id: int, *, stop_on: _dt.date, forwarding: dict | None = None) -> WorkOrder:
-    """Order the final read and turn-off; the final bill comes from the billing run."""
+    """Order the final read and turn-off on ``stop_on``.  A forwarding address (keys line1,
+    line2, city, state, zip) becomes the mailing address of the account's customer of
+    record at once: the final bill goes there.  Completing the turn-off records the final
+    read, sets the closing date, posts the final bill and applies the deposit."""
     require(user, "workorder.create")
-    acct = Account.get_or_none(Account.id == account_id)
-    if acct is None:
-        raise NotFound(f"no account id {account_id}")
-    if acct.status in ("closed", "final_billed"):
-        raise Conflict(f"account {format_account_number(acct.number)} is already {acct.status.replace('_', ' ')}")
-    note = "Stop service: final read and turn off"
-    if forwarding:
-        note += "; forwarding address: " + ", ".join(str(v) for v in forwarding.values() if v)
-    return create_work_order(user, kind="turn_off", account_id=account_id, scheduled_on=stop_on, instructions=note)
+    forwarding = {k: v for k, v in (forwarding or {}).items() if v not in (None, "")}
+    bad = sorted(set(forwarding) - set(FORWARDING_FIELDS))
+    if bad:
+        raise InputError("Forwarding address", f"{bad[0]!r} is not part of an address")
+    if forwarding and not str(forwarding.get("line1", "")).strip():
+        raise InputError("Forwarding street", "must not be empty when a forwarding address is given")
+    with transaction():
+        acct = Account.get_or_none(Account.id == account_id)
+        if acct is None:
+            raise NotFound(f"no account id {account_id}")
+        if acct.status in ("closed", "final_billed"):
+            raise Conflict(f"account {format_account_number(acct.number)} is already {acct.status.replace('_', ' ')}")
+        note = "Stop service: final read and turn off"
+        if forwarding:
+            from .maintenance import update_customer
+            party = customer_of_record(account_id)
+            if party is None:
+                raise Conflict(f"account {format_account_number(acct.number)} has no customer to forward mail to")
+            update_customer(user, party.customer_id, **{FORWARDING_FIELDS[k]: v for k, v in forwarding.items()})
+            note += "; forwarding address: " + ", ".join(str(v) for v in forwarding.values())
+        return create_work_order(user, kind="turn_off", account_id=account_id, scheduled_on=stop_on,
+                                 instructions=note)
 
 
 def reconnect_candidates(user: User) -> list[Account]:
@@ -190,6 +359,41 @@ def request_reconnect(user: User, account_id: int, *, fee_cents: int | None = No
             ledger.write_posting(user, f"reconnect-fee:{wo.number}", "fee", [EntrySpec(
                 acct.id, "fee", fee_cents, "reconnect_fee", f"Reconnect fee ({wo.number})")])
     return wo
+
+
+@dataclass(frozen=True)
+class Reconnect:
+    account_id: int
+    account_number: str  # formatted
+    work_order: str  # its number, or "" when not ordered
+    fee_cents: int
+    message: str  # what the counter is told
+
+
+def reconnect_after_payment(user: User, account_ids, *, at: _dt.datetime | None = None) -> list[Reconnect]:
+    """After a payment: each disconnected account among ``account_ids`` that now meets the
+    fee schedule's reconnect condition (``reconnect_when_owing_cents``) gets its reconnect
+    order and the reconnect fee (the after-hours fee outside ``office_hours``).  An account
+    with a reconnect already ordered is left as it is."""
+    require(user, "workorder.create")
+    out = []
+    late = fees.after_hours(at)
+    for acct in Account.select().where(Account.id.in_(list(account_ids)) & (Account.status == "disconnected")):
+        number = format_account_number(acct.number)
+        if not fees.reconnects_at(int(acct.balance_cents)):
+            out.append(Reconnect(acct.id, number, "", 0, f"{number} is still disconnected: "
+                                 f"{format_cents(int(acct.balance_cents))} owed before the reconnect"))
+            continue
+        try:
+            wo = request_reconnect(user, acct.id, after_hours=late)
+        except Conflict as e:
+            out.append(Reconnect(acct.id, number, "", 0, f"{number}: {e}"))
+            continue
+        fee = fees.reconnect_fee(late)
+        out.append(Reconnect(acct.id, number, wo.number, fee,
+                             f"{number}: reconnect ordered ({wo.number}), "
+                             f"{'after-hours ' if late else ''}reconnect fee {format_cents(fee)} charged"))
+    return out
 
 
 # --- read-only helpers for the screens ---------------------------------------------------------
@@ -237,4 +441,9 @@ def service_parties(user: User, account_id: int) -> tuple[Premise, list[tuple[Cu
     links = (AccountCustomer.select(AccountCustomer, Customer).join(Customer)
              .where((AccountCustomer.account == account_id) & AccountCustomer.end_date.is_null())
              .order_by(AccountCustomer.id))
-    return Premise.get_by_id(acct.premise_id), [(ac.customer, ac.role) for ac in links]
+    parties = [(ac.customer, ac.role) for ac in links]
+    if not parties:  # a closed account: its roles have ended; its customer of record remains
+        party = customer_of_record(account_id)
+        if party is not None:
+            parties = [(Customer.get_by_id(party.customer_id), party.role)]
+    return Premise.get_by_id(acct.premise_id), parties

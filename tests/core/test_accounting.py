@@ -1,6 +1,8 @@
+import datetime as dt
+
 import pytest
 
-from models import Account, AuditLog, Payment, Tender
+from models import Account, AuditLog, Bill, Payment, Tender
 from ubtui import accounting, ledger
 from ubtui.errors import Conflict, InputError, NotFound, PermissionDenied
 from ubtui.ledger import EntrySpec
@@ -91,7 +93,11 @@ def test_deposit_applied_at_final_bill_leaves_a_refundable_credit(clerk, senior,
     prem = create_premise(system, house_number="7", street="Birch Ln")
     acct = start_service(clerk, premise=prem, customer=cust, deposit_cents=10000).account
     ledger.post(system, "pay-dep", "payment", [EntrySpec(acct.id, "payment", -10000)])
+    with pytest.raises(Conflict, match="no final bill"):  # the deposit secures the final bill
+        accounting.apply_deposit(senior, acct.id, key="dep0")
     bill(system, acct, 3000, "final")
+    Bill.create(account=acct.id, period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 1, 31),
+                bill_date=dt.date(2026, 1, 31), due_date=dt.date(2026, 2, 21), kind="final", total_cents=3000)
     accounting.apply_deposit(senior, acct.id, key="dep1")
     assert ledger.account_balance(acct.id) == -7000
     assert Account.get_by_id(acct.id).deposit_held_cents == 0

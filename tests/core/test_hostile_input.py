@@ -302,6 +302,7 @@ POSTERS = {
     "accounting.transfer_balance": "typed: AMOUNT_POSTERS['transfer'] (max_amount_cents and the balance)",
     "accounting.write_off": "the balance owed",
     "accounting.apply_deposit": "the deposits held",
+    "accounting.apply_held_deposit": "the deposits held (after the final bill)",
     "adjustments.rebill": "computed by the rate engine; credits over adjustment_approval_cents approved",
     "adjustments.post_leak_adjustment": "computed; over adjustment_approval_cents approved",
     "adjustments.assess_late_fees": "the rate schedule's late fee",

@@ -7,7 +7,7 @@ import re
 import pytest
 from cryptography.fernet import Fernet
 
-from models import Account, AutopayEnrollment, LedgerEntry, Payment, Posting, Tender, WorkOrder
+from models import Account, AutopayEnrollment, Customer, LedgerEntry, Payment, Posting, Tender, WorkOrder
 from screens.actions import AccountActionsScreen
 from screens.actions_autopay import AutopayEnrolScreen
 from screens.actions_form import LookupScreen
@@ -238,7 +238,7 @@ async def test_work_orders_menu_completes_a_turn_on(sqlite_url):
     assert WorkOrder.get_by_id(turn_on.id).completed_on == TODAY
 
 
-async def test_start_service_then_transfer_the_final_balance(sqlite_url):
+async def test_start_service_refuses_prior_debt_then_moves_it_with_a_supervisor(sqlite_url):
     from ubtui.accounts import format_account_number
 
     add_user("super", "supervisor")
@@ -248,22 +248,20 @@ async def test_start_service_then_transfer_the_final_balance(sqlite_url):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_actions(pilot, old.id, "super")
         assert "O  Write off" in screen_text(app)
-        await burst(pilot, "s", "enter", "enter", "enter", *"50", "enter")  # customer 1, tenant, today, $50 deposit
+        # customer 1, tenant, commercial, no such rate code: refused naming the field
+        await burst(pilot, "s", "enter", "enter", "ctrl+u", *"comm", "enter", *"XYZ", "f9")
+        assert status(app).startswith("Rate code: 'XYZ' is not in the rate schedule")
+        await burst(pilot, "ctrl+u", "f9")  # the class's usual code; the customer owes on the old account
+        assert "owes $43.21" in status(app)
+        assert Account.select().count() == 1
+        await burst(pilot, "enter", "enter", "enter", *"50", "enter", "ctrl+u", *"tr", "f9")
         new = Account.select().where(Account.id != old.id).get()
         number = format_account_number(new.number)
-        assert re.fullmatch(rf"new account {number} for Rivera, Ana; turn-on WO\d+, deposit \$50.00 billed",
-                            status(app))
-        await burst(pilot, "b")
-        assert app.screen.query_one("#f-to").value == number  # the customer's other account
-        await burst(pilot, *"9999", "f9")  # no such account: refused, nothing moved
-        assert status(app) == "no account 9999"
-        assert balance(old) == 4321
-        await burst(pilot, "end", "ctrl+u", *number, "enter", "enter", *"final bill to new address", "enter")
-        assert status(app) == f"balance moved to {number}; balance now $0.00; {number} now $93.21"
-        await burst(pilot, "o", *"uncollectible", "f9")  # nothing left to write off: the core says so
-        assert status(app) == "nothing is owed on the account"
+        assert re.fullmatch(rf"new account {number} for Rivera, Ana; turn-on WO\d+, deposit \$50.00 billed, "
+                            r"\$43.21 prior debt moved", status(app))
     assert (balance(old), balance(new)) == (0, 4321 + 5000)
-    assert (new.status, WorkOrder.get(WorkOrder.account == new.id).kind) == ("pending", "turn_on")
+    assert (new.status, new.account_class, new.rate_code) == ("pending", "commercial", "COM")
+    assert WorkOrder.get(WorkOrder.account == new.id).kind == "turn_on"
 
 
 async def test_stop_service_cancel_an_order_and_apply_the_deposit(sqlite_url):
@@ -281,19 +279,19 @@ async def test_stop_service_cancel_an_order_and_apply_the_deposit(sqlite_url):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_actions(pilot, acct.id)
         assert "Deposit held $75.00" in screen_text(app)
-        await burst(pilot, "t", "ctrl+u", *"+5", "enter", *"1 Pine Rd", "enter", *"Davis, CA 95616", "enter")
+        await burst(pilot, "t", "ctrl+u", *"+5", "enter", *"1 Pine Rd", "enter", *"Davis", "enter", *"CA", "enter",
+                    *"95616", "enter")
         assert status(app) == "stop ordered: WO0000002 turn off on 2026-03-20"
         assert "Open work orders: 2" in screen_text(app)
         await burst(pilot, "x", "f4", "down", "enter")  # the second open order: the turn-off
         assert app.screen.query_one("#f-order").value == "WO0000002"
         await burst(pilot, *"customer stays", "f9")
         assert status(app) == "work order WO0000002 cancelled"
-        await burst(pilot, "d", "f9")
-        assert status(app) == "deposit applied; balance now $0.00"
-        assert "Deposit held $0.00" in screen_text(app)
-        await burst(pilot, "d", "f9")  # nothing held any more: the core says so, on the form
-        assert status(app) == "no deposit is held on the account"
+        await burst(pilot, "d", "f9")  # no final bill yet: the deposit secures it
+        assert status(app) == "the account has no final bill yet: the deposit is applied after the final bill"
     stop = WorkOrder.get(WorkOrder.number == "WO0000002")
-    assert stop.status == "cancelled" and "forwarding address: 1 Pine Rd, Davis, CA 95616" in stop.instructions
+    assert stop.status == "cancelled" and "forwarding address: 1 Pine Rd, Davis, CA, 95616" in stop.instructions
     assert WorkOrder.get(WorkOrder.number == "WO0000001").status == "open"
-    assert balance(acct) == 0
+    lee = Customer.get(Customer.last_name == "Park")
+    assert (lee.mail_line1, lee.mail_city, lee.mail_state, lee.mail_zip) == ("1 Pine Rd", "Davis", "CA", "95616")
+    assert balance(acct) == 7500

@@ -1,0 +1,55 @@
+"""``ubtui service ...`` and the duplicate checks of new customers and addresses (issue #14)."""
+import pytest
+
+from models import Account, Customer, Meter, Premise, WorkOrder
+from ubtui.accounts import new_customer, new_premise
+from ubtui.errors import Conflict, InputError
+
+
+def test_new_customer_and_premise_are_refused_as_duplicates(clerk):
+    c = new_customer(clerk, last_name="Okafor", first_name="Ben", phones=[("mobile", "541-555-0177")],
+                     mail={"line1": "PO Box 9", "state": "or", "zip": "97201"})
+    assert (c.display_name, c.mail_state) == ("Okafor, Ben", "OR")
+    with pytest.raises(Conflict, match=f"customer {c.id} Okafor, Ben has the same name and phone"):
+        new_customer(clerk, last_name="OKAFOR", first_name="ben", phones=[("home", "(541) 555-0177")])
+    assert new_customer(clerk, last_name="Okafor", first_name="Ben", phones=[("home", "541-555-0177")],
+                        allow_duplicate=True).id != c.id  # the clerk says it is another person
+    with pytest.raises(InputError, match="ZIP"):
+        new_customer(clerk, last_name="Ng", mail={"zip": "9"})
+    p = new_premise(clerk, house_number="40", street="Depot Rd", route="02", read_sequence=7, dwelling_units=2)
+    with pytest.raises(Conflict, match=f"premise {p.id} at 40 Depot Rd is on file"):
+        new_premise(clerk, house_number="40", street="depot rd.")
+    with pytest.raises(InputError, match="Dwelling units"):
+        new_premise(clerk, house_number="41", street="Depot Rd", dwelling_units=0)
+    assert Customer.select().count() == 2 and Premise.select().count() == 1
+
+
+def test_cli_starts_service_at_a_vacant_address(db_url, db):
+    from tests.core.test_cli import ubtui
+    db.close()
+
+    def run(*args):
+        return ubtui("--database", db_url, "service", *args)
+
+    r = run("new-customer", "--last", "Storage Co", "--business", "--phone", "work:541-555-0101")
+    assert r.returncode == 0 and r.stdout.startswith("customer 1 Storage Co"), r.stderr
+    r = run("new-customer", "--last", "Storage Co", "--business", "--phone", "work:541-555-0101")
+    assert r.returncode == 2 and "same name and phone" in r.stderr
+    r = run("new-premise", "--house", "400", "--street", "Depot Rd", "--route", "02", "--units", "x")
+    assert r.returncode == 2 and r.stderr.strip() == "ubtui: Dwelling units: 'x' is not a whole number"
+    assert run("new-premise", "--house", "400", "--street", "Depot Rd", "--route", "02").returncode == 0
+    r = run("new-meter", "1", "--serial", "SN-400", "--on", "2026-01-05", "--read", "120", "--size", '1"')
+    assert r.returncode == 0, r.stderr
+    r = run("start", "--premise", "1", "--customer", "1", "--class", "commercial", "--rate", "NOPE")
+    assert r.returncode == 2 and r.stderr.startswith("ubtui: Rate code: 'NOPE' is not in the rate schedule")
+    r = run("start", "--premise", "1", "--customer", "1", "--class", "commercial", "--turn-on", "2026-01-05")
+    assert r.returncode == 0 and "(COM)" in r.stdout and "deposit $300.00" in r.stdout, r.stderr
+    r = run("stop", "0001001-7", "--on", "2026-02-01", "--zip", "9")
+    assert r.returncode == 2 and r.stderr.startswith("ubtui: Forwarding street: must not be empty")
+    r = run("stop", "0001001-7", "--on", "2026-02-01", "--line1", "1 Pine Rd", "--zip", "9")
+    assert r.returncode == 2 and r.stderr.startswith("ubtui: ZIP")
+    from ubtui.db import open_database
+    open_database(db_url, upgrade=False)
+    acct = Account.get()
+    assert (acct.account_class, acct.rate_code, acct.status) == ("commercial", "COM", "pending")
+    assert Meter.get().serial == "SN-400" and WorkOrder.get().kind == "turn_on"
