@@ -7,7 +7,7 @@ from .errors import InputError
 
 
 def _setup(args):
-    from .cli import actor, connect
+    from .cli_support import actor, connect
     connect(args)
     return actor()
 
