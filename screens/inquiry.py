@@ -4,7 +4,12 @@ Keys: 1 transactions, 2 bills, 3 consumption, 4 payments, 5 work orders, 6 conta
 (who changed which details, from the audit trail);
 Enter on a bill shows its lines; F6 adds a contact-log entry; F7 takes a payment (when the
 cashiering screens are installed); C / P export the history of the pane (usage on the
-consumption pane, transactions elsewhere) to CSV / PDF; F5 reloads.  Every read runs in the
+consumption pane, transactions elsewhere) to CSV / PDF; F5 reloads.
+
+Letters that write (C, P) or lead to forms (A) fire only when typed twice in a row ("CC"):
+the first one says what the second will do, any other key cancels (and is not used).  Stray
+typing meant for a form that has closed cannot export or open one; the pane digits, which
+only show, stay single keys.  Every read runs in the
 database thread; the transactions pane loads 100 rows at a time as the cursor nears the end."""
 from __future__ import annotations
 
@@ -64,10 +69,12 @@ class InquiryScreen(BaseScreen):
     TITLE_TEXT = "Account inquiry"
     CSS_PATH = "inquiry.tcss"
     HELP_TEXT = ("1-7 switch panes (7: changes of details, who and when); Enter on a transaction shows "
-                 "it in full, on a bill its lines; C / P export this pane's history (usage or transactions) to CSV / PDF in the exports folder; "
-                 "A lists what can "
+                 "it in full, on a bill its lines, on a contact its whole note.  "
+                 "CC / PP export this pane's history (usage or transactions) to CSV / PDF in the exports folder; "
+                 "AA lists what can "
                  "be done to the account (service, work orders, refunds, transfers, autopay, customer "
-                 "details, roles, flags).  Ref on "
+                 "details, roles, flags).  These letters are typed twice so that stray typing cannot "
+                 "write a file or open a form; any other key after the first cancels.  Ref on "
                  "transactions: B bill number, LF late fee of that bill, P payment, R receipt.")
     BINDINGS = [
         key_binding("refresh", "refresh"),
@@ -75,9 +82,9 @@ class InquiryScreen(BaseScreen):
         key_binding("pay", "pay"),
         *(Binding(str(i + 1), f"pane('{pid}')", label, show=False, priority=True, id=f"inquiry.pane{i + 1}")
           for i, (pid, label) in enumerate(PANES)),
-        letter_binding("c", "export('csv')", "CSV", id="inquiry.csv"),
-        letter_binding("p", "export('pdf')", "PDF", id="inquiry.pdf"),
-        letter_binding("a", "actions", "Actions", id="inquiry.actions"),
+        letter_binding("c", "twice('c', \"export('csv')\")", "CSV", id="inquiry.csv"),
+        letter_binding("p", "twice('p', \"export('pdf')\")", "PDF", id="inquiry.pdf"),
+        letter_binding("a", "twice('a', 'actions')", "Actions", id="inquiry.actions"),
     ]
 
     def __init__(self, account_id: int):
@@ -93,6 +100,7 @@ class InquiryScreen(BaseScreen):
         self.change_rows: list = []
         self.loaded: set[str] = set()
         self.select_when_loaded = ""  # a pane whose Enter came before its rows (type-ahead)
+        self.armed = ""  # the letter typed once (C, P, A): typed again it fires
 
     # --- layout ----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -174,6 +182,7 @@ class InquiryScreen(BaseScreen):
 
     # --- panes -----------------------------------------------------------------------------
     def action_pane(self, pane: str) -> None:
+        self.armed = ""
         self.pane = pane
         self.query_one("#panes", ContentSwitcher).current = pane
         self.query_one("#tabs", Static).update(self.tabs_text())
@@ -184,6 +193,7 @@ class InquiryScreen(BaseScreen):
             self.load_pane(pane)
 
     def action_refresh(self) -> None:
+        self.armed = ""
         self.loaded.clear()
         self.tx_rows, self.tx_done = [], False
         self.load_header()
@@ -346,6 +356,33 @@ class InquiryScreen(BaseScreen):
         r = rows[index] if 0 <= index < len(rows) else None
         text = " | ".join(p for p in (r.action, r.what, r.detail) if p) if r else ""
         self.query_one("#change-text", Static).update(Text(text or " "))
+
+    # --- letters typed twice ----------------------------------------------------------------
+    TWICE = {"c": "write this pane's history to a CSV file", "p": "write this pane's history to a PDF file",
+             "a": "open the account's actions"}
+
+    async def action_twice(self, letter: str, action: str) -> None:
+        """A letter that writes or opens forms fires when typed twice in a row; the first says
+        what the second does.  Another letter in between cancels (and does nothing else)."""
+        armed, self.armed = self.armed, ""
+        if armed == letter:
+            self.clear_status()
+            await self.run_action(action)
+        elif armed:
+            self.set_status("cancelled")
+        else:
+            self.armed = letter
+            self.set_status(f"{letter.upper()} again to {self.TWICE[letter]}; any other key cancels")
+
+    def on_key(self, event) -> None:
+        if self.armed:  # any key the bindings did not take cancels the armed letter
+            self.armed = ""
+            self.set_status("cancelled")
+            event.stop()
+            event.prevent_default()
+
+    def on_screen_suspend(self) -> None:
+        self.armed = ""  # F1, F6, F7... opened another screen: the first letter is forgotten
 
     # --- actions ---------------------------------------------------------------------------
     def action_add_contact(self) -> None:

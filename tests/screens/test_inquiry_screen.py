@@ -175,7 +175,7 @@ async def test_export_writes_the_file_and_shows_the_path(demo_url, tmp_path, pan
     app = make_app(demo_url)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_inquiry(pilot)
-        await burst(pilot, pane, key)
+        await burst(pilot, pane, key, key)
         path = tmp_path / "data" / "exports" / f"0001006-6-{kind}-{TODAY.isoformat()}.{fmt}"
         assert text_of(screen.query_one("#status")) == f"wrote {path}"
         if fmt == "csv":
@@ -184,6 +184,22 @@ async def test_export_writes_the_file_and_shows_the_path(demo_url, tmp_path, pan
             assert rows[0][:3] == ["posted", "effective", "kind"] and len(rows) > 10
         else:
             assert path.read_bytes().startswith(b"%PDF")
+
+
+async def test_stray_letters_neither_export_nor_open_forms(demo_url, tmp_path):
+    """Letters meant for a form that has closed ("please start service") land on the account:
+    nothing is written, no form opens; each first letter is cancelled by the next key."""
+    from screens.inquiry import InquiryScreen
+
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inquiry(pilot)
+        await burst(pilot, *"please start service pa ac cp", "x")
+        assert app.screen is screen and isinstance(screen, InquiryScreen)
+        assert not (tmp_path / "data" / "exports").exists()
+        assert text_of(screen.query_one("#status")) == "cancelled"
+        await burst(pilot, "p", "f5", "p")  # another command between the two cancels too
+        assert app.screen is screen and not (tmp_path / "data" / "exports").exists()
 
 
 async def test_f7_opens_the_registered_payment_screen_for_this_account(demo_url, monkeypatch):
@@ -207,6 +223,9 @@ async def test_a_opens_the_account_actions_and_f3_comes_back(demo_url, key):
     app = make_app(demo_url)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_inquiry(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+        assert app.screen is screen and "again" in text_of(screen.query_one("#status"))
         await pilot.press(key)
         await settle(pilot)
         assert isinstance(app.screen, AccountActionsScreen) and app.screen.account_id == screen.account_id
