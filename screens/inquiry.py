@@ -48,6 +48,13 @@ def usage_bar(usage: int | None, largest: int, width: int = BAR_WIDTH) -> str:
     return "#" * max(1, round(width * usage / largest))
 
 
+def follow_up_cell(r) -> str:
+    """The contact's follow-up: its date, "done" once done."""
+    if not r.follow_up_on:
+        return ""
+    return "done" if r.follow_up_done else r.follow_up_on.isoformat()
+
+
 def pane_of(table_id: str | None) -> str:
     return {"usage-table": "usage", "contacts-table": "contacts", "changes-table": "changes"}.get(
         table_id or "", table_id or "")
@@ -232,7 +239,7 @@ class InquiryScreen(BaseScreen):
             if rows is not None:
                 self.contact_rows = rows
                 self.fill("#contacts-table", [(r.created_at.date().isoformat(), r.channel, r.subject, r.user,
-                                               short_date(r.follow_up_on)) for r in rows])
+                                               follow_up_cell(r)) for r in rows])
                 self.show_contact_text(0)
         elif pane == "changes":
             from ubtui.maintenance import account_changes
@@ -336,7 +343,21 @@ class InquiryScreen(BaseScreen):
         text = rows[index].reason if 0 <= index < len(rows) else ""
         self.query_one("#usage-reason", Static).update(stored(text or " "))
 
-    # contacts: the text of the highlighted entry
+    # contacts: the text of the highlighted entry; Enter shows it whole (F9 there: follow-up done)
+    @on(DataTable.RowSelected, "#contacts-table")
+    def contact_selected(self, event: DataTable.RowSelected) -> None:
+        from screens.contact import ContactViewScreen
+
+        def closed(changed) -> None:
+            if changed:
+                self.loaded.discard("contacts")
+                self.load_header()
+                self.action_pane("contacts")
+                self.set_status("follow-up marked done")
+
+        if 0 <= event.cursor_row < len(self.contact_rows):
+            self.app.push_screen(ContactViewScreen(self.contact_rows[event.cursor_row]), closed)
+
     @on(DataTable.RowHighlighted, "#contacts-table")
     def contact_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_contact_text(event.cursor_row)

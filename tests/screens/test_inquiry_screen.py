@@ -10,7 +10,7 @@ from models import ContactLog
 from screens.bill_lines import BillLinesScreen
 from screens.contact import ContactScreen
 from screens.inquiry import InquiryScreen, usage_bar
-from tests.screens.appkit import (TODAY, burst, demo_url, first_hit, make_app, open_account, settle,  # noqa: F401
+from tests.screens.appkit import (TODAY, screen_text, burst, demo_url, first_hit, make_app, open_account, settle,  # noqa: F401
                                   sign_in, table_rows, text_of)
 from ubtui import inquiry
 from ubtui.money import format_cents
@@ -142,13 +142,54 @@ async def test_f6_logs_a_contact_in_a_few_keys(demo_url):
         before = ContactLog.select().where(ContactLog.account == hit.account_id).count()
         await burst(pilot, "f6")
         assert isinstance(app.screen, ContactScreen)
-        await burst(pilot, *"Leak at meter", "enter", *"Customer reports a hiss", "enter", *"2099-01-02", "enter")
+        await burst(pilot, *"Leak at meter", "enter", *"Customer reports a hiss", "enter", "enter", *"2099-01-02", "enter")
         assert app.screen is screen and screen.pane == "contacts"
         assert ContactLog.select().where(ContactLog.account == hit.account_id).count() == before + 1
         rows = table_rows(screen.query_one("#contacts-table"))
         assert rows[0][1:5] == ["counter", "Leak at meter", "clerk", "2099-01-02"]
         assert "follow up 2099-01-02: Leak at meter" in text_of(screen.query_one("#h-alerts"))
         assert text_of(screen.query_one("#status")) == "contact logged: Leak at meter"
+
+
+LONG_NOTE = ("Customer called about the high bill. " * 30).strip()  # about 1,100 characters
+
+
+async def test_a_long_multi_line_note_is_saved_whole_and_read_back_on_enter(demo_url):
+    from screens.contact import ContactViewScreen
+
+    hit = first_hit("0001006-6")
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inquiry(pilot)
+        await burst(pilot, "f6", *"High bill", "enter", *LONG_NOTE, "enter", *"Second line.", "enter", "enter",
+                    *"2099-01-02", "f9")
+        for _ in range(50):  # a thousand keys typed as one burst take a while to land
+            if not app.keys_pending:
+                break
+            await settle(pilot)
+        assert app.screen is screen and screen.pane == "contacts", (
+            text_of(app.screen.query_one("#contact-error")), app.screen.focused, app.screen.value("text")[-40:],
+            app.screen.value("follow"))
+        saved = ContactLog.select().where(ContactLog.account == hit.account_id).order_by(ContactLog.id.desc()).get()
+        assert saved.text == LONG_NOTE + "\nSecond line."
+        await burst(pilot, "enter")  # the newest contact, highlighted
+        assert isinstance(app.screen, ContactViewScreen)
+        pages = [screen_text(app)]
+        for _ in range(10):
+            await burst(pilot, "pagedown")
+            if screen_text(app) == pages[-1]:
+                break
+            pages.append(screen_text(app))
+        read = " ".join("\n".join(pages).replace("│", " ").split())
+        assert LONG_NOTE in read and "Second line." in read
+        assert "open (F9 marks it done)" in read
+        await burst(pilot, "f9")
+        assert ContactLog.get_by_id(saved.id).follow_up_done is not None
+        await burst(pilot, "f3")
+        assert app.screen is screen
+        assert table_rows(screen.query_one("#contacts-table"))[0][4] == "done"
+        assert "High bill" not in text_of(screen.query_one("#h-alerts"))
+        assert text_of(screen.query_one("#status")) == "follow-up marked done"
 
 
 async def test_contact_with_a_bad_field_names_it_and_writes_nothing(demo_url):
