@@ -121,8 +121,8 @@ class InquiryScreen(BaseScreen):
         with ContentSwitcher(initial="tx", id="panes"):
             yield self.table("tx", ("Date", 10), ("Kind", 8), ("Description", 19), ("Ref", 9),
                              ("Amount", 10), ("Balance", 10))
-            yield self.table("bills", ("Bill", 9), ("Bill date", 10), ("Period", 14), ("Usage", 6), ("Kind", 7),
-                             ("Total", 10), ("Due", 8))
+            yield self.table("bills", ("Bill", 9), ("Bill date", 10), ("Period from", 14), ("Usage", 5),
+                             ("Kind", 7), ("Total", 9), ("Due", 10))
             with Vertical(id="usage"):
                 yield Static("", id="usage-average")
                 yield self.table("usage-table", ("Period", 8), ("Read on", 10), ("Reading", 8), ("Usage", 6),
@@ -161,11 +161,19 @@ class InquiryScreen(BaseScreen):
 
     # --- the header ------------------------------------------------------------------------
     @work(exclusive=True, group="inquiry-header")
-    async def load_header(self) -> None:
+    async def load_header(self, panes_if_changed: bool = False) -> None:
+        """The header; with ``panes_if_changed`` (back from another screen) the panes too when
+        the balance or status moved meanwhile (a refund, a payment), keeping the cursor else."""
         s = await self.app.try_db(inquiry.account_summary, self.app.user, self.account_id, as_of=self.app.today())
         if s is not None:
-            self.summary = s
+            before, self.summary = self.summary, s
             self.show_header(s)
+            if panes_if_changed and before is not None and (
+                    (before.balance_cents, before.status, before.deposit_held_cents)
+                    != (s.balance_cents, s.status, s.deposit_held_cents)):
+                self.loaded.clear()
+                self.tx_rows, self.tx_done = [], False
+                self.load_pane(self.pane)
 
     def show_header(self, s) -> None:
         meter = f"  Meter {s.meter}" if s.meter else "  No meter"
@@ -308,10 +316,11 @@ class InquiryScreen(BaseScreen):
     def show_bills(self, rows: list) -> None:
         self.bill_rows = rows
         # the bill's number as the transactions pane shows it in Ref
+        # one date format on the row: ISO dates; the period is its first day and its length
         self.fill("#bills", [(inquiry.short_reference(f"bill:{r.bill_id}"), short_date(r.bill_date),
-                              f"{r.period_start:%m/%d}-{r.period_end:%m/%d/%y}",
+                              f"{short_date(r.period_start)} {(r.period_end - r.period_start).days}d",
                               f"{r.usage}{' E' if r.estimated else ''}", r.kind, money(r.total_cents),
-                              f"{r.due_date:%m/%d/%y}" if r.due_date else "") for r in rows])
+                              short_date(r.due_date)) for r in rows])
 
     @on(DataTable.RowSelected, "#bills")
     def bill_selected(self, event: DataTable.RowSelected) -> None:
@@ -404,6 +413,12 @@ class InquiryScreen(BaseScreen):
 
     def on_screen_suspend(self) -> None:
         self.armed = ""  # F1, F6, F7... opened another screen: the first letter is forgotten
+
+    def on_screen_resume(self) -> None:
+        """Back on the account (F3 from a refund, a payment, a form): what was posted there
+        shows at once, header and pane, without F5."""
+        if self.summary is not None:
+            self.load_header(panes_if_changed=True)
 
     # --- actions ---------------------------------------------------------------------------
     def action_add_contact(self) -> None:

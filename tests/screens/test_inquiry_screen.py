@@ -322,3 +322,31 @@ async def test_enter_on_an_entry_shows_what_the_columns_cut(demo_url):
         shown = text_of(app.screen.query_one("#status"))
         assert shown.startswith(first.description) and f"ref {first.reference}" in shown
         assert len(first.description) > 20  # longer than its column
+
+
+async def test_back_from_another_screen_shows_what_was_posted_there_without_f5(demo_url):
+    """A refund or payment posted on a screen opened from the account: F3 back and the header
+    and the transactions already show it."""
+    from tests.screens.appkit import StandInScreen
+    from ubtui import ledger
+    from ubtui.ledger import EntrySpec
+
+    hit = first_hit("0001006-6")
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inquiry(pilot)
+        await burst(pilot, "2", "down")  # a pane and a cursor the clerk moved
+        before = screen.summary.balance_cents
+        app.push_screen(StandInScreen())
+        await settle(pilot)
+        from ubtui.security import system_user
+        await app.db(ledger.post, system_user(), "refund-test", "adjustment",
+                     [EntrySpec(hit.account_id, "adjustment", -1234, "water", effective_on=TODAY)])
+        await burst(pilot, "f3")
+        assert app.screen is screen
+        assert text_of(screen.query_one("#h-balance")).startswith(f"Balance {format_cents(before - 1234)}")
+        await burst(pilot, "1")
+        assert table_rows(screen.query_one("#tx"))[0][4] == "-$12.34"
+        # back from a screen that changed nothing (help): the cursor stays
+        await burst(pilot, "down", "down", "f1", "escape")
+        assert screen.query_one("#tx").cursor_row == 2
