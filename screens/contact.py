@@ -95,7 +95,7 @@ class ContactScreen(KeepsRunning, ModalScreen):
                         suggester=SuggestFromList(CONTACT_CHANNELS, case_sensitive=False), select_on_focus=True)
             yield Label("Subject")
             yield Input(id="subject", max_length=inquiry.MAX_SUBJECT)
-            yield Label(f"Note (Enter: new line, Enter twice or Tab: next field; up to {inquiry.MAX_TEXT} characters)")
+            yield Label(f"Note, up to {inquiry.MAX_TEXT} characters (Enter twice or Tab: next field)")
             yield NoteArea(id="text", soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
             yield Label("Follow up on (YYYY-MM-DD or +days, empty for none)")
             yield Input(id="follow", max_length=10, restrict=r"[0-9+\-]*")

@@ -318,7 +318,7 @@ class InquiryScreen(BaseScreen):
         # the bill's number as the transactions pane shows it in Ref
         # one date format on the row: ISO dates; the period is its first day and its length
         self.fill("#bills", [(inquiry.short_reference(f"bill:{r.bill_id}"), short_date(r.bill_date),
-                              f"{short_date(r.period_start)} {(r.period_end - r.period_start).days}d",
+                              f"{short_date(r.period_start)} {(r.period_end - r.period_start).days + 1}d",
                               f"{r.usage}{' E' if r.estimated else ''}", r.kind, money(r.total_cents),
                               short_date(r.due_date)) for r in rows])
 

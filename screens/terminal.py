@@ -36,8 +36,7 @@ _SHAPES = {
     "horizontal": "-", "vertical": "|", "corner": "+", "tee": "+", "cross": "+",
 }
 _SPECIAL = {
-    "…": "~", "•": "*", "●": "*", "·": ".", "▔": "-", "▁": "_", "█": "#", "▌": "|", "▐": "|",
-    "▀": "-", "▄": "_", "‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "«": "<",
+    "…": "~", "•": "*", "●": "*", "·": ".", "█": "#", "‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "«": "<",
     "»": ">", "×": "x", "÷": "/", "→": ">", "←": "<", "↑": "^", "↓": "v", "✓": "v", "✔": "v",
     "✗": "x", "✘": "x", "°": "o", "±": "+", "§": "S", "¶": "P", "©": "c", "®": "r", "€": "E",
     "£": "L", "¢": "c", "¥": "Y", "ß": "s", "æ": "a", "Æ": "A", "ø": "o", "Ø": "O", "đ": "d",
@@ -97,7 +96,7 @@ def plain_char(char: str, console: bool = False) -> str:
             out = base[:width]
         else:
             name = unicodedata.name(char, "")
-            if name.startswith(("BOX DRAWINGS", "BLOCK")) or "SCROLL" in name:
+            if name.startswith("BOX DRAWINGS") or name.endswith("BLOCK"):  # eighth blocks: blank
                 shape = ("cross" if "VERTICAL AND HORIZONTAL" in name else
                          "tee" if " AND " in name else
                          "corner" if ("DOWN" in name or "UP" in name) and ("LEFT" in name or "RIGHT" in name) else

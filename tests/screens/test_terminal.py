@@ -38,6 +38,7 @@ def test_plain_text_keeps_widths_and_letters():
         assert cell_len(out) == cell_len(text), (text, out)
     assert plain_text("Nguyễn Müller") == "Nguyen Muller"
     assert plain_text("…") == "~"
+    assert plain_text("▁▂▃▄▅▆▇▉▊▋▌▍▎▏▔") == " " * 15  # scrollbar ends, the palette's tall rules
     # the linux console has the light box set: kept; rounded corners become square ones
     assert plain_text("╭──┐│", console=True) == "┌──┐│"
     assert plain_text("é", console=True) == "e"
