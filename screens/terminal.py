@@ -24,7 +24,7 @@ from rich.segment import Segment
 from textual.color import Color
 from textual.filter import LineFilter
 
-ASCII_TERMS = ("vt100", "vt102", "vt220", "vt52", "ansi", "cons25", "dumb")
+ASCII_TERMS = ("vt100", "vt102", "vt220", "vt52", "ansi", "cons25")
 CONSOLE_TERMS = ("linux",)
 NO_FUNCTION_KEYS = ("vt100", "vt102", "vt220", "vt52")
 
