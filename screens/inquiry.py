@@ -4,7 +4,12 @@ Keys: 1 transactions, 2 bills, 3 consumption, 4 payments, 5 work orders, 6 conta
 (who changed which details, from the audit trail);
 Enter on a bill shows its lines; F6 adds a contact-log entry; F7 takes a payment (when the
 cashiering screens are installed); C / P export the history of the pane (usage on the
-consumption pane, transactions elsewhere) to CSV / PDF; F5 reloads.  Every read runs in the
+consumption pane, transactions elsewhere) to CSV / PDF; F5 reloads.
+
+Letters that write (C, P) or lead to forms (A) fire only when typed twice in a row ("CC"):
+the first one says what the second will do, any other key cancels (and is not used).  Stray
+typing meant for a form that has closed cannot export or open one; the pane digits, which
+only show, stay single keys.  Every read runs in the
 database thread; the transactions pane loads 100 rows at a time as the cursor nears the end."""
 from __future__ import annotations
 
@@ -42,6 +47,13 @@ def usage_bar(usage: int | None, largest: int, width: int = BAR_WIDTH) -> str:
     return "#" * max(1, round(width * usage / largest))
 
 
+def follow_up_cell(r) -> str:
+    """The contact's follow-up: its date, "done" once done."""
+    if not r.follow_up_on:
+        return ""
+    return "done" if r.follow_up_done else r.follow_up_on.isoformat()
+
+
 def pane_of(table_id: str | None) -> str:
     return {"usage-table": "usage", "contacts-table": "contacts", "changes-table": "changes"}.get(
         table_id or "", table_id or "")
@@ -63,10 +75,12 @@ class InquiryScreen(BaseScreen):
     TITLE_TEXT = "Account inquiry"
     CSS_PATH = "inquiry.tcss"
     HELP_TEXT = ("1-7 switch panes (7: changes of details, who and when); Enter on a transaction shows "
-                 "it in full, on a bill its lines; C / P export this pane's history (usage or transactions) to CSV / PDF in the exports folder; "
-                 "A lists what can "
+                 "it in full, on a bill its lines, on a contact its whole note.  "
+                 "CC / PP export this pane's history (usage or transactions) to CSV / PDF in the exports folder; "
+                 "AA lists what can "
                  "be done to the account (service, work orders, refunds, transfers, autopay, customer "
-                 "details, roles, flags).  Ref on "
+                 "details, roles, flags).  These letters are typed twice so that stray typing cannot "
+                 "write a file or open a form; any other key after the first cancels.  Ref on "
                  "transactions: B bill number, LF late fee of that bill, P payment, R receipt.")
     BINDINGS = [
         key_binding("refresh", "refresh"),
@@ -74,9 +88,9 @@ class InquiryScreen(BaseScreen):
         key_binding("pay", "pay"),
         *(Binding(str(i + 1), f"pane('{pid}')", label, show=False, priority=True, id=f"inquiry.pane{i + 1}")
           for i, (pid, label) in enumerate(PANES)),
-        letter_binding("c", "export('csv')", "CSV", id="inquiry.csv"),
-        letter_binding("p", "export('pdf')", "PDF", id="inquiry.pdf"),
-        letter_binding("a", "actions", "Actions", id="inquiry.actions"),
+        letter_binding("c", "twice('c', \"export('csv')\")", "CSV", id="inquiry.csv"),
+        letter_binding("p", "twice('p', \"export('pdf')\")", "PDF", id="inquiry.pdf"),
+        letter_binding("a", "twice('a', 'actions')", "Actions", id="inquiry.actions"),
     ]
 
     def __init__(self, account_id: int):
@@ -92,6 +106,7 @@ class InquiryScreen(BaseScreen):
         self.change_rows: list = []
         self.loaded: set[str] = set()
         self.select_when_loaded = ""  # a pane whose Enter came before its rows (type-ahead)
+        self.armed = ""  # the letter typed once (C, P, A): typed again it fires
 
     # --- layout ----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -105,8 +120,8 @@ class InquiryScreen(BaseScreen):
         with ContentSwitcher(initial="tx", id="panes"):
             yield self.table("tx", ("Date", 10), ("Kind", 8), ("Description", 19), ("Ref", 9),
                              ("Amount", 10), ("Balance", 10))
-            yield self.table("bills", ("Bill", 9), ("Bill date", 10), ("Period", 14), ("Usage", 6), ("Kind", 7),
-                             ("Total", 10), ("Due", 8))
+            yield self.table("bills", ("Bill", 9), ("Bill date", 10), ("Period from", 14), ("Usage", 5),
+                             ("Kind", 7), ("Total", 9), ("Due", 10))
             with Vertical(id="usage"):
                 yield Static("", id="usage-average")
                 yield self.table("usage-table", ("Period", 8), ("Read on", 10), ("Reading", 8), ("Usage", 6),
@@ -145,11 +160,19 @@ class InquiryScreen(BaseScreen):
 
     # --- the header ------------------------------------------------------------------------
     @work(exclusive=True, group="inquiry-header")
-    async def load_header(self) -> None:
+    async def load_header(self, panes_if_changed: bool = False) -> None:
+        """The header; with ``panes_if_changed`` (back from another screen) the panes too when
+        the balance or status moved meanwhile (a refund, a payment), keeping the cursor else."""
         s = await self.app.try_db(inquiry.account_summary, self.app.user, self.account_id, as_of=self.app.today())
         if s is not None:
-            self.summary = s
+            before, self.summary = self.summary, s
             self.show_header(s)
+            if panes_if_changed and before is not None and (
+                    (before.balance_cents, before.status, before.deposit_held_cents)
+                    != (s.balance_cents, s.status, s.deposit_held_cents)):
+                self.loaded.clear()
+                self.tx_rows, self.tx_done = [], False
+                self.load_pane(self.pane)
 
     def show_header(self, s) -> None:
         meter = f"  Meter {s.meter}" if s.meter else "  No meter"
@@ -173,6 +196,7 @@ class InquiryScreen(BaseScreen):
 
     # --- panes -----------------------------------------------------------------------------
     def action_pane(self, pane: str) -> None:
+        self.armed = ""
         self.pane = pane
         self.query_one("#panes", ContentSwitcher).current = pane
         self.query_one("#tabs", Static).update(self.tabs_text())
@@ -183,6 +207,7 @@ class InquiryScreen(BaseScreen):
             self.load_pane(pane)
 
     def action_refresh(self) -> None:
+        self.armed = ""
         self.loaded.clear()
         self.tx_rows, self.tx_done = [], False
         self.load_header()
@@ -221,7 +246,7 @@ class InquiryScreen(BaseScreen):
             if rows is not None:
                 self.contact_rows = rows
                 self.fill("#contacts-table", [(r.created_at.date().isoformat(), r.channel, r.subject, r.user,
-                                               short_date(r.follow_up_on)) for r in rows])
+                                               follow_up_cell(r)) for r in rows])
                 self.show_contact_text(0)
         elif pane == "changes":
             from ubtui.maintenance import account_changes
@@ -290,10 +315,11 @@ class InquiryScreen(BaseScreen):
     def show_bills(self, rows: list) -> None:
         self.bill_rows = rows
         # the bill's number as the transactions pane shows it in Ref
+        # one date format on the row: ISO dates; the period is its first day and its length
         self.fill("#bills", [(inquiry.short_reference(f"bill:{r.bill_id}"), short_date(r.bill_date),
-                              f"{r.period_start:%m/%d}-{r.period_end:%m/%d/%y}",
+                              f"{short_date(r.period_start)} {(r.period_end - r.period_start).days + 1}d",
                               f"{r.usage}{' E' if r.estimated else ''}", r.kind, money(r.total_cents),
-                              f"{r.due_date:%m/%d/%y}" if r.due_date else "") for r in rows])
+                              short_date(r.due_date)) for r in rows])
 
     @on(DataTable.RowSelected, "#bills")
     def bill_selected(self, event: DataTable.RowSelected) -> None:
@@ -325,7 +351,21 @@ class InquiryScreen(BaseScreen):
         text = rows[index].reason if 0 <= index < len(rows) else ""
         self.query_one("#usage-reason", Static).update(stored(text or " "))
 
-    # contacts: the text of the highlighted entry
+    # contacts: the text of the highlighted entry; Enter shows it whole (F9 there: follow-up done)
+    @on(DataTable.RowSelected, "#contacts-table")
+    def contact_selected(self, event: DataTable.RowSelected) -> None:
+        from screens.contact import ContactViewScreen
+
+        def closed(changed) -> None:
+            if changed:
+                self.loaded.discard("contacts")
+                self.load_header()
+                self.action_pane("contacts")
+                self.set_status("follow-up marked done")
+
+        if 0 <= event.cursor_row < len(self.contact_rows):
+            self.app.push_screen(ContactViewScreen(self.contact_rows[event.cursor_row]), closed)
+
     @on(DataTable.RowHighlighted, "#contacts-table")
     def contact_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_contact_text(event.cursor_row)
@@ -345,6 +385,39 @@ class InquiryScreen(BaseScreen):
         r = rows[index] if 0 <= index < len(rows) else None
         text = " | ".join(p for p in (r.action, r.what, r.detail) if p) if r else ""
         self.query_one("#change-text", Static).update(Text(text or " "))
+
+    # --- letters typed twice ----------------------------------------------------------------
+    TWICE = {"c": "write this pane's history to a CSV file", "p": "write this pane's history to a PDF file",
+             "a": "open the account's actions"}
+
+    async def action_twice(self, letter: str, action: str) -> None:
+        """A letter that writes or opens forms fires when typed twice in a row; the first says
+        what the second does.  Another letter in between cancels (and does nothing else)."""
+        armed, self.armed = self.armed, ""
+        if armed == letter:
+            self.clear_status()
+            await self.run_action(action)
+        elif armed:
+            self.set_status("cancelled")
+        else:
+            self.armed = letter
+            self.set_status(f"{letter.upper()} again to {self.TWICE[letter]}; any other key cancels")
+
+    def on_key(self, event) -> None:
+        if self.armed:  # any key the bindings did not take cancels the armed letter
+            self.armed = ""
+            self.set_status("cancelled")
+            event.stop()
+            event.prevent_default()
+
+    def on_screen_suspend(self) -> None:
+        self.armed = ""  # F1, F6, F7... opened another screen: the first letter is forgotten
+
+    def on_screen_resume(self) -> None:
+        """Back on the account (F3 from a refund, a payment, a form): what was posted there
+        shows at once, header and pane, without F5."""
+        if self.summary is not None:
+            self.load_header(panes_if_changed=True)
 
     # --- actions ---------------------------------------------------------------------------
     def action_add_contact(self) -> None:

@@ -42,6 +42,7 @@ from textual.theme import Theme  # noqa: E402
 from models import User, database
 from screens.base import BaseScreen, KeepsRunning, key_binding, key_text
 from screens.palette import UbtuiCommands
+from screens.terminal import GlyphFilter, has_function_keys, terminal_class
 from screens.textual_internals import has_queued_messages
 
 from . import clock
@@ -98,9 +99,6 @@ UBTUI_THEME = Theme(
 )
 
 
-PLAIN_TERMS = ("linux", "vt100", "vt102", "vt220", "ansi", "cons25")
-
-
 class UbtuiApp(KeepsRunning, App):
     """The counter application."""
 
@@ -152,14 +150,20 @@ class UbtuiApp(KeepsRunning, App):
         self.last_activity = time.monotonic()
         self.idle_check_seconds = idle_check_seconds
         self.animation_level = "none"
-        # A linux console or vt100 font has no rounded corners or eighth blocks: ASCII borders.
-        self.plain_glyphs = os.environ.get("TERM", "").split("-")[0] in PLAIN_TERMS
+        # One rendering policy per terminal class (screens/terminal.py): a linux console or
+        # vt100 (or a locale that is not UTF-8) gets ASCII borders, and every character it
+        # lacks, whoever drew it, is rewritten to ASCII by a filter on each frame.
+        self.terminal_class = terminal_class()
+        self.plain_glyphs = self.terminal_class != "full"
+        self.function_keys = has_function_keys()
         self.register_theme(UBTUI_THEME)
         self.theme = self.config.theme if self.config.theme in self.available_themes else "ubtui"
         if self.no_color and self.native_ansi_color:
             # Textual chose its filter for the default theme (Monochrome, which turns the
             # terminal's default colours into black); with ANSI colours NO_COLOR means none.
             self._filters = [f for f in self._filters if not isinstance(f, (Monochrome, NoColor))] + [NoColor()]
+        if self.plain_glyphs:
+            self._filters.append(GlyphFilter(console=self.terminal_class == "console"))
         if self.config.keymap:
             self.set_keymap(dict(self.config.keymap))
 
@@ -262,9 +266,27 @@ class UbtuiApp(KeepsRunning, App):
             self.notify(safe_text(one_line(text)), timeout=6, markup=False)
 
     def get_key_display(self, binding: Binding) -> str:
+        """The footer's name of a key: on a terminal without F-keys (vt100) the Ctrl
+        alternative of a convention key ("^X Post", not "F9 Post")."""
+        if not self.function_keys:
+            ctrl = self.ctrl_alternative(binding)
+            if ctrl:
+                return ctrl
         if binding.key_display:
             return binding.key_display
         return key_text(binding.key.split(",")[0])
+
+    def ctrl_alternative(self, binding: Binding) -> str:
+        from screens.base import KEYS
+
+        keys = (getattr(self, "_keymap", None) or {}).get(binding.id or "") or KEYS.get(binding.id or "", ("",))[0]
+        if not keys and binding.key.startswith("ctrl+"):
+            keys = binding.key
+        for key in keys.split(","):
+            key = key.strip()
+            if key.startswith("ctrl+") and len(key) == 6:
+                return "^" + key[-1].upper()
+        return ""
 
     # --- start and stop --------------------------------------------------------------------
     async def on_mount(self) -> None:

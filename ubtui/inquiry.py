@@ -116,6 +116,8 @@ def short_reference(reference: str, width: int = 9) -> str:
         return (_REFERENCE_SHORT[kind] + rest)[:width]
     if sep and kind == "receipt" and rest[:1] == "R" and rest[1:].isdigit():
         return ("R" + rest[1:].lstrip("0"))[:width]
+    if sep and kind == "receipt" and rest:
+        return rest[:width]  # DM000002031, AP261128-00001: the number, not the word "receipt"
     return reference[:width]
 
 
@@ -361,9 +363,24 @@ def transactions(user: User, account_id: int, offset: int = 0, limit: int = 100,
          .join(Later, JOIN.LEFT_OUTER, on=(Later.reverses == LedgerEntry.id))
          .where(where)
          .order_by(LedgerEntry.id.desc()).offset(offset).limit(limit))
-    return [TxRow(local_time(e.posted_at).date(), e.kind, e.description, e.reference, int(e.amount_cents), int(e.running),
-                  e.effective_on, e.id, e.posting_id, e.reverses_id, e.reversed_by is not None)
-            for e in q.objects()]
+    entries = list(q.objects())
+    receipts = _receipt_numbers({e.posting_id for e in entries if e.reference == "receipt"})
+    return [TxRow(local_time(e.posted_at).date(), e.kind, e.description,
+                  f"receipt:{receipts[e.posting_id]}" if e.posting_id in receipts else e.reference,
+                  int(e.amount_cents), int(e.running), e.effective_on, e.id, e.posting_id, e.reverses_id,
+                  e.reversed_by is not None)
+            for e in entries]
+
+
+def _receipt_numbers(posting_ids: set[int]) -> dict[int, str]:
+    """posting id -> receipt number: a counter payment's entries are written before its
+    receipt is numbered, so their reference says only "receipt"; the number is the payment's."""
+    from models.cashier import Payment
+
+    if not posting_ids:
+        return {}
+    return {p.posting_id: p.receipt_number for p in
+            Payment.select(Payment.posting, Payment.receipt_number).where(Payment.posting.in_(list(posting_ids)))}
 
 
 def bills(user: User, account_id: int) -> list[BillRow]:
@@ -445,8 +462,10 @@ def consumption(user: User, account_id: int, months: int = 24) -> Consumption:
         flag, reason = usage_flag(r.usage, r.estimated, _average(history), unit, r.flag, r.flag_reason)
         rows.append(ConsumptionRow(r.read_on.strftime("%b %Y"), r.read_on, r.reading, r.usage, flag, reason,
                                    r.estimated, meters[r.meter_id].serial))
-    year = [r.usage for r in readings if r.read_on > newest - _dt.timedelta(days=365)
-            and r.usage is not None and not r.estimated]
+    # the average the newest reading's flag is judged against (the 12 months before it): the
+    # screen shows both, and two different "12-month averages" side by side read as an error
+    year = [h.usage for h in readings[:-1] if h.read_on > newest - _dt.timedelta(days=365)
+            and h.usage is not None and not h.estimated]
     return Consumption(rows[::-1], _average(year) or Decimal(0), unit)
 
 

@@ -256,6 +256,30 @@ def test_payments_one_row_per_receipt_with_tenders(system, clerk, senior, make_a
     assert rows[1].payer_name == "Pat Smith" and rows[1].channel == "counter"
 
 
+def test_counter_payment_entries_show_their_receipt_number(system, clerk, make_account):
+    """The cashier writes a payment's entries with reference "receipt" (the receipt is numbered
+    after): the transactions pane shows the payment's receipt number, not the word."""
+    acct = make_account()
+    res = ledger.post(system, "pay9", "payment", [
+        EntrySpec(acct.id, "payment", -3000, "water", effective_on=TODAY, reference="receipt")])
+    Payment.create(receipt_number="R00021431", posting=res.posting_id, user=clerk.id, total_cents=3000,
+                   payer_name="Pat Smith")
+    row = inquiry.transactions(clerk, acct.id)[0]
+    assert row.reference == "receipt:R00021431"
+    assert inquiry.short_reference(row.reference) == "R21431"
+    assert inquiry.short_reference("receipt:AP261128-00001") == "AP261128-"
+
+
+def test_the_average_is_the_one_the_newest_flag_uses(clerk, make_account):
+    """The pane's "Average" and the newest reading's flag reason quote the same 12 months."""
+    acct = make_account()
+    m = Meter.create(serial="M-8", premise=acct.premise_id)
+    readings(m, [10] * 11 + [20, 45])
+    c = inquiry.consumption(clerk, acct.id, months=24)
+    assert c.rows[0].flag == "high"
+    assert f"the 12-month average {c.average_usage} HCF" in c.rows[0].reason
+
+
 def test_work_orders_of_the_account_and_its_address(system, clerk, make_account):
     acct, other = make_account(), make_account()
     WorkOrder.create(number="W1", account=acct.id, premise=acct.premise_id, kind="reread",

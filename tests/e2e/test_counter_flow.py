@@ -23,7 +23,7 @@ async def test_counter_flow(db_url, clerk, make_account):
         assert isinstance(app.screen, InquiryScreen) and app.screen.account_id == acct.id
         assert "Okonkwo, Ada (owner)" in text_of(app.screen.query_one("#h-customers"))
         assert text_of(app.screen.query_one("#h-balance")).startswith("Balance $123.45")
-        await burst(pilot, "f6", *"Asked about bill", "enter", *"explained tiers", "enter", "enter")
+        await burst(pilot, "f6", *"Asked about bill", "enter", *"explained tiers", "enter", "enter", "enter")
         contact = ContactLog.get(ContactLog.account == acct.id)
         assert (contact.subject, contact.text, contact.user_id) == ("Asked about bill", "explained tiers", clerk.id)
         assert AuditLog.select().where((AuditLog.action == "contact.add") & (AuditLog.user == clerk.id)).count() == 1

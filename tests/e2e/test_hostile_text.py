@@ -66,7 +66,7 @@ def test_hostile_stored_text_shows_as_text_on_every_screen(db_url, hostile_accou
         t.keys("6")
         contacts = t.wait_idle()
         assert "[@click=app.quit]q[/]" in contacts, contacts
-        t.keys("a")  # account actions: name and address again
+        t.keys("a", "a")  # account actions (A typed twice): name and address again
         t.wait_for("Account actions")
         t.wait_idle()
         t.keys("f3")

@@ -17,6 +17,7 @@ from tests.screens.appkit import (  # noqa: F401
     first_hit,
     make_app,
     open_account,
+    screen_text,
     settle,
     sign_in,
     table_rows,
@@ -152,13 +153,54 @@ async def test_f6_logs_a_contact_in_a_few_keys(demo_url):
         before = ContactLog.select().where(ContactLog.account == hit.account_id).count()
         await burst(pilot, "f6")
         assert isinstance(app.screen, ContactScreen)
-        await burst(pilot, *"Leak at meter", "enter", *"Customer reports a hiss", "enter", *"2099-01-02", "enter")
+        await burst(pilot, *"Leak at meter", "enter", *"Customer reports a hiss", "enter", "enter", *"2099-01-02", "enter")
         assert app.screen is screen and screen.pane == "contacts"
         assert ContactLog.select().where(ContactLog.account == hit.account_id).count() == before + 1
         rows = table_rows(screen.query_one("#contacts-table"))
         assert rows[0][1:5] == ["counter", "Leak at meter", "clerk", "2099-01-02"]
         assert "follow up 2099-01-02: Leak at meter" in text_of(screen.query_one("#h-alerts"))
         assert text_of(screen.query_one("#status")) == "contact logged: Leak at meter"
+
+
+LONG_NOTE = ("Customer called about the high bill. " * 30).strip()  # about 1,100 characters
+
+
+async def test_a_long_multi_line_note_is_saved_whole_and_read_back_on_enter(demo_url):
+    from screens.contact import ContactViewScreen
+
+    hit = first_hit("0001006-6")
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inquiry(pilot)
+        await burst(pilot, "f6", *"High bill", "enter", *LONG_NOTE, "enter", *"Second line.", "enter", "enter",
+                    *"2099-01-02", "f9")
+        for _ in range(50):  # a thousand keys typed as one burst take a while to land
+            if not app.keys_pending:
+                break
+            await settle(pilot)
+        assert app.screen is screen and screen.pane == "contacts", (
+            text_of(app.screen.query_one("#contact-error")), app.screen.focused, app.screen.value("text")[-40:],
+            app.screen.value("follow"))
+        saved = ContactLog.select().where(ContactLog.account == hit.account_id).order_by(ContactLog.id.desc()).get()
+        assert saved.text == LONG_NOTE + "\nSecond line."
+        await burst(pilot, "enter")  # the newest contact, highlighted
+        assert isinstance(app.screen, ContactViewScreen)
+        pages = [screen_text(app)]
+        for _ in range(10):
+            await burst(pilot, "pagedown")
+            if screen_text(app) == pages[-1]:
+                break
+            pages.append(screen_text(app))
+        read = " ".join("\n".join(pages).replace("│", " ").split())
+        assert LONG_NOTE in read and "Second line." in read
+        assert "open (F9 marks it done)" in read
+        await burst(pilot, "f9")
+        assert ContactLog.get_by_id(saved.id).follow_up_done is not None
+        await burst(pilot, "f3")
+        assert app.screen is screen
+        assert table_rows(screen.query_one("#contacts-table"))[0][4] == "done"
+        assert "High bill" not in text_of(screen.query_one("#h-alerts"))
+        assert text_of(screen.query_one("#status")) == "follow-up marked done"
 
 
 async def test_contact_with_a_bad_field_names_it_and_writes_nothing(demo_url):
@@ -185,7 +227,7 @@ async def test_export_writes_the_file_and_shows_the_path(demo_url, tmp_path, pan
     app = make_app(demo_url)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_inquiry(pilot)
-        await burst(pilot, pane, key)
+        await burst(pilot, pane, key, key)
         path = tmp_path / "data" / "exports" / f"0001006-6-{kind}-{TODAY.isoformat()}.{fmt}"
         assert text_of(screen.query_one("#status")) == f"wrote {path}"
         if fmt == "csv":
@@ -194,6 +236,22 @@ async def test_export_writes_the_file_and_shows_the_path(demo_url, tmp_path, pan
             assert rows[0][:3] == ["posted", "effective", "kind"] and len(rows) > 10
         else:
             assert path.read_bytes().startswith(b"%PDF")
+
+
+async def test_stray_letters_neither_export_nor_open_forms(demo_url, tmp_path):
+    """Letters meant for a form that has closed ("please start service") land on the account:
+    nothing is written, no form opens; each first letter is cancelled by the next key."""
+    from screens.inquiry import InquiryScreen
+
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inquiry(pilot)
+        await burst(pilot, *"please start service pa ac cp", "x")
+        assert app.screen is screen and isinstance(screen, InquiryScreen)
+        assert not (tmp_path / "data" / "exports").exists()
+        assert text_of(screen.query_one("#status")) == "cancelled"
+        await burst(pilot, "p", "f5", "p")  # another command between the two cancels too
+        assert app.screen is screen and not (tmp_path / "data" / "exports").exists()
 
 
 async def test_f7_opens_the_registered_payment_screen_for_this_account(demo_url, monkeypatch):
@@ -217,6 +275,9 @@ async def test_a_opens_the_account_actions_and_f3_comes_back(demo_url, key):
     app = make_app(demo_url)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_inquiry(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+        assert app.screen is screen and "again" in text_of(screen.query_one("#status"))
         await pilot.press(key)
         await settle(pilot)
         assert isinstance(app.screen, AccountActionsScreen) and app.screen.account_id == screen.account_id
@@ -286,7 +347,35 @@ async def test_a_database_error_saving_a_contact_is_shown_and_the_app_stays(demo
     async with app.run_test(size=(80, 24)) as pilot:
         await open_inquiry(pilot)
         monkeypatch.setattr(inquiry, "add_contact", broken)
-        await burst(pilot, "f6", *"Leak at meter", "enter", *"Hiss", "enter", "enter")
+        await burst(pilot, "f6", *"Leak at meter", "enter", *"Hiss", "enter", "enter", "enter")
         assert isinstance(app.screen, ContactScreen) and app.is_running
         assert text_of(app.screen.query_one("#contact-error")) == (
             "database error: disk I/O error; nothing was written")
+
+
+async def test_back_from_another_screen_shows_what_was_posted_there_without_f5(demo_url):
+    """A refund or payment posted on a screen opened from the account: F3 back and the header
+    and the transactions already show it."""
+    from tests.screens.appkit import StandInScreen
+    from ubtui import ledger
+    from ubtui.ledger import EntrySpec
+
+    hit = first_hit("0001006-6")
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inquiry(pilot)
+        await burst(pilot, "2", "down")  # a pane and a cursor the clerk moved
+        before = screen.summary.balance_cents
+        app.push_screen(StandInScreen())
+        await settle(pilot)
+        from ubtui.security import system_user
+        await app.db(ledger.post, system_user(), "refund-test", "adjustment",
+                     [EntrySpec(hit.account_id, "adjustment", -1234, "water", effective_on=TODAY)])
+        await burst(pilot, "f3")
+        assert app.screen is screen
+        assert text_of(screen.query_one("#h-balance")).startswith(f"Balance {format_cents(before - 1234)}")
+        await burst(pilot, "1")
+        assert table_rows(screen.query_one("#tx"))[0][4] == "-$12.34"
+        # back from a screen that changed nothing (help): the cursor stays
+        await burst(pilot, "down", "down", "f1", "escape")
+        assert screen.query_one("#tx").cursor_row == 2

@@ -20,7 +20,7 @@ def test_find_account_open_phones_form_and_save_in_one_burst(sqlite_url):
     with AppTerminal(sqlite_url) as t:
         t.sign_in("clerk", "clerk-demo-1")
         # find the account, its actions, the phones form, a new primary number, post: one write
-        t.keys("f2", number, "enter", "a", "p", "541 555 0199 mobile", "enter", "555-010-0001", "f9")
+        t.keys("f2", number, "enter", "a", "a", "p", "541 555 0199 mobile", "enter", "555-010-0001", "f9")
         shown = t.wait_for("2 phone(s), 0 e-mail(s) saved", timeout=60)
         assert "Account actions" in shown
     assert [(p.kind, p.digits, p.is_primary) for p in Phone.select().where(Phone.customer == cid).order_by(Phone.id)] == [

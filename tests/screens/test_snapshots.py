@@ -67,6 +67,11 @@ async def quit_question(pilot) -> None:
     await burst(pilot, "ctrl+q")
 
 
+async def palette(pilot) -> None:
+    await sign_in(pilot)
+    await burst(pilot, "ctrl+p", "down")
+
+
 def steady(run):
     """Run the steps, then let the last repaint land (a loaded machine is slow to draw)."""
     async def run_before(pilot) -> None:
@@ -93,6 +98,7 @@ SCREENS = {
     "help": help_screen,
     "lock": lock_screen,
     "quit": quit_question,
+    "palette": palette,
 }
 
 
@@ -112,6 +118,7 @@ def fixed_menu(monkeypatch):
 @pytest.mark.parametrize("colour", ["colour", "no_color"])
 @pytest.mark.parametrize("name", list(SCREENS))
 def test_screen_snapshot(name, colour, demo_url, snap_compare, monkeypatch):
+    utf8_locale(monkeypatch)
     monkeypatch.setenv("TERM", "xterm-256color")
     if colour == "no_color":
         monkeypatch.setenv("NO_COLOR", "1")
@@ -124,8 +131,29 @@ def test_screen_snapshot(name, colour, demo_url, snap_compare, monkeypatch):
 @pytest.mark.parametrize("name", ["login", "contact_form"])
 def test_linux_console_snapshot(name, demo_url, snap_compare, monkeypatch):
     """TERM=linux: ASCII borders (the console font has no rounded corners)."""
+    utf8_locale(monkeypatch)
     monkeypatch.setenv("TERM", "linux")
     monkeypatch.delenv("NO_COLOR", raising=False)
+    app = make_app(demo_url)
+    assert app.plain_glyphs
+    assert snap_compare(app, terminal_size=SIZE, run_before=steady(SCREENS[name]))
+
+
+def utf8_locale(monkeypatch) -> None:
+    """The pictures do not depend on the machine's locale (a non-UTF-8 one means ASCII)."""
+    for name in ("LC_ALL", "LC_CTYPE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
+@pytest.mark.parametrize("term", ["linux", "vt100"])
+@pytest.mark.parametrize("name", ["login", "inquiry_transactions", "contact_form", "help", "palette"])
+def test_plain_terminal_no_color_snapshot(name, term, demo_url, snap_compare, monkeypatch):
+    """TERM=linux or vt100 with NO_COLOR: only ASCII (and the console's box set), focus in
+    reverse video, a vt100 footer naming the Ctrl keys."""
+    utf8_locale(monkeypatch)
+    monkeypatch.setenv("TERM", term)
+    monkeypatch.setenv("NO_COLOR", "1")
     app = make_app(demo_url)
     assert app.plain_glyphs
     assert snap_compare(app, terminal_size=SIZE, run_before=steady(SCREENS[name]))
