@@ -6,12 +6,11 @@ import datetime as dt
 from hypothesis import HealthCheck, example, given, settings as hsettings, strategies as st
 
 from models import AccountCustomer, Customer, LedgerEntry
-from ubtui import collections, ledger
+from ubtui import collections
 from ubtui.accounts import create_customer
 from ubtui.inquiry import AgingEntry, age_entries
-from ubtui.ledger import EntrySpec
 
-from tests.core.collectkit import AS_OF
+from tests.core.collectkit import AS_OF, post_ops
 
 ROLES = ("billing", "tenant", "owner", "guarantor")
 account_ops = st.lists(st.tuples(st.sampled_from(["charge", "charge", "payment", "reverse"]),
@@ -59,17 +58,7 @@ def test_worklist_equals_the_rule_entry_by_entry(system, supervisor, make_accoun
     made = {}
     for n, (ops, extra, owner_left) in enumerate(spec):
         acct = make_account(last_name=f"Rule{n}")
-        posted = []
-        for i, (op, cents, days_ago) in enumerate(ops):
-            key, when = f"r-{acct.id}-{i}", AS_OF - dt.timedelta(days=days_ago)
-            if op == "charge":
-                posted.append(ledger.post(system, key, "charge", [EntrySpec(acct.id, "charge", cents, "water", "W",
-                                                                            effective_on=when)]))
-            elif op == "payment":
-                posted.append(ledger.post(system, key, "payment", [EntrySpec(acct.id, "payment", -cents,
-                                                                             effective_on=when)]))
-            elif posted:
-                ledger.reverse(system, key, posted.pop(cents % len(posted)).posting_id, "test")
+        post_ops(system, acct, ops, "r")
         if owner_left:  # the owner's role ended (a final-billed account's last parties)
             AccountCustomer.update(end_date=AS_OF - dt.timedelta(days=30)).where(AccountCustomer.account == acct.id).execute()
         for j, (role, ended_days_ago, lang) in enumerate(extra):
