@@ -53,3 +53,11 @@ class LedgerEntry(BaseModel):
 
 
 LedgerEntry.add_index(LedgerEntry.index(LedgerEntry.reverses, unique=True, where=LedgerEntry.reverses.is_null(False)))
+# The live charges (a charge, fee or reversal-free debit: amount > 0 and reversing nothing), by
+# account and date, with the amount: ubtui.aging sums what each account owes by age from this
+# index alone.  A payment (a credit) and a reversal write nothing to it; a charge writes one
+# entry.  reverses_id is carried (always NULL here) so the query's terms need no table read.
+LedgerEntry.add_index(LedgerEntry.index(LedgerEntry.account, LedgerEntry.effective_on, LedgerEntry.amount_cents,
+                                        LedgerEntry.reverses,
+                                        where=(LedgerEntry.amount_cents > 0) & LedgerEntry.reverses.is_null(),
+                                        name="ledger_entry_live_charges"))

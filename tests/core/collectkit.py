@@ -38,3 +38,18 @@ def walk(user, acct, start=START):
         assert action(user, acct, day)[0] == step, (day, action(user, acct, day))
         collections.run_notices(user, day)
     return start + dt.timedelta(days=60)
+
+
+def post_ops(user, acct, ops, prefix="op"):
+    """Post (op, cents, days_ago) on ``acct``: "charge", "payment", or "reverse" (one of the
+    postings made so far, picked by ``cents``, is reversed)."""
+    posted = []
+    for i, (op, cents, days_ago) in enumerate(ops):
+        key, when = f"{prefix}-{acct.id}-{i}", AS_OF - dt.timedelta(days=days_ago)
+        if op == "charge":
+            posted.append(ledger.post(user, key, "charge", [EntrySpec(acct.id, "charge", cents, "water", "W",
+                                                                      effective_on=when)]))
+        elif op == "payment":
+            posted.append(ledger.post(user, key, "payment", [EntrySpec(acct.id, "payment", -cents, effective_on=when)]))
+        elif posted:
+            ledger.reverse(user, key, posted.pop(cents % len(posted)).posting_id, "test")

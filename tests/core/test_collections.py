@@ -18,7 +18,7 @@ from models import (
     Premise,
     WorkOrder,
 )
-from tests.core.collectkit import AS_OF, START, action, charge, pay, use_policy, walk
+from tests.core.collectkit import AS_OF, START, action, charge, pay, post_ops, use_policy, walk
 from ubtui import aging, collections, config, ledger, letters, workorders
 from ubtui.errors import ConfigError, Conflict, InputError, PermissionDenied
 from ubtui.ledger import EntrySpec
@@ -325,18 +325,7 @@ def test_grouped_aging_equals_the_entry_by_entry_aging(system, make_account, ops
     oldest charges first; a reversal and what it reverses cancel) for any ledger."""
     from ubtui.inquiry import account_aging
     acct = make_account()
-    posted = []
-    for i, (op, cents, days_ago) in enumerate(ops):
-        key = f"g-{acct.id}-{i}"
-        when = AS_OF - dt.timedelta(days=days_ago)
-        if op == "charge":
-            posted.append(ledger.post(system, key, "charge", [EntrySpec(acct.id, "charge", cents, "water", "W",
-                                                                        effective_on=when)]))
-        elif op == "payment":
-            posted.append(ledger.post(system, key, "payment", [EntrySpec(acct.id, "payment", -cents,
-                                                                         effective_on=when)]))
-        elif posted:
-            ledger.reverse(system, key, posted.pop(0).posting_id, "test")
+    post_ops(system, acct, ops, "g")
     balance = ledger.account_balance(acct.id)
     grouped = {k: v for k, v in aging.newer_than(AS_OF, min_balance=1).items()}
     if balance >= 1:

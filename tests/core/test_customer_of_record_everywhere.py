@@ -3,6 +3,8 @@ collection letters and the action forms name the same customer for an account wi
 roles (issue #18: search showed the tenant, the payment screen and receipt the owner)."""
 import datetime as dt
 
+import pytest
+
 from models import AccountCustomer, Bill
 from ubtui import billing, billprint, cashier, clock, collections, readings, receipts, search
 from ubtui.accounts import create_customer, customer_of_record
@@ -57,3 +59,23 @@ def test_the_clock_can_be_set_for_the_core():
         assert clock.today() == D(2026, 3, 15) == cashier.business_today()
         assert clock.now().date() == D(2026, 3, 15)
     assert clock.today() == dt.date.today()
+
+
+@pytest.mark.parametrize("day", [D(2019, 6, 1), D(2024, 6, 1), D(2026, 3, 15), D(2028, 1, 1)])
+def test_the_worklist_query_names_the_customer_of_record(system, make_account, day):
+    """The collections worklist reads every addressee in one statement (``_best_party``, SQL);
+    it must name whom ``customer_of_record`` names, before, during and after each role."""
+    from models import Account, Customer
+    from ubtui import collections
+
+    a = make_account("Owner", "Olga")  # owner from the account's opening
+    for first, role, start, end in (("Tia", "tenant", D(2020, 1, 1), D(2025, 12, 31)),
+                                    ("Bill", "billing", D(2027, 1, 1), None),
+                                    ("Tom", "tenant", D(2026, 1, 1), None)):
+        c = create_customer(system, first_name=first, last_name="Party")
+        AccountCustomer.create(account=a.id, customer=c, role=role, start_date=start, end_date=end)
+    AccountCustomer.update(start_date=D(2019, 1, 1)).where(AccountCustomer.role == "owner").execute()
+    q = (Account.select(Customer.display_name).join(Customer, on=(Customer.id == collections._best_party(day)))
+         .where(Account.id == a.id))
+    expected = customer_of_record(Account.get_by_id(a.id), day)
+    assert q.scalar() == expected.name
