@@ -135,7 +135,8 @@ class ReceiptsScreen(BaseScreen):
 
     @work(exclusive=True, group="cash-receipts")
     async def load(self) -> None:
-        rows = await self.app.try_db(cashier.list_receipts, self.app.user, self.day, session_id=self.session_id)
+        rows = await self.app.try_db(cashier.list_receipts, self.app.user, self.day, session_id=self.session_id,
+                                     hold_keys=True)
         if rows is None:
             return
         self.rows = rows

@@ -202,9 +202,13 @@ class UbtuiApp(KeepsRunning, App):
                     # keys typed meanwhile go on once the answer is drawn (focus moved)
                     self.call_after_refresh(self._next_key)
 
-    async def try_db(self, fn: Callable[..., Any], *args, **kw) -> Any:
-        """Like ``db`` but a core error is shown as one line and ``None`` returned."""
+    async def try_db(self, fn: Callable[..., Any], *args, hold_keys: bool = False, **kw) -> Any:
+        """Like ``db`` but a core error is shown as one line and ``None`` returned.  With
+        ``hold_keys`` keys typed meanwhile wait for the answer even from a worker (a list the
+        next keys act on: Ctrl+V on the receipt that is about to be listed)."""
         try:
+            if hold_keys:
+                return await self.db_holding_keys(fn, *args, **kw)
             return await self.db(fn, *args, **kw)
         except UbtuiError as e:
             self.show_error(e)

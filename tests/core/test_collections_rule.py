@@ -37,18 +37,13 @@ def owed_by_entry_walk(entries: list[AgingEntry]) -> tuple[int, list[tuple[dt.da
 
 
 def addressee(account_id: int) -> tuple[str, str]:
-    """The billing party, else the tenant, else the owner; current parties first, else the
-    latest ended -- ranked the way the worklist did in Python before it moved into SQL."""
-    rank = {"billing": 0, "tenant": 1, "owner": 2}
-    best = None
-    for ac_id, role, end, name, lang in (AccountCustomer.select(AccountCustomer.id, AccountCustomer.role,
-                                                                AccountCustomer.end_date, Customer.display_name,
-                                                                Customer.language)
-                                         .join(Customer).where(AccountCustomer.account == account_id).tuples()):
-        r = (end is not None, -(end.toordinal() if end else 0), rank.get(role, 9), ac_id)
-        if best is None or r < best[0]:
-            best = (r, (name, lang))
-    return best[1] if best else ("", "en")
+    """Whom ``accounts.customer_of_record`` names on the worklist's day (the rule every letter,
+    bill, receipt and search follows), and their language."""
+    from models import Account
+    from ubtui.accounts import customer_of_record
+
+    party = customer_of_record(Account.get_by_id(account_id), AS_OF)
+    return (party.name, Customer.get_by_id(party.customer_id).language) if party else ("", "en")
 
 
 @hsettings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

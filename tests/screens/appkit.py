@@ -29,6 +29,7 @@ def make_app(url: str, **kw) -> UbtuiApp:
 
 
 ROUNDS = 200  # settle gives up (and fails the test) after this many checks
+SETTLE_SECONDS = 30.0  # and at least this long before settle gives up
 
 
 async def settle(pilot, rounds: int = 2) -> None:
@@ -37,9 +38,14 @@ async def settle(pilot, rounds: int = 2) -> None:
     Still busy after ``ROUNDS`` checks: the test fails (it used to go on quietly, unsettled)."""
     from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
 
+    import time
+
     app = pilot.app
     quiet = 0
-    for _ in range(ROUNDS):
+    deadline = time.monotonic() + SETTLE_SECONDS
+    n = 0
+    while n < ROUNDS or time.monotonic() < deadline:  # a loaded machine gets time, not just rounds
+        n += 1
         if app.keys_pending:
             quiet = 0
             await pilot.pause(0.01)
@@ -53,7 +59,7 @@ async def settle(pilot, rounds: int = 2) -> None:
         quiet = 0 if running or app.keys_pending else quiet + 1
         if quiet >= rounds:
             return
-    raise AssertionError(f"settle: the app was still busy after {ROUNDS} rounds "
+    raise AssertionError(f"settle: the app was still busy after {n} rounds and {SETTLE_SECONDS} s "
                          f"(keys pending: {app.keys_pending}; workers: {list(app.workers)})")
 
 

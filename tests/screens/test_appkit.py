@@ -10,6 +10,7 @@ async def test_settle_fails_when_the_app_never_settles(sqlite_url, monkeypatch):
     async with app.run_test() as pilot:
         await appkit.settle(pilot)  # settles on a quiet app
         monkeypatch.setattr(appkit, "ROUNDS", 3)
+        monkeypatch.setattr(appkit, "SETTLE_SECONDS", 0.2)
         monkeypatch.setattr(UbtuiApp, "keys_pending", property(lambda self: True))
         with pytest.raises(AssertionError, match="still busy"):
             await appkit.settle(pilot)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from screens.terminal import GlyphFilter, has_function_keys, plain_text, terminal_class
+from screens.textual_internals import screen_strips
 from tests.screens.appkit import burst, demo_url, make_app, open_account, screen_text, settle, sign_in  # noqa: F401
 
 
@@ -106,7 +107,7 @@ def styled_lines(app) -> list[str]:
     """Each line with reverse-video (or underlined) cells marked by [ ] (what NO_COLOR leaves
     of focus)."""
     out = []
-    for strip in app.screen._compositor.render_strips():
+    for strip in screen_strips(app.screen):
         line = ""
         for seg in strip:
             if seg.style and (seg.style.reverse or seg.style.underline):
