@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -545,7 +546,20 @@ def search_accounts(user: User, text: str, limit: int = 50, shown=()) -> SearchP
         return _doc_search(words, limit, shown)
     # identifiers typed alone, and names typed as one-letter starts: at most ``want`` found
     want = len(shown) + limit
-    hits = _identifier_search(text, words, want)
+    try:
+        hits = _identifier_search(text, words, want)
+    except InputError:
+        hits, error = [], sys.exc_info()[1]
+    else:
+        error = None
+    if not hits and NUMERIC.match(text) and len(words) == 1 and len(words[0]) <= 6:
+        # "the last four of your phone" (or a house number) typed alone: no account, meter or
+        # full phone has it, so the words of the accounts' documents are searched
+        page = _doc_search(words, limit, shown)
+        if page or error is None:
+            return page
+    if error is not None:
+        raise error
     return SearchPage([h for h in hits if h.account_id not in shown][:limit], len(hits), len(hits) >= want,
                       len(shown))
 

@@ -127,6 +127,14 @@ def test_phone_in_any_format(clerk, town):
     assert search_accounts(clerk, "555-201-0009") == []
 
 
+def test_the_last_four_of_a_phone_typed_alone(clerk, town):
+    """"The last four of your phone?": four digits alone that name no account, meter or whole
+    phone find the accounts whose phone ends so."""
+    assert ids(search_accounts(clerk, "0004")) == [town["olsen"].id]
+    assert ids(search_accounts(clerk, "777-0004")) == [town["olsen"].id]  # the last 7, as before
+    assert search_accounts(clerk, "0009") == []
+
+
 def test_meter_serial_and_parcel_number(clerk, town):
     assert ids(search_accounts(clerk, "mtr-0042")) == [town["smith"].id]
     assert search_accounts(clerk, "MTR0042")[0].matched == "meter"
