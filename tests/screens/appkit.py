@@ -36,9 +36,9 @@ async def settle(pilot, rounds: int = 2) -> None:
     """Let typed keys, workers (and the database thread under them) and what they start
     finish, then the screen repaint: done when ``rounds`` checks in a row find nothing running.
     Still busy after ``ROUNDS`` checks: the test fails (it used to go on quietly, unsettled)."""
-    from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
-
     import time
+
+    from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
 
     app = pilot.app
     quiet = 0
