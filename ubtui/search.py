@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import importlib
 import re
-import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -546,12 +545,11 @@ def search_accounts(user: User, text: str, limit: int = 50, shown=()) -> SearchP
         return _doc_search(words, limit, shown)
     # identifiers typed alone, and names typed as one-letter starts: at most ``want`` found
     want = len(shown) + limit
+    error = None
     try:
         hits = _identifier_search(text, words, want)
-    except InputError:
-        hits, error = [], sys.exc_info()[1]
-    else:
-        error = None
+    except InputError as e:
+        hits, error = [], e
     if not hits and NUMERIC.match(text) and len(words) == 1 and len(words[0]) <= 6:
         # "the last four of your phone" (or a house number) typed alone: no account, meter or
         # full phone has it, so the words of the accounts' documents are searched
