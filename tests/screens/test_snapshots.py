@@ -68,8 +68,10 @@ async def quit_question(pilot) -> None:
 
 
 async def palette(pilot) -> None:
+    """Searched, not browsed: the browse list is in the order the providers answer (the
+    system's and ours run at once), so its picture changed from run to run."""
     await sign_in(pilot)
-    await burst(pilot, "ctrl+p", "down")
+    await burst(pilot, "ctrl+p", *"pay")
 
 
 def steady(run):
