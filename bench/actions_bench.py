@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from models import Account  # noqa: E402
-from screens.actions_form import load_context  # noqa: E402
+from screens.common.form import load_context  # noqa: E402
 from ubtui import collections, workorders  # noqa: E402
 from ubtui.db import is_postgres, open_database  # noqa: E402
 from ubtui.security import system_user  # noqa: E402

@@ -24,9 +24,9 @@ os.environ.setdefault("UBTUI_CONFIG", "/nonexistent/ubtui-bench-config.toml")
 
 
 async def main(url: str, user: str, password: str) -> dict:
-    from screens.login import LoginScreen
-    from screens.search import SearchScreen
-    from ubtui.app import UbtuiApp
+    from screens.accounts.search import SearchScreen
+    from screens.app import UbtuiApp
+    from screens.shell.login import LoginScreen
     out = {"import_s": time.perf_counter() - T0}
     app = UbtuiApp(url)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -187,7 +187,7 @@ async def _run(key_file: Path, url: str, user: str, password: str, query: str, a
 
     port = free_port()
     server = await start_door(port, key_file, child_argv(url), env)
-    payment_screen = (ROOT / "screens" / "cash_payment.py").exists()
+    payment_screen = (ROOT / "screens" / "cash" / "payment.py").exists()
 
     async def app_body(term: Terminal) -> dict:
         out: dict = {}

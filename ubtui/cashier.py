@@ -1476,7 +1476,7 @@ def add_cli(sub) -> None:
 
 
 def cmd_drawer_list(args) -> int:
-    from .cli_support import connect
+    from ubtui.cli.support import connect
     connect(args)
     for d in list_drawers():
         s = DrawerSession.get_or_none(DrawerSession.open_guard == d.code)
@@ -1503,14 +1503,14 @@ def totals_text(t: DailyTotals) -> str:
 
 
 def cmd_drawer_totals(args) -> int:
-    from .cli_support import actor, connect, parse_date
+    from ubtui.cli.support import actor, connect, parse_date
     connect(args)
     print(totals_text(daily_totals(actor(), parse_date(args.date))))
     return 0
 
 
 def cmd_drawer_add(args) -> int:
-    from .cli_support import actor, connect
+    from ubtui.cli.support import actor, connect
     connect(args)
     d = create_drawer(actor(), args.code, args.name, args.workstation)
     print(f"added drawer {d.code}")

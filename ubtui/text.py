@@ -4,7 +4,7 @@
   characters (C0 but newline/tab as told, DEL, C1), lone surrogates and the bidi overrides
   and isolates (U+202A-202E, U+2066-2069) are replaced by visible placeholders, so a stored
   ``ESC [2J`` shows as ``␛[2J`` and clears nobody's screen.  Markup needs no escaping here:
-  screens hand the result to widgets as ``rich.text.Text`` (screens/text.py ``stored``),
+  screens hand the result to widgets as ``rich.text.Text`` (screens/common/text.py ``stored``),
   which never parses it.
 * ``mask_pan(text)`` masks primary account numbers (13-19 digits, spaces or dashes allowed
   between them, passing Luhn) to their last 4: ``************1111``.

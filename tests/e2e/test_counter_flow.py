@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as _dt
 
 from models import AuditLog, ContactLog
-from screens.inquiry import InquiryScreen
-from screens.menu import MainMenuScreen
+from screens.accounts.inquiry import InquiryScreen
+from screens.shell.menu import MainMenuScreen
 from tests.screens.appkit import burst, make_app, settle, text_of
 from ubtui.ledger import EntrySpec, post
 from ubtui.security import system_user

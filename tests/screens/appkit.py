@@ -5,9 +5,9 @@ import datetime as _dt
 
 import pytest
 
-from screens.base import BaseScreen
-from screens.textual_internals import screen_strips, send_from_terminal
-from ubtui.app import UbtuiApp
+from screens.app import UbtuiApp
+from screens.common.base import BaseScreen
+from screens.common.textual_internals import screen_strips, send_from_terminal
 
 PASSWORDS = {"clerk": "clerk-demo-1", "senior": "senior-demo-1", "super": "super-demo-1"}
 TODAY = _dt.date(2026, 3, 15)
@@ -141,7 +141,7 @@ def table_rows(table) -> list[list[str]]:
 async def open_account(pilot, text: str) -> None:
     """From the main menu: F2, type ``text``, Enter (opens the only hit or the first)."""
     await burst(pilot, "f2", *text, "enter")
-    from screens.inquiry import InquiryScreen
+    from screens.accounts.inquiry import InquiryScreen
     if not isinstance(pilot.app.screen, InquiryScreen):
         await pilot.press("enter")
         await settle(pilot)

@@ -8,11 +8,11 @@ import pytest
 from cryptography.fernet import Fernet
 
 from models import Account, AutopayEnrollment, Customer, LedgerEntry, Payment, Posting, Tender, WorkOrder
-from screens.actions import AccountActionsScreen
-from screens.actions_autopay import AutopayEnrolScreen
-from screens.actions_form import LookupScreen
-from screens.actions_money import RefundScreen, ReturnedPaymentScreen
-from screens.actions_service import NewWorkOrderScreen
+from screens.accounts.actions import AccountActionsScreen
+from screens.accounts.autopay import AutopayEnrolScreen
+from screens.accounts.money import RefundScreen, ReturnedPaymentScreen
+from screens.common.form import LookupScreen
+from screens.service.actions import NewWorkOrderScreen
 from tests.screens import appkit
 from tests.screens.appkit import TODAY, add_user, make_app, screen_text, settle, sign_in, text_of
 from ubtui import ledger
@@ -211,8 +211,8 @@ async def test_autopay_bad_routing_number_names_the_field(sqlite_url, senior_and
 
 
 async def test_work_orders_menu_completes_a_turn_on(sqlite_url):
-    from screens.actions_service import CompleteWorkOrderScreen
-    from screens.actions_workorders import WorkOrdersScreen
+    from screens.service.actions import CompleteWorkOrderScreen
+    from screens.service.workorders import WorkOrdersScreen
     from ubtui import workorders
 
     add_user("clerk")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from screens.actions import AccountActionsScreen
+from screens.accounts.actions import AccountActionsScreen
 from tests.screens.appkit import add_user, make_app, settle, sign_in
 from tests.screens.test_actions import charge, check_payment, new_account
 

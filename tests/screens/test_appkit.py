@@ -1,8 +1,8 @@
 """The test helpers themselves: ``settle`` fails a test instead of going on unsettled."""
 import pytest
 
+from screens.app import UbtuiApp
 from tests.screens import appkit
-from ubtui.app import UbtuiApp
 
 
 async def test_settle_fails_when_the_app_never_settles(sqlite_url, monkeypatch):

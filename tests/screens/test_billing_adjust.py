@@ -3,7 +3,7 @@ needs a supervisor's password."""
 from __future__ import annotations
 
 from models import Bill, LedgerEntry
-from screens.billing_adjust import BillAdjustScreen
+from screens.billing.adjust import BillAdjustScreen
 from tests.screens.appkit import add_user, make_app, screen_text, settle, sign_in
 from tests.screens.test_billing_screens import district
 from ubtui import ledger

@@ -1,7 +1,7 @@
 """Rate calculator with real keys: usage and days -> itemised bill; F4 lists; bad input."""
 from __future__ import annotations
 
-from screens.billing_calculator import RateCalculatorScreen
+from screens.billing.calculator import RateCalculatorScreen
 from tests.screens.appkit import add_user, make_app, screen_text, settle, sign_in
 from ubtui.money import format_cents
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from models import MeterReading
-from screens.billing_reading import ReadingEntryScreen
+from screens.billing.reading import ReadingEntryScreen
 from tests.screens.appkit import make_app, screen_text, settle, sign_in, text_of
 from tests.screens.test_billing_screens import district
 

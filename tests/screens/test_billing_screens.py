@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 from models import MeterReading, WorkOrder
-from screens.billing_bill import BillViewScreen
-from screens.billing_exceptions import ReadingExceptionsScreen
+from screens.billing.bill import BillViewScreen
+from screens.billing.exceptions import ReadingExceptionsScreen
 from tests.screens.appkit import add_user, make_app, screen_text, settle, sign_in
 from ubtui import billing, readings
 from ubtui.accounts import create_customer, create_premise, open_account

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from models import Deposit, DrawerMovement, DrawerSession
-from screens.cash_drawer import DrawerScreen
+from screens.cash.drawer import DrawerScreen
 from tests.screens.appkit import TODAY, add_user, make_app, screen_text, settle, sign_in
 from ubtui import cashier
 from ubtui.security import system_user

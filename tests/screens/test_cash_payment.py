@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from models import Payment, Tender
-from screens.cash_payment import PaymentScreen
+from screens.cash.payment import PaymentScreen
 from tests.screens.appkit import TODAY, add_user, make_app, screen_text, settle, sign_in
 from ubtui import cashier, ledger
 from ubtui.accounts import create_customer, create_premise, format_account_number, open_account, set_payment_flags
@@ -215,8 +215,8 @@ def test_snapshot_hard_stop_no_color(snap_compare, sqlite_url, monkeypatch):
 
 async def test_opened_for_an_account_starts_at_the_amount(sqlite_url):
     """F7 on an account screen opens this screen with the account (menu.KEY_TARGETS["pay"])."""
-    from screens.menu import KEY_TARGETS
-    assert KEY_TARGETS["pay"] == "screens.cash_payment:PaymentScreen"
+    from screens.shell.menu import KEY_TARGETS
+    assert KEY_TARGETS["pay"] == "screens.cash.payment:PaymentScreen"
     acct = setup_counter()
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -231,7 +231,7 @@ async def test_opened_for_an_account_starts_at_the_amount(sqlite_url):
 
 
 async def test_f7_opens_payment_entry_from_the_main_menu_and_not_twice(sqlite_url):
-    from screens.cash_payment import PaymentScreen
+    from screens.cash.payment import PaymentScreen
     from tests.screens.appkit import add_user, make_app, settle, sign_in
     add_user("clerk")
     app = make_app(sqlite_url)

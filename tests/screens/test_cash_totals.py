@@ -4,9 +4,9 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from models import Payment
-from screens.cash_reports import ReportsScreen
-from screens.cash_totals import ReceiptsScreen, TotalsScreen, VoidScreen
-from screens.textual_internals import screen_strips
+from screens.cash.reports import ReportsScreen
+from screens.cash.totals import ReceiptsScreen, TotalsScreen, VoidScreen
+from screens.common.textual_internals import screen_strips
 from tests.screens.appkit import TODAY, add_user, make_app, settle, sign_in, table_rows
 from ubtui import cashier, ledger
 from ubtui.accounts import create_customer, create_premise, format_account_number, open_account

@@ -6,8 +6,8 @@ import datetime as dt
 import re
 
 from models import Account, CollectionNotice, PaymentPlan, WorkOrder
-from screens.actions_collections import CollectionsScreen, PaymentPlanScreen
-from screens.confirm import ConfirmScreen
+from screens.collections.worklist import CollectionsScreen, PaymentPlanScreen
+from screens.common.confirm import ConfirmScreen
 from tests.core.collectkit import walk
 from tests.screens.appkit import add_user, make_app, screen_text, settle, sign_in, text_of
 from tests.screens.test_actions import burst, new_account

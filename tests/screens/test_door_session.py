@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from screens.lock import LockScreen
-from screens.menu import MainMenuScreen
+from screens.shell.lock import LockScreen
+from screens.shell.menu import MainMenuScreen
 from tests.screens.appkit import add_user, burst, make_app, settle
 
 

@@ -1,4 +1,4 @@
-"""MoneyInput (screens/fields.py): every amount field keeps exactly what was typed and says at
+"""MoneyInput (screens/common/fields.py): every amount field keeps exactly what was typed and says at
 once, naming itself, when the text cannot be an amount."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from textual.app import App
 
-from screens.fields import MoneyInput, typing_problem
+from screens.common.fields import MoneyInput, typing_problem
 from ubtui.errors import InputError
 from ubtui.money import format_plain, parse_amount
 

@@ -2,7 +2,7 @@
 all of it reachable with PageDown/End/Down."""
 from __future__ import annotations
 
-from screens.help import HelpScreen, key_table, reflow
+from screens.common.help import HelpScreen, key_table, reflow
 from tests.screens.appkit import burst, demo_url, make_app, open_account, screen_text, settle, sign_in  # noqa: F401
 
 

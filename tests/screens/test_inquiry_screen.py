@@ -5,11 +5,11 @@ import csv
 
 import pytest
 
-import screens.inquiry as inquiry_screen
+import screens.accounts.inquiry as inquiry_screen
 from models import ContactLog
-from screens.bill_lines import BillLinesScreen
-from screens.contact import ContactScreen
-from screens.inquiry import InquiryScreen, usage_bar
+from screens.accounts.contact import ContactScreen
+from screens.accounts.inquiry import InquiryScreen, usage_bar
+from screens.billing.bill_lines import BillLinesScreen
 from tests.screens.appkit import (  # noqa: F401
     TODAY,
     burst,
@@ -166,7 +166,7 @@ LONG_NOTE = ("Customer called about the high bill. " * 30).strip()  # about 1,10
 
 
 async def test_a_long_multi_line_note_is_saved_whole_and_read_back_on_enter(demo_url):
-    from screens.contact import ContactViewScreen
+    from screens.accounts.contact import ContactViewScreen
 
     hit = first_hit("0001006-6")
     app = make_app(demo_url)
@@ -241,7 +241,7 @@ async def test_export_writes_the_file_and_shows_the_path(demo_url, tmp_path, pan
 async def test_stray_letters_neither_export_nor_open_forms(demo_url, tmp_path):
     """Letters meant for a form that has closed ("please start service") land on the account:
     nothing is written, no form opens; each first letter is cancelled by the next key."""
-    from screens.inquiry import InquiryScreen
+    from screens.accounts.inquiry import InquiryScreen
 
     app = make_app(demo_url)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -255,7 +255,7 @@ async def test_stray_letters_neither_export_nor_open_forms(demo_url, tmp_path):
 
 
 async def test_f7_opens_the_registered_payment_screen_for_this_account(demo_url, monkeypatch):
-    from screens import menu
+    from screens.shell import menu
 
     hit = first_hit("0001006-6")
     monkeypatch.setattr(menu, "KEY_TARGETS", {})
@@ -271,7 +271,7 @@ async def test_f7_opens_the_registered_payment_screen_for_this_account(demo_url,
 
 @pytest.mark.parametrize("key", ["a", "A"])  # the footer shows "A"; Shift or Caps Lock sends it so
 async def test_a_opens_the_account_actions_and_f3_comes_back(demo_url, key):
-    from screens.actions import AccountActionsScreen
+    from screens.accounts.actions import AccountActionsScreen
     app = make_app(demo_url)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_inquiry(pilot)

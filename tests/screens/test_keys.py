@@ -10,8 +10,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 import screens
-from screens.base import KEYS, BaseScreen
-from ubtui.app import UbtuiApp
+from screens.app import UbtuiApp
+from screens.common.base import KEYS, BaseScreen
 
 
 def declared_bindings(owner: type) -> list[Binding]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from models import Account, AccountCustomer, AuditLog, Customer, Email, Phone, Premise
-from screens.actions import AccountActionsScreen
-from screens.actions_form import ActionForm
+from screens.accounts.actions import AccountActionsScreen
+from screens.common.form import ActionForm
 from tests.screens.appkit import TODAY, add_user, make_app, screen_text, settle, text_of
 from tests.screens.test_actions import burst, new_account, open_actions, status
 from ubtui.accounts import customer_of_record
@@ -184,7 +184,7 @@ async def test_merge_needs_a_supervisor_password(sqlite_url):
 
 
 async def test_changes_pane_shows_who_when_what(sqlite_url):
-    from screens.inquiry import InquiryScreen
+    from screens.accounts.inquiry import InquiryScreen
     from ubtui import maintenance as mt
 
     add_user("clerk")

@@ -42,7 +42,7 @@ def test_actions_list_of_a_clerk(sqlite_url, snap_compare):
 def test_changes_pane(sqlite_url, snap_compare, monkeypatch):
     import datetime as dt
 
-    from screens.inquiry import InquiryScreen
+    from screens.accounts.inquiry import InquiryScreen
     from ubtui import audit
     from ubtui.accounts import set_protections
 

@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 
 from textual.geometry import Size
 
-from screens.search import ANSWER_WAIT, QueryInput, SearchScreen
-from screens.textual_internals import send_from_terminal
+from screens.accounts.search import ANSWER_WAIT, QueryInput, SearchScreen
+from screens.common.textual_internals import send_from_terminal
 from tests.screens.appkit import burst, demo_url, key_event, make_app, settle, sign_in, table_rows  # noqa: F401
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import threading
 
-from screens.inquiry import InquiryScreen
-from screens.search import SearchScreen
+from screens.accounts.inquiry import InquiryScreen
+from screens.accounts.search import SearchScreen
 from tests.screens.appkit import burst, demo_url, first_hit, make_app, settle, sign_in, table_rows, text_of  # noqa: F401
 
 
@@ -114,7 +114,7 @@ def test_every_status_fits_its_column_whole():
     """The status column is 8 cells: a status is shown whole or by its short form, never cut
     ("disconne")."""
     from models.customers import ACCOUNT_STATUSES
-    from screens.search import COLUMNS, STATUS_SHORT
+    from screens.accounts.search import COLUMNS, STATUS_SHORT
     width = dict(COLUMNS)["Status"]
     shown = {s: STATUS_SHORT.get(s, s.replace("_", " ")) for s in ACCOUNT_STATUSES}
     assert all(len(v) <= width for v in shown.values()), shown
@@ -123,9 +123,9 @@ def test_every_status_fits_its_column_whole():
 
 def few_candidates(monkeypatch, page: int = 2, candidates: int = 3) -> None:
     """Pages of ``page`` accounts from ``candidates`` read: the 20-account demo caps a list."""
-    import screens.search
+    import screens.accounts.search
     import ubtui.search
-    monkeypatch.setattr(screens.search, "PAGE", page)
+    monkeypatch.setattr(screens.accounts.search, "PAGE", page)
     monkeypatch.setattr(ubtui.search, "CANDIDATES", candidates)
 
 
@@ -175,5 +175,5 @@ def test_a_capped_list_at_80x24(demo_url, snap_compare, monkeypatch):
 
 
 def test_estimates_are_rounded_to_two_figures():
-    from screens.search import about
+    from screens.accounts.search import about
     assert [about(n) for n in (7, 99, 123, 8317, 1_049_999)] == ["7", "99", "120", "8,300", "1,000,000"]

@@ -3,7 +3,7 @@ a crew for a day, typed in one burst; a past day is refused naming the field."""
 from __future__ import annotations
 
 from models import WorkOrder
-from screens.actions_workorders import WorkOrdersScreen
+from screens.service.workorders import WorkOrdersScreen
 from tests.screens.appkit import TODAY, add_user, burst, make_app, sign_in
 from tests.screens.test_actions import new_account, status
 from ubtui.security import system_user

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import time
 
-from screens.confirm import ConfirmScreen
-from screens.help import HelpScreen
-from screens.lock import LockScreen
-from screens.login import LoginScreen
-from screens.menu import MainMenuScreen
-from screens.search import SearchScreen
-from screens.textual_internals import send_from_terminal
+from screens.accounts.search import SearchScreen
+from screens.common.confirm import ConfirmScreen
+from screens.common.help import HelpScreen
+from screens.common.textual_internals import send_from_terminal
+from screens.shell.lock import LockScreen
+from screens.shell.login import LoginScreen
+from screens.shell.menu import MainMenuScreen
 from tests.screens.appkit import (
     add_user,
     burst,
@@ -186,7 +186,7 @@ async def test_menu_letter_opens_its_screen_and_back_returns(sqlite_url):
 
 
 async def test_ctrl_l_locks_from_a_dialog_too(demo_url):
-    from screens.contact import ContactScreen
+    from screens.accounts.contact import ContactScreen
     from tests.screens.appkit import open_account
 
     app = make_app(demo_url)

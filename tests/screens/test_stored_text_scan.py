@@ -1,6 +1,6 @@
 """A scan of screens/ for stored text handed to a widget as a plain ``str`` (issue #13): Static,
 Label, DataTable cells and notifications read a ``str`` as markup, so a customer named
-"Zzyzx [/]" crashed the screen.  Stored values go through screens/text.py (stored, line, cell,
+"Zzyzx [/]" crashed the screen.  Stored values go through screens/common/text.py (stored, line, cell,
 cells), which the scan accepts; it looks for the attributes that hold stored free text."""
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def risky_calls() -> list[str]:
             for arg in node.args:
                 found = _stored_inside(arg)
                 if found:
-                    out.append(f"{path.name}:{node.lineno}: .{found} shown without screens.text")
+                    out.append(f"{path.name}:{node.lineno}: .{found} shown without screens.common.text")
     return out
 
 
@@ -71,5 +71,5 @@ def test_the_scan_finds_what_it_looks_for(tmp_path, monkeypatch):
         "    table.add_row(c.number, c.description)\n"
         "    self.query_one('#y').update(stored(c.name))\n")
     monkeypatch.setattr(sys.modules[__name__], "SCREENS", tmp_path)
-    assert risky_calls() == ["bad.py:2: .name shown without screens.text",
-                             "bad.py:3: .description shown without screens.text"]
+    assert risky_calls() == ["bad.py:2: .name shown without screens.common.text",
+                             "bad.py:3: .description shown without screens.common.text"]

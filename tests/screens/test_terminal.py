@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from screens.terminal import GlyphFilter, has_function_keys, plain_text, terminal_class
-from screens.textual_internals import screen_strips
+from screens.common.terminal import GlyphFilter, has_function_keys, plain_text, terminal_class
+from screens.common.textual_internals import screen_strips
 from tests.screens.appkit import burst, demo_url, make_app, open_account, screen_text, settle, sign_in  # noqa: F401
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from screens.base import BaseScreen
-from screens.menu import MainMenuScreen
-from screens.search import SearchScreen
+from screens.accounts.search import SearchScreen
+from screens.common.base import BaseScreen
+from screens.shell.menu import MainMenuScreen
 from tests.screens.appkit import add_user, burst, make_app, sign_in, text_of
 
 
@@ -48,7 +48,7 @@ async def test_a_bug_in_a_key_handler_is_shown_logged_and_the_app_goes_on(sqlite
 
 async def test_a_bug_in_a_database_worker_is_shown_and_the_app_goes_on(sqlite_url, data_dir, monkeypatch):
     import ubtui.inquiry
-    from screens.inquiry import InquiryScreen
+    from screens.accounts.inquiry import InquiryScreen
 
     add_user("clerk")
 

@@ -1,0 +1,200 @@
+"""What can be done to one account: a letter-keyed list; each letter opens a small form
+(screens/actions_*.py) that posts with F9 and comes back here with the result.
+
+Actions the signed-in user lacks the permission for are not listed; the core still checks."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from screens.accounts.autopay import AutopayCancelScreen, AutopayEnrolScreen
+from screens.accounts.maintenance import (
+    AddRoleScreen,
+    CodesNotesScreen,
+    EndRoleScreen,
+    MergeScreen,
+    NameAddressScreen,
+    PaymentFlagsScreen,
+    PhonesEmailsScreen,
+    PreferencesScreen,
+    ProtectionsScreen,
+    StatusScreen,
+)
+from screens.accounts.money import (
+    ApplyDepositScreen,
+    RefundScreen,
+    ReturnedPaymentScreen,
+    TransferScreen,
+    WriteOffScreen,
+)
+from screens.collections.worklist import PaymentPlanScreen
+from screens.common.base import BaseScreen, key_binding, letter_binding
+from screens.common.form import ActionForm, load_context
+from screens.common.text import stored
+from screens.service.actions import (
+    CancelWorkOrderScreen,
+    CompleteWorkOrderScreen,
+    NewWorkOrderScreen,
+    StartServiceScreen,
+    StopServiceScreen,
+)
+from ubtui.money import format_cents
+from ubtui.security import has_permission
+
+
+@dataclass(frozen=True)
+class Action:
+    key: str
+    label: str
+    form: type[ActionForm]
+    permissions: tuple[str, ...]
+
+
+ACTIONS = (
+    Action("s", "Start service at this address", StartServiceScreen, ("account.create", "workorder.create")),
+    Action("t", "Stop service: final read, forwarding", StopServiceScreen, ("workorder.create",)),
+    Action("w", "New work order", NewWorkOrderScreen, ("workorder.create",)),
+    Action("c", "Complete an open work order", CompleteWorkOrderScreen, ("workorder.update",)),
+    Action("x", "Cancel an open work order", CancelWorkOrderScreen, ("workorder.update",)),
+    Action("r", "Returned payment (NSF)", ReturnedPaymentScreen, ("payment.return",)),
+    Action("f", "Refund a credit", RefundScreen, ("refund.issue",)),
+    Action("b", "Balance transfer to another account", TransferScreen, ("balance.transfer",)),
+    Action("d", "Apply the deposit held", ApplyDepositScreen, ("adjustment.post",)),
+    Action("a", "Autopay: enrol or cancel", AutopayEnrolScreen, ("autopay.manage",)),
+    Action("o", "Write off (final-billed or closed)", WriteOffScreen, ("writeoff.post",)),
+    # changes of details (ubtui.maintenance): customers, roles, codes, flags, status
+    Action("n", "Name and mailing address", NameAddressScreen, ("account.edit",)),
+    Action("p", "Phones and e-mails", PhonesEmailsScreen, ("account.edit",)),
+    Action("l", "Language and contact preferences", PreferencesScreen, ("account.edit",)),
+    Action("g", "Add a customer (owner, tenant, billing) from a date", AddRoleScreen, ("account.edit",)),
+    Action("e", "End a customer's role", EndRoleScreen, ("account.edit",)),
+    Action("i", "Info codes and premise notes", CodesNotesScreen, ("account.edit",)),
+    Action("m", "Merge duplicate customers (supervisor approves)", MergeScreen, ("account.edit",)),
+    Action("k", "Cash only / no checks", PaymentFlagsScreen, ("account.payment_flags",)),
+    Action("v", "Protections: medical, do not disconnect", ProtectionsScreen, ("account.protections",)),
+    Action("u", "Account status", StatusScreen, ("account.status",)),
+    Action("y", "Payment plan (instalments)", PaymentPlanScreen, ("plan.create",)),
+)
+
+
+def actions_for(user) -> list[Action]:
+    return [a for a in ACTIONS if user is not None and all(has_permission(user, p) for p in a.permissions)]
+
+
+class AccountActionsScreen(BaseScreen):
+    TITLE_TEXT = "Account actions"
+    CSS_PATH = "actions.tcss"
+    HELP_TEXT = "Press a letter, or move with the arrows and press Enter.  Each form posts with F9."
+    BINDINGS = [
+        key_binding("refresh", "refresh"),
+        # the letters as bindings too (not in the footer): F1 help and the palette list them
+        *(letter_binding(a.key, f"open('{a.key}')", a.label, show=False, id=f"actions.{a.key}") for a in ACTIONS),
+    ]
+
+    def __init__(self, account_id: int):
+        super().__init__()
+        self.account_id = account_id
+        self.ctx = None
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="actions-head"):
+            yield Static("", id="a-account")
+            yield Static("", id="a-money")
+            yield Static("", id="a-extra")
+        yield OptionList(*self.options(), id="actions")
+
+    def options(self) -> list[Option]:
+        return [Option(f"{a.key.upper()}  {self.label_of(a)}", id=a.key) for a in actions_for(self.app.user)]
+
+    def label_of(self, a: Action) -> str:
+        if a.key == "a" and self.ctx is not None:
+            return "Autopay: cancel" if self.ctx.autopay else "Autopay: enrol"
+        if a.key in "cx" and self.ctx is not None:
+            return f"{a.label} ({len(self.ctx.open_orders)} open)"
+        return a.label
+
+    def on_mount(self) -> None:
+        self.query_one("#actions", OptionList).focus()
+        self.app.hold_keys()  # a letter typed before the account is read waits for it
+        self.load(release=True)
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    @work(exclusive=True, group="actions-load")
+    async def load(self, release: bool = False) -> None:
+        try:
+            ctx = await self.app.try_db(load_context, self.app.user, self.account_id, self.app.today())
+            if ctx is not None:
+                self.show(ctx)
+        finally:
+            if release:
+                self.app.call_after_refresh(self.app.release_keys)
+
+    def show(self, ctx) -> None:
+        self.ctx = ctx
+        self.query_one("#title", Static).update(f"Account actions: {ctx.number}")
+        self.query_one("#a-account", Static).update(Text.assemble(
+            (ctx.number, "bold"), stored(f"  {ctx.name}  {ctx.address}  "), (ctx.status.upper().replace("_", " "), "bold")))
+        self.query_one("#a-money", Static).update(
+            f"Balance {format_cents(ctx.balance_cents)}  Deposit held {format_cents(ctx.deposit_held_cents)}")
+        ap = ctx.autopay
+        autopay = f"Autopay {ap.bank_account_type} {ap.bank_account}" if ap else "No autopay"
+        self.query_one("#a-extra", Static).update(f"{autopay}  Open work orders: {len(ctx.open_orders)}")
+        menu = self.query_one("#actions", OptionList)
+        highlighted = menu.highlighted
+        menu.clear_options()
+        menu.add_options(self.options())
+        if highlighted is not None and highlighted < menu.option_count:
+            menu.highlighted = highlighted
+
+    # --- choosing ---------------------------------------------------------------------------
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "open":  # letters of actions the user may not take do nothing
+            return any(a.key == parameters[0] for a in actions_for(self.app.user))
+        return True
+
+    def action_open(self, key: str) -> None:
+        for a in actions_for(self.app.user):
+            if a.key == key:
+                self.open_action(a)
+                return
+        self.set_status("you may not do that here; ask a supervisor", error=True)
+
+    @on(OptionList.OptionSelected, "#actions")
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        self.action_open(event.option.id)
+
+    @work(exclusive=True, group="actions-open")
+    async def open_action(self, a: Action) -> None:
+        if self.ctx is None:
+            self.set_status("the account is still loading; try again", error=True)
+            return
+        form = a.form
+        if a.key == "a" and self.ctx.autopay is not None:
+            form = AutopayCancelScreen
+        elif a.key in "cx" and not self.ctx.open_orders:
+            self.set_status("no open work orders on this account", error=True)
+            return
+        self.clear_status()
+        if form.prepare is ActionForm.prepare:
+            self.app.push_screen(form(self.ctx), self.form_done)
+            return
+        self.app.hold_keys()  # the form needs more from the database: what is typed next belongs to it
+        try:
+            options = await self.app.try_db(form.prepare, self.app.user, self.account_id)
+            if options is not None:
+                self.app.push_screen(form(self.ctx, **options), self.form_done)
+        finally:
+            self.app.call_after_refresh(self.app.release_keys)
+
+    def form_done(self, message: str | None) -> None:
+        if message:
+            self.set_status(message)
+        self.load()

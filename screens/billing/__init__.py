@@ -1,0 +1,1 @@
+"""Bills and their lines, meter reads and exceptions, adjustments, the rate calculator."""

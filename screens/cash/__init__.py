@@ -1,0 +1,1 @@
+"""The counter's money: cash drawer, payments, receipts, daily totals, cash reports."""

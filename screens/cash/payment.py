@@ -1,0 +1,471 @@
+"""Take a payment: the counter's most used screen.
+
+Common case (cash, one account): account digits, Enter, amount (the balance is offered,
+selected, so typing replaces it), Enter, F9 posts.  The tender is cash unless the Tender field
+says otherwise (C cash, K check, M money order, D card; F4 lists them); the cash received goes
+in Amount tendered (empty = what is still due) and the change due is shown, in plain text and
+big.  F6 adds the current tender and starts the next one (split tender: the last tender is
+what is still due unless typed); ctrl+a keeps the account and its amount and takes the next
+account (one check paying several accounts).  The account's alerts (cash only, no checks,
+disconnected, closed, past due, credit, far above the balance, over the confirmation limit)
+show as soon as it is found; those that matter are confirmed by re-typing the amount in
+Confirm amount before F9 posts.  Each form has one idempotency key, so a double F9 or Enter
+posts once; after posting F6 starts the next payment and ctrl+e shows the receipt.
+"""
+from __future__ import annotations
+
+import uuid
+
+import peewee
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Digits, Input, Label, Static
+
+from screens.common.base import BaseScreen, key_binding
+from screens.common.fields import MoneyInput
+from screens.common.form import LookupScreen
+from screens.common.text import stored
+from ubtui import cashier
+from ubtui.accounts import format_account_number, get_account, normalize_account_number
+from ubtui.errors import InputError, UbtuiError
+from ubtui.money import format_cents, format_plain
+from ubtui.text import safe_text
+
+TENDER_LETTERS = {"C": "cash", "K": "check", "M": "money_order", "D": "card"}
+TENDER_CHOICES = (("C", "cash"), ("K", "check"), ("M", "money order"), ("D", "card (last 4 + auth code only)"))
+DETAIL_FIELDS = {
+    "check": (("number", "Check number", 10, r"[0-9]*"), ("bank", "Bank", 40, None), ("name", "Name on check", 40, None)),
+    "money_order": (("number", "Money order number", 12, r"[0-9]*"),),
+    "card": (("last4", "Card last 4", 4, r"[0-9]*"), ("auth", "Auth code", 12, r"[A-Za-z0-9]*")),
+}
+
+
+def load_account(user, text: str, kinds: tuple[str, ...] = ("cash",)):
+    """(DB thread) the account, its name and address, and the alerts for paying its balance
+    (one call: the alerts show as the account does)."""
+    acct = get_account(text.strip())
+    from models import Premise
+    name = cashier.customer_name(acct.id)
+    address = cashier.service_address(Premise.get_by_id(acct.premise_id))
+    alerts = cashier.payment_alerts(user, [acct.id], max(acct.balance_cents, 1), kinds)
+    return acct, name, address, alerts
+
+
+def drawer_line(user) -> str:
+    s = cashier.current_session(user)
+    if s is None:
+        return "No drawer open: open one first (main menu, Drawer)."
+    from models import Drawer
+    return (f"Drawer {Drawer.get_by_id(s.drawer_id).code} open for {s.business_date}  "
+            f"float {format_cents(s.opening_float_cents)}")
+
+
+# The field each core error names -> the box to focus (the label on screen says the same name).
+FIELD_BOX = {"account": "pay-account", "amount": "pay-amount", "amount tendered": "pay-tendered",
+             "tender": "pay-kind", "check number": "pay-d0", "money order number": "pay-d0",
+             "card last 4": "pay-d0", "auth code": "pay-d1", "bank": "pay-d1", "name on check": "pay-d2",
+             "confirm amount": "pay-confirm", "confirm": "pay-confirm"}
+
+
+def field_box(field: str) -> str | None:
+    """``"Account 2 amount"`` -> pay-amount, ``"Tender 2 amount"`` -> pay-tendered ..."""
+    name = field.lower()
+    words = name.split()
+    if len(words) >= 2 and words[1].isdigit():  # "Account 2", "Tender 3 amount"
+        base = words[0]
+        if words[2:] == ["amount"]:
+            return "pay-amount" if base == "account" else "pay-tendered"
+        name = base
+    return FIELD_BOX.get(name)
+
+
+class PaymentScreen(BaseScreen):
+    TITLE_TEXT = "Take a payment"
+    CSS_PATH = "payment.tcss"
+    PERMISSION = "payment.take"
+    HELP_TEXT = __doc__
+    BINDINGS = [
+        key_binding("post", "post", "Post"),
+        key_binding("new", "add_tender", "Add tender"),
+        key_binding("lookup", "lookup", "List", show=False),
+        Binding("ctrl+a", "add_account", "Account+", priority=True, id="cash.add_account"),
+        Binding("ctrl+e", "receipt", "Receipt", priority=True, id="cash.receipt"),
+    ]
+
+    def __init__(self, account_id: int | None = None):
+        super().__init__()
+        self.start_account_id = account_id
+        self.reset_state()
+
+    def reset_state(self) -> None:
+        self.key = "ui:pay:" + uuid.uuid4().hex  # one per form: a double F9 posts once
+        self.account = None
+        self.accounts: list[tuple[object, str]] = []  # (account, amount typed): one check, several accounts
+        self.tenders: list[cashier.TenderIn] = []
+        self.busy = False
+        self.result: cashier.PaymentResult | None = None
+        self.asked: set[str] = set()  # alert codes the Confirm amount field confirms
+
+    # --- layout ----------------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="pay"):
+            yield Static("", id="pay-drawer")
+            with Horizontal(classes="pay-row"):
+                yield Label("Account", classes="pay-label")
+                yield Input(id="pay-account", max_length=12, restrict=r"[0-9\- ]*", compact=True, select_on_focus=True)
+            yield Static("", id="pay-who")
+            yield Static("", id="pay-alerts")
+            with Horizontal(classes="pay-row"):
+                yield Label("Amount", classes="pay-label")
+                yield MoneyInput(field="Amount", id="pay-amount", select_on_focus=True)
+            with Horizontal(classes="pay-row"):
+                yield Label("Amount tendered", classes="pay-label")
+                yield MoneyInput(field="Amount tendered", optional=True, id="pay-tendered", select_on_focus=True,
+                                 placeholder="= amount")
+            with Horizontal(classes="pay-row"):
+                yield Label("Tender C/K/M/D", classes="pay-label")
+                yield Input("C", id="pay-kind", max_length=1, restrict=r"[CcKkMmDd]*", compact=True,
+                            select_on_focus=True)
+                yield Static("cash", id="pay-kind-name")
+            with Horizontal(classes="pay-row", id="pay-details"):
+                for i in range(3):
+                    yield Label("", id=f"pay-dl{i}", classes="pay-dlabel")
+                    yield Input(id=f"pay-d{i}", compact=True, select_on_focus=True, classes="pay-detail")
+            with Horizontal(classes="pay-row", id="pay-confirm-row"):
+                yield Label("Confirm amount", classes="pay-label")
+                yield MoneyInput(field="Confirm amount", id="pay-confirm", select_on_focus=True)
+                yield Static("", id="pay-confirm-why")
+            yield Static("", id="pay-accounts")
+            yield Static("", id="pay-tenders")
+            with Horizontal(id="pay-bottom"):
+                yield Static("", id="pay-result")
+                yield Digits("", id="pay-change")
+
+    async def on_mount(self) -> None:
+        self.show_kind("cash")
+        self.show_confirm(False)
+        self.query_one("#pay-account", Input).focus()
+        line = await self.app.try_db(drawer_line, self.app.user)
+        self.query_one("#pay-drawer", Static).update(stored(line))
+        if self.start_account_id is not None:
+            acct = await self.app.try_db(get_account, self.start_account_id)
+            if acct is not None:
+                box = self.query_one("#pay-account", Input)
+                box.value = format_account_number(acct.number)
+                await self.find_account(box.value)
+
+    # --- fields ----------------------------------------------------------------------------
+    def val(self, wid: str) -> str:
+        return self.query_one(f"#{wid}", Input).value
+
+    def money(self, wid: str) -> MoneyInput:
+        return self.query_one(f"#{wid}", MoneyInput)
+
+    def kind(self) -> str:
+        return TENDER_LETTERS.get(self.val("pay-kind").upper(), "cash")
+
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(sorted({self.kind()} | {t.kind for t in self.tenders}))
+
+    def show_kind(self, kind: str) -> None:
+        self.query_one("#pay-kind-name", Static).update(kind.replace("_", " "))
+        fields = DETAIL_FIELDS.get(kind, ())
+        for i in range(3):
+            label = self.query_one(f"#pay-dl{i}", Label)
+            box = self.query_one(f"#pay-d{i}", Input)
+            if i < len(fields):
+                _, text, length, restrict = fields[i]
+                label.update(text)
+                box.max_length, box.restrict = length, restrict
+                box.display = label.display = True
+            else:
+                box.value = ""
+                box.display = label.display = False
+        self.query_one("#pay-details").display = bool(fields)
+
+    def show_confirm(self, shown: bool, why: str = "") -> None:
+        self.query_one("#pay-confirm-row").display = shown
+        self.query_one("#pay-confirm-why", Static).update(Text(why, no_wrap=True, overflow="ellipsis"))
+        if not shown:
+            self.money("pay-confirm").value = ""
+            self.asked = set()
+
+    @on(Input.Changed, "#pay-kind")
+    async def kind_changed(self, event: Input.Changed) -> None:
+        self.show_kind(self.kind())
+        await self.refresh_alerts()  # CASH ONLY becomes a stop with a check, and back
+
+    @on(Input.Changed, "#pay-amount")
+    def amount_changed(self, event: Input.Changed) -> None:
+        if self.asked and self.query_one("#pay-confirm-row").display:
+            self.money("pay-confirm").value = ""  # a confirmation is of one amount
+
+    def details(self) -> dict:
+        kind = self.kind()
+        vals = {f[0]: self.val(f"pay-d{i}") for i, f in enumerate(DETAIL_FIELDS.get(kind, ()))}
+        return {"check_number": vals.get("number", ""), "bank": vals.get("bank", ""), "name": vals.get("name", ""),
+                "card_last4": vals.get("last4", ""), "auth_code": vals.get("auth", "")}
+
+    def pairs(self) -> list[tuple[object, int]]:
+        """(account, cents) of the payment; InputError naming the field that is wrong."""
+        pairs = [(a, cashier.amount_cents(t, "Amount")) for a, t in self.accounts]
+        if self.account is not None:
+            typed = normalize_account_number(self.val("pay-account")) if self.val("pay-account").strip() else None
+            if typed != self.account.number:
+                raise InputError("Account", f"press Enter to find {self.val('pay-account').strip() or 'the account'} "
+                                            f"(the amount is for {format_account_number(self.account.number)})")
+            pairs.append((self.account, self.money("pay-amount").cents()))
+        elif self.val("pay-account").strip() or not pairs:
+            raise InputError("Account", "type the account number and press Enter")
+        return pairs
+
+    def due_cents(self) -> int:
+        """What is still due after the tenders added so far (InputError: an amount is wrong)."""
+        total = sum(c for _, c in self.pairs())
+        return max(total - sum(cashier.amount_cents(t.amount, "Amount tendered") for t in self.tenders), 0)
+
+    def current_tender(self) -> cashier.TenderIn:
+        typed = self.money("pay-tendered").cents()
+        cents = typed if typed is not None else self.due_cents()
+        return cashier.TenderIn(kind=self.kind(), amount=format_plain(cents), **self.details())
+
+    def command(self) -> cashier.TakePayment:
+        """The payment as the form shows it; InputError naming the field that is wrong."""
+        pairs = self.pairs()
+        total = sum(c for _, c in pairs)
+        if self.val("pay-kind").upper() not in TENDER_LETTERS:
+            raise InputError("Tender", "type C (cash), K (check), M (money order) or D (card); F4 lists them")
+        tenders = list(self.tenders)
+        typed = self.money("pay-tendered").cents()
+        if not tenders or typed is not None or self.due_cents() > 0 or self.kind() != "cash" \
+                or any(self.details().values()):
+            tenders.append(self.current_tender())
+        confirmed: list[str] = []
+        if self.query_one("#pay-confirm-row").display:
+            again = self.money("pay-confirm")
+            if again.cents() != total:
+                raise InputError("Confirm amount", f"re-type the amount, {format_plain(total)}, to confirm the alerts")
+            confirmed = sorted(self.asked)
+        return cashier.TakePayment(idempotency_key=self.key, tenders=tenders, confirmed=confirmed, accounts=[
+            cashier.AccountAmount(account=a.id, amount=format_plain(c)) for a, c in pairs])
+
+    def field_error(self, e: InputError) -> None:
+        """Say what is wrong (the message names the field) and put the cursor in that field."""
+        self.app.show_error(e)
+        wid = field_box(e.field)
+        if wid:
+            box = self.query_one(f"#{wid}", Input)
+            if box.display and box.parent.display:
+                box.focus()
+
+    @on(Input.Submitted)
+    async def submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        wid = event.input.id
+        if self.result is not None:
+            return
+        if isinstance(event.input, MoneyInput):
+            try:
+                event.input.cents()
+            except InputError as e:
+                self.field_error(e)  # Enter on a wrong amount stays on it
+                return
+        if wid == "pay-account":
+            await self.find_account(event.value)
+        elif wid == "pay-amount":
+            self.query_one("#pay-tendered", Input).focus()
+            await self.refresh_alerts()
+        elif wid == "pay-tendered":
+            self.query_one("#pay-kind", Input).focus()
+        elif wid == "pay-kind":
+            if DETAIL_FIELDS.get(self.kind()):
+                self.query_one("#pay-d0", Input).focus()
+            else:
+                await self.action_post()
+        elif wid == "pay-confirm":
+            await self.action_post()
+        elif wid and wid.startswith("pay-d"):
+            i = int(wid[-1])
+            nxt = self.query_one(f"#pay-d{i + 1}", Input) if i < 2 else None
+            if nxt is not None and nxt.display:
+                nxt.focus()
+            else:
+                await self.action_post()
+
+    async def find_account(self, text: str) -> None:
+        if not text.strip():
+            self.set_status("Account: type the account number", error=True)
+            return
+        try:
+            found = await self.run_core(load_account, self.app.user, text, self.kinds())
+        except (UbtuiError, peewee.DatabaseError) as e:
+            self.failed(e)
+            self.query_one("#pay-account", Input).focus()
+            return
+        self.account, name, address, alerts = found
+        self.query_one("#pay-account", Input).value = format_account_number(self.account.number)
+        bal = self.account.balance_cents
+        self.query_one("#pay-who", Static).update(stored(
+            f"{safe_text(name)}  {safe_text(address)}\nBalance {format_cents(bal)}  {self.account.status.replace('_', ' ')}",
+            multiline=True, no_wrap=True, overflow="ellipsis"))
+        self.clear_status()
+        self.show_confirm(False)
+        amount = self.query_one("#pay-amount", Input)
+        amount.value = format_plain(bal) if bal > 0 else ""
+        amount.focus()
+        self.show_alerts(alerts)
+
+    async def refresh_alerts(self) -> None:
+        ids, amounts = [], []
+        for acct, typed in [*([(self.account, self.val("pay-amount"))] if self.account else []), *self.accounts]:
+            try:
+                cents = cashier.amount_cents(typed, "Amount")
+            except InputError:
+                cents = max(acct.balance_cents, 1)
+            ids.append(acct.id)
+            amounts.append(cents)
+        if not ids:
+            self.show_alerts([])
+            return
+        alerts = await self.app.try_db(cashier.payment_alerts, self.app.user, ids, amounts, self.kinds())
+        if alerts is not None:
+            self.show_alerts(alerts)
+
+    def show_alerts(self, alerts: list[cashier.Alert]) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for a in sorted(alerts, key=lambda a: (not a.hard, not a.confirm)):  # stops first, then to confirm
+            text.append(("STOP " if a.hard else "! ") + safe_text(a.message), style="bold reverse" if a.hard else "bold")
+            text.append("\n")
+        text.rstrip()
+        self.query_one("#pay-alerts", Static).update(text)
+
+    # --- keys ------------------------------------------------------------------------------
+    def action_lookup(self) -> None:
+        if self.focused is not None and self.focused.id == "pay-kind":
+            box = self.query_one("#pay-kind", Input)
+
+            def chosen(value: str | None) -> None:
+                if value:
+                    box.value = value
+                    box.focus()
+            self.app.push_screen(LookupScreen("Tender", TENDER_CHOICES), chosen)
+        else:
+            self.set_status("F4 lists the tenders on the Tender field; F2 finds an account")
+
+    async def action_add_tender(self) -> None:
+        if self.result is not None:  # the payment is done: start the next one
+            self.app.switch_screen(PaymentScreen())
+            return
+        try:
+            t = self.current_tender()
+            cashier.amount_cents(t.amount, "Amount tendered")
+        except InputError as e:
+            self.field_error(e)
+            return
+        self.tenders.append(t)
+        self.query_one("#pay-tenders", Static).update(self.tenders_text())
+        for wid in ("pay-tendered", "pay-d0", "pay-d1", "pay-d2"):
+            self.query_one(f"#{wid}", Input).value = ""
+        self.query_one("#pay-kind", Input).value = "C"
+        self.query_one("#pay-tendered", Input).focus()
+        try:
+            due = format_plain(self.due_cents())
+        except InputError:
+            due = "?"
+        self.set_status(f"tender added; {due} still due: type the next tender (empty = all of it), F9 posts")
+
+    def tenders_text(self) -> str:
+        parts = [f"{t.kind.replace('_', ' ')} {format_cents(cashier.amount_cents(t.amount, 'Amount tendered'))}"
+                 + (f" #{t.check_number}" if t.check_number else "") for t in self.tenders]
+        return "Tenders: " + ", ".join(parts) if parts else ""
+
+    async def action_add_account(self) -> None:
+        """Keep this account and amount, and type the next account (one check, several accounts)."""
+        if self.result is not None or self.account is None:
+            self.set_status("Account: type an account number and Enter first", error=True)
+            return
+        try:
+            cents = self.money("pay-amount").cents()
+        except InputError as e:
+            self.field_error(e)
+            return
+        self.accounts.append((self.account, format_plain(cents)))
+        self.account = None
+        for wid in ("pay-account", "pay-amount"):
+            self.query_one(f"#{wid}", Input).value = ""
+        self.query_one("#pay-who", Static).update("")
+        self.show_confirm(False)
+        self.query_one("#pay-accounts", Static).update("Accounts: " + ", ".join(
+            f"{format_account_number(a.number)} {format_cents(cashier.amount_cents(t, 'Amount'))}"
+            for a, t in self.accounts))
+        self.query_one("#pay-account", Input).focus()
+        total = sum(cashier.amount_cents(t, "Amount") for _, t in self.accounts)
+        self.set_status(f"account added; {format_plain(total)} due so far: type the next account (F9 posts)")
+        await self.refresh_alerts()
+
+    async def action_post(self) -> None:
+        if self.busy or self.result is not None:
+            return
+        try:
+            cmd = self.command()
+        except InputError as e:
+            self.field_error(e)
+            return
+        self.busy = True
+        self.set_status("posting...")
+        try:
+            result = await self.run_core(cashier.take_payment, self.app.user, cmd)
+        except cashier.AlertsToConfirm as e:
+            self.ask_confirmation(e.alerts, sum(cashier.amount_cents(a.amount, "Amount") for a in cmd.accounts))
+            return
+        except (UbtuiError, peewee.DatabaseError) as e:
+            self.failed(e)
+            return
+        finally:
+            self.busy = False
+        self.result = result
+        self.show_result(result)
+
+    def ask_confirmation(self, alerts: list[cashier.Alert], total: int) -> None:
+        """F9 alone never passes an alert that matters: the clerk re-types the amount."""
+        self.asked = {a.code for a in alerts}
+        self.show_confirm(True, "re-type the amount, then F9")
+        box = self.money("pay-confirm")
+        box.value = ""
+        box.focus()
+        self.app.bell()
+        what = alerts[0].message if len(alerts) == 1 else f"{len(alerts)} alerts"
+        self.set_status(f"Confirm amount: re-type {format_plain(total)}, then F9 posts ({what})", error=True)
+
+    def failed(self, e: Exception) -> None:
+        from screens.app import database_message
+        if isinstance(e, InputError):
+            self.field_error(e)
+        else:
+            self.app.show_error(e if isinstance(e, UbtuiError) else database_message(e))
+
+    def show_result(self, r: cashier.PaymentResult) -> None:
+        lines = [f"Receipt {r.receipt_number}  paid {format_cents(r.total_cents)}  "
+                 f"tendered {format_cents(r.tendered_cents)}"]
+        shown = r.accounts if len(r.accounts) <= 3 else r.accounts[:2]
+        lines += [f"{a.number} new balance {format_cents(a.balance_after_cents)}" for a in shown]
+        if len(shown) < len(r.accounts):
+            lines.append(f"and {len(r.accounts) - len(shown)} more accounts: ctrl+e shows the receipt")
+        lines += r.reconnects  # a disconnected account paid up: the reconnect ordered, its fee
+        lines.append(f"CHANGE DUE {format_cents(r.change_cents)}")
+        self.query_one("#pay-result", Static).update(Text("\n".join(lines), style="bold", no_wrap=True,
+                                                          overflow="ellipsis"))
+        self.query_one("#pay-change", Digits).update(format_cents(r.change_cents))
+        self.set_status(f"posted {r.receipt_number}; change due {format_cents(r.change_cents)}; "
+                        "F6 next payment, ctrl+e receipt")
+        self.set_focus(None)
+
+    def action_receipt(self) -> None:
+        if self.result is None:
+            self.set_status("post the payment first (F9)")
+            return
+        from screens.cash.receipt import ReceiptScreen
+        self.app.push_screen(ReceiptScreen(self.result.receipt_number))

@@ -1,0 +1,124 @@
+"""Reports viewer: any report registered in ``ubtui.reports`` on screen (a table with its
+totals row), saved as CSV (ctrl+s) or PDF (ctrl+e) in the data folder.
+
+Type the report name (F4 lists them) and the date, Enter or F5 runs it.
+"""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Input, Label, Static
+
+from screens.common.base import BaseScreen, key_binding
+from screens.common.form import LookupScreen
+from screens.common.text import stored
+from ubtui import reports
+from ubtui.errors import UbtuiError
+
+
+def save(user, name: str, params: dict, fmt: str) -> str:
+    """(DB thread) run the report and write it to <data dir>/reports/NAME-DATE.fmt."""
+    from ubtui.config import data_dir
+    result = reports.run_report(user, name, params)
+    folder = data_dir() / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = "-".join(str(v) for v in result.params.values())
+    path = folder / f"{name}{'-' + suffix if suffix else ''}.{fmt}"
+    reports.write(result, fmt, path)
+    return str(path)
+
+
+class ReportsScreen(BaseScreen):
+    TITLE_TEXT = "Reports"
+    HELP_TEXT = __doc__
+    DEFAULT_CSS = """
+    ReportsScreen #rep-form { height: 1; padding: 0 1; }
+    ReportsScreen #rep-form Label { width: auto; padding: 0 1 0 0; }
+    ReportsScreen #rep-name { width: 22; }
+    ReportsScreen #rep-date { width: 12; }
+    ReportsScreen #rep-title { height: 1; padding: 0 1; text-style: bold; }
+    ReportsScreen DataTable { height: 1fr; }
+    ReportsScreen #rep-form Input:focus { border: none; background: $accent 30%; text-style: bold; }
+    ReportsScreen #rep-form Input:nocolor:focus { text-style: bold underline; }
+    """
+    BINDINGS = [
+        key_binding("refresh", "run", "Run"),
+        key_binding("lookup", "lookup", "List"),
+        Binding("ctrl+s", "save('csv')", "CSV", priority=True, id="reports.csv"),
+        Binding("ctrl+e", "save('pdf')", "PDF", priority=True, id="reports.pdf"),
+    ]
+
+    def __init__(self, name: str = "cash-journal"):
+        super().__init__()
+        self.report_name = name
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="rep-form"):
+            yield Label("Report")
+            yield Input(self.report_name, id="rep-name", compact=True, select_on_focus=True)
+            yield Label(" Date")
+            yield Input(id="rep-date", compact=True, max_length=10, restrict=r"[0-9\-]*", select_on_focus=True)
+        yield Static("", id="rep-title")
+        yield DataTable(id="rep-table", cursor_type="row")
+
+    def on_mount(self) -> None:
+        self.query_one("#rep-date", Input).value = self.app.today().isoformat()
+        self.query_one("#rep-name", Input).focus()
+        self.action_run()
+
+    def params(self) -> tuple[str, dict]:
+        return self.query_one("#rep-name", Input).value.strip(), {"date": self.query_one("#rep-date", Input).value}
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "rep-name":
+            self.query_one("#rep-date", Input).focus()
+        else:
+            self.action_run()
+
+    def action_lookup(self) -> None:
+        box = self.query_one("#rep-name", Input)
+
+        def chosen(value: str | None) -> None:
+            if value:
+                box.value = value
+                self.action_run()
+        self.app.push_screen(LookupScreen("Reports", tuple((r.name, r.title) for r in reports.REPORTS.values())),
+                             chosen)
+
+    def action_run(self) -> None:
+        name, params = self.params()
+        self.load(name, {k: v for k, v in params.items() if k in {p.name for p in self.report_params(name)}})
+
+    def report_params(self, name: str):
+        r = reports.REPORTS.get(name)
+        return r.params if r else ()
+
+    @work(exclusive=True, group="cash-reports")
+    async def load(self, name: str, params: dict) -> None:
+        result = await self.app.try_db(reports.run_report, self.app.user, name, params)
+        if result is None:
+            return
+        head, body, foot = reports.table(result)
+        t = self.query_one(DataTable)
+        t.clear(columns=True)
+        for c, h in zip(result.report.columns, head):
+            t.add_column(Text(h, justify="right" if c.numeric else "left"), key=c.key)
+        for row in body + ([foot] if foot else []):
+            t.add_row(*(stored(v, justify="right" if c.numeric else "left")
+                        for v, c in zip(row, result.report.columns)))
+        self.query_one("#rep-title", Static).update(f"{result.heading}   {len(body)} row(s)")
+        self.clear_status()
+
+    async def action_save(self, fmt: str) -> None:
+        name, params = self.params()
+        try:
+            path = await self.app.db(save, self.app.user, name, params, fmt)
+        except UbtuiError as e:
+            self.app.show_error(e)
+            return
+        self.set_status(f"wrote {path}")

@@ -1,0 +1,202 @@
+"""Supervisor daily totals (live) and the receipts list (drill-down, reprint, void).
+
+Totals: today's receipts by drawer (table), by tender and by operator; open, closed and
+unbalanced drawers; voids; over/short.  It refreshes itself every 15 s in a worker (the
+screen never waits), F5 refreshes now, Enter on a drawer lists its receipts.
+Receipts: Enter shows (reprints) the receipt, ctrl+v voids it (same day, a supervisor signs).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Input, Static
+
+from screens.common.base import BaseScreen, key_binding
+from screens.common.form import ActionForm, Field
+from screens.common.text import cells
+from ubtui import cashier
+from ubtui.money import format_cents
+
+REFRESH_SECONDS = 15
+
+
+def money(cents: int | None) -> Text:
+    return Text("" if cents is None else format_cents(cents), justify="right")
+
+
+class TotalsScreen(BaseScreen):
+    TITLE_TEXT = "Daily totals"
+    HELP_TEXT = __doc__
+    DEFAULT_CSS = """
+    TotalsScreen #tot-summary { height: 4; padding: 0 1; }
+    TotalsScreen DataTable { height: 1fr; }
+    """
+    BINDINGS = [key_binding("refresh", "refresh", "Refresh")]
+
+    def __init__(self, day: _dt.date | None = None):
+        super().__init__()
+        self.day = day
+        self.totals: cashier.DailyTotals | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("loading...", id="tot-summary")
+        yield DataTable(id="tot-table", cursor_type="row", cell_padding=0)
+
+    def on_mount(self) -> None:
+        self.day = self.day or self.app.today()
+        t = self.query_one(DataTable)
+        # no cell padding (80 columns): text columns first, then right-justified numbers
+        for label, width in (("Drawer", 7), ("Operator", 9), ("Status", 8), ("   #", 4), ("      Total", 11),
+                             ("      Cash", 10), ("    Checks", 10), ("  Card/MO", 9), (" Over/short", 11)):
+            t.add_column(label, width=width, key=label.strip())
+        t.focus()
+        self.action_refresh()
+        self.set_interval(REFRESH_SECONDS, self.action_refresh)
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    @work(exclusive=True, group="cash-totals")
+    async def load(self) -> None:
+        totals = await self.app.try_db(cashier.daily_totals, self.app.user, self.day)
+        if totals is not None:
+            self.show(totals)
+
+    def show(self, d: cashier.DailyTotals) -> None:
+        self.totals = d
+        tenders = "  ".join(f"{k.replace('_', ' ')} {format_cents(v)}" for k, v in sorted(d.by_tender.items()))
+        ops = "  ".join(f"{k} {format_cents(v)}" for k, v in sorted(d.by_operator.items()))
+        self.query_one("#tot-summary", Static).update(Text(
+            f"{d.business_date}  receipts {d.receipts}  total {format_cents(d.total_cents)}  voids {d.voids} "
+            f"({format_cents(d.void_cents)})  over/short {format_cents(d.over_short_cents)}\n"
+            f"By tender: {tenders or '-'}\nBy operator: {ops or '-'}\n"
+            f"Open: {' '.join(d.open_drawers) or '-'}   Closed: {' '.join(d.closed_drawers) or '-'}   "
+            f"Unbalanced: {' '.join(d.unbalanced_drawers) or '-'}", no_wrap=True, overflow="ellipsis"))
+        t = self.query_one(DataTable)
+        t.clear()
+        for s in d.sessions:
+            t.add_row(*cells(s.drawer, s.operator, s.status), Text(str(s.receipts), justify="right"), money(s.total_cents),
+                      money(s.cash_cents), money(s.checks_cents), money(s.other_cents),
+                      money(s.over_short_cents if s.status == "closed" else None),
+                      key=str(s.session_id) if s.session_id else s.drawer)  # no drawer: one row a channel
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        key = event.row_key.value
+        # a channel's row (autopay, mail) lists the receipts of no drawer (session 0)
+        self.app.push_screen(ReceiptsScreen(self.day, session_id=int(key) if key.isdigit() else 0))
+
+
+def accounts_cell(accounts: str) -> str:
+    """A receipt's accounts in the 10-cell column: the first, and "+" when it paid more
+    (one check for several accounts read "0001013-2," run into the name)."""
+    first, _, more = accounts.partition(", ")
+    return first + ("+" if more else "")
+
+
+class ReceiptsScreen(BaseScreen):
+    TITLE_TEXT = "Receipts"
+    HELP_TEXT = __doc__
+    DEFAULT_CSS = """
+    ReceiptsScreen #rcp-head { height: 1; padding: 0 1; }
+    ReceiptsScreen DataTable { height: 1fr; }
+    """
+    BINDINGS = [
+        key_binding("refresh", "refresh", "Refresh"),
+        Binding("ctrl+v", "void", "Void", priority=True, id="receipts.void"),
+    ]
+
+    def __init__(self, day: _dt.date | None = None, *, session_id: int | None = None):
+        super().__init__()
+        self.day = day
+        self.session_id = session_id
+        self.rows: list[cashier.ReceiptRow] = []
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="rcp-head")
+        yield DataTable(id="rcp-table", cursor_type="row", cell_padding=0)
+
+    def on_mount(self) -> None:
+        self.day = self.day or self.app.today()
+        t = self.query_one(DataTable)
+        # receipt numbers whole (the number is what a reprint or a void is asked for): counter
+        # R00022303, older DM000002040, autopay AP261128-00001
+        for label, width in (("Receipt", 14), ("Time", 6), ("Operator", 9), ("Account", 10), ("Name", 10),
+                             ("Tenders", 12), ("    Amount", 10), (" Void", 5)):
+            t.add_column(label, width=width)
+        t.focus()
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    @work(exclusive=True, group="cash-receipts")
+    async def load(self) -> None:
+        rows = await self.app.try_db(cashier.list_receipts, self.app.user, self.day, session_id=self.session_id,
+                                     hold_keys=True)
+        if rows is None:
+            return
+        self.rows = rows
+        t = self.query_one(DataTable)
+        t.clear()
+        for r in rows:
+            t.add_row(*cells(r.receipt_number, f"{r.created_at:%H:%M}", r.operator[:8], accounts_cell(r.accounts), r.name[:9],
+                             r.tenders[:11]), money(r.total_cents), Text(" VOID" if r.status == "voided" else ""),
+                      key=r.receipt_number)
+        t = cashier.tally(rows)  # the daily totals' rule: voids listed, not counted
+        voids = f"  {t.voids} void(s) {format_cents(t.void_cents)}" if t.voids else ""
+        self.query_one("#rcp-head", Static).update(Text(
+            f"{self.day}  {t.receipts} receipt(s) {format_cents(t.total_cents)}{voids}  Enter shows, ctrl+v voids",
+            no_wrap=True, overflow="ellipsis"))
+
+    def selected(self) -> str | None:
+        t = self.query_one(DataTable)
+        if not self.rows or t.cursor_row is None:
+            return None
+        return self.rows[t.cursor_row].receipt_number
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        from screens.cash.receipt import ReceiptScreen
+        self.app.push_screen(ReceiptScreen(str(event.row_key.value), reprint=True))
+
+    def action_void(self) -> None:
+        number = self.selected()
+        if number is None:
+            self.set_status("no receipt selected")
+            return
+
+        def done(message: str | None) -> None:
+            if message:
+                self.set_status(message)
+                self.action_refresh()
+        self.app.push_screen(VoidScreen(number), done)
+
+
+class VoidScreen(ActionForm):
+    TITLE_TEXT = "Void a payment"
+    INTRO = ("Same-day payments only; it reverses the posting exactly.  A supervisor types their "
+             "own user name and password here.  Later corrections: returned payment handling.")
+
+    def __init__(self, receipt_number: str):
+        self.receipt_number = receipt_number
+        super().__init__(None)
+
+    def on_mount(self, event) -> None:
+        # the receipt is filled from the list: the cursor starts where the clerk types next
+        # (a burst of reason, supervisor and password must not overtype the receipt number)
+        event.prevent_default()  # not ActionForm's focus on the first field
+        self.query_one("#f-reason", Input).focus()
+
+    def fields(self) -> list[Field]:
+        return [Field("receipt", "Receipt", self.receipt_number, 12, r"[A-Za-z0-9]*"),
+                Field("reason", "Reason", "", 120, None, "why it is voided"),
+                Field("super", "Supervisor", "", 32, None, "the approving supervisor's user name"),
+                Field("password", "Password", "", 128, None, "", password=True)]
+
+    def perform(self, user, v: dict[str, str]) -> str:
+        r = cashier.void_payment(user, v["receipt"], v["reason"], v["super"], v["password"])
+        bal = "; ".join(format_cents(b) for b in r.balances.values())
+        return f"receipt {r.receipt_number} voided; balance now {bal}"

@@ -1,0 +1,1 @@
+"""The collections worklist (the day's notices and shut-off list) and payment plans."""

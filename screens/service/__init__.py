@@ -1,0 +1,1 @@
+"""Start and stop service, and the district's work orders."""

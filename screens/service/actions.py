@@ -1,0 +1,200 @@
+"""Account actions about service and field work: start and stop service, new work order,
+complete or cancel an open one.  Each form calls one function of ``ubtui.workorders``."""
+from __future__ import annotations
+
+from models.service import WORK_ORDER_KINDS
+from screens.common.form import ActionForm, Field, choice_from, day_from
+from ubtui import workorders
+from ubtui.accounts import format_account_number
+from ubtui.errors import InputError
+from ubtui.money import format_cents
+
+KIND_CHOICES = tuple((k, k.replace("_", " ")) for k in WORK_ORDER_KINDS)
+PRIORITY_CHOICES = tuple((p, "") for p in workorders.PRIORITIES)
+ROLE_CHOICES = (("tenant", "rents the address"), ("owner", "owns the address"), ("billing", "pays the bills"))
+DATE_HINT = "YYYY-MM-DD or +days (+0 is today)."
+
+
+CLASS_CHOICES = tuple((c, f"rate code {workorders.DEFAULT_RATE_CODES[c]} unless another is named")
+                      for c in workorders.DEFAULT_RATE_CODES)
+DEBT_CHOICES = (("refuse", "collect what the customer owes first"),
+                ("transfer", "move it to the new account (a supervisor)"))
+
+
+class StartServiceScreen(ActionForm):
+    TITLE_TEXT = "Start service"
+    INTRO = ("Open an account at this address: class and rate code from the rate file, the "
+             "schedule's deposit, the turn-on ordered.")
+    DEFAULT_CSS = "StartServiceScreen .form-row { margin-top: 0; }"  # eight fields at 80x24
+
+    @staticmethod
+    def prepare(user, account_id: int) -> dict:
+        from ubtui.rates import active_schedule
+        schedule = active_schedule()
+        version = schedule.versions[-1]
+        return {"parties": workorders.service_parties(user, account_id)[1],
+                "rates": tuple((c, version.classes[c].name if c in version.classes else "")
+                               for c in schedule.rate_codes()),
+                "cycles": tuple((c, how) for c, how in schedule.cycles.items())}
+
+    def fields(self) -> list[Field]:
+        people = tuple((str(i + 1), f"{c.display_name} ({role})")
+                       for i, (c, role) in enumerate(self.options.get("parties", [])))
+        cycles = self.options.get("cycles", ())
+        return [
+            Field("customer", "Customer", "1" if people else "", 3, r"[0-9]*", "Which of the account's customers (a number).", choices=people),
+            Field("role", "Role", "tenant", 8, r"[a-zA-Z]*", choices=ROLE_CHOICES),
+            Field("account_class", "Class", "residential", 12, r"[a-zA-Z]*", choices=CLASS_CHOICES),
+            Field("rate_code", "Rate code", "", 8, r"[a-zA-Z0-9]*", "Empty: the class's usual code (F4 lists the rate file's).",
+                  choices=self.options.get("rates", ())),
+            Field("cycle", "Cycle", cycles[0][0] if cycles else "1", 8, r"[a-zA-Z0-9]*", choices=cycles),
+            Field("turn_on", "Turn on", "+0", 10, r"[0-9+\-]*", DATE_HINT),
+            Field("deposit", "Deposit", "", 14, None, "Empty: the fee schedule's deposit for the class; 0 for none."),
+            Field("debt", "Prior debt", "refuse", 8, r"[a-zA-Z]*", "If the customer owes on another account.",
+                  choices=DEBT_CHOICES),
+        ]
+
+    def perform(self, user, v: dict[str, str]) -> str:
+        from ubtui.security import has_permission
+        premise, parties = workorders.service_parties(user, self.ctx.account_id)
+        pick = v["customer"].strip()
+        if not parties:
+            raise InputError("Customer", "the account has no customer to start service for")
+        if not pick.isdigit() or not 1 <= int(pick) <= len(parties):
+            raise InputError("Customer", f"pick 1 to {len(parties)} (F4 lists them)")
+        customer, _ = parties[int(pick) - 1]
+        deposit = self.amount(v["deposit"], "Deposit", allow_zero=True) if v["deposit"].strip() else None
+        debt = choice_from(v["debt"], DEBT_CHOICES)
+        started = workorders.start_service(user, premise=premise, customer=customer,
+                                           role=choice_from(v["role"], ROLE_CHOICES),
+                                           account_class=choice_from(v["account_class"], CLASS_CHOICES),
+                                           rate_code=v["rate_code"].strip() or None, cycle=v["cycle"].strip(),
+                                           turn_on=day_from(v["turn_on"], "Turn on", self.app.today()),
+                                           deposit_cents=deposit, debt=debt,
+                                           approver=user if has_permission(user, "approve.adjustment") else None)
+        dep = f", deposit {format_cents(started.deposit_cents)} billed" if started.deposit_cents else ""
+        moved = f", {format_cents(started.transferred_cents)} prior debt moved" if started.transferred_cents else ""
+        return (f"new account {format_account_number(started.account.number)} for {customer.display_name}; "
+                f"turn-on {started.work_order.number}{dep}{moved}")
+
+
+class StopServiceScreen(ActionForm):
+    TITLE_TEXT = "Stop service"
+    INTRO = ("Order the final read and turn-off.  Completing it records the read, posts the final "
+             "bill and applies the deposit; the forwarding address becomes the mailing address.")
+
+    def fields(self) -> list[Field]:
+        return [
+            Field("stop_on", "Stop on", "+0", 10, r"[0-9+\-]*", DATE_HINT),
+            Field("line1", "Forwarding street", "", 60, None, "Where the final bill goes (optional)."),
+            Field("city", "City", "", 40),
+            Field("state", "State", "", 2, r"[a-zA-Z]*"),
+            Field("zip", "ZIP", "", 10, r"[0-9\-]*"),
+        ]
+
+    def perform(self, user, v: dict[str, str]) -> str:
+        forwarding = {k: v[k].strip() for k in ("line1", "city", "state", "zip") if v[k].strip()}
+        wo = workorders.stop_service(user, self.ctx.account_id, forwarding=forwarding or None,
+                                     stop_on=day_from(v["stop_on"], "Stop on", self.app.today()))
+        return f"stop ordered: {wo.number} turn off on {wo.scheduled_on.isoformat()}"
+
+
+class NewWorkOrderScreen(ActionForm):
+    TITLE_TEXT = "New work order"
+
+    def fields(self) -> list[Field]:
+        return [
+            Field("kind", "Kind", "", 20, r"[a-zA-Z_ ]*", "Type the first letters, Right takes the suggestion.",
+                  choices=KIND_CHOICES),
+            Field("priority", "Priority", "normal", 9, r"[a-zA-Z]*", choices=PRIORITY_CHOICES),
+            Field("date", "Scheduled", "", 10, r"[0-9+\-]*", DATE_HINT + " Empty: not scheduled yet."),
+            Field("instructions", "Instructions", "", 200, None, "What the field crew should do or look for."),
+        ]
+
+    def perform(self, user, v: dict[str, str]) -> str:
+        wo = workorders.create_work_order(user, kind=choice_from(v["kind"], KIND_CHOICES),
+                                          account_id=self.ctx.account_id,
+                                          priority=choice_from(v["priority"], PRIORITY_CHOICES),
+                                          scheduled_on=day_from(v["date"], "Scheduled", self.app.today(),
+                                                                required=False),
+                                          instructions=v["instructions"])
+        return f"work order {wo.number} ({wo.kind.replace('_', ' ')}, {wo.priority}) created"
+
+
+class _OpenOrderForm(ActionForm):
+    """Complete or cancel: the first field picks one of the open orders (F4 lists them)."""
+
+    def extra_lines(self) -> list[str]:
+        orders = self.options.get("orders") or []
+        if self.ctx is None and len(orders) == 1:
+            o = orders[0]
+            return [f"{o.number} {o.kind.replace('_', ' ')} at {o.address}, account {o.account_number or 'none'}"]
+        return []
+
+    def order_choices(self) -> tuple[tuple[str, str], ...]:
+        orders = self.options.get("orders") or (self.ctx.open_orders if self.ctx else [])
+        return tuple((o.number, f"{o.kind.replace('_', ' ')} {o.requested_on.isoformat()} {o.instructions}")
+                     for o in orders)
+
+    def order_field(self) -> Field:
+        choices = self.order_choices()
+        first = self.options.get("number") or (choices[0][0] if choices else "")
+        return Field("order", "Work order", first, 12, r"[a-zA-Z0-9]*", "", choices=choices)
+
+    def order_id(self, text: str) -> int:
+        orders = self.options.get("orders") or (self.ctx.open_orders if self.ctx else [])
+        number = (text or "").strip().upper()
+        for o in orders:
+            if o.number == number or (number.isdigit() and o.number.endswith(number.zfill(7))):
+                return o.work_order_id
+        raise InputError("Work order", f"{text.strip()!r} is not an open work order here (F4 lists them)")
+
+
+class CompleteWorkOrderScreen(_OpenOrderForm):
+    TITLE_TEXT = "Complete work order"
+    INTRO = ("What the field found or did, and the read taken; a turn-off closes the account "
+             "and posts its final bill.")
+
+    def fields(self) -> list[Field]:
+        return [self.order_field(),
+                Field("result", "Result", "", 200, None, "e.g. service on, meter checked"),
+                Field("reading", "Reading", "", 10, r"[0-9]*", "The meter read the field took (recorded as a reading)."),
+                Field("done_on", "Completed on", "+0", 10, r"[0-9+\-]*", DATE_HINT)]
+
+    def perform(self, user, v: dict[str, str]) -> str:
+        wo = workorders.complete_work_order(user, self.order_id(v["order"]), v["result"],
+                                            completed_on=day_from(v["done_on"], "Completed on", self.app.today()),
+                                            reading=v["reading"].strip() or None)
+        return f"work order {wo.number} done"
+
+
+class CancelWorkOrderScreen(_OpenOrderForm):
+    TITLE_TEXT = "Cancel work order"
+
+    def fields(self) -> list[Field]:
+        return [self.order_field(), Field("reason", "Reason", "", 200, None, "Why the order is not needed.")]
+
+    def perform(self, user, v: dict[str, str]) -> str:
+        wo = workorders.cancel_work_order(user, self.order_id(v["order"]), v["reason"])
+        return f"work order {wo.number} cancelled"
+
+
+class AssignWorkOrderScreen(_OpenOrderForm):
+    TITLE_TEXT = "Assign work order"
+    INTRO = "Give the order to a crew for a day; assigning an assigned order reschedules it."
+
+    def fields(self) -> list[Field]:
+        return [self.order_field(),
+                Field("crew", "Crew", "", 24, None, "The crew that goes (e.g. North 2)."),
+                Field("scheduled", "Scheduled", "+1", 10, r"[0-9+\-]*", DATE_HINT),
+                Field("due", "Due by", "", 10, r"[0-9+\-]*", DATE_HINT + " Empty: as it was."),
+                Field("priority", "Priority", "", 9, r"[a-zA-Z]*", "Empty: as it was.", choices=PRIORITY_CHOICES)]
+
+    def perform(self, user, v: dict[str, str]) -> str:
+        today = self.app.today()
+        wo = workorders.assign_work_order(
+            user, self.order_id(v["order"]), crew=v["crew"],
+            scheduled_on=day_from(v["scheduled"], "Scheduled", today),
+            due_on=day_from(v["due"], "Due by", today, required=False),
+            priority=choice_from(v["priority"], PRIORITY_CHOICES) if v["priority"].strip() else None, today=today)
+        return f"work order {wo.number} assigned to {wo.crew} for {wo.scheduled_on.isoformat()}"

@@ -1,0 +1,1 @@
+"""Sign-in, the lock screen and the main menu."""

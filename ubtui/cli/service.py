@@ -1,0 +1,159 @@
+"""``ubtui service ...``: a new customer, service address and meter, and starting and stopping
+service, from the command line (the same core functions as the forms; the system user acts,
+every change audited).  Bad input: one line naming the field, exit 2."""
+from __future__ import annotations
+
+from ubtui.errors import InputError
+
+
+def _setup(args):
+    from ubtui.cli.support import actor, connect
+    connect(args)
+    return actor()
+
+
+def _date(text: str, field: str):
+    from ubtui.dates import parse_date
+    day = parse_date(text, field)
+    if day is None:
+        raise InputError(field, "type a date YYYY-MM-DD")
+    return day
+
+
+def _whole(text: str, field: str) -> int:
+    t = (text or "").strip()
+    if not t.isdigit():
+        raise InputError(field, f"{t!r} is not a whole number")
+    return int(t)
+
+
+def _phones(items: list[str]) -> list[tuple[str, str]]:
+    out = []
+    for i, item in enumerate(items, 1):
+        kind, sep, number = item.partition(":")
+        if not sep:
+            raise InputError(f"Phone {i}", f"{item!r}: write KIND:NUMBER (mobile:541-555-0100)")
+        out.append((kind.strip().lower() or "home", number))
+    return out
+
+
+def add_cli(sub) -> None:
+    p = sub.add_parser("service", help="new customers, addresses and meters; start and stop service")
+    s = p.add_subparsers(dest="service_cmd", required=True)
+    c = s.add_parser("new-customer", help="a customer (refused if one of the same name and phone is on file)")
+    c.add_argument("--last", required=True)
+    for opt in ("first", "line1", "line2", "city", "state", "zip", "language"):
+        c.add_argument(f"--{opt}", default="")
+    c.add_argument("--business", action="store_true", help="a business: --last is its name")
+    c.add_argument("--phone", action="append", default=[], metavar="KIND:NUMBER")
+    c.add_argument("--email", action="append", default=[])
+    c.add_argument("--another-person", action="store_true", help="create it although the name and phone match")
+    c.set_defaults(func=cmd_new_customer)
+    pr = s.add_parser("new-premise", help="a service address (refused if the address is on file)")
+    pr.add_argument("--street", required=True)
+    for opt in ("house", "unit", "city", "state", "zip", "parcel", "route"):
+        pr.add_argument(f"--{opt}", default="")
+    pr.add_argument("--sequence", default="0", help="read sequence on the route")
+    pr.add_argument("--units", default="1", help="dwelling units")
+    pr.add_argument("--another-address", action="store_true")
+    pr.set_defaults(func=cmd_new_premise)
+    m = s.add_parser("new-meter", help="set a meter at a service address with its first read")
+    m.add_argument("premise", help="premise number (new-premise prints it)")
+    m.add_argument("--serial", required=True)
+    m.add_argument("--on", required=True, help="YYYY-MM-DD")
+    m.add_argument("--read", default="0")
+    m.add_argument("--size", default='5/8"')
+    m.add_argument("--dials", default="6")
+    m.add_argument("--unit", default="HCF")
+    m.add_argument("--multiplier", default="1")
+    m.set_defaults(func=cmd_new_meter)
+    st = s.add_parser("start", help="open an account at an address for a customer and order the turn-on")
+    st.add_argument("--premise", required=True)
+    st.add_argument("--customer", required=True)
+    st.add_argument("--role", default="tenant")
+    st.add_argument("--class", dest="account_class", default="residential")
+    st.add_argument("--rate", default="", help="rate code (default: the class's)")
+    st.add_argument("--cycle", default="1")
+    st.add_argument("--turn-on", default="", help="YYYY-MM-DD (default today)")
+    st.add_argument("--deposit", default="", help="amount (default: the fee schedule's for the class)")
+    st.add_argument("--transfer-debt", action="store_true", help="move the customer's prior debt (approved)")
+    st.set_defaults(func=cmd_start)
+    sp = s.add_parser("stop", help="order the final read and turn-off; the forwarding address becomes the mail address")
+    sp.add_argument("account")
+    sp.add_argument("--on", required=True, help="YYYY-MM-DD")
+    for opt in ("line1", "city", "state", "zip"):
+        sp.add_argument(f"--{opt}", default="")
+    sp.set_defaults(func=cmd_stop)
+
+
+def cmd_new_customer(args) -> int:
+    from ubtui.accounts import new_customer
+    user = _setup(args)
+    c = new_customer(user, last_name=args.last, first_name=args.first, kind="business" if args.business else "person",
+                     phones=_phones(args.phone), emails=args.email, language=args.language or "en",
+                     mail={k: getattr(args, k) for k in ("line1", "line2", "city", "state", "zip")},
+                     allow_duplicate=args.another_person)
+    print(f"customer {c.id} {c.display_name}")
+    return 0
+
+
+def cmd_new_premise(args) -> int:
+    from ubtui.accounts import new_premise
+    user = _setup(args)
+    p = new_premise(user, house_number=args.house, street=args.street, unit=args.unit, city=args.city,
+                    state=args.state, zip=args.zip, parcel_number=args.parcel, route=args.route,
+                    read_sequence=_whole(args.sequence, "Read sequence"), dwelling_units=_whole(args.units, "Dwelling units"),
+                    allow_duplicate=args.another_address)
+    print(f"premise {p.id} {' '.join(x for x in (p.house_number, p.street, p.unit) if x)}")
+    return 0
+
+
+def cmd_new_meter(args) -> int:
+    from models import Premise
+    from ubtui.readings import install_meter
+    on = _date(args.on, "Installed on")
+    user = _setup(args)
+    pid = _whole(args.premise, "Premise")
+    if Premise.get_or_none(Premise.id == pid) is None:
+        raise InputError("Premise", f"no premise {pid}")
+    m = install_meter(user, pid, args.serial, on=on, reading=args.read, size=args.size,
+                      dials=_whole(args.dials, "Dials"), unit=args.unit.upper(),
+                      multiplier=_whole(args.multiplier, "Multiplier"))
+    print(f"meter {m.serial} set at premise {pid} on {on}")
+    return 0
+
+
+def cmd_start(args) -> int:
+    from models import Customer, Premise
+    from ubtui.accounts import format_account_number
+    from ubtui.money import format_cents, parse_amount
+    from ubtui.workorders import start_service
+    turn_on = _date(args.turn_on, "Turn on") if args.turn_on else None
+    deposit = parse_amount(args.deposit, field="Deposit", allow_zero=True) if args.deposit else None
+    user = _setup(args)
+    premise = Premise.get_or_none(Premise.id == _whole(args.premise, "Premise"))
+    if premise is None:
+        raise InputError("Premise", f"no premise {args.premise}")
+    customer = Customer.get_or_none(Customer.id == _whole(args.customer, "Customer"))
+    if customer is None:
+        raise InputError("Customer", f"no customer {args.customer}")
+    started = start_service(user, premise=premise, customer=customer, role=args.role,
+                            account_class=args.account_class, rate_code=args.rate or None, cycle=args.cycle,
+                            turn_on=turn_on, deposit_cents=deposit, debt="transfer" if args.transfer_debt else "refuse",
+                            approver=user if args.transfer_debt else None)
+    print(f"account {format_account_number(started.account.number)} ({started.account.rate_code}) for "
+          f"{customer.display_name}; turn-on {started.work_order.number}; deposit {format_cents(started.deposit_cents)}"
+          + (f"; {format_cents(started.transferred_cents)} prior debt moved" if started.transferred_cents else ""))
+    return 0
+
+
+def cmd_stop(args) -> int:
+    from ubtui.accounts import get_account
+    from ubtui.workorders import stop_service
+    on = _date(args.on, "Stop on")
+    user = _setup(args)
+    acct = get_account(args.account)
+    forwarding = {k: getattr(args, k) for k in ("line1", "city", "state", "zip") if getattr(args, k)}
+    wo = stop_service(user, acct.id, stop_on=on, forwarding=forwarding or None)
+    print(f"stop ordered: {wo.number} turn off on {wo.scheduled_on}")
+    return 0
