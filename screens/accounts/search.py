@@ -267,6 +267,8 @@ class SearchScreen(BaseScreen):
         try:
             hits = await self.app.db(search_accounts, self.app.user, text, PAGE)
         except Exception as e:  # shown as one line; the box stays usable
+            if self not in self.app.screen_stack:
+                return  # the clerk left (F3) while it ran: nothing to show it on
             if self.query_one("#query", Input).value.strip() == text:
                 self.show_hits(text, [])
                 self.app.show_error(e)
@@ -274,6 +276,8 @@ class SearchScreen(BaseScreen):
                     self.enter_pending = False
                     self.app.release_keys()
             return
+        if self not in self.app.screen_stack:
+            return  # the clerk left (F3) while it ran: nothing to show it on
         if self.query_one("#query", Input).value.strip() != text:
             return  # stale: the clerk kept typing
         self.show_hits(text, hits)

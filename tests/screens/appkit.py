@@ -32,7 +32,7 @@ ROUNDS = 200  # settle gives up (and fails the test) after this many checks
 SETTLE_SECONDS = 30.0  # and at least this long before settle gives up
 
 
-async def settle(pilot, rounds: int = 2) -> None:
+async def settle(pilot, rounds: int = 2, seconds: float | None = None) -> None:
     """Let typed keys, workers (and the database thread under them) and what they start
     finish, then the screen repaint: done when ``rounds`` checks in a row find nothing running.
     Still busy after ``ROUNDS`` checks: the test fails (it used to go on quietly, unsettled)."""
@@ -42,7 +42,8 @@ async def settle(pilot, rounds: int = 2) -> None:
 
     app = pilot.app
     quiet = 0
-    deadline = time.monotonic() + SETTLE_SECONDS
+    seconds = SETTLE_SECONDS if seconds is None else seconds
+    deadline = time.monotonic() + seconds
     n = 0
     while n < ROUNDS or time.monotonic() < deadline:  # a loaded machine gets time, not just rounds
         n += 1
@@ -59,7 +60,7 @@ async def settle(pilot, rounds: int = 2) -> None:
         quiet = 0 if running or app.keys_pending else quiet + 1
         if quiet >= rounds:
             return
-    raise AssertionError(f"settle: the app was still busy after {n} rounds and {SETTLE_SECONDS} s "
+    raise AssertionError(f"settle: the app was still busy after {n} rounds and {seconds} s "
                          f"(keys pending: {app.keys_pending}; workers: {list(app.workers)})")
 
 
@@ -80,12 +81,13 @@ def key_event(key: str):
     return events.Key(key, char)
 
 
-async def burst(pilot, *keys: str) -> None:
+async def burst(pilot, *keys: str, seconds: float | None = None) -> None:
     """Type ``keys`` as one burst, the way a fast typist or a paste of keys arrives (nothing
-    waits between keys: the app must keep them in order), then settle."""
+    waits between keys: the app must keep them in order), then settle (within ``seconds``:
+    a thousand keys on a loaded machine need more than the default)."""
     for key in keys:
         send_from_terminal(pilot.app, key_event(key))
-    await settle(pilot)
+    await settle(pilot, seconds=seconds)
 
 
 async def sign_in(pilot, username: str = "clerk", password: str | None = None) -> None:

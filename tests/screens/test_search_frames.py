@@ -87,7 +87,10 @@ async def test_leaving_the_screen_during_a_search_ends_the_hold(demo_url, monkey
     gate = gated_search(monkeypatch, "kow")
     async with on_search_screen(demo_url) as (app, pilot):
         type_ahead(pilot, *"kow", "f3")
-        await asyncio.sleep(0.1)
+        for _ in range(200):  # the gate stays shut: F3 must get through while the search runs
+            if not isinstance(app.screen, SearchScreen) and app._batch_count == 0:
+                break
+            await asyncio.sleep(0.05)
         assert not isinstance(app.screen, SearchScreen) and app._batch_count == 0
         gate.set()
         await settle(pilot)
