@@ -2,6 +2,8 @@
 needs a supervisor's password."""
 from __future__ import annotations
 
+import pytest
+
 from models import Bill, LedgerEntry
 from screens.billing_adjust import BillAdjustScreen
 from tests.screens.appkit import add_user, burst, make_app, screen_text, settle, sign_in
@@ -220,3 +222,17 @@ async def test_main_menu_b_opens_adjustments_for_seniors_only(sqlite_url):
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "clerk")
         assert "Bill adjustment" not in screen_text(app)
+
+
+@pytest.mark.slow
+def test_a_leak_over_two_bills_in_one_burst_in_a_real_terminal(sqlite_url):
+    """From the main menu to the posted two-bill credit, the supervisor's approval included, as
+    one write of keys to a pseudo-terminal."""
+    from tests.ptykit import AppTerminal
+    acct = leak_over_two_bills()
+    first, second = acct.bills[-2], acct.bills[-1]
+    with AppTerminal(sqlite_url) as t:
+        t.sign_in("senior", "senior-demo-1")
+        t.keys("b", *two_bill_keys(acct))
+        t.wait_for(f"posted on bill {first.id} and bill {second.id}", timeout=90)
+    assert LedgerEntry.get(LedgerEntry.category == "leak").amount_cents == -12592  # the preview's $125.92
