@@ -13,7 +13,8 @@ Arithmetic rules (the district's, written once here):
   units (``to_rate_units``);
 * a bill covers the days ``[start, end)``; a regular bill charges its cycle's months (1, 2
   or 3), a first or final bill the months of the schedule's ``proration`` rule; a class's
-  figures are per ``figures_per`` (1, 2 or 3 months) and charged months / that;
+  figures are per ``figures_per`` (1, 2 or 3 months) and charged months / that, or per day
+  (charged the bill's days, whatever its kind);
 * tier limits are per period (times the periods), per day (times days) or per dwelling unit
   per period; scaled limits are rounded half-up to whole units;
 * a period spanning a rate change is split by days: each version gets its share of the days,
@@ -74,7 +75,7 @@ MAX_RATE = Decimal(10_000)  # dollars a unit
 MAX_UNITS = 1_000_000_000
 RATE_PLACES = 5  # $0.00532 a gallon is the finest published rate we know of
 KINDS = ("regular", "first", "final")
-PERIOD_MONTHS = {"month": 1, "two_months": 2, "quarter": 3}
+PERIOD_MONTHS = {"month": 1, "two_months": 2, "quarter": 3}  # ("day": charged by the bill's days)
 CYCLE_MONTHS = {"monthly": 1, "bimonthly": 2, "quarterly": 3}
 PERIOD_UNIT = {1: "months", 2: "2-month periods", 3: "quarters"}
 
@@ -193,7 +194,7 @@ class FlatCharge(_Strict):
 class CustomerClass(_Strict):
     name: str = Field(min_length=1, max_length=60)
     unit: Literal["HCF", "CCF", "GAL", "KGAL"] = "HCF"
-    figures_per: Literal["month", "two_months", "quarter"] = "month"  # the period the figures are published for
+    figures_per: Literal["month", "two_months", "quarter", "day"] = "month"  # the period the figures are published for
     tier_basis: Literal["month", "day", "dwelling_unit"] = "month"
     service_charge: Annotated[dict[SizeName, Amount], Field(max_length=MAX_SIZES)] = Field(default_factory=dict)
     tiers: Tiers = Field(default_factory=list)
@@ -234,7 +235,8 @@ class CustomerClass(_Strict):
 
     @property
     def period_months(self) -> int:
-        return PERIOD_MONTHS[self.figures_per]
+        """Months of the period the figures are published for (0: per day)."""
+        return PERIOD_MONTHS.get(self.figures_per, 0)
 
     def tiers_for(self, month: int) -> tuple[str, list[Tier]]:
         for s in self.seasons:
@@ -811,8 +813,10 @@ def _segment_lines(version: Version, rate_code: str, meter_size: str, usage: Dec
     charged ``months / period_months`` times."""
     cls = version.classes[rate_code]
     u = cls.unit
-    periods = months / cls.period_months
-    label = PERIOD_UNIT[cls.period_months]
+    if cls.figures_per == "day":  # "a daily base charge by the days in the billing cycle"
+        periods, label = Decimal(seg_days), "days"
+    else:
+        periods, label = months / cls.period_months, PERIOD_UNIT[cls.period_months]
     lines: list[Line] = []
     if cls.service_charge:
         rate = cls.service_charge[meter_size]

@@ -482,3 +482,14 @@ def test_a_bill_run_bills_the_percent_of_water_sewer_on_the_winter_average(syste
     assert bill.total_cents == q.total_cents == sum(l.amount_cents for l in rows)
     from ubtui.billprint import bill_text
     assert "Sewer 80% of water on 7 HCF (winter average)  on $21.84" in bill_text(bill.id)
+
+
+def test_figures_published_a_day_are_charged_the_bills_days_whatever_its_kind():
+    s = mini('name = "Residential"', 'name = "Residential"\nfigures_per = "day"')
+    # 15 days: service 15 x 20.00 = 300.00; the minimum 15 x 6.00 = 90.00 includes 2 x 15 = 30 units;
+    # tier 1 is 8 x 15 = 120 units a bill: 10 units are all under the minimum's 30
+    for kind in ("regular", "first", "final"):
+        c = quote("RES", '5/8"', 10, 15, end=dt.date(2026, 1, 31), kind=kind, schedule=s)
+        assert [(l.description, l.amount_cents) for l in c.lines if l.category in ("service", "minimum", "water")] == [
+            ('Service charge 5/8" meter', 30000), ("Minimum charge, includes 30 HCF", 9000)], kind
+        assert c.lines[0].unit == "days"

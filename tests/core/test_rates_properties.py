@@ -31,7 +31,7 @@ def schedules(draw):
            f'cycles = {{ C = "{draw(st.sampled_from(["monthly", "bimonthly", "quarterly"]))}" }}',
            "[[versions]]\neffective = 2020-01-01\n[versions.classes.X]\nname = \"X\"",
            f'unit = "{draw(st.sampled_from(["HCF", "KGAL", "GAL"]))}"',
-           f'figures_per = "{draw(st.sampled_from(["month", "two_months", "quarter"]))}"',
+           f'figures_per = "{draw(st.sampled_from(["month", "two_months", "quarter", "day"]))}"',
            f'tier_basis = "{draw(st.sampled_from(["month", "day", "dwelling_unit"]))}"',
            f"service_charge = {{ 'M' = {draw(money)} }}", f"tiers = [\n{tiers}]"]
     if draw(st.booleans()):
