@@ -248,7 +248,7 @@ def normal_usage(policy, bill: Bill, before: _dt.date) -> Normal:
         if last_days <= 0:
             raise InputError("Bill", f"last year's bill {last.id} covers no days")
         n = _half_up(Decimal(last.usage) * days / last_days)
-        return Normal(n, f"{last.usage} {unit} in {last_days} days a year before x {days} days")
+        return Normal(n, f"last year's {last.usage} {unit} / {last_days} days x {days} days")
     earlier = list(actual.limit(policy.normal_bills))
     if not earlier:
         raise InputError("Bill", "the account has no earlier actual bills to show its normal usage")
@@ -259,7 +259,7 @@ def normal_usage(policy, bill: Bill, before: _dt.date) -> Normal:
     over = sum((b.period_end - b.period_start).days for b in earlier)
     if not over:
         raise InputError("Bill", "the account's earlier bills cover no days")
-    return Normal(_half_up(Decimal(used) * days / over), f"{used} {unit} in {over} days ({bills}) x {days} days")
+    return Normal(_half_up(Decimal(used) * days / over), f"{used} {unit} / {over} days ({bills}) x {days} days")
 
 
 def _credit_lines(schedule: Schedule, bill: Bill, units: int, cats: tuple[str, ...], prefix: str) -> list[CreditLine]:

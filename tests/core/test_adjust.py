@@ -168,7 +168,7 @@ def test_leak_normal_usage_by_the_districts_rule(system, uneven):
     c = adjustments.leak_preview(leak.id, schedule=last_year)
     assert (c.normal_usage, c.excess, c.credited_units) == (22, 18, 18)
     assert c.text().startswith("Usage 40, normal 22, above normal 18; 100% credited = 18 units")
-    assert "  normal 22 = 24 HCF in 33 days a year before x 30 days" in c.explain
+    assert "  normal 22 = last year's 24 HCF / 33 days x 30 days" in c.explain
     # a 28-day bill against the same 33 days: 24 x 28 / 33 = 20.36 -> 20
     short = Bill.get_by_id(leak.id)
     short.period_start = D(2026, 4, 18)
@@ -180,7 +180,7 @@ def test_leak_text_explains_every_amount(system, uneven):
     c = adjustments.leak_preview(leak.id, schedule=S)
     # 12 + 12 + 18 = 42 HCF over 30 + 30 + 45 = 105 days, scaled to the leak bill's 30 days
     assert c.explain == [f"Bill {leak.id}: 2026-04-16 to 2026-05-16, 40 HCF",
-                         "  normal 12 = 42 HCF in 105 days (3 bills) x 30 days",
+                         "  normal 12 = 42 HCF / 105 days (3 bills) x 30 days",
                          "  above normal 40 - 12 = 28 HCF",
                          "  50% of 28 = 14 HCF credited"]
     avg = adjustments.leak_preview(uneven.bills[4].id, schedule=with_leak_policy(normal='"average"', percent=25))

@@ -141,7 +141,7 @@ async def test_a_leak_over_two_bills_from_the_keyboard_explains_every_amount(sql
         # bill 1: 36 HCF; normal 12 (24 HCF in the 60 days of the two bills before, x 30 days);
         # 24 above, 50% = 12 credited.  bill 2: 30 HCF against the same bills: 18 above, 9 credited
         assert "usage 66, normal 24, 21 units credited over 2 bills" in shown
-        for text in (f"Bill {first.id}: 2026-03-02 to 2026-04-01, 36 HCF", "normal 12 = 24 HCF in 60 days (2 bills) x 30",
+        for text in (f"Bill {first.id}: 2026-03-02 to 2026-04-01, 36 HCF", "normal 12 = 24 HCF / 60 days (2 bills) x 30",
                      "above normal 36 - 12 = 24 HCF", "50% of 24 = 12 HCF credited"):
             assert text in shown, text
         assert "over the limit: a supervisor must approve" in shown
