@@ -188,6 +188,9 @@ class LeakCalc:
     percent: Decimal
     lines: list[CreditLine] = field(default_factory=list)
     last_leak_on: _dt.date | None = None
+    through: int | None = None  # the second bill of a leak over two bills
+    # how each computed amount was reached, a bill at a time (each line at most 58 characters)
+    explain: list[str] = field(default_factory=list)
 
     @property
     def credit_cents(self) -> int:
@@ -196,6 +199,7 @@ class LeakCalc:
     def text(self) -> str:
         out = [f"Usage {self.usage}, normal {self.normal_usage}, above normal {self.excess}; "
                f"{fmt_qty(self.percent)}% credited = {self.credited_units} units"]
+        out += [f"  {e}" for e in self.explain]
         out += [f"  {l.description[:56]:56} {format_cents(l.amount_cents):>12}" for l in self.lines]
         out.append(f"  {'Credit':56} {format_cents(self.credit_cents):>12}")
         return "\n".join(out)
@@ -211,11 +215,25 @@ def _last_leak_credit(account_id: int) -> _dt.date | None:
     return None
 
 
-def normal_usage(policy, bill: Bill, before: _dt.date) -> int:
+@dataclass(frozen=True)
+class Normal:
+    """An account's normal usage for one bill and how it was reached (for the leak text)."""
+    units: int
+    how: str
+
+
+def _half_up(x: Decimal) -> int:
+    return int(x.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def normal_usage(policy, bill: Bill, before: _dt.date) -> Normal:
     """The account's normal usage for ``bill``'s period by the policy's ``normal`` rule, from
     the bills read by ``before`` (the leak's first bill's start: a leak spanning two bills
-    is measured against the same bills for both)."""
+    is measured against the same bills for both).  ``day_scaled_average`` and ``last_year``
+    scale by billing days: a 28-day bill is measured against 28 days of the usage before
+    (last year's 33-day bill of 24 units: 24 x 28 / 33 = 20.36 -> 20), rounded half up."""
     days = (bill.period_end - bill.period_start).days
+    unit = bill.usage_unit
     actual = (Bill.select().where((Bill.account == bill.account_id) & (Bill.status == "posted")
                                   & (Bill.estimated == False) & (Bill.period_end <= before))  # noqa: E712
               .order_by(Bill.period_end.desc()))
@@ -225,18 +243,23 @@ def normal_usage(policy, bill: Bill, before: _dt.date) -> int:
                                                                 target + _dt.timedelta(days=20)))]
         if not same:
             raise InputError("Bill", f"the account has no actual bill of the same period last year (read near {target})")
-        return min(same, key=lambda b: abs((b.period_end - target).days)).usage
+        last = min(same, key=lambda b: abs((b.period_end - target).days))
+        last_days = (last.period_end - last.period_start).days
+        if last_days <= 0:
+            raise InputError("Bill", f"last year's bill {last.id} covers no days")
+        n = _half_up(Decimal(last.usage) * days / last_days)
+        return Normal(n, f"last year's {last.usage} {unit} / {last_days} days x {days} days")
     earlier = list(actual.limit(policy.normal_bills))
     if not earlier:
         raise InputError("Bill", "the account has no earlier actual bills to show its normal usage")
+    used = sum(b.usage for b in earlier)
+    bills = f"{len(earlier)} bill{'s' if len(earlier) != 1 else ''}"
     if policy.normal == "average":
-        total, over = Decimal(sum(b.usage for b in earlier)), len(earlier)
-    else:  # day_scaled_average
-        total, over = Decimal(sum(b.usage for b in earlier)) * days, sum((b.period_end - b.period_start).days
-                                                                         for b in earlier)
-        if not over:
-            raise InputError("Bill", "the account's earlier bills cover no days")
-    return int((total / over).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        return Normal(_half_up(Decimal(used) / len(earlier)), f"{used} {unit} / {bills} before")
+    over = sum((b.period_end - b.period_start).days for b in earlier)
+    if not over:
+        raise InputError("Bill", "the account's earlier bills cover no days")
+    return Normal(_half_up(Decimal(used) * days / over), f"{used} {unit} / {over} days ({bills}) x {days} days")
 
 
 def _credit_lines(schedule: Schedule, bill: Bill, units: int, cats: tuple[str, ...], prefix: str) -> list[CreditLine]:
@@ -282,16 +305,26 @@ def leak_preview(bill_id: int, *, through: int | None = None, schedule: Schedule
     cats = CREDIT_CATEGORIES if policy.include_sewer else tuple(c for c in CREDIT_CATEGORIES if c != "sewer")
     usage = normal = excess = units = 0
     lines: list[CreditLine] = []
+    explain: list[str] = []
+    pct = fmt_qty(policy.percent)
     for b in bills:
         b_normal = normal_usage(policy, b, bill.period_start)
-        b_excess = b.usage - b_normal
+        b_excess = b.usage - b_normal.units
         if b_excess <= 0:
-            raise InputError("Bill", f"bill {b.id}: usage {b.usage} is not above the normal {b_normal}; no leak credit")
-        b_units = int((Decimal(b_excess) * policy.percent / 100).quantize(Decimal(1), rounding=ROUND_FLOOR))
-        usage, normal, excess, units = usage + b.usage, normal + b_normal, excess + b_excess, units + b_units
+            raise InputError("Bill", f"bill {b.id}: usage {b.usage} is not above the normal {b_normal.units}; "
+                                     "no leak credit")
+        exact = Decimal(b_excess) * policy.percent / 100
+        b_units = int(exact.quantize(Decimal(1), rounding=ROUND_FLOOR))
+        usage, normal, excess, units = usage + b.usage, normal + b_normal.units, excess + b_excess, units + b_units
+        u = b.usage_unit
+        explain += [f"Bill {b.id}: {b.period_start} to {b.period_end}, {b.usage} {u}",
+                    f"  normal {b_normal.units} = {b_normal.how}",
+                    f"  above normal {b.usage} - {b_normal.units} = {b_excess} {u}",
+                    f"  {pct}% of {b_excess} = {fmt_qty(exact)}"
+                    + (f", {b_units} whole" if exact != b_units else "") + f" {u} credited"]
         lines += _credit_lines(schedule, b, b_units, cats, f"Bill {b.id}: " if len(bills) > 1 else "")
     calc = LeakCalc(bill.id, bill.account_id, usage, normal, excess, units, policy.percent, lines,
-                    _last_leak_credit(bill.account_id))
+                    _last_leak_credit(bill.account_id), through, explain)
     if policy.max_credit is not None and -calc.credit_cents > cents(policy.max_credit):
         calc.lines.append(CreditLine(f"Less: the policy credits at most {format_cents(cents(policy.max_credit))} a leak",
                                      -calc.credit_cents - cents(policy.max_credit)))

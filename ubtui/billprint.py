@@ -81,7 +81,7 @@ def bill_text(bill_id: int, *, width: int = WIDTH) -> str:
     out.append("-" * width)
     for line in doc.lines:
         detail = ""
-        if line.category in ("tax", "surcharge") and "%" in line.description:
+        if "%" in line.description and (line.category in ("tax", "surcharge") or "% of water on" in line.description):
             detail = f"  on ${line.quantity}"
         elif line.quantity and line.rate:
             detail = f"  {line.quantity} x {line.rate}"

@@ -13,7 +13,8 @@ Arithmetic rules (the district's, written once here):
   units (``to_rate_units``);
 * a bill covers the days ``[start, end)``; a regular bill charges its cycle's months (1, 2
   or 3), a first or final bill the months of the schedule's ``proration`` rule; a class's
-  figures are per ``figures_per`` (1, 2 or 3 months) and charged months / that;
+  figures are per ``figures_per`` (1, 2 or 3 months) and charged months / that, or per day
+  (charged the bill's days, whatever its kind);
 * tier limits are per period (times the periods), per day (times days) or per dwelling unit
   per period; scaled limits are rounded half-up to whole units;
 * a period spanning a rate change is split by days: each version gets its share of the days,
@@ -74,7 +75,7 @@ MAX_RATE = Decimal(10_000)  # dollars a unit
 MAX_UNITS = 1_000_000_000
 RATE_PLACES = 5  # $0.00532 a gallon is the finest published rate we know of
 KINDS = ("regular", "first", "final")
-PERIOD_MONTHS = {"month": 1, "two_months": 2, "quarter": 3}
+PERIOD_MONTHS = {"month": 1, "two_months": 2, "quarter": 3}  # ("day": charged by the bill's days)
 CYCLE_MONTHS = {"monthly": 1, "bimonthly": 2, "quarterly": 3}
 PERIOD_UNIT = {1: "months", 2: "2-month periods", 3: "quarters"}
 
@@ -149,9 +150,17 @@ class Season(_Strict):
     tiers: Tiers
 
 
+WaterShare = Annotated[Decimal, _Num, Field(gt=0, le=1000, decimal_places=4, allow_inf_nan=False)]
+
+
 class Sewer(_Strict):
+    """Sewer: a fixed charge and a usage charge on the sewer units (the metered usage times
+    ``percent``, or on a winter average, capped).  The usage charge is ``rate`` a unit, or
+    ``water_charge_percent`` of what the class's water tiers charge for the sewer units
+    ("sewer is 80% of the water charge on the winter-average usage")."""
     basis: Literal["metered", "winter_average", "flat"] = "metered"
     rate: Rate = Decimal(0)  # per unit
+    water_charge_percent: WaterShare | None = None  # of the water tiers' charge for the sewer units
     fixed: Amount = Decimal(0)  # per period (figures_per)
     fixed_per: Literal["account", "dwelling_unit"] = "account"
     percent: Percent = Decimal(100)  # share of water usage returned to the sewer
@@ -167,6 +176,11 @@ class Sewer(_Strict):
     def _winter(self):
         if self.billed_months and set(self.billed_months) & set(self.winter_months):
             raise ValueError("billed_months and winter_months must not share a month")
+        if self.water_charge_percent is not None:
+            if self.rate:
+                raise ValueError("give rate (dollars a unit) or water_charge_percent (of the water charge), not both")
+            if self.basis == "flat":
+                raise ValueError('water_charge_percent needs basis "metered" or "winter_average" (usage to price)')
         return self
 
 
@@ -180,7 +194,7 @@ class FlatCharge(_Strict):
 class CustomerClass(_Strict):
     name: str = Field(min_length=1, max_length=60)
     unit: Literal["HCF", "CCF", "GAL", "KGAL"] = "HCF"
-    figures_per: Literal["month", "two_months", "quarter"] = "month"  # the period the figures are published for
+    figures_per: Literal["month", "two_months", "quarter", "day"] = "month"  # the period the figures are published for
     tier_basis: Literal["month", "day", "dwelling_unit"] = "month"
     service_charge: Annotated[dict[SizeName, Amount], Field(max_length=MAX_SIZES)] = Field(default_factory=dict)
     tiers: Tiers = Field(default_factory=list)
@@ -198,6 +212,9 @@ class CustomerClass(_Strict):
             seen |= set(s.months)
         if self.seasons and not self.tiers and len(seen) < 12:
             raise ValueError("seasons leave months without tiers: add tiers for the other months")
+        if (self.sewer is not None and self.sewer.water_charge_percent is not None and not self.tiers
+                and not self.seasons):
+            raise ValueError("sewer: water_charge_percent needs the class's water tiers to price the sewer usage")
         return self
 
     @field_validator("minimum")
@@ -218,7 +235,8 @@ class CustomerClass(_Strict):
 
     @property
     def period_months(self) -> int:
-        return PERIOD_MONTHS[self.figures_per]
+        """Months of the period the figures are published for (0: per day)."""
+        return PERIOD_MONTHS.get(self.figures_per, 0)
 
     def tiers_for(self, month: int) -> tuple[str, list[Tier]]:
         for s in self.seasons:
@@ -738,14 +756,30 @@ def _limit_scale(cls: CustomerClass, seg_days: int, periods: Decimal, dwelling_u
     return periods
 
 
+def _tier_parts(tiers: list[Tier], usage: Decimal, scale: Decimal) -> list[tuple[int, Decimal, Decimal | None, Decimal, Decimal]]:
+    """``usage`` on the tiers from zero: (tier number, lower, upper, units, rate) of each tier
+    that takes units; limits are scaled by ``scale`` and rounded half up."""
+    parts = []
+    lower = Decimal(0)
+    for i, tier in enumerate(tiers):
+        upper = None if tier.up_to is None else whole(tier.up_to * scale)
+        top = usage if upper is None else min(usage, upper)
+        if top > lower:
+            parts.append((i + 1, lower, upper, top - lower, tier.rate))
+        if upper is not None:
+            lower = max(lower, upper)
+    return parts
+
+
 def _sewer_lines(s: Sewer, u: str, usage: Decimal, months: Decimal, periods: Decimal, dwelling_units: int,
-                 winter_average, suffix: str, month: int, unit_label: str) -> list[Line]:
+                 winter_average, suffix: str, month: int, unit_label: str, tiers: list[Tier],
+                 scale: Decimal) -> list[Line]:
     lines = []
     if s.fixed:
         n = periods * (dwelling_units if s.fixed_per == "dwelling_unit" else 1)
         per_du = " per dwelling unit" if s.fixed_per == "dwelling_unit" else ""
         lines.append(Line("sewer", f"Sewer service charge{per_du}{suffix}", n, s.fixed, cents(n * s.fixed), unit_label))
-    if s.basis == "flat" or not s.rate:
+    if s.basis == "flat" or not (s.rate or s.water_charge_percent):
         return lines
     units = (usage * s.percent / 100).quantize(Decimal(1), rounding=ROUND_FLOOR)
     how = "metered" if s.percent == 100 else f"{fmt_qty(s.percent)}% of metered"
@@ -759,6 +793,15 @@ def _sewer_lines(s: Sewer, u: str, usage: Decimal, months: Decimal, periods: Dec
         cap = whole(s.cap * periods)
         if units > cap:
             units, how = cap, f"capped at {fmt_qty(cap)}"
+    if s.water_charge_percent is not None:
+        # the water tiers' charge for the sewer units, each tier rounded to the cent as a
+        # water line is; the sewer line is the percent of it, rounded half up
+        water = sum((cents(n * rate) for _, _, _, n, rate in _tier_parts(tiers, units, scale)), 0)
+        pct = s.water_charge_percent
+        amount = int((Decimal(water) * pct / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        lines.append(Line("sewer", f"Sewer {fmt_qty(pct)}% of water on {fmt_qty(units)} {u} ({how})"
+                                   f"{suffix}", Decimal(water) / 100, pct / 100, amount, "$"))
+        return lines
     lines.append(Line("sewer", f"Sewer usage ({how}){suffix}", units, s.rate, cents(units * s.rate), u))
     return lines
 
@@ -770,8 +813,10 @@ def _segment_lines(version: Version, rate_code: str, meter_size: str, usage: Dec
     charged ``months / period_months`` times."""
     cls = version.classes[rate_code]
     u = cls.unit
-    periods = months / cls.period_months
-    label = PERIOD_UNIT[cls.period_months]
+    if cls.figures_per == "day":  # "a daily base charge by the days in the billing cycle"
+        periods, label = Decimal(seg_days), "days"
+    else:
+        periods, label = months / cls.period_months, PERIOD_UNIT[cls.period_months]
     lines: list[Line] = []
     if cls.service_charge:
         rate = cls.service_charge[meter_size]
@@ -789,20 +834,16 @@ def _segment_lines(version: Version, rate_code: str, meter_size: str, usage: Dec
                               m.amount, cents(periods * m.amount), label))
     season, tiers = cls.tiers_for(month)
     season = f", {season}" if season else ""
-    lower = Decimal(0)
-    for i, tier in enumerate(tiers):
-        upper = None if tier.up_to is None else whole(tier.up_to * scale)
+    for n, lower, upper, _, rate in _tier_parts(tiers, usage, scale):
         top = usage if upper is None else min(usage, upper)
-        units = max(Decimal(0), top - max(lower, floor_units))
+        units = top - max(lower, floor_units)
         if units > 0:
             span = f"{fmt_qty(lower)}-{fmt_qty(upper)}" if upper is not None else f"over {fmt_qty(lower)}"
-            lines.append(Line("water", f"Water tier {i + 1} ({span} {u}){season}{suffix}", units, tier.rate,
-                              cents(units * tier.rate), u))
-        if upper is not None:
-            lower = max(lower, upper)
+            lines.append(Line("water", f"Water tier {n} ({span} {u}){season}{suffix}", units, rate,
+                              cents(units * rate), u))
     if cls.sewer is not None:
         lines += _sewer_lines(cls.sewer, u, usage, months, periods, dwelling_units, winter_average, suffix, month,
-                              label)
+                              label, tiers, scale)
     for f in cls.flat:
         n = periods * (dwelling_units if f.per == "dwelling_unit" else 1)
         lines.append(Line(f.category, f"{f.name}{suffix}", n, f.amount, cents(n * f.amount),

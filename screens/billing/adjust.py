@@ -2,9 +2,12 @@
 
 Account, Enter: its latest bill is chosen (F4 on Bill lists the others).  Adjustment: L for a
 leak credit (the district's policy: a share of the usage above normal, priced at the tiers
-that applied) or R for a rebill at a corrected usage.  The preview below follows what you
-type.  Proof of repair (leak) or the reason (rebill) is required.  Over the approval limit a
-supervisor types their user name and password here.  F9 posts once.
+that applied) or R for a rebill at a corrected usage.  A leak over two bills: type the bill
+after it in Second bill (F4 lists the bills; blank: one bill), where the policy allows it.
+The preview below follows what you type: for a leak, how each bill's normal usage, usage
+above normal and credited units were reached, then each credit line with its units and rate
+(PageUp/PageDown scroll it).  Proof of repair (leak) or the reason (rebill) is required.
+Over the approval limit a supervisor types their user name and password here.  F9 posts once.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Label, Static
 
@@ -26,18 +30,22 @@ from ubtui.money import format_cents
 from ubtui.security import approve
 
 FIELDS = (("account", "Account", 12, r"[0-9\- ]*"), ("bill", "Bill", 8, r"[0-9]*"),
-          ("kind", "Adjustment", 1, r"[LlRr]*"), ("usage", "Corrected usage", 8, r"[0-9]*"),
-          ("note", "Proof / reason", 60, None), ("approver", "Supervisor", 32, None),
-          ("password", "Password", 64, None))
-ROWS = (("account", "bill"), ("kind", "usage"), ("note",), ("approver", "password"))
+          ("kind", "Adjustment", 1, r"[LlRr]*"), ("through", "Second bill", 8, r"[0-9]*"),
+          ("usage", "Corrected usage", 8, r"[0-9]*"), ("note", "Proof / reason", 60, None),
+          ("approver", "Supervisor", 32, None), ("password", "Password", 64, None))
+ROWS = (("account", "bill"), ("kind", "through"), ("usage",), ("note",), ("approver", "password"))
 KINDS = (("L", "leak credit (policy)"), ("R", "rebill at a corrected usage"))
 
 
 @dataclass
 class Preview:
-    lines: list[tuple[str, int]]
+    lines: list[tuple[str, int | None]]  # (text, amount); no amount: how an amount was reached
     total_cents: int
     summary: str
+
+
+def _second(through: str) -> int | None:
+    return int(through) if through.strip() else None
 
 
 def bill_choices(account_text: str) -> tuple[int, str, tuple[tuple[str, str], ...]]:
@@ -49,28 +57,33 @@ def bill_choices(account_text: str) -> tuple[int, str, tuple[tuple[str, str], ..
                     f"{format_cents(b.total_cents):>10}") for b in bills)
 
 
-def preview(kind: str, bill_id: int, usage: str) -> Preview:
+def preview(kind: str, bill_id: int, usage: str, through: str = "") -> Preview:
     """(DB thread) what would be posted; nothing is written."""
     if kind == "L":
-        calc = adjustments.leak_preview(bill_id)
-        return Preview([(l.description, l.amount_cents) for l in calc.lines], calc.credit_cents,
+        calc = adjustments.leak_preview(bill_id, through=_second(through))
+        rows: list[tuple[str, int | None]] = [(e, None) for e in calc.explain]
+        return Preview(rows + [(l.description, l.amount_cents) for l in calc.lines], calc.credit_cents,
                        f"usage {calc.usage}, normal {calc.normal_usage}, {calc.credited_units} units credited"
+                       + (" over 2 bills" if calc.through else "")
                        + (f"; last leak credit {calc.last_leak_on}" if calc.last_leak_on else ""))
     if not usage.strip():
         raise InputError("Corrected usage", "type the corrected usage")
     r = adjustments.preview_rebill(bill_id, usage=int(usage))
-    lines = [(l.description, l.amount_cents) for l in r.calc.lines]
+    lines: list[tuple[str, int | None]] = [(l.description, l.amount_cents) for l in r.calc.lines]
     return Preview(lines, r.difference_cents,
                    f"usage {r.old_usage} -> {r.new_usage}: {format_cents(r.old_total_cents)} -> "
                    f"{format_cents(r.new_total_cents)}")
 
 
-def post(user, kind: str, bill_id: int, usage: str, note: str, approver_name: str, password: str) -> str:
+def post(user, kind: str, bill_id: int, usage: str, note: str, approver_name: str, password: str,
+         through: str = "") -> str:
     """(DB thread) post the adjustment; the supervisor (if named) approves with their password."""
     approver = approve(approver_name, password, "approve.adjustment") if approver_name.strip() else None
     if kind == "L":
-        calc = adjustments.post_leak_adjustment(user, bill_id, proof=note, approver=approver)
-        return f"leak credit {format_cents(calc.credit_cents)} posted on bill {bill_id}"
+        second = _second(through)
+        calc = adjustments.post_leak_adjustment(user, bill_id, proof=note, approver=approver, through=second)
+        return (f"leak credit {format_cents(calc.credit_cents)} posted on bill {bill_id}"
+                + (f" and bill {second}" if second else ""))
     if not usage.strip():
         raise InputError("Corrected usage", "type the corrected usage")
     r = adjustments.rebill(user, bill_id, usage=int(usage), reason=note, approver=approver)
@@ -85,6 +98,8 @@ class BillAdjustScreen(BaseScreen):
     BINDINGS = [
         key_binding("post", "post", "Post"),
         key_binding("lookup", "lookup", "List"),
+        Binding("pageup", "scroll_lines(-1)", "Lines up", show=False, priority=True, id="adjust_lines_up"),
+        Binding("pagedown", "scroll_lines(1)", "Lines down", show=False, priority=True, id="adjust_lines_down"),
     ]
 
     def __init__(self, account_id: int | None = None):
@@ -146,34 +161,41 @@ class BillAdjustScreen(BaseScreen):
             await self.load_bills()
             return
         order = [f[0] for f in FIELDS]
-        if fid in ("bill", "kind", "usage"):
-            await self.refresh_preview()
+        shown = True
+        if fid in ("bill", "kind", "through", "usage"):
+            shown = await self.refresh_preview()
         nxt = order[order.index(fid) + 1] if fid != order[-1] else None
-        if fid == "kind" and self.val("kind").upper() == "L":
+        if fid == "kind":
+            nxt = "usage" if self.val("kind").upper() == "R" else "through"
+        elif fid == "through":
+            if not shown and self.val("through"):
+                self.box("through").select_all()  # refused: the clerk types the right bill over it
+                return
             nxt = "note"
         if nxt is None or (fid == "note" and not self.val("approver")):
             await self.action_post()
         else:
             self.box(nxt).focus()
 
-    async def refresh_preview(self) -> None:
+    async def refresh_preview(self) -> bool:
+        """Show what would be posted; False when there is nothing to show (an error is)."""
         if not self.val("bill"):
-            return
+            return False
         kind = self.val("kind").upper() or "L"
         if kind == "R" and not self.val("usage"):
             self.box("usage").focus()
             self.set_status("type the corrected usage")
-            return
-        p = await self.app.try_db(preview, kind, int(self.val("bill")), self.val("usage"))
+            return False
+        p = await self.app.try_db(preview, kind, int(self.val("bill")), self.val("usage"), self.val("through"))
         self.shown = p
         table = self.query_one("#adj-lines", DataTable)
         table.clear()
         if p is None:
             self.query_one("#adj-summary", Static).update("")
             self.query_one("#adj-total", Static).update("")
-            return
+            return False
         for desc, cents in p.lines:
-            table.add_row(cell(desc), Text(format_cents(cents), justify="right"))
+            table.add_row(cell(desc), Text("" if cents is None else format_cents(cents), justify="right"))
         what = "Credit" if kind == "L" else "Difference"
         limit = self.app.config.adjustment_approval_cents
         over = p.total_cents < 0 and -p.total_cents > limit
@@ -181,6 +203,12 @@ class BillAdjustScreen(BaseScreen):
         self.query_one("#adj-total", Static).update(
             f"{what} {format_cents(p.total_cents)}" + ("   over the limit: a supervisor must approve" if over else ""))
         self.clear_status()
+        return True
+
+    def action_scroll_lines(self, pages: int) -> None:
+        table = self.query_one("#adj-lines", DataTable)
+        table.scroll_to(y=table.scroll_y + pages * max(1, table.scrollable_content_region.height - 1),
+                        animate=False)
 
     async def action_post(self) -> None:
         if self.busy or self.done:
@@ -192,7 +220,7 @@ class BillAdjustScreen(BaseScreen):
         self.busy = True
         msg = await self.app.try_db(post, self.app.user, self.val("kind").upper() or "L", int(self.val("bill") or 0),
                                     self.val("usage"), self.val("note"), self.val("approver"),
-                                    self.box("password").value)
+                                    self.box("password").value, self.val("through"))
         self.busy = False
         self.box("password").value = ""
         if msg:
@@ -201,9 +229,10 @@ class BillAdjustScreen(BaseScreen):
 
     def action_lookup(self) -> None:
         fid = (self.focused.id or "").removeprefix("adj-") if self.focused is not None else ""
-        choices = {"bill": (self.bills, "Bills of the account"), "kind": (KINDS, "Adjustment")}.get(fid)
+        choices = {"bill": (self.bills, "Bills of the account"), "through": (self.bills, "The leak's second bill"),
+                   "kind": (KINDS, "Adjustment")}.get(fid)
         if not choices or not choices[0]:
-            self.set_status("F4 lists on Bill and Adjustment")
+            self.set_status("F4 lists on Bill, Adjustment and Second bill")
             return
         box = self.box(fid)
 

@@ -164,7 +164,7 @@ class RateCalculatorScreen(BaseScreen):
             if cls is None:
                 self.set_status("Class: choose a class first (F4 on Class)", error=True)
                 return
-            label = {1: "a month", 2: "per 2 months", 3: "a quarter"}[cls.period_months]
+            label = {1: "a month", 2: "per 2 months", 3: "a quarter", 0: "a day"}[cls.period_months]
             choices = tuple((size, format_cents(rates.cents(amount)) + " " + label)
                             for size, amount in cls.service_charge.items())
             title = "Meter size"

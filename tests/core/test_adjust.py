@@ -158,15 +158,36 @@ def test_leak_normal_usage_by_the_districts_rule(system, uneven):
     # a plain average of the three bills: 42 / 3 = 14; 26 above, half = 13
     avg = adjustments.leak_preview(leak.id, schedule=with_leak_policy(normal='"average"'))
     assert (avg.normal_usage, avg.excess, avg.credited_units) == (14, 26, 13)
-    # the same period last year: a bill read 2025-05-18 (within 20 days of 2026-05-16) for 20 HCF
+    # the same period last year: a bill read 2025-05-18 (within 20 days of 2026-05-16), 33 days
+    # long for 24 HCF; the leak bill has 30 days: 24 x 30 / 33 = 21.82 -> 22 normal
     last_year = with_leak_policy(normal='"last_year"', percent=100)
     with pytest.raises(InputError, match="no actual bill of the same period last year"):
         adjustments.leak_preview(leak.id, schedule=last_year)
-    Bill.insert(account=uneven.id, period_start=D(2025, 4, 18), period_end=D(2025, 5, 18), bill_date=D(2025, 5, 18),
-                due_date=D(2025, 6, 8), usage=20, kind="regular").execute()
+    Bill.insert(account=uneven.id, period_start=D(2025, 4, 15), period_end=D(2025, 5, 18), bill_date=D(2025, 5, 18),
+                due_date=D(2025, 6, 8), usage=24, kind="regular").execute()
     c = adjustments.leak_preview(leak.id, schedule=last_year)
-    assert (c.normal_usage, c.excess, c.credited_units) == (20, 20, 20)
-    assert c.text().startswith("Usage 40, normal 20, above normal 20; 100% credited = 20 units")
+    assert (c.normal_usage, c.excess, c.credited_units) == (22, 18, 18)
+    assert c.text().startswith("Usage 40, normal 22, above normal 18; 100% credited = 18 units")
+    assert "  normal 22 = last year's 24 HCF / 33 days x 30 days" in c.explain
+    # a 28-day bill against the same 33 days: 24 x 28 / 33 = 20.36 -> 20
+    short = Bill.get_by_id(leak.id)
+    short.period_start = D(2026, 4, 18)
+    assert adjustments.normal_usage(last_year.policy.leak, short, D(2026, 4, 18)).units == 20
+
+
+def test_leak_text_explains_every_amount(system, uneven):
+    leak = uneven.bills[3]
+    c = adjustments.leak_preview(leak.id, schedule=S)
+    # 12 + 12 + 18 = 42 HCF over 30 + 30 + 45 = 105 days, scaled to the leak bill's 30 days
+    assert c.explain == [f"Bill {leak.id}: 2026-04-16 to 2026-05-16, 40 HCF",
+                         "  normal 12 = 42 HCF / 105 days (3 bills) x 30 days",
+                         "  above normal 40 - 12 = 28 HCF",
+                         "  50% of 28 = 14 HCF credited"]
+    avg = adjustments.leak_preview(uneven.bills[4].id, schedule=with_leak_policy(normal='"average"', percent=25))
+    # 12 + 12 + 18 + 40 = 82 / 4 = 20.5 -> 21 (half up); 30 - 21 = 9; 25% of 9 = 2.25 -> 2 whole
+    assert avg.explain[1:] == ["  normal 21 = 82 HCF / 4 bills before", "  above normal 30 - 21 = 9 HCF",
+                               "  25% of 9 = 2.25, 2 whole HCF credited"]
+    assert all(len(e) <= 58 for e in c.explain + avg.explain)
 
 
 def test_leak_credit_cap_and_a_leak_over_two_bills(senior, supervisor, uneven):

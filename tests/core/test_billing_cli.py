@@ -101,3 +101,21 @@ def test_rates_install_warns_of_accounts_the_schedule_would_not_bill(sqlite_url,
     assert "warning: class RES prices no 2\" meter (1 account): not billed until" in out
     assert main(["--database", sqlite_url, "rates", "install", str(DEMO_RATES)]) == 0
     assert "warning" not in capsys.readouterr().out
+
+
+def test_rates_check_quote_prices_a_percent_of_water_sewer_on_the_winter_average(tmp_path, capsys):
+    import re
+
+    from ubtui.rates import load_schedule_file, price_bill
+    f = tmp_path / "pct.toml"  # the demo's residential sewer as 80% of the water charge
+    f.write_text(re.sub(r'sewer = \{ basis = "winter_average", rate = [0-9.]+,',
+                        'sewer = { basis = "winter_average", water_charge_percent = 80,', DEMO_RATES.read_text()))
+    args = ["rates", "check", str(f), "--quote", "RES", '5/8"', "30", "--days", "61", "--end", "2026-03-02",
+            "--cycle", "3", "--winter-average", "7.5"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    bill = price_bill(load_schedule_file(f).schedule, "RES", '5/8"', 30, dt.date(2025, 12, 31), dt.date(2026, 3, 2),
+                      cycle="3", winter_average=Decimal("7.5"))
+    assert "Sewer 80% of water on 15 HCF (winter average)" in out  # 7.5 a month x 2 months
+    assert out.rstrip().endswith(format_cents(bill.total_cents))
+    assert bill.total_cents == sum(l.amount_cents for l in bill.lines)

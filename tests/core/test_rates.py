@@ -389,3 +389,107 @@ def test_a_rate_written_with_trailing_zeros_prints_as_money():
     row = [r for r in line_rows(0, c) if r["description"].startswith("Water tier 2")][0]
     assert (row["rate"], row["amount_cents"]) == ("0.30", 60)
     assert "2 HCF x 0.30" in c.text() and "0.3000" not in c.text()
+
+
+# --- sewer as a percent of the water charge (on the winter average or metered usage) ---------------
+WATER_PCT = 'sewer = { basis = "winter_average", water_charge_percent = 80, fixed = 17.50 }'
+
+
+def sewer_lines(calc):
+    return [(l.description, l.amount_cents) for l in calc.lines if l.category == "sewer"]
+
+
+def test_sewer_as_a_percent_of_the_water_charge_on_the_winter_average():
+    s = mini('sewer = { basis = "metered", rate = 3.95, fixed = 17.50 }', WATER_PCT)
+    # 20 HCF read, winter average 7 a month (the lesser): the tiers charge 7 x 3.12 = 21.84;
+    # 80% of 21.84 = 17.472 -> 17.47
+    c = quote("RES", '5/8"', 20, 30, end=dt.date(2026, 6, 30), winter_average=7, schedule=s)
+    assert sewer_lines(c) == [("Sewer service charge", 1750),
+                              ("Sewer 80% of water on 7 HCF (winter average)", 1747)]
+    assert "Sewer 80% of water on 7 HCF (winter average) of $21.84" in c.text()
+    # winter average 10: 8 x 3.12 = 24.96, 2 x 4.05 = 8.10 (each rounded as a water line), 33.06;
+    # 80% = 26.448 -> 26.45
+    c = quote("RES", '5/8"', 20, 30, end=dt.date(2026, 6, 30), winter_average=10, schedule=s)
+    assert sewer_lines(c)[1] == ("Sewer 80% of water on 10 HCF (winter average)", 2645)
+    # a bimonthly bill doubles the tier limits and the average: 14 HCF on tier 1 (0-16) = 43.68;
+    # 80% = 34.944 -> 34.94
+    two = s.model_copy(update={"cycles": {"1": "monthly", "2": "bimonthly"}})
+    c = quote("RES", '5/8"', 40, 61, end=dt.date(2026, 6, 30), cycle="2", winter_average=7, schedule=two)
+    assert sewer_lines(c)[1] == ("Sewer 80% of water on 14 HCF (winter average)", 3494)
+    assert c.total_cents == sum(l.amount_cents for l in c.lines)
+
+
+def test_sewer_as_a_percent_of_the_water_charge_on_metered_usage():
+    s = mini('sewer = { basis = "metered", rate = 3.95, fixed = 17.50 }',
+             'sewer = { basis = "metered", percent = 90, water_charge_percent = 125 }')
+    # 20 HCF, 90% returned = 18: 8 x 3.12 = 24.96, 10 x 4.05 = 40.50, 65.46; 125% = 81.825 -> 81.83
+    c = quote("RES", '5/8"', 20, 30, end=dt.date(2026, 1, 31), schedule=s)
+    assert sewer_lines(c) == [("Sewer 125% of water on 18 HCF (90% of metered)", 8183)]
+
+
+@pytest.mark.parametrize("new,key,why", [
+    ('sewer = { basis = "winter_average", rate = 3.95, water_charge_percent = 80 }', "classes.RES.sewer",
+     "give rate (dollars a unit) or water_charge_percent (of the water charge), not both"),
+    ('sewer = { basis = "flat", fixed = 17.50, water_charge_percent = 80 }', "classes.RES.sewer",
+     'water_charge_percent needs basis "metered" or "winter_average"'),
+    ('sewer = { basis = "winter_average", water_charge_percent = 0 }', "sewer.water_charge_percent",
+     "greater than 0"),
+    ('sewer = { basis = "winter_average", water_charge_percent = 1000.5 }', "sewer.water_charge_percent",
+     "less than or equal to 1000"),
+    ('sewer = { basis = "winter_average", water_charge_percent = 80.00001 }', "sewer.water_charge_percent",
+     "no more than 4 decimal places"),
+    ('sewer = { basis = "winter_average", water_charge_percent = "80" }', "sewer.water_charge_percent",
+     "write a number"),
+])
+def test_a_percent_of_water_sewer_the_engine_cannot_price_is_refused(new, key, why):
+    refused('sewer = { basis = "metered", rate = 3.95, fixed = 17.50 }', new, key, why)
+
+
+def test_a_percent_of_water_sewer_needs_water_tiers():
+    text = MINI.replace("tiers = [\n  { up_to = 8, rate = 3.12 },\n  { rate = 4.05 },\n]\n", "").replace(
+        'sewer = { basis = "metered", rate = 3.95, fixed = 17.50 }', WATER_PCT)
+    with pytest.raises(InputError, match=r"line 11: versions\[1\].classes.RES: sewer: water_charge_percent needs "
+                                         "the class's water tiers"):
+        parse_schedule(text, "r.toml")
+
+
+def test_a_bill_run_bills_the_percent_of_water_sewer_on_the_winter_average(system, make_account):
+    """Both backends: the bill run takes the average from the winter bills, and bills what the
+    calculator quotes for that average, equal to the sum of the bill's lines."""
+    from models import Bill, BillLine
+    from ubtui import billing, readings
+    text = MINI.replace('sewer = { basis = "metered", rate = 3.95, fixed = 17.50 }', WATER_PCT)
+    s = parse_schedule(text, "r.toml").schedule
+    a = make_account(opened_on=dt.date(2025, 11, 1), rate_code="RES")
+    m = readings.install_meter(system, a.premise_id, f"W-{a.id}", on=dt.date(2025, 11, 1), reading=0)
+    value = 0
+    # read 2025-12-01 (6), 2026-01-01 (8: winter), 2026-01-31 (7: winter), 2026-03-02 (9: winter),
+    # 2026-04-01 (20: not winter, billed on the average)
+    for on, used in ((dt.date(2025, 12, 1), 6), (dt.date(2026, 1, 1), 8), (dt.date(2026, 1, 31), 7),
+                     (dt.date(2026, 3, 2), 9), (dt.date(2026, 4, 1), 20)):
+        value += used
+        r = readings.enter_reading(system, m.id, on, value)
+        if r.status == "exception":
+            readings.accept_reading(system, r.id, "confirmed")
+        assert billing.run_bills(system, cycle="1", period_end=on, bill_date=on, schedule=s).errors == []
+    bill = Bill.select().where(Bill.account == a.id).order_by(Bill.period_end.desc()).first()
+    # winter bills (read in December-March): 6 + 8 + 7 + 9 = 30 HCF over 30 + 31 + 30 + 30 = 121
+    # days = 7.438 a month x 1 month -> 7 HCF; 7 x 3.12 = 21.84; 80% = 17.47
+    rows = list(BillLine.select().where(BillLine.bill == bill.id).order_by(BillLine.seq))
+    assert [(l.description, l.amount_cents) for l in rows if l.category == "sewer"] == [
+        ("Sewer service charge", 1750), ("Sewer 80% of water on 7 HCF (winter average)", 1747)]
+    q = quote("RES", '5/8"', 20, 31, end=dt.date(2026, 4, 1), winter_average=Decimal(30) * 30 / 121, schedule=s)
+    assert bill.total_cents == q.total_cents == sum(l.amount_cents for l in rows)
+    from ubtui.billprint import bill_text
+    assert "Sewer 80% of water on 7 HCF (winter average)  on $21.84" in bill_text(bill.id)
+
+
+def test_figures_published_a_day_are_charged_the_bills_days_whatever_its_kind():
+    s = mini('name = "Residential"', 'name = "Residential"\nfigures_per = "day"')
+    # 15 days: service 15 x 20.00 = 300.00; the minimum 15 x 6.00 = 90.00 includes 2 x 15 = 30 units;
+    # tier 1 is 8 x 15 = 120 units a bill: 10 units are all under the minimum's 30
+    for kind in ("regular", "first", "final"):
+        c = quote("RES", '5/8"', 10, 15, end=dt.date(2026, 1, 31), kind=kind, schedule=s)
+        assert [(l.description, l.amount_cents) for l in c.lines if l.category in ("service", "minimum", "water")] == [
+            ('Service charge 5/8" meter', 30000), ("Minimum charge, includes 30 HCF", 9000)], kind
+        assert c.lines[0].unit == "days"

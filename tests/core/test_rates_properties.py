@@ -18,6 +18,7 @@ D = dt.date
 money = st.decimals(min_value=0, max_value=500, places=2)
 rate = st.decimals(min_value=0, max_value=20, places=4)
 pct = st.decimals(min_value=0, max_value=100, places=2)
+share = st.decimals(min_value=Decimal("0.01"), max_value=400, places=2)  # sewer: percent of the water charge
 months = st.lists(st.integers(1, 12), min_size=1, max_size=4, unique=True)
 
 
@@ -30,7 +31,7 @@ def schedules(draw):
            f'cycles = {{ C = "{draw(st.sampled_from(["monthly", "bimonthly", "quarterly"]))}" }}',
            "[[versions]]\neffective = 2020-01-01\n[versions.classes.X]\nname = \"X\"",
            f'unit = "{draw(st.sampled_from(["HCF", "KGAL", "GAL"]))}"',
-           f'figures_per = "{draw(st.sampled_from(["month", "two_months", "quarter"]))}"',
+           f'figures_per = "{draw(st.sampled_from(["month", "two_months", "quarter", "day"]))}"',
            f'tier_basis = "{draw(st.sampled_from(["month", "day", "dwelling_unit"]))}"',
            f"service_charge = {{ 'M' = {draw(money)} }}", f"tiers = [\n{tiers}]"]
     if draw(st.booleans()):
@@ -39,8 +40,12 @@ def schedules(draw):
     if draw(st.booleans()):
         winter = draw(months)
         billed = [m for m in draw(months) if m not in winter] or None
-        out.append(f'sewer = {{ basis = "{draw(st.sampled_from(["metered", "winter_average", "flat"]))}", '
-                   f'rate = {draw(rate)}, fixed = {draw(money)}, percent = {draw(pct)}, '
+        basis = draw(st.sampled_from(["metered", "winter_average", "flat"]))
+        # the usage charge: a rate a unit, or a percent of the water tiers' charge
+        usage_charge = (f"water_charge_percent = {draw(share)}" if basis != "flat" and draw(st.booleans())
+                        else f"rate = {draw(rate)}")
+        out.append(f'sewer = {{ basis = "{basis}", '
+                   f'{usage_charge}, fixed = {draw(money)}, percent = {draw(pct)}, '
                    f'fixed_per = "{draw(st.sampled_from(["account", "dwelling_unit"]))}", '
                    f'winter_months = {winter}, winter_rule = "{draw(st.sampled_from(["lesser", "average"]))}"'
                    + (f", billed_months = {billed}" if billed else "")
