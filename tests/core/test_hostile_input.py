@@ -382,7 +382,7 @@ def test_cli_with_a_config_file_that_is_not_utf8_is_one_line_and_exit_2(sqlite_u
 
 
 def test_cli_unexpected_exception_is_one_line_exit_2_and_logged(sqlite_url, tmp_path, monkeypatch, capsys):
-    from ubtui import cli
+    from ubtui.cli import commands as cli
 
     monkeypatch.setenv("UBTUI_DATA_DIR", str(tmp_path))
 
