@@ -614,7 +614,8 @@ def check_disconnect(user: User, account_id: int | None, premise_id: int | None 
                      as_of: _dt.date | None = None) -> None:
     """Refuse a disconnect work order unless the user may order disconnects and the account
     (or the premise's current account) is on today's shut-off list: every notice sent and
-    waited out, not protected, office open.  Called by ``workorders.create_work_order``."""
+    waited out, not protected, office open.  ``workorders.create_work_order`` calls it (passed by
+    ``fieldwork.create_work_order`` and ``order_disconnects``)."""
     if not has_permission(user, "collections.disconnect"):
         raise PermissionDenied(f"{user.username} ({user.role}) may not order a disconnect; ask a supervisor")
     as_of = as_of or clock.today()
@@ -685,7 +686,7 @@ def order_disconnects(user: User, as_of: _dt.date | None = None) -> DisconnectRu
             ordered.append(create_work_order(user, kind="disconnect", account_id=it.account_id, scheduled_on=as_of,
                                              instructions=f"Non-payment: {format_cents(it.past_due_cents)} past due; "
                                                           f"final notice served, shut-off from {it.shutoff_on}",
-                                             as_of=as_of))
+                                             as_of=as_of, disconnect_check=check_disconnect))
         except (Conflict, PermissionDenied) as e:
             skipped.append((it.number, str(e)))
     return DisconnectRun(ordered, skipped)
