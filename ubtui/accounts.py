@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from peewee import fn
@@ -96,7 +97,7 @@ def get_account(number_or_id) -> Account:
 
 
 def create_customer(actor: User, *, first_name: str = "", last_name: str, kind: str = "person",
-                    phones: list[tuple[str, str]] = (), emails: list[str] = (), mail: dict | None = None,
+                    phones: Sequence[tuple[str, str]] = (), emails: Sequence[str] = (), mail: dict | None = None,
                     language: str = "en") -> Customer:
     require(actor, "account.create")
     if not (last_name or "").strip():
@@ -348,7 +349,7 @@ def duplicate_customers(last_name: str, first_name: str, phones) -> list[Custome
 
 
 def new_customer(actor: User, *, last_name: str, first_name: str = "", kind: str = "person",
-                 phones: list[tuple[str, str]] = (), emails: list[str] = (), mail: dict | None = None,
+                 phones: Sequence[tuple[str, str]] = (), emails: Sequence[str] = (), mail: dict | None = None,
                  language: str = "en", allow_duplicate: bool = False) -> Customer:
     """A customer typed at the counter: refused when one of the same name and phone is on file
     (Conflict naming it) unless the clerk says it is another person (``allow_duplicate``)."""

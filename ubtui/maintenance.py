@@ -312,6 +312,7 @@ def add_role(actor: User, account_id: int, role: str, start_date: _dt.date, *, c
                     raise Conflict(f"{cust.display_name} is already the {role} on this account"
                                    + (f" until {p.end_date}" if p.end_date else ""))
         else:
+            assert new_customer is not None  # one of the two, checked above
             cust = _create_customer(actor, new_customer)
         link = AccountCustomer.create(account=account_id, customer=cust.id, role=role, start_date=start_date)
         audit.record(actor, "account.role_add", "account", account_id,
@@ -442,7 +443,8 @@ def merge_customers(actor: User, keep_id: int, merge_id: int, *, approver: User)
         dup = _live_customer(merge_id)
         held = {(ac.account_id, ac.role, db_date(ac.start_date)) for ac in
                 AccountCustomer.select().where(AccountCustomer.customer == keep_id)}
-        moved_roles, kept_roles = [], []
+        moved_roles: list[int] = []
+        kept_roles: list[int] = []
         for ac in AccountCustomer.select().where(AccountCustomer.customer == merge_id).order_by(AccountCustomer.id):
             (kept_roles if (ac.account_id, ac.role, db_date(ac.start_date)) in held else moved_roles).append(ac.id)
         if moved_roles:
