@@ -19,16 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("ubtui", "models", "screens")
 SHELL = {"screens.app", "ubtui.sshserver", "ubtui.webserver"}  # the UI shell: imports screens
 # Cycles through late imports still to break; this list may only shrink.
-KNOWN = [
-    # Completing a work order carries its result into the account: a reread's reading
-    # (readings), a stop's final bill (billing) and deposit (accounting), a forwarding address
-    # (maintenance), a disconnect checked against collections, which orders its disconnects as
-    # work orders; accounts checks new customers with maintenance's validators.  To break:
-    # the results in a service module above workorders (complete_work_order calling down
-    # only), the validators in a module of their own.
-    {"ubtui.accounting", "ubtui.accounts", "ubtui.billing", "ubtui.collections", "ubtui.inquiry",
-     "ubtui.maintenance", "ubtui.readings", "ubtui.search", "ubtui.workorders"},
-]
+KNOWN: list[set[str]] = []
 
 
 def _modules() -> dict[str, Path]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from peewee import fn
@@ -19,6 +20,7 @@ from .dates import db_date
 from .db import transaction
 from .errors import Conflict, InputError, NotFound
 from .security import require
+from .validators import check_email, check_language, check_state, check_zip, clean_text, phone_digits
 
 NUMBER_DIGITS = 7  # then one Luhn check digit
 
@@ -73,11 +75,6 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w ]+", " ", plain)).strip()
 
 
-def phone_digits(text: str) -> str:
-    d = re.sub(r"\D", "", text or "")
-    return d[1:] if len(d) == 11 and d.startswith("1") else d
-
-
 def premise_search_text(house_number: str, street: str, unit: str = "") -> str:
     return fold(" ".join(p for p in (house_number, street, unit) if p))
 
@@ -100,7 +97,7 @@ def get_account(number_or_id) -> Account:
 
 
 def create_customer(actor: User, *, first_name: str = "", last_name: str, kind: str = "person",
-                    phones: list[tuple[str, str]] = (), emails: list[str] = (), mail: dict | None = None,
+                    phones: Sequence[tuple[str, str]] = (), emails: Sequence[str] = (), mail: dict | None = None,
                     language: str = "en") -> Customer:
     require(actor, "account.create")
     if not (last_name or "").strip():
@@ -232,19 +229,6 @@ def choose_customer_of_record(parties, day: _dt.date):
 MAX_REASON = 200
 
 
-def clean_text(value, field: str, max_length: int, *, required: bool = False) -> str:
-    """Typed text as stored: trimmed, no control characters (stored text is data), within
-    ``max_length``; an InputError naming ``field`` otherwise."""
-    text = ("" if value is None else str(value)).strip()
-    if any(unicodedata.category(c) in ("Cc", "Cf") for c in text):
-        raise InputError(field, "must not contain control characters")
-    if required and not text:
-        raise InputError(field, "must not be empty")
-    if len(text) > max_length:
-        raise InputError(field, f"at most {max_length} characters")
-    return text
-
-
 def _reason(reason) -> str:
     return clean_text(reason, "Reason", MAX_REASON, required=True)
 
@@ -365,12 +349,11 @@ def duplicate_customers(last_name: str, first_name: str, phones) -> list[Custome
 
 
 def new_customer(actor: User, *, last_name: str, first_name: str = "", kind: str = "person",
-                 phones: list[tuple[str, str]] = (), emails: list[str] = (), mail: dict | None = None,
+                 phones: Sequence[tuple[str, str]] = (), emails: Sequence[str] = (), mail: dict | None = None,
                  language: str = "en", allow_duplicate: bool = False) -> Customer:
     """A customer typed at the counter: refused when one of the same name and phone is on file
     (Conflict naming it) unless the clerk says it is another person (``allow_duplicate``)."""
     require(actor, "account.create")
-    from .maintenance import check_email, check_language, check_state, check_zip
     mail = {k: v for k, v in (mail or {}).items() if v}
     for k, label in (("line1", "Mailing street"), ("line2", "Mailing line 2"), ("city", "City")):
         if k in mail:
@@ -397,7 +380,6 @@ def new_premise(actor: User, *, house_number: str, street: str, unit: str = "", 
                 dwelling_units: int = 1, allow_duplicate: bool = False) -> Premise:
     """A service address: refused when the same address is on file (Conflict naming it)."""
     require(actor, "account.create")
-    from .maintenance import check_state, check_zip
     street = clean_text(street, "Street", 60, required=True)
     house_number = clean_text(house_number, "House number", 10)
     unit = clean_text(unit, "Unit", 10)

@@ -274,10 +274,10 @@ def _credit_lines(schedule: Schedule, bill: Bill, units: int, cats: tuple[str, .
         if not diff:
             continue
         if l.quantity is not None and l.unit != "$" and (r is None or r.rate == l.rate):
-            less = l.quantity - (r.quantity if r else 0)
+            less = l.quantity - ((r.quantity or 0) if r else 0)
             text = f"{l.description}: {fmt_qty(less)} {l.unit} x {fmt_rate(l.rate)}"
         elif l.unit == "$":
-            text = f"{l.description} of ${l.quantity - (r.quantity if r else 0):,.2f} less"
+            text = f"{l.description} of ${(l.quantity or 0) - ((r.quantity or 0) if r else 0):,.2f} less"
         else:
             text = l.explain()
         lines.append(CreditLine(f"{prefix}Credit: {text}", diff))

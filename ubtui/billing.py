@@ -498,7 +498,7 @@ def bill_register(run_id: int) -> list[RegisterRow]:
     q = (Bill.select(Bill.id, Account.number, Bill.kind, Bill.period_start, Bill.period_end, Bill.usage,
                      Bill.usage_unit, Bill.estimated, Bill.total_cents, Bill.status)
          .join(Account).where(Bill.bill_run == run_id).order_by(Account.number))
-    return [RegisterRow(*r[:7], bool(r[7]), *r[8:]) for r in q.tuples()]
+    return [RegisterRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], r[9]) for r in q.tuples()]
 
 
 def register_text(run_id: int) -> str:

@@ -24,7 +24,7 @@ import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from peewee import JOIN, Case, IntegrityError, fn
 
@@ -535,7 +535,7 @@ class RunResult:
 
 
 def _outputs(pdf: str | Path | None, csv_path: str | Path | None) -> tuple[Path | None, Path | None]:
-    out = []
+    out: list[Path | None] = []
     for p in (pdf, csv_path):
         if p is None:
             out.append(None)
@@ -566,6 +566,7 @@ def run_notices(user: User, as_of: _dt.date | None = None, *, pdf: str | Path | 
             for it in items[start:start + CHUNK]:
                 got: list[letters.Letter | None] = []
                 if it.action == "plan_broken":
+                    assert it.plan is not None and it.plan.missed_due is not None  # broken: an instalment missed
                     broken += _break_plan(user, it, as_of)
                     got.append(_send(user, it, "plan_broken", as_of, pol,
                                      missed_due_on=letters.format_date(it.plan.missed_due, it.language)))
@@ -614,7 +615,8 @@ def check_disconnect(user: User, account_id: int | None, premise_id: int | None 
                      as_of: _dt.date | None = None) -> None:
     """Refuse a disconnect work order unless the user may order disconnects and the account
     (or the premise's current account) is on today's shut-off list: every notice sent and
-    waited out, not protected, office open.  Called by ``workorders.create_work_order``."""
+    waited out, not protected, office open.  ``workorders.create_work_order`` calls it (passed by
+    ``fieldwork.create_work_order`` and ``order_disconnects``)."""
     if not has_permission(user, "collections.disconnect"):
         raise PermissionDenied(f"{user.username} ({user.role}) may not order a disconnect; ask a supervisor")
     as_of = as_of or clock.today()
@@ -685,7 +687,7 @@ def order_disconnects(user: User, as_of: _dt.date | None = None) -> DisconnectRu
             ordered.append(create_work_order(user, kind="disconnect", account_id=it.account_id, scheduled_on=as_of,
                                              instructions=f"Non-payment: {format_cents(it.past_due_cents)} past due; "
                                                           f"final notice served, shut-off from {it.shutoff_on}",
-                                             as_of=as_of))
+                                             as_of=as_of, disconnect_check=check_disconnect))
         except (Conflict, PermissionDenied) as e:
             skipped.append((it.number, str(e)))
     return DisconnectRun(ordered, skipped)
@@ -865,7 +867,7 @@ def send_account_letter(user: User, account_id: int, letter: str, as_of: _dt.dat
         if Account.get_or_none(Account.id == account_id) is None:
             raise NotFound(f"no account id {account_id}")
         it = _account_item(account_id, as_of, pol)
-        extra = {}
+        extra: dict[str, Any] = {}
         if "amount_cents" in values:
             extra["amount"] = format_cents(values["amount_cents"])
         if "deposit_cents" in values and values["deposit_cents"]:

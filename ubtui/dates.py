@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from typing import Any, overload
 
 from .errors import InputError
 
 _RELATIVE = re.compile(r"\+(\d{1,3})")
 
 
+@overload
+def parse_date(value: Any, field: str = ..., *, default: _dt.date, today: _dt.date | None = ...) -> _dt.date: ...
+@overload
+def parse_date(value: Any, field: str = ..., *, default: None = ..., today: _dt.date | None = ...) -> _dt.date | None: ...
 def parse_date(value, field: str = "Date", *, default: _dt.date | None = None,
                today: _dt.date | None = None) -> _dt.date | None:
     """``value`` typed as ``YYYY-MM-DD`` (or ``+N`` days after ``today``, when given).
@@ -39,6 +44,15 @@ def parse_date(value, field: str = "Date", *, default: _dt.date | None = None,
         raise InputError(field, f"{text!r} is not a date; {hint}") from None
 
 
+# A column's value is typed Any (peewee rows): read from a NOT NULL column it is a date, from
+# a nullable one maybe None, which only the caller knows.  The overloads say so: None gives
+# None, a value of a known type its date, an Any value Any.
+@overload
+def db_date(value: None) -> None: ...
+@overload
+def db_date(value: _dt.date | str) -> _dt.date: ...
+@overload
+def db_date(value: object) -> _dt.date | None: ...
 def db_date(value) -> _dt.date | None:
     """A date column's value as a ``date`` (SQLite gives text; a timestamp keeps its day)."""
     if value is None or type(value) is _dt.date:
@@ -48,6 +62,12 @@ def db_date(value) -> _dt.date | None:
     return _dt.date.fromisoformat(str(value)[:10])
 
 
+@overload
+def local_time(at: None) -> None: ...
+@overload
+def local_time(at: _dt.datetime) -> _dt.datetime: ...
+@overload
+def local_time(at: _dt.datetime | None) -> _dt.datetime | None: ...
 def local_time(at: _dt.datetime | None) -> _dt.datetime | None:
     """A stored (naive UTC) timestamp in local time, still naive: the district's zone when the
     config sets one (``config.apply_timezone``), else the machine's."""
@@ -56,6 +76,12 @@ def local_time(at: _dt.datetime | None) -> _dt.datetime | None:
     return at.replace(tzinfo=_dt.UTC).astimezone().replace(tzinfo=None)
 
 
+@overload
+def db_datetime(value: None) -> None: ...
+@overload
+def db_datetime(value: _dt.datetime | str) -> _dt.datetime: ...
+@overload
+def db_datetime(value: object) -> _dt.datetime | None: ...
 def db_datetime(value) -> _dt.datetime | None:
     """A timestamp column's value as a ``datetime`` (SQLite gives text)."""
     if value is None or isinstance(value, _dt.datetime):

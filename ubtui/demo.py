@@ -27,6 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import peewee
 from peewee import fn
@@ -215,7 +216,7 @@ def bill_lines(rate_code: str, size: str, usage: int, start: _dt.date, end: _dt.
 
 
 # --- bulk writing -------------------------------------------------------------------------
-COLUMNS: dict[type, tuple[str, ...]] = {
+COLUMNS: dict[type[peewee.Model], tuple[str, ...]] = {
     Customer: ("id", "kind", "first_name", "last_name", "display_name", "search_name", "mail_line1",
                "mail_line2", "mail_city", "mail_state", "mail_zip", "language", "created_at"),
     Phone: ("id", "customer", "kind", "digits", "is_primary"),
@@ -266,19 +267,19 @@ class BulkWriter:
     def __init__(self, db: peewee.Database):
         self.db = db
         self.pg = is_postgres(db)
-        self.rows: dict[type, list[tuple]] = {m: [] for m in COLUMNS}
+        self.rows: dict[type[peewee.Model], list[tuple]] = {m: [] for m in COLUMNS}
         self.counts: Counter = Counter()
-        self.next_ids = {m: (m.select(fn.MAX(m.id)).scalar() or 0) + 1 for m in COLUMNS}
+        self.next_ids = {m: (m.select(fn.MAX(m._meta.primary_key)).scalar() or 0) + 1 for m in COLUMNS}
         self._queue: queue.Queue = queue.Queue(maxsize=2)
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
 
-    def new_id(self, model: type) -> int:
+    def new_id(self, model: type[peewee.Model]) -> int:
         i = self.next_ids[model]
         self.next_ids[model] = i + 1
         return i
 
-    def add(self, model: type, row: tuple) -> None:
+    def add(self, model: type[peewee.Model], row: tuple) -> None:
         self.rows[model].append(row)
 
     def _take(self) -> list[tuple[type, list[tuple]]]:
@@ -334,7 +335,7 @@ class BulkWriter:
             for model, rows in batch:
                 self._write(model, rows)
 
-    def _write(self, model: type, rows: list[tuple]) -> None:
+    def _write(self, model: type[peewee.Model], rows: list[tuple]) -> None:
         table = model._meta.table_name
         # Columns the demo leaves to the model's defaults (the DDL has no defaults).
         rest = [f for f in model._meta.sorted_fields if f.name not in COLUMNS[model]]
@@ -398,7 +399,7 @@ class DistrictBuilder:
         self.landlords: list[tuple[int, str]] = []
         self.sessions: dict[tuple[_dt.date, str], int] = {}
         self.session_cash: Counter = Counter()  # session id -> cash taken - change given
-        self._fernet = None
+        self._fernet: Any = None  # cryptography's Fernet, made on the first enrolment
         self.seed = seed
 
     # people ------------------------------------------------------------------------------
@@ -693,7 +694,7 @@ class DistrictBuilder:
         if M == 0:
             for o in occupancies:
                 o.first, o.last = 0, -1
-        occupied = set()
+        occupied: set[int] = set()
         for o in occupancies:
             occupied.update(range(o.first, o.last + 1))
         disc = M - 1 if cur.status == "disconnected" else None

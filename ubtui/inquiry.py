@@ -423,7 +423,7 @@ def usage_flag(usage: int | None, estimated: bool, average: Decimal | None, unit
     pct = int((Decimal(usage * 100) / average).quantize(Decimal(1), ROUND_HALF_UP)) if (
         usage is not None and average) else None
     compare = (f"usage {usage} {unit} is {pct}% of the 12-month average {_num(average)} {unit}"
-               if pct is not None else "")
+               if pct is not None and average is not None else "")
     if stored_flag:
         return stored_flag, (compare if stored_flag in ("high", "low") and compare else stored_reason or compare)
     if usage is not None and usage == 0 and average:

@@ -259,13 +259,13 @@ def write_postings(user: User, postings: list[NewPosting], *, action: str, detai
     deltas = _deltas(s for _, specs in checked for s in specs)
     accounts = sorted(deltas)
     for lo in range(0, len(accounts), ROWS_PER_STATEMENT):
-        part = accounts[lo:lo + ROWS_PER_STATEMENT]
-        lock_accounts(part)
-        values = ", ".join([f"({p}, {p})"] * len(part))
+        some = accounts[lo:lo + ROWS_PER_STATEMENT]
+        lock_accounts(some)
+        values = ", ".join([f"({p}, {p})"] * len(some))
         cur = db.execute_sql(f'UPDATE "account" SET "balance_cents" = "balance_cents" + v.column2 '
                              f'FROM (VALUES {values}) AS v WHERE "account"."id" = v.column1',
-                             tuple(x for a in part for x in (a, deltas[a])))
-        if cur.rowcount != len(part):
+                             tuple(x for a in some for x in (a, deltas[a])))
+        if cur.rowcount != len(some):
             raise NotFound("an account of this batch does not exist")
     audit.record(user, action, "posting", ids[keys[0]], after={"postings": audit_rows}, detail=detail)
     return [ids[k] for k in keys]

@@ -19,75 +19,31 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import re
 from dataclasses import dataclass
 
 from models import Account, AccountCustomer, AuditLog, Customer, Email, Phone, Premise, User
 from models.customers import ACCOUNT_ROLES, BILL_DELIVERY, CONTACT_BY
 
 from . import audit, clock
-from .accounts import Party, account_parties, clean_text, fold, phone_digits
+from .accounts import Party, account_parties, fold
 from .dates import db_date, local_time
 from .db import in_list, select, transaction
 from .errors import Conflict, InputError, NotFound
 from .security import require
+from .validators import (
+    PHONE_KINDS,
+    check_choice,
+    check_email,
+    check_language,
+    check_phone,
+    check_state,
+    check_zip,
+    clean_text,
+)
 
-PHONE_KINDS = ("home", "mobile", "work", "fax")
-LANGUAGES = (("en", "English"), ("es", "Spanish"), ("vi", "Vietnamese"), ("zh", "Chinese"), ("tl", "Tagalog"),
-             ("ko", "Korean"), ("ru", "Russian"), ("hmn", "Hmong"), ("pa", "Punjabi"), ("ar", "Arabic"))
-US_STATES = frozenset(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH "
-    "OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR VI GU AS MP AA AE AP".split())
-ZIP_RE = re.compile(r"^\d{5}(-\d{4})?$")
-EMAIL_RE = re.compile(r"^[^@\s,;<>()\[\]\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$")
 MAX_PHONES = 4
 MAX_EMAILS = 3
 MAX_NOTES = 1000
-
-
-# --- one field at a time: the value as stored, or an InputError naming the field ---------------
-def check_zip(text, field: str = "ZIP") -> str:
-    z = clean_text(text, field, 10)
-    if z and not ZIP_RE.match(z):
-        raise InputError(field, f"{z!r} is not a ZIP code: 5 digits, or 5+4 (95000-1234)")
-    return z
-
-
-def check_state(text, field: str = "State") -> str:
-    s = clean_text(text, field, 2).upper()
-    if s and s not in US_STATES:
-        raise InputError(field, f"{s!r} is not a state: the two-letter code (CA, OR, NV...)")
-    return s
-
-
-def check_phone(text, field: str = "Phone") -> str:
-    """A 10-digit phone number (a leading 1 and punctuation allowed) as its digits."""
-    clean_text(text, field, 30)
-    digits = phone_digits(text)
-    if len(digits) != 10:
-        raise InputError(field, f"{str(text).strip()!r}: type the area code and number, 10 digits")
-    return digits
-
-
-def check_email(text, field: str = "E-mail") -> str:
-    address = clean_text(text, field, Email.address.max_length).lower()
-    if not EMAIL_RE.match(address):
-        raise InputError(field, f"{address!r} is not an e-mail address (name@example.com)")
-    return address
-
-
-def check_language(text, field: str = "Language") -> str:
-    code = clean_text(text, field, 8).lower() or "en"
-    if code not in {c for c, _ in LANGUAGES}:
-        raise InputError(field, f"must be one of {', '.join(c for c, _ in LANGUAGES)}")
-    return code
-
-
-def check_choice(text, field: str, choices: tuple[str, ...], *, empty: bool = False) -> str:
-    value = clean_text(text, field, 12).lower()
-    if (value or not empty) and value not in choices:
-        raise InputError(field, f"must be one of {', '.join(choices)}" + (" (or empty)" if empty else ""))
-    return value
 
 
 # --- reading a customer --------------------------------------------------------------------------
@@ -356,6 +312,7 @@ def add_role(actor: User, account_id: int, role: str, start_date: _dt.date, *, c
                     raise Conflict(f"{cust.display_name} is already the {role} on this account"
                                    + (f" until {p.end_date}" if p.end_date else ""))
         else:
+            assert new_customer is not None  # one of the two, checked above
             cust = _create_customer(actor, new_customer)
         link = AccountCustomer.create(account=account_id, customer=cust.id, role=role, start_date=start_date)
         audit.record(actor, "account.role_add", "account", account_id,
@@ -486,7 +443,8 @@ def merge_customers(actor: User, keep_id: int, merge_id: int, *, approver: User)
         dup = _live_customer(merge_id)
         held = {(ac.account_id, ac.role, db_date(ac.start_date)) for ac in
                 AccountCustomer.select().where(AccountCustomer.customer == keep_id)}
-        moved_roles, kept_roles = [], []
+        moved_roles: list[int] = []
+        kept_roles: list[int] = []
         for ac in AccountCustomer.select().where(AccountCustomer.customer == merge_id).order_by(AccountCustomer.id):
             (kept_roles if (ac.account_id, ac.role, db_date(ac.start_date)) in held else moved_roles).append(ac.id)
         if moved_roles:

@@ -533,8 +533,9 @@ def active_schedule() -> Schedule:
         row = None
     if row is not None:
         return _cached(row.source_text, f"rate schedule {row.name} #{row.id}").schedule
-    if settings().rates_file:
-        p = Path(settings().rates_file)
+    rates_file = settings().rates_file
+    if rates_file:
+        p = Path(rates_file)
         return _cached(p.read_text(encoding="utf-8"), str(p)).schedule
     return demo_schedule()
 
@@ -607,16 +608,21 @@ def to_rate_units(usage, from_unit: str, to_unit: str) -> Decimal:
     return q.quantize(Decimal(1), rounding=ROUND_FLOOR)
 
 
+def _exponent(q: Decimal) -> int:
+    e = q.as_tuple().exponent
+    return e if isinstance(e, int) else 0  # "n", "N", "F": NaN and infinity, never a quantity or a price
+
+
 @lru_cache(maxsize=4096)
 def fmt_qty(q: Decimal) -> str:
     q = q.normalize()
-    return format(q, "f") if q == q.to_integral_value() or q.as_tuple().exponent >= -4 else format(q.quantize(Decimal("0.0001")), "f")
+    return format(q, "f") if q == q.to_integral_value() or _exponent(q) >= -4 else format(q.quantize(Decimal("0.0001")), "f")
 
 
 @lru_cache(maxsize=1024)
 def fmt_rate(r: Decimal) -> str:
     """A price per unit: at least two decimals (21.40, 0.0085)."""
-    return fmt_qty(r) if r.normalize().as_tuple().exponent < -2 else format(r.quantize(CENT), "f")
+    return fmt_qty(r) if _exponent(r.normalize()) < -2 else format(r.quantize(CENT), "f")
 
 
 @dataclass(frozen=True)
@@ -859,6 +865,7 @@ def _segment_lines(version: Version, rate_code: str, meter_size: str, usage: Dec
                     lines.append(Line(cat, f"{c.name} {fmt_qty(c.percent)}%{suffix}", Decimal(base) / 100,
                                       c.percent / 100, amount, "$"))
             else:
+                assert c.per_unit is not None  # exactly one of percent or per_unit (Charge's validator)
                 units = usage if "water" in c.on else Decimal(0)
                 if units:
                     lines.append(Line(cat, f"{c.name}{suffix}", units, c.per_unit, cents(units * c.per_unit), u))

@@ -66,8 +66,8 @@ class History:
     per_day: Decimal | None = None
 
 
-def history_from(reads: list[tuple[_dt.date, int, int | None]], n: int) -> History:
-    """``reads``: good reads (date, register, usage) in date order, latest last."""
+def history_from(reads: list[tuple[_dt.date, int, int | Decimal | None]], n: int) -> History:
+    """``reads``: good reads (date, register, usage: units, or gallons as a Decimal) in date order, latest last."""
     if not reads:
         return History()
     last_on, last_reading, _ = reads[-1]
@@ -84,7 +84,7 @@ def history_from(reads: list[tuple[_dt.date, int, int | None]], n: int) -> Histo
 def check_read(reading: int, read_on: _dt.date, *, dials: int, multiplier: int, history: History,
                policy: ReadPolicy) -> Check:
     """Compute usage since the previous good read and flag anything a clerk should see."""
-    if history.prev_reading is None:
+    if history.prev_reading is None or history.prev_on is None:  # both or neither (history_from)
         return Check(None, "", "first read of this meter")
     days = (read_on - history.prev_on).days
     raw = reading - history.prev_reading
@@ -365,7 +365,8 @@ def parse_reading_file(text: str, source: str = "<file>") -> list[ImportRow]:
     if missing:
         raise InputError(f"{source}, line 1", f"the header needs columns {', '.join(missing)} "
                                               f"(found {', '.join(names) or 'nothing'})")
-    rows, errors, seen = [], [], {}
+    rows, errors = [], []
+    seen: dict[tuple[str, _dt.date], int] = {}
     today = clock.today()
     for values in _csv_lines(reader, source):
         line = reader.line_num
@@ -418,6 +419,8 @@ def import_readings(user: User, path: str | Path | None = None, *, text: str | N
         raise InputError("Source", f"must be one of {', '.join(SOURCES)}")
     name = str(path) if path is not None else "<file>"
     if text is None:
+        if path is None:
+            raise InputError("File", "name the reading file")
         try:
             text = Path(path).read_text(encoding="utf-8-sig")
         except OSError as e:

@@ -102,7 +102,7 @@ def get_report(name: str) -> Report:
 
 def parse_params(report: Report, raw: dict | None) -> dict:
     raw = dict(raw or {})
-    out = {}
+    out: dict[str, object] = {}
     for p in report.params:
         value = raw.pop(p.name, None)
         if p.type == "date":

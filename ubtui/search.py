@@ -148,6 +148,7 @@ def _substring_query(table: str, col: str, words: list[str], limit: int) -> Quer
     """Ids of rows of ``table`` whose ``col`` contains every word (one word >= 3 letters)."""
     long_words = [w for w in words if len(w) >= MIN_SUBSTRING]
     short = [w for w in words if len(w) < MIN_SUBSTRING]
+    params: list
     if is_postgres():
         where, params = _like_clauses(f't."{col}"', long_words)
         if short:
@@ -158,7 +159,7 @@ def _substring_query(table: str, col: str, words: list[str], limit: int) -> Quer
     two = [" " + w for w in short if len(w) == 2]
     one = [w for w in short if len(w) == 1]
     sql = f'SELECT f.rowid FROM {table}_fts f'
-    params: list = [_fts_match(long_words + two)]
+    params = [_fts_match(long_words + two)]
     where = f"{table}_fts MATCH ?"
     if one:
         sql += f' JOIN "{table}" t ON t.id = f.rowid'
@@ -396,7 +397,8 @@ def _doc_terms(words: list[str], tier: int) -> tuple[list[str], list[str]]:
     """(terms a trigram index can find, shorter ones checked on its rows) for each word as a
     whole word (EXACT), the start of a word (PREFIX) or anywhere (INSIDE, short words: the
     start of a word)."""
-    found, checked = [], []
+    found: list[str] = []
+    checked: list[str] = []
     for w in words:
         term = f" {w} " if tier == EXACT else f" {w}" if tier == PREFIX or len(w) < MIN_SUBSTRING else w
         (found if len(term) >= MIN_SUBSTRING else checked).append(term)
@@ -480,9 +482,9 @@ def rank(words: list[str], doc: str, status: str) -> tuple[tuple, str]:
     for _how, _cls, party, _mark in matches:
         if party >= 0:
             votes[party] = votes.get(party, 0) + 1
-    chosen = parties[max(votes, key=votes.get)] if votes else (parties[0] if parties else None)
+    chosen = parties[max(votes, key=lambda k: votes[k])] if votes else (parties[0] if parties else None)
     sort_name = " ".join(chosen[1] + chosen[0]) if chosen else ""
-    name = " ".join(chosen[0] + chosen[1]) if votes else ""
+    name = " ".join(chosen[0] + chosen[1]) if votes and chosen else ""
     return (hows, len(votes) > 1, clss, status in INACTIVE, sort_name), name
 
 

@@ -152,7 +152,7 @@ def authenticate(username: str, password: str, *, now: _dt.datetime | None = Non
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         raise AuthError(f"user {user.username} is locked after failed logins; try again in {minutes} min or ask a supervisor")
     try:
-        ok = _hasher.verify(user.password_hash, password or "")
+        ok: bool = _hasher.verify(user.password_hash, password or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     with transaction():

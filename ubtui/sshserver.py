@@ -336,6 +336,8 @@ class Session:
         return code
 
     def _signal(self, sig: int) -> None:
+        if self.child is None:
+            return
         try:
             os.killpg(self.child.pid, sig)
         except (ProcessLookupError, PermissionError):
@@ -344,6 +346,7 @@ class Session:
     async def _end_child(self, sig: int, grace: float) -> int:
         """Ask the app to finish (it completes the posting under way), kill it after ``grace``."""
         child = self.child
+        assert child is not None  # started before the session's loop runs
         if child.poll() is None:
             self._signal(sig)
         deadline = time.monotonic() + grace
@@ -432,7 +435,8 @@ async def serve(host: str, port: int, host_key: Path, argv: list[str], env: dict
     """Start the door; ``keys_for(username)`` gives the public key lines that may sign in as
     that user (default: those registered in the database, ``security.door_keys``)."""
     if keys_for is None:
-        from .security import door_keys as keys_for
+        from .security import door_keys
+        keys_for = door_keys
     ensure_host_key(host_key)
     limits = limits or DoorLimits()
     door = Door(argv, dict(env or os.environ), limits, keys_for)

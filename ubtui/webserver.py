@@ -60,7 +60,8 @@ class WebDoor(Server):
         aiohttp_jinja2.setup(app, loader=jinja2.DictLoader({"app_index.html": page_template()}))
         return app
 
-    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
+        # (a full server answers 503, a plain response, where the base class always upgrades)
         if self.sessions >= self.max_sessions:
             return web.Response(status=503, text="ubtui: too many sessions; try again later")
         self.sessions += 1

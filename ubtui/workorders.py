@@ -3,11 +3,14 @@
 Work orders cover turn-on/off, reread, leak investigation, meter test/repair, new installs,
 meter changes, disconnects and reconnects.  Completing one changes the account status it
 implies (turn-on -> active, disconnect -> disconnected, reconnect -> active, stop -> final
-billed), each change audited.
+billed), each change audited: that and the rest of a result (the read, the final bill, the
+deposit), ordering a stop and checking a disconnect are in ``ubtui.fieldwork``, which sits
+above this module and the domains a result reaches.
 """
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from peewee import JOIN, Case, fn
@@ -17,7 +20,7 @@ from models.customers import ACCOUNT_CLASSES
 from models.service import WORK_ORDER_KINDS
 
 from . import accounting, audit, clock, fees, ledger
-from .accounts import STATUS_BY_WORK_ORDER, customer_of_record, format_account_number, open_account, set_status
+from .accounts import STATUS_BY_WORK_ORDER, customer_of_record, format_account_number, open_account
 from .db import transaction
 from .errors import Conflict, InputError, NotFound, PermissionDenied
 from .ledger import EntrySpec
@@ -37,9 +40,13 @@ def _next_number() -> str:
 
 def create_work_order(user: User, *, kind: str, account_id: int | None = None, premise_id: int | None = None,
                       instructions: str = "", scheduled_on: _dt.date | None = None, priority: str = "normal",
-                      meter_id: int | None = None, as_of: _dt.date | None = None) -> WorkOrder:
-    """A work order.  A disconnect needs a supervisor and an account on today's shut-off list
-    (``collections.check_disconnect``): whatever the path, no disconnect without the notices."""
+                      meter_id: int | None = None, as_of: _dt.date | None = None,
+                      disconnect_check: Callable[..., None] | None = None) -> WorkOrder:
+    """A work order.  A disconnect needs a supervisor and an account on today's shut-off list:
+    ``disconnect_check(user, account_id, premise_id, as_of)`` (``collections.check_disconnect``,
+    passed by ``fieldwork.create_work_order`` and ``collections.order_disconnects``) runs in the
+    same transaction, and without it no disconnect is ordered: whatever the path, no
+    disconnect without the notices."""
     require(user, "workorder.create")
     if kind not in WORK_ORDER_KINDS:
         raise InputError("Kind", f"must be one of {', '.join(WORK_ORDER_KINDS)}")
@@ -47,8 +54,10 @@ def create_work_order(user: User, *, kind: str, account_id: int | None = None, p
         raise InputError("Priority", f"must be one of {', '.join(PRIORITIES)}")
     with transaction():
         if kind == "disconnect":
-            from .collections import check_disconnect  # collections orders its disconnects through here
-            check_disconnect(user, account_id, premise_id, as_of)
+            if disconnect_check is None:
+                raise PermissionDenied("a disconnect is ordered from the shut-off list (collections), "
+                                       "which checks the notices")
+            disconnect_check(user, account_id, premise_id, as_of)
         if account_id is not None:
             acct = Account.get_or_none(Account.id == account_id)
             if acct is None:
@@ -91,56 +100,6 @@ def _premise_meter(premise_id: int | None, meter_id: int | None):
         return Meter.get_or_none(Meter.id == meter_id)
     return (Meter.select().where((Meter.premise == premise_id) & Meter.removed_on.is_null())
             .order_by(Meter.id.desc()).first())
-
-
-def complete_work_order(user: User, work_order_id: int, result: str, *,
-                        completed_on: _dt.date | None = None, reading=None) -> WorkOrder:
-    """Close a work order with what the field found.  ``reading`` (a read the field took)
-    is recorded as a meter reading of the premise's meter on the completion date.  A
-    turn-off then closes the account on that date, posts its final bill at once (prorated
-    by days, ``billing.post_final_bill``) and applies any deposit held to it."""
-    require(user, "workorder.update")
-    if not result or not result.strip():
-        raise InputError("Result", "say what the field found or did")
-    has_read = reading is not None and str(reading).strip() != ""
-    with transaction():
-        wo = WorkOrder.get_or_none(WorkOrder.id == work_order_id)
-        if wo is None:
-            raise NotFound(f"no work order id {work_order_id}")
-        done_on = completed_on or clock.today()
-        if has_read:
-            if wo.kind not in READ_KINDS:
-                raise InputError("Reading", f"a {wo.kind.replace('_', ' ')} order takes no meter read")
-            meter = _premise_meter(wo.premise_id, wo.meter_id)
-            if meter is None:
-                raise InputError("Reading", "the address has no meter in service to record it on")
-            from .readings import enter_reading
-            enter_reading(user, meter.id, done_on, reading, note=f"work order {wo.number}")
-        _, after = _close_work_order(user, work_order_id, "workorder.complete", status="done",
-                                     result=result.strip(), completed_on=done_on)
-        if after.kind == "disconnect":
-            from .collections import check_disconnect_completion
-            check_disconnect_completion(after.account_id, after.completed_on)
-        new_status = STATUS_AFTER.get(after.kind)
-        if new_status and after.account_id:
-            set_status(user, after.account_id, new_status, work_order=after)
-        if after.kind == "turn_off" and after.account_id:
-            _close_account(user, after)
-    return after
-
-
-def _close_account(user: User, wo: WorkOrder) -> None:
-    """After a turn-off: the closing date, the final bill, then the deposit against it."""
-    from .accounting import apply_held_deposit
-    from .billing import post_final_bill
-    acct = Account.get_by_id(wo.account_id)
-    before = acct.closed_on
-    Account.update(closed_on=wo.completed_on).where(Account.id == acct.id).execute()
-    audit.record(user, "account.close", "account", acct.id, before={"closed_on": before},
-                 after={"closed_on": wo.completed_on}, detail=f"by work order {wo.number}")
-    post_final_bill(user, acct.id, work_order=wo)
-    if acct.deposit_held_cents:
-        apply_held_deposit(user, acct.id, key=f"final-deposit:{acct.number}")
 
 
 MAX_CREW = 24
@@ -291,40 +250,6 @@ def start_service(user: User, *, premise: Premise, customer: Customer, role: str
         wo = create_work_order(user, kind="turn_on", account_id=acct.id, scheduled_on=turn_on,
                                instructions="Start service: read meter and turn on")
     return StartedService(Account.get_by_id(acct.id), wo, deposit_cents, total)
-
-
-FORWARDING_FIELDS = {"line1": "mail_line1", "line2": "mail_line2", "city": "mail_city", "state": "mail_state",
-                     "zip": "mail_zip"}
-
-
-def stop_service(user: User, account_id: int, *, stop_on: _dt.date, forwarding: dict | None = None) -> WorkOrder:
-    """Order the final read and turn-off on ``stop_on``.  A forwarding address (keys line1,
-    line2, city, state, zip) becomes the mailing address of the account's customer of
-    record at once: the final bill goes there.  Completing the turn-off records the final
-    read, sets the closing date, posts the final bill and applies the deposit."""
-    require(user, "workorder.create")
-    forwarding = {k: v for k, v in (forwarding or {}).items() if v not in (None, "")}
-    bad = sorted(set(forwarding) - set(FORWARDING_FIELDS))
-    if bad:
-        raise InputError("Forwarding address", f"{bad[0]!r} is not part of an address")
-    if forwarding and not str(forwarding.get("line1", "")).strip():
-        raise InputError("Forwarding street", "must not be empty when a forwarding address is given")
-    with transaction():
-        acct = Account.get_or_none(Account.id == account_id)
-        if acct is None:
-            raise NotFound(f"no account id {account_id}")
-        if acct.status in ("closed", "final_billed"):
-            raise Conflict(f"account {format_account_number(acct.number)} is already {acct.status.replace('_', ' ')}")
-        note = "Stop service: final read and turn off"
-        if forwarding:
-            from .maintenance import update_customer
-            party = customer_of_record(account_id)
-            if party is None:
-                raise Conflict(f"account {format_account_number(acct.number)} has no customer to forward mail to")
-            update_customer(user, party.customer_id, **{FORWARDING_FIELDS[k]: v for k, v in forwarding.items()})
-            note += "; forwarding address: " + ", ".join(str(v) for v in forwarding.values())
-        return create_work_order(user, kind="turn_off", account_id=account_id, scheduled_on=stop_on,
-                                 instructions=note)
 
 
 def reconnect_candidates(user: User) -> list[Account]:

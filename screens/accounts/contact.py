@@ -20,7 +20,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static, TextArea
 
 from models.service import CONTACT_CHANNELS
-from screens.common.base import KeepsRunning, key_binding
+from screens.common.base import FormFields, KeepsRunning, key_binding
 from screens.common.text import stored
 from ubtui import inquiry
 from ubtui.dates import parse_date
@@ -67,7 +67,7 @@ class NoteArea(TextArea):
         await super()._on_key(event)
 
 
-class ContactScreen(KeepsRunning, ModalScreen):
+class ContactScreen(FormFields, KeepsRunning, ModalScreen):
     DEFAULT_CSS = """
     ContactScreen { align: center middle; }
     ContactScreen > Vertical { width: 100%; max-width: 100; height: auto; max-height: 100%;
@@ -76,6 +76,7 @@ class ContactScreen(KeepsRunning, ModalScreen):
     ContactScreen NoteArea { width: 100%; height: 7; }
     ContactScreen #contact-error { color: $error; text-style: bold; height: 1; }
     """
+    FIELD_WIDGETS = {"channel": "channel", "subject": "subject", "text": "text", "follow_up": "follow"}
     BINDINGS = [
         key_binding("post", "save", "Save"),
         key_binding("back", "cancel", "Cancel"),
@@ -109,26 +110,19 @@ class ContactScreen(KeepsRunning, ModalScreen):
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        i = FIELDS.index(event.input.id)
-        if i == len(FIELDS) - 1:
+        if not self.focus_after(FIELDS, event.input.id):
             self.action_save()
-        else:
-            self.query_one(f"#{FIELDS[i + 1]}").focus()
 
     @on(NoteArea.Done)
     def note_done(self) -> None:
         self.query_one("#follow", Input).focus()
 
-    def value(self, field: str) -> str:
-        widget = self.query_one(f"#{field}")
-        return widget.text if isinstance(widget, TextArea) else widget.value
-
     def action_save(self) -> None:
         if self.busy:
             return
         self.busy = True
-        self.save(channel_from(self.value("channel")), self.value("subject"), self.value("text"),
-                  follow_up_text(self.value("follow"), self.app.today()))
+        self.save(channel_from(self.val("channel")), self.val("subject"), self.val("text"),
+                  follow_up_text(self.val("follow"), self.app.today()))
 
     @work(exclusive=True)
     async def save(self, channel: str, subject: str, text: str, follow: str | None) -> None:
@@ -136,15 +130,8 @@ class ContactScreen(KeepsRunning, ModalScreen):
             await self.app.db(inquiry.add_contact, self.app.user, self.account_id, channel, subject, text,
                               follow_up_on=follow)
         except (UbtuiError, peewee.DatabaseError) as e:  # a database error must not close the app
-            from screens.app import database_message
-
             self.busy = False
-            self.set_status(str(e) if isinstance(e, UbtuiError) else database_message(e), error=True)
-            if isinstance(e, InputError):
-                field = {"channel": "channel", "subject": "subject", "text": "text",
-                         "follow_up": "follow"}.get(e.key)
-                if field:
-                    self.query_one(f"#{field}").focus()
+            self.show_core_error(e)
             return
         self.dismiss(subject.strip())
 

@@ -17,6 +17,7 @@ from models.customers import ACCOUNT_STATUSES, BILL_DELIVERY, CONTACT_BY
 from screens.common.form import ActionForm, Field, choice_from, day_from, yes_no
 from ubtui import maintenance as mt
 from ubtui.errors import InputError
+from ubtui.validators import LANGUAGES
 
 DATE_HINT = "YYYY-MM-DD or +days (+0 is today)."
 YES_NO = r"[yYnNeEsSoO]*"
@@ -160,7 +161,7 @@ class PreferencesScreen(CustomerForm):
 
     def detail_fields(self, d) -> list[Field]:
         return [
-            Field("language", "Language", d.language if d else "en", 8, r"[a-zA-Z]*", choices=mt.LANGUAGES),
+            Field("language", "Language", d.language if d else "en", 8, r"[a-zA-Z]*", choices=LANGUAGES),
             Field("contact_by", "Contact by", d.contact_by if d else "", 8, r"[a-zA-Z]*",
                   "How the customer wants to be reached; empty: no preference.",
                   choices=tuple((c, "") for c in CONTACT_BY)),
@@ -169,7 +170,7 @@ class PreferencesScreen(CustomerForm):
         ]
 
     def perform(self, user, v: dict[str, str]) -> str:
-        c = mt.update_customer(user, self.customer_id(v), language=choice_from(v["language"], mt.LANGUAGES),
+        c = mt.update_customer(user, self.customer_id(v), language=choice_from(v["language"], LANGUAGES),
                                contact_by=choice_from(v["contact_by"], tuple((c, "") for c in CONTACT_BY)),
                                bill_delivery=choice_from(v["bills_by"], tuple((c, "") for c in BILL_DELIVERY)))
         return f"{c.display_name}: language {c.language}, contact by {c.contact_by or 'any'}, bills by {c.bill_delivery}"

@@ -95,6 +95,12 @@ class BillAdjustScreen(BaseScreen):
     CSS_PATH = "adjust.tcss"
     PERMISSION = "adjustment.post"
     HELP_TEXT = __doc__
+    FIELD_PREFIX = "adj-"
+    STRIP_VALUES = True
+    FIELD_WIDGETS = {"account": "adj-account", "bill": "adj-bill", "adjustment": "adj-kind",
+                     "corrected_usage": "adj-usage", "usage": "adj-usage", "proof_of_repair": "adj-note",
+                     "reason": "adj-note", "supervisor": "adj-approver", "password": "adj-password",
+                     "second_bill": "adj-through"}
     BINDINGS = [
         key_binding("post", "post", "Post"),
         key_binding("lookup", "lookup", "List"),
@@ -134,14 +140,8 @@ class BillAdjustScreen(BaseScreen):
                 self.box("account").value = format_account_number(acct.number)
                 await self.load_bills()
 
-    def box(self, fid: str) -> Input:
-        return self.query_one(f"#adj-{fid}", Input)
-
-    def val(self, fid: str) -> str:
-        return self.box(fid).value.strip()
-
     async def load_bills(self) -> None:
-        found = await self.app.try_db(bill_choices, self.val("account"))
+        found = await self.try_core(bill_choices, self.val("account"))
         if found is None:
             return
         self.account_id, number, self.bills = found
@@ -186,7 +186,7 @@ class BillAdjustScreen(BaseScreen):
             self.box("usage").focus()
             self.set_status("type the corrected usage")
             return False
-        p = await self.app.try_db(preview, kind, int(self.val("bill")), self.val("usage"), self.val("through"))
+        p = await self.try_core(preview, kind, int(self.val("bill")), self.val("usage"), self.val("through"))
         self.shown = p
         table = self.query_one("#adj-lines", DataTable)
         table.clear()
@@ -218,7 +218,7 @@ class BillAdjustScreen(BaseScreen):
             if self.shown is None:
                 return
         self.busy = True
-        msg = await self.app.try_db(post, self.app.user, self.val("kind").upper() or "L", int(self.val("bill") or 0),
+        msg = await self.try_core(post, self.app.user, self.val("kind").upper() or "L", int(self.val("bill") or 0),
                                     self.val("usage"), self.val("note"), self.val("approver"),
                                     self.box("password").value, self.val("through"))
         self.busy = False

@@ -47,6 +47,10 @@ class RateCalculatorScreen(BaseScreen):
     CSS_PATH = "calculator.tcss"
     PERMISSION = "rates.view"
     HELP_TEXT = __doc__
+    STRIP_VALUES = True
+    FIELD_WIDGETS = {"class": "calc-class", "meter_size": "calc-size", "usage": "calc-usage", "days": "calc-days",
+                     "read_on": "calc-end", "period": "calc-end", "cycle": "calc-cycle", "bill_kind": "calc-kind",
+                     "winter_average": "calc-winter", "dwelling_units": "calc-units"}
     BINDINGS = [
         key_binding("post", "calculate", "Calculate"),
         key_binding("lookup", "lookup", "List"),
@@ -94,9 +98,6 @@ class RateCalculatorScreen(BaseScreen):
         self.show_cycle()
         self.query_one("#calc-usage", Input).focus()
 
-    def val(self, wid: str) -> str:
-        return self.query_one(f"#{wid}", Input).value.strip()
-
     def class_of(self):
         code = self.val("calc-class").upper()
         if self.schedule is None:
@@ -134,7 +135,7 @@ class RateCalculatorScreen(BaseScreen):
             self.set_status("Usage: type the units used", error=True)
             self.query_one("#calc-usage", Input).focus()
             return
-        calc = await self.app.try_db(
+        calc = await self.try_core(
             rates.quote_typed, rate_code=self.val("calc-class"), meter_size=self.val("calc-size"),
             usage=self.val("calc-usage"), days=self.val("calc-days"), end=self.val("calc-end"),
             cycle=self.val("calc-cycle"), kind=self.val("calc-kind"), winter_average=self.val("calc-winter"),

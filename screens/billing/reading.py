@@ -32,6 +32,7 @@ class ReadingEntryScreen(BaseScreen):
     CSS_PATH = "reading.tcss"
     PERMISSION = "reading.enter"
     HELP_TEXT = __doc__
+    FIELD_WIDGETS = {"meter": "rd-meter", "read_date": "rd-date", "reading": "rd-reading"}
     BINDINGS = [
         key_binding("post", "post", "Save"),
         key_binding("new", "next", "Next read"),
@@ -57,9 +58,6 @@ class ReadingEntryScreen(BaseScreen):
         self.query_one("#rd-date", Input).value = self.app.today().isoformat()
         self.query_one("#rd-meter", Input).focus()
 
-    def val(self, wid: str) -> str:
-        return self.query_one(f"#{wid}", Input).value
-
     @on(Input.Submitted)
     async def submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -76,7 +74,7 @@ class ReadingEntryScreen(BaseScreen):
             await self.action_post()
 
     async def find(self, text: str) -> None:
-        info = await self.app.try_db(readings.find_meter, text)
+        info = await self.try_core(readings.find_meter, text)
         if info is not None:
             self.meter = info
             last = f"last read {info.last_reading:,} on {info.last_read_on}" if info.last_read_on else "no reads yet"
@@ -92,7 +90,7 @@ class ReadingEntryScreen(BaseScreen):
             self.set_status("Meter: type the meter or account number and Enter", error=True)
             self.query_one("#rd-meter", Input).focus()
             return
-        row = await self.app.try_db(enter, self.app.user, self.meter.meter_id, self.val("rd-date"),
+        row = await self.try_core(enter, self.app.user, self.meter.meter_id, self.val("rd-date"),
                                     self.val("rd-reading"))
         if row is None:
             return

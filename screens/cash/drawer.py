@@ -25,7 +25,7 @@ from screens.common.base import BaseScreen, key_binding
 from screens.common.form import ActionForm, Field
 from screens.common.text import stored
 from ubtui import cashier
-from ubtui.errors import InputError, UbtuiError
+from ubtui.errors import UbtuiError, field_key
 from ubtui.money import format_cents
 from ubtui.security import has_permission
 
@@ -56,6 +56,11 @@ class DrawerScreen(BaseScreen):
     TITLE_TEXT = "Cash drawer"
     CSS_PATH = "drawer.tcss"
     HELP_TEXT = __doc__
+    # the field key an InputError carries -> its box ("check_2" falls back to "check")
+    FIELD_WIDGETS = {"drawer": "drw-code", "reason": "drw-reason", "next_float": "drw-float",
+                     "card_slips": "drw-card", "money_orders": "drw-mo", "check": "drw-checks",
+                     "checks": "drw-checks",
+                     **{field_key(d.label): f"den-{i}" for i, d in enumerate(cashier.DENOMINATIONS)}}
     BINDINGS = [
         key_binding("post", "post", "Post"),
         key_binding("refresh", "refresh", "Refresh", show=False),
@@ -171,16 +176,8 @@ class DrawerScreen(BaseScreen):
     def submitted(self, event: Input.Submitted) -> None:
         event.stop()
         ids = self.order()
-        if event.input.id not in ids:
-            return
-        i = ids.index(event.input.id)
-        if i == len(ids) - 1:
+        if event.input.id in ids and not self.focus_after(ids, event.input.id):
             self.action_post()
-        else:
-            self.query_one(f"#{ids[i + 1]}", Input).focus()
-
-    def val(self, wid: str) -> str:
-        return self.query_one(f"#{wid}", Input).value
 
     # --- the running total -----------------------------------------------------------------
     @on(Input.Changed, ".drw-den")
@@ -237,10 +234,7 @@ class DrawerScreen(BaseScreen):
         try:
             result = await self.app.db(*call, **kw)
         except (UbtuiError, peewee.DatabaseError) as e:
-            from screens.app import database_message
-            self.app.show_error(e if isinstance(e, UbtuiError) else database_message(e))
-            if isinstance(e, InputError):
-                self.focus_field(e.field)
+            self.show_core_error(e)
             return
         if isinstance(result, cashier.FloatCheck):
             self.head(f"Open drawer {result.drawer_code}.  NOTE: {'; '.join(result.warnings)}.")
@@ -299,9 +293,8 @@ class DrawerScreen(BaseScreen):
         code = self.val("drw-code").strip() or (self.codes[0] if len(self.codes) == 1 else "")
         try:
             check = await self.app.db(cashier.check_float, self.app.user, code, {})
-        except UbtuiError as e:
-            self.app.show_error(e)
-            self.focus_field(getattr(e, "field", ""))
+        except (UbtuiError, peewee.DatabaseError) as e:
+            self.show_core_error(e)
             return
         if not check.carried_count:
             left = (f"the last close left {format_cents(check.carried_cents)} in {check.drawer_code}, not "
@@ -313,16 +306,6 @@ class DrawerScreen(BaseScreen):
         self.fill_counts(check.carried_count)
         self.set_status(f"the {format_cents(check.carried_cents)} the last close left in {check.drawer_code}: "
                         "check it against the drawer, F9 opens")
-
-    def focus_field(self, field: str) -> None:
-        f = field.lower()
-        targets = {"drawer": "drw-code", "reason": "drw-reason", "next float": "drw-float",
-                   "card slips": "drw-card", "money orders": "drw-mo"}
-        for i, d in enumerate(cashier.DENOMINATIONS):
-            targets[d.label.lower()] = f"den-{i}"
-        wid = targets.get(f) or ("drw-checks" if f.startswith("check") else None)
-        if wid and self.query_one(f"#{wid}", Input).display:
-            self.query_one(f"#{wid}", Input).focus()
 
     # --- drops and paid-outs ---------------------------------------------------------------
     def action_drop(self) -> None:

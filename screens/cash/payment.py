@@ -63,23 +63,13 @@ def drawer_line(user) -> str:
             f"float {format_cents(s.opening_float_cents)}")
 
 
-# The field each core error names -> the box to focus (the label on screen says the same name).
-FIELD_BOX = {"account": "pay-account", "amount": "pay-amount", "amount tendered": "pay-tendered",
-             "tender": "pay-kind", "check number": "pay-d0", "money order number": "pay-d0",
-             "card last 4": "pay-d0", "auth code": "pay-d1", "bank": "pay-d1", "name on check": "pay-d2",
-             "confirm amount": "pay-confirm", "confirm": "pay-confirm"}
-
-
-def field_box(field: str) -> str | None:
-    """``"Account 2 amount"`` -> pay-amount, ``"Tender 2 amount"`` -> pay-tendered ..."""
-    name = field.lower()
-    words = name.split()
-    if len(words) >= 2 and words[1].isdigit():  # "Account 2", "Tender 3 amount"
-        base = words[0]
-        if words[2:] == ["amount"]:
-            return "pay-amount" if base == "account" else "pay-tendered"
-        name = base
-    return FIELD_BOX.get(name)
+# The field key each core error carries (``InputError.key``) -> the box to focus; a numbered
+# key ("account_2", "tender_3_amount") falls back to its unnumbered form ("account", "tender_amount").
+FIELD_BOX = {"account": "pay-account", "amount": "pay-amount", "account_amount": "pay-amount",
+             "amount_tendered": "pay-tendered", "tender_amount": "pay-tendered", "tender": "pay-kind",
+             "check_number": "pay-d0", "money_order_number": "pay-d0", "card_last_4": "pay-d0",
+             "auth_code": "pay-d1", "bank": "pay-d1", "name_on_check": "pay-d2",
+             "confirm_amount": "pay-confirm", "confirm": "pay-confirm"}
 
 
 class PaymentScreen(BaseScreen):
@@ -87,6 +77,7 @@ class PaymentScreen(BaseScreen):
     CSS_PATH = "payment.tcss"
     PERMISSION = "payment.take"
     HELP_TEXT = __doc__
+    FIELD_WIDGETS = FIELD_BOX
     BINDINGS = [
         key_binding("post", "post", "Post"),
         key_binding("new", "add_tender", "Add tender"),
@@ -158,9 +149,6 @@ class PaymentScreen(BaseScreen):
                 await self.find_account(box.value)
 
     # --- fields ----------------------------------------------------------------------------
-    def val(self, wid: str) -> str:
-        return self.query_one(f"#{wid}", Input).value
-
     def money(self, wid: str) -> MoneyInput:
         return self.query_one(f"#{wid}", MoneyInput)
 
@@ -252,15 +240,6 @@ class PaymentScreen(BaseScreen):
         return cashier.TakePayment(idempotency_key=self.key, tenders=tenders, confirmed=confirmed, accounts=[
             cashier.AccountAmount(account=a.id, amount=format_plain(c)) for a, c in pairs])
 
-    def field_error(self, e: InputError) -> None:
-        """Say what is wrong (the message names the field) and put the cursor in that field."""
-        self.app.show_error(e)
-        wid = field_box(e.field)
-        if wid:
-            box = self.query_one(f"#{wid}", Input)
-            if box.display and box.parent.display:
-                box.focus()
-
     @on(Input.Submitted)
     async def submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -271,7 +250,7 @@ class PaymentScreen(BaseScreen):
             try:
                 event.input.cents()
             except InputError as e:
-                self.field_error(e)  # Enter on a wrong amount stays on it
+                self.show_core_error(e)  # Enter on a wrong amount stays on it
                 return
         if wid == "pay-account":
             await self.find_account(event.value)
@@ -302,7 +281,7 @@ class PaymentScreen(BaseScreen):
         try:
             found = await self.run_core(load_account, self.app.user, text, self.kinds())
         except (UbtuiError, peewee.DatabaseError) as e:
-            self.failed(e)
+            self.show_core_error(e)
             self.query_one("#pay-account", Input).focus()
             return
         self.account, name, address, alerts = found
@@ -363,7 +342,7 @@ class PaymentScreen(BaseScreen):
             t = self.current_tender()
             cashier.amount_cents(t.amount, "Amount tendered")
         except InputError as e:
-            self.field_error(e)
+            self.show_core_error(e)
             return
         self.tenders.append(t)
         self.query_one("#pay-tenders", Static).update(self.tenders_text())
@@ -390,7 +369,7 @@ class PaymentScreen(BaseScreen):
         try:
             cents = self.money("pay-amount").cents()
         except InputError as e:
-            self.field_error(e)
+            self.show_core_error(e)
             return
         self.accounts.append((self.account, format_plain(cents)))
         self.account = None
@@ -412,7 +391,7 @@ class PaymentScreen(BaseScreen):
         try:
             cmd = self.command()
         except InputError as e:
-            self.field_error(e)
+            self.show_core_error(e)
             return
         self.busy = True
         self.set_status("posting...")
@@ -422,7 +401,7 @@ class PaymentScreen(BaseScreen):
             self.ask_confirmation(e.alerts, sum(cashier.amount_cents(a.amount, "Amount") for a in cmd.accounts))
             return
         except (UbtuiError, peewee.DatabaseError) as e:
-            self.failed(e)
+            self.show_core_error(e)
             return
         finally:
             self.busy = False
@@ -439,13 +418,6 @@ class PaymentScreen(BaseScreen):
         self.app.bell()
         what = alerts[0].message if len(alerts) == 1 else f"{len(alerts)} alerts"
         self.set_status(f"Confirm amount: re-type {format_plain(total)}, then F9 posts ({what})", error=True)
-
-    def failed(self, e: Exception) -> None:
-        from screens.app import database_message
-        if isinstance(e, InputError):
-            self.field_error(e)
-        else:
-            self.app.show_error(e if isinstance(e, UbtuiError) else database_message(e))
 
     def show_result(self, r: cashier.PaymentResult) -> None:
         lines = [f"Receipt {r.receipt_number}  paid {format_cents(r.total_cents)}  "

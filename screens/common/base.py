@@ -10,13 +10,19 @@ focused Input cannot swallow it.  Nothing critical is on bare Esc.
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from typing import ClassVar
+
+import peewee
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static, TextArea
 
 from screens.common.text import stored
+from ubtui.errors import InputError, UbtuiError
 from ubtui.text import safe_text
 
 # binding id -> (keys, footer key label, description)
@@ -90,7 +96,73 @@ class KeepsRunning:
             handler(error)
 
 
-class BaseScreen(KeepsRunning, Screen):
+class FormFields:
+    """The fields of a screen's form, and the one way a core error lands on them.
+
+    ``FIELD_WIDGETS`` maps the stable field key an ``InputError`` carries (``e.key``:
+    ``"check_number"``, ``"amount_tendered"``) to the id of the widget that holds it; a
+    numbered key (``account_2_amount``, ``check_3``) falls back to its unnumbered form
+    (``account_amount``, ``check``).  ``FIELD_PREFIX`` is put before a field id to make the
+    widget id (``adj-`` + ``account``); ``STRIP_VALUES`` strips what ``val`` returns."""
+
+    FIELD_WIDGETS: ClassVar[dict[str, str]] = {}
+    FIELD_PREFIX: ClassVar[str] = ""
+    STRIP_VALUES: ClassVar[bool] = False
+
+    def box(self, fid: str) -> Input:
+        """The Input of field ``fid``."""
+        return self.query_one(f"#{self.FIELD_PREFIX}{fid}", Input)  # type: ignore[attr-defined]
+
+    def val(self, fid: str) -> str:
+        """The text typed in field ``fid`` (an Input or a TextArea; stripped when the screen says so)."""
+        widget = self.query_one(f"#{self.FIELD_PREFIX}{fid}")  # type: ignore[attr-defined]
+        value = widget.text if isinstance(widget, TextArea) else widget.value
+        return value.strip() if self.STRIP_VALUES else value
+
+    def focus_after(self, order: Sequence[str], wid: str | None) -> bool:
+        """Enter on the widget ``wid`` of ``order`` (widget ids, in the order Enter walks them):
+        the cursor goes to the next one.  False on the last one (the caller posts)."""
+        i = list(order).index(wid) if wid in order else len(order) - 1
+        if i >= len(order) - 1:
+            return False
+        self.query_one(f"#{order[i + 1]}").focus()  # type: ignore[attr-defined]
+        return True
+
+    def widget_for_key(self, key: str) -> str | None:
+        """The id of the widget holding the field ``key`` names (None: no such field here)."""
+        found = self.FIELD_WIDGETS.get(key)
+        if found is None:
+            found = self.FIELD_WIDGETS.get(re.sub(r"_\d+(?=_|$)", "", key))
+        return found
+
+    def focus_key(self, key: str) -> bool:
+        """Put the cursor in the field ``key`` names, if it is on screen; True when it moved."""
+        wid = self.widget_for_key(key)
+        if not wid:
+            return False
+        found = self.query(f"#{wid}")  # type: ignore[attr-defined]
+        if not found:
+            return False
+        widget = found.first()
+        node = widget
+        while node is not None and node is not self:
+            if not node.display:
+                return False
+            node = node.parent
+        widget.focus()
+        return True
+
+    def show_core_error(self, e: Exception) -> None:
+        """Show a core error (a database error as one line saying nothing was written) on the
+        status line; an ``InputError`` also puts the cursor in the field its key names."""
+        from screens.app import database_message
+
+        self.app.show_error(e if isinstance(e, UbtuiError) else database_message(e))  # type: ignore[attr-defined]
+        if isinstance(e, InputError):
+            self.focus_key(e.key)
+
+
+class BaseScreen(FormFields, KeepsRunning, Screen):
     """A signed-in screen: title line, body (``compose_body``), status line and Footer.
 
     Subclasses add their own keys with ``key_binding(...)`` and override ``action_refresh``,
@@ -159,6 +231,16 @@ class BaseScreen(KeepsRunning, Screen):
         land where they would have had the typist waited.  From a handler ``app.db`` already
         does this; ``run_core`` does it from a worker too (posting in the background)."""
         return await self.app.db_holding_keys(fn, *args, **kw)
+
+    async def try_core(self, fn, *args, **kw):
+        """``fn(*args, **kw)`` in the database thread, as ``app.try_db``: a core or database
+        error is shown (``show_core_error``: an ``InputError`` puts the cursor in the field its
+        key names) and ``None`` returned."""
+        try:
+            return await self.app.db(fn, *args, **kw)
+        except (UbtuiError, peewee.DatabaseError) as e:
+            self.show_core_error(e)
+        return None
 
     # --- the common keys -------------------------------------------------------------------
     def action_help(self) -> None:

@@ -175,6 +175,7 @@ class ActionForm(BaseScreen):
 
     CSS_PATH = str(Path(__file__).with_name("form.tcss"))  # subclasses live in other folders
     INTRO = ""
+    FIELD_PREFIX = "f-"  # the Input of field ``amount`` is ``#f-amount``
     HELP_TEXT = ("Enter moves to the next field (on the last one it posts); F4 lists the choices of "
                  "the field; F9 posts; F3 goes back without posting.")
     BINDINGS = [
@@ -272,12 +273,8 @@ class ActionForm(BaseScreen):
 
     def next_field(self, box: Input) -> None:
         """Enter: the next field, or post from the last one."""
-        ids = [f"f-{f.id}" for f in self.field_list]
-        i = ids.index(box.id)
-        if i == len(ids) - 1:
+        if not self.focus_after([f"f-{f.id}" for f in self.field_list], box.id):
             self.action_post()
-        else:
-            self.query_one(f"#{ids[i + 1]}", Input).focus()
 
     def action_lookup(self) -> None:
         f = self.field_of(self.focused)
@@ -296,7 +293,7 @@ class ActionForm(BaseScreen):
 
     # --- posting ---------------------------------------------------------------------------
     def values(self) -> dict[str, str]:
-        return {f.id: self.query_one(f"#f-{f.id}", Input).value for f in self.field_list}
+        return {f.id: self.val(f.id) for f in self.field_list}
 
     def action_post(self) -> None:
         if self.busy or self.done:
@@ -326,15 +323,15 @@ class ActionForm(BaseScreen):
         self.dismiss(message)
         self.app.call_after_refresh(self.app.release_keys)
 
-    def failed(self, e: Exception) -> None:
-        from screens.app import database_message
+    def widget_for_key(self, key: str) -> str | None:
+        """A field answers to its id and to the key of its label (the name the core uses)."""
+        for f in self.field_list:
+            if key in (f.id, field_key(f.label)):
+                return f"f-{f.id}"
+        return super().widget_for_key(key)
 
-        self.app.show_error(e if isinstance(e, UbtuiError) else database_message(e))
-        if isinstance(e, InputError):
-            for f in self.field_list:
-                if e.key in (f.id, field_key(f.label)):
-                    self.query_one(f"#f-{f.id}", Input).focus()
-                    break
+    def failed(self, e: Exception) -> None:
+        self.show_core_error(e)
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from models.service import WORK_ORDER_KINDS
 from screens.common.form import ActionForm, Field, choice_from, day_from
-from ubtui import workorders
+from ubtui import fieldwork, workorders
 from ubtui.accounts import format_account_number
 from ubtui.errors import InputError
 from ubtui.money import format_cents
@@ -94,7 +94,7 @@ class StopServiceScreen(ActionForm):
 
     def perform(self, user, v: dict[str, str]) -> str:
         forwarding = {k: v[k].strip() for k in ("line1", "city", "state", "zip") if v[k].strip()}
-        wo = workorders.stop_service(user, self.ctx.account_id, forwarding=forwarding or None,
+        wo = fieldwork.stop_service(user, self.ctx.account_id, forwarding=forwarding or None,
                                      stop_on=day_from(v["stop_on"], "Stop on", self.app.today()))
         return f"stop ordered: {wo.number} turn off on {wo.scheduled_on.isoformat()}"
 
@@ -112,7 +112,7 @@ class NewWorkOrderScreen(ActionForm):
         ]
 
     def perform(self, user, v: dict[str, str]) -> str:
-        wo = workorders.create_work_order(user, kind=choice_from(v["kind"], KIND_CHOICES),
+        wo = fieldwork.create_work_order(user, kind=choice_from(v["kind"], KIND_CHOICES),
                                           account_id=self.ctx.account_id,
                                           priority=choice_from(v["priority"], PRIORITY_CHOICES),
                                           scheduled_on=day_from(v["date"], "Scheduled", self.app.today(),
@@ -162,7 +162,7 @@ class CompleteWorkOrderScreen(_OpenOrderForm):
                 Field("done_on", "Completed on", "+0", 10, r"[0-9+\-]*", DATE_HINT)]
 
     def perform(self, user, v: dict[str, str]) -> str:
-        wo = workorders.complete_work_order(user, self.order_id(v["order"]), v["result"],
+        wo = fieldwork.complete_work_order(user, self.order_id(v["order"]), v["result"],
                                             completed_on=day_from(v["done_on"], "Completed on", self.app.today()),
                                             reading=v["reading"].strip() or None)
         return f"work order {wo.number} done"

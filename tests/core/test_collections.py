@@ -19,7 +19,7 @@ from models import (
     WorkOrder,
 )
 from tests.core.collectkit import AS_OF, START, action, charge, pay, post_ops, use_policy, walk
-from ubtui import aging, collections, config, ledger, letters, workorders
+from ubtui import aging, collections, config, fieldwork, ledger, letters
 from ubtui.errors import ConfigError, Conflict, InputError, PermissionDenied
 from ubtui.ledger import EntrySpec
 from ubtui.policy import CollectionsPolicy
@@ -138,7 +138,7 @@ def test_each_protection_keeps_the_account_off_the_list(protect, supervisor, cle
                                          "appeal": "appeal pending", "plan": "payment plan"}[protect]
     assert collections.order_disconnects(supervisor, day).ordered == []
     with pytest.raises(Conflict, match="protected"):
-        workorders.create_work_order(supervisor, kind="disconnect", account_id=a.id, as_of=day)
+        fieldwork.create_work_order(supervisor, kind="disconnect", account_id=a.id, as_of=day)
 
 
 def test_multi_unit_waits_for_the_occupants_notice(supervisor, make_account):
@@ -160,11 +160,11 @@ def test_disconnect_refused_without_notices_supervisor_or_when_protected(supervi
     a = make_account(last_name="Never")
     charge(supervisor, a, 9000, 120, "n")
     with pytest.raises(PermissionDenied):
-        workorders.create_work_order(clerk, kind="disconnect", account_id=a.id, as_of=AS_OF)
+        fieldwork.create_work_order(clerk, kind="disconnect", account_id=a.id, as_of=AS_OF)
     with pytest.raises(Conflict, match="not on today's shut-off list: no reminder sent yet"):
-        workorders.create_work_order(supervisor, kind="disconnect", account_id=a.id, as_of=AS_OF)
+        fieldwork.create_work_order(supervisor, kind="disconnect", account_id=a.id, as_of=AS_OF)
     with pytest.raises(Conflict, match="not on today's shut-off list"):  # through the premise, too
-        workorders.create_work_order(supervisor, kind="disconnect", premise_id=a.premise_id, as_of=AS_OF)
+        fieldwork.create_work_order(supervisor, kind="disconnect", premise_id=a.premise_id, as_of=AS_OF)
     with pytest.raises(PermissionDenied):
         collections.order_disconnects(clerk, AS_OF)
     assert collections.order_disconnects(supervisor, AS_OF).ordered == []
@@ -182,7 +182,7 @@ def test_disconnect_ordered_once_and_not_completed_once_protected(supervisor, cl
     assert action(supervisor, a, day)[0] == "ordered"
     Account.update(medical_certificate=True).where(Account.id == a.id).execute()
     with pytest.raises(Conflict, match="now protected"):
-        workorders.complete_work_order(clerk, run.ordered[0].id, "locked off", completed_on=day)
+        fieldwork.complete_work_order(clerk, run.ordered[0].id, "locked off", completed_on=day)
     assert Account.get_by_id(a.id).status == "active"
 
 

@@ -217,11 +217,11 @@ def test_reconnect_fee_comes_from_the_schedule_and_more_needs_a_supervisor(syste
 
 def test_start_service_deposit_by_class_from_the_schedule(system, clerk, supervisor, make_account):
     from models import Customer, Premise
-    from ubtui import workorders
+    from ubtui import fieldwork, workorders
 
     acct = make_account()
     premise, customer = Premise.get_by_id(acct.premise_id), Customer.select().first()
-    workorders.stop_service(system, acct.id, stop_on=dt.date.today())
+    fieldwork.stop_service(system, acct.id, stop_on=dt.date.today())
     from models import Account
     Account.update(status="final_billed").where(Account.id == acct.id).execute()
     with pytest.raises(PermissionDenied, match="Deposit of \\$300.01 is over the schedule's \\$300.00"):

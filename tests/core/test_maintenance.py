@@ -74,10 +74,10 @@ def test_supervisor_sets_protections_and_status(supervisor, make_account):
 
 
 def test_a_clerk_completing_a_work_order_sets_only_its_status(clerk, make_account):
-    from ubtui import workorders
+    from ubtui import fieldwork, workorders
     a = make_account(status="pending")
     wo = workorders.create_work_order(clerk, kind="turn_on", account_id=a.id)
-    workorders.complete_work_order(clerk, wo.id, "meter on")
+    fieldwork.complete_work_order(clerk, wo.id, "meter on")
     assert Account.get_by_id(a.id).status == "active"
     row = AuditLog.select().where(AuditLog.action == "account.status").first()
     assert row.detail == f"by work order {wo.number}"

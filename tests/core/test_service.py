@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from models import Account, AccountCustomer, AuditLog, Bill, Customer, MeterReading, ServiceDeposit
-from ubtui import billing, ledger, readings, workorders
+from ubtui import billing, fieldwork, ledger, readings, workorders
 from ubtui.accounts import create_customer, create_premise, open_account, set_status
 from ubtui.errors import Conflict, InputError, PermissionDenied
 from ubtui.ledger import EntrySpec
@@ -65,12 +65,12 @@ def test_stop_service_end_to_end(clerk, system, make_account):
     readings.enter_reading(system, a.meter.id, D(2026, 1, 31), 110)
     billing.run_bills(system, cycle="1", period_end=D(2026, 1, 31), bill_date=D(2026, 1, 31), schedule=demo_schedule())
     ledger.post(system, "paid-jan", "payment", [EntrySpec(a.id, "payment", -ledger.account_balance(a.id))])
-    wo = workorders.stop_service(clerk, a.id, stop_on=D(2026, 2, 15),
+    wo = fieldwork.stop_service(clerk, a.id, stop_on=D(2026, 2, 15),
                                  forwarding={"line1": "9 Elm St", "city": "Reno", "state": "NV", "zip": "89501"})
     owner = _customer(a)
     assert (owner.mail_line1, owner.mail_city, owner.mail_state, owner.mail_zip) == ("9 Elm St", "Reno", "NV", "89501")
     assert Bill.select().where(Bill.account == a.id).count() == 1  # nothing billed before the turn-off
-    workorders.complete_work_order(clerk, wo.id, "final read, turned off", completed_on=D(2026, 2, 15),
+    fieldwork.complete_work_order(clerk, wo.id, "final read, turned off", completed_on=D(2026, 2, 15),
                                    reading="000116")
     acct = Account.get_by_id(a.id)
     assert acct.status == "final_billed" and acct.closed_on == D(2026, 2, 15)
@@ -95,7 +95,7 @@ def test_stop_service_end_to_end(clerk, system, make_account):
 def test_bad_forwarding_address_writes_nothing(clerk, make_account):
     a = make_account()
     with pytest.raises(InputError, match="ZIP"):
-        workorders.stop_service(clerk, a.id, stop_on=D(2026, 2, 15), forwarding={"line1": "9 Elm", "zip": "8950x"})
+        fieldwork.stop_service(clerk, a.id, stop_on=D(2026, 2, 15), forwarding={"line1": "9 Elm", "zip": "8950x"})
     assert Account.get_by_id(a.id).work_orders.count() == 0
     assert Customer.select().where(Customer.mail_line1 == "9 Elm").count() == 0
 
@@ -141,11 +141,11 @@ def test_new_work_order_kinds(clerk, make_account):
 def test_a_reread_records_the_reading(clerk, system, make_account):
     a = _served(system, make_account)
     wo = workorders.create_work_order(clerk, kind="reread", account_id=a.id)
-    workorders.complete_work_order(clerk, wo.id, "reread at the meter", completed_on=D(2026, 1, 20), reading="107")
+    fieldwork.complete_work_order(clerk, wo.id, "reread at the meter", completed_on=D(2026, 1, 20), reading="107")
     assert MeterReading.get((MeterReading.meter == a.meter.id) & (MeterReading.read_on == D(2026, 1, 20))).reading == 107
     wo2 = workorders.create_work_order(clerk, kind="door_tag", account_id=a.id)
     with pytest.raises(InputError, match="Reading"):
-        workorders.complete_work_order(clerk, wo2.id, "tag left", reading="108")
+        fieldwork.complete_work_order(clerk, wo2.id, "tag left", reading="108")
 
 
 def _pay_at_counter(system, clerk, account, amount: str):
@@ -170,7 +170,7 @@ def test_a_payment_clearing_a_disconnected_account_orders_the_reconnect_and_char
     assert len(r.reconnects) == 1 and "reconnect ordered" in r.reconnects[0] and "$50.00" in r.reconnects[0]
     wo = WorkOrder.get((WorkOrder.account == a.id) & (WorkOrder.kind == "reconnect"))
     assert wo.status == "open" and ledger.account_balance(a.id) == 5000  # the schedule's reconnect fee
-    workorders.complete_work_order(clerk, wo.id, "restored")
+    fieldwork.complete_work_order(clerk, wo.id, "restored")
     assert Account.get_by_id(a.id).status == "active"
     assert verify_all() == []
 
@@ -213,6 +213,6 @@ def test_dispatch_assigns_schedules_and_reschedules_a_work_order(clerk, make_acc
     assert (w.crew, w.due_on) == ("South 1", today + dt.timedelta(days=2))
     assert [r.action for r in AuditLog.select().where(AuditLog.entity == "work_order").order_by(AuditLog.id)] == [
         "workorder.create", "workorder.assign", "workorder.reschedule"]
-    workorders.complete_work_order(clerk, wo.id, "pressure regulator reset")
+    fieldwork.complete_work_order(clerk, wo.id, "pressure regulator reset")
     with pytest.raises(Conflict, match="already done"):
         workorders.assign_work_order(clerk, wo.id, crew="North 2", scheduled_on=today)

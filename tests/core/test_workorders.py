@@ -4,7 +4,7 @@ import pytest
 
 from models import Account, ServiceDeposit
 from tests.core.collectkit import walk
-from ubtui import ledger, workorders
+from ubtui import fieldwork, ledger, workorders
 from ubtui.accounts import create_customer, create_premise
 from ubtui.errors import Conflict, InputError, PermissionDenied
 from ubtui.ledger import EntrySpec
@@ -22,7 +22,7 @@ def test_start_service_opens_account_deposit_and_turn_on(clerk, system):
     assert ServiceDeposit.get(ServiceDeposit.account == acct.id).status == "held"
     with pytest.raises(Conflict, match="already has service"):
         workorders.start_service(clerk, premise=prem, customer=cust)
-    workorders.complete_work_order(clerk, started.work_order.id, "read 001234, turned on")
+    fieldwork.complete_work_order(clerk, started.work_order.id, "read 001234, turned on")
     assert Account.get_by_id(acct.id).status == "active"
     assert verify_all() == []
 
@@ -36,19 +36,21 @@ def test_work_order_rules(clerk, make_account):
     with pytest.raises(InputError, match="Kind"):
         workorders.create_work_order(clerk, kind="paint_hydrant", account_id=a.id)
     with pytest.raises(InputError, match="Result"):
-        workorders.complete_work_order(clerk, wo.id, "")
+        fieldwork.complete_work_order(clerk, wo.id, "")
     workorders.cancel_work_order(clerk, wo.id, "customer found the leak")
     with pytest.raises(Conflict, match="already cancelled"):
-        workorders.complete_work_order(clerk, wo.id, "x")
+        fieldwork.complete_work_order(clerk, wo.id, "x")
 
 
 def test_disconnect_then_reconnect_after_payment(clerk, make_account, system, supervisor):
     a = make_account()
     walk(supervisor, a)  # every notice sent: on the shut-off list from 10/13
     with pytest.raises(PermissionDenied):  # a clerk may not order a disconnect
-        workorders.create_work_order(clerk, kind="disconnect", account_id=a.id, as_of=dt.date(2026, 10, 13))
-    d = workorders.create_work_order(supervisor, kind="disconnect", account_id=a.id, as_of=dt.date(2026, 10, 13))
-    workorders.complete_work_order(clerk, d.id, "locked off")
+        fieldwork.create_work_order(clerk, kind="disconnect", account_id=a.id, as_of=dt.date(2026, 10, 13))
+    with pytest.raises(PermissionDenied, match="ordered from the shut-off list"):  # no way round the notices
+        workorders.create_work_order(supervisor, kind="disconnect", account_id=a.id, as_of=dt.date(2026, 10, 13))
+    d = fieldwork.create_work_order(supervisor, kind="disconnect", account_id=a.id, as_of=dt.date(2026, 10, 13))
+    fieldwork.complete_work_order(clerk, d.id, "locked off")
     ledger.post(system, "paid-up", "payment", [EntrySpec(a.id, "payment", -11500)])
     assert Account.get_by_id(a.id).status == "disconnected"
     assert [x.id for x in workorders.reconnect_candidates(clerk)] == [a.id]
@@ -57,15 +59,15 @@ def test_disconnect_then_reconnect_after_payment(clerk, make_account, system, su
     with pytest.raises(Conflict):
         workorders.request_reconnect(clerk, a.id, fee_cents=5000)
     assert ledger.account_balance(a.id) == 5000
-    workorders.complete_work_order(clerk, wo.id, "restored")
+    fieldwork.complete_work_order(clerk, wo.id, "restored")
     assert Account.get_by_id(a.id).status == "active"
 
 
 def test_stop_service_orders_final_read(clerk, make_account):
     a = make_account()
-    wo = workorders.stop_service(clerk, a.id, stop_on=dt.date(2026, 12, 15), forwarding={"line1": "9 Elm"})
+    wo = fieldwork.stop_service(clerk, a.id, stop_on=dt.date(2026, 12, 15), forwarding={"line1": "9 Elm"})
     assert wo.kind == "turn_off" and "9 Elm" in wo.instructions
-    workorders.complete_work_order(clerk, wo.id, "final read 004411")
+    fieldwork.complete_work_order(clerk, wo.id, "final read 004411")
     assert Account.get_by_id(a.id).status == "final_billed"
     with pytest.raises(Conflict):
-        workorders.stop_service(clerk, a.id, stop_on=dt.date(2026, 12, 16))
+        fieldwork.stop_service(clerk, a.id, stop_on=dt.date(2026, 12, 16))

@@ -149,7 +149,7 @@ def cmd_start(args) -> int:
 
 def cmd_stop(args) -> int:
     from ubtui.accounts import get_account
-    from ubtui.workorders import stop_service
+    from ubtui.fieldwork import stop_service
     on = _date(args.on, "Stop on")
     user = _setup(args)
     acct = get_account(args.account)
