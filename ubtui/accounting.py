@@ -66,6 +66,11 @@ def return_payment(user: User, receipt_number: str, reason: str, *, charge_fee: 
             raise Conflict(f"receipt {payment.receipt_number} changed meanwhile; look again")
         audit.record(user, "payment.return", "payment", payment.id, before=payment,
                      after=Payment.get_by_id(payment.id), detail=reason)
+        from .collections import account_letter  # the letter goes with the return, in its transaction
+        for account_id in account_ids:  # each account whose part of the payment came back
+            returned = -sum(e.amount_cents for e in entries if e.account_id == account_id)
+            account_letter(user, account_id, "returned_payment", amount_cents=returned,
+                           fee_cents=fee if account_id == account_ids[0] else 0)
         set_flag = False
         was_check = Tender.select().where((Tender.payment == payment.id) & (Tender.kind == "check")).exists()
         if was_check:

@@ -141,6 +141,8 @@ def _close_account(user: User, wo: WorkOrder) -> None:
     post_final_bill(user, acct.id, work_order=wo)
     if acct.deposit_held_cents:
         apply_held_deposit(user, acct.id, key=f"final-deposit:{acct.number}")
+    from .collections import account_letter
+    account_letter(user, acct.id, "final_bill", deposit_cents=int(acct.deposit_held_cents or 0))
 
 
 MAX_CREW = 24
@@ -290,6 +292,8 @@ def start_service(user: User, *, premise: Premise, customer: Customer, role: str
                 Account.id == acct.id).execute()
         wo = create_work_order(user, kind="turn_on", account_id=acct.id, scheduled_on=turn_on,
                                instructions="Start service: read meter and turn on")
+        from .collections import account_letter
+        account_letter(user, acct.id, "welcome")
     return StartedService(Account.get_by_id(acct.id), wo, deposit_cents, total)
 
 
