@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from screens.actions_appeals import AppealScreen
 from screens.actions_autopay import AutopayCancelScreen, AutopayEnrolScreen
 from screens.actions_collections import PaymentPlanScreen
 from screens.actions_form import ActionForm, load_context
@@ -80,6 +81,7 @@ ACTIONS = (
     Action("v", "Protections: medical, do not disconnect", ProtectionsScreen, ("account.protections",)),
     Action("u", "Account status", StatusScreen, ("account.status",)),
     Action("y", "Payment plan (instalments)", PaymentPlanScreen, ("plan.create",)),
+    Action("h", "Appeal: record one, or decide the pending one", AppealScreen, ("contact.add",)),
 )
 
 

@@ -834,32 +834,92 @@ def cancel_plan(user: User, plan_id: int, reason: str) -> PaymentPlan:
 
 # --- appeals ------------------------------------------------------------------------------------
 
-def open_appeal(user: User, account_id: int, note: str, as_of: _dt.date | None = None) -> CollectionHold:
-    """The customer contests the bill: off the shut-off list until the appeal is closed."""
+MAX_APPEAL_NOTE = 500
+
+
+@dataclass(frozen=True)
+class Appeal:
+    hold_id: int
+    account_id: int
+    number: str  # formatted
+    name: str  # the customer of record today
+    opened_on: _dt.date
+    note: str
+    days: int  # pending for
+
+
+def open_appeal(user: User, account_id: int, note: str, as_of: _dt.date | None = None, *,
+                opened_on: _dt.date | None = None) -> CollectionHold:
+    """The customer contests the bill (received ``opened_on``, default today): the account
+    is off the shut-off list until a supervisor decides the appeal (``decide_appeal``).
+    Whoever takes the customer's word may record it (a clerk at the counter)."""
+    from .accounts import clean_text
+    from .text import clean_free_text
     require(user, "contact.add")
-    if not note or not note.strip():
-        raise InputError("Note", "say what the customer contests")
+    today = as_of or clock.today()
+    opened_on = opened_on or today
+    note = clean_free_text(clean_text(note, "Reason", MAX_APPEAL_NOTE, required=True), "Reason")
+    if opened_on > today:
+        raise InputError("Received", "must not be after today")
+    if opened_on < today - _dt.timedelta(days=366):
+        raise InputError("Received", "must be within the last year")
     with transaction():
-        if Account.get_or_none(Account.id == account_id) is None:
+        acct = Account.get_or_none(Account.id == account_id)
+        if acct is None:
             raise NotFound(f"no account id {account_id}")
-        hold = CollectionHold.create(account=account_id, kind="appeal", opened_on=as_of or clock.today(),
-                                     note=note.strip()[:500], created_by=user.id)
+        if CollectionHold.select().where((CollectionHold.account == account_id)
+                                         & CollectionHold.closed_on.is_null()).exists():
+            raise Conflict(f"account {format_account_number(acct.number)} already has an appeal pending")
+        hold = CollectionHold.create(account=account_id, kind="appeal", opened_on=opened_on, note=note,
+                                     created_by=user.id)
         audit.record(user, "collections.appeal", "account", account_id, after=hold)
     return hold
 
 
-def close_appeal(user: User, hold_id: int, outcome: str) -> CollectionHold:
+def pending_appeals(user: User, as_of: _dt.date | None = None, account_id: int | None = None) -> list[Appeal]:
+    """The appeals not yet decided (of one account, or all), oldest first."""
+    require(user, "account.view")
+    today = as_of or clock.today()
+    H = CollectionHold
+    q = (H.select(H.id, H.account, Account.number, H.opened_on, H.note).join(Account)
+         .where(H.closed_on.is_null() & _among(H.account, None if account_id is None else [account_id]))
+         .order_by(H.opened_on, H.id))
+    rows = list(q.tuples())
+    names = _billing_parties([r[1] for r in rows], today) if rows else {}
+    out = []
+    for hold_id, acct_id, number, opened_on, note in rows:
+        party = names.get(acct_id)
+        opened_on = db_date(opened_on)
+        out.append(Appeal(hold_id, acct_id, format_account_number(number), party.name if party else "",
+                          opened_on, note, (today - opened_on).days))
+    return out
+
+
+def decide_appeal(user: User, hold_id: int, outcome: str, note: str, as_of: _dt.date | None = None) -> CollectionHold:
+    """A supervisor decides a pending appeal: ``upheld`` (the customer was right: correct the
+    bill with an adjustment) or ``denied`` (the notices go on).  Either way the account is no
+    longer protected by it; the decision and its note are audited."""
+    from models.collections import APPEAL_OUTCOMES
+
+    from .accounts import clean_text
+    from .text import clean_free_text
     require(user, "collections.manage")
-    if not outcome or not outcome.strip():
-        raise InputError("Outcome", "say how the appeal was decided")
+    outcome = (outcome or "").strip().lower()
+    if outcome not in APPEAL_OUTCOMES:
+        raise InputError("Decision", "must be upheld or denied")
+    note = clean_free_text(clean_text(note, "Note", 200, required=True), "Note")
     with transaction():
         hold = CollectionHold.get_or_none(CollectionHold.id == hold_id)
         if hold is None or hold.closed_on is not None:
-            raise NotFound(f"no open appeal {hold_id}")
-        CollectionHold.update(closed_on=clock.today(), note=(hold.note + f" Decided: {outcome.strip()}")[:500]).where(
-            CollectionHold.id == hold_id).execute()
+            raise NotFound(f"no pending appeal {hold_id}")
+        n = CollectionHold.update(closed_on=as_of or clock.today(), outcome=outcome,
+                                  note=f"{hold.note} {outcome.capitalize()}: {note}").where(
+            (CollectionHold.id == hold_id) & CollectionHold.closed_on.is_null()).execute()
+        if n != 1:
+            raise Conflict(f"appeal {hold_id} was decided meanwhile; look again")
         after = CollectionHold.get_by_id(hold_id)
-        audit.record(user, "collections.appeal_close", "account", hold.account_id, before=hold, after=after)
+        audit.record(user, "collections.appeal_decided", "account", hold.account_id, before=hold, after=after,
+                     detail=f"{outcome}: {note}")
     return after
 
 
