@@ -109,7 +109,9 @@ def owed_by_age(as_of: _dt.date, days: Iterable[int], *, min_balance: int | None
 def _grouped(as_of, days, min_balance, account_ids, statuses):
     """The grouped query both forms share (columns chosen by the caller) and its sums."""
     E, R = LedgerEntry, LedgerEntry.alias("r")
-    sums = [fn.SUM(Case(None, [(E.effective_on > as_of - _dt.timedelta(days=d), E.amount_cents)], 0)) for d in days]
+    # CAST: PostgreSQL sums BIGINT as NUMERIC, and the arithmetic on it (owed_sql) with it
+    sums = [fn.SUM(Case(None, [(E.effective_on > as_of - _dt.timedelta(days=d), E.amount_cents)], 0)).cast("BIGINT")
+            for d in days]
     reversed_ = R.select(R.id).where(R.reverses == E.id)
     # amount > 0 and reverses IS NULL: the terms of the live-charges index (models.ledger), which
     # holds exactly these entries with their date and amount, so the sums never read the table

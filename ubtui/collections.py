@@ -205,8 +205,8 @@ def _party_columns():
             Customer.mail_state, Customer.mail_zip, Customer.language)
 
 
-def _best_party(day: _dt.date, account=Account.id):
-    """``accounts.choose_customer_of_record`` as a subquery correlated on ``account`` (the
+def _best_party(day: _dt.date):
+    """``accounts.choose_customer_of_record`` as a correlated subquery on ``Account`` (the
     worklist reads every past-due account's addressee in its one statement): the roles active
     on ``day``, else those that ended last, else the first to start; then billing, tenant,
     owner; then the latest start; merged records left out.  A test holds the two equal."""
@@ -216,7 +216,7 @@ def _best_party(day: _dt.date, account=Account.id):
                         (AC.end_date < day, 1)], 2)
     rank = Case(AC.role, [(r, i) for i, r in enumerate(ROLE_PRECEDENCE)], len(ROLE_PRECEDENCE))
     return (AC.select(AC.customer).join(C, on=(C.id == AC.customer))
-            .where((AC.account == account) & C.merged_into.is_null())
+            .where((AC.account == Account.id) & C.merged_into.is_null())
             .order_by(group, Case(None, [(group == 1, AC.end_date)], None).desc(),
                       Case(None, [(group == 2, AC.start_date)], None), rank, AC.start_date.desc(), AC.id.desc())
             .limit(1))
@@ -396,14 +396,17 @@ def _items_of(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | 
     statuses = ("active", "disconnected", "final_billed")
     aged = owed_by_age(as_of, days, min_balance=pol.reminder_min_cents if account_ids is None else None,
                        account_ids=account_ids, statuses=statuses,
-                       at_least=(pol.reminder_after_days, pol.reminder_min_cents)).alias("aged")
+                       at_least=(pol.reminder_after_days, pol.reminder_min_cents))
+    # the addressee's id as a column of the grouped query: worked out once per account past due
+    # (after HAVING), then a primary-key join; in the join's ON clause PostgreSQL ran it twice
+    aged = aged.select_extend(_best_party(as_of).alias("party_id")).alias("aged")
     A = Account.alias("acct")
     rows = raw_rows(A.select(aged.c.account_id, aged.c.balance, *(aged.c[f"owed_{d}"] for d in days),
                              A.number, A.status, A.medical_certificate, A.do_not_disconnect,
                              Premise.house_number, Premise.street, Premise.unit, Premise.city, Premise.state,
                              Premise.zip, Premise.dwelling_units, *_party_columns())
                     .from_(aged).join(A, on=(A.id == aged.c.account_id)).join(Premise, on=(Premise.id == A.premise))
-                    .join(Customer, JOIN.LEFT_OUTER, on=(Customer.id == _best_party(as_of, aged.c.account_id))))
+                    .join(Customer, JOIN.LEFT_OUTER, on=(Customer.id == aged.c.party_id)))
     if not rows:
         return []
     closed = closed_reason(pol, as_of)
