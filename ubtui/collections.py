@@ -426,15 +426,15 @@ def _items_of(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | 
     out: list[WorkItem] = []
     no_notices: dict = {}
     languages: dict[str, str] = {}
-    for row in rows:
-        account_id, balance = row[0], int(row[1])
+    for row in rows:  # integers from both drivers: the sums are cast to BIGINT (aging._grouped)
+        account_id, balance = row[0], row[1]
         owed = row[2:2 + n]
         (number, status, medical, dnd, house, street, unit, city, state, zip_, units) = row[2 + n:13 + n]
-        aging = buckets_of_owed(balance, int(owed[i30]), int(owed[i60]), int(owed[i90]))
+        aging = buckets_of_owed(balance, owed[i30], owed[i60], owed[i90])
         plan = plans.get(account_id)
         multi = (units or 1) > 1
         action, why, earliest = _decide(
-            pol, as_of, closed, owed=dict(zip(days, map(int, owed))), status=status,
+            pol, as_of, closed, owed=dict(zip(days, owed)), status=status,
             protected=_protection(pol, medical, dnd, account_id in appeals, plan), plan=plan,
             sent=sent.get(account_id, no_notices), multi_unit=multi, ordered=account_id in ordered)
         cust = _party(row[13 + n:])
