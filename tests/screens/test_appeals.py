@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from models import AuditLog, CollectionHold
 from screens.actions_appeals import AppealScreen, AppealsScreen
 from screens.actions_collections import CollectionsScreen
@@ -123,3 +125,20 @@ def test_appeals_snapshot(sqlite_url, snap_compare, tmp_path, monkeypatch):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=before)
+
+
+@pytest.mark.slow
+def test_an_appeal_typed_in_one_burst_in_a_real_terminal(sqlite_url):
+    """Menu L, A, F6 and the whole form in one burst of keys to a pseudo-terminal."""
+    from tests.ptykit import AppTerminal
+
+    add_user("super", "supervisor")
+    a = new_account("Burst")
+    number = format_account_number(a.number)
+    with AppTerminal(sqlite_url) as t:
+        t.sign_in("super", "super-demo-1")
+        t.keys("l", "a", "f6", number, "enter", "enter", "bill for a vacant lot", "enter")
+        shown = t.wait_for(f"appeal recorded on {number}", timeout=60)
+        assert "Appeals pending" in shown
+    hold = CollectionHold.get()
+    assert (hold.account_id, hold.note, hold.outcome) == (a.id, "bill for a vacant lot", "")
