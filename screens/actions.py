@@ -81,7 +81,7 @@ ACTIONS = (
     Action("v", "Protections: medical, do not disconnect", ProtectionsScreen, ("account.protections",)),
     Action("u", "Account status", StatusScreen, ("account.status",)),
     Action("y", "Payment plan (instalments)", PaymentPlanScreen, ("plan.create",)),
-    Action("h", "Appeal: record one, or decide the pending one", AppealScreen, ("contact.add",)),
+    Action("h", "Appeal: record one (a supervisor decides it)", AppealScreen, ("contact.add",)),
 )
 
 
