@@ -10,6 +10,7 @@ NOTICE_STEPS = ("reminder", "notice", "final", "tenant", "plan_confirmation", "p
                 "returned_payment", "welcome", "final_bill")
 PLAN_STATUSES = ("active", "completed", "broken", "cancelled")
 HOLD_KINDS = ("appeal",)
+APPEAL_OUTCOMES = ("upheld", "denied")
 
 
 class CollectionNotice(BaseModel):
@@ -67,6 +68,7 @@ class CollectionHold(BaseModel):
     kind = CharField(max_length=12, default="appeal")
     opened_on = DateField()
     closed_on = DateField(null=True)
+    outcome = CharField(max_length=8, default="")  # "" while pending, then one of APPEAL_OUTCOMES
     note = TextField(default="")
     created_by = ForeignKeyField(User, on_delete="RESTRICT", index=False)
     created_at = DateTimeField(default=utcnow)

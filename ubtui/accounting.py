@@ -1,19 +1,17 @@
-"""Account corrections after the day of payment: returned payments (NSF), refunds of credit
-balances, balance transfers between accounts, and write-offs.
+"""Account corrections after the day of payment: refunds of credit balances, balance
+transfers between accounts, deposits applied, and write-offs (returned payments: ``returns``).
 
 All of them are ledger postings with idempotency keys; none edits an entry.
 """
 from __future__ import annotations
 
-import datetime as _dt
 from dataclasses import dataclass
 
-from models import Account, AccountCustomer, Bill, LedgerEntry, Payment, Posting, Premise, ServiceDeposit, Tender, User
+from models import Account, AccountCustomer, Bill, Premise, ServiceDeposit, User
 
 from . import audit, clock, ledger
-from .accounts import format_account_number, set_payment_flags
+from .accounts import format_account_number
 from .addresses import format_address
-from .config import settings
 from .db import is_postgres
 from .errors import Conflict, InputError, NotFound
 from .fees import check_amount
@@ -26,67 +24,6 @@ def _reason(reason: str) -> str:
     if not reason or not reason.strip():
         raise InputError("Reason", "must not be empty")
     return reason.strip()
-
-
-@dataclass(frozen=True)
-class ReturnedPayment:
-    receipt_number: str
-    reversal: PostingResult
-    fee_cents: int
-    no_checks_set: bool
-
-
-def return_payment(user: User, receipt_number: str, reason: str, *, charge_fee: bool = True) -> ReturnedPayment:
-    """A payment the bank returned (NSF, closed account, stop payment): reverse it exactly,
-    charge the returned-payment fee, and after repeated returns refuse checks on the account."""
-    require(user, "payment.return")
-    reason = _reason(reason)
-    payment = Payment.get_or_none(Payment.receipt_number == receipt_number.strip())
-    if payment is None:
-        raise NotFound(f"no receipt {receipt_number}")
-    if payment.status != "posted":
-        raise Conflict(f"receipt {payment.receipt_number} is already {payment.status}")
-    cfg = settings()
-    key = f"return:{payment.receipt_number}"
-
-    def build() -> ReturnedPayment:
-        entries = list(LedgerEntry.select().where(LedgerEntry.posting == payment.posting_id))
-        specs = [EntrySpec(e.account_id, "reversal", -e.amount_cents, e.category,
-                           f"Returned payment {payment.receipt_number}: {reason}"[:120],
-                           f"receipt:{payment.receipt_number}", None, e.id) for e in entries]
-        result = ledger.write_posting(user, key, "reversal", specs, memo=f"returned: {reason}")
-        fee = cfg.nsf_fee_cents if charge_fee else 0
-        account_ids = sorted({e.account_id for e in entries})
-        if fee:
-            ledger.write_posting(user, f"{key}:fee", "fee", [EntrySpec(
-                account_ids[0], "fee", fee, "nsf_fee", f"Returned payment fee ({payment.receipt_number})")])
-        n = Payment.update(status="returned", void_posting=result.posting_id, void_reason=reason).where(
-            (Payment.id == payment.id) & (Payment.status == "posted")).execute()
-        if n != 1:
-            raise Conflict(f"receipt {payment.receipt_number} changed meanwhile; look again")
-        audit.record(user, "payment.return", "payment", payment.id, before=payment,
-                     after=Payment.get_by_id(payment.id), detail=reason)
-        set_flag = False
-        was_check = Tender.select().where((Tender.payment == payment.id) & (Tender.kind == "check")).exists()
-        if was_check:
-            year_ago = clock.now() - _dt.timedelta(days=365)
-            for account_id in account_ids:
-                returns = (Payment.select().join(LedgerEntry, on=(LedgerEntry.posting == Payment.posting))
-                           .where((LedgerEntry.account == account_id) & (Payment.status == "returned")
-                                  & (Payment.created_at >= year_ago)).distinct().count())
-                acct = Account.get_by_id(account_id)
-                if returns >= cfg.nsf_no_checks_after and not acct.no_checks:
-                    set_payment_flags(user, account_id, no_checks=True,
-                                      reason=f"{returns} returned payments in 12 months")
-                    set_flag = True
-        return ReturnedPayment(payment.receipt_number, result, fee, set_flag)
-
-    def replay(posting: Posting) -> ReturnedPayment:
-        fee = LedgerEntry.select(LedgerEntry.amount_cents).join(Posting).where(
-            Posting.idempotency_key == f"{key}:fee").scalar() or 0
-        return ReturnedPayment(payment.receipt_number, ledger.replay_posting(posting), fee, False)
-
-    return ledger.idempotent(key, build, replay)
 
 
 def refund_credit(user: User, account_id: int, amount_cents: int, reason: str, *, key: str) -> PostingResult:

@@ -8,7 +8,10 @@ reversals).  Everything here follows from that one statement:
   live charges dated within the last N days;
 * ``owed_older_than(balance, newer, N)`` = ``balance - min(balance, newer[N])``: what is
   still owed on charges at least N days old;
-* ``buckets`` -- the current/30/60/90+ split from the same sums.
+* ``buckets`` -- the current/30/60/90+ split from the same sums;
+* ``owed_sql`` / ``owed_by_age`` -- ``owed_older_than`` as an SQL expression, and the grouped
+  query that ages every account in the database (the worklist keeps only the accounts past
+  due, and never sees the sums); a test holds the SQL and Python forms equal.
 
 The account header (``inquiry.account_summary``), the collections worklist and the reports
 all call these, so the aging a clerk sees and the aging that puts an account on the shut-off
@@ -43,17 +46,23 @@ def owed_older_than(balance: int, newer: dict[int, int], days: int) -> int:
     return balance - min(balance, newer.get(days, 0))
 
 
+def owed_sql(balance, newer):
+    """``owed_older_than`` as an SQL expression of the ``balance`` and ``newer`` columns (or
+    expressions): what is still owed on charges older than the limit ``newer`` was summed for."""
+    return Case(None, [((balance > 0) & (balance > newer), balance - newer)], 0)
+
+
+def buckets_of_owed(balance: int, o30: int, o60: int, o90: int) -> dict[str, int]:
+    """current/30/60/90+ from what is owed on charges at least 30, 60 and 90 days old."""
+    if balance <= 0:
+        return {"current": balance, "30": 0, "60": 0, "90+": 0}
+    return {"current": balance - o30, "30": o30 - o60, "60": o60 - o90, "90+": o90}
+
+
 def buckets(balance: int, newer: dict[int, int]) -> dict[str, int]:
     """current/30/60/90+ from the balance and the live charges newer than 30, 60 and 90 days.
     A credit balance shows as a negative "current".  The buckets always sum to the balance."""
-    if balance <= 0:
-        return {"current": balance, "30": 0, "60": 0, "90+": 0}
-    # owed_older_than for 30, 60 and 90 days, inline (the worklist calls this for every line)
-    get = newer.get
-    o30 = balance - min(balance, get(30, 0))
-    o60 = balance - min(balance, get(60, 0))
-    o90 = balance - min(balance, get(90, 0))
-    return {"current": balance - o30, "30": o30 - o60, "60": o60 - o90, "90+": o90}
+    return buckets_of_owed(balance, *(owed_older_than(balance, newer, d) for d in BUCKET_DAYS))
 
 
 def fill_newest_first(balance: int, charges: dict[str, int]) -> dict[str, int]:
@@ -72,8 +81,37 @@ def newer_than(as_of: _dt.date, days: Iterable[int] = BUCKET_DAYS, *, min_balanc
     ``account_ids``), its balance and its live charges dated within the last N days, for each
     N of ``days``.  Accounts with no live charge at all are absent (they owe nothing)."""
     days = sorted(set(days) | set(BUCKET_DAYS))
+    q, sums = _grouped(as_of, days, min_balance, account_ids, statuses)
+    q = q.select(Account.id, fn.MAX(Account.balance_cents), *sums)
+    return {row[0]: (int(row[1]), dict(zip(days, map(int, row[2:])))) for row in raw_rows(q)}
+
+
+def owed_by_age(as_of: _dt.date, days: Iterable[int], *, min_balance: int | None = None,
+                account_ids: list[int] | None = None, statuses: Iterable[str] | None = None,
+                at_least: tuple[int, int] | None = None):
+    """``newer_than`` with the ``owed_older_than`` of each N of ``days`` worked out in the
+    database: a query (to use as a subquery) of ``account_id``, ``balance`` and ``owed_<N>``
+    for each N; with ``at_least=(N, cents)`` only the accounts owing ``cents`` or more on
+    charges N days old or older."""
+    days = sorted(set(days))
+    q, sums = _grouped(as_of, days, min_balance, account_ids, statuses)
+    balance = fn.MAX(Account.balance_cents)
+    owed = {d: owed_sql(balance, s) for d, s in zip(days, sums)}
+    q = q.select(Account.id.alias("account_id"), balance.alias("balance"),
+                 *(owed[d].alias(f"owed_{d}") for d in days))
+    if at_least is not None:
+        if at_least[0] not in owed:
+            raise ValueError(f"at_least: {at_least[0]} is not among the days {days}")
+        q = q.having(owed[at_least[0]] >= at_least[1])
+    return q
+
+
+def _grouped(as_of, days, min_balance, account_ids, statuses):
+    """The grouped query both forms share (columns chosen by the caller) and its sums."""
     E, R = LedgerEntry, LedgerEntry.alias("r")
-    sums = [fn.SUM(Case(None, [(E.effective_on > as_of - _dt.timedelta(days=d), E.amount_cents)], 0)) for d in days]
+    # CAST: PostgreSQL sums BIGINT as NUMERIC, and the arithmetic on it (owed_sql) with it
+    sums = [fn.SUM(Case(None, [(E.effective_on > as_of - _dt.timedelta(days=d), E.amount_cents)], 0)).cast("BIGINT")
+            for d in days]
     reversed_ = R.select(R.id).where(R.reverses == E.id)
     # amount > 0 and reverses IS NULL: the terms of the live-charges index (models.ledger), which
     # holds exactly these entries with their date and amount, so the sums never read the table
@@ -85,9 +123,7 @@ def newer_than(as_of: _dt.date, days: Iterable[int] = BUCKET_DAYS, *, min_balanc
     if statuses is not None:
         cond &= Account.status.in_(list(statuses))
     # from the accounts owing to their live charges (one index search each), grouped by account
-    q = (Account.select(Account.id, fn.MAX(Account.balance_cents), *sums)
-         .join(E, on=(E.account == Account.id)).where(cond).group_by(Account.id))
-    return {row[0]: (int(row[1]), dict(zip(days, map(int, row[2:])))) for row in raw_rows(q)}
+    return Account.select().join(E, on=(E.account == Account.id)).where(cond).group_by(Account.id), sums
 
 
 def raw_rows(query) -> list[tuple]:

@@ -22,11 +22,11 @@ from __future__ import annotations
 import datetime as _dt
 import gc
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from peewee import JOIN, Case, IntegrityError, fn
+from peewee import JOIN, SQL, Case, IntegrityError, fn
 
 from models import (
     Account,
@@ -46,7 +46,16 @@ from models import (
 from . import audit, clock, ledger, letters
 from .accounts import ROLE_PRECEDENCE, Party, choose_customer_of_record, format_account_number
 from .addresses import format_address
-from .aging import buckets, fill_newest_first, newer_than, owed_older_than, raw_rows  # noqa: F401  (fill_newest_first: tests)
+from .aging import (  # noqa: F401  (fill_newest_first, owed_older_than: tests)
+    BUCKET_DAYS,
+    buckets,
+    buckets_of_owed,
+    fill_newest_first,
+    newer_than,
+    owed_by_age,
+    owed_older_than,
+    raw_rows,
+)
 from .config import settings
 from .dates import db_date
 from .db import transaction
@@ -99,8 +108,8 @@ class PlanState:
         return s
 
 
-@dataclass(frozen=True)
-class WorkItem:
+@dataclass(slots=True)  # not frozen: a frozen dataclass sets each field through object.__setattr__,
+class WorkItem:         # 4-5 us a line against 0.7, which was a sixth of the worklist at scale
     account_id: int
     number: str
     name: str
@@ -116,7 +125,6 @@ class WorkItem:
     status: str = "active"
     multi_unit: bool = False
     plan: PlanState | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def mail_lines(self) -> tuple[str, ...]:
@@ -232,8 +240,9 @@ def _mail_lines(cust: _Party | None, address: str, city: str, state: str, zip_: 
 # --- payment plans: state -------------------------------------------------------------------------
 
 def _among(column, account_ids):
-    """``column`` among ``account_ids``: a list, or a subquery of account ids."""
-    return column.in_(account_ids)
+    """``column`` among ``account_ids``: a list, a subquery of account ids, or None (every
+    account: the small collections tables are read whole rather than against a million ids)."""
+    return SQL("1 = 1") if account_ids is None else column.in_(account_ids)
 
 
 def _plan_states(account_ids, as_of: _dt.date, pol: CollectionsPolicy) -> dict[int, PlanState]:
@@ -311,10 +320,11 @@ def _protection(pol: CollectionsPolicy, medical: bool, dnd: bool, appeal: bool, 
     return ""
 
 
-def _decide(pol: CollectionsPolicy, as_of: _dt.date, closed: str, *, balance: int, newer: dict[int, int],
+def _decide(pol: CollectionsPolicy, as_of: _dt.date, closed: str, *, owed: dict[int, int],
             status: str, protected: str, plan: PlanState | None, sent: dict[str, tuple], multi_unit: bool,
             ordered: bool) -> tuple[str, str, _dt.date | None]:
-    """(action, why, earliest shut-off) for one account: the whole notice sequence."""
+    """(action, why, earliest shut-off) for one account: the whole notice sequence.  ``owed``:
+    N -> what is owed on charges N days old or older (``aging.owed_older_than``)."""
     if plan is not None and not plan.kept:
         return "plan_broken", f"instalment due {plan.missed_due:%m/%d} not paid", None
     if protected in ("payment plan", "appeal pending"):
@@ -325,7 +335,7 @@ def _decide(pol: CollectionsPolicy, as_of: _dt.date, closed: str, *, balance: in
         return "protected", protected, None
     if "notice" not in sent:
         after = sent["reminder"][0] + _dt.timedelta(days=pol.notice_gap_days)
-        if owed_older_than(balance, newer, pol.notice_after_days) < pol.min_past_due_cents:
+        if owed[pol.notice_after_days] < pol.min_past_due_cents:
             return "wait", f"under {format_cents(pol.min_past_due_cents)} {pol.notice_after_days}+ days", None
         if as_of < after:
             return "wait", f"15-day notice from {after:%m/%d}", None
@@ -344,7 +354,7 @@ def _decide(pol: CollectionsPolicy, as_of: _dt.date, closed: str, *, balance: in
             return "protected", f"occupants' notice to {tenant_until:%m/%d}", max(earliest, tenant_until)
     if as_of < earliest:
         return "wait", f"shut-off from {earliest:%m/%d}", earliest
-    if owed_older_than(balance, newer, pol.min_days_delinquent) < pol.min_past_due_cents:
+    if owed[pol.min_days_delinquent] < pol.min_past_due_cents:
         return "wait", f"under {format_cents(pol.min_past_due_cents)} {pol.min_days_delinquent}+ days", earliest
     if status != "active":
         return "wait", f"account {status.replace('_', ' ')}", earliest
@@ -376,51 +386,58 @@ def _items(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | Non
 
 
 def _items_of(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | None) -> list[WorkItem]:
-    """The worklist lines of ``account_ids``, or of every account owing (``None``): a handful
-    of set-wide queries (the aging, the accounts with their premises and parties, the notices,
-    plans, appeals and open disconnects), then one pass in Python."""
-    days = {pol.reminder_after_days, pol.notice_after_days, pol.min_days_delinquent}
+    """The worklist lines of ``account_ids``, or of every account owing (``None``).  One
+    statement reads the accounts past due with their aging worked out in the database
+    (``aging.owed_by_age``), their premises and their addressee; four small ones read the
+    notices in force, the active plans, the open appeals and the open disconnect orders
+    (each table whole, not per account: they hold only accounts in collections); then one
+    pass in Python decides each account's step."""
+    days = sorted({pol.reminder_after_days, pol.notice_after_days, pol.min_days_delinquent, *BUCKET_DAYS})
     statuses = ("active", "disconnected", "final_billed")
-    owing = newer_than(as_of, days, min_balance=pol.reminder_min_cents if account_ids is None else None,
-                       account_ids=account_ids, statuses=statuses)
-    closed = closed_reason(pol, as_of)
-    due = {a for a, (bal, newer) in owing.items()
-           if owed_older_than(bal, newer, pol.reminder_after_days) >= pol.reminder_min_cents}
-    if not due:
+    aged = owed_by_age(as_of, days, min_balance=pol.reminder_min_cents if account_ids is None else None,
+                       account_ids=account_ids, statuses=statuses,
+                       at_least=(pol.reminder_after_days, pol.reminder_min_cents))
+    # the addressee's id as a column of the grouped query: worked out once per account past due
+    # (after HAVING), then a primary-key join; in the join's ON clause PostgreSQL ran it twice
+    aged = aged.select_extend(_best_party(as_of).alias("party_id")).alias("aged")
+    A = Account.alias("acct")
+    rows = raw_rows(A.select(aged.c.account_id, aged.c.balance, *(aged.c[f"owed_{d}"] for d in days),
+                             A.number, A.status, A.medical_certificate, A.do_not_disconnect,
+                             Premise.house_number, Premise.street, Premise.unit, Premise.city, Premise.state,
+                             Premise.zip, Premise.dwelling_units, *_party_columns())
+                    .from_(aged).join(A, on=(A.id == aged.c.account_id)).join(Premise, on=(Premise.id == A.premise))
+                    .join(Customer, JOIN.LEFT_OUTER, on=(Customer.id == aged.c.party_id)))
+    if not rows:
         return []
-    if account_ids is None:  # everyone owing: a subquery, not a list of a million ids
-        scope = Account.select(Account.id).where((Account.balance_cents >= pol.reminder_min_cents)
-                                                 & Account.status.in_(list(statuses)))
-    else:
-        scope = sorted(due)
-    ordered = {a for (a,) in WorkOrder.select(WorkOrder.account).where(
-        (WorkOrder.kind == "disconnect") & WorkOrder.status.in_(["open", "assigned"])
-        & WorkOrder.account.is_null(False) & _among(WorkOrder.account, scope)).tuples()}
-    appeals = {a for (a,) in CollectionHold.select(CollectionHold.account).where(
-        CollectionHold.closed_on.is_null() & _among(CollectionHold.account, scope)).tuples()}
-    sent = _sent(scope, as_of, pol)
-    plans = _plan_states(scope, as_of, pol)
-    rows = (Account.select(Account.id, Account.number, Account.status, Account.medical_certificate,
-                           Account.do_not_disconnect, Premise.house_number, Premise.street, Premise.unit,
-                           Premise.city, Premise.state, Premise.zip, Premise.dwelling_units, *_party_columns())
-            .join(Premise).switch(Account).join(Customer, JOIN.LEFT_OUTER, on=(Customer.id == _best_party(as_of)))
-            .where(_among(Account.id, scope)))
+    closed = closed_reason(pol, as_of)
+    W = WorkOrder
+    ordered_q = W.select(W.account).where((W.kind == "disconnect") & W.status.in_(["open", "assigned"])
+                                          & W.account.is_null(False))
+    appeals_q = CollectionHold.select(CollectionHold.account).where(CollectionHold.closed_on.is_null())
+    if account_ids is not None:
+        ordered_q = ordered_q.where(_among(W.account, account_ids))
+        appeals_q = appeals_q.where(_among(CollectionHold.account, account_ids))
+    ordered = {a for (a,) in raw_rows(ordered_q)}
+    appeals = {a for (a,) in raw_rows(appeals_q)}
+    sent = _sent(account_ids, as_of, pol)
+    plans = _plan_states(account_ids, as_of, pol)
+    n = len(days)
+    i30, i60, i90 = (days.index(d) for d in BUCKET_DAYS)
     out: list[WorkItem] = []
     no_notices: dict = {}
-    languages = {}
-    for (account_id, number, status, medical, dnd, house, street, unit, city, state, zip_, units,
-         *party) in raw_rows(rows):
-        if account_id not in due:
-            continue
-        balance, newer = owing[account_id]
-        aging = buckets(balance, newer)
+    languages: dict[str, str] = {}
+    for row in rows:  # integers from both drivers: the sums are cast to BIGINT (aging._grouped)
+        account_id, balance = row[0], row[1]
+        owed = row[2:2 + n]
+        (number, status, medical, dnd, house, street, unit, city, state, zip_, units) = row[2 + n:13 + n]
+        aging = buckets_of_owed(balance, owed[i30], owed[i60], owed[i90])
         plan = plans.get(account_id)
         multi = (units or 1) > 1
         action, why, earliest = _decide(
-            pol, as_of, closed, balance=balance, newer=newer, status=status,
+            pol, as_of, closed, owed=dict(zip(days, owed)), status=status,
             protected=_protection(pol, medical, dnd, account_id in appeals, plan), plan=plan,
             sent=sent.get(account_id, no_notices), multi_unit=multi, ordered=account_id in ordered)
-        cust = _party(party)
+        cust = _party(row[13 + n:])
         address = format_address(house, street, unit)
         lang = cust.language if cust else "en"
         if lang not in languages:
@@ -822,43 +839,114 @@ def cancel_plan(user: User, plan_id: int, reason: str) -> PaymentPlan:
 
 # --- appeals ------------------------------------------------------------------------------------
 
-def open_appeal(user: User, account_id: int, note: str, as_of: _dt.date | None = None) -> CollectionHold:
-    """The customer contests the bill: off the shut-off list until the appeal is closed."""
+MAX_APPEAL_NOTE = 500
+
+
+@dataclass(frozen=True)
+class Appeal:
+    hold_id: int
+    account_id: int
+    number: str  # formatted
+    name: str  # the customer of record today
+    opened_on: _dt.date
+    note: str
+    days: int  # pending for
+
+
+def open_appeal(user: User, account_id: int, note: str, as_of: _dt.date | None = None, *,
+                opened_on: _dt.date | None = None) -> CollectionHold:
+    """The customer contests the bill (received ``opened_on``, default today): the account
+    is off the shut-off list until a supervisor decides the appeal (``decide_appeal``).
+    Whoever takes the customer's word may record it (a clerk at the counter)."""
+    from .accounts import clean_text
+    from .text import clean_free_text
     require(user, "contact.add")
-    if not note or not note.strip():
-        raise InputError("Note", "say what the customer contests")
+    today = as_of or clock.today()
+    opened_on = opened_on or today
+    note = clean_free_text(clean_text(note, "Reason", MAX_APPEAL_NOTE, required=True), "Reason")
+    if opened_on > today:
+        raise InputError("Received", "must not be after today")
+    if opened_on < today - _dt.timedelta(days=366):
+        raise InputError("Received", "must be within the last year")
     with transaction():
-        if Account.get_or_none(Account.id == account_id) is None:
+        acct = Account.get_or_none(Account.id == account_id)
+        if acct is None:
             raise NotFound(f"no account id {account_id}")
-        hold = CollectionHold.create(account=account_id, kind="appeal", opened_on=as_of or clock.today(),
-                                     note=note.strip()[:500], created_by=user.id)
+        if CollectionHold.select().where((CollectionHold.account == account_id)
+                                         & CollectionHold.closed_on.is_null()).exists():
+            raise Conflict(f"account {format_account_number(acct.number)} already has an appeal pending")
+        hold = CollectionHold.create(account=account_id, kind="appeal", opened_on=opened_on, note=note,
+                                     created_by=user.id)
         audit.record(user, "collections.appeal", "account", account_id, after=hold)
     return hold
 
 
-def close_appeal(user: User, hold_id: int, outcome: str) -> CollectionHold:
+def pending_appeals(user: User, as_of: _dt.date | None = None, account_id: int | None = None) -> list[Appeal]:
+    """The appeals not yet decided (of one account, or all), oldest first."""
+    require(user, "account.view")
+    today = as_of or clock.today()
+    H = CollectionHold
+    q = (H.select(H.id, H.account, Account.number, H.opened_on, H.note).join(Account)
+         .where(H.closed_on.is_null() & _among(H.account, None if account_id is None else [account_id]))
+         .order_by(H.opened_on, H.id))
+    rows = list(q.tuples())
+    names = _billing_parties([r[1] for r in rows], today) if rows else {}
+    out = []
+    for hold_id, acct_id, number, opened_on, note in rows:
+        party = names.get(acct_id)
+        opened_on = db_date(opened_on)
+        out.append(Appeal(hold_id, acct_id, format_account_number(number), party.name if party else "",
+                          opened_on, note, (today - opened_on).days))
+    return out
+
+
+def decide_appeal(user: User, hold_id: int, outcome: str, note: str, as_of: _dt.date | None = None) -> CollectionHold:
+    """A supervisor decides a pending appeal: ``upheld`` (the customer was right: correct the
+    bill with an adjustment) or ``denied`` (the notices go on).  Either way the account is no
+    longer protected by it; the decision and its note are audited."""
+    from models.collections import APPEAL_OUTCOMES
+
+    from .accounts import clean_text
+    from .text import clean_free_text
     require(user, "collections.manage")
-    if not outcome or not outcome.strip():
-        raise InputError("Outcome", "say how the appeal was decided")
+    outcome = (outcome or "").strip().lower()
+    if outcome not in APPEAL_OUTCOMES:
+        raise InputError("Decision", "must be upheld or denied")
+    note = clean_free_text(clean_text(note, "Note", 200, required=True), "Note")
     with transaction():
         hold = CollectionHold.get_or_none(CollectionHold.id == hold_id)
         if hold is None or hold.closed_on is not None:
-            raise NotFound(f"no open appeal {hold_id}")
-        CollectionHold.update(closed_on=clock.today(), note=(hold.note + f" Decided: {outcome.strip()}")[:500]).where(
-            CollectionHold.id == hold_id).execute()
+            raise NotFound(f"no pending appeal {hold_id}")
+        n = CollectionHold.update(closed_on=as_of or clock.today(), outcome=outcome,
+                                  note=f"{hold.note} {outcome.capitalize()}: {note}").where(
+            (CollectionHold.id == hold_id) & CollectionHold.closed_on.is_null()).execute()
+        if n != 1:
+            raise Conflict(f"appeal {hold_id} was decided meanwhile; look again")
         after = CollectionHold.get_by_id(hold_id)
-        audit.record(user, "collections.appeal_close", "account", hold.account_id, before=hold, after=after)
+        audit.record(user, "collections.appeal_decided", "account", hold.account_id, before=hold, after=after,
+                     detail=f"{outcome}: {note}")
     return after
 
 
 # --- one-off letters (returned payment, welcome, final bill) -------------------------------------
 
+ACCOUNT_LETTERS = ("returned_payment", "welcome", "final_bill")
+
+
 def send_account_letter(user: User, account_id: int, letter: str, as_of: _dt.date | None = None, *,
                         pdf: str | Path | None = None, **values) -> letters.Letter | None:
-    """A letter to one account (``returned_payment``: amount=, fee_cents=; ``welcome``;
+    """A letter to one account (``returned_payment``: amount_cents=, fee_cents=; ``welcome``;
     ``final_bill``: deposit_cents=), once per account, letter and day; logged on the account."""
     require(user, "contact.add")
-    if letter not in ("returned_payment", "welcome", "final_bill"):
+    return account_letter(user, account_id, letter, as_of, pdf=pdf, **values)
+
+
+def account_letter(user: User, account_id: int, letter: str, as_of: _dt.date | None = None, *,
+                   pdf: str | Path | None = None, **values) -> letters.Letter | None:
+    """``send_account_letter`` without its permission check: for the flows that checked their
+    own and send the letter as part of their work (a returned payment, a start of service, a
+    final bill), inside their transaction."""
+    if letter not in ACCOUNT_LETTERS:
         raise InputError("Letter", "must be returned_payment, welcome or final_bill")
     as_of = as_of or clock.today()
     pol = policy()

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from models import Account, User, WorkOrder
+from models import Account, CollectionNotice, User, WorkOrder
 
 from . import audit, clock
 from .accounting import apply_held_deposit
 from .accounts import customer_of_record, format_account_number, set_status
 from .billing import post_final_bill
-from .collections import check_disconnect, check_disconnect_completion
+from .collections import account_letter, check_disconnect, check_disconnect_completion
 from .db import transaction
 from .errors import Conflict, InputError, NotFound
 from .maintenance import update_customer
@@ -38,7 +38,8 @@ def complete_work_order(user: User, work_order_id: int, result: str, *,
     """Close a work order with what the field found.  ``reading`` (a read the field took)
     is recorded as a meter reading of the premise's meter on the completion date.  A
     turn-off then closes the account on that date, posts its final bill at once (prorated
-    by days, ``billing.post_final_bill``) and applies any deposit held to it."""
+    by days, ``billing.post_final_bill``), applies any deposit held to it and sends the
+    final-bill letter; the first turn-on of an account sends the welcome letter."""
     require(user, "workorder.update")
     if not result or not result.strip():
         raise InputError("Result", "say what the field found or did")
@@ -64,7 +65,14 @@ def complete_work_order(user: User, work_order_id: int, result: str, *,
             set_status(user, after.account_id, new_status, work_order=after)
         if after.kind == "turn_off" and after.account_id:
             _close_account(user, after)
+        if after.kind == "turn_on" and after.account_id and not _welcomed(after.account_id):
+            account_letter(user, after.account_id, "welcome")  # the service is on: once per account
     return after
+
+
+def _welcomed(account_id: int) -> bool:
+    return CollectionNotice.select().where((CollectionNotice.account == account_id)
+                                           & (CollectionNotice.step == "welcome")).exists()
 
 
 def _close_account(user: User, wo: WorkOrder) -> None:
@@ -77,6 +85,7 @@ def _close_account(user: User, wo: WorkOrder) -> None:
     post_final_bill(user, acct.id, work_order=wo)
     if acct.deposit_held_cents:
         apply_held_deposit(user, acct.id, key=f"final-deposit:{acct.number}")
+    account_letter(user, acct.id, "final_bill", deposit_cents=int(acct.deposit_held_cents or 0))
 
 
 FORWARDING_FIELDS = {"line1": "mail_line1", "line2": "mail_line2", "city": "mail_city", "state": "mail_state",

@@ -33,6 +33,7 @@ from screens.accounts.money import (
     TransferScreen,
     WriteOffScreen,
 )
+from screens.collections.appeals import AppealScreen
 from screens.collections.worklist import PaymentPlanScreen
 from screens.common.base import BaseScreen, key_binding, letter_binding
 from screens.common.form import ActionForm, load_context
@@ -80,6 +81,7 @@ ACTIONS = (
     Action("v", "Protections: medical, do not disconnect", ProtectionsScreen, ("account.protections",)),
     Action("u", "Account status", StatusScreen, ("account.status",)),
     Action("y", "Payment plan (instalments)", PaymentPlanScreen, ("plan.create",)),
+    Action("h", "Appeal: record one (a supervisor decides it)", AppealScreen, ("contact.add",)),
 )
 
 

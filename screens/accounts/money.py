@@ -4,7 +4,7 @@ idempotency key; amounts go through ``ubtui.money.parse_amount``."""
 from __future__ import annotations
 
 from screens.common.form import ActionForm, Field, yes_no
-from ubtui import accounting, ledger
+from ubtui import accounting, ledger, returns
 from ubtui.accounts import format_account_number, get_account
 from ubtui.errors import InputError
 from ubtui.money import format_cents, format_plain
@@ -33,7 +33,7 @@ class ReturnedPaymentScreen(ActionForm):
 
     def perform(self, user, v: dict[str, str]) -> str:
         fee = yes_no(v["fee"], "Charge fee")
-        r = accounting.return_payment(user, v["receipt"], v["reason"], charge_fee=fee)
+        r = returns.return_payment(user, v["receipt"], v["reason"], charge_fee=fee)
         text = f"receipt {r.receipt_number} returned"
         if r.fee_cents:
             text += f", fee {format_cents(r.fee_cents)} charged"

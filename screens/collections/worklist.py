@@ -3,7 +3,8 @@
 The worklist shows, for every account past due, what today brings: who gets which notice,
 who is on the shut-off list, who is protected and why, who waits and for what; the lines
 above the table count the accounts and amounts of each step.  1-7 show one step (0 all),
-Enter opens the account, P makes a payment plan for the highlighted account, R sends the
+Enter opens the account, P makes a payment plan for the highlighted account, A lists the
+pending appeals (record, decide: ``screens.collections.appeals``), R sends the
 day's letters (after a Y/N question; PDF and mail-merge CSV in the data folder's
 ``letters``), D orders the disconnects of the shut-off list (supervisors; asks first).
 Every rule lives in the core: the screen only shows what it returns."""
@@ -66,13 +67,15 @@ class CollectionsScreen(BaseScreen):
     CSS_PATH = "worklist.tcss"
     HELP_TEXT = ("Each account past due and its step today: shut-off list, final notice, 15-day notice, reminder, "
                  "protected (and why) or waiting (and for what).  1-7 show one step, 0 all.  Enter opens the "
-                 "account; P makes a payment plan for it.  R sends today's letters (asks first; a second run the "
-                 "same day sends nothing); D orders the disconnects of the shut-off list (asks first).")
+                 "account; P makes a payment plan for it; A lists the pending appeals.  R sends today's letters "
+                 "(asks first; a second run the same day sends nothing); D orders the disconnects of the shut-off "
+                 "list (asks first).")
     BINDINGS = [
         key_binding("refresh", "refresh"),
         letter_binding("r", "run", "Send letters", id="collections.run"),
         letter_binding("d", "disconnects", "Disconnects", id="collections.disconnects"),
         letter_binding("p", "plan", "Plan", id="collections.plan"),
+        letter_binding("a", "appeals", "Appeals", id="collections.appeals"),
         *(letter_binding(str(i + 1), f"only('{a}')", f"Only {a}", show=False, id=f"collections.only_{a}")
           for i, a in enumerate(FILTERS)),
         letter_binding("0", "only('')", "All", show=False, id="collections.all"),
@@ -150,6 +153,11 @@ class CollectionsScreen(BaseScreen):
         except ImportError:
             from screens.accounts.actions import AccountActionsScreen as InquiryScreen
         self.app.push_screen(InquiryScreen(self.rows[event.cursor_row].account_id))
+
+    def action_appeals(self) -> None:
+        from screens.collections.appeals import AppealsScreen
+
+        self.app.push_screen(AppealsScreen(), lambda _: self.load())
 
     # --- payment plan --------------------------------------------------------------------------
     def action_plan(self) -> None:

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from models import Account, AuditLog, Bill, Payment, Tender
-from ubtui import accounting, ledger
+from ubtui import accounting, ledger, returns
 from ubtui.errors import Conflict, InputError, NotFound, PermissionDenied
 from ubtui.ledger import EntrySpec
 from ubtui.verify import verify_all
@@ -27,14 +27,14 @@ def test_returned_check_reverses_charges_fee_and_stops_checks(system, make_accou
     a = make_account()
     bill(system, a, 8000, "b1")
     check_payment(system, [(a, 8000)], "R-1")
-    r = accounting.return_payment(system, "R-1", "NSF")
+    r = returns.return_payment(system, "R-1", "NSF")
     assert r.fee_cents == 2500 and not r.no_checks_set
     assert ledger.account_balance(a.id) == 8000 + 2500
     assert Payment.get(Payment.receipt_number == "R-1").status == "returned"
     with pytest.raises(Conflict, match="already returned"):
-        accounting.return_payment(system, "R-1", "NSF")
+        returns.return_payment(system, "R-1", "NSF")
     check_payment(system, [(a, 100)], "R-2")
-    assert accounting.return_payment(system, "R-2", "account closed").no_checks_set
+    assert returns.return_payment(system, "R-2", "account closed").no_checks_set
     assert Account.get_by_id(a.id).no_checks
     assert AuditLog.select().where(AuditLog.action == "account.payment_flags").count() == 1
     assert verify_all() == []
@@ -43,7 +43,7 @@ def test_returned_check_reverses_charges_fee_and_stops_checks(system, make_accou
 def test_one_check_for_two_accounts_is_returned_on_both(system, make_account):
     a, b = make_account(), make_account()
     check_payment(system, [(a, 1000), (b, 2000)], "R-9")
-    accounting.return_payment(system, "R-9", "NSF", charge_fee=False)
+    returns.return_payment(system, "R-9", "NSF", charge_fee=False)
     assert ledger.account_balance(a.id) == 0 and ledger.account_balance(b.id) == 0
     assert verify_all() == []
 
@@ -83,7 +83,7 @@ def test_write_off_needs_a_supervisor_and_a_final_account(senior, supervisor, ma
     accounting.write_off(supervisor, a.id, "uncollectible", key="w")
     assert ledger.account_balance(a.id) == 0
     with pytest.raises(NotFound):
-        accounting.return_payment(supervisor, "nope", "NSF")
+        returns.return_payment(supervisor, "nope", "NSF")
 
 
 def test_deposit_applied_at_final_bill_leaves_a_refundable_credit(clerk, senior, system):

@@ -309,7 +309,7 @@ def test_final_billed_letter_goes_to_the_last_customer(system, supervisor, make_
     assert d.name == "Moved, Pat" and d.mail_lines[1] == "9 New Rd" and d.status == "final_billed"
 
 
-from hypothesis import HealthCheck, given  # noqa: E402
+from hypothesis import HealthCheck, example, given  # noqa: E402
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
@@ -336,8 +336,26 @@ def test_grouped_aging_equals_the_entry_by_entry_aging(system, make_account, ops
             [AgingEntry(*r) for r in LedgerEntry.select(LedgerEntry.id, LedgerEntry.amount_cents,
                                                         LedgerEntry.effective_on, LedgerEntry.reverses)
              .where(LedgerEntry.account == acct.id).tuples()], AS_OF)
+        # the worklist's form: owed_older_than worked out in the database
+        owed = {r[0]: r[1:] for r in aging.raw_rows(aging.owed_by_age(AS_OF, aging.BUCKET_DAYS, account_ids=[acct.id]))}
+        assert tuple(map(int, owed[acct.id])) == (balance, *(aging.owed_older_than(balance, newer, d)
+                                                            for d in aging.BUCKET_DAYS))
+        assert aging.buckets_of_owed(*map(int, owed[acct.id])) == aging.buckets(balance, newer)
     else:
         assert acct.id not in grouped
+
+
+@hsettings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pairs=st.lists(st.tuples(st.integers(-10**9, 10**9), st.integers(0, 10**9)), min_size=1, max_size=40))
+@example(pairs=[(0, 0), (-5, 0), (5, 5), (5, 6), (6, 5), (1, 0)])
+def test_owed_older_than_is_the_same_in_sql_and_python(db, pairs):
+    """``aging.owed_sql`` (what the worklist's statement computes) and ``owed_older_than``
+    (the account header's) are one rule: equal on every balance and sum, both backends."""
+    from peewee import Select, Value
+
+    exprs = [aging.owed_sql(Value(b).cast("BIGINT"), Value(n).cast("BIGINT")) for b, n in pairs]
+    got = db.execute(Select(columns=exprs)).fetchone()
+    assert list(map(int, got)) == [aging.owed_older_than(b, {30: n}, 30) for b, n in pairs]
 
 
 # --- the two agings agree --------------------------------------------------------------

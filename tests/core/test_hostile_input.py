@@ -297,7 +297,7 @@ def test_every_amount_a_person_types_has_a_limit(name, system, clerk, senior, ma
 # The functions of the core that post to the ledger, and where their amount comes from.  A new
 # one must be added here (and get a limit) before this test passes.
 POSTERS = {
-    "accounting.return_payment": "the returned payment's own amount; the fee from nsf_fee_cents",
+    "returns.return_payment": "the returned payment's own amount; the fee from nsf_fee_cents",
     "accounting.refund_credit": "typed: AMOUNT_POSTERS['refund'] (max_amount_cents and the credit)",
     "accounting.transfer_balance": "typed: AMOUNT_POSTERS['transfer'] (max_amount_cents and the balance)",
     "accounting.write_off": "the balance owed",
