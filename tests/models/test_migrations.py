@@ -46,13 +46,13 @@ def test_payment_index_migration_dates_receipts_by_their_session(db, clerk, syst
     """0004 on an older database: the four indexes go, and a receipt written without a
     business date (the old demo builder) gets its session's, which of_session relies on."""
     from models import DrawerSession, Payment
-    from ubtui import cashier
-    from ubtui.cashier import AccountAmount, TakePayment, TenderIn
+    from ubtui import drawer, payments
+    from ubtui.payments import AccountAmount, TakePayment, TenderIn
     mig = importlib.import_module("ubtui.migrations.0004_fewer_payment_index_writes")
-    cashier.create_drawer(system, "D1")
-    opened = cashier.open_drawer(clerk, "D1", count={"20": 5})
+    drawer.create_drawer(system, "D1")
+    opened = drawer.open_drawer(clerk, "D1", count={"20": 5})
     a = make_account()
-    r = cashier.take_payment(clerk, TakePayment(idempotency_key="m4", accounts=[AccountAmount(account=a.number, amount="5")],
+    r = payments.take_payment(clerk, TakePayment(idempotency_key="m4", accounts=[AccountAmount(account=a.number, amount="5")],
                                                 tenders=[TenderIn(kind="cash", amount="5")]))
     Payment.update(business_date=None).where(Payment.id == r.payment_id).execute()
     db.execute_sql('CREATE INDEX "payment_session_id" ON "payment" ("session_id")')
