@@ -125,6 +125,7 @@ def add_history(numbers: list[str], years: int) -> int:
         w.fix_sequences()
         db.execute_sql("UPDATE account SET balance_cents = (SELECT COALESCE(SUM(amount_cents), 0) FROM ledger_entry "
                        f"WHERE ledger_entry.account_id = account.id) WHERE id IN ({', '.join(map(str, todo))})")
+        ledger.rebuild_category_sums()  # as the ledger keeps them
     return n
 
 
