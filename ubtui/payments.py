@@ -52,16 +52,13 @@ PAST_DUE_DAYS = 30
 # payment is a dozen statements: the few that take_payment itself runs are written out.
 @dataclass(frozen=True)
 class AccountRow:
-    """The account columns cashiering needs (read with one plain statement)."""
+    """The account columns cashiering needs (read with its entries: ``_OPEN_ROWS``)."""
     id: int
     number: str
     balance_cents: int
     status: str
     cash_only: bool
     no_checks: bool
-
-
-_ACCOUNT_COLS = "id, number, balance_cents, status, cash_only, no_checks"
 
 
 def _account_row(r: tuple) -> AccountRow:
@@ -229,9 +226,11 @@ def _past_due_cents(account: Account | AccountRow, today: _dt.date, rows: list[t
         return 0
     since = today - _dt.timedelta(days=PAST_DUE_DAYS)
     rows = ledger_rows(account.id) if rows is None else rows
-    older = [_day(r[3]) for r in rows if len(r) > 5 and r[4] == "sums" and r[5]]
-    if older and max(older) > since:  # a recent charge among the older ones: read them all
-        rows = all_ledger_rows(account.id)
+    while True:
+        older = [_day(r[3]) for r in rows if len(r) > 5 and r[4] == "sums" and r[5]]
+        if not older or max(older) <= since:
+            break
+        rows = _wider(account.id, rows)  # a recent charge may be among the older ones: read more
     recent = sum(r[2] for r in rows if r[0] is not None and r[2] > 0 and r[4] != "reversal" and _day(r[3]) > since)
     return max(0, account.balance_cents - recent)
 
@@ -318,20 +317,28 @@ def unconfirmed(alerts: Iterable[Alert], confirmed: Iterable[str] | None) -> lis
 # --- allocation ---------------------------------------------------------------------------
 # Allocation needs the account's OPEN charges, and the past-due alert the charges of the last
 # 30 days; an account's history is years of charges long paid.  So a payment reads the
-# account's newest charges (RECENT_CHARGES of them, by entry id), its older charges only as
-# a sum per category with their latest date, and its credits as a sum per category: the sums
-# come from the account's entries index alone (0006 puts the date in it) and the rows sent
-# back, and the Python work on them, do not grow with the years.  ``open_items`` applies
-# the rule to the older charges as one (oldest) item per category; when they are not all
-# paid, or a backdated charge makes their order unclear, it reads every charge instead.
-RECENT_CHARGES = 24
-_OPEN_ROWS = """WITH f AS (SELECT id, category, amount_cents, effective_on, kind FROM ledger_entry
-           WHERE account_id = {a} AND amount_cents > 0 ORDER BY id DESC LIMIT {n})
-SELECT id, category, amount_cents, effective_on, kind, NULL FROM f
-UNION ALL SELECT NULL, category, CAST(COALESCE(SUM(CASE WHEN amount_cents < 0 THEN amount_cents END), 0) AS BIGINT),
-       MAX(CASE WHEN amount_cents > 0 THEN effective_on END), 'sums',
-       CAST(COALESCE(SUM(CASE WHEN amount_cents > 0 THEN amount_cents END), 0) AS BIGINT) FROM ledger_entry
- WHERE account_id = {a} AND (amount_cents < 0 OR id < (SELECT MIN(id) FROM f)) GROUP BY category"""
+# account's newest charges (RECENT_CHARGES of them, by date: the first rows of the debits
+# index, 0017) and the account's sums by category (``CategorySum``: every debit and credit,
+# kept by the ledger beside the balance): the older charges of a category are its debits less
+# those among the newest.  Nothing read, and no Python work on it, grows with the years.
+# The older charges all come before the newest in (date, id) order, so ``open_items`` applies
+# the rule to them as one (oldest) item per category; when they are not all paid (or the
+# past-due alert needs charges older than the newest read) it reads WIDER times as many
+# newest charges, and every charge only past MAX_RECENT.  An account whose bills are paid
+# (but the last few) costs the same to pay into after one year or twenty.
+RECENT_CHARGES = 8
+WIDER = 8
+MAX_RECENT = 512
+# One statement: the newest charges, then the account's row (``_ACCOUNT_COLS``) with each of
+# its category sums (LEFT JOIN: an account without entries still gives its row).
+_OPEN_ROWS = """SELECT * FROM (SELECT id, category, amount_cents, effective_on, kind, CAST(NULL AS BIGINT) AS debits,
+           CAST(NULL AS BIGINT) AS a_id, CAST(NULL AS TEXT) AS a_number, CAST(NULL AS BIGINT) AS a_balance,
+           CAST(NULL AS TEXT) AS a_status, CAST(NULL AS BOOLEAN) AS a_cash_only, CAST(NULL AS BOOLEAN) AS a_no_checks
+           FROM ledger_entry WHERE account_id = {a} AND amount_cents > 0
+           ORDER BY effective_on DESC, id DESC LIMIT {n}) AS f
+UNION ALL SELECT NULL, s.category, s.credit_cents, NULL, 'cached', s.debit_cents,
+       a.id, a.number, a.balance_cents, a.status, a.cash_only, a.no_checks
+  FROM account a LEFT JOIN ledger_category_sum s ON s.account_id = a.id WHERE a.{key} = ?"""
 # Every charge, and the credits summed by category (the read when the above is not enough).
 _ALL_ROWS = ("SELECT id, category, amount_cents, effective_on, kind FROM ledger_entry "
              "WHERE account_id = ? AND amount_cents > 0 "
@@ -347,14 +354,42 @@ def _open_rows_sql(by_number: bool) -> str:
 @functools.lru_cache(maxsize=8)
 def _open_sql(by_number: bool, param: str, n: int) -> str:
     a = "(SELECT id FROM account WHERE number = ?)" if by_number else "?"
-    return _OPEN_ROWS.format(a=a, n=int(n)).replace("?", param)
+    return _OPEN_ROWS.format(a=a, n=int(n), key="number" if by_number else "id").replace("?", param)
 
 
-def ledger_rows(account_id: int) -> list[tuple]:
-    """The account's newest charges as (id, category, cents, effective date, kind, None),
-    and a row a category: (None, category, its credits' sum, the latest date of its older
-    charges, "sums", their sum) -- one pass over the index."""
-    return execute(_open_rows_sql(False), (account_id,) * 2).fetchall()
+def _bounded(account_id: int, read: list[tuple]) -> list[tuple]:
+    """``ledger_rows`` from what ``_OPEN_ROWS`` read: the newest charges as they are, and a
+    row a category with its credits and its older charges (its debits less those among the
+    newest), dated with the oldest date of the newest charges (no older charge is later)."""
+    newest = [(r[0], r[1], r[2], _day(r[3]), r[4], None) for r in read if r[0] is not None]  # dates parsed once
+    among: dict[str, int] = {}
+    for r in newest:
+        among[r[1]] = among.get(r[1], 0) + r[2]
+    oldest = min((r[3] for r in newest), default=None)
+    out: list[tuple] = list(newest)
+    for _, category, credits, _, _, debits, *_ in (r for r in read if r[0] is None and r[5] is not None):
+        older = int(debits) - among.get(category, 0)
+        if older < 0 or (older and oldest is None):  # sums that disagree with the entries: read them all
+            return all_ledger_rows(account_id)
+        if credits or older:
+            out.append((None, category, int(credits), oldest if older else None, "sums", older))
+    return out
+
+
+def ledger_rows(account_id: int, n: int | None = None) -> list[tuple]:
+    """The account's ``n`` (RECENT_CHARGES) newest charges as (id, category, cents, effective
+    date, kind, None), and a row a category: (None, category, its credits' sum, a date no
+    older charge is later than, "sums", the sum of its older charges) -- a bounded read of
+    two indexes."""
+    sql = _open_sql(False, database.obj.param, n or RECENT_CHARGES)
+    return _bounded(account_id, execute(sql, (account_id,) * 2).fetchall())
+
+
+def _wider(account_id: int, rows: list[tuple]) -> list[tuple]:
+    """More of the account's charges than ``rows`` has one by one: WIDER times as many newest
+    charges, or every charge past MAX_RECENT."""
+    n = sum(1 for r in rows if r[0] is not None) * WIDER
+    return ledger_rows(account_id, n) if 0 < n <= MAX_RECENT else all_ledger_rows(account_id)
 
 
 def all_ledger_rows(account_id: int) -> list[tuple]:
@@ -401,8 +436,8 @@ def open_items(account_id: int, rows: list[tuple] | None = None) -> list[tuple[_
     rows = ledger_rows(account_id) if rows is None else rows
     debits, by_cat, loose, older, latest = _split(rows)
     if older:
-        if debits and latest is not None and latest > debits[0][0]:  # a backdated charge among the newest: read them all
-            return open_items(account_id, all_ledger_rows(account_id))
+        if debits and latest is not None and latest > debits[0][0]:  # an older charge dated later: read more
+            return open_items(account_id, _wider(account_id, rows))
         # the older charges come before every newer one: one item per category, oldest of all
         debits[:0] = [[_dt.date.min, None, c, a] for c, a in sorted(older.items())]
     for item in debits:
@@ -415,8 +450,8 @@ def open_items(account_id: int, rows: list[tuple] | None = None) -> list[tuple[_
         take = min(loose, item[3])
         item[3] -= take
         loose -= take
-    if any(i is None and a > 0 for _, i, _, a in debits):  # an older charge is still owed
-        return open_items(account_id, all_ledger_rows(account_id))
+    if any(i is None and a > 0 for _, i, _, a in debits):  # an older charge is still owed: read more
+        return open_items(account_id, _wider(account_id, rows))
     return [(d, i, c, a) for d, i, c, a in debits if a > 0]
 
 
@@ -458,18 +493,16 @@ def service_address(premise: Premise) -> str:
     return full_address(premise)
 
 
-def _account_queries(value):
-    """Send the reads of one account a payment names, and of its entries (``ledger_rows``):
-    (account cursor, entries cursor), both answered at the first read (``db.pipelined``).
+def _account_query(value):
+    """Send the read of one account a payment names with its entries (``ledger_rows``): a
+    cursor answered at the first read (``db.pipelined``), or None for no account number.
     InputError on a wrong check digit (nothing sent)."""
     if isinstance(value, int):
-        return (execute(qmarks(f"SELECT {_ACCOUNT_COLS} FROM account WHERE id = ?"), (value,)),
-                execute(_open_rows_sql(False), (value,) * 2))
+        return execute(_open_rows_sql(False), (value,) * 2)
     number = normalize_account_number(str(value))
     if not number:
-        return None, None
-    return (execute(qmarks(f"SELECT {_ACCOUNT_COLS} FROM account WHERE number = ?"), (number,)),
-            execute(_open_rows_sql(True), (number,) * 2))
+        return None
+    return execute(_open_rows_sql(True), (number,) * 2)
 
 
 def _resolve_accounts(cmd: TakePayment, tendered: int) -> list[tuple[AccountRow, int, list[tuple]]]:
@@ -481,14 +514,14 @@ def _resolve_accounts(cmd: TakePayment, tendered: int) -> list[tuple[AccountRow,
     if len(cmd.accounts) > MAX_ACCOUNTS:
         raise InputError("Account", f"at most {MAX_ACCOUNTS} accounts on one receipt")
     many = len(cmd.accounts) > 1
-    sent: list[tuple | InputError] = []
+    sent: list = []
     for i, a in enumerate(cmd.accounts):
         label = f"Account {i + 1}" if many else "Account"
         if isinstance(a.account, str) and not a.account.strip():
             sent.append(InputError(label, "enter the account number"))
             continue
         try:
-            sent.append(_account_queries(a.account))
+            sent.append(_account_query(a.account))
         except InputError as e:
             sent.append(InputError(label, e.reason))
     out: list[tuple[AccountRow, int, list[tuple]]] = []
@@ -497,8 +530,8 @@ def _resolve_accounts(cmd: TakePayment, tendered: int) -> list[tuple[AccountRow,
         label = f"Account {i + 1}" if many else "Account"
         if isinstance(queries, InputError):
             raise queries
-        acct_cur, rows_cur = queries
-        found = acct_cur.fetchall() if acct_cur is not None else []
+        read = queries.fetchall() if queries is not None else []
+        found = [r[6:] for r in read if r[6] is not None]
         if not found:
             raise InputError(label, f"no account {a.account}")
         acct = _account_row(found[0])
@@ -511,7 +544,7 @@ def _resolve_accounts(cmd: TakePayment, tendered: int) -> list[tuple[AccountRow,
             cents = tendered
         else:
             cents = amount_cents(a.amount, f"{label} amount" if many else "Amount")
-        out.append((acct, cents, rows_cur.fetchall()))
+        out.append((acct, cents, _bounded(acct.id, read)))
     return out
 
 
