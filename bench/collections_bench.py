@@ -131,6 +131,9 @@ def build(n: int, seed: int = 15, say=print) -> dict:
                                           due_on=p["created_on"] + _dt.timedelta(days=14 + 30 * s))
         if (start // CHUNK) % 5 == 0:
             say(f"built {min(n, start + CHUNK):,}/{n:,} accounts ({time.perf_counter() - started:.0f} s)")
+    from ubtui import ledger
+    with database.atomic():
+        ledger.rebuild_category_sums()  # the entries were written beside the ledger, which keeps these
     if database.__class__.__name__.lower().startswith(("postgres", "psycopg", "pooled")):
         for table in ("account", "customer", "premise", "account_customer", "ledger_entry", "posting",
                       "payment_plan", "collection_notice"):

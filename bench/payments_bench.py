@@ -1,4 +1,4 @@
-"""Payments benchmark: N payments through ubtui.cashier.take_payment (the function the payment
+"""Payments benchmark: N payments through ubtui.payments.take_payment (the function the payment
 screen calls) vs a bare INSERT+UPDATE transaction on the same database.
 
 usage: python bench/payments_bench.py URL [--n 2000] [--accounts 500] [--history-years 5]
@@ -29,11 +29,11 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("UBTUI_ARGON2_FAST", "1")
 
-from models import Account, User, database  # noqa: E402
-from ubtui import cashier, ledger  # noqa: E402
+from models import Account, Drawer, LedgerEntry, User, database  # noqa: E402
+from ubtui import drawer, ledger, payments  # noqa: E402
 from ubtui.accounts import create_customer, create_premise, open_account  # noqa: E402
-from ubtui.cashier import AccountAmount, TakePayment, TenderIn  # noqa: E402
 from ubtui.db import is_postgres, open_database  # noqa: E402
+from ubtui.payments import AccountAmount, TakePayment, TenderIn  # noqa: E402
 from ubtui.security import create_user, system_user  # noqa: E402
 
 
@@ -43,11 +43,11 @@ def setup(n_accounts: int, charge: bool = True):
     sysu = system_user()
     clerk = User.get_or_none(User.username == "benchclerk") or create_user(
         sysu, "benchclerk", "Bench Clerk", "clerk", "bench-password-1")
-    if not cashier.Drawer.select().where(cashier.Drawer.code == "BENCH").exists():
-        cashier.create_drawer(sysu, "BENCH", "benchmark drawer")
-    s = cashier.current_session(clerk)
+    if not Drawer.select().where(Drawer.code == "BENCH").exists():
+        drawer.create_drawer(sysu, "BENCH", "benchmark drawer")
+    s = drawer.current_session(clerk)
     if s is None:
-        cashier.open_drawer(clerk, "BENCH", count={"20": 10})
+        drawer.open_drawer(clerk, "BENCH", count={"20": 10})
     have = Account.select().count()
     for i in range(have, n_accounts):
         cust = create_customer(sysu, first_name="Bench", last_name=f"Payer {i}")
@@ -125,6 +125,7 @@ def add_history(numbers: list[str], years: int) -> int:
         w.fix_sequences()
         db.execute_sql("UPDATE account SET balance_cents = (SELECT COALESCE(SUM(amount_cents), 0) FROM ledger_entry "
                        f"WHERE ledger_entry.account_id = account.id) WHERE id IN ({', '.join(map(str, todo))})")
+        ledger.rebuild_category_sums()  # as the ledger keeps them
     return n
 
 
@@ -173,7 +174,7 @@ def run(clerk, numbers: list[str], n: int) -> tuple[dict, dict]:
                           accounts=[AccountAmount(account=numbers[i % len(numbers)], amount="12.34")],
                           tenders=[TenderIn(kind="cash", amount="20")])
         s, cs = time.perf_counter(), cpu()
-        cashier.take_payment(clerk, cmd)
+        payments.take_payment(clerk, cmd)
         m, cm = time.perf_counter(), cpu()
         bare(i)
         e, ce = time.perf_counter(), cpu()
@@ -203,7 +204,7 @@ def main(argv=None) -> int:
     print(json.dumps({
         "benchmark": "payments", "backend": "postgres" if is_postgres() else "sqlite", "n": args.n,
         "accounts": len(numbers), "history_years": args.history_years, "history_entries_written": history,
-        "entries_per_account": round(cashier.LedgerEntry.select().where(cashier.LedgerEntry.account.in_(
+        "entries_per_account": round(LedgerEntry.select().where(LedgerEntry.account.in_(
             [a for (a,) in Account.select(Account.id).where(Account.number.in_(numbers)).tuples()])).count()
             / len(numbers), 1),
         "setup_seconds": round(setup_s, 2),

@@ -5,7 +5,7 @@ from .billing import Bill, BillLine, BillRun, RateSchedule
 from .cashier import Deposit, Drawer, DrawerMovement, DrawerSession, Payment, Tender
 from .collections import CollectionHold, CollectionNotice, PaymentPlan, PlanInstalment
 from .customers import Account, AccountCustomer, Customer, Email, Phone, Premise
-from .ledger import LedgerEntry, Posting
+from .ledger import CategorySum, LedgerEntry, Posting
 from .meters import Meter, MeterReading
 from .security import AuditLog, StaffKey, User
 from .service import ContactLog, ServiceDeposit, WorkOrder
@@ -13,7 +13,7 @@ from .service import ContactLog, ServiceDeposit, WorkOrder
 # Creation order (foreign keys point backwards in this list).
 ALL_MODELS = [
     User, AuditLog, Customer, Phone, Email, Premise, Account, AccountCustomer, Meter,
-    MeterReading, RateSchedule, BillRun, Bill, BillLine, Posting, LedgerEntry, Drawer,
+    MeterReading, RateSchedule, BillRun, Bill, BillLine, Posting, LedgerEntry, CategorySum, Drawer,
     DrawerSession, Payment, Tender, DrawerMovement, Deposit, WorkOrder, ServiceDeposit, ContactLog,
     AutopayEnrollment, AutopayBatch, CollectionNotice, PaymentPlan, PlanInstalment, CollectionHold, StaffKey,
 ]

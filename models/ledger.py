@@ -1,5 +1,5 @@
 """The money ledger: postings (idempotent) and their immutable entries."""
-from peewee import AutoField, CharField, DateField, DateTimeField, ForeignKeyField
+from peewee import AutoField, CharField, CompositeKey, DateField, DateTimeField, ForeignKeyField
 
 from .base import BaseModel, CentsField, FreeCharField, FreeTextField, utcnow
 from .customers import Account
@@ -52,6 +52,13 @@ class LedgerEntry(BaseModel):
         indexes = ((("account", "id", "amount_cents", "category", "effective_on"), False),)
 
 
+# Every debit (amount > 0: charges, fees, and reversals of credits) by account, date and id,
+# with what a payment reads of it: the account's newest charges by date are the first rows of
+# this index, however long the account's history (``ubtui.payments.ledger_rows``).  A payment
+# (a credit) writes nothing to it.
+LedgerEntry.add_index(LedgerEntry.index(LedgerEntry.account, LedgerEntry.effective_on, LedgerEntry.id,
+                                        LedgerEntry.amount_cents, LedgerEntry.category, LedgerEntry.kind,
+                                        where=(LedgerEntry.amount_cents > 0), name="ledger_entry_debits_by_date"))
 LedgerEntry.add_index(LedgerEntry.index(LedgerEntry.reverses, unique=True, where=LedgerEntry.reverses.is_null(False)))
 # The live charges (a charge, fee or reversal-free debit: amount > 0 and reversing nothing), by
 # account and date, with the amount: ubtui.aging sums what each account owes by age from this
@@ -61,3 +68,22 @@ LedgerEntry.add_index(LedgerEntry.index(LedgerEntry.account, LedgerEntry.effecti
                                         LedgerEntry.reverses,
                                         where=(LedgerEntry.amount_cents > 0) & LedgerEntry.reverses.is_null(),
                                         name="ledger_entry_live_charges"))
+
+
+class CategorySum(BaseModel):
+    """A cache beside the account's cached balance: per account and entry category, the sum of
+    its debits (amount > 0) and of its credits (amount < 0) over every entry.
+
+    Moved by every posting in the same transaction with in-SQL arithmetic (``ubtui.ledger``),
+    after the account's balance (so the account row's lock orders concurrent postings);
+    ``ubtui verify`` recomputes it from the entries.  A payment's allocation and past-due
+    alert read it instead of summing years of entries."""
+
+    account = ForeignKeyField(Account, on_delete="RESTRICT", index=False)
+    category = CharField(max_length=16)
+    debit_cents = CentsField(default=0)
+    credit_cents = CentsField(default=0)
+
+    class Meta:
+        table_name = "ledger_category_sum"
+        primary_key = CompositeKey("account", "category")

@@ -11,7 +11,9 @@ tables' current maximum, then written with one multi-row statement per table and
 (SQLite ``executemany``, PostgreSQL ``COPY``) inside one transaction per chunk.  The ledger
 rows are written directly in bulk rather than through ``ubtui.ledger.post`` (one
 transaction per posting would take hours at 1,000,000 accounts); the cached balance of each
-account is the sum of the entries generated for it.  One audit row records the build.
+account is the sum of the entries generated for it, and its sums by category
+(``ledger.rebuild_category_sums``) are recomputed from them at the end.  One audit row
+records the build.
 
 Deterministic: the same ``seed`` and ``as_of`` date give the same rows.
 """
@@ -58,7 +60,7 @@ from models import (
 )
 from models import database as proxy
 
-from . import audit, clock
+from . import audit, clock, ledger
 from .accounts import fold, make_account_number, premise_search_text
 from .billing import PastBill, bill_entry_description, winter_average
 from .db import insert_rows, is_postgres, transaction
@@ -857,6 +859,7 @@ def build_demo(accounts: int = DEFAULT_ACCOUNTS, months: int = 24, seed: int = 7
     stats = DemoStats(accounts=b.made, months=months, seed=seed)
     with transaction():
         w.fix_sequences()
+        ledger.rebuild_category_sums()  # the rows were written beside the ledger, which keeps them
         b.close_sessions()
         stats.counts = dict(w.counts)
         stats.counts["BillRun"] = len(b.bill_runs)

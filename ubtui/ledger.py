@@ -2,7 +2,9 @@
 
 * ``post`` writes one ``Posting`` (its idempotency key is UNIQUE) and its entries, and moves
   each account's cached balance with in-SQL arithmetic (``balance = balance + x``) in the same
-  transaction, so concurrent cashiers lose nothing on either backend.
+  transaction, so concurrent cashiers lose nothing on either backend; then, the same way, the
+  account's sums by entry category (``CategorySum``: debits and credits), which a payment's
+  allocation reads instead of years of entries.  ``ubtui verify`` recomputes both.
 * The same key posted again returns the first posting and writes nothing.
 * A mistake is corrected by ``reverse``: new entries of the opposite amount that name the
   entries they cancel (``reverses`` is UNIQUE, so nothing is reversed twice).
@@ -18,7 +20,7 @@ from typing import TypeVar
 import peewee
 from peewee import fn
 
-from models import Account, LedgerEntry, Posting, User, utcnow
+from models import Account, CategorySum, LedgerEntry, Posting, User, utcnow
 
 from . import audit, clock
 from .db import execute, insert_rows, is_postgres, pipelined, transaction
@@ -129,6 +131,7 @@ def idempotent(key: str, build: Callable[[], T], replay: Callable[[Posting], T],
 
 
 _STATEMENTS: dict[str, dict[str, str]] = {}
+SUMS = CategorySum._meta.table_name
 ENTRY_COLUMNS = ("posting_id", "account_id", "kind", "category", "amount_cents", "effective_on", "posted_at",
                  "description", "reference", "reverses_id")  # the order of ``_entry_params``
 
@@ -154,6 +157,12 @@ def _sql(db: peewee.Database) -> dict[str, str]:
             "entry_row": f"({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
             "balance": (f'UPDATE "account" SET "balance_cents" = "balance_cents" + {p} WHERE "id" = {p} '
                         'RETURNING "balance_cents"'),
+            # + rows + "sums_set": the category sums moved by in-SQL arithmetic (a new category: a new row)
+            "sums_into": f'INSERT INTO "{SUMS}" ("account_id", "category", "debit_cents", "credit_cents") ',
+            "sums_row": f"({p}, {p}, {p}, {p})",
+            "sums_set": (f' ON CONFLICT ("account_id", "category") DO UPDATE SET '
+                         f'"debit_cents" = "{SUMS}"."debit_cents" + excluded."debit_cents", '
+                         f'"credit_cents" = "{SUMS}"."credit_cents" + excluded."credit_cents"'),
         }
     return found
 
@@ -197,6 +206,24 @@ def _deltas(specs: Iterable[EntrySpec]) -> dict[int, int]:
     for s in specs:
         out[s.account_id] = out.get(s.account_id, 0) + s.amount_cents
     return out
+
+
+def _sum_deltas(specs: Iterable[EntrySpec]) -> list[tuple[int, str, int, int]]:
+    """(account id, category, debits, credits) a posting adds to ``CategorySum``, in
+    (account, category) order: the order every posting moves them in (no deadlock)."""
+    out: dict[tuple[int, str], list[int]] = {}
+    for s in specs:
+        d = out.setdefault((s.account_id, s.category), [0, 0])
+        d[0 if s.amount_cents > 0 else 1] += s.amount_cents
+    return [(a, c, d[0], d[1]) for (a, c), d in sorted(out.items())]
+
+
+def _move_sums(sql: dict[str, str], sums: list[tuple[int, str, int, int]]):
+    """Move the category sums (after the balances: the account rows are locked first)."""
+    for lo in range(0, len(sums), ROWS_PER_STATEMENT):
+        part = sums[lo:lo + ROWS_PER_STATEMENT]
+        execute(sql["sums_into"] + "VALUES " + ", ".join([sql["sums_row"]] * len(part)) + sql["sums_set"],
+                tuple(v for row in part for v in row))
 
 
 @dataclass(frozen=True)
@@ -267,6 +294,7 @@ def write_postings(user: User, postings: list[NewPosting], *, action: str, detai
                              tuple(x for a in some for x in (a, deltas[a])))
         if cur.rowcount != len(some):
             raise NotFound("an account of this batch does not exist")
+    _move_sums(sql, _sum_deltas(s for _, specs in checked for s in specs))
     audit.record(user, action, "posting", ids[keys[0]], after={"postings": audit_rows}, detail=detail)
     return [ids[k] for k in keys]
 
@@ -298,6 +326,7 @@ def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec],
     # Lock order by account id: two multi-account postings never deadlock each other.
     balance_curs = [(account_id, execute(sql["balance"], (deltas[account_id], account_id)))
                     for account_id in sorted(deltas)]
+    _move_sums(sql, _sum_deltas(specs))
     if audited:
         audit.record(user, f"post.{kind}", "posting", posting_id,
                      after={"key": key, "entries": rows}, detail=memo[:200] or None)
@@ -332,7 +361,9 @@ def posting_ctes_pg(user: User, key: str, kind: str, entries: Iterable[EntrySpec
 
     * ``p``: the posting's id, or no row when ``key`` is taken -- everything else selects
       FROM p, so then nothing at all is written (the caller replays the first posting);
-    * ``e``: its entries' ids;  ``b``: (id, balance_cents) of each account after the move.
+    * ``e``: its entries' ids;  ``b``: (id, balance_cents) of each account after the move;
+    * ``cs``: the category sums moved, after ``b`` (it reads ``b``: the account rows are
+      locked first, as in ``write_posting``).
 
     For a posting over several accounts the caller locks them first (``lock_accounts``: an
     UPDATE FROM VALUES has no order)."""
@@ -345,12 +376,18 @@ def posting_ctes_pg(user: User, key: str, kind: str, entries: Iterable[EntrySpec
         params += _entry_values(r, now)
     for account_id in sorted(deltas):
         params += [account_id, deltas[account_id]]
+    sums = _sum_deltas(specs)
+    for row in sums:
+        params += row
     text = (f'p AS ({sql["posting_into"]}{sql["posting_row"]}{sql["taken"]}), '
             f'e AS (INSERT INTO "ledger_entry" ({", ".join(map(_quoted, ENTRY_COLUMNS))}) '
             f'SELECT p.id, v.* FROM p, (VALUES {", ".join([_ENTRY_VALUES_PG] * len(rows))}) AS v RETURNING id), '
             f'b AS (UPDATE "account" SET "balance_cents" = "balance_cents" + v.d FROM p, '
             f'(VALUES {", ".join(["(%s::bigint, %s::bigint)"] * len(deltas))}) AS v (a, d) '
-            f'WHERE "account"."id" = v.a RETURNING "account"."id", "account"."balance_cents")')
+            f'WHERE "account"."id" = v.a RETURNING "account"."id", "account"."balance_cents"), '
+            f'cs AS ({sql["sums_into"]}SELECT v.* FROM b, '
+            f'(VALUES {", ".join(["(%s::bigint, %s::text, %s::bigint, %s::bigint)"] * len(sums))}) '
+            f'AS v (a, c, d, cr) WHERE b.id = v.a{sql["sums_set"]})')
     return text, params
 
 
@@ -399,6 +436,36 @@ def account_balance(account_id: int) -> int:
     if v is None:
         raise NotFound(f"account id {account_id} does not exist")
     return int(v)
+
+
+def category_sums(account_id: int) -> dict[str, tuple[int, int]]:
+    """The account's cached sums by category: {category: (debits, credits)}."""
+    return {c: (int(d), int(cr)) for c, d, cr in CategorySum.select(
+        CategorySum.category, CategorySum.debit_cents, CategorySum.credit_cents)
+        .where(CategorySum.account == account_id).tuples()}
+
+
+# Every account's (or, with a WHERE, some accounts') sums by category from the entries
+# themselves: what ``CategorySum`` must hold (``ubtui verify``, ``rebuild_category_sums``).
+SUMS_OF_ENTRIES = ("SELECT account_id, category, "
+                   "CAST(COALESCE(SUM(CASE WHEN amount_cents > 0 THEN amount_cents END), 0) AS BIGINT) AS debit, "
+                   "CAST(COALESCE(SUM(CASE WHEN amount_cents < 0 THEN amount_cents END), 0) AS BIGINT) AS credit "
+                   "FROM ledger_entry {where} GROUP BY account_id, category")
+
+
+def computed_category_sums(account_id: int) -> dict[str, tuple[int, int]]:
+    """The same sums from the entries themselves (what ``category_sums`` must equal)."""
+    p = Posting._meta.database.param
+    return {c: (int(d), int(cr)) for _, c, d, cr in
+            execute(SUMS_OF_ENTRIES.format(where=f"WHERE account_id = {p}"), (account_id,)).fetchall()}
+
+
+def rebuild_category_sums() -> None:
+    """Inside a transaction: recompute every account's category sums from the entries (after
+    rows were written in bulk, beside the ledger: the demo and the benchmarks' history)."""
+    execute(f'DELETE FROM "{SUMS}"')
+    execute(f'INSERT INTO "{SUMS}" ("account_id", "category", "debit_cents", "credit_cents") '
+            + SUMS_OF_ENTRIES.format(where=""))
 
 
 def computed_balance(account_id: int) -> int:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from models import Account, Drawer, DrawerSession, Premise, User
 
-from .cashier import customer_name, find_payment, payment_result, service_address, tender_label
 from .config import settings
 from .dates import local_time
 from .errors import ConfigError
 from .money import format_cents
+from .payments import customer_name, find_payment, payment_result, service_address, tender_label
 from .pdf import new_pdf
 from .security import has_permission, require
 from .text import safe_text

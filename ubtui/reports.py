@@ -240,7 +240,7 @@ def write(result: ReportResult, fmt: str, path: str | Path | None) -> str | Path
 
 # --- the cashiering reports ---------------------------------------------------------------
 def _journal_rows(user: User, params: dict) -> Iterable[dict]:
-    from .cashier import counts_in_totals, list_receipts
+    from .totals import counts_in_totals, list_receipts
     for r in list_receipts(user, params["date"]):
         status = {"posted": "", "voided": "VOID"}.get(r.status, r.status.upper())
         yield {"receipt": r.receipt_number, "time": r.created_at, "drawer": r.drawer, "operator": r.operator,
@@ -263,7 +263,8 @@ def _sum_by_session(model, amount, where) -> dict[int, int]:
 
 
 def _drawer_rows(user: User, params: dict) -> Iterable[dict]:
-    from .cashier import expected_cash, session_tallies  # expected_cash: the rule ubtui verify checks
+    from .totals import session_tallies
+    from .verify import expected_cash  # the rule ubtui verify checks
     day = params["date"]
     tallies = session_tallies(day)  # the same sums as the daily totals
     sessions = {s.id: s for s in DrawerSession.select().where(DrawerSession.business_date == day)}

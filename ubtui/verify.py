@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from peewee import JOIN, fn
 
-from models import Account, DrawerMovement, DrawerSession, LedgerEntry, Payment, Posting, Tender
+from models import Account, CategorySum, DrawerMovement, DrawerSession, LedgerEntry, Payment, Posting, Tender
 from models.cashier import of_session
+
+from .ledger import SUMS_OF_ENTRIES
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,24 @@ def check_balances() -> list[Breach]:
          .having(Account.balance_cents != total))
     return [Breach("balance", f"account {a.number}: balance {a.balance_cents} != sum of entries {a.summed}")
             for a in q.objects()]
+
+
+def check_category_sums() -> list[Breach]:
+    """Each account's cached sums by category (``CategorySum``, moved by every posting) equal
+    those of its entries, and no cached sum is left where there are no entries."""
+    db = CategorySum._meta.database
+    differ = db.execute_sql(
+        f"SELECT e.account_id, e.category, e.debit, e.credit, s.debit_cents, s.credit_cents "
+        f"FROM ({SUMS_OF_ENTRIES.format(where='')}) AS e "
+        "LEFT JOIN ledger_category_sum s ON s.account_id = e.account_id AND s.category = e.category "
+        "WHERE s.account_id IS NULL OR s.debit_cents <> e.debit OR s.credit_cents <> e.credit").fetchall()
+    stray = db.execute_sql(
+        "SELECT s.account_id, s.category, NULL, NULL, s.debit_cents, s.credit_cents FROM ledger_category_sum s "
+        "WHERE (s.debit_cents <> 0 OR s.credit_cents <> 0) AND NOT EXISTS (SELECT 1 FROM ledger_entry e "
+        "WHERE e.account_id = s.account_id AND e.category = s.category)").fetchall()
+    return [Breach("category", f"account id {a} category {c!r}: cached debits {cd}, credits {cc} != "
+                               f"{d or 0}, {cr or 0} from its entries")
+            for a, c, d, cr, cd, cc in differ + stray]
 
 
 def check_reversals() -> list[Breach]:
@@ -111,7 +131,7 @@ def check_drawers() -> list[Breach]:
     return out
 
 
-CHECKS = (check_balances, check_reversals, check_postings, check_payments, check_drawers)
+CHECKS = (check_balances, check_category_sums, check_reversals, check_postings, check_payments, check_drawers)
 
 
 def verify_all() -> list[Breach]:

@@ -24,7 +24,7 @@ from models import Drawer
 from screens.common.base import BaseScreen, key_binding
 from screens.common.form import ActionForm, Field
 from screens.common.text import stored
-from ubtui import cashier
+from ubtui import drawer
 from ubtui.errors import UbtuiError, field_key
 from ubtui.money import format_cents
 from ubtui.security import has_permission
@@ -33,23 +33,23 @@ from ubtui.security import has_permission
 def load_state(user) -> tuple[object | None, str, list[str], str]:
     """(DB thread) the user's open or counted session, its drawer code, the drawer codes, and
     a note when the session was opened on another terminal."""
-    s = cashier.current_session(user, ("open", "counted"))
+    s = drawer.current_session(user, ("open", "counted"))
     code = Drawer.get_by_id(s.drawer_id).code if s else ""
     try:
-        note = (cashier.other_terminal(s.terminal) if s else None) or ""
+        note = (drawer.other_terminal(s.terminal) if s else None) or ""
     except UbtuiError as e:  # refused there: say so here, before anything is typed
         note = str(e)
-    return s, code, [d.code for d in cashier.list_drawers()], note
+    return s, code, [d.code for d in drawer.list_drawers()], note
 
 
 def open_step(user, code: str, counts: dict[str, str], day, confirmed: bool):
     """(DB thread) F9 on the open form: the float's warnings first (a ``FloatCheck``), unless
     the clerk saw them for this very count and pressed F9 again; then open the drawer."""
     if not confirmed:
-        check = cashier.check_float(user, code, counts)
+        check = drawer.check_float(user, code, counts)
         if check.warnings:
             return check
-    return cashier.open_drawer(user, code, count=counts, business_date=day)
+    return drawer.open_drawer(user, code, count=counts, business_date=day)
 
 
 class DrawerScreen(BaseScreen):
@@ -60,7 +60,7 @@ class DrawerScreen(BaseScreen):
     FIELD_WIDGETS = {"drawer": "drw-code", "reason": "drw-reason", "next_float": "drw-float",
                      "card_slips": "drw-card", "money_orders": "drw-mo", "check": "drw-checks",
                      "checks": "drw-checks",
-                     **{field_key(d.label): f"den-{i}" for i, d in enumerate(cashier.DENOMINATIONS)}}
+                     **{field_key(d.label): f"den-{i}" for i, d in enumerate(drawer.DENOMINATIONS)}}
     BINDINGS = [
         key_binding("post", "post", "Post"),
         key_binding("refresh", "refresh", "Refresh", show=False),
@@ -74,7 +74,7 @@ class DrawerScreen(BaseScreen):
         self.session = None
         self.phase = "loading"  # open, count, close, done
         self.busy = False
-        self.count_result: cashier.CountResult | None = None
+        self.count_result: drawer.CountResult | None = None
         self.warned: tuple | None = None  # (drawer, counts) whose float warnings were shown
         self.note = ""  # the session was opened on another terminal
         self.codes: list[str] = []
@@ -86,7 +86,7 @@ class DrawerScreen(BaseScreen):
                 yield Label("Drawer", classes="drw-label")
                 yield Input(id="drw-code", max_length=8, compact=True, select_on_focus=True)
             with Grid(id="drw-grid"):
-                for i, d in enumerate(cashier.DENOMINATIONS):
+                for i, d in enumerate(drawer.DENOMINATIONS):
                     yield Label(d.label, classes="drw-dlabel")
                     yield Input(id=f"den-{i}", max_length=6, restrict=r"[0-9]*", compact=True, placeholder="0",
                                 select_on_focus=True, classes="drw-den")
@@ -165,9 +165,9 @@ class DrawerScreen(BaseScreen):
     # --- moving about ----------------------------------------------------------------------
     def order(self) -> list[str]:
         if self.phase == "open":
-            return ["drw-code"] + [f"den-{i}" for i in range(len(cashier.DENOMINATIONS))]
+            return ["drw-code"] + [f"den-{i}" for i in range(len(drawer.DENOMINATIONS))]
         if self.phase == "count":
-            return [f"den-{i}" for i in range(len(cashier.DENOMINATIONS))] + ["drw-checks", "drw-card", "drw-mo"]
+            return [f"den-{i}" for i in range(len(drawer.DENOMINATIONS))] + ["drw-checks", "drw-card", "drw-mo"]
         if self.phase == "close":
             return ["drw-reason", "drw-float", "drw-appr", "drw-pass"]
         return []
@@ -183,20 +183,20 @@ class DrawerScreen(BaseScreen):
     @on(Input.Changed, ".drw-den")
     def count_changed(self, event: Input.Changed) -> None:
         i = int(event.input.id.removeprefix("den-"))
-        d = cashier.DENOMINATIONS[i]
+        d = drawer.DENOMINATIONS[i]
         n = int(event.value) if event.value.isdigit() else 0
         self.query_one(f"#amt-{i}", Static).update(Text(format_cents(n * d.cents) if n else "", justify="right"))
         self.show_total()
 
     def show_total(self) -> None:
-        pieces = {d.key: int(v) for d, v in zip(cashier.DENOMINATIONS, self.counts().values()) if v.isdigit()}
-        currency, coin = cashier.split_currency_coin(pieces)
+        pieces = {d.key: int(v) for d, v in zip(drawer.DENOMINATIONS, self.counts().values()) if v.isdigit()}
+        currency, coin = drawer.split_currency_coin(pieces)
         what = "Float" if self.phase == "open" else "Cash counted"
         self.query_one("#drw-total", Static).update(Text(
             f"{what} {format_cents(currency + coin)}   (currency {format_cents(currency)}, coin {format_cents(coin)})"))
 
     def counts(self) -> dict[str, str]:
-        return {d.key: self.val(f"den-{i}") for i, d in enumerate(cashier.DENOMINATIONS)}
+        return {d.key: self.val(f"den-{i}") for i, d in enumerate(drawer.DENOMINATIONS)}
 
     # --- posting ---------------------------------------------------------------------------
     def action_post(self) -> None:
@@ -210,11 +210,11 @@ class DrawerScreen(BaseScreen):
             kw = {}
             self.warned = seen
         elif self.phase == "count":
-            call = (cashier.count_drawer, user)
+            call = (drawer.count_drawer, user)
             kw = {"cash": self.counts(), "checks": self.val("drw-checks").split(),
                   "other": {"card": self.val("drw-card"), "money_order": self.val("drw-mo")}}
         else:
-            call = (cashier.close_drawer, user)
+            call = (drawer.close_drawer, user)
             kw = {"reason": self.val("drw-reason"), "next_float": self.val("drw-float") or None,
                   "approver_username": self.val("drw-appr"), "approver_password": self.val("drw-pass")}
         self.busy = True
@@ -236,25 +236,25 @@ class DrawerScreen(BaseScreen):
         except (UbtuiError, peewee.DatabaseError) as e:
             self.show_core_error(e)
             return
-        if isinstance(result, cashier.FloatCheck):
+        if isinstance(result, drawer.FloatCheck):
             self.head(f"Open drawer {result.drawer_code}.  NOTE: {'; '.join(result.warnings)}.")
             offer = "F4 fills the last close's float; " if result.carried_count else ""
             self.set_status(f"{offer}F9 again opens with {format_cents(result.float_cents)}", error=True)
-        elif isinstance(result, cashier.OpenResult):
+        elif isinstance(result, drawer.OpenResult):
             # the count starts empty: the float typed to open is not what the close counts
             self.fill_counts({})
             await self.action_refresh()
             warn = "; ".join(result.warnings)
             self.set_status(f"drawer {result.drawer_code} opened with {format_cents(result.float_cents)}"
                             + (f".  NOTE: {warn}" if warn else ""), error=bool(warn))
-        elif isinstance(result, cashier.CountResult):
+        elif isinstance(result, drawer.CountResult):
             self.count_result = result
             self.head("Counted.  Below: the count against what the drawer should hold; F9 closes it.")
             self.show_count(result)
             self.set_phase("close")
             self.query_one("#drw-float", Input).value = ""
             self.clear_status()
-        elif isinstance(result, cashier.CloseResult):
+        elif isinstance(result, drawer.CloseResult):
             self.set_phase("done")
             if self.count_result is not None:
                 self.show_count(self.count_result, closed=True)
@@ -262,7 +262,7 @@ class DrawerScreen(BaseScreen):
             self.query_one("#drw-slip", Static).update(stored(result.slip_text, multiline=True))
             self.set_status("closed; " + ("; ".join(result.warnings) or "take the deposit to the safe"))
 
-    def show_count(self, r: cashier.CountResult, *, closed: bool = False) -> None:
+    def show_count(self, r: drawer.CountResult, *, closed: bool = False) -> None:
         os_ = r.over_short_cents
         word = "OVER" if os_ > 0 else "SHORT" if os_ < 0 else "BALANCED"
         # one table, the amounts under their headings (the check counts beside their amounts)
@@ -283,7 +283,7 @@ class DrawerScreen(BaseScreen):
         self.query_one("#drw-result", Static).update(Text("\n".join(lines)))
 
     def fill_counts(self, pieces: dict[str, int]) -> None:
-        for i, d in enumerate(cashier.DENOMINATIONS):
+        for i, d in enumerate(drawer.DENOMINATIONS):
             self.query_one(f"#den-{i}", Input).value = str(pieces[d.key]) if pieces.get(d.key) else ""
 
     async def action_carried(self) -> None:
@@ -292,7 +292,7 @@ class DrawerScreen(BaseScreen):
             return
         code = self.val("drw-code").strip() or (self.codes[0] if len(self.codes) == 1 else "")
         try:
-            check = await self.app.db(cashier.check_float, self.app.user, code, {})
+            check = await self.app.db(drawer.check_float, self.app.user, code, {})
         except (UbtuiError, peewee.DatabaseError) as e:
             self.show_core_error(e)
             return
@@ -335,5 +335,5 @@ class MovementScreen(ActionForm):
                 Field("reason", "Reason", "", 120, None, "what it was for (required for a paid-out)")]
 
     def perform(self, user, v: dict[str, str]) -> str:
-        m = cashier.drawer_movement(user, self.kind, v["amount"], v["reason"], self.key)
+        m = drawer.drawer_movement(user, self.kind, v["amount"], v["reason"], self.key)
         return f"{self.kind.replace('_', '-')} of {format_cents(m.amount_cents)} recorded"

@@ -28,7 +28,7 @@ from screens.common.base import BaseScreen, key_binding
 from screens.common.fields import MoneyInput
 from screens.common.form import LookupScreen
 from screens.common.text import stored
-from ubtui import cashier
+from ubtui import drawer, payments
 from ubtui.accounts import format_account_number, get_account, normalize_account_number
 from ubtui.errors import InputError, UbtuiError
 from ubtui.money import format_cents, format_plain
@@ -48,14 +48,14 @@ def load_account(user, text: str, kinds: tuple[str, ...] = ("cash",)):
     (one call: the alerts show as the account does)."""
     acct = get_account(text.strip())
     from models import Premise
-    name = cashier.customer_name(acct.id)
-    address = cashier.service_address(Premise.get_by_id(acct.premise_id))
-    alerts = cashier.payment_alerts(user, [acct.id], max(acct.balance_cents, 1), kinds)
+    name = payments.customer_name(acct.id)
+    address = payments.service_address(Premise.get_by_id(acct.premise_id))
+    alerts = payments.payment_alerts(user, [acct.id], max(acct.balance_cents, 1), kinds)
     return acct, name, address, alerts
 
 
 def drawer_line(user) -> str:
-    s = cashier.current_session(user)
+    s = drawer.current_session(user)
     if s is None:
         return "No drawer open: open one first (main menu, Drawer)."
     from models import Drawer
@@ -95,9 +95,9 @@ class PaymentScreen(BaseScreen):
         self.key = "ui:pay:" + uuid.uuid4().hex  # one per form: a double F9 posts once
         self.account = None
         self.accounts: list[tuple[object, str]] = []  # (account, amount typed): one check, several accounts
-        self.tenders: list[cashier.TenderIn] = []
+        self.tenders: list[payments.TenderIn] = []
         self.busy = False
-        self.result: cashier.PaymentResult | None = None
+        self.result: payments.PaymentResult | None = None
         self.asked: set[str] = set()  # alert codes the Confirm amount field confirms
 
     # --- layout ----------------------------------------------------------------------------
@@ -199,7 +199,7 @@ class PaymentScreen(BaseScreen):
 
     def pairs(self) -> list[tuple[object, int]]:
         """(account, cents) of the payment; InputError naming the field that is wrong."""
-        pairs = [(a, cashier.amount_cents(t, "Amount")) for a, t in self.accounts]
+        pairs = [(a, drawer.amount_cents(t, "Amount")) for a, t in self.accounts]
         if self.account is not None:
             typed = normalize_account_number(self.val("pay-account")) if self.val("pay-account").strip() else None
             if typed != self.account.number:
@@ -213,14 +213,14 @@ class PaymentScreen(BaseScreen):
     def due_cents(self) -> int:
         """What is still due after the tenders added so far (InputError: an amount is wrong)."""
         total = sum(c for _, c in self.pairs())
-        return max(total - sum(cashier.amount_cents(t.amount, "Amount tendered") for t in self.tenders), 0)
+        return max(total - sum(drawer.amount_cents(t.amount, "Amount tendered") for t in self.tenders), 0)
 
-    def current_tender(self) -> cashier.TenderIn:
+    def current_tender(self) -> payments.TenderIn:
         typed = self.money("pay-tendered").cents()
         cents = typed if typed is not None else self.due_cents()
-        return cashier.TenderIn(kind=self.kind(), amount=format_plain(cents), **self.details())
+        return payments.TenderIn(kind=self.kind(), amount=format_plain(cents), **self.details())
 
-    def command(self) -> cashier.TakePayment:
+    def command(self) -> payments.TakePayment:
         """The payment as the form shows it; InputError naming the field that is wrong."""
         pairs = self.pairs()
         total = sum(c for _, c in pairs)
@@ -237,8 +237,8 @@ class PaymentScreen(BaseScreen):
             if again.cents() != total:
                 raise InputError("Confirm amount", f"re-type the amount, {format_plain(total)}, to confirm the alerts")
             confirmed = sorted(self.asked)
-        return cashier.TakePayment(idempotency_key=self.key, tenders=tenders, confirmed=confirmed, accounts=[
-            cashier.AccountAmount(account=a.id, amount=format_plain(c)) for a, c in pairs])
+        return payments.TakePayment(idempotency_key=self.key, tenders=tenders, confirmed=confirmed, accounts=[
+            payments.AccountAmount(account=a.id, amount=format_plain(c)) for a, c in pairs])
 
     @on(Input.Submitted)
     async def submitted(self, event: Input.Submitted) -> None:
@@ -301,7 +301,7 @@ class PaymentScreen(BaseScreen):
         ids, amounts = [], []
         for acct, typed in [*([(self.account, self.val("pay-amount"))] if self.account else []), *self.accounts]:
             try:
-                cents = cashier.amount_cents(typed, "Amount")
+                cents = drawer.amount_cents(typed, "Amount")
             except InputError:
                 cents = max(acct.balance_cents, 1)
             ids.append(acct.id)
@@ -309,11 +309,11 @@ class PaymentScreen(BaseScreen):
         if not ids:
             self.show_alerts([])
             return
-        alerts = await self.app.try_db(cashier.payment_alerts, self.app.user, ids, amounts, self.kinds())
+        alerts = await self.app.try_db(payments.payment_alerts, self.app.user, ids, amounts, self.kinds())
         if alerts is not None:
             self.show_alerts(alerts)
 
-    def show_alerts(self, alerts: list[cashier.Alert]) -> None:
+    def show_alerts(self, alerts: list[payments.Alert]) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
         for a in sorted(alerts, key=lambda a: (not a.hard, not a.confirm)):  # stops first, then to confirm
             text.append(("STOP " if a.hard else "! ") + safe_text(a.message), style="bold reverse" if a.hard else "bold")
@@ -340,7 +340,7 @@ class PaymentScreen(BaseScreen):
             return
         try:
             t = self.current_tender()
-            cashier.amount_cents(t.amount, "Amount tendered")
+            drawer.amount_cents(t.amount, "Amount tendered")
         except InputError as e:
             self.show_core_error(e)
             return
@@ -357,7 +357,7 @@ class PaymentScreen(BaseScreen):
         self.set_status(f"tender added; {due} still due: type the next tender (empty = all of it), F9 posts")
 
     def tenders_text(self) -> str:
-        parts = [f"{t.kind.replace('_', ' ')} {format_cents(cashier.amount_cents(t.amount, 'Amount tendered'))}"
+        parts = [f"{t.kind.replace('_', ' ')} {format_cents(drawer.amount_cents(t.amount, 'Amount tendered'))}"
                  + (f" #{t.check_number}" if t.check_number else "") for t in self.tenders]
         return "Tenders: " + ", ".join(parts) if parts else ""
 
@@ -378,10 +378,10 @@ class PaymentScreen(BaseScreen):
         self.query_one("#pay-who", Static).update("")
         self.show_confirm(False)
         self.query_one("#pay-accounts", Static).update("Accounts: " + ", ".join(
-            f"{format_account_number(a.number)} {format_cents(cashier.amount_cents(t, 'Amount'))}"
+            f"{format_account_number(a.number)} {format_cents(drawer.amount_cents(t, 'Amount'))}"
             for a, t in self.accounts))
         self.query_one("#pay-account", Input).focus()
-        total = sum(cashier.amount_cents(t, "Amount") for _, t in self.accounts)
+        total = sum(drawer.amount_cents(t, "Amount") for _, t in self.accounts)
         self.set_status(f"account added; {format_plain(total)} due so far: type the next account (F9 posts)")
         await self.refresh_alerts()
 
@@ -396,9 +396,9 @@ class PaymentScreen(BaseScreen):
         self.busy = True
         self.set_status("posting...")
         try:
-            result = await self.run_core(cashier.take_payment, self.app.user, cmd)
-        except cashier.AlertsToConfirm as e:
-            self.ask_confirmation(e.alerts, sum(cashier.amount_cents(a.amount, "Amount") for a in cmd.accounts))
+            result = await self.run_core(payments.take_payment, self.app.user, cmd)
+        except payments.AlertsToConfirm as e:
+            self.ask_confirmation(e.alerts, sum(drawer.amount_cents(a.amount, "Amount") for a in cmd.accounts))
             return
         except (UbtuiError, peewee.DatabaseError) as e:
             self.show_core_error(e)
@@ -408,7 +408,7 @@ class PaymentScreen(BaseScreen):
         self.result = result
         self.show_result(result)
 
-    def ask_confirmation(self, alerts: list[cashier.Alert], total: int) -> None:
+    def ask_confirmation(self, alerts: list[payments.Alert], total: int) -> None:
         """F9 alone never passes an alert that matters: the clerk re-types the amount."""
         self.asked = {a.code for a in alerts}
         self.show_confirm(True, "re-type the amount, then F9")
@@ -419,7 +419,7 @@ class PaymentScreen(BaseScreen):
         what = alerts[0].message if len(alerts) == 1 else f"{len(alerts)} alerts"
         self.set_status(f"Confirm amount: re-type {format_plain(total)}, then F9 posts ({what})", error=True)
 
-    def show_result(self, r: cashier.PaymentResult) -> None:
+    def show_result(self, r: payments.PaymentResult) -> None:
         lines = [f"Receipt {r.receipt_number}  paid {format_cents(r.total_cents)}  "
                  f"tendered {format_cents(r.tendered_cents)}"]
         shown = r.accounts if len(r.accounts) <= 3 else r.accounts[:2]

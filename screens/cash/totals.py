@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Input, Static
 from screens.common.base import BaseScreen, key_binding
 from screens.common.form import ActionForm, Field
 from screens.common.text import cells
-from ubtui import cashier
+from ubtui import totals, voids
 from ubtui.money import format_cents
 
 REFRESH_SECONDS = 15
@@ -40,7 +40,7 @@ class TotalsScreen(BaseScreen):
     def __init__(self, day: _dt.date | None = None):
         super().__init__()
         self.day = day
-        self.totals: cashier.DailyTotals | None = None
+        self.totals: totals.DailyTotals | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static("loading...", id="tot-summary")
@@ -62,11 +62,11 @@ class TotalsScreen(BaseScreen):
 
     @work(exclusive=True, group="cash-totals")
     async def load(self) -> None:
-        totals = await self.app.try_db(cashier.daily_totals, self.app.user, self.day)
-        if totals is not None:
-            self.show(totals)
+        day = await self.app.try_db(totals.daily_totals, self.app.user, self.day)
+        if day is not None:
+            self.show(day)
 
-    def show(self, d: cashier.DailyTotals) -> None:
+    def show(self, d: totals.DailyTotals) -> None:
         self.totals = d
         tenders = "  ".join(f"{k.replace('_', ' ')} {format_cents(v)}" for k, v in sorted(d.by_tender.items()))
         ops = "  ".join(f"{k} {format_cents(v)}" for k, v in sorted(d.by_operator.items()))
@@ -113,7 +113,7 @@ class ReceiptsScreen(BaseScreen):
         super().__init__()
         self.day = day
         self.session_id = session_id
-        self.rows: list[cashier.ReceiptRow] = []
+        self.rows: list[totals.ReceiptRow] = []
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="rcp-head")
@@ -135,7 +135,7 @@ class ReceiptsScreen(BaseScreen):
 
     @work(exclusive=True, group="cash-receipts")
     async def load(self) -> None:
-        rows = await self.app.try_db(cashier.list_receipts, self.app.user, self.day, session_id=self.session_id,
+        rows = await self.app.try_db(totals.list_receipts, self.app.user, self.day, session_id=self.session_id,
                                      hold_keys=True)
         if rows is None:
             return
@@ -146,10 +146,10 @@ class ReceiptsScreen(BaseScreen):
             t.add_row(*cells(r.receipt_number, f"{r.created_at:%H:%M}", r.operator[:8], accounts_cell(r.accounts), r.name[:9],
                              r.tenders[:11]), money(r.total_cents), Text(" VOID" if r.status == "voided" else ""),
                       key=r.receipt_number)
-        t = cashier.tally(rows)  # the daily totals' rule: voids listed, not counted
-        voids = f"  {t.voids} void(s) {format_cents(t.void_cents)}" if t.voids else ""
+        t = totals.tally(rows)  # the daily totals' rule: voids listed, not counted
+        voided = f"  {t.voids} void(s) {format_cents(t.void_cents)}" if t.voids else ""
         self.query_one("#rcp-head", Static).update(Text(
-            f"{self.day}  {t.receipts} receipt(s) {format_cents(t.total_cents)}{voids}  Enter shows, ctrl+v voids",
+            f"{self.day}  {t.receipts} receipt(s) {format_cents(t.total_cents)}{voided}  Enter shows, ctrl+v voids",
             no_wrap=True, overflow="ellipsis"))
 
     def selected(self) -> str | None:
@@ -197,6 +197,6 @@ class VoidScreen(ActionForm):
                 Field("password", "Password", "", 128, None, "", password=True)]
 
     def perform(self, user, v: dict[str, str]) -> str:
-        r = cashier.void_payment(user, v["receipt"], v["reason"], v["super"], v["password"])
+        r = voids.void_payment(user, v["receipt"], v["reason"], v["super"], v["password"])
         bal = "; ".join(format_cents(b) for b in r.balances.values())
         return f"receipt {r.receipt_number} voided; balance now {bal}"

@@ -5,7 +5,9 @@ import datetime as _dt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ubtui import cashier
+from models import Account, Drawer
+from ubtui import drawer, payments, voids
+from ubtui.verify import expected_cash
 
 CATS = ["water", "sewer", "late_fee", "reconnect_fee", "fee"]
 charges = st.lists(st.tuples(st.sampled_from(CATS), st.integers(1, 50_000), st.integers(0, 400)), max_size=8)
@@ -23,15 +25,15 @@ def fake_rows(ch, cr):
 @given(ch=charges, cr=credits, amount=st.integers(1, 200_000),
        order=st.permutations(["reconnect_fee", "fee", "late_fee", "oldest"]))
 def test_allocation_pays_exactly_and_in_order(monkeypatch, ch, cr, amount, order):
-    monkeypatch.setattr(cashier, "ledger_rows", lambda account_id: fake_rows(ch, cr))
-    items = cashier.open_items(1)
+    monkeypatch.setattr(payments, "ledger_rows", lambda account_id: fake_rows(ch, cr))
+    items = payments.open_items(1)
     owed = {}
     for _, _, c, a in items:
         owed[c] = owed.get(c, 0) + a
     # what is open equals charges minus credits (when the credits do not exceed the charges)
     total_open = sum(a for _, a, _ in ch) - sum(a for _, a in cr)
     assert sum(owed.values()) == max(total_open, 0) or total_open < 0
-    alloc = cashier.allocate(1, amount, list(order))
+    alloc = payments.allocate(1, amount, list(order))
     assert sum(c for _, c in alloc) == amount
     for cat, cents in alloc:
         assert cents > 0
@@ -63,9 +65,9 @@ def test_any_sequence_keeps_the_drawer_and_ledger_exact(seq, sqlite_url, monkeyp
 
     from models import DrawerSession, Payment
     from ubtui.accounts import create_customer, create_premise, open_account
-    from ubtui.cashier import AccountAmount, TakePayment, TenderIn
     from ubtui.errors import NotFound
     from ubtui.money import format_plain
+    from ubtui.payments import AccountAmount, TakePayment, TenderIn
     from ubtui.security import create_user, get_user, system_user
     from ubtui.verify import verify_all
 
@@ -75,19 +77,19 @@ def test_any_sequence_keeps_the_drawer_and_ledger_exact(seq, sqlite_url, monkeyp
         except NotFound:
             return create_user(system_user(), name, name.title(), role, name + "-password")
 
-    monkeypatch.setattr(cashier, "approve", lambda u, p, perm: get_user("sup"))
+    monkeypatch.setattr(voids, "approve", lambda u, p, perm: get_user("sup"))
     clerk = add_user("clerk")
     add_user("sup", "supervisor")
     sysu = system_user()
-    if not cashier.Drawer.select().exists():
-        cashier.create_drawer(sysu, "D1")
-        cashier.open_drawer(clerk, "D1", count={"20": 5})
+    if not Drawer.select().exists():
+        drawer.create_drawer(sysu, "D1")
+        drawer.open_drawer(clerk, "D1", count={"20": 5})
         for i in range(3):
             c = create_customer(sysu, last_name=f"P{i}")
             open_account(sysu, premise=create_premise(sysu, house_number=str(i), street="Elm"), customers=[(c, "owner")])
-    accounts = list(cashier.Account.select().order_by(cashier.Account.id))
-    session = cashier.current_session(clerk)
-    before = cashier.expected_cash(session)
+    accounts = list(Account.select().order_by(Account.id))
+    session = drawer.current_session(clerk)
+    before = expected_cash(session)
     delta = 0
     for op in seq:
         if op[0] == "pay":
@@ -95,7 +97,7 @@ def test_any_sequence_keeps_the_drawer_and_ledger_exact(seq, sqlite_url, monkeyp
             extra = extra if kind == "cash" else 0
             t = TenderIn(kind=kind, amount=format_plain(cents + extra), check_number="1" if kind == "check" else "",
                          card_last4="4242" if kind == "card" else "", auth_code="OK1" if kind == "card" else "")
-            cashier.take_payment(clerk, TakePayment(idempotency_key=uuid.uuid4().hex, tenders=[t], accounts=[
+            payments.take_payment(clerk, TakePayment(idempotency_key=uuid.uuid4().hex, tenders=[t], accounts=[
                 AccountAmount(account=accounts[a].id, amount=format_plain(cents))]))
             delta += cents if kind == "cash" else 0
         elif op[0] == "void":
@@ -103,12 +105,12 @@ def test_any_sequence_keeps_the_drawer_and_ledger_exact(seq, sqlite_url, monkeyp
             if posted:
                 p = posted[op[1] % len(posted)]
                 cash = sum(t.amount_cents for t in p.tenders if t.kind == "cash") - p.change_cents
-                cashier.void_payment(clerk, p.receipt_number, "test", "sup", "x")
+                voids.void_payment(clerk, p.receipt_number, "test", "sup", "x")
                 delta -= cash
         else:
-            cashier.drawer_movement(clerk, "drop", format_plain(op[1]), "", uuid.uuid4().hex)
+            drawer.drawer_movement(clerk, "drop", format_plain(op[1]), "", uuid.uuid4().hex)
             delta -= op[1]
-    assert cashier.expected_cash(DrawerSession.get_by_id(session.id)) == before + delta
+    assert expected_cash(DrawerSession.get_by_id(session.id)) == before + delta
     assert verify_all() == []
 
 
@@ -131,7 +133,7 @@ def test_the_bounded_read_gives_the_open_items_of_every_entry(entries, recent, s
     from ubtui.accounts import create_customer, create_premise, open_account
     from ubtui.security import system_user
 
-    monkeypatch.setattr(cashier, "RECENT_CHARGES", recent)
+    monkeypatch.setattr(payments, "RECENT_CHARGES", recent)
     sysu = system_user()
     a = open_account(sysu, premise=create_premise(sysu, house_number="1", street="Elm St"), status="active",
                      customers=[(create_customer(sysu, first_name="Al", last_name="Ng"), "owner")])
@@ -144,10 +146,10 @@ def test_the_bounded_read_gives_the_open_items_of_every_entry(entries, recent, s
                                                            what, effective_on=today - _dt.timedelta(days=days))])
     every = [(e.id, e.category, e.amount_cents, e.effective_on, e.kind) for e in LedgerEntry.select()
              .where(LedgerEntry.account == a.id).order_by(LedgerEntry.effective_on, LedgerEntry.id)]
-    rows = cashier.ledger_rows(a.id)
-    assert cashier.open_items(a.id, rows) == cashier.open_items(a.id, every)
+    rows = payments.ledger_rows(a.id)
+    assert payments.open_items(a.id, rows) == payments.open_items(a.id, every)
     for order in (["oldest"], ["late_fee", "oldest"]):
-        assert cashier.allocate(a.id, 5000, order, rows) == cashier.allocate(a.id, 5000, order, every)
+        assert payments.allocate(a.id, 5000, order, rows) == payments.allocate(a.id, 5000, order, every)
     acct = Account.get_by_id(a.id)
     for day in (today, today - _dt.timedelta(days=20)):
-        assert cashier._past_due_cents(acct, day, rows) == cashier._past_due_cents(acct, day, every)
+        assert payments._past_due_cents(acct, day, rows) == payments._past_due_cents(acct, day, every)

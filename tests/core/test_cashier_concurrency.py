@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from models import LedgerEntry, Payment, Posting, Tender, database
-from ubtui import cashier, ledger
-from ubtui.verify import verify_all
+from models import DrawerSession, LedgerEntry, Payment, Posting, Tender, database
+from ubtui import drawer, ledger
+from ubtui.verify import expected_cash, verify_all
 
 ROOT = str(Path(__file__).resolve().parents[2])
 pytestmark = pytest.mark.slow
@@ -22,8 +22,8 @@ pytestmark = pytest.mark.slow
 CHILD = r"""
 import sys, time
 sys.path.insert(0, ROOT)
-from ubtui import cashier
-from ubtui.cashier import AccountAmount, TakePayment, TenderIn
+from ubtui import payments
+from ubtui.payments import AccountAmount, TakePayment, TenderIn
 from ubtui.db import open_database
 from ubtui.security import get_user
 url, prefix, count, numbers, slow = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].split(","), sys.argv[5] == "1"
@@ -36,12 +36,12 @@ if slow:
             time.sleep(0.003)  # inside the transaction, after the receipt's rows were sent, before COMMIT
             return done
         return write
-    cashier._write_receipt = lingering(cashier._write_receipt)
-    cashier._write_receipt_pg = lingering(cashier._write_receipt_pg)
+    payments._write_receipt = lingering(payments._write_receipt)
+    payments._write_receipt_pg = lingering(payments._write_receipt_pg)
 for i in range(count):
     cmd = TakePayment(idempotency_key=f"{prefix}-{i}", accounts=[AccountAmount(account=n, amount="1") for n in numbers],
                       tenders=[TenderIn(kind="cash", amount=str(len(numbers) + 4))])
-    cashier.take_payment(user, cmd)
+    payments.take_payment(user, cmd)
     print(f"posted {i}", flush=True)
 """.replace("ROOT", repr(ROOT))
 
@@ -55,8 +55,8 @@ def spawn(url, prefix, count, accounts, slow=False):
 
 @pytest.fixture
 def open_drawer(system, clerk):
-    cashier.create_drawer(system, "D1")
-    return cashier.open_drawer(clerk, "D1", count={"20": 10})
+    drawer.create_drawer(system, "D1")
+    return drawer.open_drawer(clerk, "D1", count={"20": 10})
 
 
 def assert_whole():
@@ -83,8 +83,8 @@ def test_processes_taking_payments_at_once_lose_nothing(db_url, open_drawer, mak
     assert len({p.receipt_number for p in Payment.select()}) == 80
     assert ledger.account_balance(accounts[0].id) == -80 * 100
     assert ledger.account_balance(accounts[1].id) == -40 * 100
-    session = cashier.DrawerSession.get_by_id(open_drawer.session_id)
-    assert cashier.expected_cash(session) == 20000 + 40 * 200 + 40 * 100
+    session = DrawerSession.get_by_id(open_drawer.session_id)
+    assert expected_cash(session) == 20000 + 40 * 200 + 40 * 100
     assert_whole()
 
 

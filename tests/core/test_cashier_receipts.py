@@ -2,22 +2,23 @@
 import pytest
 from escpos.printer import Dummy
 
-from ubtui import cashier, receipts
-from ubtui.cashier import AccountAmount, TakePayment, TenderIn
+from ubtui import drawer, payments, receipts, voids
+from ubtui.accounts import format_account_number
 from ubtui.config import Settings, use_settings
 from ubtui.errors import ConfigError, InputError
 from ubtui.money import format_cents
+from ubtui.payments import AccountAmount, TakePayment, TenderIn
 
 from .test_cashier import FLOAT, charge
 
 
 @pytest.fixture
 def paid(system, clerk, make_account):
-    cashier.create_drawer(system, "D1")
-    cashier.open_drawer(clerk, "D1", count=FLOAT)
+    drawer.create_drawer(system, "D1")
+    drawer.open_drawer(clerk, "D1", count=FLOAT)
     a = make_account("Muñoz", "José", street="Oak Ave")
     charge(system, a, 6000)
-    res = cashier.take_payment(clerk, TakePayment(
+    res = payments.take_payment(clerk, TakePayment(
         idempotency_key="r1", accounts=[AccountAmount(account=a.number, amount="45.25")],
         tenders=[TenderIn(kind="check", amount="40", check_number="3141", bank="Cedar Bank"),
                  TenderIn(kind="cash", amount="10")]))
@@ -28,7 +29,7 @@ def test_receipt_text_has_every_field(paid, clerk):
     a, res = paid
     r = receipts.receipt(clerk, res.receipt_number, reprint=False)
     text = receipts.to_text(r)
-    for needle in ("Cedar Valley Water District", res.receipt_number, cashier.format_account_number(a.number),
+    for needle in ("Cedar Valley Water District", res.receipt_number, format_account_number(a.number),
                    "Muñoz, José", "Oak Ave", "Clerk1", "Drawer", "D1", "Check #3141", "$40.00", "Cash",
                    "AMOUNT PAID", "$45.25", "CHANGE", "$4.75", "New balance", "$14.75"):
         assert needle in text, needle
@@ -61,7 +62,7 @@ def test_reprint_by_number_and_unknown_receipt(paid, clerk):
 
 def test_voided_receipt_says_so(paid, clerk, supervisor):
     _, res = paid
-    cashier.void_payment(clerk, res.receipt_number, "wrong", "super1", "password-super1")
+    voids.void_payment(clerk, res.receipt_number, "wrong", "super1", "password-super1")
     assert "*** VOIDED ***" in receipts.to_text(receipts.receipt(clerk, res.receipt_number))
 
 

@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 
 from models import AccountCustomer, Bill
-from ubtui import billing, billprint, cashier, clock, collections, readings, receipts, search
-from ubtui.accounts import create_customer, customer_of_record
+from ubtui import billing, billprint, clock, collections, drawer, payments, readings, receipts, search
+from ubtui.accounts import create_customer, customer_of_record, format_account_number
 from ubtui.addresses import format_address, full_address
-from ubtui.cashier import AccountAmount, TakePayment, TenderIn
+from ubtui.payments import AccountAmount, TakePayment, TenderIn
 from ubtui.rates import demo_schedule
 
 from .test_cashier import FLOAT
@@ -25,16 +25,16 @@ def test_search_receipt_bill_and_letter_name_the_same_customer(system, clerk, ma
     readings.enter_reading(system, m.id, D(2026, 2, 1), 112)
     billing.run_bills(system, cycle="1", period_end=D(2026, 2, 1), bill_date=D(2026, 2, 1), schedule=demo_schedule())
     bill = Bill.get(Bill.account == a.id)
-    cashier.create_drawer(system, "D1")
-    cashier.open_drawer(clerk, "D1", count=FLOAT)
-    paid = cashier.take_payment(clerk, TakePayment(idempotency_key="cor-1", accounts=[AccountAmount(account=a.number, amount="5")],
+    drawer.create_drawer(system, "D1")
+    drawer.open_drawer(clerk, "D1", count=FLOAT)
+    paid = payments.take_payment(clerk, TakePayment(idempotency_key="cor-1", accounts=[AccountAmount(account=a.number, amount="5")],
                                                    tenders=[TenderIn(kind="cash", amount="5")]))
 
     expected = "García, Elizabeth"  # billing > tenant > owner: the tenant, who uses the water
     assert customer_of_record(a.id).name == expected
-    (hit,) = search.search_accounts(clerk, cashier.format_account_number(a.number))
+    (hit,) = search.search_accounts(clerk, format_account_number(a.number))
     assert hit.name == expected
-    assert cashier.customer_name(a.id) == expected  # the payment screen's header
+    assert payments.customer_name(a.id) == expected  # the payment screen's header
     assert receipts.receipt(clerk, paid.receipt_number, reprint=False).accounts[0].name == expected
     assert billprint.load(bill.id).customer == expected
     letter = collections.send_account_letter(clerk, a.id, "welcome", D(2026, 3, 1))
@@ -51,12 +51,12 @@ def test_one_service_address_format():
     class P:
         house_number, street, unit, city, state, zip = "107", "Cedar Rd", "Apt 3", "Cedar Valley", "CA", "95000"
     assert full_address(P) == "107 Cedar Rd Apt 3, Cedar Valley, CA 95000"
-    assert cashier.service_address(P) == full_address(P)
+    assert payments.service_address(P) == full_address(P)
 
 
 def test_the_clock_can_be_set_for_the_core():
     with clock.frozen(D(2026, 3, 15)):
-        assert clock.today() == D(2026, 3, 15) == cashier.business_today()
+        assert clock.today() == D(2026, 3, 15) == drawer.business_today()
         assert clock.now().date() == D(2026, 3, 15)
     assert clock.today() == dt.date.today()
 

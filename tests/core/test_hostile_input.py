@@ -255,16 +255,16 @@ def _post_transfer(user, acct, cents):
 
 
 def _post_payment(user, acct, cents):
-    from ubtui import cashier
-    from ubtui.cashier import AccountAmount, TakePayment, TenderIn
+    from ubtui import payments
+    from ubtui.payments import AccountAmount, TakePayment, TenderIn
     amount = f"{cents // 100}.{cents % 100:02d}"
-    cashier.take_payment(user, TakePayment(idempotency_key=f"pay-{cents}", accounts=[
+    payments.take_payment(user, TakePayment(idempotency_key=f"pay-{cents}", accounts=[
         AccountAmount(account=acct.number, amount=amount)], tenders=[TenderIn(kind="cash", amount=amount)]))
 
 
 def _post_paid_out(user, acct, cents):
-    from ubtui import cashier
-    cashier.drawer_movement(user, "paid_out", f"{cents // 100}.{cents % 100:02d}", "absurd", f"po-{cents}")
+    from ubtui import drawer
+    drawer.drawer_movement(user, "paid_out", f"{cents // 100}.{cents % 100:02d}", "absurd", f"po-{cents}")
 
 
 # Each function a person can hand an amount to, with the smallest role that may call it.
@@ -280,14 +280,14 @@ AMOUNT_POSTERS = {
 
 @pytest.mark.parametrize("name", sorted(AMOUNT_POSTERS))
 def test_every_amount_a_person_types_has_a_limit(name, system, clerk, senior, make_account):
-    from ubtui import cashier
+    from ubtui import drawer
 
     fn, role, status = AMOUNT_POSTERS[name]
     user = {"clerk": clerk, "senior": senior}[role]
     acct = make_account(status=status)
     make_account()  # a second account (transfers)
-    cashier.create_drawer(system, "D1", "Front counter")
-    cashier.open_drawer(user, "D1", count={"20": 5})
+    drawer.create_drawer(system, "D1", "Front counter")
+    drawer.open_drawer(user, "D1", count={"20": 5})
     postings, audits = Posting.select().count(), AuditLog.select().count()
     with pytest.raises(UbtuiError, match="over the|limit|more than"):
         fn(user, acct, ABSURD)
@@ -309,9 +309,9 @@ POSTERS = {
     "adjustments.reverse_late_fees": "reversals of posted fees",
     "autopay.build_draft": "the balance owed",
     "collections.run_notices": "the policy's door_tag_fee_cents (config, checked on load: $500.00 at most)",
-    "cashier._write_receipt": "typed: AMOUNT_POSTERS['payment'] (parse_amount, max_amount_cents)",
-    "cashier._write_receipt_pg": "typed: AMOUNT_POSTERS['payment'] (parse_amount, max_amount_cents)",
-    "cashier.void_payment": "the voided receipt's own amount",
+    "payments._write_receipt": "typed: AMOUNT_POSTERS['payment'] (parse_amount, max_amount_cents)",
+    "payments._write_receipt_pg": "typed: AMOUNT_POSTERS['payment'] (parse_amount, max_amount_cents)",
+    "voids.void_payment": "the voided receipt's own amount",
     "ledger.post": "the ledger itself",
     "ledger.reverse": "the ledger itself: the reversed posting's amounts",
     "workorders.start_service": "typed: AMOUNT_POSTERS['service deposit'] (fee schedule)",

@@ -184,3 +184,56 @@ def test_entry_ids_follow_the_order_of_the_entries(system, make_account):
     assert [(e.account_id, e.amount_cents, e.category) for e in got] == [(s.account_id, s.amount_cents, s.category)
                                                                          for s in specs]
     assert r.balances == {a.id: 200, b.id: 400}
+
+
+def test_verify_names_a_tampered_category_sum(system, make_account, db):
+    a = make_account()
+    charge(system, a, 700, "c")
+    pay(system, a, 200, "p")
+    assert ledger.category_sums(a.id) == ledger.computed_category_sums(a.id) == {"water": (700, 0), "": (0, -200)}
+    db.execute_sql("UPDATE ledger_category_sum SET credit_cents = credit_cents - 1 WHERE category = ''")
+    db.execute_sql(f"INSERT INTO ledger_category_sum (account_id, category, debit_cents, credit_cents) "
+                   f"VALUES ({a.id}, 'sewer', 5, 0)")
+    breaches = verify_all()
+    assert [b.check for b in breaches] == ["category", "category"], breaches
+    assert "-201" in str(breaches[0]) and "'sewer'" in str(breaches[1])
+
+
+sum_ops = st.lists(st.tuples(st.sampled_from(["charge", "payment", "batch", "reverse", "replay"]),
+                             st.integers(min_value=0, max_value=2), st.sampled_from(["water", "sewer", "", "credit"]),
+                             st.integers(min_value=1, max_value=500_000)),
+                   min_size=1, max_size=20)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=sum_ops)
+def test_category_sums_always_equal_the_entries(system, make_account, backend, db, ops):
+    """The cached sums by category (issue #12: what a payment's allocation reads instead of
+    the account's history) are those of the entries after every kind of posting: single,
+    several accounts at once, a batch, a reversal, a replayed key."""
+    accounts = [make_account() for _ in range(3)]
+    done = []
+    for i, (op, which, category, cents) in enumerate(ops):
+        a, b = accounts[which], accounts[(which + 1) % 3]
+        key = f"s-{len(Posting.select())}-{i}"
+        if op == "charge":
+            done.append(ledger.post(system, key, "charge", [EntrySpec(a.id, "charge", cents, category),
+                                                            EntrySpec(b.id, "charge", cents // 2 + 1, "sewer")]))
+        elif op == "payment":
+            done.append(ledger.post(system, key, "payment", [EntrySpec(a.id, "payment", -cents, category),
+                                                             EntrySpec(a.id, "payment", -1, "")]))
+        elif op == "batch":
+            with db.atomic():
+                ledger.write_postings(system, [
+                    ledger.NewPosting(key + "a", "charge", [EntrySpec(a.id, "charge", cents, category)]),
+                    ledger.NewPosting(key + "b", "charge", [EntrySpec(a.id, "charge", 3, category),
+                                                           EntrySpec(b.id, "adjustment", -2, category)])],
+                    action="post.charge")
+        elif op == "replay" and done:
+            assert not ledger.post(system, done[-1].idempotency_key, "charge", [EntrySpec(a.id, "charge", 1)]).created
+        elif op == "reverse" and done:
+            ledger.reverse(system, key, done.pop(0).posting_id, "test")
+        for acct in accounts:
+            assert ledger.category_sums(acct.id) == ledger.computed_category_sums(acct.id)
+            assert ledger.account_balance(acct.id) == ledger.computed_balance(acct.id)
+    assert verify_all() == []

@@ -6,10 +6,11 @@ import io
 import pytest
 
 from models import Payment
-from ubtui import cashier, receipts, reports
-from ubtui.cashier import TenderIn
+from ubtui import drawer, receipts, reports, voids
+from ubtui import totals as day_totals
 from ubtui.cli import main
 from ubtui.errors import InputError, NotFound, PermissionDenied
+from ubtui.payments import TenderIn
 
 from .test_cashier import FLOAT, charge, pay
 
@@ -18,15 +19,15 @@ TODAY = _dt.date.today()
 
 @pytest.fixture
 def day(system, clerk, supervisor, make_account):
-    cashier.create_drawer(system, "D1")
-    cashier.open_drawer(clerk, "D1", count=FLOAT)
+    drawer.create_drawer(system, "D1")
+    drawer.open_drawer(clerk, "D1", count=FLOAT)
     a = make_account()
     charge(system, a, 10000)
     pay(clerk, a, "42.50", TenderIn(kind="cash", amount="50"), key="p1")
     pay(clerk, a, "30", TenderIn(kind="check", amount="30", check_number="12"), key="p2")
     r = pay(clerk, a, "5", key="p3")
-    cashier.void_payment(clerk, r.receipt_number, "wrong", "super1", "password-super1")
-    cashier.drawer_movement(clerk, "drop", "20", "", "drop1")
+    voids.void_payment(clerk, r.receipt_number, "wrong", "super1", "password-super1")
+    drawer.drawer_movement(clerk, "drop", "20", "", "drop1")
     return a
 
 
@@ -61,8 +62,8 @@ def test_drawer_summary_is_blind_until_counted(day, clerk, supervisor):
     row = reports.run_report(supervisor, "drawer-summary", {}).rows[0]
     assert (row["float"], row["receipts"], row["cash"], row["change"], row["drops"]) == (19000, 7250, 5000, 750, 2000)
     assert row["expected"] is None and row["checks"] == 3000 and row["voids"] == 500
-    cashier.count_drawer(clerk, cash={"100": 2, "10": 1, "1": 2, "0.25": 2})  # 212.50 = 190 + 50 - 7.50 - 20
-    cashier.close_drawer(clerk)
+    drawer.count_drawer(clerk, cash={"100": 2, "10": 1, "1": 2, "0.25": 2})  # 212.50 = 190 + 50 - 7.50 - 20
+    drawer.close_drawer(clerk)
     row = reports.run_report(supervisor, "drawer-summary", {}).rows[0]
     assert (row["expected"], row["counted"], row["over_short"]) == (21250, 21250, 0)
 
@@ -142,7 +143,7 @@ def test_audit_rows_of_a_span_are_found_by_bisecting_ids(system):
 
 
 def test_every_total_of_a_day_with_a_void_agrees(day, clerk, supervisor, system, make_account):
-    """One rule (cashier.counts_in_totals): a voided receipt is listed, marked VOID, and left
+    """One rule (day_totals.counts_in_totals): a voided receipt is listed, marked VOID, and left
     out of every total and count -- the journal, the daily totals, the drawer summary and the
     receipts list give the same count and amount, and an autopay receipt (no drawer) too."""
     from models import Tender
@@ -157,10 +158,10 @@ def test_every_total_of_a_day_with_a_void_agrees(day, clerk, supervisor, system,
                        channel="autopay", business_date=TODAY)
     Tender.create(payment=p, kind="ach", amount_cents=1500)
     journal = reports.run_report(supervisor, "cash-journal", {"date": TODAY.isoformat()})
-    totals = cashier.daily_totals(supervisor, TODAY)
+    totals = day_totals.daily_totals(supervisor, TODAY)
     summary = reports.run_report(supervisor, "drawer-summary", {"date": TODAY.isoformat()})
-    listed = cashier.list_receipts(supervisor, TODAY)
-    counted = cashier.tally(listed)
+    listed = day_totals.list_receipts(supervisor, TODAY)
+    counted = day_totals.tally(listed)
     amount = 4250 + 3000 + 1500
     assert len(listed) == 4 and [r.status for r in listed].count("voided") == 1
     assert journal.totals["amount"] == totals.total_cents == summary.totals["receipts"] == counted.total_cents == amount
@@ -171,4 +172,4 @@ def test_every_total_of_a_day_with_a_void_agrees(day, clerk, supervisor, system,
     assert summary.totals["cash"] - summary.totals["change"] + summary.totals["checks"] + summary.totals["other"] \
         == amount
     assert "(autopay)" in [s.drawer for s in totals.sessions]
-    assert [r.receipt_number for r in cashier.list_receipts(supervisor, TODAY, session_id=0)] == ["AP1"]
+    assert [r.receipt_number for r in day_totals.list_receipts(supervisor, TODAY, session_id=0)] == ["AP1"]

@@ -149,11 +149,11 @@ def test_a_reread_records_the_reading(clerk, system, make_account):
 
 
 def _pay_at_counter(system, clerk, account, amount: str):
-    from ubtui import cashier
-    from ubtui.cashier import AccountAmount, TakePayment, TenderIn
-    cashier.create_drawer(system, "D1", "Front counter")
-    cashier.open_drawer(clerk, "D1", count={"20": 5}, workstation="ws1")
-    return cashier.take_payment(clerk, TakePayment(
+    from ubtui import drawer, payments
+    from ubtui.payments import AccountAmount, TakePayment, TenderIn
+    drawer.create_drawer(system, "D1", "Front counter")
+    drawer.open_drawer(clerk, "D1", count={"20": 5}, workstation="ws1")
+    return payments.take_payment(clerk, TakePayment(
         idempotency_key="pay-1", accounts=[AccountAmount(account=account.number, amount=amount)],
         tenders=[TenderIn(kind="cash", amount=amount)], confirmed=["disconnected"]))
 

@@ -8,8 +8,8 @@ import pytest
 from models import Deposit, DrawerMovement, DrawerSession, Payment
 from tests.ptykit import AppTerminal
 from tests.screens.appkit import add_user
-from ubtui import cashier
-from ubtui.cashier import AccountAmount, TakePayment, TenderIn
+from ubtui import drawer, payments
+from ubtui.payments import AccountAmount, TakePayment, TenderIn
 from ubtui.security import system_user
 
 pytestmark = pytest.mark.slow
@@ -28,14 +28,14 @@ def wait_until(t: AppTerminal, check, what: str, timeout: float = 30.0):
 
 def opened_d1(clerk, count=None):
     """D1 open for ``clerk`` (opened here; its terminal left empty: not this test's point)."""
-    cashier.create_drawer(system_user(), "D1")
-    cashier.open_drawer(clerk, "D1", count=count or {"20": 5})
+    drawer.create_drawer(system_user(), "D1")
+    drawer.open_drawer(clerk, "D1", count=count or {"20": 5})
     DrawerSession.update(terminal="").execute()
 
 
 def test_open_typed_as_one_burst(sqlite_url):
     add_user("clerk")
-    cashier.create_drawer(system_user(), "D1")
+    drawer.create_drawer(system_user(), "D1")
     with AppTerminal(sqlite_url) as t:
         t.sign_in("clerk", "clerk-demo-1")
         # menu D, drawer code, $100 x0, $50 x0, $20 x5, $10 x4, $5 x0, $2 x0, $1 x7, F9: $147
@@ -44,7 +44,7 @@ def test_open_typed_as_one_burst(sqlite_url):
         t.wait_for("drawer D1 opened with $147.00")
     s = DrawerSession.get()
     assert (s.opening_float_cents, s.status) == (14700, "open")
-    assert s.terminal and s.terminal != cashier.terminal_id()  # the app's terminal, not this process's
+    assert s.terminal and s.terminal != drawer.terminal_id()  # the app's terminal, not this process's
 
 
 def test_drop_and_paid_out_typed_as_one_burst(sqlite_url):
@@ -94,7 +94,7 @@ def test_void_typed_as_one_burst(sqlite_url):
     sysu = system_user()
     acct = open_account(sysu, premise=create_premise(sysu, house_number="1", street="Elm St"),
                         customers=[(create_customer(sysu, first_name="Al", last_name="Ng"), "owner")], status="active")
-    r = cashier.take_payment(clerk, TakePayment(idempotency_key="v1", accounts=[AccountAmount(account=acct.id, amount="30")],
+    r = payments.take_payment(clerk, TakePayment(idempotency_key="v1", accounts=[AccountAmount(account=acct.id, amount="30")],
                                                 tenders=[TenderIn(kind="cash", amount="30")]))
     with AppTerminal(sqlite_url) as t:
         t.sign_in("clerk", "clerk-demo-1")

@@ -46,13 +46,13 @@ def test_payment_index_migration_dates_receipts_by_their_session(db, clerk, syst
     """0004 on an older database: the four indexes go, and a receipt written without a
     business date (the old demo builder) gets its session's, which of_session relies on."""
     from models import DrawerSession, Payment
-    from ubtui import cashier
-    from ubtui.cashier import AccountAmount, TakePayment, TenderIn
+    from ubtui import drawer, payments
+    from ubtui.payments import AccountAmount, TakePayment, TenderIn
     mig = importlib.import_module("ubtui.migrations.0004_fewer_payment_index_writes")
-    cashier.create_drawer(system, "D1")
-    opened = cashier.open_drawer(clerk, "D1", count={"20": 5})
+    drawer.create_drawer(system, "D1")
+    opened = drawer.open_drawer(clerk, "D1", count={"20": 5})
     a = make_account()
-    r = cashier.take_payment(clerk, TakePayment(idempotency_key="m4", accounts=[AccountAmount(account=a.number, amount="5")],
+    r = payments.take_payment(clerk, TakePayment(idempotency_key="m4", accounts=[AccountAmount(account=a.number, amount="5")],
                                                 tenders=[TenderIn(kind="cash", amount="5")]))
     Payment.update(business_date=None).where(Payment.id == r.payment_id).execute()
     db.execute_sql('CREATE INDEX "payment_session_id" ON "payment" ("session_id")')
@@ -80,3 +80,24 @@ def test_covering_entries_migration_replaces_the_account_index(db):
         names = {i.name: i for i in db.get_indexes("ledger_entry")}
         assert m6.OLD not in names
         assert names[m6.NEW].columns == ["account_id", "id", "amount_cents", "category", "effective_on"]
+
+
+def test_category_sums_migration_fills_the_sums_from_the_entries(db, system, make_account):
+    """0017 on a database from before it: the table of category sums and the debits index
+    are made, and every account's sums are those of its entries (run twice: the same)."""
+    from ubtui import ledger
+    from ubtui.ledger import EntrySpec
+    from ubtui.verify import verify_all
+    mig = importlib.import_module("ubtui.migrations.0017_category_sums")
+    a, b = make_account(), make_account()
+    ledger.post(system, "c1", "charge", [EntrySpec(a.id, "charge", 900, "water"), EntrySpec(b.id, "charge", 50, "")])
+    ledger.post(system, "p1", "payment", [EntrySpec(a.id, "payment", -300, "water"), EntrySpec(a.id, "payment", -5)])
+    db.execute_sql('DROP TABLE "ledger_category_sum"')
+    db.execute_sql('DROP INDEX "ledger_entry_debits_by_date"')
+    for _ in range(2):
+        mig.up(None, db)
+        assert ledger.category_sums(a.id) == {"water": (900, -300), "": (0, -5)}
+        assert ledger.category_sums(b.id) == {"": (50, 0)}
+        assert {i.name: i for i in db.get_indexes("ledger_entry")}["ledger_entry_debits_by_date"].columns == [
+            "account_id", "effective_on", "id", "amount_cents", "category", "kind"]
+        assert verify_all() == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 from models import Deposit, DrawerMovement, DrawerSession
 from screens.cash.drawer import DrawerScreen
 from tests.screens.appkit import TODAY, add_user, make_app, screen_text, settle, sign_in
-from ubtui import cashier
+from ubtui import drawer
 from ubtui.security import system_user
 
 
@@ -16,7 +16,7 @@ async def open_drawer_screen(pilot):
 
 async def test_open_count_blind_and_close(sqlite_url):
     add_user("clerk")
-    cashier.create_drawer(system_user(), "D1")
+    drawer.create_drawer(system_user(), "D1")
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_drawer_screen(pilot)
@@ -28,8 +28,8 @@ async def test_open_count_blind_and_close(sqlite_url):
         assert "Ctrl+D Drop" in screen_text(app) and "Paid out" not in screen_text(app)  # a clerk pays nothing out
         assert "Blind count" in screen_text(app) and "expected" not in screen_text(app)
         # the count starts empty, not with the float just typed
-        assert [app.screen.query_one(f"#den-{i}").value for i in range(len(cashier.DENOMINATIONS))] == \
-            [""] * len(cashier.DENOMINATIONS)
+        assert [app.screen.query_one(f"#den-{i}").value for i in range(len(drawer.DENOMINATIONS))] == \
+            [""] * len(drawer.DENOMINATIONS)
         # a drop of $20 through ctrl+d
         await pilot.press("ctrl+d", *"20", "enter", *"safe", "enter")
         await settle(pilot)
@@ -57,8 +57,8 @@ async def test_open_count_blind_and_close(sqlite_url):
 
 async def test_bad_count_names_the_denomination(sqlite_url):
     clerk = add_user("clerk")
-    cashier.create_drawer(system_user(), "D1")
-    cashier.open_drawer(clerk, "D1", count={"20": 1}, business_date=TODAY)
+    drawer.create_drawer(system_user(), "D1")
+    drawer.open_drawer(clerk, "D1", count={"20": 1}, business_date=TODAY)
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_drawer_screen(pilot)
@@ -74,8 +74,8 @@ async def test_bad_count_names_the_denomination(sqlite_url):
 def snap_of_d1(snap_compare, url: str, twenties: int, *keys: str) -> bool:
     """The drawer screen of a clerk whose D1 opened with ``twenties`` $20 bills, after ``keys``."""
     clerk = add_user("clerk")
-    cashier.create_drawer(system_user(), "D1")
-    cashier.open_drawer(clerk, "D1", count={"20": twenties}, business_date=TODAY)
+    drawer.create_drawer(system_user(), "D1")
+    drawer.open_drawer(clerk, "D1", count={"20": twenties}, business_date=TODAY)
 
     async def run_before(pilot):
         await open_drawer_screen(pilot)
@@ -100,7 +100,7 @@ async def test_linux_console_one_line_boxes_show_their_values(sqlite_url, monkey
     from textual.widgets import Input
     monkeypatch.setenv("TERM", "linux")
     add_user("clerk")
-    cashier.create_drawer(system_user(), "D1")
+    drawer.create_drawer(system_user(), "D1")
     app = make_app(sqlite_url)
     assert app.plain_glyphs
     async with app.run_test(size=(80, 24)) as pilot:
@@ -116,11 +116,11 @@ async def test_linux_console_one_line_boxes_show_their_values(sqlite_url, monkey
 async def test_a_zero_float_warns_and_f4_fills_the_float_left_at_the_last_close(sqlite_url):
     import datetime as _dt
     clerk = add_user("clerk")
-    cashier.create_drawer(system_user(), "D1")
+    drawer.create_drawer(system_user(), "D1")
     yesterday = TODAY - _dt.timedelta(days=1)
-    cashier.open_drawer(clerk, "D1", count={"20": 5, "5": 4}, business_date=yesterday)
-    cashier.count_drawer(clerk, cash={"20": 5, "5": 4})
-    cashier.close_drawer(clerk, next_float="70")  # keeps $20 x3 and $5 x2
+    drawer.open_drawer(clerk, "D1", count={"20": 5, "5": 4}, business_date=yesterday)
+    drawer.count_drawer(clerk, cash={"20": 5, "5": 4})
+    drawer.close_drawer(clerk, next_float="70")  # keeps $20 x3 and $5 x2
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_drawer_screen(pilot)
@@ -141,7 +141,7 @@ async def test_a_zero_float_warns_and_f4_fills_the_float_left_at_the_last_close(
 
 async def test_f9_twice_opens_a_zero_float_as_counted(sqlite_url):
     add_user("clerk")
-    cashier.create_drawer(system_user(), "D1")
+    drawer.create_drawer(system_user(), "D1")
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_drawer_screen(pilot)

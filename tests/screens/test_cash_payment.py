@@ -4,7 +4,7 @@ from __future__ import annotations
 from models import Payment, Tender
 from screens.cash.payment import PaymentScreen
 from tests.screens.appkit import TODAY, add_user, make_app, screen_text, settle, sign_in
-from ubtui import cashier, ledger
+from ubtui import drawer, ledger
 from ubtui.accounts import create_customer, create_premise, format_account_number, open_account, set_payment_flags
 from ubtui.security import system_user
 
@@ -20,9 +20,9 @@ def setup_counter(open_drawer: bool = True, balance: int = 4250, **flags):
     if balance:
         ledger.post(sysu, "chg1", "charge", [ledger.EntrySpec(acct.id, "charge", balance, "water", "water",
                                                               effective_on=TODAY)])
-    cashier.create_drawer(sysu, "D1")
+    drawer.create_drawer(sysu, "D1")
     if open_drawer:
-        cashier.open_drawer(clerk, "D1", count={"20": 5}, business_date=TODAY)
+        drawer.open_drawer(clerk, "D1", count={"20": 5}, business_date=TODAY)
     return acct
 
 

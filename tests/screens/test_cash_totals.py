@@ -8,9 +8,9 @@ from screens.cash.reports import ReportsScreen
 from screens.cash.totals import ReceiptsScreen, TotalsScreen, VoidScreen
 from screens.common.textual_internals import screen_strips
 from tests.screens.appkit import TODAY, add_user, make_app, settle, sign_in, table_rows
-from ubtui import cashier, ledger
+from ubtui import clock, drawer, ledger, payments
 from ubtui.accounts import create_customer, create_premise, format_account_number, open_account
-from ubtui.cashier import AccountAmount, TakePayment, TenderIn
+from ubtui.payments import AccountAmount, TakePayment, TenderIn
 from ubtui.security import system_user
 
 
@@ -32,11 +32,11 @@ def day_of_payments():
     cust = create_customer(sysu, first_name="Ana", last_name="Muñoz")
     prem = create_premise(sysu, house_number="12", street="Oak Ave")
     acct = open_account(sysu, premise=prem, customers=[(cust, "owner")], status="active")
-    cashier.create_drawer(sysu, "D1")
-    cashier.create_drawer(sysu, "D2")
-    cashier.open_drawer(clerk, "D1", count={"20": 5}, business_date=TODAY)
+    drawer.create_drawer(sysu, "D1")
+    drawer.create_drawer(sysu, "D2")
+    drawer.open_drawer(clerk, "D1", count={"20": 5}, business_date=TODAY)
     for i, (kind, amount) in enumerate((("cash", "40"), ("check", "25.50"))):
-        cashier.take_payment(clerk, TakePayment(
+        payments.take_payment(clerk, TakePayment(
             idempotency_key=f"t{i}", accounts=[AccountAmount(account=acct.id, amount=amount)],
             tenders=[TenderIn(kind=kind, amount=amount, check_number="101" if kind == "check" else "")]))
     return clerk, acct
@@ -44,7 +44,7 @@ def day_of_payments():
 
 async def test_totals_drill_down_and_void(sqlite_url, monkeypatch):
     clerk, acct = day_of_payments()
-    monkeypatch.setattr(cashier, "business_today", lambda: TODAY)
+    monkeypatch.setattr(clock, "_today", lambda: TODAY)  # the business date of every core module
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_as(pilot, "super", TotalsScreen())
@@ -52,7 +52,7 @@ async def test_totals_drill_down_and_void(sqlite_url, monkeypatch):
         assert "receipts 2  total $65.50" in shown and "cash $40.00  check $25.50" in shown
         assert "Open: D1" in shown and "clerk" in shown
         # a payment posted elsewhere shows after F5 (the refresh runs in a worker)
-        cashier.take_payment(clerk, TakePayment(idempotency_key="t9", accounts=[AccountAmount(account=acct.id, amount="1")],
+        payments.take_payment(clerk, TakePayment(idempotency_key="t9", accounts=[AccountAmount(account=acct.id, amount="1")],
                                                 tenders=[TenderIn(kind="cash", amount="1")]))
         await pilot.press("f5")
         await settle(pilot)
@@ -132,7 +132,7 @@ async def test_a_receipt_for_two_accounts_shows_the_first_and_a_plus(sqlite_url)
     sysu = system_user()
     other = open_account(sysu, premise=create_premise(sysu, house_number="14", street="Oak Ave"),
                          customers=[(create_customer(sysu, first_name="Bo", last_name="Lee"), "owner")], status="active")
-    cashier.take_payment(clerk, TakePayment(
+    payments.take_payment(clerk, TakePayment(
         idempotency_key="two", accounts=[AccountAmount(account=acct.id, amount="5"), AccountAmount(account=other.id, amount="5")],
         tenders=[TenderIn(kind="check", amount="10", check_number="7")]))
     app = make_app(sqlite_url)
@@ -148,7 +148,7 @@ async def test_receipts_of_no_drawer_have_a_row_a_channel(sqlite_url, monkeypatc
     channel; Enter on one lists the receipts of no drawer."""
     from models import Tender
     clerk, acct = day_of_payments()
-    monkeypatch.setattr(cashier, "business_today", lambda: TODAY)
+    monkeypatch.setattr(clock, "_today", lambda: TODAY)  # the business date of every core module
     sysu = system_user()
     for i, channel in enumerate(("autopay", "mail", "autopay")):
         res = ledger.write_posting(sysu, f"nd-{i}", "payment", [ledger.EntrySpec(acct.id, "payment", -1000, "", "x",

@@ -10,7 +10,7 @@ import pytest
 from screens.cash.drawer import DrawerScreen
 from tests.screens.appkit import TODAY, add_user, make_app, screen_text, settle, sign_in
 from tests.screens.test_cash_payment import open_payment, setup_counter
-from ubtui import cashier
+from ubtui import drawer, payments
 from ubtui.errors import InputError
 from ubtui.security import system_user
 
@@ -27,7 +27,7 @@ def refusing(key: str):
 ])
 async def test_payment_focuses_the_field_the_key_names(sqlite_url, monkeypatch, key, widget):
     acct = setup_counter()
-    monkeypatch.setattr(cashier, "take_payment", refusing(key))
+    monkeypatch.setattr(payments, "take_payment", refusing(key))
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_payment(pilot, acct)
@@ -44,9 +44,9 @@ async def test_payment_focuses_the_field_the_key_names(sqlite_url, monkeypatch, 
 ])
 async def test_drawer_focuses_the_field_the_key_names(sqlite_url, monkeypatch, key, widget):
     clerk = add_user("clerk")
-    cashier.create_drawer(system_user(), "D1")
-    cashier.open_drawer(clerk, "D1", count={"20": 1}, business_date=TODAY)
-    monkeypatch.setattr(cashier, "count_drawer", refusing(key))
+    drawer.create_drawer(system_user(), "D1")
+    drawer.open_drawer(clerk, "D1", count={"20": 1}, business_date=TODAY)
+    monkeypatch.setattr(drawer, "count_drawer", refusing(key))
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)

@@ -397,7 +397,7 @@ def cmd_web(args) -> int:
     return 0
 
 
-# --- cashiering: ubtui report ..., ubtui drawer ... (ubtui/reports.py, ubtui/cashier.py) ----
+# --- cashiering: ubtui report ..., ubtui drawer ... (ubtui/cli/reports.py, ubtui/cli/drawer.py) ----
 @registrar
 def add_report(sub):
     from .reports import add_cli
@@ -406,7 +406,7 @@ def add_report(sub):
 
 @registrar
 def add_drawer(sub):
-    from ubtui.cashier import add_cli
+    from .drawer import add_cli
     add_cli(sub)
 
 
@@ -514,7 +514,7 @@ def main(argv: list[str] | None = None) -> int:
     import peewee
 
     argv = hoist_database(list(sys.argv[1:] if argv is None else argv))
-    # Opening the app needs no subcommand: the modules that add them (reports, cashier,
+    # Opening the app needs no subcommand: the modules that add them (reports, cli.drawer,
     # billing: 0.1 s) are not imported on the way to the login screen.
     commands = not opens_app(argv)
     if commands:

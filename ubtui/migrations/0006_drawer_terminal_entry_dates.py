@@ -2,12 +2,12 @@
 
 * ``drawer_session.terminal``: a clerk signed in on several terminals posted into one drawer
   session with no warning.  The session now records the terminal that opened it (host and
-  tty, ``cashier.terminal_id``); a payment, drop or paid-out from another terminal warns or
+  tty, ``drawer.terminal_id``); a payment, drop or paid-out from another terminal warns or
   is refused (``Settings.same_clerk_terminals``).  Sessions opened before have an empty
   terminal and are never checked.
 * ``ledger_entry (account_id, id, amount_cents, category, effective_on)`` replaces 0005's
   index: a payment reads an account's newest charges and only SUMS of the older ones by
-  category with their latest date (``cashier.ledger_rows``), from the index alone, so its
+  category with their latest date (``payments.ledger_rows``), from the index alone, so its
   cost does not grow with years of history.  Still one index write per entry.
 """
 from peewee import CharField
