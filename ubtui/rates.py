@@ -851,8 +851,8 @@ def _segment_lines(version: Version, rate_code: str, meter_size: str, usage: Dec
         lines += _sewer_lines(cls.sewer, u, usage, months, periods, dwelling_units, winter_average, suffix, month,
                               label, tiers, scale)
     for f in cls.flat:
-        n = periods * (dwelling_units if f.per == "dwelling_unit" else 1)
-        lines.append(Line(f.category, f"{f.name}{suffix}", n, f.amount, cents(n * f.amount),
+        qty = periods * (dwelling_units if f.per == "dwelling_unit" else 1)
+        lines.append(Line(f.category, f"{f.name}{suffix}", qty, f.amount, cents(qty * f.amount),
                           "dwelling units" if f.per == "dwelling_unit" and periods == 1 else label))
     for group, cat in ((version.surcharges, "surcharge"), (version.taxes, "tax")):
         for c in group:
