@@ -57,8 +57,26 @@ class ResultTable(DataTable):
     without measuring and a body cell is one segment in the style DataTable would give it."""
 
     def _update_dimensions(self, new_rows) -> None:
+        """The scrollable size from the row count.  ``virtual_size`` is a reactive that lays
+        the whole screen out again on every change (most of a keystroke's drawing cost when
+        each key brings a different number of rows).  The table has a fixed place on the
+        screen, so a new row count changes only its own scrolling: unless the vertical
+        scrollbar has to appear or go (search.tcss keeps it always there), the size is set
+        without a layout and only the table and its scrollbar are repainted."""
         width = sum(column.get_render_width(self) for column in self.columns.values())
-        self.virtual_size = Size(width, self.row_count + (self.header_height if self.show_header else 0))
+        size = Size(width, self.row_count + (self.header_height if self.show_header else 0))
+        old = self.virtual_size
+        if size == old:
+            return
+        _, height = self.container_size
+        bar = {"scroll": True, "hidden": False}.get(self.styles.overflow_y, size.height > height)
+        if (self.is_mounted and height and size.width == old.width and not self.show_horizontal_scrollbar
+                and bar == self.show_vertical_scrollbar):
+            self.set_reactive(DataTable.virtual_size, size)
+            self._scroll_update(size)  # the scrollbar's thumb; the scroll offset kept in range
+            self.refresh()
+        else:
+            self.virtual_size = size
 
     def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
                      cursor: bool = False, hover: bool = False):
