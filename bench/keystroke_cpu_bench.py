@@ -8,8 +8,10 @@ the search screen.  It types ``--query`` one key at a time, as ``ssh_sessions_be
 sessions do (each key after the screen settled from the last), empties the box (Ctrl+U) and
 does it again ``--rounds`` times.  The figure is CPU (user + system, from /proc) of the app
 process while typing, divided by the keys typed: CPU, not wall time, so other jobs on a
-shared machine do not move it much.  ``--profile FILE``: the app runs under cProfile (the
-CPU figure then includes the profiler's own cost; use it for where, not how much).
+shared machine do not move it much.  ``--profile FILE``: the app runs under cProfile while
+it types (the CPU figure then includes the profiler's own cost; use it for where, not how
+much); its clock is wall time, or with PROFILE_CPU=1 the main thread's CPU time (which costs
+a system call per function call and so inflates functions called very often).
 """
 from __future__ import annotations
 
@@ -29,10 +31,10 @@ from keystroke_bench import CTRL_Q, CTRL_U, start_signed_in  # noqa: E402
 # layout, drawing); the CPU of the other threads (the database thread's query, the driver's
 # reader and writer) is read per thread from /proc.
 PROFILED = """
-import cProfile, runpy, signal, sys, time
+import cProfile, os, runpy, signal, sys, time
 out = sys.argv.pop(1)
 del sys.argv[1:3]  # "-m ubtui"
-prof = cProfile.Profile(time.thread_time)  # CPU of this thread, not wall time
+prof = cProfile.Profile(time.thread_time) if os.environ.get("PROFILE_CPU") else cProfile.Profile()
 signal.signal(signal.SIGUSR1, lambda *_: prof.enable())
 signal.signal(signal.SIGUSR2, lambda *_: (prof.disable(), prof.dump_stats(out)))
 runpy.run_module("ubtui", run_name="__main__", alter_sys=True)
