@@ -8,7 +8,9 @@ the search screen.  It types ``--query`` one key at a time, as ``ssh_sessions_be
 sessions do (each key after the screen settled from the last), empties the box (Ctrl+U) and
 does it again ``--rounds`` times.  The figure is CPU (user + system, from /proc) of the app
 process while typing, divided by the keys typed: CPU, not wall time, so other jobs on a
-shared machine do not move it much.  ``--profile FILE``: the app runs under cProfile while
+shared machine do not move it much; ``first_round_cpu_ms_per_key``: the first round alone (the
+screen's first search: modules imported and caches filled on first use, as each session of
+``ssh_sessions_bench.py`` types its query once).  ``--profile FILE``: the app runs under cProfile while
 it types (the CPU figure then includes the profiler's own cost; use it for where, not how
 much); its clock is wall time, or with PROFILE_CPU=1 the main thread's CPU time (which costs
 a system call per function call and so inflates functions called very often).
@@ -75,7 +77,10 @@ def main() -> None:
             os.kill(pid, signal.SIGUSR1)
             time.sleep(0.2)
         cpu0, wall0, per0 = cpu_s(pid), time.perf_counter(), threads_cpu(pid)
-        for _ in range(a.rounds):
+        first = None
+        for r in range(a.rounds):
+            if r == 1:
+                first = (cpu_s(pid) - cpu0) * 1000 / keys
             for ch in a.query:
                 term.write(ch.encode())
                 term.settle(a.gap)
@@ -89,6 +94,7 @@ def main() -> None:
             time.sleep(1)
         out = {"query": a.query, "rounds": a.rounds, "keys": keys, "profiled": bool(a.profile),
                "cpu_ms_per_key": round((cpu1 - cpu0) * 1000 / keys, 2),
+               "first_round_cpu_ms_per_key": None if first is None else round(first, 2),
                "main_thread_ms_per_key": round((per1.get(pid, 0) - per0.get(pid, 0)) * 1000 / keys, 2),
                "other_threads_ms_per_key": sorted((round((v - per0.get(t, 0)) * 1000 / keys, 2)
                                                    for t, v in per1.items() if t != pid), reverse=True),
