@@ -173,10 +173,13 @@ def app_env() -> dict:
     return env
 
 
-def start_signed_in(url: str, user: str, password: str, profile: str | None = None) -> tuple[Pty, float]:
+def start_signed_in(url: str, user: str, password: str, profile: str | None = None,
+                    prefix: list[str] | None = None) -> tuple[Pty, float]:
     """The app on its search screen, signed in by typed keys; (pty, seconds from spawn).
-    With ``profile``, the app runs under cProfile, which writes that file when it quits."""
-    prefix = [sys.executable, "-m", "cProfile", "-o", profile] if profile else [sys.executable]
+    With ``profile``, the app runs under cProfile, which writes that file when it quits;
+    ``prefix``: what runs ``-m ubtui ...`` instead of the interpreter alone."""
+    if prefix is None:
+        prefix = [sys.executable, "-m", "cProfile", "-o", profile] if profile else [sys.executable]
     term = Pty([*prefix, "-m", "ubtui", "--database", url], app_env())
     try:
         if term.wait_for(b"Password", 0, 60) is None:

@@ -34,6 +34,15 @@ class PermissionDenied(UbtuiError):
     pass
 
 
+class ApprovalNeeded(PermissionDenied):
+    """Refused for want of a supervisor's approval (``permission``, e.g. ``approve.adjustment``):
+    a screen may ask for one (user name and password) and post again with it."""
+
+    def __init__(self, message: str, permission: str = "approve.adjustment"):
+        super().__init__(message)
+        self.permission = permission
+
+
 class NotFound(UbtuiError):
     pass
 

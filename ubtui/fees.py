@@ -5,6 +5,13 @@ after hours) and what deposit each account class pays.  A clerk may charge the s
 amount or less (0 waives it); more needs a supervisor's approval (``ubtui.security.approve``
 with ``approve.adjustment``, the same approval adjustments use), and nothing is ever posted
 over ``Settings.max_amount_cents``, approved or not.
+
+The functions that post a fee or deposit take the approving supervisor's user name and
+password and check them here (``approver_of``: a wrong password counts towards that user's
+lockout like any sign-in); without them an amount over the schedule is refused with
+``ApprovalNeeded``, which the counter's forms answer by asking for them.  An approved amount
+over the schedule writes its own audit row (``record_override``: what was charged, what the
+schedule says, who approved).
 """
 from __future__ import annotations
 
@@ -12,11 +19,13 @@ import datetime as _dt
 
 from models import User
 
-from . import clock
+from . import audit, clock
 from .config import settings
-from .errors import InputError, PermissionDenied
+from .errors import ApprovalNeeded, InputError, PermissionDenied
 from .money import format_cents
-from .security import has_permission
+from .security import approve, has_permission
+
+APPROVE = "approve.adjustment"
 
 
 def reconnect_fee(after_hours: bool = False) -> int:
@@ -63,7 +72,28 @@ def check_scheduled(amount_cents: int, scheduled_cents: int, field: str, approve
         return amount_cents
     what = f"{field} of {format_cents(amount_cents)} is over the schedule's {format_cents(scheduled_cents)}"
     if approver is None:
-        raise PermissionDenied(f"{what}: a supervisor must approve")
-    if not has_permission(approver, "approve.adjustment"):
+        raise ApprovalNeeded(f"{what}: a supervisor must approve", APPROVE)
+    if not has_permission(approver, APPROVE):
         raise PermissionDenied(f"{what}: {approver.username} ({approver.role}) cannot approve it; a supervisor must")
     return amount_cents
+
+
+def approver_of(approver: User | None, username: str = "", password: str = "") -> User | None:
+    """The approving supervisor: checked by user name and password when they are given
+    (``security.approve``: a wrong password is refused and counts towards the lockout),
+    otherwise ``approver`` as the caller passed it (a signed-in supervisor, a batch)."""
+    if username and username.strip():
+        return approve(username, password, APPROVE)
+    return approver
+
+
+def record_override(user: User, approver: User | None, field: str, amount_cents: int, scheduled_cents: int,
+                    entity: str, entity_id) -> None:
+    """(Inside the posting's transaction) the audit row of an amount over the schedule."""
+    if amount_cents <= scheduled_cents or approver is None:
+        return
+    audit.record(user, "fee.override", entity, entity_id,
+                 after={"field": field, "amount_cents": amount_cents, "scheduled_cents": scheduled_cents,
+                        "approved_by": approver.username},
+                 detail=f"{field} {format_cents(amount_cents)} over the schedule's {format_cents(scheduled_cents)}, "
+                        f"approved by {approver.username}")

@@ -7,7 +7,8 @@
   outsider therefore never reaches a password prompt and cannot lock anybody out.
 * Per address: at most ``connections_per_minute`` new connections and ``open_per_address``
   open ones; ``failures_to_block`` connections that end without signing in within
-  ``failure_window`` block the address for ``block_seconds`` (``Throttle``).
+  ``failure_window`` block the address for ``block_seconds`` (``ubtui.throttle.Throttle``,
+  which the browser door uses too).
 * Each session that asks for a terminal gets its own ``ubtui`` process on a local
   pseudo-terminal sized to the client's window; bytes are relayed both ways and window
   changes passed on.  When the channel closes (the client quits or hangs up, the network
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import collections
 import fcntl
 import logging
 import os
@@ -53,6 +53,7 @@ with warnings.catch_warnings():
     import asyncssh
 
 from .procs import child_pids  # noqa: E402,F401  (the benches and tests count sessions with it)
+from .throttle import Throttle, ThrottleLimits  # noqa: E402,F401  (Throttle: the tests import it from here)
 
 log = logging.getLogger("ubtui.ssh")
 
@@ -72,82 +73,18 @@ ALGORITHMS = dict(
 
 
 @dataclass
-class DoorLimits:
+class DoorLimits(ThrottleLimits):
+    """The SSH door's limits; the per-address ones (``ThrottleLimits``) count a connection
+    that ends without passing the key check as a failed sign-in."""
+
     max_sessions: int = 50
     idle_timeout: float = 30 * 60  # seconds without a keystroke
     max_session: float = 12 * 3600  # seconds from connecting
     login_timeout: float = 30  # to finish SSH authentication
     keepalive_interval: float = 30  # a silent client is dropped after keepalive_count_max of these
     keepalive_count_max: int = 3
-    connections_per_minute: int = 30  # per address
-    open_per_address: int = 20  # an office behind one NAT address shares this
-    failures_to_block: int = 10  # connections from one address that end without signing in...
-    failure_window: float = 10 * 60  # ...within this many seconds...
-    block_seconds: float = 15 * 60  # ...block the address this long
     hangup_grace: float = 10  # a hung-up app has this long to finish its posting
     shutdown_grace: float = 30  # the server stopping: the same for every session
-
-
-class Throttle:
-    """Per-address limits on connections and on failed sign-ins (no authentication)."""
-
-    MAX_ADDRESSES = 10_000  # forget quiet addresses beyond this many
-
-    def __init__(self, limits: DoorLimits, clock: Callable[[], float] = time.monotonic):
-        self.limits = limits
-        self.clock = clock
-        self.recent: dict[str, collections.deque] = {}
-        self.failures: dict[str, collections.deque] = {}
-        self.open: collections.Counter = collections.Counter()
-        self.blocked_until: dict[str, float] = {}
-
-    def admit(self, addr: str) -> str | None:
-        """Count a new connection from ``addr``; the reason to refuse it, or None."""
-        now = self.clock()
-        lim = self.limits
-        if self.blocked_until.get(addr, 0) > now:
-            return "too many failed sign-ins from your address; try again later"
-        self.blocked_until.pop(addr, None)
-        recent = self._window(self.recent, addr, now - 60)
-        if len(recent) >= lim.connections_per_minute:
-            return "too many connections from your address; try again in a minute"
-        if self.open[addr] >= lim.open_per_address:
-            return "too many open sessions from your address"
-        recent.append(now)
-        self.open[addr] += 1
-        if len(self.recent) > self.MAX_ADDRESSES:
-            self._forget(now)
-        return None
-
-    def closed(self, addr: str, signed_in: bool) -> None:
-        """A connection that ``admit`` let in has ended."""
-        now = self.clock()
-        self.open[addr] -= 1
-        if self.open[addr] <= 0:
-            del self.open[addr]
-        if signed_in:
-            return
-        failures = self._window(self.failures, addr, now - self.limits.failure_window)
-        failures.append(now)
-        if len(failures) >= self.limits.failures_to_block:
-            self.blocked_until[addr] = now + self.limits.block_seconds
-            failures.clear()
-            log.warning("ssh: %s blocked for %d s after %d failed sign-ins", addr, self.limits.block_seconds,
-                        self.limits.failures_to_block)
-
-    @staticmethod
-    def _window(table: dict, addr: str, since: float) -> collections.deque:
-        q = table.setdefault(addr, collections.deque())
-        while q and q[0] < since:
-            q.popleft()
-        return q
-
-    def _forget(self, now: float) -> None:
-        for table, since in ((self.recent, now - 60), (self.failures, now - self.limits.failure_window)):
-            for addr in [a for a, q in table.items() if not q or q[-1] < since]:
-                del table[addr]
-        for addr in [a for a, t in self.blocked_until.items() if t <= now]:
-            del self.blocked_until[addr]
 
 
 def set_winsize(fd: int, cols: int, rows: int) -> None:
@@ -379,7 +316,7 @@ class Door:
         self.limits = limits
         self.grace = limits.hangup_grace
         self.keys_for = keys_for
-        self.throttle = Throttle(limits)
+        self.throttle = Throttle(limits, door="ssh")
         self.sessions: set[Session] = set()
         self.server: asyncssh.SSHAcceptor | None = None
         self.closing = False

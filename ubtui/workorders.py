@@ -22,7 +22,7 @@ from models.service import WORK_ORDER_KINDS
 from . import accounting, audit, clock, fees, ledger
 from .accounts import STATUS_BY_WORK_ORDER, customer_of_record, format_account_number, open_account
 from .db import transaction
-from .errors import Conflict, InputError, NotFound, PermissionDenied
+from .errors import ApprovalNeeded, Conflict, InputError, NotFound, PermissionDenied
 from .ledger import EntrySpec
 from .money import format_cents
 from .rates import active_schedule
@@ -202,12 +202,15 @@ def prior_debt(user: User, customer_id: int) -> list[Debt]:
 def start_service(user: User, *, premise: Premise, customer: Customer, role: str = "tenant",
                   account_class: str = "residential", rate_code: str | None = None, cycle: str = "1",
                   turn_on: _dt.date | None = None, deposit_cents: int | None = None,
-                  approver: User | None = None, debt: str = "refuse") -> StartedService:
+                  approver: User | None = None, debt: str = "refuse", approver_username: str = "",
+                  approver_password: str = "") -> StartedService:
     """Open a pending account, bill the service deposit and order the turn-on.
 
     Class, rate code and cycle must be the rate file's (the class's usual code when none is
     named).  The deposit is the fee schedule's for the class unless given; more than that
-    needs a supervisor's ``approver`` (``ubtui.fees``).  A customer owing on another account
+    needs a supervisor's approval: ``approver_username`` and ``approver_password``, checked
+    here, or ``approver`` (``ubtui.fees``); the override is audited with who approved it.
+    A customer owing on another account
     is refused (``debt="refuse"``: collect it first) unless the debt is transferred to the new
     account (``debt="transfer"``), which a supervisor's ``approver`` must approve.  One
     billable account per premise: an address with a pending, active or disconnected account
@@ -218,6 +221,7 @@ def start_service(user: User, *, premise: Premise, customer: Customer, role: str
     if debt not in DEBT_CHOICES:
         raise InputError("Prior debt", f"must be one of {', '.join(DEBT_CHOICES)}")
     scheduled = fees.deposit_for(account_class)
+    approver = fees.approver_of(approver, approver_username, approver_password)
     deposit_cents = fees.check_scheduled(scheduled if deposit_cents is None else deposit_cents, scheduled,
                                          "Deposit", approver)
     with transaction():
@@ -232,9 +236,12 @@ def start_service(user: User, *, premise: Premise, customer: Customer, role: str
             raise Conflict(f"{customer.display_name} owes {format_cents(total)} on account "
                            f"{', '.join(d.number for d in owed)}: collect it first, or transfer it "
                            "to the new account with a supervisor's approval")
-        if owed and (approver is None or not has_permission(approver, "approve.adjustment")):
+        if owed and approver is None:
+            raise ApprovalNeeded(f"moving {format_cents(total)} of prior debt to the new account: "
+                                 "a supervisor must approve", fees.APPROVE)
+        if owed and approver is not None and not has_permission(approver, fees.APPROVE):
             raise PermissionDenied(f"moving {format_cents(total)} of prior debt to the new account: "
-                                   "a supervisor must approve")
+                                   f"{approver.username} ({approver.role}) cannot approve it; a supervisor must")
         acct = open_account(user, premise=premise, customers=[(customer, role)], account_class=account_class,
                             rate_code=rate_code, cycle=cycle, status="pending", opened_on=turn_on)
         for d in owed:
@@ -247,6 +254,7 @@ def start_service(user: User, *, premise: Premise, customer: Customer, role: str
                                   status="held", note="billed at start of service")
             Account.update(deposit_held_cents=Account.deposit_held_cents + deposit_cents).where(
                 Account.id == acct.id).execute()
+            fees.record_override(user, approver, "Deposit", deposit_cents, scheduled, "account", acct.id)
         wo = create_work_order(user, kind="turn_on", account_id=acct.id, scheduled_on=turn_on,
                                instructions="Start service: read meter and turn on")
     return StartedService(Account.get_by_id(acct.id), wo, deposit_cents, total)
@@ -262,14 +270,17 @@ def reconnect_candidates(user: User) -> list[Account]:
 
 
 def request_reconnect(user: User, account_id: int, *, fee_cents: int | None = None, after_hours: bool = False,
-                      approver: User | None = None) -> WorkOrder:
+                      approver: User | None = None, approver_username: str = "",
+                      approver_password: str = "") -> WorkOrder:
     """Order the reconnect and charge the reconnect fee in one transaction.
 
     The fee is the schedule's (its after-hours variant when ``after_hours``) unless given
-    (0 waives it); more than the schedule needs a supervisor's ``approver``.  A second
+    (0 waives it); more than the schedule needs a supervisor's approval (``approver_username``
+    and ``approver_password``, checked here, or ``approver``), audited with who approved.  A second
     request while the order is open is refused, so the fee is never charged twice."""
     require(user, "workorder.create")
     scheduled = fees.reconnect_fee(after_hours)
+    approver = fees.approver_of(approver, approver_username, approver_password)
     fee_cents = fees.check_scheduled(scheduled if fee_cents is None else fee_cents, scheduled,
                                      "Reconnect fee", approver)
     with transaction():
@@ -283,6 +294,7 @@ def request_reconnect(user: User, account_id: int, *, fee_cents: int | None = No
         if fee_cents:
             ledger.write_posting(user, f"reconnect-fee:{wo.number}", "fee", [EntrySpec(
                 acct.id, "fee", fee_cents, "reconnect_fee", f"Reconnect fee ({wo.number})")])
+            fees.record_override(user, approver, "Reconnect fee", fee_cents, scheduled, "work_order", wo.id)
     return wo
 
 

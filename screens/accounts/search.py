@@ -57,13 +57,95 @@ class ResultTable(DataTable):
     without measuring and a body cell is one segment in the style DataTable would give it."""
 
     def _update_dimensions(self, new_rows) -> None:
+        """The scrollable size from the row count.  ``virtual_size`` is a reactive that lays
+        the whole screen out again on every change (most of a keystroke's drawing cost when
+        each key brings a different number of rows).  The table has a fixed place on the
+        screen, so a new row count changes only its own scrolling: unless the vertical
+        scrollbar has to appear or go (search.tcss keeps it always there), the size is set
+        without a layout and only the table and its scrollbar are repainted."""
         width = sum(column.get_render_width(self) for column in self.columns.values())
-        self.virtual_size = Size(width, self.row_count + (self.header_height if self.show_header else 0))
+        size = Size(width, self.row_count + (self.header_height if self.show_header else 0))
+        old = self.virtual_size
+        if size == old:
+            return
+        _, height = self.container_size
+        bar = {"scroll": True, "hidden": False}.get(self.styles.overflow_y, size.height > height)
+        if (self.is_mounted and height and size.width == old.width and not self.show_horizontal_scrollbar
+                and bar == self.show_vertical_scrollbar):
+            self.set_reactive(DataTable.virtual_size, size)
+            self._scroll_update(size)  # the scrollbar's thumb; the scroll offset kept in range
+            self.refresh()
+        else:
+            self.virtual_size = size
+
+    # A new list of rows (each key that finds other accounts) redraws every line of the table;
+    # per line DataTable asks for the widget's style (a walk up the DOM blending backgrounds)
+    # and draws the header cells again through Rich.  Neither changes with the rows: the style
+    # is taken once per frame (``render_lines``) and the header cells are kept until the styles
+    # change (``notify_style_update``) or the cursor or mouse moves over them.
+    _frame_style: Style | None = None
+
+    _frame_widths: list[tuple[int, int]] = []
+
+    def render_lines(self, crop):
+        self._frame_style = self.rich_style
+        self._frame_widths = [(i, column.get_render_width(self)) for i, column in enumerate(self.ordered_columns)]
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_style = None
+
+    def _render_line_in_row(self, row_key, line_no: int, base_style: Style, cursor_location, hover_location):
+        """DataTable's, for this table's simple case (a row cursor, no fixed columns, no row
+        labels), with the column widths taken once per frame instead of once per line."""
+        if (self._frame_style is None or self.fixed_columns or self.cursor_type != "row"
+                or (self._labelled_row_exists and self.show_row_labels)):
+            return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+        cache_key = (row_key, line_no, base_style, cursor_location, hover_location, self.cursor_type,
+                     self.show_cursor, self._show_hover_cursor, self._update_count, self._pseudo_class_state)
+        if cache_key in self._row_render_cache:
+            return self._row_render_cache[cache_key]
+        row_index = self._row_locations.get(row_key) if row_key in self._row_locations else -1
+        row_style = self._get_row_style(row_index, base_style)
+        cursor, hover = row_index == cursor_location.row, row_index == hover_location.row
+        widths = self._frame_widths
+        scrollable_row = [self._render_cell(row_index, column_index, row_style, width, cursor=cursor,
+                                            hover=hover)[line_no] for column_index, width in widths]
+        remaining = max(0, self.size.width - sum(w for _, w in widths) - self._row_label_column_width)
+        extend_style, _ = self._get_styles_to_render_cell(row_index == -1, False, False, hover, cursor,
+                                                          self.show_cursor, self._show_hover_cursor, False, False)
+        extend_style = row_style + extend_style + Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        scrollable_row.append([Segment(" " * remaining, extend_style)])
+        row_pair = ([], scrollable_row)
+        self._row_render_cache[cache_key] = row_pair
+        return row_pair
+
+    def render_line(self, y: int):
+        if self._frame_style is None or self.fixed_rows or not self.show_header:
+            return super().render_line(y)
+        scroll_x, scroll_y = self.scroll_offset
+        if y >= self.header_height:
+            y += scroll_y
+        return self._render_line(y, scroll_x, scroll_x + self.size.width, self._frame_style)
+
+    _header_cells: dict | None = None
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._header_cells = None
 
     def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
                      cursor: bool = False, hover: bool = False):
-        if row_index < 0 or column_index < 0:  # the header: as DataTable draws it
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        if row_index < 0 or column_index < 0:  # the header: as DataTable draws it, kept
+            key = (row_index, column_index, base_style, width, cursor, hover, self._show_hover_cursor,
+                   self._pseudo_class_state, self.show_cursor)
+            if self._header_cells is None or len(self._header_cells) > 256:
+                self._header_cells = {}
+            lines = self._header_cells.get(key)
+            if lines is None:
+                lines = self._header_cells[key] = super()._render_cell(row_index, column_index, base_style,
+                                                                       width, cursor, hover)
+            return lines
         row_key = self._row_locations.get_key(row_index)
         column_key = self._column_locations.get_key(column_index)
         cache_key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor,
@@ -130,6 +212,18 @@ class SearchScreen(BaseScreen):
         self.query_one("#query", Input).focus()
         if self.initial:
             self.run_search(self.initial)
+        else:
+            self.call_after_refresh(self.warm_up)
+
+    @staticmethod
+    def warm_up() -> None:
+        """Import the search module (and what it imports) once the screen is drawn, not on the
+        first key: that key would otherwise pay for it (a few ms; about 30 ms where Python
+        keeps no bytecode, PYTHONDONTWRITEBYTECODE), and when many sessions start typing
+        together, every one of them at once."""
+        import importlib
+
+        importlib.import_module("ubtui.search")
 
     @on(Input.Changed, "#query")
     def query_changed(self, event: Input.Changed) -> None:
@@ -143,7 +237,7 @@ class SearchScreen(BaseScreen):
         a pasted number) and the results of the last one come in one frame, not a frame
         for each key that slows the next ones down.  A key typed alone is drawn at once: on
         PostgreSQL its echo would otherwise wait for the search (5-15 ms)."""
-        if self.frame_hold is None:
+        if self.frame_hold is None and self.is_current:  # a key handled after F3 holds nothing
             hold = self.frame_hold = self.app.batch_update()
             hold.__enter__()
             # the app's timer: it runs even if this screen goes meanwhile
@@ -210,7 +304,7 @@ class SearchScreen(BaseScreen):
         except Exception as e:  # shown as one line; the list stays as it was
             self.app.show_error(e)
             return
-        if self.searched_for != text or self.query_one("#query", Input).value.strip() != text:
+        if self.searched_for != text or self.box_text() != text:
             return  # the clerk typed on meanwhile
         shown = {h.account_id for h in self.hits}
         new = [h for h in page if h.account_id not in shown]
@@ -267,19 +361,15 @@ class SearchScreen(BaseScreen):
         try:
             hits = await self.app.db(search_accounts, self.app.user, text, PAGE)
         except Exception as e:  # shown as one line; the box stays usable
-            if self not in self.app.screen_stack:
-                return  # the clerk left (F3) while it ran: nothing to show it on
-            if self.query_one("#query", Input).value.strip() == text:
+            if self.box_text() == text:
                 self.show_hits(text, [])
                 self.app.show_error(e)
                 if self.enter_pending:
                     self.enter_pending = False
                     self.app.release_keys()
             return
-        if self not in self.app.screen_stack:
-            return  # the clerk left (F3) while it ran: nothing to show it on
-        if self.query_one("#query", Input).value.strip() != text:
-            return  # stale: the clerk kept typing
+        if self.box_text() != text:
+            return  # stale: the clerk kept typing, or left the screen
         self.show_hits(text, hits)
         if self.enter_pending:
             self.enter_pending = False
@@ -287,7 +377,15 @@ class SearchScreen(BaseScreen):
             self.enter_results()
             self.app.call_after_refresh(self.app.release_keys)
 
+    def box_text(self) -> str | None:
+        """The text in the box; None once the screen has gone (F3 while a search ran)."""
+        box = self.query_one_optional("#query", Input)
+        return None if box is None else box.value.strip()
+
     def show_hits(self, text: str, hits: list) -> None:
+        if (not self.is_attached or self.query_one_optional("#results", DataTable) is None
+                or self.query_one_optional("#count", Static) is None):
+            return  # the screen is being taken down (F3 while a search ran)
         self.page = hits if hasattr(hits, "more") else None
         hits = list(hits)
         same = hits == self.hits  # typing on often finds the same accounts: skip the redraw

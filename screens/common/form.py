@@ -7,6 +7,12 @@ runs in the database thread: it turns the typed text into values (amounts throug
 error is shown in the status line and the field it names gets the focus; nothing is written.
 Each opened form has one idempotency key, and a second F9 while (or after) posting does
 nothing, so a double key press posts once.
+
+When the core refuses for want of a supervisor's approval (``ApprovalNeeded``: a fee or
+deposit over the fee schedule, prior debt moved), the form asks for it (``ApprovalScreen``:
+the supervisor's user name and password) and posts again with them, under the same key;
+``perform`` finds them in ``values`` as ``approver_username`` / ``approver_password`` and
+passes them to the core function, which checks them and audits who approved.
 """
 from __future__ import annotations
 
@@ -30,7 +36,7 @@ from screens.common.base import BaseScreen, KeepsRunning, key_binding
 from screens.common.fields import MoneyInput
 from screens.common.text import line, stored
 from ubtui.dates import parse_date
-from ubtui.errors import InputError, UbtuiError, field_key
+from ubtui.errors import ApprovalNeeded, InputError, UbtuiError, field_key
 from ubtui.money import format_cents, parse_amount
 
 
@@ -164,6 +170,60 @@ class LookupScreen(KeepsRunning, ModalScreen[str | None]):
     @on(OptionList.OptionSelected)
     def picked(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.choices[int(event.option.id)][0])
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ApprovalScreen(KeepsRunning, ModalScreen[tuple[str, str] | None]):
+    """A supervisor approves at this terminal: user name and password.  Enter (on the
+    password) or F9 returns them; F3 or Esc returns nothing (the form is left as it was)."""
+
+    DEFAULT_CSS = """
+    ApprovalScreen { align: center middle; }
+    ApprovalScreen > Vertical { width: 64; height: auto; border: round $warning; background: $surface;
+                                padding: 0 1; }
+    ApprovalScreen #approval-why { height: auto; margin-bottom: 1; }
+    ApprovalScreen .form-row { height: 1; margin-bottom: 1; }
+    ApprovalScreen .form-label { width: 12; }
+    ApprovalScreen Input { width: 1fr; text-style: underline; }
+    """
+    BINDINGS = [Binding("escape,f3,ctrl+b", "close", "Cancel", priority=True, id="approval.close"),
+                Binding("f9,ctrl+x", "approve", "Approve", priority=True, id="approval.approve")]
+
+    def __init__(self, why: str):
+        super().__init__()
+        self.why = why
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text("Supervisor's approval", style="bold"))
+            yield Static(stored(self.why), id="approval-why")
+            with Horizontal(classes="form-row"):
+                yield Label("Supervisor", classes="form-label")
+                yield Input(id="approval-user", max_length=32, restrict=r"[A-Za-z0-9_.\-]*", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Password", classes="form-label")
+                yield Input(id="approval-password", max_length=128, password=True, compact=True)
+            yield Static("The supervisor types their own user name and password.  F9 approves, F3 cancels.")
+
+    def on_mount(self) -> None:
+        self.query_one("#approval-user", Input).focus()
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "approval-user":
+            self.query_one("#approval-password", Input).focus()
+        else:
+            self.action_approve()
+
+    def action_approve(self) -> None:
+        user = self.query_one("#approval-user", Input).value.strip()
+        if not user:
+            self.query_one("#approval-user", Input).focus()
+            return
+        self.dismiss((user, self.query_one("#approval-password", Input).value))
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -313,6 +373,14 @@ class ActionForm(BaseScreen):
     async def post(self, values: dict[str, str]) -> None:
         try:
             message = await self.app.db(self.perform, self.app.user, values)
+        except ApprovalNeeded as e:
+            if "approver_username" in values:  # approved, and refused all the same: say why
+                self.busy = False
+                self.failed(e)
+            else:
+                self.ask_approval(e, values)
+            self.app.call_after_refresh(self.app.release_keys)  # the supervisor's keys go to the dialog
+            return
         except (UbtuiError, peewee.DatabaseError) as e:
             self.busy = False
             self.failed(e)
@@ -329,6 +397,22 @@ class ActionForm(BaseScreen):
             if key in (f.id, field_key(f.label)):
                 return f"f-{f.id}"
         return super().widget_for_key(key)
+
+    def ask_approval(self, e: ApprovalNeeded, values: dict[str, str]) -> None:
+        """The core wants a supervisor's approval: ask for it, then post again with it (the
+        same form, the same idempotency key); cancelled, the form stays as it was."""
+        self.set_status(str(e))
+
+        def approved(credentials: tuple[str, str] | None) -> None:
+            if credentials is None:
+                self.busy = False
+                self.set_status("not posted: no approval")
+                return
+            self.set_status("posting...")
+            self.app.hold_keys()
+            self.post({**values, "approver_username": credentials[0], "approver_password": credentials[1]})
+
+        self.app.push_screen(ApprovalScreen(str(e)), approved)
 
     def failed(self, e: Exception) -> None:
         self.show_core_error(e)

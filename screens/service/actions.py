@@ -71,7 +71,11 @@ class StartServiceScreen(ActionForm):
                                            rate_code=v["rate_code"].strip() or None, cycle=v["cycle"].strip(),
                                            turn_on=day_from(v["turn_on"], "Turn on", self.app.today()),
                                            deposit_cents=deposit, debt=debt,
-                                           approver=user if has_permission(user, "approve.adjustment") else None)
+                                           # a signed-in supervisor approves; anyone else's form asks
+                                           # for one (ApprovalScreen) and passes their password on
+                                           approver=user if has_permission(user, "approve.adjustment") else None,
+                                           approver_username=v.get("approver_username", ""),
+                                           approver_password=v.get("approver_password", ""))
         dep = f", deposit {format_cents(started.deposit_cents)} billed" if started.deposit_cents else ""
         moved = f", {format_cents(started.transferred_cents)} prior debt moved" if started.transferred_cents else ""
         return (f"new account {format_account_number(started.account.number)} for {customer.display_name}; "

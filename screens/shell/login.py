@@ -10,8 +10,9 @@ from textual.widgets import Footer, Input, Label, Static
 
 from screens.common.base import KeepsRunning, key_binding
 from screens.common.text import stored
-from ubtui.errors import InputError, UbtuiError
+from ubtui.errors import AuthError, InputError, UbtuiError
 from ubtui.security import authenticate
+from ubtui.throttle import report
 
 
 class LoginScreen(KeepsRunning, Screen):
@@ -98,6 +99,8 @@ class LoginScreen(KeepsRunning, Screen):
         except Exception as e:  # a core error, or the database is down: one line, try again
             from screens.app import database_message
 
+            if isinstance(e, AuthError):
+                report("failed")  # the browser door counts wrong passwords per address
             self.busy = False
             self.show_error(str(e) if isinstance(e, UbtuiError) else database_message(e))
             pw = self.query_one("#password", Input)
@@ -105,6 +108,7 @@ class LoginScreen(KeepsRunning, Screen):
             pw.focus()
             self.app.call_after_refresh(self.app.release_keys)
             return
+        report("signed_in")
         self.busy = False
         await self.signed_in(user)
 

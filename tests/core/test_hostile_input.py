@@ -231,6 +231,62 @@ def test_start_service_deposit_by_class_from_the_schedule(system, clerk, supervi
     assert started.deposit_cents == 30000
 
 
+def test_an_override_is_approved_by_a_supervisors_password_checked_by_the_core_and_audited(
+        system, clerk, supervisor, make_account):
+    from models import User
+    from ubtui import workorders
+    from ubtui.config import Settings, use_settings
+    from ubtui.errors import ApprovalNeeded, AuthError
+
+    use_settings(Settings(fees={"reconnect_fee_cents": 4000}))
+    acct = make_account(status="disconnected")
+    with pytest.raises(ApprovalNeeded) as refused:  # what the counter's form answers with its dialog
+        workorders.request_reconnect(clerk, acct.id, fee_cents=6500)
+    assert refused.value.permission == "approve.adjustment"
+    with pytest.raises(AuthError):  # a wrong password: nothing posted, and it counts towards the lockout
+        workorders.request_reconnect(clerk, acct.id, fee_cents=6500, approver_username="super1",
+                                     approver_password="not-it")
+    assert User.get_by_id(supervisor.id).failed_logins == 1
+    with pytest.raises(PermissionDenied, match="cannot approve"):  # a clerk's own password approves nothing
+        workorders.request_reconnect(clerk, acct.id, fee_cents=6500, approver_username="clerk1",
+                                     approver_password="password-clerk1")
+    assert not WorkOrder.select().where(WorkOrder.account == acct.id).exists()
+    wo = workorders.request_reconnect(clerk, acct.id, fee_cents=6500, approver_username="super1",
+                                      approver_password="password-super1")
+    assert LedgerEntry.get(LedgerEntry.account == acct.id).amount_cents == 6500
+    row = AuditLog.get(AuditLog.action == "fee.override")
+    assert (row.user_id, row.entity, row.entity_id) == (clerk.id, "work_order", str(wo.id))
+    assert json.loads(row.after) == {"field": "Reconnect fee", "amount_cents": 6500, "scheduled_cents": 4000,
+                                     "approved_by": "super1"}
+    assert "approved by super1" in row.detail
+
+
+def test_a_deposit_over_the_schedule_needs_the_password_and_within_it_writes_no_override(
+        system, clerk, supervisor, make_account):
+    from models import Account, Customer, Premise
+    from ubtui import workorders
+    from ubtui.errors import ApprovalNeeded
+
+    def free_premise():  # a new address and customer whose old account is closed: nothing owed
+        from models import AccountCustomer
+        acct = make_account()
+        Account.update(status="final_billed").where(Account.id == acct.id).execute()
+        owner = AccountCustomer.get(AccountCustomer.account == acct.id).customer_id
+        return {"premise": Premise.get_by_id(acct.premise_id), "customer": Customer.get_by_id(owner)}
+
+    with pytest.raises(ApprovalNeeded, match="Deposit of \\$450.00 is over the schedule's \\$300.00"):
+        workorders.start_service(clerk, **free_premise(), account_class="commercial", deposit_cents=45000)
+    started = workorders.start_service(clerk, **free_premise(), account_class="commercial", deposit_cents=45000,
+                                       approver_username="super1", approver_password="password-super1")
+    assert started.deposit_cents == 45000 and Account.get_by_id(started.account.id).deposit_held_cents == 45000
+    row = AuditLog.get(AuditLog.action == "fee.override")
+    assert (row.entity, row.entity_id, json.loads(row.after)["approved_by"]) == ("account", str(started.account.id),
+                                                                                 "super1")
+    workorders.start_service(clerk, **free_premise(), account_class="commercial",
+                             deposit_cents=10000)  # less than the schedule: anyone, no override row
+    assert AuditLog.select().where(AuditLog.action == "fee.override").count() == 1
+
+
 def _post_reconnect(user, acct, cents):
     from ubtui import workorders
     workorders.request_reconnect(user, acct.id, fee_cents=cents)

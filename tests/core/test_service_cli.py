@@ -53,3 +53,32 @@ def test_cli_starts_service_at_a_vacant_address(db_url, db):
     acct = Account.get()
     assert (acct.account_class, acct.rate_code, acct.status) == ("commercial", "COM", "pending")
     assert Meter.get().serial == "SN-400" and WorkOrder.get().kind == "turn_on"
+
+
+def test_cli_deposit_over_the_schedule_needs_a_supervisor_named_with_their_password(db_url, db, supervisor):
+    import json
+
+    from models import AuditLog
+    from tests.core.test_cli import ubtui
+    db.close()
+
+    def run(*args, input=None):
+        return ubtui("--database", db_url, "service", *args, input=input)
+
+    assert run("new-customer", "--last", "Storage Co", "--business").returncode == 0
+    assert run("new-premise", "--house", "400", "--street", "Depot Rd").returncode == 0
+    start = ("start", "--premise", "1", "--customer", "1", "--class", "commercial", "--deposit", "450")
+    r = run(*start)
+    assert r.returncode == 2 and "Deposit of $450.00 is over the schedule's $300.00: a supervisor must approve" in r.stderr
+    r = run(*start, "--approved-by", "super1")  # no terminal to ask on
+    assert r.returncode == 2 and "--approver-password-stdin" in r.stderr
+    r = run(*start, "--approved-by", "super1", "--approver-password-stdin", input="wrong\n")
+    assert r.returncode == 2 and "wrong user name or password" in r.stderr
+    r = run("start", "--premise", "1", "--customer", "1", "--transfer-debt")
+    assert r.returncode == 2 and "--approved-by" in r.stderr
+    r = run(*start, "--approved-by", "super1", "--approver-password-stdin", input="password-super1\n")
+    assert r.returncode == 0 and "deposit $450.00" in r.stdout, r.stderr
+    from ubtui.db import open_database
+    open_database(db_url, upgrade=False)
+    row = AuditLog.get(AuditLog.action == "fee.override")
+    assert json.loads(row.after)["approved_by"] == "super1" and Account.get().deposit_held_cents == 45000

@@ -264,6 +264,38 @@ async def test_start_service_refuses_prior_debt_then_moves_it_with_a_supervisor(
     assert WorkOrder.get(WorkOrder.account == new.id).kind == "turn_on"
 
 
+async def test_a_deposit_over_the_schedule_asks_for_a_supervisors_password(sqlite_url):
+    """A senior clerk types a deposit over the fee schedule ($300.00 for commercial): F9 asks for
+    a supervisor's user name and password; cancelled or refused, nothing is posted; approved,
+    the deposit is billed and the audit names who approved.  The last try is one burst: the keys
+    typed after F9 go to the dialog."""
+    from models import AuditLog
+    from screens.common.form import ApprovalScreen
+
+    add_user("senior", "senior_clerk")
+    add_user("super", "supervisor")
+    old = new_account(status="final_billed")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_actions(pilot, old.id, "senior")
+        await burst(pilot, "s", "enter", "enter", "ctrl+u", *"comm", "enter", "enter", "enter", "enter", *"450", "f9")
+        assert isinstance(app.screen, ApprovalScreen)
+        assert "Deposit of $450.00 is over the schedule's $300.00" in screen_text(app)
+        await burst(pilot, "escape")
+        assert status(app) == "not posted: no approval" and Account.select().count() == 1
+        await burst(pilot, "f9", *"super", "enter", *"wrong-password", "enter")
+        assert not isinstance(app.screen, ApprovalScreen)
+        assert status(app) == "wrong user name or password" and Account.select().count() == 1
+        await burst(pilot, "f9", *"senior", "enter", *"senior-demo-1", "enter")  # not a supervisor
+        assert "cannot approve" in status(app) and Account.select().count() == 1
+        await burst(pilot, "f9", *"super", "enter", *"super-demo-1", "enter")
+        assert re.search(r"deposit \$450.00 billed", status(app)), status(app)
+    new = Account.select().where(Account.id != old.id).get()
+    assert balance(new) == 45000 and new.deposit_held_cents == 45000
+    row = AuditLog.get(AuditLog.action == "fee.override")
+    assert row.entity_id == str(new.id) and '"approved_by": "super"' in row.after
+
+
 async def test_stop_service_cancel_an_order_and_apply_the_deposit(sqlite_url):
     from ubtui import clock, workorders
     from ubtui.accounts import create_customer, create_premise

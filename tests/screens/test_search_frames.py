@@ -94,3 +94,40 @@ async def test_leaving_the_screen_during_a_search_ends_the_hold(demo_url, monkey
         assert not isinstance(app.screen, SearchScreen) and app._batch_count == 0
         gate.set()
         await settle(pilot)
+
+
+
+async def test_results_that_grow_past_the_screen_and_shrink_back_ask_for_no_layout(demo_url, monkeypatch):
+    """A new row count changes only the table's own scrolling (its scrollbar is always there):
+    no layout of the whole screen, the most costly part of drawing a keystroke's answer."""
+    import dataclasses
+
+    from textual.screen import Screen
+
+    import ubtui.search as search
+
+    real_search = search.search_accounts
+
+    def search_accounts(user, text, limit=50, *a):  # "k": 30 accounts, "ko": 3, "kow": 1
+        hits = real_search(user, "kow", limit)
+        return [dataclasses.replace(hits[0], account_id=hits[0].account_id + i)
+                for i in range({"k": 30, "ko": 3}.get(text, 1))]
+
+    layouts: list[str] = []
+    real = Screen._refresh_layout
+
+    def refresh_layout(self, *a, **kw):
+        layouts.append(type(self).__name__)
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(search, "search_accounts", search_accounts)
+    async with on_search_screen(demo_url) as (app, pilot):
+        table = app.screen.query_one("#results")
+        monkeypatch.setattr(Screen, "_refresh_layout", refresh_layout)
+        counts = []
+        for key in ("k", "o", "w", "backspace", "backspace", "backspace", "k"):
+            await burst(pilot, key)
+            counts.append(table.row_count)
+        assert counts == [30, 3, 1, 3, 30, 0, 30] and table.scrollable_content_region.height < 30
+        assert layouts == []
+        assert table.show_vertical_scrollbar and table.vertical_scrollbar.window_virtual_size == 30 + 1  # and header

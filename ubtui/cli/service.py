@@ -1,9 +1,13 @@
 """``ubtui service ...``: a new customer, service address and meter, and starting and stopping
 service, from the command line (the same core functions as the forms; the system user acts,
-every change audited).  Bad input: one line naming the field, exit 2."""
+every change audited; what needs a supervisor's approval, a deposit over the fee schedule or
+prior debt moved, names them with --approved-by and their password).  Bad input: one line
+naming the field, exit 2."""
 from __future__ import annotations
 
 from ubtui.errors import InputError
+
+from .support import add_approval_options, approver_password
 
 
 def _setup(args):
@@ -75,8 +79,11 @@ def add_cli(sub) -> None:
     st.add_argument("--rate", default="", help="rate code (default: the class's)")
     st.add_argument("--cycle", default="1")
     st.add_argument("--turn-on", default="", help="YYYY-MM-DD (default today)")
-    st.add_argument("--deposit", default="", help="amount (default: the fee schedule's for the class)")
-    st.add_argument("--transfer-debt", action="store_true", help="move the customer's prior debt (approved)")
+    st.add_argument("--deposit", default="",
+                    help="amount (default: the fee schedule's for the class; more needs --approved-by)")
+    st.add_argument("--transfer-debt", action="store_true",
+                    help="move the customer's prior debt (needs --approved-by)")
+    add_approval_options(st)
     st.set_defaults(func=cmd_start)
     sp = s.add_parser("stop", help="order the final read and turn-off; the forwarding address becomes the mail address")
     sp.add_argument("account")
@@ -130,6 +137,9 @@ def cmd_start(args) -> int:
     from ubtui.workorders import start_service
     turn_on = _date(args.turn_on, "Turn on") if args.turn_on else None
     deposit = parse_amount(args.deposit, field="Deposit", allow_zero=True) if args.deposit else None
+    if args.transfer_debt and not args.approved_by:
+        raise InputError("Approved by", "moving prior debt needs a supervisor: --approved-by USER")
+    password = approver_password(args) if args.approved_by else ""
     user = _setup(args)
     premise = Premise.get_or_none(Premise.id == _whole(args.premise, "Premise"))
     if premise is None:
@@ -140,7 +150,7 @@ def cmd_start(args) -> int:
     started = start_service(user, premise=premise, customer=customer, role=args.role,
                             account_class=args.account_class, rate_code=args.rate or None, cycle=args.cycle,
                             turn_on=turn_on, deposit_cents=deposit, debt="transfer" if args.transfer_debt else "refuse",
-                            approver=user if args.transfer_debt else None)
+                            approver_username=args.approved_by, approver_password=password)
     print(f"account {format_account_number(started.account.number)} ({started.account.rate_code}) for "
           f"{customer.display_name}; turn-on {started.work_order.number}; deposit {format_cents(started.deposit_cents)}"
           + (f"; {format_cents(started.transferred_cents)} prior debt moved" if started.transferred_cents else ""))
