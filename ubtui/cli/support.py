@@ -35,7 +35,7 @@ def approver_password(args) -> str:
     import getpass
     import sys
 
-    from .errors import InputError
+    from ubtui.errors import InputError
     if getattr(args, "approver_password_stdin", False):
         return sys.stdin.readline().rstrip("\n")
     if not sys.stdin.isatty():
