@@ -22,9 +22,10 @@ from textual.widgets import ContentSwitcher, DataTable, Static
 
 from screens.common.base import BaseScreen, key_binding, letter_binding
 from screens.common.table import Col, FitTable
-from screens.common.text import cells, line, stored
+from screens.common.text import cells, stored
 from ubtui import inquiry
 from ubtui.money import format_cents
+from ubtui.text import safe_text
 
 # short labels: the seven tabs fit one line of 80 columns
 PANES = (("tx", "Transactions"), ("bills", "Bills"), ("usage", "Usage"), ("payments", "Payments"),
@@ -54,6 +55,18 @@ def follow_up_cell(r) -> str:
     if not r.follow_up_on:
         return ""
     return "done" if r.follow_up_done else r.follow_up_on.isoformat()
+
+
+def packed(parts: list[str], width: int, sep: str = "; ") -> str:
+    """``parts`` joined by ``sep``, a new line where the next one would not fit ``width``: a
+    customer and their phone stay on one line (the header wraps what is longer)."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and len(lines[-1]) + len(sep) + len(part) <= width:
+            lines[-1] += sep + part
+        else:
+            lines.append(part)
+    return "\n".join(lines)
 
 
 def pane_of(table_id: str | None) -> str:
@@ -122,10 +135,10 @@ class InquiryScreen(BaseScreen):
         with ContentSwitcher(initial="tx", id="panes"):
             # the columns' widths at 80 columns; those with a grow share take what a wider
             # terminal adds, and a value that does not fit wraps (screens/common/table.py)
-            yield self.table("tx", ("Date", 10), ("Kind", 8), ("Description", 18, 3), ("Ref", 10, 1),
+            yield self.table("tx", ("Date", 10), ("Kind", 8), ("Description", 18, 3), Col("Ref", 10, grow=1, most=14),
                              Col("Amount", 10, right=True), Col("Balance", 10, right=True))
             yield self.table("bills", ("Bill", 9), ("Bill date", 10), ("Period from", 14), ("Usage", 5),
-                             ("Kind", 7, 1), Col("Total", 10, right=True), ("Due", 10))
+                             ("Kind", 7), Col("Total", 10, right=True), ("Due", 10))
             with Vertical(id="usage"):
                 yield Static("", id="usage-average")
                 yield self.table("usage-table", ("Period", 8), ("Read on", 10), Col("Reading", 8, right=True),
@@ -133,7 +146,7 @@ class InquiryScreen(BaseScreen):
                 yield Static("", id="usage-reason")
             # receipts up to 14 characters: R00022303, DM000002031, AP261128-00001 (autopay)
             yield self.table("payments", ("Date", 10), ("Receipt", 14), Col("Amount", 10, right=True),
-                             ("Tenders", 15, 1), ("Channel", 8), ("Status", 8))
+                             Col("Tenders", 15, grow=1, most=40), ("Channel", 8), ("Status", 8))
             yield self.table("orders", ("Number", 9), ("Kind", 12, 1), ("Status", 9), ("Requested", 10),
                              ("Done", 10), ("Instructions", 16, 2))
             with Vertical(id="contacts"):
@@ -180,8 +193,10 @@ class InquiryScreen(BaseScreen):
         self.query_one("#h-account", Static).update(Text.assemble(
             (s.number, "bold"), f"  {s.account_class.title()}  ", (s.status.upper().replace("_", " "), "bold"),
             stored(meter), f"  {s.rate_code} cycle {s.cycle}" if s.rate_code else ""))
-        people = "; ".join(f"{p.name} ({p.role}){' ' + p.phone if p.phone else ''}" for p in s.customers)
-        self.query_one("#h-customers", Static).update(line(people))
+        # one line each when they do not fit one together (a name's own line breaks are not kept)
+        people = [safe_text(f"{p.name} ({p.role}){' ' + p.phone if p.phone else ''}") for p in s.customers]
+        self.query_one("#h-customers", Static).update(stored(packed(people, self.app.size.width - 2),
+                                                             multiline=True))
         self.query_one("#h-address", Static).update(stored(f"Service: {s.service_address}"))
         a = s.aging
         self.query_one("#h-balance", Static).update(Text.assemble(
@@ -191,7 +206,7 @@ class InquiryScreen(BaseScreen):
             f"  Dep {format_cents(s.deposit_held_cents)}"))
         notes = list(s.alerts) + [f"follow up {d.isoformat()}: {subj}" for d, subj in s.open_followups]
         alerts = self.query_one("#h-alerts", Static)
-        alerts.update(line(" | ".join(notes) if notes else "No alerts"))
+        alerts.update(stored(" | ".join(notes) if notes else "No alerts"))
         alerts.set_class(bool(notes), "alert")
         self.query_one("#title", Static).update(f"Account {s.number}")
 

@@ -1,10 +1,14 @@
 """The one width policy of the app's tables (issue #17): ``FitTable``.
 
-A table declares its columns as ``Col``s: a label, the width the column has at 80 columns
-(never less) and how much of any further width it takes (``grow``).  When the table is
-laid out or the terminal is resized, the width beyond the sum of the minimums is shared
-by the growing columns in proportion to ``grow`` (at 132 columns names and addresses get
-wider); a table with nothing to grow keeps its widths.
+A table declares its columns as ``Col``s: a label, the width the column has at 80 columns,
+how much of any further width it takes (``grow``) and up to what width (``most``: a
+reference needs 14 cells, never 40).  When the table is laid out, the terminal resized or
+rows added, the width beyond the sum of the minimums is shared by the growing columns in
+proportion to ``grow``, first to those whose values do not fit yet (at 132 columns names
+and addresses get wider); a growing column whose values are all narrower than its width
+gives the rest to the others, as does any column narrower than its values (an empty
+reason column, amounts under $1,000).  A column that does not grow is never wider than
+declared: it is made for values of a known size.
 
 A value never is cut: a cell wider than its column wraps by words onto the next line of the
 row (the row grows to its tallest cell); a word longer than the column breaks after a
@@ -36,6 +40,7 @@ class Col:
     label: str
     width: int  # at 80 columns, and never narrower
     grow: int = 0  # share of the width beyond the minimums
+    most: int = 0  # a growing column grows to this width at most (0: no limit)
     right: bool = False  # numbers: right-justified, the label too
     key: str | None = None  # the column key (default: the label)
 
@@ -113,29 +118,65 @@ class FitTable(DataTable):
         gap = self.cell_padding == 0 and column is not self.ordered_columns[-1]
         return max(1, width - (1 if gap else 0))
 
-    def widths(self, available: int) -> dict[str, int]:
-        """Each column's width when the table is ``available`` cells wide."""
-        specs = list(self.specs.values())
-        spare = available - sum(s.width + 2 * self.cell_padding for s in specs)
-        shares = sum(s.grow for s in specs)
-        out = {s.column_key: s.width for s in specs}
-        if spare <= 0 or not shares:
-            return out
-        given = 0
-        growing = [s for s in specs if s.grow]
-        for s in growing:
-            extra = spare * s.grow // shares
-            out[s.column_key] += extra
-            given += extra
-        out[growing[-1].column_key] += spare - given
+    def needs(self) -> dict[str, int]:
+        """The width each column needs for its longest value (and its label) on one line."""
+        out = {}
+        for column in self.ordered_columns:
+            spec = self.specs.get(column.key.value or "")
+            if spec is None:
+                continue
+            gap = column.width - self.inner(column)
+            longest = max((cell_len(_plain(row[column.key])[0]) for row in self._data.values()), default=0)
+            out[spec.column_key] = max(longest, cell_len(spec.label)) + gap
         return out
+
+    def widths(self, available: int, needs: dict[str, int] | None = None) -> dict[str, int]:
+        """Each column's width when the table is ``available`` cells wide.  With ``needs``
+        (what each column's values take) a column whose values are narrower than its width
+        gives the difference to the growing ones (an empty reason column, amounts under
+        $1,000), and a growing column narrower than its values gets the spare width first."""
+        specs = list(self.specs.values())
+        out = {s.column_key: s.width for s in specs}
+        growing = [s for s in specs if s.grow]
+        needs = needs or {}
+        for s in specs:
+            if s.column_key in needs:
+                out[s.column_key] = max(cell_len(s.label), min(s.width, needs[s.column_key]))
+        spare = available - sum(out.values()) - 2 * self.cell_padding * len(specs)
+
+        def most(s: Col) -> int:
+            return s.most or available
+
+        wanting = [s for s in growing if needs.get(s.column_key, 0) > out[s.column_key]]
+        spare = self._share(out, wanting, spare, lambda s: min(most(s), needs[s.column_key]))
+        self._share(out, growing, spare, most)
+        return out
+
+    @staticmethod
+    def _share(out: dict[str, int], columns: list[Col], spare: int, limit) -> int:
+        """Share ``spare`` cells among ``columns`` by their ``grow``, none beyond ``limit(col)``;
+        what is left."""
+        columns = [s for s in columns if out[s.column_key] < limit(s)]
+        while spare > 0 and columns:
+            shares = sum(s.grow for s in columns)
+            given = 0
+            for s in columns:
+                extra = spare * s.grow // shares or int(spare > given)  # the last cells one by one
+                extra = min(extra, limit(s) - out[s.column_key])
+                out[s.column_key] += extra
+                given += extra
+            spare -= given
+            columns = [s for s in columns if out[s.column_key] < limit(s)]
+            if not given:
+                break
+        return spare
 
     def fit(self) -> None:
         """Widths for the table's width now (the vertical scrollbar's cell kept free), then
         the rows' heights for those widths."""
         if not self.size.width:
             return
-        widths = self.widths(self.size.width - self.styles.scrollbar_size_vertical)
+        widths = self.widths(self.size.width - self.styles.scrollbar_size_vertical, self.needs())
         changed = False
         for column in self.columns.values():
             width = widths.get(column.key.value or "", column.width)
@@ -167,6 +208,7 @@ class FitTable(DataTable):
         return super().add_row(*cells, height=self.row_height(cells), key=key, label=label)
 
     def _update_dimensions(self, new_rows) -> None:
+        self.fit()  # new rows: the growing columns share the width by what their values need
         width = sum(column.get_render_width(self) for column in self.columns.values())
         self.virtual_size = Size(width, self._total_row_height + (self.header_height if self.show_header else 0))
 
