@@ -241,6 +241,8 @@ class SearchScreen(BaseScreen):
             self.app.call_after_refresh(self.app.release_keys)
 
     def show_hits(self, text: str, hits: list) -> None:
+        if not self.query("#results"):
+            return  # F3 while the search ran: the screen is being taken down
         self.page = hits if hasattr(hits, "more") else None
         hits = list(hits)
         same = hits == self.hits  # typing on often finds the same accounts: skip the redraw

@@ -101,10 +101,17 @@ def _style(style: str | Style) -> Style:
 class FitTable(DataTable):
     """A row table with the app's width policy (see the module)."""
 
-    def __init__(self, columns, **kw):
+    def __init__(self, columns=(), **kw):
         kw.setdefault("cursor_type", "row")
         super().__init__(**kw)
         self.specs: dict[str, Col] = {}
+        self.set_columns(columns)
+
+    def set_columns(self, columns) -> None:
+        """The columns (rows and all: a report's table changes with the report)."""
+        if self.specs:
+            self.clear(columns=True)
+        self.specs = {}
         for spec in map(as_col, columns):
             self.specs[spec.column_key] = spec
             self.add_column(Text(spec.label, justify="right" if spec.right else "left"), width=spec.width,

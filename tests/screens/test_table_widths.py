@@ -185,15 +185,16 @@ def a_day_of_receipts() -> _dt.date:
     return p.business_date
 
 
-@pytest.mark.parametrize("which", ["receipts", "totals", "worklist", "workorders"])
+@pytest.mark.parametrize("which", ["receipts", "totals", "worklist", "workorders", "report"])
 async def test_lists_whole_at_80_and_132(long_url, which):
+    from screens.cash.reports import ReportsScreen
     from screens.cash.totals import ReceiptsScreen, TotalsScreen
     from screens.collections.worklist import CollectionsScreen
     from screens.service.workorders import WorkOrdersScreen
 
     make = {"receipts": lambda: ReceiptsScreen(a_day_of_receipts()),
             "totals": lambda: TotalsScreen(a_day_of_receipts()),
-            "worklist": CollectionsScreen, "workorders": WorkOrdersScreen}[which]
+            "worklist": CollectionsScreen, "workorders": WorkOrdersScreen, "report": ReportsScreen}[which]
     names = {display(*n) for n in NAMES}
     widths = {}
     for size in SIZES:
@@ -202,9 +203,13 @@ async def test_lists_whole_at_80_and_132(long_url, which):
             await sign_in(pilot, "super")
             app.push_screen(make())
             await settle(pilot)
+            if which == "report":  # the cash journal of a day of receipts
+                app.screen.query_one("#rep-date").value = a_day_of_receipts().isoformat()
+                app.screen.action_run()
+                await settle(pilot)
             table = app.screen.query_one(FitTable)
             shown = assert_whole(app, table)
-            if which in ("receipts", "worklist"):  # the long names are there, whole
+            if which in ("receipts", "worklist", "report"):  # the long names are there, whole
                 assert {bare(n) for n in names} & {bare(v) for row in shown for v in row}, shown[:3]
             if which == "workorders":
                 streets = {bare(f"{street} {unit}") for street, unit in STREETS}
