@@ -21,15 +21,18 @@ from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, DataTable, Static
 
 from screens.common.base import BaseScreen, key_binding, letter_binding
-from screens.common.text import cells, line, stored
+from screens.common.table import Col, FitTable
+from screens.common.text import cells, stored
 from ubtui import inquiry
 from ubtui.money import format_cents
+from ubtui.text import safe_text
 
 # short labels: the seven tabs fit one line of 80 columns
 PANES = (("tx", "Transactions"), ("bills", "Bills"), ("usage", "Usage"), ("payments", "Payments"),
          ("orders", "Orders"), ("contacts", "Contacts"), ("changes", "Changes"))
 PAGE = 100
 BAR_WIDTH = 16
+WHOLE = 64  # a reference is shown whole: the column wraps it
 
 
 def money(cents: int) -> Text:
@@ -54,12 +57,24 @@ def follow_up_cell(r) -> str:
     return "done" if r.follow_up_done else r.follow_up_on.isoformat()
 
 
+def packed(parts: list[str], width: int, sep: str = "; ") -> str:
+    """``parts`` joined by ``sep``, a new line where the next one would not fit ``width``: a
+    customer and their phone stay on one line (the header wraps what is longer)."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and len(lines[-1]) + len(sep) + len(part) <= width:
+            lines[-1] += sep + part
+        else:
+            lines.append(part)
+    return "\n".join(lines)
+
+
 def pane_of(table_id: str | None) -> str:
     return {"usage-table": "usage", "contacts-table": "contacts", "changes-table": "changes"}.get(
         table_id or "", table_id or "")
 
 
-class PaneTable(DataTable):
+class PaneTable(FitTable):
     """A pane's table.  Enter pressed before the pane's rows arrived (keys typed ahead of the
     database) is kept and acted on when they do, instead of falling on an empty table."""
 
@@ -118,34 +133,33 @@ class InquiryScreen(BaseScreen):
             yield Static("", id="h-alerts")
         yield Static(self.tabs_text(), id="tabs")
         with ContentSwitcher(initial="tx", id="panes"):
-            yield self.table("tx", ("Date", 10), ("Kind", 8), ("Description", 19), ("Ref", 9),
-                             ("Amount", 10), ("Balance", 10))
+            # the columns' widths at 80 columns; those with a grow share take what a wider
+            # terminal adds, and a value that does not fit wraps (screens/common/table.py)
+            yield self.table("tx", ("Date", 10), ("Kind", 8), ("Description", 18, 3), Col("Ref", 10, grow=1, most=14),
+                             Col("Amount", 10, right=True), Col("Balance", 10, right=True))
             yield self.table("bills", ("Bill", 9), ("Bill date", 10), ("Period from", 14), ("Usage", 5),
-                             ("Kind", 7), ("Total", 9), ("Due", 10))
+                             ("Kind", 7), Col("Total", 10, right=True), ("Due", 10))
             with Vertical(id="usage"):
                 yield Static("", id="usage-average")
-                yield self.table("usage-table", ("Period", 8), ("Read on", 10), ("Reading", 8), ("Usage", 6),
-                                 ("", BAR_WIDTH), ("Flag", 9))
+                yield self.table("usage-table", ("Period", 8), ("Read on", 10), Col("Reading", 8, right=True),
+                                 Col("Usage", 6, right=True), ("", BAR_WIDTH), ("Flag", 9, 1))
                 yield Static("", id="usage-reason")
             # receipts up to 14 characters: R00022303, DM000002031, AP261128-00001 (autopay)
-            yield self.table("payments", ("Date", 10), ("Receipt", 14), ("Amount", 10), ("Tenders", 14),
-                             ("Channel", 8), ("Status", 8))
-            yield self.table("orders", ("Number", 9), ("Kind", 12), ("Status", 8), ("Requested", 10),
-                             ("Done", 10), ("Instructions", 12))
+            yield self.table("payments", ("Date", 10), ("Receipt", 14), Col("Amount", 10, right=True),
+                             Col("Tenders", 15, grow=1, most=40), ("Channel", 8), ("Status", 8))
+            yield self.table("orders", ("Number", 9), ("Kind", 12, 1), ("Status", 9), ("Requested", 10),
+                             ("Done", 10), ("Instructions", 16, 2))
             with Vertical(id="contacts"):
-                yield self.table("contacts-table", ("Date", 10), ("Channel", 7), ("Subject", 24), ("By", 8),
+                yield self.table("contacts-table", ("Date", 10), ("Channel", 7), ("Subject", 24, 1), ("By", 8),
                                  ("Follow-up", 10))
                 yield Static("", id="contact-text")
             with Vertical(id="changes"):
-                yield self.table("changes-table", ("When", 16), ("By", 8), ("What", 44))
+                yield self.table("changes-table", ("When", 16), ("By", 8), ("What", 44, 1))
                 yield Static("", id="change-text")
 
     @staticmethod
-    def table(table_id: str, *columns: tuple[str, int]) -> DataTable:
-        t = PaneTable(id=table_id, cursor_type="row")
-        for label, width in columns:
-            t.add_column(label, width=width)
-        return t
+    def table(table_id: str, *columns) -> DataTable:
+        return PaneTable(columns, id=table_id)
 
     def tabs_text(self) -> Text:
         out = Text()
@@ -179,8 +193,10 @@ class InquiryScreen(BaseScreen):
         self.query_one("#h-account", Static).update(Text.assemble(
             (s.number, "bold"), f"  {s.account_class.title()}  ", (s.status.upper().replace("_", " "), "bold"),
             stored(meter), f"  {s.rate_code} cycle {s.cycle}" if s.rate_code else ""))
-        people = "; ".join(f"{p.name} ({p.role}){' ' + p.phone if p.phone else ''}" for p in s.customers)
-        self.query_one("#h-customers", Static).update(line(people))
+        # one line each when they do not fit one together (a name's own line breaks are not kept)
+        people = [safe_text(f"{p.name} ({p.role}){' ' + p.phone if p.phone else ''}") for p in s.customers]
+        self.query_one("#h-customers", Static).update(stored(packed(people, self.app.size.width - 2),
+                                                             multiline=True))
         self.query_one("#h-address", Static).update(stored(f"Service: {s.service_address}"))
         a = s.aging
         self.query_one("#h-balance", Static).update(Text.assemble(
@@ -190,7 +206,7 @@ class InquiryScreen(BaseScreen):
             f"  Dep {format_cents(s.deposit_held_cents)}"))
         notes = list(s.alerts) + [f"follow up {d.isoformat()}: {subj}" for d, subj in s.open_followups]
         alerts = self.query_one("#h-alerts", Static)
-        alerts.update(line(" | ".join(notes) if notes else "No alerts"))
+        alerts.update(stored(" | ".join(notes) if notes else "No alerts"))
         alerts.set_class(bool(notes), "alert")
         self.query_one("#title", Static).update(f"Account {s.number}")
 
@@ -281,7 +297,7 @@ class InquiryScreen(BaseScreen):
         table = self.query_one("#tx", DataTable)
         for r in rows:
             kind = r.kind + ("*" if r.reversed else "")
-            table.add_row(*cells(short_date(r.posted_on), kind, r.description, inquiry.short_reference(r.reference),
+            table.add_row(*cells(short_date(r.posted_on), kind, r.description, inquiry.short_reference(r.reference, WHOLE),
                                  money(r.amount_cents), money(r.running_balance_cents)))
         self.tx_rows += rows
         self.tx_done = len(rows) < PAGE
@@ -316,7 +332,7 @@ class InquiryScreen(BaseScreen):
         self.bill_rows = rows
         # the bill's number as the transactions pane shows it in Ref
         # one date format on the row: ISO dates; the period is its first day and its length
-        self.fill("#bills", [(inquiry.short_reference(f"bill:{r.bill_id}"), short_date(r.bill_date),
+        self.fill("#bills", [(inquiry.short_reference(f"bill:{r.bill_id}", WHOLE), short_date(r.bill_date),
                               f"{short_date(r.period_start)} {(r.period_end - r.period_start).days + 1}d",
                               f"{r.usage}{' E' if r.estimated else ''}", r.kind, money(r.total_cents),
                               short_date(r.due_date)) for r in rows])

@@ -4,8 +4,9 @@ Each keystroke starts a search in an exclusive worker (the previous one is cance
 in the database thread; while more typed characters wait their turn it does not start (the
 next one replaces it), and a result older than the text now in the box is thrown away.  Keys
 typed ahead and the results of their search are drawn in one frame (``hold_frame``).  The
-results are drawn by ``ResultTable``, a DataTable that skips measuring and Rich rendering of
-its plain one-line cells.
+results are drawn by a ``FitTable`` (screens/common/table.py), which skips measuring and Rich
+rendering of its plain cells; names and addresses take the width the terminal has and wrap
+onto a second line rather than being cut.
 
 A search shows its best ``PAGE`` accounts; when more match, the line under the list says so
 ("first 50 of about 8,300: type more") and PageDown at the end of the list (or in the box)
@@ -14,9 +15,6 @@ from __future__ import annotations
 
 import asyncio
 
-from rich.cells import set_cell_size
-from rich.segment import Segment
-from rich.style import Style
 from textual import on, work
 from textual.app import ComposeResult
 from textual.content import Content
@@ -24,15 +22,15 @@ from textual.geometry import Size
 from textual.widgets import DataTable, Input, Static
 
 from screens.common.base import BaseScreen, key_binding
+from screens.common.table import Col, FitTable
 from screens.common.text import cell
 from ubtui.money import format_cents
 
-# 80 columns: widths plus one cell of padding each side of every column.
-COLUMNS = (("Account", 9), ("Name", 17), ("Service address", 18), ("Status", 8), ("Balance", 10), ("Flags", 5))
-RIGHT_ALIGNED = frozenset({"Balance"})
-# The status column is 8 wide: the long statuses get a short form instead of being cut off
-# ("disconne").
-STATUS_SHORT = {"disconnected": "disconn", "final_billed": "final"}
+# 80 columns: widths plus one cell of padding each side of every column; names and
+# addresses share what a wider terminal adds, and wrap (never cut) where they do not fit.
+# The status column holds the longest status whole ("disconnected").
+COLUMNS = (Col("Account", 9), Col("Name", 16, grow=1), Col("Service address", 15, grow=1), Col("Status", 12),
+           Col("Balance", 10, right=True), Col("Flags", 5))
 # How long keys typed ahead may wait for the results of their search, to be drawn with
 # them in one frame (SearchScreen.hold_frame); a slower search shows the echo first.
 ANSWER_WAIT = 0.03
@@ -45,126 +43,6 @@ def about(n: int) -> str:
         return f"{n:,}"
     step = 10 ** (len(str(n)) - 2)
     return f"{round(n / step) * step:,}"
-
-
-class ResultTable(DataTable):
-    """A DataTable of one-line rows of plain text in fixed-width columns, drawn cheaply.
-
-    DataTable measures every cell of every new row (for auto widths and heights) and draws
-    each cell through Rich (markup parsing, Padding, Styled, line splitting): most of the
-    time from a search's answer to the screen.  Here the widths are fixed and the cells are
-    plain strings (never markup: a name with brackets shows as typed), so the size is known
-    without measuring and a body cell is one segment in the style DataTable would give it."""
-
-    def _update_dimensions(self, new_rows) -> None:
-        """The scrollable size from the row count.  ``virtual_size`` is a reactive that lays
-        the whole screen out again on every change (most of a keystroke's drawing cost when
-        each key brings a different number of rows).  The table has a fixed place on the
-        screen, so a new row count changes only its own scrolling: unless the vertical
-        scrollbar has to appear or go (search.tcss keeps it always there), the size is set
-        without a layout and only the table and its scrollbar are repainted."""
-        width = sum(column.get_render_width(self) for column in self.columns.values())
-        size = Size(width, self.row_count + (self.header_height if self.show_header else 0))
-        old = self.virtual_size
-        if size == old:
-            return
-        _, height = self.container_size
-        bar = {"scroll": True, "hidden": False}.get(self.styles.overflow_y, size.height > height)
-        if (self.is_mounted and height and size.width == old.width and not self.show_horizontal_scrollbar
-                and bar == self.show_vertical_scrollbar):
-            self.set_reactive(DataTable.virtual_size, size)
-            self._scroll_update(size)  # the scrollbar's thumb; the scroll offset kept in range
-            self.refresh()
-        else:
-            self.virtual_size = size
-
-    # A new list of rows (each key that finds other accounts) redraws every line of the table;
-    # per line DataTable asks for the widget's style (a walk up the DOM blending backgrounds)
-    # and draws the header cells again through Rich.  Neither changes with the rows: the style
-    # is taken once per frame (``render_lines``) and the header cells are kept until the styles
-    # change (``notify_style_update``) or the cursor or mouse moves over them.
-    _frame_style: Style | None = None
-
-    _frame_widths: list[tuple[int, int]] = []
-
-    def render_lines(self, crop):
-        self._frame_style = self.rich_style
-        self._frame_widths = [(i, column.get_render_width(self)) for i, column in enumerate(self.ordered_columns)]
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._frame_style = None
-
-    def _render_line_in_row(self, row_key, line_no: int, base_style: Style, cursor_location, hover_location):
-        """DataTable's, for this table's simple case (a row cursor, no fixed columns, no row
-        labels), with the column widths taken once per frame instead of once per line."""
-        if (self._frame_style is None or self.fixed_columns or self.cursor_type != "row"
-                or (self._labelled_row_exists and self.show_row_labels)):
-            return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
-        cache_key = (row_key, line_no, base_style, cursor_location, hover_location, self.cursor_type,
-                     self.show_cursor, self._show_hover_cursor, self._update_count, self._pseudo_class_state)
-        if cache_key in self._row_render_cache:
-            return self._row_render_cache[cache_key]
-        row_index = self._row_locations.get(row_key) if row_key in self._row_locations else -1
-        row_style = self._get_row_style(row_index, base_style)
-        cursor, hover = row_index == cursor_location.row, row_index == hover_location.row
-        widths = self._frame_widths
-        scrollable_row = [self._render_cell(row_index, column_index, row_style, width, cursor=cursor,
-                                            hover=hover)[line_no] for column_index, width in widths]
-        remaining = max(0, self.size.width - sum(w for _, w in widths) - self._row_label_column_width)
-        extend_style, _ = self._get_styles_to_render_cell(row_index == -1, False, False, hover, cursor,
-                                                          self.show_cursor, self._show_hover_cursor, False, False)
-        extend_style = row_style + extend_style + Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
-        scrollable_row.append([Segment(" " * remaining, extend_style)])
-        row_pair = ([], scrollable_row)
-        self._row_render_cache[cache_key] = row_pair
-        return row_pair
-
-    def render_line(self, y: int):
-        if self._frame_style is None or self.fixed_rows or not self.show_header:
-            return super().render_line(y)
-        scroll_x, scroll_y = self.scroll_offset
-        if y >= self.header_height:
-            y += scroll_y
-        return self._render_line(y, scroll_x, scroll_x + self.size.width, self._frame_style)
-
-    _header_cells: dict | None = None
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._header_cells = None
-
-    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
-                     cursor: bool = False, hover: bool = False):
-        if row_index < 0 or column_index < 0:  # the header: as DataTable draws it, kept
-            key = (row_index, column_index, base_style, width, cursor, hover, self._show_hover_cursor,
-                   self._pseudo_class_state, self.show_cursor)
-            if self._header_cells is None or len(self._header_cells) > 256:
-                self._header_cells = {}
-            lines = self._header_cells.get(key)
-            if lines is None:
-                lines = self._header_cells[key] = super()._render_cell(row_index, column_index, base_style,
-                                                                       width, cursor, hover)
-            return lines
-        row_key = self._row_locations.get_key(row_index)
-        column_key = self._column_locations.get_key(column_index)
-        cache_key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor,
-                     self._update_count, self._pseudo_class_state)
-        lines = self._cell_render_cache.get(cache_key)
-        if lines is None:
-            component_style, post_style = self._get_styles_to_render_cell(
-                False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
-                self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
-            style = (base_style + Style.from_meta({"row": row_index, "column": column_index})
-                     + component_style + post_style)
-            text = str(self._data[row_key][column_key] or "")
-            pad = " " * self.cell_padding
-            inner = width - 2 * self.cell_padding
-            if column_key.value in RIGHT_ALIGNED and len(text) < inner:
-                text = text.rjust(inner)
-            lines = [[Segment(pad + set_cell_size(text, inner) + pad, style)]]
-            self._cell_render_cache[cache_key] = lines
-        return lines
 
 
 class QueryInput(Input):
@@ -202,10 +80,7 @@ class SearchScreen(BaseScreen):
     def compose_body(self) -> ComposeResult:
         yield QueryInput(value=self.initial, id="query", max_length=60,
                     placeholder="account, name, address, phone, meter or parcel")
-        table = ResultTable(id="results", cursor_type="row", zebra_stripes=False)
-        for label, width in COLUMNS:
-            table.add_column(label, width=width, key=label)
-        yield table
+        yield FitTable(COLUMNS, id="results", zebra_stripes=False)
         yield Static("", id="count")
 
     def on_mount(self) -> None:
@@ -320,7 +195,7 @@ class SearchScreen(BaseScreen):
 
     @staticmethod
     def row_of(h) -> tuple:
-        return (h.number, cell(h.name), cell(h.address), STATUS_SHORT.get(h.status, h.status.replace("_", " ")),
+        return (h.number, cell(h.name), cell(h.address), h.status.replace("_", " "),
                 format_cents(h.balance_cents), h.flags)
 
     @on(DataTable.RowSelected, "#results")
@@ -383,9 +258,8 @@ class SearchScreen(BaseScreen):
         return None if box is None else box.value.strip()
 
     def show_hits(self, text: str, hits: list) -> None:
-        if (not self.is_attached or self.query_one_optional("#results", DataTable) is None
-                or self.query_one_optional("#count", Static) is None):
-            return  # the screen is being taken down (F3 while a search ran)
+        if not self.query("#results"):
+            return  # F3 while the search ran: the screen is being taken down
         self.page = hits if hasattr(hits, "more") else None
         hits = list(hits)
         same = hits == self.hits  # typing on often finds the same accounts: skip the redraw

@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from screens.common.base import BaseScreen, key_binding
 from screens.common.form import LookupScreen
+from screens.common.table import Col, FitTable
 from screens.common.text import cell, line
 from ubtui import adjustments, billing
 from ubtui.accounts import format_account_number, get_account
@@ -125,10 +126,8 @@ class BillAdjustScreen(BaseScreen):
                         yield Input(id=f"adj-{fid}", max_length=length, restrict=restrict, compact=True,
                                     select_on_focus=True, password=fid == "password")
             yield Static("", id="adj-summary")
-            table = DataTable(id="adj-lines", cursor_type="none")
-            table.add_column("Line", width=58, key="line")
-            table.add_column("Amount", width=11, key="amount")
-            yield table
+            yield FitTable((Col("Line", 58, grow=1, key="line"), Col("Amount", 11, right=True, key="amount")),
+                           id="adj-lines", cursor_type="none")
             yield Static("", id="adj-total")
 
     async def on_mount(self) -> None:

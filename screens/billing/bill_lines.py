@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
 from screens.common.base import BaseScreen
+from screens.common.table import Col, FitTable
 from screens.common.text import cells
 from ubtui import inquiry
 from ubtui.money import format_cents
@@ -30,10 +31,8 @@ class BillLinesScreen(BaseScreen):
                      f"period {b.period_start.isoformat()} to {b.period_end.isoformat()}\n"
                      f"Usage {b.usage} {b.usage_unit}; due {b.due_date.isoformat()}; "
                      f"previous balance {format_cents(b.previous_balance_cents)}", id="bill-head")
-        table = DataTable(id="lines", cursor_type="row")
-        for label, width in (("Category", 10), ("Description", 30), ("Qty", 8), ("Rate", 10), ("Amount", 11)):
-            table.add_column(label, width=width)
-        yield table
+        yield FitTable((Col("Category", 10), Col("Description", 30, grow=1), Col("Qty", 8, right=True),
+                        Col("Rate", 10, right=True), Col("Amount", 11, right=True)), id="lines")
         yield Static(f"Total {format_cents(b.total_cents)}", id="bill-total")
 
     def on_mount(self) -> None:

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from screens.common.base import BaseScreen, key_binding
 from screens.common.form import LookupScreen
+from screens.common.table import Col, FitTable
 from screens.common.text import cell, stored
 from ubtui import rates
 from ubtui.money import format_cents
@@ -80,12 +81,9 @@ class RateCalculatorScreen(BaseScreen):
                 yield from _field("Bill", "calc-kind", "regular", max_length=7, restrict=r"[A-Za-z]*")
                 yield from _field("Winter average", "calc-winter", max_length=9, restrict=r"[0-9.,]*")
                 yield Static("a month", classes="calc-unit3")
-            table = DataTable(id="calc-lines", cursor_type="row", zebra_stripes=False)
-            table.add_column("Charge", width=40, key="charge")
-            table.add_column("Units", width=9, key="units")
-            table.add_column("Rate", width=8, key="rate")
-            table.add_column("Amount", width=11, key="amount")
-            yield table
+            yield FitTable((Col("Charge", 40, grow=1, key="charge"), Col("Units", 9, right=True, key="units"),
+                            Col("Rate", 8, right=True, key="rate"), Col("Amount", 11, right=True, key="amount")),
+                           id="calc-lines", zebra_stripes=False)
             yield Static("", id="calc-total")
 
     async def on_mount(self) -> None:

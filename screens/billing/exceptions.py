@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
 from screens.common.base import BaseScreen, key_binding, letter_binding
+from screens.common.table import Col, FitTable
 from screens.common.text import cells, stored
 from ubtui import readings
 from ubtui.accounts import format_account_number
@@ -35,11 +36,9 @@ class ReadingExceptionsScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="exc-head")
-        table = DataTable(id="exc-table", cursor_type="row")
-        for label, key, width in (("Read on", "on", 10), ("Account", "acct", 9), ("Meter", "meter", 10),
-                                  ("Flag", "flag", 8), ("Usage", "usage", 6), ("Why", "why", 23)):
-            table.add_column(label, key=key, width=width)
-        yield table
+        yield FitTable((Col("Read on", 10, key="on"), Col("Account", 9, key="acct"), Col("Meter", 10, key="meter"),
+                        Col("Flag", 8, key="flag"), Col("Usage", 6, right=True, key="usage"),
+                        Col("Why", 23, grow=1, key="why")), id="exc-table")
         yield Static("", id="exc-detail")
 
     async def on_mount(self) -> None:

@@ -5,15 +5,15 @@ Type the report name (F4 lists them) and the date, Enter or F5 runs it.
 """
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from screens.common.base import BaseScreen, key_binding
 from screens.common.form import LookupScreen
+from screens.common.table import Col, FitTable
 from screens.common.text import stored
 from ubtui import reports
 from ubtui.errors import UbtuiError
@@ -62,7 +62,7 @@ class ReportsScreen(BaseScreen):
             yield Label(" Date")
             yield Input(id="rep-date", compact=True, max_length=10, restrict=r"[0-9\-]*", select_on_focus=True)
         yield Static("", id="rep-title")
-        yield DataTable(id="rep-table", cursor_type="row")
+        yield FitTable(id="rep-table")
 
     def on_mount(self) -> None:
         self.query_one("#rep-date", Input).value = self.app.today().isoformat()
@@ -104,13 +104,14 @@ class ReportsScreen(BaseScreen):
         if result is None:
             return
         head, body, foot = reports.table(result)
-        t = self.query_one(DataTable)
-        t.clear(columns=True)
-        for c, h in zip(result.report.columns, head):
-            t.add_column(Text(h, justify="right" if c.numeric else "left"), key=c.key)
-        for row in body + ([foot] if foot else []):
-            t.add_row(*(stored(v, justify="right" if c.numeric else "left")
-                        for v, c in zip(row, result.report.columns)))
+        rows = body + ([foot] if foot else [])
+        t = self.query_one(FitTable)
+        # numbers as wide as the widest (never wrapped); text shares the rest and wraps
+        t.set_columns(Col(h, max([len(h), *(len(str(r[i])) for r in rows)]), right=True, key=c.key) if c.numeric
+                      else Col(h, max(len(h), 6), grow=1, key=c.key)
+                      for i, (c, h) in enumerate(zip(result.report.columns, head)))
+        for row in rows:
+            t.add_row(*(stored(v) for v in row))
         self.query_one("#rep-title", Static).update(f"{result.heading}   {len(body)} row(s)")
         self.clear_status()
 

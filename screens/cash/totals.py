@@ -17,11 +17,21 @@ from textual.widgets import DataTable, Input, Static
 
 from screens.common.base import BaseScreen, key_binding
 from screens.common.form import ActionForm, Field
+from screens.common.table import Col, FitTable
 from screens.common.text import cells
 from ubtui import totals, voids
 from ubtui.money import format_cents
 
 REFRESH_SECONDS = 15
+# No cell padding (80 columns tight): each column's last cell is the gap (screens/common/table.py).
+TOTALS_COLUMNS = (Col("Drawer", 10), Col("Operator", 8, grow=1), Col("Status", 7), Col("#", 4, right=True),
+                  Col("Total", 11, right=True), Col("Cash", 10, right=True), Col("Checks", 10, right=True),
+                  Col("Card/MO", 9, right=True), Col("Over/short", 10, right=True))
+# Receipt numbers on one line (the number is what a reprint or a void is asked for): counter
+# R00022303, older DM000002040, autopay AP261128-00001; the accounts of a receipt one a line.
+RECEIPT_COLUMNS = (Col("Receipt", 15), Col("Time", 6), Col("Operator", 9), Col("Account", 11),
+                   Col("Name", 11, grow=2), Col("Tenders", 11, grow=1), Col("Amount", 11, right=True),
+                   Col("Void", 5, right=True))
 
 
 def money(cents: int | None) -> Text:
@@ -44,16 +54,11 @@ class TotalsScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("loading...", id="tot-summary")
-        yield DataTable(id="tot-table", cursor_type="row", cell_padding=0)
+        yield FitTable(TOTALS_COLUMNS, id="tot-table", cell_padding=0)
 
     def on_mount(self) -> None:
         self.day = self.day or self.app.today()
-        t = self.query_one(DataTable)
-        # no cell padding (80 columns): text columns first, then right-justified numbers
-        for label, width in (("Drawer", 7), ("Operator", 9), ("Status", 8), ("   #", 4), ("      Total", 11),
-                             ("      Cash", 10), ("    Checks", 10), ("  Card/MO", 9), (" Over/short", 11)):
-            t.add_column(label, width=width, key=label.strip())
-        t.focus()
+        self.query_one(DataTable).focus()
         self.action_refresh()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
 
@@ -79,7 +84,8 @@ class TotalsScreen(BaseScreen):
         t = self.query_one(DataTable)
         t.clear()
         for s in d.sessions:
-            t.add_row(*cells(s.drawer, s.operator, s.status), Text(str(s.receipts), justify="right"), money(s.total_cents),
+            operator = "" if s.operator == s.drawer else s.operator  # "(autopay)" once is enough
+            t.add_row(*cells(s.drawer, operator, s.status), Text(str(s.receipts), justify="right"), money(s.total_cents),
                       money(s.cash_cents), money(s.checks_cents), money(s.other_cents),
                       money(s.over_short_cents if s.status == "closed" else None),
                       key=str(s.session_id) if s.session_id else s.drawer)  # no drawer: one row a channel
@@ -89,12 +95,6 @@ class TotalsScreen(BaseScreen):
         # a channel's row (autopay, mail) lists the receipts of no drawer (session 0)
         self.app.push_screen(ReceiptsScreen(self.day, session_id=int(key) if key.isdigit() else 0))
 
-
-def accounts_cell(accounts: str) -> str:
-    """A receipt's accounts in the 10-cell column: the first, and "+" when it paid more
-    (one check for several accounts read "0001013-2," run into the name)."""
-    first, _, more = accounts.partition(", ")
-    return first + ("+" if more else "")
 
 
 class ReceiptsScreen(BaseScreen):
@@ -117,17 +117,11 @@ class ReceiptsScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="rcp-head")
-        yield DataTable(id="rcp-table", cursor_type="row", cell_padding=0)
+        yield FitTable(RECEIPT_COLUMNS, id="rcp-table", cell_padding=0)
 
     def on_mount(self) -> None:
         self.day = self.day or self.app.today()
-        t = self.query_one(DataTable)
-        # receipt numbers whole (the number is what a reprint or a void is asked for): counter
-        # R00022303, older DM000002040, autopay AP261128-00001
-        for label, width in (("Receipt", 14), ("Time", 6), ("Operator", 9), ("Account", 10), ("Name", 10),
-                             ("Tenders", 12), ("    Amount", 10), (" Void", 5)):
-            t.add_column(label, width=width)
-        t.focus()
+        self.query_one(DataTable).focus()
         self.action_refresh()
 
     def action_refresh(self) -> None:
@@ -143,8 +137,8 @@ class ReceiptsScreen(BaseScreen):
         t = self.query_one(DataTable)
         t.clear()
         for r in rows:
-            t.add_row(*cells(r.receipt_number, f"{r.created_at:%H:%M}", r.operator[:8], accounts_cell(r.accounts), r.name[:9],
-                             r.tenders[:11]), money(r.total_cents), Text(" VOID" if r.status == "voided" else ""),
+            t.add_row(*cells(r.receipt_number, f"{r.created_at:%H:%M}", r.operator, r.accounts, r.name,
+                             r.tenders), money(r.total_cents), "VOID" if r.status == "voided" else "",
                       key=r.receipt_number)
         t = totals.tally(rows)  # the daily totals' rule: voids listed, not counted
         voided = f"  {t.voids} void(s) {format_cents(t.void_cents)}" if t.voids else ""

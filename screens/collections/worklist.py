@@ -17,7 +17,8 @@ from textual.widgets import DataTable, Static
 
 from screens.common.base import BaseScreen, key_binding, letter_binding
 from screens.common.form import ActionForm, Field, data_table, day_from
-from screens.common.text import line
+from screens.common.table import Col
+from screens.common.text import cell
 from ubtui import collections
 from ubtui.errors import InputError
 from ubtui.money import format_cents
@@ -26,7 +27,9 @@ from ubtui.security import has_permission
 ACTION_SHORT = {"shutoff": "SHUT-OFF", "final": "final notice", "notice": "15-day notice", "reminder": "reminder",
                 "plan_broken": "plan broken", "ordered": "ordered", "protected": "protected", "wait": "waiting"}
 FILTERS = ("shutoff", "final", "notice", "reminder", "protected", "wait", "ordered")  # keys 1-7
-COLUMNS = (("Account", 9), ("Name", 14), ("Past due", 10), ("Step", 13), ("Why / when", 24))  # 80 wide
+# 80 wide; name and reason take what a wider terminal adds, and wrap rather than being cut
+COLUMNS = (Col("Account", 9), Col("Name", 13, grow=2), Col("Past due", 10, right=True), Col("Step", 13),
+           Col("Why / when", 24, grow=1))
 MANAGE = {"run", "disconnects"}
 
 
@@ -126,10 +129,10 @@ class CollectionsScreen(BaseScreen):
         table.clear()
         for d in rows:
             why = d.why or (f"since {d.shutoff_on:%m/%d}" if d.shutoff_on and d.action == "shutoff" else "")
-            table.add_row(d.number, line(d.name),
+            table.add_row(d.number, cell(d.name),
                           Text(format_cents(d.past_due_cents), justify="right"),
                           Text(ACTION_SHORT[d.action], style="bold" if d.action == "shutoff" else ""),
-                          line(why), key=str(d.account_id))
+                          cell(why), key=str(d.account_id))
 
     def action_only(self, action: str) -> None:
         if self.wl is not None:

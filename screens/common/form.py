@@ -123,12 +123,12 @@ def short_key() -> str:
     return "ui:" + uuid.uuid4().hex
 
 
-def data_table(table_id: str, columns: tuple[tuple[str, int], ...]) -> DataTable:
-    """A row-cursor table with fixed column widths (the worklists of these screens)."""
-    table = DataTable(id=table_id, cursor_type="row")
-    for label, width in columns:
-        table.add_column(label, width=width, key=label)
-    return table
+def data_table(table_id: str, columns) -> DataTable:
+    """A row-cursor table of ``Col``s (or ``(label, width[, grow])``): the app's one width
+    policy, screens/common/table.py (the worklists of these screens)."""
+    from screens.common.table import FitTable
+
+    return FitTable(columns, id=table_id)
 
 
 # --- the F4 list ---------------------------------------------------------------------------------

@@ -5,18 +5,18 @@ Enter or C completes the highlighted order, X cancels it, D assigns it to a crew
 F5 reloads.  New orders are made from an account (its actions, W)."""
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
 from screens.common.base import BaseScreen, key_binding, letter_binding
 from screens.common.form import data_table
-from screens.common.text import line
+from screens.common.text import cell
 from screens.service.actions import AssignWorkOrderScreen, CancelWorkOrderScreen, CompleteWorkOrderScreen
 from ubtui import workorders
 
-COLUMNS = (("Number", 9), ("Kind", 13), ("Priority", 9), ("Account", 10), ("Address", 15), ("Scheduled", 10))  # 80 wide
+# 80 wide; kind and address take what a wider terminal adds, and wrap rather than being cut
+COLUMNS = (("Number", 9), ("Kind", 13, 1), ("Priority", 9), ("Account", 10), ("Address", 16, 2), ("Scheduled", 10))
 
 
 
@@ -57,8 +57,8 @@ class WorkOrdersScreen(BaseScreen):
         table = self.query_one("#orders-table", DataTable)
         table.clear()
         for o in rows:
-            table.add_row(o.number, Text(o.kind.replace("_", " "), no_wrap=True, overflow="ellipsis"), o.priority, o.account_number,
-                          line(o.address),
+            table.add_row(o.number, o.kind.replace("_", " "), o.priority, o.account_number,
+                          cell(o.address),
                           o.scheduled_on.isoformat() if o.scheduled_on else "", key=str(o.work_order_id))
         self.query_one("#orders-count", Static).update(f"{len(rows)} open work orders" if rows else "no open work orders")
 

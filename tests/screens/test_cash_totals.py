@@ -127,7 +127,8 @@ def test_snapshot_receipts(snap_compare, sqlite_url, pacific_time):
     assert snap_compare(make_app(sqlite_url), terminal_size=(80, 24), run_before=run_before)
 
 
-async def test_a_receipt_for_two_accounts_shows_the_first_and_a_plus(sqlite_url):
+async def test_a_receipt_for_two_accounts_shows_both(sqlite_url):
+    """The accounts of one check for two accounts, both, one a line (the column wraps)."""
     clerk, acct = day_of_payments()
     sysu = system_user()
     other = open_account(sysu, premise=create_premise(sysu, house_number="14", street="Oak Ave"),
@@ -140,7 +141,8 @@ async def test_a_receipt_for_two_accounts_shows_the_first_and_a_plus(sqlite_url)
         await open_as(pilot, "super", ReceiptsScreen(TODAY))
         rows = table_rows(app.screen.query_one(DataTable))
         first = format_account_number(acct.number)
-        assert [r[3] for r in rows] == [first, first, first + "+"]
+        assert [r[3] for r in rows] == [first, first, f"{first}, {format_account_number(other.number)}"]
+        assert app.screen.query_one(DataTable).ordered_rows[2].height == 2
 
 
 async def test_receipts_of_no_drawer_have_a_row_a_channel(sqlite_url, monkeypatch):

@@ -1,0 +1,279 @@
+"""The one width policy of the app's tables (issue #17): ``FitTable``.
+
+A table declares its columns as ``Col``s: a label, the width the column has at 80 columns,
+how much of any further width it takes (``grow``) and up to what width (``most``: a
+reference needs 14 cells, never 40).  When the table is laid out, the terminal resized or
+rows added, the width beyond the sum of the minimums is shared by the growing columns in
+proportion to ``grow``, first to those whose values do not fit yet (at 132 columns names
+and addresses get wider); a growing column whose values are all narrower than its width
+gives the rest to the others, as does any column narrower than its values (an empty
+reason column, amounts under $1,000).  A column that does not grow is never wider than
+declared: it is made for values of a known size.
+
+A value never is cut: a cell wider than its column wraps by words onto the next line of the
+row (the row grows to its tallest cell); a word longer than the column breaks after a
+hyphen, slash or comma where it can, else where the column ends.  Cells are drawn as plain
+text (a ``str`` or a ``rich.text.Text`` of which the whole-text style and justification are
+kept), never read as markup, and without the measuring and Rich rendering DataTable does
+for each cell (a search redraws its rows on every key).
+
+With ``cell_padding=0`` (the cash tables, 80 columns tight) each column but the last keeps
+its last cell blank, so two values never run together."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from rich.cells import cell_len, chop_cells, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.geometry import Size
+from textual.widgets import DataTable
+
+from ubtui.text import safe_text
+
+
+@dataclass(frozen=True)
+class Col:
+    label: str
+    width: int  # at 80 columns, and never narrower
+    grow: int = 0  # share of the width beyond the minimums
+    most: int = 0  # a growing column grows to this width at most (0: no limit)
+    right: bool = False  # numbers: right-justified, the label too
+    key: str | None = None  # the column key (default: the label)
+
+    @property
+    def column_key(self) -> str:
+        return self.key or self.label
+
+
+def as_col(spec) -> Col:
+    """A ``Col`` from a ``Col`` or a tuple ``(label, width[, grow])``."""
+    return spec if isinstance(spec, Col) else Col(*spec)
+
+
+BREAK_AFTER = "-/,"
+
+
+@functools.lru_cache(maxsize=8192)
+def wrap(text: str, width: int) -> tuple[str, ...]:
+    """``text`` in lines of at most ``width`` cells, broken between words; a longer word
+    breaks after a hyphen, slash or comma if one leaves a useful piece, else at the width."""
+    width = max(1, width)
+    if cell_len(text) <= width:
+        return (text,)
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if cell_len(candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        while cell_len(word) > width:
+            head = chop_cells(word, width)[0]
+            cut = max(head.rfind(c) for c in BREAK_AFTER) + 1
+            if cut >= max(2, len(head) // 3):
+                head = head[:cut]
+            lines.append(head)
+            word = word[len(head):]
+        current = word
+    if current:
+        lines.append(current)
+    return tuple(lines) or ("",)
+
+
+def _plain(value) -> tuple[str, str | Style, str]:
+    """A cell's text, its style and its justification."""
+    if isinstance(value, Text):
+        return safe_text(value.plain), value.style, value.justify or ""
+    return safe_text(value), "", ""
+
+
+@functools.lru_cache(maxsize=256)
+def _style(style: str | Style) -> Style:
+    return style if isinstance(style, Style) else Style.parse(style)
+
+
+class FitTable(DataTable):
+    """A row table with the app's width policy (see the module)."""
+
+    def __init__(self, columns=(), **kw):
+        kw.setdefault("cursor_type", "row")
+        super().__init__(**kw)
+        self.specs: dict[str, Col] = {}
+        self.set_columns(columns)
+
+    def set_columns(self, columns) -> None:
+        """The columns (rows and all: a report's table changes with the report)."""
+        if self.specs:
+            self.clear(columns=True)
+        self.specs = {}
+        for spec in map(as_col, columns):
+            self.specs[spec.column_key] = spec
+            self.add_column(Text(spec.label, justify="right" if spec.right else "left"), width=spec.width,
+                            key=spec.column_key)
+
+    # --- widths ------------------------------------------------------------------------------
+    def inner(self, column, width: int | None = None) -> int:
+        """The text width of ``column`` (``width`` wide, padding left out): without padding
+        the last cell is a gap, but in the last column."""
+        width = column.width if width is None else width
+        gap = self.cell_padding == 0 and column is not self.ordered_columns[-1]
+        return max(1, width - (1 if gap else 0))
+
+    def needs(self) -> dict[str, int]:
+        """The width each column needs for its longest value (and its label) on one line."""
+        out = {}
+        for column in self.ordered_columns:
+            spec = self.specs.get(column.key.value or "")
+            if spec is None:
+                continue
+            gap = column.width - self.inner(column)
+            longest = max((cell_len(_plain(row[column.key])[0]) for row in self._data.values()), default=0)
+            out[spec.column_key] = max(longest, cell_len(spec.label)) + gap
+        return out
+
+    def widths(self, available: int, needs: dict[str, int] | None = None) -> dict[str, int]:
+        """Each column's width when the table is ``available`` cells wide.  With ``needs``
+        (what each column's values take) a column whose values are narrower than its width
+        gives the difference to the growing ones (an empty reason column, amounts under
+        $1,000), and a growing column narrower than its values gets the spare width first."""
+        specs = list(self.specs.values())
+        out = {s.column_key: s.width for s in specs}
+        growing = [s for s in specs if s.grow]
+        needs = needs or {}
+        for s in specs:
+            if s.column_key in needs:
+                out[s.column_key] = max(cell_len(s.label), min(s.width, needs[s.column_key]))
+        spare = available - sum(out.values()) - 2 * self.cell_padding * len(specs)
+
+        def most(s: Col) -> int:
+            return s.most or available
+
+        wanting = [s for s in growing if needs.get(s.column_key, 0) > out[s.column_key]]
+        spare = self._share(out, wanting, spare, lambda s: min(most(s), needs[s.column_key]))
+        self._share(out, growing, spare, most)
+        return out
+
+    @staticmethod
+    def _share(out: dict[str, int], columns: list[Col], spare: int, limit) -> int:
+        """Share ``spare`` cells among ``columns`` by their ``grow``, none beyond ``limit(col)``;
+        what is left."""
+        columns = [s for s in columns if out[s.column_key] < limit(s)]
+        while spare > 0 and columns:
+            shares = sum(s.grow for s in columns)
+            given = 0
+            for s in columns:
+                extra = spare * s.grow // shares or int(spare > given)  # the last cells one by one
+                extra = min(extra, limit(s) - out[s.column_key])
+                out[s.column_key] += extra
+                given += extra
+            spare -= given
+            columns = [s for s in columns if out[s.column_key] < limit(s)]
+            if not given:
+                break
+        return spare
+
+    def fit(self) -> None:
+        """Widths for the table's width now (the vertical scrollbar's cell kept free), then
+        the rows' heights for those widths."""
+        if not self.size.width:
+            return
+        widths = self.widths(self.size.width - self.styles.scrollbar_size_vertical, self.needs())
+        changed = False
+        for column in self.columns.values():
+            width = widths.get(column.key.value or "", column.width)
+            if column.width != width:
+                column.width = width
+                changed = True
+        if changed:
+            for row_key, row in self.rows.items():
+                row.height = self.row_height(self._data[row_key].values())
+            self._clear_caches()
+            self._update_count += 1
+            self._require_update_dimensions = True
+            self.check_idle()
+            self.refresh()
+
+    def _on_resize(self, event: events.Resize) -> None:
+        super()._on_resize(event)
+        self.fit()
+
+    def row_height(self, values) -> int:
+        height = 1
+        for column, value in zip(self.ordered_columns, values):
+            height = max(height, len(wrap(_plain(value)[0], self.inner(column))))
+        return height
+
+    # --- rows --------------------------------------------------------------------------------
+    def add_row(self, *cells, height: int | None = 1, key: str | None = None, label=None):
+        """A row as tall as its tallest cell wrapped (``height`` is not used)."""
+        return super().add_row(*cells, height=self.row_height(cells), key=key, label=label)
+
+    def _update_dimensions(self, new_rows) -> None:
+        """The growing columns share the width by what the new rows need; then the scrollable
+        size.  ``virtual_size`` is a reactive that lays the whole screen out again on every
+        change (most of a keystroke's drawing cost when each key brings a different number of
+        rows).  The table has a fixed place on the screen, so when only the row count changed
+        and the vertical scrollbar neither appears nor goes (search.tcss keeps it always
+        there), the size is set without a layout and only the table is repainted."""
+        self.fit()
+        width = sum(column.get_render_width(self) for column in self.columns.values())
+        size = Size(width, self._total_row_height + (self.header_height if self.show_header else 0))
+        old = self.virtual_size
+        if size == old:
+            return
+        _, height = self.container_size
+        bar = {"scroll": True, "hidden": False}.get(self.styles.overflow_y, size.height > height)
+        if (self.is_mounted and height and size.width == old.width and not self.show_horizontal_scrollbar
+                and bar == self.show_vertical_scrollbar):
+            self.set_reactive(DataTable.virtual_size, size)
+            self._scroll_update(size)  # the scrollbar's thumb; the scroll offset kept in range
+            self.refresh()
+        else:
+            self.virtual_size = size
+
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                     cursor: bool = False, hover: bool = False):
+        if column_index < 0:  # a row label: this table has none
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        header = row_index < 0
+        row_key = self._header_row_key if header else self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        cache_key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor,
+                     self._update_count, self._pseudo_class_state)
+        lines = self._cell_render_cache.get(cache_key)
+        if lines is not None:
+            return lines
+        spec = self.specs.get(column_key.value or "")
+        if header:
+            text, own, justify, height = spec.label if spec else "", "", "", self.header_height
+        else:
+            text, own, justify = _plain(self._data[row_key][column_key])
+            height = self.rows[row_key].height
+        if spec is not None and spec.right:
+            justify = "right"
+        component_style, post_style = self._get_styles_to_render_cell(
+            header, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+        style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+        if own:
+            style += _style(own)
+        style += post_style
+        inner = self.inner(self.ordered_columns[column_index], width - 2 * self.cell_padding)
+        left = " " * self.cell_padding
+        right = " " * (width - inner - self.cell_padding)
+        wrapped = wrap(text, inner)
+        lines = []
+        for i in range(height):
+            piece = wrapped[i] if i < len(wrapped) else ""
+            if justify == "right":
+                piece = " " * max(0, inner - cell_len(piece)) + piece
+            lines.append([Segment(left + set_cell_size(piece, inner) + right, style)])
+        self._cell_render_cache[cache_key] = lines
+        return lines
+
