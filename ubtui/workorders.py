@@ -85,7 +85,7 @@ READ_KINDS = ("turn_on", "turn_off", "reread", "reconnect", "disconnect", "meter
               "low_pressure", "leak_investigation")
 
 
-def _premise_meter(premise_id: int | None, meter_id: int | None):
+def premise_meter(premise_id: int | None, meter_id: int | None):
     from models import Meter
     if meter_id is not None:
         return Meter.get_or_none(Meter.id == meter_id)
@@ -93,139 +93,58 @@ def _premise_meter(premise_id: int | None, meter_id: int | None):
             .order_by(Meter.id.desc()).first())
 
 
-@dataclass(frozen=True)
-class Completion:
-    """What completing a work order did: the order, and what its result fed into the account."""
-    work_order: WorkOrder
-    proposal_id: int | None = None  # a rebill or meter test adjustment waiting for approval
-    meter_serial: str = ""  # the meter set (new install, exchange)
-    message: str = ""  # one line for the counter
-
-    def line(self) -> str:
-        return f"work order {self.work_order.number} done" + (f"; {self.message}" if self.message else "")
-
-
-# Results that take more than a read (the completion forms ask for these).
-METER_KINDS = ("meter_change", "new_install")
+# Completed with results that feed the account (``ubtui.fieldwork.complete_field_work``).
+RESULT_KINDS = ("reread", "meter_test", "meter_change", "new_install")
 
 
 def complete_work_order(user: User, work_order_id: int, result: str, *,
-                        completed_on: _dt.date | None = None, reading=None, **results) -> WorkOrder:
-    """``complete_field_work`` returning the order only."""
-    return complete_field_work(user, work_order_id, result, completed_on=completed_on, reading=reading,
-                               **results).work_order
-
-
-def complete_field_work(user: User, work_order_id: int, result: str, *, completed_on: _dt.date | None = None,
-                        reading=None, accuracy=None, serial: str | None = None, install_reading=None,
-                        size: str | None = None) -> Completion:
-    """Close a work order with what the field found, and feed the result into the account.
-
-    ``reading`` (a read the field took) is recorded as a meter reading of the premise's meter
-    on the completion date; a reread must have one, and a reread below the read a posted bill
-    was billed from proposes the rebill (``proposals.propose_rebill``).  A meter test needs
-    the percent the meter registered (``accuracy``); outside the tolerance it proposes the
-    adjustment of the months affected.  A meter exchange (``meter_change``) takes the removal
-    read (``reading``), the new meter's ``serial`` and its ``install_reading``: both go into
-    the premise's meter history and the next bill bills both meters' usage.  A new install
-    sets the meter (``serial``, ``install_reading``, ``size``) at the address.  A turn-off
-    closes the account on that date, posts its final bill at once (prorated by days,
-    ``billing.post_final_bill``) and applies any deposit held to it.  Proposals are never
-    posted here: they wait for approval (``proposals.approve``)."""
+                        completed_on: _dt.date | None = None, reading=None) -> WorkOrder:
+    """Close a work order with what the field found.  ``reading`` (a read the field took)
+    is recorded as a meter reading of the premise's meter on the completion date.  A
+    turn-off then closes the account on that date, posts its final bill at once (prorated
+    by days, ``billing.post_final_bill``) and applies any deposit held to it.  A reread, a
+    meter test, an exchange or a new install is completed by ``fieldwork.complete_field_work``,
+    which carries its result into the account."""
     require(user, "workorder.update")
-    if not result or not result.strip():
-        raise InputError("Result", "say what the field found or did")
-    has_read = reading is not None and str(reading).strip() != ""
     with transaction():
         wo = WorkOrder.get_or_none(WorkOrder.id == work_order_id)
         if wo is None:
             raise NotFound(f"no work order id {work_order_id}")
-        if wo.status in ("done", "cancelled"):
-            raise Conflict(f"work order {wo.number} is already {wo.status}")
-        done_on = completed_on or clock.today()
-        meter_kind = wo.kind in METER_KINDS
-        if accuracy not in (None, "") and wo.kind != "meter_test":
-            raise InputError("Accuracy", f"a {wo.kind.replace('_', ' ')} order takes no test result")
-        if (serial or "").strip() and not meter_kind:
-            raise InputError("New meter", f"a {wo.kind.replace('_', ' ')} order sets no meter")
-        if has_read and wo.kind not in READ_KINDS and wo.kind != "meter_change":
-            raise InputError("Reading", f"a {wo.kind.replace('_', ' ')} order takes no meter read")
-        if wo.kind == "reread" and not has_read:
-            raise InputError("Reading", "a reread records the read the field took")
-        tested = None
-        if wo.kind == "meter_test":
-            from .proposals import parse_accuracy
-            tested = parse_accuracy(accuracy)
-        meter = None
-        if has_read or wo.kind in ("meter_test", "meter_change"):
-            meter = _premise_meter(wo.premise_id, wo.meter_id)
-            if meter is None:
-                field = "Accuracy" if wo.kind == "meter_test" and not has_read else (
-                    "Removal read" if wo.kind == "meter_change" else "Reading")
-                raise InputError(field, "the address has no meter in service")
-        set_meter = None
-        if meter_kind:
-            set_meter = _set_meter(user, wo, meter, done_on, reading, serial, install_reading, size)
-        reread = None
-        if has_read and not meter_kind:
-            from .readings import enter_reading
-            reread = enter_reading(user, meter.id, done_on, reading, note=f"work order {wo.number}")
-        _, after = _close_work_order(user, work_order_id, "workorder.complete", status="done",
-                                     result=result.strip(), completed_on=done_on)
-        if after.kind == "disconnect":
-            from .collections import check_disconnect_completion
-            check_disconnect_completion(after.account_id, after.completed_on)
-        new_status = STATUS_AFTER.get(after.kind)
-        if new_status and after.account_id:
-            set_status(user, after.account_id, new_status, work_order=after)
-        if after.kind == "turn_off" and after.account_id:
-            _close_account(user, after)
-        from . import proposals
-        proposal, message = None, ""
-        if after.kind == "reread" and reread is not None:
-            proposal = proposals.propose_rebill(user, after, meter, reread)
-            message = (f"rebill proposed ({format_cents(int(proposal.amount_cents))}), waiting for approval"
-                       if proposal else "reading recorded; the bill stands")
-        elif tested is not None:
-            proposal = proposals.propose_meter_test(user, after, meter, tested)
-            if proposal:
-                message = (f"meter registers {tested}%: adjustment of {format_cents(int(proposal.amount_cents))} "
-                           "proposed, waiting for approval")
-            else:
-                message = f"meter registers {tested}%: " + (
-                    "within tolerance" if proposals.within_tolerance(tested) else "no bill to adjust")
-        elif set_meter is not None:
-            message = f"meter {set_meter.serial} set"
-    return Completion(after, proposal.id if proposal else None, set_meter.serial if set_meter else "", message)
+        if wo.kind in RESULT_KINDS:
+            raise Conflict(f"a {wo.kind.replace('_', ' ')} is completed with its results "
+                           "(the work order queue's form, or ubtui workorder complete)")
+        return finish_work_order(user, wo, result, completed_on=completed_on, reading=reading)
 
 
-def _set_meter(user: User, wo: WorkOrder, old, done_on: _dt.date, reading, serial, install_reading, size):
-    """A new install or a meter exchange: validated here naming the form's fields."""
-    from models import Meter
-
-    from .readings import _parse_reading, change_meter, install_meter
-    serial = (serial or "").strip()
-    if not serial:
-        raise InputError("New meter", "type the serial number of the meter set")
-    if len(serial) > 24:
-        raise InputError("New meter", f"{len(serial)} characters; at most 24")
-    start = _parse_reading(install_reading if str(install_reading or "").strip() else 0, "Install read")
-    size = (size or "").strip() or None
-    if size is not None and len(size) > 8:
-        raise InputError("Size", f"{size[:12]!r} is not a meter size (e.g. 5/8\", 1\")")
-    if Meter.select().where(Meter.serial == serial).exists():
-        raise InputError("New meter", f"meter {serial} is already on file")
-    if wo.kind == "meter_change":
-        if reading is None or str(reading).strip() == "":
-            raise InputError("Removal read", "type the read of the meter taken out")
-        final = _parse_reading(reading, "Removal read")
-        return change_meter(user, old.id, done_on, final, new_serial=serial, new_reading=start, size=size)
-    current = _premise_meter(wo.premise_id, None)
-    if current is not None:
-        raise InputError("New meter", f"meter {current.serial} is in service here: complete a meter exchange instead")
+def finish_work_order(user: User, wo: WorkOrder, result: str, *, completed_on: _dt.date | None = None,
+                      reading=None) -> WorkOrder:
+    """(Inside the caller's transaction) record the read, close the order and do what its kind
+    implies: the account's status, a turn-off's closing and final bill."""
+    require(user, "workorder.update")
+    if not result or not result.strip():
+        raise InputError("Result", "say what the field found or did")
+    if wo.status in ("done", "cancelled"):
+        raise Conflict(f"work order {wo.number} is already {wo.status}")
+    done_on = completed_on or clock.today()
     if reading is not None and str(reading).strip() != "":
-        raise InputError("Reading", "a new install takes the install read")
-    return install_meter(user, wo.premise_id, serial, on=done_on, reading=start, size=size or '5/8"')
+        if wo.kind not in READ_KINDS:
+            raise InputError("Reading", f"a {wo.kind.replace('_', ' ')} order takes no meter read")
+        meter = premise_meter(wo.premise_id, wo.meter_id)
+        if meter is None:
+            raise InputError("Reading", "the address has no meter in service to record it on")
+        from .readings import enter_reading
+        enter_reading(user, meter.id, done_on, reading, note=f"work order {wo.number}")
+    _, after = _close_work_order(user, wo.id, "workorder.complete", status="done",
+                                 result=result.strip(), completed_on=done_on)
+    if after.kind == "disconnect":
+        from .collections import check_disconnect_completion
+        check_disconnect_completion(after.account_id, after.completed_on)
+    new_status = STATUS_AFTER.get(after.kind)
+    if new_status and after.account_id:
+        set_status(user, after.account_id, new_status, work_order=after)
+    if after.kind == "turn_off" and after.account_id:
+        _close_account(user, after)
+    return after
 
 
 def _close_account(user: User, wo: WorkOrder) -> None:

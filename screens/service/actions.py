@@ -209,7 +209,8 @@ class CompleteWorkOrderScreen(_OpenOrderForm):
         if kind in ("meter_test", "meter_change", "new_install") and kind != self.kind:
             raise InputError("Work order", f"a {kind.replace('_', ' ')} is completed from its own form: "
                              "open it from the work order queue (menu W)")
-        done = workorders.complete_field_work(
+        from ubtui.fieldwork import complete_field_work
+        done = complete_field_work(
             user, order_id, v["result"], completed_on=day_from(v["done_on"], "Completed on", self.app.today()),
             reading=v.get("reading", "").strip() or None, accuracy=v.get("accuracy", "").strip() or None,
             serial=v.get("serial", "").strip() or None, install_reading=v.get("install_reading", "").strip() or None,

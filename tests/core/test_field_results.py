@@ -9,7 +9,7 @@ import pytest
 
 from models import AdjustmentProposal, AuditLog, Bill, LedgerEntry, Meter, MeterReading, WorkOrder
 from tests.core.test_adjust import history as billed  # noqa: F401 - the fixture: 12, 12, 12 and 40 HCF
-from ubtui import billing, config, ledger, proposals, readings, workorders
+from ubtui import billing, config, fieldwork, ledger, proposals, readings, workorders
 from ubtui.errors import Conflict, InputError, PermissionDenied
 from ubtui.verify import verify_all
 
@@ -25,8 +25,8 @@ def test_a_reread_below_the_billed_read_proposes_the_rebill_and_posts_nothing(cl
     wo = workorders.create_work_order(clerk, kind="reread", account_id=billed.id, meter_id=billed.meter.id)
     before, entries = ledger.account_balance(billed.id), _entries(billed.id)
     with pytest.raises(InputError, match="Reading"):
-        workorders.complete_field_work(clerk, wo.id, "reread at the meter", completed_on=D(2026, 5, 5))
-    done = workorders.complete_field_work(clerk, wo.id, "reread: the register shows 160",
+        fieldwork.complete_field_work(clerk, wo.id, "reread at the meter", completed_on=D(2026, 5, 5))
+    done = fieldwork.complete_field_work(clerk, wo.id, "reread: the register shows 160",
                                           completed_on=D(2026, 5, 5), reading="160")
     assert done.proposal_id is not None and "rebill proposed" in done.message
     reread = MeterReading.get((MeterReading.meter == billed.meter.id) & (MeterReading.read_on == D(2026, 5, 5)))
@@ -54,7 +54,7 @@ def test_a_reread_below_the_billed_read_proposes_the_rebill_and_posts_nothing(cl
 
 def test_a_reread_at_or_above_the_billed_read_records_it_and_proposes_nothing(clerk, billed):
     wo = workorders.create_work_order(clerk, kind="reread", account_id=billed.id)
-    done = workorders.complete_field_work(clerk, wo.id, "read ok", completed_on=D(2026, 5, 5), reading="182")
+    done = fieldwork.complete_field_work(clerk, wo.id, "read ok", completed_on=D(2026, 5, 5), reading="182")
     assert done.proposal_id is None and "the bill stands" in done.message
     assert AdjustmentProposal.select().count() == 0
 
@@ -63,7 +63,7 @@ def test_a_rebill_credit_over_the_limit_needs_a_supervisor_and_a_rejection_keeps
                                                                                             supervisor, billed):
     config.use_settings(config.Settings(adjustment_approval_cents=100))
     wo = workorders.create_work_order(clerk, kind="reread", account_id=billed.id)
-    done = workorders.complete_field_work(clerk, wo.id, "reread", completed_on=D(2026, 5, 5), reading="150")
+    done = fieldwork.complete_field_work(clerk, wo.id, "reread", completed_on=D(2026, 5, 5), reading="150")
     with pytest.raises(PermissionDenied, match="supervisor"):
         proposals.approve(senior, done.proposal_id)
     assert AdjustmentProposal.get_by_id(done.proposal_id).status == "proposed"
@@ -78,12 +78,12 @@ def test_a_rebill_credit_over_the_limit_needs_a_supervisor_and_a_rejection_keeps
 def test_a_fast_meter_test_proposes_the_usage_charges_of_the_months_affected(clerk, senior, billed):
     wo = workorders.create_work_order(clerk, kind="meter_test", account_id=billed.id)
     with pytest.raises(InputError, match="Accuracy"):
-        workorders.complete_field_work(clerk, wo.id, "bench test", completed_on=D(2026, 5, 5))
+        fieldwork.complete_field_work(clerk, wo.id, "bench test", completed_on=D(2026, 5, 5))
     for bad in ("fast", "0", "250", "101.123"):
         with pytest.raises(InputError, match="Accuracy"):
-            workorders.complete_field_work(clerk, wo.id, "bench test", completed_on=D(2026, 5, 5), accuracy=bad)
+            fieldwork.complete_field_work(clerk, wo.id, "bench test", completed_on=D(2026, 5, 5), accuracy=bad)
     assert WorkOrder.get_by_id(wo.id).status == "open"
-    done = workorders.complete_field_work(clerk, wo.id, "bench test: 104%", completed_on=D(2026, 5, 5),
+    done = fieldwork.complete_field_work(clerk, wo.id, "bench test: 104%", completed_on=D(2026, 5, 5),
                                           accuracy="104")
     p = AdjustmentProposal.get_by_id(done.proposal_id)
     calc = proposals.meter_test_preview(billed.id, billed.meter, Decimal(104), D(2026, 5, 5))
@@ -103,10 +103,10 @@ def test_a_fast_meter_test_proposes_the_usage_charges_of_the_months_affected(cle
 
 def test_a_meter_test_within_tolerance_or_by_months_proposes_what_the_policy_says(clerk, billed):
     wo = workorders.create_work_order(clerk, kind="meter_test", account_id=billed.id)
-    done = workorders.complete_field_work(clerk, wo.id, "bench test", completed_on=D(2026, 5, 5), accuracy="98.5")
+    done = fieldwork.complete_field_work(clerk, wo.id, "bench test", completed_on=D(2026, 5, 5), accuracy="98.5")
     assert done.proposal_id is None and "within tolerance" in done.message
     wo = workorders.create_work_order(clerk, kind="meter_test", account_id=billed.id)
-    done = workorders.complete_field_work(clerk, wo.id, "slow", completed_on=D(2026, 5, 20), accuracy="90")
+    done = fieldwork.complete_field_work(clerk, wo.id, "slow", completed_on=D(2026, 5, 20), accuracy="90")
     # the test passed on 5/5 says the bills before it were right: none is read after it
     assert done.proposal_id is None and "no bill to adjust" in done.message
 
@@ -114,7 +114,7 @@ def test_a_meter_test_within_tolerance_or_by_months_proposes_what_the_policy_say
 def test_a_slow_meter_test_back_bills_the_months_since_it_was_set(clerk, billed):
     config.use_settings(config.Settings(meter_test=config.MeterTestPolicy(months=2)))
     wo = workorders.create_work_order(clerk, kind="meter_test", account_id=billed.id)
-    done = workorders.complete_field_work(clerk, wo.id, "slow", completed_on=D(2026, 5, 5), accuracy="95")
+    done = fieldwork.complete_field_work(clerk, wo.id, "slow", completed_on=D(2026, 5, 5), accuracy="95")
     p = AdjustmentProposal.get_by_id(done.proposal_id)
     assert [int(b) for b in p.bills.split(",")] == [b.id for b in billed.bills[-2:]]  # periods ending after 3/5
     assert p.amount_cents > 0 and "5% slow" in p.explanation
@@ -123,17 +123,17 @@ def test_a_slow_meter_test_back_bills_the_months_since_it_was_set(clerk, billed)
 def test_a_meter_exchange_records_both_reads_and_the_next_bill_bills_both_meters(clerk, system, billed):
     wo = workorders.create_work_order(clerk, kind="meter_change", account_id=billed.id)
     with pytest.raises(InputError, match="New meter"):
-        workorders.complete_field_work(clerk, wo.id, "exchanged", completed_on=D(2026, 5, 10), reading="200")
+        fieldwork.complete_field_work(clerk, wo.id, "exchanged", completed_on=D(2026, 5, 10), reading="200")
     with pytest.raises(InputError, match="Removal read"):
-        workorders.complete_field_work(clerk, wo.id, "exchanged", completed_on=D(2026, 5, 10), serial="N-1")
+        fieldwork.complete_field_work(clerk, wo.id, "exchanged", completed_on=D(2026, 5, 10), serial="N-1")
     with pytest.raises(InputError, match="Install read"):
-        workorders.complete_field_work(clerk, wo.id, "exchanged", completed_on=D(2026, 5, 10), reading="200",
+        fieldwork.complete_field_work(clerk, wo.id, "exchanged", completed_on=D(2026, 5, 10), reading="200",
                                        serial="N-1", install_reading="x")
     with pytest.raises(InputError, match="New meter"):
-        workorders.complete_field_work(clerk, wo.id, "exchanged", completed_on=D(2026, 5, 10), reading="200",
+        fieldwork.complete_field_work(clerk, wo.id, "exchanged", completed_on=D(2026, 5, 10), reading="200",
                                        serial=billed.meter.serial)
     assert Meter.select().count() == 1 and WorkOrder.get_by_id(wo.id).status == "open"
-    done = workorders.complete_field_work(clerk, wo.id, "exchanged", completed_on=D(2026, 5, 10), reading="200",
+    done = fieldwork.complete_field_work(clerk, wo.id, "exchanged", completed_on=D(2026, 5, 10), reading="200",
                                           serial="N-1", install_reading="5")
     assert done.meter_serial == "N-1"
     old = Meter.get_by_id(billed.meter.id)
@@ -153,18 +153,18 @@ def test_a_new_install_sets_the_meter_at_the_address(clerk, system, make_account
     a = make_account()
     wo = workorders.create_work_order(clerk, kind="new_install", account_id=a.id)
     with pytest.raises(InputError, match="Reading"):
-        workorders.complete_field_work(clerk, wo.id, "set", reading="3", serial="NEW-1")
+        fieldwork.complete_field_work(clerk, wo.id, "set", reading="3", serial="NEW-1")
     with pytest.raises(InputError, match="Size"):
-        workorders.complete_field_work(clerk, wo.id, "set", serial="NEW-1", size="enormous!")
-    done = workorders.complete_field_work(clerk, wo.id, "set 5/8 meter", serial="NEW-1", install_reading="3")
+        fieldwork.complete_field_work(clerk, wo.id, "set", serial="NEW-1", size="enormous!")
+    done = fieldwork.complete_field_work(clerk, wo.id, "set 5/8 meter", serial="NEW-1", install_reading="3")
     m = Meter.get(Meter.serial == "NEW-1")
     assert m.premise_id == a.premise_id and done.message == "meter NEW-1 set"
     assert MeterReading.get(MeterReading.meter == m.id).reading == 3
     wo2 = workorders.create_work_order(clerk, kind="new_install", account_id=a.id)
     with pytest.raises(InputError, match="meter exchange"):
-        workorders.complete_field_work(clerk, wo2.id, "set", serial="NEW-2")
+        fieldwork.complete_field_work(clerk, wo2.id, "set", serial="NEW-2")
     door = workorders.create_work_order(clerk, kind="door_tag", account_id=a.id)
     with pytest.raises(InputError, match="New meter"):
-        workorders.complete_field_work(clerk, door.id, "tag", serial="NEW-3")
+        fieldwork.complete_field_work(clerk, door.id, "tag", serial="NEW-3")
     with pytest.raises(InputError, match="Accuracy"):
-        workorders.complete_field_work(clerk, door.id, "tag", accuracy="100")
+        fieldwork.complete_field_work(clerk, door.id, "tag", accuracy="100")

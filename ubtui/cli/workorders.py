@@ -141,7 +141,7 @@ def cmd_tag(args) -> int:
 
 
 def cmd_complete(args) -> int:
-    from ubtui.workorders import complete_field_work
+    from ubtui.fieldwork import complete_field_work
     on = _day(args.on, "Completed on", required=False)
     user = _setup(args)
     done = complete_field_work(user, _order(args.order).id, args.result, completed_on=on,
