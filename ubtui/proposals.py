@@ -196,13 +196,13 @@ class ProposalRow:
     amount_cents: int
     status: str
     explanation: str
-    created_on: _dt.date
+    done_on: _dt.date  # the work order's completion
 
 
 def list_proposals(user: User, *, status: str | None = "proposed", account_id: int | None = None) -> list[ProposalRow]:
     require(user, "account.view")
     from models import Account
-    q = (AdjustmentProposal.select(AdjustmentProposal, Account.number, WorkOrder.number)
+    q = (AdjustmentProposal.select(AdjustmentProposal, Account.number, WorkOrder.number, WorkOrder.completed_on)
          .join_from(AdjustmentProposal, Account)
          .join_from(AdjustmentProposal, WorkOrder, on=(AdjustmentProposal.work_order == WorkOrder.id))
          .order_by(AdjustmentProposal.id))
@@ -211,7 +211,7 @@ def list_proposals(user: User, *, status: str | None = "proposed", account_id: i
     if account_id is not None:
         q = q.where(AdjustmentProposal.account == account_id)
     return [ProposalRow(p.id, p.account_id, format_account_number(p.account.number), p.kind, p.work_order.number,
-                        int(p.amount_cents), p.status, p.explanation, p.created_at.date()) for p in q]
+                        int(p.amount_cents), p.status, p.explanation, p.work_order.completed_on) for p in q]
 
 
 def _open(proposal_id: int) -> AdjustmentProposal:

@@ -6,8 +6,8 @@ line under the table counts what matches by status.  On the table: Enter or C co
 highlighted order (its form asks what its kind needs: a reread's read, a meter test's
 result, the meter an exchange or install sets), X cancels it, D assigns it to a crew for a
 day (again: reschedules), A opens its account, P writes its crew's field sheet for its day
-and T the door tag of its account (PDF and text, in the exports folder); F4 goes to the
-filter line.  New orders are made from an account (its actions, W)."""
+and T the door tag of its account (PDF and text, in the exports folder); R lists the rebills
+and adjustments completed orders proposed (approve or reject); F4 goes to the filter line.  New orders are made from an account (its actions, W)."""
 from __future__ import annotations
 
 import re
@@ -28,7 +28,7 @@ from ubtui.errors import UbtuiError
 # 80 wide: nine columns and their gaps
 COLUMNS = (("Number", 9), ("Kind", 12), ("Status", 8), ("Pri", 4), ("Crew", 8), ("Rte", 3), ("Address", 14),
            ("Sched", 5))
-LETTER_ACTIONS = ("close_order", "account", "print_sheet", "print_tag")
+LETTER_ACTIONS = ("close_order", "account", "print_sheet", "print_tag", "proposals")
 
 
 def _short_day(day) -> str:
@@ -75,7 +75,7 @@ class WorkOrdersScreen(BaseScreen):
                  "lists the words.  On the table: Enter or C completes the highlighted order, X cancels "
                  "it, D assigns it to a crew (or reschedules it), A opens its account, P writes its "
                  "crew's field sheet for its day, T its door tag (PDF and text in the exports folder); "
-                 "F4 goes back to the filter line.")
+                 "R lists what completed orders proposed (approve, reject); F4 goes back to the filter line.")
     BINDINGS = [
         key_binding("refresh", "refresh"),
         key_binding("lookup", "lookup", "Filter"),
@@ -85,6 +85,7 @@ class WorkOrdersScreen(BaseScreen):
         letter_binding("a", "account", "Account", id="workorders.account"),
         letter_binding("p", "print_sheet", "Sheet", id="workorders.sheet"),
         letter_binding("t", "print_tag", "Tag", id="workorders.tag"),
+        letter_binding("r", "proposals", "Proposals", id="workorders.proposals"),
     ]
 
     def __init__(self):
@@ -200,6 +201,11 @@ class WorkOrdersScreen(BaseScreen):
             self.set_status("this work order names no account", error=True)
             return
         self.app.push_screen(AccountActionsScreen(o.account_id))
+
+    def action_proposals(self) -> None:
+        from screens.billing.proposals import ProposalsScreen
+
+        self.app.push_screen(ProposalsScreen())
 
     def action_print_sheet(self) -> None:
         o = self.current()

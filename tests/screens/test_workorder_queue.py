@@ -12,7 +12,7 @@ import pytest
 from models import AdjustmentProposal, Meter, MeterReading, Premise, WorkOrder
 from screens.common.form import ActionForm
 from screens.service.workorders import WorkOrdersScreen
-from tests.screens.appkit import TODAY, add_user, burst, make_app, settle, sign_in, table_rows
+from tests.screens.appkit import TODAY, add_user, burst, make_app, screen_text, settle, sign_in, table_rows
 from tests.screens.test_actions import new_account, status
 from ubtui import billing, readings, workorders
 from ubtui.security import system_user
@@ -188,4 +188,73 @@ def test_queue_filtered(sqlite_url, snap_compare):
 @pytest.mark.parametrize("kind", ["meter_test", "meter_change", "new_install"])
 def test_completion_form(sqlite_url, snap_compare, kind):
     app, before = _snap_app(sqlite_url, ("f4", *f"kind:{kind}", "enter", "c"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)
+
+
+# --- proposals -----------------------------------------------------------------------------------
+def _proposals():
+    """Two proposals: a rebill (reread 120 below the billed 136) and a fast meter test."""
+    from ubtui.fieldwork import complete_field_work
+    sysu = system_user()
+    a, _ = _billed()
+    reread = workorders.create_work_order(sysu, kind="reread", account_id=a.id)
+    complete_field_work(sysu, reread.id, "reread " + HOSTILE, completed_on=TODAY, reading="130")
+    b, _ = _billed(house="50", street="Ash Ct")
+    test = workorders.create_work_order(sysu, kind="meter_test", account_id=b.id)
+    complete_field_work(sysu, test.id, "bench", completed_on=TODAY, accuracy="110")
+    return [p.id for p in AdjustmentProposal.select().order_by(AdjustmentProposal.id)]
+
+
+async def test_proposals_approved_by_a_supervisor_and_rejected_typed_in_a_burst(sqlite_url):
+    from models import Bill
+    from screens.billing.proposals import ProposalsScreen
+    from ubtui import config
+    config.use_settings(config.Settings(adjustment_approval_cents=100))
+    add_user("senior", "senior_clerk")
+    add_user("super", "supervisor")
+    rebill, test = _proposals()
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "senior")
+        await burst(pilot, "w", "r")
+        assert isinstance(app.screen, ProposalsScreen)
+        assert "Usage 12 -> 6" in screen_text(app)
+        await burst(pilot, "y", *"checked", "f9")  # over $1.00: a supervisor must approve
+        assert "a supervisor must approve" in status(app)
+        await burst(pilot, "enter", *"super", "enter", *"wrong-password", "f9")
+        assert AdjustmentProposal.get_by_id(rebill).status == "proposed"
+        await burst(pilot, "ctrl+u", *"super-demo-1", "f9")
+        assert isinstance(app.screen, ProposalsScreen), status(app)
+        assert status(app).startswith(f"proposal #{rebill} approved")
+        await burst(pilot, "n", *"customer's own valve " + HOSTILE[1:], "enter")
+        assert status(app) == f"proposal #{test} rejected"
+    assert AdjustmentProposal.get_by_id(rebill).status == "approved"
+    assert Bill.select().where(Bill.kind == "rebill").count() == 1
+    p = AdjustmentProposal.get_by_id(test)
+    assert p.status == "rejected" and "[bold red]X[/]" in p.decision_note
+
+
+async def test_a_clerk_sees_proposals_but_cannot_decide(sqlite_url):
+    from screens.billing.proposals import ProposalsScreen
+    add_user("clerk")
+    rebill, _ = _proposals()
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "clerk")
+        await burst(pilot, "w", "r", "y")
+        assert isinstance(app.screen, ProposalsScreen)
+    assert AdjustmentProposal.get_by_id(rebill).status == "proposed"
+
+
+def test_proposals_screen(sqlite_url, snap_compare):
+    add_user("senior", "senior_clerk")
+    _proposals()
+    app = make_app(sqlite_url)
+
+    async def before(pilot) -> None:
+        await sign_in(pilot, "senior")
+        await burst(pilot, "w", "r")
+        await settle(pilot)
+        await pilot.pause()
+
     assert snap_compare(app, terminal_size=(80, 24), run_before=before)
