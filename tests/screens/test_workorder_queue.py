@@ -258,3 +258,23 @@ def test_proposals_screen(sqlite_url, snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=before)
+
+
+async def test_from_the_account_the_only_open_order_gets_its_kinds_form(sqlite_url):
+    from tests.screens.test_actions import open_actions
+    add_user("clerk")
+    a, _ = _billed()
+    test = workorders.create_work_order(system_user(), kind="meter_test", account_id=a.id)
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_actions(pilot, a.id, "clerk")
+        await burst(pilot, "c", "enter", *"bench", "enter", *"99", "f9")
+        assert status(app) == f"work order {test.number} done; meter registers 99%: within tolerance"
+        reread = workorders.create_work_order(system_user(), kind="reread", account_id=a.id)
+        workorders.create_work_order(system_user(), kind="meter_test", account_id=a.id)
+        workorders.create_work_order(system_user(), kind="leak_investigation", account_id=a.id)
+        await burst(pilot, "f5")
+        await burst(pilot, "c", "ctrl+u", *reread.number, "enter", *"x", "enter", *"136", "f9")
+        assert status(app) == f"work order {reread.number} done; reading recorded; the bill stands"
+        await burst(pilot, "c", "enter", *"x", "f9")  # two orders: the generic form; a meter test needs its own
+        assert status(app).startswith("Work order: a meter test is completed from its own form")
