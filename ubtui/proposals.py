@@ -160,6 +160,8 @@ def propose_rebill(user: User, wo: WorkOrder, meter: Meter, reread: MeterReading
     if billed is None or reread.reading >= billed.reading:
         return None
     preview = preview_rebill(bill.id, reading_id=billed.id, corrected_reading=reread.reading)
+    if not preview.difference_cents:
+        return None  # the corrected read bills the same
     p = AdjustmentProposal.create(account=wo.account_id, work_order=wo.id, kind="rebill", bill=bill.id,
                                   reading=billed.id, corrected_reading=reread.reading,
                                   amount_cents=preview.difference_cents,
