@@ -105,9 +105,9 @@ def sheet_text(sheet: Sheet) -> str:
         if st.due_on:
             head += f" due {st.due_on.isoformat()}"
         out.append(head)
-        out.append(f"    {'Address':9} {s(st.address)}" + (f"  route {s(st.route)}/{st.sequence}" if st.route else ""))
-        out.append(f"    {'Account':9} {st.account_number or '-'}  {s(st.customer)}")
-        out.append(f"    {'Meter':9} {s(st.meter) or '-'}")
+        out += _wrap("Address", st.address + (f"  route {st.route}/{st.sequence}" if st.route else ""))
+        out += _wrap("Account", f"{st.account_number or '-'}  {st.customer}")
+        out += _wrap("Meter", st.meter or "-")
         if st.location:
             out += _wrap("Location", st.location)
         if st.instructions:

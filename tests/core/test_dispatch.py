@@ -67,13 +67,24 @@ def test_a_crews_field_sheet_in_route_order_as_text_and_pdf_with_hostile_text(cl
     assert "Crew north 2" in text and "2 stops" in text and "SN-B 5/8\"" in text and "Meter box behind gate" in text
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
     assert "␛[2J" in text and "[bold red]Bad[/] <b>dog</b>" in text and "reread (normal)" in text
-    assert all(len(line) <= fieldsheets.WIDTH for line in text.splitlines() if "Location" in line or "Do " in line)
+    long = fieldsheets.Sheet("North 2", tomorrow, [sheet.stops[0].__class__(
+        **{**sheet.stops[0].__dict__, "customer": "名前 " + "x" * 300, "location": "y" * 500})])
+    assert all(len(line) <= fieldsheets.WIDTH for line in fieldsheets.sheet_text(long).splitlines())
     out = fieldsheets.sheet_pdf(sheet, tmp_path / "sheet.pdf")
     assert out.read_bytes().startswith(b"%PDF") and out.stat().st_size > 500
     empty = fieldsheets.field_sheet(clerk, "Nobody", tomorrow)
     assert "No work orders assigned" in fieldsheets.sheet_text(empty)
     with pytest.raises(InputError, match="Crew"):
         fieldsheets.field_sheet(clerk, " ", tomorrow)
+
+
+def test_a_pdf_in_a_unicode_font_never_gets_a_control_character():
+    from ubtui.pdf import new_pdf
+    pdf = new_pdf()
+    pdf.add_page()
+    pdf.set_font(pdf.font_family_name, "", 9)
+    shown = pdf.normalize_text("a\x1b[2Jb \u202eevil Nguyễn")
+    assert "\x1b" not in shown and "\u202e" not in shown and ("Nguyễn" in shown or "Nguyen" in shown)
 
 
 def test_a_door_tag_names_the_account_customer_and_what_was_done(clerk, make_account, tmp_path):
