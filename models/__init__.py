@@ -8,7 +8,7 @@ from .customers import Account, AccountCustomer, Customer, Email, Phone, Premise
 from .ledger import CategorySum, LedgerEntry, Posting
 from .meters import Meter, MeterReading
 from .security import AuditLog, StaffKey, User
-from .service import ContactLog, ServiceDeposit, WorkOrder
+from .service import AdjustmentProposal, ContactLog, ServiceDeposit, WorkOrder
 
 # Creation order (foreign keys point backwards in this list).
 ALL_MODELS = [
@@ -16,6 +16,7 @@ ALL_MODELS = [
     MeterReading, RateSchedule, BillRun, Bill, BillLine, Posting, LedgerEntry, CategorySum, Drawer,
     DrawerSession, Payment, Tender, DrawerMovement, Deposit, WorkOrder, ServiceDeposit, ContactLog,
     AutopayEnrollment, AutopayBatch, CollectionNotice, PaymentPlan, PlanInstalment, CollectionHold, StaffKey,
+    AdjustmentProposal,
 ]
 
 # Tables whose rows are never updated or deleted; the migrations add triggers that refuse it.

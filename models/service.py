@@ -1,9 +1,10 @@
 """Work orders, service deposits and the customer contact log."""
-from peewee import AutoField, CharField, DateField, DateTimeField, ForeignKeyField
+from peewee import AutoField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField
 
 from .base import BaseModel, CentsField, FreeCharField, FreeTextField, utcnow
+from .billing import Bill
 from .customers import Account, Premise
-from .meters import Meter
+from .meters import Meter, MeterReading
 from .security import User
 
 WORK_ORDER_KINDS = ("turn_on", "turn_off", "reread", "leak_investigation", "meter_test",
@@ -54,3 +55,28 @@ class ContactLog(BaseModel):
     follow_up_done = DateTimeField(null=True)
     user = ForeignKeyField(User, on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow)
+
+
+class AdjustmentProposal(BaseModel):
+    """What a field result says a bill should have been (issue #14): a rebill after a reread,
+    or an adjustment after a meter test outside tolerance.  Nothing is posted until someone
+    with ``adjustment.post`` approves it, under the adjustment approval rules (a supervisor
+    above the limit); rejected proposals stay, with the reason."""
+
+    id = AutoField()
+    account = ForeignKeyField(Account, backref="proposals", on_delete="RESTRICT", index=True)
+    work_order = ForeignKeyField(WorkOrder, null=True, backref="proposals", on_delete="RESTRICT")
+    kind = CharField(max_length=12)  # rebill, meter_test
+    bill = ForeignKeyField(Bill, null=True, on_delete="RESTRICT")  # rebill: the bill corrected
+    reading = ForeignKeyField(MeterReading, null=True, on_delete="RESTRICT")  # rebill: the read corrected
+    corrected_reading = IntegerField(null=True)  # rebill: the register it should have been
+    percent = CharField(max_length=12, default="")  # meter test: the percent registered, exact text
+    bills = CharField(max_length=200, default="")  # meter test: the bill ids adjusted, "12,15,19"
+    amount_cents = CentsField(default=0)  # the proposed change to the balance (negative: a credit)
+    explanation = FreeTextField(default="")  # line by line
+    status = CharField(max_length=10, default="proposed", index=True)  # proposed, approved, rejected
+    created_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    decided_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    decided_at = DateTimeField(null=True)
+    decision_note = FreeTextField(default="")

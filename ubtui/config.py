@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import time
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -67,6 +68,15 @@ class FeeSchedule(BaseModel):
         return value
 
 
+class MeterTestPolicy(BaseModel):
+    """When a meter test's result changes bills (``[meter_test]``): a meter registering more
+    than ``tolerance_percent`` away from 100 % has the usage charges of the bills of the last
+    ``months`` months (since it was set, at most) adjusted by its error, as a proposal."""
+    model_config = ConfigDict(extra="forbid")
+    tolerance_percent: Decimal = Field(default=Decimal("2"), ge=0, le=50)
+    months: int = Field(default=6, ge=1, le=60)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     database_url: str | None = None
@@ -104,6 +114,7 @@ class Settings(BaseModel):
     # Collections: notices before shut-off, protections, plans (default: California SB 998;
     # ubtui/data/collections_policy.toml shows every key)
     collections: CollectionsPolicy = Field(default_factory=CollectionsPolicy)
+    meter_test: MeterTestPolicy = Field(default_factory=MeterTestPolicy)  # [meter_test]
 
 
 def apply_timezone(s: Settings) -> None:

@@ -1,7 +1,10 @@
 """Work orders that reach into the account: ordering one (a disconnect only from the shut-off
 list), completing one (the read the field took, the account's new status, a turn-off's closing
 date, final bill and deposit, a disconnect checked against collections) and ordering a stop
-of service (the forwarding address goes on the customer at once).
+of service (the forwarding address goes on the customer at once); and the field results that
+feed the account (``complete_field_work``): a reread's read and the rebill it proposes, a meter
+test's adjustment proposal, a meter exchange's removal and install reads, a new install.
+Proposals are never posted here: they wait for approval (``proposals.approve``).
 
 This module sits above ``workorders`` (the orders themselves) and the domains a result
 touches (readings, billing, accounting, collections, maintenance): it calls down into them, and
@@ -10,10 +13,11 @@ none of them imports it, so ``workorders`` imports nothing above itself.
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
 
-from models import Account, CollectionNotice, User, WorkOrder
+from models import Account, CollectionNotice, Meter, User, WorkOrder
 
-from . import audit, clock
+from . import audit, clock, proposals
 from .accounting import apply_held_deposit
 from .accounts import customer_of_record, format_account_number, set_status
 from .billing import post_final_bill
@@ -21,9 +25,10 @@ from .collections import account_letter, check_disconnect, check_disconnect_comp
 from .db import transaction
 from .errors import Conflict, InputError, NotFound
 from .maintenance import update_customer
-from .readings import enter_reading
+from .money import format_cents
+from .readings import change_meter, enter_reading, install_meter, parse_reading
 from .security import require
-from .workorders import READ_KINDS, STATUS_AFTER, _close_work_order, _premise_meter
+from .workorders import READ_KINDS, RESULT_KINDS, STATUS_AFTER, _close_work_order, premise_meter
 from .workorders import create_work_order as _create_work_order
 
 
@@ -39,34 +44,48 @@ def complete_work_order(user: User, work_order_id: int, result: str, *,
     is recorded as a meter reading of the premise's meter on the completion date.  A
     turn-off then closes the account on that date, posts its final bill at once (prorated
     by days, ``billing.post_final_bill``), applies any deposit held to it and sends the
-    final-bill letter; the first turn-on of an account sends the welcome letter."""
+    final-bill letter; the first turn-on of an account sends the welcome letter.  A reread,
+    a meter test, an exchange or a new install is completed by ``complete_field_work``,
+    which carries its result into the account."""
     require(user, "workorder.update")
-    if not result or not result.strip():
-        raise InputError("Result", "say what the field found or did")
-    has_read = reading is not None and str(reading).strip() != ""
     with transaction():
         wo = WorkOrder.get_or_none(WorkOrder.id == work_order_id)
         if wo is None:
             raise NotFound(f"no work order id {work_order_id}")
-        done_on = completed_on or clock.today()
-        if has_read:
-            if wo.kind not in READ_KINDS:
-                raise InputError("Reading", f"a {wo.kind.replace('_', ' ')} order takes no meter read")
-            meter = _premise_meter(wo.premise_id, wo.meter_id)
-            if meter is None:
-                raise InputError("Reading", "the address has no meter in service to record it on")
-            enter_reading(user, meter.id, done_on, reading, note=f"work order {wo.number}")
-        _, after = _close_work_order(user, work_order_id, "workorder.complete", status="done",
-                                     result=result.strip(), completed_on=done_on)
-        if after.kind == "disconnect":
-            check_disconnect_completion(after.account_id, after.completed_on)
-        new_status = STATUS_AFTER.get(after.kind)
-        if new_status and after.account_id:
-            set_status(user, after.account_id, new_status, work_order=after)
-        if after.kind == "turn_off" and after.account_id:
-            _close_account(user, after)
-        if after.kind == "turn_on" and after.account_id and not _welcomed(after.account_id):
-            account_letter(user, after.account_id, "welcome")  # the service is on: once per account
+        if wo.kind in RESULT_KINDS:
+            raise Conflict(f"a {wo.kind.replace('_', ' ')} is completed with its results "
+                           "(the work order queue's form, or ubtui workorder complete)")
+        return finish_work_order(user, wo, result, completed_on=completed_on, reading=reading)
+
+
+def finish_work_order(user: User, wo: WorkOrder, result: str, *, completed_on: _dt.date | None = None,
+                      reading=None) -> WorkOrder:
+    """(Inside the caller's transaction) record the read, close the order and do what its kind
+    implies: the account's status, a turn-off's closing and final bill, the letters."""
+    require(user, "workorder.update")
+    if not result or not result.strip():
+        raise InputError("Result", "say what the field found or did")
+    if wo.status in ("done", "cancelled"):
+        raise Conflict(f"work order {wo.number} is already {wo.status}")
+    done_on = completed_on or clock.today()
+    if reading is not None and str(reading).strip() != "":
+        if wo.kind not in READ_KINDS:
+            raise InputError("Reading", f"a {wo.kind.replace('_', ' ')} order takes no meter read")
+        meter = premise_meter(wo.premise_id, wo.meter_id)
+        if meter is None:
+            raise InputError("Reading", "the address has no meter in service to record it on")
+        enter_reading(user, meter.id, done_on, reading, note=f"work order {wo.number}")
+    _, after = _close_work_order(user, wo.id, "workorder.complete", status="done",
+                                 result=result.strip(), completed_on=done_on)
+    if after.kind == "disconnect":
+        check_disconnect_completion(after.account_id, after.completed_on)
+    new_status = STATUS_AFTER.get(after.kind)
+    if new_status and after.account_id:
+        set_status(user, after.account_id, new_status, work_order=after)
+    if after.kind == "turn_off" and after.account_id:
+        _close_account(user, after)
+    if after.kind == "turn_on" and after.account_id and not _welcomed(after.account_id):
+        account_letter(user, after.account_id, "welcome")  # the service is on: once per account
     return after
 
 
@@ -119,3 +138,111 @@ def stop_service(user: User, account_id: int, *, stop_on: _dt.date, forwarding: 
             note += "; forwarding address: " + ", ".join(str(v) for v in forwarding.values())
         return _create_work_order(user, kind="turn_off", account_id=account_id, scheduled_on=stop_on,
                                   instructions=note)
+
+
+# --- results that feed the account (reread, meter test, exchange, new install) ---------------
+# Results that set a meter (the completion forms ask for it).
+METER_KINDS = ("meter_change", "new_install")
+MAX_SERIAL = 24
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What completing a work order did: the order, and what its result fed into the account."""
+    work_order: WorkOrder
+    proposal_id: int | None = None  # a rebill or meter test adjustment waiting for approval
+    meter_serial: str = ""  # the meter set (new install, exchange)
+    message: str = ""  # one line for the counter
+
+    def line(self) -> str:
+        return f"work order {self.work_order.number} done" + (f"; {self.message}" if self.message else "")
+
+
+def _given(value) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
+def complete_field_work(user: User, work_order_id: int, result: str, *, completed_on: _dt.date | None = None,
+                        reading=None, accuracy=None, serial: str | None = None, install_reading=None,
+                        size: str | None = None) -> Completion:
+    """Close a work order with what the field found, and feed the result into the account.
+
+    ``reading``: the read the field took (a reread must have one; a meter exchange: the
+    removal read).  ``accuracy``: a meter test's percent registered.  ``serial``,
+    ``install_reading``, ``size``: the meter an exchange or a new install sets."""
+    require(user, "workorder.update")
+    if not result or not result.strip():
+        raise InputError("Result", "say what the field found or did")
+    has_read = _given(reading)
+    with transaction():
+        wo = WorkOrder.get_or_none(WorkOrder.id == work_order_id)
+        if wo is None:
+            raise NotFound(f"no work order id {work_order_id}")
+        if wo.status in ("done", "cancelled"):
+            raise Conflict(f"work order {wo.number} is already {wo.status}")
+        done_on = completed_on or clock.today()
+        what = wo.kind.replace("_", " ")
+        if _given(accuracy) and wo.kind != "meter_test":
+            raise InputError("Accuracy", f"a {what} order takes no test result")
+        if _given(serial) and wo.kind not in METER_KINDS:
+            raise InputError("New meter", f"a {what} order sets no meter")
+        if has_read and wo.kind not in READ_KINDS and wo.kind != "meter_change":
+            raise InputError("Reading", f"a {what} order takes no meter read")
+        if wo.kind == "reread" and not has_read:
+            raise InputError("Reading", "a reread records the read the field took")
+        tested = proposals.parse_accuracy(accuracy) if wo.kind == "meter_test" else None
+        meter = None
+        if has_read or wo.kind in ("meter_test", "meter_change"):
+            meter = premise_meter(wo.premise_id, wo.meter_id)
+            if meter is None:
+                field = ("Removal read" if wo.kind == "meter_change" else
+                         "Accuracy" if wo.kind == "meter_test" and not has_read else "Reading")
+                raise InputError(field, "the address has no meter in service")
+        set_meter = _set_meter(user, wo, meter, done_on, reading, serial, install_reading, size) \
+            if wo.kind in METER_KINDS else None
+        read = None
+        if has_read and meter is not None and wo.kind not in METER_KINDS:
+            read = enter_reading(user, meter.id, done_on, reading, note=f"work order {wo.number}")
+        after = finish_work_order(user, wo, result, completed_on=done_on)
+        proposal, message = None, ""
+        if after.kind == "reread" and read is not None:
+            proposal = proposals.propose_rebill(user, after, meter, read)
+            message = (f"rebill proposed ({format_cents(int(proposal.amount_cents))}), waiting for approval"
+                       if proposal else "reading recorded; the bill stands")
+        elif tested is not None:
+            proposal = proposals.propose_meter_test(user, after, meter, tested)
+            if proposal:
+                message = (f"meter registers {tested}%: adjustment of {format_cents(int(proposal.amount_cents))} "
+                           "proposed, waiting for approval")
+            else:
+                message = f"meter registers {tested}%: " + (
+                    "within tolerance" if proposals.within_tolerance(tested) else "no bill to adjust")
+        elif set_meter is not None:
+            message = f"meter {set_meter.serial} set"
+    return Completion(after, proposal.id if proposal else None, set_meter.serial if set_meter else "", message)
+
+
+def _set_meter(user: User, wo: WorkOrder, old, done_on: _dt.date, reading, serial, install_reading, size):
+    """A new install or a meter exchange: validated here naming the form's fields."""
+    serial = (serial or "").strip()
+    if not serial:
+        raise InputError("New meter", "type the serial number of the meter set")
+    if len(serial) > MAX_SERIAL:
+        raise InputError("New meter", f"{len(serial)} characters; at most {MAX_SERIAL}")
+    start = parse_reading(install_reading if _given(install_reading) else 0, "Install read")
+    size = (size or "").strip() or None
+    if size is not None and len(size) > 8:
+        raise InputError("Size", f"{size[:12]!r} is not a meter size (e.g. 5/8\", 1\")")
+    if Meter.select().where(Meter.serial == serial).exists():
+        raise InputError("New meter", f"meter {serial} is already on file")
+    if wo.kind == "meter_change":
+        if not _given(reading):
+            raise InputError("Removal read", "type the read of the meter taken out")
+        final = parse_reading(reading, "Removal read")
+        return change_meter(user, old.id, done_on, final, new_serial=serial, new_reading=start, size=size)
+    current = premise_meter(wo.premise_id, None)
+    if current is not None:
+        raise InputError("New meter", f"meter {current.serial} is in service here: complete a meter exchange instead")
+    if _given(reading):
+        raise InputError("Reading", "a new install takes the install read")
+    return install_meter(user, wo.premise_id, serial, on=done_on, reading=start, size=size or '5/8"')

@@ -58,6 +58,8 @@ def _pdf_class():
             def normalize_text(self, text: str) -> str:
                 if not self.is_ttf_font and self.core_fonts_encoding:
                     text = fold(text, self.core_fonts_encoding)
+                else:  # a Unicode font shows every letter, but never a control character
+                    text = safe_text(text, multiline=True)
                 return super().normalize_text(text)
         _CLASS = PrintPDF
     return _CLASS

@@ -161,6 +161,9 @@ def _parse_reading(text, field: str = "Reading") -> int:
     return value
 
 
+parse_reading = _parse_reading  # a typed read to an int, the error naming the field
+
+
 def _check_date(read_on: _dt.date, field: str = "Read date") -> _dt.date:
     if read_on > clock.today():
         raise InputError(field, f"{read_on} is in the future")

@@ -94,12 +94,16 @@ READ_KINDS = ("turn_on", "turn_off", "reread", "reconnect", "disconnect", "meter
               "low_pressure", "leak_investigation")
 
 
-def _premise_meter(premise_id: int | None, meter_id: int | None):
+def premise_meter(premise_id: int | None, meter_id: int | None):
     from models import Meter
     if meter_id is not None:
         return Meter.get_or_none(Meter.id == meter_id)
     return (Meter.select().where((Meter.premise == premise_id) & Meter.removed_on.is_null())
             .order_by(Meter.id.desc()).first())
+
+
+# Completed with results that feed the account (``ubtui.fieldwork.complete_field_work``).
+RESULT_KINDS = ("reread", "meter_test", "meter_change", "new_install")
 
 
 MAX_CREW = 24
@@ -347,17 +351,112 @@ class OpenOrder:
     requested_on: _dt.date
     scheduled_on: _dt.date | None
     instructions: str
+    crew: str = ""
+    route: str = ""
+    due_on: _dt.date | None = None
 
 
-def open_work_orders(user: User, *, account_id: int | None = None, limit: int = 500) -> list[OpenOrder]:
-    """Open and assigned work orders (of one account, or all), most urgent and oldest first."""
+ACTIVE = ("open", "assigned")
+QUEUE_STATUSES = ("open", "assigned", "done", "cancelled")
+FILTER_KEYS = ("kind", "status", "crew", "route", "date")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which work orders the queue shows: empty is any (status: open and assigned)."""
+    kind: str = ""
+    status: str = ""  # one of QUEUE_STATUSES, "all", or "" (open and assigned)
+    crew: str = ""
+    route: str = ""
+    on: _dt.date | None = None  # scheduled for that day
+
+    def text(self) -> str:
+        parts = [f"{k}:{v}" for k, v in (("kind", self.kind), ("status", self.status), ("crew", self.crew),
+                                         ("route", self.route)) if v]
+        if self.on:
+            parts.append(f"date:{self.on.isoformat()}")
+        return " ".join(parts)
+
+
+def _one_of(word: str, allowed, what: str) -> str:
+    w = word.strip().lower().replace(" ", "_")
+    if w in allowed:
+        return w
+    hits = [a for a in allowed if a.startswith(w)]
+    if len(hits) == 1:
+        return hits[0]
+    raise InputError("Filter", f"{what} {word[:20]!r} is not one of {', '.join(allowed)}")
+
+
+def parse_queue_filter(text: str, today: _dt.date | None = None) -> QueueFilter:
+    """The queue's filter line: ``kind:reread status:assigned crew:north_2 route:01 date:+1``
+    (keys may be shortened to their first letter, kinds and statuses to their first letters;
+    ``_`` stands for a space in a crew; a date is YYYY-MM-DD or +days).  A bad word is refused
+    naming the field ``Filter``."""
+    from .dates import parse_date
+    found: dict[str, str] = {}
+    for word in (text or "").split():
+        key, sep, value = word.partition(":")
+        if not sep or not value:
+            raise InputError("Filter", f"{word[:24]!r}: write KEY:VALUE with KEY one of {', '.join(FILTER_KEYS)}")
+        key = _one_of(key, FILTER_KEYS, "key")
+        found[key] = value
+    kind = _one_of(found["kind"], WORK_ORDER_KINDS, "kind") if "kind" in found else ""
+    status = _one_of(found["status"], QUEUE_STATUSES + ("all",), "status") if "status" in found else ""
+    on = parse_date(found["date"], "Filter", today=today or clock.today()) if "date" in found else None
+    crew = found.get("crew", "").replace("_", " ").strip()[:MAX_CREW]
+    return QueueFilter(kind, status, crew, found.get("route", "").strip()[:8], on)
+
+
+@dataclass(frozen=True)
+class Queue:
+    rows: list[OpenOrder]
+    counts: dict[str, int]  # by status, of every order the filter matches
+    filter: QueueFilter
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def summary(self) -> str:
+        if not self.total:
+            return "no work orders match"
+        by = ", ".join(f"{n} {s}" for s, n in self.counts.items() if n)
+        shown = f" (first {len(self.rows)} shown)" if len(self.rows) < self.total else ""
+        return f"{self.total} work order{'s' if self.total != 1 else ''}: {by}{shown}"
+
+
+def work_order_queue(user: User, flt: QueueFilter | None = None, *, account_id: int | None = None,
+                     limit: int = 500) -> Queue:
+    """The dispatcher's queue: orders matching ``flt``, most urgent and oldest first, and how
+    many there are in each status."""
     require(user, "account.view")
+    flt = flt or QueueFilter()
+    cond = [WorkOrder.id > 0]
+    if flt.kind:
+        cond.append(WorkOrder.kind == flt.kind)
+    if flt.crew:
+        cond.append(fn.LOWER(WorkOrder.crew) == flt.crew.lower())
+    if flt.route:
+        cond.append(Premise.route == flt.route)
+    if flt.on:
+        cond.append(WorkOrder.scheduled_on == flt.on)
+    if account_id is not None:
+        cond.append(WorkOrder.account == account_id)
+    statuses = list(QUEUE_STATUSES) if flt.status == "all" else [flt.status] if flt.status else list(ACTIVE)
+    cond.append(WorkOrder.status.in_(statuses))
+    where = cond[0]
+    for c in cond[1:]:
+        where &= c
+    counted = dict.fromkeys(statuses, 0)
+    for status, n in (WorkOrder.select(WorkOrder.status, fn.COUNT(WorkOrder.id))
+                      .join_from(WorkOrder, Premise, on=(WorkOrder.premise == Premise.id))
+                      .where(where).group_by(WorkOrder.status).tuples()):
+        counted[status] = n
     q = (WorkOrder.select(WorkOrder, Premise, Account)
          .join_from(WorkOrder, Premise, on=(WorkOrder.premise == Premise.id))
          .join_from(WorkOrder, Account, JOIN.LEFT_OUTER, on=(WorkOrder.account == Account.id))
-         .where(WorkOrder.status.in_(["open", "assigned"])))
-    if account_id is not None:
-        q = q.where(WorkOrder.account == account_id)
+         .where(where))
     urgency = Case(WorkOrder.priority, [(p, i) for i, p in enumerate(reversed(PRIORITIES))], len(PRIORITIES))
     rows = []
     for w in q.order_by(urgency, WorkOrder.requested_on, WorkOrder.id).limit(limit):
@@ -365,8 +464,20 @@ def open_work_orders(user: User, *, account_id: int | None = None, limit: int = 
         rows.append(OpenOrder(w.id, w.number, w.kind, w.priority, w.status, w.account_id,
                               format_account_number(acct.number) if acct else "",
                               format_address(w.premise.house_number, w.premise.street, w.premise.unit),
-                              w.requested_on, w.scheduled_on, w.instructions))
-    return rows
+                              w.requested_on, w.scheduled_on, w.instructions, w.crew, w.premise.route, w.due_on))
+    return Queue(rows, counted, flt)
+
+
+def open_work_orders(user: User, *, account_id: int | None = None, limit: int = 500) -> list[OpenOrder]:
+    """Open and assigned work orders (of one account, or all), most urgent and oldest first."""
+    return work_order_queue(user, account_id=account_id, limit=limit).rows
+
+
+def known_crews(user: User) -> list[str]:
+    """Crews with an open or assigned order (the filter line's F4 list)."""
+    require(user, "account.view")
+    return [c for (c,) in WorkOrder.select(WorkOrder.crew).where((WorkOrder.crew != "") & WorkOrder.status.in_(ACTIVE))
+            .distinct().order_by(WorkOrder.crew).tuples()]
 
 
 def service_parties(user: User, account_id: int) -> tuple[Premise, list[tuple[Customer, str]]]:

@@ -155,21 +155,71 @@ class _OpenOrderForm(ActionForm):
 
 
 class CompleteWorkOrderScreen(_OpenOrderForm):
+    """What the field found or did.  When the order is known (from the queue, or the account's
+    only open order) the form asks what its kind needs: a meter test's result, the meter an
+    exchange or a new install sets; a reread must have its read."""
+
     TITLE_TEXT = "Complete work order"
     INTRO = ("What the field found or did, and the read taken; a turn-off closes the account "
-             "and posts its final bill.")
+             "and posts its final bill; a reread below the billed read proposes the rebill.")
+    KIND_INTRO = {
+        "meter_test": ("The percent of the test water the meter registered (100 is exact); outside the "
+                       "tolerance it proposes an adjustment of the months' usage charges."),
+        "meter_change": ("The read of the meter taken out and the new meter with its first read: both go "
+                         "into the meter history and the next bill bills both meters."),
+        "new_install": "The meter set at the address and its first read.",
+        "reread": "The read the field took; below the billed read it proposes the corrected bill.",
+    }
+
+    def known_kind(self) -> str:
+        orders = self.options.get("orders") or (self.ctx.open_orders if self.ctx else [])
+        number = self.options.get("number")
+        if number:
+            orders = [o for o in orders if o.number == number]
+        return orders[0].kind if len(orders) == 1 else ""
+
+    def __init__(self, ctx=None, **options):
+        self.options = options
+        self.ctx = ctx
+        self.kind = self.known_kind()
+        self.INTRO = self.KIND_INTRO.get(self.kind, type(self).INTRO)
+        super().__init__(ctx, **options)
 
     def fields(self) -> list[Field]:
-        return [self.order_field(),
-                Field("result", "Result", "", 200, None, "e.g. service on, meter checked"),
+        done_on = Field("done_on", "Completed on", "+0", 10, r"[0-9+\-]*", DATE_HINT)
+        result = Field("result", "Result", "", 200, None, "What the field found or did.")
+        meter = [Field("serial", "New meter", "", 24, None, "The serial number of the meter set."),
+                 Field("install_reading", "Install read", "0", 10, r"[0-9]*", "Its register when set."),
+                 Field("size", "Size", "", 8, None, 'Empty: 5/8" (an exchange: the old meter\'s).')]
+        if self.kind == "meter_test":
+            return [self.order_field(), result,
+                    Field("accuracy", "Accuracy", "", 7, r"[0-9.%]*", "Percent registered, e.g. 98.5 (100 is exact)."),
+                    Field("reading", "Reading", "", 10, r"[0-9]*", "The register read at the test (optional)."),
+                    done_on]
+        if self.kind == "meter_change":
+            return [self.order_field(), result,
+                    Field("reading", "Removal read", "", 10, r"[0-9]*", "The last read of the meter taken out."),
+                    *meter, done_on]
+        if self.kind == "new_install":
+            return [self.order_field(), result, *meter, done_on]
+        return [self.order_field(), result,
                 Field("reading", "Reading", "", 10, r"[0-9]*", "The meter read the field took (recorded as a reading)."),
-                Field("done_on", "Completed on", "+0", 10, r"[0-9+\-]*", DATE_HINT)]
+                done_on]
 
     def perform(self, user, v: dict[str, str]) -> str:
-        wo = fieldwork.complete_work_order(user, self.order_id(v["order"]), v["result"],
-                                            completed_on=day_from(v["done_on"], "Completed on", self.app.today()),
-                                            reading=v["reading"].strip() or None)
-        return f"work order {wo.number} done"
+        order_id = self.order_id(v["order"])
+        kind = next(o.kind for o in (self.options.get("orders") or self.ctx.open_orders)
+                    if o.work_order_id == order_id)
+        if kind in ("meter_test", "meter_change", "new_install") and kind != self.kind:
+            raise InputError("Work order", f"a {kind.replace('_', ' ')} is completed from its own form: "
+                             "open it from the work order queue (menu W)")
+        from ubtui.fieldwork import complete_field_work
+        done = complete_field_work(
+            user, order_id, v["result"], completed_on=day_from(v["done_on"], "Completed on", self.app.today()),
+            reading=v.get("reading", "").strip() or None, accuracy=v.get("accuracy", "").strip() or None,
+            serial=v.get("serial", "").strip() or None, install_reading=v.get("install_reading", "").strip() or None,
+            size=v.get("size", "").strip() or None)
+        return done.line()
 
 
 class CancelWorkOrderScreen(_OpenOrderForm):

@@ -363,6 +363,8 @@ POSTERS = {
     "adjustments.post_leak_adjustment": "computed; over adjustment_approval_cents approved",
     "adjustments.assess_late_fees": "the rate schedule's late fee",
     "adjustments.reverse_late_fees": "reversals of posted fees",
+    "proposals.approve": ("computed from posted bills (a rebill by the rate engine, a meter test's percent of "
+                          "their usage charges); over adjustment_approval_cents approved"),
     "autopay.build_draft": "the balance owed",
     "collections.run_notices": "the policy's door_tag_fee_cents (config, checked on load: $500.00 at most)",
     "payments._write_receipt": "typed: AMOUNT_POSTERS['payment'] (parse_amount, max_amount_cents)",

@@ -141,7 +141,10 @@ def test_new_work_order_kinds(clerk, make_account):
 def test_a_reread_records_the_reading(clerk, system, make_account):
     a = _served(system, make_account)
     wo = workorders.create_work_order(clerk, kind="reread", account_id=a.id)
-    fieldwork.complete_work_order(clerk, wo.id, "reread at the meter", completed_on=D(2026, 1, 20), reading="107")
+    with pytest.raises(Conflict, match="completed with its results"):  # the reread's result feeds the account
+        fieldwork.complete_work_order(clerk, wo.id, "reread at the meter", completed_on=D(2026, 1, 20), reading="107")
+    from ubtui.fieldwork import complete_field_work
+    complete_field_work(clerk, wo.id, "reread at the meter", completed_on=D(2026, 1, 20), reading="107")
     assert MeterReading.get((MeterReading.meter == a.meter.id) & (MeterReading.read_on == D(2026, 1, 20))).reading == 107
     wo2 = workorders.create_work_order(clerk, kind="door_tag", account_id=a.id)
     with pytest.raises(InputError, match="Reading"):

@@ -224,7 +224,7 @@ async def test_work_orders_menu_completes_a_turn_on(sqlite_url):
         await sign_in(pilot, "clerk")
         await burst(pilot, "w")
         assert isinstance(app.screen, WorkOrdersScreen)
-        assert "2 open work orders" in screen_text(app)
+        assert text_of(app.screen.query_one("#orders-count")) == "2 work orders: 2 open"
         await burst(pilot, "enter")  # the high-priority turn-on is first
         assert isinstance(app.screen, CompleteWorkOrderScreen)
         assert app.screen.query_one("#f-order").value == turn_on.number
@@ -233,7 +233,7 @@ async def test_work_orders_menu_completes_a_turn_on(sqlite_url):
         await burst(pilot, *"read 00012, water on", "f9")
         assert isinstance(app.screen, WorkOrdersScreen)
         assert status(app) == f"work order {turn_on.number} done"
-        assert "1 open work orders" in screen_text(app)
+        assert text_of(app.screen.query_one("#orders-count")) == "1 work order: 1 open"
     assert Account.get_by_id(acct.id).status == "active"
     assert WorkOrder.get_by_id(turn_on.id).completed_on == TODAY
 

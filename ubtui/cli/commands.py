@@ -451,6 +451,12 @@ def add_service(sub):  # ubtui service ...
     add_cli(sub)
 
 
+@registrar
+def add_workorder(sub):  # ubtui workorder ...
+    from ubtui.cli.workorders import add_cli
+    add_cli(sub)
+
+
 # Modules that add subcommand groups with @registrar (imported before parsing).
 EXTENSION_MODULES: list[str] = []
 
