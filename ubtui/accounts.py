@@ -17,7 +17,7 @@ from models.customers import ACCOUNT_CLASSES, ACCOUNT_ROLES, ACCOUNT_STATUSES
 from . import audit, clock
 from .dates import db_date
 from .db import transaction
-from .errors import Conflict, InputError, NotFound
+from .errors import Conflict, DuplicateFound, InputError, NotFound
 from .security import require
 
 NUMBER_DIGITS = 7  # then one Luhn check digit
@@ -364,6 +364,20 @@ def duplicate_customers(last_name: str, first_name: str, phones) -> list[Custome
         & Phone.digits.in_(digits)).distinct().order_by(Customer.id))
 
 
+def customer_line(c: Customer) -> str:
+    """One line naming a customer record: name, primary phone, mailing street."""
+    d = (Phone.select(Phone.digits).where(Phone.customer == c.id).order_by(Phone.is_primary.desc(), Phone.id)
+         .scalar()) or ""
+    phone = f"({d[:3]}) {d[3:6]}-{d[6:]}" if len(d) == 10 else d
+    return "  ".join(x for x in (c.display_name, phone, c.mail_line1 or "") if x)
+
+
+def premise_line(p: Premise) -> str:
+    """One line naming a service address: street address, city, parcel."""
+    return "  ".join(x for x in (" ".join(y for y in (p.house_number, p.street, p.unit) if y), p.city,
+                                 f"parcel {p.parcel_number}" if p.parcel_number else "") if x)
+
+
 def new_customer(actor: User, *, last_name: str, first_name: str = "", kind: str = "person",
                  phones: list[tuple[str, str]] = (), emails: list[str] = (), mail: dict | None = None,
                  language: str = "en", allow_duplicate: bool = False) -> Customer:
@@ -386,8 +400,9 @@ def new_customer(actor: User, *, last_name: str, first_name: str = "", kind: str
     with transaction():
         same = duplicate_customers(last_name, first_name, phones)
         if same and not allow_duplicate:
-            raise Conflict(f"customer {same[0].id} {same[0].display_name} has the same name and phone: "
-                           "use that one, or say it is another person")
+            raise DuplicateFound(f"customer {same[0].id} {same[0].display_name} has the same name and phone: "
+                                 "use that one, or say it is another person",
+                                 [(c.id, customer_line(c)) for c in same], kind="customer")
         return create_customer(actor, first_name=first_name, last_name=last_name, kind=kind, phones=phones,
                                emails=emails, mail=mail, language=language)
 
@@ -411,10 +426,11 @@ def new_premise(actor: User, *, house_number: str, street: str, unit: str = "", 
     if not isinstance(dwelling_units, int) or not 1 <= dwelling_units <= 999:
         raise InputError("Dwelling units", "must be 1 to 999")
     with transaction():
-        same = Premise.get_or_none(Premise.search_address == premise_search_text(house_number, street, unit))
-        if same is not None and not allow_duplicate:
-            raise Conflict(f"premise {same.id} at {' '.join(x for x in (same.house_number, same.street, same.unit) if x)}"
-                           " is on file: use that one")
+        same = list(Premise.select().where(Premise.search_address == premise_search_text(house_number, street, unit))
+                    .order_by(Premise.id))
+        if same and not allow_duplicate:
+            raise DuplicateFound(f"premise {same[0].id} at {premise_line(same[0])} is on file: use that one",
+                                 [(p.id, premise_line(p)) for p in same], kind="premise")
         return create_premise(actor, house_number=house_number, street=street, unit=unit, city=city, state=state,
                               zip=zip, parcel_number=parcel_number, route=route, read_sequence=read_sequence,
                               dwelling_units=dwelling_units)

@@ -273,12 +273,12 @@ async def test_stop_service_cancel_an_order_and_apply_the_deposit(sqlite_url):
     with clock.frozen(TODAY):  # the app's day (make_app), so the orders are dated as the screen's
         started = workorders.start_service(
             sysu, premise=create_premise(sysu, house_number="9", street="Elm St"),
-            customer=create_customer(sysu, first_name="Lee", last_name="Park"), deposit_cents=7500)
+            customer=create_customer(sysu, first_name="Lee", last_name="Park"))
     acct = started.account
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_actions(pilot, acct.id)
-        assert "Deposit held $75.00" in screen_text(app)
+        assert "Deposit held $100.00" in screen_text(app)
         await burst(pilot, "t", "ctrl+u", *"+5", "enter", *"1 Pine Rd", "enter", *"Davis", "enter", *"CA", "enter",
                     *"95616", "enter")
         assert status(app) == "stop ordered: WO0000002 turn off on 2026-03-20"
@@ -294,4 +294,4 @@ async def test_stop_service_cancel_an_order_and_apply_the_deposit(sqlite_url):
     assert WorkOrder.get(WorkOrder.number == "WO0000001").status == "open"
     lee = Customer.get(Customer.last_name == "Park")
     assert (lee.mail_line1, lee.mail_city, lee.mail_state, lee.mail_zip) == ("1 Pine Rd", "Davis", "CA", "95616")
-    assert balance(acct) == 7500
+    assert balance(acct) == 10000
