@@ -96,8 +96,16 @@ def _final_billed(acct: Account) -> None:
 SETTLE_CHOICES = ("refund", "transfer")
 
 
+@dataclass(frozen=True)
+class Settled:
+    how: str  # refund or transfer
+    amount_cents: int
+    to_number: str  # formatted number of the account a transfer went to ("" for a refund)
+    posting: PostingResult
+
+
 def settle_final_credit(user: User, account: str | int, how: str, *, reason: str,
-                        to_account: str | int | None = None) -> PostingResult:
+                        to_account: str | int | None = None) -> Settled:
     """After the final bill: the whole credit of the account refunded (``refund_credit``: its
     permission and limits) or transferred (``transfer_balance``) to ``to_account``, by default
     the account the customer moved to."""
@@ -109,7 +117,8 @@ def settle_final_credit(user: User, account: str | int, how: str, *, reason: str
     if credit <= 0:
         raise Conflict(f"account {format_account_number(acct.number)} has no credit to settle")
     if how == "refund":
-        return accounting.refund_credit(user, acct.id, credit, reason, key=f"final-refund:{acct.number}")
+        return Settled(how, credit, "", accounting.refund_credit(user, acct.id, credit, reason,
+                                                                key=f"final-refund:{acct.number}"))
     if to_account in (None, ""):
         if not acct.moved_to_account_id:
             raise InputError("To account", "name the customer's new account")
@@ -118,7 +127,8 @@ def settle_final_credit(user: User, account: str | int, how: str, *, reason: str
         dest = get_account(to_account)
     if dest.status in ("final_billed", "closed"):
         raise InputError("To account", f"{format_account_number(dest.number)} is {dest.status.replace('_', ' ')}")
-    return accounting.transfer_balance(user, acct.id, dest.id, reason, key=f"final-transfer:{acct.number}")
+    posting = accounting.transfer_balance(user, acct.id, dest.id, reason, key=f"final-transfer:{acct.number}")
+    return Settled(how, credit, format_account_number(dest.number), posting)
 
 
 @dataclass(frozen=True)

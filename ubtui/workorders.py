@@ -361,7 +361,8 @@ def stop_service(user: User, account_id: int, *, stop_on: _dt.date, forwarding: 
     """Order the final read and turn-off on ``stop_on``.  A forwarding address (keys line1,
     line2, city, state, zip) becomes the mailing address of the account's customer of
     record at once: the final bill goes there.  Completing the turn-off records the final
-    read, sets the closing date, posts the final bill and applies the deposit."""
+    read, sets the closing date, posts the final bill and applies the deposit.  A stop already
+    ordered (a temporary service's, for its end date) is moved to ``stop_on``."""
     require(user, "workorder.create")
     forwarding = {k: v for k, v in (forwarding or {}).items() if v not in (None, "")}
     bad = sorted(set(forwarding) - set(FORWARDING_FIELDS))
@@ -383,6 +384,15 @@ def stop_service(user: User, account_id: int, *, stop_on: _dt.date, forwarding: 
                 raise Conflict(f"account {format_account_number(acct.number)} has no customer to forward mail to")
             update_customer(user, party.customer_id, **{FORWARDING_FIELDS[k]: v for k, v in forwarding.items()})
             note += "; forwarding address: " + ", ".join(str(v) for v in forwarding.values())
+        planned = (WorkOrder.select().where((WorkOrder.account == account_id) & (WorkOrder.kind == "turn_off")
+                                            & WorkOrder.status.in_(["open", "assigned"])).first())
+        if planned is not None:  # a temporary service's stop, ordered at its start: now on this day
+            WorkOrder.update(scheduled_on=stop_on, instructions=f"{planned.instructions}\n{note}".strip()).where(
+                WorkOrder.id == planned.id).execute()
+            after = WorkOrder.get_by_id(planned.id)
+            audit.record(user, "workorder.reschedule", "work_order", planned.id, before=planned, after=after,
+                         detail="stop service")
+            return after
         return create_work_order(user, kind="turn_off", account_id=account_id, scheduled_on=stop_on,
                                  instructions=note)
 

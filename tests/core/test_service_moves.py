@@ -227,3 +227,13 @@ def test_a_move_with_bad_input_writes_nothing(clerk, system, make_account):
     assert Account.get_by_id(a.id).moved_to_account_id is None
     assert billing  # the module the final bill comes from (imported for the fixtures' schedule)
     assert demo_schedule()
+
+
+def test_stopping_a_temporary_service_early_moves_its_planned_stop(clerk, system):
+    cust = create_customer(system, last_name="Acme Builders", kind="business")
+    prem = create_premise(system, house_number="", street="Hydrant 15 at Depot Rd")
+    started = workorders.start_service(clerk, premise=prem, customer=cust, account_class="construction",
+                                       turn_on=TODAY, ends_on=D(2026, 6, 30))
+    wo = workorders.stop_service(clerk, started.account.id, stop_on=D(2026, 5, 1))
+    assert wo.id == started.stop_order.id and wo.scheduled_on == D(2026, 5, 1)
+    assert WorkOrder.select().where(WorkOrder.kind == "turn_off").count() == 1
