@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import peewee
 from rich.text import Text
@@ -172,7 +173,7 @@ class LookupScreen(KeepsRunning, ModalScreen[str | None]):
 class ActionForm(BaseScreen):
     """Subclasses set ``TITLE_TEXT``, ``INTRO`` and ``fields()``, and implement ``perform``."""
 
-    CSS_PATH = "form.tcss"
+    CSS_PATH = str(Path(__file__).with_name("form.tcss"))  # absolute: the forms live in every domain package
     INTRO = ""
     HELP_TEXT = ("Enter moves to the next field (on the last one it posts); F4 lists the choices of "
                  "the field; F9 posts; F3 goes back without posting.")
