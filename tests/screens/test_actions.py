@@ -254,7 +254,11 @@ async def test_start_service_refuses_prior_debt_then_moves_it_with_a_supervisor(
         await burst(pilot, "ctrl+u", "f9")  # the class's usual code; the customer owes on the old account
         assert "owes $43.21" in status(app)
         assert Account.select().count() == 1
-        await burst(pilot, "enter", "enter", "enter", *"50", "enter", "ctrl+u", *"tr", "f9")
+        # cycle, turn-on, no end date, a deposit under the schedule: a waiver is needed
+        await burst(pilot, "enter", "enter", "enter", "enter", *"50", "enter", "ctrl+u", *"tr", "f9")
+        assert status(app).startswith("Deposit of $50.00 is under the schedule's $300.00: waiving it needs")
+        assert Account.select().count() == 1
+        await burst(pilot, "enter", *"new business program", "enter", *"super", "enter", *"super-demo-1", "f9")
         new = Account.select().where(Account.id != old.id).get()
         number = format_account_number(new.number)
         assert re.fullmatch(rf"new account {number} for Rivera, Ana; turn-on WO\d+, deposit \$50.00 billed, "
