@@ -136,3 +136,25 @@ async def test_a_move_from_the_account_forwards_the_credit_when_the_final_bill_p
     assert ledger.account_balance(new.id) == 10000 - 2500
     assert AuditLog.select().where(AuditLog.action == "service.move").count() == 1
     assert dt.date(2026, 3, 19) == new.opened_on
+
+
+async def test_a_credit_after_the_final_bill_is_refunded_from_the_desk(sqlite_url):
+    from models import Bill
+    from ubtui.security import system_user
+
+    add_user("senior", "senior_clerk")
+    old = new_account(status="final_billed")
+    Bill.create(account=old.id, period_start=TODAY - dt.timedelta(days=30), period_end=TODAY, bill_date=TODAY,
+                due_date=TODAY + dt.timedelta(days=21), kind="final", total_cents=0)
+    ledger.post(system_user(), "credit", "payment", [ledger.EntrySpec(old.id, "payment", -4150)])
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_desk(pilot)
+        # the account comes first in the F4 list and is filled in; transfer with no new account: named
+        await burst(pilot, "r", "enter", "enter", "enter", *"moved away", "f9")
+        assert status(app) == "To account: name the customer's new account"
+        await burst(pilot, "f3", "r", "enter", "ctrl+u", *"ref", "enter", "enter", *"check mailed", "f9")
+        assert status(app) == "refund of $41.50 posted"
+    assert ledger.account_balance(old.id) == 0
+    from models import LedgerEntry
+    assert LedgerEntry.select().where((LedgerEntry.account == old.id) & (LedgerEntry.kind == "refund")).count() == 1
