@@ -395,6 +395,10 @@ def new_customer(actor: User, *, last_name: str, first_name: str = "", kind: str
         mail["zip"] = check_zip(mail["zip"])
     emails = [check_email(e) for e in emails]
     language = check_language(language)
+    for pkind, number in phones:
+        label = "Mobile" if pkind == "mobile" else "Phone"
+        if len(clean_text(number, label, 20)) and len(phone_digits(number)) < 7:
+            raise InputError(label, f"{number!r} needs at least 7 digits")
     clean_text(last_name, "Last name" if kind == "person" else "Name", 60, required=True)
     clean_text(first_name, "First name", 40)
     with transaction():

@@ -237,3 +237,42 @@ def test_stopping_a_temporary_service_early_moves_its_planned_stop(clerk, system
     wo = workorders.stop_service(clerk, started.account.id, stop_on=D(2026, 5, 1))
     assert wo.id == started.stop_order.id and wo.scheduled_on == D(2026, 5, 1)
     assert WorkOrder.select().where(WorkOrder.kind == "turn_off").count() == 1
+
+
+@pytest.mark.parametrize("field,kw", [
+    ("Serial", {"serial": " "}),
+    ("Serial", {"serial": "S" * 25}),
+    ("Make", {"make": "Bad\x1b[2J"}),
+    ("Size", {"size": "7/9"}),
+    ("Unit", {"unit": "litres"}),
+    ("Dials", {"dials": 2}),
+    ("Multiplier", {"multiplier": 0}),
+    ("Installed on", {"on": None}),
+    ("Reading", {"reading": "12a"}),
+    ("Premise", {"premise": 999}),
+])
+def test_a_new_meter_names_the_bad_field_and_writes_nothing(clerk, system, field, kw):
+    from models import Meter, MeterReading
+    from ubtui.accounts import new_meter
+    prem = create_premise(system, house_number="5", street="Elm St")
+    args = {"serial": "SN-1", "on": TODAY, "reading": "120", "size": '1"', "make": "Neptune", **kw}
+    with pytest.raises(InputError) as e:
+        new_meter(clerk, args.pop("premise", prem.id), **args)
+    assert e.value.field == field
+    assert Meter.select().count() == 0 and MeterReading.select().count() == 0
+
+
+def test_a_new_meter_with_its_make_and_one_meter_an_address(clerk, system):
+    from models import Meter
+    from ubtui.accounts import new_meter
+    prem = create_premise(system, house_number="5", street="Elm St")
+    m = new_meter(clerk, prem.id, serial="SN-1", on=TODAY, reading="120", size='1"', make="Neptune", dials=5,
+                  unit="gal", multiplier=10)
+    assert (m.make, m.size, m.dials, m.unit, m.multiplier, m.installed_on) == ("Neptune", '1"', 5, "GAL", 10, TODAY)
+    with pytest.raises(Conflict, match="in service"):
+        new_meter(clerk, prem.id, serial="SN-2", on=TODAY)
+    other = create_premise(system, house_number="6", street="Elm St")
+    with pytest.raises(InputError, match="Serial: meter SN-1 is on file"):
+        new_meter(clerk, other.id, serial="SN-1", on=TODAY)
+    assert Meter.select().count() == 1
+    assert AuditLog.select().where(AuditLog.action == "meter.edit").count() == 1

@@ -66,6 +66,7 @@ def add_cli(sub) -> None:
     m.add_argument("--dials", default="6")
     m.add_argument("--unit", default="HCF")
     m.add_argument("--multiplier", default="1")
+    m.add_argument("--make", default="")
     m.set_defaults(func=cmd_new_meter)
     st = s.add_parser("start", help="open an account at an address for a customer and order the turn-on")
     st.add_argument("--premise", required=True)
@@ -152,16 +153,13 @@ def cmd_new_premise(args) -> int:
 
 
 def cmd_new_meter(args) -> int:
-    from models import Premise
-    from ubtui.readings import install_meter
+    from ubtui.accounts import new_meter
     on = _date(args.on, "Installed on")
     user = _setup(args)
     pid = _whole(args.premise, "Premise")
-    if Premise.get_or_none(Premise.id == pid) is None:
-        raise InputError("Premise", f"no premise {pid}")
-    m = install_meter(user, pid, args.serial, on=on, reading=args.read, size=args.size,
-                      dials=_whole(args.dials, "Dials"), unit=args.unit.upper(),
-                      multiplier=_whole(args.multiplier, "Multiplier"))
+    m = new_meter(user, pid, serial=args.serial, on=on, reading=args.read, size=args.size, make=args.make,
+                  dials=_whole(args.dials, "Dials"), unit=args.unit.upper(),
+                  multiplier=_whole(args.multiplier, "Multiplier"))
     print(f"meter {m.serial} set at premise {pid} on {on}")
     return 0
 
