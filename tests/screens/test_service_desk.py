@@ -108,8 +108,12 @@ async def test_hostile_text_in_the_new_records_is_stored_as_text_and_shown_safel
         assert "Use 1: [red]\u241b[2J" in shown and "pwned" not in shown  # ESC visible, the line clipped
         await burst(pilot, "enter")
         assert app.screen is desk and "Customer: 1  [red]\u241b[2J" in screen_text(app)
+        street = "[b]Main[/b] St " + "[" * 40
+        await burst(pilot, "p", *"12", "enter", *street, "enter", *"[/]", "f9")
+        assert status(app) == f"new premise 1: 12 {street} [/]"
+        assert f"Address:  1  12 {street}" in screen_text(app)
     assert Customer.get_by_id(2).last_name == name and Customer.get_by_id(2).mail_line1 == "[i]" * 26
-    assert Customer.select().count() == 2
+    assert Customer.select().count() == 2 and Premise.get().street == street.strip()
 
 
 async def test_a_move_from_the_account_forwards_the_credit_when_the_final_bill_posts(sqlite_url):
@@ -158,3 +162,29 @@ async def test_a_credit_after_the_final_bill_is_refunded_from_the_desk(sqlite_ur
     assert ledger.account_balance(old.id) == 0
     from models import LedgerEntry
     assert LedgerEntry.select().where((LedgerEntry.account == old.id) & (LedgerEntry.kind == "refund")).count() == 1
+
+
+async def test_a_move_typed_at_the_desk_for_a_temporary_service(sqlite_url):
+    from ubtui.accounts import create_premise
+    from ubtui.security import system_user
+
+    add_user("super", "supervisor")
+    old = new_account()
+    create_premise(system_user(), house_number="", street="Hydrant 7 at Mill Rd")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_desk(pilot, "super")
+        # account, new address, stop +0, construction without an end date: named, nothing written
+        await burst(pilot, "v", *"0001001-7", "enter", *"2", "enter", "enter", *"constr", "f9")
+        assert status(app).startswith("End date: construction service is temporary")
+        assert Account.select().count() == 1
+        # the cursor is on the end date; no deposit: the waiver with the supervisor's own password
+        assert app.screen.focused.id == "f-ends_on"
+        await burst(pilot, *"+90", "enter", *"0", "enter", *"city contract",
+                    "enter", *"super", "enter", *"super-demo-1", "f9")
+        assert status(app).startswith("stop WO0000003 on 2026-03-15; new account 0001002-5 at Hydrant 7 at Mill Rd; "
+                                      "turn-on WO0000001, no deposit, stop WO0000002 on 2026-06-13")
+    new = Account.get(Account.number == "00010025")
+    assert (new.account_class, new.service_ends_on) == ("construction", dt.date(2026, 6, 13))
+    assert Account.get_by_id(old.id).moved_to_account_id == new.id
+    assert AuditLog.get(AuditLog.action == "deposit.waive").detail == "city contract"
