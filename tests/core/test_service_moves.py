@@ -276,3 +276,23 @@ def test_a_new_meter_with_its_make_and_one_meter_an_address(clerk, system):
         new_meter(clerk, other.id, serial="SN-1", on=TODAY)
     assert Meter.select().count() == 1
     assert AuditLog.select().where(AuditLog.action == "meter.edit").count() == 1
+
+
+@pytest.mark.parametrize("field,kw", [
+    ("Street", {"street": " "}),
+    ("House number", {"house_number": "1" * 11}),
+    ("Unit", {"unit": "A\x1b"}),
+    ("City", {"city": "c" * 41}),
+    ("State", {"state": "Cal"}),
+    ("ZIP", {"zip": "95"}),
+    ("Parcel", {"parcel_number": "p" * 21}),
+    ("Route", {"route": "r" * 9}),
+    ("Read sequence", {"read_sequence": -1}),
+    ("Dwelling units", {"dwelling_units": 1000}),
+])
+def test_bad_premise_input_names_the_field_and_writes_nothing(clerk, field, kw):
+    args = {"house_number": "12", "street": "Oak Ave", **kw}
+    with pytest.raises(InputError) as e:
+        new_premise(clerk, **args)
+    assert e.value.field == field
+    assert Premise.select().count() == 0 and AuditLog.select().where(AuditLog.entity == "premise").count() == 0

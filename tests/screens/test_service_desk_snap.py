@@ -65,3 +65,20 @@ def test_move_form(sqlite_url, snap_compare):
     acct = new_account()
     app = make_app(sqlite_url)
     assert snap_compare(app, terminal_size=(80, 24), run_before=actions_opener(app, acct.id, "senior", ("h",)))
+
+
+def test_final_credit_form(sqlite_url, snap_compare):
+    import datetime as dt
+
+    from models import Bill
+    from tests.screens.appkit import TODAY
+    from ubtui import ledger
+    from ubtui.security import system_user
+
+    add_user("senior", "senior_clerk")
+    old = new_account(status="final_billed")
+    Bill.create(account=old.id, period_start=TODAY - dt.timedelta(days=30), period_end=TODAY, bill_date=TODAY,
+                due_date=TODAY + dt.timedelta(days=21), kind="final", total_cents=0)
+    ledger.post(system_user(), "credit", "payment", [ledger.EntrySpec(old.id, "payment", -4150)])
+    app, before = desk_app(sqlite_url, ("r", "f4"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)
