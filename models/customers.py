@@ -89,6 +89,13 @@ class Account(BaseModel):
     do_not_disconnect = BooleanField(default=False)
     info_codes = FreeCharField(max_length=120, default="")  # comma separated: "dog,locked gate"
     created_at = DateTimeField(default=utcnow)
+    # Temporary (construction, hydrant meter) service: the last day of service; its stop is
+    # ordered for that day when service starts.
+    service_ends_on = DateField(null=True)
+    # A move (stop here, start there): the new account, where a credit left after the final
+    # bill goes (``ubtui.moves``).  The id of an account; not a foreign key, so an account's
+    # row never has to be written before the one it points to exists.
+    moved_to_account_id = IntegerField(null=True)
 
 
 class AccountCustomer(BaseModel):

@@ -18,7 +18,7 @@ from models.customers import ACCOUNT_CLASSES, ACCOUNT_ROLES, ACCOUNT_STATUSES
 from . import audit, clock
 from .dates import db_date
 from .db import transaction
-from .errors import Conflict, InputError, NotFound
+from .errors import Conflict, DuplicateFound, InputError, NotFound
 from .security import require
 from .validators import check_email, check_language, check_state, check_zip, clean_text, phone_digits
 
@@ -348,6 +348,20 @@ def duplicate_customers(last_name: str, first_name: str, phones) -> list[Custome
         & Phone.digits.in_(digits)).distinct().order_by(Customer.id))
 
 
+def customer_line(c: Customer) -> str:
+    """One line naming a customer record: name, primary phone, mailing street."""
+    d = (Phone.select(Phone.digits).where(Phone.customer == c.id).order_by(Phone.is_primary.desc(), Phone.id)
+         .scalar()) or ""
+    phone = f"({d[:3]}) {d[3:6]}-{d[6:]}" if len(d) == 10 else d
+    return "  ".join(x for x in (c.display_name, phone, c.mail_line1 or "") if x)
+
+
+def premise_line(p: Premise) -> str:
+    """One line naming a service address: street address, city, parcel."""
+    return "  ".join(x for x in (" ".join(y for y in (p.house_number, p.street, p.unit) if y), p.city,
+                                 f"parcel {p.parcel_number}" if p.parcel_number else "") if x)
+
+
 def new_customer(actor: User, *, last_name: str, first_name: str = "", kind: str = "person",
                  phones: Sequence[tuple[str, str]] = (), emails: Sequence[str] = (), mail: dict | None = None,
                  language: str = "en", allow_duplicate: bool = False) -> Customer:
@@ -364,13 +378,18 @@ def new_customer(actor: User, *, last_name: str, first_name: str = "", kind: str
         mail["zip"] = check_zip(mail["zip"])
     emails = [check_email(e) for e in emails]
     language = check_language(language)
+    for pkind, number in phones:
+        label = "Mobile" if pkind == "mobile" else "Phone"
+        if len(clean_text(number, label, 20)) and len(phone_digits(number)) < 7:
+            raise InputError(label, f"{number!r} needs at least 7 digits")
     clean_text(last_name, "Last name" if kind == "person" else "Name", 60, required=True)
     clean_text(first_name, "First name", 40)
     with transaction():
         same = duplicate_customers(last_name, first_name, phones)
         if same and not allow_duplicate:
-            raise Conflict(f"customer {same[0].id} {same[0].display_name} has the same name and phone: "
-                           "use that one, or say it is another person")
+            raise DuplicateFound(f"customer {same[0].id} {same[0].display_name} has the same name and phone: "
+                                 "use that one, or say it is another person",
+                                 [(c.id, customer_line(c)) for c in same], kind="customer")
         return create_customer(actor, first_name=first_name, last_name=last_name, kind=kind, phones=phones,
                                emails=emails, mail=mail, language=language)
 
@@ -393,10 +412,55 @@ def new_premise(actor: User, *, house_number: str, street: str, unit: str = "", 
     if not isinstance(dwelling_units, int) or not 1 <= dwelling_units <= 999:
         raise InputError("Dwelling units", "must be 1 to 999")
     with transaction():
-        same = Premise.get_or_none(Premise.search_address == premise_search_text(house_number, street, unit))
-        if same is not None and not allow_duplicate:
-            raise Conflict(f"premise {same.id} at {' '.join(x for x in (same.house_number, same.street, same.unit) if x)}"
-                           " is on file: use that one")
+        same = list(Premise.select().where(Premise.search_address == premise_search_text(house_number, street, unit))
+                    .order_by(Premise.id))
+        if same and not allow_duplicate:
+            raise DuplicateFound(f"premise {same[0].id} at {premise_line(same[0])} is on file: use that one",
+                                 [(p.id, premise_line(p)) for p in same], kind="premise")
         return create_premise(actor, house_number=house_number, street=street, unit=unit, city=city, state=state,
                               zip=zip, parcel_number=parcel_number, route=route, read_sequence=read_sequence,
                               dwelling_units=dwelling_units)
+
+
+METER_UNITS = ("HCF", "CCF", "GAL", "KGAL")
+METER_SIZES = ('5/8"', '3/4"', '1"', '1.5"', '2"', '3"', '4"', '6"', '8"')
+
+
+def new_meter(actor: User, premise_id: int, *, serial: str, on: _dt.date | None, reading="0", size: str = '5/8"',
+              make: str = "", dials: int = 6, unit: str = "HCF", multiplier: int = 1):
+    """A meter set at a service address with its first read (``readings.install_meter``), each
+    field checked first and named when wrong.  An address with a meter in service is refused:
+    a meter is exchanged by a work order."""
+    from models import Meter
+    require(actor, "account.edit")
+    serial = clean_text(serial, "Serial", 24, required=True)
+    make = clean_text(make, "Make", 24)
+    size = clean_text(size, "Size", 8, required=True)
+    if size not in METER_SIZES:
+        raise InputError("Size", f"must be one of {', '.join(METER_SIZES)}")
+    unit = clean_text(unit, "Unit", 4, required=True).upper()
+    if unit not in METER_UNITS:
+        raise InputError("Unit", f"must be one of {', '.join(METER_UNITS)}")
+    if not isinstance(dials, int) or not 3 <= dials <= 10:
+        raise InputError("Dials", "must be 3 to 10")
+    if not isinstance(multiplier, int) or not 1 <= multiplier <= 1000:
+        raise InputError("Multiplier", "must be 1 to 1000")
+    if on is None:
+        raise InputError("Installed on", "type the day the meter was set")
+    from .readings import install_meter
+    with transaction():
+        premise = Premise.get_or_none(Premise.id == premise_id)
+        if premise is None:
+            raise InputError("Premise", f"no premise {premise_id}")
+        there = Meter.get_or_none((Meter.premise == premise_id) & Meter.removed_on.is_null())
+        if there is not None:
+            raise Conflict(f"premise {premise_id} has meter {there.serial} in service: exchange it by a work order")
+        if Meter.select().where(Meter.serial == serial).exists():
+            raise InputError("Serial", f"meter {serial} is on file already")
+        m = install_meter(actor, premise_id, serial, on=on, reading=reading, size=size, dials=dials, unit=unit,
+                          multiplier=multiplier)
+        if make:
+            Meter.update(make=make).where(Meter.id == m.id).execute()
+            audit.record(actor, "meter.edit", "meter", m.id, before={"make": ""}, after={"make": make})
+            m = Meter.get_by_id(m.id)
+    return m

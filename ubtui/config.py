@@ -51,6 +51,11 @@ class FeeSchedule(BaseModel):
     deposit_cents: dict[str, int] = Field(default_factory=lambda: {
         "residential": 10000, "commercial": 30000, "irrigation": 20000, "construction": 50000})
     deposit_default_cents: int = Field(default=10000, ge=0)
+    # A customer with a returned payment or a disconnection on any of their accounts in the
+    # last deposit_risk_months months pays deposit_risk_percent of the class's deposit
+    # (0 months: never).
+    deposit_risk_months: int = Field(default=12, ge=0)
+    deposit_risk_percent: int = Field(default=200, ge=100, le=1000)
     # A payment that leaves a disconnected account owing at most this much orders the
     # reconnect and charges its fee at once (None: the clerk orders reconnects by hand).
     reconnect_when_owing_cents: int | None = Field(default=0, ge=0)

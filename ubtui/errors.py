@@ -51,6 +51,16 @@ class Conflict(UbtuiError):
     pass
 
 
+class DuplicateFound(Conflict):
+    """A record like the one to be created is on file (same name and phone, same address):
+    ``matches`` lists them as (id, what it is), so a screen can offer to use one instead."""
+
+    def __init__(self, message: str, matches: list[tuple[int, str]], *, kind: str):
+        super().__init__(message)
+        self.matches = matches
+        self.kind = kind  # "customer" or "premise"
+
+
 class AuthError(UbtuiError):
     pass
 

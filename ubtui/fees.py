@@ -15,9 +15,12 @@ schedule says, who approved).
 """
 from __future__ import annotations
 
+import calendar
 import datetime as _dt
+import unicodedata
+from dataclasses import dataclass, field
 
-from models import User
+from models import Account, AccountCustomer, LedgerEntry, Payment, User, WorkOrder
 
 from . import audit, clock
 from .config import settings
@@ -97,3 +100,76 @@ def record_override(user: User, approver: User | None, field: str, amount_cents:
                         "approved_by": approver.username},
                  detail=f"{field} {format_cents(amount_cents)} over the schedule's {format_cents(scheduled_cents)}, "
                         f"approved by {approver.username}")
+
+
+# --- the deposit a customer pays: by class, more after returned payments or a disconnection --
+def _months_back(day: _dt.date, months: int) -> _dt.date:
+    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
+    m += 1
+    return _dt.date(y, m, min(day.day, calendar.monthrange(y, m)[1]))
+
+
+def deposit_risk(customer_id: int, on: _dt.date | None = None) -> str:
+    """Why the customer pays the higher deposit ("" when they do not): a returned payment or a
+    disconnection on any account they have a role on, in the schedule's last
+    ``deposit_risk_months`` months."""
+    months = settings().fees.deposit_risk_months
+    if months <= 0:
+        return ""
+    on = on or clock.today()
+    since = _months_back(on, months)
+    accounts = AccountCustomer.select(AccountCustomer.account).where(AccountCustomer.customer == customer_id)
+    returned = (Payment.select(Payment.id).join(LedgerEntry, on=(LedgerEntry.posting == Payment.posting))
+                .where((Payment.status == "returned") & LedgerEntry.account.in_(accounts)
+                       & (Payment.created_at >= _dt.datetime.combine(since, _dt.time()))).count())
+    if returned:
+        return f"{returned} returned payment{'s' if returned > 1 else ''} in {months} months"
+    cut = (WorkOrder.select(WorkOrder.id).where((WorkOrder.kind == "disconnect") & (WorkOrder.status == "done")
+                                                & (WorkOrder.completed_on >= since)
+                                                & WorkOrder.account.in_(accounts)).exists()
+           or Account.select(Account.id).where(Account.id.in_(accounts)
+                                                 & (Account.status == "disconnected")).exists())
+    return f"disconnected in the last {months} months" if cut else ""
+
+
+def customer_deposit(account_class: str, customer_id: int | None, on: _dt.date | None = None) -> tuple[int, str]:
+    """The schedule's deposit for this class and customer, and why it is higher ("" when not)."""
+    base = deposit_for(account_class)
+    why = deposit_risk(customer_id, on) if customer_id is not None else ""
+    if not why:
+        return base, ""
+    return base * settings().fees.deposit_risk_percent // 100, why
+
+
+MAX_WAIVER_REASON = 200
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """A deposit waived (all or part): why, and the supervisor who approves it at the terminal
+    with their own user name and password."""
+
+    reason: str
+    username: str
+    password: str = field(repr=False)
+
+
+def approve_waiver(waiver: Waiver | None, amount_cents: int, scheduled_cents: int, field_name: str) -> User | None:
+    """A deposit below the schedule needs a waiver: a reason and a supervisor's own password
+    (``security.approve``: a wrong password counts toward the approver's lockout).  Returns
+    the approver, or None when no waiver is needed."""
+    if amount_cents >= scheduled_cents:
+        return None
+    what = f"{field_name} of {format_cents(amount_cents)} is under the schedule's {format_cents(scheduled_cents)}"
+    if waiver is None:
+        raise PermissionDenied(f"{what}: waiving it needs a reason and a supervisor's approval")
+    reason = (waiver.reason or "").strip()
+    if not reason:
+        raise InputError("Waiver reason", "say why the deposit is waived")
+    if len(reason) > MAX_WAIVER_REASON or any(unicodedata.category(c) in ("Cc", "Cf") for c in reason):
+        raise InputError("Waiver reason", f"at most {MAX_WAIVER_REASON} characters, no control characters")
+    if not (waiver.username or "").strip():
+        raise InputError("Approved by", "a supervisor types their user name")
+    if not waiver.password:
+        raise InputError("Approver password", "the supervisor types their password")
+    return approve(waiver.username.strip(), waiver.password, "approve.adjustment")

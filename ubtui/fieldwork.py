@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from models import Account, CollectionNotice, Meter, User, WorkOrder
 
-from . import audit, clock, proposals
+from . import accounting, audit, clock, proposals
 from .accounting import apply_held_deposit
 from .accounts import customer_of_record, format_account_number, set_status
 from .billing import post_final_bill
@@ -27,7 +27,7 @@ from .errors import Conflict, InputError, NotFound
 from .maintenance import update_customer
 from .money import format_cents
 from .readings import change_meter, enter_reading, install_meter, parse_reading
-from .security import require
+from .security import has_permission, require
 from .workorders import READ_KINDS, RESULT_KINDS, STATUS_AFTER, _close_work_order, premise_meter
 from .workorders import create_work_order as _create_work_order
 
@@ -105,6 +105,24 @@ def _close_account(user: User, wo: WorkOrder) -> None:
     if acct.deposit_held_cents:
         apply_held_deposit(user, acct.id, key=f"final-deposit:{acct.number}")
     account_letter(user, acct.id, "final_bill", deposit_cents=int(acct.deposit_held_cents or 0))
+    if acct.moved_to_account_id:
+        _forward_final_credit(user, acct.id)
+
+
+def _forward_final_credit(user: User, account_id: int) -> None:
+    """(Inside the turn-off's transaction, after the final bill and the deposit) a credit left
+    on a moved account goes to the account it moved to (``accounting.transfer_balance``: its
+    permission).  A user who may not transfer balances leaves it, audited; ``ubtui.moves``
+    lists such credits (``final_credits``) and settles them (``settle_final_credit``)."""
+    acct = Account.get_by_id(account_id)
+    if int(acct.balance_cents) >= 0:
+        return
+    if not has_permission(user, "balance.transfer"):
+        audit.record(user, "service.move_credit_left", "account", acct.id,
+                     detail="credit not forwarded: the user completing the turn-off may not transfer balances")
+        return
+    accounting.transfer_balance(user, acct.id, acct.moved_to_account_id, "credit after the final bill (moved)",
+                                key=f"move-credit:{acct.number}")
 
 
 FORWARDING_FIELDS = {"line1": "mail_line1", "line2": "mail_line2", "city": "mail_city", "state": "mail_state",
@@ -115,7 +133,8 @@ def stop_service(user: User, account_id: int, *, stop_on: _dt.date, forwarding: 
     """Order the final read and turn-off on ``stop_on``.  A forwarding address (keys line1,
     line2, city, state, zip) becomes the mailing address of the account's customer of
     record at once: the final bill goes there.  Completing the turn-off records the final
-    read, sets the closing date, posts the final bill and applies the deposit."""
+    read, sets the closing date, posts the final bill and applies the deposit.  A stop already
+    ordered (a temporary service's, for its end date) is moved to ``stop_on``."""
     require(user, "workorder.create")
     forwarding = {k: v for k, v in (forwarding or {}).items() if v not in (None, "")}
     bad = sorted(set(forwarding) - set(FORWARDING_FIELDS))
@@ -136,8 +155,17 @@ def stop_service(user: User, account_id: int, *, stop_on: _dt.date, forwarding: 
                 raise Conflict(f"account {format_account_number(acct.number)} has no customer to forward mail to")
             update_customer(user, party.customer_id, **{FORWARDING_FIELDS[k]: v for k, v in forwarding.items()})
             note += "; forwarding address: " + ", ".join(str(v) for v in forwarding.values())
-        return _create_work_order(user, kind="turn_off", account_id=account_id, scheduled_on=stop_on,
-                                  instructions=note)
+        planned = (WorkOrder.select().where((WorkOrder.account == account_id) & (WorkOrder.kind == "turn_off")
+                                            & WorkOrder.status.in_(["open", "assigned"])).first())
+        if planned is not None:  # a temporary service's stop, ordered at its start: now on this day
+            WorkOrder.update(scheduled_on=stop_on, instructions=f"{planned.instructions}\n{note}".strip()).where(
+                WorkOrder.id == planned.id).execute()
+            after = WorkOrder.get_by_id(planned.id)
+            audit.record(user, "workorder.reschedule", "work_order", planned.id, before=planned, after=after,
+                         detail="stop service")
+            return after
+        return create_work_order(user, kind="turn_off", account_id=account_id, scheduled_on=stop_on,
+                                 instructions=note)
 
 
 # --- results that feed the account (reread, meter test, exchange, new install) ---------------

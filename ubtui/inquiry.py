@@ -40,7 +40,7 @@ from .accounts import format_account_number
 from .addresses import format_address
 from .aging import AGING_BUCKETS, bucket_of  # noqa: F401  (one rule for the buckets; others import them from here)
 from .aging import account_aging as _aging_of
-from .dates import local_time, parse_date
+from .dates import db_date, local_time, parse_date
 from .db import transaction
 from .errors import Conflict, InputError, NotFound
 from .money import format_cents, format_plain
@@ -288,6 +288,10 @@ def alerts_for(acct: Account, aging: dict[str, int]) -> list[str]:
         out.append(f"Credit balance: {format_cents(-acct.balance_cents)}")
     if acct.status in ("closed", "final_billed"):
         out.append(acct.status.replace("_", " ").capitalize())
+    elif acct.service_ends_on is not None:  # temporary service: its stop is ordered for the day
+        out.append(f"Temporary service ends {db_date(acct.service_ends_on).isoformat()}")
+    if acct.moved_to_account_id and acct.status not in ("closed", "final_billed"):
+        out.append("Moving: stop ordered, credit goes to the new account")
     if acct.do_not_disconnect:
         out.append("Do not disconnect")
     if acct.medical_certificate:

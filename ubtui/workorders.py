@@ -159,6 +159,8 @@ class StartedService:
     work_order: WorkOrder
     deposit_cents: int
     transferred_cents: int = 0  # the customer's prior debt moved onto the new account
+    deposit_why: str = ""  # why the schedule's deposit is the higher one ("" when it is not)
+    stop_order: WorkOrder | None = None  # temporary service: its stop, ordered for the end date
 
 
 # The rate code a class starts on when the clerk names none (each must be in the rate file).
@@ -166,6 +168,9 @@ DEFAULT_RATE_CODES = {"residential": "RES", "commercial": "COM", "irrigation": "
 # An account in one of these statuses is the premise's billable account: no second one.
 SERVING = ("pending", "active", "disconnected")
 DEBT_CHOICES = ("refuse", "transfer")
+# Classes of temporary service: an end date is required, and the stop is ordered for it.
+TEMPORARY_CLASSES = ("construction",)
+MAX_TEMPORARY_DAYS = 3 * 366
 
 
 def check_rate(account_class: str, rate_code: str | None, cycle: str) -> tuple[str, str]:
@@ -185,6 +190,20 @@ def check_rate(account_class: str, rate_code: str | None, cycle: str) -> tuple[s
     return code, cycle
 
 
+def check_end_date(account_class: str, ends_on: _dt.date | None, starts_on: _dt.date) -> None:
+    """Temporary service (construction, hydrant meter) ends on a date after it starts; other
+    classes have none."""
+    if account_class in TEMPORARY_CLASSES:
+        if ends_on is None:
+            raise InputError("End date", f"{account_class} service is temporary: type the last day of service")
+        if ends_on <= starts_on:
+            raise InputError("End date", f"{ends_on} is not after the turn-on {starts_on}")
+        if (ends_on - starts_on).days > MAX_TEMPORARY_DAYS:
+            raise InputError("End date", f"{ends_on} is more than three years after the turn-on")
+    elif ends_on is not None:
+        raise InputError("End date", f"only temporary service ({', '.join(TEMPORARY_CLASSES)}) has an end date")
+
+
 @dataclass(frozen=True)
 class Debt:
     account_id: int
@@ -193,29 +212,36 @@ class Debt:
     balance_cents: int
 
 
-def prior_debt(user: User, customer_id: int) -> list[Debt]:
-    """What the customer owes on any account they have had a role on (any status)."""
+def prior_debt(user: User, customer_id: int, *, besides: int | None = None) -> list[Debt]:
+    """What the customer owes on any account they have had a role on (any status), but the
+    account ``besides`` (a move: the account being stopped is final billed, not moved)."""
     require(user, "account.view")
     q = (Account.select(Account.id, Account.number, Account.status, Account.balance_cents)
          .where(Account.id.in_(AccountCustomer.select(AccountCustomer.account)
                                .where(AccountCustomer.customer == customer_id))
                 & (Account.balance_cents > 0)).order_by(Account.number))
+    if besides is not None:
+        q = q.where(Account.id != besides)
     return [Debt(a.id, format_account_number(a.number), a.status, int(a.balance_cents)) for a in q]
 
 
 def start_service(user: User, *, premise: Premise, customer: Customer, role: str = "tenant",
                   account_class: str = "residential", rate_code: str | None = None, cycle: str = "1",
                   turn_on: _dt.date | None = None, deposit_cents: int | None = None,
-                  approver: User | None = None, debt: str = "refuse", approver_username: str = "",
-                  approver_password: str = "") -> StartedService:
+                  approver: User | None = None, debt: str = "refuse", ends_on: _dt.date | None = None,
+                  waiver: fees.Waiver | None = None, moving_from: int | None = None,
+                  approver_username: str = "", approver_password: str = "") -> StartedService:
     """Open a pending account, bill the service deposit and order the turn-on.
 
     Class, rate code and cycle must be the rate file's (the class's usual code when none is
-    named).  The deposit is the fee schedule's for the class unless given; more than that
-    needs a supervisor's approval: ``approver_username`` and ``approver_password``, checked
-    here, or ``approver`` (``ubtui.fees``); the override is audited with who approved it.
-    A customer owing on another account
-    is refused (``debt="refuse"``: collect it first) unless the debt is transferred to the new
+    named).  The deposit is the fee schedule's for the class, higher for a customer with a
+    returned payment or a disconnection in the schedule's last months (``fees.customer_deposit``),
+    unless given; more than that needs a supervisor's approval (``approver_username`` and
+    ``approver_password``, checked here, or ``approver``; audited as ``fee.override``), less a ``waiver`` (a reason
+    and a supervisor's own password, audited as ``deposit.waive``).  Temporary service
+    (construction) needs ``ends_on``, its last day: the stop is ordered for that day.  A
+    customer owing on another account (but ``moving_from``, the account a move stops) is
+    refused (``debt="refuse"``: collect it first) unless the debt is transferred to the new
     account (``debt="transfer"``), which a supervisor's ``approver`` must approve.  One
     billable account per premise: an address with a pending, active or disconnected account
     is refused (stop that one first).  One transaction: either all of it happens or none."""
@@ -224,17 +250,19 @@ def start_service(user: User, *, premise: Premise, customer: Customer, role: str
     rate_code, cycle = check_rate(account_class, rate_code, cycle)
     if debt not in DEBT_CHOICES:
         raise InputError("Prior debt", f"must be one of {', '.join(DEBT_CHOICES)}")
-    scheduled = fees.deposit_for(account_class)
+    check_end_date(account_class, ends_on, turn_on or clock.today())
+    scheduled, why = fees.customer_deposit(account_class, customer.id, turn_on)
     approver = fees.approver_of(approver, approver_username, approver_password)
     deposit_cents = fees.check_scheduled(scheduled if deposit_cents is None else deposit_cents, scheduled,
                                          "Deposit", approver)
+    waived_by = fees.approve_waiver(waiver, deposit_cents, scheduled, "Deposit")  # before: a refusal is kept
     with transaction():
         busy = (Account.select().where((Account.premise == premise.id)
                                        & Account.status.in_(SERVING)).first())
-        if busy is not None:
+        if busy is not None and busy.id != moving_from:
             raise Conflict(f"address already has service on account {format_account_number(busy.number)} "
                            f"({busy.status}); stop it first")
-        owed = prior_debt(user, customer.id)
+        owed = prior_debt(user, customer.id, besides=moving_from)
         total = sum(d.balance_cents for d in owed)
         if owed and debt == "refuse":
             raise Conflict(f"{customer.display_name} owes {format_cents(total)} on account "
@@ -248,20 +276,33 @@ def start_service(user: User, *, premise: Premise, customer: Customer, role: str
                                    f"{approver.username} ({approver.role}) cannot approve it; a supervisor must")
         acct = open_account(user, premise=premise, customers=[(customer, role)], account_class=account_class,
                             rate_code=rate_code, cycle=cycle, status="pending", opened_on=turn_on)
+        if ends_on is not None:
+            Account.update(service_ends_on=ends_on).where(Account.id == acct.id).execute()
+            audit.record(user, "account.service_ends", "account", acct.id, before={"service_ends_on": None},
+                         after={"service_ends_on": ends_on}, detail="temporary service")
         for d in owed:
             accounting.transfer_balance(approver, d.account_id, acct.id, "prior debt at start of service",
                                         key=f"start-debt:{acct.number}:{d.account_id}")
+        if waived_by is not None:
+            audit.record(user, "deposit.waive", "account", acct.id,
+                         after={"scheduled_cents": scheduled, "deposit_cents": deposit_cents,
+                                "approved_by": waived_by.username},
+                         detail=waiver.reason.strip() if waiver else None)
         if deposit_cents:
             ledger.write_posting(user, f"deposit:{acct.number}", "deposit", [EntrySpec(
                 acct.id, "deposit", deposit_cents, "deposit", "Service deposit")])
             ServiceDeposit.create(account=acct, amount_cents=deposit_cents, received_on=clock.today(),
-                                  status="held", note="billed at start of service")
+                                  status="held", note="billed at start of service" + (f" ({why})" if why else ""))
             Account.update(deposit_held_cents=Account.deposit_held_cents + deposit_cents).where(
                 Account.id == acct.id).execute()
             fees.record_override(user, approver, "Deposit", deposit_cents, scheduled, "account", acct.id)
         wo = create_work_order(user, kind="turn_on", account_id=acct.id, scheduled_on=turn_on,
                                instructions="Start service: read meter and turn on")
-    return StartedService(Account.get_by_id(acct.id), wo, deposit_cents, total)
+        stop = None
+        if ends_on is not None:
+            stop = create_work_order(user, kind="turn_off", account_id=acct.id, scheduled_on=ends_on,
+                                     instructions="Temporary service ends: final read, turn off, remove the meter")
+    return StartedService(Account.get_by_id(acct.id), wo, deposit_cents, total, why, stop)
 
 
 def reconnect_candidates(user: User) -> list[Account]:

@@ -45,6 +45,7 @@ from screens.service.actions import (
     StartServiceScreen,
     StopServiceScreen,
 )
+from screens.service.desk import MoveScreen
 from ubtui.money import format_cents
 from ubtui.security import has_permission
 
@@ -60,6 +61,7 @@ class Action:
 ACTIONS = (
     Action("s", "Start service at this address", StartServiceScreen, ("account.create", "workorder.create")),
     Action("t", "Stop service: final read, forwarding", StopServiceScreen, ("workorder.create",)),
+    Action("h", "Move: stop here, start at another address", MoveScreen, ("account.create", "workorder.create")),
     Action("w", "New work order", NewWorkOrderScreen, ("workorder.create",)),
     Action("c", "Complete an open work order", CompleteWorkOrderScreen, ("workorder.update",)),
     Action("x", "Cancel an open work order", CancelWorkOrderScreen, ("workorder.update",)),
@@ -81,7 +83,7 @@ ACTIONS = (
     Action("v", "Protections: medical, do not disconnect", ProtectionsScreen, ("account.protections",)),
     Action("u", "Account status", StatusScreen, ("account.status",)),
     Action("y", "Payment plan (instalments)", PaymentPlanScreen, ("plan.create",)),
-    Action("h", "Appeal: record one (a supervisor decides it)", AppealScreen, ("contact.add",)),
+    Action("j", "Appeal: record one (a supervisor decides it)", AppealScreen, ("contact.add",)),
 )
 
 

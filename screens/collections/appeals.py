@@ -3,7 +3,7 @@
 A pending appeal keeps the account off the shut-off list.  Whoever takes the customer's word
 records it (account, the day it was received, what the customer contests); a supervisor
 decides it, upheld or denied, with a note.  The list opens from the collections worklist (A);
-on an account, H on its actions records an appeal or, when one is pending, decides it.
+on an account, J on its actions records an appeal or, when one is pending, decides it.
 F6 records one for an account typed; D or Enter decides the highlighted one.  Every rule
 (permissions, audit, dates) lives in the core: the screens only show what it returns."""
 from __future__ import annotations

@@ -21,41 +21,91 @@ DEBT_CHOICES = (("refuse", "collect what the customer owes first"),
                 ("transfer", "move it to the new account (a supervisor)"))
 
 
+def service_choices(user) -> dict:
+    """(DB thread) the rate file's rate codes and cycles: the F4 lists of the service terms."""
+    from ubtui.rates import active_schedule
+    schedule = active_schedule()
+    version = schedule.versions[-1]
+    return {"rates": tuple((c, version.classes[c].name if c in version.classes else "") for c in schedule.rate_codes()),
+            "cycles": tuple((c, how) for c, how in schedule.cycles.items())}
+
+
+def terms_fields(options: dict, *, account_class: str = "residential", cycle: str | None = None,
+                 turn_on: str = "+0", debt: bool = True) -> list[Field]:
+    """The fields of the terms service starts on (start service, a move): class, rate code,
+    cycle, turn-on, end date (temporary service), deposit, prior debt, a deposit waiver."""
+    cycles = options.get("cycles", ())
+    fields = [
+        Field("account_class", "Class", account_class, 12, r"[a-zA-Z]*", choices=CLASS_CHOICES),
+        Field("rate_code", "Rate code", "", 8, r"[a-zA-Z0-9]*", "Empty: the class's usual code (F4 lists the rate file's).",
+              choices=options.get("rates", ())),
+        Field("cycle", "Cycle", cycle if cycle is not None else (cycles[0][0] if cycles else "1"), 8, r"[a-zA-Z0-9]*",
+              choices=cycles),
+        Field("turn_on", "Turn on", turn_on, 10, r"[0-9+\-]*", DATE_HINT),
+        Field("ends_on", "End date", "", 10, r"[0-9+\-]*", "Temporary (construction, hydrant meter) service: "
+              "the last day; its stop is ordered for it."),
+        Field("deposit", "Deposit", "", 14, None, "Empty: the fee schedule's for the class and customer; "
+              "less is a waiver (reason and a supervisor)."),
+    ]
+    if debt:
+        fields.append(Field("debt", "Prior debt", "refuse", 8, r"[a-zA-Z]*", "If the customer owes on another account.",
+                            choices=DEBT_CHOICES))
+    return fields + [
+        Field("waive_reason", "Waiver reason", "", 200, None, "Only for a deposit under the schedule: why."),
+        Field("approved_by", "Approved by", "", 30, None, "The supervisor approving the waiver (user name)."),
+        Field("approver_password", "Approver password", "", 128, None, "The supervisor types it.", password=True),
+    ]
+
+
+def terms_from(form: ActionForm, user, v: dict[str, str]) -> dict:
+    """(DB thread) the typed terms as ``start_service``'s keyword arguments."""
+    from ubtui.fees import Waiver
+    from ubtui.security import has_permission
+    today = form.app.today()
+    waiver = None
+    if v["waive_reason"].strip() or v["approved_by"].strip():
+        waiver = Waiver(v["waive_reason"], v["approved_by"], v["approver_password"])
+    kw = {"account_class": choice_from(v["account_class"], CLASS_CHOICES) if v["account_class"].strip() else None,
+          "rate_code": v["rate_code"].strip() or None, "cycle": v["cycle"].strip(),
+          "ends_on": day_from(v["ends_on"], "End date", today, required=False),
+          "deposit_cents": form.amount(v["deposit"], "Deposit", allow_zero=True) if v["deposit"].strip() else None,
+          # a signed-in supervisor approves; anyone else's form asks for one (ApprovalScreen)
+          # and passes their password on
+          "approver": user if has_permission(user, "approve.adjustment") else None, "waiver": waiver,
+          "approver_username": v.get("approver_username", ""), "approver_password": v.get("approver_password", "")}
+    if "debt" in v:
+        kw["debt"] = choice_from(v["debt"], DEBT_CHOICES)
+    return kw
+
+
+def started_line(started, name: str) -> str:
+    dep = f", deposit {format_cents(started.deposit_cents)} billed" if started.deposit_cents else ", no deposit"
+    why = f" ({started.deposit_why})" if started.deposit_why and started.deposit_cents else ""
+    moved = f", {format_cents(started.transferred_cents)} prior debt moved" if started.transferred_cents else ""
+    stop = f", stop {started.stop_order.number} on {started.stop_order.scheduled_on}" if started.stop_order else ""
+    return (f"new account {format_account_number(started.account.number)} for {name}; "
+            f"turn-on {started.work_order.number}{dep}{why}{moved}{stop}")
+
+
 class StartServiceScreen(ActionForm):
     TITLE_TEXT = "Start service"
-    INTRO = ("Open an account at this address: class and rate code from the rate file, the "
-             "schedule's deposit, the turn-on ordered.")
-    DEFAULT_CSS = "StartServiceScreen .form-row { margin-top: 0; }"  # eight fields at 80x24
+    INTRO = "Open an account at this address; the schedule's deposit, the turn-on ordered."
+    CSS = ".form-row { margin-top: 0; }"  # twelve fields at 80x24 (scoped to the screen)
 
     @staticmethod
     def prepare(user, account_id: int) -> dict:
-        from ubtui.rates import active_schedule
-        schedule = active_schedule()
-        version = schedule.versions[-1]
-        return {"parties": workorders.service_parties(user, account_id)[1],
-                "rates": tuple((c, version.classes[c].name if c in version.classes else "")
-                               for c in schedule.rate_codes()),
-                "cycles": tuple((c, how) for c, how in schedule.cycles.items())}
+        return {"parties": workorders.service_parties(user, account_id)[1], **service_choices(user)}
 
     def fields(self) -> list[Field]:
         people = tuple((str(i + 1), f"{c.display_name} ({role})")
                        for i, (c, role) in enumerate(self.options.get("parties", [])))
-        cycles = self.options.get("cycles", ())
         return [
             Field("customer", "Customer", "1" if people else "", 3, r"[0-9]*", "Which of the account's customers (a number).", choices=people),
             Field("role", "Role", "tenant", 8, r"[a-zA-Z]*", choices=ROLE_CHOICES),
-            Field("account_class", "Class", "residential", 12, r"[a-zA-Z]*", choices=CLASS_CHOICES),
-            Field("rate_code", "Rate code", "", 8, r"[a-zA-Z0-9]*", "Empty: the class's usual code (F4 lists the rate file's).",
-                  choices=self.options.get("rates", ())),
-            Field("cycle", "Cycle", cycles[0][0] if cycles else "1", 8, r"[a-zA-Z0-9]*", choices=cycles),
-            Field("turn_on", "Turn on", "+0", 10, r"[0-9+\-]*", DATE_HINT),
-            Field("deposit", "Deposit", "", 14, None, "Empty: the fee schedule's deposit for the class; 0 for none."),
-            Field("debt", "Prior debt", "refuse", 8, r"[a-zA-Z]*", "If the customer owes on another account.",
-                  choices=DEBT_CHOICES),
+            *terms_fields(self.options),
         ]
 
     def perform(self, user, v: dict[str, str]) -> str:
-        from ubtui.security import has_permission
         premise, parties = workorders.service_parties(user, self.ctx.account_id)
         pick = v["customer"].strip()
         if not parties:
@@ -63,23 +113,11 @@ class StartServiceScreen(ActionForm):
         if not pick.isdigit() or not 1 <= int(pick) <= len(parties):
             raise InputError("Customer", f"pick 1 to {len(parties)} (F4 lists them)")
         customer, _ = parties[int(pick) - 1]
-        deposit = self.amount(v["deposit"], "Deposit", allow_zero=True) if v["deposit"].strip() else None
-        debt = choice_from(v["debt"], DEBT_CHOICES)
         started = workorders.start_service(user, premise=premise, customer=customer,
                                            role=choice_from(v["role"], ROLE_CHOICES),
-                                           account_class=choice_from(v["account_class"], CLASS_CHOICES),
-                                           rate_code=v["rate_code"].strip() or None, cycle=v["cycle"].strip(),
                                            turn_on=day_from(v["turn_on"], "Turn on", self.app.today()),
-                                           deposit_cents=deposit, debt=debt,
-                                           # a signed-in supervisor approves; anyone else's form asks
-                                           # for one (ApprovalScreen) and passes their password on
-                                           approver=user if has_permission(user, "approve.adjustment") else None,
-                                           approver_username=v.get("approver_username", ""),
-                                           approver_password=v.get("approver_password", ""))
-        dep = f", deposit {format_cents(started.deposit_cents)} billed" if started.deposit_cents else ""
-        moved = f", {format_cents(started.transferred_cents)} prior debt moved" if started.transferred_cents else ""
-        return (f"new account {format_account_number(started.account.number)} for {customer.display_name}; "
-                f"turn-on {started.work_order.number}{dep}{moved}")
+                                           **terms_from(self, user, v))
+        return started_line(started, customer.display_name)
 
 
 class StopServiceScreen(ActionForm):

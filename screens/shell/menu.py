@@ -33,6 +33,8 @@ class MenuEntry:
 
 MENU: list[MenuEntry] = [
     MenuEntry("a", "Find an account (F2)", "screens.accounts.search:SearchScreen", "account.view"),
+    MenuEntry("n", "New service: customer, address, meter, start, move", "screens.service.desk:ServiceDeskScreen",
+              "account.create"),
     MenuEntry("w", "Work orders", "screens.service.workorders:WorkOrdersScreen", "account.view"),
     MenuEntry("l", "Collections worklist", "screens.collections.worklist:CollectionsScreen", "report.view"),
     MenuEntry("c", "Rate calculator", "screens.billing.calculator:RateCalculatorScreen", "rates.view"),

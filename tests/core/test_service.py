@@ -52,7 +52,7 @@ def test_start_service_is_refused_beside_a_disconnected_account(clerk, superviso
     set_status(supervisor, old.id, "disconnected", reason="shut off")
     cust = create_customer(system, first_name="New", last_name="Tenant")
     with pytest.raises(Conflict, match="disconnected"):
-        workorders.start_service(clerk, premise=old.premise, customer=cust, deposit_cents=0)
+        workorders.start_service(clerk, premise=old.premise, customer=cust)
     assert Account.select().count() == 1
 
 
@@ -125,10 +125,10 @@ def test_prior_debt_is_refused_or_transferred_with_approval(clerk, supervisor, s
     with pytest.raises(PermissionDenied, match="supervisor"):
         workorders.start_service(clerk, premise=prem, customer=cust, debt="transfer")
     assert Account.select().count() == 1
-    started = workorders.start_service(clerk, premise=prem, customer=cust, debt="transfer", approver=supervisor,
-                                       deposit_cents=0)
+    started = workorders.start_service(clerk, premise=prem, customer=cust, debt="transfer", approver=supervisor)
     assert started.transferred_cents == 142920
-    assert ledger.account_balance(old.id) == 0 and ledger.account_balance(started.account.id) == 142920
+    assert ledger.account_balance(old.id) == 0
+    assert ledger.account_balance(started.account.id) == 142920 + started.deposit_cents
     assert verify_all() == []
 
 

@@ -82,3 +82,36 @@ def test_cli_deposit_over_the_schedule_needs_a_supervisor_named_with_their_passw
     open_database(db_url, upgrade=False)
     row = AuditLog.get(AuditLog.action == "fee.override")
     assert json.loads(row.after)["approved_by"] == "super1" and Account.get().deposit_held_cents == 45000
+
+
+def test_cli_temporary_service_waiver_move_and_credit(db_url, db):
+    from tests.core.test_cli import ubtui
+    db.close()
+
+    def run(*args, input=None):
+        return ubtui("--database", db_url, "service", *args, input=input)
+
+    assert ubtui("--database", db_url, "user", "add", "dana", "--name", "Dana Diaz", "--role", "supervisor",
+                 "--password-stdin", input="s3cret-pass\n").returncode == 0
+    assert run("new-customer", "--last", "Acme Builders", "--business").returncode == 0
+    for house in ("1", "2", "3"):
+        assert run("new-premise", "--house", house, "--street", "Depot Rd", "--city", "Reno", "--state", "NV",
+                   "--zip", "89501").returncode == 0
+    r = run("start", "--premise", "1", "--customer", "1", "--class", "construction", "--turn-on", "2026-01-05")
+    assert r.returncode == 2 and r.stderr.startswith("ubtui: End date: construction service is temporary"), r.stderr
+    r = run("start", "--premise", "1", "--customer", "1", "--class", "construction", "--turn-on", "2026-01-05",
+            "--ends", "2026-04-30", "--deposit", "0", "--waive-reason", "city contract", "--approved-by", "dana",
+            "--approver-password-stdin", input="wrong\n")
+    assert r.returncode == 2 and "password" in r.stderr.lower(), r.stderr
+    r = run("start", "--premise", "1", "--customer", "1", "--class", "construction", "--turn-on", "2026-01-05",
+            "--ends", "2026-04-30", "--deposit", "0", "--waive-reason", "city contract", "--approved-by", "dana",
+            "--approver-password-stdin", input="s3cret-pass\n")
+    assert r.returncode == 0 and "deposit $0.00" in r.stdout and "stop WO0000002 on 2026-04-30" in r.stdout, r.stderr
+    r = run("move", "0001001-7", "--premise", "2", "--on", "2026-02-01", "--ends", "2026-05-31")
+    assert r.returncode == 0 and "stop ordered: WO" in r.stdout and "new account 0001002-5" in r.stdout, r.stderr
+    r = run("move", "0001001-7", "--premise", "3", "--on", "2026-02-01", "--ends", "2026-05-31")
+    assert r.returncode == 2 and "moved already" in r.stderr
+    r = run("settle-credit", "0001001-7", "--refund", "--reason", "done")
+    assert r.returncode == 2 and "after the final bill" in r.stderr
+    r = run("credits")
+    assert r.returncode == 0 and "0 final-billed accounts with a credit" in r.stdout

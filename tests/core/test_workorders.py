@@ -14,11 +14,10 @@ from ubtui.verify import verify_all
 def test_start_service_opens_account_deposit_and_turn_on(clerk, system):
     cust = create_customer(system, first_name="Lee", last_name="Park", phones=[("mobile", "(555) 222-3333")])
     prem = create_premise(system, house_number="12", street="Oak Ave")
-    started = workorders.start_service(clerk, premise=prem, customer=cust, deposit_cents=7500,
-                                       turn_on=dt.date(2026, 12, 1))
+    started = workorders.start_service(clerk, premise=prem, customer=cust, turn_on=dt.date(2026, 12, 1))
     acct = started.account
-    assert acct.status == "pending" and acct.deposit_held_cents == 7500
-    assert ledger.account_balance(acct.id) == 7500
+    assert acct.status == "pending" and acct.deposit_held_cents == 10000  # the schedule's residential deposit
+    assert ledger.account_balance(acct.id) == 10000
     assert ServiceDeposit.get(ServiceDeposit.account == acct.id).status == "held"
     with pytest.raises(Conflict, match="already has service"):
         workorders.start_service(clerk, premise=prem, customer=cust)

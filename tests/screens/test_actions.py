@@ -254,7 +254,11 @@ async def test_start_service_refuses_prior_debt_then_moves_it_with_a_supervisor(
         await burst(pilot, "ctrl+u", "f9")  # the class's usual code; the customer owes on the old account
         assert "owes $43.21" in status(app)
         assert Account.select().count() == 1
-        await burst(pilot, "enter", "enter", "enter", *"50", "enter", "ctrl+u", *"tr", "f9")
+        # cycle, turn-on, no end date, a deposit under the schedule: a waiver is needed
+        await burst(pilot, "enter", "enter", "enter", "enter", *"50", "enter", "ctrl+u", *"tr", "f9")
+        assert status(app).startswith("Deposit of $50.00 is under the schedule's $300.00: waiving it needs")
+        assert Account.select().count() == 1
+        await burst(pilot, "enter", *"new business program", "enter", *"super", "enter", *"super-demo-1", "f9")
         new = Account.select().where(Account.id != old.id).get()
         number = format_account_number(new.number)
         assert re.fullmatch(rf"new account {number} for Rivera, Ana; turn-on WO\d+, deposit \$50.00 billed, "
@@ -305,12 +309,12 @@ async def test_stop_service_cancel_an_order_and_apply_the_deposit(sqlite_url):
     with clock.frozen(TODAY):  # the app's day (make_app), so the orders are dated as the screen's
         started = workorders.start_service(
             sysu, premise=create_premise(sysu, house_number="9", street="Elm St"),
-            customer=create_customer(sysu, first_name="Lee", last_name="Park"), deposit_cents=7500)
+            customer=create_customer(sysu, first_name="Lee", last_name="Park"))
     acct = started.account
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_actions(pilot, acct.id)
-        assert "Deposit held $75.00" in screen_text(app)
+        assert "Deposit held $100.00" in screen_text(app)
         await burst(pilot, "t", "ctrl+u", *"+5", "enter", *"1 Pine Rd", "enter", *"Davis", "enter", *"CA", "enter",
                     *"95616", "enter")
         assert status(app) == "stop ordered: WO0000002 turn off on 2026-03-20"
@@ -326,4 +330,4 @@ async def test_stop_service_cancel_an_order_and_apply_the_deposit(sqlite_url):
     assert WorkOrder.get(WorkOrder.number == "WO0000001").status == "open"
     lee = Customer.get(Customer.last_name == "Park")
     assert (lee.mail_line1, lee.mail_city, lee.mail_state, lee.mail_zip) == ("1 Pine Rd", "Davis", "CA", "95616")
-    assert balance(acct) == 7500
+    assert balance(acct) == 10000

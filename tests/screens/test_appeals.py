@@ -1,5 +1,5 @@
 """The appeals screens by real keys (SQLite): the pending list from the collections worklist
-(A), recording an appeal (F6 there, or H on an account's actions), deciding it (D or Enter,
+(A), recording an appeal (F6 there, or J on an account's actions), deciding it (D or Enter,
 supervisors), everything typed in bursts; and how the list looks at 80x24."""
 from __future__ import annotations
 
@@ -80,9 +80,9 @@ async def test_account_actions_h_records_then_decides(sqlite_url, tmp_path, monk
     app = make_app(sqlite_url, today=lambda: DAY)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_actions(pilot, a.id, "super")
-        await burst(pilot, "h", "enter", *"says the meter is not ours", "enter")  # received: empty is today
+        await burst(pilot, "j", "enter", *"says the meter is not ours", "enter")  # received: empty is today
         assert status(app).startswith("appeal recorded on")
-        await burst(pilot, "h")  # now pending: H decides it
+        await burst(pilot, "j")  # now pending: J decides it
         assert isinstance(app.screen, AppealScreen) and "Decide an appeal" in screen_text(app)
         assert "(0 days): says the meter is not ours" in screen_text(app)
         await burst(pilot, "f4", "enter", *"meter swapped at install", "f9")  # F4 lists upheld/denied

@@ -70,6 +70,7 @@ def add_cli(sub) -> None:
     m.add_argument("--dials", default="6")
     m.add_argument("--unit", default="HCF")
     m.add_argument("--multiplier", default="1")
+    m.add_argument("--make", default="")
     m.set_defaults(func=cmd_new_meter)
     st = s.add_parser("start", help="open an account at an address for a customer and order the turn-on")
     st.add_argument("--premise", required=True)
@@ -83,7 +84,7 @@ def add_cli(sub) -> None:
                     help="amount (default: the fee schedule's for the class; more needs --approved-by)")
     st.add_argument("--transfer-debt", action="store_true",
                     help="move the customer's prior debt (needs --approved-by)")
-    add_approval_options(st)
+    _temporary_and_waiver(st)
     st.set_defaults(func=cmd_start)
     sp = s.add_parser("stop", help="order the final read and turn-off; the forwarding address becomes the mail address")
     sp.add_argument("account")
@@ -91,6 +92,45 @@ def add_cli(sub) -> None:
     for opt in ("line1", "city", "state", "zip"):
         sp.add_argument(f"--{opt}", default="")
     sp.set_defaults(func=cmd_stop)
+    mv = s.add_parser("move", help="stop service here (final read order) and start it at another address, "
+                                   "for the same customer; a credit after the final bill goes to the new account")
+    mv.add_argument("account", help="the account service stops on")
+    mv.add_argument("--premise", required=True, help="the new address's premise number")
+    mv.add_argument("--on", required=True, help="last day at the old address, YYYY-MM-DD")
+    mv.add_argument("--start-on", default="", help="first day at the new address (default: --on)")
+    mv.add_argument("--class", dest="account_class", default="", help="default: the old account's")
+    mv.add_argument("--rate", default="")
+    mv.add_argument("--cycle", default="")
+    mv.add_argument("--deposit", default="", help="amount (default: the fee schedule's)")
+    _temporary_and_waiver(mv)
+    mv.set_defaults(func=cmd_move)
+    cr = s.add_parser("credits", help="final-billed accounts left with a credit (refund or transfer them)")
+    cr.set_defaults(func=cmd_credits)
+    sc = s.add_parser("settle-credit", help="after the final bill: refund the credit or transfer it")
+    sc.add_argument("account")
+    how = sc.add_mutually_exclusive_group(required=True)
+    how.add_argument("--refund", action="store_true")
+    how.add_argument("--transfer", action="store_true", help="to --to, or the account the customer moved to")
+    sc.add_argument("--to", default="", help="the account the credit goes to")
+    sc.add_argument("--reason", required=True)
+    sc.set_defaults(func=cmd_settle_credit)
+
+
+def _temporary_and_waiver(p) -> None:
+    p.add_argument("--ends", default="", help="temporary (construction) service: last day, YYYY-MM-DD")
+    p.add_argument("--waive-reason", default="", help="a deposit under the schedule: why it is waived")
+    add_approval_options(p)  # the supervisor approving a waiver, or a deposit over the schedule
+
+
+def _waiver(args, password: str):
+    """The waiver of ``--waive-reason`` and ``--approved-by`` (the approver's ``password`` from
+    ``support.approver_password``: never an argument, it would show in the process list)."""
+    from ubtui.fees import Waiver
+    if not args.waive_reason:
+        return None
+    if not args.approved_by:
+        raise InputError("Approved by", "name the supervisor approving the waiver (--approved-by)")
+    return Waiver(args.waive_reason, args.approved_by, password)
 
 
 def cmd_new_customer(args) -> int:
@@ -116,16 +156,13 @@ def cmd_new_premise(args) -> int:
 
 
 def cmd_new_meter(args) -> int:
-    from models import Premise
-    from ubtui.readings import install_meter
+    from ubtui.accounts import new_meter
     on = _date(args.on, "Installed on")
     user = _setup(args)
     pid = _whole(args.premise, "Premise")
-    if Premise.get_or_none(Premise.id == pid) is None:
-        raise InputError("Premise", f"no premise {pid}")
-    m = install_meter(user, pid, args.serial, on=on, reading=args.read, size=args.size,
-                      dials=_whole(args.dials, "Dials"), unit=args.unit.upper(),
-                      multiplier=_whole(args.multiplier, "Multiplier"))
+    m = new_meter(user, pid, serial=args.serial, on=on, reading=args.read, size=args.size, make=args.make,
+                  dials=_whole(args.dials, "Dials"), unit=args.unit.upper(),
+                  multiplier=_whole(args.multiplier, "Multiplier"))
     print(f"meter {m.serial} set at premise {pid} on {on}")
     return 0
 
@@ -136,10 +173,12 @@ def cmd_start(args) -> int:
     from ubtui.money import format_cents, parse_amount
     from ubtui.workorders import start_service
     turn_on = _date(args.turn_on, "Turn on") if args.turn_on else None
+    ends_on = _date(args.ends, "End date") if args.ends else None
     deposit = parse_amount(args.deposit, field="Deposit", allow_zero=True) if args.deposit else None
     if args.transfer_debt and not args.approved_by:
         raise InputError("Approved by", "moving prior debt needs a supervisor: --approved-by USER")
     password = approver_password(args) if args.approved_by else ""
+    waiver = _waiver(args, password)
     user = _setup(args)
     premise = Premise.get_or_none(Premise.id == _whole(args.premise, "Premise"))
     if premise is None:
@@ -150,10 +189,13 @@ def cmd_start(args) -> int:
     started = start_service(user, premise=premise, customer=customer, role=args.role,
                             account_class=args.account_class, rate_code=args.rate or None, cycle=args.cycle,
                             turn_on=turn_on, deposit_cents=deposit, debt="transfer" if args.transfer_debt else "refuse",
-                            approver_username=args.approved_by, approver_password=password)
+                            approver_username="" if waiver else args.approved_by,
+                            approver_password="" if waiver else password, ends_on=ends_on, waiver=waiver)
     print(f"account {format_account_number(started.account.number)} ({started.account.rate_code}) for "
           f"{customer.display_name}; turn-on {started.work_order.number}; deposit {format_cents(started.deposit_cents)}"
-          + (f"; {format_cents(started.transferred_cents)} prior debt moved" if started.transferred_cents else ""))
+          + (f" ({started.deposit_why})" if started.deposit_why else "")
+          + (f"; {format_cents(started.transferred_cents)} prior debt moved" if started.transferred_cents else "")
+          + (f"; stop {started.stop_order.number} on {started.stop_order.scheduled_on}" if started.stop_order else ""))
     return 0
 
 
@@ -166,4 +208,50 @@ def cmd_stop(args) -> int:
     forwarding = {k: getattr(args, k) for k in ("line1", "city", "state", "zip") if getattr(args, k)}
     wo = stop_service(user, acct.id, stop_on=on, forwarding=forwarding or None)
     print(f"stop ordered: {wo.number} turn off on {wo.scheduled_on}")
+    return 0
+
+
+def cmd_move(args) -> int:
+    from models import Premise
+    from ubtui.accounts import format_account_number, get_account
+    from ubtui.money import format_cents, parse_amount
+    from ubtui.moves import move_service
+    stop_on = _date(args.on, "Stop on")
+    start_on = _date(args.start_on, "Start on") if args.start_on else None
+    ends_on = _date(args.ends, "End date") if args.ends else None
+    deposit = parse_amount(args.deposit, field="Deposit", allow_zero=True) if args.deposit else None
+    waiver = _waiver(args, approver_password(args) if args.approved_by else "")
+    user = _setup(args)
+    acct = get_account(args.account)
+    premise = Premise.get_or_none(Premise.id == _whole(args.premise, "Premise"))
+    if premise is None:
+        raise InputError("Premise", f"no premise {args.premise}")
+    moved = move_service(user, acct.id, premise=premise, stop_on=stop_on, start_on=start_on,
+                         account_class=args.account_class or None, rate_code=args.rate or None,
+                         cycle=args.cycle or None, deposit_cents=deposit, ends_on=ends_on, waiver=waiver)
+    new = moved.started
+    print(f"stop ordered: {moved.stop_order.number} on {moved.stop_order.scheduled_on}; new account "
+          f"{format_account_number(new.account.number)} turn-on {new.work_order.number}; "
+          f"deposit {format_cents(new.deposit_cents)}")
+    return 0
+
+
+def cmd_credits(args) -> int:
+    from ubtui.money import format_cents
+    from ubtui.moves import final_credits
+    user = _setup(args)
+    rows = final_credits(user)
+    for r in rows:
+        print(f"{r.number}  credit {format_cents(r.credit_cents)}" + (f"  moved to {r.moved_to}" if r.moved_to else ""))
+    print(f"{len(rows)} final-billed accounts with a credit")
+    return 0
+
+
+def cmd_settle_credit(args) -> int:
+    from ubtui.money import format_cents
+    from ubtui.moves import settle_final_credit
+    user = _setup(args)
+    how = "refund" if args.refund else "transfer"
+    r = settle_final_credit(user, args.account, how, reason=args.reason, to_account=args.to or None)
+    print(f"{r.how} of {format_cents(r.amount_cents)} posted" + (f" to {r.to_number}" if r.to_number else ""))
     return 0

@@ -1,0 +1,31 @@
+"""A vacant address served in a real pseudo-terminal (tests/ptykit.py), typed as ONE burst
+from the main menu: a new customer, a new address, its meter and service started, each form
+posting while the keys of the next one are already waiting."""
+from __future__ import annotations
+
+import pytest
+
+from models import Account, Customer, Meter, Premise
+from tests.ptykit import AppTerminal
+from tests.screens.appkit import add_user
+
+pytestmark = pytest.mark.slow
+
+
+def test_customer_address_meter_and_start_in_one_burst(sqlite_url):
+    add_user("senior", "senior_clerk")
+    with AppTerminal(sqlite_url) as t:
+        t.sign_in("senior", "senior-demo-1")
+        t.keys("f10", "n",
+               "c", "Okafor", "enter", "Ben", "enter", "enter", "PO Box 9", "enter", "enter", "Reno", "enter", "NV",
+               "enter", "89501", "enter", "541-555-0177", "f9",
+               "p", "40", "enter", "Depot Rd", "enter", "enter", "Reno", "enter", "NV", "enter", "89501", "enter",
+               "001-222-33", "enter", "02", "enter", "17", "f9",
+               "m", "enter", "SN-40", "enter", "enter", "Badger", "f9",
+               "s", "f9")
+        shown = t.wait_for("new account 0001001-7 for Okafor, Ben", timeout=90)
+        assert "Customer: 1  Okafor, Ben" in shown and "Address:  1  40 Depot Rd" in shown
+    assert Customer.get().mail_line1 == "PO Box 9" and Premise.get().read_sequence == 17
+    assert (Meter.get().serial, Meter.get().make) == ("SN-40", "Badger")
+    acct = Account.get()
+    assert (acct.premise_id, acct.status, acct.deposit_held_cents) == (1, "pending", 10000)
