@@ -4,7 +4,7 @@ bill: refunded, or transferred to the customer's new account.
 ``move_service`` orders the final read at the old address and starts service at the new one
 in one transaction, carrying the customer (and their role) over; the old account remembers
 the new one (``account.moved_to_account_id``).  When the turn-off is completed and the final
-bill posts (``workorders.complete_work_order``), a credit left after the deposit moves to the
+bill posts (``fieldwork.complete_work_order``), a credit left after the deposit moves to the
 new account with ``accounting.transfer_balance`` (its permission and limits: a user who may
 not transfer leaves the credit, listed by ``final_credits`` and settled by
 ``settle_final_credit``).
@@ -20,9 +20,10 @@ from . import accounting, audit, fees
 from .accounts import customer_of_record, format_account_number, get_account
 from .db import transaction
 from .errors import Conflict, InputError, NotFound
+from .fieldwork import stop_service
 from .ledger import PostingResult
 from .security import require
-from .workorders import StartedService, start_service, stop_service
+from .workorders import StartedService, start_service
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ def move_service(user: User, account_id: int, *, premise: Premise, stop_on: _dt.
                  start_on: _dt.date | None = None, account_class: str | None = None, rate_code: str | None = None,
                  cycle: str | None = None, deposit_cents: int | None = None, approver: User | None = None,
                  debt: str = "refuse", ends_on: _dt.date | None = None, waiver: fees.Waiver | None = None,
-                 forwarding: dict | None = None) -> Moved:
+                 forwarding: dict | None = None, approver_username: str = "",
+                 approver_password: str = "") -> Moved:
     """Stop service on ``account_id`` on ``stop_on`` (final read order) and start it at
     ``premise`` on ``start_on`` (default: the stop date) for the same customer in the same
     role, in one transaction.  Class, rate code and cycle are the old account's unless given.
@@ -74,7 +76,8 @@ def move_service(user: User, account_id: int, *, premise: Premise, stop_on: _dt.
         started = start_service(user, premise=premise, customer=customer, role=party.role, account_class=klass,
                                 rate_code=rate_code or (old.rate_code if klass == old.account_class else None),
                                 cycle=cycle or old.cycle, turn_on=start_on, deposit_cents=deposit_cents,
-                                approver=approver, debt=debt, ends_on=ends_on, waiver=waiver, moving_from=old.id)
+                                approver=approver, debt=debt, ends_on=ends_on, waiver=waiver, moving_from=old.id,
+                                approver_username=approver_username, approver_password=approver_password)
         stop = stop_service(user, old.id, stop_on=stop_on,
                             forwarding=forwarding if forwarding else _premise_mail(premise))
         Account.update(moved_to_account_id=started.account.id).where(Account.id == old.id).execute()

@@ -3,7 +3,7 @@ and its meter, service started for a customer at an address, a move (stop here, 
 there), and a credit left after a final bill refunded or transferred.
 
 Each form calls one core function (``ubtui.accounts.new_customer``, ``new_premise``,
-``new_meter``, ``ubtui.workorders.start_service``, ``ubtui.moves.move_service``,
+``readings.new_meter``, ``ubtui.workorders.start_service``, ``ubtui.moves.move_service``,
 ``settle_final_credit``).  A customer or address like one on file is not created: the records
 found are listed, Enter on one uses it, "create a new one" creates it anyway, F3 goes back to
 the form.  The desk remembers the customer and the address made or chosen last and fills
@@ -156,7 +156,7 @@ class NewCustomerScreen(DeskForm):
     INTRO = "A customer with the same name and phone on file is shown first, to use instead."
 
     def fields(self) -> list[Field]:
-        from ubtui.maintenance import LANGUAGES
+        from ubtui.validators import LANGUAGES
         return [
             Field("name", "Last name", "", 60, None, "A business: its name here, Kind business."),
             Field("first_name", "First name", "", 40),
@@ -221,7 +221,7 @@ class NewMeterScreen(DeskForm):
     INTRO = "Set a meter at a service address with its first read."
 
     def fields(self) -> list[Field]:
-        from ubtui.accounts import METER_SIZES, METER_UNITS
+        from ubtui.readings import METER_SIZES, METER_UNITS
         return [
             Field("premise", "Premise", self.options.get("premise", ""), 60, None,
                   "The premise number (or the address in full)."),
@@ -236,7 +236,7 @@ class NewMeterScreen(DeskForm):
         ]
 
     def perform(self, user, v: dict[str, str]) -> str:
-        from ubtui.accounts import new_meter
+        from ubtui.readings import new_meter
         p = premise_from(v["premise"])
         m = new_meter(user, p.id, serial=v["serial"], on=day_from(v["installed_on"], "Installed on", self.app.today()),
                       reading=v["reading"].strip() or "0", size=v["size"].strip(), make=v["make"],

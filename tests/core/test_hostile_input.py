@@ -283,7 +283,9 @@ def test_a_deposit_over_the_schedule_needs_the_password_and_within_it_writes_no_
     assert (row.entity, row.entity_id, json.loads(row.after)["approved_by"]) == ("account", str(started.account.id),
                                                                                  "super1")
     workorders.start_service(clerk, **free_premise(), account_class="commercial",
-                             deposit_cents=10000)  # less than the schedule: anyone, no override row
+                             deposit_cents=30000)  # the schedule's own: anyone, no override row
+    with pytest.raises(PermissionDenied, match="waiving it needs a reason"):  # under it: a waiver (#14)
+        workorders.start_service(clerk, **free_premise(), account_class="commercial", deposit_cents=10000)
     assert AuditLog.select().where(AuditLog.action == "fee.override").count() == 1
 
 

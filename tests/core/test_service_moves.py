@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from models import Account, AuditLog, Bill, Customer, Premise, ServiceDeposit, WorkOrder
-from ubtui import billing, config, fees, ledger, moves, readings, workorders
+from ubtui import billing, config, fees, fieldwork, ledger, moves, readings, returns, workorders
 from ubtui.accounts import create_customer, create_premise, new_customer, new_premise
 from ubtui.errors import AuthError, Conflict, DuplicateFound, InputError, PermissionDenied
 from ubtui.ledger import EntrySpec
@@ -77,14 +77,14 @@ def test_temporary_service_needs_an_end_date_and_orders_its_stop(clerk, system):
 
 
 def _returned_check(system, clerk, account):
-    from ubtui import accounting, cashier
+    from ubtui import cashier
     from ubtui.cashier import AccountAmount, TakePayment, TenderIn
     cashier.create_drawer(system, "D1", "Front counter")
     cashier.open_drawer(clerk, "D1", count={"20": 5}, workstation="ws1")
     r = cashier.take_payment(clerk, TakePayment(
         idempotency_key="pay-1", accounts=[AccountAmount(account=account.number, amount="40.00")],
         tenders=[TenderIn(kind="check", amount="40.00", check_number="101")]))
-    accounting.return_payment(system, r.receipt_number, "NSF")
+    returns.return_payment(system, r.receipt_number, "NSF")
 
 
 def test_deposit_is_higher_after_a_returned_payment_or_a_disconnection(clerk, system, make_account):
@@ -160,7 +160,7 @@ def test_a_move_stops_here_starts_there_and_forwards_the_credit(clerk, senior, s
     with pytest.raises(Conflict, match="moved already"):
         moves.move_service(clerk, a.id, premise=dest, stop_on=D(2026, 2, 15))
     # the final read: the final bill posts, the deposit pays it, the credit left moves (a senior may transfer)
-    workorders.complete_work_order(senior, moved.stop_order.id, "final read", completed_on=D(2026, 2, 15),
+    fieldwork.complete_work_order(senior, moved.stop_order.id, "final read", completed_on=D(2026, 2, 15),
                                    reading="104")
     final = Bill.get((Bill.account == a.id) & (Bill.kind == "final"))
     assert ledger.account_balance(a.id) == 0
@@ -176,7 +176,7 @@ def test_a_clerk_completing_the_move_leaves_the_credit_to_settle(clerk, senior, 
     moved = moves.move_service(clerk, a.id, premise=dest, stop_on=D(2026, 2, 15))
     with pytest.raises(Conflict, match="after the final bill"):
         moves.settle_final_credit(senior, a.id, "refund", reason="moved")
-    workorders.complete_work_order(clerk, moved.stop_order.id, "final read", completed_on=D(2026, 2, 15),
+    fieldwork.complete_work_order(clerk, moved.stop_order.id, "final read", completed_on=D(2026, 2, 15),
                                    reading="101")
     credit = -ledger.account_balance(a.id)
     assert credit > 0 and AuditLog.select().where(AuditLog.action == "service.move_credit_left").count() == 1
@@ -196,8 +196,8 @@ def test_a_clerk_completing_the_move_leaves_the_credit_to_settle(clerk, senior, 
 
 def test_a_credit_after_the_final_bill_is_refunded(clerk, senior, system, make_account):
     a = _final_billed_with_credit(system, clerk, make_account)
-    wo = workorders.stop_service(clerk, a.id, stop_on=D(2026, 2, 15))
-    workorders.complete_work_order(clerk, wo.id, "final read", completed_on=D(2026, 2, 15), reading="101")
+    wo = fieldwork.stop_service(clerk, a.id, stop_on=D(2026, 2, 15))
+    fieldwork.complete_work_order(clerk, wo.id, "final read", completed_on=D(2026, 2, 15), reading="101")
     credit = -ledger.account_balance(a.id)
     with pytest.raises(InputError, match="To account"):
         moves.settle_final_credit(senior, a.id, "transfer", reason="no new account")
@@ -234,7 +234,7 @@ def test_stopping_a_temporary_service_early_moves_its_planned_stop(clerk, system
     prem = create_premise(system, house_number="", street="Hydrant 15 at Depot Rd")
     started = workorders.start_service(clerk, premise=prem, customer=cust, account_class="construction",
                                        turn_on=TODAY, ends_on=D(2026, 6, 30))
-    wo = workorders.stop_service(clerk, started.account.id, stop_on=D(2026, 5, 1))
+    wo = fieldwork.stop_service(clerk, started.account.id, stop_on=D(2026, 5, 1))
     assert wo.id == started.stop_order.id and wo.scheduled_on == D(2026, 5, 1)
     assert WorkOrder.select().where(WorkOrder.kind == "turn_off").count() == 1
 
@@ -253,7 +253,7 @@ def test_stopping_a_temporary_service_early_moves_its_planned_stop(clerk, system
 ])
 def test_a_new_meter_names_the_bad_field_and_writes_nothing(clerk, system, field, kw):
     from models import Meter, MeterReading
-    from ubtui.accounts import new_meter
+    from ubtui.readings import new_meter
     prem = create_premise(system, house_number="5", street="Elm St")
     args = {"serial": "SN-1", "on": TODAY, "reading": "120", "size": '1"', "make": "Neptune", **kw}
     with pytest.raises(InputError) as e:
@@ -264,7 +264,7 @@ def test_a_new_meter_names_the_bad_field_and_writes_nothing(clerk, system, field
 
 def test_a_new_meter_with_its_make_and_one_meter_an_address(clerk, system):
     from models import Meter
-    from ubtui.accounts import new_meter
+    from ubtui.readings import new_meter
     prem = create_premise(system, house_number="5", street="Elm St")
     m = new_meter(clerk, prem.id, serial="SN-1", on=TODAY, reading="120", size='1"', make="Neptune", dials=5,
                   unit="gal", multiplier=10)

@@ -282,7 +282,7 @@ async def test_a_deposit_over_the_schedule_asks_for_a_supervisors_password(sqlit
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_actions(pilot, old.id, "senior")
-        await burst(pilot, "s", "enter", "enter", "ctrl+u", *"comm", "enter", "enter", "enter", "enter", *"450", "f9")
+        await burst(pilot, "s", "enter", "enter", "ctrl+u", *"comm", "enter", "enter", "enter", "enter", "enter", *"450", "f9")
         assert isinstance(app.screen, ApprovalScreen)
         assert "Deposit of $450.00 is over the schedule's $300.00" in screen_text(app)
         await burst(pilot, "escape")

@@ -156,7 +156,7 @@ def cmd_new_premise(args) -> int:
 
 
 def cmd_new_meter(args) -> int:
-    from ubtui.accounts import new_meter
+    from ubtui.readings import new_meter
     on = _date(args.on, "Installed on")
     user = _setup(args)
     pid = _whole(args.premise, "Premise")
