@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 import peewee
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -209,8 +210,14 @@ class BaseScreen(FormFields, KeepsRunning, Screen):
         except Exception:
             self.app.notify(safe_text(text), severity="error" if error else "information", markup=False)
             return
-        if getattr(line, "shown", None) != text:  # one line of fixed height: no new layout, only a repaint
+        if getattr(line, "shown", None) != text:  # a fixed height: no new layout, only a repaint
             line.shown = text
+            # a message longer than the line wraps onto a second or third (a new layout, only
+            # then): what the core said is never cut at the screen's edge
+            width = max(10, (line.size.width or self.app.size.width) - 2)
+            rows = min(3, max(1, -(-cell_len(text) // width)))
+            if rows != (line.styles.height.value if line.styles.height else 1):
+                line.styles.height = rows
             line.update(stored(text), layout=False)  # messages quote stored and typed text: never markup
         line.set_class(error, "error")
 
