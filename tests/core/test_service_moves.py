@@ -77,11 +77,11 @@ def test_temporary_service_needs_an_end_date_and_orders_its_stop(clerk, system):
 
 
 def _returned_check(system, clerk, account):
-    from ubtui import cashier
-    from ubtui.cashier import AccountAmount, TakePayment, TenderIn
-    cashier.create_drawer(system, "D1", "Front counter")
-    cashier.open_drawer(clerk, "D1", count={"20": 5}, workstation="ws1")
-    r = cashier.take_payment(clerk, TakePayment(
+    from ubtui import drawer, payments
+    from ubtui.payments import AccountAmount, TakePayment, TenderIn
+    drawer.create_drawer(system, "D1", "Front counter")
+    drawer.open_drawer(clerk, "D1", count={"20": 5}, workstation="ws1")
+    r = payments.take_payment(clerk, TakePayment(
         idempotency_key="pay-1", accounts=[AccountAmount(account=account.number, amount="40.00")],
         tenders=[TenderIn(kind="check", amount="40.00", check_number="101")]))
     returns.return_payment(system, r.receipt_number, "NSF")
