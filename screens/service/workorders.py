@@ -104,6 +104,19 @@ class WorkOrdersScreen(BaseScreen):
         self.query_one("#orders-table", DataTable).focus()
         self.load()
 
+    def on_key(self, event) -> None:
+        """A printable key that is no command, typed on the list, goes to the filter line with
+        the keys after it, as one more word of the filter (a dispatcher typing "kind:leak" on
+        opening the queue filters it; the command letters stay commands)."""
+        table = self.query_one("#orders-table", DataTable)
+        if self.focused is table and event.is_printable and event.character and not event.character.isspace():
+            event.stop()
+            event.prevent_default()
+            box = self.query_one("#orders-filter", Input)
+            self.set_focus(box)  # at once: the keys typed after this one land there too
+            box.cursor_position = len(box.value)
+            box.insert_text_at_cursor(("" if not box.value or box.value.endswith(" ") else " ") + event.character)
+
     def check_action(self, action: str, parameters) -> bool | None:
         if action in LETTER_ACTIONS and isinstance(self.focused, Input):
             return False  # letters typed into the filter line are text

@@ -93,6 +93,18 @@ async def test_the_filter_line_typed_in_a_burst_narrows_the_queue_and_counts_it(
         assert len(_numbers(app)) == 4
 
 
+async def test_a_filter_typed_on_the_list_goes_to_the_filter_line(sqlite_url):
+    """Found walking the queue in tmux: "kind:leak" typed on opening it ran D (Dispatch) on the
+    first row and typed "leak" into its form.  A key that is no command starts the filter."""
+    async with queue_screen(sqlite_url) as (app, pilot, d):
+        await burst(pilot, *"kind:reread", "enter")
+        assert isinstance(app.screen, WorkOrdersScreen) and _numbers(app) == [d["reread"].number]
+        assert app.screen.focused.id == "orders-table"
+        await burst(pilot, *"s:done", "enter")  # one more word of the filter
+        assert app.screen.query_one("#orders-filter").value == "kind:reread s:done"
+        assert _numbers(app) == [] and app.screen.focused.id == "orders-table"
+
+
 async def test_f4_on_the_filter_line_lists_the_words_and_adds_the_one_picked(sqlite_url):
     async with queue_screen(sqlite_url) as (app, pilot, d):
         await burst(pilot, "f4", "f4")
