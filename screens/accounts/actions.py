@@ -35,7 +35,7 @@ from screens.accounts.money import (
 )
 from screens.collections.appeals import AppealScreen
 from screens.collections.worklist import PaymentPlanScreen
-from screens.common.base import BaseScreen, key_binding, letter_binding
+from screens.common.base import BaseScreen, key_binding, letter_binding, permitted
 from screens.common.form import ActionForm, load_context
 from screens.common.text import stored
 from screens.service.actions import (
@@ -47,7 +47,6 @@ from screens.service.actions import (
 )
 from screens.service.desk import MoveScreen
 from ubtui.money import format_cents
-from ubtui.security import has_permission
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ ACTIONS = (
 
 
 def actions_for(user) -> list[Action]:
-    return [a for a in ACTIONS if user is not None and all(has_permission(user, p) for p in a.permissions)]
+    return permitted(ACTIONS, user)
 
 
 class AccountActionsScreen(BaseScreen):

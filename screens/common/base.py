@@ -24,6 +24,7 @@ from textual.widgets import Footer, Input, Static, TextArea
 
 from screens.common.text import stored
 from ubtui.errors import InputError, UbtuiError
+from ubtui.security import has_permission
 from ubtui.text import safe_text
 
 # binding id -> (keys, footer key label, description)
@@ -74,6 +75,12 @@ def bindings_with_keymap(node) -> list[tuple[str, object]]:
     if keymap:
         bindings.apply_keymap(keymap)
     return list(bindings)
+
+
+def permitted(entries, user) -> list:
+    """The entries of a letter-keyed list (``key, label, form, permissions``) this user may
+    open: every permission held.  The account's actions and the new-service desk both ask."""
+    return [e for e in entries if user is not None and all(has_permission(user, p) for p in e.permissions)]
 
 
 class StatusLine(Static):

@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.common.base import BaseScreen, KeepsRunning, letter_binding
+from screens.common.base import BaseScreen, KeepsRunning, letter_binding, permitted
 from screens.common.form import LOOKUP_TEXT, ActionForm, Field, choice_from, clip, day_from
 from screens.common.text import line, stored
 from screens.service.actions import (
@@ -33,7 +33,6 @@ from screens.service.actions import (
     terms_from,
 )
 from ubtui.errors import DuplicateFound, InputError
-from ubtui.security import has_permission
 
 KIND_CHOICES = (("person", "a person: last and first name"), ("business", "a business: its name in Last name"))
 SETTLE_CHOICES = (("refund", "pay the credit back to the customer"),
@@ -381,7 +380,7 @@ DESK = (
 
 
 def desk_for(user) -> list[DeskAction]:
-    return [a for a in DESK if user is not None and all(has_permission(user, p) for p in a.permissions)]
+    return permitted(DESK, user)
 
 
 class ServiceDeskScreen(BaseScreen):
