@@ -18,18 +18,13 @@ from .fees import check_amount
 from .ledger import EntrySpec, PostingResult
 from .money import format_cents
 from .security import require
-
-
-def _reason(reason: str) -> str:
-    if not reason or not reason.strip():
-        raise InputError("Reason", "must not be empty")
-    return reason.strip()
+from .validators import check_reason
 
 
 def refund_credit(user: User, account_id: int, amount_cents: int, reason: str, *, key: str) -> PostingResult:
     """Refund (part of) a credit balance; the refund can never exceed the credit."""
     require(user, "refund.issue")
-    reason = _reason(reason)
+    reason = check_reason(reason)
     if amount_cents <= 0:
         raise InputError("Refund amount", "must be more than zero")
     check_amount(amount_cents, "Refund amount")
@@ -50,7 +45,7 @@ def transfer_balance(user: User, from_account_id: int, to_account_id: int, reaso
     """Move a balance (owed or credit) from one account to another, e.g. a final bill to the
     customer's new account.  Both entries are in one posting, so money is never lost or doubled."""
     require(user, "balance.transfer")
-    reason = _reason(reason)
+    reason = check_reason(reason)
     if from_account_id == to_account_id:
         raise InputError("To account", "must differ from the from account")
     if amount_cents is not None:
@@ -79,7 +74,7 @@ def transfer_balance(user: User, from_account_id: int, to_account_id: int, reaso
 def write_off(user: User, account_id: int, reason: str, *, key: str) -> PostingResult:
     """Write off what a closed or final-billed account still owes (uncollectible)."""
     require(user, "writeoff.post")
-    reason = _reason(reason)
+    reason = check_reason(reason)
 
     def build() -> PostingResult:
         balance = _locked_balance(account_id)

@@ -20,7 +20,7 @@ from .dates import db_date
 from .db import transaction
 from .errors import Conflict, DuplicateFound, InputError, NotFound
 from .security import require
-from .validators import check_email, check_language, check_state, check_zip, clean_text, phone_digits
+from .validators import check_email, check_language, check_reason, check_state, check_zip, clean_text, phone_digits
 
 NUMBER_DIGITS = 7  # then one Luhn check digit
 
@@ -229,10 +229,6 @@ def choose_customer_of_record(parties, day: _dt.date):
 MAX_REASON = 200
 
 
-def _reason(reason) -> str:
-    return clean_text(reason, "Reason", MAX_REASON, required=True)
-
-
 def _change_account(actor: User, account_id: int, action: str, changes: dict, detail: str | None) -> Account:
     """Inside one transaction: apply ``changes`` to the account and audit what changed (before
     and after of those columns).  Nothing changed: nothing written."""
@@ -267,7 +263,7 @@ def set_payment_flags(actor: User, account_id: int, *, reason: str, cash_only: b
     """Cash only / no checks (senior clerks, with a reason)."""
     require(actor, "account.payment_flags")
     return _change_account(actor, account_id, "account.payment_flags",
-                           _flags(cash_only=cash_only, no_checks=no_checks), _reason(reason))
+                           _flags(cash_only=cash_only, no_checks=no_checks), check_reason(reason, max_length=MAX_REASON))
 
 
 def set_protections(actor: User, account_id: int, *, reason: str, medical_certificate: bool | None = None,
@@ -276,7 +272,7 @@ def set_protections(actor: User, account_id: int, *, reason: str, medical_certif
     require(actor, "account.protections")
     return _change_account(actor, account_id, "account.protections",
                            _flags(medical_certificate=medical_certificate, do_not_disconnect=do_not_disconnect),
-                           _reason(reason))
+                           check_reason(reason, max_length=MAX_REASON))
 
 
 # A completed work order of these kinds sets the account status (ubtui.workorders).
@@ -293,7 +289,7 @@ def set_status(actor: User, account_id: int, status: str, *, reason: str = "", w
     changes: dict = {"status": status}
     if work_order is None:
         require(actor, "account.status")
-        detail = _reason(reason)
+        detail = check_reason(reason, max_length=MAX_REASON)
     else:
         require(actor, "workorder.update")
         if (work_order.account_id != account_id or work_order.status != "done"

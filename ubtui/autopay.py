@@ -27,6 +27,7 @@ from .db import transaction
 from .errors import ConfigError, Conflict, InputError, NotFound
 from .ledger import EntrySpec
 from .security import require
+from .validators import check_reason
 
 
 # --- the encryption key ----------------------------------------------------------------------
@@ -124,8 +125,7 @@ def enroll(user: User, account_id: int, *, holder_name: str, routing_number: str
 
 def cancel(user: User, account_id: int, reason: str) -> Enrollment:
     require(user, "autopay.manage")
-    if not reason or not reason.strip():
-        raise InputError("Reason", "must not be empty")
+    reason = check_reason(reason)
     with transaction():
         e = AutopayEnrollment.get_or_none(AutopayEnrollment.active_guard == account_id)
         if e is None:

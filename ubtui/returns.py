@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from models import Account, LedgerEntry, Payment, Posting, Tender, User
 
 from . import audit, clock, ledger
-from .accounting import _reason
 from .accounts import set_payment_flags
 from .collections import account_letter
 from .config import settings
 from .errors import Conflict, NotFound
 from .ledger import EntrySpec, PostingResult
 from .security import require
+from .validators import check_reason
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def return_payment(user: User, receipt_number: str, reason: str, *, charge_fee: 
     """A payment the bank returned (NSF, closed account, stop payment): reverse it exactly,
     charge the returned-payment fee, and after repeated returns refuse checks on the account."""
     require(user, "payment.return")
-    reason = _reason(reason)
+    reason = check_reason(reason)
     payment = Payment.get_or_none(Payment.receipt_number == receipt_number.strip())
     if payment is None:
         raise NotFound(f"no receipt {receipt_number}")

@@ -33,6 +33,15 @@ def clean_text(value, field: str, max_length: int, *, required: bool = False) ->
     return text
 
 
+MAX_REASON = 500
+
+
+def check_reason(value, field: str = "Reason", max_length: int = MAX_REASON) -> str:
+    """Why a change was made (refunds, transfers, write-offs, flags, returns): required text,
+    cleaned like any typed text; the one rule every reason-taking function shares."""
+    return clean_text(value, field, max_length, required=True)
+
+
 def phone_digits(text: str) -> str:
     d = re.sub(r"\D", "", text or "")
     return d[1:] if len(d) == 11 and d.startswith("1") else d
