@@ -104,3 +104,26 @@ class ScratchDatabase:
 
     def begin(self) -> str:
         return "BEGIN IMMEDIATE" if self.backend == "sqlite" else "BEGIN"
+
+
+def search_arguments(description: str, samples: int):
+    """The search benchmarks' common arguments: the district's URL, how many random accounts,
+    the seed, and ``--build N`` to build an N-account demo district there when it is empty."""
+    import argparse
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("url")
+    ap.add_argument("--samples", type=int, default=samples)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--build", type=int, default=0, metavar="N")
+    return ap
+
+
+def open_district(url: str, build: int = 0) -> None:
+    """Open the district at ``url``; with ``build`` and no account there, build a demo district
+    of that many accounts (no history) first."""
+    from models import Account
+    from ubtui.db import open_database
+    open_database(url)
+    if build and not Account.select().exists():
+        from ubtui.demo import build_demo
+        build_demo(accounts=build, months=0)

@@ -16,6 +16,7 @@ import os
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -50,6 +51,21 @@ def scratch_url(url: str) -> tuple[str, callable]:
         with psycopg.connect(url, autocommit=True) as c:
             c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return f"{base}/{name}", drop
+
+
+@contextmanager
+def scratch_district(url: str, n: int):
+    """A fresh district of ``n`` accounts (``populate``) at a scratch copy of ``url``; yields the
+    seconds the building took, and drops the scratch database afterwards."""
+    url, cleanup = scratch_url(url)
+    try:
+        open_database(url)
+        t0 = time.perf_counter()
+        populate(n)
+        yield time.perf_counter() - t0
+    finally:
+        database.close()
+        cleanup()
 
 
 def fast_insert(model, rows: list[dict]) -> None:
@@ -119,12 +135,7 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--chunk", type=int, default=billing.CHUNK)
     args = ap.parse_args(argv)
-    url, cleanup = scratch_url(args.url)
-    try:
-        open_database(url)
-        t0 = time.perf_counter()
-        populate(args.n)
-        setup_s = time.perf_counter() - t0
+    with scratch_district(args.url, args.n) as setup_s:
         user = system_user()
         # time spent inside ledger.write_postings (the postings, their entries, the balances, the audit row)
         spent = [0.0]
@@ -163,9 +174,6 @@ def main(argv=None) -> int:
             "total_cents": result.total_cents,
         }
         print(json.dumps(out))
-    finally:
-        database.close()
-        cleanup()
     return 0
 
 

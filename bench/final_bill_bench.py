@@ -22,11 +22,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from billrun_bench import END, populate, scratch_url  # noqa: E402
+from billrun_bench import END, scratch_district  # noqa: E402
 
 from models import Account, database  # noqa: E402
 from ubtui import billing  # noqa: E402
-from ubtui.db import is_postgres, open_database  # noqa: E402
+from ubtui.db import is_postgres  # noqa: E402
 from ubtui.rates import demo_schedule  # noqa: E402
 from ubtui.security import system_user  # noqa: E402
 
@@ -51,12 +51,7 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=20)
     args = ap.parse_args(argv)
-    url, cleanup = scratch_url(args.url)
-    try:
-        open_database(url)
-        t0 = time.perf_counter()
-        populate(args.n)
-        setup_s = time.perf_counter() - t0
+    with scratch_district(args.url, args.n) as setup_s:
         user = system_user()
         schedule = demo_schedule()
         ids = [a[0] for a in Account.select(Account.id).order_by(Account.id).tuples()]
@@ -78,9 +73,6 @@ def main(argv=None) -> int:
             "final_bill_max_ms": round(max(times) * 1000, 2),
             "setup_seconds": round(setup_s, 1),
         }))
-    finally:
-        database.close()
-        cleanup()
     return 0
 
 

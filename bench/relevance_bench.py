@@ -25,7 +25,6 @@ first fills an empty database with an N-account demo district (no history).
 """
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import statistics
@@ -34,11 +33,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import median, p95, rounded  # noqa: E402  (puts the project on sys.path)
+from benchlib import median, open_district, p95, rounded, search_arguments  # noqa: E402  (puts the project on sys.path)
 
 from models import Account, AccountCustomer, Customer, Phone, Premise  # noqa: E402
 from ubtui.accounts import fold  # noqa: E402
-from ubtui.db import is_postgres, open_database  # noqa: E402
+from ubtui.db import is_postgres  # noqa: E402
 from ubtui.search import search_accounts  # noqa: E402
 from ubtui.security import system_user  # noqa: E402
 
@@ -83,16 +82,8 @@ def queries(account: Account) -> dict[str, str]:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("url")
-    ap.add_argument("--samples", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--build", type=int, default=0, metavar="N")
-    args = ap.parse_args(argv)
-    open_database(args.url)
-    if args.build and not Account.select().exists():
-        from ubtui.demo import build_demo
-        build_demo(accounts=args.build, months=0)
+    args = search_arguments(__doc__.splitlines()[0], samples=1000).parse_args(argv)
+    open_district(args.url, args.build)
     user = system_user()
     rng = random.Random(args.seed)
     kinds: dict[str, dict] = {}

@@ -12,7 +12,6 @@ N-account demo district (``ubtui.demo``, no history).
 """
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import statistics
@@ -21,13 +20,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from benchlib import open_district, search_arguments  # noqa: E402
 from peewee import fn  # noqa: E402
 
 from models import Account, AccountCustomer, Customer, Meter, Phone, Premise, database  # noqa: E402
 from ubtui import search  # noqa: E402
 from ubtui.accounts import fold, format_account_number  # noqa: E402
-from ubtui.db import is_postgres, open_database  # noqa: E402
+from ubtui.db import is_postgres  # noqa: E402
 from ubtui.security import system_user  # noqa: E402
 
 
@@ -128,17 +129,10 @@ def plans_of(user, text: str) -> list[dict]:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("url")
-    ap.add_argument("--samples", type=int, default=50)
-    ap.add_argument("--seed", type=int, default=1)
+    ap = search_arguments(__doc__.splitlines()[0], samples=50)
     ap.add_argument("--plans", action="store_true")
-    ap.add_argument("--build", type=int, default=0, metavar="N")
     args = ap.parse_args(argv)
-    open_database(args.url)
-    if args.build and not Account.select().exists():
-        from ubtui.demo import build_demo
-        build_demo(accounts=args.build, months=0)
+    open_district(args.url, args.build)
     user = system_user()
     rng = random.Random(args.seed)
     result = {"backend": "postgresql" if is_postgres() else "sqlite", "accounts": Account.select().count(),
