@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import re
+import textwrap
 import tomllib
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
@@ -778,10 +779,11 @@ class BillCalc:
         from .money import format_cents
         out = [f"{self.rate_code} {self.meter_size} meter, {fmt_qty(self.usage)} {self.unit}, "
                f"{self.start} to {self.end} ({self.days} days, {fmt_qty(self.months)} months)"]
-        if self.note:
-            out.append(f"  {self.note}")
-        for line in self.lines:
-            out.append(f"  {line.explain()[:58]:58} {format_cents(line.amount_cents):>12}")
+        out += [f"  {part}" for part in textwrap.wrap(self.note, 72)]
+        for line in self.lines:  # a long explanation wraps (never cut): the amount on its last line
+            parts = textwrap.wrap(line.explain(), 58, subsequent_indent="  ") or [""]
+            out += [f"  {part}" for part in parts[:-1]]
+            out.append(f"  {parts[-1]:58} {format_cents(line.amount_cents):>12}")
         out.append(f"  {'Total':58} {format_cents(self.total_cents):>12}")
         return "\n".join(out)
 
@@ -841,7 +843,7 @@ def calculate_bill(schedule: Schedule, rate_code: str, meter_size: str, usage, s
         passed = [v.effective for v in schedule.versions if start < v.effective <= end] if at_end else changes
         if passed:
             note = (f"Rate change of {', '.join(str(d) for d in passed)} not split: the whole period at the "
-                    f"{version.effective} rates (in effect on its {'read date' if at_end else 'first day'})")
+                    f"{version.effective} rates (those of its {'read date' if at_end else 'first day'})")
     for v, _, _ in segments:
         if rate_code not in v.classes:
             raise InputError("Class", f"{rate_code!r} is not in the rates in effect on {v.effective} "

@@ -9,7 +9,7 @@ import pytest
 
 from ubtui.billing import AccountFacts, plan_bill
 from ubtui.errors import InputError
-from ubtui.rates import parse_schedule, price_bill, quote
+from ubtui.rates import DEMO_RATES, parse_schedule, price_bill, quote
 
 D = dt.date
 JAN = dict(end=D(2026, 1, 31), cycle="1")
@@ -214,8 +214,10 @@ def test_period_end_bills_the_whole_period_at_the_rates_on_the_read_date():
                         ("Water tier 1 (over 0 HCF) [2026-07-01 rates]", 9900)]
     assert c.total_cents == 12100 and c.versions == [D(2026, 7, 1)]
     assert c.note == ("Rate change of 2026-07-01 not split: the whole period at the 2026-07-01 rates "
-                      "(in effect on its read date)")
-    assert c.note in c.text()
+                      "(those of its read date)")
+    words = " ".join(c.text().split())  # long lines wrap, never cut
+    assert "the whole period at the 2026-07-01 rates (those of its read date)" in words
+    assert "[2026-07-01 rates]: 1 months x 22.00 $22.00" in words
     # read on the effective date itself: the new rates (a split bill has no day after the change)
     on_the_day = bill('rate_change = "period_end"', period=(D(2026, 6, 1), D(2026, 7, 1)))
     assert on_the_day.total_cents == 2200 + 9900 and bill("", period=(D(2026, 6, 1), D(2026, 7, 1))).total_cents == 11000
@@ -225,7 +227,7 @@ def test_period_start_bills_the_whole_period_at_the_rates_of_its_first_day():
     # 20.00 + 30 x 3.00 = 90.00; total 110.00
     c = bill('rate_change = "period_start"')
     assert [a for _, a in lines(c)] == [2000, 9000] and c.total_cents == 11000
-    assert "at the 2025-07-01 rates (in effect on its first day)" in c.note
+    assert "at the 2025-07-01 rates (those of its first day)" in c.note
 
 
 @pytest.mark.parametrize("rule", ['rate_change = "period_end"', 'rate_change = "period_start"'])
@@ -247,3 +249,11 @@ def test_an_unknown_rate_change_rule_is_refused_with_line_and_key():
     with pytest.raises(InputError, match=r"^r.toml, line 2: rate_change: Input should be 'split_by_days', "
                                          r"'period_end' or 'period_start'"):
         parse_schedule(CHANGE.format(rule='rate_change = "never"'), "r.toml")
+
+
+def test_the_rate_file_readmes_sample_bills_what_it_shows():
+    readme = (DEMO_RATES.parent / "rates" / "README.md").read_text()
+    section = readme.split("## A sample")[1].split("## Arithmetic")[0]
+    toml, shown = section.split("```toml")[1].split("```")[0], section.split("```\n")[2]
+    c = quote("RES", '3/4"', 25, 30, schedule=schedule(toml), **JAN)
+    assert c.text().split("\n")[1:] == shown.rstrip("\n").split("\n")
