@@ -474,6 +474,11 @@ class Schedule(_Strict):
             raise NotFound(f"rate schedule {self.name}: no rates in effect on {day} (first version {self.versions[0].effective})")
         return found
 
+    def version_for(self, start: _dt.date, end: _dt.date) -> Version:
+        """The version whose class prices a bill of ``[start, end)`` (its first part when the
+        bill is split at a rate change; the read date's with ``rate_change = "period_end"``)."""
+        return self.version_on(end if self.rate_change == "period_end" else start)
+
     def rate_codes(self) -> list[str]:
         return sorted({c for v in self.versions for c in v.classes})
 
@@ -838,7 +843,7 @@ def calculate_bill(schedule: Schedule, rate_code: str, meter_size: str, usage, s
         segments = [(schedule.version_on(a), a, b) for a, b in zip(bounds, bounds[1:])]
     else:
         at_end = schedule.rate_change == "period_end"
-        version = schedule.version_on(end if at_end else start)
+        version = schedule.version_for(start, end)
         segments = [(version, start, end)]
         passed = [v.effective for v in schedule.versions if start < v.effective <= end] if at_end else changes
         if passed:

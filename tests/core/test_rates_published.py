@@ -213,6 +213,11 @@ def test_mahanoy_bills_rendered_on_and_after_the_change_are_wholly_at_the_new_ra
     c = price_bill(schedule("mahanoy"), "MET", '2"', 10_000, D(2012, 11, 15), D(2012, 12, 15), cycle="M")
     assert c.total_cents == 18102 and c.versions == [D(2012, 12, 1)]
     assert c.note.startswith("Rate change of 2012-12-01 not split")
+    # the bill run prices it alike (the class is the read date's: no rates before 2012-12-01)
+    facts = AccountFacts(1, "MET", "M", "active", D(2012, 11, 15), None, meter_size='2"',
+                         reads=((D(2012, 11, 15), 0, 0, "GAL"), (D(2012, 12, 15), 10_000, 10_000, "GAL")))
+    plan = plan_bill(schedule("mahanoy"), facts, D(2012, 12, 15))
+    assert plan.calc.lines == c.lines and plan.calc.total_cents == 18102
 
 
 def test_columbus_water_works_sewer_tiers_and_the_pages_example():
