@@ -159,7 +159,8 @@ def _ladder(tiers: list[Tier]) -> list[Tier]:
         if isinstance(t.up_to, dict) and sorted(t.up_to) != sizes:
             missing = ", ".join(s for s in sizes if s not in t.up_to)
             raise ValueError(f"tier {i + 1}: up_to has no limit for {missing} (named in another tier's up_to)")
-    for size in sizes or [None]:
+    ladders: list[str | None] = [*sizes] or [None]  # one ladder a meter size, or one for all
+    for size in ladders:
         last, by_size_before = 0, False
         for i, t in enumerate(tiers):
             if t.up_to is None:
@@ -167,6 +168,7 @@ def _ladder(tiers: list[Tier]) -> list[Tier]:
                     raise ValueError(f"tier {i + 1} has no up_to but is not the last tier")
                 continue
             limit, table = t.limit(size), isinstance(t.up_to, dict)
+            assert limit is not None  # (an up_to table names every size: checked above)
             # by meter size a tier may be empty for a size (its limit that of the tier before)
             if limit < last or (limit == last and not (table or by_size_before)):
                 for_size = f" for {size}" if size is not None else ""
@@ -300,7 +302,7 @@ class CustomerClass(_Strict):
     def size_tables(self) -> list[tuple[tuple, dict]]:
         """(key path in the class, table) of every figure written by meter size."""
         out: list[tuple[tuple, dict]] = []
-        ladders = [(("tiers",), self.tiers)] + [(("seasons", i, "tiers"), s.tiers) for i, s in enumerate(self.seasons)]
+        ladders: list[tuple[tuple, list[Tier]]] = [(("tiers",), self.tiers)] + [(("seasons", i, "tiers"), s.tiers) for i, s in enumerate(self.seasons)]
         if self.sewer is not None:
             ladders.append((("sewer", "tiers"), self.sewer.tiers))
             if isinstance(self.sewer.fixed, dict):
@@ -954,8 +956,8 @@ def _sewer_lines(s: Sewer, u: str, usage: Decimal, months: Decimal, periods: Dec
                                    f"{suffix}", Decimal(water) / 100, pct / 100, amount, "$"))
         return lines
     if s.tiers:  # the sewer units in the sewer's own blocks, limits scaled as the water tiers'
-        for n, lower, upper, part, rate in _tier_parts(s.tiers, units, scale, size):
-            lines.append(Line("sewer", f"Sewer tier {n} ({_span(lower, upper, u)}, {how}){suffix}", part, rate,
+        for k, lower, upper, part, rate in _tier_parts(s.tiers, units, scale, size):
+            lines.append(Line("sewer", f"Sewer tier {k} ({_span(lower, upper, u)}, {how}){suffix}", part, rate,
                               cents(part * rate, rounding), u))
         return lines
     lines.append(Line("sewer", f"Sewer usage ({how}){suffix}", units, s.rate, cents(units * s.rate, rounding), u))
