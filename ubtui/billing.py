@@ -142,12 +142,11 @@ def plan_bill(schedule: Schedule, f: AccountFacts, period_end: _dt.date) -> Plan
     if f.opened_on and since < f.opened_on:
         since = f.opened_on
     already = sum(b.usage for b in f.bills if b.estimated and b.period_end > since)
-    version = schedule.version_on(start)
-    cls = version.classes.get(f.rate_code)
-    if cls is None:
-        raise InputError("Class", f"account id {f.account_id}: rate code {f.rate_code!r} is not in the schedule")
     reads = [r for r in f.reads if since < r[0] <= target]
     end = target if final else (reads[-1][0] if reads and reads[-1][0] > start else target)
+    cls = schedule.version_for(start, end).classes.get(f.rate_code)
+    if cls is None:
+        raise InputError("Class", f"account id {f.account_id}: rate code {f.rate_code!r} is not in the schedule")
     if end <= start:
         return None
     estimated = not any(r[0] > start for r in reads)
@@ -170,7 +169,7 @@ def price(schedule: Schedule, account_id: int, start: _dt.date, end: _dt.date, u
     f = facts.get(account_id)
     if f is None:
         raise NotFound(f"no account id {account_id}")
-    cls = schedule.version_on(start).classes.get(f.rate_code)
+    cls = schedule.version_for(start, end).classes.get(f.rate_code)
     if cls is None:
         raise InputError("Class", f"rate code {f.rate_code!r} is not in the schedule")
     earlier = tuple(b for b in f.bills if b.period_end <= start)

@@ -30,9 +30,10 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import re
+import textwrap
 import tomllib
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -43,6 +44,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
+    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
@@ -73,10 +76,12 @@ MAX_ITEMS = 20  # flat charges, surcharges, taxes, seasons
 MAX_AMOUNT = Decimal(1_000_000)  # dollars a period
 MAX_RATE = Decimal(10_000)  # dollars a unit
 MAX_UNITS = 1_000_000_000
-RATE_PLACES = 5  # $0.00532 a gallon is the finest published rate we know of
+RATE_PLACES = 8  # $0.00977273 a gallon: a rate per 100 cubic feet published per gallon
 KINDS = ("regular", "first", "final")
 PERIOD_MONTHS = {"month": 1, "two_months": 2, "quarter": 3}  # ("day": charged by the bill's days)
 CYCLE_MONTHS = {"monthly": 1, "bimonthly": 2, "quarterly": 3}
+# the schedule's rule for rounding a line to the cent (amounts are never negative: down = floor)
+ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
 PERIOD_UNIT = {1: "months", 2: "2-month periods", 3: "quarters"}
 
 
@@ -102,21 +107,73 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def by_size(kind):
+    """A figure written once (``up_to = 10``) or as a table by meter size, as districts
+    publish it (``up_to = { '3/4"' = 10, '2"' = 80 }``).  Each value is checked as ``kind``;
+    the error names the size.  (Which sizes a table must name is checked per class.)"""
+    one = TypeAdapter(kind)
+
+    def check(v, prefix=""):
+        try:
+            return one.validate_python(v)
+        except ValidationError as e:
+            raise ValueError(prefix + e.errors()[0]["msg"].removeprefix("Value error, ")) from None
+
+    def validate(v):
+        if not isinstance(v, dict):
+            return check(v)
+        if not 1 <= len(v) <= MAX_SIZES:
+            raise ValueError(f"a table by meter size names 1 to {MAX_SIZES} sizes")
+        for size in v:
+            if not 1 <= len(size) <= 8:
+                raise ValueError(f"meter size {size!r} must be 1 to 8 characters")
+        return {size: check(x, f"{size}: ") for size, x in v.items()}
+    return PlainValidator(validate)
+
+
+def at_size(value, size: str | None):
+    """A figure for a meter size: the figure, or the size's entry of a table by size."""
+    return value[size] if isinstance(value, dict) else value
+
+
+Amounts = Annotated[Decimal | dict[str, Decimal], by_size(Amount)]  # dollars, or dollars by meter size
+
+
 class Tier(_Strict):
-    up_to: Limit | None = None  # upper limit of the tier (whole units); none: all usage above
+    # upper limit of the tier (whole units), or its limits by meter size; none: all usage above
+    up_to: Annotated[int | dict[str, int] | None, by_size(Limit | None)] = None
     rate: Rate
+
+    def limit(self, size: str | None) -> int | None:
+        return at_size(self.up_to, size)
+
+
+def size_names(tiers) -> list[str]:
+    """The meter sizes the tiers' limits are written for (none: one ladder for every size)."""
+    return sorted({s for t in tiers if isinstance(t.up_to, dict) for s in t.up_to})
 
 
 def _ladder(tiers: list[Tier]) -> list[Tier]:
-    last = 0
+    sizes = size_names(tiers)
     for i, t in enumerate(tiers):
-        if t.up_to is None:
-            if i != len(tiers) - 1:
-                raise ValueError(f"tier {i + 1} has no up_to but is not the last tier")
-        elif t.up_to <= last:
-            raise ValueError(f"tier {i + 1}: up_to {t.up_to} must be above the tier before ({last})")
-        else:
-            last = t.up_to
+        if isinstance(t.up_to, dict) and sorted(t.up_to) != sizes:
+            missing = ", ".join(s for s in sizes if s not in t.up_to)
+            raise ValueError(f"tier {i + 1}: up_to has no limit for {missing} (named in another tier's up_to)")
+    ladders: list[str | None] = [*sizes] or [None]  # one ladder a meter size, or one for all
+    for size in ladders:
+        last, by_size_before = 0, False
+        for i, t in enumerate(tiers):
+            if t.up_to is None:
+                if i != len(tiers) - 1:
+                    raise ValueError(f"tier {i + 1} has no up_to but is not the last tier")
+                continue
+            limit, table = t.limit(size), isinstance(t.up_to, dict)
+            assert limit is not None  # (an up_to table names every size: checked above)
+            # by meter size a tier may be empty for a size (its limit that of the tier before)
+            if limit < last or (limit == last and not (table or by_size_before)):
+                for_size = f" for {size}" if size is not None else ""
+                raise ValueError(f"tier {i + 1}: up_to {limit}{for_size} must be above the tier before ({last})")
+            last, by_size_before = limit, table
     if tiers and tiers[-1].up_to is not None:
         raise ValueError("the last tier must have no up_to (it takes all usage above)")
     return tiers
@@ -154,14 +211,16 @@ WaterShare = Annotated[Decimal, _Num, Field(gt=0, le=1000, decimal_places=4, all
 
 
 class Sewer(_Strict):
-    """Sewer: a fixed charge and a usage charge on the sewer units (the metered usage times
-    ``percent``, or on a winter average, capped).  The usage charge is ``rate`` a unit, or
-    ``water_charge_percent`` of what the class's water tiers charge for the sewer units
-    ("sewer is 80% of the water charge on the winter-average usage")."""
+    """Sewer: a fixed charge (or one by meter size) and a usage charge on the sewer units (the
+    metered usage times ``percent``, or on a winter average, capped).  The usage charge is
+    ``rate`` a unit, the sewer's own ``tiers`` ("sewer on 90% of water: the first 10 units at
+    ..."), or ``water_charge_percent`` of what the class's water tiers charge for the sewer
+    units ("sewer is 80% of the water charge on the winter-average usage")."""
     basis: Literal["metered", "winter_average", "flat"] = "metered"
     rate: Rate = Decimal(0)  # per unit
+    tiers: Tiers = Field(default_factory=list)  # per unit, in blocks of sewer units
     water_charge_percent: WaterShare | None = None  # of the water tiers' charge for the sewer units
-    fixed: Amount = Decimal(0)  # per period (figures_per)
+    fixed: Amounts = Decimal(0)  # per period (figures_per); or { meter size = dollars }
     fixed_per: Literal["account", "dwelling_unit"] = "account"
     percent: Percent = Decimal(100)  # share of water usage returned to the sewer
     cap: Units | None = None  # units per period (figures_per)
@@ -176,6 +235,11 @@ class Sewer(_Strict):
     def _winter(self):
         if self.billed_months and set(self.billed_months) & set(self.winter_months):
             raise ValueError("billed_months and winter_months must not share a month")
+        if self.tiers:
+            if self.rate or self.water_charge_percent is not None:
+                raise ValueError("give one usage charge: rate, tiers or water_charge_percent")
+            if self.basis == "flat":
+                raise ValueError('sewer tiers need basis "metered" or "winter_average" (usage to price)')
         if self.water_charge_percent is not None:
             if self.rate:
                 raise ValueError("give rate (dollars a unit) or water_charge_percent (of the water charge), not both")
@@ -186,7 +250,7 @@ class Sewer(_Strict):
 
 class FlatCharge(_Strict):
     name: str = Field(min_length=1, max_length=60)
-    amount: Amount  # per period (figures_per)
+    amount: Amounts  # per period (figures_per); or { meter size = dollars }
     category: Literal["flat", "fire", "stormwater", "fee"] = "flat"
     per: Literal["account", "dwelling_unit"] = "account"
 
@@ -227,11 +291,35 @@ class CustomerClass(_Strict):
         scale = 30 if info.data.get("tier_basis") == "day" else 1
         seasons = [(f"season {s.name}", s.tiers) for s in info.data.get("seasons", ())]
         for name, tiers in [("tiers", info.data.get("tiers", []))] + seasons:
-            cost = _tier_cost(tiers, Decimal(m.units + 1), scale)
-            if tiers and cost < m.amount:
-                raise ValueError(f"{name} charge {m.units + 1} units ${cost:.2f}, less than the "
-                                 f"minimum ${m.amount} for {m.units}: more water would cost less")
+            for size in size_names(tiers) or [None]:
+                cost = _tier_cost(tiers, Decimal(m.units + 1), scale, size)
+                if tiers and cost < m.amount:
+                    for_size = f" (a {size} meter)" if size else ""
+                    raise ValueError(f"{name} charge {m.units + 1} units ${cost:.2f}{for_size}, less than the "
+                                     f"minimum ${m.amount} for {m.units}: more water would cost less")
         return m
+
+    def size_tables(self) -> list[tuple[tuple, dict]]:
+        """(key path in the class, table) of every figure written by meter size."""
+        out: list[tuple[tuple, dict]] = []
+        ladders: list[tuple[tuple, list[Tier]]] = [(("tiers",), self.tiers)] + [(("seasons", i, "tiers"), s.tiers) for i, s in enumerate(self.seasons)]
+        if self.sewer is not None:
+            ladders.append((("sewer", "tiers"), self.sewer.tiers))
+            if isinstance(self.sewer.fixed, dict):
+                out.append((("sewer", "fixed"), self.sewer.fixed))
+        for path, tiers in ladders:
+            out += [(path + (i, "up_to"), t.up_to) for i, t in enumerate(tiers) if isinstance(t.up_to, dict)]
+        out += [(("flat", i, "amount"), f.amount) for i, f in enumerate(self.flat) if isinstance(f.amount, dict)]
+        return out
+
+    @property
+    def sizes(self) -> list[str]:
+        """The meter sizes the class prices: its service charge's, else those of its tables by
+        size (every table names the same sizes: ``_cross_check``); none: any size."""
+        if self.service_charge:
+            return list(self.service_charge)
+        tables = self.size_tables()
+        return list(tables[0][1]) if tables else []
 
     @property
     def period_months(self) -> int:
@@ -245,10 +333,11 @@ class CustomerClass(_Strict):
         return "", self.tiers
 
 
-def _tier_cost(tiers: list[Tier], usage: Decimal, scale) -> Decimal:
+def _tier_cost(tiers: list[Tier], usage: Decimal, scale, size: str | None) -> Decimal:
     total, lower = Decimal(0), Decimal(0)
     for t in tiers:
-        upper = usage if t.up_to is None else min(usage, Decimal(t.up_to * scale))
+        limit = t.limit(size)
+        upper = usage if limit is None else min(usage, Decimal(limit * scale))
         total += max(Decimal(0), upper - lower) * t.rate
         lower = max(lower, upper)
     return total
@@ -344,6 +433,13 @@ class Schedule(_Strict):
     # fixed charges of first and final bills: "30_day_month" (days / 30 months), "days"
     # (days x 12 / 365 months), "none" (the whole cycle's charges)
     proration: Literal["30_day_month", "days", "none"] = "30_day_month"
+    # a bill whose period spans a new version: "split_by_days" (each version its share of the
+    # days, usage and months), "period_end" (all of it at the rates in effect on its read
+    # date: "bills rendered on and after ..."), "period_start" (at the rates in effect on its
+    # first day: "the first billing period starting on or after ...")
+    rate_change: Literal["split_by_days", "period_end", "period_start"] = "split_by_days"
+    # how each line is rounded to the cent, once: "half_up" (the default), "half_even", "down", "up"
+    rounding: Literal["half_up", "half_even", "down", "up"] = "half_up"
     # a meter's size as recorded -> the size as the schedule writes it ('5/8"' = '5/8x3/4"')
     meter_aliases: Annotated[dict[SizeName, SizeName], Field(max_length=MAX_SIZES)] = Field(default_factory=dict)
     policy: Policy = Field(default_factory=Policy)
@@ -380,22 +476,28 @@ class Schedule(_Strict):
             raise NotFound(f"rate schedule {self.name}: no rates in effect on {day} (first version {self.versions[0].effective})")
         return found
 
+    def version_for(self, start: _dt.date, end: _dt.date) -> Version:
+        """The version whose class prices a bill of ``[start, end)`` (its first part when the
+        bill is split at a rate change; the read date's with ``rate_change = "period_end"``)."""
+        return self.version_on(end if self.rate_change == "period_end" else start)
+
     def rate_codes(self) -> list[str]:
         return sorted({c for v in self.versions for c in v.classes})
 
     def meter_sizes(self, rate_code: str) -> list[str]:
-        return list(self.versions[-1].classes.get(rate_code, CustomerClass(name="x")).service_charge)
+        return self.versions[-1].classes.get(rate_code, CustomerClass(name="x")).sizes
 
     def size_in(self, cls: CustomerClass, rate_code: str, meter_size: str) -> str:
         """The schedule's name of a meter size in ``cls``; a size the class does not price
         is refused (never another size's charge)."""
-        if not cls.service_charge or meter_size in cls.service_charge:
+        sizes = cls.sizes
+        if not sizes or meter_size in sizes:
             return meter_size
         alias = self.meter_aliases.get(meter_size)
-        if alias in cls.service_charge:
+        if alias in sizes:
             return alias
-        raise InputError("Meter size", f"{meter_size!r} has no service charge in class {rate_code} "
-                                       f"({', '.join(cls.service_charge)})")
+        what = "service charge" if cls.service_charge else "charge"
+        raise InputError("Meter size", f"{meter_size!r} has no {what} in class {rate_code} ({', '.join(sizes)})")
 
 
 # --- loading and error messages ------------------------------------------------------------
@@ -463,9 +565,24 @@ def _at(text: str, source: str, loc: tuple, msg: str) -> InputError:
     return InputError(f"{source}, line {line}" if line else source, f"{_loc_text(loc)}: {msg}")
 
 
-def _cross_check(data: dict) -> tuple[tuple, str] | None:
+def _cross_check(data: dict, schedule: Schedule) -> tuple[tuple, str] | None:
     """Checks across tables (on the validated file, in its own order): the classes a
-    surcharge or tax names are classes of its version."""
+    surcharge or tax names are classes of its version; a class's tables by meter size name
+    exactly its meter sizes (those of its service charge, else of its first table by size),
+    so no size is billed another size's figure or none."""
+    by_date = {v.effective: v for v in schedule.versions}
+    for i, raw in enumerate(data["versions"]):
+        for code, cls in by_date[raw["effective"]].classes.items():
+            sizes = cls.sizes
+            whose = "service_charge" if cls.service_charge else "the class's first table by size"
+            for path, table in cls.size_tables():
+                missing = [s for s in sizes if s not in table]
+                extra = [s for s in table if s not in sizes]
+                if missing or extra:
+                    what = (f"no figure for {', '.join(missing)}" if missing
+                            else f"{', '.join(extra)} is not a meter size of the class")
+                    return (("versions", i, "classes", code) + path,
+                            f"{what} (the sizes of {whose}: {', '.join(sizes)})")
     for i, v in enumerate(data["versions"]):
         for group in ("surcharges", "taxes"):
             for j, c in enumerate(v.get(group, ())):
@@ -492,7 +609,7 @@ def parse_schedule(text: str, source: str = "<rates>") -> LoadedSchedule:
         msg = re.sub(r"Decimal\('([^']*)'\)", r"\1", err["msg"].removeprefix("Value error, "))
         more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
         raise _at(text, source, loc, msg + more) from None
-    wrong = _cross_check(data)
+    wrong = _cross_check(data, schedule)
     if wrong:
         raise _at(text, source, *wrong)
     return LoadedSchedule(schedule, text, hashlib.sha256(text.encode()).hexdigest(), source)
@@ -589,9 +706,10 @@ def unpriced_accounts(schedule: Schedule) -> list[str]:
 
 
 # --- arithmetic ------------------------------------------------------------------------------
-def cents(amount: Decimal) -> int:
-    """Dollars to integer cents, ROUND_HALF_UP (the per-line rounding rule)."""
-    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+def cents(amount: Decimal, rounding: str = ROUND_HALF_UP) -> int:
+    """Dollars to integer cents, ROUND_HALF_UP unless the schedule's ``rounding`` says
+    otherwise (the per-line rounding rule: a line's exact amount is rounded once)."""
+    return int((amount * 100).quantize(Decimal(1), rounding=rounding))
 
 
 def whole(x: Decimal) -> Decimal:
@@ -621,8 +739,9 @@ def fmt_qty(q: Decimal) -> str:
 
 @lru_cache(maxsize=1024)
 def fmt_rate(r: Decimal) -> str:
-    """A price per unit: at least two decimals (21.40, 0.0085)."""
-    return fmt_qty(r) if _exponent(r.normalize()) < -2 else format(r.quantize(CENT), "f")
+    """A price per unit as the schedule writes it, at least two decimals (21.40, 0.0085,
+    0.00977273: every decimal, so the line's quantity x rate is its exact amount)."""
+    return format(r.normalize(), "f") if _exponent(r.normalize()) < -2 else format(r.quantize(CENT), "f")
 
 
 @dataclass(frozen=True)
@@ -654,6 +773,7 @@ class BillCalc:
     months: Decimal
     lines: list[Line] = field(default_factory=list)
     versions: list[_dt.date] = field(default_factory=list)
+    note: str = ""  # how the bill's rates were chosen when a rate change falls in its period
 
     @property
     def total_cents(self) -> int:
@@ -666,8 +786,11 @@ class BillCalc:
         from .money import format_cents
         out = [f"{self.rate_code} {self.meter_size} meter, {fmt_qty(self.usage)} {self.unit}, "
                f"{self.start} to {self.end} ({self.days} days, {fmt_qty(self.months)} months)"]
-        for line in self.lines:
-            out.append(f"  {line.explain()[:58]:58} {format_cents(line.amount_cents):>12}")
+        out += [f"  {part}" for part in textwrap.wrap(self.note, 72)]
+        for line in self.lines:  # a long explanation wraps (never cut): the amount on its last line
+            parts = textwrap.wrap(line.explain(), 58, subsequent_indent="  ") or [""]
+            out += [f"  {part}" for part in parts[:-1]]
+            out.append(f"  {parts[-1]:58} {format_cents(line.amount_cents):>12}")
         out.append(f"  {'Total':58} {format_cents(self.total_cents):>12}")
         return "\n".join(out)
 
@@ -713,9 +836,21 @@ def calculate_bill(schedule: Schedule, rate_code: str, meter_size: str, usage, s
         raise InputError("Usage", f"{usage} is more than a meter can register")
     if winter_average is not None and not 0 <= Decimal(winter_average) <= MAX_UNITS:
         raise InputError("Winter average", "must be from 0 units a month up")
-    # Segments: one per version in force during the period.
-    bounds = [start] + [v.effective for v in schedule.versions if start < v.effective < end] + [end]
-    segments = [(schedule.version_on(a), a, b) for a, b in zip(bounds, bounds[1:])]
+    # Segments: one per version in force during the period, or the whole period on one
+    # version when the schedule does not split a bill at a rate change.
+    changes = [v.effective for v in schedule.versions if start < v.effective < end]
+    note = ""
+    if schedule.rate_change == "split_by_days":
+        bounds = [start] + changes + [end]
+        segments = [(schedule.version_on(a), a, b) for a, b in zip(bounds, bounds[1:])]
+    else:
+        at_end = schedule.rate_change == "period_end"
+        version = schedule.version_for(start, end)
+        segments = [(version, start, end)]
+        passed = [v.effective for v in schedule.versions if start < v.effective <= end] if at_end else changes
+        if passed:
+            note = (f"Rate change of {', '.join(str(d) for d in passed)} not split: the whole period at the "
+                    f"{version.effective} rates (those of its {'read date' if at_end else 'first day'})")
     for v, _, _ in segments:
         if rate_code not in v.classes:
             raise InputError("Class", f"{rate_code!r} is not in the rates in effect on {v.effective} "
@@ -727,17 +862,19 @@ def calculate_bill(schedule: Schedule, rate_code: str, meter_size: str, usage, s
         usage = usage.quantize(Decimal(1), rounding=ROUND_FLOOR)
     total_months = proration_months(schedule.proration, days, cycle_months) if prorate else Decimal(cycle_months)
     calc = BillCalc(rate_code, meter_size, usage, unit, start, end, days, total_months,
-                    versions=[v.effective for v, _, _ in segments])
+                    versions=[v.effective for v, _, _ in segments], note=note)
+    rounding = ROUNDING[schedule.rounding]
     shares = [(b - a).days for _, a, b in segments]
     usages = _split_usage(usage, shares, days)
     multi = len(segments) > 1
     for (version, a, b), seg_usage in zip(segments, usages):
         seg_days = (b - a).days
         months = total_months * Decimal(seg_days) / Decimal(days)
-        suffix = f" [{version.effective} rates, {seg_days}/{days}d]" if multi else ""
+        suffix = (f" [{version.effective} rates, {seg_days}/{days}d]" if multi
+                  else f" [{version.effective} rates]" if note else "")
         size = schedule.size_in(version.classes[rate_code], rate_code, meter_size)
         calc.lines.extend(_segment_lines(version, rate_code, size, seg_usage, seg_days, months, dwelling_units,
-                                         winter_average, suffix, b.month))
+                                         winter_average, suffix, b.month, rounding))
     return calc
 
 
@@ -762,13 +899,16 @@ def _limit_scale(cls: CustomerClass, seg_days: int, periods: Decimal, dwelling_u
     return periods
 
 
-def _tier_parts(tiers: list[Tier], usage: Decimal, scale: Decimal) -> list[tuple[int, Decimal, Decimal | None, Decimal, Decimal]]:
+def _tier_parts(tiers: list[Tier], usage: Decimal, scale: Decimal,
+                size: str | None) -> list[tuple[int, Decimal, Decimal | None, Decimal, Decimal]]:
     """``usage`` on the tiers from zero: (tier number, lower, upper, units, rate) of each tier
-    that takes units; limits are scaled by ``scale`` and rounded half up."""
+    that takes units; limits (those of the meter ``size`` when written by size) are scaled by
+    ``scale`` and rounded half up."""
     parts = []
     lower = Decimal(0)
     for i, tier in enumerate(tiers):
-        upper = None if tier.up_to is None else whole(tier.up_to * scale)
+        limit = tier.limit(size)
+        upper = None if limit is None else whole(limit * scale)
         top = usage if upper is None else min(usage, upper)
         if top > lower:
             parts.append((i + 1, lower, upper, top - lower, tier.rate))
@@ -777,15 +917,22 @@ def _tier_parts(tiers: list[Tier], usage: Decimal, scale: Decimal) -> list[tuple
     return parts
 
 
+def _span(lower: Decimal, upper: Decimal | None, u: str) -> str:
+    return f"{fmt_qty(lower)}-{fmt_qty(upper)} {u}" if upper is not None else f"over {fmt_qty(lower)} {u}"
+
+
 def _sewer_lines(s: Sewer, u: str, usage: Decimal, months: Decimal, periods: Decimal, dwelling_units: int,
                  winter_average, suffix: str, month: int, unit_label: str, tiers: list[Tier],
-                 scale: Decimal) -> list[Line]:
+                 scale: Decimal, size: str, rounding: str) -> list[Line]:
     lines = []
-    if s.fixed:
+    fixed = at_size(s.fixed, size)
+    if fixed:
         n = periods * (dwelling_units if s.fixed_per == "dwelling_unit" else 1)
         per_du = " per dwelling unit" if s.fixed_per == "dwelling_unit" else ""
-        lines.append(Line("sewer", f"Sewer service charge{per_du}{suffix}", n, s.fixed, cents(n * s.fixed), unit_label))
-    if s.basis == "flat" or not (s.rate or s.water_charge_percent):
+        meter = f" {size} meter" if isinstance(s.fixed, dict) else ""
+        lines.append(Line("sewer", f"Sewer service charge{meter}{per_du}{suffix}", n, fixed,
+                          cents(n * fixed, rounding), unit_label))
+    if s.basis == "flat" or not (s.rate or s.water_charge_percent or s.tiers):
         return lines
     units = (usage * s.percent / 100).quantize(Decimal(1), rounding=ROUND_FLOOR)
     how = "metered" if s.percent == 100 else f"{fmt_qty(s.percent)}% of metered"
@@ -801,22 +948,29 @@ def _sewer_lines(s: Sewer, u: str, usage: Decimal, months: Decimal, periods: Dec
             units, how = cap, f"capped at {fmt_qty(cap)}"
     if s.water_charge_percent is not None:
         # the water tiers' charge for the sewer units, each tier rounded to the cent as a
-        # water line is; the sewer line is the percent of it, rounded half up
-        water = sum((cents(n * rate) for _, _, _, n, rate in _tier_parts(tiers, units, scale)), 0)
+        # water line is; the sewer line is the percent of it, rounded by the schedule's rule
+        water = sum((cents(n * rate, rounding) for _, _, _, n, rate in _tier_parts(tiers, units, scale, size)), 0)
         pct = s.water_charge_percent
-        amount = int((Decimal(water) * pct / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        amount = int((Decimal(water) * pct / 100).quantize(Decimal(1), rounding=rounding))
         lines.append(Line("sewer", f"Sewer {fmt_qty(pct)}% of water on {fmt_qty(units)} {u} ({how})"
                                    f"{suffix}", Decimal(water) / 100, pct / 100, amount, "$"))
         return lines
-    lines.append(Line("sewer", f"Sewer usage ({how}){suffix}", units, s.rate, cents(units * s.rate), u))
+    if s.tiers:  # the sewer units in the sewer's own blocks, limits scaled as the water tiers'
+        for k, lower, upper, part, rate in _tier_parts(s.tiers, units, scale, size):
+            lines.append(Line("sewer", f"Sewer tier {k} ({_span(lower, upper, u)}, {how}){suffix}", part, rate,
+                              cents(part * rate, rounding), u))
+        return lines
+    lines.append(Line("sewer", f"Sewer usage ({how}){suffix}", units, s.rate, cents(units * s.rate, rounding), u))
     return lines
 
 
 def _segment_lines(version: Version, rate_code: str, meter_size: str, usage: Decimal, seg_days: int,
-                   months: Decimal, dwelling_units: int, winter_average, suffix: str, month: int) -> list[Line]:
+                   months: Decimal, dwelling_units: int, winter_average, suffix: str, month: int,
+                   rounding: str = ROUND_HALF_UP) -> list[Line]:
     """The lines of one version's part of a bill.  ``months`` is the part's share of the
     bill's months; the class's figures are per ``period_months`` months, so a figure is
-    charged ``months / period_months`` times."""
+    charged ``months / period_months`` times.  Each line's exact amount (quantity x rate)
+    is rounded to the cent once, by ``rounding``."""
     cls = version.classes[rate_code]
     u = cls.unit
     if cls.figures_per == "day":  # "a daily base charge by the days in the billing cycle"
@@ -827,7 +981,7 @@ def _segment_lines(version: Version, rate_code: str, meter_size: str, usage: Dec
     if cls.service_charge:
         rate = cls.service_charge[meter_size]
         lines.append(Line("service", f"Service charge {meter_size} meter{suffix}", periods, rate,
-                          cents(periods * rate), label))
+                          cents(periods * rate, rounding), label))
     scale = _limit_scale(cls, seg_days, periods, dwelling_units)
     floor_units = Decimal(0)
     if cls.minimum is not None:
@@ -837,22 +991,23 @@ def _segment_lines(version: Version, rate_code: str, meter_size: str, usage: Dec
             floor_units = included
             what = "includes" if m.over == "excess" else "usage up to"
             lines.append(Line("minimum", f"Minimum charge, {what} {fmt_qty(included)} {u}{suffix}", periods,
-                              m.amount, cents(periods * m.amount), label))
+                              m.amount, cents(periods * m.amount, rounding), label))
     season, tiers = cls.tiers_for(month)
     season = f", {season}" if season else ""
-    for n, lower, upper, _, rate in _tier_parts(tiers, usage, scale):
+    for n, lower, upper, _, rate in _tier_parts(tiers, usage, scale, meter_size):
         top = usage if upper is None else min(usage, upper)
         units = top - max(lower, floor_units)
         if units > 0:
-            span = f"{fmt_qty(lower)}-{fmt_qty(upper)}" if upper is not None else f"over {fmt_qty(lower)}"
-            lines.append(Line("water", f"Water tier {n} ({span} {u}){season}{suffix}", units, rate,
-                              cents(units * rate), u))
+            lines.append(Line("water", f"Water tier {n} ({_span(lower, upper, u)}){season}{suffix}", units, rate,
+                              cents(units * rate, rounding), u))
     if cls.sewer is not None:
         lines += _sewer_lines(cls.sewer, u, usage, months, periods, dwelling_units, winter_average, suffix, month,
-                              label, tiers, scale)
+                              label, tiers, scale, meter_size, rounding)
     for f in cls.flat:
         qty = periods * (dwelling_units if f.per == "dwelling_unit" else 1)
-        lines.append(Line(f.category, f"{f.name}{suffix}", qty, f.amount, cents(qty * f.amount),
+        amount = at_size(f.amount, meter_size)
+        meter = f" {meter_size} meter" if isinstance(f.amount, dict) else ""
+        lines.append(Line(f.category, f"{f.name}{meter}{suffix}", qty, amount, cents(qty * amount, rounding),
                           "dwelling units" if f.per == "dwelling_unit" and periods == 1 else label))
     for group, cat in ((version.surcharges, "surcharge"), (version.taxes, "tax")):
         for c in group:
@@ -861,14 +1016,14 @@ def _segment_lines(version: Version, rate_code: str, meter_size: str, usage: Dec
             if c.percent is not None:
                 base = sum((l.amount_cents for l in lines if l.category in c.on), 0)
                 if base:
-                    amount = int((Decimal(base) * c.percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+                    amount = int((Decimal(base) * c.percent / 100).quantize(Decimal(1), rounding=rounding))
                     lines.append(Line(cat, f"{c.name} {fmt_qty(c.percent)}%{suffix}", Decimal(base) / 100,
                                       c.percent / 100, amount, "$"))
             else:
                 assert c.per_unit is not None  # exactly one of percent or per_unit (Charge's validator)
                 units = usage if "water" in c.on else Decimal(0)
                 if units:
-                    lines.append(Line(cat, f"{c.name}{suffix}", units, c.per_unit, cents(units * c.per_unit), u))
+                    lines.append(Line(cat, f"{c.name}{suffix}", units, c.per_unit, cents(units * c.per_unit, rounding), u))
     return lines
 
 

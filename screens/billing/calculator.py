@@ -164,8 +164,9 @@ class RateCalculatorScreen(BaseScreen):
                 self.set_status("Class: choose a class first (F4 on Class)", error=True)
                 return
             label = {1: "a month", 2: "per 2 months", 3: "a quarter", 0: "a day"}[cls.period_months]
-            choices = tuple((size, format_cents(rates.cents(amount)) + " " + label)
-                            for size, amount in cls.service_charge.items())
+            # the class's meter sizes (its service charge's, else those of its tables by size)
+            choices = tuple((size, format_cents(rates.cents(cls.service_charge[size])) + " " + label
+                             if size in cls.service_charge else "priced by size") for size in cls.sizes)
             title = "Meter size"
         elif focused == "calc-cycle":
             choices = tuple(self.schedule.cycles.items()) if self.schedule else ()

@@ -280,7 +280,7 @@ def test_the_mini_schedule_is_valid():
     ("minimum = 5.00", "minimum = -5.00", "policy.late_fee.minimum", "greater than or equal to 0"),
     ('classes = ["RES"]', 'classes = ["RESX"]', "surcharges[1].classes", "'RESX' is not a class of this version"),
     ("rate = 4.05", "rate = 1e30", "tiers[2].rate", "less than or equal to 10000"),
-    ("rate = 4.05", "rate = 4.050001", "tiers[2].rate", "no more than 5 decimal places"),
+    ("rate = 4.05", "rate = 4.050000001", "tiers[2].rate", "no more than 8 decimal places"),
     ("amount = 6.00", "amount = 6.001", "minimum.amount", "no more than 2 decimal places"),
     ("rate = 4.05", "rate = '4.05'", "tiers[2].rate", "write a number"),
     ("units = 2,", "units = 2.5,", "minimum.units", "fractional part"),

@@ -16,7 +16,7 @@ from ubtui.rates import parse_schedule, quote
 
 D = dt.date
 money = st.decimals(min_value=0, max_value=500, places=2)
-rate = st.decimals(min_value=0, max_value=20, places=4)
+rate = st.decimals(min_value=0, max_value=20, places=8)  # rates to 8 decimals (a rate per gallon)
 pct = st.decimals(min_value=0, max_value=100, places=2)
 share = st.decimals(min_value=Decimal("0.01"), max_value=400, places=2)  # sewer: percent of the water charge
 months = st.lists(st.integers(1, 12), min_size=1, max_size=4, unique=True)
@@ -26,14 +26,23 @@ months = st.lists(st.integers(1, 12), min_size=1, max_size=4, unique=True)
 def schedules(draw):
     """A valid rate file drawn from every structure the format has."""
     limits = sorted(draw(st.sets(st.integers(1, 60), max_size=4)))
-    tiers = "".join(f"  {{ up_to = {u}, rate = {draw(rate)} }},\n" for u in limits) + f"  {{ rate = {draw(rate)} }},\n"
-    out = [f'name = "P"\nproration = "{draw(st.sampled_from(["30_day_month", "days", "none"]))}"',
+    by_size = draw(st.booleans())  # limits by meter size: the L meter's twice the M meter's
+
+    def limit(u):
+        return f"{{ 'M' = {u}, 'L' = {2 * u} }}" if by_size else str(u)
+
+    def amount():  # a charge, or a charge by meter size
+        return f"{{ 'M' = {draw(money)}, 'L' = {draw(money)} }}" if draw(st.booleans()) else str(draw(money))
+    tiers = "".join(f"  {{ up_to = {limit(u)}, rate = {draw(rate)} }},\n" for u in limits) + f"  {{ rate = {draw(rate)} }},\n"
+    out = [f'name = "P"\nproration = "{draw(st.sampled_from(["30_day_month", "days", "none"]))}"\n'
+           f'rate_change = "{draw(st.sampled_from(["split_by_days", "period_end", "period_start"]))}"\n'
+           f'rounding = "{draw(st.sampled_from(["half_up", "half_even", "down", "up"]))}"',
            f'cycles = {{ C = "{draw(st.sampled_from(["monthly", "bimonthly", "quarterly"]))}" }}',
            "[[versions]]\neffective = 2020-01-01\n[versions.classes.X]\nname = \"X\"",
            f'unit = "{draw(st.sampled_from(["HCF", "KGAL", "GAL"]))}"',
            f'figures_per = "{draw(st.sampled_from(["month", "two_months", "quarter", "day"]))}"',
            f'tier_basis = "{draw(st.sampled_from(["month", "day", "dwelling_unit"]))}"',
-           f"service_charge = {{ 'M' = {draw(money)} }}", f"tiers = [\n{tiers}]"]
+           f"service_charge = {{ 'M' = {draw(money)}, 'L' = {draw(money)} }}", f"tiers = [\n{tiers}]"]
     if draw(st.booleans()):
         out.append(f'minimum = {{ units = {draw(st.integers(0, 10))}, amount = {draw(money)}, '
                    f'over = "{draw(st.sampled_from(["excess", "all"]))}" }}')
@@ -41,16 +50,19 @@ def schedules(draw):
         winter = draw(months)
         billed = [m for m in draw(months) if m not in winter] or None
         basis = draw(st.sampled_from(["metered", "winter_average", "flat"]))
-        # the usage charge: a rate a unit, or a percent of the water tiers' charge
-        usage_charge = (f"water_charge_percent = {draw(share)}" if basis != "flat" and draw(st.booleans())
-                        else f"rate = {draw(rate)}")
+        # the usage charge: a rate a unit, a percent of the water tiers' charge, or sewer tiers
+        how = draw(st.sampled_from(["rate", "percent", "tiers"])) if basis != "flat" else "rate"
+        sewer_limits = sorted(draw(st.sets(st.integers(1, 40), max_size=3)))
+        usage_charge = {"rate": f"rate = {draw(rate)}", "percent": f"water_charge_percent = {draw(share)}",
+                        "tiers": "tiers = [ " + "".join(f"{{ up_to = {limit(u)}, rate = {draw(rate)} }}, "
+                                                       for u in sewer_limits) + f"{{ rate = {draw(rate)} }} ]"}[how]
         out.append(f'sewer = {{ basis = "{basis}", '
-                   f'{usage_charge}, fixed = {draw(money)}, percent = {draw(pct)}, '
+                   f'{usage_charge}, fixed = {amount()}, percent = {draw(pct)}, '
                    f'fixed_per = "{draw(st.sampled_from(["account", "dwelling_unit"]))}", '
                    f'winter_months = {winter}, winter_rule = "{draw(st.sampled_from(["lesser", "average"]))}"'
                    + (f", billed_months = {billed}" if billed else "")
                    + (f", cap = {draw(st.integers(0, 50))}" if draw(st.booleans()) else "") + " }")
-    out.append(f'flat = [ {{ name = "F", amount = {draw(money)}, per = "{draw(st.sampled_from(["account", "dwelling_unit"]))}" }} ]')
+    out.append(f'flat = [ {{ name = "F", amount = {amount()}, per = "{draw(st.sampled_from(["account", "dwelling_unit"]))}" }} ]')
     if draw(st.booleans()):
         season = sorted(draw(st.sets(st.integers(1, 60), max_size=3)))
         out.append("[[versions.classes.X.seasons]]\nname = \"summer\"\nmonths = [6, 7, 8]\ntiers = [\n"

@@ -184,3 +184,63 @@ def test_every_shipped_schedule_says_what_it_was_checked_and_tested_against():
         head = f.read_text().split("\nname =")[0]
         for word in ("Source:", "Effective:", "Checked against:", "Tested against"):
             assert word in head, (f.name, word)
+
+
+def test_mahanoy_allowance_by_meter_size_and_rates_per_gallon_to_eight_decimals():
+    s = schedule("mahanoy")
+    # 5/8" month of 10,000 gallons: 18.46; the first 875 gallons in it; 4,114 x 0.00977273 =
+    #   40.20501122 -> 40.21; 5,011 x 0.00665775 = 33.36198525 -> 33.36; total 92.03
+    c = price_bill(s, "MET", '5/8"', 10_000, D(2013, 1, 2), D(2013, 2, 1), cycle="M")
+    assert lines(c) == [('Service charge 5/8" meter', 1846), ("Water tier 1 (0-875 GAL)", 0),
+                        ("Water tier 2 (875-4989 GAL)", 4021), ("Water tier 3 (4989-54851 GAL)", 3336)]
+    assert c.total_cents == 9203 and c.lines[2].rate == Decimal("0.00977273")
+    # a 2" meter's allowance is 4,989 gallons (the second block is empty for it):
+    #   147.66 + 5,011 x 0.00665775 (33.36) = 181.02
+    big = price_bill(s, "MET", '2"', 10_000, D(2013, 1, 2), D(2013, 2, 1), cycle="M")
+    assert lines(big) == [('Service charge 2" meter', 14766), ("Water tier 1 (0-4989 GAL)", 0),
+                          ("Water tier 3 (4989-54851 GAL)", 3336)]
+    assert big.total_cents == 18102
+    # a quarter (91 days), 30,000 gallons: limits x 3 (2,625, 14,967); 3 x 18.46 = 55.38;
+    #   12,342 x 0.00977273 = 120.61503366 -> 120.62; 15,033 x 0.00665775 = 100.08595575 -> 100.09
+    q = price_bill(s, "MET", '5/8"', 30_000, D(2013, 1, 1), D(2013, 4, 2), cycle="Q")
+    assert [a for _, a in lines(q)] == [5538, 0, 12062, 10009] and q.total_cents == 27609
+    with pytest.raises(Exception, match="Meter size: '10\"' has no service charge in class MET"):
+        price_bill(s, "MET", '10"', 10_000, D(2013, 1, 2), D(2013, 2, 1), cycle="M")
+
+
+def test_mahanoy_bills_rendered_on_and_after_the_change_are_wholly_at_the_new_rates():
+    # read 2012-12-15 for 2012-11-15 on: no split at 2012-12-01 (no earlier rates are needed)
+    c = price_bill(schedule("mahanoy"), "MET", '2"', 10_000, D(2012, 11, 15), D(2012, 12, 15), cycle="M")
+    assert c.total_cents == 18102 and c.versions == [D(2012, 12, 1)]
+    assert c.note.startswith("Rate change of 2012-12-01 not split")
+    # the bill run prices it alike (the class is the read date's: no rates before 2012-12-01)
+    facts = AccountFacts(1, "MET", "M", "active", D(2012, 11, 15), None, meter_size='2"',
+                         reads=((D(2012, 11, 15), 0, 0, "GAL"), (D(2012, 12, 15), 10_000, 10_000, "GAL")))
+    plan = plan_bill(schedule("mahanoy"), facts, D(2012, 12, 15))
+    assert plan.calc.lines == c.lines and plan.calc.total_cents == 18102
+
+
+def test_columbus_water_works_sewer_tiers_and_the_pages_example():
+    s = schedule("cww_sewer")
+    # the page: 16 CCF; residential 5.15 + 15 x 3.42 = 51.30 -> 56.45 (capped at 15 CCF)
+    res = quote("RES", "any", 16, 31, end=D(2024, 2, 1), cycle="1", schedule=s)
+    assert lines(res) == [("Sewer service charge", 515), ("Sewer tier 1 (0-15 CCF, capped at 15)", 5130)]
+    assert res.total_cents == 5645
+    # non-residential continues: + 1 x 2.77 = 59.22
+    non = quote("NRES", "any", 16, 31, end=D(2024, 2, 1), cycle="1", schedule=s)
+    assert lines(non)[1:] == [("Sewer tier 1 (0-15 CCF, metered)", 5130), ("Sewer tier 2 (over 15 CCF, metered)", 277)]
+    assert non.total_cents == 5922
+
+
+def test_owatonna_sewer_service_charge_by_meter_size_on_the_winter_average():
+    s = schedule("owatonna_sewer")
+    # 3/4" meter, winter average 6.5 HCF a month: 16.33 + 7 (6.5 half up) x 2.08 = 14.56; 30.89
+    c = price_bill(s, "SEW", '3/4"', 12, D(2024, 3, 1), D(2024, 3, 31), cycle="1", winter_average=Decimal("6.5"))
+    assert lines(c) == [('Sewer service charge 3/4" meter', 1633), ("Sewer usage (winter average)", 1456)]
+    assert c.total_cents == 3089
+    # 2" on a winter average of 40: 59.21 + 83.20 = 142.41 (the average, even if the month used less)
+    assert price_bill(s, "SEW", '2"', 5, D(2024, 3, 1), D(2024, 3, 31), cycle="1",
+                      winter_average=40).total_cents == 14241
+    # no winter history and no published default: the month's metered use, 12 x 2.08 = 24.96
+    assert lines(price_bill(s, "SEW", '3/4"', 12, D(2024, 3, 1), D(2024, 3, 31), cycle="1")) == [
+        ('Sewer service charge 3/4" meter', 1633), ("Sewer usage (metered)", 2496)]
