@@ -31,6 +31,20 @@ def save(user, name: str, params: dict, fmt: str) -> str:
     return str(path)
 
 
+MOST_WORD = 14  # a word longer than this (a long name) may break; identifiers are shorter
+
+
+def longest_word(text: str) -> int:
+    return max((len(w) for w in str(text).split()), default=0)
+
+
+def on_the_day(result, row: list[str]) -> list[str]:
+    """A report of one day shows its times without the day (the heading names it)."""
+    day = str(result.params.get("date", ""))
+    return [v[len(day) + 1:] if c.type == "datetime" and day and v.startswith(day + " ") else v
+            for c, v in zip(result.report.columns, row)]
+
+
 class ReportsScreen(BaseScreen):
     TITLE_TEXT = "Reports"
     HELP_TEXT = __doc__
@@ -62,7 +76,7 @@ class ReportsScreen(BaseScreen):
             yield Label(" Date")
             yield Input(id="rep-date", compact=True, max_length=10, restrict=r"[0-9\-]*", select_on_focus=True)
         yield Static("", id="rep-title")
-        yield FitTable(id="rep-table")
+        yield FitTable(id="rep-table", cell_padding=0)
 
     def on_mount(self) -> None:
         self.query_one("#rep-date", Input).value = self.app.today().isoformat()
@@ -104,11 +118,13 @@ class ReportsScreen(BaseScreen):
         if result is None:
             return
         head, body, foot = reports.table(result)
-        rows = body + ([foot] if foot else [])
+        rows = [on_the_day(result, r) for r in body + ([foot] if foot else [])]
         t = self.query_one(FitTable)
-        # numbers as wide as the widest (never wrapped); text shares the rest and wraps
-        t.set_columns(Col(h, max([len(h), *(len(str(r[i])) for r in rows)]), right=True, key=c.key) if c.numeric
-                      else Col(h, max(len(h), 6), grow=1, key=c.key)
+        # numbers as wide as the widest (never wrapped); a text column at least as wide as its
+        # longest word (an identifier stays on one line), the rest shared, values wrapped by words
+        t.set_columns(Col(h, max([len(h), *(len(str(r[i])) for r in rows)]) + 1, right=True, key=c.key)
+                      if c.numeric else Col(h, min(MOST_WORD, max([len(h), *(longest_word(r[i]) for r in rows)])) + 1,
+                                            grow=1, key=c.key)
                       for i, (c, h) in enumerate(zip(result.report.columns, head)))
         for row in rows:
             t.add_row(*(stored(v) for v in row))

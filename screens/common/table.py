@@ -8,7 +8,10 @@ proportion to ``grow``, first to those whose values do not fit yet (at 132 colum
 and addresses get wider); a growing column whose values are all narrower than its width
 gives the rest to the others, as does any column narrower than its values (an empty
 reason column, amounts under $1,000).  A column that does not grow is never wider than
-declared: it is made for values of a known size.
+declared (it is made for values of a known size), but for numbers (``right``): a number is
+never broken over two lines, so a number column is as wide as its widest value, and when the
+numbers need more than the table has, the text columns give up width (down to their label)
+and their values wrap by words.
 
 A value never is cut: a cell wider than its column wraps by words onto the next line of the
 row (the row grows to its tallest cell); a word longer than the column breaks after a
@@ -148,8 +151,12 @@ class FitTable(DataTable):
         needs = needs or {}
         for s in specs:
             if s.column_key in needs:
-                out[s.column_key] = max(cell_len(s.label), min(s.width, needs[s.column_key]))
+                # a number is never broken over two lines: its column is as wide as its widest value
+                wide = needs[s.column_key] if s.right else min(s.width, needs[s.column_key])
+                out[s.column_key] = max(cell_len(s.label), wide)
         spare = available - sum(out.values()) - 2 * self.cell_padding * len(specs)
+        if spare < 0:  # wide numbers: the text columns give up width (their values wrap by words)
+            spare = -self._take(out, [s for s in specs if not s.right], -spare)
 
         def most(s: Col) -> int:
             return s.most or available
@@ -158,6 +165,19 @@ class FitTable(DataTable):
         spare = self._share(out, wanting, spare, lambda s: min(most(s), needs[s.column_key]))
         self._share(out, growing, spare, most)
         return out
+
+    @staticmethod
+    def _take(out: dict[str, int], columns: list[Col], deficit: int) -> int:
+        """Take ``deficit`` cells from ``columns``, a cell at a time from the one with the most
+        to give, none narrower than its label (or 4); what could not be taken."""
+        floor = {s.column_key: max(cell_len(s.label), 4) for s in columns}
+        while deficit > 0 and columns:
+            giver = max(columns, key=lambda s: out[s.column_key] - floor[s.column_key])
+            if out[giver.column_key] <= floor[giver.column_key]:
+                break
+            out[giver.column_key] -= 1
+            deficit -= 1
+        return deficit
 
     @staticmethod
     def _share(out: dict[str, int], columns: list[Col], spare: int, limit) -> int:
