@@ -194,10 +194,21 @@ Months = Annotated[list[Month], Field(min_length=1, max_length=12), AfterValidat
 class Minimum(_Strict):
     """A minimum charge that includes ``units`` of usage.  ``over = "excess"``: usage above
     the included units is billed on the tiers; ``over = "all"``: the minimum is the whole
-    water charge up to ``units``, and above it every unit is billed on the tiers from zero."""
-    units: Units = 0
-    amount: Amount
+    water charge up to ``units``, and above it every unit is billed on the tiers from zero.
+    ``units`` and ``amount`` may be tables by meter size ("a 5/8-inch meter: $27.00, 300
+    cubic feet allowed; a 2-inch meter: $78.10, 1,700"); ``name`` is the bill line's
+    ("Service charge" where the district's service charge carries the allowance)."""
+    name: str = Field(default="Minimum charge", min_length=1, max_length=40)
+    units: Annotated[int | dict[str, int], by_size(Units)] = 0
+    amount: Amounts
     over: Literal["excess", "all"] = "excess"
+
+    def at(self, size: str | None) -> tuple[int, Decimal]:
+        """(included units, amount) for a meter size."""
+        return at_size(self.units, size), at_size(self.amount, size)
+
+    def size_tables(self) -> list[tuple[tuple, dict]]:
+        return [((key,), t) for key, t in (("units", self.units), ("amount", self.amount)) if isinstance(t, dict)]
 
 
 class Season(_Strict):
@@ -290,13 +301,15 @@ class CustomerClass(_Strict):
             return m
         scale = 30 if info.data.get("tier_basis") == "day" else 1
         seasons = [(f"season {s.name}", s.tiers) for s in info.data.get("seasons", ())]
+        by_size_min = sorted({s for _, t in m.size_tables() for s in t})
         for name, tiers in [("tiers", info.data.get("tiers", []))] + seasons:
-            for size in size_names(tiers) or [None]:
-                cost = _tier_cost(tiers, Decimal(m.units + 1), scale, size)
-                if tiers and cost < m.amount:
+            for size in sorted(set(size_names(tiers)) | set(by_size_min)) or [None]:
+                units, amount = m.at(size)
+                cost = _tier_cost(tiers, Decimal(units + 1), scale, size)
+                if tiers and cost < amount:
                     for_size = f" (a {size} meter)" if size else ""
-                    raise ValueError(f"{name} charge {m.units + 1} units ${cost:.2f}{for_size}, less than the "
-                                     f"minimum ${m.amount} for {m.units}: more water would cost less")
+                    raise ValueError(f"{name} charge {units + 1} units ${cost:.2f}{for_size}, less than the "
+                                     f"minimum ${amount} for {units}: more water would cost less")
         return m
 
     def size_tables(self) -> list[tuple[tuple, dict]]:
@@ -310,6 +323,8 @@ class CustomerClass(_Strict):
         for path, tiers in ladders:
             out += [(path + (i, "up_to"), t.up_to) for i, t in enumerate(tiers) if isinstance(t.up_to, dict)]
         out += [(("flat", i, "amount"), f.amount) for i, f in enumerate(self.flat) if isinstance(f.amount, dict)]
+        if self.minimum is not None:
+            out += [(("minimum",) + path, t) for path, t in self.minimum.size_tables()]
         return out
 
     @property
@@ -986,12 +1001,14 @@ def _segment_lines(version: Version, rate_code: str, meter_size: str, usage: Dec
     floor_units = Decimal(0)
     if cls.minimum is not None:
         m = cls.minimum
-        included = whole(m.units * scale)
+        allowance, amount = m.at(meter_size)
+        included = whole(allowance * scale)
         if m.over == "excess" or usage <= included:
             floor_units = included
             what = "includes" if m.over == "excess" else "usage up to"
-            lines.append(Line("minimum", f"Minimum charge, {what} {fmt_qty(included)} {u}{suffix}", periods,
-                              m.amount, cents(periods * m.amount, rounding), label))
+            meter = f" {meter_size} meter" if m.size_tables() else ""
+            lines.append(Line("minimum", f"{m.name}{meter}, {what} {fmt_qty(included)} {u}{suffix}", periods,
+                              amount, cents(periods * amount, rounding), label))
     season, tiers = cls.tiers_for(month)
     season = f", {season}" if season else ""
     for n, lower, upper, _, rate in _tier_parts(tiers, usage, scale, meter_size):

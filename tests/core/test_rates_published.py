@@ -191,20 +191,25 @@ def test_mahanoy_allowance_by_meter_size_and_rates_per_gallon_to_eight_decimals(
     # 5/8" month of 10,000 gallons: 18.46; the first 875 gallons in it; 4,114 x 0.00977273 =
     #   40.20501122 -> 40.21; 5,011 x 0.00665775 = 33.36198525 -> 33.36; total 92.03
     c = price_bill(s, "MET", '5/8"', 10_000, D(2013, 1, 2), D(2013, 2, 1), cycle="M")
-    assert lines(c) == [('Service charge 5/8" meter', 1846), ("Water tier 1 (0-875 GAL)", 0),
-                        ("Water tier 2 (875-4989 GAL)", 4021), ("Water tier 3 (4989-54851 GAL)", 3336)]
-    assert c.total_cents == 9203 and c.lines[2].rate == Decimal("0.00977273")
-    # a 2" meter's allowance is 4,989 gallons (the second block is empty for it):
+    # (the service charge is the class's minimum by meter size: no $0.00 line for the allowance)
+    assert lines(c) == [('Service charge 5/8" meter, includes 875 GAL', 1846),
+                        ("Water tier 1 (0-4989 GAL)", 4021), ("Water tier 2 (4989-54851 GAL)", 3336)]
+    assert c.total_cents == 9203 and c.lines[1].rate == Decimal("0.00977273")
+    # a 2" meter's allowance is 4,989 gallons (the first block is wholly in it):
     #   147.66 + 5,011 x 0.00665775 (33.36) = 181.02
     big = price_bill(s, "MET", '2"', 10_000, D(2013, 1, 2), D(2013, 2, 1), cycle="M")
-    assert lines(big) == [('Service charge 2" meter', 14766), ("Water tier 1 (0-4989 GAL)", 0),
-                          ("Water tier 3 (4989-54851 GAL)", 3336)]
+    assert lines(big) == [('Service charge 2" meter, includes 4989 GAL', 14766),
+                          ("Water tier 2 (4989-54851 GAL)", 3336)]
     assert big.total_cents == 18102
-    # a quarter (91 days), 30,000 gallons: limits x 3 (2,625, 14,967); 3 x 18.46 = 55.38;
+    # within the allowance: the service charge alone, for any meter
+    assert lines(price_bill(s, "MET", '1"', 875, D(2013, 1, 2), D(2013, 2, 1), cycle="M")) == [
+        ('Service charge 1" meter, includes 875 GAL', 4614)]
+    # a quarter (91 days), 30,000 gallons: allowance and limits x 3 (2,625, 14,967); 3 x 18.46 = 55.38;
     #   12,342 x 0.00977273 = 120.61503366 -> 120.62; 15,033 x 0.00665775 = 100.08595575 -> 100.09
     q = price_bill(s, "MET", '5/8"', 30_000, D(2013, 1, 1), D(2013, 4, 2), cycle="Q")
-    assert [a for _, a in lines(q)] == [5538, 0, 12062, 10009] and q.total_cents == 27609
-    with pytest.raises(Exception, match="Meter size: '10\"' has no service charge in class MET"):
+    assert [a for _, a in lines(q)] == [5538, 12062, 10009] and q.total_cents == 27609
+    assert q.lines[0].description == 'Service charge 5/8" meter, includes 2625 GAL'
+    with pytest.raises(Exception, match="Meter size: '10\"' has no charge in class MET"):
         price_bill(s, "MET", '10"', 10_000, D(2013, 1, 2), D(2013, 2, 1), cycle="M")
 
 
