@@ -1,12 +1,13 @@
 """The schedules shipped in ubtui/data/rates, each tested against example bills whose arithmetic
-is written out beside them.  Eight hold figures copied from stored copies of the districts' own
-pages; six of them are tested against the page's own example bill or figures: San Juan's worked
-bill, Gresham's average bill, Columbus Water Works' 16 CCF example, Sheffield's wastewater bill,
-Green Mountain's sewer on the winter billing, Owatonna Utilities' new-location and sewer-only
-charges.  Sheffield's water table is checked against itself (each minimum = $9.00 + the blocks
-of its allowance); Phelan Pinon Hills, Joshua Basin and Mahanoy publish no example bill.  The
-other five have representative figures (their headers say so), so their examples are computed
-by hand from the file's figures, not taken from a publication."""
+is written out beside them.  Eleven hold figures copied from stored copies of the districts' own
+pages; seven of them are tested against the page's own example bill or figures: San Juan's
+worked bill, Gresham's average bill, Columbus Water Works' 16 CCF example, Sheffield's
+wastewater bill, Green Mountain's sewer on the winter billing, Owatonna Utilities'
+new-location and sewer-only charges, Longview's sewer minimum on the winter average.
+Sheffield's water table is checked against itself (each minimum = $9.00 + the blocks of its
+allowance); Phelan Pinon Hills, Joshua Basin and Mahanoy publish no example bill.  The other
+five have representative figures (their headers say so), so their examples are computed by
+hand from the file's figures, not taken from a publication."""
 import datetime as dt
 from decimal import Decimal
 
@@ -352,3 +353,35 @@ def test_green_mountain_bill_run_takes_the_sewer_from_the_bill_read_in_january()
     # 10,000 gallons over 61 days = 4.918 a month x 2 months = 9.84 -> 10: the page's 55.40
     assert lines(plan.calc)[1] == ("Sewer usage (winter average)", 5540)
     assert plan.calc.total_cents == 19834
+
+
+def test_longview_sewer_minimum_includes_2000_gallons_as_its_pages_example():
+    s = schedule("longview_sewer")
+    # The page: December 7,000 + January 6,800 + February 6,900 = 20,700 gallons / 3 = 6,900 a month;
+    #   6,900 - 2,000 (the minimum's) = 4,900 x $3.95 a thousand = 19.355 -> "$19.36"; + $12.40 = "$31.76"
+    #   (the page rounds half up, as this file does)
+    c = price_bill(s, "RES", '5/8"', 9_000, D(2023, 3, 1), D(2023, 3, 31), cycle="1", winter_average=6900)
+    assert lines(c) == [("Sewer service charge, includes 2000 GAL", 1240),
+                        ("Sewer usage (winter average, over 2000)", 1936)]
+    assert c.total_cents == 3176
+    # a new customer: 6,000 gallons; 12.40 + 4,000 x 0.00395 = 15.80 -> 28.20; an average under the
+    #   2,000 gallons is the minimum alone
+    assert price_bill(s, "RES", '5/8"', 9_000, D(2023, 3, 1), D(2023, 3, 31), cycle="1").total_cents == 2820
+    assert lines(price_bill(s, "RES", '5/8"', 9_000, D(2023, 3, 1), D(2023, 3, 31), cycle="1",
+                            winter_average=1500)) == [("Sewer service charge, includes 2000 GAL", 1240)]
+    # the 2014 figures (Resolution 4818): 12.25 + 4,900 x 0.00385 = 18.865 -> 18.87; 31.12
+    assert price_bill(s, "RES", '5/8"', 9_000, D(2017, 3, 1), D(2017, 3, 31), cycle="1",
+                      winter_average=6900).total_cents == 3112
+
+
+def test_longview_bill_run_averages_the_december_to_february_bills():
+    s = schedule("longview_sewer")
+    past = (PastBill(D(2022, 11, 1), D(2022, 12, 1), 7_000, False, "regular"),   # November's use, billed in December
+            PastBill(D(2022, 12, 1), D(2022, 12, 31), 6_800, False, "regular"),
+            PastBill(D(2022, 12, 31), D(2023, 1, 30), 6_900, False, "regular"),
+            PastBill(D(2023, 1, 30), D(2023, 3, 1), 30_000, False, "regular"))   # read in March: not winter
+    facts = AccountFacts(1, "RES", "1", "active", D(2020, 1, 1), None, meter_size='5/8"',
+                         reads=((D(2023, 3, 1), 0, 0, "GAL"), (D(2023, 3, 31), 12_000, 12_000, "GAL")), bills=past)
+    # 20,700 gallons over 90 days = 6,900 a month: the page's $31.76, whatever the month used
+    plan = plan_bill(s, facts, D(2023, 3, 31))
+    assert lines(plan.calc)[1] == ("Sewer usage (winter average, over 2000)", 1936) and plan.calc.total_cents == 3176

@@ -217,6 +217,30 @@ def test_a_minimum_by_meter_size_that_would_bill_wrong_is_refused_with_line_and_
         parse_schedule(ALLOWANCE.replace(old, new, 1), "a.toml")
 
 
+def test_a_sewer_fixed_charge_that_includes_units_bills_the_units_above():
+    s = schedule(BASE.replace("percent = 90\n", "percent = 90\nincluded = 4\n"))
+    # 3/4", 25 HCF: sewer units 22 (90%); the fixed 15.00 includes 4; tier 1 bills 4-10:
+    #   6 x 2.50 = 15.00; tier 2 12 x 3.50 = 42.00 (each unit at the block it falls in)
+    c = quote("RES", '3/4"', 25, 30, schedule=s, **JAN)
+    assert lines(c)[4:] == [('Sewer service charge 3/4" meter, includes 4 HCF', 1500),
+                            ("Sewer tier 1 (0-10 HCF, 90% of metered)", 1500),
+                            ("Sewer tier 2 (over 10 HCF, 90% of metered)", 4200)]
+    # two months: 8 included (the limit 20): 40 HCF -> 36 sewer units: 12 x 2.50 + 16 x 3.50
+    two = quote("RES", '3/4"', 40, 61, schedule=s, end=D(2026, 1, 31), cycle="2")
+    assert [a for d, a in lines(two) if d.startswith("Sewer")] == [3000, 3000, 5600]
+    # within the included units: the fixed charge alone
+    assert [d for d, _ in lines(quote("RES", '3/4"', 4, 30, schedule=s, **JAN)) if d.startswith("Sewer")] == [
+        'Sewer service charge 3/4" meter, includes 4 HCF']
+
+
+@pytest.mark.parametrize("new", ['basis = "flat"\nincluded = 4', 'basis = "metered"\nincluded = 4\nwater_charge_percent = 80'])
+def test_included_sewer_units_without_a_rate_or_tiers_are_refused(new):
+    text = BASE[:BASE.index("[versions.classes.RES.sewer]")] + f"[versions.classes.RES.sewer]\n{new}\nfixed = 15.00\n"
+    with pytest.raises(InputError, match=r"^s.toml, line \d+: versions\[1\].classes.RES.sewer: .*included \(units in "
+                                         r"the fixed charge\) needs a usage charge: rate or tiers"):
+        parse_schedule(text, "s.toml")
+
+
 # --- a rate change: split by days, or the whole period at one version's rates ------------------------
 CHANGE = """name = "R"
 {rule}
