@@ -194,10 +194,21 @@ Months = Annotated[list[Month], Field(min_length=1, max_length=12), AfterValidat
 class Minimum(_Strict):
     """A minimum charge that includes ``units`` of usage.  ``over = "excess"``: usage above
     the included units is billed on the tiers; ``over = "all"``: the minimum is the whole
-    water charge up to ``units``, and above it every unit is billed on the tiers from zero."""
-    units: Units = 0
-    amount: Amount
+    water charge up to ``units``, and above it every unit is billed on the tiers from zero.
+    ``units`` and ``amount`` may be tables by meter size ("a 5/8-inch meter: $27.00, 300
+    cubic feet allowed; a 2-inch meter: $78.10, 1,700"); ``name`` is the bill line's
+    ("Service charge" where the district's service charge carries the allowance)."""
+    name: str = Field(default="Minimum charge", min_length=1, max_length=40)
+    units: Annotated[int | dict[str, int], by_size(Units)] = 0
+    amount: Amounts
     over: Literal["excess", "all"] = "excess"
+
+    def at(self, size: str | None) -> tuple[int, Decimal]:
+        """(included units, amount) for a meter size."""
+        return at_size(self.units, size), at_size(self.amount, size)
+
+    def size_tables(self) -> list[tuple[tuple, dict]]:
+        return [((key,), t) for key, t in (("units", self.units), ("amount", self.amount)) if isinstance(t, dict)]
 
 
 class Season(_Strict):
@@ -221,6 +232,9 @@ class Sewer(_Strict):
     tiers: Tiers = Field(default_factory=list)  # per unit, in blocks of sewer units
     water_charge_percent: WaterShare | None = None  # of the water tiers' charge for the sewer units
     fixed: Amounts = Decimal(0)  # per period (figures_per); or { meter size = dollars }
+    # sewer units a period the fixed charge includes (a minimum: "$12.40 for the first 2,000
+    # gallons"); the usage charge bills the sewer units above them
+    included: Units = 0
     fixed_per: Literal["account", "dwelling_unit"] = "account"
     percent: Percent = Decimal(100)  # share of water usage returned to the sewer
     cap: Units | None = None  # units per period (figures_per)
@@ -240,6 +254,9 @@ class Sewer(_Strict):
                 raise ValueError("give one usage charge: rate, tiers or water_charge_percent")
             if self.basis == "flat":
                 raise ValueError('sewer tiers need basis "metered" or "winter_average" (usage to price)')
+        if self.included and (self.basis == "flat" or self.water_charge_percent is not None
+                              or not (self.rate or self.tiers)):
+            raise ValueError("included (units in the fixed charge) needs a usage charge: rate or tiers")
         if self.water_charge_percent is not None:
             if self.rate:
                 raise ValueError("give rate (dollars a unit) or water_charge_percent (of the water charge), not both")
@@ -290,13 +307,15 @@ class CustomerClass(_Strict):
             return m
         scale = 30 if info.data.get("tier_basis") == "day" else 1
         seasons = [(f"season {s.name}", s.tiers) for s in info.data.get("seasons", ())]
+        by_size_min = sorted({s for _, t in m.size_tables() for s in t})
         for name, tiers in [("tiers", info.data.get("tiers", []))] + seasons:
-            for size in size_names(tiers) or [None]:
-                cost = _tier_cost(tiers, Decimal(m.units + 1), scale, size)
-                if tiers and cost < m.amount:
+            for size in sorted(set(size_names(tiers)) | set(by_size_min)) or [None]:
+                units, amount = m.at(size)
+                cost = _tier_cost(tiers, Decimal(units + 1), scale, size)
+                if tiers and cost < amount:
                     for_size = f" (a {size} meter)" if size else ""
-                    raise ValueError(f"{name} charge {m.units + 1} units ${cost:.2f}{for_size}, less than the "
-                                     f"minimum ${m.amount} for {m.units}: more water would cost less")
+                    raise ValueError(f"{name} charge {units + 1} units ${cost:.2f}{for_size}, less than the "
+                                     f"minimum ${amount} for {units}: more water would cost less")
         return m
 
     def size_tables(self) -> list[tuple[tuple, dict]]:
@@ -310,6 +329,8 @@ class CustomerClass(_Strict):
         for path, tiers in ladders:
             out += [(path + (i, "up_to"), t.up_to) for i, t in enumerate(tiers) if isinstance(t.up_to, dict)]
         out += [(("flat", i, "amount"), f.amount) for i, f in enumerate(self.flat) if isinstance(f.amount, dict)]
+        if self.minimum is not None:
+            out += [(("minimum",) + path, t) for path, t in self.minimum.size_tables()]
         return out
 
     @property
@@ -926,11 +947,13 @@ def _sewer_lines(s: Sewer, u: str, usage: Decimal, months: Decimal, periods: Dec
                  scale: Decimal, size: str, rounding: str) -> list[Line]:
     lines = []
     fixed = at_size(s.fixed, size)
+    included = whole(s.included * scale)  # (scaled as the tier limits and the cap)
     if fixed:
         n = periods * (dwelling_units if s.fixed_per == "dwelling_unit" else 1)
         per_du = " per dwelling unit" if s.fixed_per == "dwelling_unit" else ""
         meter = f" {size} meter" if isinstance(s.fixed, dict) else ""
-        lines.append(Line("sewer", f"Sewer service charge{meter}{per_du}{suffix}", n, fixed,
+        incl = f", includes {fmt_qty(included)} {u}" if included else ""
+        lines.append(Line("sewer", f"Sewer service charge{meter}{per_du}{incl}{suffix}", n, fixed,
                           cents(n * fixed, rounding), unit_label))
     if s.basis == "flat" or not (s.rate or s.water_charge_percent or s.tiers):
         return lines
@@ -957,9 +980,16 @@ def _sewer_lines(s: Sewer, u: str, usage: Decimal, months: Decimal, periods: Dec
         return lines
     if s.tiers:  # the sewer units in the sewer's own blocks, limits scaled as the water tiers'
         for k, lower, upper, part, rate in _tier_parts(s.tiers, units, scale, size):
-            lines.append(Line("sewer", f"Sewer tier {k} ({_span(lower, upper, u)}, {how}){suffix}", part, rate,
-                              cents(part * rate, rounding), u))
+            if included:  # (as the water tiers above a minimum: each unit at the block it falls in)
+                part = (units if upper is None else min(units, upper)) - max(lower, included)
+            if part > 0:
+                lines.append(Line("sewer", f"Sewer tier {k} ({_span(lower, upper, u)}, {how}){suffix}", part, rate,
+                                  cents(part * rate, rounding), u))
         return lines
+    if included:  # only the units above those the fixed charge includes
+        if units <= included:
+            return lines
+        units, how = units - included, f"{how}, over {fmt_qty(included)}"
     lines.append(Line("sewer", f"Sewer usage ({how}){suffix}", units, s.rate, cents(units * s.rate, rounding), u))
     return lines
 
@@ -986,12 +1016,14 @@ def _segment_lines(version: Version, rate_code: str, meter_size: str, usage: Dec
     floor_units = Decimal(0)
     if cls.minimum is not None:
         m = cls.minimum
-        included = whole(m.units * scale)
+        allowance, charge = m.at(meter_size)
+        included = whole(allowance * scale)
         if m.over == "excess" or usage <= included:
             floor_units = included
             what = "includes" if m.over == "excess" else "usage up to"
-            lines.append(Line("minimum", f"Minimum charge, {what} {fmt_qty(included)} {u}{suffix}", periods,
-                              m.amount, cents(periods * m.amount, rounding), label))
+            meter = f" {meter_size} meter" if m.size_tables() else ""
+            lines.append(Line("minimum", f"{m.name}{meter}, {what} {fmt_qty(included)} {u}{suffix}", periods,
+                              charge, cents(periods * charge, rounding), label))
     season, tiers = cls.tiers_for(month)
     season = f", {season}" if season else ""
     for n, lower, upper, _, rate in _tier_parts(tiers, usage, scale, meter_size):

@@ -82,7 +82,7 @@ class RateCalculatorScreen(BaseScreen):
                 yield from _field("Winter average", "calc-winter", max_length=9, restrict=r"[0-9.,]*")
                 yield Static("a month", classes="calc-unit3")
             yield FitTable((Col("Charge", 40, grow=1, key="charge"), Col("Units", 9, right=True, key="units"),
-                            Col("Rate", 8, right=True, key="rate"), Col("Amount", 11, right=True, key="amount")),
+                            Col("Rate", 10, right=True, key="rate"), Col("Amount", 11, right=True, key="amount")),
                            id="calc-lines", zebra_stripes=False)
             yield Static("", id="calc-total")
 

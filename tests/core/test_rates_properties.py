@@ -44,7 +44,9 @@ def schedules(draw):
            f'tier_basis = "{draw(st.sampled_from(["month", "day", "dwelling_unit"]))}"',
            f"service_charge = {{ 'M' = {draw(money)}, 'L' = {draw(money)} }}", f"tiers = [\n{tiers}]"]
     if draw(st.booleans()):
-        out.append(f'minimum = {{ units = {draw(st.integers(0, 10))}, amount = {draw(money)}, '
+        units = (f"{{ 'M' = {draw(st.integers(0, 10))}, 'L' = {draw(st.integers(0, 20))} }}" if draw(st.booleans())
+                 else str(draw(st.integers(0, 10))))  # the allowance by meter size, or one for all
+        out.append(f'minimum = {{ units = {units}, amount = {amount()}, '
                    f'over = "{draw(st.sampled_from(["excess", "all"]))}" }}')
     if draw(st.booleans()):
         winter = draw(months)
@@ -61,7 +63,9 @@ def schedules(draw):
                    f'fixed_per = "{draw(st.sampled_from(["account", "dwelling_unit"]))}", '
                    f'winter_months = {winter}, winter_rule = "{draw(st.sampled_from(["lesser", "average"]))}"'
                    + (f", billed_months = {billed}" if billed else "")
-                   + (f", cap = {draw(st.integers(0, 50))}" if draw(st.booleans()) else "") + " }")
+                   + (f", cap = {draw(st.integers(0, 50))}" if draw(st.booleans()) else "")
+                   + (f", included = {draw(st.integers(1, 20))}" if how != "percent" and basis != "flat"
+                      and draw(st.booleans()) else "") + " }")
     out.append(f'flat = [ {{ name = "F", amount = {amount()}, per = "{draw(st.sampled_from(["account", "dwelling_unit"]))}" }} ]')
     if draw(st.booleans()):
         season = sorted(draw(st.sets(st.integers(1, 60), max_size=3)))

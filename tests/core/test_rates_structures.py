@@ -174,6 +174,73 @@ def test_an_empty_tier_for_a_size_prices_nothing_in_it():
     assert lines(c)[1:3] == [("Water tier 1 (0-80 HCF)", 24000), ("Water tier 3 (over 80 HCF)", 10000)]
 
 
+# --- a minimum whose included units depend on the meter ------------------------------------------
+ALLOWANCE = BASE[:BASE.index("service_charge")] + """unit = "CCF"
+tiers = [ { up_to = 3, rate = 6.00 }, { up_to = 20, rate = 3.65 }, { rate = 1.80 } ]
+[versions.classes.RES.minimum]
+units = { '5/8"' = 3, '1"' = 6, '2"' = 17 }
+amount = { '5/8"' = 27.00, '1"' = 37.95, '2"' = 78.10 }
+"""
+
+
+def test_a_minimum_by_meter_size_includes_that_meters_units():
+    s = schedule(ALLOWANCE)
+    assert s.meter_sizes("RES") == ['5/8"', '1"', '2"']  # (no service charge: the minimum's sizes)
+    # 5/8": 27.00 includes 3 CCF; 10 CCF: the 7 above at the block they fall in, 7 x 3.65 = 25.55
+    c = quote("RES", '5/8"', 10, 30, schedule=s, **JAN)
+    assert lines(c) == [('Minimum charge 5/8" meter, includes 3 CCF', 2700), ("Water tier 2 (3-20 CCF)", 2555)]
+    # 2": 78.10 includes 17 CCF: 10 CCF is the minimum alone (no $0.00 line); 25 CCF:
+    #   3 x 3.65 = 10.95 (17-20) and 5 x 1.80 = 9.00 above 20
+    assert lines(quote("RES", '2"', 10, 30, schedule=s, **JAN)) == [('Minimum charge 2" meter, includes 17 CCF', 7810)]
+    assert [a for _, a in lines(quote("RES", '2"', 25, 30, schedule=s, **JAN))] == [7810, 1095, 900]
+    # two months: each size's units and amount twice (1": 12 CCF included, 2 x 37.95)
+    two = quote("RES", '1"', 12, 61, schedule=s, end=D(2026, 1, 31), cycle="2")
+    assert lines(two) == [('Minimum charge 1" meter, includes 12 CCF', 7590)]
+    with pytest.raises(InputError, match="Meter size: '3/4\"' has no charge in class RES"):
+        quote("RES", '3/4"', 10, 30, schedule=s, **JAN)
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ("'2\"' = 17 }", "'2\"' = 17, '6\"' = 170 }",
+     # (the first table by size names the class's sizes: the amount then lacks the 6")
+     r"minimum.amount: no figure for 6\" \(the sizes of the class's first table by size: 5/8\", 1\", 2\", 6\"\)"),
+    (", '2\"' = 78.10 }", " }", r"minimum.amount: no figure for 2\""),
+    ("'1\"' = 6,", "'1\"' = 6.5,", r"minimum.units: 1\": Input should be a valid integer"),
+    ("'2\"' = 78.10 }", "'2\"' = -78.10 }", r"minimum.amount: 2\": Input should be greater than or equal to 0"),
+    # "the minimum up to N units, else every unit from zero": checked for each size's N
+    ("amount = {", 'over = "all"\namount = {',
+     r"minimum: .*tiers charge 7 units \$32.60 \(a 1\" meter\), less than the minimum \$37.95 for 6"),
+])
+def test_a_minimum_by_meter_size_that_would_bill_wrong_is_refused_with_line_and_key(old, new, message):
+    assert old in ALLOWANCE
+    with pytest.raises(InputError, match=rf"^a.toml, line \d+: versions\[1\].classes.RES.{message}"):
+        parse_schedule(ALLOWANCE.replace(old, new, 1), "a.toml")
+
+
+def test_a_sewer_fixed_charge_that_includes_units_bills_the_units_above():
+    s = schedule(BASE.replace("percent = 90\n", "percent = 90\nincluded = 4\n"))
+    # 3/4", 25 HCF: sewer units 22 (90%); the fixed 15.00 includes 4; tier 1 bills 4-10:
+    #   6 x 2.50 = 15.00; tier 2 12 x 3.50 = 42.00 (each unit at the block it falls in)
+    c = quote("RES", '3/4"', 25, 30, schedule=s, **JAN)
+    assert lines(c)[4:] == [('Sewer service charge 3/4" meter, includes 4 HCF', 1500),
+                            ("Sewer tier 1 (0-10 HCF, 90% of metered)", 1500),
+                            ("Sewer tier 2 (over 10 HCF, 90% of metered)", 4200)]
+    # two months: 8 included (the limit 20): 40 HCF -> 36 sewer units: 12 x 2.50 + 16 x 3.50
+    two = quote("RES", '3/4"', 40, 61, schedule=s, end=D(2026, 1, 31), cycle="2")
+    assert [a for d, a in lines(two) if d.startswith("Sewer")] == [3000, 3000, 5600]
+    # within the included units: the fixed charge alone
+    assert [d for d, _ in lines(quote("RES", '3/4"', 4, 30, schedule=s, **JAN)) if d.startswith("Sewer")] == [
+        'Sewer service charge 3/4" meter, includes 4 HCF']
+
+
+@pytest.mark.parametrize("new", ['basis = "flat"\nincluded = 4', 'basis = "metered"\nincluded = 4\nwater_charge_percent = 80'])
+def test_included_sewer_units_without_a_rate_or_tiers_are_refused(new):
+    text = BASE[:BASE.index("[versions.classes.RES.sewer]")] + f"[versions.classes.RES.sewer]\n{new}\nfixed = 15.00\n"
+    with pytest.raises(InputError, match=r"^s.toml, line \d+: versions\[1\].classes.RES.sewer: .*included \(units in "
+                                         r"the fixed charge\) needs a usage charge: rate or tiers"):
+        parse_schedule(text, "s.toml")
+
+
 # --- a rate change: split by days, or the whole period at one version's rates ------------------------
 CHANGE = """name = "R"
 {rule}

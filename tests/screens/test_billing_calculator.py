@@ -59,6 +59,24 @@ async def test_lookup_lists_classes_and_sizes_and_errors_name_the_field(sqlite_u
         assert "Meter size: '9\"' has no service charge" in screen_text(app)
 
 
+async def test_a_rate_to_eight_decimals_stays_on_one_line_at_80_columns(sqlite_url):
+    from ubtui.rates import DEMO_RATES, load_schedule_file
+    add_user("clerk")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_calc(pilot)
+        app.screen.schedule = load_schedule_file(DEMO_RATES.parent / "rates" / "mahanoy.toml").schedule
+        for field, value in (("calc-class", "MET"), ("calc-cycle", "M")):
+            app.screen.query_one(f"#{field}").value = value
+        await pilot.press(*"10000", "f9")
+        await settle(pilot)
+        rows = screen_text(app).splitlines()
+        # 4,114 gallons x 0.00977273 = $40.21 and 5,011 x 0.00665775 = $33.36: each rate whole on its row
+        assert any("4114" in r and "0.00977273" in r and "$40.21" in r for r in rows)
+        assert any("5011" in r and "0.00665775" in r and "$33.36" in r for r in rows)
+        assert "Total $92.03" in screen_text(app)
+
+
 def calculator_snapshot(snap_compare, sqlite_url, typing) -> bool:
     add_user("clerk")
 
