@@ -422,7 +422,8 @@ class InquiryScreen(BaseScreen):
         """Enter on a change: the whole of it (a long note or address changed)."""
         if 0 <= event.cursor_row < len(self.change_rows):
             r = self.change_rows[event.cursor_row]
-            self.app.push_screen(TextViewScreen(r.action, change_text(r, "\n"), f"{r.at:%Y-%m-%d %H:%M}  by {r.user}"))
+            whole = "\n".join(p for p in (r.what, r.detail) if p)
+            self.app.push_screen(TextViewScreen(r.action, whole, f"{r.at:%Y-%m-%d %H:%M}  by {r.user}"))
 
     # --- letters typed twice ----------------------------------------------------------------
     TWICE = {"c": "write this pane's history to a CSV file", "p": "write this pane's history to a PDF file",

@@ -48,6 +48,8 @@ def wrapped(value, width: int, rows: int = 0, more: str = "") -> list[str]:
     shown = out[:rows]
     room = width - cell_len(more) - 1
     last = chop_cells(shown[-1], room)[0] if room > 0 else ""
+    if last != shown[-1] and " " in last[len(last) // 2:]:
+        last = last[:last.rindex(" ")]  # a word does not end half-way before ``more``
     shown[-1] = f"{last.rstrip()} {more}".strip() if room > 0 else chop_cells(more, width)[0]
     return shown
 

@@ -407,3 +407,18 @@ async def test_desk_and_duplicates_whole_at_80_and_132(hostile):
             shown = "".join(line[box.region.x:box.region.right] for line in lines)
             assert "\u2026" not in shown, shown
             assert bare(f"Use {customer_id}: {who}") in bare(shown.translate(BORDERS)), (size, shown)
+
+
+def test_wrapped_keeps_every_word_or_says_where_the_rest_is():
+    from screens.common.text import wrapped
+
+    for width in (20, 40, 78, 130):
+        lines = wrapped(NOTE, width)
+        assert all(len(line) <= width for line in lines) and bare("".join(lines)) == bare(NOTE), width
+        short = wrapped(NOTE, width, 3, "(Enter: all)")
+        assert len(short) == 3 and short[-1].endswith("(Enter: all)") and len(short[-1]) <= width, short
+        assert short[:2] == lines[:2]
+        head = short[-1][:-len("(Enter: all)")].rstrip()
+        assert lines[2].startswith(head) and lines[2][len(head):][:1] in ("", " "), (short[-1], lines[2])  # whole words
+    assert wrapped("one\n\ntwo [/]\x1b[2J", 20) == ["one", "", "two [/]\u241b[2J"]  # its lines kept, ESC visible
+    assert wrapped("fits", 20, 1, "(more)") == ["fits"]
