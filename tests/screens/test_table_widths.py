@@ -334,6 +334,15 @@ def flat_screen(app) -> str:
     return bare(text.translate(BORDERS))
 
 
+def box_text(app, selector: str) -> str:
+    """What the box around ``selector`` shows (not the screen around it), as ``flat_screen``."""
+    box = app.screen.query_one(selector).parent
+    lines = screen_text(app).splitlines()[box.region.y:box.region.bottom]
+    shown = "".join(line[box.region.x:box.region.right] for line in lines)
+    assert "\u2026" not in shown, shown
+    return bare(shown.translate(BORDERS))
+
+
 async def whole_or_on_enter(pilot, value: str, what: str) -> str:
     """``value`` is on the screen whole, or the line showing part of it says "(Enter: all)" and
     Enter shows it whole (then Esc comes back).  Which one it was."""
@@ -402,11 +411,7 @@ async def test_desk_and_duplicates_whole_at_80_and_132(hostile):
             assert bare(f"Address: {premise_id} {where}") in flat, (size, where)
             app.push_screen(DuplicateScreen(DuplicateFound("same", [(customer_id, who)], kind="customer")))
             await settle(pilot)
-            box = app.screen.query_one("#duplicate-list").parent  # the box, not the desk around it
-            lines = screen_text(app).splitlines()[box.region.y:box.region.bottom]
-            shown = "".join(line[box.region.x:box.region.right] for line in lines)
-            assert "\u2026" not in shown, shown
-            assert bare(f"Use {customer_id}: {who}") in bare(shown.translate(BORDERS)), (size, shown)
+            assert bare(f"Use {customer_id}: {who}") in box_text(app, "#duplicate-list"), size
 
 
 def test_wrapped_keeps_every_word_or_says_where_the_rest_is():
@@ -422,3 +427,19 @@ def test_wrapped_keeps_every_word_or_says_where_the_rest_is():
         assert lines[2].startswith(head) and lines[2][len(head):][:1] in ("", " "), (short[-1], lines[2])  # whole words
     assert wrapped("one\n\ntwo [/]\x1b[2J", 20) == ["one", "", "two [/]\u241b[2J"]  # its lines kept, ESC visible
     assert wrapped("fits", 20, 1, "(more)") == ["fits"]
+
+
+async def test_account_actions_head_and_a_lookup_whole_at_80_and_132(hostile):
+    from screens.accounts.actions import AccountActionsScreen
+    from screens.common.form import LookupScreen
+
+    url, account_id, _, _ = hostile
+    choice = f"{HOSTILE_NAME}, moved to 0001013-2: {HOSTILE_MAIL}"
+    for size in SIZES:
+        async with on_screen(url, size, AccountActionsScreen(account_id), "super") as pilot:
+            app = pilot.app
+            ctx = app.screen.ctx
+            assert bare(f"{ctx.number} {ctx.name} {ctx.address} {ctx.status.upper()}") in flat_screen(app), size
+            app.push_screen(LookupScreen("Account", (("0001020-7", choice), ("0001013-2", "credit $5.00"))))
+            await settle(pilot)
+            assert bare(f"0001020-7 {choice}") in box_text(app, "#lookup-list"), size
