@@ -74,10 +74,6 @@ class Preview(Static):
     def lines(self, width: int) -> list[str]:
         return wrapped(self.value, width, self.max_rows(), self.more) or [""]
 
-    def cut(self) -> bool:
-        """Does the text need more rows than it is shown on?"""
-        return len(wrapped(self.value, self.content_size.width or self.app.size.width)) > self.max_rows()
-
     def render(self) -> Text:
         return Text("\n".join(self.lines(self.content_size.width or self.app.size.width)))
 
