@@ -4,14 +4,11 @@
 Actions the signed-in user lacks the permission for are not listed; the core still checks."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Static
 
 from screens.accounts.autopay import AutopayCancelScreen, AutopayEnrolScreen
 from screens.accounts.maintenance import (
@@ -35,9 +32,10 @@ from screens.accounts.money import (
 )
 from screens.collections.appeals import AppealScreen
 from screens.collections.worklist import PaymentPlanScreen
-from screens.common.base import BaseScreen, key_binding, letter_binding, permitted
-from screens.common.form import ActionForm, load_context
-from screens.common.text import stored
+from screens.common.base import key_binding, permitted
+from screens.common.form import load_context
+from screens.common.letters import Letter, LetterListScreen, letter_bindings
+from screens.common.text import line
 from screens.service.actions import (
     CancelWorkOrderScreen,
     CompleteWorkOrderScreen,
@@ -48,13 +46,7 @@ from screens.service.actions import (
 from screens.service.desk import MoveScreen
 from ubtui.money import format_cents
 
-
-@dataclass(frozen=True)
-class Action:
-    key: str
-    label: str
-    form: type[ActionForm]
-    permissions: tuple[str, ...]
+Action = Letter
 
 
 ACTIONS = (
@@ -90,30 +82,24 @@ def actions_for(user) -> list[Action]:
     return permitted(ACTIONS, user)
 
 
-class AccountActionsScreen(BaseScreen):
+class AccountActionsScreen(LetterListScreen):
     TITLE_TEXT = "Account actions"
     CSS_PATH = "actions.tcss"
     HELP_TEXT = "Press a letter, or move with the arrows and press Enter.  Each form posts with F9."
-    BINDINGS = [
-        key_binding("refresh", "refresh"),
-        # the letters as bindings too (not in the footer): F1 help and the palette list them
-        *(letter_binding(a.key, f"open('{a.key}')", a.label, show=False, id=f"actions.{a.key}") for a in ACTIONS),
-    ]
+    BINDINGS = [key_binding("refresh", "refresh"), *letter_bindings(ACTIONS, "actions")]
+    LETTERS = ACTIONS
+    LIST_ID = "actions"
 
     def __init__(self, account_id: int):
         super().__init__()
         self.account_id = account_id
         self.ctx = None
 
-    def compose_body(self) -> ComposeResult:
+    def compose_head(self) -> ComposeResult:
         with Vertical(id="actions-head"):
             yield Static("", id="a-account")
             yield Static("", id="a-money")
             yield Static("", id="a-extra")
-        yield OptionList(*self.options(), id="actions")
-
-    def options(self) -> list[Option]:
-        return [Option(f"{a.key.upper()}  {self.label_of(a)}", id=a.key) for a in actions_for(self.app.user)]
 
     def label_of(self, a: Action) -> str:
         if a.key == "a" and self.ctx is not None:
@@ -123,7 +109,7 @@ class AccountActionsScreen(BaseScreen):
         return a.label
 
     def on_mount(self) -> None:
-        self.query_one("#actions", OptionList).focus()
+        super().on_mount()
         self.app.hold_keys()  # a letter typed before the account is read waits for it
         self.load(release=True)
 
@@ -144,35 +130,18 @@ class AccountActionsScreen(BaseScreen):
         self.ctx = ctx
         self.query_one("#title", Static).update(f"Account actions: {ctx.number}")
         self.query_one("#a-account", Static).update(Text.assemble(
-            (ctx.number, "bold"), stored(f"  {ctx.name}  {ctx.address}  "), (ctx.status.upper().replace("_", " "), "bold")))
+            (ctx.number, "bold"), line(f"  {ctx.name}  {ctx.address}  "), (ctx.status.upper().replace("_", " "), "bold"),
+            overflow="fold"))
         self.query_one("#a-money", Static).update(
             f"Balance {format_cents(ctx.balance_cents)}  Deposit held {format_cents(ctx.deposit_held_cents)}")
         ap = ctx.autopay
         autopay = f"Autopay {ap.bank_account_type} {ap.bank_account}" if ap else "No autopay"
         self.query_one("#a-extra", Static).update(f"{autopay}  Open work orders: {len(ctx.open_orders)}")
-        menu = self.query_one("#actions", OptionList)
-        highlighted = menu.highlighted
-        menu.clear_options()
-        menu.add_options(self.options())
-        if highlighted is not None and highlighted < menu.option_count:
-            menu.highlighted = highlighted
+        self.relabel()
 
     # --- choosing ---------------------------------------------------------------------------
-    def check_action(self, action: str, parameters) -> bool | None:
-        if action == "open":  # letters of actions the user may not take do nothing
-            return any(a.key == parameters[0] for a in actions_for(self.app.user))
-        return True
-
-    def action_open(self, key: str) -> None:
-        for a in actions_for(self.app.user):
-            if a.key == key:
-                self.open_action(a)
-                return
-        self.set_status("you may not do that here; ask a supervisor", error=True)
-
-    @on(OptionList.OptionSelected, "#actions")
-    def selected(self, event: OptionList.OptionSelected) -> None:
-        self.action_open(event.option.id)
+    def open_entry(self, a: Action) -> None:
+        self.open_action(a)
 
     @work(exclusive=True, group="actions-open")
     async def open_action(self, a: Action) -> None:
@@ -186,16 +155,9 @@ class AccountActionsScreen(BaseScreen):
             self.set_status("no open work orders on this account", error=True)
             return
         self.clear_status()
-        if form.prepare is ActionForm.prepare:
-            self.app.push_screen(form(self.ctx), self.form_done)
-            return
-        self.app.hold_keys()  # the form needs more from the database: what is typed next belongs to it
-        try:
-            options = await self.app.try_db(form.prepare, self.app.user, self.account_id)
-            if options is not None:
-                self.app.push_screen(form(self.ctx, **options), self.form_done)
-        finally:
-            self.app.call_after_refresh(self.app.release_keys)
+        options = await self.prepared(form, self.account_id)
+        if options is not None:
+            self.app.push_screen(form(self.ctx, **options), self.form_done)
 
     def form_done(self, message: str | None) -> None:
         if message:

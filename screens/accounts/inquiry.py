@@ -2,7 +2,8 @@
 
 Keys: 1 transactions, 2 bills, 3 consumption, 4 payments, 5 work orders, 6 contact log, 7 changes
 (who changed which details, from the audit trail);
-Enter on a bill shows its lines; F6 adds a contact-log entry; F7 takes a payment (when the
+Enter on a bill shows its lines, on a contact, a change or a read its whole text (the line under
+those panes shows a few wrapped rows of it and says "Enter: all" when there is more); F6 adds a contact-log entry; F7 takes a payment (when the
 cashiering screens are installed); C / P export the history of the pane (usage on the
 consumption pane, transactions elsewhere) to CSV / PDF; F5 reloads.
 
@@ -22,7 +23,8 @@ from textual.widgets import ContentSwitcher, DataTable, Static
 
 from screens.common.base import BaseScreen, key_binding, letter_binding
 from screens.common.table import Col, FitTable
-from screens.common.text import cells, stored
+from screens.common.text import Preview, cells, line, stored
+from screens.common.view import TextViewScreen
 from ubtui import inquiry
 from ubtui.money import format_cents
 from ubtui.text import safe_text
@@ -69,6 +71,11 @@ def packed(parts: list[str], width: int, sep: str = "; ") -> str:
     return "\n".join(lines)
 
 
+def change_text(r, sep: str = " | ") -> str:
+    """A change of details whole: what was done, what changed, why."""
+    return sep.join(p for p in (r.action, r.what, r.detail) if p)
+
+
 def pane_of(table_id: str | None) -> str:
     return {"usage-table": "usage", "contacts-table": "contacts", "changes-table": "changes"}.get(
         table_id or "", table_id or "")
@@ -90,7 +97,7 @@ class InquiryScreen(BaseScreen):
     TITLE_TEXT = "Account inquiry"
     CSS_PATH = "inquiry.tcss"
     HELP_TEXT = ("1-7 switch panes (7: changes of details, who and when); Enter on a transaction shows "
-                 "it in full, on a bill its lines, on a contact its whole note.  "
+                 "it in full, on a bill its lines, on a contact, change or read its whole text.  "
                  "CC / PP export this pane's history (usage or transactions) to CSV / PDF in the exports folder; "
                  "AA lists what can "
                  "be done to the account (service, work orders, refunds, transfers, autopay, customer "
@@ -130,7 +137,7 @@ class InquiryScreen(BaseScreen):
             yield Static("", id="h-customers")
             yield Static("", id="h-address")
             yield Static("", id="h-balance")
-            yield Static("", id="h-alerts")
+            yield Preview(3, "(more: 6)", tall_rows=5, id="h-alerts")
         yield Static(self.tabs_text(), id="tabs")
         with ContentSwitcher(initial="tx", id="panes"):
             # the columns' widths at 80 columns; those with a grow share take what a wider
@@ -143,7 +150,7 @@ class InquiryScreen(BaseScreen):
                 yield Static("", id="usage-average")
                 yield self.table("usage-table", ("Period", 8), ("Read on", 10), Col("Reading", 8, right=True),
                                  Col("Usage", 6, right=True), ("", BAR_WIDTH), ("Flag", 9, 1))
-                yield Static("", id="usage-reason")
+                yield Preview(2, tall_rows=4, id="usage-reason")
             # receipts up to 14 characters: R00022303, DM000002031, AP261128-00001 (autopay)
             yield self.table("payments", ("Date", 10), ("Receipt", 14), Col("Amount", 10, right=True),
                              Col("Tenders", 15, grow=1, most=40), ("Channel", 8), ("Status", 8))
@@ -152,10 +159,10 @@ class InquiryScreen(BaseScreen):
             with Vertical(id="contacts"):
                 yield self.table("contacts-table", ("Date", 10), ("Channel", 7), ("Subject", 24, 1), ("By", 8),
                                  ("Follow-up", 10))
-                yield Static("", id="contact-text")
+                yield Preview(3, tall_rows=8, id="contact-text")
             with Vertical(id="changes"):
                 yield self.table("changes-table", ("When", 16), ("By", 8), ("What", 44, 1))
-                yield Static("", id="change-text")
+                yield Preview(3, tall_rows=8, id="change-text")
 
     @staticmethod
     def table(table_id: str, *columns) -> DataTable:
@@ -192,21 +199,21 @@ class InquiryScreen(BaseScreen):
         meter = f"  Meter {s.meter}" if s.meter else "  No meter"
         self.query_one("#h-account", Static).update(Text.assemble(
             (s.number, "bold"), f"  {s.account_class.title()}  ", (s.status.upper().replace("_", " "), "bold"),
-            stored(meter), f"  {s.rate_code} cycle {s.cycle}" if s.rate_code else ""))
+            line(meter), f"  {s.rate_code} cycle {s.cycle}" if s.rate_code else "", overflow="fold"))
         # one line each when they do not fit one together (a name's own line breaks are not kept)
         people = [safe_text(f"{p.name} ({p.role}){' ' + p.phone if p.phone else ''}") for p in s.customers]
         self.query_one("#h-customers", Static).update(stored(packed(people, self.app.size.width - 2),
                                                              multiline=True))
-        self.query_one("#h-address", Static).update(stored(f"Service: {s.service_address}"))
+        self.query_one("#h-address", Static).update(line(f"Service: {s.service_address}"))
         a = s.aging
         self.query_one("#h-balance", Static).update(Text.assemble(
             ("Balance ", ""), (format_cents(s.balance_cents), "bold"),
             f"  Cur {format_cents(a.get('current', 0))} 30 {format_cents(a.get('30', 0))}"
             f" 60 {format_cents(a.get('60', 0))} 90+ {format_cents(a.get('90+', 0))}"
-            f"  Dep {format_cents(s.deposit_held_cents)}"))
+            f"  Dep {format_cents(s.deposit_held_cents)}", overflow="fold"))
         notes = list(s.alerts) + [f"follow up {d.isoformat()}: {subj}" for d, subj in s.open_followups]
-        alerts = self.query_one("#h-alerts", Static)
-        alerts.update(stored(" | ".join(notes) if notes else "No alerts"))
+        alerts = self.query_one("#h-alerts", Preview)
+        alerts.show(" | ".join(notes) if notes else "No alerts")
         alerts.set_class(bool(notes), "alert")
         self.query_one("#title", Static).update(f"Account {s.number}")
 
@@ -365,7 +372,17 @@ class InquiryScreen(BaseScreen):
     def show_reason(self, index: int) -> None:
         rows = self.usage.rows if self.usage else []
         text = rows[index].reason if 0 <= index < len(rows) else ""
-        self.query_one("#usage-reason", Static).update(stored(text or " "))
+        self.query_one("#usage-reason", Preview).show(text)
+
+    @on(DataTable.RowSelected, "#usage-table")
+    def usage_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a read: its flag and the reason whole."""
+        rows = self.usage.rows if self.usage else []
+        if 0 <= event.cursor_row < len(rows):
+            r = rows[event.cursor_row]
+            self.app.push_screen(TextViewScreen(
+                f"Read of {short_date(r.read_on)}: {r.flag or 'not flagged'}", r.reason or "Nothing unusual.",
+                f"Reading {r.reading}  usage {'' if r.usage is None else r.usage} {self.usage.unit}"))
 
     # contacts: the text of the highlighted entry; Enter shows it whole (F9 there: follow-up done)
     @on(DataTable.RowSelected, "#contacts-table")
@@ -389,7 +406,7 @@ class InquiryScreen(BaseScreen):
     def show_contact_text(self, index: int) -> None:
         rows = self.contact_rows
         text = rows[index].text if 0 <= index < len(rows) else ""
-        self.query_one("#contact-text", Static).update(stored(text or " ", multiline=True))
+        self.query_one("#contact-text", Preview).show(text)
 
     # changes: the whole change of the highlighted row (action, what, reason)
     @on(DataTable.RowHighlighted, "#changes-table")
@@ -398,9 +415,15 @@ class InquiryScreen(BaseScreen):
 
     def show_change_text(self, index: int) -> None:
         rows = self.change_rows
-        r = rows[index] if 0 <= index < len(rows) else None
-        text = " | ".join(p for p in (r.action, r.what, r.detail) if p) if r else ""
-        self.query_one("#change-text", Static).update(Text(text or " "))
+        self.query_one("#change-text", Preview).show(change_text(rows[index]) if 0 <= index < len(rows) else "")
+
+    @on(DataTable.RowSelected, "#changes-table")
+    def change_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a change: the whole of it (a long note or address changed)."""
+        if 0 <= event.cursor_row < len(self.change_rows):
+            r = self.change_rows[event.cursor_row]
+            whole = "\n".join(p for p in (r.what, r.detail) if p)
+            self.app.push_screen(TextViewScreen(r.action, whole, f"{r.at:%Y-%m-%d %H:%M}  by {r.user}"))
 
     # --- letters typed twice ----------------------------------------------------------------
     TWICE = {"c": "write this pane's history to a CSV file", "p": "write this pane's history to a PDF file",

@@ -160,7 +160,8 @@ class LookupScreen(KeepsRunning, ModalScreen[str | None]):
         with Vertical():
             yield Static(Text(self.title_text, style="bold"))
             width = max((len(v) for v, _ in self.choices), default=0)
-            yield OptionList(*(Option(stored(clip(f"{v:<{width}}  {d}", LOOKUP_TEXT)), id=str(i))
+            # a long choice wraps onto a second line of its option (never cut: #17)
+            yield OptionList(*(Option(stored(f"{v:<{width}}  {d}"), id=str(i))
                                for i, (v, d) in enumerate(self.choices)), id="lookup-list")
             yield Static("Enter picks, F3 closes.")
 

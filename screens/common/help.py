@@ -16,6 +16,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from screens.common.base import KeepsRunning, bindings_with_keymap, key_text
+from screens.common.view import page_css
 
 
 def screen_keys(screen: Screen) -> list[tuple[str, str]]:
@@ -84,10 +85,7 @@ def reflow(text: str, width: int = 74) -> str:
 
 
 class HelpScreen(KeepsRunning, ModalScreen):
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 100%; max-width: 100; height: auto; max-height: 100%;
-                                  border: round $primary; padding: 0 1; background: $surface; }
+    DEFAULT_CSS = page_css("HelpScreen") + """
     HelpScreen #help-title { text-style: bold; }
     HelpScreen #help-extra { margin-top: 1; }
     HelpScreen #help-foot { margin-top: 1; text-style: italic; }

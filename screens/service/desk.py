@@ -21,8 +21,9 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.common.base import BaseScreen, KeepsRunning, letter_binding, permitted
-from screens.common.form import LOOKUP_TEXT, ActionForm, Field, choice_from, clip, day_from
+from screens.common.base import KeepsRunning, permitted
+from screens.common.form import ActionForm, Field, choice_from, day_from
+from screens.common.letters import Letter, LetterListScreen, letter_bindings
 from screens.common.text import line, stored
 from screens.service.actions import (
     DATE_HINT,
@@ -101,7 +102,8 @@ class DuplicateScreen(KeepsRunning, ModalScreen[str | None]):
         same = "the same name and phone" if self.error.kind == "customer" else "the same address"
         with Vertical():
             yield Static(Text(f"On file with {same}:", style="bold"))
-            options = [Option(stored(clip(f"Use {m_id}: {text}", LOOKUP_TEXT)), id=f"use:{m_id}")
+            # a long name or address wraps onto a second line of its option: never cut
+            options = [Option(stored(f"Use {m_id}: {text}"), id=f"use:{m_id}")
                        for m_id, text in self.error.matches]
             options.append(Option(f"Create a new {what} anyway", id="new"))
             yield OptionList(*options, id="duplicate-list")
@@ -361,12 +363,7 @@ class SettleCreditScreen(DeskForm):
 
 
 # --- the desk -------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class DeskAction:
-    key: str
-    label: str
-    form: type[DeskForm]
-    permissions: tuple[str, ...]
+DeskAction = Letter
 
 
 DESK = (
@@ -383,12 +380,14 @@ def desk_for(user) -> list[DeskAction]:
     return permitted(DESK, user)
 
 
-class ServiceDeskScreen(BaseScreen):
+class ServiceDeskScreen(LetterListScreen):
     TITLE_TEXT = "New service"
     CSS_PATH = "desk.tcss"
     HELP_TEXT = ("Press a letter, or move with the arrows and press Enter.  The customer and address "
                  "made or chosen last are filled in for the next form.")
-    BINDINGS = [*(letter_binding(a.key, f"open('{a.key}')", a.label, show=False, id=f"desk.{a.key}") for a in DESK)]
+    BINDINGS = letter_bindings(DESK, "desk")
+    LETTERS = DESK
+    LIST_ID = "desk"
 
     def __init__(self):
         super().__init__()
@@ -396,16 +395,11 @@ class ServiceDeskScreen(BaseScreen):
         self.premise: Picked | None = None
         self.account: Picked | None = None
 
-    def compose_body(self) -> ComposeResult:
+    def compose_head(self) -> ComposeResult:
         customer, premise = self.picks()
         with Vertical(id="desk-head"):
             yield Static(customer, id="desk-customer")
             yield Static(premise, id="desk-premise")
-        yield OptionList(*(Option(f"{a.key.upper()}  {a.label}", id=a.key) for a in desk_for(self.app.user)),
-                         id="desk")
-
-    def on_mount(self) -> None:
-        self.query_one("#desk", OptionList).focus()
 
     def picks(self) -> tuple:
         c, p = self.customer, self.premise
@@ -417,33 +411,15 @@ class ServiceDeskScreen(BaseScreen):
         self.query_one("#desk-customer", Static).update(customer)
         self.query_one("#desk-premise", Static).update(premise)
 
-    def check_action(self, action: str, parameters) -> bool | None:
-        if action == "open":
-            return any(a.key == parameters[0] for a in desk_for(self.app.user))
-        return True
-
-    def action_open(self, key: str) -> None:
-        for a in desk_for(self.app.user):
-            if a.key == key:
-                self.open_form(a)
-                return
-
-    @on(OptionList.OptionSelected, "#desk")
-    def selected(self, event: OptionList.OptionSelected) -> None:
-        self.action_open(event.option.id)
+    def open_entry(self, a: DeskAction) -> None:
+        self.open_form(a)
 
     @work(exclusive=True, group="desk-open")
     async def open_form(self, a: DeskAction) -> None:
         self.clear_status()
         picks = {"customer": str(self.customer.id) if self.customer else "",
                  "premise": str(self.premise.id) if self.premise else ""}
-        options: dict | None = {}
-        if a.form.prepare is not ActionForm.prepare:
-            self.app.hold_keys()  # what is typed while the lists are read belongs to the form
-            try:
-                options = await self.app.try_db(a.form.prepare, self.app.user, None)
-            finally:
-                self.app.call_after_refresh(self.app.release_keys)
+        options = await self.prepared(a.form, None)
         if options is None:
             return
         form = a.form(None, **picks, **options)
@@ -456,4 +432,3 @@ class ServiceDeskScreen(BaseScreen):
         if got is not None and got.kind in ("customer", "premise", "account"):
             setattr(self, got.kind, got)
         self.show_picks()
-

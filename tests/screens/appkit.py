@@ -149,6 +149,29 @@ async def open_account(pilot, text: str) -> None:
         await settle(pilot)
 
 
+def screen_classes() -> list[type]:
+    """Every Screen class of the app's packages (screens.*, the domain packages too), each
+    module imported first; in a stable order (module, name).  The key and stylesheet checks
+    walk them."""
+    import importlib
+    import pkgutil
+
+    from textual.screen import Screen
+
+    import screens
+
+    for info in pkgutil.walk_packages(screens.__path__, "screens."):
+        importlib.import_module(info.name)
+    found: set[type] = set()
+    todo = [Screen]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__module__.startswith("screens."):
+                found.add(sub)
+    return sorted(found, key=lambda c: (c.__module__, c.__qualname__))
+
+
 class StandInScreen(BaseScreen):
     """Stands in for a screen another module registers (F7 and menu tests)."""
 

@@ -1,17 +1,12 @@
 """Every binding on every screen has an id (remappable) and, for F-keys, a Ctrl alternative."""
 from __future__ import annotations
 
-import importlib
-import inspect
-import pkgutil
-
 import pytest
 from textual.binding import Binding
-from textual.screen import Screen
 
-import screens
 from screens.app import UbtuiApp
 from screens.common.base import KEYS, BaseScreen
+from tests.screens.appkit import screen_classes
 
 
 def declared_bindings(owner: type) -> list[Binding]:
@@ -22,16 +17,6 @@ def declared_bindings(owner: type) -> list[Binding]:
             continue
         for b in klass.__dict__.get("BINDINGS", []):
             found.append(b if isinstance(b, Binding) else Binding(*b))
-    return found
-
-
-def our_screens() -> list[type[Screen]]:
-    found = []
-    for m in pkgutil.walk_packages(screens.__path__, "screens."):  # the domain packages too
-        module = importlib.import_module(m.name)
-        for _, obj in inspect.getmembers(module, inspect.isclass):
-            if issubclass(obj, Screen) and obj.__module__ == module.__name__:
-                found.append(obj)
     return found
 
 
@@ -53,7 +38,7 @@ def test_the_convention_table_gives_each_f_key_a_ctrl_key():
         assert any(k.startswith("ctrl+") for k in keys.split(",")), key_id
 
 
-@pytest.mark.parametrize("screen_cls", our_screens(), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("screen_cls", screen_classes(), ids=lambda c: c.__name__)
 def test_every_binding_has_an_id_and_a_ctrl_alternative(screen_cls):
     assert binding_problems(screen_cls) == []
 
@@ -73,5 +58,5 @@ def test_the_check_can_fail():
 
 
 def test_screens_are_found():
-    names = {c.__name__ for c in our_screens()}
+    names = {c.__name__ for c in screen_classes()}
     assert {"LoginScreen", "LockScreen", "MainMenuScreen", "SearchScreen", "HelpScreen"} <= names

@@ -5,27 +5,10 @@ class that set it: a form defined in screens/common/ and subclassed in screens/c
 for screens/cash/form.tcss and failed to open (found when the screens moved into packages)."""
 from __future__ import annotations
 
-import importlib
 import inspect
-import pkgutil
 from pathlib import Path
 
-from textual.screen import Screen
-
-import screens
-
-
-def screen_classes() -> set[type]:
-    for info in pkgutil.walk_packages(screens.__path__, "screens."):
-        importlib.import_module(info.name)
-    found: set[type] = set()
-    todo = [Screen]
-    while todo:
-        for sub in todo.pop().__subclasses__():
-            todo.append(sub)
-            if sub.__module__.startswith("screens."):
-                found.add(sub)
-    return found
+from tests.screens.appkit import screen_classes
 
 
 def test_every_screen_finds_its_stylesheet():
