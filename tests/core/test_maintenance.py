@@ -191,6 +191,41 @@ def test_new_details_are_found_by_search_at_once(clerk, make_account):
     assert Customer.get_by_id(c).bill_delivery == "email"
 
 
+def ids(clerk, text: str) -> list[int]:
+    return [h.account_id for h in search_accounts(clerk, text)]
+
+
+def test_search_follows_every_change_and_forgets_the_old_value(clerk, supervisor, make_account):
+    """Each change is found at once by what it set, and no longer by what it replaced (the
+    account documents of migration 0009 and the phone/e-mail indexes, on both backends)."""
+    a = make_account(last_name="Quimby", first_name="Ora", street="Alder Way")
+    other = make_account(last_name="Unrelated", street="Birch Ln")
+    c = owner_of(a)
+    old_phone = Phone.get(Phone.customer == c).digits
+    assert ids(clerk, "quimby") == [a.id] and ids(clerk, old_phone) == [a.id]
+    mt.update_customer(clerk, c, last_name="Zeffirelli")  # a name
+    assert ids(clerk, "zeffirelli") == [a.id] and ids(clerk, "quimby") == []
+    mt.update_customer(clerk, c, mail_line1="PO Box 4471")  # a mailing address
+    assert ids(clerk, "po box 4471") == [a.id]
+    mt.update_customer(clerk, c, mail_line1="PO Box 8820")
+    assert ids(clerk, "box 8820") == [a.id] and ids(clerk, "box 4471") == []
+    mt.set_phones(clerk, c, [("mobile", "541-555-0177")])  # a phone, the old one dropped
+    assert ids(clerk, "541-555-0177") == [a.id] and ids(clerk, "5550177") == [a.id]
+    assert ids(clerk, old_phone) == [] and ids(clerk, old_phone[-7:]) == []
+    mt.set_emails(clerk, c, ["ora@example.org"])  # an e-mail, then another
+    mt.set_emails(clerk, c, ["ora.z@example.org"])
+    assert ids(clerk, "ora.z@example.org") == [a.id] and ids(clerk, "ora@example.org") == []
+    # a customer added to the account is found on it; a merged record's details follow the survivor
+    wife = mt.add_role(clerk, a.id, "tenant", D(2026, 1, 1), new_customer=mt.NewCustomer("Zeffirelli", "Mae",
+                                                                                          phone="541-555-0188"))
+    assert ids(clerk, "mae zeffirelli") == [a.id] and ids(clerk, "541-555-0188") == [a.id]
+    twin = mt.add_role(clerk, other.id, "billing", D(2026, 1, 1),
+                       new_customer=mt.NewCustomer("Zeffirelli", "Mae", phone="541-555-0199"))
+    mt.set_phones(clerk, twin.customer_id, [("home", "541-555-0199"), ("mobile", "541-555-0188")])
+    mt.merge_customers(clerk, wife.customer_id, twin.customer_id, approver=supervisor)
+    assert sorted(ids(clerk, "541-555-0199")) == sorted([a.id, other.id])  # the survivor's, on both accounts
+
+
 def test_changes_history_says_who_when_what(clerk, supervisor, make_account):
     a = make_account(last_name="Smith")
     c = owner_of(a)
