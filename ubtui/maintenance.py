@@ -513,9 +513,24 @@ def describe(before_json: str | None, after_json: str | None) -> str:
     return "; ".join(parts)
 
 
+def _plural(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
+
+
 def _created(action: str, after_json: str | None) -> str | None:
-    """What a creation row says in the history (not every column of the new row)."""
+    """What a creation, role or merge row says in the history (one sentence, not every
+    key of the row)."""
     after = json.loads(after_json) if after_json else {}
+    if action == "account.role_add":
+        return f"{after.get('customer', '')} added as {after.get('role', '')} from {after.get('from', '')}"
+    if action == "account.role_end":
+        return f"{after.get('customer', '')}: {after.get('role', '')} until {after.get('until', '')}"
+    if action == "customer.merge":
+        moved = [_plural(len(after.get(k) or []), w) for k, w in (("roles", "role"), ("phones", "phone"),
+                                                                 ("emails", "e-mail"))]
+        return f"{after.get('merged', '')} merged into this record: {', '.join(moved)} moved"
+    if action == "customer.merged":
+        return f"merged into customer {after.get('merged_into', '')}"
     if action == "account.create":
         return f"account opened, {after.get('status', '')}".rstrip(", ")
     if action == "customer.create":
@@ -547,10 +562,19 @@ def account_changes(user: User, account_id: int, limit: int = 200) -> list[Chang
     rows = list(AuditLog.select().where(AuditLog.id.in_(ids)).order_by(AuditLog.id.desc()))
     names = {u.id: u.username for u in User.select(User.id, User.username)
              .where(User.id.in_({r.user_id for r in rows if r.user_id}))}
+    # whose details a customer row changed: an account may have several customers
+    whose = {str(c.id): c.display_name for c in Customer.select(Customer.id, Customer.display_name)
+             .where(Customer.id.in_({int(r.entity_id) for r in rows
+                                     if r.entity == "customer" and str(r.entity_id).isdigit()}))}
     out = []
     for row in rows:
         if row.action in HIDDEN:
             continue
         what = _created(row.action, row.after) or describe(row.before, row.after)
-        out.append(ChangeRow(local_time(row.at), names.get(row.user_id, ""), row.action, what, row.detail or ""))
+        if row.entity == "customer" and row.action not in ("customer.create", "customer.merged"):
+            what = f"{whose.get(str(row.entity_id), '?')}: {what}"
+        detail = row.detail or ""
+        if row.entity == "customer" and detail == whose.get(str(row.entity_id)):
+            detail = ""  # the name the line starts with
+        out.append(ChangeRow(local_time(row.at), names.get(row.user_id, ""), row.action, what, detail))
     return out

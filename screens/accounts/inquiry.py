@@ -270,7 +270,7 @@ class InquiryScreen(BaseScreen):
             rows = await self.app.try_db(account_changes, user, acct)
             if rows is not None:
                 self.change_rows = rows
-                self.fill("#changes-table", [(f"{r.at:%Y-%m-%d %H:%M}", r.user, Text(r.what or r.action))
+                self.fill("#changes-table", [(f"{r.at:%Y-%m-%d %H:%M}", r.user, stored(r.what or r.action))
                                              for r in rows])
                 self.show_change_text(0)
         else:
@@ -400,7 +400,7 @@ class InquiryScreen(BaseScreen):
         rows = self.change_rows
         r = rows[index] if 0 <= index < len(rows) else None
         text = " | ".join(p for p in (r.action, r.what, r.detail) if p) if r else ""
-        self.query_one("#change-text", Static).update(Text(text or " "))
+        self.query_one("#change-text", Static).update(stored(text or " "))
 
     # --- letters typed twice ----------------------------------------------------------------
     TWICE = {"c": "write this pane's history to a CSV file", "p": "write this pane's history to a PDF file",

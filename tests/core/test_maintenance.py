@@ -238,8 +238,14 @@ def test_changes_history_says_who_when_what(clerk, supervisor, make_account):
                                             "customer.update"]
     assert rows[0].user == "super1" and rows[0].detail == "oxygen machine"
     assert rows[0].what == "do not disconnect: no -> yes"
-    assert rows[2].what == "phones: (555) 010-0001 home -> (541) 555-0199 mobile"
-    assert rows[3].what == "mail line 1: (none) -> PO Box 9" and rows[3].user == "clerk1"
+    # a customer's row names the customer (an account may have several)
+    assert rows[2].what == "Smith, Pat: phones: (555) 010-0001 home -> (541) 555-0199 mobile"
+    assert rows[3].what == "Smith, Pat: mail line 1: (none) -> PO Box 9" and rows[3].user == "clerk1"
+    t = mt.add_role(clerk, a.id, "tenant", D(2026, 2, 1), new_customer=mt.NewCustomer("Tenant", "Tia"))
+    mt.end_role(clerk, a.id, t.link_id, D(2026, 5, 31))
+    assert [r.what for r in mt.account_changes(clerk, a.id)[:3]] == [
+        "Tenant, Tia: tenant until 2026-05-31", "Tenant, Tia added as tenant from 2026-02-01",
+        "customer added: Tenant, Tia"]
     assert Premise.get_by_id(a.premise_id).notes == "Meter behind the garage"
     other = make_account(last_name="Other")
     assert {r.action for r in mt.account_changes(clerk, other.id)} == {"account.create", "customer.create",
@@ -273,7 +279,11 @@ def test_duplicates_are_found_and_merged_with_a_supervisor(clerk, supervisor, ma
     assert mt.find_duplicates(clerk) == []
     with pytest.raises(Conflict, match="merged into"):
         mt.update_customer(clerk, dup, mail_line1="x")
-    assert "approved by super1" in [r.detail for r in mt.account_changes(clerk, b.id)]
+    history = mt.account_changes(clerk, b.id)
+    assert "approved by super1" in [r.detail for r in history]
+    assert [r.what for r in history[:2]] == [
+        f"merged into customer {keep}",
+        f"Rivera, Ana: customer {dup} (Rivera, Ana) merged into this record: 1 role, 1 phone, 1 e-mail moved"]
 
 
 def test_a_role_the_survivor_holds_stays_with_the_merged_record(clerk, supervisor, make_account):

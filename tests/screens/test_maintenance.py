@@ -102,10 +102,39 @@ async def test_add_the_owner_and_end_the_tenant_by_keys(sqlite_url):
         await burst(pilot, "g", "enter", *"Landlord", "enter", *"Lou", "enter", *"5415550123", "enter",
                     "ctrl+u", *"owner", "enter", "ctrl+u", *"+1", "enter")
         assert "Landlord, Lou is owner from 2026-03-16" in status(app), screen_text(app)
-        await burst(pilot, "e", *"1", "enter", "enter")
-        assert "Tenant, Tia: tenant until 2026-03-15" in status(app), screen_text(app)
+        await burst(pilot, "e")
+        assert "1: Tenant, Tia, tenant from" in screen_text(app) and "2: Landlord, Lou, owner from 2026-03-16" in \
+            screen_text(app)  # the roles to end, numbered, without F4
+        await burst(pilot, *"1", "enter", "enter")
+        # the result says where the bills go from the day after: the one rule, customer_of_record
+        assert "Tenant, Tia: tenant until 2026-03-15; bills go to Landlord, Lou from 2026-03-16" in status(app), \
+            screen_text(app)
     assert customer_of_record(acct, TODAY).name == "Tenant, Tia"
     assert customer_of_record(acct, TODAY + dt.timedelta(days=1)).name == "Landlord, Lou"
+
+
+async def test_add_my_wife_says_where_the_bills_go_and_forms_say_whose_details(sqlite_url):
+    """"Add my wife to the account": a second customer; the forms about one customer say whose
+    details they show, and follow the Customer field when it changes."""
+    add_user("clerk")
+    acct = new_account()  # Rivera, Ana, owner
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_actions(pilot, acct.id, "clerk")
+        await burst(pilot, "g", "enter", *"Rivera", "enter", *"Luis", "enter", *"541 555 0166", "enter", "enter",
+                    "enter")
+        assert "Rivera, Luis is tenant from 2026-03-15; bills go to Rivera, Luis from 2026-03-15" in status(app), \
+            screen_text(app)
+        await burst(pilot, "p")
+        assert "Changing: Rivera, Luis (tenant)" in screen_text(app)  # the customer of record first
+        assert app.screen.query_one("#f-phone1").value == "(541) 555-0166 home"
+        await burst(pilot, "ctrl+u", "1")
+        assert "Changing: Rivera, Ana (owner)" in screen_text(app)
+        assert app.screen.query_one("#f-phone1").value == "(555) 010-0001 home"
+        await burst(pilot, "enter", "ctrl+u", *"541 555 0144 mobile", "f9")
+        assert "Rivera, Ana: 1 phone(s), 0 e-mail(s) saved" in status(app), screen_text(app)
+    ana = owner(acct).id
+    assert [p.digits for p in Phone.select().where(Phone.customer == ana)] == ["5415550144"]
 
 
 async def test_codes_and_notes_with_f4(sqlite_url):
@@ -199,6 +228,7 @@ async def test_changes_pane_shows_who_when_what(sqlite_url):
         await burst(pilot, "7")
         shown = screen_text(app)
         assert "7 Changes" in shown
-        assert "clerk" in shown and "phones: (555) 010-0001 home -> (541) 555-0199 mobile" in shown, shown
-        assert text_of(app.screen.query_one("#change-text")).startswith("customer.phones")
+        assert "clerk" in shown and "Rivera, Ana: phones: (555) 010-0001 home -> (541)" in shown, shown
+        assert text_of(app.screen.query_one("#change-text")) == (
+            "customer.phones | Rivera, Ana: phones: (555) 010-0001 home -> (541) 555-0199 mobile")
     assert system_user()
