@@ -289,9 +289,11 @@ def _create_customer(actor: User, new: NewCustomer) -> Customer:
 
 
 def add_role(actor: User, account_id: int, role: str, start_date: _dt.date, *, customer_id: int | None = None,
-             new_customer: NewCustomer | None = None) -> Party:
+             new_customer: NewCustomer | None = None, allow_duplicate: bool = False) -> Party:
     """Put a customer (on file, or a new one) on the account in ``role`` from ``start_date``;
-    the customer of record follows the dates (``ubtui.accounts.customer_of_record``)."""
+    the customer of record follows the dates (``ubtui.accounts.customer_of_record``).  A new
+    customer of the same name and phone as one on file is refused (the Customer field names
+    the one to use) unless ``allow_duplicate``: a duplicate is not made at the counter."""
     require(actor, "account.edit")
     if role not in ACCOUNT_ROLES:
         raise InputError("Role", f"must be one of {', '.join(ACCOUNT_ROLES)}")
@@ -313,6 +315,13 @@ def add_role(actor: User, account_id: int, role: str, start_date: _dt.date, *, c
                                    + (f" until {p.end_date}" if p.end_date else ""))
         else:
             assert new_customer is not None  # one of the two, checked above
+            from .accounts import duplicate_customers
+
+            same = [] if allow_duplicate else duplicate_customers(new_customer.last_name, new_customer.first_name,
+                                                                  [("home", new_customer.phone)])
+            if same:
+                raise InputError("Customer", f"customer {same[0].id} {same[0].display_name} has the same name and "
+                                             f"phone: type {same[0].id} here to add that one")
             cust = _create_customer(actor, new_customer)
         link = AccountCustomer.create(account=account_id, customer=cust.id, role=role, start_date=start_date)
         audit.record(actor, "account.role_add", "account", account_id,

@@ -132,6 +132,12 @@ def test_an_account_keeps_a_customer_and_roles_can_come_back(clerk, make_account
         mt.add_role(clerk, a.id, "lodger", D(2026, 9, 1), customer_id=t.customer_id)
     with pytest.raises(InputError, match="^Phone: "):
         mt.add_role(clerk, a.id, "billing", D(2026, 9, 1), new_customer=mt.NewCustomer("New", phone="555-12"))
+    # someone on file, typed again as new: the Customer field names the record to use, nothing written
+    mt.set_phones(clerk, t.customer_id, [("mobile", "541-555-0122")])
+    rows = audit_count()
+    with pytest.raises(InputError, match=f"^Customer: customer {t.customer_id} Back, Bo has the same name and phone"):
+        mt.add_role(clerk, a.id, "billing", D(2026, 9, 1), new_customer=mt.NewCustomer("back", "BO", phone="5415550122"))
+    assert audit_count() == rows and Customer.select().where(Customer.last_name == "back").count() == 0
 
 
 # --- a customer's details ------------------------------------------------------------------------
@@ -290,7 +296,8 @@ def test_a_role_the_survivor_holds_stays_with_the_merged_record(clerk, superviso
     a = make_account(last_name="Lee", first_name="Kim")
     keep = owner_of(a)
     twin = mt.add_role(clerk, a.id, "owner", AccountCustomer.get(AccountCustomer.customer == keep).start_date,
-                       new_customer=mt.NewCustomer("Lee", "Kim", phone=Phone.get(Phone.customer == keep).digits))
+                       new_customer=mt.NewCustomer("Lee", "Kim", phone=Phone.get(Phone.customer == keep).digits),
+                       allow_duplicate=True)
     r = mt.merge_customers(clerk, keep, twin.customer_id, approver=supervisor)
     assert (r.roles_moved, r.roles_kept) == (0, 1)
     assert AccountCustomer.get_by_id(twin.link_id).customer_id == twin.customer_id  # nothing deleted
@@ -323,6 +330,9 @@ def test_cli_maintains_customers_and_accounts(db_url, make_account, db):
     r = run("customer", "add-role", number, "--role", "tenant", "--from", "2026-01-01", "--last", "Okafor",
             "--first", "Ben", "--phone", "541-555-0177")
     assert r.returncode == 0 and "Okafor, Ben is tenant from 2026-01-01" in r.stdout, r.stderr
+    r = run("customer", "add-role", number, "--role", "billing", "--from", "2026-01-01", "--last", "Okafor",
+            "--first", "Ben", "--phone", "541-555-0177")
+    assert r.returncode == 2 and "has the same name and phone" in r.stderr, r.stderr
     shown = run("customer", "show", number).stdout
     assert "* customer" in shown and "Okafor, Ben (tenant" in shown and "(541) 555-0142 mobile" in shown
     assert "PO Box 5, OR, 97201" in shown

@@ -133,6 +133,16 @@ async def test_add_my_wife_says_where_the_bills_go_and_forms_say_whose_details(s
         assert app.screen.query_one("#f-phone1").value == "(555) 010-0001 home"
         await burst(pilot, "enter", "ctrl+u", *"541 555 0144 mobile", "f9")
         assert "Rivera, Ana: 1 phone(s), 0 e-mail(s) saved" in status(app), screen_text(app)
+        # Luis typed again as someone new: the Customer field names his record, and takes it
+        await burst(pilot, "g", "enter", *"Rivera", "enter", *"luis", "enter", *"5415550166", "enter", "ctrl+u",
+                    *"billing", "enter", "enter")
+        luis = Customer.get(Customer.first_name == "Luis").id
+        assert status(app) == (f"Customer: customer {luis} Rivera, Luis has the same name and phone: "
+                               f"type {luis} here to add that one")
+        assert app.focused.id == "f-customer"
+        await burst(pilot, "ctrl+u", *str(luis), "f9")
+        assert "Rivera, Luis is billing from 2026-03-15" in status(app), screen_text(app)
+    assert Customer.select().where(Customer.first_name ** "luis").count() == 1
     ana = owner(acct).id
     assert [p.digits for p in Phone.select().where(Phone.customer == ana)] == ["5415550144"]
 
