@@ -21,6 +21,7 @@ from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, DataTable, Static
 
 from screens.common.base import BaseScreen, key_binding, letter_binding
+from screens.common.form import clip
 from screens.common.table import Col, FitTable
 from screens.common.text import cells, stored
 from ubtui import inquiry
@@ -48,6 +49,11 @@ def usage_bar(usage: int | None, largest: int, width: int = BAR_WIDTH) -> str:
     if not usage or usage <= 0 or largest <= 0:
         return ""
     return "#" * max(1, round(width * usage / largest))
+
+
+# characters of a change in its table row: two lines of the What column at 80 columns (a
+# 1,000-character premise note would fill the pane and hide every other change)
+CHANGE_CELL = 96
 
 
 def follow_up_cell(r) -> str:
@@ -176,7 +182,8 @@ class InquiryScreen(BaseScreen):
     @work(exclusive=True, group="inquiry-header")
     async def load_header(self, panes_if_changed: bool = False) -> None:
         """The header; with ``panes_if_changed`` (back from another screen) the panes too when
-        the balance or status moved meanwhile (a refund, a payment), keeping the cursor else."""
+        the balance or status moved meanwhile (a refund, a payment), keeping the cursor else;
+        the changes pane always (a name or phone changed by a form)."""
         s = await self.app.try_db(inquiry.account_summary, self.app.user, self.account_id, as_of=self.app.today())
         if s is not None:
             before, self.summary = self.summary, s
@@ -187,6 +194,10 @@ class InquiryScreen(BaseScreen):
                 self.loaded.clear()
                 self.tx_rows, self.tx_done = [], False
                 self.load_pane(self.pane)
+            elif panes_if_changed:  # a details form changes no balance: the changes pane reads again
+                self.loaded.discard("changes")
+                if self.pane == "changes":
+                    self.load_pane("changes")
 
     def show_header(self, s) -> None:
         meter = f"  Meter {s.meter}" if s.meter else "  No meter"
@@ -270,7 +281,8 @@ class InquiryScreen(BaseScreen):
             rows = await self.app.try_db(account_changes, user, acct)
             if rows is not None:
                 self.change_rows = rows
-                self.fill("#changes-table", [(f"{r.at:%Y-%m-%d %H:%M}", r.user, stored(r.what or r.action))
+                self.fill("#changes-table", [(f"{r.at:%Y-%m-%d %H:%M}", r.user,
+                                              stored(clip(r.what or r.action, CHANGE_CELL)))
                                              for r in rows])
                 self.show_change_text(0)
         else:

@@ -20,6 +20,7 @@ from screens.common.form import ActionForm, Field, choice_from, day_from, yes_no
 from screens.common.text import line
 from ubtui import maintenance as mt
 from ubtui.errors import InputError
+from ubtui.text import safe_text
 from ubtui.validators import LANGUAGES
 
 DATE_HINT = "YYYY-MM-DD or +days (+0 is today)."
@@ -112,7 +113,7 @@ class CustomerForm(ActionForm):
         self.pick = int(t) - 1
         self.query_one(".form-extra", Static).update(line(self.chosen_line()))
         for f in self.detail_fields(self.details()):
-            self.query_one(f"#f-{f.id}", Input).value = f.value
+            self.query_one(f"#f-{f.id}", Input).value = safe_text(f.value)  # as ActionForm fills it
 
     def customer_id(self, values: dict[str, str]) -> int:
         return self.details(_index(values["customer"], len(self.parties), "Customer")).customer_id
