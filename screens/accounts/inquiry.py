@@ -51,9 +51,10 @@ def usage_bar(usage: int | None, largest: int, width: int = BAR_WIDTH) -> str:
     return "#" * max(1, round(width * usage / largest))
 
 
-# characters of a change in its table row: two lines of the What column at 80 columns (a
-# 1,000-character premise note would fill the pane and hide every other change)
-CHANGE_CELL = 96
+# characters of a change in its table row: about three lines of the What column at 80 columns
+# (a name, street and ZIP changed at once read whole; a 1,000-character premise note would
+# fill the pane and hide every other change)
+CHANGE_CELL = 150
 
 
 def follow_up_cell(r) -> str:
