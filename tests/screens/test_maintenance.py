@@ -180,6 +180,9 @@ async def test_senior_sets_no_checks_with_a_reason(sqlite_url):
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_actions(pilot, acct.id, "senior")
+        await burst(pilot, "v")
+        await burst(pilot, "u")
+        assert isinstance(app.screen, AccountActionsScreen)  # protections and status: supervisors
         await burst(pilot, "k", "enter", *"y", "enter", "f9")
         assert status(app) == "Reason: must not be empty"
         await burst(pilot, *"two returned checks", "enter")
