@@ -332,7 +332,8 @@ def add_role(actor: User, account_id: int, role: str, start_date: _dt.date, *, c
 
 def end_role(actor: User, account_id: int, link_id: int, end_date: _dt.date) -> Party:
     """End a customer's role on the account; ``end_date`` is its last day.  An account with
-    service must keep a customer after it: add the next one first."""
+    service must keep a customer after it: add the next one first.  An end date not passed
+    yet may be moved (a move-out date typed wrong, or put off); one passed stays."""
     require(actor, "account.edit")
     if not isinstance(end_date, _dt.date):
         raise InputError("Last day", "type a date YYYY-MM-DD")
@@ -344,7 +345,7 @@ def end_role(actor: User, account_id: int, link_id: int, end_date: _dt.date) -> 
         party = next((p for p in parties if p.link_id == link_id), None)
         if party is None:
             raise NotFound(f"no such role on account {acct.number}")
-        if party.end_date is not None:
+        if party.end_date is not None and party.end_date < clock.today():
             raise Conflict(f"{party.name}'s {party.role} role already ended on {party.end_date}")
         if party.start_date and end_date < party.start_date:
             raise InputError("Last day", f"before the role started ({party.start_date})")
@@ -355,7 +356,7 @@ def end_role(actor: User, account_id: int, link_id: int, end_date: _dt.date) -> 
             raise Conflict(f"the account would have no customer after {end_date}; add the next customer first")
         AccountCustomer.update(end_date=end_date).where(AccountCustomer.id == link_id).execute()
         audit.record(actor, "account.role_end", "account", account_id,
-                     before={"customer": party.name, "role": party.role, "until": None},
+                     before={"customer": party.name, "role": party.role, "until": party.end_date},
                      after={"customer": party.name, "role": party.role, "until": end_date},
                      detail=f"customer {party.customer_id}")
     return Party(party.link_id, party.customer_id, party.name, party.role, party.start_date, end_date)

@@ -243,23 +243,29 @@ class AddRoleScreen(ActionForm):
         return record_change(self.ctx.account_id, start, add)
 
 
+def role_span(p) -> str:
+    """``tenant from 2026-01-01``, and ``until ...`` when its end is set (it may still move)."""
+    return f"{p.role} from {p.start_date or '?'}" + (f" until {p.end_date}" if p.end_date else "")
+
+
 class EndRoleScreen(ActionForm):
     TITLE_TEXT = "End a customer's role"
-    INTRO = "The last day the customer answers for the account (moved out, sold, no longer pays)."
+    INTRO = ("The last day the customer answers for the account (moved out, sold, no longer pays).  "
+             "A last day not passed yet can be moved.")
 
     @staticmethod
     def prepare(user, account_id: int) -> dict:
-        return {"parties": [p for p, _ in mt.account_customers(user, account_id) if p.end_date is None]}
+        return {"parties": [p for p, _ in mt.account_customers(user, account_id)]}  # ending today or later: movable
 
     def extra_lines(self) -> list[str]:
         """The roles that can end, numbered (four at most; F4 lists them all)."""
         parties = self.options.get("parties", [])
-        shown = [f"{i + 1}: {p.name}, {p.role} from {p.start_date or '?'}" for i, p in enumerate(parties[:4])]
+        shown = [f"{i + 1}: {p.name}, {role_span(p)}" for i, p in enumerate(parties[:4])]
         return shown + ([f"...and {len(parties) - 4} more (F4)"] if len(parties) > 4 else []) or ["No role to end."]
 
     def fields(self) -> list[Field]:
         parties = self.options.get("parties", [])
-        choices = tuple((str(i + 1), f"{p.name} ({p.role} from {p.start_date or '?'})") for i, p in enumerate(parties))
+        choices = tuple((str(i + 1), f"{p.name} ({role_span(p)})") for i, p in enumerate(parties))
         return [Field("which", "Role", "", 2, r"[0-9]*", "Which role ends (a number); F4 lists them.", choices=choices),
                 Field("last_day", "Last day", "+0", 10, r"[0-9+\-]*", DATE_HINT)]
 

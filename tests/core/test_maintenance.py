@@ -140,6 +140,24 @@ def test_an_account_keeps_a_customer_and_roles_can_come_back(clerk, make_account
     assert audit_count() == rows and Customer.select().where(Customer.last_name == "back").count() == 0
 
 
+def test_an_end_date_not_passed_yet_can_be_moved(clerk, make_account):
+    from ubtui import clock
+
+    today = clock.today()
+    a = make_account(opened_on=today - dt.timedelta(days=400))
+    t = mt.add_role(clerk, a.id, "tenant", today - dt.timedelta(days=100), new_customer=mt.NewCustomer("Mover", "Mo"))
+    mt.end_role(clerk, a.id, t.link_id, today + dt.timedelta(days=30))  # "moving out next month"
+    moved = mt.end_role(clerk, a.id, t.link_id, today + dt.timedelta(days=9))  # "no, on the 9th"
+    assert moved.end_date == today + dt.timedelta(days=9)
+    assert AccountCustomer.get_by_id(t.link_id).end_date == today + dt.timedelta(days=9)
+    row = AuditLog.select().where(AuditLog.action == "account.role_end").order_by(AuditLog.id.desc()).get()
+    assert str(today + dt.timedelta(days=30)) in row.before and str(today + dt.timedelta(days=9)) in row.after
+    assert customer_of_record(a, today + dt.timedelta(days=10)).customer_id == owner_of(a)
+    mt.end_role(clerk, a.id, t.link_id, today - dt.timedelta(days=1))  # moved out yesterday, in fact
+    with pytest.raises(Conflict, match="already ended"):  # a last day passed stays
+        mt.end_role(clerk, a.id, t.link_id, today + dt.timedelta(days=5))
+
+
 # --- a customer's details ------------------------------------------------------------------------
 @pytest.mark.parametrize("changes, field", [
     ({"mail_zip": "9500"}, "ZIP"), ({"mail_zip": "95000-12"}, "ZIP"), ({"mail_state": "XX"}, "State"),
@@ -333,6 +351,12 @@ def test_cli_maintains_customers_and_accounts(db_url, make_account, db):
     r = run("customer", "add-role", number, "--role", "billing", "--from", "2026-01-01", "--last", "Okafor",
             "--first", "Ben", "--phone", "541-555-0177")
     assert r.returncode == 2 and "has the same name and phone" in r.stderr, r.stderr
+    okafor = Customer.get(Customer.last_name == "Okafor").id
+    from ubtui import clock
+    for days in (30, 10):  # "moving out next month"; "no, on the 10th": a last day not passed moves
+        day = clock.today() + dt.timedelta(days=days)
+        r = run("customer", "end-role", number, "--customer", str(okafor), "--role", "tenant", "--last-day", str(day))
+        assert r.returncode == 0 and f"Okafor, Ben: tenant until {day}" in r.stdout, r.stderr
     shown = run("customer", "show", number).stdout
     assert "* customer" in shown and "Okafor, Ben (tenant" in shown and "(541) 555-0142 mobile" in shown
     assert "PO Box 5, OR, 97201" in shown

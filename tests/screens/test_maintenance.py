@@ -147,6 +147,24 @@ async def test_add_my_wife_says_where_the_bills_go_and_forms_say_whose_details(s
     assert [p.digits for p in Phone.select().where(Phone.customer == ana)] == ["5415550144"]
 
 
+async def test_a_move_out_date_typed_wrong_is_moved_by_keys(sqlite_url):
+    from ubtui import maintenance as mt
+
+    add_user("clerk")
+    acct = new_account()
+    t = mt.add_role(get_user("clerk"), acct.id, "tenant", TODAY, new_customer=mt.NewCustomer("Tenant", "Tia"))
+    mt.end_role(get_user("clerk"), acct.id, t.link_id, TODAY + dt.timedelta(days=30))
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_actions(pilot, acct.id, "clerk")
+        await burst(pilot, "e")
+        assert "2: Tenant, Tia, tenant from 2026-03-15 until 2026-04-14" in screen_text(app), screen_text(app)
+        await burst(pilot, *"2", "enter", "ctrl+u", *"+9", "enter")
+        assert "Tenant, Tia: tenant until 2026-03-24; bills go to Rivera, Ana from 2026-03-25" in status(app), \
+            screen_text(app)
+    assert AccountCustomer.get_by_id(t.link_id).end_date == TODAY + dt.timedelta(days=9)
+
+
 async def test_codes_and_notes_with_f4(sqlite_url):
     add_user("clerk")
     acct = new_account()

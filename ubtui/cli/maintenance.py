@@ -183,8 +183,10 @@ def cmd_end_role(args) -> int:
     last = _date(args.last_day, "Last day")
     user = _setup(args)
     aid = _account_id(args.account)
-    links = [p for p in account_parties(aid, include_merged=True)
-             if p.customer_id == args.customer and p.role == args.role and p.end_date is None]
+    from ubtui import clock
+    today = clock.today()
+    links = [p for p in account_parties(aid, include_merged=True)  # open, or ending later (its day moves)
+             if p.customer_id == args.customer and p.role == args.role and (p.end_date is None or p.end_date >= today)]
     if not links:
         raise InputError("Role", f"customer {args.customer} holds no open {args.role} role on {args.account}")
     p = mt.end_role(user, aid, links[-1].link_id, last)
