@@ -289,9 +289,11 @@ def _create_customer(actor: User, new: NewCustomer) -> Customer:
 
 
 def add_role(actor: User, account_id: int, role: str, start_date: _dt.date, *, customer_id: int | None = None,
-             new_customer: NewCustomer | None = None) -> Party:
+             new_customer: NewCustomer | None = None, allow_duplicate: bool = False) -> Party:
     """Put a customer (on file, or a new one) on the account in ``role`` from ``start_date``;
-    the customer of record follows the dates (``ubtui.accounts.customer_of_record``)."""
+    the customer of record follows the dates (``ubtui.accounts.customer_of_record``).  A new
+    customer of the same name and phone as one on file is refused (the Customer field names
+    the one to use) unless ``allow_duplicate``: a duplicate is not made at the counter."""
     require(actor, "account.edit")
     if role not in ACCOUNT_ROLES:
         raise InputError("Role", f"must be one of {', '.join(ACCOUNT_ROLES)}")
@@ -313,6 +315,13 @@ def add_role(actor: User, account_id: int, role: str, start_date: _dt.date, *, c
                                    + (f" until {p.end_date}" if p.end_date else ""))
         else:
             assert new_customer is not None  # one of the two, checked above
+            from .accounts import duplicate_customers
+
+            same = [] if allow_duplicate else duplicate_customers(new_customer.last_name, new_customer.first_name,
+                                                                  [("home", new_customer.phone)])
+            if same:
+                raise InputError("Customer", f"customer {same[0].id} {same[0].display_name} has the same name and "
+                                             f"phone: type {same[0].id} here to add that one")
             cust = _create_customer(actor, new_customer)
         link = AccountCustomer.create(account=account_id, customer=cust.id, role=role, start_date=start_date)
         audit.record(actor, "account.role_add", "account", account_id,
@@ -323,7 +332,8 @@ def add_role(actor: User, account_id: int, role: str, start_date: _dt.date, *, c
 
 def end_role(actor: User, account_id: int, link_id: int, end_date: _dt.date) -> Party:
     """End a customer's role on the account; ``end_date`` is its last day.  An account with
-    service must keep a customer after it: add the next one first."""
+    service must keep a customer after it: add the next one first.  An end date not passed
+    yet may be moved (a move-out date typed wrong, or put off); one passed stays."""
     require(actor, "account.edit")
     if not isinstance(end_date, _dt.date):
         raise InputError("Last day", "type a date YYYY-MM-DD")
@@ -335,7 +345,7 @@ def end_role(actor: User, account_id: int, link_id: int, end_date: _dt.date) -> 
         party = next((p for p in parties if p.link_id == link_id), None)
         if party is None:
             raise NotFound(f"no such role on account {acct.number}")
-        if party.end_date is not None:
+        if party.end_date is not None and party.end_date < clock.today():
             raise Conflict(f"{party.name}'s {party.role} role already ended on {party.end_date}")
         if party.start_date and end_date < party.start_date:
             raise InputError("Last day", f"before the role started ({party.start_date})")
@@ -346,7 +356,7 @@ def end_role(actor: User, account_id: int, link_id: int, end_date: _dt.date) -> 
             raise Conflict(f"the account would have no customer after {end_date}; add the next customer first")
         AccountCustomer.update(end_date=end_date).where(AccountCustomer.id == link_id).execute()
         audit.record(actor, "account.role_end", "account", account_id,
-                     before={"customer": party.name, "role": party.role, "until": None},
+                     before={"customer": party.name, "role": party.role, "until": party.end_date},
                      after={"customer": party.name, "role": party.role, "until": end_date},
                      detail=f"customer {party.customer_id}")
     return Party(party.link_id, party.customer_id, party.name, party.role, party.start_date, end_date)
@@ -513,9 +523,24 @@ def describe(before_json: str | None, after_json: str | None) -> str:
     return "; ".join(parts)
 
 
+def _plural(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
+
+
 def _created(action: str, after_json: str | None) -> str | None:
-    """What a creation row says in the history (not every column of the new row)."""
+    """What a creation, role or merge row says in the history (one sentence, not every
+    key of the row)."""
     after = json.loads(after_json) if after_json else {}
+    if action == "account.role_add":
+        return f"{after.get('customer', '')} added as {after.get('role', '')} from {after.get('from', '')}"
+    if action == "account.role_end":
+        return f"{after.get('customer', '')}: {after.get('role', '')} until {after.get('until', '')}"
+    if action == "customer.merge":
+        moved = [_plural(len(after.get(k) or []), w) for k, w in (("roles", "role"), ("phones", "phone"),
+                                                                 ("emails", "e-mail"))]
+        return f"{after.get('merged', '')} merged into this record: {', '.join(moved)} moved"
+    if action == "customer.merged":
+        return f"merged into customer {after.get('merged_into', '')}"
     if action == "account.create":
         return f"account opened, {after.get('status', '')}".rstrip(", ")
     if action == "customer.create":
@@ -547,10 +572,19 @@ def account_changes(user: User, account_id: int, limit: int = 200) -> list[Chang
     rows = list(AuditLog.select().where(AuditLog.id.in_(ids)).order_by(AuditLog.id.desc()))
     names = {u.id: u.username for u in User.select(User.id, User.username)
              .where(User.id.in_({r.user_id for r in rows if r.user_id}))}
+    # whose details a customer row changed: an account may have several customers
+    whose = {str(c.id): c.display_name for c in Customer.select(Customer.id, Customer.display_name)
+             .where(Customer.id.in_({int(r.entity_id) for r in rows
+                                     if r.entity == "customer" and str(r.entity_id).isdigit()}))}
     out = []
     for row in rows:
         if row.action in HIDDEN:
             continue
         what = _created(row.action, row.after) or describe(row.before, row.after)
-        out.append(ChangeRow(local_time(row.at), names.get(row.user_id, ""), row.action, what, row.detail or ""))
+        if row.entity == "customer" and row.action not in ("customer.create", "customer.merged"):
+            what = f"{whose.get(str(row.entity_id), '?')}: {what}"
+        detail = row.detail or ""
+        if row.entity == "customer" and detail == whose.get(str(row.entity_id)):
+            detail = ""  # the name the line starts with
+        out.append(ChangeRow(local_time(row.at), names.get(row.user_id, ""), row.action, what, detail))
     return out

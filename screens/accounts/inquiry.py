@@ -23,7 +23,7 @@ from textual.widgets import ContentSwitcher, DataTable, Static
 
 from screens.common.base import BaseScreen, key_binding, letter_binding
 from screens.common.table import Col, FitTable
-from screens.common.text import Preview, cells, line, stored
+from screens.common.text import Preview, cells, line, stored, wrapped
 from screens.common.view import TextViewScreen
 from ubtui import inquiry
 from ubtui.money import format_cents
@@ -50,6 +50,12 @@ def usage_bar(usage: int | None, largest: int, width: int = BAR_WIDTH) -> str:
     if not usage or usage <= 0 or largest <= 0:
         return ""
     return "#" * max(1, round(width * usage / largest))
+
+
+# characters of a change in its table row: about three lines of the What column at 80 columns
+# (a name, street and ZIP changed at once read whole; a 1,000-character premise note would
+# fill the pane and hide every other change)
+CHANGE_CELL = 150
 
 
 def follow_up_cell(r) -> str:
@@ -183,7 +189,8 @@ class InquiryScreen(BaseScreen):
     @work(exclusive=True, group="inquiry-header")
     async def load_header(self, panes_if_changed: bool = False) -> None:
         """The header; with ``panes_if_changed`` (back from another screen) the panes too when
-        the balance or status moved meanwhile (a refund, a payment), keeping the cursor else."""
+        the balance or status moved meanwhile (a refund, a payment), keeping the cursor else;
+        the changes pane always (a name or phone changed by a form)."""
         s = await self.app.try_db(inquiry.account_summary, self.app.user, self.account_id, as_of=self.app.today())
         if s is not None:
             before, self.summary = self.summary, s
@@ -194,6 +201,10 @@ class InquiryScreen(BaseScreen):
                 self.loaded.clear()
                 self.tx_rows, self.tx_done = [], False
                 self.load_pane(self.pane)
+            elif panes_if_changed:  # a details form changes no balance: the changes pane reads again
+                self.loaded.discard("changes")
+                if self.pane == "changes":
+                    self.load_pane("changes")
 
     def show_header(self, s) -> None:
         meter = f"  Meter {s.meter}" if s.meter else "  No meter"
@@ -277,7 +288,9 @@ class InquiryScreen(BaseScreen):
             rows = await self.app.try_db(account_changes, user, acct)
             if rows is not None:
                 self.change_rows = rows
-                self.fill("#changes-table", [(f"{r.at:%Y-%m-%d %H:%M}", r.user, Text(r.what or r.action))
+                self.fill("#changes-table", [(f"{r.at:%Y-%m-%d %H:%M}", r.user,
+                                              stored(wrapped(r.what or r.action, CHANGE_CELL, rows=1,
+                                                             more="(Enter: all)")[0]))
                                              for r in rows])
                 self.show_change_text(0)
         else:

@@ -10,13 +10,17 @@ customer's details.  Each form calls one core function, which checks every field
 the bad one."""
 from __future__ import annotations
 
+import datetime as dt
+
 from textual import on
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from models.customers import ACCOUNT_STATUSES, BILL_DELIVERY, CONTACT_BY
 from screens.common.form import ActionForm, Field, choice_from, day_from, yes_no
+from screens.common.text import line
 from ubtui import maintenance as mt
 from ubtui.errors import InputError
+from ubtui.text import safe_text
 from ubtui.validators import LANGUAGES
 
 DATE_HINT = "YYYY-MM-DD or +days (+0 is today)."
@@ -27,6 +31,19 @@ PHONE_HINT = "Number and kind: 541-555-0100 mobile (home, mobile, work, fax); th
 
 def yn(value: bool) -> str:
     return "Y" if value else "N"
+
+
+def record_change(account_id: int, day, change) -> str:
+    """(DB thread) ``change()``, and what it did to the customer of record on ``day``
+    (``accounts.customer_of_record``, the one rule): "; bills go to X" when it moved."""
+    from ubtui.accounts import customer_of_record
+
+    before = customer_of_record(account_id, day)
+    said = change()
+    after = customer_of_record(account_id, day)
+    if after is not None and (before is None or before.customer_id != after.customer_id):
+        said += f"; bills go to {after.name} from {day.isoformat()}"
+    return said
 
 
 def _index(text: str, count: int, field: str) -> int:
@@ -61,6 +78,16 @@ class CustomerForm(ActionForm):
         i = self.pick if i is None else i
         return parties[i][1] if 0 <= i < len(parties) else None
 
+    def chosen_line(self) -> str:
+        """Whose details the form shows: the Customer field is a number, this says who."""
+        d = self.details()
+        if d is None:
+            return "No customer chosen: F4 on Customer lists the account's customers."
+        return f"Changing: {d.display_name} ({self.parties[self.pick][0].role})"
+
+    def extra_lines(self) -> list[str]:
+        return [self.chosen_line()]
+
     def customer_field(self) -> Field:
         choices = tuple((str(i + 1), f"{d.display_name} ({p.role})") for i, (p, d) in enumerate(self.parties))
         return Field("customer", "Customer", str(self.pick + 1) if choices else "", 2, r"[0-9]*",
@@ -84,8 +111,9 @@ class CustomerForm(ActionForm):
         if not t.isdigit() or not 1 <= int(t) <= len(self.parties) or int(t) - 1 == self.pick:
             return
         self.pick = int(t) - 1
+        self.query_one(".form-extra", Static).update(line(self.chosen_line()))
         for f in self.detail_fields(self.details()):
-            self.query_one(f"#f-{f.id}", Input).value = f.value
+            self.query_one(f"#f-{f.id}", Input).value = safe_text(f.value)  # as ActionForm fills it
 
     def customer_id(self, values: dict[str, str]) -> int:
         return self.details(_index(values["customer"], len(self.parties), "Customer")).customer_id
@@ -202,34 +230,55 @@ class AddRoleScreen(ActionForm):
         start = day_from(v["start"], "From", self.app.today())
         role = choice_from(v["role"], ROLE_CHOICES)
         if who in ("", "new"):
-            p = mt.add_role(user, self.ctx.account_id, role, start,
-                            new_customer=mt.NewCustomer(v["last"], v["first"], v["phone"]))
+            whom = {"new_customer": mt.NewCustomer(v["last"], v["first"], v["phone"])}
         elif who.isdigit():
-            p = mt.add_role(user, self.ctx.account_id, role, start, customer_id=int(who))
+            whom = {"customer_id": int(who)}
         else:
             raise InputError("Customer", "type new, or a customer number (F4 lists them)")
-        return f"{p.name} is {p.role} from {p.start_date.isoformat()}"
+
+        def add() -> str:
+            p = mt.add_role(user, self.ctx.account_id, role, start, **whom)
+            return f"{p.name} is {p.role} from {p.start_date.isoformat()}"
+
+        return record_change(self.ctx.account_id, start, add)
+
+
+def role_span(p) -> str:
+    """``tenant from 2026-01-01``, and ``until ...`` when its end is set (it may still move)."""
+    return f"{p.role} from {p.start_date or '?'}" + (f" until {p.end_date}" if p.end_date else "")
 
 
 class EndRoleScreen(ActionForm):
     TITLE_TEXT = "End a customer's role"
-    INTRO = "The last day the customer answers for the account (moved out, sold, no longer pays)."
+    INTRO = ("The last day the customer answers for the account (moved out, sold, no longer pays).  "
+             "A last day not passed yet can be moved.")
 
     @staticmethod
     def prepare(user, account_id: int) -> dict:
-        return {"parties": [p for p, _ in mt.account_customers(user, account_id) if p.end_date is None]}
+        return {"parties": [p for p, _ in mt.account_customers(user, account_id)]}  # ending today or later: movable
+
+    def extra_lines(self) -> list[str]:
+        """The roles that can end, numbered (four at most; F4 lists them all)."""
+        parties = self.options.get("parties", [])
+        shown = [f"{i + 1}: {p.name}, {role_span(p)}" for i, p in enumerate(parties[:4])]
+        return shown + ([f"...and {len(parties) - 4} more (F4)"] if len(parties) > 4 else []) or ["No role to end."]
 
     def fields(self) -> list[Field]:
         parties = self.options.get("parties", [])
-        choices = tuple((str(i + 1), f"{p.name} ({p.role} from {p.start_date or '?'})") for i, p in enumerate(parties))
+        choices = tuple((str(i + 1), f"{p.name} ({role_span(p)})") for i, p in enumerate(parties))
         return [Field("which", "Role", "", 2, r"[0-9]*", "Which role ends (a number); F4 lists them.", choices=choices),
                 Field("last_day", "Last day", "+0", 10, r"[0-9+\-]*", DATE_HINT)]
 
     def perform(self, user, v: dict[str, str]) -> str:
         parties = self.options.get("parties", [])
         party = parties[_index(v["which"], len(parties), "Role")]
-        p = mt.end_role(user, self.ctx.account_id, party.link_id, day_from(v["last_day"], "Last day", self.app.today()))
-        return f"{p.name}: {p.role} until {p.end_date.isoformat()}"
+        last = day_from(v["last_day"], "Last day", self.app.today())
+
+        def end() -> str:
+            p = mt.end_role(user, self.ctx.account_id, party.link_id, last)
+            return f"{p.name}: {p.role} until {p.end_date.isoformat()}"
+
+        return record_change(self.ctx.account_id, last + dt.timedelta(days=1), end)
 
 
 class CodesNotesScreen(ActionForm):

@@ -38,6 +38,7 @@ from screens.common.text import line, stored
 from ubtui.dates import parse_date
 from ubtui.errors import ApprovalNeeded, InputError, UbtuiError, field_key
 from ubtui.money import format_cents, parse_amount
+from ubtui.text import safe_text
 
 
 @dataclass(frozen=True)
@@ -291,7 +292,9 @@ class ActionForm(BaseScreen):
                                          id=f"f-{f.id}", select_on_focus=True)
                         continue
                     suggester = SuggestFromList([v for v, _ in f.choices], case_sensitive=False) if f.choices else None
-                    yield Input(value=f.value, id=f"f-{f.id}", max_length=f.max_length, restrict=f.restrict,
+                    # a stored value may hold ESC sequences: the box shows placeholders, and a
+                    # post saves those instead of the control characters
+                    yield Input(value=safe_text(f.value), id=f"f-{f.id}", max_length=f.max_length, restrict=f.restrict,
                                 password=f.password, compact=True, suggester=suggester, select_on_focus=True)
             yield Static("", id="form-hint")
 

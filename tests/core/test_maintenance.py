@@ -132,6 +132,30 @@ def test_an_account_keeps_a_customer_and_roles_can_come_back(clerk, make_account
         mt.add_role(clerk, a.id, "lodger", D(2026, 9, 1), customer_id=t.customer_id)
     with pytest.raises(InputError, match="^Phone: "):
         mt.add_role(clerk, a.id, "billing", D(2026, 9, 1), new_customer=mt.NewCustomer("New", phone="555-12"))
+    # someone on file, typed again as new: the Customer field names the record to use, nothing written
+    mt.set_phones(clerk, t.customer_id, [("mobile", "541-555-0122")])
+    rows = audit_count()
+    with pytest.raises(InputError, match=f"^Customer: customer {t.customer_id} Back, Bo has the same name and phone"):
+        mt.add_role(clerk, a.id, "billing", D(2026, 9, 1), new_customer=mt.NewCustomer("back", "BO", phone="5415550122"))
+    assert audit_count() == rows and Customer.select().where(Customer.last_name == "back").count() == 0
+
+
+def test_an_end_date_not_passed_yet_can_be_moved(clerk, make_account):
+    from ubtui import clock
+
+    today = clock.today()
+    a = make_account(opened_on=today - dt.timedelta(days=400))
+    t = mt.add_role(clerk, a.id, "tenant", today - dt.timedelta(days=100), new_customer=mt.NewCustomer("Mover", "Mo"))
+    mt.end_role(clerk, a.id, t.link_id, today + dt.timedelta(days=30))  # "moving out next month"
+    moved = mt.end_role(clerk, a.id, t.link_id, today + dt.timedelta(days=9))  # "no, on the 9th"
+    assert moved.end_date == today + dt.timedelta(days=9)
+    assert AccountCustomer.get_by_id(t.link_id).end_date == today + dt.timedelta(days=9)
+    row = AuditLog.select().where(AuditLog.action == "account.role_end").order_by(AuditLog.id.desc()).get()
+    assert str(today + dt.timedelta(days=30)) in row.before and str(today + dt.timedelta(days=9)) in row.after
+    assert customer_of_record(a, today + dt.timedelta(days=10)).customer_id == owner_of(a)
+    mt.end_role(clerk, a.id, t.link_id, today - dt.timedelta(days=1))  # moved out yesterday, in fact
+    with pytest.raises(Conflict, match="already ended"):  # a last day passed stays
+        mt.end_role(clerk, a.id, t.link_id, today + dt.timedelta(days=5))
 
 
 # --- a customer's details ------------------------------------------------------------------------
@@ -191,6 +215,41 @@ def test_new_details_are_found_by_search_at_once(clerk, make_account):
     assert Customer.get_by_id(c).bill_delivery == "email"
 
 
+def ids(clerk, text: str) -> list[int]:
+    return [h.account_id for h in search_accounts(clerk, text)]
+
+
+def test_search_follows_every_change_and_forgets_the_old_value(clerk, supervisor, make_account):
+    """Each change is found at once by what it set, and no longer by what it replaced (the
+    account documents of migration 0009 and the phone/e-mail indexes, on both backends)."""
+    a = make_account(last_name="Quimby", first_name="Ora", street="Alder Way")
+    other = make_account(last_name="Unrelated", street="Birch Ln")
+    c = owner_of(a)
+    old_phone = Phone.get(Phone.customer == c).digits
+    assert ids(clerk, "quimby") == [a.id] and ids(clerk, old_phone) == [a.id]
+    mt.update_customer(clerk, c, last_name="Zeffirelli")  # a name
+    assert ids(clerk, "zeffirelli") == [a.id] and ids(clerk, "quimby") == []
+    mt.update_customer(clerk, c, mail_line1="PO Box 4471")  # a mailing address
+    assert ids(clerk, "po box 4471") == [a.id]
+    mt.update_customer(clerk, c, mail_line1="PO Box 8820")
+    assert ids(clerk, "box 8820") == [a.id] and ids(clerk, "box 4471") == []
+    mt.set_phones(clerk, c, [("mobile", "541-555-0177")])  # a phone, the old one dropped
+    assert ids(clerk, "541-555-0177") == [a.id] and ids(clerk, "5550177") == [a.id]
+    assert ids(clerk, old_phone) == [] and ids(clerk, old_phone[-7:]) == []
+    mt.set_emails(clerk, c, ["ora@example.org"])  # an e-mail, then another
+    mt.set_emails(clerk, c, ["ora.z@example.org"])
+    assert ids(clerk, "ora.z@example.org") == [a.id] and ids(clerk, "ora@example.org") == []
+    # a customer added to the account is found on it; a merged record's details follow the survivor
+    wife = mt.add_role(clerk, a.id, "tenant", D(2026, 1, 1), new_customer=mt.NewCustomer("Zeffirelli", "Mae",
+                                                                                          phone="541-555-0188"))
+    assert ids(clerk, "mae zeffirelli") == [a.id] and ids(clerk, "541-555-0188") == [a.id]
+    twin = mt.add_role(clerk, other.id, "billing", D(2026, 1, 1),
+                       new_customer=mt.NewCustomer("Zeffirelli", "Mae", phone="541-555-0199"))
+    mt.set_phones(clerk, twin.customer_id, [("home", "541-555-0199"), ("mobile", "541-555-0188")])
+    mt.merge_customers(clerk, wife.customer_id, twin.customer_id, approver=supervisor)
+    assert sorted(ids(clerk, "541-555-0199")) == sorted([a.id, other.id])  # the survivor's, on both accounts
+
+
 def test_changes_history_says_who_when_what(clerk, supervisor, make_account):
     a = make_account(last_name="Smith")
     c = owner_of(a)
@@ -203,8 +262,14 @@ def test_changes_history_says_who_when_what(clerk, supervisor, make_account):
                                             "customer.update"]
     assert rows[0].user == "super1" and rows[0].detail == "oxygen machine"
     assert rows[0].what == "do not disconnect: no -> yes"
-    assert rows[2].what == "phones: (555) 010-0001 home -> (541) 555-0199 mobile"
-    assert rows[3].what == "mail line 1: (none) -> PO Box 9" and rows[3].user == "clerk1"
+    # a customer's row names the customer (an account may have several)
+    assert rows[2].what == "Smith, Pat: phones: (555) 010-0001 home -> (541) 555-0199 mobile"
+    assert rows[3].what == "Smith, Pat: mail line 1: (none) -> PO Box 9" and rows[3].user == "clerk1"
+    t = mt.add_role(clerk, a.id, "tenant", D(2026, 2, 1), new_customer=mt.NewCustomer("Tenant", "Tia"))
+    mt.end_role(clerk, a.id, t.link_id, D(2026, 5, 31))
+    assert [r.what for r in mt.account_changes(clerk, a.id)[:3]] == [
+        "Tenant, Tia: tenant until 2026-05-31", "Tenant, Tia added as tenant from 2026-02-01",
+        "customer added: Tenant, Tia"]
     assert Premise.get_by_id(a.premise_id).notes == "Meter behind the garage"
     other = make_account(last_name="Other")
     assert {r.action for r in mt.account_changes(clerk, other.id)} == {"account.create", "customer.create",
@@ -238,14 +303,19 @@ def test_duplicates_are_found_and_merged_with_a_supervisor(clerk, supervisor, ma
     assert mt.find_duplicates(clerk) == []
     with pytest.raises(Conflict, match="merged into"):
         mt.update_customer(clerk, dup, mail_line1="x")
-    assert "approved by super1" in [r.detail for r in mt.account_changes(clerk, b.id)]
+    history = mt.account_changes(clerk, b.id)
+    assert "approved by super1" in [r.detail for r in history]
+    assert [r.what for r in history[:2]] == [
+        f"merged into customer {keep}",
+        f"Rivera, Ana: customer {dup} (Rivera, Ana) merged into this record: 1 role, 1 phone, 1 e-mail moved"]
 
 
 def test_a_role_the_survivor_holds_stays_with_the_merged_record(clerk, supervisor, make_account):
     a = make_account(last_name="Lee", first_name="Kim")
     keep = owner_of(a)
     twin = mt.add_role(clerk, a.id, "owner", AccountCustomer.get(AccountCustomer.customer == keep).start_date,
-                       new_customer=mt.NewCustomer("Lee", "Kim", phone=Phone.get(Phone.customer == keep).digits))
+                       new_customer=mt.NewCustomer("Lee", "Kim", phone=Phone.get(Phone.customer == keep).digits),
+                       allow_duplicate=True)
     r = mt.merge_customers(clerk, keep, twin.customer_id, approver=supervisor)
     assert (r.roles_moved, r.roles_kept) == (0, 1)
     assert AccountCustomer.get_by_id(twin.link_id).customer_id == twin.customer_id  # nothing deleted
@@ -278,6 +348,15 @@ def test_cli_maintains_customers_and_accounts(db_url, make_account, db):
     r = run("customer", "add-role", number, "--role", "tenant", "--from", "2026-01-01", "--last", "Okafor",
             "--first", "Ben", "--phone", "541-555-0177")
     assert r.returncode == 0 and "Okafor, Ben is tenant from 2026-01-01" in r.stdout, r.stderr
+    r = run("customer", "add-role", number, "--role", "billing", "--from", "2026-01-01", "--last", "Okafor",
+            "--first", "Ben", "--phone", "541-555-0177")
+    assert r.returncode == 2 and "has the same name and phone" in r.stderr, r.stderr
+    okafor = Customer.get(Customer.last_name == "Okafor").id
+    from ubtui import clock
+    for days in (30, 10):  # "moving out next month"; "no, on the 10th": a last day not passed moves
+        day = clock.today() + dt.timedelta(days=days)
+        r = run("customer", "end-role", number, "--customer", str(okafor), "--role", "tenant", "--last-day", str(day))
+        assert r.returncode == 0 and f"Okafor, Ben: tenant until {day}" in r.stdout, r.stderr
     shown = run("customer", "show", number).stdout
     assert "* customer" in shown and "Okafor, Ben (tenant" in shown and "(541) 555-0142 mobile" in shown
     assert "PO Box 5, OR, 97201" in shown

@@ -102,10 +102,67 @@ async def test_add_the_owner_and_end_the_tenant_by_keys(sqlite_url):
         await burst(pilot, "g", "enter", *"Landlord", "enter", *"Lou", "enter", *"5415550123", "enter",
                     "ctrl+u", *"owner", "enter", "ctrl+u", *"+1", "enter")
         assert "Landlord, Lou is owner from 2026-03-16" in status(app), screen_text(app)
-        await burst(pilot, "e", *"1", "enter", "enter")
-        assert "Tenant, Tia: tenant until 2026-03-15" in status(app), screen_text(app)
+        await burst(pilot, "e")
+        assert "1: Tenant, Tia, tenant from" in screen_text(app) and "2: Landlord, Lou, owner from 2026-03-16" in \
+            screen_text(app)  # the roles to end, numbered, without F4
+        await burst(pilot, *"1", "enter", "enter")
+        # the result says where the bills go from the day after: the one rule, customer_of_record
+        assert "Tenant, Tia: tenant until 2026-03-15; bills go to Landlord, Lou from 2026-03-16" in status(app), \
+            screen_text(app)
     assert customer_of_record(acct, TODAY).name == "Tenant, Tia"
     assert customer_of_record(acct, TODAY + dt.timedelta(days=1)).name == "Landlord, Lou"
+
+
+async def test_add_my_wife_says_where_the_bills_go_and_forms_say_whose_details(sqlite_url):
+    """"Add my wife to the account": a second customer; the forms about one customer say whose
+    details they show, and follow the Customer field when it changes."""
+    add_user("clerk")
+    acct = new_account()  # Rivera, Ana, owner
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_actions(pilot, acct.id, "clerk")
+        await burst(pilot, "g", "enter", *"Rivera", "enter", *"Luis", "enter", *"541 555 0166", "enter", "enter",
+                    "enter")
+        assert "Rivera, Luis is tenant from 2026-03-15; bills go to Rivera, Luis from 2026-03-15" in status(app), \
+            screen_text(app)
+        await burst(pilot, "p")
+        assert "Changing: Rivera, Luis (tenant)" in screen_text(app)  # the customer of record first
+        assert app.screen.query_one("#f-phone1").value == "(541) 555-0166 home"
+        await burst(pilot, "ctrl+u", "1")
+        assert "Changing: Rivera, Ana (owner)" in screen_text(app)
+        assert app.screen.query_one("#f-phone1").value == "(555) 010-0001 home"
+        await burst(pilot, "enter", "ctrl+u", *"541 555 0144 mobile", "f9")
+        assert "Rivera, Ana: 1 phone(s), 0 e-mail(s) saved" in status(app), screen_text(app)
+        # Luis typed again as someone new: the Customer field names his record, and takes it
+        await burst(pilot, "g", "enter", *"Rivera", "enter", *"luis", "enter", *"5415550166", "enter", "ctrl+u",
+                    *"billing", "enter", "enter")
+        luis = Customer.get(Customer.first_name == "Luis").id
+        assert status(app) == (f"Customer: customer {luis} Rivera, Luis has the same name and phone: "
+                               f"type {luis} here to add that one")
+        assert app.focused.id == "f-customer"
+        await burst(pilot, "ctrl+u", *str(luis), "f9")
+        assert "Rivera, Luis is billing from 2026-03-15" in status(app), screen_text(app)
+    assert Customer.select().where(Customer.first_name ** "luis").count() == 1
+    ana = owner(acct).id
+    assert [p.digits for p in Phone.select().where(Phone.customer == ana)] == ["5415550144"]
+
+
+async def test_a_move_out_date_typed_wrong_is_moved_by_keys(sqlite_url):
+    from ubtui import maintenance as mt
+
+    add_user("clerk")
+    acct = new_account()
+    t = mt.add_role(get_user("clerk"), acct.id, "tenant", TODAY, new_customer=mt.NewCustomer("Tenant", "Tia"))
+    mt.end_role(get_user("clerk"), acct.id, t.link_id, TODAY + dt.timedelta(days=30))
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_actions(pilot, acct.id, "clerk")
+        await burst(pilot, "e")
+        assert "2: Tenant, Tia, tenant from 2026-03-15 until 2026-04-14" in screen_text(app), screen_text(app)
+        await burst(pilot, *"2", "enter", "ctrl+u", *"+9", "enter")
+        assert "Tenant, Tia: tenant until 2026-03-24; bills go to Rivera, Ana from 2026-03-25" in status(app), \
+            screen_text(app)
+    assert AccountCustomer.get_by_id(t.link_id).end_date == TODAY + dt.timedelta(days=9)
 
 
 async def test_codes_and_notes_with_f4(sqlite_url):
@@ -141,6 +198,9 @@ async def test_senior_sets_no_checks_with_a_reason(sqlite_url):
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_actions(pilot, acct.id, "senior")
+        await burst(pilot, "v")
+        await burst(pilot, "u")
+        assert isinstance(app.screen, AccountActionsScreen)  # protections and status: supervisors
         await burst(pilot, "k", "enter", *"y", "enter", "f9")
         assert status(app) == "Reason: must not be empty"
         await burst(pilot, *"two returned checks", "enter")
@@ -199,6 +259,7 @@ async def test_changes_pane_shows_who_when_what(sqlite_url):
         await burst(pilot, "7")
         shown = screen_text(app)
         assert "7 Changes" in shown
-        assert "clerk" in shown and "phones: (555) 010-0001 home -> (541) 555-0199 mobile" in shown, shown
-        assert text_of(app.screen.query_one("#change-text")).startswith("customer.phones")
+        assert "clerk" in shown and "Rivera, Ana: phones: (555) 010-0001 home -> (541)" in shown, shown
+        assert text_of(app.screen.query_one("#change-text")) == (
+            "customer.phones | Rivera, Ana: phones: (555) 010-0001 home -> (541) 555-0199 mobile")
     assert system_user()

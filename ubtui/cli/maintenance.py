@@ -43,6 +43,8 @@ def add_cli(sub) -> None:
     ar.add_argument("--customer", type=int, help="a customer on file; or give --last (and --first, --phone, --email)")
     for opt in ("last", "first", "phone", "email"):
         ar.add_argument(f"--{opt}", default="")
+    ar.add_argument("--another-person", action="store_true",
+                    help="a new customer of the same name and phone as one on file is someone else")
     ar.set_defaults(func=cmd_add_role)
     er = c.add_parser("end-role", help="end a customer's role on an account (the last day)")
     er.add_argument("account")
@@ -169,7 +171,8 @@ def cmd_add_role(args) -> int:
     start = _date(args.start, "From")
     user = _setup(args)
     new = None if args.customer else mt.NewCustomer(args.last, args.first, args.phone, args.email)
-    p = mt.add_role(user, _account_id(args.account), args.role, start, customer_id=args.customer, new_customer=new)
+    p = mt.add_role(user, _account_id(args.account), args.role, start, customer_id=args.customer, new_customer=new,
+                    allow_duplicate=args.another_person)
     print(f"customer {p.customer_id} {p.name} is {p.role} from {p.start_date}")
     return 0
 
@@ -180,8 +183,10 @@ def cmd_end_role(args) -> int:
     last = _date(args.last_day, "Last day")
     user = _setup(args)
     aid = _account_id(args.account)
-    links = [p for p in account_parties(aid, include_merged=True)
-             if p.customer_id == args.customer and p.role == args.role and p.end_date is None]
+    from ubtui import clock
+    today = clock.today()
+    links = [p for p in account_parties(aid, include_merged=True)  # open, or ending later (its day moves)
+             if p.customer_id == args.customer and p.role == args.role and (p.end_date is None or p.end_date >= today)]
     if not links:
         raise InputError("Role", f"customer {args.customer} holds no open {args.role} role on {args.account}")
     p = mt.end_role(user, aid, links[-1].link_id, last)
