@@ -176,7 +176,7 @@ class PaymentScreen(BaseScreen):
 
     def show_confirm(self, shown: bool, why: str = "") -> None:
         self.query_one("#pay-confirm-row").display = shown
-        self.query_one("#pay-confirm-why", Static).update(Text(why, no_wrap=True, overflow="ellipsis"))
+        self.query_one("#pay-confirm-why", Static).update(Text(why))
         if not shown:
             self.money("pay-confirm").value = ""
             self.asked = set()
@@ -287,9 +287,11 @@ class PaymentScreen(BaseScreen):
         self.account, name, address, alerts = found
         self.query_one("#pay-account", Input).value = format_account_number(self.account.number)
         bal = self.account.balance_cents
+        # the name and address wrap (a school district at 1200 North Almond Boulevard Apt 12B
+        # is not cut at 80 columns: the clerk checks it is the right customer)
         self.query_one("#pay-who", Static).update(stored(
             f"{safe_text(name)}  {safe_text(address)}\nBalance {format_cents(bal)}  {self.account.status.replace('_', ' ')}",
-            multiline=True, no_wrap=True, overflow="ellipsis"))
+            multiline=True))
         self.clear_status()
         self.show_confirm(False)
         amount = self.query_one("#pay-amount", Input)
@@ -314,7 +316,7 @@ class PaymentScreen(BaseScreen):
             self.show_alerts(alerts)
 
     def show_alerts(self, alerts: list[payments.Alert]) -> None:
-        text = Text(no_wrap=True, overflow="ellipsis")
+        text = Text()  # each alert wraps: what the clerk must check is never cut at the edge
         for a in sorted(alerts, key=lambda a: (not a.hard, not a.confirm)):  # stops first, then to confirm
             text.append(("STOP " if a.hard else "! ") + safe_text(a.message), style="bold reverse" if a.hard else "bold")
             text.append("\n")

@@ -42,7 +42,7 @@ class TotalsScreen(BaseScreen):
     TITLE_TEXT = "Daily totals"
     HELP_TEXT = __doc__
     DEFAULT_CSS = """
-    TotalsScreen #tot-summary { height: 4; padding: 0 1; }
+    TotalsScreen #tot-summary { height: auto; padding: 0 1; }
     TotalsScreen DataTable { height: 1fr; }
     """
     BINDINGS = [key_binding("refresh", "refresh", "Refresh")]
@@ -80,7 +80,7 @@ class TotalsScreen(BaseScreen):
             f"({format_cents(d.void_cents)})  over/short {format_cents(d.over_short_cents)}\n"
             f"By tender: {tenders or '-'}\nBy operator: {ops or '-'}\n"
             f"Open: {' '.join(d.open_drawers) or '-'}   Closed: {' '.join(d.closed_drawers) or '-'}   "
-            f"Unbalanced: {' '.join(d.unbalanced_drawers) or '-'}", no_wrap=True, overflow="ellipsis"))
+            f"Unbalanced: {' '.join(d.unbalanced_drawers) or '-'}"))  # wrapped: a busy day is shown whole
         t = self.query_one(DataTable)
         t.clear()
         for s in d.sessions:
@@ -101,7 +101,7 @@ class ReceiptsScreen(BaseScreen):
     TITLE_TEXT = "Receipts"
     HELP_TEXT = __doc__
     DEFAULT_CSS = """
-    ReceiptsScreen #rcp-head { height: 1; padding: 0 1; }
+    ReceiptsScreen #rcp-head { height: auto; padding: 0 1; }
     ReceiptsScreen DataTable { height: 1fr; }
     """
     BINDINGS = [
@@ -143,8 +143,7 @@ class ReceiptsScreen(BaseScreen):
         t = totals.tally(rows)  # the daily totals' rule: voids listed, not counted
         voided = f"  {t.voids} void(s) {format_cents(t.void_cents)}" if t.voids else ""
         self.query_one("#rcp-head", Static).update(Text(
-            f"{self.day}  {t.receipts} receipt(s) {format_cents(t.total_cents)}{voided}  Enter shows, ctrl+v voids",
-            no_wrap=True, overflow="ellipsis"))
+            f"{self.day}  {t.receipts} receipt(s) {format_cents(t.total_cents)}{voided}  Enter shows, ctrl+v voids"))
 
     def selected(self) -> str | None:
         t = self.query_one(DataTable)
