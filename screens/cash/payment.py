@@ -434,7 +434,10 @@ class PaymentScreen(GroupedFields, BaseScreen):
             lines.append(f"and {len(r.accounts) - len(shown)} more accounts: ctrl+e shows the receipt")
         lines += r.reconnects  # a disconnected account paid up: the reconnect ordered, its fee
         lines.append(f"CHANGE DUE {format_cents(r.change_cents)}")
-        # wrapped (a reconnect line is long); the result grows under the change due digits
+        # the alerts were for this payment and the confirmation is given: their rows go to the
+        # result, which wraps (a reconnect line is long) and grows under the change due digits
+        self.show_alerts([])
+        self.show_confirm(False)
         self.query_one("#pay-result", Static).update(Text("\n".join(lines), style="bold"))
         self.query_one("#pay-change", Digits).update(format_cents(r.change_cents))
         self.set_status(f"posted {r.receipt_number}; change due {format_cents(r.change_cents)}; "

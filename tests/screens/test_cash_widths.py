@@ -39,6 +39,13 @@ def assert_whole(app, *values: str) -> None:
     assert not cut, (app.size, cut)
 
 
+def region_text(app, selector: str) -> str:
+    """What is drawn inside the widget ``selector`` (its lines joined, spaces aside): a widget
+    beside another (the result beside the change-due digits) read alone."""
+    r = app.screen.query_one(selector).region
+    return bare("".join(line[r.x:r.right] for line in lines_of(app)[r.y:r.bottom]))
+
+
 def long_account(balance: int = 4250):
     sysu = system_user()
     cust = create_customer(sysu, last_name=ORG, kind="organization")
@@ -75,6 +82,15 @@ async def test_payment_customer_alerts_and_confirmation_whole(sqlite_url):
             assert_whole(app, ORG, "re-type the amount, then F9", "re-type 900.00, then F9 posts",
                          *(a.message for a in alerts if a.confirm))
             assert format_account_number(acct.number) in "\n".join(lines_of(app))
+            if size == SIZES[0]:  # posted once: the result, a reconnect line too, and CHANGE DUE under it
+                await pilot.press(*"900.00", "f9")
+                await settle(pilot)
+                r = app.screen.result
+                assert r is not None and r.change_cents == 0
+                shown = region_text(app, "#pay-result")
+                missing = [v for v in (f"Receipt {r.receipt_number}", *r.reconnects, "CHANGE DUE $0.00")
+                           if bare(v) not in shown]
+                assert not missing and r.reconnects, (missing, "\n".join(lines_of(app)))
 
 
 async def test_totals_header_whole(sqlite_url):
