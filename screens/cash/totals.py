@@ -24,9 +24,10 @@ from ubtui.money import format_cents
 
 REFRESH_SECONDS = 15
 # No cell padding (80 columns tight): each column's last cell is the gap (screens/common/table.py).
-TOTALS_COLUMNS = (Col("Drawer", 10), Col("Operator", 8, grow=1), Col("Status", 7), Col("#", 4, right=True),
+# Card/MO holds a day of a channel's card payments ("$1,039.39" and its gap): not split at the comma.
+TOTALS_COLUMNS = (Col("Drawer", 10), Col("Operator", 7, grow=1), Col("Status", 7), Col("#", 4, right=True),
                   Col("Total", 11, right=True), Col("Cash", 10, right=True), Col("Checks", 10, right=True),
-                  Col("Card/MO", 9, right=True), Col("Over/short", 10, right=True))
+                  Col("Card/MO", 10, right=True), Col("Over/short", 10, right=True))
 # Receipt numbers on one line (the number is what a reprint or a void is asked for): counter
 # R00022303, older DM000002040, autopay AP261128-00001; the accounts of a receipt one a line.
 RECEIPT_COLUMNS = (Col("Receipt", 15), Col("Time", 6), Col("Operator", 9), Col("Account", 11),

@@ -46,13 +46,14 @@ def region_text(app, selector: str) -> str:
     return bare("".join(line[r.x:r.right] for line in lines_of(app)[r.y:r.bottom]))
 
 
-def long_account(balance: int = 4250):
+def long_account(balance: int = 4250, cash_only: bool = True):
     sysu = system_user()
     cust = create_customer(sysu, last_name=ORG, kind="organization")
     prem = create_premise(sysu, house_number="1247", street=STREET, unit=UNIT, city="West Sacramento",
                           state="CA", zip="95691")
     acct = open_account(sysu, premise=prem, customers=[(cust, "owner")], status="disconnected")
-    set_payment_flags(sysu, acct.id, reason="test", cash_only=True)
+    if cash_only:
+        set_payment_flags(sysu, acct.id, reason="test", cash_only=True)
     ledger.post(sysu, "chg1", "charge", [ledger.EntrySpec(acct.id, "charge", balance, "water", "water",
                                                           effective_on=TODAY)])
     return acct
@@ -94,7 +95,7 @@ async def test_payment_customer_alerts_and_confirmation_whole(sqlite_url):
 
 
 async def test_totals_header_whole(sqlite_url):
-    acct = long_account(balance=9_000_00)
+    acct = long_account(balance=9_000_00, cash_only=False)
     sysu = system_user()
     codes = []
     for i in range(12):  # a busy day: a dozen drawers, each its own long-named operator
@@ -104,7 +105,12 @@ async def test_totals_header_whole(sqlite_url):
         drawer.open_drawer(user, code, count={"20": 5}, business_date=TODAY)
         payments.take_payment(user, payments.TakePayment(
             idempotency_key=f"t{i}", accounts=[payments.AccountAmount(account=acct.id, amount="12.34")],
-            tenders=[payments.TenderIn(kind="cash", amount="12.34")], confirmed=["cash_only", "disconnected"]))
+            tenders=[payments.TenderIn(kind="cash", amount="12.34")], confirmed=["disconnected"]))
+        if i == 0:  # a card payment of four figures: its amount on one line of the table
+            payments.take_payment(user, payments.TakePayment(
+                idempotency_key="card", accounts=[payments.AccountAmount(account=acct.id, amount="1039.39")],
+                tenders=[payments.TenderIn(kind="card", amount="1039.39", card_last4="4242", auth_code="A1")],
+                confirmed=["disconnected", "over_confirm"]))
         codes.append(code)
     add_user("super", "supervisor")
     for size in SIZES:
@@ -114,6 +120,10 @@ async def test_totals_header_whole(sqlite_url):
             app.push_screen(TotalsScreen(TODAY))
             await settle(pilot)
             t = app.screen.totals
-            assert t is not None and t.receipts == 12
+            assert t is not None and t.receipts == 13
             assert_whole(app, f"receipts {t.receipts}", "over/short", "Open: " + " ".join(codes),
-                         *(f"cashier_{i:02d}_hernandez_gonzalez $12.34" for i in range(12)))
+                         *(f"cashier_{i:02d}_hernandez_gonzalez ${12.34 + 1039.39 * (i == 0):,.2f}"
+                           for i in range(12)))
+            r = app.screen.query_one("#tot-table").region  # the drawer's row, not the header's tenders
+            assert any("$1,039.39" in line[r.x:r.right] for line in lines_of(app)[r.y:r.bottom]), \
+                "\n".join(lines_of(app))
