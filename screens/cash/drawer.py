@@ -150,8 +150,9 @@ class DrawerScreen(GroupedFields, BaseScreen):
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "carried":  # F4 only while opening
             return self.phase == "open"
-        if action in ("drop", "paid_out"):  # with a drawer open, to a user who may (a clerk: no paid-outs)
-            return self.phase in ("count", "close") and has_permission(
+        if action in ("drop", "paid_out"):  # with a drawer open, to a user who may (a clerk: no paid-outs);
+            # once counted the core refuses them ("no drawer is open"): the footer does not offer them
+            return self.phase == "count" and getattr(self.session, "status", "") == "open" and has_permission(
                 self.app.user, "drawer.drop" if action == "drop" else "drawer.paid_out")
         if action == "post":
             return self.phase not in ("loading", "done")
