@@ -22,10 +22,10 @@ from textual.widgets import Input, Label, Static
 
 from models import Drawer
 from screens.common.base import BaseScreen, key_binding
-from screens.common.form import ActionForm, Field
+from screens.common.form import ActionForm, Field, FieldGroup, GroupedFields, field_box
 from screens.common.text import stored
 from ubtui import drawer
-from ubtui.errors import UbtuiError, field_key
+from ubtui.errors import UbtuiError
 from ubtui.money import format_cents
 from ubtui.security import has_permission
 
@@ -52,15 +52,32 @@ def open_step(user, code: str, counts: dict[str, str], day, confirmed: bool):
     return drawer.open_drawer(user, code, count=counts, business_date=day)
 
 
-class DrawerScreen(BaseScreen):
+# The drawer's fields, by group; each group shows in the phases it names (open, count, close),
+# and Enter walks the fields of the groups shown.  Widget ids are the field ids; an InputError's
+# key finds its field by its label's key ("drawer", "20_bills", "card_slips", "next_float").
+# The card, money-order and check amounts keep their restricted boxes (money=False below).
+AMOUNTS = r"[0-9$,.]*"
+CODE = FieldGroup("drw-code-row", (Field("drw-code", "Drawer", max_length=8),), frozenset({"open"}))
+DENOMINATIONS = FieldGroup("drw-grid", tuple(Field(f"den-{i}", d.label, max_length=6, restrict=r"[0-9]*")
+                                             for i, d in enumerate(drawer.DENOMINATIONS)), frozenset({"open", "count"}))
+CHECKS = FieldGroup("drw-checks-row", (Field("drw-checks", "Checks", max_length=0, restrict=r"[0-9$,. ]*"),),
+                    frozenset({"count"}))
+OTHER = FieldGroup("drw-other-row", (Field("drw-card", "Card slips", max_length=14, restrict=AMOUNTS),
+                                     Field("drw-mo", "Money orders", max_length=14, restrict=AMOUNTS)),
+                   frozenset({"count"}))
+CLOSE = FieldGroup("drw-close", (Field("drw-reason", "Over/short reason", max_length=0),
+                                 Field("drw-float", "Next float", max_length=0),
+                                 Field("drw-appr", "Supervisor", max_length=0),
+                                 Field("drw-pass", "Password", max_length=0, password=True)), frozenset({"close"}))
+GROUPS = [CODE, DENOMINATIONS, CHECKS, OTHER, CLOSE]
+
+
+class DrawerScreen(GroupedFields, BaseScreen):
     TITLE_TEXT = "Cash drawer"
     CSS_PATH = "drawer.tcss"
     HELP_TEXT = __doc__
-    # the field key an InputError carries -> its box ("check_2" falls back to "check")
-    FIELD_WIDGETS = {"drawer": "drw-code", "reason": "drw-reason", "next_float": "drw-float",
-                     "card_slips": "drw-card", "money_orders": "drw-mo", "check": "drw-checks",
-                     "checks": "drw-checks",
-                     **{field_key(d.label): f"den-{i}" for i, d in enumerate(drawer.DENOMINATIONS)}}
+    # the core's keys that are not a label's key ("check_2" falls back to "check")
+    FIELD_WIDGETS = {"check": "drw-checks", "reason": "drw-reason"}
     BINDINGS = [
         key_binding("post", "post", "Post"),
         key_binding("refresh", "refresh", "Refresh", show=False),
@@ -79,35 +96,34 @@ class DrawerScreen(BaseScreen):
         self.note = ""  # the session was opened on another terminal
         self.codes: list[str] = []
 
+    def field_groups(self) -> list[FieldGroup]:
+        return GROUPS
+
+    def field_state(self) -> str:
+        return self.phase
+
     def compose_body(self) -> ComposeResult:
         with Vertical(id="drw"):
             yield Static("", id="drw-head")
-            with Horizontal(classes="drw-row", id="drw-code-row"):
-                yield Label("Drawer", classes="drw-label")
-                yield Input(id="drw-code", max_length=8, compact=True, select_on_focus=True)
-            with Grid(id="drw-grid"):
-                for i, d in enumerate(drawer.DENOMINATIONS):
-                    yield Label(d.label, classes="drw-dlabel")
-                    yield Input(id=f"den-{i}", max_length=6, restrict=r"[0-9]*", compact=True, placeholder="0",
-                                select_on_focus=True, classes="drw-den")
+            yield self.field_row(CODE.fields[0], row_classes="drw-row", label_classes="drw-label", row_id=CODE.id)
+            with Grid(id=DENOMINATIONS.id):  # each count, then its amount as typed
+                for i, f in enumerate(DENOMINATIONS.fields):
+                    yield Label(f.label, classes="drw-dlabel")
+                    yield field_box(f, f.id, placeholder="0", classes="drw-den")
                     yield Static("", id=f"amt-{i}", classes="drw-amt")
             yield Static("", id="drw-total")
-            with Horizontal(classes="drw-row", id="drw-checks-row"):
-                yield Label("Checks", classes="drw-label")
-                yield Input(id="drw-checks", compact=True, restrict=r"[0-9$,. ]*", select_on_focus=True,
-                            placeholder="amounts, space separated")
-            with Horizontal(classes="drw-row", id="drw-other-row"):
-                yield Label("Card slips", classes="drw-label")
-                yield Input(id="drw-card", max_length=14, restrict=r"[0-9$,.]*", compact=True, select_on_focus=True)
-                yield Label(" Money orders ", classes="drw-label2")
-                yield Input(id="drw-mo", max_length=14, restrict=r"[0-9$,.]*", compact=True, select_on_focus=True)
+            yield self.field_row(CHECKS.fields[0], row_classes="drw-row", label_classes="drw-label", row_id=CHECKS.id,
+                                 money=False, placeholder="amounts, space separated")
+            card, mo = OTHER.fields
+            with Horizontal(classes="drw-row", id=OTHER.id):
+                yield Label(card.label, classes="drw-label")
+                yield field_box(card, card.id, money=False)
+                yield Label(f" {mo.label} ", classes="drw-label2")
+                yield field_box(mo, mo.id, money=False)
             yield Static("", id="drw-result")
-            with Vertical(id="drw-close"):
-                for wid, label, pw in (("drw-reason", "Over/short reason", False), ("drw-float", "Next float", False),
-                                       ("drw-appr", "Supervisor", False), ("drw-pass", "Password", True)):
-                    with Horizontal(classes="drw-row"):
-                        yield Label(label, classes="drw-label")
-                        yield Input(id=wid, compact=True, password=pw, select_on_focus=True)
+            with Vertical(id=CLOSE.id):
+                for f in CLOSE.fields:
+                    yield self.field_row(f, row_classes="drw-row", label_classes="drw-label")
             yield Static("", id="drw-slip")
 
     async def on_mount(self) -> None:
@@ -134,8 +150,9 @@ class DrawerScreen(BaseScreen):
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "carried":  # F4 only while opening
             return self.phase == "open"
-        if action in ("drop", "paid_out"):  # with a drawer open, to a user who may (a clerk: no paid-outs)
-            return self.phase in ("count", "close") and has_permission(
+        if action in ("drop", "paid_out"):  # with a drawer open, to a user who may (a clerk: no paid-outs);
+            # once counted the core refuses them ("no drawer is open"): the footer does not offer them
+            return self.phase == "count" and getattr(self.session, "status", "") == "open" and has_permission(
                 self.app.user, "drawer.drop" if action == "drop" else "drawer.paid_out")
         if action == "post":
             return self.phase not in ("loading", "done")
@@ -149,33 +166,19 @@ class DrawerScreen(BaseScreen):
     def set_phase(self, phase: str) -> None:
         self.phase = phase
         self.refresh_bindings()
-        counting = phase in ("open", "count")
-        self.query_one("#drw-code-row").display = phase == "open"
-        self.query_one("#drw-grid").display = counting
-        self.query_one("#drw-total").display = counting
-        self.query_one("#drw-checks-row").display = phase == "count"
-        self.query_one("#drw-other-row").display = phase == "count"
-        self.query_one("#drw-close").display = phase == "close"
+        self.show_groups()
+        self.query_one("#drw-total").display = phase in ("open", "count")
         self.query_one("#drw-result").display = phase in ("close", "done")
         self.query_one("#drw-slip").display = phase == "done"
-        first = {"open": "#drw-code", "count": "#den-0", "close": "#drw-reason"}.get(phase)
-        if first:
-            self.query_one(first, Input).focus()
+        walk = self.walk()
+        if walk:
+            self.query_one(f"#{walk[0]}", Input).focus()
 
     # --- moving about ----------------------------------------------------------------------
-    def order(self) -> list[str]:
-        if self.phase == "open":
-            return ["drw-code"] + [f"den-{i}" for i in range(len(drawer.DENOMINATIONS))]
-        if self.phase == "count":
-            return [f"den-{i}" for i in range(len(drawer.DENOMINATIONS))] + ["drw-checks", "drw-card", "drw-mo"]
-        if self.phase == "close":
-            return ["drw-reason", "drw-float", "drw-appr", "drw-pass"]
-        return []
-
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        ids = self.order()
+        ids = self.walk()
         if event.input.id in ids and not self.focus_after(ids, event.input.id):
             self.action_post()
 

@@ -26,20 +26,30 @@ from textual.widgets import Digits, Input, Label, Static
 
 from screens.common.base import BaseScreen, key_binding
 from screens.common.fields import MoneyInput
-from screens.common.form import LookupScreen
+from screens.common.form import Field, GroupedFields, LookupScreen, field_box
 from screens.common.text import stored
 from ubtui import drawer, payments
 from ubtui.accounts import format_account_number, get_account, normalize_account_number
-from ubtui.errors import InputError, UbtuiError
+from ubtui.errors import InputError, UbtuiError, field_key
 from ubtui.money import format_cents, format_plain
 from ubtui.text import safe_text
 
 TENDER_LETTERS = {"C": "cash", "K": "check", "M": "money_order", "D": "card"}
 TENDER_CHOICES = (("C", "cash"), ("K", "check"), ("M", "money order"), ("D", "card (last 4 + auth code only)"))
+MONEY = r"[0-9$,.]*"  # an amount: a MoneyInput (screens.common.fields)
+# The form's fields (the widget id is the field id; the label names the field in errors).
+ACCOUNT = Field("pay-account", "Account", max_length=12, restrict=r"[0-9\- ]*")
+AMOUNT = Field("pay-amount", "Amount", restrict=MONEY)
+TENDERED = Field("pay-tendered", "Amount tendered", restrict=MONEY)
+KIND = Field("pay-kind", "Tender C/K/M/D", "C", 1, r"[CcKkMmDd]*", choices=TENDER_CHOICES)
+CONFIRM = Field("pay-confirm", "Confirm amount", restrict=MONEY)
+# The details of a tender, in the three boxes pay-d0..pay-d2 (a row whose fields follow the tender).
 DETAIL_FIELDS = {
-    "check": (("number", "Check number", 10, r"[0-9]*"), ("bank", "Bank", 40, None), ("name", "Name on check", 40, None)),
-    "money_order": (("number", "Money order number", 12, r"[0-9]*"),),
-    "card": (("last4", "Card last 4", 4, r"[0-9]*"), ("auth", "Auth code", 12, r"[A-Za-z0-9]*")),
+    "check": (Field("number", "Check number", max_length=10, restrict=r"[0-9]*"),
+              Field("bank", "Bank", max_length=40, restrict=None), Field("name", "Name on check", max_length=40)),
+    "money_order": (Field("number", "Money order number", max_length=12, restrict=r"[0-9]*"),),
+    "card": (Field("last4", "Card last 4", max_length=4, restrict=r"[0-9]*"),
+             Field("auth", "Auth code", max_length=12, restrict=r"[A-Za-z0-9]*")),
 }
 
 
@@ -63,16 +73,16 @@ def drawer_line(user) -> str:
             f"float {format_cents(s.opening_float_cents)}")
 
 
-# The field key each core error carries (``InputError.key``) -> the box to focus; a numbered
+# The field key each core error carries (``InputError.key``) -> the box to focus: the key of each
+# field's label (tender details: of any tender), and the core's other names for them; a numbered
 # key ("account_2", "tender_3_amount") falls back to its unnumbered form ("account", "tender_amount").
-FIELD_BOX = {"account": "pay-account", "amount": "pay-amount", "account_amount": "pay-amount",
-             "amount_tendered": "pay-tendered", "tender_amount": "pay-tendered", "tender": "pay-kind",
-             "check_number": "pay-d0", "money_order_number": "pay-d0", "card_last_4": "pay-d0",
-             "auth_code": "pay-d1", "bank": "pay-d1", "name_on_check": "pay-d2",
-             "confirm_amount": "pay-confirm", "confirm": "pay-confirm"}
+FIELD_BOX = {**{field_key(f.label): f"pay-d{i}" for fields in DETAIL_FIELDS.values() for i, f in enumerate(fields)},
+             **{field_key(f.label): f.id for f in (ACCOUNT, AMOUNT, TENDERED, CONFIRM)},
+             "account_amount": "pay-amount", "tender_amount": "pay-tendered", "tender": "pay-kind",
+             "confirm": "pay-confirm"}
 
 
-class PaymentScreen(BaseScreen):
+class PaymentScreen(GroupedFields, BaseScreen):
     TITLE_TEXT = "Take a payment"
     CSS_PATH = "payment.tcss"
     PERMISSION = "payment.take"
@@ -102,32 +112,27 @@ class PaymentScreen(BaseScreen):
 
     # --- layout ----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
+        def row(f: Field, **kw) -> Horizontal:
+            return self.field_row(f, row_classes="pay-row", label_classes="pay-label", **kw)
+
         with Vertical(id="pay"):
             yield Static("", id="pay-drawer")
-            with Horizontal(classes="pay-row"):
-                yield Label("Account", classes="pay-label")
-                yield Input(id="pay-account", max_length=12, restrict=r"[0-9\- ]*", compact=True, select_on_focus=True)
+            yield row(ACCOUNT)
             yield Static("", id="pay-who")
             yield Static("", id="pay-alerts")
+            yield row(AMOUNT, optional=False)
+            yield row(TENDERED, placeholder="= amount")
             with Horizontal(classes="pay-row"):
-                yield Label("Amount", classes="pay-label")
-                yield MoneyInput(field="Amount", id="pay-amount", select_on_focus=True)
-            with Horizontal(classes="pay-row"):
-                yield Label("Amount tendered", classes="pay-label")
-                yield MoneyInput(field="Amount tendered", optional=True, id="pay-tendered", select_on_focus=True,
-                                 placeholder="= amount")
-            with Horizontal(classes="pay-row"):
-                yield Label("Tender C/K/M/D", classes="pay-label")
-                yield Input("C", id="pay-kind", max_length=1, restrict=r"[CcKkMmDd]*", compact=True,
-                            select_on_focus=True)
+                yield Label(KIND.label, classes="pay-label")
+                yield field_box(KIND, KIND.id, suggester=None)  # F4 lists the tenders (action_lookup)
                 yield Static("cash", id="pay-kind-name")
-            with Horizontal(classes="pay-row", id="pay-details"):
+            with Horizontal(classes="pay-row", id="pay-details"):  # the boxes take the tender's fields
                 for i in range(3):
                     yield Label("", id=f"pay-dl{i}", classes="pay-dlabel")
                     yield Input(id=f"pay-d{i}", compact=True, select_on_focus=True, classes="pay-detail")
             with Horizontal(classes="pay-row", id="pay-confirm-row"):
-                yield Label("Confirm amount", classes="pay-label")
-                yield MoneyInput(field="Confirm amount", id="pay-confirm", select_on_focus=True)
+                yield Label(CONFIRM.label, classes="pay-label")
+                yield field_box(CONFIRM, CONFIRM.id, optional=False)
                 yield Static("", id="pay-confirm-why")
             yield Static("", id="pay-accounts")
             yield Static("", id="pay-tenders")
@@ -165,9 +170,8 @@ class PaymentScreen(BaseScreen):
             label = self.query_one(f"#pay-dl{i}", Label)
             box = self.query_one(f"#pay-d{i}", Input)
             if i < len(fields):
-                _, text, length, restrict = fields[i]
-                label.update(text)
-                box.max_length, box.restrict = length, restrict
+                label.update(fields[i].label)
+                box.max_length, box.restrict = fields[i].max_length, fields[i].restrict
                 box.display = label.display = True
             else:
                 box.value = ""
@@ -176,7 +180,7 @@ class PaymentScreen(BaseScreen):
 
     def show_confirm(self, shown: bool, why: str = "") -> None:
         self.query_one("#pay-confirm-row").display = shown
-        self.query_one("#pay-confirm-why", Static).update(Text(why, no_wrap=True, overflow="ellipsis"))
+        self.query_one("#pay-confirm-why", Static).update(Text(why))
         if not shown:
             self.money("pay-confirm").value = ""
             self.asked = set()
@@ -193,7 +197,7 @@ class PaymentScreen(BaseScreen):
 
     def details(self) -> dict:
         kind = self.kind()
-        vals = {f[0]: self.val(f"pay-d{i}") for i, f in enumerate(DETAIL_FIELDS.get(kind, ()))}
+        vals = {f.id: self.val(f"pay-d{i}") for i, f in enumerate(DETAIL_FIELDS.get(kind, ()))}
         return {"check_number": vals.get("number", ""), "bank": vals.get("bank", ""), "name": vals.get("name", ""),
                 "card_last4": vals.get("last4", ""), "auth_code": vals.get("auth", "")}
 
@@ -287,9 +291,11 @@ class PaymentScreen(BaseScreen):
         self.account, name, address, alerts = found
         self.query_one("#pay-account", Input).value = format_account_number(self.account.number)
         bal = self.account.balance_cents
+        # the name and address wrap (a school district at 1200 North Almond Boulevard Apt 12B
+        # is not cut at 80 columns: the clerk checks it is the right customer)
         self.query_one("#pay-who", Static).update(stored(
             f"{safe_text(name)}  {safe_text(address)}\nBalance {format_cents(bal)}  {self.account.status.replace('_', ' ')}",
-            multiline=True, no_wrap=True, overflow="ellipsis"))
+            multiline=True))
         self.clear_status()
         self.show_confirm(False)
         amount = self.query_one("#pay-amount", Input)
@@ -314,7 +320,7 @@ class PaymentScreen(BaseScreen):
             self.show_alerts(alerts)
 
     def show_alerts(self, alerts: list[payments.Alert]) -> None:
-        text = Text(no_wrap=True, overflow="ellipsis")
+        text = Text()  # each alert wraps: what the clerk must check is never cut at the edge
         for a in sorted(alerts, key=lambda a: (not a.hard, not a.confirm)):  # stops first, then to confirm
             text.append(("STOP " if a.hard else "! ") + safe_text(a.message), style="bold reverse" if a.hard else "bold")
             text.append("\n")
@@ -428,8 +434,11 @@ class PaymentScreen(BaseScreen):
             lines.append(f"and {len(r.accounts) - len(shown)} more accounts: ctrl+e shows the receipt")
         lines += r.reconnects  # a disconnected account paid up: the reconnect ordered, its fee
         lines.append(f"CHANGE DUE {format_cents(r.change_cents)}")
-        self.query_one("#pay-result", Static).update(Text("\n".join(lines), style="bold", no_wrap=True,
-                                                          overflow="ellipsis"))
+        # the alerts were for this payment and the confirmation is given: their rows go to the
+        # result, which wraps (a reconnect line is long) and grows under the change due digits
+        self.show_alerts([])
+        self.show_confirm(False)
+        self.query_one("#pay-result", Static).update(Text("\n".join(lines), style="bold"))
         self.query_one("#pay-change", Digits).update(format_cents(r.change_cents))
         self.set_status(f"posted {r.receipt_number}; change due {format_cents(r.change_cents)}; "
                         "F6 next payment, ctrl+e receipt")

@@ -24,9 +24,10 @@ from ubtui.money import format_cents
 
 REFRESH_SECONDS = 15
 # No cell padding (80 columns tight): each column's last cell is the gap (screens/common/table.py).
-TOTALS_COLUMNS = (Col("Drawer", 10), Col("Operator", 8, grow=1), Col("Status", 7), Col("#", 4, right=True),
+# Card/MO holds a day of a channel's card payments ("$1,039.39" and its gap): not split at the comma.
+TOTALS_COLUMNS = (Col("Drawer", 10), Col("Operator", 7, grow=1), Col("Status", 7), Col("#", 4, right=True),
                   Col("Total", 11, right=True), Col("Cash", 10, right=True), Col("Checks", 10, right=True),
-                  Col("Card/MO", 9, right=True), Col("Over/short", 10, right=True))
+                  Col("Card/MO", 10, right=True), Col("Over/short", 10, right=True))
 # Receipt numbers on one line (the number is what a reprint or a void is asked for): counter
 # R00022303, older DM000002040, autopay AP261128-00001; the accounts of a receipt one a line.
 RECEIPT_COLUMNS = (Col("Receipt", 15), Col("Time", 6), Col("Operator", 9), Col("Account", 11),
@@ -42,7 +43,7 @@ class TotalsScreen(BaseScreen):
     TITLE_TEXT = "Daily totals"
     HELP_TEXT = __doc__
     DEFAULT_CSS = """
-    TotalsScreen #tot-summary { height: 4; padding: 0 1; }
+    TotalsScreen #tot-summary { height: auto; padding: 0 1; }
     TotalsScreen DataTable { height: 1fr; }
     """
     BINDINGS = [key_binding("refresh", "refresh", "Refresh")]
@@ -80,7 +81,7 @@ class TotalsScreen(BaseScreen):
             f"({format_cents(d.void_cents)})  over/short {format_cents(d.over_short_cents)}\n"
             f"By tender: {tenders or '-'}\nBy operator: {ops or '-'}\n"
             f"Open: {' '.join(d.open_drawers) or '-'}   Closed: {' '.join(d.closed_drawers) or '-'}   "
-            f"Unbalanced: {' '.join(d.unbalanced_drawers) or '-'}", no_wrap=True, overflow="ellipsis"))
+            f"Unbalanced: {' '.join(d.unbalanced_drawers) or '-'}"))  # wrapped: a busy day is shown whole
         t = self.query_one(DataTable)
         t.clear()
         for s in d.sessions:
@@ -101,7 +102,7 @@ class ReceiptsScreen(BaseScreen):
     TITLE_TEXT = "Receipts"
     HELP_TEXT = __doc__
     DEFAULT_CSS = """
-    ReceiptsScreen #rcp-head { height: 1; padding: 0 1; }
+    ReceiptsScreen #rcp-head { height: auto; padding: 0 1; }
     ReceiptsScreen DataTable { height: 1fr; }
     """
     BINDINGS = [
@@ -143,8 +144,7 @@ class ReceiptsScreen(BaseScreen):
         t = totals.tally(rows)  # the daily totals' rule: voids listed, not counted
         voided = f"  {t.voids} void(s) {format_cents(t.void_cents)}" if t.voids else ""
         self.query_one("#rcp-head", Static).update(Text(
-            f"{self.day}  {t.receipts} receipt(s) {format_cents(t.total_cents)}{voided}  Enter shows, ctrl+v voids",
-            no_wrap=True, overflow="ellipsis"))
+            f"{self.day}  {t.receipts} receipt(s) {format_cents(t.total_cents)}{voided}  Enter shows, ctrl+v voids"))
 
     def selected(self) -> str | None:
         t = self.query_one(DataTable)

@@ -17,6 +17,7 @@ passes them to the core function, which checks them and audits who approved.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -423,3 +424,86 @@ class ActionForm(BaseScreen):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+
+# --- the same fields on a screen of its own: groups shown by a rule, the Enter walk --------------
+def field_box(f: Field, wid: str, *, money: bool | None = None, **kw) -> Input:
+    """The box of ``f`` with the widget id ``wid``, on any screen (an ``ActionForm`` row holds
+    the same): an amount (``f.money``, or ``money=True``) is a ``MoneyInput`` named by the
+    label, empty allowed unless ``optional=False``; otherwise an Input with the field's value,
+    length, restriction, password, and its F4 choices as suggestions.  ``kw`` goes to the
+    widget (``placeholder``, ``classes``, ``optional`` ...)."""
+    kw.setdefault("select_on_focus", True)
+    if f.money if money is None else money:
+        kw.setdefault("optional", True)
+        # negative only when the restriction lets a minus sign in ("0-9" is a range, not one)
+        kw.setdefault("allow_negative", bool(f.restrict) and re.fullmatch(f.restrict, "-5") is not None)
+        return MoneyInput(f.value, field=f.label, id=wid, **kw)
+    kw.setdefault("suggester", SuggestFromList([v for v, _ in f.choices], case_sensitive=False)
+                  if f.choices else None)
+    return Input(value=f.value, id=wid, max_length=f.max_length, restrict=f.restrict, password=f.password,
+                 compact=True, **kw)
+
+
+@dataclass(frozen=True)
+class FieldGroup:
+    """Fields shown, hidden and walked together.  ``id`` is the id of the container that
+    holds them; ``when`` the states of the screen (its phase, the tender chosen ...) in which
+    the group shows, empty for always.  A field's widget id is the screen's ``FIELD_PREFIX``
+    and the field's id."""
+
+    id: str
+    fields: tuple[Field, ...]
+    when: frozenset[str] = frozenset()
+
+    def shown_in(self, state: str) -> bool:
+        return not self.when or state in self.when
+
+
+class GroupedFields:
+    """For a screen (a ``BaseScreen``) whose fields are ``FieldGroup``s it lays out itself
+    (a grid of denominations, a row of tender details): the visibility rule, the Enter walk
+    and the field keys come from the declarations, once.
+
+    The screen says ``field_groups()`` and ``field_state()``; ``show_groups()`` shows the
+    groups of the state, ``walk()`` lists the widget ids Enter walks (the fields of the groups
+    shown, in order), ``field_row`` makes a one-line label and box, and an ``InputError``'s key
+    finds its field by the field's id or its label's key (``FIELD_WIDGETS`` first)."""
+
+    def field_groups(self) -> list[FieldGroup]:
+        return []
+
+    def field_state(self) -> str:
+        return ""
+
+    def field_wid(self, f: Field) -> str:
+        return f"{getattr(self, 'FIELD_PREFIX', '')}{f.id}"
+
+    def field_row(self, f: Field, *, row_id: str | None = None, row_classes: str = "form-row",
+                  label_classes: str = "form-label", **kw) -> Horizontal:
+        """One line (``row_id``): the field's label, then its box (``field_box``; ``kw`` goes
+        to the box)."""
+        return Horizontal(Label(f.label, classes=label_classes), field_box(f, self.field_wid(f), **kw),
+                          id=row_id, classes=row_classes)
+
+    def show_groups(self) -> None:
+        state = self.field_state()
+        for g in self.field_groups():
+            self.query_one(f"#{g.id}").display = g.shown_in(state)  # type: ignore[attr-defined]
+
+    def walk(self) -> list[str]:
+        state = self.field_state()
+        return [self.field_wid(f) for g in self.field_groups() if g.shown_in(state) for f in g.fields]
+
+    def field_by_key(self, key: str) -> Field | None:
+        for g in self.field_groups():
+            for f in g.fields:
+                if key in (f.id, field_key(f.label)):
+                    return f
+        return None
+
+    def widget_for_key(self, key: str) -> str | None:
+        found = super().widget_for_key(key)  # type: ignore[misc]
+        if found is None and (f := self.field_by_key(key)) is not None:
+            found = self.field_wid(f)
+        return found

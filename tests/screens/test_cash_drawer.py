@@ -39,6 +39,7 @@ async def test_open_count_blind_and_close(sqlite_url):
         await settle(pilot)
         shown = screen_text(app)
         assert "Cash             $110.00            $120.00   SHORT $10.00" in shown
+        assert "Drop" not in shown  # counted: the core takes no drop now, and the footer offers none
         await pilot.press("f9")  # no reason given
         await settle(pilot)
         assert "Reason: the drawer is -$10.00 over/short; say why" in screen_text(app)
