@@ -290,3 +290,23 @@ async def test_from_the_account_the_only_open_order_gets_its_kinds_form(sqlite_u
         assert status(app) == f"work order {reread.number} done; reading recorded; the bill stands"
         await burst(pilot, "c", "enter", *"x", "f9")  # two orders: the generic form; a meter test needs its own
         assert status(app).startswith("Work order: a meter test is completed from its own form")
+
+
+@pytest.mark.parametrize("term", ["xterm-256color", "vt100"])
+async def test_the_footer_fits_80_columns_and_help_lists_the_rest(sqlite_url, monkeypatch, term):
+    """At 80 columns every key the footer shows is whole (the dispatcher's most used: filter,
+    complete, dispatch, cancel, proposals); F1 lists the others (sheet, door tag, account,
+    refresh)."""
+    monkeypatch.setenv("TERM", term)
+    async with queue_screen(sqlite_url) as (app, pilot, d):
+        footer = screen_text(app).splitlines()[-1].rstrip()
+        lookup = "^K" if term == "vt100" else "F4"
+        for key in (f"{lookup} Filter", "C Complete", "D Dispatch", "X Cancel", "R Proposals"):
+            assert key in footer, footer
+        shown = [b for b in app.screen.active_bindings.values() if b.binding.show]
+        last = max(shown, key=lambda b: footer.find(b.binding.description)).binding.description
+        assert footer.endswith(last), footer  # nothing cut at the edge
+        await burst(pilot, "f1")
+        helped = screen_text(app)
+        for what in ("Sheet", "Door tag", "Account", "Refresh"):
+            assert what in helped, helped
