@@ -168,6 +168,64 @@ def stop_service(user: User, account_id: int, *, stop_on: _dt.date, forwarding: 
                                  instructions=note)
 
 
+
+@dataclass(frozen=True)
+class ServiceEnd:
+    """A temporary service's new last day and its stop order, now on that day."""
+    account: Account
+    before: _dt.date
+    stop_order: WorkOrder
+
+    def line(self) -> str:
+        return (f"service ends {self.account.service_ends_on} (was {self.before}); "
+                f"stop {self.stop_order.number} on {self.stop_order.scheduled_on}")
+
+
+def change_service_end(user: User, account_id: int, ends_on: _dt.date | None, *, reason: str = "",
+                       today: _dt.date | None = None) -> ServiceEnd:
+    """Move the last day of a temporary (construction, hydrant meter) service: the permit is
+    extended or the job ends early.  The day must be after the turn-on, not past (``today``:
+    the counter's business day) and within the class's limit; the stop ordered for the old
+    day moves with it (one is ordered if none is open).  Account and order audited."""
+    from .dates import db_date
+    from .workorders import TEMPORARY_CLASSES, check_end_date
+    require(user, "account.edit")
+    require(user, "workorder.update")
+    if ends_on is None:
+        raise InputError("End date", "type the new last day of service")
+    if ends_on < (today or clock.today()):
+        raise InputError("End date", f"{ends_on} is past")
+    with transaction():
+        acct = Account.get_or_none(Account.id == account_id)
+        if acct is None:
+            raise NotFound(f"no account id {account_id}")
+        number = format_account_number(acct.number)
+        if acct.account_class not in TEMPORARY_CLASSES or acct.service_ends_on is None:
+            raise InputError("End date", f"account {number} is not temporary service: it has no end date")
+        if acct.status in ("closed", "final_billed"):
+            raise Conflict(f"account {number} is already {acct.status.replace('_', ' ')}")
+        before = db_date(acct.service_ends_on)
+        if ends_on == before:
+            raise InputError("End date", f"{ends_on} is already the last day")
+        check_end_date(acct.account_class, ends_on, db_date(acct.opened_on) or (today or clock.today()))
+        Account.update(service_ends_on=ends_on).where(Account.id == acct.id).execute()
+        audit.record(user, "account.service_ends", "account", acct.id, before={"service_ends_on": before},
+                     after={"service_ends_on": ends_on}, detail=reason.strip() or "end date changed")
+        planned = (WorkOrder.select().where((WorkOrder.account == acct.id) & (WorkOrder.kind == "turn_off")
+                                            & WorkOrder.status.in_(["open", "assigned"])).first())
+        if planned is None:
+            stop = create_work_order(user, kind="turn_off", account_id=acct.id, scheduled_on=ends_on,
+                                     instructions="Temporary service ends: final read, turn off, remove the meter")
+        else:
+            changes = {"scheduled_on": ends_on}
+            if planned.due_on is not None and db_date(planned.due_on) < ends_on:
+                changes["due_on"] = ends_on
+            WorkOrder.update(**changes).where(WorkOrder.id == planned.id).execute()
+            stop = WorkOrder.get_by_id(planned.id)
+            audit.record(user, "workorder.reschedule", "work_order", planned.id, before=planned, after=stop,
+                         detail="temporary service end date changed")
+    return ServiceEnd(Account.get_by_id(account_id), before, stop)
+
 # --- results that feed the account (reread, meter test, exchange, new install) ---------------
 # Results that set a meter (the completion forms ask for it).
 METER_KINDS = ("meter_change", "new_install")

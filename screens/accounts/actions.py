@@ -42,6 +42,7 @@ from screens.service.actions import (
     CancelWorkOrderScreen,
     CompleteWorkOrderScreen,
     NewWorkOrderScreen,
+    ServiceEndScreen,
     StartServiceScreen,
     StopServiceScreen,
 )
@@ -83,6 +84,7 @@ ACTIONS = (
     Action("u", "Account status", StatusScreen, ("account.status",)),
     Action("y", "Payment plan (instalments)", PaymentPlanScreen, ("plan.create",)),
     Action("j", "Appeal: record one (a supervisor decides it)", AppealScreen, ("contact.add",)),
+    Action("z", "Temporary service: change the end date", ServiceEndScreen, ("account.edit", "workorder.update")),
 )
 
 

@@ -141,6 +141,37 @@ class StopServiceScreen(ActionForm):
         return f"stop ordered: {wo.number} turn off on {wo.scheduled_on.isoformat()}"
 
 
+
+class ServiceEndScreen(ActionForm):
+    """A temporary (construction, hydrant meter) service's last day: its stop moves with it."""
+
+    TITLE_TEXT = "Temporary service: end date"
+    INTRO = "The new last day of the temporary service; the stop ordered for it moves to that day."
+
+    @staticmethod
+    def prepare(user, account_id: int) -> dict:
+        from models import Account
+        from ubtui.dates import db_date
+        from ubtui.workorders import TEMPORARY_CLASSES
+        acct = Account.get_by_id(account_id)
+        if acct.account_class not in TEMPORARY_CLASSES or acct.service_ends_on is None:
+            raise InputError("End date", f"account {format_account_number(acct.number)} is not temporary "
+                             "service: it has no end date")
+        return {"ends_on": db_date(acct.service_ends_on)}
+
+    def extra_lines(self) -> list[str]:
+        ends = self.options.get("ends_on")
+        return [f"Service ends {ends.isoformat()}"] if ends else []
+
+    def fields(self) -> list[Field]:
+        return [Field("ends_on", "End date", "", 10, r"[0-9+\-]*", DATE_HINT),
+                Field("reason", "Reason", "", 200, None, "Why (permit extended, job done early).")]
+
+    def perform(self, user, v: dict[str, str]) -> str:
+        today = self.app.today()
+        return fieldwork.change_service_end(user, self.ctx.account_id, day_from(v["ends_on"], "End date", today),
+                                            reason=v["reason"], today=today).line()
+
 class NewWorkOrderScreen(ActionForm):
     TITLE_TEXT = "New work order"
 
