@@ -36,7 +36,7 @@ from screens.accounts.money import (
 from screens.collections.appeals import AppealScreen
 from screens.collections.worklist import PaymentPlanScreen
 from screens.common.base import BaseScreen, key_binding, letter_binding, permitted
-from screens.common.form import ActionForm, load_context
+from screens.common.form import ActionForm, LookupScreen, load_context
 from screens.common.text import stored
 from screens.service.actions import (
     CancelWorkOrderScreen,
@@ -45,6 +45,7 @@ from screens.service.actions import (
     ServiceEndScreen,
     StartServiceScreen,
     StopServiceScreen,
+    order_choices,
 )
 from screens.service.desk import MoveScreen
 from ubtui.money import format_cents
@@ -188,6 +189,9 @@ class AccountActionsScreen(BaseScreen):
             self.set_status("no open work orders on this account", error=True)
             return
         self.clear_status()
+        if a.key == "c" and len(self.ctx.open_orders) > 1:
+            self.pick_order_to_complete()
+            return
         if form.prepare is ActionForm.prepare:
             self.app.push_screen(form(self.ctx), self.form_done)
             return
@@ -198,6 +202,17 @@ class AccountActionsScreen(BaseScreen):
                 self.app.push_screen(form(self.ctx, **options), self.form_done)
         finally:
             self.app.call_after_refresh(self.app.release_keys)
+
+    def pick_order_to_complete(self) -> None:
+        """Several open orders: the clerk picks one first, and gets the form its kind needs (a
+        meter test's result, the meter an exchange or a new install sets, a reread's read)."""
+        ctx = self.ctx
+
+        def picked(number: str | None) -> None:
+            if number is not None:
+                self.app.push_screen(CompleteWorkOrderScreen(ctx, number=number), self.form_done)
+
+        self.app.push_screen(LookupScreen("Complete which work order?", order_choices(ctx.open_orders)), picked)
 
     def form_done(self, message: str | None) -> None:
         if message:

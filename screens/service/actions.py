@@ -194,6 +194,12 @@ class NewWorkOrderScreen(ActionForm):
         return f"work order {wo.number} ({wo.kind.replace('_', ' ')}, {wo.priority}) created"
 
 
+def order_choices(orders) -> tuple[tuple[str, str], ...]:
+    """Open orders as (number, "kind requested-on instructions"): F4's list, the account's pick."""
+    return tuple((o.number, f"{o.kind.replace('_', ' ')} {o.requested_on.isoformat()} {o.instructions}")
+                 for o in orders)
+
+
 class _OpenOrderForm(ActionForm):
     """Complete or cancel: the first field picks one of the open orders (F4 lists them)."""
 
@@ -205,9 +211,7 @@ class _OpenOrderForm(ActionForm):
         return []
 
     def order_choices(self) -> tuple[tuple[str, str], ...]:
-        orders = self.options.get("orders") or (self.ctx.open_orders if self.ctx else [])
-        return tuple((o.number, f"{o.kind.replace('_', ' ')} {o.requested_on.isoformat()} {o.instructions}")
-                     for o in orders)
+        return order_choices(self.options.get("orders") or (self.ctx.open_orders if self.ctx else []))
 
     def order_field(self) -> Field:
         choices = self.order_choices()
@@ -281,7 +285,7 @@ class CompleteWorkOrderScreen(_OpenOrderForm):
                     if o.work_order_id == order_id)
         if kind in ("meter_test", "meter_change", "new_install") and kind != self.kind:
             raise InputError("Work order", f"a {kind.replace('_', ' ')} is completed from its own form: "
-                             "open it from the work order queue (menu W)")
+                             "F3, then C and pick it (or the work order queue, menu W)")
         from ubtui.fieldwork import complete_field_work
         done = complete_field_work(
             user, order_id, v["result"], completed_on=day_from(v["done_on"], "Completed on", self.app.today()),
