@@ -258,7 +258,8 @@ async def test_a_clerk_sees_proposals_but_cannot_decide(sqlite_url):
     assert AdjustmentProposal.get_by_id(rebill).status == "proposed"
 
 
-def test_proposals_screen(sqlite_url, snap_compare):
+def proposals_app(sqlite_url):
+    """A senior clerk on the proposals of ``_proposals`` (menu W, R): the snapshots' app and run_before."""
     add_user("senior", "senior_clerk")
     _proposals()
     app = make_app(sqlite_url)
@@ -269,6 +270,11 @@ def test_proposals_screen(sqlite_url, snap_compare):
         await settle(pilot)
         await pilot.pause()
 
+    return app, before
+
+
+def test_proposals_screen(sqlite_url, snap_compare):
+    app, before = proposals_app(sqlite_url)
     assert snap_compare(app, terminal_size=(80, 24), run_before=before)
 
 
