@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
-from models import Account, CollectionNotice, Meter, User, WorkOrder
+from models import Account, CollectionNotice, Meter, ServiceDeposit, User, WorkOrder
 
 from . import accounting, audit, clock, proposals
 from .accounting import apply_held_deposit
@@ -305,7 +305,35 @@ def complete_field_work(user: User, work_order_id: int, result: str, *, complete
                     "within tolerance" if proposals.within_tolerance(tested) else "no bill to adjust")
         elif set_meter is not None:
             message = f"meter {set_meter.serial} set"
+        elif after.kind == "turn_off" and after.account_id:
+            message = _final_line(after.account_id)
     return Completion(after, proposal.id if proposal else None, set_meter.serial if set_meter else "", message)
+
+
+def _final_line(account_id: int) -> str:
+    """What the counter is told after a turn-off: the final bill and what is left on the account."""
+    from models import Bill
+    acct = Account.get_by_id(account_id)
+    bill = (Bill.select().where((Bill.account == account_id) & (Bill.kind == "final"))
+            .order_by(Bill.id.desc()).first())
+    parts = [f"final bill {format_cents(int(bill.total_cents))} posted" if bill else "nothing left to bill"]
+    if acct.deposit_held_cents == 0 and ServiceDeposit.select().where(
+            (ServiceDeposit.account == account_id) & (ServiceDeposit.status == "applied")).exists():
+        parts.append("deposit applied")
+    if acct.moved_to_account_id:
+        from models import LedgerEntry, Posting
+        moved = (LedgerEntry.select(LedgerEntry.amount_cents).join(Posting)
+                 .where((Posting.idempotency_key == f"move-credit:{acct.number}")
+                        & (LedgerEntry.account == account_id)).scalar())
+        if moved:
+            new = Account.get_by_id(acct.moved_to_account_id)
+            parts.append(f"credit {format_cents(abs(int(moved)))} moved to {format_account_number(new.number)}")
+    balance = int(acct.balance_cents)
+    if balance < 0:
+        parts.append(f"credit {format_cents(-balance)} left to refund or transfer")
+    elif balance > 0:
+        parts.append(f"{format_cents(balance)} owed")
+    return "; ".join(parts)
 
 
 def _set_meter(user: User, wo: WorkOrder, old, done_on: _dt.date, reading, serial, install_reading, size):

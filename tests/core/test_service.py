@@ -70,8 +70,8 @@ def test_stop_service_end_to_end(clerk, system, make_account):
     owner = _customer(a)
     assert (owner.mail_line1, owner.mail_city, owner.mail_state, owner.mail_zip) == ("9 Elm St", "Reno", "NV", "89501")
     assert Bill.select().where(Bill.account == a.id).count() == 1  # nothing billed before the turn-off
-    fieldwork.complete_work_order(clerk, wo.id, "final read, turned off", completed_on=D(2026, 2, 15),
-                                   reading="000116")
+    done = fieldwork.complete_field_work(clerk, wo.id, "final read, turned off", completed_on=D(2026, 2, 15),
+                                         reading="000116")
     acct = Account.get_by_id(a.id)
     assert acct.status == "final_billed" and acct.closed_on == D(2026, 2, 15)
     read = MeterReading.get((MeterReading.meter == a.meter.id) & (MeterReading.read_on == D(2026, 2, 15)))
@@ -84,6 +84,9 @@ def test_stop_service_end_to_end(clerk, system, make_account):
     assert acct.deposit_held_cents == 0
     assert ServiceDeposit.get(ServiceDeposit.account == a.id).status == "applied"
     assert ledger.account_balance(a.id) == final.total_cents - 10000
+    from ubtui.money import format_cents
+    assert done.line() == (f"work order {wo.number} done; final bill {format_cents(final.total_cents)} posted; "
+                           f"deposit applied; credit {format_cents(10000 - final.total_cents)} left to refund or transfer")
     assert AuditLog.select().where(AuditLog.action == "bill.final").count() == 1
     # the account has left billing: a later run bills it nothing
     readings.enter_reading(system, a.meter.id, D(2026, 2, 28), 130)
