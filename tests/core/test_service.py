@@ -7,7 +7,7 @@ import pytest
 
 from models import Account, AccountCustomer, AuditLog, Bill, Customer, MeterReading, ServiceDeposit
 from ubtui import billing, fieldwork, ledger, readings, workorders
-from ubtui.accounts import create_customer, create_premise, open_account, set_status
+from ubtui.accounts import create_customer, create_premise, format_account_number, open_account, set_status
 from ubtui.errors import Conflict, InputError, PermissionDenied
 from ubtui.ledger import EntrySpec
 from ubtui.rates import demo_schedule
@@ -173,8 +173,9 @@ def test_a_payment_clearing_a_disconnected_account_orders_the_reconnect_and_char
     a = make_account(status="disconnected")
     ledger.post(system, "owed", "charge", [EntrySpec(a.id, "charge", 11500, "water", "Water")])
     r = _pay_at_counter(system, clerk, a, "115.00")
-    assert len(r.reconnects) == 1 and "reconnect ordered" in r.reconnects[0] and "$50.00" in r.reconnects[0]
     wo = WorkOrder.get((WorkOrder.account == a.id) & (WorkOrder.kind == "reconnect"))
+    assert r.reconnects == [f"{format_account_number(a.number)}: reconnect ordered ({wo.number}), "
+                            "reconnect fee $50.00 charged; $50.00 now owed"]  # the counter collects it too
     assert wo.status == "open" and ledger.account_balance(a.id) == 5000  # the schedule's reconnect fee
     fieldwork.complete_work_order(clerk, wo.id, "restored")
     assert Account.get_by_id(a.id).status == "active"
