@@ -28,14 +28,42 @@ from .maintenance import update_customer
 from .money import format_cents
 from .readings import change_meter, enter_reading, install_meter, parse_reading
 from .security import has_permission, require
-from .workorders import READ_KINDS, RESULT_KINDS, STATUS_AFTER, _close_work_order, premise_meter
+from .workorders import READ_KINDS, RESULT_KINDS, STATUS_AFTER, _close_work_order, premise_meter, request_reconnect
 from .workorders import create_work_order as _create_work_order
 
 
 def create_work_order(user: User, **order) -> WorkOrder:
     """``workorders.create_work_order`` with the disconnect check of collections: the way
-    screens and the command line order any kind of work, a disconnect included."""
+    screens and the command line order any kind of work, a disconnect included.  A turn-on,
+    turn-off or reconnect is refused on an account whose status it cannot change (a final
+    billed or closed account starts service anew; a disconnected one is reconnected, not
+    turned on); a reconnect only when the account meets the reconnect condition, with its fee
+    (``workorders.request_reconnect``)."""
+    kind, account_id = order.get("kind"), order.get("account_id")
+    if kind in STATUS_AFTER and kind != "disconnect" and account_id is not None:
+        acct = Account.get_or_none(Account.id == account_id)
+        if acct is not None:
+            _check_status_change(acct, kind)
+            if kind == "reconnect":
+                from .fees import after_hours, reconnects_at
+                if not reconnects_at(int(acct.balance_cents)):
+                    raise Conflict(f"account {format_account_number(acct.number)} owes "
+                                   f"{format_cents(int(acct.balance_cents))}: the reconnect is ordered when it is paid")
+                return request_reconnect(user, account_id, after_hours=after_hours())
     return _create_work_order(user, disconnect_check=check_disconnect, **order)
+
+
+def _check_status_change(acct: Account, kind: str) -> None:
+    """A turn-on, turn-off or reconnect changes the account's status only from the statuses it
+    is for: refused (naming why) otherwise, when it is ordered and again when it is completed."""
+    number, status = format_account_number(acct.number), acct.status.replace("_", " ")
+    if acct.status in ("closed", "final_billed"):
+        raise Conflict(f"account {number} is {status}: start service anew (a new account) instead of a "
+                       f"{kind.replace('_', ' ')}")
+    if kind == "turn_on" and acct.status == "disconnected":
+        raise Conflict(f"account {number} is disconnected: a reconnect restores it, once it is paid")
+    if kind == "reconnect" and acct.status != "disconnected":
+        raise Conflict(f"account {number} is {status}, not disconnected: nothing to reconnect")
 
 
 def complete_work_order(user: User, work_order_id: int, result: str, *,
@@ -68,6 +96,8 @@ def finish_work_order(user: User, wo: WorkOrder, result: str, *, completed_on: _
     if wo.status in ("done", "cancelled"):
         raise Conflict(f"work order {wo.number} is already {wo.status}")
     done_on = completed_on or clock.today()
+    if wo.account_id and wo.kind in STATUS_AFTER and wo.kind != "disconnect":
+        _check_status_change(Account.get_by_id(wo.account_id), wo.kind)
     if reading is not None and str(reading).strip() != "":
         if wo.kind not in READ_KINDS:
             raise InputError("Reading", f"a {wo.kind.replace('_', ' ')} order takes no meter read")

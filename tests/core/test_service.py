@@ -223,3 +223,37 @@ def test_dispatch_assigns_schedules_and_reschedules_a_work_order(clerk, make_acc
     fieldwork.complete_work_order(clerk, wo.id, "pressure regulator reset")
     with pytest.raises(Conflict, match="already done"):
         workorders.assign_work_order(clerk, wo.id, crew="North 2", scheduled_on=today)
+
+
+def test_turn_on_turn_off_and_reconnect_change_status_only_from_the_statuses_they_are_for(clerk, system,
+                                                                                        make_account):
+    """Ordered or completed: a turn-on of a disconnected or final-billed account, a reconnect
+    of an active one or of one still owing, are refused naming why, and nothing changes; a
+    reconnect of a paid-up disconnected account is ordered with its fee."""
+    from models import WorkOrder
+    from ubtui import config
+    config.use_settings(config.Settings(fees=config.FeeSchedule(office_hours=(0, 24),
+                                                                       office_weekdays=tuple(range(7)))))
+    cut = make_account(status="disconnected")
+    gone = make_account(status="final_billed")
+    on = make_account()
+    with pytest.raises(Conflict, match="is disconnected: a reconnect restores it"):
+        fieldwork.create_work_order(clerk, kind="turn_on", account_id=cut.id)
+    with pytest.raises(Conflict, match="is final billed: start service anew"):
+        fieldwork.create_work_order(clerk, kind="turn_on", account_id=gone.id)
+    with pytest.raises(Conflict, match="is active, not disconnected"):
+        fieldwork.create_work_order(clerk, kind="reconnect", account_id=on.id)
+    ledger.post(system, "owed", "charge", [EntrySpec(cut.id, "charge", 11500, "water", "Water")])
+    with pytest.raises(Conflict, match=r"owes \$115.00: the reconnect is ordered when it is paid"):
+        fieldwork.create_work_order(clerk, kind="reconnect", account_id=cut.id)
+    assert WorkOrder.select().count() == 0
+    # an order made before the status changed is refused at completion
+    turn_on = workorders.create_work_order(clerk, kind="turn_on", account_id=cut.id)
+    with pytest.raises(Conflict, match="is disconnected"):
+        fieldwork.complete_field_work(clerk, turn_on.id, "water on")
+    assert Account.get_by_id(cut.id).status == "disconnected" and WorkOrder.get_by_id(turn_on.id).status == "open"
+    ledger.post(system, "paid", "payment", [EntrySpec(cut.id, "payment", -11500)])
+    wo = fieldwork.create_work_order(clerk, kind="reconnect", account_id=cut.id)
+    assert (wo.kind, ledger.account_balance(cut.id)) == ("reconnect", 5000)  # the schedule's fee
+    fieldwork.complete_field_work(clerk, wo.id, "restored")
+    assert Account.get_by_id(cut.id).status == "active"
