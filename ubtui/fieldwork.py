@@ -337,6 +337,8 @@ def complete_field_work(user: User, work_order_id: int, result: str, *, complete
             message = f"meter {set_meter.serial} set"
         elif after.kind == "turn_off" and after.account_id:
             message = _final_line(after.account_id)
+        elif after.kind in ("turn_on", "reconnect") and after.account_id:
+            message = f"account {format_account_number(Account.get_by_id(after.account_id).number)} active: water on"
     return Completion(after, proposal.id if proposal else None, set_meter.serial if set_meter else "", message)
 
 

@@ -255,5 +255,6 @@ def test_turn_on_turn_off_and_reconnect_change_status_only_from_the_statuses_the
     ledger.post(system, "paid", "payment", [EntrySpec(cut.id, "payment", -11500)])
     wo = fieldwork.create_work_order(clerk, kind="reconnect", account_id=cut.id)
     assert (wo.kind, ledger.account_balance(cut.id)) == ("reconnect", 5000)  # the schedule's fee
-    fieldwork.complete_field_work(clerk, wo.id, "restored")
+    done = fieldwork.complete_field_work(clerk, wo.id, "restored")
     assert Account.get_by_id(cut.id).status == "active"
+    assert done.message == f"account {format_account_number(cut.number)} active: water on"  # the counter is told
