@@ -32,13 +32,19 @@ def test_plain_queue(sqlite_url, snap_compare):
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
 
 
-def test_plain_meter_test_result_form(sqlite_url, snap_compare):
-    app, before = _snap_app(sqlite_url, ("f4", *"kind:meter_test", "enter", "c"))
+@pytest.mark.parametrize("kind", ["meter_test", "meter_change", "new_install", "reread"])
+def test_plain_field_result_form(sqlite_url, snap_compare, kind):
+    app, before = _snap_app(sqlite_url, ("f4", *f"kind:{kind}", "enter", "c"))
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
 
 
 def test_plain_proposals(sqlite_url, snap_compare):
     app, before = proposals_app(sqlite_url)
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+def test_plain_approve_form(sqlite_url, snap_compare):
+    app, before = proposals_app(sqlite_url, ("y",))
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
 
 

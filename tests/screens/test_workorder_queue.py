@@ -258,15 +258,16 @@ async def test_a_clerk_sees_proposals_but_cannot_decide(sqlite_url):
     assert AdjustmentProposal.get_by_id(rebill).status == "proposed"
 
 
-def proposals_app(sqlite_url):
-    """A senior clerk on the proposals of ``_proposals`` (menu W, R): the snapshots' app and run_before."""
+def proposals_app(sqlite_url, press: tuple[str, ...] = ()):
+    """A senior clerk on the proposals of ``_proposals`` (menu W, R, then ``press``): the
+    snapshots' app and run_before."""
     add_user("senior", "senior_clerk")
     _proposals()
     app = make_app(sqlite_url)
 
     async def before(pilot) -> None:
         await sign_in(pilot, "senior")
-        await burst(pilot, "w", "r")
+        await burst(pilot, "w", "r", *press)
         await settle(pilot)
         await pilot.pause()
 
