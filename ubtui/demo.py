@@ -825,6 +825,77 @@ def _bill_runs(periods: list[Period], system: int) -> list[int]:
     return ids
 
 
+# The demo's field crews and what a dispatcher finds on opening the queue (issue #14): orders
+# assigned to them for today and tomorrow, one waiting for a crew, and two field results
+# waiting for approval (a reread below the billed read, a meter that runs fast).
+CREWS = ("North 1", "North 2", "South 1")
+FIELD_WORK = (  # kind, priority, crew (index into CREWS, None: not assigned yet), days ahead, instructions
+    ("high_bill", "normal", 0, 0, "Customer says the last bill is too high: read the meter, check for leaks"),
+    ("low_pressure", "high", 1, 0, "Low pressure at the kitchen tap since Monday"),
+    ("leak_investigation", "emergency", 2, 0, "Water running at the curb stop"),
+    ("meter_test", "normal", 0, 1, "Customer asked for a meter test"),
+    ("door_tag", "low", 1, 1, "Meter access needed: leave the door tag"),
+    ("high_bill", "normal", None, 0, "Bill doubled; customer home after 3 pm"),
+)
+REREAD_SHARE = 2  # the demo's reread finds the billed usage halved
+FAST_METER = "104"  # percent registered by the demo's meter test: outside tolerance
+
+
+def _metered_accounts(as_of: _dt.date):
+    """Active metered accounts without open orders, newest first, each with its meter and its
+    latest posted bill (None when it has none)."""
+    busy = WorkOrder.select(WorkOrder.account).where(WorkOrder.status.in_(["open", "assigned"])
+                                                     & WorkOrder.account.is_null(False))
+    for acct in (Account.select().where((Account.status == "active") & Account.id.not_in(busy))
+                 .order_by(Account.number.desc())):
+        meter = (Meter.select().where((Meter.premise == acct.premise_id) & Meter.removed_on.is_null())
+                 .order_by(Meter.id.desc()).first())
+        if meter is None:
+            continue
+        bill = (Bill.select().where((Bill.account == acct.id) & (Bill.status == "posted") & (Bill.kind == "regular")
+                                    & (Bill.period_end < as_of))
+                .order_by(Bill.period_end.desc(), Bill.id.desc()).first())
+        yield acct, meter, bill
+
+
+def _field_work(clerk: User, as_of: _dt.date) -> int:
+    """(In a transaction) the crews' orders and two proposals, through the core functions
+    (audited as the demo clerk's); returns how many orders were made."""
+    from .fieldwork import complete_field_work, create_work_order
+    from .readings import GOOD
+    from .workorders import assign_work_order
+    made = 0
+    candidates = _metered_accounts(as_of)
+    results = []
+    for acct, meter, bill in candidates:
+        if len(results) < 2 and bill is not None and not bill.estimated and int(bill.usage or 0) >= 4:
+            last = (MeterReading.select().where((MeterReading.meter == meter.id) & MeterReading.status.in_(GOOD))
+                    .order_by(MeterReading.read_on.desc(), MeterReading.id.desc()).first())
+            if last is not None and _dt.date.fromisoformat(str(last.read_on)[:10]) < as_of:
+                results.append((acct, int(last.reading) - int(bill.usage) // REREAD_SHARE))
+                continue
+        if made < len(FIELD_WORK):
+            kind, priority, crew, ahead, text = FIELD_WORK[made]
+            wo = create_work_order(clerk, kind=kind, account_id=acct.id, priority=priority, instructions=text)
+            if crew is not None:
+                assign_work_order(clerk, wo.id, crew=CREWS[crew], scheduled_on=as_of + _dt.timedelta(days=ahead),
+                                  today=as_of)
+            made += 1
+        if made == len(FIELD_WORK) and len(results) == 2:
+            break
+    for i, (acct, reread) in enumerate(results):
+        kind, text = ("reread", "Reading looks high: reread") if i == 0 else ("meter_test", "Test the meter")
+        wo = create_work_order(clerk, kind=kind, account_id=acct.id, instructions=text)
+        assign_work_order(clerk, wo.id, crew=CREWS[i], scheduled_on=as_of, today=as_of)
+        if kind == "reread":
+            complete_field_work(clerk, wo.id, "Register read twice; the billed read was mistyped",
+                                completed_on=as_of, reading=reread)
+        else:
+            complete_field_work(clerk, wo.id, "Bench test: the meter registers 4% fast", completed_on=as_of,
+                                accuracy=FAST_METER)
+        made += 1
+    return made
+
 def build_demo(accounts: int = DEFAULT_ACCOUNTS, months: int = 24, seed: int = 7,
                progress: Callable[[str], None] | None = None, *, as_of: _dt.date | None = None,
                actor: User | None = None, chunk: int = CHUNK_ACCOUNTS) -> DemoStats:
@@ -862,6 +933,8 @@ def build_demo(accounts: int = DEFAULT_ACCOUNTS, months: int = 24, seed: int = 7
         ledger.rebuild_category_sums()  # the rows were written beside the ledger, which keeps them
         b.close_sessions()
         stats.counts = dict(w.counts)
+        stats.counts["WorkOrder"] = stats.counts.get("WorkOrder", 0) + _field_work(
+            User.get_by_id(users["clerk"]), as_of)
         stats.counts["BillRun"] = len(b.bill_runs)
         stats.seconds = time.perf_counter() - started
         audit.record(actor, "demo.build", "database", None,

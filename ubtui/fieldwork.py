@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
-from models import Account, CollectionNotice, Meter, User, WorkOrder
+from models import Account, CollectionNotice, Meter, ServiceDeposit, User, WorkOrder
 
 from . import accounting, audit, clock, proposals
 from .accounting import apply_held_deposit
@@ -28,14 +28,42 @@ from .maintenance import update_customer
 from .money import format_cents
 from .readings import change_meter, enter_reading, install_meter, parse_reading
 from .security import has_permission, require
-from .workorders import READ_KINDS, RESULT_KINDS, STATUS_AFTER, _close_work_order, premise_meter
+from .workorders import READ_KINDS, RESULT_KINDS, STATUS_AFTER, _close_work_order, premise_meter, request_reconnect
 from .workorders import create_work_order as _create_work_order
 
 
 def create_work_order(user: User, **order) -> WorkOrder:
     """``workorders.create_work_order`` with the disconnect check of collections: the way
-    screens and the command line order any kind of work, a disconnect included."""
+    screens and the command line order any kind of work, a disconnect included.  A turn-on,
+    turn-off or reconnect is refused on an account whose status it cannot change (a final
+    billed or closed account starts service anew; a disconnected one is reconnected, not
+    turned on); a reconnect only when the account meets the reconnect condition, with its fee
+    (``workorders.request_reconnect``)."""
+    kind, account_id = order.get("kind"), order.get("account_id")
+    if kind in STATUS_AFTER and kind != "disconnect" and account_id is not None:
+        acct = Account.get_or_none(Account.id == account_id)
+        if acct is not None:
+            _check_status_change(acct, kind)
+            if kind == "reconnect":
+                from .fees import after_hours, reconnects_at
+                if not reconnects_at(int(acct.balance_cents)):
+                    raise Conflict(f"account {format_account_number(acct.number)} owes "
+                                   f"{format_cents(int(acct.balance_cents))}: the reconnect is ordered when it is paid")
+                return request_reconnect(user, account_id, after_hours=after_hours())
     return _create_work_order(user, disconnect_check=check_disconnect, **order)
+
+
+def _check_status_change(acct: Account, kind: str) -> None:
+    """A turn-on, turn-off or reconnect changes the account's status only from the statuses it
+    is for: refused (naming why) otherwise, when it is ordered and again when it is completed."""
+    number, status = format_account_number(acct.number), acct.status.replace("_", " ")
+    if acct.status in ("closed", "final_billed"):
+        raise Conflict(f"account {number} is {status}: start service anew (a new account) instead of a "
+                       f"{kind.replace('_', ' ')}")
+    if kind == "turn_on" and acct.status == "disconnected":
+        raise Conflict(f"account {number} is disconnected: a reconnect restores it, once it is paid")
+    if kind == "reconnect" and acct.status != "disconnected":
+        raise Conflict(f"account {number} is {status}, not disconnected: nothing to reconnect")
 
 
 def complete_work_order(user: User, work_order_id: int, result: str, *,
@@ -68,6 +96,8 @@ def finish_work_order(user: User, wo: WorkOrder, result: str, *, completed_on: _
     if wo.status in ("done", "cancelled"):
         raise Conflict(f"work order {wo.number} is already {wo.status}")
     done_on = completed_on or clock.today()
+    if wo.account_id and wo.kind in STATUS_AFTER and wo.kind != "disconnect":
+        _check_status_change(Account.get_by_id(wo.account_id), wo.kind)
     if reading is not None and str(reading).strip() != "":
         if wo.kind not in READ_KINDS:
             raise InputError("Reading", f"a {wo.kind.replace('_', ' ')} order takes no meter read")
@@ -168,6 +198,64 @@ def stop_service(user: User, account_id: int, *, stop_on: _dt.date, forwarding: 
                                  instructions=note)
 
 
+
+@dataclass(frozen=True)
+class ServiceEnd:
+    """A temporary service's new last day and its stop order, now on that day."""
+    account: Account
+    before: _dt.date
+    stop_order: WorkOrder
+
+    def line(self) -> str:
+        return (f"service ends {self.account.service_ends_on} (was {self.before}); "
+                f"stop {self.stop_order.number} on {self.stop_order.scheduled_on}")
+
+
+def change_service_end(user: User, account_id: int, ends_on: _dt.date | None, *, reason: str = "",
+                       today: _dt.date | None = None) -> ServiceEnd:
+    """Move the last day of a temporary (construction, hydrant meter) service: the permit is
+    extended or the job ends early.  The day must be after the turn-on, not past (``today``:
+    the counter's business day) and within the class's limit; the stop ordered for the old
+    day moves with it (one is ordered if none is open).  Account and order audited."""
+    from .dates import db_date
+    from .workorders import TEMPORARY_CLASSES, check_end_date
+    require(user, "account.edit")
+    require(user, "workorder.update")
+    if ends_on is None:
+        raise InputError("End date", "type the new last day of service")
+    if ends_on < (today or clock.today()):
+        raise InputError("End date", f"{ends_on} is past")
+    with transaction():
+        acct = Account.get_or_none(Account.id == account_id)
+        if acct is None:
+            raise NotFound(f"no account id {account_id}")
+        number = format_account_number(acct.number)
+        if acct.account_class not in TEMPORARY_CLASSES or acct.service_ends_on is None:
+            raise InputError("End date", f"account {number} is not temporary service: it has no end date")
+        if acct.status in ("closed", "final_billed"):
+            raise Conflict(f"account {number} is already {acct.status.replace('_', ' ')}")
+        before = db_date(acct.service_ends_on)
+        if ends_on == before:
+            raise InputError("End date", f"{ends_on} is already the last day")
+        check_end_date(acct.account_class, ends_on, db_date(acct.opened_on) or (today or clock.today()))
+        Account.update(service_ends_on=ends_on).where(Account.id == acct.id).execute()
+        audit.record(user, "account.service_ends", "account", acct.id, before={"service_ends_on": before},
+                     after={"service_ends_on": ends_on}, detail=reason.strip() or "end date changed")
+        planned = (WorkOrder.select().where((WorkOrder.account == acct.id) & (WorkOrder.kind == "turn_off")
+                                            & WorkOrder.status.in_(["open", "assigned"])).first())
+        if planned is None:
+            stop = create_work_order(user, kind="turn_off", account_id=acct.id, scheduled_on=ends_on,
+                                     instructions="Temporary service ends: final read, turn off, remove the meter")
+        else:
+            changes = {"scheduled_on": ends_on}
+            if planned.due_on is not None and db_date(planned.due_on) < ends_on:
+                changes["due_on"] = ends_on
+            WorkOrder.update(**changes).where(WorkOrder.id == planned.id).execute()
+            stop = WorkOrder.get_by_id(planned.id)
+            audit.record(user, "workorder.reschedule", "work_order", planned.id, before=planned, after=stop,
+                         detail="temporary service end date changed")
+    return ServiceEnd(Account.get_by_id(account_id), before, stop)
+
 # --- results that feed the account (reread, meter test, exchange, new install) ---------------
 # Results that set a meter (the completion forms ask for it).
 METER_KINDS = ("meter_change", "new_install")
@@ -247,7 +335,37 @@ def complete_field_work(user: User, work_order_id: int, result: str, *, complete
                     "within tolerance" if proposals.within_tolerance(tested) else "no bill to adjust")
         elif set_meter is not None:
             message = f"meter {set_meter.serial} set"
+        elif after.kind == "turn_off" and after.account_id:
+            message = _final_line(after.account_id)
+        elif after.kind in ("turn_on", "reconnect") and after.account_id:
+            message = f"account {format_account_number(Account.get_by_id(after.account_id).number)} active: water on"
     return Completion(after, proposal.id if proposal else None, set_meter.serial if set_meter else "", message)
+
+
+def _final_line(account_id: int) -> str:
+    """What the counter is told after a turn-off: the final bill and what is left on the account."""
+    from models import Bill
+    acct = Account.get_by_id(account_id)
+    bill = (Bill.select().where((Bill.account == account_id) & (Bill.kind == "final"))
+            .order_by(Bill.id.desc()).first())
+    parts = [f"final bill {format_cents(int(bill.total_cents))} posted" if bill else "nothing left to bill"]
+    if acct.deposit_held_cents == 0 and ServiceDeposit.select().where(
+            (ServiceDeposit.account == account_id) & (ServiceDeposit.status == "applied")).exists():
+        parts.append("deposit applied")
+    if acct.moved_to_account_id:
+        from models import LedgerEntry, Posting
+        moved = (LedgerEntry.select(LedgerEntry.amount_cents).join(Posting)
+                 .where((Posting.idempotency_key == f"move-credit:{acct.number}")
+                        & (LedgerEntry.account == account_id)).scalar())
+        if moved:
+            new = Account.get_by_id(acct.moved_to_account_id)
+            parts.append(f"credit {format_cents(abs(int(moved)))} moved to {format_account_number(new.number)}")
+    balance = int(acct.balance_cents)
+    if balance < 0:
+        parts.append(f"credit {format_cents(-balance)} left to refund or transfer")
+    elif balance > 0:
+        parts.append(f"{format_cents(balance)} owed")
+    return "; ".join(parts)
 
 
 def _set_meter(user: User, wo: WorkOrder, old, done_on: _dt.date, reading, serial, install_reading, size):

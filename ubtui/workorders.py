@@ -372,9 +372,11 @@ def reconnect_after_payment(user: User, account_ids, *, at: _dt.datetime | None 
             out.append(Reconnect(acct.id, number, "", 0, f"{number}: {e}"))
             continue
         fee = fees.reconnect_fee(late)
+        owed = int(Account.get_by_id(acct.id).balance_cents)
         out.append(Reconnect(acct.id, number, wo.number, fee,
                              f"{number}: reconnect ordered ({wo.number}), "
-                             f"{'after-hours ' if late else ''}reconnect fee {format_cents(fee)} charged"))
+                             f"{'after-hours ' if late else ''}reconnect fee {format_cents(fee)} charged"
+                             + (f"; {format_cents(owed)} now owed" if owed > 0 else "")))
     return out
 
 

@@ -33,15 +33,17 @@ from screens.accounts.money import (
 from screens.collections.appeals import AppealScreen
 from screens.collections.worklist import PaymentPlanScreen
 from screens.common.base import key_binding, permitted
-from screens.common.form import load_context
+from screens.common.form import LookupScreen, load_context
 from screens.common.letters import Letter, LetterListScreen, letter_bindings
 from screens.common.text import line
 from screens.service.actions import (
     CancelWorkOrderScreen,
     CompleteWorkOrderScreen,
     NewWorkOrderScreen,
+    ServiceEndScreen,
     StartServiceScreen,
     StopServiceScreen,
+    order_choices,
 )
 from screens.service.desk import MoveScreen
 from ubtui.money import format_cents
@@ -75,6 +77,7 @@ ACTIONS = (
     Action("u", "Account status", StatusScreen, ("account.status",)),
     Action("y", "Payment plan (instalments)", PaymentPlanScreen, ("plan.create",)),
     Action("j", "Appeal: record one (a supervisor decides it)", AppealScreen, ("contact.add",)),
+    Action("z", "Temporary service: change the end date", ServiceEndScreen, ("account.edit", "workorder.update")),
 )
 
 
@@ -155,9 +158,23 @@ class AccountActionsScreen(LetterListScreen):
             self.set_status("no open work orders on this account", error=True)
             return
         self.clear_status()
+        if a.key == "c" and len(self.ctx.open_orders) > 1:
+            self.pick_order_to_complete()
+            return
         options = await self.prepared(form, self.account_id)
         if options is not None:
             self.app.push_screen(form(self.ctx, **options), self.form_done)
+
+    def pick_order_to_complete(self) -> None:
+        """Several open orders: the clerk picks one first, and gets the form its kind needs (a
+        meter test's result, the meter an exchange or a new install sets, a reread's read)."""
+        ctx = self.ctx
+
+        def picked(number: str | None) -> None:
+            if number is not None:
+                self.app.push_screen(CompleteWorkOrderScreen(ctx, number=number), self.form_done)
+
+        self.app.push_screen(LookupScreen("Complete which work order?", order_choices(ctx.open_orders)), picked)
 
     def form_done(self, message: str | None) -> None:
         if message:

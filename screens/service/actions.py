@@ -141,6 +141,37 @@ class StopServiceScreen(ActionForm):
         return f"stop ordered: {wo.number} turn off on {wo.scheduled_on.isoformat()}"
 
 
+
+class ServiceEndScreen(ActionForm):
+    """A temporary (construction, hydrant meter) service's last day: its stop moves with it."""
+
+    TITLE_TEXT = "Temporary service: end date"
+    INTRO = "The new last day of the temporary service; the stop ordered for it moves to that day."
+
+    @staticmethod
+    def prepare(user, account_id: int) -> dict:
+        from models import Account
+        from ubtui.dates import db_date
+        from ubtui.workorders import TEMPORARY_CLASSES
+        acct = Account.get_by_id(account_id)
+        if acct.account_class not in TEMPORARY_CLASSES or acct.service_ends_on is None:
+            raise InputError("End date", f"account {format_account_number(acct.number)} is not temporary "
+                             "service: it has no end date")
+        return {"ends_on": db_date(acct.service_ends_on)}
+
+    def extra_lines(self) -> list[str]:
+        ends = self.options.get("ends_on")
+        return [f"Service ends {ends.isoformat()}"] if ends else []
+
+    def fields(self) -> list[Field]:
+        return [Field("ends_on", "End date", "", 10, r"[0-9+\-]*", DATE_HINT),
+                Field("reason", "Reason", "", 200, None, "Why (permit extended, job done early).")]
+
+    def perform(self, user, v: dict[str, str]) -> str:
+        today = self.app.today()
+        return fieldwork.change_service_end(user, self.ctx.account_id, day_from(v["ends_on"], "End date", today),
+                                            reason=v["reason"], today=today).line()
+
 class NewWorkOrderScreen(ActionForm):
     TITLE_TEXT = "New work order"
 
@@ -163,6 +194,12 @@ class NewWorkOrderScreen(ActionForm):
         return f"work order {wo.number} ({wo.kind.replace('_', ' ')}, {wo.priority}) created"
 
 
+def order_choices(orders) -> tuple[tuple[str, str], ...]:
+    """Open orders as (number, "kind requested-on instructions"): F4's list, the account's pick."""
+    return tuple((o.number, f"{o.kind.replace('_', ' ')} {o.requested_on.isoformat()} {o.instructions}")
+                 for o in orders)
+
+
 class _OpenOrderForm(ActionForm):
     """Complete or cancel: the first field picks one of the open orders (F4 lists them)."""
 
@@ -174,9 +211,7 @@ class _OpenOrderForm(ActionForm):
         return []
 
     def order_choices(self) -> tuple[tuple[str, str], ...]:
-        orders = self.options.get("orders") or (self.ctx.open_orders if self.ctx else [])
-        return tuple((o.number, f"{o.kind.replace('_', ' ')} {o.requested_on.isoformat()} {o.instructions}")
-                     for o in orders)
+        return order_choices(self.options.get("orders") or (self.ctx.open_orders if self.ctx else []))
 
     def order_field(self) -> Field:
         choices = self.order_choices()
@@ -250,7 +285,7 @@ class CompleteWorkOrderScreen(_OpenOrderForm):
                     if o.work_order_id == order_id)
         if kind in ("meter_test", "meter_change", "new_install") and kind != self.kind:
             raise InputError("Work order", f"a {kind.replace('_', ' ')} is completed from its own form: "
-                             "open it from the work order queue (menu W)")
+                             "F3, then C and pick it (or the work order queue, menu W)")
         from ubtui.fieldwork import complete_field_work
         done = complete_field_work(
             user, order_id, v["result"], completed_on=day_from(v["done_on"], "Completed on", self.app.today()),

@@ -7,7 +7,9 @@ highlighted order (its form asks what its kind needs: a reread's read, a meter t
 result, the meter an exchange or install sets), X cancels it, D assigns it to a crew for a
 day (again: reschedules), A opens its account, P writes its crew's field sheet for its day
 and T the door tag of its account (PDF and text, in the exports folder); R lists the rebills
-and adjustments completed orders proposed (approve or reject); F4 goes to the filter line.  New orders are made from an account (its actions, W)."""
+and adjustments completed orders proposed (approve or reject); F4 goes to the filter line.  The
+footer (80 columns) shows F4, C, D, X and R; F1 lists them all.  New orders are made from an
+account (its actions, W)."""
 from __future__ import annotations
 
 import re
@@ -76,15 +78,16 @@ class WorkOrdersScreen(BaseScreen):
                  "crew's field sheet for its day, T its door tag (PDF and text in the exports folder); "
                  "R lists what completed orders proposed (approve, reject); F4 goes back to the filter line.")
     BINDINGS = [
-        key_binding("refresh", "refresh"),
+        # the footer (80 columns) shows what a dispatcher uses most; F1 lists the rest
         key_binding("lookup", "lookup", "Filter"),
         letter_binding("c", "close_order('complete')", "Complete", id="workorders.complete"),
-        letter_binding("x", "close_order('cancel')", "Cancel", id="workorders.cancel"),
         letter_binding("d", "close_order('assign')", "Dispatch", id="workorders.assign"),
-        letter_binding("a", "account", "Account", id="workorders.account"),
-        letter_binding("p", "print_sheet", "Sheet", id="workorders.sheet"),
-        letter_binding("t", "print_tag", "Tag", id="workorders.tag"),
+        letter_binding("x", "close_order('cancel')", "Cancel", id="workorders.cancel"),
         letter_binding("r", "proposals", "Proposals", id="workorders.proposals"),
+        letter_binding("p", "print_sheet", "Sheet", id="workorders.sheet", show=False),
+        letter_binding("t", "print_tag", "Door tag", id="workorders.tag", show=False),
+        letter_binding("a", "account", "Account", id="workorders.account", show=False),
+        key_binding("refresh", "refresh", show=False),
     ]
 
     def __init__(self):

@@ -206,3 +206,27 @@ def test_a_failed_write_stops_the_build_with_the_error(db_url, monkeypatch):
     with pytest.raises(RuntimeError, match="disk full"):
         demo.build_demo(accounts=30, months=1, seed=1, as_of=AS_OF, chunk=10)
     assert not AuditLog.select().where(AuditLog.action == "demo.build").exists()
+
+
+def test_the_demo_has_crews_with_a_day_of_orders_and_proposals_to_approve(db_url):
+    """A new user opens the dispatcher's queue and R (proposals) on the demo and finds work:
+    orders assigned to each crew for today and tomorrow, one waiting for a crew, and two field
+    results (a reread below the billed read, a fast meter) proposed, not posted."""
+    from models import AdjustmentProposal
+    from ubtui import proposals, workorders
+    demo.build_demo(accounts=60, months=4, seed=7, as_of=AS_OF)
+    clerk = clerk_user()
+    queue = workorders.work_order_queue(clerk, workorders.parse_queue_filter("", AS_OF))
+    crews = {o.crew for o in queue.rows if o.status == "assigned"}
+    assert set(demo.CREWS) <= crews
+    for crew in demo.CREWS:
+        today = workorders.work_order_queue(clerk, workorders.parse_queue_filter(
+            f"crew:{crew.replace(' ', '_')} date:+0", AS_OF))
+        assert today.rows, crew
+    assert any(o.status == "open" and o.kind == "high_bill" for o in queue.rows)
+    rows = proposals.list_proposals(clerk)
+    assert sorted(r.kind for r in rows) == ["meter_test", "rebill"]
+    assert all(r.amount_cents < 0 for r in rows)  # both give money back: the read was high, the meter fast
+    assert AdjustmentProposal.select().where(AdjustmentProposal.status == "proposed").count() == 2
+    assert verify_all() == []
+    assert Posting.select().where(~Posting.idempotency_key.startswith("demo:")).count() == 0  # nothing posted

@@ -7,7 +7,7 @@ import pytest
 
 from models import Account, AccountCustomer, AuditLog, Bill, Customer, MeterReading, ServiceDeposit
 from ubtui import billing, fieldwork, ledger, readings, workorders
-from ubtui.accounts import create_customer, create_premise, open_account, set_status
+from ubtui.accounts import create_customer, create_premise, format_account_number, open_account, set_status
 from ubtui.errors import Conflict, InputError, PermissionDenied
 from ubtui.ledger import EntrySpec
 from ubtui.rates import demo_schedule
@@ -70,8 +70,8 @@ def test_stop_service_end_to_end(clerk, system, make_account):
     owner = _customer(a)
     assert (owner.mail_line1, owner.mail_city, owner.mail_state, owner.mail_zip) == ("9 Elm St", "Reno", "NV", "89501")
     assert Bill.select().where(Bill.account == a.id).count() == 1  # nothing billed before the turn-off
-    fieldwork.complete_work_order(clerk, wo.id, "final read, turned off", completed_on=D(2026, 2, 15),
-                                   reading="000116")
+    done = fieldwork.complete_field_work(clerk, wo.id, "final read, turned off", completed_on=D(2026, 2, 15),
+                                         reading="000116")
     acct = Account.get_by_id(a.id)
     assert acct.status == "final_billed" and acct.closed_on == D(2026, 2, 15)
     read = MeterReading.get((MeterReading.meter == a.meter.id) & (MeterReading.read_on == D(2026, 2, 15)))
@@ -84,6 +84,9 @@ def test_stop_service_end_to_end(clerk, system, make_account):
     assert acct.deposit_held_cents == 0
     assert ServiceDeposit.get(ServiceDeposit.account == a.id).status == "applied"
     assert ledger.account_balance(a.id) == final.total_cents - 10000
+    from ubtui.money import format_cents
+    assert done.line() == (f"work order {wo.number} done; final bill {format_cents(final.total_cents)} posted; "
+                           f"deposit applied; credit {format_cents(10000 - final.total_cents)} left to refund or transfer")
     assert AuditLog.select().where(AuditLog.action == "bill.final").count() == 1
     # the account has left billing: a later run bills it nothing
     readings.enter_reading(system, a.meter.id, D(2026, 2, 28), 130)
@@ -170,8 +173,9 @@ def test_a_payment_clearing_a_disconnected_account_orders_the_reconnect_and_char
     a = make_account(status="disconnected")
     ledger.post(system, "owed", "charge", [EntrySpec(a.id, "charge", 11500, "water", "Water")])
     r = _pay_at_counter(system, clerk, a, "115.00")
-    assert len(r.reconnects) == 1 and "reconnect ordered" in r.reconnects[0] and "$50.00" in r.reconnects[0]
     wo = WorkOrder.get((WorkOrder.account == a.id) & (WorkOrder.kind == "reconnect"))
+    assert r.reconnects == [f"{format_account_number(a.number)}: reconnect ordered ({wo.number}), "
+                            "reconnect fee $50.00 charged; $50.00 now owed"]  # the counter collects it too
     assert wo.status == "open" and ledger.account_balance(a.id) == 5000  # the schedule's reconnect fee
     fieldwork.complete_work_order(clerk, wo.id, "restored")
     assert Account.get_by_id(a.id).status == "active"
@@ -219,3 +223,38 @@ def test_dispatch_assigns_schedules_and_reschedules_a_work_order(clerk, make_acc
     fieldwork.complete_work_order(clerk, wo.id, "pressure regulator reset")
     with pytest.raises(Conflict, match="already done"):
         workorders.assign_work_order(clerk, wo.id, crew="North 2", scheduled_on=today)
+
+
+def test_turn_on_turn_off_and_reconnect_change_status_only_from_the_statuses_they_are_for(clerk, system,
+                                                                                        make_account):
+    """Ordered or completed: a turn-on of a disconnected or final-billed account, a reconnect
+    of an active one or of one still owing, are refused naming why, and nothing changes; a
+    reconnect of a paid-up disconnected account is ordered with its fee."""
+    from models import WorkOrder
+    from ubtui import config
+    config.use_settings(config.Settings(fees=config.FeeSchedule(office_hours=(0, 24),
+                                                                       office_weekdays=tuple(range(7)))))
+    cut = make_account(status="disconnected")
+    gone = make_account(status="final_billed")
+    on = make_account()
+    with pytest.raises(Conflict, match="is disconnected: a reconnect restores it"):
+        fieldwork.create_work_order(clerk, kind="turn_on", account_id=cut.id)
+    with pytest.raises(Conflict, match="is final billed: start service anew"):
+        fieldwork.create_work_order(clerk, kind="turn_on", account_id=gone.id)
+    with pytest.raises(Conflict, match="is active, not disconnected"):
+        fieldwork.create_work_order(clerk, kind="reconnect", account_id=on.id)
+    ledger.post(system, "owed", "charge", [EntrySpec(cut.id, "charge", 11500, "water", "Water")])
+    with pytest.raises(Conflict, match=r"owes \$115.00: the reconnect is ordered when it is paid"):
+        fieldwork.create_work_order(clerk, kind="reconnect", account_id=cut.id)
+    assert WorkOrder.select().count() == 0
+    # an order made before the status changed is refused at completion
+    turn_on = workorders.create_work_order(clerk, kind="turn_on", account_id=cut.id)
+    with pytest.raises(Conflict, match="is disconnected"):
+        fieldwork.complete_field_work(clerk, turn_on.id, "water on")
+    assert Account.get_by_id(cut.id).status == "disconnected" and WorkOrder.get_by_id(turn_on.id).status == "open"
+    ledger.post(system, "paid", "payment", [EntrySpec(cut.id, "payment", -11500)])
+    wo = fieldwork.create_work_order(clerk, kind="reconnect", account_id=cut.id)
+    assert (wo.kind, ledger.account_balance(cut.id)) == ("reconnect", 5000)  # the schedule's fee
+    done = fieldwork.complete_field_work(clerk, wo.id, "restored")
+    assert Account.get_by_id(cut.id).status == "active"
+    assert done.message == f"account {format_account_number(cut.number)} active: water on"  # the counter is told

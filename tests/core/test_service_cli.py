@@ -115,3 +115,35 @@ def test_cli_temporary_service_waiver_move_and_credit(db_url, db):
     assert r.returncode == 2 and "after the final bill" in r.stderr
     r = run("credits")
     assert r.returncode == 0 and "0 final-billed accounts with a credit" in r.stdout
+
+
+def test_cli_changes_a_temporary_service_end_date(db_url, db):
+    import datetime as dt
+
+    from tests.core.test_cli import ubtui
+    from ubtui import workorders
+    from ubtui.accounts import create_customer, create_premise, format_account_number
+    from ubtui.security import system_user
+    today = dt.date.today()  # the command runs on the machine's day
+    sysu = system_user()
+    cust = create_customer(sysu, last_name="Acme Builders", kind="business")
+    prem = create_premise(sysu, house_number="", street="Hydrant 14 at Depot Rd")
+    started = workorders.start_service(sysu, premise=prem, customer=cust, account_class="construction",
+                                       turn_on=today, ends_on=today + dt.timedelta(days=60))
+    number = format_account_number(started.account.number)
+    db.close()
+
+    def run(*args):
+        return ubtui("--database", db_url, "service", "end-date", number, *args)
+
+    r = run("--on", "2020-01-01")
+    assert r.returncode == 2 and r.stderr.strip() == "ubtui: End date: 2020-01-01 is past", r.stderr
+    r = run("--on", "soon")
+    assert r.returncode == 2 and r.stderr.startswith("ubtui: End date:"), r.stderr
+    new = today + dt.timedelta(days=120)
+    r = run("--on", new.isoformat(), "--reason", "permit extended")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == (f"service ends {new} (was {today + dt.timedelta(days=60)}); "
+                                f"stop {started.stop_order.number} on {new}")
+    assert Account.get_by_id(started.account.id).service_ends_on == new
+    assert WorkOrder.get_by_id(started.stop_order.id).scheduled_on == new

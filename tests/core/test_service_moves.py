@@ -296,3 +296,66 @@ def test_bad_premise_input_names_the_field_and_writes_nothing(clerk, field, kw):
         new_premise(clerk, **args)
     assert e.value.field == field
     assert Premise.select().count() == 0 and AuditLog.select().where(AuditLog.entity == "premise").count() == 0
+
+
+def _temporary(clerk, system):
+    cust = create_customer(system, last_name="Acme Builders", kind="business")
+    prem = create_premise(system, house_number="", street="Hydrant 14 at Depot Rd")
+    return workorders.start_service(clerk, premise=prem, customer=cust, account_class="construction",
+                                    turn_on=TODAY, ends_on=D(2026, 6, 30))
+
+
+def test_a_temporary_service_end_date_moves_with_its_stop(clerk, system):
+    started = _temporary(clerk, system)
+    acct, stop = started.account, started.stop_order
+    workorders.assign_work_order(clerk, stop.id, crew="North 2", scheduled_on=D(2026, 6, 30),
+                                 due_on=D(2026, 6, 30), today=TODAY)
+    done = fieldwork.change_service_end(clerk, acct.id, D(2026, 9, 15), reason="permit extended", today=TODAY)
+    assert (done.before, done.account.service_ends_on) == (D(2026, 6, 30), D(2026, 9, 15))
+    after = WorkOrder.get_by_id(stop.id)
+    assert (after.scheduled_on, after.due_on, after.status, after.crew) == (
+        D(2026, 9, 15), D(2026, 9, 15), "assigned", "North 2")
+    assert done.line() == f"service ends 2026-09-15 (was 2026-06-30); stop {stop.number} on 2026-09-15"
+    row = (AuditLog.select().where((AuditLog.action == "account.service_ends") & (AuditLog.entity_id == acct.id))
+           .order_by(AuditLog.id.desc()).first())
+    assert (row.user_id, row.detail) == (clerk.id, "permit extended")
+    assert "2026-06-30" in row.before and "2026-09-15" in row.after
+    assert AuditLog.select().where((AuditLog.action == "workorder.reschedule")
+                                   & (AuditLog.entity_id == stop.id)).count() == 1
+    # the stop cancelled meanwhile: a new one is ordered for the new day
+    workorders.cancel_work_order(clerk, stop.id, "crew sick")
+    again = fieldwork.change_service_end(clerk, acct.id, D(2026, 8, 1), today=TODAY)
+    assert again.stop_order.id != stop.id and (again.stop_order.kind, again.stop_order.scheduled_on) == (
+        "turn_off", D(2026, 8, 1))
+
+
+@pytest.mark.parametrize("day,message", [
+    (None, "End date: type the new last day"),
+    (D(2026, 3, 1), "End date: 2026-03-01 is past"),
+    (D(2026, 6, 30), "End date: 2026-06-30 is already the last day"),
+    (D(2030, 1, 1), "End date: 2030-01-01 is more than three years after the turn-on"),
+])
+def test_a_bad_end_date_names_the_field_and_writes_nothing(clerk, system, day, message):
+    started = _temporary(clerk, system)
+    audits = AuditLog.select().count()
+    with pytest.raises(InputError, match=message):
+        fieldwork.change_service_end(clerk, started.account.id, day, today=TODAY)
+    assert Account.get_by_id(started.account.id).service_ends_on == D(2026, 6, 30)
+    assert WorkOrder.get_by_id(started.stop_order.id).scheduled_on == D(2026, 6, 30)
+    assert AuditLog.select().count() == audits
+
+
+def test_only_temporary_service_has_an_end_date_to_change(clerk, system, make_account):
+    acct = make_account()
+    with pytest.raises(InputError, match="End date: account .* is not temporary service"):
+        fieldwork.change_service_end(clerk, acct.id, D(2026, 9, 1), today=TODAY)
+    assert Account.get_by_id(acct.id).service_ends_on is None
+
+
+def test_changing_an_end_date_needs_the_permission(clerk, system):
+    from models import User
+    started = _temporary(clerk, system)
+    User.update(active=False).where(User.id == clerk.id).execute()
+    with pytest.raises(PermissionDenied):
+        fieldwork.change_service_end(User.get_by_id(clerk.id), started.account.id, D(2026, 9, 1), today=TODAY)
+    assert Account.get_by_id(started.account.id).service_ends_on == D(2026, 6, 30)

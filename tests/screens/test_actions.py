@@ -232,7 +232,8 @@ async def test_work_orders_menu_completes_a_turn_on(sqlite_url):
         assert status(app) == "Result: say what the field found or did"
         await burst(pilot, *"read 00012, water on", "f9")
         assert isinstance(app.screen, WorkOrdersScreen)
-        assert status(app) == f"work order {turn_on.number} done"
+        number = f"{acct.number[:7]}-{acct.number[7:]}"
+        assert status(app) == f"work order {turn_on.number} done; account {number} active: water on"
         assert text_of(app.screen.query_one("#orders-count")) == "1 work order: 1 open"
     assert Account.get_by_id(acct.id).status == "active"
     assert WorkOrder.get_by_id(turn_on.id).completed_on == TODAY

@@ -244,3 +244,31 @@ async def test_f7_opens_payment_entry_from_the_main_menu_and_not_twice(sqlite_ur
         await pilot.press("f7")
         await settle(pilot)
         assert isinstance(app.screen, PaymentScreen) and len(app.screen_stack) == depth
+
+
+async def test_paying_up_a_disconnected_account_tells_the_counter_the_reconnect_and_its_fee(sqlite_url):
+    """The payment that meets the reconnect condition: the confirm step for a disconnected
+    account, then the receipt area names the reconnect order and the fee now owed (typed in a
+    burst); completing the order from the account's actions makes it active."""
+    from models import Account, WorkOrder
+    from tests.screens.appkit import burst, text_of
+    from tests.screens.test_actions import burst as burst_settled
+    from tests.screens.test_actions import open_actions, status
+    from ubtui import config
+    config.use_settings(config.Settings(fees=config.FeeSchedule(office_hours=(0, 24),
+                                                                       office_weekdays=tuple(range(7)))))
+    acct = setup_counter(status="disconnected")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_payment(pilot, acct)
+        await burst(pilot, "enter", "f9", *"42.50", "f9")  # a disconnected account: re-type the amount
+        await settle(pilot)
+        shown = " ".join(text_of(app.screen.query_one("#pay-result")).split())
+        wo = WorkOrder.get((WorkOrder.account == acct.id) & (WorkOrder.kind == "reconnect"))
+        assert (f"{format_account_number(acct.number)}: reconnect ordered ({wo.number}), reconnect fee $50.00 "
+                "charged; $50.00 now owed") in shown, shown
+        app.pop_screen()
+        await open_actions(pilot, acct.id, "clerk")
+        await burst_settled(pilot, "c", "enter", *"service restored", "f9")
+        assert status(app) == f"work order {wo.number} done; account {format_account_number(acct.number)} active: water on"
+    assert Account.get_by_id(acct.id).status == "active" and ledger.account_balance(acct.id) == 5000

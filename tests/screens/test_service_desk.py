@@ -136,7 +136,7 @@ async def test_a_move_from_the_account_forwards_the_credit_when_the_final_bill_p
                                       "turn-on WO0000001, deposit $100.00 billed")
         # complete the stop: the final bill, then the credit moves to the new account
         await burst(pilot, "c", "enter", *"final read", "f9")
-        assert status(app) == "work order WO0000002 done"
+        assert status(app) == "work order WO0000002 done; nothing left to bill; credit $25.00 moved to 0001002-5"
     new = Account.get(Account.number == "00010025")
     assert Account.get_by_id(old.id).status == "final_billed" and ledger.account_balance(old.id) == 0
     assert ledger.account_balance(new.id) == 10000 - 2500

@@ -30,3 +30,46 @@ async def test_dispatch_assigns_then_reschedules_typed_in_a_burst(sqlite_url):
     w = WorkOrder.get_by_id(wo.id)
     assert (w.status, w.crew, w.scheduled_on, w.due_on, w.priority) == (
         "assigned", "South 1", TODAY.replace(day=16), TODAY.replace(day=20), "high")
+
+
+async def test_a_temporary_service_end_date_changed_from_the_account_in_a_burst(sqlite_url):
+    """Z on a construction account: a past day is refused naming the field, nothing written;
+    a good one moves the end date and the stop; Z on a residential account opens no form."""
+    import datetime as dt
+
+    from models import Account
+    from screens.accounts.actions import AccountActionsScreen
+    from screens.service.actions import ServiceEndScreen
+    from tests.screens.appkit import screen_text
+    from tests.screens.test_actions import burst as burst_settled
+    from tests.screens.test_actions import open_actions
+    from ubtui import workorders
+    from ubtui.accounts import create_customer, create_premise
+    add_user("clerk")
+    sysu = system_user()
+    cust = create_customer(sysu, last_name="Acme Builders", kind="business")
+    prem = create_premise(sysu, house_number="", street="Hydrant 14 at Depot Rd")
+    started = workorders.start_service(sysu, premise=prem, customer=cust, account_class="construction",
+                                       turn_on=TODAY, ends_on=dt.date(2026, 6, 30))
+    plain = new_account()
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_actions(pilot, started.account.id, user="clerk")
+        await burst_settled(pilot, "z")
+        assert isinstance(app.screen, ServiceEndScreen)
+        assert "Service ends 2026-06-30" in screen_text(app)
+        await burst_settled(pilot, *"2026-03-01", "enter", *"permit extended", "f9")
+        assert status(app) == "End date: 2026-03-01 is past"
+        assert app.screen.focused.id == "f-ends_on"
+        await burst_settled(pilot, "ctrl+u", *"2026-09-15", "f9")
+        assert isinstance(app.screen, AccountActionsScreen)
+        assert status(app) == (f"service ends 2026-09-15 (was 2026-06-30); stop {started.stop_order.number} "
+                               "on 2026-09-15")
+        app.pop_screen()
+        await open_actions(pilot, plain.id, user="clerk")
+        await burst_settled(pilot, "z")
+        assert isinstance(app.screen, AccountActionsScreen)
+        assert "is not temporary service" in status(app)
+    assert Account.get_by_id(started.account.id).service_ends_on == dt.date(2026, 9, 15)
+    assert WorkOrder.get_by_id(started.stop_order.id).scheduled_on == dt.date(2026, 9, 15)
+    assert Account.get_by_id(plain.id).service_ends_on is None

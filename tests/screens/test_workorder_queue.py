@@ -258,17 +258,24 @@ async def test_a_clerk_sees_proposals_but_cannot_decide(sqlite_url):
     assert AdjustmentProposal.get_by_id(rebill).status == "proposed"
 
 
-def test_proposals_screen(sqlite_url, snap_compare):
+def proposals_app(sqlite_url, press: tuple[str, ...] = ()):
+    """A senior clerk on the proposals of ``_proposals`` (menu W, R, then ``press``): the
+    snapshots' app and run_before."""
     add_user("senior", "senior_clerk")
     _proposals()
     app = make_app(sqlite_url)
 
     async def before(pilot) -> None:
         await sign_in(pilot, "senior")
-        await burst(pilot, "w", "r")
+        await burst(pilot, "w", "r", *press)
         await settle(pilot)
         await pilot.pause()
 
+    return app, before
+
+
+def test_proposals_screen(sqlite_url, snap_compare):
+    app, before = proposals_app(sqlite_url)
     assert snap_compare(app, terminal_size=(80, 24), run_before=before)
 
 
@@ -286,7 +293,69 @@ async def test_from_the_account_the_only_open_order_gets_its_kinds_form(sqlite_u
         workorders.create_work_order(system_user(), kind="meter_test", account_id=a.id)
         workorders.create_work_order(system_user(), kind="leak_investigation", account_id=a.id)
         await burst(pilot, "f5")
-        await burst(pilot, "c", "ctrl+u", *reread.number, "enter", *"x", "enter", *"136", "f9")
+        await burst(pilot, "c")  # three open: the clerk picks one, and gets its kind's form
+        picks = [n for n, _ in app.screen.choices]
+        await burst(pilot, *["down"] * picks.index(reread.number), "enter", "enter", *"x", "enter", *"136", "f9")
         assert status(app) == f"work order {reread.number} done; reading recorded; the bill stands"
-        await burst(pilot, "c", "enter", *"x", "f9")  # two orders: the generic form; a meter test needs its own
-        assert status(app).startswith("Work order: a meter test is completed from its own form")
+
+
+async def test_from_an_account_with_several_open_orders_the_clerk_picks_which_to_complete(sqlite_url):
+    """C on an account with a meter test, a meter exchange and a leak check open: a list to
+    pick from, then the picked order's own form (typed in one burst each): the test outside
+    tolerance proposes an adjustment, the exchange sets the new meter; F3 on the list opens no form."""
+    from screens.accounts.actions import AccountActionsScreen
+    from screens.common.form import LookupScreen
+    from screens.service.actions import CompleteWorkOrderScreen
+    from tests.screens.test_actions import open_actions
+    add_user("clerk")
+    a, m = _billed()
+    sysu = system_user()
+    test = workorders.create_work_order(sysu, kind="meter_test", account_id=a.id)
+    change = workorders.create_work_order(sysu, kind="meter_change", account_id=a.id, priority="high")
+    leak = workorders.create_work_order(sysu, kind="leak_investigation", account_id=a.id)
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_actions(pilot, a.id, "clerk")
+        await burst(pilot, "c")
+        assert isinstance(app.screen, LookupScreen)
+        picks = [n for n, _ in app.screen.choices]
+        assert sorted(picks) == sorted([test.number, change.number, leak.number])
+        await burst(pilot, "f3")
+        assert isinstance(app.screen, AccountActionsScreen)
+        await burst(pilot, "c", *["down"] * picks.index(test.number), "enter")
+        assert isinstance(app.screen, CompleteWorkOrderScreen) and app.screen.kind == "meter_test"
+        assert app.screen.query_one("#f-order").value == test.number
+        await burst(pilot, "enter", *"bench", "enter", *"110", "f9")
+        assert isinstance(app.screen, AccountActionsScreen)
+        assert status(app).startswith(f"work order {test.number} done; meter registers 110%: adjustment of")
+        assert status(app).endswith("proposed, waiting for approval")
+        await burst(pilot, "c")
+        picks = [n for n, _ in app.screen.choices]
+        await burst(pilot, *["down"] * picks.index(change.number), "enter", "enter", *"worn", "enter", *"150", "enter",
+                    *"NEW-9", "enter", *"3", "f9")
+        assert status(app) == f"work order {change.number} done; meter NEW-9 set", status(app)
+    assert AdjustmentProposal.select().where(AdjustmentProposal.work_order == test.id).count() == 1
+    assert Meter.get_by_id(m.id).removed_on == TODAY
+    new = Meter.get(Meter.serial == "NEW-9")
+    assert new.premise_id == a.premise_id and new.removed_on is None
+    assert WorkOrder.get_by_id(leak.id).status == "open"
+
+
+@pytest.mark.parametrize("term", ["xterm-256color", "vt100"])
+async def test_the_footer_fits_80_columns_and_help_lists_the_rest(sqlite_url, monkeypatch, term):
+    """At 80 columns every key the footer shows is whole (the dispatcher's most used: filter,
+    complete, dispatch, cancel, proposals); F1 lists the others (sheet, door tag, account,
+    refresh)."""
+    monkeypatch.setenv("TERM", term)
+    async with queue_screen(sqlite_url) as (app, pilot, d):
+        footer = screen_text(app).splitlines()[-1].rstrip()
+        lookup = "^K" if term == "vt100" else "F4"
+        for key in (f"{lookup} Filter", "C Complete", "D Dispatch", "X Cancel", "R Proposals"):
+            assert key in footer, footer
+        shown = [b for b in app.screen.active_bindings.values() if b.binding.show]
+        last = max(shown, key=lambda b: footer.find(b.binding.description)).binding.description
+        assert footer.endswith(last), footer  # nothing cut at the edge
+        await burst(pilot, "f1")
+        helped = screen_text(app)
+        for what in ("Sheet", "Door tag", "Account", "Refresh"):
+            assert what in helped, helped

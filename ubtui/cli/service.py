@@ -92,6 +92,11 @@ def add_cli(sub) -> None:
     for opt in ("line1", "city", "state", "zip"):
         sp.add_argument(f"--{opt}", default="")
     sp.set_defaults(func=cmd_stop)
+    ed = s.add_parser("end-date", help="a temporary (construction) service's new last day; its stop moves with it")
+    ed.add_argument("account")
+    ed.add_argument("--on", required=True, help="the new last day, YYYY-MM-DD")
+    ed.add_argument("--reason", default="", help="why (permit extended, job done early)")
+    ed.set_defaults(func=cmd_end_date)
     mv = s.add_parser("move", help="stop service here (final read order) and start it at another address, "
                                    "for the same customer; a credit after the final bill goes to the new account")
     mv.add_argument("account", help="the account service stops on")
@@ -208,6 +213,15 @@ def cmd_stop(args) -> int:
     forwarding = {k: getattr(args, k) for k in ("line1", "city", "state", "zip") if getattr(args, k)}
     wo = stop_service(user, acct.id, stop_on=on, forwarding=forwarding or None)
     print(f"stop ordered: {wo.number} turn off on {wo.scheduled_on}")
+    return 0
+
+
+def cmd_end_date(args) -> int:
+    from ubtui.accounts import get_account
+    from ubtui.fieldwork import change_service_end
+    on = _date(args.on, "End date")
+    user = _setup(args)
+    print(change_service_end(user, get_account(args.account).id, on, reason=args.reason).line())
     return 0
 
 
