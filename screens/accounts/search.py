@@ -286,6 +286,7 @@ class SearchScreen(BaseScreen):
             msg = f"first {n} of {page.total:,}: PgDn for the next {min(PAGE, page.total - n)}"
         else:
             msg = f"{n} account{'s' if n != 1 else ''}; Down and Enter to open"
-        if msg != self.count_text:  # one line of fixed height: a repaint, no new layout
+        count = self.query_one_optional("#count", Static)  # None: F3 took the screen down meanwhile
+        if count is not None and msg != self.count_text:  # one line of fixed height: a repaint, no new layout
             self.count_text = msg
-            self.query_one("#count", Static).update(Content(msg), layout=False)  # typed text is no markup
+            count.update(Content(msg), layout=False)  # typed text is no markup
