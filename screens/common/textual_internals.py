@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.widgets import TextArea
+
 # The Textual versions these were checked against (pyproject: textual>=8,<9).
 WRITTEN_FOR = ((8, 0), (9, 0))  # from, up to (not including)
 
@@ -26,3 +28,19 @@ def send_from_terminal(app: Any, event: Any) -> None:
 def screen_strips(screen: Any) -> list:
     """The screen's lines as drawn (Strips, ``.text`` for plain text)."""
     return list(screen._compositor.render_strips())
+
+
+class KeyFirstTextArea(TextArea):
+    """A TextArea that sees each key before its editing does: ``key_first(event)`` True
+    means the key was used (TextArea inserts text in its private key handler, which a
+    binding cannot pre-empt for Enter)."""
+
+    def key_first(self, event) -> bool:
+        return False
+
+    async def _on_key(self, event) -> None:
+        if self.key_first(event):
+            event.stop()
+            event.prevent_default()
+            return
+        await super()._on_key(event)
