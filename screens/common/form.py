@@ -369,8 +369,10 @@ class ActionForm(BaseScreen):
 
     def compose_box(self, f: Field) -> ComposeResult:
         if f.lines:
-            yield NoteArea(f.value, id=self.wid(f.id), soft_wrap=True, tab_behavior="focus",
-                           show_line_numbers=False, classes="form-text")
+            area = NoteArea(f.value, id=self.wid(f.id), soft_wrap=True, tab_behavior="focus",
+                            show_line_numbers=False, classes="form-text")
+            area.styles.height = f.lines
+            yield area
         elif f.money:  # empty may mean something (all of the balance): perform decides
             yield MoneyInput(f.value, field=f.label, optional=True, allow_negative="-" in f.restrict,
                              id=self.wid(f.id), select_on_focus=True, compact=self.COMPACT)
@@ -483,10 +485,10 @@ class ActionForm(BaseScreen):
         """After Enter on ``f``: post where it says so, else the next shown field (or post)."""
         values = self.values()
         posts = f.enter_posts(values) if callable(f.enter_posts) else f.enter_posts
-        if posts or not self.focus_next(f):
+        if posts or not self.focus_field_after(f):
             self.action_post()
 
-    def focus_next(self, f: Field) -> bool:
+    def focus_field_after(self, f: Field) -> bool:
         """The cursor to the next shown field after ``f``; False when ``f`` is the last."""
         later = self.field_list[self.field_list.index(f) + 1:]
         nxt = next((g for g in later if self.is_shown(g)), None)
@@ -524,7 +526,7 @@ class ActionForm(BaseScreen):
             if not await self.entered(f):
                 return
             if self.LOOKUP_MOVES_ON:  # a pick moves on; it never posts
-                self.focus_next(f)
+                self.focus_field_after(f)
 
         self.app.push_screen(LookupScreen(self.lookup_title(f), choices), chosen)
 
@@ -611,7 +613,7 @@ class ModalForm(ActionForm, ModalScreen):
     ModalForm > #modal-form { width: 100%; max-width: 100; height: auto; max-height: 100%;
                               border: round $primary; padding: 0 1; background: $surface; }
     ModalForm Input { width: 100%; }
-    ModalForm .form-text { width: 100%; height: 7; }
+    ModalForm .form-text { width: 100%; }
     ModalForm .form-status { color: $error; text-style: bold; height: 1; }
     """
     BINDINGS = [
