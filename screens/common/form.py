@@ -600,18 +600,20 @@ class ActionForm(BaseScreen):
 
 
 
-class ModalForm(ActionForm, ModalScreen):
+class ModalForm(ModalScreen, ActionForm):
     """An ``ActionForm`` in a box over the screen it was opened from (a contact on the
     account): the same fields, keys and posting; labels above the boxes; its errors on a line
-    in the box (``STATUS_ID``).  The keys of the screen under it (find, menu, payment) wait."""
+    in the box (``STATUS_ID``).  The keys of the screen under it (find, menu, payment) wait.
+    (ModalScreen first: Textual styles a screen by its first base, so the app's rules for a
+    dialog, ``ModalScreen > Vertical``, apply.)"""
 
     CSS_PATH = None
     STACKED = True
     STATUS_ID = "form-status"
     DEFAULT_CSS = """
     ModalForm { align: center middle; }
-    ModalForm > #modal-form { width: 100%; max-width: 100; height: auto; max-height: 100%;
-                              border: round $primary; padding: 0 1; background: $surface; }
+    ModalForm > Vertical { width: 100%; max-width: 100; height: auto; max-height: 100%;
+                           border: round $primary; padding: 0 1; background: $surface; }
     ModalForm Input { width: 100%; }
     ModalForm .form-text { width: 100%; }
     ModalForm .form-status { color: $error; text-style: bold; height: 1; }
