@@ -17,7 +17,6 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Input
 
 from screens.common.textual_internals import KeyFirstTextArea
-
 from ubtui.errors import InputError
 from ubtui.money import DEFAULT_MAX_CENTS, parse_amount
 

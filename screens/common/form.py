@@ -33,7 +33,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from screens.common.base import BaseScreen, FormFields, KeepsRunning, key_binding
+from screens.common.base import BaseScreen, KeepsRunning, key_binding
 from screens.common.fields import MoneyInput, NoteArea
 from screens.common.text import line, stored
 from ubtui.dates import parse_date
