@@ -43,7 +43,7 @@ from models import User, database
 from screens.common.base import BaseScreen, KeepsRunning, key_binding, key_text
 from screens.common.palette import UbtuiCommands
 from screens.common.terminal import GlyphFilter, has_function_keys, terminal_class
-from screens.common.textual_internals import has_queued_messages
+from screens.common.textual_internals import UnhandledErrors, exiting, has_queued_messages
 from ubtui import clock
 from ubtui.config import Settings, settings, use_settings
 from ubtui.db import open_database
@@ -98,7 +98,7 @@ UBTUI_THEME = Theme(
 )
 
 
-class UbtuiApp(KeepsRunning, App):
+class UbtuiApp(UnhandledErrors, KeepsRunning, App):
     """The counter application."""
 
     TITLE = "ubtui"
@@ -225,14 +225,14 @@ class UbtuiApp(KeepsRunning, App):
         self.bell()
 
     # --- the last resort ---------------------------------------------------------------------
-    def _handle_exception(self, error: Exception) -> None:
+    def unhandled_error(self, error: Exception) -> bool:
         """Textual's handler for what nobody caught (a failed worker, a timer, a callback)
         ends the app with a traceback; once the app runs, the error is shown and logged and
         the session goes on."""
-        if not self.is_running or self._exit_renderables or not self.screen_stack:
-            super()._handle_exception(error)
-            return
+        if not self.is_running or exiting(self) or not self.screen_stack:
+            return False
         self.unexpected_error(error)
+        return True
 
     def unexpected_error(self, error: BaseException) -> None:
         """Show ``error`` on the status line as one line; a bug's traceback goes to the log

@@ -18,12 +18,12 @@ import asyncio
 from textual import on, work
 from textual.app import ComposeResult
 from textual.content import Content
-from textual.geometry import Size
 from textual.widgets import DataTable, Input, Static
 
 from screens.common.base import BaseScreen, key_binding
 from screens.common.table import Col, FitTable
 from screens.common.text import cell
+from screens.common.textual_internals import FixedSizeInput
 from ubtui.money import format_cents
 
 # 80 columns: widths plus one cell of padding each side of every column; names and
@@ -45,16 +45,12 @@ def about(n: int) -> str:
     return f"{round(n / step) * step:,}"
 
 
-class QueryInput(Input):
+class QueryInput(FixedSizeInput):
     """The search box.  Input keeps its virtual size (text width + cursor) in a reactive that
     asks for a new layout of the whole screen on every change: each key reflowed the screen
     and repainted the results' scrollbar in a frame of its own after the echo.  The box has a
     fixed size, so its virtual size only bounds its own scrolling: it is set without a
-    layout, and Input then finds it unchanged."""
-
-    def _watch_value(self, value: str) -> None:
-        self.set_reactive(Input.virtual_size, Size(self.content_width, 1))
-        super()._watch_value(value)
+    layout, and Input then finds it unchanged (screens/common/textual_internals.py)."""
 
 
 class SearchScreen(BaseScreen):

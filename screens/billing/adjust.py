@@ -14,14 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import DataTable, Static
 
 from screens.common.base import BaseScreen, key_binding
-from screens.common.form import LookupScreen
+from screens.common.form import FORM_CSS, ActionForm, Field
 from screens.common.table import Col, FitTable
 from screens.common.text import cell, line
 from ubtui import adjustments, billing
@@ -30,12 +28,11 @@ from ubtui.errors import InputError
 from ubtui.money import format_cents
 from ubtui.security import approve
 
-FIELDS = (("account", "Account", 12, r"[0-9\- ]*"), ("bill", "Bill", 8, r"[0-9]*"),
-          ("kind", "Adjustment", 1, r"[LlRr]*"), ("through", "Second bill", 8, r"[0-9]*"),
-          ("usage", "Corrected usage", 8, r"[0-9]*"), ("note", "Proof / reason", 60, None),
-          ("approver", "Supervisor", 32, None), ("password", "Password", 64, None))
-ROWS = (("account", "bill"), ("kind", "through"), ("usage",), ("note",), ("approver", "password"))
 KINDS = (("L", "leak credit (policy)"), ("R", "rebill at a corrected usage"))
+
+
+def _rebill(values: dict[str, str]) -> bool:
+    return values.get("kind", "").upper() == "R"
 
 
 @dataclass
@@ -91,13 +88,15 @@ def post(user, kind: str, bill_id: int, usage: str, note: str, approver_name: st
     return f"bill {bill_id} rebilled as bill {r.new_bill_id}: difference {format_cents(r.difference_cents)}"
 
 
-class BillAdjustScreen(BaseScreen):
+class BillAdjustScreen(ActionForm):
     TITLE_TEXT = "Bill adjustment"
-    CSS_PATH = "adjust.tcss"
+    CSS_PATH = [FORM_CSS, "adjust.tcss"]
     PERMISSION = "adjustment.post"
     HELP_TEXT = __doc__
     FIELD_PREFIX = "adj-"
     STRIP_VALUES = True
+    SHOW_HINT = False
+    LOOKUP_MOVES_ON = False  # a pick shows its preview; the clerk reads it before moving on
     FIELD_WIDGETS = {"account": "adj-account", "bill": "adj-bill", "adjustment": "adj-kind",
                      "corrected_usage": "adj-usage", "usage": "adj-usage", "proof_of_repair": "adj-note",
                      "reason": "adj-note", "supervisor": "adj-approver", "password": "adj-password",
@@ -114,25 +113,28 @@ class BillAdjustScreen(BaseScreen):
         self.account_id = account_id
         self.bills: tuple[tuple[str, str], ...] = ()
         self.shown: Preview | None = None
-        self.busy = self.done = False
 
-    def compose_body(self) -> ComposeResult:
-        with Vertical(id="adj"):
-            spec = {f[0]: f for f in FIELDS}
-            for row in ROWS:
-                with Horizontal(classes="adj-row"):
-                    for fid, label, length, restrict in (spec[r] for r in row):
-                        yield Label(label, classes="adj-label")
-                        yield Input(id=f"adj-{fid}", max_length=length, restrict=restrict, compact=True,
-                                    select_on_focus=True, password=fid == "password")
-            yield Static("", id="adj-summary")
-            yield FitTable((Col("Line", 58, grow=1, key="line"), Col("Amount", 11, right=True, key="amount")),
-                           id="adj-lines", cursor_type="none")
-            yield Static("", id="adj-total")
+    def fields(self) -> list[Field]:
+        # a leak may span a second bill; a rebill needs the corrected usage: each shown for its kind.
+        # Enter on the proof posts unless a supervisor is being typed (over the approval limit)
+        return [Field("account", "Account", max_length=12, restrict=r"[0-9\- ]*", row="id"),
+                Field("bill", "Bill", max_length=8, restrict=r"[0-9]*", row="id"),
+                Field("kind", "Adjustment", "L", max_length=1, restrict=r"[LlRr]*", row="kind", choices=KINDS),
+                Field("through", "Second bill", max_length=8, restrict=r"[0-9]*", row="kind",
+                      shown=lambda v: not _rebill(v)),
+                Field("usage", "Corrected usage", max_length=8, restrict=r"[0-9]*", shown=_rebill),
+                Field("note", "Proof / reason", max_length=60, enter_posts=lambda v: not v["approver"]),
+                Field("approver", "Supervisor", max_length=32, row="approval"),
+                Field("password", "Password", max_length=64, password=True, row="approval")]
+
+    def compose_after(self) -> ComposeResult:
+        yield Static("", id="adj-summary")
+        yield FitTable((Col("Line", 58, grow=1, key="line"), Col("Amount", 11, right=True, key="amount")),
+                       id="adj-lines", cursor_type="none")
+        yield Static("", id="adj-total")
 
     async def on_mount(self) -> None:
-        self.box("kind").value = "L"
-        self.box("account").focus()
+        super().on_mount()
         if self.account_id is not None:
             acct = await self.app.try_db(get_account, self.account_id)
             if acct is not None:
@@ -152,29 +154,18 @@ class BillAdjustScreen(BaseScreen):
         self.box("kind").focus()
         await self.refresh_preview()
 
-    @on(Input.Submitted)
-    async def submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        fid = event.input.id.removeprefix("adj-")
-        if fid == "account":
+    async def entered(self, f: Field) -> bool:
+        """Enter on the account lists its bills (the latest chosen); on what the preview
+        depends on, the preview follows; a second bill refused keeps the cursor."""
+        if f.id == "account":
             await self.load_bills()
-            return
-        order = [f[0] for f in FIELDS]
-        shown = True
-        if fid in ("bill", "kind", "through", "usage"):
+            return False
+        if f.id in ("bill", "kind", "through", "usage"):
             shown = await self.refresh_preview()
-        nxt = order[order.index(fid) + 1] if fid != order[-1] else None
-        if fid == "kind":
-            nxt = "usage" if self.val("kind").upper() == "R" else "through"
-        elif fid == "through":
-            if not shown and self.val("through"):
+            if f.id == "through" and not shown and self.val("through"):
                 self.box("through").select_all()  # refused: the clerk types the right bill over it
-                return
-            nxt = "note"
-        if nxt is None or (fid == "note" and not self.val("approver")):
-            await self.action_post()
-        else:
-            self.box(nxt).focus()
+                return False
+        return True
 
     async def refresh_preview(self) -> bool:
         """Show what would be posted; False when there is nothing to show (an error is)."""
@@ -209,35 +200,31 @@ class BillAdjustScreen(BaseScreen):
         table.scroll_to(y=table.scroll_y + pages * max(1, table.scrollable_content_region.height - 1),
                         animate=False)
 
-    async def action_post(self) -> None:
-        if self.busy or self.done:
-            return
-        if self.shown is None:
-            await self.refresh_preview()
-            if self.shown is None:
-                return
-        self.busy = True
-        msg = await self.try_core(post, self.app.user, self.val("kind").upper() or "L", int(self.val("bill") or 0),
-                                    self.val("usage"), self.val("note"), self.val("approver"),
-                                    self.box("password").value, self.val("through"))
-        self.busy = False
+    # --- the lists -------------------------------------------------------------------------
+    def choices_for(self, f: Field) -> tuple[tuple[str, str], ...]:
+        return self.bills if f.id in ("bill", "through") else f.choices
+
+    def lookup_title(self, f: Field) -> str:
+        return {"bill": "Bills of the account", "through": "The leak's second bill"}.get(f.id, f.label)
+
+    # --- posting ---------------------------------------------------------------------------
+    def values(self) -> dict[str, str]:
+        return {**super().values(), "password": self.box("password").value}  # a password is as typed
+
+    def perform(self, user, values: dict[str, str]) -> str:
+        if not values["bill"]:
+            raise InputError("Bill", "type the account and Enter: its latest bill is chosen")
+        return post(user, values["kind"].upper() or "L", int(values["bill"]), values["usage"], values["note"],
+                    values["approver"], values["password"], values["through"])
+
+    def posted(self, message: str) -> None:
+        """Posted: said on the status line; the form stays (F9 again posts nothing)."""
+        self.done = True
         self.box("password").value = ""
-        if msg:
-            self.done = True
-            self.set_status(msg)
+        self.set_status(message)
 
-    def action_lookup(self) -> None:
-        fid = (self.focused.id or "").removeprefix("adj-") if self.focused is not None else ""
-        choices = {"bill": (self.bills, "Bills of the account"), "through": (self.bills, "The leak's second bill"),
-                   "kind": (KINDS, "Adjustment")}.get(fid)
-        if not choices or not choices[0]:
-            self.set_status("F4 lists on Bill, Adjustment and Second bill")
-            return
-        box = self.box(fid)
+    def failed(self, e: Exception) -> None:
+        self.box("password").value = ""
+        super().failed(e)
 
-        async def chosen(value: str | None) -> None:
-            if value:
-                box.value = value
-                box.focus()
-                await self.refresh_preview()
-        self.app.push_screen(LookupScreen(choices[1], choices[0]), chosen)
+    action_back = BaseScreen.action_back  # a menu screen: F3 goes back, it is not a dialog

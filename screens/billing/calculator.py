@@ -12,21 +12,16 @@ A period that spans a rate change is split by days.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import DataTable, Static
 
 from screens.common.base import BaseScreen, key_binding
-from screens.common.form import LookupScreen
+from screens.common.form import FORM_CSS, ActionForm, Field
 from screens.common.table import Col, FitTable
 from screens.common.text import cell, stored
 from ubtui import rates
 from ubtui.money import format_cents
 
-FIELDS = ("calc-class", "calc-size", "calc-usage", "calc-days", "calc-end", "calc-cycle", "calc-kind",
-          "calc-winter", "calc-units")
-MOVE_ON = FIELDS[:3]  # Enter on these moves to the next field; on the others it calculates
 KIND_CHOICES = (("regular", "a whole cycle"), ("first", "opening bill, prorated"), ("final", "closing bill, prorated"))
 
 
@@ -37,23 +32,25 @@ def schedule_choices(day):
     return s, tuple((code, cls.name) for code, cls in sorted(v.classes.items()))
 
 
-def _field(label: str, wid: str, value: str = "", *, max_length: int, restrict: str | None = None,
-           label_class: str = "calc-label2") -> ComposeResult:
-    yield Label(label, classes=label_class)
-    yield Input(value, id=wid, max_length=max_length, restrict=restrict, compact=True, select_on_focus=True)
+class RateCalculatorScreen(ActionForm):
+    """Enter walks Class, Meter size, Usage; on Days and the fields after it calculates (a
+    quote is asked again and again: it writes nothing, so it is never "done")."""
 
-
-class RateCalculatorScreen(BaseScreen):
     TITLE_TEXT = "Rate calculator"
-    CSS_PATH = "calculator.tcss"
+    CSS_PATH = [FORM_CSS, "calculator.tcss"]
     PERMISSION = "rates.view"
     HELP_TEXT = __doc__
+    FIELD_PREFIX = "calc-"
     STRIP_VALUES = True
+    SHOW_HINT = False
+    LOOKUP_MOVES_ON = False
+    FIRST_FIELD = "usage"
+    LOOKUP_ELSEWHERE = "class"  # F4 on a field with no list of its own lists the classes
     FIELD_WIDGETS = {"class": "calc-class", "meter_size": "calc-size", "usage": "calc-usage", "days": "calc-days",
                      "read_on": "calc-end", "period": "calc-end", "cycle": "calc-cycle", "bill_kind": "calc-kind",
                      "winter_average": "calc-winter", "dwelling_units": "calc-units"}
     BINDINGS = [
-        key_binding("post", "calculate", "Calculate"),
+        key_binding("post", "post", "Calculate"),
         key_binding("lookup", "lookup", "List"),
         key_binding("refresh", "clear", "Clear"),
     ]
@@ -63,86 +60,98 @@ class RateCalculatorScreen(BaseScreen):
         self.schedule = None
         self.class_choices: tuple[tuple[str, str], ...] = ()
 
-    def compose_body(self) -> ComposeResult:
-        with Vertical(id="calc"):
-            with Horizontal(classes="calc-row"):
-                yield from _field("Class", "calc-class", "RES", max_length=16, label_class="calc-label")
-                yield Static("", id="calc-class-name", classes="calc-note")
-                yield from _field("Read on", "calc-end", max_length=10, restrict=r"[0-9-]*")
-            with Horizontal(classes="calc-row"):
-                yield from _field("Meter size", "calc-size", '5/8"', max_length=8, label_class="calc-label")
-                yield from _field("Usage", "calc-usage", max_length=9, restrict=r"[0-9,]*")
-                yield Static("", id="calc-unit", classes="calc-unit")
-                yield from _field("Days", "calc-days", "30", max_length=3, restrict=r"[0-9]*")
-                yield from _field("Dwelling units", "calc-units", "1", max_length=5, restrict=r"[0-9,]*")
-            with Horizontal(classes="calc-row"):
-                yield from _field("Cycle", "calc-cycle", max_length=8, label_class="calc-label")
-                yield Static("", id="calc-cycle-name", classes="calc-unit2")
-                yield from _field("Bill", "calc-kind", "regular", max_length=7, restrict=r"[A-Za-z]*")
-                yield from _field("Winter average", "calc-winter", max_length=9, restrict=r"[0-9.,]*")
-                yield Static("a month", classes="calc-unit3")
-            yield FitTable((Col("Charge", 40, grow=1, key="charge"), Col("Units", 9, right=True, key="units"),
-                            Col("Rate", 10, right=True, key="rate"), Col("Amount", 11, right=True, key="amount")),
-                           id="calc-lines", zebra_stripes=False)
-            yield Static("", id="calc-total")
+    def fields(self) -> list[Field]:
+        # Enter walks them in this order; the rows are the three lines they are laid out on
+        return [Field("class", "Class", "RES", max_length=16, row="1", note=""),
+                Field("size", "Meter size", '5/8"', max_length=8, row="2"),
+                Field("usage", "Usage", max_length=9, restrict=r"[0-9,]*", row="2", note=""),
+                Field("days", "Days", "30", max_length=3, restrict=r"[0-9]*", row="2", enter_posts=True),
+                Field("end", "Read on", max_length=10, restrict=r"[0-9-]*", row="1", enter_posts=True),
+                Field("cycle", "Cycle", max_length=8, row="3", note="", enter_posts=True),
+                Field("kind", "Bill", "regular", max_length=7, restrict=r"[A-Za-z]*", row="3", enter_posts=True,
+                      choices=KIND_CHOICES),
+                Field("winter", "Winter average", max_length=9, restrict=r"[0-9.,]*", row="3", note="a month",
+                      enter_posts=True),
+                Field("units", "Dwelling units", "1", max_length=5, restrict=r"[0-9,]*", row="2", enter_posts=True)]
+
+    def compose_after(self) -> ComposeResult:
+        yield FitTable((Col("Charge", 40, grow=1, key="charge"), Col("Units", 9, right=True, key="units"),
+                        Col("Rate", 10, right=True, key="rate"), Col("Amount", 11, right=True, key="amount")),
+                       id="calc-lines", zebra_stripes=False)
+        yield Static("", id="calc-total")
 
     async def on_mount(self) -> None:
-        self.query_one("#calc-end", Input).value = self.app.today().isoformat()
+        super().on_mount()
+        self.box("end").value = self.app.today().isoformat()
         found = await self.app.try_db(schedule_choices, self.app.today())
         if found:
             self.schedule, self.class_choices = found
-            self.query_one("#calc-cycle", Input).value = next(iter(self.schedule.cycles), "")
+            self.box("cycle").value = next(iter(self.schedule.cycles), "")
         self.show_class()
         self.show_cycle()
-        self.query_one("#calc-usage", Input).focus()
 
     def class_of(self):
-        code = self.val("calc-class").upper()
+        code = self.val("class").upper()
         if self.schedule is None:
             return code, None
         return code, self.schedule.version_on(self.app.today()).classes.get(code)
 
     def show_class(self) -> None:
         code, cls = self.class_of()
-        self.query_one("#calc-class-name", Static).update(stored(cls.name) if cls else "unknown class: F4 lists them")
-        self.query_one("#calc-unit", Static).update(stored(cls.unit if cls else ""))
+        self.query_one("#calc-class-note", Static).update(stored(cls.name) if cls else "unknown class: F4 lists them")
+        self.query_one("#calc-usage-note", Static).update(stored(cls.unit if cls else ""))
 
     def show_cycle(self) -> None:
-        how = self.schedule.cycles.get(self.val("calc-cycle"), "") if self.schedule else ""
-        self.query_one("#calc-cycle-name", Static).update(how or ("monthly" if self.schedule and not self.schedule.cycles
+        how = self.schedule.cycles.get(self.val("cycle"), "") if self.schedule else ""
+        self.query_one("#calc-cycle-note", Static).update(how or ("monthly" if self.schedule and not self.schedule.cycles
                                                                  else "F4 lists"))
 
-    @on(Input.Changed, "#calc-class")
-    def class_changed(self) -> None:
-        self.show_class()
+    def changed(self, f: Field) -> None:
+        if f.id == "class":
+            self.show_class()
+        elif f.id == "cycle":
+            self.show_cycle()
 
-    @on(Input.Changed, "#calc-cycle")
-    def cycle_changed(self) -> None:
-        self.show_cycle()
+    # --- the lists ---------------------------------------------------------------------------
+    def choices_for(self, f: Field) -> tuple[tuple[str, str], ...]:
+        if f.id == "class":
+            return self.class_choices
+        if f.id == "size":
+            _, cls = self.class_of()
+            if cls is None:
+                return ()
+            label = {1: "a month", 2: "per 2 months", 3: "a quarter", 0: "a day"}[cls.period_months]
+            return tuple((size, format_cents(rates.cents(amount)) + " " + label)
+                         for size, amount in cls.service_charge.items())
+        if f.id == "cycle":
+            return tuple(self.schedule.cycles.items()) if self.schedule else ()
+        return f.choices
 
-    @on(Input.Submitted)
-    async def submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id in MOVE_ON:
-            self.query_one(f"#{FIELDS[FIELDS.index(event.input.id) + 1]}", Input).focus()
-        else:
-            await self.action_calculate()
+    def lookup_title(self, f: Field) -> str:
+        return {"class": "Rate class", "cycle": "Billing cycle", "kind": "Kind of bill"}.get(f.id, f.label)
 
-    async def action_calculate(self) -> None:
-        if not self.val("calc-usage"):
+    def action_lookup(self) -> None:
+        if self.focused is self.box("size") and self.class_of()[1] is None:
+            self.set_status("Class: choose a class first (F4 on Class)", error=True)
+            return
+        super().action_lookup()
+
+    # --- the quote ---------------------------------------------------------------------------
+    def action_post(self) -> None:
+        if not self.val("usage"):
             self.set_status("Usage: type the units used", error=True)
-            self.query_one("#calc-usage", Input).focus()
+            self.box("usage").focus()
             return
-        calc = await self.try_core(
-            rates.quote_typed, rate_code=self.val("calc-class"), meter_size=self.val("calc-size"),
-            usage=self.val("calc-usage"), days=self.val("calc-days"), end=self.val("calc-end"),
-            cycle=self.val("calc-cycle"), kind=self.val("calc-kind"), winter_average=self.val("calc-winter"),
-            dwelling_units=self.val("calc-units"), today=self.app.today(), schedule=self.schedule)
-        if calc is None:
-            return
-        self.show(calc)
+        super().action_post()
 
-    def show(self, calc: rates.BillCalc) -> None:
+    def perform(self, user, values: dict[str, str]):
+        v = {k: t.strip() for k, t in values.items()}
+        return rates.quote_typed(rate_code=v["class"], meter_size=v["size"], usage=v["usage"], days=v["days"],
+                                 end=v["end"], cycle=v["cycle"], kind=v["kind"], winter_average=v["winter"],
+                                 dwelling_units=v["units"], today=self.app.today(), schedule=self.schedule)
+
+    def posted(self, calc: rates.BillCalc) -> None:
+        """A quote: shown, and the form stays for the next one."""
         table = self.query_one("#calc-lines", DataTable)
         table.clear()
         for line in calc.lines:
@@ -156,36 +165,11 @@ class RateCalculatorScreen(BaseScreen):
             f"   Total {format_cents(calc.total_cents)}", no_wrap=True, overflow="ellipsis"))
         self.set_status(f"{len(calc.lines)} lines on the rates of {', '.join(str(v) for v in calc.versions)}")
 
-    def action_lookup(self) -> None:
-        focused = self.focused.id if self.focused is not None else ""
-        if focused == "calc-size":
-            _, cls = self.class_of()
-            if cls is None:
-                self.set_status("Class: choose a class first (F4 on Class)", error=True)
-                return
-            label = {1: "a month", 2: "per 2 months", 3: "a quarter", 0: "a day"}[cls.period_months]
-            # the class's meter sizes (its service charge's, else those of its tables by size)
-            choices = tuple((size, format_cents(rates.cents(cls.service_charge[size])) + " " + label
-                             if size in cls.service_charge else "priced by size") for size in cls.sizes)
-            title = "Meter size"
-        elif focused == "calc-cycle":
-            choices = tuple(self.schedule.cycles.items()) if self.schedule else ()
-            title = "Billing cycle"
-        elif focused == "calc-kind":
-            choices, title = KIND_CHOICES, "Kind of bill"
-        else:
-            choices, title, focused = self.class_choices, "Rate class", "calc-class"
-        box = self.query_one(f"#{focused}", Input)
-
-        def chosen(value: str | None) -> None:
-            if value:
-                box.value = value
-                box.focus()
-        self.app.push_screen(LookupScreen(title, choices), chosen)
-
     def action_clear(self) -> None:
         self.query_one("#calc-lines", DataTable).clear()
         self.query_one("#calc-total", Static).update("")
-        self.query_one("#calc-usage", Input).value = ""
-        self.query_one("#calc-usage", Input).focus()
+        self.box("usage").value = ""
+        self.box("usage").focus()
         self.clear_status()
+
+    action_back = BaseScreen.action_back  # a menu screen: F3 goes back, it is not a dialog

@@ -6,18 +6,15 @@ F6 starts the next read.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, Static
+from textual.widgets import Static
 
 from screens.common.base import BaseScreen, key_binding
+from screens.common.form import FORM_CSS, ActionForm, Field, short_key
 from screens.common.text import stored
 from ubtui import readings
 from ubtui.dates import parse_date
 from ubtui.errors import InputError
-
-ORDER = ("rd-meter", "rd-date", "rd-reading")
 
 
 def enter(user, meter_id: int, date_text: str, reading: str):
@@ -27,11 +24,13 @@ def enter(user, meter_id: int, date_text: str, reading: str):
     return readings.enter_reading(user, meter_id, on, reading)
 
 
-class ReadingEntryScreen(BaseScreen):
+class ReadingEntryScreen(ActionForm):
     TITLE_TEXT = "Meter read"
-    CSS_PATH = "reading.tcss"
+    CSS_PATH = [FORM_CSS, "reading.tcss"]
     PERMISSION = "reading.enter"
     HELP_TEXT = __doc__
+    FIELD_PREFIX = "rd-"
+    SHOW_HINT = False
     FIELD_WIDGETS = {"meter": "rd-meter", "read_date": "rd-date", "reading": "rd-reading"}
     BINDINGS = [
         key_binding("post", "post", "Save"),
@@ -41,60 +40,51 @@ class ReadingEntryScreen(BaseScreen):
     def __init__(self):
         super().__init__()
         self.meter: readings.MeterInfo | None = None
-        self.saved = False
 
-    def compose_body(self) -> ComposeResult:
-        with Vertical(id="rd"):
-            for wid, label, length, restrict in (("rd-meter", "Meter / account", 24, None),
-                                                 ("rd-date", "Read date", 10, r"[0-9\-]*"),
-                                                 ("rd-reading", "Reading", 10, r"[0-9,]*")):
-                with Horizontal(classes="rd-row"):
-                    yield Label(label, classes="rd-label")
-                    yield Input(id=wid, max_length=length, restrict=restrict, compact=True, select_on_focus=True)
-            yield Static("", id="rd-meter-info")
-            yield Static("", id="rd-result")
+    def fields(self) -> list[Field]:
+        return [Field("meter", "Meter / account", max_length=24),
+                Field("date", "Read date", max_length=10, restrict=r"[0-9\-]*"),
+                Field("reading", "Reading", max_length=10, restrict=r"[0-9,]*")]
+
+    def compose_after(self) -> ComposeResult:
+        yield Static("", id="rd-meter-info")
+        yield Static("", id="rd-result")
 
     def on_mount(self) -> None:
-        self.query_one("#rd-date", Input).value = self.app.today().isoformat()
-        self.query_one("#rd-meter", Input).focus()
+        self.box("date").value = self.app.today().isoformat()
+        super().on_mount()
 
-    @on(Input.Submitted)
-    async def submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        wid = event.input.id
-        if wid == "rd-meter":
-            self.app.hold_keys()  # keys typed ahead belong to the Reading field once the meter is found
-            try:
-                await self.find(event.value)
-            finally:
-                self.app.call_after_refresh(self.app.release_keys)
-        elif wid == "rd-date":
-            self.query_one("#rd-reading", Input).focus()
-        else:
-            await self.action_post()
-
-    async def find(self, text: str) -> None:
-        info = await self.try_core(readings.find_meter, text)
+    async def entered(self, f: Field) -> bool:
+        """Enter on the meter finds it (and its last read): the cursor goes to the reading."""
+        if f.id != "meter":
+            return True
+        self.app.hold_keys()  # keys typed ahead belong to the Reading field once the meter is found
+        try:
+            info = await self.try_core(readings.find_meter, self.val("meter"))
+        finally:
+            self.app.call_after_refresh(self.app.release_keys)
         if info is not None:
             self.meter = info
             last = f"last read {info.last_reading:,} on {info.last_read_on}" if info.last_read_on else "no reads yet"
             self.query_one("#rd-meter-info", Static).update(stored(
                 f"Meter {info.serial} {info.size} {info.unit}, {info.dials} dials  {info.account_number}  "
                 f"{info.address}\n{last}", multiline=True, no_wrap=True, overflow="ellipsis"))
-            self.query_one("#rd-reading", Input).focus()
+            self.box("reading").focus()
+        return False
 
-    async def action_post(self) -> None:
-        if self.saved:
-            return
-        if self.meter is None:
+    def action_post(self) -> None:
+        if self.meter is None and not self.done:
             self.set_status("Meter: type the meter or account number and Enter", error=True)
-            self.query_one("#rd-meter", Input).focus()
+            self.box("meter").focus()
             return
-        row = await self.try_core(enter, self.app.user, self.meter.meter_id, self.val("rd-date"),
-                                    self.val("rd-reading"))
-        if row is None:
-            return
-        self.saved = True
+        super().action_post()
+
+    def perform(self, user, values: dict[str, str]):
+        return enter(user, self.meter.meter_id, values["date"], values["reading"])
+
+    def posted(self, row) -> None:
+        """Saved: the usage (and any check that flagged it) shown; F6 starts the next read."""
+        self.done = True
         usage = "first read of the meter" if row.usage is None else f"usage {row.usage:,} {self.meter.unit}"
         text = Text(f"Saved: {row.reading:,} on {row.read_on}, {usage}.")
         if row.status == "exception":
@@ -105,10 +95,13 @@ class ReadingEntryScreen(BaseScreen):
 
     def action_next(self) -> None:
         self.meter = None
-        self.saved = False
-        for wid in ("rd-meter", "rd-reading"):
-            self.query_one(f"#{wid}", Input).value = ""
+        self.done = False
+        self.key = short_key()
+        for fid in ("meter", "reading"):
+            self.box(fid).value = ""
         self.query_one("#rd-meter-info", Static).update("")
         self.query_one("#rd-result", Static).update("")
-        self.query_one("#rd-meter", Input).focus()
+        self.box("meter").focus()
         self.clear_status()
+
+    action_back = BaseScreen.action_back  # a menu screen: F3 goes back, it is not a dialog

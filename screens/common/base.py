@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, TextArea
 
 from screens.common.text import stored
+from screens.common.textual_internals import GuardedDispatch, bindings_of, keymap_of
 from ubtui.errors import InputError, UbtuiError
 from ubtui.security import has_permission
 from ubtui.text import safe_text
@@ -70,8 +71,8 @@ def key_text(key: str) -> str:
 
 def bindings_with_keymap(node) -> list[tuple[str, object]]:
     """(key, binding) of ``node`` with the app's keymap applied (what really fires)."""
-    bindings = node._bindings.copy()
-    keymap = getattr(node.app, "_keymap", None)
+    bindings = bindings_of(node).copy()
+    keymap = keymap_of(node.app)
     if keymap:
         bindings.apply_keymap(keymap)
     return list(bindings)
@@ -87,21 +88,19 @@ class StatusLine(Static):
     """One line at the bottom: the last message or core error."""
 
 
-class KeepsRunning:
+class KeepsRunning(GuardedDispatch):
     """A screen (or the app) whose handler raised something unexpected stays usable.
 
     Textual stops a message pump for good after one of its handlers raises (and the app
     with it): here the error goes to ``app.unexpected_error`` (logged with its traceback,
     shown on the status line) and the pump carries on with the next message."""
 
-    async def _dispatch_message(self, message) -> None:
-        try:
-            await super()._dispatch_message(message)
-        except Exception as error:  # noqa: BLE001 - the last resort, logged and shown
-            handler = getattr(self.app, "unexpected_error", None)
-            if handler is None:
-                raise
-            handler(error)
+    def dispatch_failed(self, error: Exception) -> bool:
+        handler = getattr(self.app, "unexpected_error", None)  # type: ignore[attr-defined]
+        if handler is None:
+            return False
+        handler(error)
+        return True
 
 
 class FormFields:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 
+from textual.message import Message
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input
 
+from screens.common.textual_internals import KeyFirstTextArea
 from ubtui.errors import InputError
 from ubtui.money import DEFAULT_MAX_CENTS, parse_amount
 
@@ -103,8 +105,7 @@ class MoneyInput(Input):
         return typing_problem(self.value, self.field, **self._parse_kw())
 
     # --- saying so at once -----------------------------------------------------------------
-    def _watch_value(self, value: str) -> None:
-        super()._watch_value(value)
+    def watch_value(self, value: str) -> None:  # after Input's own watcher (Textual calls both)
         if self.is_mounted:
             self.show_problem()
 
@@ -123,3 +124,29 @@ class MoneyInput(Input):
             if hasattr(screen, "status_text") and screen.status_text() == self._said:
                 screen.clear_status()
             self._said = None
+
+
+class NoteArea(KeyFirstTextArea):
+    """A multi-line text field: Enter starts a new line; Enter on an empty last line ends the
+    text (the empty line is dropped) and posts ``Done``, so the form moves on as Enter does in
+    a one-line field.  Tab moves on too."""
+
+    class Done(Message):
+        def __init__(self, area: NoteArea) -> None:
+            super().__init__()
+            self.text_area = area
+
+        @property
+        def control(self) -> NoteArea:
+            return self.text_area
+
+    def key_first(self, event) -> bool:
+        if event.key != "enter":
+            return False
+        row, _col = self.cursor_location
+        if row != self.document.line_count - 1 or self.document.get_line(row).strip():
+            return False
+        if self.text.endswith("\n"):
+            self.text = self.text.rstrip("\n")
+        self.post_message(self.Done(self))
+        return True

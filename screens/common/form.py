@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,11 +31,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import DataTable, Input, Label, OptionList, Static
+from textual.widgets import DataTable, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from screens.common.base import BaseScreen, KeepsRunning, key_binding
-from screens.common.fields import MoneyInput
+from screens.common.fields import MoneyInput, NoteArea
 from screens.common.text import line, stored
 from ubtui.dates import parse_date
 from ubtui.errors import ApprovalNeeded, InputError, UbtuiError, field_key
@@ -44,6 +45,19 @@ from ubtui.text import safe_text
 
 @dataclass(frozen=True)
 class Field:
+    """One field of a form.  Beyond the text box itself (``label``, ``value``, ``max_length``,
+    ``restrict``, ``hint``, ``password``, ``choices``), what every form of the app needs:
+
+    ``row``: fields with the same row share one line (a group, in the order listed: Enter
+    walks the list, Tab the lines).  ``shown``: a rule on the form's values (``{id: text}``);
+    a field it hides is skipped by Enter and Tab and takes no room.  ``enter_posts``: Enter
+    here posts (a rule on the values, or True) instead of moving on.  ``lines``: a multi-line
+    text (a ``NoteArea`` this many lines high: Enter starts a new line, Enter on an empty last
+    line moves on).  ``cycle``: F4 steps to the next choice instead of listing them.
+    ``caption``: what the label shows when it says more than the name errors use.  ``note``:
+    a text after the box (``#<prefix><id>-note``; the form may update it).
+    """
+
     id: str
     label: str  # also the name the core uses in InputError("Label", ...)
     value: str = ""
@@ -52,6 +66,13 @@ class Field:
     hint: str = ""
     password: bool = False
     choices: tuple[tuple[str, str], ...] = ()  # (value, what it means): F4 lists them
+    row: str = ""
+    shown: Callable[[dict[str, str]], bool] | None = None
+    enter_posts: bool | Callable[[dict[str, str]], bool] = False
+    lines: int = 0
+    cycle: bool = False
+    caption: str = ""
+    note: str | None = None
 
     @property
     def money(self) -> bool:
@@ -233,18 +254,40 @@ class ApprovalScreen(KeepsRunning, ModalScreen[tuple[str, str] | None]):
 
 
 # --- the form ------------------------------------------------------------------------------------
-class ActionForm(BaseScreen):
-    """Subclasses set ``TITLE_TEXT``, ``INTRO`` and ``fields()``, and implement ``perform``."""
+FORM_CSS = str(Path(__file__).with_name("form.tcss"))
 
-    CSS_PATH = str(Path(__file__).with_name("form.tcss"))  # subclasses live in other folders
-    INTRO = ""
-    FIELD_PREFIX = "f-"  # the Input of field ``amount`` is ``#f-amount``
-    HELP_TEXT = ("Enter moves to the next field (on the last one it posts); F4 lists the choices of "
-                 "the field; F9 posts; F3 goes back without posting.")
+
+class ActionForm(BaseScreen):
+    """The app's one form framework: a list of ``Field``s laid out (rows, visibility rules,
+    notes, multi-line text), walked with Enter (on the last one, or where ``enter_posts``
+    says, it posts), F4 lists (or steps through) a field's choices, F9 posts once in the
+    database thread with keys typed meanwhile held, a core error lands on its field, a
+    supervisor's approval is asked for when the core wants one.
+
+    Subclasses set ``TITLE_TEXT``, ``INTRO`` and ``fields()``, and implement ``perform``; a
+    form with its own stylesheet lists ``[FORM_CSS, "own.tcss"]``.  Hooks: ``entered`` (Enter
+    or a pick on a field: read something, refuse to move on), ``changed`` (a field's text
+    changed), ``choices_for`` (choices known only once the form runs), ``posted`` (what to do
+    with ``perform``'s answer: by default close the form with it), ``compose_after``
+    (widgets under the fields).  ``ModalForm`` is the same form in a box over the screen."""
+
+    CSS_PATH = FORM_CSS  # subclasses live in other folders
     BINDINGS = [
         key_binding("post", "post"),
         key_binding("lookup", "lookup"),
     ]
+
+    INTRO = ""
+    FIELD_PREFIX = "f-"  # the Input of field ``amount`` is ``#f-amount``
+    HINT = ""  # the hint line when the focused field has none of its own
+    SHOW_HINT = True  # a hint line under the fields
+    COMPACT = True  # one-line boxes (False: boxes with a border)
+    STACKED = False  # each label above its box (True) or beside it
+    LOOKUP_MOVES_ON = True  # a pick from the F4 list moves on, as Enter does
+    LOOKUP_ELSEWHERE: str | None = None  # F4 on a field with no list looks up this field
+    FIRST_FIELD: str | None = None  # where the cursor starts (None: the first field)
+    HELP_TEXT = ("Enter moves to the next field (on the last one it posts); F4 lists the choices of "
+                 "the field; F9 posts; F3 goes back without posting.")
 
     def __init__(self, ctx: AccountContext | None = None, **options):
         super().__init__()
@@ -254,6 +297,8 @@ class ActionForm(BaseScreen):
         self.busy = False
         self.done = False
         self.field_list = self.fields()
+        self._shown: dict[str, bool] = {}  # field id -> shown, once a rule has said
+        self._rows: dict[str, list[str]] = {}  # row widget id -> its field ids
 
     # --- what a subclass says --------------------------------------------------------------
     def fields(self) -> list[Field]:
@@ -264,7 +309,7 @@ class ActionForm(BaseScreen):
         """(DB thread, before the form opens) more it needs to read: the form's ``options``."""
         return {}
 
-    def perform(self, user, values: dict[str, str]) -> str:
+    def perform(self, user, values: dict[str, str]):
         """(DB thread) turn ``values`` into a core call; return the line to show."""
         raise NotImplementedError
 
@@ -276,7 +321,66 @@ class ActionForm(BaseScreen):
         """Lines under the intro (e.g. the deposit held); the account line comes first."""
         return []
 
+    def compose_after(self) -> ComposeResult:
+        """Widgets under the fields (a preview, a result): none by default."""
+        yield from ()
+
+    async def entered(self, f: Field) -> bool:
+        """Enter (or a pick from its list) on ``f``: False keeps the cursor where the form put it."""
+        return True
+
+    def changed(self, f: Field) -> None:
+        """The text of ``f`` changed (the visibility rules are already applied)."""
+
+    def choices_for(self, f: Field) -> tuple[tuple[str, str], ...]:
+        return f.choices
+
+    def lookup_title(self, f: Field) -> str:
+        return f.label
+
+    def posted(self, result) -> None:
+        """``perform`` answered: the form closes with its answer."""
+        self.done = True
+        self.dismiss(result)
+
     # --- layout ----------------------------------------------------------------------------
+    def wid(self, fid: str) -> str:
+        return f"{self.FIELD_PREFIX}{fid}"
+
+    def compose_fields(self) -> ComposeResult:
+        """The fields: one line each, or one line per ``row``; labels above when ``STACKED``."""
+        if self.STACKED:
+            for f in self.field_list:
+                yield Label(f.caption or f.label, classes="form-caption", id=self.wid(f"{f.id}-label"))
+                yield from self.compose_box(f)
+            return
+        rows: list[list[Field]] = []
+        named: dict[str, list[Field]] = {}
+        for f in self.field_list:
+            if f.row and f.row in named:
+                named[f.row].append(f)
+                continue
+            rows.append([f])
+            if f.row:
+                named[f.row] = rows[-1]
+        for row in rows:
+            self._rows[self.wid(f"row-{row[0].id}")] = [f.id for f in row]
+            with Horizontal(classes="form-row", id=self.wid(f"row-{row[0].id}")):
+                for f in row:
+                    yield Label(f.caption or f.label, classes="form-label", id=self.wid(f"{f.id}-label"))
+                    yield from self.compose_box(f)
+
+    def compose_box(self, f: Field) -> ComposeResult:
+        if f.lines:
+            area = NoteArea(safe_text(f.value, multiline=True), id=self.wid(f.id), soft_wrap=True, tab_behavior="focus",
+                            show_line_numbers=False, classes="form-text")
+            area.styles.height = f.lines
+            yield area
+        else:  # an amount's empty box may mean something (all of the balance): perform decides
+            yield field_box(f, self.wid(f.id), compact=self.COMPACT)
+        if f.note is not None:
+            yield Static(f.note, id=self.wid(f"{f.id}-note"), classes="form-note")
+
     def compose_body(self) -> ComposeResult:
         with Vertical(id="form"):
             if self.ctx is not None:
@@ -285,40 +389,69 @@ class ActionForm(BaseScreen):
                 yield Static(self.INTRO, id="form-intro")
             for extra in self.extra_lines():
                 yield Static(line(extra), classes="form-extra")
-            for f in self.field_list:
-                with Horizontal(classes="form-row"):
-                    yield Label(f.label, classes="form-label")
-                    if f.money:  # empty may mean something (all of the balance): perform decides
-                        yield MoneyInput(f.value, field=f.label, optional=True, allow_negative="-" in f.restrict,
-                                         id=f"f-{f.id}", select_on_focus=True)
-                        continue
-                    suggester = SuggestFromList([v for v, _ in f.choices], case_sensitive=False) if f.choices else None
-                    # a stored value may hold ESC sequences: the box shows placeholders, and a
-                    # post saves those instead of the control characters
-                    yield Input(value=safe_text(f.value), id=f"f-{f.id}", max_length=f.max_length, restrict=f.restrict,
-                                password=f.password, compact=True, suggester=suggester, select_on_focus=True)
-            yield Static("", id="form-hint")
+            yield from self.compose_fields()
+            if self.SHOW_HINT:
+                yield Static("", id="form-hint")
+            yield from self.compose_after()
 
     def on_mount(self) -> None:
-        if self.field_list:
-            self.query_one(f"#f-{self.field_list[0].id}", Input).focus()
+        self.apply_rules()
+        first = next((f for f in self.field_list if self.is_shown(f)
+                      and f.id == (self.FIRST_FIELD or f.id)), None)
+        if first is not None:
+            self.query_one(f"#{self.wid(first.id)}").focus()
         else:
             self.show_hint(None)
+
+    # --- visibility ------------------------------------------------------------------------
+    def is_shown(self, f: Field) -> bool:
+        return self._shown.get(f.id, True)
+
+    def apply_rules(self) -> None:
+        """Show and hide the fields whose ``shown`` rule says so (and a row nobody is left on)."""
+        if not any(f.shown for f in self.field_list):
+            return
+        values = self.values()
+        for f in self.field_list:
+            if f.shown is None:
+                continue
+            show = bool(f.shown(values))
+            if self._shown.get(f.id, True) == show:
+                continue
+            self._shown[f.id] = show
+            for part in (f.id, f"{f.id}-label", f"{f.id}-note"):
+                for w in self.query(f"#{self.wid(part)}"):
+                    w.display = show
+        for row_id, members in self._rows.items():
+            self.query_one(f"#{row_id}").display = any(self._shown.get(fid, True) for fid in members)
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    def _field_changed(self, event) -> None:
+        widget = event.input if isinstance(event, Input.Changed) else event.text_area
+        f = self.field_of(widget)
+        if f is None:
+            return
+        self.apply_rules()
+        self.changed(f)
 
     # --- moving about ----------------------------------------------------------------------
     def field_of(self, widget) -> Field | None:
         for f in self.field_list:
-            if widget is not None and widget.id == f"f-{f.id}":
+            if widget is not None and widget.id == self.wid(f.id):
                 return f
         return None
 
     def show_hint(self, f: Field | None) -> None:
+        if not self.SHOW_HINT:
+            return
         if f is None:
-            text = "F9 posts, F3 goes back."
+            text = self.HINT or "F9 posts, F3 goes back."
         else:
-            text = f.hint or ""
-            if f.choices and "F4" not in text:  # the field's own hint may say what F4 lists
-                text = (text + "  " if text else "") + "F4 lists the choices."
+            text = f.hint or self.HINT
+            if self.choices_for(f) and "F4" not in text:  # the field's own hint may say what F4 lists
+                text = (text + "  " if text else "") + ("F4 steps through the choices." if f.cycle
+                                                        else "F4 lists the choices.")
         self.query_one("#form-hint", Static).update(text)
 
     def on_descendant_focus(self, event) -> None:
@@ -328,33 +461,72 @@ class ActionForm(BaseScreen):
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "lookup":  # F4 only where the field has a list
             f = self.field_of(self.focused)
-            return bool(f and f.choices)
+            return bool(f and self.choices_for(f)) or self.LOOKUP_ELSEWHERE is not None
         return True
 
     @on(Input.Submitted)
-    def submitted(self, event: Input.Submitted) -> None:
+    async def submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.next_field(event.input)
+        f = self.field_of(event.input)
+        if f is not None and await self.entered(f):
+            self.move_on(f)
+
+    @on(NoteArea.Done)
+    async def text_done(self, event: NoteArea.Done) -> None:
+        """Enter on the empty last line of a multi-line field: as Enter on a one-line field."""
+        event.stop()
+        f = self.field_of(event.text_area)
+        if f is not None and await self.entered(f):
+            self.move_on(f)
+
+    def move_on(self, f: Field) -> None:
+        """After Enter on ``f``: post where it says so, else the next shown field (or post)."""
+        values = self.values()
+        posts = f.enter_posts(values) if callable(f.enter_posts) else f.enter_posts
+        if posts or not self.focus_field_after(f):
+            self.action_post()
+
+    def focus_field_after(self, f: Field) -> bool:
+        """The cursor to the next shown field after ``f``; False when ``f`` is the last."""
+        later = self.field_list[self.field_list.index(f) + 1:]
+        nxt = next((g for g in later if self.is_shown(g)), None)
+        if nxt is not None:
+            self.query_one(f"#{self.wid(nxt.id)}").focus()
+        return nxt is not None
 
     def next_field(self, box: Input) -> None:
         """Enter: the next field, or post from the last one."""
-        if not self.focus_after([f"f-{f.id}" for f in self.field_list], box.id):
-            self.action_post()
+        f = self.field_of(box)
+        if f is not None:
+            self.move_on(f)
 
     def action_lookup(self) -> None:
         f = self.field_of(self.focused)
-        if f is None or not f.choices:
+        if (f is None or not self.choices_for(f)) and self.LOOKUP_ELSEWHERE is not None:
+            f = next(g for g in self.field_list if g.id == self.LOOKUP_ELSEWHERE)
+        choices = self.choices_for(f) if f is not None else ()
+        if f is None or not choices:
             return
-        box = self.query_one(f"#f-{f.id}", Input)
+        box = self.query_one(f"#{self.wid(f.id)}", Input)
+        if f.cycle:  # the next choice in place: a short list stepped through with F4
+            current = choice_from(box.value, choices)
+            values = [v for v, _ in choices]
+            i = values.index(current) if current in values else -1
+            box.value = values[(i + 1) % len(values)]
+            box.cursor_position = len(box.value)
+            return
 
-        def chosen(value: str | None) -> None:
+        async def chosen(value: str | None) -> None:
             if value is None:
                 return
             box.value = value
-            if box.id != f"f-{self.field_list[-1].id}":  # a pick moves on; it never posts
-                self.next_field(box)
+            box.focus()
+            if not await self.entered(f):
+                return
+            if self.LOOKUP_MOVES_ON:  # a pick moves on; it never posts
+                self.focus_field_after(f)
 
-        self.app.push_screen(LookupScreen(f.label, f.choices), chosen)
+        self.app.push_screen(LookupScreen(self.lookup_title(f), choices), chosen)
 
     # --- posting ---------------------------------------------------------------------------
     def values(self) -> dict[str, str]:
@@ -377,7 +549,7 @@ class ActionForm(BaseScreen):
     @work(exclusive=True, group="action-form")
     async def post(self, values: dict[str, str]) -> None:
         try:
-            message = await self.app.db(self.perform, self.app.user, values)
+            result = await self.app.db(self.perform, self.app.user, values)
         except ApprovalNeeded as e:
             if "approver_username" in values:  # approved, and refused all the same: say why
                 self.busy = False
@@ -392,15 +564,14 @@ class ActionForm(BaseScreen):
             self.app.call_after_refresh(self.app.release_keys)
             return
         self.busy = False
-        self.done = True
-        self.dismiss(message)
+        self.posted(result)
         self.app.call_after_refresh(self.app.release_keys)
 
     def widget_for_key(self, key: str) -> str | None:
         """A field answers to its id and to the key of its label (the name the core uses)."""
         for f in self.field_list:
             if key in (f.id, field_key(f.label)):
-                return f"f-{f.id}"
+                return self.wid(f.id)
         return super().widget_for_key(key)
 
     def ask_approval(self, e: ApprovalNeeded, values: dict[str, str]) -> None:
@@ -441,8 +612,11 @@ def field_box(f: Field, wid: str, *, money: bool | None = None, **kw) -> Input:
         return MoneyInput(f.value, field=f.label, id=wid, **kw)
     kw.setdefault("suggester", SuggestFromList([v for v, _ in f.choices], case_sensitive=False)
                   if f.choices else None)
-    return Input(value=f.value, id=wid, max_length=f.max_length, restrict=f.restrict, password=f.password,
-                 compact=True, **kw)
+    kw.setdefault("compact", True)
+    # a stored value may hold ESC sequences: the box shows placeholders, and a post saves
+    # those instead of the control characters
+    return Input(value=safe_text(f.value), id=wid, max_length=f.max_length, restrict=f.restrict,
+                 password=f.password, **kw)
 
 
 @dataclass(frozen=True)
@@ -507,3 +681,45 @@ class GroupedFields:
         if found is None and (f := self.field_by_key(key)) is not None:
             found = self.field_wid(f)
         return found
+
+class ModalForm(ModalScreen, ActionForm):
+    """An ``ActionForm`` in a box over the screen it was opened from (a contact on the
+    account): the same fields, keys and posting; labels above the boxes; its errors on a line
+    in the box (``STATUS_ID``).  The keys of the screen under it (find, menu, payment) wait.
+    (ModalScreen first: Textual styles a screen by its first base, so the app's rules for a
+    dialog, ``ModalScreen > Vertical``, apply.)"""
+
+    CSS_PATH = None
+    STACKED = True
+    STATUS_ID = "form-status"
+    DEFAULT_CSS = """
+    ModalForm { align: center middle; }
+    ModalForm > Vertical { width: 100%; max-width: 100; height: auto; max-height: 100%;
+                           border: round $primary; padding: 0 1; background: $surface; }
+    ModalForm Input { width: 100%; }
+    ModalForm .form-text { width: 100%; }
+    ModalForm .form-status { color: $error; text-style: bold; height: 1; }
+    """
+    BINDINGS = [
+        key_binding("back", "back", "Cancel"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="modal-form"):
+            yield Static(self.TITLE_TEXT, id="form-title")
+            yield from self.compose_fields()
+            yield from self.compose_after()
+            yield Static("", id=self.STATUS_ID, classes="form-status")
+            if self.SHOW_HINT:
+                yield Static(self.HINT, id="form-hint")
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in ("find", "menu", "pay", "app.lock"):
+            return False
+        return super().check_action(action, parameters)
+
+    def set_status(self, text: str, *, error: bool = False) -> None:
+        self.query_one(f"#{self.STATUS_ID}", Static).update(stored(text))
+
+    def status_text(self) -> str:
+        return str(self.query_one(f"#{self.STATUS_ID}", Static).content)

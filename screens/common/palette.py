@@ -5,6 +5,8 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from screens.common.textual_internals import bindings_of
+
 
 class UbtuiCommands(Provider):
     def commands(self) -> list[tuple[str, object, str]]:
@@ -16,7 +18,7 @@ class UbtuiCommands(Provider):
         found: list[tuple[str, object, str]] = []
         seen: set[str] = set()
         for node in (screen, app):
-            for _key, binding in node._bindings:
+            for _key, binding in bindings_of(node):
                 if binding.system or not binding.description or binding.action == "command_palette":
                     continue
                 name = binding.description

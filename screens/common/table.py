@@ -31,10 +31,9 @@ from rich.cells import cell_len, chop_cells, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual import events
 from textual.geometry import Size
-from textual.widgets import DataTable
 
+from screens.common.textual_internals import OwnCellsTable
 from ubtui.text import safe_text
 
 
@@ -101,7 +100,7 @@ def _style(style: str | Style) -> Style:
     return style if isinstance(style, Style) else Style.parse(style)
 
 
-class FitTable(DataTable):
+class FitTable(OwnCellsTable):
     """A row table with the app's width policy (see the module)."""
 
     def __init__(self, columns=(), **kw):
@@ -136,7 +135,7 @@ class FitTable(DataTable):
             if spec is None:
                 continue
             gap = column.width - self.inner(column)
-            longest = max((cell_len(_plain(row[column.key])[0]) for row in self._data.values()), default=0)
+            longest = max((cell_len(_plain(row[column.key])[0]) for row in self.all_row_cells()), default=0)
             out[spec.column_key] = max(longest, cell_len(spec.label)) + gap
         return out
 
@@ -212,15 +211,10 @@ class FitTable(DataTable):
                 changed = True
         if changed:
             for row_key, row in self.rows.items():
-                row.height = self.row_height(self._data[row_key].values())
-            self._clear_caches()
-            self._update_count += 1
-            self._require_update_dimensions = True
-            self.check_idle()
-            self.refresh()
+                row.height = self.row_height(self.row_cells(row_key).values())
+            self.columns_changed()
 
-    def _on_resize(self, event: events.Resize) -> None:
-        super()._on_resize(event)
+    def resized(self) -> None:
         self.fit()
 
     def row_height(self, values) -> int:
@@ -234,7 +228,7 @@ class FitTable(DataTable):
         """A row as tall as its tallest cell wrapped (``height`` is not used)."""
         return super().add_row(*cells, height=self.row_height(cells), key=key, label=label)
 
-    def _update_dimensions(self, new_rows) -> None:
+    def dimensions(self) -> None:
         """The growing columns share the width by what the new rows need; then the scrollable
         size.  ``virtual_size`` is a reactive that lays the whole screen out again on every
         change (most of a keystroke's drawing cost when each key brings a different number of
@@ -243,7 +237,7 @@ class FitTable(DataTable):
         there), the size is set without a layout and only the table is repainted."""
         self.fit()
         width = sum(column.get_render_width(self) for column in self.columns.values())
-        size = Size(width, self._total_row_height + (self.header_height if self.show_header else 0))
+        size = Size(width, self.rows_height() + (self.header_height if self.show_header else 0))
         old = self.virtual_size
         if size == old:
             return
@@ -251,35 +245,23 @@ class FitTable(DataTable):
         bar = {"scroll": True, "hidden": False}.get(self.styles.overflow_y, size.height > height)
         if (self.is_mounted and height and size.width == old.width and not self.show_horizontal_scrollbar
                 and bar == self.show_vertical_scrollbar):
-            self.set_reactive(DataTable.virtual_size, size)
-            self._scroll_update(size)  # the scrollbar's thumb; the scroll offset kept in range
+            self.set_size_quietly(size)
             self.refresh()
         else:
             self.virtual_size = size
 
-    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
-                     cursor: bool = False, hover: bool = False):
-        if column_index < 0:  # a row label: this table has none
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+    def draw_cell(self, row_key, column_key, row_index: int, column_index: int, base_style: Style, width: int,
+                  cursor: bool, hover: bool) -> list:
         header = row_index < 0
-        row_key = self._header_row_key if header else self._row_locations.get_key(row_index)
-        column_key = self._column_locations.get_key(column_index)
-        cache_key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor,
-                     self._update_count, self._pseudo_class_state)
-        lines = self._cell_render_cache.get(cache_key)
-        if lines is not None:
-            return lines
         spec = self.specs.get(column_key.value or "")
         if header:
             text, own, justify, height = spec.label if spec else "", "", "", self.header_height
         else:
-            text, own, justify = _plain(self._data[row_key][column_key])
+            text, own, justify = _plain(self.row_cells(row_key)[column_key])
             height = self.rows[row_key].height
         if spec is not None and spec.right:
             justify = "right"
-        component_style, post_style = self._get_styles_to_render_cell(
-            header, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
-            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+        component_style, post_style = self.cell_styles(header, hover, cursor)
         style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
         if own:
             style += _style(own)
@@ -294,6 +276,5 @@ class FitTable(DataTable):
             if justify == "right":
                 piece = " " * max(0, inner - cell_len(piece)) + piece
             lines.append([Segment(left + set_cell_size(piece, inner) + right, style)])
-        self._cell_render_cache[cache_key] = lines
         return lines
 

@@ -1,17 +1,38 @@
 """The one module that reaches into Textual's private parts (issue #18).
 
-Textual has no public way to do these; each is one line here, so a Textual upgrade that
+Textual has no public way to do these; each is a few lines here, so a Textual upgrade that
 moves them breaks one module and one test (tests/screens/test_textual_internals.py pins the
-Textual versions this was written for), not the app and the test helpers here and there.
+Textual versions this was written for, and that every private name in ``USED`` is still
+where this module expects it), not the app and the test helpers here and there.  The rest
+of the app uses the public hooks these classes and functions offer.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from textual.geometry import Size
+from textual.widgets import DataTable, Input, TextArea
+
 # The Textual versions these were checked against (pyproject: textual>=8,<9).
 WRITTEN_FOR = ((8, 0), (9, 0))  # from, up to (not including)
 
+# Every private name used below, by the Textual class that has it (the test checks each).
+USED: dict[str, tuple[str, ...]] = {
+    "textual.message_pump.MessagePump": ("_message_queue", "_dispatch_message"),
+    "textual.app.App": ("_driver", "_handle_exception", "_exit_renderables", "_keymap", "_batch_count"),
+    "textual.dom.DOMNode": ("_bindings",),
+    "textual.screen.Screen": ("_compositor", "_refresh_layout"),
+    "textual.widgets.TextArea": ("_on_key",),
+    "textual.widgets.Input": ("_watch_value",),
+    "textual.widgets.DataTable": (
+        "_data", "_clear_caches", "_update_count", "_require_update_dimensions", "_on_resize",
+        "_update_dimensions", "_total_row_height", "_scroll_update", "_render_cell", "_header_row_key",
+        "_row_locations", "_column_locations", "_show_hover_cursor", "_pseudo_class_state",
+        "_cell_render_cache", "_get_styles_to_render_cell"),
+}
 
+
+# --- messages and keys ---------------------------------------------------------------------
 def has_queued_messages(node: Any) -> bool:
     """Messages posted to ``node`` (an App, Screen or Widget) and not handled yet."""
     return not node._message_queue.empty()
@@ -26,3 +47,161 @@ def send_from_terminal(app: Any, event: Any) -> None:
 def screen_strips(screen: Any) -> list:
     """The screen's lines as drawn (Strips, ``.text`` for plain text)."""
     return list(screen._compositor.render_strips())
+
+
+def batch_count(app: Any) -> int:
+    """How many updates the app holds back (``batch_update``): 0 when it draws."""
+    return app._batch_count
+
+
+def exiting(app: Any) -> bool:
+    """The app is ending with an error to print."""
+    return bool(app._exit_renderables)
+
+
+def record_layouts(monkeypatch: Any, layouts: list) -> None:
+    """(tests) Append the name of each screen laid out again (a whole-screen layout) to
+    ``layouts``, through pytest's ``monkeypatch``."""
+    from textual.screen import Screen
+
+    real = Screen._refresh_layout
+
+    def refresh_layout(self, *a, **kw):
+        layouts.append(type(self).__name__)
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", refresh_layout)
+
+
+def bindings_of(node: Any):
+    """The ``BindingsMap`` of ``node`` (its own keys, before the app's keymap)."""
+    return node._bindings
+
+
+def keymap_of(app: Any) -> dict:
+    """The app's keymap (binding id -> keys, from the user's config)."""
+    return getattr(app, "_keymap", None) or {}
+
+
+class GuardedDispatch:
+    """A message pump whose handler raised is offered the error (``dispatch_failed``: True
+    when it dealt with it) instead of stopping for good, as Textual's pump does."""
+
+    def dispatch_failed(self, error: Exception) -> bool:
+        return False
+
+    async def _dispatch_message(self, message) -> None:
+        try:
+            await super()._dispatch_message(message)  # type: ignore[misc]
+        except Exception as error:  # noqa: BLE001 - the caller's last resort decides
+            if not self.dispatch_failed(error):
+                raise
+
+
+class UnhandledErrors:
+    """An App whose uncaught errors (a failed worker, a timer, a callback) are offered to
+    ``unhandled_error`` first (True: dealt with); Textual's own handler ends the app."""
+
+    def unhandled_error(self, error: Exception) -> bool:
+        return False
+
+    def _handle_exception(self, error: Exception) -> None:
+        if not self.unhandled_error(error):
+            super()._handle_exception(error)  # type: ignore[misc]
+
+
+class FixedSizeInput(Input):
+    """An Input with a fixed place on the screen: Input keeps its virtual size (text width +
+    cursor) in a reactive that asks for a new layout of the whole screen on every change.
+    Here it is set without a layout before Input's own watcher runs, which then finds it
+    unchanged; it only bounds the box's own scrolling."""
+
+    def _watch_value(self, value: str) -> None:
+        self.set_reactive(Input.virtual_size, Size(self.content_width, 1))
+        super()._watch_value(value)
+
+
+class KeyFirstTextArea(TextArea):
+    """A TextArea that sees each key before its editing does: ``key_first(event)`` True
+    means the key was used (TextArea inserts text in its private key handler, which a
+    binding cannot pre-empt for Enter)."""
+
+    def key_first(self, event) -> bool:
+        return False
+
+    async def _on_key(self, event) -> None:
+        if self.key_first(event):
+            event.stop()
+            event.prevent_default()
+            return
+        await super()._on_key(event)
+
+
+# --- a DataTable that draws its own cells (screens/common/table.py FitTable) ---------------------
+class OwnCellsTable(DataTable):
+    """DataTable with hooks for a table that lays out and draws its cells itself:
+    ``resized()`` after a resize, ``dimensions()`` instead of DataTable's size update,
+    ``draw_cell(...)`` for each cell but row labels (cached as DataTable caches its own), and
+    the row data read through ``row_cells``/``all_row_cells``."""
+
+    def row_cells(self, row_key) -> dict:
+        return self._data[row_key]
+
+    def all_row_cells(self):
+        return self._data.values()
+
+    def columns_changed(self) -> None:
+        """Column widths changed: drop the drawn cells and lay the table out again."""
+        self._clear_caches()
+        self._update_count += 1
+        self._require_update_dimensions = True
+        self.check_idle()
+        self.refresh()
+
+    def rows_height(self) -> int:
+        return self._total_row_height
+
+    def set_size_quietly(self, size: Size) -> None:
+        """The scrollable size without a layout of the screen (the table's place is fixed);
+        the scrollbar's thumb follows and the scroll offset stays in range."""
+        self.set_reactive(DataTable.virtual_size, size)
+        self._scroll_update(size)
+
+    def cell_styles(self, header: bool, hover: bool, cursor: bool):
+        """(component style, post style) of a cell, as DataTable styles its own."""
+        return self._get_styles_to_render_cell(
+            header, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+
+    # --- hooks -------------------------------------------------------------------------------
+    def resized(self) -> None:
+        pass
+
+    def dimensions(self) -> None:
+        super()._update_dimensions([])
+
+    def draw_cell(self, row_key, column_key, row_index: int, column_index: int, base_style, width: int,
+                  cursor: bool, hover: bool) -> list:
+        raise NotImplementedError
+
+    # --- DataTable's private parts -----------------------------------------------------------
+    def _on_resize(self, event) -> None:
+        super()._on_resize(event)
+        self.resized()
+
+    def _update_dimensions(self, new_rows) -> None:
+        self.dimensions()
+
+    def _render_cell(self, row_index: int, column_index: int, base_style, width: int, cursor: bool = False,
+                     hover: bool = False):
+        if column_index < 0:  # a row label: drawn by DataTable
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._header_row_key if row_index < 0 else self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        cache_key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor,
+                     self._update_count, self._pseudo_class_state)
+        lines = self._cell_render_cache.get(cache_key)
+        if lines is None:
+            lines = self.draw_cell(row_key, column_key, row_index, column_index, base_style, width, cursor, hover)
+            self._cell_render_cache[cache_key] = lines
+        return lines

@@ -377,3 +377,24 @@ async def test_back_from_another_screen_shows_what_was_posted_there_without_f5(d
         # back from a screen that changed nothing (help): the cursor stays
         await burst(pilot, "down", "down", "f1", "escape")
         assert screen.query_one("#tx").cursor_row == 2
+
+
+@pytest.mark.slow
+def test_a_contact_typed_in_one_burst_in_a_real_terminal(demo_url):
+    """From the main menu: find the account, F6, a subject and a two-line note that look like
+    markup, a follow-up in 7 days, saved: one write of keys to a pseudo-terminal.  Every key
+    lands in its field and the text is stored (and shown) as typed."""
+    import datetime as dt
+
+    from tests.ptykit import AppTerminal
+    hit = first_hit("0001006-6")
+    subject = "[/] [bold]x call back"
+    with AppTerminal(demo_url) as t:
+        t.sign_in("clerk", "clerk-demo-1")
+        t.keys("f2", *"0001006-6", "enter", "f6", "shift+tab", "ctrl+u", "p", "tab", *subject, "enter",
+               *"said [red]no[/red]", "enter", *"line two", "enter", "enter", *"+7", "enter")
+        t.wait_for(f"contact logged: {subject}", timeout=90)
+        shown = t.wait_idle()  # the whole account screen, not a frame half drawn
+        assert f"follow up {(dt.date.today() + dt.timedelta(days=7)).isoformat()}" in shown
+    c = ContactLog.select().where(ContactLog.account == hit.account_id).order_by(ContactLog.id.desc()).get()
+    assert (c.channel, c.subject, c.text) == ("phone", subject, "said [red]no[/red]\nline two")

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from textual.geometry import Size
 
 from screens.accounts.search import ANSWER_WAIT, QueryInput, SearchScreen
-from screens.common.textual_internals import send_from_terminal
+from screens.common.textual_internals import batch_count, record_layouts, send_from_terminal
 from tests.screens.appkit import burst, demo_url, key_event, make_app, settle, sign_in, table_rows  # noqa: F401
 
 
@@ -68,7 +68,7 @@ async def test_keys_typed_ahead_are_held_until_their_answer(demo_url):
     async with on_search_screen(demo_url) as (app, pilot):
         await burst(pilot, *"kow")
         assert table_rows(app.screen.query_one("#results"))
-        assert app.screen.frame_hold is None and app._batch_count == 0
+        assert app.screen.frame_hold is None and batch_count(app) == 0
 
 
 async def test_a_slow_search_holds_the_echo_no_longer_than_answer_wait(demo_url, monkeypatch):
@@ -76,7 +76,7 @@ async def test_a_slow_search_holds_the_echo_no_longer_than_answer_wait(demo_url,
     async with on_search_screen(demo_url) as (app, pilot):
         type_ahead(pilot, *"kow")
         await asyncio.sleep(ANSWER_WAIT + 0.3)
-        assert app._batch_count == 0  # the echo is drawn while the search still runs
+        assert batch_count(app) == 0  # the echo is drawn while the search still runs
         assert app.screen.query_one("#query").value == "kow" and app.screen.searched_for != "kow"
         gate.set()
         await settle(pilot)
@@ -88,10 +88,10 @@ async def test_leaving_the_screen_during_a_search_ends_the_hold(demo_url, monkey
     async with on_search_screen(demo_url) as (app, pilot):
         type_ahead(pilot, *"kow", "f3")
         for _ in range(200):  # the gate stays shut: F3 must get through while the search runs
-            if not isinstance(app.screen, SearchScreen) and app._batch_count == 0:
+            if not isinstance(app.screen, SearchScreen) and batch_count(app) == 0:
                 break
             await asyncio.sleep(0.05)
-        assert not isinstance(app.screen, SearchScreen) and app._batch_count == 0
+        assert not isinstance(app.screen, SearchScreen) and batch_count(app) == 0
         gate.set()
         await settle(pilot)
 
@@ -101,8 +101,6 @@ async def test_results_that_grow_past_the_screen_and_shrink_back_ask_for_no_layo
     """A new row count changes only the table's own scrolling (its scrollbar is always there):
     no layout of the whole screen, the most costly part of drawing a keystroke's answer."""
     import dataclasses
-
-    from textual.screen import Screen
 
     import ubtui.search as search
 
@@ -114,16 +112,10 @@ async def test_results_that_grow_past_the_screen_and_shrink_back_ask_for_no_layo
                 for i in range({"k": 30, "ko": 3}.get(text, 1))]
 
     layouts: list[str] = []
-    real = Screen._refresh_layout
-
-    def refresh_layout(self, *a, **kw):
-        layouts.append(type(self).__name__)
-        return real(self, *a, **kw)
-
     monkeypatch.setattr(search, "search_accounts", search_accounts)
     async with on_search_screen(demo_url) as (app, pilot):
         table = app.screen.query_one("#results")
-        monkeypatch.setattr(Screen, "_refresh_layout", refresh_layout)
+        record_layouts(monkeypatch, layouts)
         counts = []
         for key in ("k", "o", "w", "backspace", "backspace", "backspace", "k"):
             await burst(pilot, key)

@@ -6,7 +6,7 @@ import time
 from screens.accounts.search import SearchScreen
 from screens.common.confirm import ConfirmScreen
 from screens.common.help import HelpScreen
-from screens.common.textual_internals import send_from_terminal
+from screens.common.textual_internals import exiting, send_from_terminal
 from screens.shell.lock import LockScreen
 from screens.shell.login import LoginScreen
 from screens.shell.menu import MainMenuScreen
@@ -127,7 +127,7 @@ async def test_ctrl_q_asks_first(sqlite_url):
         assert isinstance(app.screen, MainMenuScreen)
         await burst(pilot, "ctrl+q", "y")
         await pilot.pause()
-    assert app.return_code == 0 and app._exit_renderables == []
+    assert app.return_code == 0 and not exiting(app)
     assert not app.is_running
 
 

@@ -246,27 +246,6 @@ def test_wrap_keeps_every_character():
     assert wrap(ORG, 17) == ("Nguyễn", "Construction &", "Excavation LLC")
 
 
-def test_the_datatable_internals_fittable_draws_with_are_there():
-    """FitTable (like the search's old ResultTable) draws its cells itself, through DataTable
-    internals: a Textual upgrade that moves them fails here first (see also
-    screens/common/textual_internals.py, whose version range the app is pinned to)."""
-    import inspect
-
-    from textual.widgets import DataTable
-
-    source = inspect.getsource(DataTable)
-    for name in ("_data", "_row_locations", "_column_locations", "_cell_render_cache", "_update_count",
-                 "_header_row_key", "_show_hover_cursor", "_pseudo_class_state", "_require_update_dimensions",
-                 "_new_rows"):
-        assert f"self.{name}" in source, name
-    for name, params in (("_render_cell", ["self", "row_index", "column_index", "base_style", "width", "cursor",
-                                           "hover"]),
-                         ("_update_dimensions", ["self", "new_rows"]), ("_clear_caches", ["self"]),
-                         ("_on_resize", ["self", "_"])):
-        assert list(inspect.signature(getattr(DataTable, name)).parameters) == params, name
-    assert len(inspect.signature(DataTable._get_styles_to_render_cell).parameters) == 10
-
-
 # --- the lines under the tables, the header, the desk (#17: nothing a clerk needs is cut) ---------
 # long and hostile stored text, as an old import or a long call leaves it
 HOSTILE_NAME = "Asociación [/] Nguyễn & Peña-Hernández Mutual Water Users"  # 60 cells at most
