@@ -54,7 +54,7 @@ Action = Letter
 ACTIONS = (
     Action("s", "Start service at this address", StartServiceScreen, ("account.create", "workorder.create")),
     Action("t", "Stop service: final read, forwarding", StopServiceScreen, ("workorder.create",)),
-    Action("h", "Move: stop here, start at another address", MoveScreen, ("account.create", "workorder.create")),
+    Action("h", "Move: stop here, start elsewhere", MoveScreen, ("account.create", "workorder.create")),
     Action("w", "New work order", NewWorkOrderScreen, ("workorder.create",)),
     Action("c", "Complete an open work order", CompleteWorkOrderScreen, ("workorder.update",)),
     Action("x", "Cancel an open work order", CancelWorkOrderScreen, ("workorder.update",)),
@@ -68,16 +68,16 @@ ACTIONS = (
     Action("n", "Name and mailing address", NameAddressScreen, ("account.edit",)),
     Action("p", "Phones and e-mails", PhonesEmailsScreen, ("account.edit",)),
     Action("l", "Language and contact preferences", PreferencesScreen, ("account.edit",)),
-    Action("g", "Add a customer (owner, tenant, billing) from a date", AddRoleScreen, ("account.edit",)),
+    Action("g", "Add customer: owner/tenant/billing", AddRoleScreen, ("account.edit",)),
     Action("e", "End a customer's role", EndRoleScreen, ("account.edit",)),
     Action("i", "Info codes and premise notes", CodesNotesScreen, ("account.edit",)),
-    Action("m", "Merge duplicate customers (supervisor approves)", MergeScreen, ("account.edit",)),
+    Action("m", "Merge duplicates (supervisor OK)", MergeScreen, ("account.edit",)),
     Action("k", "Cash only / no checks", PaymentFlagsScreen, ("account.payment_flags",)),
-    Action("v", "Protections: medical, do not disconnect", ProtectionsScreen, ("account.protections",)),
+    Action("v", "Protections: medical, no shutoff", ProtectionsScreen, ("account.protections",)),
     Action("u", "Account status", StatusScreen, ("account.status",)),
     Action("y", "Payment plan (instalments)", PaymentPlanScreen, ("plan.create",)),
-    Action("j", "Appeal: record one (a supervisor decides it)", AppealScreen, ("contact.add",)),
-    Action("z", "Temporary service: change the end date", ServiceEndScreen, ("account.edit", "workorder.update")),
+    Action("j", "Appeal for a supervisor to decide", AppealScreen, ("contact.add",)),
+    Action("z", "Temporary service: new end date", ServiceEndScreen, ("account.edit", "workorder.update")),
 )
 
 
