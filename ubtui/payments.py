@@ -642,16 +642,22 @@ def _tender_params(t: _Tender) -> tuple:
 def _write_receipt(user: User, key: str, specs: list, r: _Receipt):
     """SQLite: the posting, then the receipt's rows statement by statement (no round trips
     to save).  Returns a function giving (payment id, receipt number, balances after)."""
-    now = utcnow()  # one moment for the posting, the receipt and the audit row
+    # One moment for the posting, the receipt and the audit row, as the text sqlite3's
+    # adapter makes of a datetime (made once here, not once a row).
+    now = utcnow().isoformat(" ")
     res = ledger.write_posting(user, key, "payment", specs, memo=r.memo, audited=False, now=now)
     number = _receipt_number(res.posting_id)
     pid = execute(_PAYMENT_INSERT, (number, r.session_id, res.posting_id, user.id, r.total,
-                                    r.change, now, r.payer, r.business_date)).lastrowid
-    execute(f"INSERT INTO tender ({_TENDER_COLS}) VALUES {', '.join(['(?, ?, ?, ?, ?, ?, ?, ?)'] * len(r.tenders))}",
-            tuple(v for t in r.tenders for v in (pid, *_tender_params(t))))
+                                    r.change, now, r.payer, r.business_date.isoformat())).lastrowid
+    execute(_tender_insert(len(r.tenders)), tuple(v for t in r.tenders for v in (pid, *_tender_params(t))))
     audit.record(user, "payment.take", "payment", pid, detail=r.memo[:200],
                  after={"receipt": number, "posting": res.posting_id, **r.audit_after}, at=now)
     return lambda: (pid, number, res.balances)
+
+
+@functools.lru_cache(maxsize=MAX_TENDERS)
+def _tender_insert(n: int) -> str:
+    return f"INSERT INTO tender ({_TENDER_COLS}) VALUES {', '.join(['(?, ?, ?, ?, ?, ?, ?, ?)'] * n)}"
 
 
 # 'R' and the posting id in at least 8 digits, as _receipt_number
