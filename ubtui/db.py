@@ -142,8 +142,11 @@ def execute(sql: str, params=()):
     db = proxy.obj
     if is_postgres(db):
         return db.execute_sql(sql, params)
-    with peewee.__exception_wrapper__:  # type: ignore[attr-defined]  # not in peewee's stubs
+    try:  # the wrapper entered only on an error: a ``with`` costs every statement two calls
         return db.connection().execute(sql, params)
+    except Exception:
+        with peewee.__exception_wrapper__:  # type: ignore[attr-defined]  # not in peewee's stubs
+            raise
 
 
 def qmarks(query: str) -> str:

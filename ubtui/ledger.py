@@ -300,14 +300,15 @@ def write_postings(user: User, postings: list[NewPosting], *, action: str, detai
 
 
 def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec], memo: str = "", *,
-                  audited: bool = True, now: _dt.datetime | None = None) -> PostingResult:
+                  audited: bool = True, now: _dt.datetime | str | None = None) -> PostingResult:
     """Inside a transaction: insert the posting, its entries and move cached balances.
 
     Validates amounts (integer cents, non-zero) and accounts; raises before writing.  Raises
     ``AlreadyPosted`` (writing nothing) when ``key`` is taken.  ``audited=False`` leaves the
     audit row to the caller, which names the posting in the row of the change it is part of
     (a payment: one audit row per receipt, not two).  ``now``: the posting's timestamp, when
-    the caller stamps its other rows with the same moment."""
+    the caller stamps its other rows with the same moment (SQLite: a datetime, or the text
+    sqlite3 stores for it)."""
     specs = _checked(entries)
     db = Posting._meta.database
     sql = _sql(db)

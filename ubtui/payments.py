@@ -35,7 +35,7 @@ from .accounts import customer_of_record, format_account_number, luhn_digit, nor
 from .addresses import full_address
 from .config import settings
 from .dates import db_date
-from .db import execute, is_postgres, pipelined, qmarks, select
+from .db import execute, is_postgres, pipelined, select
 from .drawer import _session_for, amount_cents, business_today, current_session, other_terminal, terminal_id
 from .errors import Conflict, InputError, NotFound, UbtuiError
 from .money import format_cents
@@ -211,6 +211,8 @@ def _clean_tender(i: int, t: TenderIn, many: bool) -> _Tender:
 
 def _day(value) -> _dt.date:
     """A NOT NULL date column's value as a ``date`` (``dates.db_date``)."""
+    if type(value) is _dt.date:  # most calls: a date parsed once already
+        return value
     d = db_date(value)
     if d is None:
         raise ValueError("a date column without a date")
@@ -600,10 +602,15 @@ def take_payment(user: User, cmd: TakePayment) -> PaymentResult:
 
 def _session_query(user: User, session_id: int | None):
     """Send the read of the drawer session a payment goes into (answered with the next read)."""
-    where = "id = ?" if session_id is not None else "operator_id = ? AND status = 'open'"
-    return execute(qmarks(f"SELECT id, operator_id, status, business_date, terminal FROM drawer_session "
-                          f"WHERE {where} ORDER BY id DESC LIMIT 1"),
+    return execute(_session_sql(session_id is not None, database.obj.param),
                    (session_id if session_id is not None else user.id,))
+
+
+@functools.lru_cache(maxsize=4)
+def _session_sql(by_id: bool, param: str) -> str:
+    where = "id = ?" if by_id else "operator_id = ? AND status = 'open'"
+    return (f"SELECT id, operator_id, status, business_date, terminal FROM drawer_session "
+            f"WHERE {where} ORDER BY id DESC LIMIT 1").replace("?", param)
 
 
 def _open_session(user: User, session_id: int | None, rows: list[tuple]) -> tuple[int, _dt.date, str | None]:
@@ -642,16 +649,22 @@ def _tender_params(t: _Tender) -> tuple:
 def _write_receipt(user: User, key: str, specs: list, r: _Receipt):
     """SQLite: the posting, then the receipt's rows statement by statement (no round trips
     to save).  Returns a function giving (payment id, receipt number, balances after)."""
-    now = utcnow()  # one moment for the posting, the receipt and the audit row
+    # One moment for the posting, the receipt and the audit row, as the text sqlite3's
+    # adapter makes of a datetime (made once here, not once a row).
+    now = utcnow().isoformat(" ")
     res = ledger.write_posting(user, key, "payment", specs, memo=r.memo, audited=False, now=now)
     number = _receipt_number(res.posting_id)
     pid = execute(_PAYMENT_INSERT, (number, r.session_id, res.posting_id, user.id, r.total,
-                                    r.change, now, r.payer, r.business_date)).lastrowid
-    execute(f"INSERT INTO tender ({_TENDER_COLS}) VALUES {', '.join(['(?, ?, ?, ?, ?, ?, ?, ?)'] * len(r.tenders))}",
-            tuple(v for t in r.tenders for v in (pid, *_tender_params(t))))
+                                    r.change, now, r.payer, r.business_date.isoformat())).lastrowid
+    execute(_tender_insert(len(r.tenders)), tuple(v for t in r.tenders for v in (pid, *_tender_params(t))))
     audit.record(user, "payment.take", "payment", pid, detail=r.memo[:200],
                  after={"receipt": number, "posting": res.posting_id, **r.audit_after}, at=now)
     return lambda: (pid, number, res.balances)
+
+
+@functools.lru_cache(maxsize=MAX_TENDERS)
+def _tender_insert(n: int) -> str:
+    return f"INSERT INTO tender ({_TENDER_COLS}) VALUES {', '.join(['(?, ?, ?, ?, ?, ?, ?, ?)'] * n)}"
 
 
 # 'R' and the posting id in at least 8 digits, as _receipt_number

@@ -105,7 +105,7 @@ def _mask_run(run: str) -> str:
 
 def mask_pan(text: str) -> str:
     """Every card number in ``text`` masked to its last 4 digits; the rest unchanged."""
-    if not text or sum(ch.isdigit() for ch in text) < PAN_MIN:
+    if not text or len(text) < PAN_MIN or sum(map(str.isdigit, text)) < PAN_MIN:
         return text
     return _DIGIT_RUN.sub(lambda m: _mask_run(m.group(0)), text)
 

@@ -101,26 +101,40 @@ CHANGED = {
 ROW_EVENTS = ("account", "account_customer", "phone", "meter")
 
 
+LIVE = "NOT EXISTS (SELECT 1 FROM account_search_paused)"
+
+
+def _sqlite_refresh(doc: str, ids: str) -> str:
+    """Trigger body: the documents of the accounts ``ids`` (a SELECT) written again."""
+    return (f"DELETE FROM account_fts WHERE rowid IN ({ids}); "
+            f"INSERT INTO account_fts(rowid, doc) {doc} WHERE a.id IN ({ids});")
+
+
+def sqlite_update_trigger(table: str, of: str = "") -> str:
+    """The AFTER UPDATE trigger of ``table`` (``of``: "OF col, ..." since migration 0024)."""
+    doc = doc_sql(_sqlite_agg, _sqlite_right)
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in CHANGED[table])
+    refresh = f"{_sqlite_refresh(doc, _sources('old')[table])} {_sqlite_refresh(doc, _sources('new')[table])}"
+    return (f'CREATE TRIGGER {table}_search_au AFTER UPDATE {of}ON "{table}" WHEN ({changed}) AND {LIVE} '
+            f'BEGIN {refresh} END')
+
+
 def _sqlite(db):
     db.execute_sql("CREATE VIRTUAL TABLE account_fts USING fts5(doc, tokenize='trigram')")
     doc = doc_sql(_sqlite_agg, _sqlite_right)
 
     def refresh(ids: str) -> str:
-        return (f"DELETE FROM account_fts WHERE rowid IN ({ids}); "
-                f"INSERT INTO account_fts(rowid, doc) {doc} WHERE a.id IN ({ids});")
+        return _sqlite_refresh(doc, ids)
 
     db.execute_sql(PAUSED)
-    live = "NOT EXISTS (SELECT 1 FROM account_search_paused)"
-    for table, cols in CHANGED.items():
-        changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in cols)
+    for table in CHANGED:
         stale = _sources("old")[table]
         fresh = _sources("new")[table]
-        db.execute_sql(f'CREATE TRIGGER {table}_search_au AFTER UPDATE ON "{table}" WHEN ({changed}) AND {live} '
-                       f'BEGIN {refresh(stale)} {refresh(fresh)} END')
+        db.execute_sql(sqlite_update_trigger(table))
         if table in ROW_EVENTS:
-            db.execute_sql(f'CREATE TRIGGER {table}_search_ai AFTER INSERT ON "{table}" WHEN {live} '
+            db.execute_sql(f'CREATE TRIGGER {table}_search_ai AFTER INSERT ON "{table}" WHEN {LIVE} '
                            f'BEGIN {refresh(fresh)} END')
-            db.execute_sql(f'CREATE TRIGGER {table}_search_ad AFTER DELETE ON "{table}" WHEN {live} '
+            db.execute_sql(f'CREATE TRIGGER {table}_search_ad AFTER DELETE ON "{table}" WHEN {LIVE} '
                            f'BEGIN {refresh(stale)} END')
     db.execute_sql(f"INSERT INTO account_fts(rowid, doc) {doc}")
 
@@ -136,22 +150,27 @@ def _postgres(db):
         ON CONFLICT (account_id) DO UPDATE SET doc = EXCLUDED.doc
         WHERE account_search.doc IS DISTINCT FROM EXCLUDED.doc
         $fn$ LANGUAGE sql""")
-    for table, cols in CHANGED.items():
+    for table in CHANGED:
         old, new = _sources("OLD")[table], _sources("NEW")[table]
-        changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in cols)
         db.execute_sql(f"""CREATE FUNCTION ubtui_{table}_search() RETURNS trigger AS $fn$ BEGIN
             IF EXISTS (SELECT 1 FROM account_search_paused) THEN RETURN NULL; END IF;
             IF TG_OP <> 'INSERT' THEN PERFORM ubtui_account_search_refresh(ARRAY({old})); END IF;
             IF TG_OP <> 'DELETE' THEN PERFORM ubtui_account_search_refresh(ARRAY({new})); END IF;
             RETURN NULL; END $fn$ LANGUAGE plpgsql""")
-        db.execute_sql(f'CREATE TRIGGER {table}_search_au AFTER UPDATE ON "{table}" FOR EACH ROW '
-                       f'WHEN ({changed}) EXECUTE FUNCTION ubtui_{table}_search()')
+        db.execute_sql(postgres_update_trigger(table))
         if table in ROW_EVENTS:
             db.execute_sql(f'CREATE TRIGGER {table}_search_aid AFTER INSERT OR DELETE ON "{table}" FOR EACH ROW '
                            f'EXECUTE FUNCTION ubtui_{table}_search()')
     db.execute_sql(f"INSERT INTO account_search (account_id, doc) {doc}")
     db.execute_sql("CREATE INDEX account_search_doc_trgm ON account_search USING gin (doc gin_trgm_ops)")
     db.execute_sql("ANALYZE account_search")
+
+
+def postgres_update_trigger(table: str, of: str = "") -> str:
+    """The AFTER UPDATE trigger of ``table`` (``of``: "OF col, ..." since migration 0024)."""
+    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in CHANGED[table])
+    return (f'CREATE TRIGGER {table}_search_au AFTER UPDATE {of}ON "{table}" FOR EACH ROW '
+            f'WHEN ({changed}) EXECUTE FUNCTION ubtui_{table}_search()')
 
 
 def up(migrator, db):
