@@ -866,7 +866,7 @@ def _field_work(clerk: User, as_of: _dt.date) -> int:
     from .workorders import assign_work_order
     made = 0
     candidates = _metered_accounts(as_of)
-    results = []
+    results: list[tuple] = []
     for acct, meter, bill in candidates:
         if len(results) < 2 and bill is not None and not bill.estimated and int(bill.usage or 0) >= 4:
             last = (MeterReading.select().where((MeterReading.meter == meter.id) & MeterReading.status.in_(GOOD))
