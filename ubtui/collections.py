@@ -113,8 +113,7 @@ class WorkItem:         # 4-5 us a line against 0.7, which was a sixth of the wo
     account_id: int
     number: str
     name: str
-    address: str
-    mail: tuple  # (party, address, city, state, zip): the letter's address block, made when asked
+    where: tuple  # the premise's ``_PLACE_COLUMNS`` and the addressee's ``_party_columns`` (Nones: none)
     language: str
     balance_cents: int
     aging: dict[str, int]
@@ -125,6 +124,17 @@ class WorkItem:         # 4-5 us a line against 0.7, which was a sixth of the wo
     status: str = "active"
     multi_unit: bool = False
     plan: PlanState | None = None
+
+    # the address and the letter's address block are made when asked (for the letters sent),
+    # not for each of a quarter of a million lines of which the screen shows neither
+    @property
+    def address(self) -> str:
+        return format_address(*self.where[:3])
+
+    @property
+    def mail(self) -> tuple:
+        """(party, address, city, state, zip): the letter's address block's parts."""
+        return (_party(self.where[6:]), self.address, *self.where[3:6])
 
     @property
     def mail_lines(self) -> tuple[str, ...]:
@@ -195,6 +205,10 @@ def _billing_parties(account_ids, as_of: _dt.date | None = None) -> dict[int, _P
         if chosen is not None:
             out[account_id] = mail[chosen.link_id]
     return out
+
+
+_PLACE_COLUMNS = (Premise.house_number, Premise.street, Premise.unit, Premise.city, Premise.state, Premise.zip)
+_NO_PARTY = (None,) * len(_Party._fields)
 
 
 def _party_columns():
@@ -401,14 +415,11 @@ def _items_of(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | 
     # (after HAVING), then a primary-key join; in the join's ON clause PostgreSQL ran it twice
     aged = aged.select_extend(_best_party(as_of).alias("party_id")).alias("aged")
     A = Account.alias("acct")
-    rows = raw_rows(A.select(aged.c.account_id, aged.c.balance, *(aged.c[f"owed_{d}"] for d in days),
-                             A.number, A.status, A.medical_certificate, A.do_not_disconnect,
-                             Premise.house_number, Premise.street, Premise.unit, Premise.city, Premise.state,
-                             Premise.zip, Premise.dwelling_units, *_party_columns())
-                    .from_(aged).join(A, on=(A.id == aged.c.account_id)).join(Premise, on=(Premise.id == A.premise))
-                    .join(Customer, JOIN.LEFT_OUTER, on=(Customer.id == aged.c.party_id)))
-    if not rows:
-        return []
+    query = (A.select(aged.c.account_id, aged.c.balance, *(aged.c[f"owed_{d}"] for d in days),
+                      A.number, A.status, A.medical_certificate, A.do_not_disconnect, Premise.dwelling_units,
+                      *_PLACE_COLUMNS, *_party_columns())
+             .from_(aged).join(A, on=(A.id == aged.c.account_id)).join(Premise, on=(Premise.id == A.premise))
+             .join(Customer, JOIN.LEFT_OUTER, on=(Customer.id == aged.c.party_id)))
     closed = closed_reason(pol, as_of)
     W = WorkOrder
     ordered_q = W.select(W.account).where((W.kind == "disconnect") & W.status.in_(["open", "assigned"])
@@ -423,31 +434,44 @@ def _items_of(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | 
     plans = _plan_states(account_ids, as_of, pol)
     n = len(days)
     i30, i60, i90 = (days.index(d) for d in BUCKET_DAYS)
-    out: list[WorkItem] = []
+    order = {a: i for i, a in enumerate(ACTIONS)}
+    keyed: list[tuple] = []
     no_notices: dict = {}
     languages: dict[str, str] = {}
-    for row in rows:  # integers from both drivers: the sums are cast to BIGINT (aging._grouped)
+    # the accounts _decide has more to weigh for than "no notice yet: a reminder"
+    has_step = sent.keys() | plans.keys() | appeals
+    sql, params = query.sql()
+    # row by row from the cursor, not a list of them all: each row is freed once read (fewer
+    # objects alive at once for the cyclic collector to walk when it resumes)
+    for row in Account._meta.database.execute_sql(sql, params):
+        # integers from both drivers: the sums are cast to BIGINT (aging._grouped)
         account_id, balance = row[0], row[1]
-        owed = row[2:2 + n]
-        (number, status, medical, dnd, house, street, unit, city, state, zip_, units) = row[2 + n:13 + n]
-        aging = buckets_of_owed(balance, owed[i30], owed[i60], owed[i90])
-        plan = plans.get(account_id)
+        o30, o60, o90 = row[2 + i30], row[2 + i60], row[2 + i90]
+        number, status, medical, dnd, units = row[2 + n:7 + n]
+        aging = (buckets_of_owed(balance, o30, o60, o90) if balance <= 0 else
+                 {"current": balance - o30, "30": o30 - o60, "60": o60 - o90, "90+": o90})
         multi = (units or 1) > 1
-        action, why, earliest = _decide(
-            pol, as_of, closed, owed=dict(zip(days, owed)), status=status,
-            protected=_protection(pol, medical, dnd, account_id in appeals, plan), plan=plan,
-            sent=sent.get(account_id, no_notices), multi_unit=multi, ordered=account_id in ordered)
-        cust = _party(row[13 + n:])
-        address = format_address(house, street, unit)
-        lang = cust.language if cust else "en"
+        if account_id in has_step:
+            plan = plans.get(account_id)
+            action, why, earliest = _decide(
+                pol, as_of, closed, owed=dict(zip(days, row[2:2 + n])), status=status,
+                protected=_protection(pol, medical, dnd, account_id in appeals, plan), plan=plan,
+                sent=sent.get(account_id, no_notices), multi_unit=multi, ordered=account_id in ordered)
+        else:  # no notice in force, no plan, no appeal: _decide's first step, whatever else holds
+            plan, action, why, earliest = None, "reminder", "", None
+        where = row[7 + n:]
+        name, lang = where[6] or "", where[12] or "en"
         if lang not in languages:
             languages[lang] = letters.language_of(lang, pol)
-        out.append(WorkItem(account_id, format_account_number(number), cust.name if cust else "", address,
-                            (cust, address, city, state, zip_), languages[lang], balance, aging,
-                            balance - aging["current"], action, why, earliest, status, multi, plan))
-    order = {a: i for i, a in enumerate(ACTIONS)}
-    out.sort(key=lambda d: (order[d.action], -d.aging["90+"], -d.aging["60"], -d.past_due_cents, d.number))
-    return out
+        past_due = balance - aging["current"]
+        number = format_account_number(number)
+        # the order the screen lists them in: step, then 90+, 60, past due, number (then the id:
+        # no two keys are ever equal, so the items themselves are never compared)
+        keyed.append((order[action], -aging["90+"], -aging["60"], -past_due, number, account_id,
+                      WorkItem(account_id, number, name, where, languages[lang], balance, aging, past_due,
+                               action, why, earliest, status, multi, plan)))
+    keyed.sort()  # tuples compared in C: no key function called per line
+    return [k[-1] for k in keyed]
 
 
 def worklist(user: User, as_of: _dt.date | None = None) -> Worklist:
@@ -781,10 +805,9 @@ def _account_item(account_id: int, as_of: _dt.date, pol: CollectionsPolicy) -> W
     acct = Account.get_by_id(account_id)
     p = Premise.get_by_id(acct.premise_id)
     cust = _billing_parties([account_id], as_of).get(account_id)
-    address = format_address(p.house_number, p.street, p.unit)
     aging = buckets(int(acct.balance_cents), newer_than(as_of, account_ids=[account_id]).get(account_id, (0, {}))[1])
-    return WorkItem(account_id, format_account_number(acct.number), cust.name if cust else "", address,
-                    (cust, address, p.city, p.state, p.zip),
+    return WorkItem(account_id, format_account_number(acct.number), cust.name if cust else "",
+                    (p.house_number, p.street, p.unit, p.city, p.state, p.zip, *(cust or _NO_PARTY)),
                     letters.language_of(cust.language if cust else "en", pol), int(acct.balance_cents), aging,
                     aging["30"] + aging["60"] + aging["90+"], "wait", status=acct.status,
                     multi_unit=(p.dwelling_units or 1) > 1)
