@@ -113,7 +113,8 @@ class WorkItem:         # 4-5 us a line against 0.7, which was a sixth of the wo
     account_id: int
     number: str
     name: str
-    where: tuple  # the premise's ``_PLACE_COLUMNS`` and the addressee's ``_party_columns`` (Nones: none)
+    premise_id: int
+    party_id: int | None  # the addressee (the customer of record), None: the account has none
     language: str
     balance_cents: int
     aging: dict[str, int]
@@ -124,17 +125,25 @@ class WorkItem:         # 4-5 us a line against 0.7, which was a sixth of the wo
     status: str = "active"
     multi_unit: bool = False
     plan: PlanState | None = None
+    # the premise's ``_PLACE_COLUMNS`` and the addressee's ``_party_columns`` (Nones: none),
+    # read when a letter needs them (``_fill_letter_parts``), not for each of a quarter of a
+    # million lines of which the worklist shows no address
+    letter_parts: tuple | None = None
 
-    # the address and the letter's address block are made when asked (for the letters sent),
-    # not for each of a quarter of a million lines of which the screen shows neither
+    def _parts(self) -> tuple:
+        if self.letter_parts is None:
+            _fill_letter_parts([self])
+        return self.letter_parts  # type: ignore[return-value]
+
     @property
     def address(self) -> str:
-        return format_address(*self.where[:3])
+        return format_address(*self._parts()[:3])
 
     @property
     def mail(self) -> tuple:
         """(party, address, city, state, zip): the letter's address block's parts."""
-        return (_party(self.where[6:]), self.address, *self.where[3:6])
+        parts = self._parts()
+        return (_party(parts[6:]), self.address, *parts[3:6])
 
     @property
     def mail_lines(self) -> tuple[str, ...]:
@@ -241,6 +250,21 @@ def _party(row) -> _Party | None:
     return None if row[0] is None else _Party(*row)
 
 
+
+
+def _fill_letter_parts(items: list[WorkItem]) -> None:
+    """The premise's address and the addressee's mailing address of the ``items`` that lack
+    them: two queries per ``CHUNK`` of items."""
+    todo = [it for it in items if it.letter_parts is None]
+    for start in range(0, len(todo), CHUNK):
+        part = todo[start:start + CHUNK]
+        places = {r[0]: r[1:] for r in raw_rows(Premise.select(Premise.id, *_PLACE_COLUMNS).where(
+            Premise.id.in_(list({it.premise_id for it in part}))))}
+        party_ids = list({it.party_id for it in part if it.party_id is not None})
+        parties = {r[0]: r[1:] for r in raw_rows(Customer.select(Customer.id, *_party_columns()).where(
+            Customer.id.in_(party_ids)))} if party_ids else {}
+        for it in part:
+            it.letter_parts = places[it.premise_id] + parties.get(it.party_id, _NO_PARTY)
 
 
 def _mail_lines(cust: _Party | None, address: str, city: str, state: str, zip_: str) -> tuple[str, ...]:
@@ -417,7 +441,7 @@ def _items_of(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | 
     A = Account.alias("acct")
     query = (A.select(aged.c.account_id, aged.c.balance, *(aged.c[f"owed_{d}"] for d in days),
                       A.number, A.status, A.medical_certificate, A.do_not_disconnect, Premise.dwelling_units,
-                      *_PLACE_COLUMNS, *_party_columns())
+                      A.premise, aged.c.party_id, Customer.display_name, Customer.language)
              .from_(aged).join(A, on=(A.id == aged.c.account_id)).join(Premise, on=(Premise.id == A.premise))
              .join(Customer, JOIN.LEFT_OUTER, on=(Customer.id == aged.c.party_id)))
     closed = closed_reason(pol, as_of)
@@ -459,8 +483,8 @@ def _items_of(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | 
                 sent=sent.get(account_id, no_notices), multi_unit=multi, ordered=account_id in ordered)
         else:  # no notice in force, no plan, no appeal: _decide's first step, whatever else holds
             plan, action, why, earliest = None, "reminder", "", None
-        where = row[7 + n:]
-        name, lang = where[6] or "", where[12] or "en"
+        premise_id, party_id, name, lang = row[7 + n:]
+        name, lang = name or "", lang or "en"
         if lang not in languages:
             languages[lang] = letters.language_of(lang, pol)
         past_due = balance - aging["current"]
@@ -468,7 +492,7 @@ def _items_of(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | 
         # the order the screen lists them in: step, then 90+, 60, past due, number (then the id:
         # no two keys are ever equal, so the items themselves are never compared)
         keyed.append((order[action], -aging["90+"], -aging["60"], -past_due, number, account_id,
-                      WorkItem(account_id, number, name, where, languages[lang], balance, aging, past_due,
+                      WorkItem(account_id, number, name, premise_id, party_id, languages[lang], balance, aging, past_due,
                                action, why, earliest, status, multi, plan)))
     keyed.sort()  # tuples compared in C: no key function called per line
     return [k[-1] for k in keyed]
@@ -599,6 +623,7 @@ def run_notices(user: User, as_of: _dt.date | None = None, *, pdf: str | Path | 
     pdf_path, csv_path = _outputs(pdf, csv)
     letters.templates(pol)  # a broken template stops the run here, before anything is sent
     items = [it for it in _items(as_of, pol) if it.action in steps]
+    _fill_letter_parts(items)
     made: list[letters.Letter] = []
     sent = dict.fromkeys(("reminder", "notice", "final", "tenant", "plan_broken"), 0)
     fees = broken = 0
@@ -806,11 +831,11 @@ def _account_item(account_id: int, as_of: _dt.date, pol: CollectionsPolicy) -> W
     p = Premise.get_by_id(acct.premise_id)
     cust = _billing_parties([account_id], as_of).get(account_id)
     aging = buckets(int(acct.balance_cents), newer_than(as_of, account_ids=[account_id]).get(account_id, (0, {}))[1])
-    return WorkItem(account_id, format_account_number(acct.number), cust.name if cust else "",
-                    (p.house_number, p.street, p.unit, p.city, p.state, p.zip, *(cust or _NO_PARTY)),
+    return WorkItem(account_id, format_account_number(acct.number), cust.name if cust else "", p.id, None,
                     letters.language_of(cust.language if cust else "en", pol), int(acct.balance_cents), aging,
                     aging["30"] + aging["60"] + aging["90+"], "wait", status=acct.status,
-                    multi_unit=(p.dwelling_units or 1) > 1)
+                    multi_unit=(p.dwelling_units or 1) > 1,
+                    letter_parts=(p.house_number, p.street, p.unit, p.city, p.state, p.zip, *(cust or _NO_PARTY)))
 
 
 def _break_plan(user: User, it: WorkItem, as_of: _dt.date) -> int:
