@@ -152,7 +152,7 @@ SELECT e.account_id, a.balance_cents,
        SUM(CASE WHEN e.effective_on > ? THEN e.amount_cents ELSE 0 END),
        SUM(CASE WHEN e.effective_on > ? THEN e.amount_cents ELSE 0 END)
 FROM ledger_entry e JOIN account a ON a.id = e.account_id
-WHERE a.balance_cents > 0 AND a.balance_cents >= 100 AND a.status IN ('active', 'disconnected', 'final_billed')
+WHERE a.balance_cents >= 100 AND a.status IN ('active', 'disconnected', 'final_billed')
   AND e.amount_cents > 0 AND e.reverses_id IS NULL
   AND NOT EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses_id = e.id)
 GROUP BY e.account_id, a.balance_cents

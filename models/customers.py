@@ -98,14 +98,6 @@ class Account(BaseModel):
     moved_to_account_id = IntegerField(null=True)
 
 
-# The accounts owing (balance > 0), with what the aging of every account owing filters on: the
-# collections worklist and the aging reports read this index, not every account row (at a
-# million accounts the rows are hundreds of megabytes; the accounts owing a fraction of that).
-# Their queries say "balance_cents > 0" in those words so that the planner knows it may.
-Account.add_index(Account.index(Account.id, Account.balance_cents, Account.status,
-                                where=(Account.balance_cents > 0), name="account_owing"))
-
-
 class AccountCustomer(BaseModel):
     id = AutoField()
     account = ForeignKeyField(Account, backref="parties", on_delete="CASCADE")

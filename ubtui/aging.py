@@ -118,8 +118,6 @@ def _grouped(as_of, days, min_balance, account_ids, statuses):
     cond = (E.amount_cents > 0) & E.reverses.is_null() & ~fn.EXISTS(reversed_)
     if min_balance is not None:
         cond &= Account.balance_cents >= min_balance
-        if min_balance > 0:  # the accounts-owing index's own words (models.customers), so that
-            cond &= Account.balance_cents > 0  # SQLite reads it rather than every account row
     if account_ids is not None:
         cond &= Account.id.in_(account_ids)
     if statuses is not None:

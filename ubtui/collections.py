@@ -113,8 +113,8 @@ class WorkItem:         # 4-5 us a line against 0.7, which was a sixth of the wo
     account_id: int
     number: str
     name: str
-    premise_id: int
-    party_id: int | None  # the addressee (the customer of record), None: the account has none
+    address: str
+    mail: tuple  # (party, address, city, state, zip): the letter's address block, made when asked
     language: str
     balance_cents: int
     aging: dict[str, int]
@@ -125,25 +125,6 @@ class WorkItem:         # 4-5 us a line against 0.7, which was a sixth of the wo
     status: str = "active"
     multi_unit: bool = False
     plan: PlanState | None = None
-    # the premise's ``_PLACE_COLUMNS`` and the addressee's ``_party_columns`` (Nones: none),
-    # read when a letter needs them (``_fill_letter_parts``), not for each of a quarter of a
-    # million lines of which the worklist shows no address
-    letter_parts: tuple | None = None
-
-    def _parts(self) -> tuple:
-        if self.letter_parts is None:
-            _fill_letter_parts([self])
-        return self.letter_parts  # type: ignore[return-value]
-
-    @property
-    def address(self) -> str:
-        return format_address(*self._parts()[:3])
-
-    @property
-    def mail(self) -> tuple:
-        """(party, address, city, state, zip): the letter's address block's parts."""
-        parts = self._parts()
-        return (_party(parts[6:]), self.address, *parts[3:6])
 
     @property
     def mail_lines(self) -> tuple[str, ...]:
@@ -216,10 +197,6 @@ def _billing_parties(account_ids, as_of: _dt.date | None = None) -> dict[int, _P
     return out
 
 
-_PLACE_COLUMNS = (Premise.house_number, Premise.street, Premise.unit, Premise.city, Premise.state, Premise.zip)
-_NO_PARTY = (None,) * len(_Party._fields)
-
-
 def _party_columns():
     """The letter's addressee as columns of a query on ``Account`` (LEFT JOIN ``Customer`` on
     ``_BEST_PARTY``): the billing party, else the tenant, else the owner; current parties
@@ -250,21 +227,6 @@ def _party(row) -> _Party | None:
     return None if row[0] is None else _Party(*row)
 
 
-
-
-def _fill_letter_parts(items: list[WorkItem]) -> None:
-    """The premise's address and the addressee's mailing address of the ``items`` that lack
-    them: two queries per ``CHUNK`` of items."""
-    todo = [it for it in items if it.letter_parts is None]
-    for start in range(0, len(todo), CHUNK):
-        part = todo[start:start + CHUNK]
-        places = {r[0]: r[1:] for r in raw_rows(Premise.select(Premise.id, *_PLACE_COLUMNS).where(
-            Premise.id.in_(list({it.premise_id for it in part}))))}
-        party_ids = list({it.party_id for it in part if it.party_id is not None})
-        parties = {r[0]: r[1:] for r in raw_rows(Customer.select(Customer.id, *_party_columns()).where(
-            Customer.id.in_(party_ids)))} if party_ids else {}
-        for it in part:
-            it.letter_parts = places[it.premise_id] + parties.get(it.party_id, _NO_PARTY)
 
 
 def _mail_lines(cust: _Party | None, address: str, city: str, state: str, zip_: str) -> tuple[str, ...]:
@@ -439,11 +401,14 @@ def _items_of(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | 
     # (after HAVING), then a primary-key join; in the join's ON clause PostgreSQL ran it twice
     aged = aged.select_extend(_best_party(as_of).alias("party_id")).alias("aged")
     A = Account.alias("acct")
-    query = (A.select(aged.c.account_id, aged.c.balance, *(aged.c[f"owed_{d}"] for d in days),
-                      A.number, A.status, A.medical_certificate, A.do_not_disconnect, Premise.dwelling_units,
-                      A.premise, aged.c.party_id, Customer.display_name, Customer.language)
-             .from_(aged).join(A, on=(A.id == aged.c.account_id)).join(Premise, on=(Premise.id == A.premise))
-             .join(Customer, JOIN.LEFT_OUTER, on=(Customer.id == aged.c.party_id)))
+    rows = raw_rows(A.select(aged.c.account_id, aged.c.balance, *(aged.c[f"owed_{d}"] for d in days),
+                             A.number, A.status, A.medical_certificate, A.do_not_disconnect,
+                             Premise.house_number, Premise.street, Premise.unit, Premise.city, Premise.state,
+                             Premise.zip, Premise.dwelling_units, *_party_columns())
+                    .from_(aged).join(A, on=(A.id == aged.c.account_id)).join(Premise, on=(Premise.id == A.premise))
+                    .join(Customer, JOIN.LEFT_OUTER, on=(Customer.id == aged.c.party_id)))
+    if not rows:
+        return []
     closed = closed_reason(pol, as_of)
     W = WorkOrder
     ordered_q = W.select(W.account).where((W.kind == "disconnect") & W.status.in_(["open", "assigned"])
@@ -458,44 +423,31 @@ def _items_of(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | 
     plans = _plan_states(account_ids, as_of, pol)
     n = len(days)
     i30, i60, i90 = (days.index(d) for d in BUCKET_DAYS)
-    order = {a: i for i, a in enumerate(ACTIONS)}
-    keyed: list[tuple] = []
+    out: list[WorkItem] = []
     no_notices: dict = {}
     languages: dict[str, str] = {}
-    # the accounts _decide has more to weigh for than "no notice yet: a reminder"
-    has_step = sent.keys() | plans.keys() | appeals
-    sql, params = query.sql()
-    # row by row from the cursor, not a list of them all: each row is freed once read (fewer
-    # objects alive at once for the cyclic collector to walk when it resumes)
-    for row in Account._meta.database.execute_sql(sql, params):
-        # integers from both drivers: the sums are cast to BIGINT (aging._grouped)
+    for row in rows:  # integers from both drivers: the sums are cast to BIGINT (aging._grouped)
         account_id, balance = row[0], row[1]
-        o30, o60, o90 = row[2 + i30], row[2 + i60], row[2 + i90]
-        number, status, medical, dnd, units = row[2 + n:7 + n]
-        aging = (buckets_of_owed(balance, o30, o60, o90) if balance <= 0 else
-                 {"current": balance - o30, "30": o30 - o60, "60": o60 - o90, "90+": o90})
+        owed = row[2:2 + n]
+        (number, status, medical, dnd, house, street, unit, city, state, zip_, units) = row[2 + n:13 + n]
+        aging = buckets_of_owed(balance, owed[i30], owed[i60], owed[i90])
+        plan = plans.get(account_id)
         multi = (units or 1) > 1
-        if account_id in has_step:
-            plan = plans.get(account_id)
-            action, why, earliest = _decide(
-                pol, as_of, closed, owed=dict(zip(days, row[2:2 + n])), status=status,
-                protected=_protection(pol, medical, dnd, account_id in appeals, plan), plan=plan,
-                sent=sent.get(account_id, no_notices), multi_unit=multi, ordered=account_id in ordered)
-        else:  # no notice in force, no plan, no appeal: _decide's first step, whatever else holds
-            plan, action, why, earliest = None, "reminder", "", None
-        premise_id, party_id, name, lang = row[7 + n:]
-        name, lang = name or "", lang or "en"
+        action, why, earliest = _decide(
+            pol, as_of, closed, owed=dict(zip(days, owed)), status=status,
+            protected=_protection(pol, medical, dnd, account_id in appeals, plan), plan=plan,
+            sent=sent.get(account_id, no_notices), multi_unit=multi, ordered=account_id in ordered)
+        cust = _party(row[13 + n:])
+        address = format_address(house, street, unit)
+        lang = cust.language if cust else "en"
         if lang not in languages:
             languages[lang] = letters.language_of(lang, pol)
-        past_due = balance - aging["current"]
-        number = format_account_number(number)
-        # the order the screen lists them in: step, then 90+, 60, past due, number (then the id:
-        # no two keys are ever equal, so the items themselves are never compared)
-        keyed.append((order[action], -aging["90+"], -aging["60"], -past_due, number, account_id,
-                      WorkItem(account_id, number, name, premise_id, party_id, languages[lang], balance, aging, past_due,
-                               action, why, earliest, status, multi, plan)))
-    keyed.sort()  # tuples compared in C: no key function called per line
-    return [k[-1] for k in keyed]
+        out.append(WorkItem(account_id, format_account_number(number), cust.name if cust else "", address,
+                            (cust, address, city, state, zip_), languages[lang], balance, aging,
+                            balance - aging["current"], action, why, earliest, status, multi, plan))
+    order = {a: i for i, a in enumerate(ACTIONS)}
+    out.sort(key=lambda d: (order[d.action], -d.aging["90+"], -d.aging["60"], -d.past_due_cents, d.number))
+    return out
 
 
 def worklist(user: User, as_of: _dt.date | None = None) -> Worklist:
@@ -623,7 +575,6 @@ def run_notices(user: User, as_of: _dt.date | None = None, *, pdf: str | Path | 
     pdf_path, csv_path = _outputs(pdf, csv)
     letters.templates(pol)  # a broken template stops the run here, before anything is sent
     items = [it for it in _items(as_of, pol) if it.action in steps]
-    _fill_letter_parts(items)
     made: list[letters.Letter] = []
     sent = dict.fromkeys(("reminder", "notice", "final", "tenant", "plan_broken"), 0)
     fees = broken = 0
@@ -830,12 +781,13 @@ def _account_item(account_id: int, as_of: _dt.date, pol: CollectionsPolicy) -> W
     acct = Account.get_by_id(account_id)
     p = Premise.get_by_id(acct.premise_id)
     cust = _billing_parties([account_id], as_of).get(account_id)
+    address = format_address(p.house_number, p.street, p.unit)
     aging = buckets(int(acct.balance_cents), newer_than(as_of, account_ids=[account_id]).get(account_id, (0, {}))[1])
-    return WorkItem(account_id, format_account_number(acct.number), cust.name if cust else "", p.id, None,
+    return WorkItem(account_id, format_account_number(acct.number), cust.name if cust else "", address,
+                    (cust, address, p.city, p.state, p.zip),
                     letters.language_of(cust.language if cust else "en", pol), int(acct.balance_cents), aging,
                     aging["30"] + aging["60"] + aging["90+"], "wait", status=acct.status,
-                    multi_unit=(p.dwelling_units or 1) > 1,
-                    letter_parts=(p.house_number, p.street, p.unit, p.city, p.state, p.zip, *(cust or _NO_PARTY)))
+                    multi_unit=(p.dwelling_units or 1) > 1)
 
 
 def _break_plan(user: User, it: WorkItem, as_of: _dt.date) -> int:

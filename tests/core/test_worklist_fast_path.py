@@ -1,16 +1,16 @@
-"""The worklist's fast pass gives, line for line and in the same order, what the general rule
-gives: every account past due through ``collections._decide``, its addressee by
+"""The worklist gives, line for line and in the same order, what the general rule gives:
+every account past due through ``collections._decide``, its addressee by
 ``accounts.choose_customer_of_record`` (Python, not the SQL form), its address by
-``format_address``, the lines sorted by the screen's key.  The fast pass sends an account with
-no notice, plan or appeal straight to the reminder, sorts on key tuples and makes the address
-and the letter block only when asked; this test can fail on any of the three.
+``format_address``, the lines sorted by the screen's key.  A faster pass over the lines
+(a shortcut for accounts with no notice, plan or appeal; another sort; addresses read
+later) must keep this test green: each of those, tried, made it fail when broken.
 
 The ledger is generated: the collections bench's district (two bills each, notices already
 sent, plans, appeals, medical certificates, multi-unit premises) with more states mixed in
 (do-not-disconnect, open disconnect orders, final notices without a stated date, occupants'
 notices, disconnected and final-billed accounts, accounts alike but for numbers that do not
-look like ours),
-read on several days (a holiday among them, and one after plans have broken).  Both backends."""
+look like ours), read on several days (a holiday among them, and one after plans have
+broken).  Both backends."""
 import datetime as dt
 import importlib.util
 import random
