@@ -134,9 +134,10 @@ def build(n: int, seed: int = 15, say=print) -> dict:
     from ubtui import ledger
     with database.atomic():
         ledger.rebuild_category_sums()  # the entries were written beside the ledger, which keeps these
-    if database.__class__.__name__.lower().startswith(("postgres", "psycopg", "pooled")):
+    from ubtui.db import is_postgres
+    if is_postgres():  # the ids were given by hand: the sequences go on after them
         for table in ("account", "customer", "premise", "account_customer", "ledger_entry", "posting",
-                      "payment_plan", "collection_notice"):
+                      "payment_plan", "plan_instalment", "collection_notice", "collection_hold"):
             database.execute_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                  f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
         database.execute_sql("ANALYZE")

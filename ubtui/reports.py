@@ -324,3 +324,28 @@ AUDIT_TRAIL = register(Report(
                          Param("user", "text", "only this user's changes (username)")),
     permission="report.all",
     description="every change of the day, oldest first: who, when, what (before/after are in the log)"))
+
+
+_AGE_LABELS = {"current": "under 30 days", "30": "30-59 days", "60": "60-89 days", "90+": "90 days and over"}
+
+
+def _aging_rows(user: User, params: dict) -> Iterable[dict]:
+    """Every account owing, aged by ``ubtui.aging`` (the implementation the account header
+    and the collections worklist use), summed per bucket."""
+    from .aging import AGING_BUCKETS, buckets, newer_than
+    sums = {b: [0, 0] for b in AGING_BUCKETS}
+    for balance, newer in newer_than(params["date"], min_balance=1).values():
+        for bucket, cents in buckets(balance, newer).items():
+            if cents:
+                sums[bucket][0] += 1
+                sums[bucket][1] += cents
+    for bucket in AGING_BUCKETS:
+        yield {"bucket": _AGE_LABELS[bucket], "accounts": sums[bucket][0], "amount": sums[bucket][1]}
+
+
+AGING = register(Report(
+    "aging", "Aging summary",
+    (Column("bucket", "Age of the charges"), Column("accounts", "Accounts", "int"), Column("amount", "Owed", "money")),
+    _aging_rows, totals=("amount",),
+    description="what the accounts owing owe by the age of the charges (credits pay the oldest first), "
+                "the aging of the account header and the collections worklist"))

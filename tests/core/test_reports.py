@@ -173,3 +173,31 @@ def test_every_total_of_a_day_with_a_void_agrees(day, clerk, supervisor, system,
         == amount
     assert "(autopay)" in [s.drawer for s in totals.sessions]
     assert [r.receipt_number for r in day_totals.list_receipts(supervisor, TODAY, session_id=0)] == ["AP1"]
+
+
+def test_aging_report_is_the_account_headers_aging_summed(system, clerk, make_account):
+    """The aging report sums, per bucket, what the account header shows for each account
+    owing (one implementation of aging, ``ubtui.aging``); an account in credit is left out."""
+    from ubtui import ledger
+    from ubtui.inquiry import account_aging
+    from ubtui.ledger import EntrySpec
+
+    accounts = [make_account(last_name=f"Age{i}") for i in range(4)]
+    for i, (a, ages) in enumerate(zip(accounts, ([5, 40], [70, 100, 10], [200], [3]))):
+        for j, days in enumerate(ages):
+            ledger.post(system, f"age-{i}-{j}", "charge", [EntrySpec(a.id, "charge", 1000 * (j + 1), "water", "W",
+                                                                     effective_on=TODAY - _dt.timedelta(days=days))])
+    ledger.post(system, "age-pay", "payment", [EntrySpec(accounts[1].id, "payment", -1500, effective_on=TODAY)])
+    ledger.post(system, "age-credit", "payment", [EntrySpec(accounts[3].id, "payment", -5000, effective_on=TODAY)])
+    res = reports.run_report(clerk, "aging", {})
+    got = {r["bucket"]: (r["accounts"], r["amount"]) for r in res.rows}
+    want = {"under 30 days": [0, 0], "30-59 days": [0, 0], "60-89 days": [0, 0], "90 days and over": [0, 0]}
+    for a in accounts[:3]:
+        for bucket, label in zip(("current", "30", "60", "90+"), want):
+            cents = account_aging(a.id, TODAY)[bucket]
+            want[label][0] += bool(cents)
+            want[label][1] += cents
+    assert got == {k: tuple(v) for k, v in want.items()}
+    # the payment paid the oldest charge first: of its 2,000 cents 500 are left, at 100 days
+    assert got["90 days and over"] == (2, 500 + 1000) and got["60-89 days"] == (1, 1000)
+    assert res.totals["amount"] == sum(ledger.account_balance(a.id) for a in accounts[:3])
