@@ -155,14 +155,6 @@ def data_table(table_id: str, columns) -> DataTable:
 
 
 # --- the F4 list ---------------------------------------------------------------------------------
-LOOKUP_TEXT = 56  # characters of a choice line that fit the 64-wide box
-
-
-def clip(text: str, width: int) -> str:
-    """One line: ``text`` cut to ``width`` with an ellipsis (OptionList would wrap it)."""
-    return text if len(text) <= width else text[:width - 1] + "…"
-
-
 class LookupScreen(KeepsRunning, ModalScreen[str | None]):
     """A list of choices: Enter picks (returns the value), F3 or Esc returns nothing."""
 
