@@ -753,13 +753,6 @@ class GroupedFields:
         if inspect.isawaitable(posted):
             await posted
 
-    def field_by_key(self, key: str) -> Field | None:
-        for g in self.field_groups():
-            for f in g.fields:
-                if key in (f.id, field_key(f.label)):
-                    return f
-        return None
-
     def widget_for_key(self, key: str) -> str | None:
         found = super().widget_for_key(key)  # type: ignore[misc]
         if found is None:
