@@ -176,11 +176,9 @@ class DrawerScreen(GroupedFields, BaseScreen):
 
     # --- moving about ----------------------------------------------------------------------
     @on(Input.Submitted)
-    def submitted(self, event: Input.Submitted) -> None:
+    async def submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        ids = self.walk()
-        if event.input.id in ids and not self.focus_after(ids, event.input.id):
-            self.action_post()
+        await self.enter_on(event.input, event.value)  # the next box of the phase; F9 from the last
 
     # --- the running total -----------------------------------------------------------------
     @on(Input.Changed, ".drw-den")

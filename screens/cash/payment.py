@@ -26,11 +26,11 @@ from textual.widgets import Digits, Input, Label, Static
 
 from screens.common.base import BaseScreen, key_binding
 from screens.common.fields import MoneyInput
-from screens.common.form import Field, GroupedFields, LookupScreen, field_box
+from screens.common.form import Field, FieldGroup, GroupedFields, LookupScreen, field_box, group_keys
 from screens.common.text import stored
 from ubtui import drawer, payments
 from ubtui.accounts import format_account_number, get_account, normalize_account_number
-from ubtui.errors import InputError, UbtuiError, field_key
+from ubtui.errors import InputError, UbtuiError
 from ubtui.money import format_cents, format_plain
 from ubtui.text import safe_text
 
@@ -43,14 +43,29 @@ AMOUNT = Field("pay-amount", "Amount", restrict=MONEY)
 TENDERED = Field("pay-tendered", "Amount tendered", restrict=MONEY)
 KIND = Field("pay-kind", "Tender C/K/M/D", "C", 1, r"[CcKkMmDd]*", choices=TENDER_CHOICES)
 CONFIRM = Field("pay-confirm", "Confirm amount", restrict=MONEY)
-# The details of a tender, in the three boxes pay-d0..pay-d2 (a row whose fields follow the tender).
-DETAIL_FIELDS = {
-    "check": (Field("number", "Check number", max_length=10, restrict=r"[0-9]*"),
-              Field("bank", "Bank", max_length=40, restrict=None), Field("name", "Name on check", max_length=40)),
-    "money_order": (Field("number", "Money order number", max_length=12, restrict=r"[0-9]*"),),
-    "card": (Field("last4", "Card last 4", max_length=4, restrict=r"[0-9]*"),
-             Field("auth", "Auth code", max_length=12, restrict=r"[A-Za-z0-9]*")),
+# The details of a tender: one group per tender kind, shown while the Tender field says that
+# kind (cash has none); they take turns in the row #pay-details, its boxes pay-d0..pay-d2.
+DETAIL_BOXES = ("pay-d0", "pay-d1", "pay-d2")
+
+
+def details_group(kind: str, *fields: Field) -> FieldGroup:
+    return FieldGroup("pay-details", fields, frozenset({kind}), boxes=DETAIL_BOXES)
+
+
+DETAILS = {
+    "check": details_group("check", Field("number", "Check number", max_length=10, restrict=r"[0-9]*"),
+                           Field("bank", "Bank", max_length=40, restrict=None),
+                           Field("name", "Name on check", max_length=40)),
+    "money_order": details_group("money_order",
+                                 Field("number", "Money order number", max_length=12, restrict=r"[0-9]*")),
+    "card": details_group("card", Field("last4", "Card last 4", max_length=4, restrict=r"[0-9]*"),
+                          Field("auth", "Auth code", max_length=12, restrict=r"[A-Za-z0-9]*")),
 }
+# The form, in the order Enter walks it: the account (Enter finds it), the amount, the tender,
+# its details (Enter on the last field shown posts); the Confirm row shows once the core asked
+# for the alerts to be confirmed (state "confirm"): Enter there posts, and no field walks into it.
+CONFIRM_ROW = FieldGroup("pay-confirm-row", (CONFIRM,), frozenset({"confirm"}), enter_posts=True)
+GROUPS = [FieldGroup(f"{f.id}-row", (f,)) for f in (ACCOUNT, AMOUNT, TENDERED, KIND)] + [*DETAILS.values(), CONFIRM_ROW]
 
 
 def load_account(user, text: str, kinds: tuple[str, ...] = ("cash",)):
@@ -76,9 +91,7 @@ def drawer_line(user) -> str:
 # The field key each core error carries (``InputError.key``) -> the box to focus: the key of each
 # field's label (tender details: of any tender), and the core's other names for them; a numbered
 # key ("account_2", "tender_3_amount") falls back to its unnumbered form ("account", "tender_amount").
-FIELD_BOX = {**{field_key(f.label): f"pay-d{i}" for fields in DETAIL_FIELDS.values() for i, f in enumerate(fields)},
-             **{field_key(f.label): f.id for f in (ACCOUNT, AMOUNT, TENDERED, CONFIRM)},
-             "account_amount": "pay-amount", "tender_amount": "pay-tendered", "tender": "pay-kind",
+FIELD_BOX = {**group_keys(GROUPS), "account_amount": "pay-amount", "tender_amount": "pay-tendered", "tender": "pay-kind",
              "confirm": "pay-confirm"}
 
 
@@ -109,11 +122,18 @@ class PaymentScreen(GroupedFields, BaseScreen):
         self.busy = False
         self.result: payments.PaymentResult | None = None
         self.asked: set[str] = set()  # alert codes the Confirm amount field confirms
+        self.confirming = False  # the Confirm row shows: the core asked for the alerts to be confirmed
+
+    def field_groups(self) -> list[FieldGroup]:
+        return GROUPS
+
+    def field_state(self) -> frozenset[str]:
+        return frozenset({self.kind(), *(("confirm",) if self.confirming else ())})
 
     # --- layout ----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
         def row(f: Field, **kw) -> Horizontal:
-            return self.field_row(f, row_classes="pay-row", label_classes="pay-label", **kw)
+            return self.field_row(f, row_id=f"{f.id}-row", row_classes="pay-row", label_classes="pay-label", **kw)
 
         with Vertical(id="pay"):
             yield Static("", id="pay-drawer")
@@ -122,15 +142,13 @@ class PaymentScreen(GroupedFields, BaseScreen):
             yield Static("", id="pay-alerts")
             yield row(AMOUNT, optional=False)
             yield row(TENDERED, placeholder="= amount")
-            with Horizontal(classes="pay-row"):
+            with Horizontal(classes="pay-row", id=f"{KIND.id}-row"):
                 yield Label(KIND.label, classes="pay-label")
                 yield field_box(KIND, KIND.id, suggester=None)  # F4 lists the tenders (action_lookup)
                 yield Static("cash", id="pay-kind-name")
-            with Horizontal(classes="pay-row", id="pay-details"):  # the boxes take the tender's fields
-                for i in range(3):
-                    yield Label("", id=f"pay-dl{i}", classes="pay-dlabel")
-                    yield Input(id=f"pay-d{i}", compact=True, select_on_focus=True, classes="pay-detail")
-            with Horizontal(classes="pay-row", id="pay-confirm-row"):
+            yield self.shared_row(list(DETAILS.values()), row_classes="pay-row", label_classes="pay-dlabel",
+                                  classes="pay-detail")  # the boxes take the tender's fields
+            with Horizontal(classes="pay-row", id=CONFIRM_ROW.id):
                 yield Label(CONFIRM.label, classes="pay-label")
                 yield field_box(CONFIRM, CONFIRM.id, optional=False)
                 yield Static("", id="pay-confirm-why")
@@ -141,7 +159,7 @@ class PaymentScreen(GroupedFields, BaseScreen):
                 yield Digits("", id="pay-change")
 
     async def on_mount(self) -> None:
-        self.show_kind("cash")
+        self.show_kind()
         self.show_confirm(False)
         self.query_one("#pay-account", Input).focus()
         line = await self.app.try_db(drawer_line, self.app.user)
@@ -163,23 +181,13 @@ class PaymentScreen(GroupedFields, BaseScreen):
     def kinds(self) -> tuple[str, ...]:
         return tuple(sorted({self.kind()} | {t.kind for t in self.tenders}))
 
-    def show_kind(self, kind: str) -> None:
-        self.query_one("#pay-kind-name", Static).update(kind.replace("_", " "))
-        fields = DETAIL_FIELDS.get(kind, ())
-        for i in range(3):
-            label = self.query_one(f"#pay-dl{i}", Label)
-            box = self.query_one(f"#pay-d{i}", Input)
-            if i < len(fields):
-                label.update(fields[i].label)
-                box.max_length, box.restrict = fields[i].max_length, fields[i].restrict
-                box.display = label.display = True
-            else:
-                box.value = ""
-                box.display = label.display = False
-        self.query_one("#pay-details").display = bool(fields)
+    def show_kind(self) -> None:
+        self.query_one("#pay-kind-name", Static).update(self.kind().replace("_", " "))
+        self.show_groups()  # the tender's details
 
     def show_confirm(self, shown: bool, why: str = "") -> None:
-        self.query_one("#pay-confirm-row").display = shown
+        self.confirming = shown
+        self.show_groups()
         self.query_one("#pay-confirm-why", Static).update(Text(why))
         if not shown:
             self.money("pay-confirm").value = ""
@@ -187,17 +195,17 @@ class PaymentScreen(GroupedFields, BaseScreen):
 
     @on(Input.Changed, "#pay-kind")
     async def kind_changed(self, event: Input.Changed) -> None:
-        self.show_kind(self.kind())
+        self.show_kind()
         await self.refresh_alerts()  # CASH ONLY becomes a stop with a check, and back
 
     @on(Input.Changed, "#pay-amount")
     def amount_changed(self, event: Input.Changed) -> None:
-        if self.asked and self.query_one("#pay-confirm-row").display:
+        if self.asked and self.confirming:
             self.money("pay-confirm").value = ""  # a confirmation is of one amount
 
     def details(self) -> dict:
-        kind = self.kind()
-        vals = {f.id: self.val(f"pay-d{i}") for i, f in enumerate(DETAIL_FIELDS.get(kind, ()))}
+        group = DETAILS.get(self.kind())
+        vals = {f.id: self.val(w) for f, w in zip(group.fields, group.boxes)} if group else {}
         return {"check_number": vals.get("number", ""), "bank": vals.get("bank", ""), "name": vals.get("name", ""),
                 "card_last4": vals.get("last4", ""), "auth_code": vals.get("auth", "")}
 
@@ -236,7 +244,7 @@ class PaymentScreen(GroupedFields, BaseScreen):
                 or any(self.details().values()):
             tenders.append(self.current_tender())
         confirmed: list[str] = []
-        if self.query_one("#pay-confirm-row").display:
+        if self.confirming:
             again = self.money("pay-confirm")
             if again.cents() != total:
                 raise InputError("Confirm amount", f"re-type the amount, {format_plain(total)}, to confirm the alerts")
@@ -247,36 +255,18 @@ class PaymentScreen(GroupedFields, BaseScreen):
     @on(Input.Submitted)
     async def submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        wid = event.input.id
-        if self.result is not None:
-            return
-        if isinstance(event.input, MoneyInput):
-            try:
-                event.input.cents()
-            except InputError as e:
-                self.show_core_error(e)  # Enter on a wrong amount stays on it
-                return
-        if wid == "pay-account":
-            await self.find_account(event.value)
-        elif wid == "pay-amount":
-            self.query_one("#pay-tendered", Input).focus()
+        if self.result is None:  # posted: Enter does nothing more
+            await self.enter_on(event.input, event.value)
+
+    async def entered(self, f: Field, value: str) -> bool:
+        if f is ACCOUNT:  # Enter finds the account; found, the cursor goes to its amount
+            await self.find_account(value)
+            return False
+        return True
+
+    async def moved_on(self, f: Field) -> None:
+        if f is AMOUNT:  # the alerts of the amount typed, while the clerk types the tender
             await self.refresh_alerts()
-        elif wid == "pay-tendered":
-            self.query_one("#pay-kind", Input).focus()
-        elif wid == "pay-kind":
-            if DETAIL_FIELDS.get(self.kind()):
-                self.query_one("#pay-d0", Input).focus()
-            else:
-                await self.action_post()
-        elif wid == "pay-confirm":
-            await self.action_post()
-        elif wid and wid.startswith("pay-d"):
-            i = int(wid[-1])
-            nxt = self.query_one(f"#pay-d{i + 1}", Input) if i < 2 else None
-            if nxt is not None and nxt.display:
-                nxt.focus()
-            else:
-                await self.action_post()
 
     async def find_account(self, text: str) -> None:
         if not text.strip():
@@ -352,7 +342,7 @@ class PaymentScreen(GroupedFields, BaseScreen):
             return
         self.tenders.append(t)
         self.query_one("#pay-tenders", Static).update(self.tenders_text())
-        for wid in ("pay-tendered", "pay-d0", "pay-d1", "pay-d2"):
+        for wid in ("pay-tendered", *DETAIL_BOXES):
             self.query_one(f"#{wid}", Input).value = ""
         self.query_one("#pay-kind", Input).value = "C"
         self.query_one("#pay-tendered", Input).focus()

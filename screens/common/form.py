@@ -17,6 +17,7 @@ passes them to the core function, which checks them and audits who approved.
 from __future__ import annotations
 
 import datetime as _dt
+import inspect
 import re
 import uuid
 from collections.abc import Callable
@@ -616,14 +617,31 @@ class FieldGroup:
     """Fields shown, hidden and walked together.  ``id`` is the id of the container that
     holds them; ``when`` the states of the screen (its phase, the tender chosen ...) in which
     the group shows, empty for always.  A field's widget id is the screen's ``FIELD_PREFIX``
-    and the field's id."""
+    and the field's id, unless the group names ``boxes``: groups that take turns in one row
+    (the details of a tender: check number, bank ... or card last 4, auth code) share its
+    container and its boxes, the group shown lending each box its field (label, length,
+    restriction), in order.  ``enter_posts``: Enter on a field of the group posts, and Enter
+    on the fields before it never walks into it (a row the screen sends the clerk to)."""
 
     id: str
     fields: tuple[Field, ...]
     when: frozenset[str] = frozenset()
+    boxes: tuple[str, ...] = ()
+    enter_posts: bool = False
 
-    def shown_in(self, state: str) -> bool:
-        return not self.when or state in self.when
+    def shown_in(self, state: str | frozenset[str]) -> bool:
+        """Shown in ``state`` (one state, or the set of states the screen is in)."""
+        states = {state} if isinstance(state, str) else state
+        return not self.when or bool(self.when & states)
+
+    def widgets(self, prefix: str = "") -> list[str]:
+        """The widget ids of its fields, in order."""
+        return list(self.boxes[:len(self.fields)]) if self.boxes else [f"{prefix}{f.id}" for f in self.fields]
+
+
+def group_keys(groups: list[FieldGroup], prefix: str = "") -> dict[str, str]:
+    """The key of each field's label (the name an ``InputError`` carries) -> its widget id."""
+    return {field_key(f.label): w for g in groups for f, w in zip(g.fields, g.widgets(prefix))}
 
 
 class GroupedFields:
@@ -633,17 +651,22 @@ class GroupedFields:
 
     The screen says ``field_groups()`` and ``field_state()``; ``show_groups()`` shows the
     groups of the state, ``walk()`` lists the widget ids Enter walks (the fields of the groups
-    shown, in order), ``field_row`` makes a one-line label and box, and an ``InputError``'s key
-    finds its field by the field's id or its label's key (``FIELD_WIDGETS`` first)."""
+    shown, in order), ``enter_on`` is Enter on a box (hooks ``entered``, ``moved_on``),
+    ``field_row`` makes a one-line label and box, ``shared_row`` the row groups take turns
+    in, and an ``InputError``'s key finds its field by the field's id or its label's key
+    (``FIELD_WIDGETS`` first)."""
 
     def field_groups(self) -> list[FieldGroup]:
         return []
 
-    def field_state(self) -> str:
+    def field_state(self) -> str | frozenset[str]:
         return ""
 
     def field_wid(self, f: Field) -> str:
         return f"{getattr(self, 'FIELD_PREFIX', '')}{f.id}"
+
+    def group_wids(self, g: FieldGroup) -> list[str]:
+        return g.widgets(getattr(self, "FIELD_PREFIX", ""))
 
     def field_row(self, f: Field, *, row_id: str | None = None, row_classes: str = "form-row",
                   label_classes: str = "form-label", **kw) -> Horizontal:
@@ -652,27 +675,93 @@ class GroupedFields:
         return Horizontal(Label(f.label, classes=label_classes), field_box(f, self.field_wid(f), **kw),
                           id=row_id, classes=row_classes)
 
+    @staticmethod
+    def shared_row(groups: list[FieldGroup], *, row_classes: str = "form-row", label_classes: str = "form-label",
+                   **kw) -> Horizontal:
+        """The row ``groups`` take turns in (their ``id``, their ``boxes``): a label
+        (``#<box>-label``) and a box for each; ``show_groups`` fills them in."""
+        boxes = list(dict.fromkeys(b for g in groups for b in g.boxes))
+        widgets = [w for b in boxes for w in (Label("", id=f"{b}-label", classes=label_classes),
+                                              field_box(Field(b, ""), b, **kw))]
+        return Horizontal(*widgets, id=groups[0].id, classes=row_classes)
+
     def show_groups(self) -> None:
         state = self.field_state()
+        shown: dict[str, bool] = {}  # container -> shown (groups taking turns share one)
+        lent: dict[str, Field | None] = {}  # shared box -> the field of the group shown
         for g in self.field_groups():
-            self.query_one(f"#{g.id}").display = g.shown_in(state)  # type: ignore[attr-defined]
+            shown[g.id] = shown.get(g.id, False) or g.shown_in(state)
+            for b in g.boxes:
+                lent.setdefault(b, None)
+            if g.boxes and g.shown_in(state):
+                lent.update(zip(g.boxes, g.fields))
+        for gid, visible in shown.items():
+            self.query_one(f"#{gid}").display = visible  # type: ignore[attr-defined]
+        for b, f in lent.items():
+            box = self.query_one(f"#{b}", Input)  # type: ignore[attr-defined]
+            label = self.query_one(f"#{b}-label", Label)  # type: ignore[attr-defined]
+            if f is not None:
+                label.update(f.label)
+                box.max_length, box.restrict = f.max_length, f.restrict
+                box.display = label.display = True
+            else:  # no field of the state here: what was typed in it goes
+                box.value = ""
+                box.display = label.display = False
 
     def walk(self) -> list[str]:
         state = self.field_state()
-        return [self.field_wid(f) for g in self.field_groups() if g.shown_in(state) for f in g.fields]
+        return [w for g in self.field_groups() if g.shown_in(state) and not g.enter_posts for w in self.group_wids(g)]
 
-    def field_by_key(self, key: str) -> Field | None:
+    def field_at(self, wid: str | None) -> tuple[FieldGroup, Field] | None:
+        """The group shown and the field whose box is ``wid``."""
+        state = self.field_state()
         for g in self.field_groups():
-            for f in g.fields:
-                if key in (f.id, field_key(f.label)):
-                    return f
+            if g.shown_in(state):
+                for f, w in zip(g.fields, self.group_wids(g)):
+                    if w == wid:
+                        return g, f
         return None
+
+    async def entered(self, f: Field, value: str) -> bool:
+        """Enter on ``f`` (``value`` as it was): False keeps the cursor where the screen put it."""
+        return True
+
+    async def moved_on(self, f: Field) -> None:
+        """The cursor moved on from ``f`` by Enter: what to read now (keys typed meanwhile go on)."""
+
+    async def enter_on(self, box: Input, value: str) -> None:
+        """Enter on ``box``: an amount that cannot be one keeps the cursor (the error shown); the
+        screen's ``entered``; then the next field of the walk (and ``moved_on``), or post on the
+        last one and in a group where Enter posts."""
+        if isinstance(box, MoneyInput):
+            try:
+                box.cents()
+            except InputError as e:
+                self.show_core_error(e)  # type: ignore[attr-defined]
+                return
+        found = self.field_at(box.id)
+        if found is None:
+            return
+        g, f = found
+        if not await self.entered(f, value):
+            return
+        walk = self.walk()
+        if not g.enter_posts and box.id in walk and self.focus_after(walk, box.id):  # type: ignore[attr-defined]
+            await self.moved_on(f)
+            return
+        posted = self.action_post()  # type: ignore[attr-defined]
+        if inspect.isawaitable(posted):
+            await posted
 
     def widget_for_key(self, key: str) -> str | None:
         found = super().widget_for_key(key)  # type: ignore[misc]
-        if found is None and (f := self.field_by_key(key)) is not None:
-            found = self.field_wid(f)
+        if found is None:
+            for g in self.field_groups():
+                for f, w in zip(g.fields, self.group_wids(g)):
+                    if key in (f.id, field_key(f.label)):
+                        return w
         return found
+
 
 class ModalForm(ModalScreen, ActionForm):
     """An ``ActionForm`` in a box over the screen it was opened from (a contact on the

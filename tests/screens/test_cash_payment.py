@@ -272,3 +272,32 @@ async def test_paying_up_a_disconnected_account_tells_the_counter_the_reconnect_
         await burst_settled(pilot, "c", "enter", *"service restored", "f9")
         assert status(app) == f"work order {wo.number} done; account {format_account_number(acct.number)} active: water on"
     assert Account.get_by_id(acct.id).status == "active" and ledger.account_balance(acct.id) == 5000
+
+
+async def test_the_details_row_takes_the_fields_of_the_tender(sqlite_url):
+    """The tender's detail fields (FieldGroups taking turns in one row): labels, lengths and
+    the boxes shown follow the Tender field; a box the new tender does not use is emptied."""
+    acct = setup_counter()
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_payment(pilot, acct)
+        s = app.screen
+
+        def row() -> list[tuple[str, str]]:
+            return [(str(s.query_one(f"#{b}-label").content), s.query_one(f"#{b}").value)
+                    for b in ("pay-d0", "pay-d1", "pay-d2") if s.query_one(f"#{b}").display]
+
+        assert not s.query_one("#pay-details").display and row() == []
+        await pilot.press("enter", "enter", "k", "enter", *"77", "enter", *"Bank", "enter", *"Ana")
+        await settle(pilot)
+        assert row() == [("Check number", "77"), ("Bank", "Bank"), ("Name on check", "Ana")]
+        assert s.focused.id == "pay-d2"
+        s.query_one("#pay-kind").value = "D"
+        await settle(pilot)
+        assert row() == [("Card last 4", "77"), ("Auth code", "Bank")]
+        assert s.query_one("#pay-d0").max_length == 4 and s.query_one("#pay-d2").value == ""
+        s.query_one("#pay-kind").value = "C"
+        await settle(pilot)
+        assert not s.query_one("#pay-details").display and row() == []
+        assert [s.query_one(f"#pay-d{i}").value for i in range(3)] == ["", "", ""]
+    assert Payment.select().count() == 0  # Enter walked the details; it did not post

@@ -8,7 +8,7 @@ from textual.app import App
 from textual.widgets import Input
 
 from screens.cash.drawer import DrawerScreen
-from screens.cash.payment import FIELD_BOX, KIND, TENDERED
+from screens.cash.payment import CONFIRM, FIELD_BOX, KIND, TENDERED, PaymentScreen
 from screens.common.fields import MoneyInput
 from screens.common.form import Field, FieldGroup, field_box
 from ubtui import drawer
@@ -34,10 +34,41 @@ def test_a_key_finds_its_field_by_label_then_by_the_screens_own_names():
     assert FIELD_BOX["check_number"] == FIELD_BOX["card_last_4"] == "pay-d0" and FIELD_BOX["bank"] == "pay-d1"
 
 
+class PaymentIn(PaymentScreen):
+    """The payment form in a set state (the tender chosen, the Confirm row asked for)."""
+
+    state: frozenset[str] = frozenset()
+
+    def field_state(self) -> frozenset[str]:
+        return self.state
+
+
+def test_payment_walks_its_tenders_details_and_never_into_confirm():
+    s = PaymentIn()
+    head = ["pay-account", "pay-amount", "pay-tendered", "pay-kind"]
+    walks, confirm = {}, {}
+    for state in ("cash", "check", "card", "money_order", "cash confirm", "check confirm"):
+        s.state = frozenset(state.split())
+        walks[state] = s.walk()
+        confirm[state] = s.field_at("pay-confirm")
+    assert walks == {"cash": head, "check": [*head, "pay-d0", "pay-d1", "pay-d2"], "card": [*head, "pay-d0", "pay-d1"],
+                     "money_order": [*head, "pay-d0"], "cash confirm": head,
+                     "check confirm": [*head, "pay-d0", "pay-d1", "pay-d2"]}
+    # the Confirm row is there only when asked for, and Enter on it posts
+    assert confirm["cash"] is None and confirm["check confirm"][1] is CONFIRM and confirm["check confirm"][0].enter_posts
+    s.state = frozenset({"card"})
+    assert s.field_at("pay-d1")[1].label == "Auth code" and s.field_at("pay-d2") is None
+    s.state = frozenset({"check"})
+    assert s.field_at("pay-d1")[1].label == "Bank"
+
+
 def test_a_group_shows_in_its_states_and_always_without_any():
     g = FieldGroup("g", (Field("a", "A"),), frozenset({"open"}))
     assert g.shown_in("open") and not g.shown_in("count")
     assert FieldGroup("h", ()).shown_in("anything")
+    assert g.shown_in(frozenset({"open", "confirm"})) and not g.shown_in(frozenset({"count"}))
+    shared = FieldGroup("row", (Field("a", "A"),), boxes=("b0", "b1"))
+    assert shared.widgets() == ["b0"] and g.widgets("x-") == ["x-a"]
 
 
 async def test_field_box_makes_the_field_and_the_screen_may_say_more():

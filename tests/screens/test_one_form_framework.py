@@ -16,9 +16,6 @@ NOT_FORMS = {
     "screens/billing/bill.py": "the account whose bill is shown",
     "screens/service/workorders.py": "the queue's filter line",
     "screens/cash/reports.py": "the report's name and date",
-    # left of #18: payment's fields are Field declarations built by field_box, but the three
-    # tender-detail boxes (their labels change with the tender) and the Enter walk are its own
-    "screens/cash/payment.py": "the tender's detail boxes",
 }
 
 
