@@ -383,10 +383,6 @@ def _decide(pol: CollectionsPolicy, as_of: _dt.date, closed: str, *, owed: dict[
     return "shutoff", "", earliest
 
 
-# PostgreSQL memory for the worklist's grouped sums and sorts, in its own transaction only
-WORKLIST_WORK_MEM = "64MB"
-
-
 @contextmanager
 def _no_cyclic_gc():
     """The cyclic garbage collector paused: building a quarter of a million lines makes only
@@ -402,28 +398,19 @@ def _no_cyclic_gc():
             gc.enable()
 
 
-def _pg_rows(aged, days, A, columns, as_of: _dt.date, *, whole: bool) -> list[tuple]:
-    """The worklist's statement on PostgreSQL: the accounts past due (``aged``) as a CTE,
-    their addressees ranked once for all of them (``_best_parties``: a correlated subquery ran
-    as a subplan per account), in a transaction whose ``work_mem`` (for the whole list) holds
-    the grouped sums in memory (at the 4 MB default the aggregate spilled to disk)."""
+def _pg_rows(aged, days, A, columns, as_of: _dt.date) -> list[tuple]:
+    """The worklist's statement on PostgreSQL: the accounts past due (``aged``) as a CTE and
+    their addressees ranked once for all of them (``_best_parties``, a hash join): the
+    correlated ``_best_party`` ran there as a subplan per account.  (A larger ``work_mem``
+    was tried: at 80,000 accounts it turned the parallel sorted aggregate into a serial hash
+    aggregate, slower; the sorts fit in the default 4 MB.)"""
     aged = aged.cte("aged")
     best = _best_parties(as_of, aged.select(aged.c.account_id)).alias("best")
-    q = (A.select(aged.c.account_id, aged.c.balance, *(aged.c[f"owed_{d}"] for d in days), *columns)
-         .from_(aged).join(A, on=(A.id == aged.c.account_id)).join(Premise, on=(Premise.id == A.premise))
-         .join(best, JOIN.LEFT_OUTER, on=(best.c.account_id == aged.c.account_id) & (best.c.n == 1))
-         .join(Customer, JOIN.LEFT_OUTER, on=(Customer.id == best.c.party_id))
-         .with_cte(aged))
-    if not whole:
-        return raw_rows(q)
-    db = Account._meta.database
-    with transaction():
-        (before,) = db.execute_sql("SHOW work_mem").fetchone()
-        db.execute_sql(f"SET LOCAL work_mem = '{WORKLIST_WORK_MEM}'")
-        try:
-            return raw_rows(q)
-        finally:  # inside a caller's transaction the setting would outlive this statement
-            db.execute_sql("SELECT set_config('work_mem', %s, true)", (before,))
+    return raw_rows(A.select(aged.c.account_id, aged.c.balance, *(aged.c[f"owed_{d}"] for d in days), *columns)
+                    .from_(aged).join(A, on=(A.id == aged.c.account_id)).join(Premise, on=(Premise.id == A.premise))
+                    .join(best, JOIN.LEFT_OUTER, on=(best.c.account_id == aged.c.account_id) & (best.c.n == 1))
+                    .join(Customer, JOIN.LEFT_OUTER, on=(Customer.id == best.c.party_id))
+                    .with_cte(aged))
 
 
 def _items(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | None = None) -> list[WorkItem]:
@@ -448,7 +435,7 @@ def _items_of(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | 
                Premise.house_number, Premise.street, Premise.unit, Premise.city, Premise.state,
                Premise.zip, Premise.dwelling_units, *_party_columns())
     if is_postgres():
-        rows = _pg_rows(aged, days, A, columns, as_of, whole=account_ids is None)
+        rows = _pg_rows(aged, days, A, columns, as_of)
     else:
         # the addressee's id as a column of the grouped query: worked out once per account past
         # due (after HAVING), then a primary-key join
