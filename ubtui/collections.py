@@ -58,7 +58,7 @@ from .aging import (  # noqa: F401  (fill_newest_first, owed_older_than: tests)
 )
 from .config import settings
 from .dates import db_date
-from .db import is_postgres, transaction
+from .db import transaction
 from .errors import Conflict, InputError, NotFound, PermissionDenied
 from .ledger import EntrySpec
 from .money import format_cents
@@ -205,39 +205,21 @@ def _party_columns():
             Customer.mail_state, Customer.mail_zip, Customer.language)
 
 
-def _party_order(day: _dt.date):
-    """``accounts.choose_customer_of_record`` as an ORDER BY on ``AccountCustomer`` (and the
-    customer, aliased "party"): the roles active on ``day``, else those that ended last, else
-    the first to start; then billing, tenant, owner; then the latest start, the latest link."""
+def _best_party(day: _dt.date):
+    """``accounts.choose_customer_of_record`` as a correlated subquery on ``Account`` (the
+    worklist reads every past-due account's addressee in its one statement): the roles active
+    on ``day``, else those that ended last, else the first to start; then billing, tenant,
+    owner; then the latest start; merged records left out.  A test holds the two equal."""
     AC, C = AccountCustomer, Customer.alias("party")
     group = Case(None, [(((AC.start_date.is_null()) | (AC.start_date <= day))
                          & (AC.end_date.is_null() | (AC.end_date >= day)), 0),
                         (AC.end_date < day, 1)], 2)
     rank = Case(AC.role, [(r, i) for i, r in enumerate(ROLE_PRECEDENCE)], len(ROLE_PRECEDENCE))
-    return AC, C, [group, Case(None, [(group == 1, AC.end_date)], None).desc(),
-                   Case(None, [(group == 2, AC.start_date)], None), rank, AC.start_date.desc(), AC.id.desc()]
-
-
-def _best_party(day: _dt.date):
-    """The customer of record (``_party_order``) as a correlated subquery on ``Account``;
-    merged records left out.  A test holds it equal to the Python rule."""
-    AC, C, order = _party_order(day)
     return (AC.select(AC.customer).join(C, on=(C.id == AC.customer))
             .where((AC.account == Account.id) & C.merged_into.is_null())
-            .order_by(*order).limit(1))
-
-
-def _best_parties(day: _dt.date, among):
-    """The customer of record of each account of ``among`` (a subquery of account ids) as
-    rows ``account_id, party_id, n``: each account's links ranked by ``_party_order`` in one
-    window, the addressee where ``n = 1``.  The PostgreSQL worklist joins this once for all
-    the accounts past due; the correlated ``_best_party`` ran there as a subplan per account
-    (SQLite runs that one faster).  A test holds the two equal to the Python rule."""
-    AC, C, order = _party_order(day)
-    return (AC.select(AC.account.alias("account_id"), AC.customer.alias("party_id"),
-                      fn.ROW_NUMBER().over(partition_by=[AC.account], order_by=order).alias("n"))
-            .join(C, on=(C.id == AC.customer))
-            .where(AC.account.in_(among) & C.merged_into.is_null()))
+            .order_by(group, Case(None, [(group == 1, AC.end_date)], None).desc(),
+                      Case(None, [(group == 2, AC.start_date)], None), rank, AC.start_date.desc(), AC.id.desc())
+            .limit(1))
 
 
 def _party(row) -> _Party | None:
@@ -398,21 +380,6 @@ def _no_cyclic_gc():
             gc.enable()
 
 
-def _pg_rows(aged, days, A, columns, as_of: _dt.date) -> list[tuple]:
-    """The worklist's statement on PostgreSQL: the accounts past due (``aged``) as a CTE and
-    their addressees ranked once for all of them (``_best_parties``, a hash join): the
-    correlated ``_best_party`` ran there as a subplan per account.  (A larger ``work_mem``
-    was tried: at 80,000 accounts it turned the parallel sorted aggregate into a serial hash
-    aggregate, slower; the sorts fit in the default 4 MB.)"""
-    aged = aged.cte("aged")
-    best = _best_parties(as_of, aged.select(aged.c.account_id)).alias("best")
-    return raw_rows(A.select(aged.c.account_id, aged.c.balance, *(aged.c[f"owed_{d}"] for d in days), *columns)
-                    .from_(aged).join(A, on=(A.id == aged.c.account_id)).join(Premise, on=(Premise.id == A.premise))
-                    .join(best, JOIN.LEFT_OUTER, on=(best.c.account_id == aged.c.account_id) & (best.c.n == 1))
-                    .join(Customer, JOIN.LEFT_OUTER, on=(Customer.id == best.c.party_id))
-                    .with_cte(aged))
-
-
 def _items(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | None = None) -> list[WorkItem]:
     with _no_cyclic_gc():
         return _items_of(as_of, pol, account_ids)
@@ -430,20 +397,16 @@ def _items_of(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | 
     aged = owed_by_age(as_of, days, min_balance=pol.reminder_min_cents if account_ids is None else None,
                        account_ids=account_ids, statuses=statuses,
                        at_least=(pol.reminder_after_days, pol.reminder_min_cents))
+    # the addressee's id as a column of the grouped query: worked out once per account past due
+    # (after HAVING), then a primary-key join; in the join's ON clause PostgreSQL ran it twice
+    aged = aged.select_extend(_best_party(as_of).alias("party_id")).alias("aged")
     A = Account.alias("acct")
-    columns = (A.number, A.status, A.medical_certificate, A.do_not_disconnect,
-               Premise.house_number, Premise.street, Premise.unit, Premise.city, Premise.state,
-               Premise.zip, Premise.dwelling_units, *_party_columns())
-    if is_postgres():
-        rows = _pg_rows(aged, days, A, columns, as_of)
-    else:
-        # the addressee's id as a column of the grouped query: worked out once per account past
-        # due (after HAVING), then a primary-key join
-        aged = aged.select_extend(_best_party(as_of).alias("party_id")).alias("aged")
-        rows = raw_rows(A.select(aged.c.account_id, aged.c.balance, *(aged.c[f"owed_{d}"] for d in days), *columns)
-                        .from_(aged).join(A, on=(A.id == aged.c.account_id))
-                        .join(Premise, on=(Premise.id == A.premise))
-                        .join(Customer, JOIN.LEFT_OUTER, on=(Customer.id == aged.c.party_id)))
+    rows = raw_rows(A.select(aged.c.account_id, aged.c.balance, *(aged.c[f"owed_{d}"] for d in days),
+                             A.number, A.status, A.medical_certificate, A.do_not_disconnect,
+                             Premise.house_number, Premise.street, Premise.unit, Premise.city, Premise.state,
+                             Premise.zip, Premise.dwelling_units, *_party_columns())
+                    .from_(aged).join(A, on=(A.id == aged.c.account_id)).join(Premise, on=(Premise.id == A.premise))
+                    .join(Customer, JOIN.LEFT_OUTER, on=(Customer.id == aged.c.party_id)))
     if not rows:
         return []
     closed = closed_reason(pol, as_of)

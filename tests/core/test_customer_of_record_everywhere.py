@@ -63,8 +63,7 @@ def test_the_clock_can_be_set_for_the_core():
 
 @pytest.mark.parametrize("day", [D(2019, 6, 1), D(2024, 6, 1), D(2026, 3, 15), D(2028, 1, 1)])
 def test_the_worklist_query_names_the_customer_of_record(system, make_account, day):
-    """The collections worklist reads every addressee in one statement (``_best_party``, SQL,
-    or ``_best_parties``, a window, on PostgreSQL);
+    """The collections worklist reads every addressee in one statement (``_best_party``, SQL);
     it must name whom ``customer_of_record`` names, before, during and after each role."""
     from models import Account, Customer
     from ubtui import collections
@@ -80,8 +79,3 @@ def test_the_worklist_query_names_the_customer_of_record(system, make_account, d
          .where(Account.id == a.id))
     expected = customer_of_record(Account.get_by_id(a.id), day)
     assert q.scalar() == expected.name
-    # the window form (PostgreSQL's worklist): one row ranked first per account, the same party
-    best = collections._best_parties(day, [a.id]).alias("best")
-    firsts = (Account.select(best.c.account_id, Customer.display_name).from_(best)
-              .join(Customer, on=(Customer.id == best.c.party_id)).where(best.c.n == 1).tuples())
-    assert list(firsts) == [(a.id, expected.name)]
