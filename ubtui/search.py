@@ -617,6 +617,16 @@ def documents_paused(first_id: int, last_id: int):
                          "WHERE a.id BETWEEN ? AND ?", (first_id, last_id))
 
 
+# the tables an account's search document is made of, and the documents' own table
+DOCUMENT_TABLES = ("customer", "premise", "phone", "meter", "account", "account_customer", "account_search")
+
+
+def analyze_documents(db) -> None:
+    """(PostgreSQL) fresh planner statistics for the document tables."""
+    for table in DOCUMENT_TABLES:
+        db.execute_sql(f'ANALYZE "{table}"')
+
+
 def optimize_indexes(user: User) -> None:
     """After a bulk load (demo, import): merge the SQLite FTS5 segments and refresh the
     planner statistics, or on PostgreSQL flush the GIN pending lists and ANALYZE.
@@ -627,8 +637,7 @@ def optimize_indexes(user: User) -> None:
     if is_postgres():
         for index in ("customer_search_name_trgm", "premise_search_address_trgm", "account_search_doc_trgm"):
             db.execute_sql(f"SELECT gin_clean_pending_list('{index}'::regclass)")
-        for table in ("customer", "premise", "phone", "meter", "account", "account_customer", "account_search"):
-            db.execute_sql(f'ANALYZE "{table}"')
+        analyze_documents(db)
         return
     for fts in ("customer_fts", "premise_fts", "account_fts"):
         db.execute_sql(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")

@@ -230,3 +230,17 @@ def test_the_demo_has_crews_with_a_day_of_orders_and_proposals_to_approve(db_url
     assert AdjustmentProposal.select().where(AdjustmentProposal.status == "proposed").count() == 2
     assert verify_all() == []
     assert Posting.select().where(~Posting.idempotency_key.startswith("demo:")).count() == 0  # nothing posted
+
+
+def test_a_postgresql_build_keeps_the_document_tables_analysed_as_it_grows(db_url, monkeypatch):
+    """A 1,000,000-account PostgreSQL build slowed a hundredfold at about 78,000 accounts: the
+    search-document statement of each batch was planned on tables without statistics.  The
+    writer analyses them each time the accounts written double (SQLite plans without them)."""
+    from ubtui import search
+    from ubtui.db import is_postgres
+
+    analysed: list[int] = []
+    monkeypatch.setattr(demo.BulkWriter, "ANALYZE_FROM", 5)
+    monkeypatch.setattr(search, "analyze_documents", lambda db: analysed.append(Account.select().count()))
+    demo.build_demo(accounts=30, months=0, seed=4, as_of=AS_OF, chunk=10)
+    assert analysed == ([10, 20] if is_postgres() else [])
