@@ -244,3 +244,19 @@ def test_a_postgresql_build_keeps_the_document_tables_analysed_as_it_grows(db_ur
     monkeypatch.setattr(search, "analyze_documents", lambda db: analysed.append(Account.select().count()))
     demo.build_demo(accounts=30, months=0, seed=4, as_of=AS_OF, chunk=10)
     assert analysed == ([10, 20] if is_postgres() else [])
+
+
+def test_a_district_without_bills_is_not_walked_whole_for_the_proposals(db_url, monkeypatch):
+    """The demo's two proposals need a billed read; with ``months=0`` there is none, and the
+    search for one walked every account (minutes at 1,000,000).  It stops after a bound."""
+    real = demo._metered_accounts
+    looked: list[int] = []
+
+    def counted(as_of):
+        for item in real(as_of):
+            looked.append(item[0].id)
+            yield item
+    monkeypatch.setattr(demo, "_metered_accounts", counted)
+    monkeypatch.setattr(demo, "LOOK_FOR_RESULTS", 10)
+    demo.build_demo(accounts=200, months=0, seed=5, as_of=AS_OF)
+    assert len(looked) <= 11 < Account.select().where(Account.status == "active").count()
