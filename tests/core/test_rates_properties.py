@@ -64,7 +64,9 @@ def schedules(draw):
                    f'winter_months = {winter}, winter_rule = "{draw(st.sampled_from(["lesser", "average"]))}"'
                    + (f", billed_months = {billed}" if billed else "")
                    + (f", cap = {draw(st.integers(0, 50))}" if draw(st.booleans()) else "")
+                   # included units need a usage charge above them (a rate of 0 is no charge: refused)
                    + (f", included = {draw(st.integers(1, 20))}" if how != "percent" and basis != "flat"
+                      and not (how == "rate" and Decimal(usage_charge.split("=")[1]) == 0)
                       and draw(st.booleans()) else "") + " }")
     out.append(f'flat = [ {{ name = "F", amount = {amount()}, per = "{draw(st.sampled_from(["account", "dwelling_unit"]))}" }} ]')
     if draw(st.booleans()):
