@@ -460,15 +460,16 @@ class ActionForm(BaseScreen):
     @on(Input.Submitted)
     async def submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        f = self.field_of(event.input)
-        if f is not None and await self.entered(f):
-            self.move_on(f)
+        await self.enter_in(event.input)
 
     @on(NoteArea.Done)
     async def text_done(self, event: NoteArea.Done) -> None:
         """Enter on the empty last line of a multi-line field: as Enter on a one-line field."""
         event.stop()
-        f = self.field_of(event.text_area)
+        await self.enter_in(event.text_area)
+
+    async def enter_in(self, widget) -> None:
+        f = self.field_of(widget)
         if f is not None and await self.entered(f):
             self.move_on(f)
 
