@@ -64,6 +64,7 @@ def build(n: int, seed: int = 15, say=print) -> dict:
         database,
     )
     from ubtui.accounts import make_account_number
+    from ubtui.db import is_postgres
     from ubtui.security import system_user
 
     rng = random.Random(seed)
@@ -73,6 +74,7 @@ def build(n: int, seed: int = 15, say=print) -> dict:
         posting = Posting.create(idempotency_key="bench:collections", kind="charge", user=sysu.id)
     base = (Account.select(Account.id).order_by(Account.id.desc()).scalar() or 0)
     kinds = {"paid": 0, "current": 0, "delinquent": 0}
+    next_analyze = CHUNK
     for start in range(0, n, CHUNK):
         custs, prems, accts, links, entries, notices, plans, holds = [], [], [], [], [], [], [], []
         for i in range(start, min(n, start + CHUNK)):
@@ -129,12 +131,15 @@ def build(n: int, seed: int = 15, say=print) -> dict:
                 for s in range(3):
                     PlanInstalment.create(plan=plan.id, seq=s + 1, amount_cents=p["total_cents"] // 3 + (s == 0) * (p["total_cents"] % 3),
                                           due_on=p["created_on"] + _dt.timedelta(days=14 + 30 * s))
+        written = min(n, start + CHUNK)
+        if is_postgres() and written >= next_analyze:  # plans from statistics, see demo.BulkWriter
+            database.execute_sql("ANALYZE")
+            next_analyze = 2 * written
         if (start // CHUNK) % 5 == 0:
             say(f"built {min(n, start + CHUNK):,}/{n:,} accounts ({time.perf_counter() - started:.0f} s)")
     from ubtui import ledger
     with database.atomic():
         ledger.rebuild_category_sums()  # the entries were written beside the ledger, which keeps these
-    from ubtui.db import is_postgres
     if is_postgres():  # the ids were given by hand: the sequences go on after them
         for table in ("account", "customer", "premise", "account_customer", "ledger_entry", "posting",
                       "payment_plan", "plan_instalment", "collection_notice", "collection_hold"):
