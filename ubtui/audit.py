@@ -12,7 +12,7 @@ from models import AuditLog, User, utcnow
 
 from .dates import db_datetime
 from .db import execute
-from .text import mask_pan
+from .text import PAN_MIN, mask_pan
 
 
 def _default(o):
@@ -35,8 +35,13 @@ _IDENTIFIERS = ("key", "number", "reference", "sha256", "batch", "run_key")
 
 def _masked(key: str, value):
     """Card numbers in free text masked to the last 4 before the audit row is written."""
-    if value is None or type(value) is int:  # most leaves (ids, cents): nothing to mask
+    t = type(value)
+    if value is None or t is int or t is bool:  # most leaves (ids, cents, flags): nothing to mask
         return value
+    if t is str:  # text shorter than a card number cannot hold one (every payment's kinds, categories)
+        return value if len(value) < PAN_MIN or key.endswith(_IDENTIFIERS) else mask_pan(value)
+    if t is list or t is tuple:  # the short leaves inline: a receipt's rows are lists of them
+        return [v if type(v) is int or (type(v) is str and len(v) < PAN_MIN) else _masked(key, v) for v in value]
     if isinstance(value, str):
         return value if key.endswith(_IDENTIFIERS) else mask_pan(value)
     if isinstance(value, dict):
