@@ -28,7 +28,7 @@ from peewee import fn
 from pydantic import BaseModel, ConfigDict, Field
 
 from models import Account, LedgerEntry, Payment, Posting, Premise, Tender, User, database, utcnow
-from models.cashier import TENDER_KINDS
+from models.cashier import TENDER_KINDS, by_receipt, receipt_for_posting
 
 from . import audit, ledger
 from .accounts import customer_of_record, format_account_number, luhn_digit, normalize_account_number
@@ -480,8 +480,7 @@ def allocate(account_id: int, cents: int, order: list[str] | None = None,
 
 
 # --- taking a payment ---------------------------------------------------------------------
-def _receipt_number(posting_id: int) -> str:
-    return f"R{posting_id:08d}"
+_receipt_number = receipt_for_posting
 
 
 def customer_name(account_id: int) -> str:
@@ -795,9 +794,10 @@ def find_payment(receipt: str | int) -> Payment:
         p = Payment.get_or_none(Payment.id == receipt)
     else:
         text = (receipt or "").strip().upper()
-        if text.isdigit():
-            text = _receipt_number(int(text))
-        p = Payment.get_or_none(Payment.receipt_number == text)
+        digits = text[1:] if text[:1] == "R" else text
+        if digits.isdigit() and digits.isascii():  # "1234" and "R1234" are R00001234
+            text = _receipt_number(int(digits))
+        p = Payment.get_or_none(by_receipt(text))
     if p is None:
         raise InputError("Receipt", f"no receipt {receipt}")
     return p

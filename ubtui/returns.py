@@ -9,6 +9,7 @@ import datetime as _dt
 from dataclasses import dataclass
 
 from models import Account, LedgerEntry, Payment, Posting, Tender, User
+from models.cashier import by_receipt
 
 from . import audit, clock, ledger
 from .accounts import set_payment_flags
@@ -33,7 +34,7 @@ def return_payment(user: User, receipt_number: str, reason: str, *, charge_fee: 
     charge the returned-payment fee, and after repeated returns refuse checks on the account."""
     require(user, "payment.return")
     reason = check_reason(reason)
-    payment = Payment.get_or_none(Payment.receipt_number == receipt_number.strip())
+    payment = Payment.get_or_none(by_receipt(receipt_number.strip()))
     if payment is None:
         raise NotFound(f"no receipt {receipt_number}")
     if payment.status != "posted":

@@ -101,3 +101,37 @@ def test_category_sums_migration_fills_the_sums_from_the_entries(db, system, mak
         assert {i.name: i for i in db.get_indexes("ledger_entry")}["ledger_entry_debits_by_date"].columns == [
             "account_id", "effective_on", "id", "amount_cents", "category", "kind"]
         assert verify_all() == []
+
+
+def test_receipt_number_migration_makes_the_index_partial_or_refuses(db, system, make_account):
+    """0025 on an older database: the full UNIQUE receipt-number index becomes partial (the
+    counter receipts, "R" and their posting's id, are left to the posting's index); an "R"
+    number that is not its posting's would be lost to every lookup, so it refuses instead."""
+    import peewee
+    import pytest
+
+    from models import Payment
+    from models.cashier import by_receipt
+    from ubtui import ledger
+    from ubtui.ledger import EntrySpec
+    mig = importlib.import_module("ubtui.migrations.0025_counter_receipts_by_posting")
+    a = make_account()
+
+    def payment(number, key):
+        res = ledger.post(system, key, "payment", [EntrySpec(a.id, "payment", -100, "", "Payment")])
+        return Payment.create(receipt_number=number or f"R{res.posting_id:08d}", posting=res.posting_id,
+                              user=system.id, total_cents=100)
+
+    counter, legacy = payment(None, "p1"), payment("DM000000007", "p2")
+    db.execute_sql('DROP INDEX "payment_receipt_number"')
+    db.execute_sql('CREATE UNIQUE INDEX "payment_receipt_number" ON "payment" ("receipt_number")')
+    for _ in range(2):
+        mig.up(None, db)
+        index = {i.name: i for i in db.get_indexes("payment")}["payment_receipt_number"]
+        assert index.unique and index.columns == ["receipt_number"] and "WHERE" in index.sql.upper()
+        assert Payment.get(by_receipt(counter.receipt_number)).id == counter.id
+        assert Payment.get(by_receipt("DM000000007")).id == legacy.id
+    stray = payment("R00000001", "p3")  # "R" and digits, but posting 1 is not its posting
+    assert stray.posting_id != 1
+    with pytest.raises(peewee.IntegrityError, match="R00000001"):
+        mig.up(None, db)
