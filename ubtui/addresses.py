@@ -19,6 +19,9 @@ def format_unit(unit: str | None) -> str:
 
 def format_address(house_number: str | None, street: str | None, unit: str | None = "") -> str:
     """The street line: house number, street, unit."""
+    if not unit:  # most premises (the worklist formats a quarter of a million at a time)
+        h, s = (house_number or "").strip(), (street or "").strip()
+        return f"{h} {s}" if h and s else h or s
     return " ".join(p for p in ((house_number or "").strip(), (street or "").strip(), format_unit(unit)) if p)
 
 
