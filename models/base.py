@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from peewee import BigIntegerField, CharField, DatabaseProxy, DateTimeField, Model, TextField
+from peewee import (
+    BigIntegerField,
+    CharField,
+    DatabaseProxy,
+    DateTimeField,
+    Model,
+    SchemaManager,
+    SqliteDatabase,
+    TextField,
+)
 
 from ubtui.errors import InputError
 from ubtui.text import clean_free_text  # leaf modules: no models, no database, no Textual
@@ -51,6 +60,20 @@ class FreeCharField(FreeTextMixin, CharField):
             name = self.verbose_name or self.name.replace("_", " ").capitalize()
             raise InputError(name, f"{len(value):,} characters; at most {self.max_length}")
         return value
+
+
+class WithoutRowidOnSqlite(SchemaManager):
+    """``Meta.schema_manager_class`` of a table keyed by its primary key alone: on SQLite it
+    is created ``WITHOUT ROWID``, so its rows live in the primary key's B-tree (a write
+    touches one B-tree, not the table's and its key index's).  PostgreSQL has no such
+    clause; Peewee's ``Meta.without_rowid`` would add it on either database."""
+
+    def _create_table(self, safe=True, **options):
+        ctx = super()._create_table(safe, **options)
+        db = self.database
+        if isinstance(getattr(db, "obj", db), SqliteDatabase):
+            ctx.literal(" WITHOUT ROWID")
+        return ctx
 
 
 class BaseModel(Model):

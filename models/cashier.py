@@ -4,14 +4,16 @@ from peewee import (
     AutoField,
     BooleanField,
     CharField,
+    CompositeKey,
     DateField,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
+    SmallIntegerField,
     TextField,
 )
 
-from .base import BaseModel, CentsField, FreeCharField, FreeTextField, utcnow
+from .base import BaseModel, CentsField, FreeCharField, FreeTextField, WithoutRowidOnSqlite, utcnow
 from .ledger import Posting
 from .security import User
 
@@ -116,8 +118,12 @@ def of_session(session: "int | DrawerSession"):
 
 
 class Tender(BaseModel):
-    id = AutoField()
-    payment = ForeignKeyField(Payment, backref="tenders", on_delete="RESTRICT")
+    """One way a receipt was paid: keyed by its payment and ``seq``, its line on the receipt
+    (1..n).  On SQLite the rows live in that key's B-tree (``WITHOUT ROWID``), so a payment
+    writes one B-tree page for its tenders instead of a table's and a payment-id index's."""
+
+    payment = ForeignKeyField(Payment, backref="tenders", on_delete="RESTRICT", index=False)
+    seq = SmallIntegerField()
     kind = CharField(max_length=12)
     amount_cents = CentsField()
     check_number = CharField(max_length=12, default="")
@@ -125,6 +131,10 @@ class Tender(BaseModel):
     check_name = FreeCharField(max_length=80, default="")
     card_last4 = CharField(max_length=4, default="")
     auth_code = CharField(max_length=12, default="")
+
+    class Meta:
+        primary_key = CompositeKey("payment", "seq")
+        schema_manager_class = WithoutRowidOnSqlite
 
 
 class DrawerMovement(BaseModel):

@@ -227,7 +227,7 @@ def build_draft(user: User, business_date: _dt.date, effective_date: _dt.date) -
                                                   f"receipt:{receipt}", effective_date)])
             pay = Payment.create(receipt_number=receipt, posting=res.posting_id, user=user.id, total_cents=amount,
                                  channel="autopay", payer_name=e.holder_name, business_date=business_date)
-            Tender.create(payment=pay, kind="ach", amount_cents=amount, card_last4=e.bank_account_last4,
+            Tender.create(payment=pay, seq=1, kind="ach", amount_cents=amount, card_last4=e.bank_account_last4,
                           bank=e.routing_number)
             entries.append(DraftEntry(e.holder_name, e.routing_number, decrypt(e.bank_account_enc),
                                       e.bank_account_type, amount, e.account.number))

@@ -241,7 +241,7 @@ COLUMNS: dict[type[peewee.Model], tuple[str, ...]] = {
                   "description", "reference"),
     Payment: ("id", "receipt_number", "session", "posting", "user", "total_cents", "change_cents", "channel",
               "status", "created_at", "payer_name", "business_date"),
-    Tender: ("id", "payment", "kind", "amount_cents", "check_number", "bank", "check_name", "card_last4",
+    Tender: ("payment", "seq", "kind", "amount_cents", "check_number", "bank", "check_name", "card_last4",
              "auth_code"),
     WorkOrder: ("id", "number", "account", "premise", "meter", "kind", "status", "priority", "requested_on",
                 "scheduled_on", "completed_on", "instructions", "result", "created_by", "created_at"),
@@ -271,7 +271,9 @@ class BulkWriter:
         self.pg = is_postgres(db)
         self.rows: dict[type[peewee.Model], list[tuple]] = {m: [] for m in COLUMNS}
         self.counts: Counter = Counter()
-        self.next_ids = {m: (m.select(fn.MAX(m._meta.primary_key)).scalar() or 0) + 1 for m in COLUMNS}
+        # (a table keyed by its parent, as tender by (payment, seq), takes no ids of its own)
+        self.next_ids = {m: (m.select(fn.MAX(m._meta.primary_key)).scalar() or 0) + 1 for m in COLUMNS
+                         if not m._meta.composite_key}
         self._queue: queue.Queue = queue.Queue(maxsize=2)
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
@@ -370,7 +372,7 @@ class BulkWriter:
         """PostgreSQL: move each id sequence past the ids written explicitly."""
         if not self.pg:
             return
-        for model in COLUMNS:
+        for model in self.next_ids:
             t = model._meta.table_name
             self.db.execute_sql(
                 f"SELECT setval(pg_get_serial_sequence('\"{t}\"', 'id'), "
@@ -605,9 +607,9 @@ class DistrictBuilder:
                    f"payment:{pay_id}")
         w.add(Payment, (pay_id, f"DM{pay_id:09d}", session, post_id, user, cents, change, channel, "posted",
                         _ts(day, rng.randint(8, 16), rng.randint(0, 59)), payer[:80], day.isoformat()))
-        for kind, amount in tenders:
+        for seq, (kind, amount) in enumerate(tenders, start=1):
             check_no = str(rng.randint(1000, 9999)) if kind == "check" else ""
-            w.add(Tender, (w.new_id(Tender), pay_id, kind, amount, check_no,
+            w.add(Tender, (pay_id, seq, kind, amount, check_no,
                            rng.choice(("Valley Bank", "Sierra Credit Union", "First National")) if check_no else "",
                            payer[:80] if check_no else "", f"{rng.randint(0, 9999):04d}" if kind == "card" else "",
                            f"A{rng.randint(10000, 99999)}" if kind == "card" else ""))

@@ -342,7 +342,7 @@ def expected_tenders(session_id: int) -> dict[str, int]:
 def expected_checks(session_id: int) -> list[tuple[str, int]]:
     q = (Tender.select(Tender.check_number, Tender.amount_cents).join(Payment)
          .where(of_session(session_id) & (Payment.status != "voided") & (Tender.kind == "check"))
-         .order_by(Tender.id).tuples())
+         .order_by(Tender.payment, Tender.seq).tuples())
     return [(n, int(a)) for n, a in q]
 
 

@@ -492,7 +492,7 @@ def payments(user: User, account_id: int) -> list[PaymentRow]:
         g["reversed"] |= e.reversed_by is not None
     pay_ids = [g["e"].payment_id for g in grouped.values() if g["e"].payment_id]
     tenders: dict[int, list[str]] = {}
-    for t in Tender.select().where(Tender.payment.in_(pay_ids)).order_by(Tender.id) if pay_ids else []:
+    for t in Tender.select().where(Tender.payment.in_(pay_ids)).order_by(Tender.payment, Tender.seq) if pay_ids else []:
         ident = t.check_number or t.card_last4
         tenders.setdefault(t.payment_id, []).append(f"{t.kind.replace('_', ' ')} {ident}".strip())
     out = []

@@ -625,7 +625,7 @@ _PAYMENT_COLS = ("receipt_number, session_id, posting_id, user_id, total_cents, 
                  "void_reason, created_at, payer_name, business_date")
 _PAYMENT_INSERT = (f"INSERT INTO payment ({_PAYMENT_COLS}) "
                    "VALUES (?, ?, ?, ?, ?, ?, 'counter', 'posted', '', ?, ?, ?)")
-_TENDER_COLS = "payment_id, kind, amount_cents, check_number, bank, check_name, card_last4, auth_code"
+_TENDER_COLS = "payment_id, seq, kind, amount_cents, check_number, bank, check_name, card_last4, auth_code"
 
 
 @dataclass(frozen=True)
@@ -663,12 +663,14 @@ def _write_receipt(user: User, key: str, specs: list, r: _Receipt):
 
 @functools.lru_cache(maxsize=MAX_TENDERS)
 def _tender_insert(n: int) -> str:
-    return f"INSERT INTO tender ({_TENDER_COLS}) VALUES {', '.join(['(?, ?, ?, ?, ?, ?, ?, ?)'] * n)}"
+    """``n`` tenders of one payment; their seq (1..n, the order on the receipt) is in the text."""
+    return f"INSERT INTO tender ({_TENDER_COLS}) VALUES {', '.join(f'(?, {i}, ?, ?, ?, ?, ?, ?, ?)' for i in range(1, n + 1))}"
 
 
 # 'R' and the posting id in at least 8 digits, as _receipt_number
 _RECEIPT_PG = "'R' || repeat('0', 8 - length(p.id::text)) || p.id"
-_TENDER_VALUES_PG = "(%s::text, %s::bigint, %s::text, %s::text, %s::text, %s::text, %s::text)"
+# one tender's row after its payment id: seq (1..n, the order on the receipt), then its values
+_TENDER_VALUES_PG = "({}::smallint, %s::text, %s::bigint, %s::text, %s::text, %s::text, %s::text, %s::text)"
 
 
 def _write_receipt_pg(user: User, key: str, specs: list, r: _Receipt):
@@ -690,7 +692,7 @@ def _write_receipt_pg(user: User, key: str, specs: list, r: _Receipt):
         "%s::bigint, %s::bigint, 'counter', 'posted', '', %s::timestamp, %s::text, %s::date FROM p "
         "RETURNING id, receipt_number), "
         f"t AS (INSERT INTO tender ({_TENDER_COLS}) SELECT pay.id, v.* FROM pay, "
-        f"(VALUES {', '.join([_TENDER_VALUES_PG] * len(r.tenders))}) AS v), "
+        f"(VALUES {', '.join(_TENDER_VALUES_PG.format(i) for i in range(1, len(r.tenders) + 1))}) AS v), "
         f"au AS (INSERT INTO audit_log ({audit.COLUMNS}) SELECT %s::timestamp, %s::bigint, 'payment.take', "
         "'payment', pay.id::text, NULL, (jsonb_build_object('receipt', pay.receipt_number, 'posting', p.id) "
         "|| %s::jsonb)::text, %s::text FROM p, pay) "

@@ -71,7 +71,7 @@ def receipt(user: User, number: str | int, *, reprint: bool = True) -> Receipt:
                                     a.amount_cents, a.balance_after_cents, a.allocation))
     d = settings().district
     return Receipt(d.name, d.address, d.phone, p.receipt_number, local_time(p.created_at), op.full_name, drawer, accts,
-                   [(tender_label(t), t.amount_cents) for t in p.tenders.order_by(p.tenders.model.id)],
+                   [(tender_label(t), t.amount_cents) for t in p.tenders.order_by(p.tenders.model.seq)],
                    p.total_cents, res.tendered_cents, p.change_cents, p.status, p.payer_name, reprint)
 
 

@@ -205,7 +205,7 @@ def list_receipts(user: User, business_date: _dt.date | None = None, *, session_
     tenders: dict[int, list[str]] = {}
     accounts: dict[int, list[int]] = {}
     if ids:
-        for t in Tender.select().where(Tender.payment.in_(ids)).order_by(Tender.id):
+        for t in Tender.select().where(Tender.payment.in_(ids)).order_by(Tender.payment, Tender.seq):
             tenders.setdefault(t.payment_id, []).append(tender_label(t))
         for pid, aid in (Payment.select(Payment.id, LedgerEntry.account)
                          .join(LedgerEntry, on=(LedgerEntry.posting == Payment.posting))

@@ -104,8 +104,9 @@ def check_payments() -> list[Breach]:
               .objects()):
         out.append(Breach("payment", f"receipt {p.receipt_number}: business date {p.business_date} is not its "
                                      f"drawer session's {p.day}"))
-    orphans = Tender.select(Tender.id).join(Payment, JOIN.LEFT_OUTER).where(Payment.id.is_null())
-    out += [Breach("tender", f"tender {t.id} belongs to no payment") for t in orphans]
+    orphans = (Tender.select(Tender.payment, Tender.seq).join(Payment, JOIN.LEFT_OUTER)
+               .where(Payment.id.is_null()).tuples())
+    out += [Breach("tender", f"tender {seq} of payment {pid} belongs to no payment") for pid, seq in orphans]
     return out
 
 

@@ -19,7 +19,7 @@ def check_payment(user, accounts_amounts, receipt):
                       [EntrySpec(a.id, "payment", -c, "", "Payment") for a, c in accounts_amounts])
     total = sum(c for _, c in accounts_amounts)
     p = Payment.create(receipt_number=receipt, posting=res.posting_id, user=user.id, total_cents=total)
-    Tender.create(payment=p, kind="check", amount_cents=total, check_number="1001")
+    Tender.create(payment=p, seq=1, kind="check", amount_cents=total, check_number="1001")
     return p
 
 

@@ -246,8 +246,8 @@ def test_payments_one_row_per_receipt_with_tenders(system, clerk, senior, make_a
         EntrySpec(acct.id, "payment", -1000, "sewer", effective_on=TODAY)])
     p = Payment.create(receipt_number="R-0001", posting=res.posting_id, user=clerk.id, total_cents=4000,
                        payer_name="Pat Smith")
-    Tender.create(payment=p, kind="cash", amount_cents=1000)
-    Tender.create(payment=p, kind="check", amount_cents=3000, check_number="1234")
+    Tender.create(payment=p, seq=1, kind="cash", amount_cents=1000)
+    Tender.create(payment=p, seq=2, kind="check", amount_cents=3000, check_number="1234")
     loose = post(system, acct, "payment", -500, TODAY, "pay2")
     ledger.reverse(senior, "pay2-rev", loose.posting_id, "returned item")
     rows = inquiry.payments(clerk, acct.id)

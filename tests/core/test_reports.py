@@ -156,7 +156,7 @@ def test_every_total_of_a_day_with_a_void_agrees(day, clerk, supervisor, system,
                                                                             effective_on=TODAY)])
     p = Payment.create(receipt_number="AP1", posting=res.posting_id, user=system.id, total_cents=1500,
                        channel="autopay", business_date=TODAY)
-    Tender.create(payment=p, kind="ach", amount_cents=1500)
+    Tender.create(payment=p, seq=1, kind="ach", amount_cents=1500)
     journal = reports.run_report(supervisor, "cash-journal", {"date": TODAY.isoformat()})
     totals = day_totals.daily_totals(supervisor, TODAY)
     summary = reports.run_report(supervisor, "drawer-summary", {"date": TODAY.isoformat()})

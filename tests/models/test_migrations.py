@@ -135,3 +135,50 @@ def test_receipt_number_migration_makes_the_index_partial_or_refuses(db, system,
     assert stray.posting_id != 1
     with pytest.raises(peewee.IntegrityError, match="R00000001"):
         mig.up(None, db)
+
+
+def test_tenders_keyed_by_payment_migration_numbers_each_receipts_tenders(db, system, make_account):
+    """0026 on an older database: the tender table (rowid id, payment-id index) becomes keyed
+    by (payment_id, seq), seq numbering each receipt's tenders in the order they were written;
+    no tender is lost; run twice it changes nothing more."""
+    from playhouse.schema_diff import diff_models
+
+    from models import Payment, Tender
+    from ubtui import ledger
+    from ubtui.db import is_postgres
+    from ubtui.ledger import EntrySpec
+    mig = importlib.import_module("ubtui.migrations.0026_tenders_keyed_by_payment")
+    a = make_account()
+
+    def payment(key, cents):
+        res = ledger.post(system, key, "payment", [EntrySpec(a.id, "payment", -cents, "", "Payment")])
+        return Payment.create(receipt_number=f"R{res.posting_id:08d}", posting=res.posting_id, user=system.id,
+                              total_cents=cents)
+
+    two, one = payment("p1", 5000), payment("p2", 700)
+    db.execute_sql('DROP TABLE "tender"')
+    db.execute_sql(f'CREATE TABLE "tender" ("id" {"SERIAL" if is_postgres(db) else "INTEGER"} NOT NULL PRIMARY KEY, '
+                   '"payment_id" INTEGER NOT NULL REFERENCES "payment" ("id") ON DELETE RESTRICT, '
+                   '"kind" VARCHAR(12) NOT NULL, "amount_cents" BIGINT NOT NULL, "check_number" VARCHAR(12) NOT NULL, '
+                   '"bank" VARCHAR(40) NOT NULL, "check_name" VARCHAR(80) NOT NULL, "card_last4" VARCHAR(4) NOT NULL, '
+                   '"auth_code" VARCHAR(12) NOT NULL)')
+    db.execute_sql('CREATE INDEX "tender_payment_id" ON "tender" ("payment_id")')
+    # ids interleaved across the receipts: seq follows id within each receipt
+    for tid, pid, kind, cents, number in ((1, two.id, "check", 3000, "1234"), (2, one.id, "card", 700, ""),
+                                          (3, two.id, "cash", 2000, "")):
+        db.execute_sql('INSERT INTO "tender" ("id", "payment_id", "kind", "amount_cents", "check_number", "bank", '
+                       '"check_name", "card_last4", "auth_code") VALUES (%s, %s, %s, %s, %s, \'\', \'\', \'\', \'\')'
+                       .replace("%s", "%s" if is_postgres(db) else "?"), (tid, pid, kind, cents, number))
+    for _ in range(2):
+        mig.up(None, db)
+        rows = list(Tender.select(Tender.payment, Tender.seq, Tender.kind, Tender.amount_cents, Tender.check_number)
+                    .order_by(Tender.payment, Tender.seq).tuples())
+        assert rows == [(two.id, 1, "check", 3000, "1234"), (two.id, 2, "cash", 2000, ""), (one.id, 1, "card", 700, "")]
+        assert "tender_payment_id" not in {i.name for i in db.get_indexes("tender")}
+        assert db.get_primary_keys("tender") == ["payment_id", "seq"]
+        diff = diff_models(db, [Tender])
+        assert not (diff.add_columns or diff.drop_columns or diff.add_indexes), diff
+    if not is_postgres(db):
+        sql = db.execute_sql("SELECT sql FROM sqlite_master WHERE name = 'tender'").fetchone()[0]
+        assert sql.startswith('CREATE TABLE "tender"') and sql.endswith("WITHOUT ROWID")
+    Tender.create(payment=one, seq=2, kind="cash", amount_cents=5)  # the key takes the next line

@@ -39,7 +39,7 @@ def check_payment(acct: Account, cents: int, receipt: str) -> Payment:
     """A posted check payment as the cashier records it."""
     res = ledger.post(system_user(), f"pay:{receipt}", "payment", [EntrySpec(acct.id, "payment", -cents, "", "Payment")])
     p = Payment.create(receipt_number=receipt, posting=res.posting_id, user=system_user().id, total_cents=cents)
-    Tender.create(payment=p, kind="check", amount_cents=cents, check_number="1001")
+    Tender.create(payment=p, seq=1, kind="check", amount_cents=cents, check_number="1001")
     return p
 
 

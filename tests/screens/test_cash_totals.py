@@ -161,7 +161,7 @@ async def test_receipts_of_no_drawer_have_a_row_a_channel(sqlite_url, monkeypatc
                                                                                 effective_on=TODAY)])
         p = Payment.create(receipt_number=f"ND{i}", posting=res.posting_id, user=sysu.id, total_cents=1000,
                            channel=channel, business_date=TODAY)
-        Tender.create(payment=p, kind="ach" if channel == "autopay" else "check", amount_cents=1000)
+        Tender.create(payment=p, seq=1, kind="ach" if channel == "autopay" else "check", amount_cents=1000)
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_as(pilot, "super", TotalsScreen())
