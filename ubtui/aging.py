@@ -88,13 +88,16 @@ def newer_than(as_of: _dt.date, days: Iterable[int] = BUCKET_DAYS, *, min_balanc
 
 def owed_by_age(as_of: _dt.date, days: Iterable[int], *, min_balance: int | None = None,
                 account_ids: list[int] | None = None, statuses: Iterable[str] | None = None,
-                at_least: tuple[int, int] | None = None):
+                at_least: tuple[int, int] | None = None, id_range: tuple[int, int] | None = None):
     """``newer_than`` with the ``owed_older_than`` of each N of ``days`` worked out in the
     database: a query (to use as a subquery) of ``account_id``, ``balance`` and ``owed_<N>``
     for each N; with ``at_least=(N, cents)`` only the accounts owing ``cents`` or more on
-    charges N days old or older."""
+    charges N days old or older; with ``id_range=(first, last)`` only the accounts whose id
+    is in it (a district read in pieces)."""
     days = sorted(set(days))
     q, sums = _grouped(as_of, days, min_balance, account_ids, statuses)
+    if id_range is not None:  # on both sides of the join: PostgreSQL carries equalities across, not ranges
+        q = q.where(Account.id.between(*id_range) & LedgerEntry.account.between(*id_range))
     balance = fn.MAX(Account.balance_cents)
     owed = {d: owed_sql(balance, s) for d, s in zip(days, sums)}
     q = q.select(Account.id.alias("account_id"), balance.alias("balance"),

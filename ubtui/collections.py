@@ -20,11 +20,13 @@ implementation as the account header.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import gc
+from operator import attrgetter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Mapping, NamedTuple
 
 from peewee import JOIN, SQL, Case, IntegrityError, fn
 
@@ -58,7 +60,7 @@ from .aging import (  # noqa: F401  (fill_newest_first, owed_older_than: tests)
 )
 from .config import settings
 from .dates import db_date
-from .db import is_postgres, transaction
+from .db import is_postgres, read_ahead, transaction
 from .errors import Conflict, InputError, NotFound, PermissionDenied
 from .ledger import EntrySpec
 from .money import format_cents
@@ -320,7 +322,7 @@ def _protection(pol: CollectionsPolicy, medical: bool, dnd: bool, appeal: bool, 
     return ""
 
 
-def _decide(pol: CollectionsPolicy, as_of: _dt.date, closed: str, *, owed: dict[int, int],
+def _decide(pol: CollectionsPolicy, as_of: _dt.date, closed: str, *, owed: Mapping[int, int],
             status: str, protected: str, plan: PlanState | None, sent: dict[str, tuple], multi_unit: bool,
             ordered: bool) -> tuple[str, str, _dt.date | None]:
     """(action, why, earliest shut-off) for one account: the whole notice sequence.  ``owed``:
@@ -380,6 +382,26 @@ def _no_cyclic_gc():
             gc.enable()
 
 
+# On PostgreSQL a district with more accounts (by id) than this is read in statements of this
+# many, each run ahead (``db.read_ahead``) while the lines of those before are made: at
+# 1,000,000 accounts the statement and the pass over the lines took 3.6 s and 2.0 s one after
+# the other.
+PIECE_ACCOUNTS = 125_000
+
+
+def _pieces(statement, account_ids: list[int] | None):
+    """The rows of ``statement`` for ``account_ids``, or on PostgreSQL for every account in
+    pieces of ``PIECE_ACCOUNTS`` ids read ahead (one statement, in this thread, when that is
+    one piece).  SQLite runs in this process: a thread reading it takes the interpreter's
+    lock back for every row it fetches, so it would wait on the pass, not run beside it."""
+    if account_ids is None and is_postgres():
+        first, last = Account.select(fn.MIN(Account.id), fn.MAX(Account.id)).tuples().get()
+        if first is not None and last - first >= PIECE_ACCOUNTS:
+            return read_ahead([functools.partial(statement, (lo, min(lo + PIECE_ACCOUNTS - 1, last)))
+                               for lo in range(first, last + 1, PIECE_ACCOUNTS)])
+    return iter([statement()])
+
+
 def _without_jit(query) -> list[tuple]:
     """``raw_rows`` of the worklist's statement; on PostgreSQL with JIT compilation off for it
     (in its own transaction, or the caller's): the correlated addressee subquery's cost
@@ -401,27 +423,32 @@ def _items(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | Non
 def _items_of(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | None) -> list[WorkItem]:
     """The worklist lines of ``account_ids``, or of every account owing (``None``).  One
     statement reads the accounts past due with their aging worked out in the database
-    (``aging.owed_by_age``), their premises and their addressee; four small ones read the
+    (``aging.owed_by_age``), their premises and their addressee (a big district: one a piece
+    of it, read ahead, see ``_pieces``); four small ones read the
     notices in force, the active plans, the open appeals and the open disconnect orders
     (each table whole, not per account: they hold only accounts in collections); then one
     pass in Python decides each account's step."""
     days = sorted({pol.reminder_after_days, pol.notice_after_days, pol.min_days_delinquent, *BUCKET_DAYS})
     statuses = ("active", "disconnected", "final_billed")
-    aged = owed_by_age(as_of, days, min_balance=pol.reminder_min_cents if account_ids is None else None,
-                       account_ids=account_ids, statuses=statuses,
-                       at_least=(pol.reminder_after_days, pol.reminder_min_cents))
-    # the addressee's id as a column of the grouped query: worked out once per account past due
-    # (after HAVING), then a primary-key join; in the join's ON clause PostgreSQL ran it twice
-    aged = aged.select_extend(_best_party(as_of).alias("party_id")).alias("aged")
-    A = Account.alias("acct")
-    rows = _without_jit(A.select(aged.c.account_id, aged.c.balance, *(aged.c[f"owed_{d}"] for d in days),
-                             A.number, A.status, A.medical_certificate, A.do_not_disconnect,
-                             Premise.house_number, Premise.street, Premise.unit, Premise.city, Premise.state,
-                             Premise.zip, Premise.dwelling_units, *_party_columns())
-                    .from_(aged).join(A, on=(A.id == aged.c.account_id)).join(Premise, on=(Premise.id == A.premise))
-                    .join(Customer, JOIN.LEFT_OUTER, on=(Customer.id == aged.c.party_id)))
-    if not rows:
-        return []
+
+    def statement(id_range: tuple[int, int] | None = None) -> list[tuple]:
+        aged = owed_by_age(as_of, days, min_balance=pol.reminder_min_cents if account_ids is None else None,
+                           account_ids=account_ids, statuses=statuses,
+                           at_least=(pol.reminder_after_days, pol.reminder_min_cents), id_range=id_range)
+        # the addressee's id as a column of the grouped query: worked out once per account past
+        # due (after HAVING), then a primary-key join; in the join's ON clause PostgreSQL ran it twice
+        aged = aged.select_extend(_best_party(as_of).alias("party_id")).alias("aged")
+        A = Account.alias("acct")
+        return _without_jit(A.select(aged.c.account_id, aged.c.balance, *(aged.c[f"owed_{d}"] for d in days),
+                                     A.number, A.status, A.medical_certificate, A.do_not_disconnect,
+                                     Premise.house_number, Premise.street, Premise.unit, Premise.city, Premise.state,
+                                     Premise.zip, Premise.dwelling_units, *_party_columns())
+                            .from_(aged).join(A, on=(A.id == aged.c.account_id))
+                            .join(Premise, on=(Premise.id == A.premise))
+                            .join(Customer, JOIN.LEFT_OUTER, on=(Customer.id == aged.c.party_id))
+                            .where(SQL("1 = 1") if id_range is None else A.id.between(*id_range)))
+
+    pieces = _pieces(statement, account_ids)  # a big district's first statement starts now
     closed = closed_reason(pol, as_of)
     W = WorkOrder
     ordered_q = W.select(W.account).where((W.kind == "disconnect") & W.status.in_(["open", "assigned"])
@@ -439,7 +466,7 @@ def _items_of(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | 
     out: list[WorkItem] = []
     no_notices: dict = {}
     languages: dict[str, str] = {}
-    for row in rows:  # integers from both drivers: the sums are cast to BIGINT (aging._grouped)
+    for row in (row for rows in pieces for row in rows):  # integers from both drivers: the sums are cast to BIGINT (aging._grouped)
         account_id, balance = row[0], row[1]
         owed = row[2:2 + n]
         (number, status, medical, dnd, house, street, unit, city, state, zip_, units) = row[2 + n:13 + n]
@@ -447,10 +474,10 @@ def _items_of(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | 
         plan = plans.get(account_id)
         multi = (units or 1) > 1
         action, why, earliest = _decide(
-            pol, as_of, closed, owed=dict(zip(days, owed)), status=status,
+            pol, as_of, closed, owed=_Owed(days, owed), status=status,
             protected=_protection(pol, medical, dnd, account_id in appeals, plan), plan=plan,
             sent=sent.get(account_id, no_notices), multi_unit=multi, ordered=account_id in ordered)
-        cust = _party(row[13 + n:])
+        cust = None if row[13 + n] is None else _Party(*row[13 + n:])
         address = format_address(house, street, unit)
         lang = cust.language if cust else "en"
         if lang not in languages:
@@ -458,9 +485,27 @@ def _items_of(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | 
         out.append(WorkItem(account_id, format_account_number(number), cust.name if cust else "", address,
                             (cust, address, city, state, zip_), languages[lang], balance, aging,
                             balance - aging["current"], action, why, earliest, status, multi, plan))
-    order = {a: i for i, a in enumerate(ACTIONS)}
-    out.sort(key=lambda d: (order[d.action], -d.aging["90+"], -d.aging["60"], -d.past_due_cents, d.number))
+    # The step's order, then the oldest debts first, then the number: two stable sorts, the
+    # second by one integer (step, 90+, 60, past due in 64-bit places): a quarter of a million
+    # lines sorted by a tuple of five took 0.4-0.6 s, these 0.15 s.
+    rank = {a: i for i, a in enumerate(ACTIONS)}
+    out.sort(key=attrgetter("number"))
+    out.sort(key=lambda d: ((rank[d.action] << 192) - (d.aging["90+"] << 128) - (d.aging["60"] << 64)
+                            - d.past_due_cents))
     return out
+
+
+class _Owed:
+    """N -> what is owed on charges N days old or older, read from a worklist row's columns
+    only when ``_decide`` asks (most lines are decided before: a dict made for each of them
+    cost more than those lookups)."""
+    __slots__ = ("days", "values")
+
+    def __init__(self, days: list[int], values: tuple):
+        self.days, self.values = days, values
+
+    def __getitem__(self, day: int) -> int:
+        return self.values[self.days.index(day)]
 
 
 def worklist(user: User, as_of: _dt.date | None = None) -> Worklist:

@@ -125,8 +125,12 @@ def twins(make_account, as_of: dt.date) -> None:
         Account.update(number=number).where(Account.id == acct.id).execute()
 
 
-@pytest.mark.parametrize("seed", [15, 16])
-def test_fast_worklist_equals_the_rule_line_by_line(db, supervisor, make_account, seed):
+@pytest.mark.parametrize("seed,piece", [(15, None), (16, None), (17, 97)])
+def test_fast_worklist_equals_the_rule_line_by_line(db, supervisor, make_account, seed, piece, monkeypatch):
+    """``piece``: the district read in pieces of that many account ids, each statement read
+    ahead in a thread while the lines of the pieces before are made (PostgreSQL)."""
+    if piece:
+        monkeypatch.setattr(collections, "PIECE_ACCOUNTS", piece)
     bench = bench_module()
     bench.build(400, seed=seed, say=lambda m: None)
     mix_in(seed, bench.AS_OF)
