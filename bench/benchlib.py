@@ -115,15 +115,17 @@ def search_arguments(description: str, samples: int):
     ap.add_argument("--samples", type=int, default=samples)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--build", type=int, default=0, metavar="N")
+    ap.add_argument("--population", choices=("demo", "census"), default="demo",
+                    help="whose names and streets --build draws (ubtui.demo.POPULATIONS)")
     return ap
 
 
-def open_district(url: str, build: int = 0) -> None:
+def open_district(url: str, build: int = 0, population: str = "demo") -> None:
     """Open the district at ``url``; with ``build`` and no account there, build a demo district
-    of that many accounts (no history) first."""
+    of that many accounts (no history, names and streets of ``population``) first."""
     from models import Account
     from ubtui.db import open_database
     open_database(url)
     if build and not Account.select().exists():
         from ubtui.demo import build_demo
-        build_demo(accounts=build, months=0)
+        build_demo(accounts=build, months=0, population=population)

@@ -1,6 +1,6 @@
 """Does search find the right account first?  Relevance per kind of query: prints JSON.
 
-    python bench/relevance_bench.py DATABASE_URL [--samples 1000] [--seed 1] [--build N]
+    python bench/relevance_bench.py DATABASE_URL [--samples 1000] [--seed 1] [--build N [--population census]]
 
 Picks ``--samples`` random accounts (random ids between the smallest and the largest) and for
 each types what a clerk would type to find it from what the caller says, in the kinds below,
@@ -21,7 +21,9 @@ median count of matching accounts, anywhere in a word (the search's estimate whe
 ``whole_median`` of those matching as whole words; ``ms`` the wall time of each
 ``search_accounts`` call (median, p95), ``cpu_ms`` this process's CPU time for it (on a
 busy machine the better measure of SQLite's work; PostgreSQL's is in its server).  ``--build N``
-first fills an empty database with an N-account demo district (no history).
+first fills an empty database with an N-account demo district (no history); ``--population
+census`` gives it surnames with real-world frequencies and a street per ~285 accounts
+(``ubtui.demo_census``), without which a large district's names tie by the hundred.
 """
 from __future__ import annotations
 
@@ -83,7 +85,7 @@ def queries(account: Account) -> dict[str, str]:
 
 def main(argv=None) -> int:
     args = search_arguments(__doc__.splitlines()[0], samples=1000).parse_args(argv)
-    open_district(args.url, args.build)
+    open_district(args.url, args.build, args.population)
     user = system_user()
     rng = random.Random(args.seed)
     kinds: dict[str, dict] = {}

@@ -1,6 +1,6 @@
 """Search latency per kind of query, on an existing database: prints JSON.
 
-    python bench/search_bench.py DATABASE_URL [--samples 50] [--plans] [--build N]
+    python bench/search_bench.py DATABASE_URL [--samples 50] [--plans] [--build N [--population census]]
 
 For each kind of query (account number, phone, meter, parcel, name words, short name
 prefix, address...) it picks ``--samples`` real values from the database, runs each once to
@@ -132,7 +132,7 @@ def main(argv=None) -> int:
     ap = search_arguments(__doc__.splitlines()[0], samples=50)
     ap.add_argument("--plans", action="store_true")
     args = ap.parse_args(argv)
-    open_district(args.url, args.build)
+    open_district(args.url, args.build, args.population)
     user = system_user()
     rng = random.Random(args.seed)
     result = {"backend": "postgresql" if is_postgres() else "sqlite", "accounts": Account.select().count(),

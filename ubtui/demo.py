@@ -68,6 +68,9 @@ from .errors import InputError
 from .security import hash_password, require, system_user
 
 DEFAULT_ACCOUNTS = 500
+# Whose names and streets: the demo's own short lists, or a census-like population for
+# benchmarks at scale (ubtui.demo_census; it needs Faker, a test extra).
+POPULATIONS = ("demo", "census")
 MAX_ACCOUNTS = 5_000_000
 CHUNK_ACCOUNTS = 2_000
 FIRST_SERIAL = 1001  # the first account number is make_account_number(1001)
@@ -401,17 +404,29 @@ class Occupancy:
     final: bool = False
 
 
+def _language(rng: random.Random) -> str:
+    """A customer's language: Spanish 14%, Vietnamese 3.4%, else English."""
+    return "es" if rng.random() < 0.14 else ("vi" if rng.random() < 0.04 else "en")
+
+
 class DistrictBuilder:
     def __init__(self, w: BulkWriter, rng: random.Random, accounts: int, months: int, as_of: _dt.date,
-                 users: dict[str, int], drawers: dict[str, int], seed: int = 0):
+                 users: dict[str, int], drawers: dict[str, int], seed: int = 0, population: str = "demo"):
         self.w, self.rng, self.target, self.as_of = w, rng, accounts, as_of
         self.periods = bill_periods(months, as_of)
         self.months = months
         self.users, self.drawers = users, drawers
         self.system = users["system"]
-        n_streets = max(30, min(len(STREET_NAMES) * len(STREET_TYPES), accounts // 150))
-        self.streets = [f"{STREET_NAMES[i % len(STREET_NAMES)]} {STREET_TYPES[(i // len(STREET_NAMES) + i) % len(STREET_TYPES)]}"
-                        for i in range(n_streets)]
+        self.census = None
+        if population == "census":
+            from .demo_census import population as census_population
+            self.census = census_population()
+            self.streets = self.census.streets(rng, accounts, STREET_NAMES)
+        else:
+            n_streets = max(30, min(len(STREET_NAMES) * len(STREET_TYPES), accounts // 150))
+            self.streets = [f"{STREET_NAMES[i % len(STREET_NAMES)]} {STREET_TYPES[(i // len(STREET_NAMES) + i) % len(STREET_TYPES)]}"
+                            for i in range(n_streets)]
+        n_streets = len(self.streets)
         self.n_routes = max(4, min(99, n_streets // 3))
         self.premise_index = 0
         self.made = 0
@@ -430,15 +445,20 @@ class DistrictBuilder:
                org: bool = False) -> tuple[int, str]:
         rng, w = self.rng, self.w
         cid = w.new_id(Customer)
+        language = ""  # drawn after the names, as it always was, unless the names depend on it
         if org:
             first = ""
             last = f"{rng.choice(ORG_WORDS)} {rng.choice(ORG_KINDS)}"
             display = last
         else:
-            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            if self.census is not None:
+                language = _language(rng)
+                first, last = self.census.person(rng, language)
+            else:
+                first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             display = f"{last}, {first}"
         line1, city, zip_ = mail or (f"PO Box {rng.randint(100, 9999)}", CITY, "95000")
-        language = "es" if rng.random() < 0.14 else ("vi" if rng.random() < 0.04 else "en")
+        language = language or _language(rng)
         w.add(Customer, (cid, "organization" if org else "person", first, last, display,
                          _fold(f"{first} {last}"), line1, "", city, STATE, zip_, language,
                          _ts(since - _dt.timedelta(days=rng.randint(0, 30)))))
@@ -923,15 +943,18 @@ def _field_work(clerk: User, as_of: _dt.date) -> int:
 
 def build_demo(accounts: int = DEFAULT_ACCOUNTS, months: int = 24, seed: int = 7,
                progress: Callable[[str], None] | None = None, *, as_of: _dt.date | None = None,
-               actor: User | None = None, chunk: int = CHUNK_ACCOUNTS) -> DemoStats:
+               actor: User | None = None, chunk: int = CHUNK_ACCOUNTS, population: str = "demo") -> DemoStats:
     """Fill the connected database with a demo district of ``accounts`` accounts and
-    ``months`` months of history ending before ``as_of`` (default today)."""
+    ``months`` months of history ending before ``as_of`` (default today); ``population``
+    "census" draws names and streets as a real district's (see ``POPULATIONS``)."""
     actor = actor or system_user()
     require(actor, "db.admin")
     if not isinstance(accounts, int) or not 1 <= accounts <= MAX_ACCOUNTS:
         raise InputError("Accounts", f"must be a whole number from 1 to {MAX_ACCOUNTS:,}")
     if not isinstance(months, int) or not 0 <= months <= 120:
         raise InputError("Months", "must be a whole number from 0 to 120")
+    if population not in POPULATIONS:
+        raise InputError("Population", f"must be one of {', '.join(POPULATIONS)}")
     started = time.perf_counter()
     as_of = as_of or clock.today()
     rng = random.Random(seed)
@@ -940,7 +963,7 @@ def build_demo(accounts: int = DEFAULT_ACCOUNTS, months: int = 24, seed: int = 7
     with transaction():
         users, drawers = _ensure_users_and_drawers()
         w = BulkWriter(db)
-        b = DistrictBuilder(w, rng, accounts, months, as_of, users, drawers, seed)
+        b = DistrictBuilder(w, rng, accounts, months, as_of, users, drawers, seed, population)
         b.bill_runs = _bill_runs(b.periods, users["system"])
         b.open_sessions()
     try:
@@ -964,7 +987,8 @@ def build_demo(accounts: int = DEFAULT_ACCOUNTS, months: int = 24, seed: int = 7
         stats.seconds = time.perf_counter() - started
         audit.record(actor, "demo.build", "database", None,
                      after={"accounts": b.made, "months": months, "seed": seed, "as_of": as_of.isoformat(),
-                            "counts": stats.counts}, detail=stats.summary())
+                            "counts": stats.counts, **({"population": population} if population != "demo" else {})},
+                     detail=stats.summary())
     if is_postgres(db):
         db.execute_sql("ANALYZE")
     else:

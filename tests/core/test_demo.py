@@ -181,9 +181,44 @@ def test_bad_sizes_and_non_admins_are_refused_before_anything_is_written(db_url,
         demo.build_demo(accounts=0)
     with pytest.raises(InputError, match="Months"):
         demo.build_demo(accounts=5, months=-1)
+    with pytest.raises(InputError, match="Population"):
+        demo.build_demo(accounts=5, population="martian")
     with pytest.raises(PermissionDenied):
         demo.build_demo(accounts=5, actor=clerk)
     assert not demo.has_data() and Posting.select().count() == 0
+
+
+def test_a_census_population_names_people_by_language_and_streets_by_the_district(db_url):
+    """The bench-only population: surnames with real frequencies (thousands, not sixty), a
+    Spanish or Vietnamese speaker's from that language's names, a street per ~285 accounts."""
+    import random
+
+    from ubtui.demo_census import ACCOUNTS_PER_STREET, SUFFIXES_A_NAME, population
+    demo.build_demo(accounts=900, months=2, seed=3, as_of=AS_OF, population="census")
+    assert verify_all() == []
+    people = list(Customer.select().where(Customer.kind == "person"))
+    assert len({c.last_name for c in people}) > 300
+    pop = population()
+    for language, pool in (("es", pop.es_last), ("vi", pop.vi_last)):
+        speakers = [c for c in people if c.language == language]
+        assert speakers and all(c.last_name in pool.names for c in speakers), language
+    assert Premise.select(Premise.street).distinct().count() == 30  # the fewest
+    streets = pop.streets(random.Random(1), 1_000_000, demo.STREET_NAMES)
+    assert len(set(streets)) == 1_000_000 // ACCOUNTS_PER_STREET
+    bases = [s.rsplit(" ", 1)[0] for s in streets]
+    assert max(bases.count(b) for b in set(bases)) == SUFFIXES_A_NAME
+    assert {"3rd", "Oak"} <= set(bases)
+    after = AuditLog.get(AuditLog.action == "demo.build").after
+    assert "census" in str(after)
+
+
+def test_a_census_population_without_faker_says_what_to_install(monkeypatch):
+    import sys
+
+    from ubtui import demo_census
+    monkeypatch.setitem(sys.modules, "faker.providers.person.de_DE", None)
+    with pytest.raises(InputError, match="Faker"):
+        demo_census._person_provider("de_DE")
 
 
 def test_cli_demo_builds_without_launching(db_url, capsys):

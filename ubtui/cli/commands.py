@@ -189,6 +189,9 @@ def add_demo(sub):
     p.add_argument("--accounts", type=int, default=None, help="number of accounts (default 500)")
     p.add_argument("--months", type=int, default=24, help="months of readings and bills (default 24)")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--population", choices=("demo", "census"), default="demo",
+                   help="census: names with real-world frequencies and a street per ~285 accounts, "
+                        "for benchmarks at scale (needs the test extra's Faker)")
     p.add_argument("--no-launch", action="store_true", help="only create the district")
     p.add_argument("--force", action="store_true", help="rebuild even if the database has data")
     p.set_defaults(func=cmd_demo)
@@ -202,7 +205,7 @@ def cmd_demo(args) -> int:
     connect(args)
     if args.force or not has_data():
         stats = build_demo(accounts=args.accounts or DEFAULT_ACCOUNTS, months=args.months, seed=args.seed,
-                           progress=lambda msg: print(msg, file=sys.stderr))
+                           population=args.population, progress=lambda msg: print(msg, file=sys.stderr))
         print(stats.summary())
     else:
         print("demo district already present (use --force to rebuild)", file=sys.stderr)
