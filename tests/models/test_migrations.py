@@ -182,3 +182,15 @@ def test_tenders_keyed_by_payment_migration_numbers_each_receipts_tenders(db, sy
         sql = db.execute_sql("SELECT sql FROM sqlite_master WHERE name = 'tender'").fetchone()[0]
         assert sql.startswith('CREATE TABLE "tender"') and sql.endswith("WITHOUT ROWID")
     Tender.create(payment=one, seq=2, kind="cash", amount_cents=5)  # the key takes the next line
+
+
+def test_search_documents_get_a_fine_sample_on_postgresql(db):
+    """0027: the planner's sample of the search documents is big enough to tell a rare word
+    from a common one (PostgreSQL; SQLite's FTS5 has no such choice)."""
+    import peewee
+    import pytest
+    if not isinstance(db, peewee.PostgresqlDatabase):
+        pytest.skip("PostgreSQL's planner statistics")
+    target = db.execute_sql("SELECT attstattarget FROM pg_attribute WHERE attrelid = 'account_search'::regclass "
+                            "AND attname = 'doc'").fetchone()[0]
+    assert target == 1000
