@@ -387,6 +387,10 @@ def _no_cyclic_gc():
 # 1,000,000 accounts the statement and the pass over the lines took 3.6 s and 2.0 s one after
 # the other.
 PIECE_ACCOUNTS = 125_000
+# Pieces read at once, each a statement without parallel workers of its own: the server's
+# cores run the pieces and this process makes the lines (1M accounts, 2 cores: 3.3-3.6 s;
+# one connection with parallel workers: 4.8-5.1 s; one statement and the pass after it: 6.1).
+PIECE_CONNECTIONS = 2
 
 
 def _pieces(statement, account_ids: list[int] | None):
@@ -398,20 +402,24 @@ def _pieces(statement, account_ids: list[int] | None):
         first, last = Account.select(fn.MIN(Account.id), fn.MAX(Account.id)).tuples().get()
         if first is not None and last - first >= PIECE_ACCOUNTS:
             return read_ahead([functools.partial(statement, (lo, min(lo + PIECE_ACCOUNTS - 1, last)))
-                               for lo in range(first, last + 1, PIECE_ACCOUNTS)])
+                               for lo in range(first, last + 1, PIECE_ACCOUNTS)], connections=PIECE_CONNECTIONS)
     return iter([statement()])
 
 
-def _without_jit(query) -> list[tuple]:
+def _without_jit(query, piece: bool = False) -> list[tuple]:
     """``raw_rows`` of the worklist's statement; on PostgreSQL with JIT compilation off for it
     (in its own transaction, or the caller's): the correlated addressee subquery's cost
     estimate puts the statement past ``jit_above_cost``, and compiling took 0.06 s of 0.3 at
     80,000 accounts for a statement that runs once; past ``jit_optimize_above_cost`` (estimated
-    cost 164,000 at 80,000 accounts: about 250,000) it would also optimise and inline."""
+    cost 164,000 at 80,000 accounts: about 250,000) it would also optimise and inline.  A
+    ``piece`` of a district read on several connections has no parallel workers of its own
+    (``PIECE_CONNECTIONS``)."""
     if not is_postgres():
         return raw_rows(query)
     with transaction():
         Account._meta.database.execute_sql("SET LOCAL jit = off")
+        if piece:
+            Account._meta.database.execute_sql("SET LOCAL max_parallel_workers_per_gather = 0")
         return raw_rows(query)
 
 
@@ -446,7 +454,8 @@ def _items_of(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | 
                             .from_(aged).join(A, on=(A.id == aged.c.account_id))
                             .join(Premise, on=(Premise.id == A.premise))
                             .join(Customer, JOIN.LEFT_OUTER, on=(Customer.id == aged.c.party_id))
-                            .where(SQL("1 = 1") if id_range is None else A.id.between(*id_range)))
+                            .where(SQL("1 = 1") if id_range is None else A.id.between(*id_range)),
+                            piece=id_range is not None)
 
     pieces = _pieces(statement, account_ids)  # a big district's first statement starts now
     closed = closed_reason(pol, as_of)

@@ -223,11 +223,13 @@ class read_ahead:
     report's statements and its Python pass share the two halves of the time instead of
     adding them (issue #15's worklist: 1,000,000 accounts in statements of 125,000).
 
+    With ``connections`` n, n threads each read every n-th (the database works on n at once).
+
     Reads on another connection see what is committed, not the caller's own open
     transaction: only for reads made outside one (``RuntimeError`` inside one).  An error in
-    a read is raised when its turn comes; ``close`` (or dropping the object) stops the thread."""
+    a read is raised when its turn comes; ``close`` (or dropping the object) stops the threads."""
 
-    def __init__(self, reads: list, depth: int = 2):
+    def __init__(self, reads: list, depth: int = 2, connections: int = 1):
         import queue
         import threading
 
@@ -235,6 +237,9 @@ class read_ahead:
         if db.in_transaction():
             raise RuntimeError("read_ahead: reads on another connection would not see this transaction's changes")
         self._count = len(reads)
+        # several connections: read k of every n on the k-th, handed back in the reads' order
+        self._others = [read_ahead(reads[k::connections], depth) for k in range(1, connections)]
+        reads = reads[::connections]
         self._results: queue.Queue = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
 
@@ -264,15 +269,23 @@ class read_ahead:
 
     def __iter__(self):
         try:
-            for _ in range(self._count):
-                ok, got = self._results.get()
-                if not ok:
-                    raise got
-                yield got
+            mine = self._own()
+            turns = [mine] + [iter(o._own()) for o in self._others]
+            for i in range(self._count):
+                yield next(turns[i % len(turns)])
         finally:
             self.close()
 
+    def _own(self):
+        while True:
+            ok, got = self._results.get()
+            if not ok:
+                raise got
+            yield got
+
     def close(self) -> None:
+        for other in getattr(self, "_others", ()):
+            other.close()
         if hasattr(self, "_thread"):  # (not when __init__ refused)
             self._stop.set()
             self._thread.join()

@@ -27,6 +27,24 @@ def test_results_in_order_from_another_connection(make_account):
     assert not _alive()
 
 
+def test_several_connections_hand_back_in_order(make_account):
+    """The first two reads meet at a barrier: they can only both pass if they run at once,
+    on two threads (two connections)."""
+    ids = [make_account().id for _ in range(5)]
+    both = threading.Barrier(2, timeout=10)
+
+    def read(n, account_id):
+        def run():
+            if n < 2:
+                both.wait()
+            assert threading.current_thread() is not threading.main_thread()
+            return select("SELECT id FROM account WHERE id = ?", (account_id,))
+        return run
+
+    assert list(read_ahead([read(n, i) for n, i in enumerate(ids)], connections=2)) == [[(i,)] for i in ids]
+    assert not _alive()
+
+
 def test_an_error_comes_at_its_turn_and_stops_the_thread(make_account):
     make_account()
 
