@@ -31,6 +31,7 @@ FILTERS = ("shutoff", "final", "notice", "reminder", "protected", "wait", "order
 COLUMNS = (Col("Account", 9), Col("Name", 13, grow=2), Col("Past due", 10, right=True), Col("Step", 13),
            Col("Why / when", 24, grow=1))
 MANAGE = {"run", "disconnects"}
+PAGE_ROWS = 500  # table rows added at a time (see CollectionsScreen.add_rows)
 
 
 def letters_folder():
@@ -88,6 +89,7 @@ class CollectionsScreen(BaseScreen):
         super().__init__()
         self.wl = None
         self.rows: list = []
+        self.filled = 0  # how many of self.rows the table holds
         self.only = ""
         self.busy = False
 
@@ -123,16 +125,32 @@ class CollectionsScreen(BaseScreen):
         self.fill()
 
     def fill(self) -> None:
-        rows = [d for d in self.wl.items if not self.only or d.action == self.only]
-        self.rows = rows
+        self.rows = [d for d in self.wl.items if not self.only or d.action == self.only]
+        self.query_one("#worklist", DataTable).clear()
+        self.filled = 0
+        self.add_rows()
+
+    def add_rows(self) -> None:
+        """The next ``PAGE_ROWS`` lines into the table: a district's 236,000 lines at once held
+        the screen for a minute (each table row costs the app about 0.2 ms); the counts above
+        are of all of them, and reaching the last row shown adds the next ones."""
         table = self.query_one("#worklist", DataTable)
-        table.clear()
-        for d in rows:
+        for d in self.rows[self.filled:self.filled + PAGE_ROWS]:
             why = d.why or (f"since {d.shutoff_on:%m/%d}" if d.shutoff_on and d.action == "shutoff" else "")
             table.add_row(d.number, cell(d.name),
                           Text(format_cents(d.past_due_cents), justify="right"),
                           Text(ACTION_SHORT[d.action], style="bold" if d.action == "shutoff" else ""),
                           cell(why), key=str(d.account_id))
+        self.filled = table.row_count
+        if self.filled < len(self.rows):
+            self.set_status(f"first {self.filled:,} of {len(self.rows):,} lines: the last one shows more")
+
+    @on(DataTable.RowHighlighted, "#worklist")
+    def more_at_the_end(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= self.filled - 1 and self.filled < len(self.rows):
+            self.add_rows()
+            if self.filled >= len(self.rows):
+                self.set_status(f"all {len(self.rows):,} lines shown")
 
     def action_only(self, action: str) -> None:
         if self.wl is not None:

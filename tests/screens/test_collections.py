@@ -141,3 +141,27 @@ def test_worklist_snapshot(sqlite_url, snap_compare, tmp_path, monkeypatch):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=before)
+
+
+async def test_a_long_worklist_fills_the_table_a_page_at_a_time(sqlite_url, tmp_path, monkeypatch):
+    """The counts are of every line; the table holds a page, and reaching its last row adds
+    the next page (a 1M-account district's 236,000 lines at once held the screen a minute)."""
+    import screens.collections.worklist as worklist
+    monkeypatch.setattr(worklist, "PAGE_ROWS", 2)
+    monkeypatch.setenv("UBTUI_DATA_DIR", str(tmp_path / "data"))
+    add_user("super", "supervisor")
+    accts = district()
+    app = make_app(sqlite_url, today=lambda: DAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_worklist(pilot)
+        assert [r[0] for r in rows(app)] == ["Shutoff, Ana", "Finalist, Ana"]
+        assert status(app) == "first 2 of 5 lines: the last one shows more"
+        assert "Reminder 1 $61.00" in screen_text(app)  # the counts: all the lines
+        await burst(pilot, "down")  # the last row shown: two more
+        await settle(pilot)
+        assert [r[0] for r in rows(app)] == ["Shutoff, Ana", "Finalist, Ana", "Fresh, Ana", "Care, Ana"]
+        await burst(pilot, "down", "down")
+        await settle(pilot)
+        assert len(rows(app)) == 5 and status(app) == "all 5 lines shown"
+        await burst(pilot, "down", "enter")  # the last line, added by the page before: its account opens
+        assert getattr(app.screen, "account_id", None) == accts["Patient"].id
