@@ -49,6 +49,14 @@ def status(app) -> str:
     return text_of(app.screen.query_one("#status"))
 
 
+def supervised_district(sqlite_url, tmp_path, monkeypatch):
+    """(the app on DAY, the district's accounts) with a supervisor "super" to sign in."""
+    monkeypatch.setenv("UBTUI_DATA_DIR", str(tmp_path / "data"))
+    add_user("super", "supervisor")
+    accts = district()
+    return make_app(sqlite_url, today=lambda: DAY), accts
+
+
 async def open_worklist(pilot, user: str = "super") -> None:
     await sign_in(pilot, user)
     await burst(pilot, "l")
@@ -56,10 +64,7 @@ async def open_worklist(pilot, user: str = "super") -> None:
 
 
 async def test_worklist_steps_counts_letters_and_disconnects(sqlite_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("UBTUI_DATA_DIR", str(tmp_path / "data"))
-    add_user("super", "supervisor")
-    accts = district()
-    app = make_app(sqlite_url, today=lambda: DAY)
+    app, accts = supervised_district(sqlite_url, tmp_path, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_worklist(pilot)
         assert rows(app) == [("Shutoff, Ana", "SHUT-OFF"), ("Finalist, Ana", "final notice"),
@@ -148,10 +153,7 @@ async def test_a_long_worklist_fills_the_table_a_page_at_a_time(sqlite_url, tmp_
     the next page (a 1M-account district's 236,000 lines at once held the screen a minute)."""
     import screens.collections.worklist as worklist
     monkeypatch.setattr(worklist, "PAGE_ROWS", 2)
-    monkeypatch.setenv("UBTUI_DATA_DIR", str(tmp_path / "data"))
-    add_user("super", "supervisor")
-    accts = district()
-    app = make_app(sqlite_url, today=lambda: DAY)
+    app, accts = supervised_district(sqlite_url, tmp_path, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_worklist(pilot)
         assert [r[0] for r in rows(app)] == ["Shutoff, Ana", "Finalist, Ana"]
