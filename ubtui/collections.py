@@ -22,11 +22,11 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import gc
-from operator import attrgetter
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
-from typing import Any, Mapping, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from peewee import JOIN, SQL, Case, IntegrityError, fn
 
@@ -322,7 +322,7 @@ def _protection(pol: CollectionsPolicy, medical: bool, dnd: bool, appeal: bool, 
     return ""
 
 
-def _decide(pol: CollectionsPolicy, as_of: _dt.date, closed: str, *, owed: Mapping[int, int],
+def _decide(pol: CollectionsPolicy, as_of: _dt.date, closed: str, *, owed: _ByDay,
             status: str, protected: str, plan: PlanState | None, sent: dict[str, tuple], multi_unit: bool,
             ordered: bool) -> tuple[str, str, _dt.date | None]:
     """(action, why, earliest shut-off) for one account: the whole notice sequence.  ``owed``:
@@ -502,6 +502,12 @@ def _items_of(as_of: _dt.date, pol: CollectionsPolicy, account_ids: list[int] | 
     out.sort(key=lambda d: ((rank[d.action] << 192) - (d.aging["90+"] << 128) - (d.aging["60"] << 64)
                             - d.past_due_cents))
     return out
+
+
+class _ByDay(Protocol):
+    """N -> what is owed on charges N days old or older (a dict, or ``_Owed``)."""
+
+    def __getitem__(self, day: int, /) -> int: ...
 
 
 class _Owed:
