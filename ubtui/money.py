@@ -14,6 +14,8 @@ DEFAULT_MAX_CENTS = 99_999_999  # $999,999.99; the config may lower it
 # Either plain digits or properly grouped thousands, then up to two decimals.
 # ASCII digits only: "１２" or "٣" is not what the clerk meant to post.
 _AMOUNT = re.compile(r"^(?P<int>\d+|\d{1,3}(?:,\d{3})+)?(?:\.(?P<frac>\d{1,2}))?$", re.ASCII)
+# Plain digits and up to two decimals, nothing around them: the fast path of parse_amount.
+_PLAIN = re.compile(r"(\d{1,15})(?:\.(\d{1,2}))?\Z", re.ASCII)
 MAX_AMOUNT_TEXT = 24  # "$999,999,999,999,999.99" and a sign; anything longer is no amount
 
 
@@ -24,6 +26,11 @@ def parse_amount(text: str | None, *, field: str = "Amount", max_cents: int = DE
     Accepts ``12``, ``12.3``, ``12.30``, ``.5``, ``$1,234.50`` (and a leading ``-`` when
     ``allow_negative``).  Rejects empty text, more than two decimals, bad thousands
     grouping (``1,00``), exponents, repeated signs and amounts over ``max_cents``."""
+    plain = _PLAIN.match(text) if type(text) is str else None
+    if plain is not None:  # "20", "12.34" (most amounts): the rules below all pass or name one
+        cents = int(plain.group(1)) * 100 + int((plain.group(2) or "0").ljust(2, "0"))
+        if 0 < cents <= max_cents:
+            return cents
     if text is None or not text.strip():
         raise InputError(field, "enter an amount, for example 12.50")
     s = text.strip()

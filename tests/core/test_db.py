@@ -106,3 +106,62 @@ def test_pipelined_failure_rolls_back_and_leaves_the_connection_usable(db_url, s
         with transaction():
             db.execute_sql(row, ("ok", system.id))
     assert [p.idempotency_key for p in Posting.select()] == ["ok"]
+
+
+def test_the_write_transaction_commits_rolls_back_and_nests_as_savepoints(db_url, system):
+    """``transaction()`` (on SQLite its own outermost BEGIN IMMEDIATE): the block's rows are
+    there after it, none after a block that raised, and a nested block that raised undoes
+    only its own rows (a savepoint on Peewee's stack) while the outer one commits."""
+    import peewee
+
+    from models import Posting
+    from ubtui.db import transaction
+    db = database.obj
+    row = ('INSERT INTO "posting" ("idempotency_key", "kind", "user_id", "created_at", "memo") '
+           f"VALUES ({db.param}, 'charge', {db.param}, '2026-01-01 00:00:00', '')")
+    with transaction():
+        assert db.in_transaction()
+        db.execute_sql(row, ("kept", system.id))
+    assert not db.in_transaction()
+    with pytest.raises(RuntimeError):
+        with transaction():
+            db.execute_sql(row, ("undone", system.id))
+            raise RuntimeError("refused after writing")
+    with transaction():
+        db.execute_sql(row, ("outer", system.id))
+        with pytest.raises(peewee.IntegrityError):
+            with transaction():
+                db.execute_sql(row, ("inner", system.id))
+                db.execute_sql(row, ("kept", system.id))  # taken: the savepoint rolls back
+        with db.atomic():
+            db.execute_sql(row, ("atomic inside", system.id))
+    assert sorted(p.idempotency_key for p in Posting.select()) == ["atomic inside", "kept", "outer"]
+    assert not db.in_transaction()
+
+
+def test_the_sqlite_write_transaction_takes_the_write_lock_at_begin(tmp_path):
+    """BEGIN IMMEDIATE: while one connection's block is open another cannot start writing,
+    and the error it gets is Peewee's (what the services' retry and message handling catch)."""
+    import sqlite3
+
+    import peewee
+
+    from ubtui.db import transaction
+    path = tmp_path / "lock.db"
+    db = open_database(f"sqlite:///{path}")
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    with transaction():
+        db.execute_sql("CREATE TABLE t (x INTEGER)")
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    other.execute("BEGIN IMMEDIATE")  # free again after COMMIT
+    try:
+        db.execute_sql("PRAGMA busy_timeout = 0")
+        with pytest.raises(peewee.OperationalError, match="locked"):
+            with transaction():
+                pass
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert db.execute_sql("SELECT count(*) FROM t").fetchone()[0] == 0
+    db.close()

@@ -76,3 +76,18 @@ def test_format():
         from_decimal(Decimal("1.005"))
     with pytest.raises(TypeError):
         to_decimal(1.5)
+
+
+@given(st.from_regex(r"\A[0-9]{0,17}(\.[0-9]{0,3})?\Z"), st.sampled_from([100, 99_999_999, 10**17]))
+def test_plain_digits_parse_as_the_rules_say(text, max_cents):
+    """Plain digits with up to two decimals (the parser's fast path) give exactly their
+    value in cents, and anything else of digits and a dot is refused as the rules say:
+    empty, zero, a bare trailing dot, three decimals, over the limit."""
+    body, _, frac = text.partition(".")
+    ok = bool(body or frac) and len(frac) <= 2 and not text.endswith(".")
+    value = int(body or "0") * 100 + int((frac or "0").ljust(2, "0")) if ok else None
+    if value is None or value == 0 or value > max_cents:
+        with pytest.raises(InputError):
+            parse_amount(text, max_cents=max_cents)
+    else:
+        assert parse_amount(text, max_cents=max_cents) == value
