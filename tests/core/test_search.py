@@ -299,7 +299,7 @@ def test_whole_words_before_word_starts_before_words_inside(clerk, make_account)
 
 
 def test_a_word_that_ends_another_is_not_a_whole_word(clerk, make_account):
-    """The index is asked for "lee " (no space before: the cheaper trigrams) and the space
+    """PostgreSQL's index is asked for "lee " (no space before: cheaper trigrams) and the space
     before is checked on its rows: Ashlee ends with it and is a match inside a word."""
     inside = make_account(last_name="Kleen", first_name="Ada")
     ending = make_account(last_name="Ashlee", first_name="Ada")
@@ -309,6 +309,24 @@ def test_a_word_that_ends_another_is_not_a_whole_word(clerk, make_account):
         page = search_accounts(clerk, text)
         assert ids(page) == [whole.id, start.id, ending.id, inside.id], text
         assert page.whole == 1 and page.total == 4 and not page.capped, text
+
+
+def test_the_tiers_are_read_as_far_as_the_page_needs(clerk, make_account, monkeypatch):
+    """Whole words that fill the candidates are the candidates; several words found
+    anywhere, then at word starts, then whole: each tier read only when the one before is
+    full, and the best match first whichever tier found it."""
+    import ubtui.search as search
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    leesons = [make_account(last_name="Leeson", first_name=f"Al{i}") for i in range(4)]
+    lees = [make_account(last_name="Lee", first_name=f"Bo{i}") for i in range(3)]
+    page = search_accounts(clerk, "lee", limit=2)
+    assert set(ids(page)) <= {a.id for a in lees} and page.capped and page.whole == 3
+    page = search_accounts(clerk, "main lee", limit=2)  # anywhere and word starts full: whole words read
+    assert ids(page) == [lees[0].id, lees[1].id] and page.capped and page.whole == 3
+    page = search_accounts(clerk, "main leeso", limit=2)  # anywhere full, word starts not: no whole word
+    assert set(ids(page)) <= {a.id for a in leesons} and page.capped and page.whole == 0
+    page = search_accounts(clerk, "main bo1", limit=2)  # everything read at once
+    assert ids(page) == [lees[1].id] and not page.capped and page.whole == 1 and page.total == 1
 
 
 @pytest.mark.parametrize("backend", ["postgres"])  # PostgreSQL only: SQLite plans every statement anyway
