@@ -298,6 +298,49 @@ def test_whole_words_before_word_starts_before_words_inside(clerk, make_account)
     assert ids(search_accounts(clerk, "lee ada")) == [whole.id, start.id, inside.id]
 
 
+def test_a_word_that_ends_another_is_not_a_whole_word(clerk, make_account):
+    """PostgreSQL's index is asked for "lee " (no space before: cheaper trigrams) and the space
+    before is checked on its rows: Ashlee ends with it and is a match inside a word."""
+    inside = make_account(last_name="Kleen", first_name="Ada")
+    ending = make_account(last_name="Ashlee", first_name="Ada")
+    start = make_account(last_name="Leeds", first_name="Ada")
+    whole = make_account(last_name="Lee", first_name="Ada")
+    for text in ("lee", "lee ada", "ada lee"):
+        page = search_accounts(clerk, text)
+        assert ids(page) == [whole.id, start.id, ending.id, inside.id], text
+        assert page.whole == 1 and page.total == 4 and not page.capped, text
+
+
+def test_the_tiers_are_read_as_far_as_the_page_needs(clerk, make_account, monkeypatch):
+    """Whole words that fill the candidates are the candidates; several words found
+    anywhere, then at word starts, then whole: each tier read only when the one before is
+    full, and the best match first whichever tier found it."""
+    import ubtui.search as search
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    leesons = [make_account(last_name="Leeson", first_name=f"Al{i}") for i in range(4)]
+    lees = [make_account(last_name="Lee", first_name=f"Bo{i}") for i in range(3)]
+    page = search_accounts(clerk, "lee", limit=2)
+    assert set(ids(page)) <= {a.id for a in lees} and page.capped and page.whole == 3
+    page = search_accounts(clerk, "main lee", limit=2)  # anywhere and word starts full: whole words read
+    assert ids(page) == [lees[0].id, lees[1].id] and page.capped and page.whole == 3
+    page = search_accounts(clerk, "main leeso", limit=2)  # anywhere full, word starts not: no whole word
+    assert set(ids(page)) <= {a.id for a in leesons} and page.capped and page.whole == 0
+    page = search_accounts(clerk, "main bo1", limit=2)  # everything read at once
+    assert ids(page) == [lees[1].id] and not page.capped and page.whole == 1 and page.total == 1
+
+
+@pytest.mark.parametrize("backend", ["postgres"])  # PostgreSQL only: SQLite plans every statement anyway
+def test_word_searches_are_planned_for_their_words(db, backend, clerk, make_account):
+    """psycopg prepares a statement run five times; the server may then plan it once for
+    any words (a rare surname read the whole table).  The word searches never are."""
+    make_account(last_name="Lee")
+    for i in range(12):
+        search_accounts(clerk, f"lee {i}")
+        search_accounts(clerk, "lee")
+    prepared = [r[0] for r in db.execute_sql("SELECT statement FROM pg_prepared_statements").fetchall()]
+    assert not [sql for sql in prepared if "account_search" in sql or "account_fts" in sql]
+
+
 def test_surnames_before_first_names_and_ties_by_name(clerk, make_account):
     first = make_account(last_name="Adams", first_name="Nguyen")
     bea = make_account(last_name="Nguyen", first_name="Bea")
