@@ -329,6 +329,19 @@ def test_the_tiers_are_read_as_far_as_the_page_needs(clerk, make_account, monkey
     assert ids(page) == [lees[1].id] and not page.capped and page.whole == 1 and page.total == 1
 
 
+def test_the_tiers_after_the_first_check_their_words_literally(clerk, make_account, monkeypatch):
+    """The word starts and whole words read after a full first tier (planned with less work on
+    PostgreSQL) find what the first tier's statement would: "_" and "%" are no wildcards."""
+    import ubtui.search as search
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    plain = [make_account(last_name="Oak", first_name=f"Al{i}", street="Main St") for i in range(3)]
+    odd = [make_account(last_name="O_k", first_name=f"Bo{i}", street="Main St") for i in range(3)]
+    for text, accounts in (("main oak", plain), ("main o_k", odd)):
+        page = search_accounts(clerk, text, limit=1)  # anywhere full: word starts, then whole words read
+        assert set(ids(page)) <= {a.id for a in accounts} and page.capped and page.whole == 2
+    assert search_accounts(clerk, "main o%k", limit=1) == []
+
+
 @pytest.mark.parametrize("backend", ["postgres"])  # PostgreSQL only: SQLite plans every statement anyway
 def test_word_searches_are_planned_for_their_words(db, backend, clerk, make_account):
     """psycopg prepares a statement run five times; the server may then plan it once for
