@@ -407,9 +407,10 @@ def _doc_terms(words: list[str], tier: int) -> tuple[list[str], list[str]]:
     "lucas" and "casas" checked) and nothing faster.  The rows are the same."""
     found: list[str] = []
     checked: list[str] = []
+    split = is_postgres()
     for w in words:
         term = f" {w} " if tier == EXACT else f" {w}" if tier == PREFIX or len(w) < MIN_SUBSTRING else w
-        if is_postgres() and len(w) >= MIN_SUBSTRING and term != w:
+        if split and len(w) >= MIN_SUBSTRING and term != w:
             found.append(term[1:])
             checked.append(term)
         else:
@@ -435,9 +436,15 @@ def _doc_query(words: list[str], tier: int, limit: int, estimated: bool = True) 
         # and reading the whole table in order, 200 ms; and no index is asked for it.
         like, pattern = "s.doc LIKE ? ESCAPE '\\'", lambda t: "%" + _like_escape(t) + "%"
         check = like if estimated else "s.doc LIKE (SELECT ?::text) ESCAPE '\\'"
-        where = " AND ".join([like] * len(found) + [f"({check}) IS TRUE" if len(t) >= MIN_SUBSTRING
-                                                    else "strpos(s.doc, ?) > 0" for t in checked])
-        params = [pattern(t) for t in found] + [pattern(t) if len(t) >= MIN_SUBSTRING else t for t in checked]
+        clauses, params = [like] * len(found), [pattern(t) for t in found]
+        for t in checked:  # each condition beside its parameter
+            if len(t) >= MIN_SUBSTRING:
+                clauses.append(f"({check}) IS TRUE")
+                params.append(pattern(t))
+            else:
+                clauses.append("strpos(s.doc, ?) > 0")
+                params.append(t)
+        where = " AND ".join(clauses)
         return (f"SELECT s.account_id, s.doc, a.status, (s.ctid::text::point)[0] FROM account_search s "
                 f"JOIN account a ON a.id = s.account_id WHERE {where} LIMIT ?", params + [limit])
     where = "account_fts MATCH ?" + "".join(" AND instr(f.doc, ?) > 0" for _ in checked)
