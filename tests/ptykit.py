@@ -154,16 +154,25 @@ class AppTerminal:
 
     def wait_for(self, pattern: str | re.Pattern, timeout: float = 30.0) -> str:
         """Wait until the screen shows ``pattern``; the screen's text.  Fails with the screen."""
+        return self.wait_for_all(pattern, timeout=timeout)
+
+    def wait_for_all(self, *wanted: str | re.Pattern, timeout: float = 30.0) -> str:
+        """Wait until one screen shows every pattern of ``wanted``; the screen's text.
+
+        A notice can be drawn a frame before the screen under it changes, so asserting a second
+        text on the frame that showed the first is a race: wait for them together.
+        """
         deadline = time.monotonic() + timeout
         with self.cond:
             while True:
                 text = "\n".join(self.screen.display)
-                if (pattern.search(text) if isinstance(pattern, re.Pattern) else pattern in text):
+                if all(p.search(text) if isinstance(p, re.Pattern) else p in text
+                       for p in wanted):
                     return text
                 left = deadline - time.monotonic()
                 if left <= 0 or self.closed:
                     why = "the app ended" if self.closed else f"not shown in {timeout} s"
-                    raise AssertionError(f"{pattern!r} {why}; screen:\n{text}\n--- last output: "
+                    raise AssertionError(f"{wanted!r} {why}; screen:\n{text}\n--- last output: "
                                          f"{bytes(self.raw[-400:])!r}")
                 self.cond.wait(min(left, 0.2))
 

@@ -61,8 +61,8 @@ def test_each_customer_form_in_one_burst_with_hostile_text(sqlite_url):
         t.wait_for(said(": tenant until"), timeout=60)
         # info codes and premise notes
         t.keys("i", "ctrl+u", "dog, locked gate", "enter", "ctrl+u", f"{MARKUP} {EMOJI} {LONG}", "f9")
-        shown = t.wait_for(said("info codes and premise notes saved"), timeout=60)
-        assert "Account actions" in shown and t.alive()
+        t.wait_for_all(said("info codes and premise notes saved"), "Account actions", timeout=60)
+        assert t.alive()
         # every screen that shows it: the account (header, changes), the forms, the F4 lists, search
         t.keys("n")  # the wife's role ends today: she is the customer of record until tonight
         t.wait_for("Changing: [/]Wife", timeout=30)

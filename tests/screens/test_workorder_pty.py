@@ -26,8 +26,8 @@ def test_filter_the_queue_and_complete_a_meter_exchange_in_one_burst(sqlite_url)
         # the queue, the filter line (letters there are text), the exchange's form, post: one burst
         t.keys("w", "f4", "kind:meter_change", "enter", "c", "enter", "worn register", "enter", "150", "enter",
                "PTY-1", "enter", "3", "f9")
-        shown = t.wait_for(f"work order {wo.number} done; meter PTY-1 set", timeout=60)
-        assert "Work order queue" in shown
+        t.wait_for_all(f"work order {wo.number} done; meter PTY-1 set", "Work order queue",
+                   timeout=60)
     new = Meter.get(Meter.serial == "PTY-1")
     today = dt.date.today()
     assert Meter.get_by_id(m.id).removed_on == today
