@@ -1,4 +1,6 @@
 """Cash drawers, drawer sessions, payments (receipts), tenders, drops and counts."""
+import datetime
+
 from peewee import (
     SQL,
     AutoField,
@@ -14,7 +16,7 @@ from peewee import (
 )
 
 from .base import BaseModel, CentsField, FreeCharField, FreeTextField, WithoutRowidOnSqlite, utcnow
-from .ledger import Posting
+from .ledger import LedgerEntry, Posting
 from .security import User
 
 TENDER_KINDS = ("cash", "check", "money_order", "card")
@@ -67,7 +69,11 @@ class Payment(BaseModel):
     # No index of its own: a session's payments are found through business_date (see
     # ``of_session``), one index write less per payment.
     session = ForeignKeyField(DrawerSession, null=True, backref="payments", on_delete="RESTRICT", index=False)
-    posting = ForeignKeyField(Posting, unique=True, on_delete="RESTRICT")
+    # A payment's id is its posting's (``save`` below; the writers of ``ubtui.payments`` and
+    # the demo say so too), so the primary key finds a payment by its posting and the
+    # posting-id index holds only the payments written before that rule (migration 0028):
+    # one B-tree less at every payment's COMMIT.  ``of_postings`` looks either up.
+    posting = ForeignKeyField(Posting, on_delete="RESTRICT", index=False)
     user = ForeignKeyField(User, on_delete="RESTRICT", index=False)
     total_cents = CentsField()
     change_cents = CentsField(default=0)
@@ -84,8 +90,18 @@ class Payment(BaseModel):
     # The drawer session's business date (reports and same-day voids select on it).
     business_date = DateField(null=True, index=True)
 
+    def save(self, force_insert=False, only=None):
+        if self.id is None and self.posting_id is not None:  # a new payment: its posting's id
+            self.id = self.posting_id
+            force_insert = True
+        return super().save(force_insert=force_insert, only=only)
+
 
 Payment.add_index(Payment.index(Payment.void_posting, unique=True, where=Payment.void_posting.is_null(False)))
+# The payments whose id is not their posting's (written before migration 0028): UNIQUE, as
+# the posting of every other is its primary key.
+OLD_NUMBERING = SQL('("id" <> "posting_id")')
+Payment.add_index(Payment.index(Payment.posting, unique=True, where=OLD_NUMBERING))
 # The receipt numbers that are not "R" and at least 8 digits (what a counter receipt's is made
 # of): the same text in the index and in ``by_receipt``, on both backends.
 OWN_NUMBER = SQL("(substr(receipt_number, 1, 1) <> 'R' OR length(receipt_number) < 9 "
@@ -98,11 +114,38 @@ def receipt_for_posting(posting_id: int) -> str:
     return f"R{posting_id:08d}"
 
 
+def of_postings(postings):
+    """WHERE term: the payments of these postings (ids, or a subquery of ids).
+
+    A payment's id is its posting's, but for those written before that rule, which the
+    partial posting-id index holds; the two arms let each backend read one index each
+    (SQLite's multi-index OR, PostgreSQL's BitmapOr).  A plain ``posting_id IN (...)``
+    would read the whole table.  Both arms test the posting: an old payment's id may be
+    some other posting's id."""
+    if isinstance(postings, int):
+        postings = [postings]
+    mine = Payment.posting.in_(postings)
+    return (Payment.id.in_(postings) & mine) | (mine & OLD_NUMBERING)
+
+
+def returned_since(accounts, since) -> int:
+    """How many returned payments paid into ``accounts`` (ids, or a subquery of them) since
+    the datetime ``since``: their credit entries since then name the postings, and
+    ``of_postings`` the payments (one index read each; a join on the posting id could not)."""
+    postings = [p for (p,) in LedgerEntry.select(LedgerEntry.posting).where(  # (posted with the payment)
+        LedgerEntry.account.in_(accounts) & (LedgerEntry.amount_cents < 0)
+        & (LedgerEntry.posted_at >= since - datetime.timedelta(days=1))).distinct().tuples()]
+    if not postings:
+        return 0
+    return Payment.select().where(of_postings(postings) & (Payment.status == "returned")
+                                  & (Payment.created_at >= since)).count()
+
+
 def by_receipt(number: str):
     """WHERE term: the payment whose receipt number is ``number`` (as stored, upper case);
     "R" and digits is found through the posting's id, any other through its own index."""
     if number[:1] == "R" and len(number) >= 9 and number[1:].isdigit() and number[1:].isascii():
-        return (Payment.posting == int(number[1:])) & (Payment.receipt_number == number)
+        return of_postings(int(number[1:])) & (Payment.receipt_number == number)
     return (Payment.receipt_number == number) & OWN_NUMBER
 
 

@@ -592,7 +592,7 @@ class DistrictBuilder:
 
     def payment(self, account: int, acct_flags: dict, payer: str, cents: int, day: _dt.date) -> None:
         rng, w = self.rng, self.w
-        pay_id = w.new_id(Payment)
+        pay_id = w.next_ids[Posting]  # a payment's id is its posting's (models.cashier.Payment.posting)
         session = None
         if acct_flags["autopay"]:
             channel = "autopay"
@@ -623,6 +623,7 @@ class DistrictBuilder:
             user = self.system
             tenders.append(("card", cents))
         post_id = self.posting(f"demo:pay:{pay_id}", "payment", user, day, f"receipt DM{pay_id:09d}")
+        assert post_id == pay_id
         self.entry(post_id, account, "payment", "", -cents, day, f"Payment ({channel}, {tenders[0][0]})",
                    f"payment:{pay_id}")
         w.add(Payment, (pay_id, f"DM{pay_id:09d}", session, post_id, user, cents, change, channel, "posted",

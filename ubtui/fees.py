@@ -20,7 +20,8 @@ import datetime as _dt
 import unicodedata
 from dataclasses import dataclass, field
 
-from models import Account, AccountCustomer, LedgerEntry, Payment, User, WorkOrder
+from models import Account, AccountCustomer, User, WorkOrder
+from models.cashier import returned_since
 
 from . import audit, clock
 from .config import settings
@@ -119,9 +120,7 @@ def deposit_risk(customer_id: int, on: _dt.date | None = None) -> str:
     on = on or clock.today()
     since = _months_back(on, months)
     accounts = AccountCustomer.select(AccountCustomer.account).where(AccountCustomer.customer == customer_id)
-    returned = (Payment.select(Payment.id).join(LedgerEntry, on=(LedgerEntry.posting == Payment.posting))
-                .where((Payment.status == "returned") & LedgerEntry.account.in_(accounts)
-                       & (Payment.created_at >= _dt.datetime.combine(since, _dt.time()))).count())
+    returned = returned_since(accounts, _dt.datetime.combine(since, _dt.time()))
     if returned:
         return f"{returned} returned payment{'s' if returned > 1 else ''} in {months} months"
     cut = (WorkOrder.select(WorkOrder.id).where((WorkOrder.kind == "disconnect") & (WorkOrder.status == "done")

@@ -33,6 +33,7 @@ from models import (
     WorkOrder,
     utcnow,
 )
+from models.cashier import of_postings
 from models.service import CONTACT_CHANNELS
 
 from . import audit, clock
@@ -379,12 +380,10 @@ def transactions(user: User, account_id: int, offset: int = 0, limit: int = 100,
 def _receipt_numbers(posting_ids: set[int]) -> dict[int, str]:
     """posting id -> receipt number: a counter payment's entries are written before its
     receipt is numbered, so their reference says only "receipt"; the number is the payment's."""
-    from models.cashier import Payment
-
     if not posting_ids:
         return {}
     return {p.posting_id: p.receipt_number for p in
-            Payment.select(Payment.posting, Payment.receipt_number).where(Payment.posting.in_(list(posting_ids)))}
+            Payment.select(Payment.posting, Payment.receipt_number).where(of_postings(list(posting_ids)))}
 
 
 def bills(user: User, account_id: int) -> list[BillRow]:
@@ -479,10 +478,8 @@ def payments(user: User, account_id: int) -> list[PaymentRow]:
     _account(account_id)
     Later = LedgerEntry.alias("later")
     q = (LedgerEntry.select(LedgerEntry.posting, LedgerEntry.amount_cents, LedgerEntry.posted_at,
-                            Later.id.alias("reversed_by"), Payment.id.alias("payment_id"),
-                            Payment.receipt_number, Payment.channel, Payment.status, Payment.payer_name)
+                            Later.id.alias("reversed_by"))
          .join(Later, JOIN.LEFT_OUTER, on=(Later.reverses == LedgerEntry.id))
-         .join_from(LedgerEntry, Payment, JOIN.LEFT_OUTER, on=(Payment.posting == LedgerEntry.posting))
          .where((LedgerEntry.account == account_id) & (LedgerEntry.kind == "payment"))
          .order_by(LedgerEntry.id.desc()))
     grouped: dict[int, dict] = {}
@@ -490,20 +487,25 @@ def payments(user: User, account_id: int) -> list[PaymentRow]:
         g = grouped.setdefault(e.posting_id, {"e": e, "amount": 0, "reversed": False})
         g["amount"] -= int(e.amount_cents)
         g["reversed"] |= e.reversed_by is not None
-    pay_ids = [g["e"].payment_id for g in grouped.values() if g["e"].payment_id]
+    # the receipts of those postings, read apart: a join on the posting id cannot use the
+    # two indexes a payment is found through (``of_postings``)
+    receipts = {p.posting_id: p for p in Payment.select(
+        Payment.id, Payment.posting, Payment.receipt_number, Payment.channel, Payment.status, Payment.payer_name)
+        .where(of_postings(list(grouped)))} if grouped else {}
+    pay_ids = [p.id for p in receipts.values()]
     tenders: dict[int, list[str]] = {}
     for t in Tender.select().where(Tender.payment.in_(pay_ids)).order_by(Tender.payment, Tender.seq) if pay_ids else []:
         ident = t.check_number or t.card_last4
         tenders.setdefault(t.payment_id, []).append(f"{t.kind.replace('_', ' ')} {ident}".strip())
     out = []
     for posting_id, g in grouped.items():
-        e = g["e"]
-        status = e.status or "posted"
+        e, p = g["e"], receipts.get(posting_id)
+        status = p.status if p else "posted"
         if status == "posted" and g["reversed"]:
             status = "reversed"
-        out.append(PaymentRow(local_time(e.posted_at).date(), g["amount"], e.receipt_number or "",
-                              ", ".join(tenders.get(e.payment_id, [])), e.channel or "", status,
-                              e.payer_name or "", posting_id))
+        out.append(PaymentRow(local_time(e.posted_at).date(), g["amount"], p.receipt_number if p else "",
+                              ", ".join(tenders.get(p.id, [])) if p else "", p.channel if p else "", status,
+                              p.payer_name if p else "", posting_id))
     return out
 
 

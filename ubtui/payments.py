@@ -28,7 +28,7 @@ from peewee import fn
 from pydantic import BaseModel, ConfigDict, Field
 
 from models import Account, LedgerEntry, Payment, Posting, Premise, Tender, User, database, utcnow
-from models.cashier import TENDER_KINDS, by_receipt, receipt_for_posting
+from models.cashier import TENDER_KINDS, by_receipt, of_postings, receipt_for_posting
 
 from . import audit, ledger
 from .accounts import customer_of_record, format_account_number, luhn_digit, normalize_account_number
@@ -550,7 +550,7 @@ def _resolve_accounts(cmd: TakePayment, tendered: int) -> list[tuple[AccountRow,
 
 
 def _replay(posting: Posting) -> PaymentResult:
-    p = Payment.get_or_none(Payment.posting == posting.id)
+    p = Payment.get_or_none(of_postings(posting.id))
     if p is None:
         raise Conflict(f"key {posting.idempotency_key!r} was used for a {posting.kind} posting, not a payment")
     return payment_result(p, created=False)
@@ -621,10 +621,11 @@ def _open_session(user: User, session_id: int | None, rows: list[tuple]) -> tupl
     return int(rows[0][0]), _day(rows[0][3]), other_terminal(rows[0][4])
 
 
-_PAYMENT_COLS = ("receipt_number, session_id, posting_id, user_id, total_cents, change_cents, channel, status, "
+# A payment's id is its posting's (models.cashier.Payment.posting): the posting id twice.
+_PAYMENT_COLS = ("id, receipt_number, session_id, posting_id, user_id, total_cents, change_cents, channel, status, "
                  "void_reason, created_at, payer_name, business_date")
 _PAYMENT_INSERT = (f"INSERT INTO payment ({_PAYMENT_COLS}) "
-                   "VALUES (?, ?, ?, ?, ?, ?, 'counter', 'posted', '', ?, ?, ?)")
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, 'counter', 'posted', '', ?, ?, ?)")
 _TENDER_COLS = "payment_id, seq, kind, amount_cents, check_number, bank, check_name, card_last4, auth_code"
 
 
@@ -653,8 +654,9 @@ def _write_receipt(user: User, key: str, specs: list, r: _Receipt):
     now = utcnow().isoformat(" ")
     res = ledger.write_posting(user, key, "payment", specs, memo=r.memo, audited=False, now=now)
     number = _receipt_number(res.posting_id)
-    pid = execute(_PAYMENT_INSERT, (number, r.session_id, res.posting_id, user.id, r.total,
-                                    r.change, now, r.payer, r.business_date.isoformat())).lastrowid
+    pid = res.posting_id
+    execute(_PAYMENT_INSERT, (pid, number, r.session_id, pid, user.id, r.total, r.change, now, r.payer,
+                              r.business_date.isoformat()))
     execute(_tender_insert(len(r.tenders)), tuple(v for t in r.tenders for v in (pid, *_tender_params(t))))
     audit.record(user, "payment.take", "payment", pid, detail=r.memo[:200],
                  after={"receipt": number, "posting": res.posting_id, **r.audit_after}, at=now)
@@ -688,7 +690,7 @@ def _write_receipt_pg(user: User, key: str, specs: list, r: _Receipt):
     params += [now, user.id, audit.dumps(r.audit_after), r.memo[:200]]
     cur = database.execute_sql(
         f"WITH {ctes}, "
-        f"pay AS (INSERT INTO payment ({_PAYMENT_COLS}) SELECT {_RECEIPT_PG}, %s::bigint, p.id, %s::bigint, "
+        f"pay AS (INSERT INTO payment ({_PAYMENT_COLS}) SELECT p.id, {_RECEIPT_PG}, %s::bigint, p.id, %s::bigint, "
         "%s::bigint, %s::bigint, 'counter', 'posted', '', %s::timestamp, %s::text, %s::date FROM p "
         "RETURNING id, receipt_number), "
         f"t AS (INSERT INTO tender ({_TENDER_COLS}) SELECT pay.id, v.* FROM pay, "

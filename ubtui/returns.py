@@ -9,7 +9,7 @@ import datetime as _dt
 from dataclasses import dataclass
 
 from models import Account, LedgerEntry, Payment, Posting, Tender, User
-from models.cashier import by_receipt
+from models.cashier import by_receipt, returned_since
 
 from . import audit, clock, ledger
 from .accounts import set_payment_flags
@@ -68,9 +68,7 @@ def return_payment(user: User, receipt_number: str, reason: str, *, charge_fee: 
         if was_check:
             year_ago = clock.now() - _dt.timedelta(days=365)
             for account_id in account_ids:
-                returns = (Payment.select().join(LedgerEntry, on=(LedgerEntry.posting == Payment.posting))
-                           .where((LedgerEntry.account == account_id) & (Payment.status == "returned")
-                                  & (Payment.created_at >= year_ago)).distinct().count())
+                returns = returned_since([account_id], year_ago)
                 acct = Account.get_by_id(account_id)
                 if returns >= cfg.nsf_no_checks_after and not acct.no_checks:
                     set_payment_flags(user, account_id, no_checks=True,

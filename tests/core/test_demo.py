@@ -72,6 +72,7 @@ def test_demo_district_keeps_every_invariant_and_has_every_kind_of_account(db_ur
     assert demo.has_data()
     assert verify_all() == []
     assert Account.select().count() == stats.accounts == 300
+    assert Payment.select().count() > 0 and Payment.select().where(Payment.id != Payment.posting).count() == 0
     assert {a.status for a in Account.select(Account.status)} == set(ACCOUNT_STATUSES)
     assert {a.account_class for a in Account.select(Account.account_class)} == set(ACCOUNT_CLASSES)
     # money: cached balances equal entries (verify), and the statuses mean something

@@ -3,7 +3,7 @@ the posting; every other number is kept unique by the partial receipt-number ind
 import peewee
 import pytest
 
-from models import Payment, database
+from models import Payment, Tender, database
 from models.cashier import by_receipt, receipt_for_posting
 from ubtui import ledger, payments, returns
 from ubtui.errors import InputError
@@ -56,3 +56,88 @@ def test_a_counter_receipt_writes_no_receipt_index_entry(drawer, clerk, make_acc
         "SELECT indexdef FROM pg_indexes WHERE indexname = 'payment_receipt_number'" if backend == "postgres" else
         "SELECT sql FROM sqlite_master WHERE name = 'payment_receipt_number'").fetchone()[0]
     assert "WHERE" in sql.upper() and "substr" in sql.lower()
+
+
+# --- a payment's id is its posting's (migration 0028) -----------------------------------------
+def test_every_writer_gives_a_payment_its_postings_id(drawer, clerk, system, make_account):  # noqa: F811
+    a = make_account()
+    ledger.post(system, "bill", "charge", [EntrySpec(a.id, "charge", 5000, "water", "Water")])  # ids apart
+    counter = Payment.get_by_id(pay(clerk, a, "5").payment_id)
+    other = _posted_payment(system, a, "AP261207-00001")  # Payment.create: autopay, imports
+    assert (counter.id, other.id) == (counter.posting_id, other.posting_id)
+    assert Payment.select().where(Payment.id != Payment.posting).count() == 0
+
+
+def test_a_counter_payment_writes_no_posting_index_entry(drawer, clerk, make_account, backend):  # noqa: F811
+    """The point of the rule: the posting-id index holds only payments numbered the old way."""
+    a = make_account()
+    for i in range(3):
+        pay(clerk, a, "1", key=f"k{i}")
+    if backend == "sqlite":
+        cells = database.execute_sql("SELECT COALESCE(SUM(ncell), 0) FROM dbstat "
+                                     "WHERE name = 'payment_posting_id' AND pagetype = 'leaf'").fetchone()[0]
+        assert cells == 0
+    else:
+        database.execute_sql("ANALYZE payment")
+        tuples = database.execute_sql("SELECT reltuples FROM pg_class WHERE relname = 'payment_posting_id'"
+                                      ).fetchone()[0]
+        assert tuples <= 0  # PostgreSQL says -1 (never counted) or 0 for an empty index
+
+
+def _old_payment(user, account, pid: int, number: str) -> Payment:
+    """A payment numbered before 0028: its own id, not its posting's."""
+    res = ledger.post(user, f"old:{number}", "payment", [EntrySpec(account.id, "payment", -100, "", "Payment")])
+    assert pid != res.posting_id
+    p = Payment.create(id=pid, receipt_number=number, posting=res.posting_id, user=user.id, total_cents=100,
+                       channel="mail")
+    Tender.create(payment=p, seq=1, kind="check", amount_cents=100)
+    return p
+
+
+def test_payments_numbered_either_way_are_found_by_their_postings(drawer, clerk, system, make_account):  # noqa: F811
+    from models.cashier import of_postings, returned_since
+    from ubtui import inquiry
+
+    a = make_account()
+    bills = [ledger.post(system, f"b{i}", "charge", [EntrySpec(a.id, "charge", 1000, "water", "Water")]).posting_id
+             for i in range(3)]
+    # an old payment whose own id is the id of a bill's posting: never that posting's payment
+    old = _old_payment(system, a, bills[0], "DM000000001")
+    new = Payment.get_by_id(pay(clerk, a, "2").payment_id)
+    assert list(Payment.select().where(of_postings(bills[0]))) == []
+    assert [p.id for p in Payment.select().where(of_postings(old.posting_id))] == [old.id]
+    assert [p.id for p in Payment.select().where(of_postings(new.posting_id))] == [new.id]
+    assert sorted(p.id for p in Payment.select().where(of_postings([old.posting_id, new.posting_id, *bills]))) \
+        == sorted([old.id, new.id])
+    assert payments.find_payment(new.receipt_number).id == new.id
+    assert payments.find_payment("DM000000001").id == old.id
+    rows = inquiry.payments(clerk, a.id)
+    assert {(r.receipt_number, r.amount_cents) for r in rows} == {("DM000000001", 100), (new.receipt_number, 200)}
+    assert [r.reference for r in inquiry.transactions(clerk, a.id) if r.posting_id == new.posting_id] \
+        == [f"receipt:{new.receipt_number}"]
+    returns.return_payment(system, "DM000000001", "NSF")
+    from ubtui.verify import check_payments
+    assert check_payments() == []
+    twin = Payment.create(id=bills[1], receipt_number="DM000000009", posting=new.posting_id, user=system.id,
+                          total_cents=200, status="voided", void_posting=bills[2])  # around both rules
+    Tender.create(payment=twin, seq=1, kind="cash", amount_cents=200)
+    assert [b.message for b in check_payments()] == [f"posting {new.posting_id} has more than one payment"]
+    import datetime as _dt
+    assert returned_since([a.id], _dt.datetime(2000, 1, 1)) == 1
+
+
+def test_payments_are_read_through_an_index_on_either_backend(drawer, clerk, make_account, backend):  # noqa: F811
+    """``of_postings`` and ``by_receipt``: each arm through its index; never a scan of the table."""
+    from models.cashier import of_postings
+    a = make_account()
+    r = pay(clerk, a, "1")
+    for term in (of_postings(r.payment_id), of_postings([r.payment_id, 5]), by_receipt(r.receipt_number)):
+        sql, params = Payment.select().where(term).sql()
+        if backend == "sqlite":
+            plan = " | ".join(row[3] for row in database.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+            assert "SCAN payment" not in plan and "payment_posting_id" in plan, plan
+        else:
+            with database.atomic():
+                database.execute_sql("SET LOCAL enable_seqscan = off")
+                plan = " | ".join(row[0] for row in database.execute_sql("EXPLAIN " + sql, params))
+            assert "Seq Scan" not in plan and "payment_posting_id" in plan and "payment_pkey" in plan, plan

@@ -194,3 +194,41 @@ def test_search_documents_get_a_fine_sample_on_postgresql(db):
     target = db.execute_sql("SELECT attstattarget FROM pg_attribute WHERE attrelid = 'account_search'::regclass "
                             "AND attname = 'doc'").fetchone()[0]
     assert target == 1000
+
+
+def test_payment_id_migration_keeps_old_payments_found_and_refuses_ids_ahead(db, system, make_account):
+    """0028 on an older database: the full UNIQUE posting-id index becomes partial (the old
+    payments, whose ids are not their postings', stay in it and unique); they are found by their
+    postings as before, a new payment takes its posting's id; a payment id above every posting's
+    (which a new payment could collide with) is refused, naming its receipt."""
+    import peewee
+    import pytest
+
+    from models import Payment
+    from models.cashier import of_postings
+    from ubtui import ledger
+    from ubtui.ledger import EntrySpec
+    mig = importlib.import_module("ubtui.migrations.0028_payment_id_is_its_posting")
+    a = make_account()
+
+    def posting(key):
+        return ledger.post(system, key, "payment", [EntrySpec(a.id, "payment", -100, "", "Payment")]).posting_id
+
+    for i in range(3):
+        posting(f"other{i}")
+    old = Payment.create(id=1, receipt_number="DM000000001", posting=posting("p1"), user=system.id, total_cents=100)
+    db.execute_sql('DROP INDEX "payment_posting_id"')
+    db.execute_sql('CREATE UNIQUE INDEX "payment_posting_id" ON "payment" ("posting_id")')
+    for _ in range(2):
+        mig.up(None, db)
+        index = {i.name: i for i in db.get_indexes("payment")}["payment_posting_id"]
+        assert index.unique and index.columns == ["posting_id"] and "WHERE" in index.sql.upper()
+        assert Payment.get(of_postings(old.posting_id)).id == 1
+    new = Payment.create(receipt_number="DM000000002", posting=posting("p2"), user=system.id, total_cents=100)
+    assert new.id == new.posting_id and Payment.get(of_postings(new.posting_id)).id == new.id
+    with pytest.raises(peewee.IntegrityError), db.atomic():  # the old payment's posting stays unique
+        Payment.create(id=2, receipt_number="DM000000003", posting=old.posting_id, user=system.id, total_cents=1)
+    Payment.create(id=new.id + 50, receipt_number="DM000000050", posting=posting("p3"), user=system.id,
+                   total_cents=100)
+    with pytest.raises(peewee.IntegrityError, match="DM000000050"):
+        mig.up(None, db)
