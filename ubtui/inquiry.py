@@ -379,11 +379,16 @@ def transactions(user: User, account_id: int, offset: int = 0, limit: int = 100,
 
 def _receipt_numbers(posting_ids: set[int]) -> dict[int, str]:
     """posting id -> receipt number: a counter payment's entries are written before its
-    receipt is numbered, so their reference says only "receipt"; the number is the payment's."""
+    receipt is numbered, so their reference says only "receipt"; the number is the payment's,
+    and a void's or a return's reversal (which copies the reference) is its payment's too."""
     if not posting_ids:
         return {}
-    return {p.posting_id: p.receipt_number for p in
-            Payment.select(Payment.posting, Payment.receipt_number).where(of_postings(list(posting_ids)))}
+    ids = list(posting_ids)
+    out = {p.posting_id: p.receipt_number for p in
+           Payment.select(Payment.posting, Payment.receipt_number).where(of_postings(ids))}
+    out.update({p.void_posting_id: p.receipt_number for p in
+                Payment.select(Payment.void_posting, Payment.receipt_number).where(Payment.void_posting.in_(ids))})
+    return out
 
 
 def bills(user: User, account_id: int) -> list[BillRow]:

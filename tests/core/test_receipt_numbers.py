@@ -94,7 +94,8 @@ def _old_payment(user, account, pid: int, number: str) -> Payment:
     return p
 
 
-def test_payments_numbered_either_way_are_found_by_their_postings(drawer, clerk, system, make_account):  # noqa: F811
+def test_payments_numbered_either_way_are_found_by_their_postings(drawer, clerk, system, supervisor,
+                                                                  make_account):  # noqa: F811
     from models.cashier import of_postings, returned_since
     from ubtui import inquiry
 
@@ -116,6 +117,12 @@ def test_payments_numbered_either_way_are_found_by_their_postings(drawer, clerk,
     assert [r.reference for r in inquiry.transactions(clerk, a.id) if r.posting_id == new.posting_id] \
         == [f"receipt:{new.receipt_number}"]
     returns.return_payment(system, "DM000000001", "NSF")
+    voided = Payment.get_by_id(pay(clerk, a, "3", key="k2").payment_id)
+    from ubtui import voids
+    voids.void_payment(clerk, voided.receipt_number, "customer changed mind", "super1", "password-super1")
+    # the void's reversal copies the entries' reference ("receipt"): it names its receipt too
+    assert {r.reference for r in inquiry.transactions(clerk, a.id)
+            if r.posting_id == Payment.get_by_id(voided.id).void_posting_id} == {f"receipt:{voided.receipt_number}"}
     from ubtui.verify import check_payments
     assert check_payments() == []
     twin = Payment.create(id=bills[1], receipt_number="DM000000009", posting=new.posting_id, user=system.id,
