@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import datetime as _dt
+import secrets
+import time
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -81,6 +83,14 @@ class PostingResult:
 
     def __repr__(self) -> str:
         return f"PostingResult(posting_id={self.posting_id}, key={self.idempotency_key!r}, created={self.created})"
+
+
+def new_key(prefix: str) -> str:
+    """A fresh idempotency key for one form: ``prefix``, the time in nanoseconds (16 hex
+    digits) and 48 random bits.  Keys made later sort later, so a district's postings add
+    their keys at the end of the unique index, whose last pages stay in the cache however
+    many million keys it holds (a random key, as a uuid4, lands on any of its pages)."""
+    return f"{prefix}{time.time_ns():016x}{secrets.token_hex(6)}"
 
 
 def check_key(key: str) -> str:

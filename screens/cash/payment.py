@@ -14,8 +14,6 @@ posts once; after posting F6 starts the next payment and ctrl+e shows the receip
 """
 from __future__ import annotations
 
-import uuid
-
 import peewee
 from rich.text import Text
 from textual import on
@@ -28,7 +26,7 @@ from screens.common.base import BaseScreen, key_binding
 from screens.common.fields import MoneyInput
 from screens.common.form import Field, FieldGroup, GroupedFields, LookupScreen, field_box, group_keys
 from screens.common.text import stored
-from ubtui import drawer, payments
+from ubtui import drawer, ledger, payments
 from ubtui.accounts import format_account_number, get_account, normalize_account_number
 from ubtui.errors import InputError, UbtuiError
 from ubtui.money import format_cents, format_plain
@@ -115,7 +113,7 @@ class PaymentScreen(GroupedFields, BaseScreen):
         self.reset_state()
 
     def reset_state(self) -> None:
-        self.key = "ui:pay:" + uuid.uuid4().hex  # one per form: a double F9 posts once
+        self.key = ledger.new_key("ui:pay:")  # one per form: a double F9 posts once
         self.account = None
         self.accounts: list[tuple[object, str]] = []  # (account, amount typed): one check, several accounts
         self.tenders: list[payments.TenderIn] = []

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as _dt
 import inspect
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +37,7 @@ from textual.widgets.option_list import Option
 from screens.common.base import BaseScreen, KeepsRunning, key_binding
 from screens.common.fields import MoneyInput, NoteArea
 from screens.common.text import line, stored
+from ubtui import ledger
 from ubtui.dates import parse_date
 from ubtui.errors import ApprovalNeeded, InputError, UbtuiError, field_key
 from ubtui.money import format_cents, parse_amount
@@ -144,7 +144,7 @@ def yes_no(text: str, field: str) -> bool:
 
 
 def short_key() -> str:
-    return "ui:" + uuid.uuid4().hex
+    return ledger.new_key("ui:")
 
 
 def data_table(table_id: str, columns) -> DataTable:

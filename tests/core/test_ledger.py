@@ -237,3 +237,13 @@ def test_category_sums_always_equal_the_entries(system, make_account, backend, d
             assert ledger.category_sums(acct.id) == ledger.computed_category_sums(acct.id)
             assert ledger.account_balance(acct.id) == ledger.computed_balance(acct.id)
     assert verify_all() == []
+
+
+def test_new_keys_are_unique_fit_and_sort_in_the_order_they_were_made():
+    """A form's key: later keys sort later (the unique index grows at its end), none repeats."""
+    keys = [ledger.new_key("ui:pay:") for _ in range(2000)]
+    assert len(set(keys)) == len(keys)
+    times = [k[len("ui:pay:"):-12] for k in keys]  # two keys of one nanosecond: either order
+    assert times == sorted(times) and len(times[0]) == 16
+    assert all(k.startswith("ui:pay:") and len(k) <= ledger.MAX_KEY for k in keys)
+    assert ledger.check_key(keys[0]) == keys[0]
