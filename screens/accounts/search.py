@@ -1,8 +1,9 @@
 """F2: find an account.  One box; results appear as you type; arrows and Enter open it.
 
-Each keystroke starts a search in an exclusive worker (the previous one is cancelled) that runs
-in the database thread; while more typed characters wait their turn it does not start (the
-next one replaces it), and a result older than the text now in the box is thrown away.  Keys
+Each keystroke starts a search in the database thread from its handler and an exclusive worker
+(the previous one is cancelled) that waits for it and shows it; while more typed characters
+wait their turn no search starts (the next key replaces the worker), and a result older than
+the text now in the box is thrown away.  Keys
 typed ahead and the results of their search are drawn in one frame (``hold_frame``).  The
 results are drawn by a ``FitTable`` (screens/common/table.py), which skips measuring and Rich
 rendering of its plain cells; names and addresses take the width the terminal has and wrap
@@ -100,7 +101,17 @@ class SearchScreen(BaseScreen):
     def query_changed(self, event: Input.Changed) -> None:
         if self.app.typed_ahead():
             self.hold_frame()
-        self.run_search(event.value)
+            self.run_search(event.value)  # the worker waits for the keys typed ahead
+        else:
+            self.run_search(event.value, self.start_search(event.value))
+
+    def start_search(self, text: str) -> asyncio.Future | None:
+        """The search of ``text`` started in the database thread now, while the key's echo is
+        drawn and before its worker runs (``App.db_now``); None: the worker asks."""
+        from ubtui.search import search_accounts
+
+        text = text.strip()
+        return self.app.db_now(search_accounts, self.app.user, text, PAGE) if text else None
 
     def hold_frame(self) -> None:
         """Draw nothing until the search of the text being typed has answered
@@ -208,9 +219,9 @@ class SearchScreen(BaseScreen):
         self.run_search(self.query_one("#query", Input).value)
 
     @work(exclusive=True, group="search")
-    async def run_search(self, text: str) -> None:
+    async def run_search(self, text: str, started: asyncio.Future | None = None) -> None:
         try:
-            await self.search_and_show(text)
+            await self.search_and_show(text, started)
         except asyncio.CancelledError:
             raise  # replaced by the search of a newer key, which releases the frame
         except BaseException:
@@ -218,19 +229,20 @@ class SearchScreen(BaseScreen):
             raise
         self.release_frame()
 
-    async def search_and_show(self, text: str) -> None:
+    async def search_and_show(self, text: str, started: asyncio.Future | None = None) -> None:
+        """Search ``text`` (or await ``started``, its search already under way) and show it."""
         from ubtui.search import search_accounts
 
         text = text.strip()
         if not text:
             self.show_hits("", [])
             return
-        while self.app.typed_ahead():
+        while started is None and self.app.typed_ahead():
             # the next key will most likely change the text and replace this worker (exclusive):
             # no search, no redraw for text the clerk has already typed past
             await asyncio.sleep(0.002)
         try:
-            hits = await self.app.db(search_accounts, self.app.user, text, PAGE)
+            hits = await (started or self.app.db(search_accounts, self.app.user, text, PAGE))
         except Exception as e:  # shown as one line; the box stays usable
             if self.box_text() == text:
                 self.show_hits(text, [])

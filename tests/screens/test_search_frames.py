@@ -71,6 +71,29 @@ async def test_keys_typed_ahead_are_held_until_their_answer(demo_url):
         assert app.screen.frame_hold is None and batch_count(app) == 0
 
 
+async def test_a_key_typed_alone_starts_its_search_before_its_worker_runs(demo_url, monkeypatch):
+    """The key's handler starts the search in the database thread (``App.db_now``): the
+    worker, which runs a turn or more of the event loop later, finds it under way.  Keys typed
+    ahead start none: the worker of the last one searches, the others are replaced."""
+    seen: list[tuple[str, bool]] = []
+    real = SearchScreen.search_and_show
+
+    async def search_and_show(self, text, started=None):
+        seen.append((text, started is not None))
+        await real(self, text, started)
+
+    monkeypatch.setattr(SearchScreen, "search_and_show", search_and_show)
+    async with on_search_screen(demo_url) as (app, pilot):
+        for key in "kow":
+            await burst(pilot, key)
+        assert seen == [("k", True), ("ko", True), ("kow", True)]
+        assert app.screen.searched_for == "kow" and table_rows(app.screen.query_one("#results"))
+        seen.clear()
+        await burst(pilot, *"al")
+        assert seen[-1] == ("kowal", True) and all(not started for _, started in seen[:-1])
+        assert app.screen.searched_for == "kowal"
+
+
 async def test_a_slow_search_holds_the_echo_no_longer_than_answer_wait(demo_url, monkeypatch):
     gate = gated_search(monkeypatch, "kow")
     async with on_search_screen(demo_url) as (app, pilot):
