@@ -107,6 +107,11 @@ class FitTable(OwnCellsTable):
         kw.setdefault("cursor_type", "row")
         super().__init__(**kw)
         self.specs: dict[str, Col] = {}
+        # each row's cells as drawn ((text, style, justify), by column) and their widths,
+        # made once when the row is added: a search adds 50 rows a key, and measures and
+        # draws them again whenever the widths change
+        self.plain_rows: dict = {}
+        self.row_widths: dict = {}
         self.set_columns(columns)
 
     def set_columns(self, columns) -> None:
@@ -130,12 +135,13 @@ class FitTable(OwnCellsTable):
     def needs(self) -> dict[str, int]:
         """The width each column needs for its longest value (and its label) on one line."""
         out = {}
-        for column in self.ordered_columns:
+        rows = [self.row_widths.get(key) or self.row_widths_of(key) for key in self.rows]
+        for i, column in enumerate(self.ordered_columns):
             spec = self.specs.get(column.key.value or "")
             if spec is None:
                 continue
             gap = column.width - self.inner(column)
-            longest = max((cell_len(_plain(row[column.key])[0]) for row in self.all_row_cells()), default=0)
+            longest = max((widths[i] for widths in rows), default=0)
             out[spec.column_key] = max(longest, cell_len(spec.label)) + gap
         return out
 
@@ -211,22 +217,68 @@ class FitTable(OwnCellsTable):
                 changed = True
         if changed:
             for row_key, row in self.rows.items():
-                row.height = self.row_height(self.row_cells(row_key).values())
+                row.height = self.row_height(self.plain_row(row_key))
             self.columns_changed()
 
     def resized(self) -> None:
         self.fit()
 
-    def row_height(self, values) -> int:
+    def row_height(self, plains) -> int:
+        """The lines of a row whose cells are ``plains`` (``_plain`` of each, by column)."""
         height = 1
-        for column, value in zip(self.ordered_columns, values):
-            height = max(height, len(wrap(_plain(value)[0], self.inner(column))))
+        for column, plain in zip(self.ordered_columns, plains):
+            height = max(height, len(wrap(plain[0], self.inner(column))))
         return height
 
     # --- rows --------------------------------------------------------------------------------
+    def plains_of(self, cells) -> tuple:
+        """``_plain`` of each cell, one for every column (a missing cell is blank)."""
+        plains = tuple(map(_plain, cells))
+        missing = len(self.columns) - len(plains)
+        return plains + (_plain(None),) * missing if missing > 0 else plains
+
+    def plain_row(self, row_key) -> tuple:
+        """The row's cells as drawn (made again after ``update_cell``)."""
+        plains = self.plain_rows.get(row_key)
+        if plains is None:
+            plains = self.keep_plains(row_key, self.plains_of(self.row_cells(row_key).values()))
+        return plains
+
+    def row_widths_of(self, row_key) -> tuple:
+        self.plain_row(row_key)
+        return self.row_widths[row_key]
+
+    def keep_plains(self, row_key, plains: tuple) -> tuple:
+        self.plain_rows[row_key] = plains
+        self.row_widths[row_key] = tuple(cell_len(p[0]) for p in plains)
+        return plains
+
     def add_row(self, *cells, height: int | None = 1, key: str | None = None, label=None):
         """A row as tall as its tallest cell wrapped (``height`` is not used)."""
-        return super().add_row(*cells, height=self.row_height(cells), key=key, label=label)
+        plains = self.plains_of(cells)
+        row_key = super().add_row(*cells, height=self.row_height(plains), key=key, label=label)
+        self.keep_plains(row_key, plains)
+        return row_key
+
+    def add_rows(self, rows) -> list:
+        """Rows at the bottom, added together (``OwnCellsTable.append_rows``)."""
+        rows = [tuple(cells) for cells in rows]
+        plains = [self.plains_of(cells) for cells in rows]
+        keys = self.append_rows(rows, [self.row_height(p) for p in plains])
+        for row_key, p in zip(keys, plains):
+            self.keep_plains(row_key, p)
+        return keys
+
+    def update_cell(self, row_key, column_key, value, *, update_width: bool = False) -> None:
+        """(No screen updates a cell; the rows' cells are made again when next needed.)"""
+        self.plain_rows.clear()
+        self.row_widths.clear()
+        super().update_cell(row_key, column_key, value, update_width=update_width)
+
+    def clear(self, columns: bool = False):
+        self.plain_rows.clear()
+        self.row_widths.clear()
+        return super().clear(columns)
 
     def dimensions(self) -> None:
         """The growing columns share the width by what the new rows need; then the scrollable
@@ -257,7 +309,7 @@ class FitTable(OwnCellsTable):
         if header:
             text, own, justify, height = spec.label if spec else "", "", "", self.header_height
         else:
-            text, own, justify = _plain(self.row_cells(row_key)[column_key])
+            text, own, justify = self.plain_row(row_key)[column_index]
             height = self.rows[row_key].height
         if spec is not None and spec.right:
             justify = "right"

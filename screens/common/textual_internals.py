@@ -8,10 +8,12 @@ of the app uses the public hooks these classes and functions offer.
 """
 from __future__ import annotations
 
+from itertools import zip_longest
 from typing import Any
 
 from textual.geometry import Size
 from textual.widgets import DataTable, Input, TextArea
+from textual.widgets.data_table import Row, RowKey
 
 # The Textual versions these were checked against (pyproject: textual>=8,<9).
 WRITTEN_FOR = ((8, 0), (9, 0))  # from, up to (not including)
@@ -28,7 +30,7 @@ USED: dict[str, tuple[str, ...]] = {
         "_data", "_clear_caches", "_update_count", "_require_update_dimensions", "_on_resize",
         "_update_dimensions", "_total_row_height", "_scroll_update", "_render_cell", "_header_row_key",
         "_row_locations", "_column_locations", "_show_hover_cursor", "_pseudo_class_state",
-        "_cell_render_cache", "_get_styles_to_render_cell"),
+        "_cell_render_cache", "_get_styles_to_render_cell", "_new_rows", "_highlight_cursor"),
 }
 
 
@@ -157,6 +159,32 @@ class OwnCellsTable(DataTable):
         self._require_update_dimensions = True
         self.check_idle()
         self.refresh()
+
+    def append_rows(self, rows: list[tuple], heights: list[int]) -> list:
+        """Rows of ``heights`` lines added at the bottom, as many ``add_row`` calls would, but
+        with one cursor check and one idle request for all of them, not one per row (a search
+        adds 50 rows a key); their keys."""
+        columns = self.ordered_columns
+        first = self.row_count
+        keys = []
+        for i, (cells, height) in enumerate(zip(rows, heights)):
+            if len(cells) > len(columns):
+                raise ValueError("More values provided than there are columns.")
+            key = RowKey(None)
+            self._row_locations[key] = first + i
+            self._data[key] = {column.key: value for column, value in zip_longest(columns, cells)}
+            self.rows[key] = Row(key, height, None, False)
+            self._new_rows.add(key)
+            keys.append(key)
+        if not keys:
+            return keys
+        self._require_update_dimensions = True
+        self.cursor_coordinate = self.cursor_coordinate
+        if first == 0 and self.columns and self.show_cursor and self.cursor_type != "none":
+            self._highlight_cursor()  # a cursor where there was none: its Highlighted message
+        self._update_count += 1
+        self.check_idle()
+        return keys
 
     def rows_height(self) -> int:
         return self._total_row_height
