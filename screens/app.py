@@ -15,6 +15,7 @@ import asyncio
 import collections
 import datetime as _dt
 import functools
+import gc
 import os
 import signal
 import time
@@ -222,6 +223,19 @@ class UbtuiApp(UnhandledErrors, KeepsRunning, App):
         self._db_calls -= 1
         if not future.cancelled():
             future.exception()  # whoever awaits it sees it; nobody may (its worker replaced)
+
+    long_lived_kept = False  # once a process: gc.freeze (keep_long_lived)
+
+    def keep_long_lived(self) -> None:
+        """Leave every object alive now out of the garbage collector's passes, once a process
+        (``gc.freeze``): the modules, styles and screens of a session that has started.  A full
+        pass walked them all every 30-odd keys of a search, 60-100 ms on the main thread (a
+        key's results drawn that much later, issue #20); afterwards it walks only what came
+        since.  What is alive now and later becomes garbage is not reclaimed (the screens
+        left on the way: a few thousand objects, once)."""
+        if not UbtuiApp.long_lived_kept:
+            UbtuiApp.long_lived_kept = True
+            gc.freeze()
 
     async def try_db(self, fn: Callable[..., Any], *args, hold_keys: bool = False, **kw) -> Any:
         """Like ``db`` but a core error is shown as one line and ``None`` returned.  With

@@ -84,18 +84,18 @@ class SearchScreen(BaseScreen):
         self.query_one("#query", Input).focus()
         if self.initial:
             self.run_search(self.initial)
-        else:
-            self.call_after_refresh(self.warm_up)
+        self.call_after_refresh(self.warm_up)
 
-    @staticmethod
-    def warm_up() -> None:
+    def warm_up(self) -> None:
         """Import the search module (and what it imports) once the screen is drawn, not on the
         first key: that key would otherwise pay for it (a few ms; about 30 ms where Python
         keeps no bytecode, PYTHONDONTWRITEBYTECODE), and when many sessions start typing
-        together, every one of them at once."""
+        together, every one of them at once.  Then what the session has made so far is kept
+        out of the garbage collector's full passes (``App.keep_long_lived``)."""
         import importlib
 
         importlib.import_module("ubtui.search")
+        self.app.keep_long_lived()
 
     @on(Input.Changed, "#query")
     def query_changed(self, event: Input.Changed) -> None:

@@ -146,3 +146,20 @@ async def test_results_that_grow_past_the_screen_and_shrink_back_ask_for_no_layo
         assert counts == [30, 3, 1, 3, 30, 0, 30] and table.scrollable_content_region.height < 30
         assert layouts == []
         assert table.show_vertical_scrollbar and table.vertical_scrollbar.window_virtual_size == 30 + 1  # and header
+
+
+async def test_the_first_search_screen_keeps_what_is_alive_out_of_full_collections(demo_url, monkeypatch):
+    """Once the search screen is drawn, the objects alive are left out of the garbage
+    collector's passes (a full pass over them stalled a key 60-100 ms), once a process."""
+    import gc
+
+    from screens.app import UbtuiApp
+
+    frozen: list[int] = []
+    monkeypatch.setattr(UbtuiApp, "long_lived_kept", False)
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(1))
+    async with on_search_screen(demo_url) as (app, pilot):
+        assert frozen == [1]
+        await burst(pilot, "f3")
+        await burst(pilot, "f2")
+        assert isinstance(app.screen, SearchScreen) and frozen == [1]
