@@ -8,10 +8,13 @@ of the app uses the public hooks these classes and functions offer.
 """
 from __future__ import annotations
 
-from itertools import zip_longest
+from itertools import chain, zip_longest
 from typing import Any
 
+from rich.segment import Segment
+from rich.style import Style
 from textual.geometry import Size
+from textual.strip import Strip
 from textual.widgets import DataTable, Input, TextArea
 from textual.widgets.data_table import Row, RowKey
 
@@ -30,7 +33,9 @@ USED: dict[str, tuple[str, ...]] = {
         "_data", "_clear_caches", "_update_count", "_require_update_dimensions", "_on_resize",
         "_update_dimensions", "_total_row_height", "_scroll_update", "_render_cell", "_header_row_key",
         "_row_locations", "_column_locations", "_show_hover_cursor", "_pseudo_class_state",
-        "_cell_render_cache", "_get_styles_to_render_cell", "_new_rows", "_highlight_cursor"),
+        "_cell_render_cache", "_get_styles_to_render_cell", "_new_rows", "_highlight_cursor",
+        "_render_line", "_render_line_in_row", "_get_offsets", "_line_cache", "_row_render_cache",
+        "_get_row_style", "_labelled_row_exists"),
 }
 
 
@@ -211,6 +216,78 @@ class OwnCellsTable(DataTable):
     def draw_cell(self, row_key, column_key, row_index: int, column_index: int, base_style, width: int,
                   cursor: bool, hover: bool) -> list:
         raise NotImplementedError
+
+    # --- drawing a frame's lines ---------------------------------------------------------------
+    # DataTable asks for each line drawn what does not change within a frame: the table's
+    # size, scroll offset and style (each a walk up the DOM), its columns in order (a list
+    # built at each ask, five asks a line), the header's style (a style computed from CSS).
+    # A search's results frame draws 20 new lines; here they are asked once a frame.
+    frame_parts: tuple | None = None
+
+    def render_lines(self, crop):
+        columns = self.ordered_columns
+        self.frame_parts = (self.size, self.scroll_offset, self.rich_style,
+                            [column.get_render_width(self) for column in columns])
+        try:
+            return super().render_lines(crop)
+        finally:
+            self.frame_parts = None
+
+    def render_line(self, y: int) -> Strip:
+        parts = self.frame_parts
+        if parts is None or self.fixed_rows:
+            return super().render_line(y)
+        size, (scroll_x, scroll_y), style, _ = parts
+        if y >= (self.header_height if self.show_header else 0):
+            y += scroll_y
+        return self._render_line(y, scroll_x, scroll_x + size.width, style)
+
+    def plain_lines(self) -> bool:
+        """Lines drawn here: a row cursor, no fixed columns, no row labels, within a frame."""
+        return (self.frame_parts is not None and not self.fixed_columns and self.cursor_type == "row"
+                and not (self._labelled_row_exists and self.show_row_labels))
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style) -> Strip:
+        if not self.plain_lines():
+            return super()._render_line(y, x1, x2, base_style)
+        width = self.frame_parts[0].width  # type: ignore[index]
+        try:
+            row_key, line_no = self._get_offsets(y)
+        except LookupError:
+            return Strip.blank(width, base_style)
+        cursor, hover = self.cursor_coordinate, self.hover_coordinate
+        key = (y, x1, x2, width, cursor, hover, base_style, self.cursor_type, self._show_hover_cursor,
+               self._update_count, self._pseudo_class_state)
+        if key in self._line_cache:
+            return self._line_cache[key]
+        _, cells = self._render_line_in_row(row_key, line_no, base_style, cursor, hover)
+        strip = Strip(list(chain.from_iterable(cells))).crop(x1, x2).adjust_cell_length(width, base_style).simplify()
+        self._line_cache[key] = strip
+        return strip
+
+    def _render_line_in_row(self, row_key, line_no: int, base_style, cursor_location, hover_location):
+        if not self.plain_lines():
+            return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+        key = (row_key, line_no, base_style, cursor_location, hover_location, self.cursor_type, self.show_cursor,
+               self._show_hover_cursor, self._update_count, self._pseudo_class_state)
+        if key in self._row_render_cache:
+            return self._row_render_cache[key]
+        size, _, _, widths = self.frame_parts  # type: ignore[misc]
+        row_index = self._row_locations.get(row_key) if row_key in self._row_locations else -1
+        row_style = self._get_row_style(row_index, base_style)
+        on_row = cursor_location.row == row_index
+        hover_row = hover_location.row == row_index
+        cells = [self._render_cell(row_index, i, row_style, width, cursor=on_row, hover=hover_row)[line_no]
+                 for i, width in enumerate(widths)]
+        # the rest of the width, styled as the row (DataTable's "extend" cell)
+        extend, _ = self._get_styles_to_render_cell(
+            row_index == -1, False, False, hover_location.row == (row_index or 0), on_row, self.show_cursor,
+            self._show_hover_cursor, False, False)
+        extend = row_style + extend + Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        cells.append([Segment(" " * max(0, size.width - sum(widths)), extend)])
+        pair: tuple[list, list] = ([], cells)
+        self._row_render_cache[key] = pair
+        return pair
 
     # --- DataTable's private parts -----------------------------------------------------------
     def _on_resize(self, event) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import App
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from screens.common.table import Col, FitTable
 from screens.common.textual_internals import screen_strips
@@ -68,3 +68,48 @@ async def test_a_cell_updated_is_measured_again():
         await pilot.pause()
         assert table.needs()["Name"] == len("Kowalski-Wiśniewska")
         assert "Kowalski-Wiśniewska" in "".join(lines(app, table))
+
+
+class DataTableLines(FitTable):
+    """A FitTable whose lines DataTable draws (its own way, each line on its own)."""
+
+    def plain_lines(self) -> bool:
+        return False
+
+
+class TwoWays(App):
+    CSS = "FitTable { height: 8; } Input { height: 1; border: none; }"
+
+    def compose(self):
+        yield Input(id="box")  # has the focus: both tables are drawn unfocused
+        yield FitTable(COLUMNS, id="ours")
+        yield DataTableLines(COLUMNS, id="theirs")
+
+
+def cells_drawn(app, table) -> list[list[tuple]]:
+    """Each character of the table's lines on screen with its style (mouse targets too)."""
+    region = table.region
+    out = []
+    for strip in screen_strips(app.screen)[region.y:region.bottom]:
+        chars = [(ch, seg.style) for seg in strip for ch in seg.text]
+        out.append(chars[region.x:region.right])
+    return out
+
+
+async def test_lines_are_drawn_as_datatable_draws_them():
+    """FitTable draws a frame's lines with what does not change within it asked once: every
+    character, colour and mouse target the same as DataTable's own drawing, with the cursor
+    moved, the table scrolled, and a row wrapped onto a second line."""
+    app = TwoWays()
+    async with app.run_test(size=(60, 20)) as pilot:
+        ours, theirs = app.query_one("#ours", FitTable), app.query_one("#theirs", FitTable)
+        for table in (ours, theirs):
+            table.add_rows(ROWS * 3)
+        await pilot.pause()
+        assert cells_drawn(app, ours) == cells_drawn(app, theirs)
+        assert "María José" in "".join(ch for line in cells_drawn(app, ours) for ch, _ in line)
+        for table in (ours, theirs):
+            table.move_cursor(row=6)
+        await pilot.pause()
+        assert ours.scroll_y > 0 and ours.scroll_y == theirs.scroll_y
+        assert cells_drawn(app, ours) == cells_drawn(app, theirs)
