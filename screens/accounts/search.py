@@ -23,9 +23,9 @@ from textual.widgets import DataTable, Input, Static
 
 from screens.common.base import BaseScreen, key_binding
 from screens.common.table import Col, FitTable
-from screens.common.text import cell
 from screens.common.textual_internals import FixedSizeInput
 from ubtui.money import format_cents
+from ubtui.text import safe_text
 
 # 80 columns: widths plus one cell of padding each side of every column; names and
 # addresses share what a wider terminal adds, and wrap (never cut) where they do not fit.
@@ -202,7 +202,9 @@ class SearchScreen(BaseScreen):
 
     @staticmethod
     def row_of(h) -> tuple:
-        return (h.number, cell(h.name), cell(h.address), h.status.replace("_", " "),
+        """A hit's cells: plain strings, which FitTable draws as text, never markup (a
+        ``Text`` each, as ``cell`` makes for DataTable, is 100 objects more a key)."""
+        return (h.number, safe_text(h.name), safe_text(h.address), h.status.replace("_", " "),
                 format_cents(h.balance_cents), h.flags)
 
     @on(DataTable.RowSelected, "#results")

@@ -216,19 +216,20 @@ class FitTable(OwnCellsTable):
                 column.width = width
                 changed = True
         if changed:
+            inners = [self.inner(column) for column in self.ordered_columns]
             for row_key, row in self.rows.items():
-                row.height = self.row_height(self.plain_row(row_key))
+                row.height = self.row_height(self.plain_row(row_key), inners)
             self.columns_changed()
 
     def resized(self) -> None:
         self.fit()
 
-    def row_height(self, plains) -> int:
-        """The lines of a row whose cells are ``plains`` (``_plain`` of each, by column)."""
-        height = 1
-        for column, plain in zip(self.ordered_columns, plains):
-            height = max(height, len(wrap(plain[0], self.inner(column))))
-        return height
+    def row_height(self, plains, inners: list[int] | None = None) -> int:
+        """The lines of a row whose cells are ``plains`` (``_plain`` of each, by column);
+        ``inners``: the columns' text widths, if known."""
+        if inners is None:
+            inners = [self.inner(column) for column in self.ordered_columns]
+        return max([1, *(len(wrap(plain[0], inner)) for plain, inner in zip(plains, inners))])
 
     # --- rows --------------------------------------------------------------------------------
     def plains_of(self, cells) -> tuple:
@@ -264,7 +265,8 @@ class FitTable(OwnCellsTable):
         """Rows at the bottom, added together (``OwnCellsTable.append_rows``)."""
         rows = [tuple(cells) for cells in rows]
         plains = [self.plains_of(cells) for cells in rows]
-        keys = self.append_rows(rows, [self.row_height(p) for p in plains])
+        inners = [self.inner(column) for column in self.ordered_columns]
+        keys = self.append_rows(rows, [self.row_height(p, inners) for p in plains])
         for row_key, p in zip(keys, plains):
             self.keep_plains(row_key, p)
         return keys
