@@ -100,6 +100,13 @@ def _style(style: str | Style) -> Style:
     return style if isinstance(style, Style) else Style.parse(style)
 
 
+@functools.lru_cache(maxsize=4096)
+def _mouse_target(row: int, column: int) -> Style:
+    """The style a cell carries for the mouse (DataTable's meta): made once, and added to
+    the cell's other styles through Rich's cache of style sums."""
+    return Style.from_meta({"row": row, "column": column})
+
+
 class FitTable(OwnCellsTable):
     """A row table with the app's width policy (see the module)."""
 
@@ -129,7 +136,7 @@ class FitTable(OwnCellsTable):
         """The text width of ``column`` (``width`` wide, padding left out): without padding
         the last cell is a gap, but in the last column."""
         width = column.width if width is None else width
-        gap = self.cell_padding == 0 and column is not self.ordered_columns[-1]
+        gap = self.cell_padding == 0 and column is not self.columns_in_order()[-1]
         return max(1, width - (1 if gap else 0))
 
     def needs(self) -> dict[str, int]:
@@ -316,13 +323,14 @@ class FitTable(OwnCellsTable):
         if spec is not None and spec.right:
             justify = "right"
         component_style, post_style = self.cell_styles(header, hover, cursor)
-        style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+        style = base_style + _mouse_target(row_index, column_index) + component_style
         if own:
             style += _style(own)
         style += post_style
-        inner = self.inner(self.ordered_columns[column_index], width - 2 * self.cell_padding)
-        left = " " * self.cell_padding
-        right = " " * (width - inner - self.cell_padding)
+        padding = self.cell_padding
+        inner = self.inner(self.columns_in_order()[column_index], width - 2 * padding)
+        left = " " * padding
+        right = " " * (width - inner - padding)
         wrapped = wrap(text, inner)
         lines = []
         for i in range(height):

@@ -9,7 +9,7 @@ of the app uses the public hooks these classes and functions offer.
 from __future__ import annotations
 
 from itertools import chain, zip_longest
-from typing import Any
+from typing import Any, NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
@@ -145,6 +145,16 @@ class KeyFirstTextArea(TextArea):
 
 
 # --- a DataTable that draws its own cells (screens/common/table.py FitTable) ---------------------
+class FrameParts(NamedTuple):
+    """What a table's lines are drawn with, the same for every line of a frame."""
+    size: Size
+    scroll: Any  # the scroll offset (x, y)
+    style: Any  # the table's rich style
+    columns: list  # ordered_columns
+    widths: list[int]  # their render widths
+    flags: tuple  # show_cursor, hover cursor shown, cursor colours from CSS (fg, bg)
+
+
 class OwnCellsTable(DataTable):
     """DataTable with hooks for a table that lays out and draws its cells itself:
     ``resized()`` after a resize, ``dimensions()`` instead of DataTable's size update,
@@ -202,6 +212,8 @@ class OwnCellsTable(DataTable):
 
     def cell_styles(self, header: bool, hover: bool, cursor: bool):
         """(component style, post style) of a cell, as DataTable styles its own."""
+        if self.frame_parts is not None:
+            return self._get_styles_to_render_cell(header, False, False, hover, cursor, *self.frame_parts.flags)
         return self._get_styles_to_render_cell(
             header, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
             self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
@@ -222,25 +234,33 @@ class OwnCellsTable(DataTable):
     # size, scroll offset and style (each a walk up the DOM), its columns in order (a list
     # built at each ask, five asks a line), the header's style (a style computed from CSS).
     # A search's results frame draws 20 new lines; here they are asked once a frame.
-    frame_parts: tuple | None = None
+    # The cells' styles ask four reactives a cell (``cell_styles``); they too are asked once.
+    frame_parts: FrameParts | None = None
 
     def render_lines(self, crop):
         columns = self.ordered_columns
-        self.frame_parts = (self.size, self.scroll_offset, self.rich_style,
-                            [column.get_render_width(self) for column in columns])
+        self.frame_parts = FrameParts(
+            self.size, self.scroll_offset, self.rich_style, columns,
+            [column.get_render_width(self) for column in columns],
+            (self.show_cursor, self._show_hover_cursor, self.cursor_foreground_priority == "css",
+             self.cursor_background_priority == "css"))
         try:
             return super().render_lines(crop)
         finally:
             self.frame_parts = None
 
+    def columns_in_order(self) -> list:
+        """``ordered_columns`` (as they were when this frame began)."""
+        return self.frame_parts.columns if self.frame_parts is not None else self.ordered_columns
+
     def render_line(self, y: int) -> Strip:
         parts = self.frame_parts
         if parts is None or self.fixed_rows:
             return super().render_line(y)
-        size, (scroll_x, scroll_y), style, _ = parts
+        scroll_x, scroll_y = parts.scroll
         if y >= (self.header_height if self.show_header else 0):
             y += scroll_y
-        return self._render_line(y, scroll_x, scroll_x + size.width, style)
+        return self._render_line(y, scroll_x, scroll_x + parts.size.width, parts.style)
 
     def plain_lines(self) -> bool:
         """Lines drawn here: a row cursor, no fixed columns, no row labels, within a frame."""
@@ -250,7 +270,7 @@ class OwnCellsTable(DataTable):
     def _render_line(self, y: int, x1: int, x2: int, base_style) -> Strip:
         if not self.plain_lines():
             return super()._render_line(y, x1, x2, base_style)
-        width = self.frame_parts[0].width  # type: ignore[index]
+        width = self.frame_parts.size.width  # type: ignore[union-attr]
         try:
             row_key, line_no = self._get_offsets(y)
         except LookupError:
@@ -261,7 +281,8 @@ class OwnCellsTable(DataTable):
         if key in self._line_cache:
             return self._line_cache[key]
         _, cells = self._render_line_in_row(row_key, line_no, base_style, cursor, hover)
-        strip = Strip(list(chain.from_iterable(cells))).crop(x1, x2).adjust_cell_length(width, base_style).simplify()
+        # (DataTable's simplify() joins nothing here: each cell's mouse target is its own)
+        strip = Strip(list(chain.from_iterable(cells))).crop(x1, x2).adjust_cell_length(width, base_style)
         self._line_cache[key] = strip
         return strip
 
@@ -272,7 +293,7 @@ class OwnCellsTable(DataTable):
                self._show_hover_cursor, self._update_count, self._pseudo_class_state)
         if key in self._row_render_cache:
             return self._row_render_cache[key]
-        size, _, _, widths = self.frame_parts  # type: ignore[misc]
+        size, widths = self.frame_parts.size, self.frame_parts.widths  # type: ignore[union-attr]
         row_index = self._row_locations.get(row_key) if row_key in self._row_locations else -1
         row_style = self._get_row_style(row_index, base_style)
         on_row = cursor_location.row == row_index
