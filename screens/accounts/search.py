@@ -1,9 +1,9 @@
 """F2: find an account.  One box; results appear as you type; arrows and Enter open it.
 
-Each keystroke starts a search in the database thread from its handler and an exclusive worker
-(the previous one is cancelled) that waits for it and shows it; while more typed characters
-wait their turn no search starts (the next key replaces the worker), and a result older than
-the text now in the box is thrown away.  Keys
+Each keystroke starts a search in an exclusive worker (the previous one is cancelled) that runs
+in the database thread (on PostgreSQL the key's handler starts it and the worker waits for it);
+while more typed characters wait their turn no search starts (the next key replaces the
+worker), and a result older than the text now in the box is thrown away.  Keys
 typed ahead and the results of their search are drawn in one frame (``hold_frame``).  The
 results are drawn by a ``FitTable`` (screens/common/table.py), which skips measuring and Rich
 rendering of its plain cells; names and addresses take the width the terminal has and wrap
@@ -107,11 +107,24 @@ class SearchScreen(BaseScreen):
 
     def start_search(self, text: str) -> asyncio.Future | None:
         """The search of ``text`` started in the database thread now, while the key's echo is
-        drawn and before its worker runs (``App.db_now``); None: the worker asks."""
+        drawn and before its worker runs (``App.db_now``), where ``search_at_once``; None:
+        the worker asks."""
         from ubtui.search import search_accounts
 
         text = text.strip()
-        return self.app.db_now(search_accounts, self.app.user, text, PAGE) if text else None
+        if not text or not self.search_at_once():
+            return None
+        return self.app.db_now(search_accounts, self.app.user, text, PAGE)
+
+    @staticmethod
+    def search_at_once() -> bool:
+        """A search waits on a database server (PostgreSQL): started at once, it runs there
+        while this process draws the echo.  SQLite searches in this process, holding the
+        interpreter lock most of the time: started before the echo is drawn it only delays
+        the echo (1M demo, instrumented: echo 4.2 -> 6.7 ms median, results no sooner)."""
+        from ubtui.db import is_postgres
+
+        return is_postgres()
 
     def hold_frame(self) -> None:
         """Draw nothing until the search of the text being typed has answered

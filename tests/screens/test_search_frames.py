@@ -71,10 +71,8 @@ async def test_keys_typed_ahead_are_held_until_their_answer(demo_url):
         assert app.screen.frame_hold is None and batch_count(app) == 0
 
 
-async def test_a_key_typed_alone_starts_its_search_before_its_worker_runs(demo_url, monkeypatch):
-    """The key's handler starts the search in the database thread (``App.db_now``): the
-    worker, which runs a turn or more of the event loop later, finds it under way.  Keys typed
-    ahead start none: the worker of the last one searches, the others are replaced."""
+def record_started(monkeypatch) -> list[tuple[str, bool]]:
+    """(text, whether its search was already under way) for each search worker that runs."""
     seen: list[tuple[str, bool]] = []
     real = SearchScreen.search_and_show
 
@@ -83,6 +81,16 @@ async def test_a_key_typed_alone_starts_its_search_before_its_worker_runs(demo_u
         await real(self, text, started)
 
     monkeypatch.setattr(SearchScreen, "search_and_show", search_and_show)
+    return seen
+
+
+async def test_a_key_typed_alone_starts_its_search_before_its_worker_runs(demo_url, monkeypatch):
+    """Where searches wait on a server (``search_at_once``: PostgreSQL), the key's handler
+    starts the search in the database thread (``App.db_now``): the worker, which runs a turn
+    or more of the event loop later, finds it under way.  Keys typed ahead start none: the
+    worker of the last one searches, the others are replaced."""
+    seen = record_started(monkeypatch)
+    monkeypatch.setattr(SearchScreen, "search_at_once", staticmethod(lambda: True))
     async with on_search_screen(demo_url) as (app, pilot):
         for key in "kow":
             await burst(pilot, key)
@@ -92,6 +100,16 @@ async def test_a_key_typed_alone_starts_its_search_before_its_worker_runs(demo_u
         await burst(pilot, *"al")
         assert seen[-1] == ("kowal", True) and all(not started for _, started in seen[:-1])
         assert app.screen.searched_for == "kowal"
+
+
+async def test_on_sqlite_the_worker_starts_the_search(demo_url, monkeypatch):
+    """SQLite searches in the app's process: started before the key's echo is drawn it
+    would only hold the echo up; its worker starts it, as before."""
+    seen = record_started(monkeypatch)
+    async with on_search_screen(demo_url) as (app, pilot):
+        assert not SearchScreen.search_at_once()
+        await burst(pilot, "k")
+        assert seen == [("k", False)] and app.screen.searched_for == "k"
 
 
 async def test_a_slow_search_holds_the_echo_no_longer_than_answer_wait(demo_url, monkeypatch):
