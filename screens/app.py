@@ -15,6 +15,7 @@ import asyncio
 import collections
 import datetime as _dt
 import functools
+import gc
 import os
 import signal
 import time
@@ -200,6 +201,41 @@ class UbtuiApp(UnhandledErrors, KeepsRunning, App):
                     self._db_idle.set()
                     # keys typed meanwhile go on once the answer is drawn (focus moved)
                     self.call_after_refresh(self._next_key)
+
+    def db_now(self, fn: Callable[..., Any], *args, **kw) -> asyncio.Future | None:
+        """Start ``fn(*args, **kw)`` in the database thread at once and return its future
+        (awaited like ``db``, keys not held), or None while the database is still being
+        opened (then use ``db``).  ``db`` starts the call when its coroutine first runs, a
+        turn or more of the event loop later: a worker started from a key handler runs after
+        the key's other messages (1-1.5 ms of a search screen's key, issue #20)."""
+        ready = self._db_ready
+        if ready is not None and (not ready.done() or ready.cancelled() or ready.exception() is not None):
+            return None
+        call = functools.partial(fn, *args, **kw)
+        if self.db_delay:
+            call = functools.partial(_slowly, self.db_delay, call)
+        self._db_calls += 1
+        future = asyncio.get_running_loop().run_in_executor(self._executor, call)
+        future.add_done_callback(self._db_now_done)
+        return future
+
+    def _db_now_done(self, future: asyncio.Future) -> None:
+        self._db_calls -= 1
+        if not future.cancelled():
+            future.exception()  # whoever awaits it sees it; nobody may (its worker replaced)
+
+    long_lived_kept = False  # once a process: gc.freeze (keep_long_lived)
+
+    def keep_long_lived(self) -> None:
+        """Leave every object alive now out of the garbage collector's passes, once a process
+        (``gc.freeze``): the modules, styles and screens of a session that has started.  A full
+        pass walked them all every 30-odd keys of a search, 60-100 ms on the main thread (a
+        key's results drawn that much later, issue #20); afterwards it walks only what came
+        since.  What is alive now and later becomes garbage is not reclaimed (the screens
+        left on the way: a few thousand objects, once)."""
+        if not UbtuiApp.long_lived_kept:
+            UbtuiApp.long_lived_kept = True
+            gc.freeze()
 
     async def try_db(self, fn: Callable[..., Any], *args, hold_keys: bool = False, **kw) -> Any:
         """Like ``db`` but a core error is shown as one line and ``None`` returned.  With

@@ -100,6 +100,13 @@ def _style(style: str | Style) -> Style:
     return style if isinstance(style, Style) else Style.parse(style)
 
 
+@functools.lru_cache(maxsize=4096)
+def _mouse_target(row: int, column: int) -> Style:
+    """The style a cell carries for the mouse (DataTable's meta): made once, and added to
+    the cell's other styles through Rich's cache of style sums."""
+    return Style.from_meta({"row": row, "column": column})
+
+
 class FitTable(OwnCellsTable):
     """A row table with the app's width policy (see the module)."""
 
@@ -107,6 +114,11 @@ class FitTable(OwnCellsTable):
         kw.setdefault("cursor_type", "row")
         super().__init__(**kw)
         self.specs: dict[str, Col] = {}
+        # each row's cells as drawn ((text, style, justify), by column) and their widths,
+        # made once when the row is added: a search adds 50 rows a key, and measures and
+        # draws them again whenever the widths change
+        self.plain_rows: dict = {}
+        self.row_widths: dict = {}
         self.set_columns(columns)
 
     def set_columns(self, columns) -> None:
@@ -124,18 +136,19 @@ class FitTable(OwnCellsTable):
         """The text width of ``column`` (``width`` wide, padding left out): without padding
         the last cell is a gap, but in the last column."""
         width = column.width if width is None else width
-        gap = self.cell_padding == 0 and column is not self.ordered_columns[-1]
+        gap = self.cell_padding == 0 and column is not self.columns_in_order()[-1]
         return max(1, width - (1 if gap else 0))
 
     def needs(self) -> dict[str, int]:
         """The width each column needs for its longest value (and its label) on one line."""
         out = {}
-        for column in self.ordered_columns:
+        rows = [self.row_widths.get(key) or self.row_widths_of(key) for key in self.rows]
+        for i, column in enumerate(self.ordered_columns):
             spec = self.specs.get(column.key.value or "")
             if spec is None:
                 continue
             gap = column.width - self.inner(column)
-            longest = max((cell_len(_plain(row[column.key])[0]) for row in self.all_row_cells()), default=0)
+            longest = max((widths[i] for widths in rows), default=0)
             out[spec.column_key] = max(longest, cell_len(spec.label)) + gap
         return out
 
@@ -210,23 +223,71 @@ class FitTable(OwnCellsTable):
                 column.width = width
                 changed = True
         if changed:
+            inners = [self.inner(column) for column in self.ordered_columns]
             for row_key, row in self.rows.items():
-                row.height = self.row_height(self.row_cells(row_key).values())
+                row.height = self.row_height(self.plain_row(row_key), inners)
             self.columns_changed()
 
     def resized(self) -> None:
         self.fit()
 
-    def row_height(self, values) -> int:
-        height = 1
-        for column, value in zip(self.ordered_columns, values):
-            height = max(height, len(wrap(_plain(value)[0], self.inner(column))))
-        return height
+    def row_height(self, plains, inners: list[int] | None = None) -> int:
+        """The lines of a row whose cells are ``plains`` (``_plain`` of each, by column);
+        ``inners``: the columns' text widths, if known."""
+        if inners is None:
+            inners = [self.inner(column) for column in self.ordered_columns]
+        return max([1, *(len(wrap(plain[0], inner)) for plain, inner in zip(plains, inners))])
 
     # --- rows --------------------------------------------------------------------------------
+    def plains_of(self, cells) -> tuple:
+        """``_plain`` of each cell, one for every column (a missing cell is blank)."""
+        plains = tuple(map(_plain, cells))
+        missing = len(self.columns) - len(plains)
+        return plains + (_plain(None),) * missing if missing > 0 else plains
+
+    def plain_row(self, row_key) -> tuple:
+        """The row's cells as drawn (made again after ``update_cell``)."""
+        plains = self.plain_rows.get(row_key)
+        if plains is None:
+            plains = self.keep_plains(row_key, self.plains_of(self.row_cells(row_key).values()))
+        return plains
+
+    def row_widths_of(self, row_key) -> tuple:
+        self.plain_row(row_key)
+        return self.row_widths[row_key]
+
+    def keep_plains(self, row_key, plains: tuple) -> tuple:
+        self.plain_rows[row_key] = plains
+        self.row_widths[row_key] = tuple(cell_len(p[0]) for p in plains)
+        return plains
+
     def add_row(self, *cells, height: int | None = 1, key: str | None = None, label=None):
         """A row as tall as its tallest cell wrapped (``height`` is not used)."""
-        return super().add_row(*cells, height=self.row_height(cells), key=key, label=label)
+        plains = self.plains_of(cells)
+        row_key = super().add_row(*cells, height=self.row_height(plains), key=key, label=label)
+        self.keep_plains(row_key, plains)
+        return row_key
+
+    def add_rows(self, rows) -> list:
+        """Rows at the bottom, added together (``OwnCellsTable.append_rows``)."""
+        rows = [tuple(cells) for cells in rows]
+        plains = [self.plains_of(cells) for cells in rows]
+        inners = [self.inner(column) for column in self.ordered_columns]
+        keys = self.append_rows(rows, [self.row_height(p, inners) for p in plains])
+        for row_key, p in zip(keys, plains):
+            self.keep_plains(row_key, p)
+        return keys
+
+    def update_cell(self, row_key, column_key, value, *, update_width: bool = False) -> None:
+        """(No screen updates a cell; the rows' cells are made again when next needed.)"""
+        self.plain_rows.clear()
+        self.row_widths.clear()
+        super().update_cell(row_key, column_key, value, update_width=update_width)
+
+    def clear(self, columns: bool = False):
+        self.plain_rows.clear()
+        self.row_widths.clear()
+        return super().clear(columns)
 
     def dimensions(self) -> None:
         """The growing columns share the width by what the new rows need; then the scrollable
@@ -257,18 +318,19 @@ class FitTable(OwnCellsTable):
         if header:
             text, own, justify, height = spec.label if spec else "", "", "", self.header_height
         else:
-            text, own, justify = _plain(self.row_cells(row_key)[column_key])
+            text, own, justify = self.plain_row(row_key)[column_index]
             height = self.rows[row_key].height
         if spec is not None and spec.right:
             justify = "right"
         component_style, post_style = self.cell_styles(header, hover, cursor)
-        style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+        style = base_style + _mouse_target(row_index, column_index) + component_style
         if own:
             style += _style(own)
         style += post_style
-        inner = self.inner(self.ordered_columns[column_index], width - 2 * self.cell_padding)
-        left = " " * self.cell_padding
-        right = " " * (width - inner - self.cell_padding)
+        padding = self.cell_padding
+        inner = self.inner(self.columns_in_order()[column_index], width - 2 * padding)
+        left = " " * padding
+        right = " " * (width - inner - padding)
         wrapped = wrap(text, inner)
         lines = []
         for i in range(height):

@@ -8,10 +8,15 @@ of the app uses the public hooks these classes and functions offer.
 """
 from __future__ import annotations
 
-from typing import Any
+from itertools import chain, zip_longest
+from typing import Any, NamedTuple
 
+from rich.segment import Segment
+from rich.style import Style
 from textual.geometry import Size
+from textual.strip import Strip
 from textual.widgets import DataTable, Input, TextArea
+from textual.widgets.data_table import Row, RowKey
 
 # The Textual versions these were checked against (pyproject: textual>=8,<9).
 WRITTEN_FOR = ((8, 0), (9, 0))  # from, up to (not including)
@@ -28,7 +33,9 @@ USED: dict[str, tuple[str, ...]] = {
         "_data", "_clear_caches", "_update_count", "_require_update_dimensions", "_on_resize",
         "_update_dimensions", "_total_row_height", "_scroll_update", "_render_cell", "_header_row_key",
         "_row_locations", "_column_locations", "_show_hover_cursor", "_pseudo_class_state",
-        "_cell_render_cache", "_get_styles_to_render_cell"),
+        "_cell_render_cache", "_get_styles_to_render_cell", "_new_rows", "_highlight_cursor",
+        "_render_line", "_render_line_in_row", "_get_offsets", "_line_cache", "_row_render_cache",
+        "_get_row_style", "_labelled_row_exists"),
 }
 
 
@@ -138,6 +145,16 @@ class KeyFirstTextArea(TextArea):
 
 
 # --- a DataTable that draws its own cells (screens/common/table.py FitTable) ---------------------
+class FrameParts(NamedTuple):
+    """What a table's lines are drawn with, the same for every line of a frame."""
+    size: Size
+    scroll: Any  # the scroll offset (x, y)
+    style: Any  # the table's rich style
+    columns: list  # ordered_columns
+    widths: list[int]  # their render widths
+    flags: tuple  # show_cursor, hover cursor shown, cursor colours from CSS (fg, bg)
+
+
 class OwnCellsTable(DataTable):
     """DataTable with hooks for a table that lays out and draws its cells itself:
     ``resized()`` after a resize, ``dimensions()`` instead of DataTable's size update,
@@ -158,6 +175,32 @@ class OwnCellsTable(DataTable):
         self.check_idle()
         self.refresh()
 
+    def append_rows(self, rows: list[tuple], heights: list[int]) -> list:
+        """Rows of ``heights`` lines added at the bottom, as many ``add_row`` calls would, but
+        with one cursor check and one idle request for all of them, not one per row (a search
+        adds 50 rows a key); their keys."""
+        columns = self.ordered_columns
+        first = self.row_count
+        keys = []
+        for i, (cells, height) in enumerate(zip(rows, heights)):
+            if len(cells) > len(columns):
+                raise ValueError("More values provided than there are columns.")
+            key = RowKey(None)
+            self._row_locations[key] = first + i
+            self._data[key] = {column.key: value for column, value in zip_longest(columns, cells)}
+            self.rows[key] = Row(key, height, None, False)
+            self._new_rows.add(key)
+            keys.append(key)
+        if not keys:
+            return keys
+        self._require_update_dimensions = True
+        self.cursor_coordinate = self.cursor_coordinate
+        if first == 0 and self.columns and self.show_cursor and self.cursor_type != "none":
+            self._highlight_cursor()  # a cursor where there was none: its Highlighted message
+        self._update_count += 1
+        self.check_idle()
+        return keys
+
     def rows_height(self) -> int:
         return self._total_row_height
 
@@ -169,6 +212,8 @@ class OwnCellsTable(DataTable):
 
     def cell_styles(self, header: bool, hover: bool, cursor: bool):
         """(component style, post style) of a cell, as DataTable styles its own."""
+        if self.frame_parts is not None:
+            return self._get_styles_to_render_cell(header, False, False, hover, cursor, *self.frame_parts.flags)
         return self._get_styles_to_render_cell(
             header, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
             self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
@@ -183,6 +228,87 @@ class OwnCellsTable(DataTable):
     def draw_cell(self, row_key, column_key, row_index: int, column_index: int, base_style, width: int,
                   cursor: bool, hover: bool) -> list:
         raise NotImplementedError
+
+    # --- drawing a frame's lines ---------------------------------------------------------------
+    # DataTable asks for each line drawn what does not change within a frame: the table's
+    # size, scroll offset and style (each a walk up the DOM), its columns in order (a list
+    # built at each ask, five asks a line), the header's style (a style computed from CSS).
+    # A search's results frame draws 20 new lines; here they are asked once a frame.
+    # The cells' styles ask four reactives a cell (``cell_styles``); they too are asked once.
+    frame_parts: FrameParts | None = None
+
+    def render_lines(self, crop):
+        columns = self.ordered_columns
+        self.frame_parts = FrameParts(
+            self.size, self.scroll_offset, self.rich_style, columns,
+            [column.get_render_width(self) for column in columns],
+            (self.show_cursor, self._show_hover_cursor, self.cursor_foreground_priority == "css",
+             self.cursor_background_priority == "css"))
+        try:
+            return super().render_lines(crop)
+        finally:
+            self.frame_parts = None
+
+    def columns_in_order(self) -> list:
+        """``ordered_columns`` (as they were when this frame began)."""
+        return self.frame_parts.columns if self.frame_parts is not None else self.ordered_columns
+
+    def render_line(self, y: int) -> Strip:
+        parts = self.frame_parts
+        if parts is None or self.fixed_rows:
+            return super().render_line(y)
+        scroll_x, scroll_y = parts.scroll
+        if y >= (self.header_height if self.show_header else 0):
+            y += scroll_y
+        return self._render_line(y, scroll_x, scroll_x + parts.size.width, parts.style)
+
+    def plain_lines(self) -> bool:
+        """Lines drawn here: a row cursor, no fixed columns, no row labels, within a frame."""
+        return (self.frame_parts is not None and not self.fixed_columns and self.cursor_type == "row"
+                and not (self._labelled_row_exists and self.show_row_labels))
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style) -> Strip:
+        if not self.plain_lines():
+            return super()._render_line(y, x1, x2, base_style)
+        width = self.frame_parts.size.width  # type: ignore[union-attr]
+        try:
+            row_key, line_no = self._get_offsets(y)
+        except LookupError:
+            return Strip.blank(width, base_style)
+        cursor, hover = self.cursor_coordinate, self.hover_coordinate
+        key = (y, x1, x2, width, cursor, hover, base_style, self.cursor_type, self._show_hover_cursor,
+               self._update_count, self._pseudo_class_state)
+        if key in self._line_cache:
+            return self._line_cache[key]
+        _, cells = self._render_line_in_row(row_key, line_no, base_style, cursor, hover)
+        # (DataTable's simplify() joins nothing here: each cell's mouse target is its own)
+        strip = Strip(list(chain.from_iterable(cells))).crop(x1, x2).adjust_cell_length(width, base_style)
+        self._line_cache[key] = strip
+        return strip
+
+    def _render_line_in_row(self, row_key, line_no: int, base_style, cursor_location, hover_location):
+        if not self.plain_lines():
+            return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+        key = (row_key, line_no, base_style, cursor_location, hover_location, self.cursor_type, self.show_cursor,
+               self._show_hover_cursor, self._update_count, self._pseudo_class_state)
+        if key in self._row_render_cache:
+            return self._row_render_cache[key]
+        size, widths = self.frame_parts.size, self.frame_parts.widths  # type: ignore[union-attr]
+        row_index = self._row_locations.get(row_key) if row_key in self._row_locations else -1
+        row_style = self._get_row_style(row_index, base_style)
+        on_row = cursor_location.row == row_index
+        hover_row = hover_location.row == row_index
+        cells = [self._render_cell(row_index, i, row_style, width, cursor=on_row, hover=hover_row)[line_no]
+                 for i, width in enumerate(widths)]
+        # the rest of the width, styled as the row (DataTable's "extend" cell)
+        extend, _ = self._get_styles_to_render_cell(
+            row_index == -1, False, False, hover_location.row == (row_index or 0), on_row, self.show_cursor,
+            self._show_hover_cursor, False, False)
+        extend = row_style + extend + Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        cells.append([Segment(" " * max(0, size.width - sum(widths)), extend)])
+        pair: tuple[list, list] = ([], cells)
+        self._row_render_cache[key] = pair
+        return pair
 
     # --- DataTable's private parts -----------------------------------------------------------
     def _on_resize(self, event) -> None:

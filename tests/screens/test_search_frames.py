@@ -71,6 +71,47 @@ async def test_keys_typed_ahead_are_held_until_their_answer(demo_url):
         assert app.screen.frame_hold is None and batch_count(app) == 0
 
 
+def record_started(monkeypatch) -> list[tuple[str, bool]]:
+    """(text, whether its search was already under way) for each search worker that runs."""
+    seen: list[tuple[str, bool]] = []
+    real = SearchScreen.search_and_show
+
+    async def search_and_show(self, text, started=None):
+        seen.append((text, started is not None))
+        await real(self, text, started)
+
+    monkeypatch.setattr(SearchScreen, "search_and_show", search_and_show)
+    return seen
+
+
+async def test_a_key_typed_alone_starts_its_search_before_its_worker_runs(demo_url, monkeypatch):
+    """Where searches wait on a server (``search_at_once``: PostgreSQL), the key's handler
+    starts the search in the database thread (``App.db_now``): the worker, which runs a turn
+    or more of the event loop later, finds it under way.  Keys typed ahead start none: the
+    worker of the last one searches, the others are replaced."""
+    seen = record_started(monkeypatch)
+    monkeypatch.setattr(SearchScreen, "search_at_once", staticmethod(lambda: True))
+    async with on_search_screen(demo_url) as (app, pilot):
+        for key in "kow":
+            await burst(pilot, key)
+        assert seen == [("k", True), ("ko", True), ("kow", True)]
+        assert app.screen.searched_for == "kow" and table_rows(app.screen.query_one("#results"))
+        seen.clear()
+        await burst(pilot, *"al")
+        assert seen[-1] == ("kowal", True) and all(not started for _, started in seen[:-1])
+        assert app.screen.searched_for == "kowal"
+
+
+async def test_on_sqlite_the_worker_starts_the_search(demo_url, monkeypatch):
+    """SQLite searches in the app's process: started before the key's echo is drawn it
+    would only hold the echo up; its worker starts it, as before."""
+    seen = record_started(monkeypatch)
+    async with on_search_screen(demo_url) as (app, pilot):
+        assert not SearchScreen.search_at_once()
+        await burst(pilot, "k")
+        assert seen == [("k", False)] and app.screen.searched_for == "k"
+
+
 async def test_a_slow_search_holds_the_echo_no_longer_than_answer_wait(demo_url, monkeypatch):
     gate = gated_search(monkeypatch, "kow")
     async with on_search_screen(demo_url) as (app, pilot):
@@ -123,3 +164,20 @@ async def test_results_that_grow_past_the_screen_and_shrink_back_ask_for_no_layo
         assert counts == [30, 3, 1, 3, 30, 0, 30] and table.scrollable_content_region.height < 30
         assert layouts == []
         assert table.show_vertical_scrollbar and table.vertical_scrollbar.window_virtual_size == 30 + 1  # and header
+
+
+async def test_the_first_search_screen_keeps_what_is_alive_out_of_full_collections(demo_url, monkeypatch):
+    """Once the search screen is drawn, the objects alive are left out of the garbage
+    collector's passes (a full pass over them stalled a key 60-100 ms), once a process."""
+    import gc
+
+    from screens.app import UbtuiApp
+
+    frozen: list[int] = []
+    monkeypatch.setattr(UbtuiApp, "long_lived_kept", False)
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(1))
+    async with on_search_screen(demo_url) as (app, pilot):
+        assert frozen == [1]
+        await burst(pilot, "f3")
+        await burst(pilot, "f2")
+        assert isinstance(app.screen, SearchScreen) and frozen == [1]

@@ -78,6 +78,10 @@ def test_every_private_name_used_is_still_where_it_was():
                               (DataTable, "_update_dimensions", ["self", "new_rows"]),
                               (DataTable, "_clear_caches", ["self"]), (DataTable, "_on_resize", ["self", "_"]),
                               (DataTable, "_scroll_update", ["self", "virtual_size"]),
+                              (DataTable, "_render_line", ["self", "y", "x1", "x2", "base_style"]),
+                              (DataTable, "_render_line_in_row", ["self", "row_key", "line_no", "base_style",
+                                                                  "cursor_location", "hover_location"]),
+                              (DataTable, "_get_offsets", ["self", "y"]), (DataTable, "_highlight_cursor", ["self"]),
                               (TextArea, "_on_key", ["self", "event"])):
         assert list(inspect.signature(getattr(cls, name)).parameters) == params, name
     assert len(inspect.signature(DataTable._get_styles_to_render_cell).parameters) == 10
