@@ -31,6 +31,7 @@ from rich.cells import cell_len, chop_cells, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
 from textual.geometry import Size
 
 from screens.common.textual_internals import OwnCellsTable
@@ -109,6 +110,12 @@ def _mouse_target(row: int, column: int) -> Style:
 
 class FitTable(OwnCellsTable):
     """A row table with the app's width policy (see the module)."""
+
+    # Its columns fit its width, so nothing scrolls sideways: Home and End go to the first
+    # and last row (DataTable's Home/End scroll sideways; only Ctrl+Home/End went there, a
+    # chord the Linux console and vt100 profiles may not send).
+    BINDINGS = [Binding("home", "scroll_top", "First", show=False),
+                Binding("end", "scroll_bottom", "Last", show=False)]
 
     def __init__(self, columns=(), **kw):
         kw.setdefault("cursor_type", "row")

@@ -113,3 +113,17 @@ async def test_lines_are_drawn_as_datatable_draws_them():
         await pilot.pause()
         assert ours.scroll_y > 0 and ours.scroll_y == theirs.scroll_y
         assert cells_drawn(app, ours) == cells_drawn(app, theirs)
+
+
+async def test_home_and_end_go_to_the_first_and_last_row():
+    """A clerk at the receipts list presses End for the newest receipt: the cursor goes there."""
+    app = Tables()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one("#many", FitTable)
+        table.add_rows([(f"100-{i:02d}", f"Name {i}", "$1.00") for i in range(40)])
+        table.focus()
+        await pilot.pause()
+        await pilot.press("end")
+        assert table.cursor_row == 39
+        await pilot.press("home")
+        assert table.cursor_row == 0
