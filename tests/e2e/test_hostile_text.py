@@ -53,9 +53,8 @@ def test_hostile_stored_text_shows_as_text_on_every_screen(db_url, hostile_accou
     with AppTerminal(db_url) as t:
         t.sign_in("clerk", "clerk-demo-1")
         t.keys("f2", "Zzyzx")
-        shown = t.wait_for("1 account")
-        assert "Zzyzx [/] Meter [" in shown  # the search results: text, not markup
-        assert "AAA\u241b[2JBBB" in shown  # the address: ESC shows as the visible "␛"
+        # the search results, text and not markup; the address's ESC as the visible "␛"
+        t.wait_for_all("1 account", "Zzyzx [/] Meter [", "AAA\u241b[2JBBB")
         t.keys("enter")
         header = t.wait_for("Service: ")
         assert "[A/B]" in header and "\u241b" in header  # ESC shows as the visible "␛"

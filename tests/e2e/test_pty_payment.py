@@ -32,8 +32,7 @@ def test_the_issues_burst_posts_5_25(sqlite_url):
     t = terminal(sqlite_url)
     try:
         t.keys("f7", number, "enter", "5.25", "enter", "10", "f9")
-        screen = t.wait_for("CHANGE DUE $4.75")
-        assert f"{number} new balance $132.57" in screen
+        t.wait_for_all("CHANGE DUE $4.75", f"{number} new balance $132.57")
     finally:
         t.close()
     assert posted() == [(525, 475)]
