@@ -128,17 +128,22 @@ def of_postings(postings):
     return (Payment.id.in_(postings) & mine) | (mine & OLD_NUMBERING)
 
 
-def returned_since(accounts, since) -> int:
-    """How many returned payments paid into ``accounts`` (ids, or a subquery of them) since
-    the datetime ``since``: their credit entries since then name the postings, and
-    ``of_postings`` the payments (one index read each; a join on the posting id could not)."""
-    postings = [p for (p,) in LedgerEntry.select(LedgerEntry.posting).where(  # (posted with the payment)
-        LedgerEntry.account.in_(accounts) & (LedgerEntry.amount_cents < 0)
-        & (LedgerEntry.posted_at >= since - datetime.timedelta(days=1))).distinct().tuples()]
-    if not postings:
-        return 0
-    return Payment.select().where(of_postings(postings) & (Payment.status == "returned")
-                                  & (Payment.created_at >= since)).count()
+def paid_into(accounts, since: datetime.datetime | None = None):
+    """WHERE term: the payments that paid into ``accounts`` (ids, or a subquery of them),
+    found by their credit entries (``since``: those posted from then on) and through
+    ``of_postings`` (one index read each; a join on the posting id could not)."""
+    where = LedgerEntry.account.in_(accounts) & (LedgerEntry.amount_cents < 0)
+    if since is not None:
+        where &= LedgerEntry.posted_at >= since
+    postings = [p for (p,) in LedgerEntry.select(LedgerEntry.posting).where(where).distinct().tuples()]
+    return of_postings(postings or [0])
+
+
+def returned_since(accounts, since: datetime.datetime) -> int:
+    """How many returned payments paid into ``accounts`` since the datetime ``since`` (their
+    credits are posted with them, at most a moment before: a day's margin is plenty)."""
+    return Payment.select().where(paid_into(accounts, since - datetime.timedelta(days=1))
+                                  & (Payment.status == "returned") & (Payment.created_at >= since)).count()
 
 
 def by_receipt(number: str):

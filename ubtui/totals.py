@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from peewee import JOIN
 
 from models import Account, Drawer, DrawerSession, LedgerEntry, Payment, Tender, User
-from models.cashier import of_postings, of_session
+from models.cashier import of_session, paid_into
 
 from .accounts import format_account_number
 from .dates import local_time
@@ -199,8 +199,7 @@ def list_receipts(user: User, business_date: _dt.date | None = None, *, session_
     if tender:
         q = q.where(Payment.id.in_(Tender.select(Tender.payment).where(Tender.kind == tender)))
     if account_id is not None:
-        q = q.where(of_postings([p for (p,) in LedgerEntry.select(LedgerEntry.posting).where(
-            (LedgerEntry.account == account_id) & (LedgerEntry.amount_cents < 0)).distinct().tuples()] or [0]))
+        q = q.where(paid_into([account_id]))
     payments = list(q.order_by(Payment.id).limit(limit).objects())
     ids = [p.id for p in payments]
     tenders: dict[int, list[str]] = {}
