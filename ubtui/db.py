@@ -78,8 +78,11 @@ def make_database(url: str) -> peewee.Database:
         f"database URL {url!r}: unknown kind {scheme!r}; use sqlite:///path/to/file.db or postgresql://user@host/db")
 
 
-def is_postgres(db: peewee.Database | None = None) -> bool:
-    db = db or proxy.obj
+def is_postgres(db: peewee.Database | peewee.DatabaseProxy | None = None) -> bool:
+    """Whether ``db`` (default: the open database) is PostgreSQL.  A model's
+    ``_meta.database`` is the models' proxy, which is neither: it is looked through."""
+    if db is None or isinstance(db, peewee.DatabaseProxy):
+        db = proxy.obj
     return isinstance(db, peewee.PostgresqlDatabase)
 
 
@@ -177,7 +180,7 @@ def execute(sql: str, params=()):
     check) cost about 2 us a statement, and a payment runs nine of them between two
     ``fsync``s.  PostgreSQL goes through Peewee as before (its pipeline mode hooks in there)."""
     db = proxy.obj
-    if is_postgres(db):
+    if isinstance(db, peewee.PostgresqlDatabase):  # is_postgres, without a call a statement
         return db.execute_sql(sql, params)
     try:  # the wrapper entered only on an error: a ``with`` costs every statement two calls
         return db.connection().execute(sql, params)

@@ -247,3 +247,23 @@ def test_new_keys_are_unique_fit_and_sort_in_the_order_they_were_made():
     assert times == sorted(times) and len(times[0]) == 16
     assert all(k.startswith("ui:pay:") and len(k) <= ledger.MAX_KEY for k in keys)
     assert ledger.check_key(keys[0]) == keys[0]
+
+
+def test_lock_accounts_holds_the_rows_on_postgresql(system, make_account, db_url, backend):
+    """Multi-account postings lock their accounts in id order before moving the balances
+    (no deadlock between two of them).  ``lock_accounts`` is given the models' database,
+    a proxy: it must still see PostgreSQL and take the row locks, so another session cannot
+    lock those rows until the transaction ends."""
+    if backend != "postgres":
+        pytest.skip("row locks: PostgreSQL (SQLite's BEGIN IMMEDIATE lets one writer in)")
+    import psycopg
+
+    from models import database
+    from ubtui.db import is_postgres
+    assert is_postgres(Posting._meta.database)
+    a, b = make_account(), make_account(last_name="Jones")
+    with database.atomic():
+        ledger.lock_accounts([a.id, b.id])
+        with psycopg.connect(db_url, autocommit=True) as other:
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute("SELECT id FROM account WHERE id = %s FOR UPDATE NOWAIT", (b.id,))
