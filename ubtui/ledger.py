@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -163,8 +164,10 @@ def _sql(db: peewee.Database) -> dict[str, str]:
             "posting_into": 'INSERT INTO "posting" ("idempotency_key", "kind", "user_id", "created_at", "memo") VALUES ',
             "posting_row": f"({p}, {p}, {p}, {p}, {p})",
             "taken": ' ON CONFLICT ("idempotency_key") DO NOTHING RETURNING id, "idempotency_key"',
+            "skip_taken": ' ON CONFLICT ("idempotency_key") DO NOTHING',
             "entry": f'INSERT INTO "ledger_entry" ({", ".join(map(_quoted, ENTRY_COLUMNS))}) VALUES ',
             "entry_row": f"({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
+            "move_balance": f'UPDATE "account" SET "balance_cents" = "balance_cents" + {p} WHERE "id" = {p}',
             "balance": (f'UPDATE "account" SET "balance_cents" = "balance_cents" + {p} WHERE "id" = {p} '
                         'RETURNING "balance_cents"'),
             # + rows + "sums_set": the category sums moved by in-SQL arithmetic (a new category: a new row)
@@ -323,27 +326,35 @@ def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec],
     db = Posting._meta.database
     sql = _sql(db)
     now = now or utcnow()
-    row = execute(sql["posting_into"] + sql["posting_row"] + sql["taken"],
-                  (key, kind, user.id, now, free_text(memo[:500], "Memo"))).fetchone()
-    if row is None:
-        raise AlreadyPosted(f"idempotency key {key!r} is already posted")
-    posting_id = row[0]
+    posting = (key, kind, user.id, now, free_text(memo[:500], "Memo"))
     rows = _entry_rows(specs)
+    deltas = _deltas(specs)
+    write = _write_posting_pg if is_postgres() else _write_posting_sqlite
+    result = write(sql, posting, rows, deltas, now)
+    _move_sums(sql, _sum_deltas(specs))
+    if audited:
+        audit.record(user, f"post.{kind}", "posting", result.posting_id,
+                     after={"key": key, "entries": rows}, detail=memo[:200] or None)
+    return result
+
+
+def _write_posting_pg(sql: dict[str, str], posting: tuple, rows: list[dict], deltas: dict[int, int], now) -> PostingResult:
+    """PostgreSQL: the posting, its entries and the balances, each statement returning what
+    the result needs; read back only when asked (see ``PostingResult``): inside
+    ``db.pipelined()`` the answers come with the next read.  An unknown account raises then,
+    and the transaction the caller is in rolls back."""
+    row = execute(sql["posting_into"] + sql["posting_row"] + sql["taken"], posting).fetchone()
+    if row is None:
+        raise AlreadyPosted(f"idempotency key {posting[0]!r} is already posted")
+    posting_id = row[0]
     # All the entries in one multi-row INSERT (a bill has several lines).  Ids come from one
-    # statement in row order, so sorted ids match ``specs`` one to one.
+    # statement in row order, so sorted ids match the entries one to one.
     values = ", ".join([sql["entry_row"]] * len(rows))
     entries_cur = execute(sql["entry"] + values + " RETURNING id", _entry_params(posting_id, rows, now))
-    deltas = _deltas(specs)
     # Lock order by account id: two multi-account postings never deadlock each other.
     balance_curs = [(account_id, execute(sql["balance"], (deltas[account_id], account_id)))
                     for account_id in sorted(deltas)]
-    _move_sums(sql, _sum_deltas(specs))
-    if audited:
-        audit.record(user, f"post.{kind}", "posting", posting_id,
-                     after={"key": key, "entries": rows}, detail=memo[:200] or None)
 
-    # Read back only when asked (see ``PostingResult``); an unknown account raises then, and
-    # the transaction the caller is in rolls back.
     def entry_ids() -> list[int]:
         return sorted(i for (i,) in entries_cur.fetchall())
 
@@ -355,10 +366,39 @@ def write_posting(user: User, key: str, kind: str, entries: Iterable[EntrySpec],
                 raise NotFound(f"account id {account_id} does not exist")
             out[account_id] = int(row[0])
         return out
+    return PostingResult(posting_id, posting[0], entry_ids, True, balances)
 
-    if not is_postgres(db):  # SQLite has no round trip to save: read back now, statement by statement
-        return PostingResult(posting_id, key, entry_ids(), True, balances())
-    return PostingResult(posting_id, key, entry_ids, True, balances)
+
+def _write_posting_sqlite(sql: dict[str, str], posting: tuple, rows: list[dict], deltas: dict[int, int],
+                          now) -> PostingResult:
+    """SQLite: the same rows without RETURNING, which costs SQLite (3.40) more than the
+    statement it is on (a posting's insert 4 us, 13 with it; the balance's update 2.4 us, 13
+    with it).  The posting's id is the insert's rowid (no row changed: the key was taken);
+    the balances are read back by id inside the transaction; the entries' ids, which few
+    callers want, are read when asked (the entries are immutable: any moment gives them)."""
+    cur = execute(sql["posting_into"] + sql["posting_row"] + sql["skip_taken"], posting)
+    if cur.rowcount != 1:
+        raise AlreadyPosted(f"idempotency key {posting[0]!r} is already posted")
+    posting_id = cur.lastrowid
+    execute(sql["entry"] + ", ".join([sql["entry_row"]] * len(rows)), _entry_params(posting_id, rows, now))
+    accounts = sorted(deltas)
+    for account_id in accounts:
+        if execute(sql["move_balance"], (deltas[account_id], account_id)).rowcount != 1:
+            raise NotFound(f"account id {account_id} does not exist")
+    balances = dict(execute(_balances_sql(len(accounts)), accounts).fetchall())
+
+    def entry_ids() -> list[int]:
+        return [i for (i,) in execute(_ENTRY_IDS, (posting_id,)).fetchall()]
+    return PostingResult(posting_id, posting[0], entry_ids, True, balances)
+
+
+_ENTRY_IDS = 'SELECT id FROM "ledger_entry" WHERE "posting_id" = ? ORDER BY id'  # SQLite
+
+
+@functools.lru_cache(maxsize=8)
+def _balances_sql(n: int) -> str:
+    """SQLite: (id, balance) of ``n`` accounts."""
+    return f'SELECT id, "balance_cents" FROM "account" WHERE id IN ({", ".join(["?"] * n)})'
 
 
 _ENTRY_VALUES_PG = ("(%s::bigint, %s::text, %s::text, %s::bigint, %s::date, %s::timestamp, %s::text, %s::text, "
