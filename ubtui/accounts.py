@@ -25,15 +25,13 @@ from .validators import check_email, check_language, check_reason, check_state, 
 NUMBER_DIGITS = 7  # then one Luhn check digit
 
 
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit doubled, its two digits added (Luhn)
+
+
 def luhn_digit(digits: str) -> str:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
+    """The Luhn check digit of ``digits``: from the right, every other digit doubled (the
+    first of them the rightmost), all their digits added."""
+    total = sum(_DOUBLED[int(ch)] for ch in digits[::-1][::2]) + sum(int(ch) for ch in digits[::-1][1::2])
     return str((10 - total % 10) % 10)
 
 

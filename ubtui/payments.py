@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date as _date
 from decimal import Decimal
+from typing import NamedTuple
 
 from peewee import fn
 from pydantic import BaseModel, ConfigDict, Field
@@ -50,19 +53,16 @@ PAST_DUE_DAYS = 30
 # --- the posting hot path in plain parameterised SQL (``db.qmarks``) -------------------------
 # Building a statement with the ORM costs ~1 ms of CPU here (more than running it), and a
 # payment is a dozen statements: the few that take_payment itself runs are written out.
-@dataclass(frozen=True)
-class AccountRow:
-    """The account columns cashiering needs (read with its entries: ``_OPEN_ROWS``)."""
+class AccountRow(NamedTuple):
+    """The account columns cashiering needs (read with its entries: ``_OPEN_ROWS``).  A
+    named tuple, as the payment's other internal records: made on every payment, and a
+    frozen dataclass sets each field through a call of its own."""
     id: int
     number: str
     balance_cents: int
     status: str
     cash_only: bool
     no_checks: bool
-
-
-def _account_row(r: tuple) -> AccountRow:
-    return AccountRow(int(r[0]), r[1], int(r[2]), r[3], bool(r[4]), bool(r[5]))
 
 
 # --- payment commands ---------------------------------------------------------------------
@@ -162,8 +162,7 @@ def looks_like_card_number(text: str) -> bool:
 _CARD_REFUSED = "that looks like a full card number; type only the last 4 digits (nothing was stored)"
 
 
-@dataclass(frozen=True)
-class _Tender:
+class _Tender(NamedTuple):
     kind: str
     cents: int
     check_number: str = ""
@@ -173,10 +172,13 @@ class _Tender:
     auth_code: str = ""
 
 
+_TENDER_TEXT = ("check_number", "bank", "name", "card_last4", "auth_code")  # TenderIn's text fields
+
+
 def _clean_tender(i: int, t: TenderIn, many: bool) -> _Tender:
     label = f"Tender {i + 1}" if many else "Tender"
-    for attr in ("check_number", "bank", "name", "card_last4", "auth_code"):
-        if looks_like_card_number(getattr(t, attr)):
+    for attr, text in zip(_TENDER_TEXT, (t.check_number, t.bank, t.name, t.card_last4, t.auth_code)):
+        if text and looks_like_card_number(text):  # a cash tender has none of them
             raise InputError("Card last 4" if attr in ("card_last4", "auth_code") else label, _CARD_REFUSED)
     kind = (t.kind or "").strip().lower().replace(" ", "_")
     if kind not in TENDER_KINDS:
@@ -331,16 +333,32 @@ def unconfirmed(alerts: Iterable[Alert], confirmed: Iterable[str] | None) -> lis
 RECENT_CHARGES = 8
 WIDER = 8
 MAX_RECENT = 512
-# One statement: the newest charges, then the account's row (``_ACCOUNT_COLS``) with each of
-# its category sums (LEFT JOIN: an account without entries still gives its row).
-_OPEN_ROWS = """SELECT * FROM (SELECT id, category, amount_cents, effective_on, kind, CAST(NULL AS BIGINT) AS debits,
-           CAST(NULL AS BIGINT) AS a_id, CAST(NULL AS TEXT) AS a_number, CAST(NULL AS BIGINT) AS a_balance,
-           CAST(NULL AS TEXT) AS a_status, CAST(NULL AS BOOLEAN) AS a_cash_only, CAST(NULL AS BOOLEAN) AS a_no_checks
-           FROM ledger_entry WHERE account_id = {a} AND amount_cents > 0
-           ORDER BY effective_on DESC, id DESC LIMIT {n}) AS f
-UNION ALL SELECT NULL, s.category, s.credit_cents, NULL, 'cached', s.debit_cents,
-       a.id, a.number, a.balance_cents, a.status, a.cash_only, a.no_checks
-  FROM account a LEFT JOIN ledger_category_sum s ON s.account_id = a.id WHERE a.{key} = ?"""
+# One statement, three kinds of row in six columns (each cell read costs the driver work, so
+# no row carries another's empty columns): the newest charges (id, category, cents, date,
+# kind, NULL); the account's row (id, number, balance, NULL -- no charge is undated --,
+# status, CASH_ONLY | NO_CHECKS); and its category sums (NULL, category, credits, NULL, 'cached',
+# debits).
+_OPEN_ROWS = """SELECT id, category, amount_cents, effective_on, kind, CAST(NULL AS BIGINT) FROM (
+  SELECT id, category, amount_cents, effective_on, kind FROM ledger_entry
+   WHERE account_id = {a} AND amount_cents > 0 ORDER BY effective_on DESC, id DESC LIMIT {n}) AS f
+UNION ALL SELECT a.id, a.number, a.balance_cents, NULL, a.status,
+       CAST(CASE WHEN a.cash_only THEN 1 ELSE 0 END + CASE WHEN a.no_checks THEN 2 ELSE 0 END AS BIGINT)
+  FROM account a WHERE a.{key} = ?
+UNION ALL SELECT NULL, s.category, s.credit_cents, NULL, 'cached', s.debit_cents
+  FROM ledger_category_sum s WHERE s.account_id = {a}"""
+CASH_ONLY, NO_CHECKS = 1, 2  # the flags in the account row's last column
+
+
+def _is_account(r: tuple) -> bool:
+    """The account's own row among ``_OPEN_ROWS``' (an id and no date)."""
+    return r[0] is not None and r[3] is None
+
+
+def _account_row(r: tuple) -> AccountRow:
+    """The account's row of ``_OPEN_ROWS`` as an AccountRow."""
+    return AccountRow(int(r[0]), r[1], int(r[2]), r[4], bool(r[5] & CASH_ONLY), bool(r[5] & NO_CHECKS))
+
+
 # Every charge, and the credits summed by category (the read when the above is not enough).
 _ALL_ROWS = ("SELECT id, category, amount_cents, effective_on, kind FROM ledger_entry "
              "WHERE account_id = ? AND amount_cents > 0 "
@@ -349,7 +367,7 @@ _ALL_ROWS = ("SELECT id, category, amount_cents, effective_on, kind FROM ledger_
 
 
 def _open_rows_sql(by_number: bool) -> str:
-    """The read above for an account id, or an account number (the account twice)."""
+    """The read above for an account id, or an account number (the account three times)."""
     return _open_sql(by_number, database.obj.param, RECENT_CHARGES)
 
 
@@ -362,15 +380,25 @@ def _open_sql(by_number: bool, param: str, n: int) -> str:
 def _bounded(account_id: int, read: list[tuple]) -> list[tuple]:
     """``ledger_rows`` from what ``_OPEN_ROWS`` read: the newest charges as they are, and a
     row a category with its credits and its older charges (its debits less those among the
-    newest), dated with the oldest date of the newest charges (no older charge is later)."""
-    newest = [(r[0], r[1], r[2], _day(r[3]), r[4], None) for r in read if r[0] is not None]  # dates parsed once
+    newest), dated with the oldest date of the newest charges (no older charge is later).
+    One pass over the rows read, dates parsed once: every payment runs this."""
+    out: list[tuple] = []
+    sums: list[tuple] = []
     among: dict[str, int] = {}
-    for r in newest:
+    oldest = None
+    for r in read:
+        if r[3] is None:  # the account's row, or a category's sums
+            if r[0] is None:
+                sums.append(r)
+            continue
+        d = r[3] if type(r[3]) is _date else _day(r[3])
+        out.append((r[0], r[1], r[2], d, r[4], None))
         among[r[1]] = among.get(r[1], 0) + r[2]
-    oldest = min((r[3] for r in newest), default=None)
-    out: list[tuple] = list(newest)
-    for _, category, credits, _, _, debits, *_ in (r for r in read if r[0] is None and r[5] is not None):
-        older = int(debits) - among.get(category, 0)
+        if oldest is None or d < oldest:
+            oldest = d
+    for r in sums:
+        category, credits = r[1], r[2]
+        older = int(r[5]) - among.get(category, 0)
         if older < 0 or (older and oldest is None):  # sums that disagree with the entries: read them all
             return all_ledger_rows(account_id)
         if credits or older:
@@ -384,7 +412,7 @@ def ledger_rows(account_id: int, n: int | None = None) -> list[tuple]:
     older charge is later than, "sums", the sum of its older charges) -- a bounded read of
     two indexes."""
     sql = _open_sql(False, database.obj.param, n or RECENT_CHARGES)
-    return _bounded(account_id, execute(sql, (account_id,) * 2).fetchall())
+    return _bounded(account_id, execute(sql, (account_id,) * 3).fetchall())
 
 
 def _wider(account_id: int, rows: list[tuple]) -> list[tuple]:
@@ -407,25 +435,28 @@ def _split(rows: list[tuple]) -> tuple[list[list], dict[str, int], int, dict[str
     by_cat: dict[str, int] = {}
     loose, latest = 0, None
     for r in rows:
-        i, c, a, d = r[:4]
-        kind = r[4] if len(r) > 4 else None
-        if kind == "sums":
+        i, c, a, d = r[0], r[1], r[2], r[3]
+        if len(r) > 4 and r[4] == "sums":
             if r[5]:  # the older charges
                 k = c or "other"
                 older[k] = older.get(k, 0) + r[5]
                 d = _day(d)
-                latest = d if latest is None or d > latest else latest
+                if latest is None or d > latest:
+                    latest = d
             if not a:
                 continue
         if i is not None and a > 0:
-            debits.append([_day(d), i, c or "other", a])
+            debits.append([d if type(d) is _date else _day(d), i, c or "other", a])
         elif a < 0:
             if c and c != "credit":
                 by_cat[c] = by_cat.get(c, 0) - a
             else:
                 loose -= a
-    debits.sort(key=lambda it: (it[0], it[1]))
+    debits.sort(key=_DATE_ID)
     return debits, by_cat, loose, older, latest
+
+
+_DATE_ID = operator.itemgetter(0, 1)  # a charge's place in time: its date, then its id
 
 
 def open_items(account_id: int, rows: list[tuple] | None = None) -> list[tuple[_dt.date, int, str, int]]:
@@ -442,17 +473,22 @@ def open_items(account_id: int, rows: list[tuple] | None = None) -> list[tuple[_
             return open_items(account_id, _wider(account_id, rows))
         # the older charges come before every newer one: one item per category, oldest of all
         debits[:0] = [[_dt.date.min, None, c, a] for c, a in sorted(older.items())]
-    for item in debits:
-        take = min(by_cat.get(item[2], 0), item[3])
-        if take:
+    if by_cat:
+        for item in debits:
+            credit = by_cat.get(item[2], 0)
+            if credit:
+                take = credit if credit < item[3] else item[3]
+                item[3] -= take
+                by_cat[item[2]] = credit - take
+        loose += sum(by_cat.values())  # credits beyond their category's charges
+    if loose:
+        for item in debits:
+            take = loose if loose < item[3] else item[3]
             item[3] -= take
-            by_cat[item[2]] -= take
-    loose += sum(by_cat.values())  # credits beyond their category's charges
-    for item in debits:
-        take = min(loose, item[3])
-        item[3] -= take
-        loose -= take
-    if any(i is None and a > 0 for _, i, _, a in debits):  # an older charge is still owed: read more
+            loose -= take
+            if not loose:
+                break
+    if older and any(i is None and a > 0 for _, i, _, a in debits):  # an older charge is still owed: read more
         return open_items(account_id, _wider(account_id, rows))
     return [(d, i, c, a) for d, i, c, a in debits if a > 0]
 
@@ -499,11 +535,11 @@ def _account_query(value):
     cursor answered at the first read (``db.pipelined``), or None for no account number.
     InputError on a wrong check digit (nothing sent)."""
     if isinstance(value, int):
-        return execute(_open_rows_sql(False), (value,) * 2)
+        return execute(_open_rows_sql(False), (value,) * 3)
     number = normalize_account_number(str(value))
     if not number:
         return None
-    return execute(_open_rows_sql(True), (number,) * 2)
+    return execute(_open_rows_sql(True), (number,) * 3)
 
 
 def _resolve_accounts(cmd: TakePayment, tendered: int) -> list[tuple[AccountRow, int, list[tuple]]]:
@@ -532,10 +568,10 @@ def _resolve_accounts(cmd: TakePayment, tendered: int) -> list[tuple[AccountRow,
         if isinstance(queries, InputError):
             raise queries
         read = queries.fetchall() if queries is not None else []
-        found = [r[6:] for r in read if r[6] is not None]
-        if not found:
+        found = next((r for r in read if _is_account(r)), None)
+        if found is None:
             raise InputError(label, f"no account {a.account}")
-        acct = _account_row(found[0])
+        acct = _account_row(found)
         if acct.id in seen:
             raise InputError(label, f"{format_account_number(acct.number)} is listed twice")
         seen.add(acct.id)
@@ -629,8 +665,7 @@ _PAYMENT_INSERT = (f"INSERT INTO payment ({_PAYMENT_COLS}) "
 _TENDER_COLS = "payment_id, seq, kind, amount_cents, check_number, bank, check_name, card_last4, auth_code"
 
 
-@dataclass(frozen=True)
-class _Receipt:
+class _Receipt(NamedTuple):
     """What one payment writes besides its posting (the same on either backend)."""
     session_id: int
     total: int
