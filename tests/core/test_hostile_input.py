@@ -69,6 +69,17 @@ def test_mask_pan_of_a_huge_digit_run_is_quick_and_unchanged():
     assert mask_pan("9" * 4301) == "9" * 4301
 
 
+def test_a_card_number_anywhere_in_an_audit_value_is_masked():
+    from ubtui import audit
+
+    for value in ({"memo": "card 4111 1111 1111 1111"}, {"rows": [[1, {"text": "4111111111111111"}]]},
+                  {"payer": "caf\u00e9 4111-1111-1111-1111"}):
+        text = audit.dumps(value)
+        assert "1111" in text and "4111" not in text, text
+    assert audit.dumps({"key": "4111111111111111"}) == '{"key": "4111111111111111"}'  # an identifier, not text
+    assert "secret" not in audit.dumps({"password_hash": "secret", "n": 1})
+
+
 @pytest.mark.parametrize("field", ["subject", "text"])
 def test_a_card_number_in_a_contact_is_masked_in_the_log_and_the_audit(system, make_account, field):
     from ubtui.inquiry import add_contact
