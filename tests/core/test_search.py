@@ -329,6 +329,34 @@ def test_the_tiers_are_read_as_far_as_the_page_needs(clerk, make_account, monkey
     assert ids(page) == [lees[1].id] and not page.capped and page.whole == 1 and page.total == 1
 
 
+def test_postgres_reads_words_anywhere_and_at_word_starts_in_one_statement(backend, clerk, make_account,
+                                                                          monkeypatch):
+    """A capped several-word search needs the words anywhere and at word starts: on PostgreSQL
+    one statement reads both (one scan, one plan, one round trip); SQLite reads the word
+    starts only when the words anywhere fill the candidates."""
+    import ubtui.search as search
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    sent: list[str] = []
+    real_send = search._send
+    monkeypatch.setattr(search, "_send", lambda q: sent.append(q[0]) or real_send(q))
+    leesons = [make_account(last_name="Leeson", first_name=f"Al{i}") for i in range(4)]
+    lees = [make_account(last_name="Lee", first_name=f"Bo{i}") for i in range(2)]
+
+    def statements(text: str) -> int:
+        sent.clear()
+        search_accounts(clerk, text, limit=2)
+        return len([sql for sql in sent if "account_search s" in sql or "account_fts f" in sql])
+
+    one = 1 if backend == "postgres" else 0
+    assert statements("main eeso") == 2 - one  # anywhere full, no word starts
+    assert statements("main leeso") == 3 - one  # both full: whole words read too
+    assert statements("main bo1") == 1  # few match: one statement either way
+    page = search_accounts(clerk, "main eeso", limit=2)
+    assert set(ids(page)) <= {a.id for a in leesons} and page.capped and page.whole == 0
+    page = search_accounts(clerk, "main bo1", limit=2)
+    assert ids(page) == [lees[1].id] and not page.capped and page.total == 1
+
+
 def test_the_tiers_after_the_first_check_their_words_literally(clerk, make_account, monkeypatch):
     """The word starts and whole words read after a full first tier (planned with less work on
     PostgreSQL) find what the first tier's statement would: "_" and "%" are no wildcards."""
