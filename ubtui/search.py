@@ -23,6 +23,7 @@ the candidates reached (``SearchPage.total``), and later pages read more candida
 """
 from __future__ import annotations
 
+import bisect
 import importlib
 import re
 from contextlib import contextmanager
@@ -620,14 +621,51 @@ def _candidates(words: list[str], want: int) -> tuple[list[tuple], int, bool, in
     return broad + exact + prefix, estimate(broad), True, len(exact)
 
 
+def _hows(words: list[str], doc: str) -> int:
+    """How well the words match the document (``rank``'s first key: how each word matched,
+    summed) without making its fields: a word's best match in any field is its best in the
+    document's text, or in the account number without its check digit and zeros, which
+    ``_fields`` adds.  A word the document does not hold counts as found inside a word
+    (``rank``: worse), so this is never more than ``rank``'s."""
+    at = doc.rfind(" |& ")
+    short = doc[at + 4:].split(" ", 1)[0][:-1].lstrip("0") if at >= 0 else ""
+    total = 0
+    for w in words:
+        if f" {w} " in doc or w == short:
+            continue  # EXACT: 0
+        total += PREFIX if f" {w}" in doc or short.startswith(w) else INSIDE
+    return total
+
+
+def _best(words: list[str], rows: list[tuple], limit: int) -> list[tuple[tuple[tuple, str], int]]:
+    """The ``limit`` best of the candidate rows, best first, as ((``rank``'s key, name),
+    account id).
+
+    ``rank`` makes every field of a document; most of a capped search's 100-200 candidates
+    match worse than the page's last (found inside a word where the page's are word starts)
+    and cannot be on it.  They are taken in the order of ``_hows``, which is never more than
+    ``rank``'s first key, and ranked until the next one's ``_hows`` is above the first key of
+    the page's last so far: the rest rank below at least ``limit`` others."""
+    todo = sorted(((_hows(words, doc), aid, doc, status) for aid, doc, status, _place in rows),
+                  key=lambda c: (c[0], c[1]))
+    ranked: list[tuple[tuple[tuple, str], int]] = []
+    firsts: list[int] = []  # the ranked ones' first keys, in order
+    for least, aid, doc, status in todo:
+        if len(firsts) >= limit and least > firsts[limit - 1]:
+            break
+        key = rank(words, doc, status)
+        ranked.append((key, aid))
+        bisect.insort(firsts, key[0][0])
+    ranked.sort(key=lambda x: (x[0][0], x[1]))
+    return ranked[:limit]
+
+
 def _doc_search(words: list[str], limit: int, shown: frozenset[int]) -> SearchPage:
     want = max(CANDIDATES, len(shown) + limit)
     with planned_each_time():
         found, total, capped, whole = _candidates(words, want)
     rows = {r[0]: r for r in found}
-    ranked = sorted(((rank(words, doc, status), aid) for aid, doc, status, _place in rows.values()),
-                    key=lambda x: (x[0][0], x[1]))
-    page = [x for x in ranked if x[1] not in shown][:limit]
+    page = _best(words, [r for aid, r in rows.items() if aid not in shown], limit)
     names = {aid: name for (_key, name), aid in page}
     hits = _hits({aid: "name" if names[aid] else "address" for _, aid in page}, {}, prefer=names,
                  order=[aid for _, aid in page])
