@@ -460,6 +460,10 @@ def _pg_doc_where(words: list[str], tier: int, estimated: bool) -> tuple[str, li
     return " AND ".join(clauses), params
 
 
+ANYWHERE_READ = 30  # _anywhere_and_starts_query reads at most this many times the candidates
+READ_COUNT = -1  # the tier of its row that counts what it read
+
+
 def _anywhere_and_starts_query(words: list[str], limit: int, estimated: bool = True) -> Query:
     """PostgreSQL: the rows of ``_doc_query`` for the words anywhere (INSIDE) and at word
     starts (PREFIX), up to ``limit`` of each, from one scan, each row with its tier.
@@ -470,17 +474,25 @@ def _anywhere_and_starts_query(words: list[str], limit: int, estimated: bool = T
     first ``limit`` that hold every word at a word start, where two statements read them
     twice - the trigram index twice, as a bitmap the whole match, and planned twice ("515
     rich", 100 anywhere and 78 word starts at 1,000,000 accounts: 8.7 -> 4.7 ms).  The
-    status is read for the rows sent only (a sub-select): the scan is planned for all its
-    rows, and joined there the planner hashed the whole account table or ran the scan in
-    parallel workers."""
+    status is read for the rows sent only (a sub-select): joined in the scan, the planner
+    hashed the whole account table or ran the scan in parallel workers.
+
+    The scan reads at most ``ANYWHERE_READ`` times ``limit`` rows: planned for every match,
+    a word in a third of the documents ("559", an area code) was a bitmap of 300,000 rows
+    (25 ms, where the table read in order finds both hundreds in 1.3 ms).  When the word
+    starts do not fill ``limit`` in those, a last row (tier ``READ_COUNT``) says how many
+    were read: all of them, and the word starts may go on after them (``_candidates`` then
+    reads them alone)."""
     where, params = _pg_doc_where(words, INSIDE, estimated)
     starts = " AND ".join("strpos(m.doc, ?) > 0" for _ in words)
-    status = "(SELECT a.status FROM account a WHERE a.id = m.account_id)"
+    status = "(SELECT a.status FROM account a WHERE a.id = {0}.account_id)"
     return (f"WITH m AS MATERIALIZED (SELECT s.account_id, s.doc, (s.ctid::text::point)[0] AS place "
-            f"FROM account_search s WHERE {where}) "
-            f"(SELECT m.account_id, m.doc, {status}, m.place, {INSIDE} FROM m LIMIT ?) UNION ALL "
-            f"(SELECT m.account_id, m.doc, {status}, m.place, {PREFIX} FROM m WHERE {starts} LIMIT ?)",
-            params + [limit] + [f" {w}" for w in words] + [limit])
+            f"FROM account_search s WHERE {where} LIMIT ?), "
+            f"p AS MATERIALIZED (SELECT * FROM m WHERE {starts} LIMIT ?) "
+            f"(SELECT m.account_id, m.doc, {status.format('m')}, m.place, {INSIDE} FROM m LIMIT ?) UNION ALL "
+            f"(SELECT p.account_id, p.doc, {status.format('p')}, p.place, {PREFIX} FROM p) UNION ALL "
+            f"(SELECT NULL, NULL, NULL, count(*), {READ_COUNT} FROM m WHERE (SELECT count(*) FROM p) < ?)",
+            params + [ANYWHERE_READ * limit] + [f" {w}" for w in words] + [limit, limit, limit])
 
 
 def _fields(doc: str) -> tuple[list[tuple[str, int, int, str]], list[tuple[list[str], list[str]]]]:
@@ -603,7 +615,10 @@ def _candidates(words: list[str], want: int) -> tuple[list[tuple], int, bool, in
             broad = tier(INSIDE)
             return broad, tier(PREFIX) if len(broad) >= want else None
         rows = read(_anywhere_and_starts_query(words, want, estimated=not reach))
-        return [r[:4] for r in rows if r[4] == INSIDE], [r[:4] for r in rows if r[4] == PREFIX]
+        broad, prefix = [r[:4] for r in rows if r[4] == INSIDE], [r[:4] for r in rows if r[4] == PREFIX]
+        if len(prefix) < want and any(r[4] == READ_COUNT and r[3] >= ANYWHERE_READ * want for r in rows):
+            prefix = tier(PREFIX)  # the read stopped before the word starts did
+        return broad, prefix
 
     def estimate(rows: list[tuple]) -> int:
         return _estimate(rows, reach[0])

@@ -357,6 +357,19 @@ def test_postgres_reads_words_anywhere_and_at_word_starts_in_one_statement(backe
     assert ids(page) == [lees[1].id] and not page.capped and page.total == 1
 
 
+def test_word_starts_after_the_rows_read_anywhere_are_still_found(clerk, make_account, monkeypatch):
+    """PostgreSQL reads the words anywhere only so far (``ANYWHERE_READ`` times the
+    candidates); word starts that come later are read on their own."""
+    import ubtui.search as search
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    monkeypatch.setattr(search, "ANYWHERE_READ", 1)
+    for i in range(4):
+        make_account(last_name="Kleen", first_name=f"Al{i}")
+    lees = [make_account(last_name="Lee", first_name=f"Bo{i}") for i in range(2)]
+    page = search_accounts(clerk, "main lee", limit=2)
+    assert ids(page) == [lees[0].id, lees[1].id] and page.capped and page.whole == 2
+
+
 def test_candidates_that_cannot_reach_the_page_are_not_ranked(clerk, make_account, monkeypatch):
     """The fields of a candidate are made (``rank``) only while it can still be on the page:
     found inside a word, five Kleens rank below two whole Lees and are left out."""
