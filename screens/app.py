@@ -44,7 +44,7 @@ from models import User, database
 from screens.common.base import BaseScreen, KeepsRunning, key_binding, key_text
 from screens.common.palette import UbtuiCommands
 from screens.common.terminal import GlyphFilter, has_function_keys, terminal_class
-from screens.common.textual_internals import UnhandledErrors, exiting, has_queued_messages
+from screens.common.textual_internals import UnhandledErrors, draw_changes_sooner, exiting, has_queued_messages
 from ubtui import clock
 from ubtui.config import Settings, settings, use_settings
 from ubtui.db import open_database
@@ -125,6 +125,7 @@ class UbtuiApp(UnhandledErrors, KeepsRunning, App):
                  today: Callable[[], _dt.date] | None = None, idle_check_seconds: float = 20.0,
                  door_user: str | None = None):
         super().__init__()
+        draw_changes_sooner()  # before the first screen makes its drawing timer
         self.database_url = database_url
         # Set by the SSH door (ubtui.sshserver) to the user its public key proved: the sign-in
         # (and the lock screen) is for that user only.

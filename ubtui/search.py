@@ -23,6 +23,7 @@ the candidates reached (``SearchPage.total``), and later pages read more candida
 """
 from __future__ import annotations
 
+import bisect
 import importlib
 import re
 from contextlib import contextmanager
@@ -428,29 +429,70 @@ def _doc_query(words: list[str], tier: int, limit: int, estimated: bool = True) 
     a term: half the planning of a later tier's statement).  The guess is small and only
     makes the trigram index more likely; the terms the index looks up keep their estimates
     ("559 summ" at word starts: planning 1.6 -> 0.8 ms, the plan the same)."""
-    found, checked = _doc_terms(words, tier)
     if is_postgres():
-        # A term checked on the rows is a LIKE too, inside "IS TRUE": the planner estimates how
-        # many documents hold it from its sample (a whole-word "ket" almost none, where "ket "
-        # is in 1.6%: "market") and reads the index, where strpos() left it guessing a third
-        # and reading the whole table in order, 200 ms; and no index is asked for it.
-        like, pattern = "s.doc LIKE ? ESCAPE '\\'", lambda t: "%" + _like_escape(t) + "%"
-        check = like if estimated else "s.doc LIKE (SELECT ?::text) ESCAPE '\\'"
-        clauses, params = [like] * len(found), [pattern(t) for t in found]
-        for t in checked:  # each condition beside its parameter
-            if len(t) >= MIN_SUBSTRING:
-                clauses.append(f"({check}) IS TRUE")
-                params.append(pattern(t))
-            else:
-                clauses.append("strpos(s.doc, ?) > 0")
-                params.append(t)
-        where = " AND ".join(clauses)
+        where, params = _pg_doc_where(words, tier, estimated)
         return (f"SELECT s.account_id, s.doc, a.status, (s.ctid::text::point)[0] FROM account_search s "
                 f"JOIN account a ON a.id = s.account_id WHERE {where} LIMIT ?", params + [limit])
+    found, checked = _doc_terms(words, tier)
     where = "account_fts MATCH ?" + "".join(" AND instr(f.doc, ?) > 0" for _ in checked)
     return (f"SELECT f.rowid, f.doc, a.status, f.rowid FROM account_fts f JOIN account a ON a.id = f.rowid "
             f"WHERE {where} LIMIT ?",
             [_fts_match(found)] + checked + [limit])
+
+
+def _pg_doc_where(words: list[str], tier: int, estimated: bool) -> tuple[str, list]:
+    """PostgreSQL: the condition on ``account_search s`` of ``_doc_query``."""
+    found, checked = _doc_terms(words, tier)
+    # A term checked on the rows is a LIKE too, inside "IS TRUE": the planner estimates how
+    # many documents hold it from its sample (a whole-word "ket" almost none, where "ket "
+    # is in 1.6%: "market") and reads the index, where strpos() left it guessing a third
+    # and reading the whole table in order, 200 ms; and no index is asked for it.
+    like, pattern = "s.doc LIKE ? ESCAPE '\\'", lambda t: "%" + _like_escape(t) + "%"
+    check = like if estimated else "s.doc LIKE (SELECT ?::text) ESCAPE '\\'"
+    clauses, params = [like] * len(found), [pattern(t) for t in found]
+    for t in checked:  # each condition beside its parameter
+        if len(t) >= MIN_SUBSTRING:
+            clauses.append(f"({check}) IS TRUE")
+            params.append(pattern(t))
+        else:
+            clauses.append("strpos(s.doc, ?) > 0")
+            params.append(t)
+    return " AND ".join(clauses), params
+
+
+ANYWHERE_READ = 30  # _anywhere_and_starts_query reads at most this many times the candidates
+READ_COUNT = -1  # the tier of its row that counts what it read
+
+
+def _anywhere_and_starts_query(words: list[str], limit: int, estimated: bool = True) -> Query:
+    """PostgreSQL: the rows of ``_doc_query`` for the words anywhere (INSIDE) and at word
+    starts (PREFIX), up to ``limit`` of each, from one scan, each row with its tier.
+
+    Every word start is inside a word too, so the word starts are among the rows found
+    anywhere, in the same order: the statement reads those rows once (a CTE, which the
+    server computes only as far as its readers ask), the first ``limit`` of them and the
+    first ``limit`` that hold every word at a word start, where two statements read them
+    twice - the trigram index twice, as a bitmap the whole match, and planned twice ("515
+    rich", 100 anywhere and 78 word starts at 1,000,000 accounts: 8.7 -> 4.7 ms).  The
+    status is read for the rows sent only (a sub-select): joined in the scan, the planner
+    hashed the whole account table or ran the scan in parallel workers.
+
+    The scan reads at most ``ANYWHERE_READ`` times ``limit`` rows: planned for every match,
+    a word in a third of the documents ("559", an area code) was a bitmap of 300,000 rows
+    (25 ms, where the table read in order finds both hundreds in 1.3 ms).  When the word
+    starts do not fill ``limit`` in those, a last row (tier ``READ_COUNT``) says how many
+    were read: all of them, and the word starts may go on after them (``_candidates`` then
+    reads them alone)."""
+    where, params = _pg_doc_where(words, INSIDE, estimated)
+    starts = " AND ".join("strpos(m.doc, ?) > 0" for _ in words)
+    status = "(SELECT a.status FROM account a WHERE a.id = {0}.account_id)"
+    return (f"WITH m AS MATERIALIZED (SELECT s.account_id, s.doc, (s.ctid::text::point)[0] AS place "
+            f"FROM account_search s WHERE {where} LIMIT ?), "
+            f"p AS MATERIALIZED (SELECT * FROM m WHERE {starts} LIMIT ?) "
+            f"(SELECT m.account_id, m.doc, {status.format('m')}, m.place, {INSIDE} FROM m LIMIT ?) UNION ALL "
+            f"(SELECT p.account_id, p.doc, {status.format('p')}, p.place, {PREFIX} FROM p) UNION ALL "
+            f"(SELECT NULL, NULL, NULL, count(*), {READ_COUNT} FROM m WHERE (SELECT count(*) FROM p) < ?)",
+            params + [ANYWHERE_READ * limit] + [f" {w}" for w in words] + [limit, limit, limit])
 
 
 def _fields(doc: str) -> tuple[list[tuple[str, int, int, str]], list[tuple[list[str], list[str]]]]:
@@ -549,19 +591,34 @@ def _candidates(words: list[str], want: int) -> tuple[list[tuple], int, bool, in
     room, one statement at a time: each is a few milliseconds of the server's at 1,000,000
     accounts.  One word starts with the whole words, which a common surname fills at once;
     several start anywhere, which a house number and the start of a street usually fit in
-    (its rows tell the whole words among them).  The first statement's plan decides for
-    a rare term (``_doc_query``'s checked terms estimated); the later ones are planned with
-    less work."""
+    (its rows tell the whole words among them).  On PostgreSQL the word starts come in the
+    same statement as the words anywhere (``_anywhere_and_starts_query``: one scan, one
+    plan, one round trip).  The first statement's plan decides for a rare term
+    (``_doc_query``'s checked terms estimated); the later ones are planned with less work."""
     reach: list[int] = []  # how far the index goes (``_estimate``), read with the first tier
 
-    def tier(t: int) -> list[tuple]:
+    def read(query: Query) -> list[tuple]:
         if reach:
-            return _send(_doc_query(words, t, want, estimated=False)).fetchall()
+            return _send(query).fetchall()
         with pipelined():  # one round trip to PostgreSQL
-            cursor, top = _send(_doc_query(words, t, want)), _send((INDEX_END[is_postgres()], []))
+            cursor, top = _send(query), _send((INDEX_END[is_postgres()], []))
             rows = cursor.fetchall()
             reach.append(int(top.fetchone()[0] or 0))
         return rows
+
+    def tier(t: int) -> list[tuple]:
+        return read(_doc_query(words, t, want, estimated=not reach))
+
+    def anywhere_and_starts() -> tuple[list[tuple], list[tuple] | None]:
+        """The rows found anywhere and, when they fill the candidates, at word starts."""
+        if not is_postgres():  # no planning nor round trip to save: the second only if needed
+            broad = tier(INSIDE)
+            return broad, tier(PREFIX) if len(broad) >= want else None
+        rows = read(_anywhere_and_starts_query(words, want, estimated=not reach))
+        broad, prefix = [r[:4] for r in rows if r[4] == INSIDE], [r[:4] for r in rows if r[4] == PREFIX]
+        if len(prefix) < want and any(r[4] == READ_COUNT and r[3] >= ANYWHERE_READ * want for r in rows):
+            prefix = tier(PREFIX)  # the read stopped before the word starts did
+        return broad, prefix
 
     def estimate(rows: list[tuple]) -> int:
         return _estimate(rows, reach[0])
@@ -569,10 +626,9 @@ def _candidates(words: list[str], want: int) -> tuple[list[tuple], int, bool, in
     exact = tier(EXACT) if len(words) == 1 else None
     if exact is not None and len(exact) >= want:  # every word whole ranks above any other match
         return exact, estimate(exact), True, want
-    broad = tier(INSIDE)
-    if len(broad) < want:  # every match read
+    broad, prefix = anywhere_and_starts()
+    if len(broad) < want or prefix is None:  # every match read
         return broad, len(broad), False, sum(_whole(words, r[1]) for r in broad)
-    prefix = tier(PREFIX)
     if exact is None:
         exact = tier(EXACT) if len(prefix) >= want else [r for r in prefix if _whole(words, r[1])]
     if len(exact) >= want:
@@ -580,14 +636,51 @@ def _candidates(words: list[str], want: int) -> tuple[list[tuple], int, bool, in
     return broad + exact + prefix, estimate(broad), True, len(exact)
 
 
+def _hows(words: list[str], doc: str) -> int:
+    """How well the words match the document (``rank``'s first key: how each word matched,
+    summed) without making its fields: a word's best match in any field is its best in the
+    document's text, or in the account number without its check digit and zeros, which
+    ``_fields`` adds.  A word the document does not hold counts as found inside a word
+    (``rank``: worse), so this is never more than ``rank``'s."""
+    at = doc.rfind(" |& ")
+    short = doc[at + 4:].split(" ", 1)[0][:-1].lstrip("0") if at >= 0 else ""
+    total = 0
+    for w in words:
+        if f" {w} " in doc or w == short:
+            continue  # EXACT: 0
+        total += PREFIX if f" {w}" in doc or short.startswith(w) else INSIDE
+    return total
+
+
+def _best(words: list[str], rows: list[tuple], limit: int) -> list[tuple[tuple[tuple, str], int]]:
+    """The ``limit`` best of the candidate rows, best first, as ((``rank``'s key, name),
+    account id).
+
+    ``rank`` makes every field of a document; most of a capped search's 100-200 candidates
+    match worse than the page's last (found inside a word where the page's are word starts)
+    and cannot be on it.  They are taken in the order of ``_hows``, which is never more than
+    ``rank``'s first key, and ranked until the next one's ``_hows`` is above the first key of
+    the page's last so far: the rest rank below at least ``limit`` others."""
+    todo = sorted(((_hows(words, doc), aid, doc, status) for aid, doc, status, _place in rows),
+                  key=lambda c: (c[0], c[1]))
+    ranked: list[tuple[tuple[tuple, str], int]] = []
+    firsts: list[int] = []  # the ranked ones' first keys, in order
+    for least, aid, doc, status in todo:
+        if len(firsts) >= limit and least > firsts[limit - 1]:
+            break
+        key = rank(words, doc, status)
+        ranked.append((key, aid))
+        bisect.insort(firsts, key[0][0])
+    ranked.sort(key=lambda x: (x[0][0], x[1]))
+    return ranked[:limit]
+
+
 def _doc_search(words: list[str], limit: int, shown: frozenset[int]) -> SearchPage:
     want = max(CANDIDATES, len(shown) + limit)
     with planned_each_time():
         found, total, capped, whole = _candidates(words, want)
     rows = {r[0]: r for r in found}
-    ranked = sorted(((rank(words, doc, status), aid) for aid, doc, status, _place in rows.values()),
-                    key=lambda x: (x[0][0], x[1]))
-    page = [x for x in ranked if x[1] not in shown][:limit]
+    page = _best(words, [r for aid, r in rows.items() if aid not in shown], limit)
     names = {aid: name for (_key, name), aid in page}
     hits = _hits({aid: "name" if names[aid] else "address" for _, aid in page}, {}, prefer=names,
                  order=[aid for _, aid in page])

@@ -329,6 +329,75 @@ def test_the_tiers_are_read_as_far_as_the_page_needs(clerk, make_account, monkey
     assert ids(page) == [lees[1].id] and not page.capped and page.whole == 1 and page.total == 1
 
 
+def test_postgres_reads_words_anywhere_and_at_word_starts_in_one_statement(backend, clerk, make_account,
+                                                                          monkeypatch):
+    """A capped several-word search needs the words anywhere and at word starts: on PostgreSQL
+    one statement reads both (one scan, one plan, one round trip); SQLite reads the word
+    starts only when the words anywhere fill the candidates."""
+    import ubtui.search as search
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    sent: list[str] = []
+    real_send = search._send
+    monkeypatch.setattr(search, "_send", lambda q: sent.append(q[0]) or real_send(q))
+    leesons = [make_account(last_name="Leeson", first_name=f"Al{i}") for i in range(4)]
+    lees = [make_account(last_name="Lee", first_name=f"Bo{i}") for i in range(2)]
+
+    def statements(text: str) -> int:
+        sent.clear()
+        search_accounts(clerk, text, limit=2)
+        return len([sql for sql in sent if "account_search s" in sql or "account_fts f" in sql])
+
+    one = 1 if backend == "postgres" else 0
+    assert statements("main eeso") == 2 - one  # anywhere full, no word starts
+    assert statements("main leeso") == 3 - one  # both full: whole words read too
+    assert statements("main bo1") == 1  # few match: one statement either way
+    page = search_accounts(clerk, "main eeso", limit=2)
+    assert set(ids(page)) <= {a.id for a in leesons} and page.capped and page.whole == 0
+    page = search_accounts(clerk, "main bo1", limit=2)
+    assert ids(page) == [lees[1].id] and not page.capped and page.total == 1
+
+
+def test_word_starts_after_the_rows_read_anywhere_are_still_found(clerk, make_account, monkeypatch):
+    """PostgreSQL reads the words anywhere only so far (``ANYWHERE_READ`` times the
+    candidates); word starts that come later are read on their own."""
+    import ubtui.search as search
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    monkeypatch.setattr(search, "ANYWHERE_READ", 1)
+    for i in range(4):
+        make_account(last_name="Kleen", first_name=f"Al{i}")
+    lees = [make_account(last_name="Lee", first_name=f"Bo{i}") for i in range(2)]
+    page = search_accounts(clerk, "main lee", limit=2)
+    assert ids(page) == [lees[0].id, lees[1].id] and page.capped and page.whole == 2
+
+
+def test_candidates_that_cannot_reach_the_page_are_not_ranked(clerk, make_account, monkeypatch):
+    """The fields of a candidate are made (``rank``) only while it can still be on the page:
+    found inside a word, five Kleens rank below two whole Lees and are left out."""
+    import ubtui.search as search
+    ranked: list[str] = []
+    real_rank = search.rank
+    monkeypatch.setattr(search, "rank", lambda words, doc, status: ranked.append(doc) or real_rank(words, doc, status))
+    kleens = [make_account(last_name="Kleen", first_name=f"Al{i}") for i in range(5)]
+    lees = [make_account(last_name="Lee", first_name=f"Bo{i}") for i in range(3)]
+    page = search_accounts(clerk, "lee", limit=2)
+    assert ids(page) == [lees[0].id, lees[1].id] and page.total == 8
+    assert len(ranked) == 3  # the three Lees: the third ties the page's last
+    ranked.clear()
+    page = search_accounts(clerk, "lee", limit=2, shown=[lees[0].id, lees[1].id])
+    assert ids(page) == [lees[2].id, kleens[0].id] and len(ranked) == 6  # the Lee left, then every Kleen
+
+
+def test_hows_is_ranks_first_key():
+    """``_hows`` finds what ``rank`` finds word by word, the account number's short form too."""
+    from ubtui.search import _hows, rank
+    doc = (" |+ maria garcia lopez |@ 107 oak st  |# 2095550107 0107 5550107 |^ 107 |= 107 oak st |/  "
+           "|$ mtr0042 |& 00123455 | ")
+    for words in (["maria"], ["garc"], ["arci"], ["lopez", "107"], ["12345"], ["1234"], ["2345"], ["mtr"],
+                  ["0107", "oak"], ["555"], ["st", "ak"], ["00123455"]):
+        assert _hows(words, doc) == rank(words, doc, "active")[0][0], words
+    assert _hows(["zzz"], doc) < rank(["zzz"], doc, "active")[0][0]  # not there: never more than rank's
+
+
 def test_the_tiers_after_the_first_check_their_words_literally(clerk, make_account, monkeypatch):
     """The word starts and whole words read after a full first tier (planned with less work on
     PostgreSQL) find what the first tier's statement would: "_" and "%" are no wildcards."""

@@ -108,3 +108,13 @@ def test_no_other_module_uses_them():
         if found:
             users[rel] = found
     assert users == {}
+
+
+async def test_screens_draw_changes_up_to_screen_fps(sqlite_url):
+    """A screen's drawing timer ticks ``SCREEN_FPS`` times a second (``draw_changes_sooner``),
+    not Textual's 60: a key's search results are not held back up to 16.7 ms after its echo."""
+    from tests.screens.appkit import make_app
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert abs(app.screen._update_timer._interval - 1 / textual_internals.SCREEN_FPS) < 1e-9
