@@ -17,7 +17,9 @@ import datetime as _dt
 import functools
 import gc
 import os
+import select
 import signal
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -340,6 +342,11 @@ class UbtuiApp(UnhandledErrors, KeepsRunning, App):
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGHUP, signal.SIGTERM):
                 loop.add_signal_handler(sig, self.hang_up)
+            # A terminal can also go without a SIGHUP (a pseudo-terminal that is not the
+            # controlling one, closed by the program that made it): stdin then reads as at
+            # its end forever and Textual's input thread spins on it (100% of a CPU, found
+            # when a benchmark's driver was killed).  Checked once a second: one poll().
+            self.set_interval(TERMINAL_CHECK_SECONDS, self.check_terminal)
         try:
             await self.db(open_database, self.database_url)
             self._db_ready.set_result(True)
@@ -348,6 +355,14 @@ class UbtuiApp(UnhandledErrors, KeepsRunning, App):
             self.show_error(e)
         if self.config.idle_lock_minutes and self.idle_check_seconds:
             self.set_interval(self.idle_check_seconds, self.check_idle_lock)
+
+    def check_terminal(self) -> None:
+        """Hang up (``hang_up``) once the terminal on stdin has gone."""
+        if not self._hung_up and terminal_gone(sys.__stdin__):
+            self._hung_up = True
+            self.hang_up()
+
+    _hung_up = False
 
     def hang_up(self) -> None:
         """The terminal went away (SSH hang-up) or the server stops: let the database work
@@ -597,6 +612,20 @@ def _close_thread_connection() -> None:
             database.close()
     except Exception:
         pass
+
+
+TERMINAL_CHECK_SECONDS = 1.0
+
+
+def terminal_gone(stream) -> bool:
+    """Whether the terminal behind ``stream`` hung up (its other end closed): poll() says
+    POLLHUP, POLLERR or POLLNVAL without waiting.  False when it cannot tell."""
+    try:
+        poller = select.poll()
+        poller.register(stream.fileno(), select.POLLIN)
+        return any(ev & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, ev in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def run_app(url: str) -> int:
