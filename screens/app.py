@@ -20,6 +20,7 @@ import os
 import select
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -369,6 +370,11 @@ class UbtuiApp(UnhandledErrors, KeepsRunning, App):
         under way (a posting) finish in the db thread, then exit; nothing is left half done."""
         async def finish() -> None:
             await asyncio.get_running_loop().run_in_executor(self._executor, lambda: None)
+            # The database work is done.  Textual's shutdown can block for ever on a terminal
+            # that is gone (its writer thread dies on the first failed write; stopping it then
+            # waits on a full queue: found as a process left behind by a killed tmux), so the
+            # process ends anyway a few seconds later.
+            threading.Timer(HANG_UP_GRACE_SECONDS, os._exit, args=(129,)).start()
             self.exit(return_code=129)
 
         asyncio.ensure_future(finish())
@@ -615,6 +621,7 @@ def _close_thread_connection() -> None:
 
 
 TERMINAL_CHECK_SECONDS = 1.0
+HANG_UP_GRACE_SECONDS = 5.0  # after a hang-up's database work, the exit may take this long
 
 
 def terminal_gone(stream) -> bool:
