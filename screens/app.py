@@ -364,6 +364,7 @@ class UbtuiApp(UnhandledErrors, KeepsRunning, App):
             self.hang_up()
 
     _hung_up = False
+    exit_deadline: threading.Timer | None = None  # hang_up's: ends a process whose exit blocks
 
     def hang_up(self) -> None:
         """The terminal went away (SSH hang-up) or the server stops: let the database work
@@ -374,7 +375,10 @@ class UbtuiApp(UnhandledErrors, KeepsRunning, App):
             # that is gone (its writer thread dies on the first failed write; stopping it then
             # waits on a full queue: found as a process left behind by a killed tmux), so the
             # process ends anyway a few seconds later.
-            threading.Timer(HANG_UP_GRACE_SECONDS, os._exit, args=(129,)).start()
+            if self.hang_up_signals:  # a process of its own (run_app), which cancels it on exit
+                self.exit_deadline = threading.Timer(HANG_UP_GRACE_SECONDS, os._exit, args=(129,))
+                self.exit_deadline.daemon = True
+                self.exit_deadline.start()
             self.exit(return_code=129)
 
         asyncio.ensure_future(finish())
@@ -640,4 +644,6 @@ def run_app(url: str) -> int:
     app = UbtuiApp(url, door_user=os.environ.get("UBTUI_DOOR_USER"))
     app.hang_up_signals = True
     app.run()
+    if app.exit_deadline is not None:  # the exit did not block
+        app.exit_deadline.cancel()
     return app.return_code or 0
