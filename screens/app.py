@@ -47,7 +47,13 @@ from models import User, database
 from screens.common.base import BaseScreen, KeepsRunning, key_binding, key_text
 from screens.common.palette import UbtuiCommands
 from screens.common.terminal import GlyphFilter, has_function_keys, terminal_class
-from screens.common.textual_internals import UnhandledErrors, draw_changes_sooner, exiting, has_queued_messages
+from screens.common.textual_internals import (
+    UnhandledErrors,
+    draw_changes_sooner,
+    exit_deadline,
+    exiting,
+    has_queued_messages,
+)
 from ubtui import clock
 from ubtui.config import Settings, settings, use_settings
 from ubtui.db import open_database
@@ -372,13 +378,10 @@ class UbtuiApp(UnhandledErrors, KeepsRunning, App):
         async def finish() -> None:
             await asyncio.get_running_loop().run_in_executor(self._executor, lambda: None)
             # The database work is done.  Textual's shutdown can block for ever on a terminal
-            # that is gone (its writer thread dies on the first failed write; stopping it then
-            # waits on a full queue: found as a process left behind by a killed tmux), so the
-            # process ends anyway a few seconds later.
+            # that is gone (``exit_deadline``: found as a process left behind by a killed
+            # tmux), so the process ends anyway a few seconds later.
             if self.hang_up_signals:  # a process of its own (run_app), which cancels it on exit
-                self.exit_deadline = threading.Timer(HANG_UP_GRACE_SECONDS, os._exit, args=(129,))
-                self.exit_deadline.daemon = True
-                self.exit_deadline.start()
+                self.exit_deadline = exit_deadline(HANG_UP_GRACE_SECONDS, 129)
             self.exit(return_code=129)
 
         asyncio.ensure_future(finish())

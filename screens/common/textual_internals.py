@@ -8,7 +8,9 @@ of the app uses the public hooks these classes and functions offer.
 """
 from __future__ import annotations
 
+import threading
 from itertools import chain, zip_longest
+from os import _exit as end_process_now  # os's, not Textual's: no clean-up, no waiting
 from typing import Any, NamedTuple
 
 from rich.segment import Segment
@@ -64,6 +66,18 @@ def batch_count(app: Any) -> int:
 def exiting(app: Any) -> bool:
     """The app is ending with an error to print."""
     return bool(app._exit_renderables)
+
+
+# --- exit ---------------------------------------------------------------------------------
+def exit_deadline(seconds: float, code: int) -> threading.Timer:
+    """A started daemon timer that ends the process with ``code`` after ``seconds`` (cancel
+    it once the exit is done).  Textual's shutdown can block for ever on a terminal that is
+    gone: ``LinuxDriver.close`` stops its ``WriterThread``, which died on its first failed
+    write, by putting on its queue, already full (seen with Textual 8 under a killed tmux)."""
+    timer = threading.Timer(seconds, end_process_now, args=(code,))
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 # --- frames --------------------------------------------------------------------------------
