@@ -159,17 +159,19 @@ def _sql(db: peewee.Database) -> dict[str, str]:
     p = db.param  # "?" (SQLite) or "%s" (psycopg): the only thing the text depends on
     found = _STATEMENTS.get(p)
     if found is None:
+        # a key already posted writes nothing (and, with RETURNING, returns no row)
+        skip_taken = ' ON CONFLICT ("idempotency_key") DO NOTHING'
+        move_balance = f'UPDATE "account" SET "balance_cents" = "balance_cents" + {p} WHERE "id" = {p}'
         found = _STATEMENTS[p] = {
-            # + rows + "taken": a key already posted writes nothing and returns no row
+            # + rows + "taken" (or "skip_taken": SQLite, see _write_posting_sqlite)
             "posting_into": 'INSERT INTO "posting" ("idempotency_key", "kind", "user_id", "created_at", "memo") VALUES ',
             "posting_row": f"({p}, {p}, {p}, {p}, {p})",
-            "taken": ' ON CONFLICT ("idempotency_key") DO NOTHING RETURNING id, "idempotency_key"',
-            "skip_taken": ' ON CONFLICT ("idempotency_key") DO NOTHING',
+            "taken": skip_taken + ' RETURNING id, "idempotency_key"',
+            "skip_taken": skip_taken,
             "entry": f'INSERT INTO "ledger_entry" ({", ".join(map(_quoted, ENTRY_COLUMNS))}) VALUES ',
             "entry_row": f"({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
-            "move_balance": f'UPDATE "account" SET "balance_cents" = "balance_cents" + {p} WHERE "id" = {p}',
-            "balance": (f'UPDATE "account" SET "balance_cents" = "balance_cents" + {p} WHERE "id" = {p} '
-                        'RETURNING "balance_cents"'),
+            "move_balance": move_balance,
+            "balance": move_balance + ' RETURNING "balance_cents"',
             # + rows + "sums_set": the category sums moved by in-SQL arithmetic (a new category: a new row)
             "sums_into": f'INSERT INTO "{SUMS}" ("account_id", "category", "debit_cents", "credit_cents") ',
             "sums_row": f"({p}, {p}, {p}, {p})",
