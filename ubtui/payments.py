@@ -366,15 +366,16 @@ _ALL_ROWS = ("SELECT id, category, amount_cents, effective_on, kind FROM ledger_
              "WHERE account_id = ? AND amount_cents < 0 GROUP BY category")
 
 
-def _open_rows_sql(by_number: bool) -> str:
-    """The read above for an account id, or an account number (the account three times)."""
-    return _open_sql(by_number, database.obj.param, RECENT_CHARGES)
-
-
 @functools.lru_cache(maxsize=8)
 def _open_sql(by_number: bool, param: str, n: int) -> str:
     a = "(SELECT id FROM account WHERE number = ?)" if by_number else "?"
     return _OPEN_ROWS.format(a=a, n=int(n), key="number" if by_number else "id").replace("?", param)
+
+
+def _open_read(account, by_number: bool, n: int = RECENT_CHARGES):
+    """Send ``_OPEN_ROWS`` for an account id or number (it names the account three times);
+    the cursor is answered at the first read (``db.pipelined``)."""
+    return execute(_open_sql(by_number, database.obj.param, n), (account,) * 3)
 
 
 def _bounded(account_id: int, read: list[tuple]) -> list[tuple]:
@@ -411,8 +412,7 @@ def ledger_rows(account_id: int, n: int | None = None) -> list[tuple]:
     date, kind, None), and a row a category: (None, category, its credits' sum, a date no
     older charge is later than, "sums", the sum of its older charges) -- a bounded read of
     two indexes."""
-    sql = _open_sql(False, database.obj.param, n or RECENT_CHARGES)
-    return _bounded(account_id, execute(sql, (account_id,) * 3).fetchall())
+    return _bounded(account_id, _open_read(account_id, False, n or RECENT_CHARGES).fetchall())
 
 
 def _wider(account_id: int, rows: list[tuple]) -> list[tuple]:
@@ -535,11 +535,11 @@ def _account_query(value):
     cursor answered at the first read (``db.pipelined``), or None for no account number.
     InputError on a wrong check digit (nothing sent)."""
     if isinstance(value, int):
-        return execute(_open_rows_sql(False), (value,) * 3)
+        return _open_read(value, False)
     number = normalize_account_number(str(value))
     if not number:
         return None
-    return execute(_open_rows_sql(True), (number,) * 3)
+    return _open_read(number, True)
 
 
 def _resolve_accounts(cmd: TakePayment, tendered: int) -> list[tuple[AccountRow, int, list[tuple]]]:

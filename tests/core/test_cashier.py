@@ -330,7 +330,7 @@ def test_payment_reads_its_sums_from_the_index_alone(db):
         "account_id", "effective_on", "id", "amount_cents", "category", "kind"]
     if db.param != "?":
         return  # PostgreSQL picks index-only scans by its statistics; the index is the same
-    plan = [r[-1] for r in db.execute_sql("EXPLAIN QUERY PLAN " + payments._open_rows_sql(False), (1, 1, 1)).fetchall()]
+    plan = [r[-1] for r in db.execute_sql("EXPLAIN QUERY PLAN " + payments._open_sql(False, "?", payments.RECENT_CHARGES), (1, 1, 1)).fetchall()]
     steps = [p for p in plan if "ledger_entry" in p]
     assert steps == ["SEARCH ledger_entry USING COVERING INDEX ledger_entry_debits_by_date (account_id=?)"], plan
     assert not any("TEMP B-TREE" in p for p in plan), plan  # in the index's order: the LIMIT stops the read
