@@ -365,8 +365,7 @@ class UbtuiApp(UnhandledErrors, KeepsRunning, App):
 
     def check_terminal(self) -> None:
         """Hang up (``hang_up``) once the terminal on stdin has gone."""
-        if not self._hung_up and terminal_gone(sys.__stdin__):
-            self._hung_up = True
+        if terminal_gone(sys.__stdin__):
             self.hang_up()
 
     _hung_up = False
@@ -374,7 +373,12 @@ class UbtuiApp(UnhandledErrors, KeepsRunning, App):
 
     def hang_up(self) -> None:
         """The terminal went away (SSH hang-up) or the server stops: let the database work
-        under way (a posting) finish in the db thread, then exit; nothing is left half done."""
+        under way (a posting) finish in the db thread, then exit; nothing is left half done.
+        Once: a SIGHUP, a SIGTERM and the terminal check may each come."""
+        if self._hung_up:
+            return
+        self._hung_up = True
+
         async def finish() -> None:
             await asyncio.get_running_loop().run_in_executor(self._executor, lambda: None)
             # The database work is done.  Textual's shutdown can block for ever on a terminal

@@ -50,3 +50,24 @@ async def test_hang_up_finishes_the_posting_under_way_then_exits(sqlite_url):
         await work
         await pilot.pause()
     assert seen_at_exit == [["posted"]] and app.return_code == 129
+
+
+async def test_a_second_hang_up_is_ignored(sqlite_url):
+    """SIGHUP, SIGTERM and the terminal check may each hang up: the app exits once (one
+    exit, one exit deadline, which run_app cancels)."""
+    app = make_app(sqlite_url)
+    exits = []
+    exit_now = app.exit
+
+    def exit_(*args, **kw):
+        exits.append(kw.get("return_code"))
+        exit_now(*args, **kw)
+
+    app.exit = exit_
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.hang_up()
+        app.hang_up()
+        await pilot.pause()
+        await pilot.pause()
+    assert exits == [129] and app.return_code == 129
