@@ -7,6 +7,18 @@ from playhouse.migrate import SchemaMigrator
 from ubtui.migrations import add_column_if_missing, column_names, create_tables_if_missing
 
 
+def full_unique_index(db, table: str, name: str, column: str) -> None:
+    """Put index ``name`` back as an older database has it: UNIQUE over all of ``column``."""
+    db.execute_sql(f'DROP INDEX "{name}"')
+    db.execute_sql(f'CREATE UNIQUE INDEX "{name}" ON "{table}" ("{column}")')
+
+
+def is_partial_unique(db, table: str, name: str, column: str) -> bool:
+    """Index ``name`` is UNIQUE over ``column`` with a WHERE (what the migration makes it)."""
+    index = {i.name: i for i in db.get_indexes(table)}[name]
+    return index.unique and index.columns == [column] and "WHERE" in index.sql.upper()
+
+
 def test_add_column_only_where_missing(db):
     db.execute_sql('CREATE TABLE "old_thing" ("id" INTEGER PRIMARY KEY, "name" VARCHAR(10))')
     migrator = SchemaMigrator.from_database(db)
@@ -31,15 +43,12 @@ def test_lean_indexes_migration_turns_an_old_schema_into_the_models(db):
     """0003 on a database built before it: the full UNIQUE index on reverses_id becomes partial
     (NULLs cost no index write), unused indexes go; run twice it changes nothing more."""
     lean = importlib.import_module("ubtui.migrations.0003_lean_indexes")
-    db.execute_sql('DROP INDEX "ledger_entry_reverses_id"')
-    db.execute_sql('CREATE UNIQUE INDEX "ledger_entry_reverses_id" ON "ledger_entry" ("reverses_id")')
+    full_unique_index(db, "ledger_entry", "ledger_entry_reverses_id", "reverses_id")
     db.execute_sql('CREATE INDEX "audit_log_action" ON "audit_log" ("action")')
     for _ in range(2):
         lean.up(None, db)
-        names = {i.name: i for i in db.get_indexes("ledger_entry") + db.get_indexes("audit_log")}
-        assert "audit_log_action" not in names
-        rev = names["ledger_entry_reverses_id"]
-        assert rev.unique and rev.columns == ["reverses_id"] and "WHERE" in rev.sql.upper()
+        assert "audit_log_action" not in {i.name for i in db.get_indexes("audit_log")}
+        assert is_partial_unique(db, "ledger_entry", "ledger_entry_reverses_id", "reverses_id")
 
 
 def test_payment_index_migration_dates_receipts_by_their_session(db, clerk, system, make_account):
@@ -123,12 +132,10 @@ def test_receipt_number_migration_makes_the_index_partial_or_refuses(db, system,
                               user=system.id, total_cents=100)
 
     counter, legacy = payment(None, "p1"), payment("DM000000007", "p2")
-    db.execute_sql('DROP INDEX "payment_receipt_number"')
-    db.execute_sql('CREATE UNIQUE INDEX "payment_receipt_number" ON "payment" ("receipt_number")')
+    full_unique_index(db, "payment", "payment_receipt_number", "receipt_number")
     for _ in range(2):
         mig.up(None, db)
-        index = {i.name: i for i in db.get_indexes("payment")}["payment_receipt_number"]
-        assert index.unique and index.columns == ["receipt_number"] and "WHERE" in index.sql.upper()
+        assert is_partial_unique(db, "payment", "payment_receipt_number", "receipt_number")
         assert Payment.get(by_receipt(counter.receipt_number)).id == counter.id
         assert Payment.get(by_receipt("DM000000007")).id == legacy.id
     stray = payment("R00000001", "p3")  # "R" and digits, but posting 1 is not its posting
@@ -217,12 +224,10 @@ def test_payment_id_migration_keeps_old_payments_found_and_refuses_ids_ahead(db,
     for i in range(3):
         posting(f"other{i}")
     old = Payment.create(id=1, receipt_number="DM000000001", posting=posting("p1"), user=system.id, total_cents=100)
-    db.execute_sql('DROP INDEX "payment_posting_id"')
-    db.execute_sql('CREATE UNIQUE INDEX "payment_posting_id" ON "payment" ("posting_id")')
+    full_unique_index(db, "payment", "payment_posting_id", "posting_id")
     for _ in range(2):
         mig.up(None, db)
-        index = {i.name: i for i in db.get_indexes("payment")}["payment_posting_id"]
-        assert index.unique and index.columns == ["posting_id"] and "WHERE" in index.sql.upper()
+        assert is_partial_unique(db, "payment", "payment_posting_id", "posting_id")
         assert Payment.get(of_postings(old.posting_id)).id == 1
     new = Payment.create(receipt_number="DM000000002", posting=posting("p2"), user=system.id, total_cents=100)
     assert new.id == new.posting_id and Payment.get(of_postings(new.posting_id)).id == new.id
