@@ -1,7 +1,7 @@
 """Keystroke to results on screen, the real app in a pseudo-terminal: prints JSON.
 
     python bench/keystroke_bench.py DATABASE_URL [--samples 40] [--kinds name,address,...]
-                                    [--gap 0.1] [--no-burst] [--cold-starts 3] [--quick]
+                                    [--gap 0.1] [--no-burst] [--cold-starts 3] [--quick] [--each]
 
 Spawns ``python -m ubtui --database URL`` in a pty (TERM=xterm-256color, 80x24), signs in
 by typing (clerk / clerk-demo-1), opens the search screen (Ctrl+F), and for each kind of
@@ -32,6 +32,8 @@ Echo floor (``echo_floor_ms``): a key that searches nothing (a trailing space af
 query's results are drawn), timed to the last byte it causes: what any key costs the app
 and the terminal before a search adds its query and rows.
 ``--profile FILE``: the measured app runs under cProfile.
+``--each``: every sample's text, milliseconds and whether its last key changed the hits
+(the p95 of 30 samples is their second slowest: which keys those are says where to look).
 """
 from __future__ import annotations
 
@@ -265,9 +267,10 @@ def type_query(term: Pty, text: str, hits: list, prefix_hits: list, gap: float |
     return (None if shown is None else shown - sent), unchanged
 
 
-def measure_kind(term: Pty, items: list, user, gap: float, burst: bool, timeout: float) -> dict:
+def measure_kind(term: Pty, items: list, user, gap: float, burst: bool, timeout: float,
+                 each_out: bool = False) -> dict:
     from ubtui.search import search_accounts
-    paced, bursts, bare, missed, unchanged = [], [], [], [], 0
+    paced, bursts, bare, missed, unchanged, each = [], [], [], [], 0, []
     for text, bare_fn in items:  # warm the database caches (the app's queries read the same pages)
         bare_fn(text)
         search_accounts(user, text)
@@ -283,6 +286,7 @@ def measure_kind(term: Pty, items: list, user, gap: float, burst: bool, timeout:
             missed.append({"text": text, "why": f"first row not drawn in {timeout} s"})
             continue
         paced.append(took)
+        each.append([text, rounded(took * 1000, 2), same])
         if burst:
             took, _ = type_query(term, text, hits, prefix_hits, None, timeout)
             if took is not None:
@@ -297,6 +301,8 @@ def measure_kind(term: Pty, items: list, user, gap: float, burst: bool, timeout:
     out["p95_ms"] = figure(p95(paced) * 1000, p95(bare) * 1000, "ms")
     out["max_ms"] = rounded(max(paced) * 1000, 2)
     out["unchanged_by_last_key"] = unchanged
+    if each_out:
+        out["each"] = each  # [typed text, ms, whether the last key left the hits as they were]
     if bursts:
         out["burst"] = {"median_ms": figure(median(bursts) * 1000, median(bare) * 1000, "ms"),
                         "p95_ms": figure(p95(bursts) * 1000, p95(bare) * 1000, "ms"), "samples": len(bursts)}
@@ -359,7 +365,7 @@ def run(args) -> dict:
         for kind in args.kinds:
             items = all_cases.get(KINDS[kind], [])
             result["kinds"][kind] = measure_kind(term, items, user, args.gap, not args.no_burst,
-                                                               args.timeout) if items else \
+                                                 args.timeout, args.each) if items else \
                 unavailable(f"no {kind} values in this database")
         names = [t for t, _ in all_cases.get(KINDS["name"], [])] or ["smith"]
         result["echo_floor_ms"] = echo_floor(term, names, args.samples)
@@ -386,6 +392,7 @@ def main(argv=None) -> int:
     ap.add_argument("--user", default="clerk")
     ap.add_argument("--password", default="clerk-demo-1")
     ap.add_argument("--profile", metavar="FILE", help="run the measured app under cProfile, stats to FILE")
+    ap.add_argument("--each", action="store_true", help="list every sample: text, ms, unchanged by its last key")
     ap.add_argument("--quick", action="store_true", help="3 samples a kind, one cold start")
     args = ap.parse_args(argv)
     args.kinds = [k for k in args.kinds.split(",") if k]
