@@ -350,10 +350,11 @@ class PaymentScreen(GroupedFields, BaseScreen):
             due = "?"
         self.set_status(f"tender added; {due} still due: type the next tender (empty = all of it), F9 posts")
 
-    def tenders_text(self) -> str:
+    def tenders_text(self) -> Text:
+        """The tenders line, as text (a check number is typed, not yet checked: never markup)."""
         parts = [f"{t.kind.replace('_', ' ')} {format_cents(drawer.amount_cents(t.amount, 'Amount tendered'))}"
-                 + (f" #{t.check_number}" if t.check_number else "") for t in self.tenders]
-        return "Tenders: " + ", ".join(parts) if parts else ""
+                 + (f" #{safe_text(t.check_number)}" if t.check_number else "") for t in self.tenders]
+        return Text("Tenders: " + ", ".join(parts) if parts else "")
 
     async def action_add_account(self) -> None:
         """Keep this account and amount, and type the next account (one check, several accounts)."""
@@ -400,6 +401,9 @@ class PaymentScreen(GroupedFields, BaseScreen):
         finally:
             self.busy = False
         self.result = result
+        if self.tenders:  # split: the tenders line lists every tender the receipt took, the last one too
+            self.tenders = list(cmd.tenders)
+            self.query_one("#pay-tenders", Static).update(self.tenders_text())
         self.show_result(result)
 
     def ask_confirmation(self, alerts: list[payments.Alert], total: int) -> None:

@@ -106,6 +106,8 @@ async def test_split_tender_check_then_cash(sqlite_url):
         await pilot.press(*"50", "f9")
         await settle(pilot)
         assert app.screen.query_one("#pay-change").value == "$10.00"
+        # posted, the tenders line lists every tender the receipt took, the last one typed too
+        assert "Tenders: check $60.00 #77, cash $50.00" in screen_text(app)
     assert sorted((t.kind, t.amount_cents) for t in Tender.select()) == [("cash", 5000), ("check", 6000)]
 
 
