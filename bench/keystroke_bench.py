@@ -2,6 +2,7 @@
 
     python bench/keystroke_bench.py DATABASE_URL [--samples 40] [--kinds name,address,...]
                                     [--gap 0.1] [--no-burst] [--cold-starts 3] [--quick] [--each]
+                                    [--phases]
 
 Spawns ``python -m ubtui --database URL`` in a pty (TERM=xterm-256color, 80x24), signs in
 by typing (clerk / clerk-demo-1), opens the search screen (Ctrl+F), and for each kind of
@@ -32,6 +33,11 @@ Echo floor (``echo_floor_ms``): a key that searches nothing (a trailing space af
 query's results are drawn), timed to the last byte it causes: what any key costs the app
 and the terminal before a search adds its query and rows.
 ``--profile FILE``: the measured app runs under cProfile.
+``--phases``: the measured app runs through ``bench/phase_trace.py``, which time-stamps the
+search screen's steps; per kind, ``phases_ms`` splits the keys that changed the hits into key
+-> box changed -> search began -> ended -> hits put in the table -> update timer fired ->
+frame drawn -> its bytes made -> handed to the terminal writer -> on the bench's side
+(median, 90th percentile, largest).
 ``--each``: every sample's text, milliseconds and whether its last key changed the hits
 (the p95 of 30 samples is their second slowest: which keys those are says where to look).
 """
@@ -40,6 +46,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import json
+import math
 import os
 import random
 import re
@@ -47,6 +54,7 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import termios
 import threading
 import time
@@ -234,9 +242,10 @@ def marker_of(hits: list, typed: str) -> bytes | re.Pattern:
 
 
 def type_query(term: Pty, text: str, hits: list, prefix_hits: list, gap: float | None,
-               timeout: float) -> tuple[float | None, bool]:
+               timeout: float) -> tuple[float | None, bool, float]:
     """Type ``text`` into the (empty) box; seconds from the write of its last key to the
-    result on screen, and whether that key left the results as they were.
+    result on screen, whether that key left the results as they were, and when it was
+    written (``time.perf_counter``).
 
     ``gap`` None: every key in one write (a burst).  Otherwise the keys before the last are
     typed ``gap`` seconds apart and their results left to settle, then the last key is
@@ -264,11 +273,11 @@ def type_query(term: Pty, text: str, hits: list, prefix_hits: list, gap: float |
     term.settle(quiet=0.15)
     term.write(CTRL_U)  # empty the box (the table empties too) before the next query
     term.settle(quiet=0.15)
-    return (None if shown is None else shown - sent), unchanged
+    return (None if shown is None else shown - sent), unchanged, sent
 
 
 def measure_kind(term: Pty, items: list, user, gap: float, burst: bool, timeout: float,
-                 each_out: bool = False) -> dict:
+                 each_out: bool = False, phase_marks: list | None = None) -> dict:
     from ubtui.search import search_accounts
     paced, bursts, bare, missed, unchanged, each = [], [], [], [], 0, []
     for text, bare_fn in items:  # warm the database caches (the app's queries read the same pages)
@@ -280,15 +289,17 @@ def measure_kind(term: Pty, items: list, user, gap: float, burst: bool, timeout:
             missed.append({"text": text, "why": "no hits"})
             continue
         prefix_hits = search_accounts(user, text[:-1]) if text[:-1].strip() else []
-        took, same = type_query(term, text, hits, prefix_hits, gap, timeout)
+        took, same, sent = type_query(term, text, hits, prefix_hits, gap, timeout)
         unchanged += same
         if took is None:
             missed.append({"text": text, "why": f"first row not drawn in {timeout} s"})
             continue
         paced.append(took)
         each.append([text, rounded(took * 1000, 2), same])
+        if phase_marks is not None:
+            phase_marks.append((text.strip(), sent * 1000, took * 1000, same))
         if burst:
-            took, _ = type_query(term, text, hits, prefix_hits, None, timeout)
+            took, _, _ = type_query(term, text, hits, prefix_hits, None, timeout)
             if took is not None:
                 bursts.append(took)
         t = time.perf_counter()
@@ -309,6 +320,55 @@ def measure_kind(term: Pty, items: list, user, gap: float, burst: bool, timeout:
     if missed:
         out["missed"] = missed
     return out
+
+
+# --phases: where a key's time goes, from the app's time stamps (bench/phase_trace.py)
+PHASES = ("key_to_changed", "changed_to_search", "search", "search_to_show", "show", "show_to_tick",
+          "tick_to_display", "display_to_write", "write_to_screen")
+
+
+def _first(events: list[tuple], event: str, after: float, text: str | None) -> float | None:
+    """When the first ``event`` (about ``text``, unless None) came at or after ``after``."""
+    return next((t for t, ev, d in events if ev == event and t >= after
+                 and (text is None or str(d).strip() == text)), None)
+
+
+def phases_of(marks: list[tuple], trace_lines: list[str]) -> dict:
+    """Per phase, the median, 90th percentile and largest milliseconds over the timed keys
+    that changed the hits (``marks``: text, when its last key was written, ms to its first
+    result row, unchanged), from ``phase_trace``'s lines: the key written -> the box's text
+    changed -> the search began -> ended -> the hits began to be put in the table -> were ->
+    the screen's update timer fired -> the update it drew was turned into bytes -> handed to
+    the terminal's writer -> reached the bench."""
+    import ast
+
+    events = []
+    for line in trace_lines:
+        stamp, event, detail = line.rstrip("\n").split(" ", 2)
+        events.append((float(stamp), event, ast.literal_eval(detail)))
+    per: dict[str, list[float]] = {p: [] for p in PHASES}
+    for text, sent, took, unchanged in marks:
+        if unchanged:
+            continue
+        window = [e for e in events if sent <= e[0] <= sent + took + 100]
+        changed = _first(window, "changed", sent, text)
+        start = changed and _first(window, "search-start", changed, text)
+        end = start and _first(window, "search-end", start, text)
+        show = end and _first(window, "show-start", end, text)
+        shown = show and _first(window, "show-end", show, text)
+        tick = shown and _first(window, "tick", shown, None)
+        display = tick and _first(window, "display", tick, None)
+        frame = display and _first(window, "write", display, None)
+        if not frame:
+            continue
+        for name, ms in zip(PHASES, (changed - sent, start - changed, end - start, show - end, shown - show,
+                                     tick - shown, display - tick, frame - display, sent + took - frame)):
+            per[name].append(ms)
+    n = len(per[PHASES[0]])
+    if not n:
+        return unavailable("no timed key found in the app's time stamps")
+    return {"keys": n, **{name: {"median": rounded(median(v), 2), "p90": rounded(sorted(v)[math.ceil(0.9 * n) - 1], 2),
+                                 "max": rounded(max(v), 2)} for name, v in per.items()}}
 
 
 def echo_floor(term: Pty, texts: list[str], samples: int) -> dict:
@@ -351,22 +411,34 @@ def run(args) -> dict:
                     "cpus": os.cpu_count(), "load_average_1m_at_start": round(os.getloadavg()[0], 2), "terminal": "xterm-256color 80x24", "kinds": {}}
 
     cold, bare_cold = [], []
+    trace = None
+    if args.phases:  # the measured app (the last started) notes its phases in this file
+        trace = Path(tempfile.mkstemp(prefix="ubtui-phases-", suffix=".txt")[1])
     for i in range(args.cold_starts):
         last = i == args.cold_starts - 1
-        term, seconds = start_signed_in(args.url, args.user, args.password, args.profile if last else None)
+        prefix = None
+        if trace is not None and last:
+            os.environ["UBTUI_BENCH_PHASES"] = str(trace)
+            prefix = [sys.executable, str(Path(__file__).resolve().parent / "phase_trace.py")]
+        term, seconds = start_signed_in(args.url, args.user, args.password, args.profile if last else None,
+                                        prefix=prefix)
         cold.append(seconds)
         if not last:
             term.close()
         bare_cold.append(bare_cold_start(args.url))
     result["cold_start_s"] = figure(median(cold), median(bare_cold), "s", runs=[rounded(c, 3) for c in cold],
                                     bare_is="python -c: import the driver, connect, SELECT 1")
+    kind_marks: dict[str, list] = {}
     try:
         term.settle(quiet=0.3)
         for kind in args.kinds:
             items = all_cases.get(KINDS[kind], [])
+            marks: list | None = [] if trace is not None else None
             result["kinds"][kind] = measure_kind(term, items, user, args.gap, not args.no_burst,
-                                                 args.timeout, args.each) if items else \
+                                                 args.timeout, args.each, marks) if items else \
                 unavailable(f"no {kind} values in this database")
+            if marks:
+                kind_marks[kind] = marks
         names = [t for t, _ in all_cases.get(KINDS["name"], [])] or ["smith"]
         result["echo_floor_ms"] = echo_floor(term, names, args.samples)
         term.write(CTRL_Q)
@@ -375,6 +447,11 @@ def run(args) -> dict:
             term.proc.wait(timeout=30)
     finally:
         term.close()
+    if trace is not None:
+        lines = trace.read_text().splitlines()
+        trace.unlink()
+        for kind, marks in kind_marks.items():
+            result["kinds"][kind]["phases_ms"] = phases_of(marks, lines)
     result["load_average_1m_at_end"] = round(os.getloadavg()[0], 2)  # other jobs slow every figure
     return result
 
@@ -392,6 +469,8 @@ def main(argv=None) -> int:
     ap.add_argument("--user", default="clerk")
     ap.add_argument("--password", default="clerk-demo-1")
     ap.add_argument("--profile", metavar="FILE", help="run the measured app under cProfile, stats to FILE")
+    ap.add_argument("--phases", action="store_true",
+                    help="time-stamp the app's phases of each timed key (bench/phase_trace.py): phases_ms")
     ap.add_argument("--each", action="store_true", help="list every sample: text, ms, unchanged by its last key")
     ap.add_argument("--quick", action="store_true", help="3 samples a kind, one cold start")
     args = ap.parse_args(argv)
