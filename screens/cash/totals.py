@@ -134,13 +134,17 @@ class ReceiptsScreen(BaseScreen):
                                      hold_keys=True)
         if rows is None:
             return
+        kept = self.selected()  # after a void or F5 the cursor stays on its receipt (its VOID in view)
         self.rows = rows
-        t = self.query_one(DataTable)
-        t.clear()
+        table = self.query_one(DataTable)
+        table.clear()
         for r in rows:
-            t.add_row(*cells(r.receipt_number, f"{r.created_at:%H:%M}", r.operator, r.accounts, r.name,
-                             r.tenders), money(r.total_cents), "VOID" if r.status == "voided" else "",
-                      key=r.receipt_number)
+            table.add_row(*cells(r.receipt_number, f"{r.created_at:%H:%M}", r.operator, r.accounts, r.name,
+                                 r.tenders), money(r.total_cents), "VOID" if r.status == "voided" else "",
+                          key=r.receipt_number)
+        at = next((i for i, r in enumerate(rows) if r.receipt_number == kept), None)
+        if at is not None:
+            table.move_cursor(row=at)
         t = totals.tally(rows)  # the daily totals' rule: voids listed, not counted
         voided = f"  {t.voids} void(s) {format_cents(t.void_cents)}" if t.voids else ""
         self.query_one("#rcp-head", Static).update(Text(

@@ -63,16 +63,21 @@ async def test_totals_drill_down_and_void(sqlite_url, monkeypatch):
         await settle(pilot)
         assert isinstance(app.screen, ReceiptsScreen)
         assert "check #101" in screen_text(app) and "3 receipt(s)" in screen_text(app)
+        await pilot.press("end")  # the last receipt: the $1.00 one
+        await settle(pilot)
+        last = app.screen.selected()
         await pilot.press("ctrl+v")
         await settle(pilot)
         await pilot.press(*"keyed twice", "enter", *"super", "enter", *"super-demo-1", "enter")
         await settle(pilot)
         assert "voided; balance now" in screen_text(app)
         assert "VOID" in screen_text(app)
+        # the list is read again and the cursor stays on the receipt just voided
+        assert app.screen.selected() == last and app.screen.query_one(DataTable).cursor_row == 2
         # the list counts as the daily totals do: the void listed, not in the count or the total
-        assert "2 receipt(s) $26.50  1 void(s) $40.00" in screen_text(app)
+        assert "2 receipt(s) $65.50  1 void(s) $1.00" in screen_text(app)
     assert Payment.select().where(Payment.status == "voided").count() == 1
-    assert ledger.account_balance(acct.id) == -2650  # 40 + 25.50 + 1 paid, the first (40) voided
+    assert ledger.account_balance(acct.id) == -6550  # 40 + 25.50 + 1 paid, the last (1) voided
 
 async def test_reports_viewer_runs_and_saves(sqlite_url, tmp_path, monkeypatch):
     day_of_payments()
