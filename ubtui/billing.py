@@ -33,6 +33,7 @@ from .ledger import EntrySpec, NewPosting, write_postings
 from .rates import GALLONS, BillCalc, Schedule, active_schedule, fmt_qty, fmt_rate, price_bill
 from .readings import GOOD, history_from
 from .security import require
+from .text import counted
 
 BILLABLE = ("active", "disconnected", "final_billed")
 CHUNK = 500
@@ -297,7 +298,7 @@ def write_bills(user: User, items: list[BillWrite], *, bill_date: _dt.date, due_
                                        f"bill {bill_id}"))
     # every bill's posting in one batch (and one audit row for the batch)
     posted = dict(zip((np.key for np in postings), write_postings(
-        user, postings, action="post.charge", detail=f"{len(postings)} bills" + (f" of run {run_id}" if run_id else ""))))
+        user, postings, action="post.charge", detail=counted(len(postings), "bill") + (f" of run {run_id}" if run_id else ""))))
     return [(bill_id, posted.get(it.key, 0)) for bill_id, it in zip(ids, items)]
 
 
@@ -514,7 +515,7 @@ def register_text(run_id: int) -> str:
         out.append(f"{format_account_number(r.account_number):10} {r.kind:8} {r.period_start} {r.period_end} "
                    f"{r.usage:>5} {r.unit:4}{'E' if r.estimated else '':3} {format_cents(r.total_cents):>12}"
                    + ("  reversed" if r.status != "posted" else ""))
-    out.append(f"{len(rows)} bills, {sum(r.estimated for r in rows)} estimated, total "
+    out.append(f"{counted(len(rows), 'bill')}, {sum(r.estimated for r in rows)} estimated, total "
                f"{format_cents(sum(r.total_cents for r in rows if r.status == 'posted'))}")
     return "\n".join(out)
 

@@ -25,7 +25,7 @@ from .config import settings
 from .errors import InputError, NotFound
 from .pdf import new_pdf
 from .security import require
-from .text import safe_text
+from .text import counted, safe_text
 
 WIDTH = 78  # characters of a text sheet line
 
@@ -132,7 +132,7 @@ def sheet_pdf(sheet: Sheet, path) -> Path:
     pdf.set_font(pdf.font_family_name, "B", 12)
     pdf.multi_cell(0, 7, f"{settings().district.name} - field sheet", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(pdf.font_family_name, "", 10)
-    pdf.multi_cell(0, 6, f"Crew {sheet.crew}   {sheet.on.isoformat()}   {len(sheet.stops)} stops",
+    pdf.multi_cell(0, 6, f"Crew {sheet.crew}   {sheet.on.isoformat()}   {counted(len(sheet.stops), 'stop')}",
                    new_x="LMARGIN", new_y="NEXT")
     if not sheet.stops:
         pdf.multi_cell(0, 6, "No work orders assigned to this crew for the day.", new_x="LMARGIN", new_y="NEXT")

@@ -47,7 +47,7 @@ from .errors import Conflict, InputError, NotFound
 from .money import format_cents, format_plain
 from .search import account_flags
 from .security import require
-from .text import safe_text
+from .text import counted, safe_text
 
 HIGH_PERCENT = 200  # usage at or over twice the 12-month average is "high"
 LOW_PERCENT = 50  # at or under half of it is "low"
@@ -652,7 +652,7 @@ def export_history(user: User, account_id: int, kind: str, fmt: str, path) -> Pa
                 w.writerow(head)
                 w.writerows(rows)
         else:
-            title = f"Account {format_account_number(acct.number)}: {kind} history ({len(rows)} rows)"
+            title = f"Account {format_account_number(acct.number)}: {kind} history ({counted(len(rows), 'row')})"
             _write_pdf(path, title, head, rows)
     except OSError as e:
         raise InputError("File", f"cannot write {path}: {e.strerror}") from None

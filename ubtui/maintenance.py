@@ -30,6 +30,7 @@ from .dates import db_date, local_time
 from .db import in_list, select, transaction
 from .errors import Conflict, InputError, NotFound
 from .security import require
+from .text import counted
 from .validators import (
     PHONE_KINDS,
     check_choice,
@@ -523,10 +524,6 @@ def describe(before_json: str | None, after_json: str | None) -> str:
     return "; ".join(parts)
 
 
-def _plural(n: int, what: str) -> str:
-    return f"{n} {what}" + ("" if n == 1 else "s")
-
-
 def _created(action: str, after_json: str | None) -> str | None:
     """What a creation, role or merge row says in the history (one sentence, not every
     key of the row)."""
@@ -536,7 +533,7 @@ def _created(action: str, after_json: str | None) -> str | None:
     if action == "account.role_end":
         return f"{after.get('customer', '')}: {after.get('role', '')} until {after.get('until', '')}"
     if action == "customer.merge":
-        moved = [_plural(len(after.get(k) or []), w) for k, w in (("roles", "role"), ("phones", "phone"),
+        moved = [counted(len(after.get(k) or []), w) for k, w in (("roles", "role"), ("phones", "phone"),
                                                                  ("emails", "e-mail"))]
         return f"{after.get('merged', '')} merged into this record: {', '.join(moved)} moved"
     if action == "customer.merged":

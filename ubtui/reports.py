@@ -41,7 +41,7 @@ from .errors import InputError, NotFound
 from .money import format_cents, format_plain
 from .pdf import new_pdf
 from .security import require
-from .text import safe_text
+from .text import counted, safe_text
 
 COLUMN_TYPES = ("text", "int", "money", "date", "datetime")
 FORMATS = ("text", "csv", "pdf")
@@ -175,7 +175,7 @@ def to_text(result: ReportResult) -> str:
     out += [line(r) for r in body]
     if foot:
         out += ["  ".join("=" * w for w in widths), line(foot)]
-    out.append(f"({len(body)} rows)")
+    out.append(f"({counted(len(body), 'row')})")
     return "\n".join(out) + "\n"
 
 

@@ -135,3 +135,9 @@ def searchable(text: str | None) -> str:
     if not text:
         return text or ""
     return _SURROGATE.sub("", text.replace("\x00", ""))
+
+
+def counted(n: int, what: str, plural: str | None = None) -> str:
+    """``n`` and the word for that many: "1 entry", "2 entries", "0 rows" (``plural``
+    defaults to ``what`` + "s")."""
+    return f"{n} {what if n == 1 else (plural or what + 's')}"

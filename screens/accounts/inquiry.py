@@ -27,7 +27,7 @@ from screens.common.text import Preview, cells, line, stored, wrapped
 from screens.common.view import TextViewScreen
 from ubtui import inquiry
 from ubtui.money import format_cents
-from ubtui.text import safe_text
+from ubtui.text import counted, safe_text
 
 # short labels: the seven tabs fit one line of 80 columns
 PANES = (("tx", "Transactions"), ("bills", "Bills"), ("usage", "Usage"), ("payments", "Payments"),
@@ -322,7 +322,8 @@ class InquiryScreen(BaseScreen):
         self.tx_rows += rows
         self.tx_done = len(rows) < PAGE
         more = "" if self.tx_done else "; more load as you move down"
-        self.set_status(f"{len(self.tx_rows)} entries{more}" if self.tx_rows else "no ledger entries yet")
+        n = len(self.tx_rows)
+        self.set_status(f"{counted(n, 'entry', 'entries')}{more}" if n else "no ledger entries yet")
 
     @on(DataTable.RowSelected, "#tx")
     def tx_selected(self, event: DataTable.RowSelected) -> None:
@@ -375,7 +376,7 @@ class InquiryScreen(BaseScreen):
         flagged = sum(1 for r in usage.rows if r.flag)
         self.query_one("#usage-average", Static).update(
             f"Average {usage.average_usage} {usage.unit}/read over 12 months; "
-            f"{len(usage.rows)} reads, {flagged} flagged")
+            f"{counted(len(usage.rows), 'read')}, {flagged} flagged")
         self.show_reason(0)
 
     @on(DataTable.RowHighlighted, "#usage-table")

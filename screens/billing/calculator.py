@@ -21,6 +21,7 @@ from screens.common.table import Col, FitTable
 from screens.common.text import cell, stored
 from ubtui import rates
 from ubtui.money import format_cents
+from ubtui.text import counted
 
 KIND_CHOICES = (("regular", "a whole cycle"), ("first", "opening bill, prorated"), ("final", "closing bill, prorated"))
 
@@ -163,7 +164,7 @@ class RateCalculatorScreen(ActionForm):
         self.query_one("#calc-total", Static).update(Text(
             f"{calc.rate_code} {calc.meter_size}  {rates.fmt_qty(calc.usage)} {calc.unit} in {calc.days} days{months}"
             f"   Total {format_cents(calc.total_cents)}", no_wrap=True, overflow="ellipsis"))
-        self.set_status(f"{len(calc.lines)} lines on the rates of {', '.join(str(v) for v in calc.versions)}")
+        self.set_status(f"{counted(len(calc.lines), 'line')} on the rates of {', '.join(str(v) for v in calc.versions)}")
 
     def action_clear(self) -> None:
         self.query_one("#calc-lines", DataTable).clear()

@@ -23,6 +23,7 @@ from ubtui import collections
 from ubtui.errors import InputError
 from ubtui.money import format_cents
 from ubtui.security import has_permission
+from ubtui.text import counted
 
 ACTION_SHORT = {"shutoff": "SHUT-OFF", "final": "final notice", "notice": "15-day notice", "reminder": "reminder",
                 "plan_broken": "plan broken", "ordered": "ordered", "protected": "protected", "wait": "waiting"}
@@ -157,7 +158,7 @@ class CollectionsScreen(BaseScreen):
             self.only = action
             self.fill()
             shown = "all steps" if not self.only else ACTION_SHORT[self.only]
-            self.set_status(f"{len(self.rows)} accounts shown ({shown}); 1-7 one step, 0 all")
+            self.set_status(f"{counted(len(self.rows), 'account')} shown ({shown}); 1-7 one step, 0 all")
 
     def current(self):
         table = self.query_one("#worklist", DataTable)

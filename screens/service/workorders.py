@@ -25,6 +25,7 @@ from screens.common.text import line
 from screens.service.actions import AssignWorkOrderScreen, CancelWorkOrderScreen, CompleteWorkOrderScreen
 from ubtui import workorders
 from ubtui.errors import UbtuiError
+from ubtui.text import counted
 
 # 80 wide: eight columns and their gaps; address and crew take what a wider terminal adds
 COLUMNS = (("Number", 9), ("Kind", 12, 1), ("Status", 8), ("Pri", 4), ("Crew", 8, 1), ("Rte", 3),
@@ -57,7 +58,7 @@ def write_sheet(user, crew: str, day) -> str:
     sheet = fieldsheets.field_sheet(user, crew, day)
     base = _write_both(f"fieldsheet-{_file_part(crew)}-{day.isoformat()}", fieldsheets.sheet_pdf,
                        fieldsheets.sheet_text, sheet)
-    return f"field sheet of {len(sheet.stops)} stops: {base}.pdf and .txt"
+    return f"field sheet of {counted(len(sheet.stops), 'stop')}: {base}.pdf and .txt"
 
 
 def write_tag(user, work_order_id: int, number: str) -> str:

@@ -39,7 +39,7 @@ def test_import_run_register_show_pdf_and_fees(sqlite_url, tmp_path, capsys):
     assert main(db + ["bill", "run", "--cycle", "1", "--period-end", "2026-01-31", "--bill-date", "2026-01-31",
                      "--register"]) == 0
     out = capsys.readouterr().out
-    assert "1 billed, 0 estimated" in out and "Bill register" in out and "1 bills, 0 estimated" in out
+    assert "1 billed, 0 estimated" in out and "Bill register" in out and "1 bill, 0 estimated" in out
     assert main(db + ["bill", "run", "--cycle", "1", "--period-end", "2026-01-31"]) == 0
     assert "0 billed" in capsys.readouterr().out
     assert main(db + ["bill", "show", "1"]) == 0

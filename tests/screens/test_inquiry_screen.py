@@ -398,3 +398,18 @@ def test_a_contact_typed_in_one_burst_in_a_real_terminal(demo_url):
         assert f"follow up {(dt.date.today() + dt.timedelta(days=7)).isoformat()}" in shown
     c = ContactLog.select().where(ContactLog.account == hit.account_id).order_by(ContactLog.id.desc()).get()
     assert (c.channel, c.subject, c.text) == ("phone", subject, "said [red]no[/red]\nline two")
+
+
+async def test_the_entry_count_says_entry_for_one(demo_url):
+    """A new account's one deposit: "1 entry", not "1 entries" (walked in tmux)."""
+    from textual.widgets import DataTable
+    hit = first_hit("0001006-6")
+    rows = inquiry.transactions(get_user("clerk"), hit.account_id, limit=1)
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inquiry(pilot)
+        screen.query_one("#tx", DataTable).clear()
+        screen.tx_rows = []
+        screen.add_tx(rows)
+        await settle(pilot)
+        assert "1 entry" in screen_text(app) and "1 entries" not in screen_text(app)

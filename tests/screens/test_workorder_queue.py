@@ -167,7 +167,7 @@ async def test_p_and_t_write_the_field_sheet_and_the_door_tag(sqlite_url, tmp_pa
     monkeypatch.setenv("UBTUI_DATA_DIR", str(tmp_path))
     async with queue_screen(sqlite_url) as (app, pilot, d):
         await burst(pilot, "p")
-        assert status(app).startswith("field sheet of 1 stops:")
+        assert status(app).startswith("field sheet of 1 stop:")
         await burst(pilot, "t")
         assert status(app).startswith("door tag:")
         await burst(pilot, "down", "p")  # an open order has no crew's day

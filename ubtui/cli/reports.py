@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ubtui.reports import FORMATS, REPORTS, get_report, run_report, write
+from ubtui.text import counted
 
 from .support import actor, connect
 
@@ -33,7 +34,7 @@ def cmd_run(args) -> int:
     result = run_report(actor(), report.name, {p.name: getattr(args, p.name) for p in report.params})
     out = write(result, args.format, args.output)
     if isinstance(out, Path):
-        print(f"wrote {out} ({len(result.rows)} rows)")
+        print(f"wrote {out} ({counted(len(result.rows), 'row')})")
     else:
         print(out, end="")
     return 0

@@ -5,6 +5,7 @@ naming the field, exit 2."""
 from __future__ import annotations
 
 from ubtui.errors import InputError
+from ubtui.text import counted
 
 
 def _setup(args):
@@ -127,7 +128,7 @@ def cmd_sheet(args) -> int:
     day = _day(args.date, "Date")
     _pdf_needs_output(args)
     sheet = field_sheet(_setup(args), args.crew, day)
-    _emit(args, sheet, sheet_text, sheet_pdf, f"field sheet of {len(sheet.stops)} stops")
+    _emit(args, sheet, sheet_text, sheet_pdf, f"field sheet of {counted(len(sheet.stops), 'stop')}")
     return 0
 
 
