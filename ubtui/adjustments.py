@@ -28,6 +28,7 @@ from .ledger import EntrySpec
 from .money import format_cents
 from .rates import GALLONS, BillCalc, Schedule, active_schedule, cents, fmt_qty, fmt_rate
 from .security import has_permission, require
+from .text import counted
 
 CREDIT_CATEGORIES = ("water", "sewer", "surcharge", "tax")
 
@@ -253,7 +254,7 @@ def normal_usage(policy, bill: Bill, before: _dt.date) -> Normal:
     if not earlier:
         raise InputError("Bill", "the account has no earlier actual bills to show its normal usage")
     used = sum(b.usage for b in earlier)
-    bills = f"{len(earlier)} bill{'s' if len(earlier) != 1 else ''}"
+    bills = counted(len(earlier), 'bill')
     if policy.normal == "average":
         return Normal(_half_up(Decimal(used) / len(earlier)), f"{used} {unit} / {bills} before")
     over = sum((b.period_end - b.period_start).days for b in earlier)

@@ -28,6 +28,7 @@ from .config import settings
 from .errors import ApprovalNeeded, InputError, PermissionDenied
 from .money import format_cents
 from .security import approve, has_permission
+from .text import counted
 
 APPROVE = "approve.adjustment"
 
@@ -122,7 +123,7 @@ def deposit_risk(customer_id: int, on: _dt.date | None = None) -> str:
     accounts = AccountCustomer.select(AccountCustomer.account).where(AccountCustomer.customer == customer_id)
     returned = returned_since(accounts, _dt.datetime.combine(since, _dt.time()))
     if returned:
-        return f"{returned} returned payment{'s' if returned > 1 else ''} in {months} months"
+        return f"{counted(returned, 'returned payment')} in {months} months"
     cut = (WorkOrder.select(WorkOrder.id).where((WorkOrder.kind == "disconnect") & (WorkOrder.status == "done")
                                                 & (WorkOrder.completed_on >= since)
                                                 & WorkOrder.account.in_(accounts)).exists()

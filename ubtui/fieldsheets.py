@@ -96,7 +96,7 @@ def sheet_text(sheet: Sheet) -> str:
     """The field sheet as plain text (one stop a block)."""
     s = safe_text
     out = [f"{s(settings().district.name)} - field sheet",
-           f"Crew {s(sheet.crew)}   {sheet.on.isoformat()}   {len(sheet.stops)} stop{'s' if len(sheet.stops) != 1 else ''}",
+           f"Crew {s(sheet.crew)}   {sheet.on.isoformat()}   {counted(len(sheet.stops), 'stop')}",
            "=" * WIDTH]
     if not sheet.stops:
         out.append("No work orders assigned to this crew for the day.")

@@ -53,6 +53,7 @@ from pydantic import (
 
 from . import clock
 from .errors import InputError, NotFound
+from .text import counted
 
 DEMO_RATES = Path(__file__).parent / "data" / "demo_rates.toml"
 CENT = Decimal("0.01")
@@ -723,7 +724,7 @@ def unpriced_accounts(schedule: Schedule) -> list[str]:
             what.append(f"cycle {cycle!r} is not listed")
         for w in what:
             problems[w] = problems.get(w, 0) + n
-    return [f"{w} ({n} account{'s' if n != 1 else ''})" for w, n in problems.items()]
+    return [f"{w} ({counted(n, 'account')})" for w, n in problems.items()]
 
 
 # --- arithmetic ------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from .money import format_cents
 from .rates import active_schedule
 from .search import format_address
 from .security import has_permission, require
+from .text import counted
 
 STATUS_AFTER = STATUS_BY_WORK_ORDER
 PRIORITIES = ("low", "normal", "high", "emergency")
@@ -466,7 +467,7 @@ class Queue:
             return "no work orders match"
         by = ", ".join(f"{n} {s}" for s, n in self.counts.items() if n)
         shown = f" (first {len(self.rows)} shown)" if len(self.rows) < self.total else ""
-        return f"{self.total} work order{'s' if self.total != 1 else ''}: {by}{shown}"
+        return f"{counted(self.total, 'work order')}: {by}{shown}"
 
 
 def work_order_queue(user: User, flt: QueueFilter | None = None, *, account_id: int | None = None,

@@ -25,7 +25,7 @@ from screens.common.base import BaseScreen, key_binding
 from screens.common.table import Col, FitTable
 from screens.common.textual_internals import FixedSizeInput
 from ubtui.money import format_cents
-from ubtui.text import safe_text
+from ubtui.text import counted, safe_text
 
 # 80 columns: widths plus one cell of padding each side of every column; names and
 # addresses share what a wider terminal adds, and wrap (never cut) where they do not fit.
@@ -308,7 +308,7 @@ class SearchScreen(BaseScreen):
         elif page is not None and page.more:
             msg = f"first {n} of {page.total:,}: PgDn for the next {min(PAGE, page.total - n)}"
         else:
-            msg = f"{n} account{'s' if n != 1 else ''}; Down and Enter to open"
+            msg = f"{counted(n, 'account')}; Down and Enter to open"
         count = self.query_one_optional("#count", Static)  # None: F3 took the screen down meanwhile
         if count is not None and msg != self.count_text:  # one line of fixed height: a repaint, no new layout
             self.count_text = msg

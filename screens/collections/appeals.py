@@ -20,6 +20,7 @@ from ubtui import collections
 from ubtui.accounts import get_account
 from ubtui.errors import InputError, NotFound
 from ubtui.security import has_permission
+from ubtui.text import counted
 
 COLUMNS = (("Account", 9), ("Name", 16), ("Received", 10), ("Days", 4), ("Reason", 31))  # 80 wide
 DECISIONS = (("upheld", "the customer was right: correct the bill"), ("denied", "the notices stand"))
@@ -125,7 +126,7 @@ class AppealsScreen(BaseScreen):
         self.rows = rows
         n = len(rows)
         self.query_one("#appeals-count", Static).update(
-            f"{n} appeal{'s' if n != 1 else ''} pending" + (f"; oldest {rows[0].days} days" if rows else ""))
+            f"{counted(n, 'appeal')} pending" + (f"; oldest {rows[0].days} days" if rows else ""))
         table = self.query_one("#appeals", DataTable)
         table.clear()
         for a in rows:

@@ -229,7 +229,7 @@ class CollectionsScreen(BaseScreen):
         if not due:
             self.set_status("no letter is due today")
             return
-        self.ask_then(f"Send {due} letter{'s' if due != 1 else ''} for today?",
+        self.ask_then(f"Send {counted(due, 'letter')} for today?",
                       "Y sends them (PDF and mail-merge CSV), N does not.", self.run_letters)
 
     @work(exclusive=True, group="collections-run")
@@ -250,7 +250,7 @@ class CollectionsScreen(BaseScreen):
         if not due:
             self.set_status("nobody is on today's shut-off list")
             return
-        self.ask_then(f"Order {len(due)} disconnect{'s' if len(due) != 1 else ''}?", "Y orders them, N does not.",
+        self.ask_then(f"Order {counted(len(due), 'disconnect')}?", "Y orders them, N does not.",
                       self.disconnects)
 
     @work(exclusive=True, group="collections-disconnects")
