@@ -34,9 +34,14 @@ def unavailable(reason: str) -> dict:
     return {"value": None, "bare": None, "ratio": None, "reason": reason}
 
 
-def p95(samples: list[float]) -> float:
+def percentile(samples: list[float], q: float) -> float:
+    """The smallest sample at or above the ``q`` fraction of them (nearest rank)."""
     s = sorted(samples)
-    return s[max(0, math.ceil(0.95 * len(s)) - 1)]
+    return s[max(0, math.ceil(q * len(s)) - 1)]
+
+
+def p95(samples: list[float]) -> float:
+    return percentile(samples, 0.95)
 
 
 def median(samples: list[float]) -> float:

@@ -46,7 +46,6 @@ from __future__ import annotations
 import argparse
 import fcntl
 import json
-import math
 import os
 import random
 import re
@@ -61,7 +60,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import ROOT, figure, median, p95, rounded, unavailable  # noqa: E402
+from benchlib import ROOT, figure, median, p95, percentile, rounded, unavailable  # noqa: E402
 
 LIMIT = 50  # search_accounts' default: rows on the search screen at most
 CTRL_F, CTRL_Q, CTRL_U, ENTER = b"\x06", b"\x11", b"\x15", b"\r"
@@ -367,7 +366,7 @@ def phases_of(marks: list[tuple], trace_lines: list[str]) -> dict:
     n = len(per[PHASES[0]])
     if not n:
         return unavailable("no timed key found in the app's time stamps")
-    return {"keys": n, **{name: {"median": rounded(median(v), 2), "p90": rounded(sorted(v)[math.ceil(0.9 * n) - 1], 2),
+    return {"keys": n, **{name: {"median": rounded(median(v), 2), "p90": rounded(percentile(v, 0.9), 2),
                                  "max": rounded(max(v), 2)} for name, v in per.items()}}
 
 
