@@ -177,6 +177,7 @@ class PaymentRow:
     status: str  # posted, voided, returned, reversed
     payer_name: str = ""
     posting_id: int = 0
+    tender_kinds: tuple[str, ...] = ()  # each tender's kind ("cash", "check", ...), in receipt order
 
 
 @dataclass(frozen=True)
@@ -499,9 +500,11 @@ def payments(user: User, account_id: int) -> list[PaymentRow]:
         .where(of_postings(list(grouped)))} if grouped else {}
     pay_ids = [p.id for p in receipts.values()]
     tenders: dict[int, list[str]] = {}
+    kinds: dict[int, list[str]] = {}
     for t in Tender.select().where(Tender.payment.in_(pay_ids)).order_by(Tender.payment, Tender.seq) if pay_ids else []:
         ident = t.check_number or t.card_last4
         tenders.setdefault(t.payment_id, []).append(f"{t.kind.replace('_', ' ')} {ident}".strip())
+        kinds.setdefault(t.payment_id, []).append(t.kind)
     out = []
     for posting_id, g in grouped.items():
         e, p = g["e"], receipts.get(posting_id)
@@ -510,7 +513,7 @@ def payments(user: User, account_id: int) -> list[PaymentRow]:
             status = "reversed"
         out.append(PaymentRow(local_time(e.posted_at).date(), g["amount"], p.receipt_number if p else "",
                               ", ".join(tenders.get(p.id, [])) if p else "", p.channel if p else "", status,
-                              p.payer_name if p else "", posting_id))
+                              p.payer_name if p else "", posting_id, tuple(kinds.get(p.id, ())) if p else ()))
     return out
 
 

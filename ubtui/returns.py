@@ -15,10 +15,36 @@ from . import audit, clock, ledger
 from .accounts import set_payment_flags
 from .collections import account_letter
 from .config import settings
-from .errors import Conflict, NotFound
+from .errors import Conflict, InputError, NotFound
 from .ledger import EntrySpec, PostingResult
+from .money import format_cents
 from .security import require
 from .validators import check_reason
+
+# What a bank or card processor can send back (NSF, closed account, stop payment, chargeback,
+# a returned ACH debit); cash in the drawer never comes back.
+RETURNABLE = frozenset({"check", "money_order", "card", "ach"})
+
+
+def returnable(tender_kinds) -> bool:
+    """A receipt paid with these tenders can be returned whole: none of them was cash (a
+    receipt with no tender rows, an old import, is taken as electronic)."""
+    return all(k in RETURNABLE for k in tender_kinds)
+
+
+def _check_returnable(payment: Payment) -> None:
+    """Refuse a receipt a bank cannot have returned: paid in cash, or partly in cash (the
+    reversal is exact, so it would charge the customer again for the cash)."""
+    tenders = list(Tender.select(Tender.kind, Tender.amount_cents).where(Tender.payment == payment.id))
+    cash = sum(t.amount_cents for t in tenders if t.kind not in RETURNABLE)
+    if not cash:
+        return
+    n = payment.receipt_number
+    if cash == sum(t.amount_cents for t in tenders):
+        raise InputError("Receipt", f"{n} was paid in cash: a bank cannot return it (a mistake is voided "
+                                    f"the same day, or corrected by an adjustment)")
+    raise InputError("Receipt", f"{n} was paid {format_cents(cash)} in cash too: returning it would charge "
+                                f"the cash again; charge the returned part back as an adjustment")
 
 
 @dataclass(frozen=True)
@@ -39,6 +65,7 @@ def return_payment(user: User, receipt_number: str, reason: str, *, charge_fee: 
         raise NotFound(f"no receipt {receipt_number}")
     if payment.status != "posted":
         raise Conflict(f"receipt {payment.receipt_number} is already {payment.status}")
+    _check_returnable(payment)
     cfg = settings()
     key = f"return:{payment.receipt_number}"
 

@@ -95,7 +95,7 @@ class AccountContext:
     deposit_held_cents: int
     autopay: object | None  # ubtui.autopay.Enrollment
     open_orders: list  # ubtui.workorders.OpenOrder
-    payments: list  # ubtui.inquiry.PaymentRow, posted only
+    payments: list  # ubtui.inquiry.PaymentRow, posted and returnable only
 
     def line(self) -> str:
         return (f"{self.number}  {self.name}  {self.address}  {self.status.replace('_', ' ')}  "
@@ -103,13 +103,15 @@ class AccountContext:
 
 
 def load_context(user, account_id: int, today: _dt.date) -> AccountContext:
-    """(DB thread) the account summary, autopay enrolment, open orders and posted receipts."""
-    from ubtui import accounts, autopay, inquiry, workorders
+    """(DB thread) the account summary, autopay enrolment, open orders and the posted receipts a
+    bank could return (no cash in them: ``returns.returnable``)."""
+    from ubtui import accounts, autopay, inquiry, returns, workorders
 
     s = inquiry.account_summary(user, account_id, as_of=today)
     party = accounts.customer_of_record(account_id, today)  # the one rule: bill, receipt, letters, search
     name = party.name if party else ""
-    pays = [p for p in inquiry.payments(user, account_id) if p.status == "posted" and p.receipt_number]
+    pays = [p for p in inquiry.payments(user, account_id)
+            if p.status == "posted" and p.receipt_number and returns.returnable(p.tender_kinds)]
     return AccountContext(account_id, s.number, name, s.service_address, s.status, s.balance_cents,
                           s.deposit_held_cents, autopay.active_enrollment(user, account_id),
                           workorders.open_work_orders(user, account_id=account_id), pays)

@@ -40,6 +40,34 @@ def test_returned_check_reverses_charges_fee_and_stops_checks(system, make_accou
     assert verify_all() == []
 
 
+def paid_with(user, acct, receipt, *tenders):
+    """A posted payment of ``acct`` with these (kind, cents) tenders."""
+    total = sum(c for _, c in tenders)
+    res = ledger.post(user, f"pay:{receipt}", "payment", [EntrySpec(acct.id, "payment", -total, "", "Payment")])
+    p = Payment.create(receipt_number=receipt, posting=res.posting_id, user=user.id, total_cents=total)
+    for seq, (kind, cents) in enumerate(tenders, 1):
+        Tender.create(payment=p, seq=seq, kind=kind, amount_cents=cents, check_number="7" if kind == "check" else "")
+    return p
+
+
+def test_cash_never_comes_back_from_a_bank(system, make_account):
+    a = make_account()
+    bill(system, a, 9000, "b1")
+    paid_with(system, a, "R-C", ("cash", 9000))
+    paid_with(system, a, "R-S", ("cash", 5000), ("check", 4000))  # split: only the check could bounce
+    with pytest.raises(InputError, match="Receipt: R-C was paid in cash: a bank cannot return it"):
+        returns.return_payment(system, "R-C", "NSF")
+    with pytest.raises(InputError, match=r"Receipt: R-S was paid \$50.00 in cash too"):
+        returns.return_payment(system, "R-S", "NSF")
+    assert ledger.account_balance(a.id) == 9000 - 18000  # nothing reversed, no fee
+    assert {p.status for p in Payment.select()} == {"posted"}
+    for kind in ("check", "money_order", "card", "ach"):  # what a bank or card processor sends back
+        paid_with(system, a, f"R-{kind}", (kind, 100))
+        assert returns.return_payment(system, f"R-{kind}", "NSF", charge_fee=False).fee_cents == 0
+    assert ledger.account_balance(a.id) == 9000 - 18000
+    assert verify_all() == []
+
+
 def test_one_check_for_two_accounts_is_returned_on_both(system, make_account):
     a, b = make_account(), make_account()
     check_payment(system, [(a, 1000), (b, 2000)], "R-9")

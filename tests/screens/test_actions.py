@@ -35,11 +35,11 @@ def charge(acct: Account, cents: int, key: str, days_ago: int = 0) -> None:
                                                          effective_on=TODAY - dt.timedelta(days=days_ago))])
 
 
-def check_payment(acct: Account, cents: int, receipt: str) -> Payment:
-    """A posted check payment as the cashier records it."""
+def check_payment(acct: Account, cents: int, receipt: str, kind: str = "check") -> Payment:
+    """A posted check payment (or of another ``kind``) as the cashier records it."""
     res = ledger.post(system_user(), f"pay:{receipt}", "payment", [EntrySpec(acct.id, "payment", -cents, "", "Payment")])
     p = Payment.create(receipt_number=receipt, posting=res.posting_id, user=system_user().id, total_cents=cents)
-    Tender.create(payment=p, seq=1, kind="check", amount_cents=cents, check_number="1001")
+    Tender.create(payment=p, seq=1, kind=kind, amount_cents=cents, check_number="1001" if kind == "check" else "")
     return p
 
 
@@ -119,23 +119,31 @@ async def test_returned_payment_picked_from_the_list(sqlite_url):
     acct = new_account()
     charge(acct, 8000, "b1")
     check_payment(acct, 8000, "R-1")
+    charge(acct, 5000, "b2")
+    check_payment(acct, 1234, "R-CASH", "cash")
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_actions(pilot, acct.id)
         await burst(pilot, "r")
         assert isinstance(app.screen, ReturnedPaymentScreen)
+        await burst(pilot, *"R-CASH", "enter", "enter", "enter")  # typed anyway: refused, nothing posted
+        assert status(app).startswith("Receipt: R-CASH was paid in cash: a bank cannot return it")
+        assert app.screen.focused.id == "f-receipt"
+        await burst(pilot, "ctrl+u")
         # the field's hint says what F4 lists; the generic "F4 lists the choices." is not added twice
         assert text_of(app.screen.query_one("#form-hint")) == "The receipt number; F4 lists this account's."
         await burst(pilot, "f4")
         assert "R-1" in screen_text(app) and "$80.00" in screen_text(app)
+        assert "$12.34" not in screen_text(app)  # R-CASH: cash never comes back from a bank, not offered
         await burst(pilot, "enter")  # picks R-1 and moves on to the reason (NSF)
         assert app.screen.query_one("#f-receipt").value == "R-1"
         await burst(pilot, "enter", "enter")  # reason NSF, fee Y: Enter on the last field posts
         assert isinstance(app.screen, AccountActionsScreen)
-        assert status(app) == "receipt R-1 returned, fee $25.00 charged; balance now $105.00"
-        assert "Balance $105.00" in screen_text(app)
+        assert status(app) == "receipt R-1 returned, fee $25.00 charged; balance now $142.66"
+        assert "Balance $142.66" in screen_text(app)
     assert Payment.get(Payment.receipt_number == "R-1").status == "returned"
-    assert balance(acct) == 8000 + 2500
+    assert Payment.get(Payment.receipt_number == "R-CASH").status == "posted"
+    assert balance(acct) == 8000 + 5000 + 2500 - 1234
 
 
 async def test_refund_bad_amount_posts_nothing_then_a_good_one_posts_once(sqlite_url):
