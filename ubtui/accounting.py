@@ -17,7 +17,7 @@ from .errors import Conflict, InputError, NotFound
 from .fees import check_amount
 from .ledger import EntrySpec, PostingResult
 from .money import format_cents
-from .security import require
+from .security import has_permission, require
 from .validators import check_reason
 
 
@@ -43,11 +43,16 @@ def refund_credit(user: User, account_id: int, amount_cents: int, reason: str, *
 def transfer_balance(user: User, from_account_id: int, to_account_id: int, reason: str, *, key: str,
                      amount_cents: int | None = None) -> PostingResult:
     """Move a balance (owed or credit) from one account to another, e.g. a final bill to the
-    customer's new account.  Both entries are in one posting, so money is never lost or doubled."""
+    customer's new account.  Both entries are in one posting, so money is never lost or doubled.
+    Between accounts that have never shared a customer (a mistyped number moves one customer's
+    debt onto a stranger's bill) only with ``balance.transfer_any`` (a supervisor)."""
     require(user, "balance.transfer")
     reason = check_reason(reason)
     if from_account_id == to_account_id:
         raise InputError("To account", "must differ from the from account")
+    if not has_permission(user, "balance.transfer_any") and not _share_a_customer(from_account_id, to_account_id):
+        raise InputError("To account", "no customer of this account has ever been on that one: a transfer "
+                                       "between different customers' accounts needs a supervisor")
     if amount_cents is not None:
         check_amount(abs(amount_cents), "Transfer amount")
 
@@ -69,6 +74,13 @@ def transfer_balance(user: User, from_account_id: int, to_account_id: int, reaso
         ], memo=reason)
 
     return ledger.idempotent(key, build, ledger.replay_posting)
+
+
+def _share_a_customer(a: int, b: int) -> bool:
+    """Some customer is or was on both accounts (any role, ended or not)."""
+    on_a = AccountCustomer.select(AccountCustomer.customer).where(AccountCustomer.account == a)
+    return AccountCustomer.select().where((AccountCustomer.account == b)
+                                          & AccountCustomer.customer.in_(on_a)).exists()
 
 
 def write_off(user: User, account_id: int, reason: str, *, key: str) -> PostingResult:

@@ -44,6 +44,7 @@ SUPERVISOR = SENIOR | {
     "payment.void", "approve.void", "approve.adjustment", "approve.over_short", "report.all",
     "drawer.view_all", "writeoff.post", "collections.manage", "collections.disconnect",
     "account.protections", "account.status", "customer.merge",  # medical/do-not-disconnect, status, merges
+    "balance.transfer_any",  # between accounts that never shared a customer
 }
 ADMIN = SUPERVISOR | {"user.manage", "rates.manage", "db.admin"}
 

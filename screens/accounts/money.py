@@ -92,7 +92,8 @@ class TransferScreen(ActionForm):
         r = accounting.transfer_balance(user, self.ctx.account_id, to.id, v["reason"], key=self.key,
                                         amount_cents=amount)
         moved = r.balances.get(to.id)
-        return (f"balance moved to {format_account_number(to.number)}{balance_text(self.ctx.account_id)}"
+        what = "balance" if amount is None else format_cents(amount)  # a part says how much
+        return (f"{what} moved to {format_account_number(to.number)}{balance_text(self.ctx.account_id)}"
                 + (f"; {format_account_number(to.number)} now {format_cents(moved)}" if moved is not None else ""))
 
 

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from models import Account, AuditLog, Bill, Payment, Tender
+from models import Account, AccountCustomer, AuditLog, Bill, Payment, Tender
 from ubtui import accounting, ledger, returns
 from ubtui.errors import Conflict, InputError, NotFound, PermissionDenied
 from ubtui.ledger import EntrySpec
@@ -88,8 +88,15 @@ def test_refund_never_exceeds_the_credit(senior, make_account, system):
         accounting.refund_credit(senior, a.id, 10, " ", key="rf3")
 
 
+def also_on(acct, other):
+    """``acct``'s owner becomes a party of ``other`` too (the same customer's other account)."""
+    AccountCustomer.create(account=other.id, customer=AccountCustomer.get(AccountCustomer.account == acct.id).customer_id,
+                           role="owner")
+
+
 def test_balance_transfer_moves_money_in_one_posting(senior, make_account, system):
     old, new = make_account(), make_account()
+    also_on(old, new)
     bill(system, old, 4321, "b")
     r = accounting.transfer_balance(senior, old.id, new.id, "final bill to new address", key="t1")
     assert r.balances == {old.id: 0, new.id: 4321}
@@ -97,6 +104,17 @@ def test_balance_transfer_moves_money_in_one_posting(senior, make_account, syste
         accounting.transfer_balance(senior, old.id, new.id, "again", key="t2")
     with pytest.raises(InputError):
         accounting.transfer_balance(senior, old.id, old.id, "same", key="t3")
+    assert verify_all() == []
+
+
+def test_a_balance_goes_to_a_stranger_s_account_only_with_a_supervisor(senior, supervisor, make_account, system):
+    mine, stranger = make_account(last_name="Smith"), make_account(last_name="Jones")
+    bill(system, mine, 4321, "b")
+    with pytest.raises(InputError, match="To account: no customer of this account has ever been on that one"):
+        accounting.transfer_balance(senior, mine.id, stranger.id, "typo", key="t1")
+    assert ledger.account_balance(stranger.id) == 0 and ledger.account_balance(mine.id) == 4321
+    r = accounting.transfer_balance(supervisor, mine.id, stranger.id, "estate settled by the neighbour", key="t2")
+    assert r.balances == {mine.id: 0, stranger.id: 4321}
     assert verify_all() == []
 
 

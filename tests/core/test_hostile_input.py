@@ -319,7 +319,10 @@ def _post_refund(user, acct, cents):
 
 
 def _post_transfer(user, acct, cents):
+    from models import AccountCustomer
     from ubtui.accounting import transfer_balance
+    owner = AccountCustomer.get(AccountCustomer.account == acct.id).customer_id
+    AccountCustomer.create(account=acct.id + 1, customer=owner, role="billing")  # the customer's other account
     transfer_balance(user, acct.id, acct.id + 1, "absurd", key=f"transfer-{cents}", amount_cents=cents)
 
 

@@ -146,6 +146,34 @@ async def test_returned_payment_picked_from_the_list(sqlite_url):
     assert balance(acct) == 8000 + 5000 + 2500 - 1234
 
 
+async def test_transfer_to_a_stranger_is_refused_then_the_customer_s_other_account_takes_it(sqlite_url):
+    from models import AccountCustomer
+    from screens.accounts.money import TransferScreen
+    from ubtui.accounts import format_account_number
+
+    add_user("senior", "senior_clerk")
+    old, stranger = new_account(), new_account(last_name="Jones", house="14")
+    mine = new_account(house="99", street="Elm St")  # the same customer's new address
+    AccountCustomer.create(account=mine.id, customer=AccountCustomer.get(AccountCustomer.account == old.id).customer_id,
+                           role="owner")
+    charge(old, 4321, "b1")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_actions(pilot, old.id)
+        await burst(pilot, "b")
+        assert isinstance(app.screen, TransferScreen)
+        assert app.screen.query_one("#f-to").value == format_account_number(mine.number)  # the customer's other account
+        await burst(pilot, "ctrl+u", *stranger.number, "enter", *"10", "enter", *"typo [/]", "f9")
+        assert status(app).startswith("To account: no customer of this account has ever been on that one")
+        assert app.screen.focused.id == "f-to"
+        assert balance(stranger) == 0 and balance(old) == 4321
+        await burst(pilot, "ctrl+u", *mine.number, "f9")  # the rest of the form as typed: $10.00 of it
+        assert isinstance(app.screen, AccountActionsScreen), status(app)
+        assert status(app).startswith("$10.00 moved to ")
+    assert (balance(old), balance(mine), balance(stranger)) == (4321 - 1000, 1000, 0)
+    assert Posting.select().where(Posting.kind == "transfer").count() == 1
+
+
 async def test_refund_bad_amount_posts_nothing_then_a_good_one_posts_once(sqlite_url):
     add_user("senior", "senior_clerk")
     acct = new_account()
