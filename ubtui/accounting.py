@@ -32,8 +32,8 @@ def refund_credit(user: User, account_id: int, amount_cents: int, reason: str, *
     def build() -> PostingResult:
         balance = _locked_balance(account_id)
         if -balance < amount_cents:
-            raise Conflict(f"refund {format_cents(amount_cents)} is more than the credit on the account "
-                           f"({format_cents(max(0, -balance))})")
+            raise InputError("Refund amount", f"{format_cents(amount_cents)} is more than the credit on the account "
+                                                f"({format_cents(max(0, -balance))})")
         return ledger.write_posting(user, key, "refund", [EntrySpec(account_id, "refund", amount_cents, "refund",
                                                                     f"Refund: {reason}"[:120])], memo=reason)
 

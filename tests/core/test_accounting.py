@@ -79,7 +79,7 @@ def test_one_check_for_two_accounts_is_returned_on_both(system, make_account):
 def test_refund_never_exceeds_the_credit(senior, make_account, system):
     a = make_account()
     check_payment(system, [(a, 5000)], "R-3")  # overpayment: credit of 50.00
-    with pytest.raises(Conflict, match="more than the credit"):
+    with pytest.raises(InputError, match=r"Refund amount: \$50.01 is more than the credit on the account \(\$50.00\)"):
         accounting.refund_credit(senior, a.id, 5001, "moved away", key="rf1")
     r = accounting.refund_credit(senior, a.id, 5000, "moved away", key="rf2")
     assert r.balances[a.id] == 0

@@ -191,7 +191,8 @@ async def test_refund_bad_amount_posts_nothing_then_a_good_one_posts_once(sqlite
         assert app.screen.focused.id == "f-amount"
         assert Posting.select().where(Posting.kind == "refund").count() == 0
         await burst(pilot, "end", "ctrl+u", *"60", "f9")  # more than the credit: the core refuses
-        assert "more than the credit on the account ($50.00)" in status(app)
+        assert status(app) == "Refund amount: $60.00 is more than the credit on the account ($50.00)"
+        assert app.screen.focused.id == "f-amount"
         await burst(pilot, "end", "ctrl+u", *"$20", "f9", "f9")
         assert isinstance(app.screen, AccountActionsScreen)
         assert status(app) == "refund $20.00 posted; balance now -$30.00"
