@@ -801,9 +801,10 @@ def split_instalments(total_cents: int, count: int, first_due: _dt.date, every_d
 def create_plan(user: User, account_id: int, *, instalments: int, first_due: _dt.date, every_days: int = 30,
                 total_cents: int | None = None, note: str = "", as_of: _dt.date | None = None,
                 pdf: str | Path | None = None) -> NewPlan:
-    """A payment arrangement: ``instalments`` payments of the past-due amount (or
-    ``total_cents``) every ``every_days`` from ``first_due``.  While kept, the account stays
-    off the shut-off list.  The confirmation letter is logged (and written to ``pdf``)."""
+    """A payment arrangement: ``instalments`` payments of the balance (or ``total_cents``, at
+    least what is past due: a plan for less would keep the rest of the debt off the shut-off
+    list) every ``every_days`` from ``first_due``.  While kept, the account stays off the
+    shut-off list.  The confirmation letter is logged (and written to ``pdf``)."""
     require(user, "plan.create")
     as_of = as_of or clock.today()
     pol = policy()
@@ -828,6 +829,10 @@ def create_plan(user: User, account_id: int, *, instalments: int, first_due: _dt
             raise InputError("Amount", "nothing is owed on this account" if total_cents is None else "must be more than 0")
         if total > balance:
             raise InputError("Amount", f"must not be more than the balance {format_cents(balance)}")
+        it = _account_item(account_id, as_of, pol)
+        if total < it.past_due_cents:
+            raise InputError("Amount", f"must cover at least the past-due {format_cents(it.past_due_cents)}: "
+                                       f"the plan keeps the account off the shut-off list")
         if total < instalments:
             raise InputError("Instalments", "more instalments than cents")
         schedule = split_instalments(total, instalments, first_due, every_days)
@@ -837,7 +842,6 @@ def create_plan(user: User, account_id: int, *, instalments: int, first_due: _dt
                                     for i, (d, c) in enumerate(schedule)]).execute()
         audit.record(user, "collections.plan", "payment_plan", plan.id, after=plan,
                      detail=f"{format_cents(total)} in {instalments} from {first_due.isoformat()} every {every_days} days")
-        it = _account_item(account_id, as_of, pol)
         lang = it.language
         letter = _send(user, it, "plan_confirmation", as_of, pol, plan_total=format_cents(total),
                        instalments=[{"n": i + 1, "amount": format_cents(c), "due_on": letters.format_date(d, lang)}

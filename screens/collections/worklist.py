@@ -294,7 +294,7 @@ class PaymentPlanScreen(ActionForm):
             Field("count", "Instalments", "3", 2, r"[0-9]*", "How many payments (at most 12)."),
             Field("first", "First due", "+14", 10, r"[0-9+\-]*", "YYYY-MM-DD or +days from today."),
             Field("every", "Every", "30", 2, r"[0-9]*", "Days between instalments (7 to 31)."),
-            Field("amount", "Amount", "", 14, r"[0-9$,.]*", "Empty: the whole balance."),
+            Field("amount", "Amount", "", 14, r"[0-9$,.]*", "Empty: the whole balance; at least what is past due."),
         ]
 
     def perform(self, user, v: dict[str, str]) -> str:

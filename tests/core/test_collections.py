@@ -227,6 +227,8 @@ def test_plan_form_rules(clerk, make_account):
         collections.create_plan(clerk, a.id, instalments=2, first_due=AS_OF - dt.timedelta(days=1), as_of=AS_OF)
     with pytest.raises(InputError, match="more than the balance"):
         collections.create_plan(clerk, a.id, instalments=2, first_due=AS_OF, total_cents=9999, as_of=AS_OF)
+    with pytest.raises(InputError, match=r"Amount: must cover at least the past-due \$50.00"):  # $1 would shield $50
+        collections.create_plan(clerk, a.id, instalments=2, first_due=AS_OF, total_cents=100, as_of=AS_OF)
     assert PaymentPlan.select().count() == 0
     collections.create_plan(clerk, a.id, instalments=2, first_due=AS_OF, as_of=AS_OF)
     assert AuditLog.select().where(AuditLog.action == "collections.plan").count() == 1
