@@ -53,6 +53,7 @@ with warnings.catch_warnings():
     import asyncssh
 
 from .procs import child_pids  # noqa: E402,F401  (the benches and tests count sessions with it)
+from .text import counted
 from .throttle import Throttle, ThrottleLimits  # noqa: E402,F401  (Throttle: the tests import it from here)
 
 log = logging.getLogger("ubtui.ssh")
@@ -402,7 +403,7 @@ def run_forever(host: str, port: int, host_key: Path, database_url: str, limits:
         print(f"ubtui: serving over SSH on {host}:{port} (ssh -t -p {port} USER@{host}, "
               f"with a key registered by 'ubtui user add-key')", flush=True)
         await stop.wait()
-        print(f"ubtui: stopping; {len(door.sessions)} session(s) finish what they are posting", flush=True)
+        print(f"ubtui: stopping; waiting for {counted(len(door.sessions), 'session')} to finish posting", flush=True)
         await door.shutdown()
 
     asyncio.run(main())

@@ -43,6 +43,7 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
 from .procs import child_pids
+from .text import counted
 from .throttle import EVENTS_ENV, SESSION_ENV, Throttle, ThrottleLimits
 
 log = logging.getLogger("ubtui.web")
@@ -202,7 +203,7 @@ class WebDoor(Server):
         (its tab says the session ended); one still running after the grace is killed."""
         apps = child_pids()
         if apps:
-            print(f"ubtui: stopping; {len(apps)} session(s) finish what they are posting", flush=True)
+            print(f"ubtui: stopping; waiting for {counted(len(apps), 'session')} to finish posting", flush=True)
         for sig in (signal.SIGTERM, signal.SIGKILL):
             for pid in apps:
                 try:

@@ -20,7 +20,7 @@ from screens.common.form import ActionForm, Field, choice_from, day_from, yes_no
 from screens.common.text import line
 from ubtui import maintenance as mt
 from ubtui.errors import InputError
-from ubtui.text import safe_text
+from ubtui.text import counted, safe_text
 from ubtui.validators import LANGUAGES
 
 DATE_HINT = "YYYY-MM-DD or +days (+0 is today)."
@@ -181,7 +181,7 @@ class PhonesEmailsScreen(CustomerForm):
                 raise InputError(f"{label} {typed.index('') + 1}", "fill the lines in order (empty ones last)")
         cid = self.customer_id(v)
         mt.set_phones_and_emails(user, cid, phones, emails)
-        return f"{self.details().display_name}: {len(phones)} phone(s), {len(emails)} e-mail(s) saved"
+        return f"{self.details().display_name}: {counted(len(phones), 'phone')}, {counted(len(emails), 'e-mail')} saved"
 
 
 class PreferencesScreen(CustomerForm):
@@ -433,5 +433,5 @@ class MergeScreen(ActionForm):
             raise InputError("Supervisor", "a supervisor types their user name and password")
         approver = approve(v["supervisor"], v["password"], "customer.merge")
         r = mt.merge_customers(user, keep_id, merge_id, approver=approver)
-        return (f"customer {r.merge_id} merged into {r.keep_id}: {r.roles_moved} role(s), {r.phones_moved} phone(s), "
-                f"{r.emails_moved} e-mail(s) moved")
+        return (f"customer {r.merge_id} merged into {r.keep_id}: {counted(r.roles_moved, 'role')}, {counted(r.phones_moved, 'phone')}, "
+                f"{counted(r.emails_moved, 'e-mail')} moved")

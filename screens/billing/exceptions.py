@@ -15,6 +15,7 @@ from screens.common.table import Col, FitTable
 from screens.common.text import cells, stored
 from ubtui import readings
 from ubtui.accounts import format_account_number
+from ubtui.text import counted
 
 
 class ReadingExceptionsScreen(BaseScreen):
@@ -58,7 +59,7 @@ class ReadingExceptionsScreen(BaseScreen):
                           key=str(r.reading_id))
         where = f" on route {self.route}" if self.route else ""
         self.query_one("#exc-head", Static).update(
-            f"{len(rows)} read(s) waiting{where}.  A accept  R reread  E estimate" if rows
+            f"{counted(len(rows), 'read')} waiting{where}.  A accept  R reread  E estimate" if rows
             else f"No reads waiting{where}: the bill run can go ahead.")
         self.show_detail()
 

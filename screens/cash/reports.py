@@ -17,6 +17,7 @@ from screens.common.table import Col, FitTable
 from screens.common.text import stored
 from ubtui import reports
 from ubtui.errors import UbtuiError
+from ubtui.text import counted
 
 
 def save(user, name: str, params: dict, fmt: str) -> str:
@@ -128,7 +129,7 @@ class ReportsScreen(BaseScreen):
                       for i, (c, h) in enumerate(zip(result.report.columns, head)))
         for row in rows:
             t.add_row(*(stored(v) for v in row))
-        self.query_one("#rep-title", Static).update(f"{result.heading}   {len(body)} row(s)")
+        self.query_one("#rep-title", Static).update(f"{result.heading}   {counted(len(body), 'row')}")
         self.clear_status()
 
     async def action_save(self, fmt: str) -> None:

@@ -21,6 +21,7 @@ from screens.common.table import Col, FitTable
 from screens.common.text import cells
 from ubtui import totals, voids
 from ubtui.money import format_cents
+from ubtui.text import counted
 
 REFRESH_SECONDS = 15
 # No cell padding (80 columns tight): each column's last cell is the gap (screens/common/table.py).
@@ -146,9 +147,9 @@ class ReceiptsScreen(BaseScreen):
         if at is not None:
             table.move_cursor(row=at)
         t = totals.tally(rows)  # the daily totals' rule: voids listed, not counted
-        voided = f"  {t.voids} void(s) {format_cents(t.void_cents)}" if t.voids else ""
+        voided = f"  {counted(t.voids, 'void')} {format_cents(t.void_cents)}" if t.voids else ""
         self.query_one("#rcp-head", Static).update(Text(
-            f"{self.day}  {t.receipts} receipt(s) {format_cents(t.total_cents)}{voided}  Enter shows, ctrl+v voids"))
+            f"{self.day}  {counted(t.receipts, 'receipt')} {format_cents(t.total_cents)}{voided}  Enter shows, ctrl+v voids"))
 
     def selected(self) -> str | None:
         t = self.query_one(DataTable)

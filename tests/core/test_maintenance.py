@@ -341,7 +341,7 @@ def test_cli_maintains_customers_and_accounts(db_url, make_account, db):
     r = run("customer", "edit", str(keep), "--line1", "PO Box 5", "--state", "or", "--zip", "97201")
     assert r.returncode == 0, r.stderr
     r = run("customer", "phones", str(keep), "mobile:541-555-0142", "home:555-010-0001")
-    assert r.returncode == 0 and "2 phone(s)" in r.stdout, r.stderr
+    assert r.returncode == 0 and "2 phones" in r.stdout, r.stderr
     r = run("customer", "phones", str(keep), "mobile:541-555")
     assert r.returncode == 2 and r.stderr.startswith("ubtui: Phone 1: ")
     assert run("customer", "emails", str(keep), "ana@example.org").returncode == 0
@@ -364,12 +364,12 @@ def test_cli_maintains_customers_and_accounts(db_url, make_account, db):
     assert r.returncode == 0 and "no checks: yes" in r.stdout, r.stderr
     assert run("account", "status", number, "asleep", "--reason", "x").stderr.startswith("ubtui: Status: ")
     assert run("account", "info-codes", number, "Dog, locked gate").stdout.strip() == "info codes: dog,locked gate"
-    assert run("customer", "duplicates").stdout.startswith("0 pair(s)")
+    assert run("customer", "duplicates").stdout.startswith("0 pairs")
     assert run("customer", "phones", str(dup), "work:541-555-0142").returncode == 0
     dups = run("customer", "duplicates").stdout
     assert dups.startswith(f"{keep}\t{dup}\tRivera, Ana\tphone (541) 555-0142")
     r = run("customer", "merge", str(keep), str(dup))
-    assert r.returncode == 0 and "1 role(s)" in r.stdout, r.stderr
+    assert r.returncode == 0 and "1 role," in r.stdout, r.stderr
     changes = run("customer", "changes", number).stdout
     assert "\taccount.payment_flags\tno checks: no -> yes (two returned checks)" in changes
     assert "customer.merge" in changes and "\tsystem\t" in changes

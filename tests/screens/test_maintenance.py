@@ -62,7 +62,7 @@ async def test_phones_and_emails_by_keys(sqlite_url):
         await open_actions(pilot, acct.id, "clerk")
         await burst(pilot, "p", *"541 555 0199 mobile", "enter", *"555-010-0001", "enter", "enter",
                     *"Ana@Example.org", "f9")
-        assert "Rivera, Ana: 2 phone(s), 1 e-mail(s) saved" in status(app), screen_text(app)
+        assert "Rivera, Ana: 2 phones, 1 e-mail saved" in status(app), screen_text(app)
         await burst(pilot, "p", "enter", *"123", "f9")
         assert status(app).startswith("Phone 2: '123': type the area code and number")
         assert app.focused.id == "f-phone2"
@@ -132,7 +132,7 @@ async def test_add_my_wife_says_where_the_bills_go_and_forms_say_whose_details(s
         assert "Changing: Rivera, Ana (owner)" in screen_text(app)
         assert app.screen.query_one("#f-phone1").value == "(555) 010-0001 home"
         await burst(pilot, "enter", "ctrl+u", *"541 555 0144 mobile", "f9")
-        assert "Rivera, Ana: 1 phone(s), 0 e-mail(s) saved" in status(app), screen_text(app)
+        assert "Rivera, Ana: 1 phone, 0 e-mails saved" in status(app), screen_text(app)
         # Luis typed again as someone new: the Customer field names his record, and takes it
         await burst(pilot, "g", "enter", *"Rivera", "enter", *"luis", "enter", *"5415550166", "enter", "ctrl+u",
                     *"billing", "enter", "enter")
@@ -238,7 +238,7 @@ async def test_merge_needs_a_supervisor_password(sqlite_url):
         assert Customer.get_by_id(dup).merged_into_id is None
         assert app.focused.id == "f-supervisor"  # typed on: the name is replaced, the password was cleared
         await burst(pilot, *"super", "enter", *"super-demo-1", "enter")
-        assert f"customer {dup} merged into {keep}: 1 role(s)" in status(app), screen_text(app)
+        assert f"customer {dup} merged into {keep}: 1 role," in status(app), screen_text(app)
     assert Customer.get_by_id(dup).merged_into_id == keep
     assert customer_of_record(b).customer_id == keep
 

@@ -48,7 +48,7 @@ def test_each_customer_form_in_one_burst_with_hostile_text(sqlite_url):
         t.wait_for(said("name and mailing address saved"), timeout=60)
         # phones and an e-mail ("I have a new phone")
         t.keys("p", "ctrl+u", "541 555 0199 mobile", "enter", "555-010-0001", "enter", "enter", "Zed@Example.org", "f9")
-        t.wait_for(said("2 phone(s), 1 e-mail(s) saved"), timeout=60)
+        t.wait_for(said("2 phones, 1 e-mail saved"), timeout=60)
         # language and preferences
         t.keys("l", "ctrl+u", "es", "enter", "ctrl+u", "te", "enter", "ctrl+u", "em", "enter")
         t.wait_for(said("language es, contact by text, bills by email"), timeout=60)

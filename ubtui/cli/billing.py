@@ -11,6 +11,8 @@ from ubtui.billing import register_text, run_bills
 from ubtui.dates import parse_date
 from ubtui.errors import InputError
 
+from ..text import counted
+
 
 # --- the command line: ubtui rates / readings / bill ----------------------------------------
 def add_cli(sub) -> None:
@@ -80,7 +82,7 @@ def _cmd_rates_check(args) -> int:
     s = loaded.schedule
     dates = [str(v.effective) for v in s.versions]
     codes = s.rate_codes()
-    print(f"ok: {args.file}: schedule {s.name}, {len(dates)} version(s) "
+    print(f"ok: {args.file}: schedule {s.name}, {counted(len(dates), 'version')} "
           f"({', '.join(dates) if len(dates) <= 4 else dates[0] + ' to ' + dates[-1]}), "
           f"{len(codes)} classes ({', '.join(codes) if len(codes) <= 12 else ', '.join(codes[:12]) + ', ...'})")
     if args.quote:
@@ -107,7 +109,7 @@ def _cmd_readings_import(args) -> int:
     from ubtui.readings import import_readings
     connect(args)
     r = import_readings(actor(), args.file, source=args.source)
-    print(f"imported {r.rows} reading(s); {r.exceptions} in the exceptions list")
+    print(f"imported {counted(r.rows, 'reading')}; {r.exceptions} in the exceptions list")
     return 0
 
 
@@ -118,7 +120,7 @@ def _cmd_readings_exceptions(args) -> int:
     rows = list_exceptions(route=args.route)
     for x in rows:
         print(f"{x.reading_id:>7} {x.read_on} {x.account_number:10} {x.meter_serial:12} {x.flag:9} {x.reason}")
-    print(f"{len(rows)} exception(s)")
+    print(f"{counted(len(rows), 'exception')}")
     return 0
 
 
@@ -168,8 +170,8 @@ def _cmd_late_fees(args) -> int:
     from ubtui.money import format_cents
     connect(args)
     if args.reverse:
-        print(f"reversed {reverse_late_fees(actor(), args.as_of.isoformat(), args.reverse)} late fee(s)")
+        print(f"reversed {counted(reverse_late_fees(actor(), args.as_of.isoformat(), args.reverse), 'late fee')}")
         return 0
     b = assess_late_fees(actor(), args.as_of)
-    print(f"late fee batch {b.batch}: {len(b.fees)} fee(s), {format_cents(b.total_cents)}")
+    print(f"late fee batch {b.batch}: {counted(len(b.fees), 'fee')}, {format_cents(b.total_cents)}")
     return 0

@@ -15,6 +15,8 @@ from ubtui import __version__
 from ubtui.cli.support import actor, connect, database_url, parse_date  # noqa: F401  (the commands here and older callers)
 from ubtui.errors import UbtuiError
 
+from ..text import counted
+
 # Each entry adds one group of subcommands: fn(subparsers).  Later modules append here.
 REGISTRARS: list[Callable] = []
 
@@ -260,16 +262,16 @@ def cmd_collections_list(args) -> int:
             print(f"{ACTION_TEXT[action]:18} {n:8} {format_cents(cents):>14}")
     if wl.closed:
         print(f"office closed today ({wl.closed}): nobody is shut off")
-    print(f"{len(wl.items)} account(s)")
+    print(f"{counted(len(wl.items), 'account')}")
     return 0
 
 
 def _print_run(result) -> None:
     for step, n in result.sent.items():
         if n:
-            print(f"{step}: {n} letter(s)")
+            print(f"{step}: {counted(n, 'letter')}")
     if result.plans_broken:
-        print(f"{result.plans_broken} payment plan(s) broken")
+        print(f"{counted(result.plans_broken, 'payment plan')} broken")
     for path in (result.pdf, result.csv):
         if path:
             print(f"written: {path}")
@@ -282,7 +284,7 @@ def cmd_collections_run(args) -> int:
     connect(args)
     result = run_notices(actor(), parse_date(args.date), pdf=args.pdf, csv=args.csv)
     _print_run(result)
-    print(f"{len(result.letters)} letter(s) sent")
+    print(f"{counted(len(result.letters), 'letter')} sent")
     return 0
 
 
@@ -290,7 +292,7 @@ def cmd_collections_letters(args) -> int:
     from ubtui.collections import send_letters
     connect(args)
     path, n = send_letters(actor(), args.kind, args.output, parse_date(args.date))
-    print(f"{n} letter(s) written to {path}")
+    print(f"{counted(n, 'letter')} written to {path}")
     return 0
 
 
@@ -302,7 +304,7 @@ def cmd_collections_disconnects(args) -> int:
         print(wo.number)
     for number, why in run.skipped:
         print(f"skipped {number}: {why}")
-    print(f"{len(run.ordered)} disconnect order(s) created")
+    print(f"{counted(len(run.ordered), 'disconnect order')} created")
     return 0
 
 
@@ -348,7 +350,7 @@ def cmd_autopay_draft(args) -> int:
     result = build_draft(actor(), parse_date(args.date), parse_date(args.effective))
     write_draft_file(actor(), result.batch_id, args.output)
     state = "drafted" if result.created else "already drafted"
-    print(f"{state}: {result.entry_count} payment(s), {format_cents(result.total_cents)}; file {args.output}")
+    print(f"{state}: {counted(result.entry_count, 'payment')}, {format_cents(result.total_cents)}; file {args.output}")
     return 0
 
 

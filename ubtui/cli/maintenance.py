@@ -7,6 +7,8 @@ import argparse
 
 from ubtui.errors import InputError
 
+from ..text import counted
+
 
 def _yes_no(text: str) -> bool:
     t = text.strip().lower()
@@ -154,7 +156,7 @@ def cmd_phones(args) -> int:
         phones.append((kind.strip(), number))
     user = _setup(args)
     rows = mt.set_phones(user, args.customer, phones)
-    print(f"customer {args.customer}: {len(rows)} phone(s) saved")
+    print(f"customer {args.customer}: {counted(len(rows), 'phone')} saved")
     return 0
 
 
@@ -200,7 +202,7 @@ def cmd_duplicates(args) -> int:
     found = mt.find_duplicates(user, account_id=_account_id(args.account) if args.account else None)
     for d in found:
         print(f"{d.keep_id}\t{d.merge_id}\t{d.keep_name}\t{d.shared}")
-    print(f"{len(found)} pair(s); merge with: ubtui customer merge KEEP MERGE")
+    print(f"{counted(len(found), 'pair')}; merge with: ubtui customer merge KEEP MERGE")
     return 0
 
 
@@ -208,8 +210,8 @@ def cmd_merge(args) -> int:
     from ubtui import maintenance as mt
     user = _setup(args)  # the system user acts and approves (a server-side batch)
     r = mt.merge_customers(user, args.keep, args.merge, approver=user)
-    print(f"customer {r.merge_id} merged into {r.keep_id}: {r.roles_moved} role(s), {r.phones_moved} phone(s), "
-          f"{r.emails_moved} e-mail(s) moved")
+    print(f"customer {r.merge_id} merged into {r.keep_id}: {counted(r.roles_moved, 'role')}, {counted(r.phones_moved, 'phone')}, "
+          f"{counted(r.emails_moved, 'e-mail')} moved")
     return 0
 
 
