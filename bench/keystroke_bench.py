@@ -37,7 +37,9 @@ and the terminal before a search adds its query and rows.
 search screen's steps; per kind, ``phases_ms`` splits the keys that changed the hits into key
 -> box changed -> search began -> ended -> hits put in the table -> update timer fired ->
 frame drawn -> its bytes made -> handed to the terminal writer -> on the bench's side
-(median, 90th percentile, largest).
+(median, 90th percentile, largest); and the first step in its own (``KEY_STEPS``): read by
+the terminal driver's input thread -> taken by the app's loop -> handed to the box -> the
+box's change at the screen's handler.
 ``--each``: every sample's text, milliseconds and whether its last key changed the hits
 (the p95 of 30 samples is their second slowest: which keys those are says where to look).
 """
@@ -324,6 +326,9 @@ def measure_kind(term: Pty, items: list, user, gap: float, burst: bool, timeout:
 # --phases: where a key's time goes, from the app's time stamps (bench/phase_trace.py)
 PHASES = ("key_to_changed", "changed_to_search", "search", "search_to_show", "show", "show_to_tick",
           "tick_to_display", "display_to_write", "write_to_screen")
+# key_to_changed in its steps: written -> read by the driver's input thread -> taken by the
+# app's loop -> handed to the search box -> the box's change reached the screen's handler
+KEY_STEPS = ("key_read", "read_to_app", "app_to_box", "box_to_changed")
 
 
 def _first(events: list[tuple], event: str, after: float, text: str | None) -> float | None:
@@ -345,7 +350,7 @@ def phases_of(marks: list[tuple], trace_lines: list[str]) -> dict:
     for line in trace_lines:
         stamp, event, detail = line.rstrip("\n").split(" ", 2)
         events.append((float(stamp), event, ast.literal_eval(detail)))
-    per: dict[str, list[float]] = {p: [] for p in PHASES}
+    per: dict[str, list[float]] = {p: [] for p in PHASES + KEY_STEPS}
     for text, sent, took, unchanged in marks:
         if unchanged:
             continue
@@ -363,11 +368,17 @@ def phases_of(marks: list[tuple], trace_lines: list[str]) -> dict:
         for name, ms in zip(PHASES, (changed - sent, start - changed, end - start, show - end, shown - show,
                                      tick - shown, display - tick, frame - display, sent + took - frame)):
             per[name].append(ms)
+        read = _first(window, "key-read", sent, None)
+        app = read and _first(window, "key-app", read, None)
+        box = app and _first(window, "key-box", app, None)
+        if box and box <= changed:  # the last of the key's steps before the handler
+            for name, ms in zip(KEY_STEPS, (read - sent, app - read, box - app, changed - box)):
+                per[name].append(ms)
     n = len(per[PHASES[0]])
     if not n:
         return unavailable("no timed key found in the app's time stamps")
     return {"keys": n, **{name: {"median": rounded(median(v), 2), "p90": rounded(percentile(v, 0.9), 2),
-                                 "max": rounded(max(v), 2)} for name, v in per.items()}}
+                                 "max": rounded(max(v), 2)} for name, v in per.items() if v}}
 
 
 def echo_floor(term: Pty, texts: list[str], samples: int) -> dict:

@@ -5,7 +5,9 @@
 
 Each line is ``<perf_counter in ms> <event> <repr of its detail>``; perf_counter is the
 system's monotonic clock, so the bench, which notes when it wrote each key, can line the two
-up.  Events: ``changed`` (the search box's text changed: the key reached the screen's handler),
+up.  Events: ``key-read`` (the terminal driver's input thread has read and parsed a key),
+``key-app`` (the app's message loop takes the key), ``key-box`` (the focused search box gets
+it), ``changed`` (the search box's text changed: the key reached the screen's handler),
 ``search-start`` / ``search-end`` (``search_accounts`` in the database thread),
 ``show-start`` / ``show-end`` (the hits put in the table), ``tick`` (a screen's update
 timer fired: it draws what changed), ``display`` (the app turns a drawn update into the
@@ -41,9 +43,11 @@ def install(path: str) -> None:
                     after(*args, **kw)
         setattr(owner, name, wrapper)
 
+    from textual import events
     from textual.app import App
     from textual.drivers.linux_driver import LinuxDriver
     from textual.screen import Screen
+    from textual.widgets import Input
 
     import ubtui.search
     from screens.accounts.search import SearchScreen
@@ -58,6 +62,19 @@ def install(path: str) -> None:
     around(Screen, "_on_timer_update", lambda self: note("tick", ""))
     around(App, "_display", lambda self, screen, renderable: note("display", ""))
     around(LinuxDriver, "write", lambda self, data: note("write", len(data)))
+    # the key's way from the terminal to the box (key_to_changed in steps): read in the input
+    # thread, taken by the app's loop, handed to the focused box
+    around(LinuxDriver, "process_message",
+           lambda self, m: note("key-read", m.key) if isinstance(m, events.Key) else None)
+    around(Input, "_on_key", lambda self, event: note("key-box", event.key))
+    app_event = App.on_event
+
+    async def on_event(self, event):  # a coroutine: noted when the loop starts running it
+        if isinstance(event, events.Key):
+            note("key-app", event.key)
+        return await app_event(self, event)
+    on_event.__name__ = "wrapper"
+    App.on_event = on_event
 
 
 def main() -> None:
