@@ -51,7 +51,19 @@ class QueryInput(FixedSizeInput):
     asks for a new layout of the whole screen on every change: each key reflowed the screen
     and repainted the results' scrollbar in a frame of its own after the echo.  The box has a
     fixed size, so its virtual size only bounds its own scrolling: it is set without a
-    layout, and Input then finds it unchanged (screens/common/textual_internals.py)."""
+    layout, and Input then finds it unchanged (screens/common/textual_internals.py).
+
+    A change typed into the box goes to the screen's handler in the key's own call, not as
+    a Changed message: the message went through the box's queue and then the screen's, a
+    task switch each, about a millisecond before the search could start (keystroke_bench
+    --phases, box_to_changed)."""
+
+    def post_message(self, message) -> bool:
+        screen = self.parent
+        if type(message) is Input.Changed and self.has_focus and isinstance(screen, SearchScreen):
+            screen.query_changed(message)
+            return True
+        return super().post_message(message)
 
 
 class SearchScreen(BaseScreen):

@@ -175,3 +175,24 @@ def test_a_capped_list_at_80x24(demo_url, snap_compare, monkeypatch):
 def test_estimates_are_rounded_to_two_figures():
     from screens.accounts.search import about
     assert [about(n) for n in (7, 99, 123, 8317, 1_049_999)] == ["7", "99", "120", "8,300", "1,000,000"]
+
+
+async def test_a_typed_change_reaches_the_screen_in_the_key_s_own_call(demo_url, monkeypatch):
+    """The box hands its change to the screen's handler at once, not as a message through
+    two queues (about a millisecond a key before the search could start): the handler has
+    run before the key's handler returns, and it runs once per change."""
+    from textual import events
+
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await burst(pilot, "f2")
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        seen = []
+        monkeypatch.setattr(screen, "run_search", lambda text, started=None: seen.append(text))
+        box = screen.query_one("#query")
+        await box._on_key(events.Key("k", "k"))
+        assert seen == ["k"]  # no message loop has run since the key
+        await settle(pilot)
+        assert seen == ["k"]  # and no second call when the loop runs
