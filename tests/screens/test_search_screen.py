@@ -181,8 +181,6 @@ async def test_a_typed_change_reaches_the_screen_in_the_key_s_own_call(demo_url,
     """The box hands its change to the screen's handler at once, not as a message through
     two queues (about a millisecond a key before the search could start): the handler has
     run before the key's handler returns, and it runs once per change."""
-    from textual import events
-
     app = make_app(demo_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
@@ -192,7 +190,7 @@ async def test_a_typed_change_reaches_the_screen_in_the_key_s_own_call(demo_url,
         seen = []
         monkeypatch.setattr(screen, "run_search", lambda text, started=None: seen.append(text))
         box = screen.query_one("#query")
-        await box._on_key(events.Key("k", "k"))
-        assert seen == ["k"]  # no message loop has run since the key
+        box.insert_text_at_cursor("k")  # what the box does with a printable key
+        assert seen == ["k"]  # no message loop has run since
         await settle(pilot)
         assert seen == ["k"]  # and no second call when the loop runs
