@@ -438,6 +438,15 @@ class MergeResult:
     emails_moved: int
     roles_kept: int  # roles the survivor already held (left on the merged record, for history)
 
+    def moved(self) -> str:
+        """"1 role, 2 phones, 0 e-mails": what the merge moved (the screen's and the CLI's line)."""
+        return moved_text(self.roles_moved, self.phones_moved, self.emails_moved)
+
+
+def moved_text(roles: int, phones: int, emails: int) -> str:
+    """A merge's moved roles, phones and e-mails, counted (the result and the history's line)."""
+    return f"{counted(roles, 'role')}, {counted(phones, 'phone')}, {counted(emails, 'e-mail')}"
+
 
 def merge_customers(actor: User, keep_id: int, merge_id: int, *, approver: User) -> MergeResult:
     """Merge the duplicate record ``merge_id`` into ``keep_id``: the survivor takes every
@@ -533,9 +542,8 @@ def _created(action: str, after_json: str | None) -> str | None:
     if action == "account.role_end":
         return f"{after.get('customer', '')}: {after.get('role', '')} until {after.get('until', '')}"
     if action == "customer.merge":
-        moved = [counted(len(after.get(k) or []), w) for k, w in (("roles", "role"), ("phones", "phone"),
-                                                                 ("emails", "e-mail"))]
-        return f"{after.get('merged', '')} merged into this record: {', '.join(moved)} moved"
+        moved = moved_text(*(len(after.get(k) or []) for k in ("roles", "phones", "emails")))
+        return f"{after.get('merged', '')} merged into this record: {moved} moved"
     if action == "customer.merged":
         return f"merged into customer {after.get('merged_into', '')}"
     if action == "account.create":

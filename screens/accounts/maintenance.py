@@ -433,5 +433,4 @@ class MergeScreen(ActionForm):
             raise InputError("Supervisor", "a supervisor types their user name and password")
         approver = approve(v["supervisor"], v["password"], "customer.merge")
         r = mt.merge_customers(user, keep_id, merge_id, approver=approver)
-        return (f"customer {r.merge_id} merged into {r.keep_id}: {counted(r.roles_moved, 'role')}, {counted(r.phones_moved, 'phone')}, "
-                f"{counted(r.emails_moved, 'e-mail')} moved")
+        return f"customer {r.merge_id} merged into {r.keep_id}: {r.moved()} moved"

@@ -10,8 +10,7 @@ import datetime as _dt
 from ubtui.billing import register_text, run_bills
 from ubtui.dates import parse_date
 from ubtui.errors import InputError
-
-from ..text import counted
+from ubtui.text import counted
 
 
 # --- the command line: ubtui rates / readings / bill ----------------------------------------

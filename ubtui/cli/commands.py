@@ -14,8 +14,7 @@ from collections.abc import Callable
 from ubtui import __version__
 from ubtui.cli.support import actor, connect, database_url, parse_date  # noqa: F401  (the commands here and older callers)
 from ubtui.errors import UbtuiError
-
-from ..text import counted
+from ubtui.text import counted
 
 # Each entry adds one group of subcommands: fn(subparsers).  Later modules append here.
 REGISTRARS: list[Callable] = []

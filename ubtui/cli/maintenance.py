@@ -6,8 +6,7 @@ from __future__ import annotations
 import argparse
 
 from ubtui.errors import InputError
-
-from ..text import counted
+from ubtui.text import counted
 
 
 def _yes_no(text: str) -> bool:
@@ -210,8 +209,7 @@ def cmd_merge(args) -> int:
     from ubtui import maintenance as mt
     user = _setup(args)  # the system user acts and approves (a server-side batch)
     r = mt.merge_customers(user, args.keep, args.merge, approver=user)
-    print(f"customer {r.merge_id} merged into {r.keep_id}: {counted(r.roles_moved, 'role')}, {counted(r.phones_moved, 'phone')}, "
-          f"{counted(r.emails_moved, 'e-mail')} moved")
+    print(f"customer {r.merge_id} merged into {r.keep_id}: {r.moved()} moved")
     return 0
 
 
