@@ -30,6 +30,16 @@ def new_account(last_name: str = "Rivera", first_name: str = "Ana", house: str =
     return open_account(sysu, premise=prem, customers=[(cust, "owner")], status=status, opened_on=TODAY)
 
 
+def also_at(acct: Account, house: str = "99", street: str = "Elm St") -> Account:
+    """A new account at another address whose owner is ``acct``'s customer (where a transfer goes)."""
+    from models import AccountCustomer
+
+    other = new_account(house=house, street=street)
+    AccountCustomer.create(account=other.id, customer=AccountCustomer.get(AccountCustomer.account == acct.id).customer_id,
+                           role="owner")
+    return other
+
+
 def charge(acct: Account, cents: int, key: str, days_ago: int = 0) -> None:
     ledger.post(system_user(), key, "charge", [EntrySpec(acct.id, "charge", cents, "water", "Water",
                                                          effective_on=TODAY - dt.timedelta(days=days_ago))])
@@ -147,15 +157,12 @@ async def test_returned_payment_picked_from_the_list(sqlite_url):
 
 
 async def test_transfer_to_a_stranger_is_refused_then_the_customer_s_other_account_takes_it(sqlite_url):
-    from models import AccountCustomer
     from screens.accounts.money import TransferScreen
     from ubtui.accounts import format_account_number
 
     add_user("senior", "senior_clerk")
     old, stranger = new_account(), new_account(last_name="Jones", house="14")
-    mine = new_account(house="99", street="Elm St")  # the same customer's new address
-    AccountCustomer.create(account=mine.id, customer=AccountCustomer.get(AccountCustomer.account == old.id).customer_id,
-                           role="owner")
+    mine = also_at(old)  # the same customer's new address
     charge(old, 4321, "b1")
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
