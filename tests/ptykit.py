@@ -18,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import select
 import signal
 import struct
 import subprocess
@@ -77,6 +78,8 @@ class AppTerminal:
         self.closed = False
         self.proc: subprocess.Popen | None = None
         self.fd = -1
+        self.reader: threading.Thread | None = None
+        self.stop_reading = threading.Event()
 
     # --- life ------------------------------------------------------------------------------
     def start(self) -> AppTerminal:
@@ -86,7 +89,8 @@ class AppTerminal:
                                      cwd=str(ROOT), start_new_session=True, close_fds=True)
         os.close(slave)
         self.fd = master
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
         return self
 
     def __enter__(self) -> AppTerminal:
@@ -96,10 +100,18 @@ class AppTerminal:
         self.close()
 
     def _read(self) -> None:
+        # Waits in select() with a timeout, never in a read that could outlive the fd: an
+        # os.close() of the master while another thread is blocked reading it does not close
+        # it (the read holds it open until the app writes again), so ``drop`` stops this first.
         while True:
             try:
+                ready = select.select([self.fd], [], [], 0.05)[0]
+                if self.stop_reading.is_set():
+                    return
+                if not ready:
+                    continue
                 data = os.read(self.fd, 65536)
-            except OSError:
+            except (OSError, ValueError):
                 data = b""
             with self.cond:
                 if not data:
@@ -129,6 +141,18 @@ class AppTerminal:
             except OSError:
                 pass
             self.fd = -1
+
+    def drop(self) -> None:
+        """Close the terminal under the app without signalling it (the program that held a
+        pty went away): stop reading, then close the master, so it is closed at once."""
+        self.stop_reading.set()
+        if self.reader is not None:
+            self.reader.join(timeout=5)
+        os.close(self.fd)
+        self.fd = -1
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
 
     def kill(self) -> None:
         """SIGKILL the app at once (a crash or a dropped session)."""
