@@ -5,6 +5,9 @@ from .base import BaseModel, CentsField, FreeCharField, FreeTextField, utcnow
 
 ACCOUNT_CLASSES = ("residential", "commercial", "irrigation", "construction")
 ACCOUNT_STATUSES = ("pending", "active", "final_billed", "closed", "disconnected")
+# After the final bill: no service to stop, move, bill or draw by autopay; a new customer
+# at the address gets a new account.
+SERVICE_ENDED = ("final_billed", "closed")
 ACCOUNT_ROLES = ("owner", "tenant", "billing")
 CUSTOMER_KINDS = ("person", "organization")
 CONTACT_BY = ("phone", "text", "email", "mail")  # how the customer wants to be reached

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models import Account, AccountCustomer, Bill, Premise, ServiceDeposit, User
+from models.customers import SERVICE_ENDED
 
 from . import audit, clock, ledger
 from .accounts import format_account_number
@@ -91,7 +92,7 @@ def write_off(user: User, account_id: int, reason: str, *, key: str) -> PostingR
     def build() -> PostingResult:
         balance = _locked_balance(account_id)
         acct = Account.get_by_id(account_id)
-        if acct.status not in ("final_billed", "closed"):
+        if acct.status not in SERVICE_ENDED:
             raise Conflict(f"account {format_account_number(acct.number)} is {acct.status}; only final-billed or closed accounts are written off")
         if balance <= 0:
             raise Conflict("nothing is owed on the account")
@@ -167,7 +168,7 @@ def related_accounts(user: User, account_id: int) -> list[RelatedAccount]:
          .where(Account.id.in_(AccountCustomer.select(AccountCustomer.account)
                                .where(AccountCustomer.customer.in_(customers)))
                 & (Account.id != account_id))
-         .order_by(Account.status.in_(["closed", "final_billed"]), Account.number))
+         .order_by(Account.status.in_(SERVICE_ENDED), Account.number))
     return [RelatedAccount(a.id, format_account_number(a.number),
                            format_address(a.premise.house_number, a.premise.street, a.premise.unit),
                            a.status, int(a.balance_cents)) for a in q]

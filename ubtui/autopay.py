@@ -19,6 +19,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken
 
 from models import Account, AutopayBatch, AutopayEnrollment, Payment, Tender, User, utcnow
+from models.customers import SERVICE_ENDED
 
 from . import audit, clock, ledger
 from .accounts import format_account_number
@@ -110,7 +111,7 @@ def enroll(user: User, account_id: int, *, holder_name: str, routing_number: str
         acct = Account.get_or_none(Account.id == account_id)
         if acct is None:
             raise NotFound(f"no account id {account_id}")
-        if acct.status in ("closed", "final_billed"):
+        if acct.status in SERVICE_ENDED:
             raise Conflict(f"account {format_account_number(acct.number)} is {acct.status.replace('_', ' ')}; autopay needs an open account")
         if AutopayEnrollment.select().where(AutopayEnrollment.active_guard == account_id).exists():
             raise Conflict(f"account {format_account_number(acct.number)} is already on autopay; cancel that enrolment first")

@@ -16,6 +16,7 @@ import datetime as _dt
 from dataclasses import dataclass
 
 from models import Account, CollectionNotice, Meter, ServiceDeposit, User, WorkOrder
+from models.customers import SERVICE_ENDED
 
 from . import accounting, audit, clock, proposals
 from .accounting import apply_held_deposit
@@ -57,7 +58,7 @@ def _check_status_change(acct: Account, kind: str) -> None:
     """A turn-on, turn-off or reconnect changes the account's status only from the statuses it
     is for: refused (naming why) otherwise, when it is ordered and again when it is completed."""
     number, status = format_account_number(acct.number), acct.status.replace("_", " ")
-    if acct.status in ("closed", "final_billed"):
+    if acct.status in SERVICE_ENDED:
         raise Conflict(f"account {number} is {status}: start service anew (a new account) instead of a "
                        f"{kind.replace('_', ' ')}")
     if kind == "turn_on" and acct.status == "disconnected":
@@ -176,7 +177,7 @@ def stop_service(user: User, account_id: int, *, stop_on: _dt.date, forwarding: 
         acct = Account.get_or_none(Account.id == account_id)
         if acct is None:
             raise NotFound(f"no account id {account_id}")
-        if acct.status in ("closed", "final_billed"):
+        if acct.status in SERVICE_ENDED:
             raise Conflict(f"account {format_account_number(acct.number)} is already {acct.status.replace('_', ' ')}")
         note = "Stop service: final read and turn off"
         if forwarding:
@@ -232,7 +233,7 @@ def change_service_end(user: User, account_id: int, ends_on: _dt.date | None, *,
         number = format_account_number(acct.number)
         if acct.account_class not in TEMPORARY_CLASSES or acct.service_ends_on is None:
             raise InputError("End date", f"account {number} is not temporary service: it has no end date")
-        if acct.status in ("closed", "final_billed"):
+        if acct.status in SERVICE_ENDED:
             raise Conflict(f"account {number} is already {acct.status.replace('_', ' ')}")
         before = db_date(acct.service_ends_on)
         if ends_on == before:

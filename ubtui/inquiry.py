@@ -34,6 +34,7 @@ from models import (
     utcnow,
 )
 from models.cashier import of_postings
+from models.customers import SERVICE_ENDED
 from models.service import CONTACT_CHANNELS
 
 from . import audit, clock
@@ -288,11 +289,11 @@ def alerts_for(acct: Account, aging: dict[str, int]) -> list[str]:
                    + (f" ({format_cents(aging['90+'])} over 90)" if aging["90+"] > 0 else ""))
     if acct.balance_cents < 0:
         out.append(f"Credit balance: {format_cents(-acct.balance_cents)}")
-    if acct.status in ("closed", "final_billed"):
+    if acct.status in SERVICE_ENDED:
         out.append(acct.status.replace("_", " ").capitalize())
     elif acct.service_ends_on is not None:  # temporary service: its stop is ordered for the day
         out.append(f"Temporary service ends {db_date(acct.service_ends_on).isoformat()}")
-    if acct.moved_to_account_id and acct.status not in ("closed", "final_billed"):
+    if acct.moved_to_account_id and acct.status not in SERVICE_ENDED:
         out.append("Moving: stop ordered, credit goes to the new account")
     if acct.do_not_disconnect:
         out.append("Do not disconnect")

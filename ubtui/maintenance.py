@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass
 
 from models import Account, AccountCustomer, AuditLog, Customer, Email, Phone, Premise, User
-from models.customers import ACCOUNT_ROLES, BILL_DELIVERY, CONTACT_BY
+from models.customers import ACCOUNT_ROLES, BILL_DELIVERY, CONTACT_BY, SERVICE_ENDED
 
 from . import audit, clock
 from .accounts import Party, account_parties, fold
@@ -306,7 +306,7 @@ def add_role(actor: User, account_id: int, role: str, start_date: _dt.date, *, c
         acct = Account.get_or_none(Account.id == account_id)
         if acct is None:
             raise NotFound(f"no account id {account_id}")
-        if acct.status in ("final_billed", "closed"):
+        if acct.status in SERVICE_ENDED:
             raise Conflict(f"the account is {acct.status.replace('_', ' ')}; start service for a new customer instead")
         if customer_id is not None:
             cust = _live_customer(customer_id)

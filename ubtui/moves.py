@@ -15,6 +15,7 @@ import datetime as _dt
 from dataclasses import dataclass
 
 from models import Account, Bill, Premise, User, WorkOrder
+from models.customers import SERVICE_ENDED
 
 from . import accounting, audit, fees
 from .accounts import customer_of_record, format_account_number, get_account
@@ -89,7 +90,7 @@ def move_service(user: User, account_id: int, *, premise: Premise, stop_on: _dt.
 
 
 def _final_billed(acct: Account) -> None:
-    if acct.status not in ("final_billed", "closed"):
+    if acct.status not in SERVICE_ENDED:
         raise Conflict(f"account {format_account_number(acct.number)} is {acct.status.replace('_', ' ')}: "
                        "its credit is settled after the final bill")
     if not Bill.select().where((Bill.account == acct.id) & (Bill.kind == "final")).exists():
@@ -128,7 +129,7 @@ def settle_final_credit(user: User, account: str | int, how: str, *, reason: str
         dest = Account.get_by_id(acct.moved_to_account_id)
     else:
         dest = get_account(to_account)
-    if dest.status in ("final_billed", "closed"):
+    if dest.status in SERVICE_ENDED:
         raise InputError("To account", f"{format_account_number(dest.number)} is {dest.status.replace('_', ' ')}")
     posting = accounting.transfer_balance(user, acct.id, dest.id, reason, key=f"final-transfer:{acct.number}")
     return Settled(how, credit, format_account_number(dest.number), posting)
@@ -145,7 +146,7 @@ class FinalCredit:
 def final_credits(user: User, limit: int = 500) -> list[FinalCredit]:
     """Final-billed and closed accounts left with a credit: to refund or transfer."""
     require(user, "account.view")
-    q = (Account.select().where(Account.status.in_(["final_billed", "closed"]) & (Account.balance_cents < 0))
+    q = (Account.select().where(Account.status.in_(SERVICE_ENDED) & (Account.balance_cents < 0))
          .order_by(Account.number).limit(limit))
     rows = list(q)
     moved = {a.id: a.number for a in Account.select(Account.id, Account.number).where(

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from models import Account, LedgerEntry, Payment, Posting, Premise, Tender, User, database, utcnow
 from models.cashier import TENDER_KINDS, by_receipt, of_postings, receipt_for_posting
+from models.customers import SERVICE_ENDED
 
 from . import audit, ledger
 from .accounts import customer_of_record, format_account_number, luhn_digit, normalize_account_number
@@ -258,7 +259,7 @@ def _alerts_for(account: Account | AccountRow, amount: int, kinds: Iterable[str]
             out.append(Alert("no_checks", num, f"{num} takes NO CHECKS: ask for cash, money order or card", True))
         else:
             out.append(Alert("no_checks", num, f"{num} takes NO CHECKS: cash, money order or card", confirm=True))
-    if account.status in ("closed", "final_billed"):
+    if account.status in SERVICE_ENDED:
         out.append(Alert("closed", num, f"{num} is {account.status.replace('_', ' ').upper()}: "
                                         "is this the customer's current account?", confirm=True))
     if account.status == "disconnected":

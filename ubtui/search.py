@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from models import User, database
+from models.customers import SERVICE_ENDED
 
 from . import clock
 from .accounts import (
@@ -52,7 +53,7 @@ MIN_SUBSTRING = 3  # trigram indexes cannot look up anything shorter
 MAX_TEXT = 80
 NUMERIC = re.compile(r"^[\d\s().+/-]+$")
 KIND_ORDER = {"account": 0, "meter": 1, "phone": 2, "email": 3, "parcel": 4, "address": 5, "name": 6}
-INACTIVE = ("final_billed", "closed")
+INACTIVE = SERVICE_ENDED  # ranked after the open accounts
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from models.customers import SERVICE_ENDED
 from screens.accounts.autopay import AutopayCancelScreen, AutopayEnrolScreen
 from screens.accounts.maintenance import (
     AddRoleScreen,
@@ -81,6 +82,17 @@ ACTIONS = (
 )
 
 
+# The actions an account whose service has ended (SERVICE_ENDED) cannot have: their line
+# in the list says so (short: 80 columns hold two columns of 37), and the letter gives the
+# reason without opening a form (the core refuses them too).
+NEEDS_SERVICE = {  # key: (the line instead of the label, the reason)
+    "t": ("Stop service: none to stop", "there is no service to stop"),
+    "h": ("Move: no service to move", "there is no service to move; start service at the new address instead"),
+    "a": ("Autopay: needs open account", "autopay needs an open account"),
+    "z": ("Temporary service: ended", "the service has ended; there is no end date to change"),
+}
+
+
 def actions_for(user) -> list[Action]:
     return permitted(ACTIONS, user)
 
@@ -104,7 +116,16 @@ class AccountActionsScreen(LetterListScreen):
             yield Static("", id="a-money")
             yield Static("", id="a-extra")
 
+    def needs_service(self, a: Action) -> tuple[str, str] | None:
+        """(its line, the reason) when ``a`` cannot be done: the account's service has ended."""
+        if self.ctx is None or self.ctx.status not in SERVICE_ENDED or (a.key == "a" and self.ctx.autopay):
+            return None
+        return NEEDS_SERVICE.get(a.key)
+
     def label_of(self, a: Action) -> str:
+        ended = self.needs_service(a)
+        if ended:
+            return ended[0]
         if a.key == "a" and self.ctx is not None:
             return "Autopay: cancel" if self.ctx.autopay else "Autopay: enrol"
         if a.key in "cx" and self.ctx is not None:
@@ -152,6 +173,10 @@ class AccountActionsScreen(LetterListScreen):
             self.set_status("the account is still loading; try again", error=True)
             return
         form = a.form
+        ended = self.needs_service(a)
+        if ended:
+            self.set_status(f"{self.ctx.number} is {self.ctx.status.replace('_', ' ')}: {ended[1]}", error=True)
+            return
         if a.key == "a" and self.ctx.autopay is not None:
             form = AutopayCancelScreen
         elif a.key in "cx" and not self.ctx.open_orders:

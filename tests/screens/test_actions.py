@@ -376,3 +376,27 @@ async def test_stop_service_cancel_an_order_and_apply_the_deposit(sqlite_url):
     lee = Customer.get(Customer.last_name == "Park")
     assert (lee.mail_line1, lee.mail_city, lee.mail_state, lee.mail_zip) == ("1 Pine Rd", "Davis", "CA", "95616")
     assert balance(acct) == 10000
+
+
+async def test_a_final_billed_account_marks_and_refuses_what_needs_service(sqlite_url, senior_and_account):
+    """Stop, move, autopay enrolment and a new end date need service: on a final-billed
+    account the list says so and the letter explains, without a form to fill in first."""
+    acct = senior_and_account
+    Account.update(status="final_billed").where(Account.id == acct.id).execute()
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_actions(pilot, acct.id)
+        await burst(pilot)
+        shown = screen_text(app)
+        for line in ("T  Stop service: none to stop", "H  Move: no service to move", "A  Autopay: needs open account",
+                     "S  Start service at this address"):  # a new customer may start
+            assert line in shown, shown
+        assert "\u2026" not in shown  # every line whole at 80 columns
+        for key, why in (("t", "there is no service to stop"), ("h", "there is no service to move"),
+                         ("a", "autopay needs an open account")):
+            await burst(pilot, key)
+            assert app.screen is screen, key
+            assert status(app).startswith(f"{screen.ctx.number} is final billed: {why}")
+        await burst(pilot, "f")  # what a final-billed account is for still opens
+        assert isinstance(app.screen, RefundScreen)
+    assert WorkOrder.select().count() == 0 and AutopayEnrollment.select().count() == 0

@@ -7,9 +7,11 @@ from tests.screens.test_actions import new_account
 from tests.screens.test_actions_snap import actions_opener
 
 
-def service_app(sqlite_url, press: tuple[str, ...]):
+def service_app(sqlite_url, press: tuple[str, ...], status: str = "final_billed"):
+    """A supervisor on an account (a final-billed one: a new customer starts service at its
+    address) who presses ``press`` in its actions."""
     add_user("super", "supervisor")
-    acct = new_account(status="final_billed")
+    acct = new_account(status=status)
     app = make_app(sqlite_url)
     return app, actions_opener(app, acct.id, "super", press)
 
@@ -20,5 +22,5 @@ def test_start_service_form(sqlite_url, snap_compare):
 
 
 def test_stop_service_form(sqlite_url, snap_compare):
-    app, before = service_app(sqlite_url, ("t",))
+    app, before = service_app(sqlite_url, ("t",), status="active")  # service to stop
     assert snap_compare(app, terminal_size=(80, 24), run_before=before)
