@@ -210,6 +210,32 @@ def premise_ids_by_address(words: list[str], limit: int) -> list[int]:
     return _run(_address_queries(words, limit))
 
 
+def find_premises(user: User, text: str, limit: int = 30) -> list[tuple[str, str]]:
+    """Premises whose address holds the words of ``text`` (a leading house number must match),
+    for a form's address field (F4): (premise number, "address, city: who has service"), by
+    address.  The premise number typed alone finds that premise."""
+    require(user, "account.view")
+    text = searchable(text or "").strip()
+    words = fold(text).split()
+    if not words:
+        raise InputError("Address", "type the house number and words of the street, then F4")
+    ids = [int(text)] if text.isdigit() and len(text) <= 12 else []
+    ids += [i for i in premise_ids_by_address(words, limit) if i not in ids]
+    if not ids:
+        return []
+    rows = database.execute_sql(qmarks(
+        "SELECT p.id, p.house_number, p.street, p.unit, p.city, a.number, a.status FROM premise p "
+        f"LEFT JOIN account a ON a.premise_id = p.id AND a.status NOT IN {in_list(SERVICE_ENDED)} "
+        f"WHERE p.id IN {in_list(ids)} ORDER BY p.search_address, p.id, a.id"), (*SERVICE_ENDED, *ids)).fetchall()
+    found: dict[int, tuple[str, list[str]]] = {}
+    for pid, house, street, unit, city, number, status in rows:
+        where = format_address(house, street, unit) + (f", {city}" if city else "")
+        held = found.setdefault(pid, (where, []))[1]
+        if number is not None:
+            held.append(f"{status.replace('_', ' ')} {format_account_number(number)}")
+    return [(str(pid), f"{where}: {', '.join(held) if held else 'no service'}") for pid, (where, held) in found.items()]
+
+
 def _phone_queries(digits: str, limit: int) -> list[Query]:
     if len(digits) < 7:
         return []

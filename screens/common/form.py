@@ -55,6 +55,7 @@ class Field:
     here posts (a rule on the values, or True) instead of moving on.  ``lines``: a multi-line
     text (a ``NoteArea`` this many lines high: Enter starts a new line, Enter on an empty last
     line moves on).  ``cycle``: F4 steps to the next choice instead of listing them.
+    ``search``: F4 lists what matches the text typed (no fixed ``choices``).
     ``caption``: what the label shows when it says more than the name errors use.  ``note``:
     a text after the box (``#<prefix><id>-note``; the form may update it).
     """
@@ -74,6 +75,9 @@ class Field:
     cycle: bool = False
     caption: str = ""
     note: str | None = None
+    # F4 looks up what is typed so far: (user, text) -> [(value, what it is)], run in the
+    # database thread (ubtui.search.find_premises); the pick replaces the text
+    search: Callable[..., list[tuple[str, str]]] | None = None
 
     @property
     def money(self) -> bool:
@@ -444,7 +448,9 @@ class ActionForm(BaseScreen):
             text = self.HINT or "F9 posts, F3 goes back."
         else:
             text = f.hint or self.HINT
-            if self.choices_for(f) and "F4" not in text:  # the field's own hint may say what F4 lists
+            if f.search is not None and "F4" not in text:
+                text = (text + "  " if text else "") + "F4 lists what matches the words typed."
+            elif self.choices_for(f) and "F4" not in text:  # the field's own hint may say what F4 lists
                 text = (text + "  " if text else "") + ("F4 steps through the choices." if f.cycle
                                                         else "F4 lists the choices.")
         self.query_one("#form-hint", Static).update(text)
@@ -456,7 +462,7 @@ class ActionForm(BaseScreen):
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "lookup":  # F4 only where the field has a list
             f = self.field_of(self.focused)
-            return bool(f and self.choices_for(f)) or self.LOOKUP_ELSEWHERE is not None
+            return bool(f and (self.choices_for(f) or f.search)) or self.LOOKUP_ELSEWHERE is not None
         return True
 
     @on(Input.Submitted)
@@ -501,6 +507,9 @@ class ActionForm(BaseScreen):
         if (f is None or not self.choices_for(f)) and self.LOOKUP_ELSEWHERE is not None:
             f = next(g for g in self.field_list if g.id == self.LOOKUP_ELSEWHERE)
         choices = self.choices_for(f) if f is not None else ()
+        if f is not None and not choices and f.search is not None:
+            self.search_field(f)
+            return
         if f is None or not choices:
             return
         box = self.query_one(f"#{self.wid(f.id)}", Input)
@@ -511,15 +520,42 @@ class ActionForm(BaseScreen):
             box.value = values[(i + 1) % len(values)]
             box.cursor_position = len(box.value)
             return
+        self.show_choices(f, choices)
+
+    @work(exclusive=True, group="form-search")
+    async def search_field(self, f: Field) -> None:
+        """F4 on a ``search`` field: what matches its text, to pick from (keys typed meanwhile
+        wait, so they land in the list or after it as they would have)."""
+        box = self.query_one(f"#{self.wid(f.id)}", Input)
+        text = box.value
+        self.app.hold_keys()
+        try:
+            try:
+                found = await self.app.db(f.search, self.app.user, text)
+            except InputError as e:
+                self.failed(InputError(f.label, e.reason))
+                return
+            except Exception as e:  # one line; the form stays as it was
+                self.app.show_error(e)
+                return
+            if not found:
+                self.failed(InputError(f.label, f"nothing matches {text.strip()[:40]!r}: type fewer words, or "
+                                                "the house number and a street word"))
+                return
+            self.show_choices(f, tuple(found))
+        finally:
+            self.app.call_after_refresh(self.app.release_keys)
+
+    def show_choices(self, f: Field, choices: tuple[tuple[str, str], ...]) -> None:
+        """The F4 list of ``choices`` for ``f``; a pick goes into its box and moves on."""
+        box = self.query_one(f"#{self.wid(f.id)}", Input)
 
         async def chosen(value: str | None) -> None:
             if value is None:
                 return
             box.value = value
             box.focus()
-            if not await self.entered(f):
-                return
-            if self.LOOKUP_MOVES_ON:  # a pick moves on; it never posts
+            if await self.entered(f) and self.LOOKUP_MOVES_ON:  # a pick moves on; it never posts
                 self.focus_field_after(f)
 
         self.app.push_screen(LookupScreen(self.lookup_title(f), choices), chosen)

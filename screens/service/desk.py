@@ -73,6 +73,12 @@ def premise_from(text: str, field: str = "Premise"):
     return p
 
 
+def premises_like(user, text: str) -> list[tuple[str, str]]:
+    """(DB thread) F4 on an address field: the premises whose address holds the words typed."""
+    from ubtui.search import find_premises
+    return find_premises(user, text)
+
+
 @dataclass(frozen=True)
 class Picked:
     kind: str  # customer, premise, meter, account
@@ -225,7 +231,8 @@ class NewMeterScreen(DeskForm):
         from ubtui.readings import METER_SIZES, METER_UNITS
         return [
             Field("premise", "Premise", self.options.get("premise", ""), 60, None,
-                  "The premise number (or the address in full)."),
+                  "Premise number or full address.",
+                  search=premises_like),
             Field("serial", "Serial", "", 24),
             Field("size", "Size", '5/8"', 8, None, choices=tuple((s, "") for s in METER_SIZES)),
             Field("make", "Make", "", 24),
@@ -259,7 +266,8 @@ class StartAtAddressScreen(DeskForm):
         return [
             Field("customer", "Customer", self.options.get("customer", ""), 8, r"[0-9]*", "The customer number."),
             Field("premise", "Premise", self.options.get("premise", ""), 60, None,
-                  "The premise number (or the address in full)."),
+                  "Premise number or full address.",
+                  search=premises_like),
             Field("role", "Role", "tenant", 8, r"[a-zA-Z]*", choices=ROLE_CHOICES),
             *terms_fields(self.options),
         ]
@@ -298,7 +306,8 @@ class MoveScreen(DeskForm):
                 terms[i] = Field(f.id, "Start on", "", 10, f.restrict, "First day at the new address; empty: the stop day.")
         return [*head,
                 Field("premise", "New address", self.options.get("premise", ""), 60, None,
-                      "The premise number (or the address in full)."),
+                      "Premise number or full address.",
+                      search=premises_like),
                 Field("stop_on", "Stop on", "+0", 10, r"[0-9+\-]*", "Last day at the old address. " + DATE_HINT),
                 *terms]
 

@@ -485,3 +485,25 @@ def test_the_demo_writes_the_documents_of_its_accounts_in_bulk(clerk, db_url):
     Premise.update(unit="Apt 9").where(Premise.id == some.premise_id).execute()  # the triggers rewrite it
     rewritten = database.execute_sql(f"SELECT doc FROM {table} WHERE {key} = {some.id}").fetchone()[0]
     assert rewritten == docs[some.id].replace(" |/  |", " |/ apt 9 |")
+
+
+def test_find_premises_lists_addresses_with_who_has_service(clerk, system, town):
+    """A form's F4 on an address: the premises whose address holds the words, by address,
+    each saying which open account has service there; the premise number alone finds it."""
+    from ubtui.search import find_premises
+
+    empty = create_premise(system, house_number="101", street="Main St", unit="B")
+    set_status(system, town["nunez"].id, "closed", reason="moved out")
+    got = find_premises(clerk, "101 main")
+    assert [pid for pid, _ in got] == [str(town["nunez"].premise_id), str(empty.id)]
+    assert got[0][1] == "101 Main St: no service"  # its only account is closed
+    assert got[1][1] == "101 Main St #B: no service"
+    smith = format_account_number(town["smith"].number)
+    assert find_premises(clerk, "102 main") == [(str(town["smith"].premise_id), f"102 Main St: active {smith}")]
+    assert find_premises(clerk, str(town["olsen"].premise_id))[0][1].startswith("101 North Oak Ave: active ")
+    assert find_premises(clerk, "999 nowhere") == []
+    with pytest.raises(InputError) as e:
+        find_premises(clerk, "  ")
+    assert e.value.field == "Address"
+    with pytest.raises(PermissionDenied):
+        find_premises(None, "101 main")

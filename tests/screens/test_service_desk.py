@@ -144,6 +144,36 @@ async def test_a_move_from_the_account_forwards_the_credit_when_the_final_bill_p
     assert dt.date(2026, 3, 19) == new.opened_on
 
 
+async def test_a_move_s_new_address_is_found_with_f4_from_words_of_it(sqlite_url):
+    """The clerk knows "77 cedar", not the premise number nor the address in full: F4 lists
+    the premises it fits, saying where service is on, and the pick fills the field."""
+    from screens.common.form import LookupScreen
+    from ubtui.accounts import create_premise
+    from ubtui.security import system_user
+
+    add_user("senior", "senior_clerk")
+    old = new_account()
+    create_premise(system_user(), house_number="77", street="Cedar Ct", unit="B")
+    target = create_premise(system_user(), house_number="77", street="Cedar Ct", city="Davis")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_actions(pilot, old.id)
+        await burst(pilot, "h", *"77 cedarzz", "f4")  # nothing fits: said, and the form stays
+        assert status(app).startswith("New address: nothing matches '77 cedarzz'")
+        await burst(pilot, "backspace", "backspace", "f4")
+        assert isinstance(app.screen, LookupScreen)
+        shown = screen_text(app)
+        assert f"{target.id}  77 Cedar Ct, Davis: no service" in shown and "77 Cedar Ct #B: no service" in shown
+        await burst(pilot, "enter")  # the first: by address, 77 Cedar Ct before its unit B
+        assert app.screen.query_one("#f-premise").value == str(target.id)
+        assert app.screen.focused.id == "f-stop_on"  # the pick moves on
+        await burst(pilot, "shift+tab", *"77 cedar", "f9")  # not in full: named, nothing written
+        assert status(app).startswith("New address: no premise '77 cedar'")
+        await burst(pilot, "f4", "enter", "f9")  # F4, Enter and F9 typed ahead of the lookup
+        assert status(app).startswith("stop WO"), status(app)
+    assert Account.get(Account.premise == target.id).status == "pending"
+
+
 async def test_a_credit_after_the_final_bill_is_refunded_from_the_desk(sqlite_url):
     from models import Bill
     from ubtui.security import system_user
