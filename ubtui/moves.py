@@ -78,7 +78,8 @@ def move_service(user: User, account_id: int, *, premise: Premise, stop_on: _dt.
                                 rate_code=rate_code or (old.rate_code if klass == old.account_class else None),
                                 cycle=cycle or old.cycle, turn_on=start_on, deposit_cents=deposit_cents,
                                 approver=approver, debt=debt, ends_on=ends_on, waiver=waiver, moving_from=old.id,
-                                approver_username=approver_username, approver_password=approver_password)
+                                approver_username=approver_username, approver_password=approver_password,
+                                premise_field="New address")
         stop = stop_service(user, old.id, stop_on=stop_on,
                             forwarding=forwarding if forwarding else _premise_mail(premise))
         Account.update(moved_to_account_id=started.account.id).where(Account.id == old.id).execute()

@@ -231,7 +231,8 @@ def start_service(user: User, *, premise: Premise, customer: Customer, role: str
                   turn_on: _dt.date | None = None, deposit_cents: int | None = None,
                   approver: User | None = None, debt: str = "refuse", ends_on: _dt.date | None = None,
                   waiver: fees.Waiver | None = None, moving_from: int | None = None,
-                  approver_username: str = "", approver_password: str = "") -> StartedService:
+                  approver_username: str = "", approver_password: str = "",
+                  premise_field: str = "Premise") -> StartedService:
     """Open a pending account, bill the service deposit and order the turn-on.
 
     Class, rate code and cycle must be the rate file's (the class's usual code when none is
@@ -245,7 +246,8 @@ def start_service(user: User, *, premise: Premise, customer: Customer, role: str
     refused (``debt="refuse"``: collect it first) unless the debt is transferred to the new
     account (``debt="transfer"``), which a supervisor's ``approver`` must approve.  One
     billable account per premise: an address with a pending, active or disconnected account
-    is refused (stop that one first).  One transaction: either all of it happens or none."""
+    is refused (stop that one first), naming ``premise_field`` (the form's label of the
+    address).  One transaction: either all of it happens or none."""
     require(user, "account.create")
     require(user, "workorder.create")
     rate_code, cycle = check_rate(account_class, rate_code, cycle)
@@ -261,8 +263,8 @@ def start_service(user: User, *, premise: Premise, customer: Customer, role: str
         busy = (Account.select().where((Account.premise == premise.id)
                                        & Account.status.in_(SERVING)).first())
         if busy is not None and busy.id != moving_from:
-            raise Conflict(f"address already has service on account {format_account_number(busy.number)} "
-                           f"({busy.status}); stop it first")
+            raise InputError(premise_field, f"already has service on account {format_account_number(busy.number)} "
+                                            f"({busy.status}); stop it first")
         owed = prior_debt(user, customer.id, besides=moving_from)
         total = sum(d.balance_cents for d in owed)
         if owed and debt == "refuse":

@@ -51,7 +51,7 @@ def test_start_service_is_refused_beside_a_disconnected_account(clerk, superviso
     old = make_account()
     set_status(supervisor, old.id, "disconnected", reason="shut off")
     cust = create_customer(system, first_name="New", last_name="Tenant")
-    with pytest.raises(Conflict, match="disconnected"):
+    with pytest.raises(InputError, match="^Premise: already has service on account .* [(]disconnected[)]"):
         workorders.start_service(clerk, premise=old.premise, customer=cust)
     assert Account.select().count() == 1
 

@@ -215,6 +215,7 @@ def test_a_credit_after_the_final_bill_is_refunded(clerk, senior, system, make_a
 def test_a_move_with_bad_input_writes_nothing(clerk, system, make_account):
     a = make_account()
     dest = create_premise(system, house_number="9", street="Pine Rd")
+    busy = make_account()  # an address with service on
     before = (Account.select().count(), WorkOrder.select().count(), AuditLog.select().count())
     with pytest.raises(InputError, match="ZIP"):
         moves.move_service(clerk, a.id, premise=dest, stop_on=D(2026, 2, 15), forwarding={"line1": "1 A St", "zip": "x"})
@@ -223,6 +224,9 @@ def test_a_move_with_bad_input_writes_nothing(clerk, system, make_account):
                            rate_code="NOPE")
     with pytest.raises(InputError, match="End date"):
         moves.move_service(clerk, a.id, premise=dest, stop_on=D(2026, 2, 15), account_class="construction")
+    with pytest.raises(InputError, match="^New address: already has service on account ") as e:
+        moves.move_service(clerk, a.id, premise=Premise.get_by_id(busy.premise_id), stop_on=D(2026, 2, 15))
+    assert e.value.key == "new_address"  # the Move form's field of that label
     assert (Account.select().count(), WorkOrder.select().count(), AuditLog.select().count()) == before
     assert Account.get_by_id(a.id).moved_to_account_id is None
     assert billing  # the module the final bill comes from (imported for the fixtures' schedule)

@@ -19,8 +19,9 @@ def test_start_service_opens_account_deposit_and_turn_on(clerk, system):
     assert acct.status == "pending" and acct.deposit_held_cents == 10000  # the schedule's residential deposit
     assert ledger.account_balance(acct.id) == 10000
     assert ServiceDeposit.get(ServiceDeposit.account == acct.id).status == "held"
-    with pytest.raises(Conflict, match="already has service"):
+    with pytest.raises(InputError, match="already has service") as e:
         workorders.start_service(clerk, premise=prem, customer=cust)
+    assert e.value.field == "Premise"  # the address the clerk must change
     fieldwork.complete_work_order(clerk, started.work_order.id, "read 001234, turned on")
     assert Account.get_by_id(acct.id).status == "active"
     assert verify_all() == []
