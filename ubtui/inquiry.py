@@ -111,8 +111,9 @@ _REFERENCE_SHORT = {"bill": "B", "latefee": "LF", "payment": "P"}
 
 def short_reference(reference: str, width: int = 9) -> str:
     """``bill:2081`` -> ``B2081``, ``latefee:2081`` -> ``LF2081``, ``payment:77`` -> ``P77``,
-    ``receipt:R00022303`` -> ``R22303``; anything else as it is, cut to ``width``.  The help
-    of the account screen explains the letters."""
+    ``receipt:R00022303`` -> ``R22303``, ``account:00013730`` (a transfer's other account)
+    -> ``0001373-0``; anything else as it is, cut to ``width``.  The help of the account
+    screen explains the letters."""
     kind, sep, rest = reference.partition(":")
     if sep and kind in _REFERENCE_SHORT and rest.isdigit():
         return (_REFERENCE_SHORT[kind] + rest)[:width]
@@ -120,6 +121,8 @@ def short_reference(reference: str, width: int = 9) -> str:
         return ("R" + rest[1:].lstrip("0"))[:width]
     if sep and kind == "receipt" and rest:
         return rest[:width]  # DM000002031, AP261128-00001: the number, not the word "receipt"
+    if sep and kind == "account" and rest.isdigit():
+        return format_account_number(rest)[:width]
     return reference[:width]
 
 

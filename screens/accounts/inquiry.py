@@ -109,7 +109,8 @@ class InquiryScreen(BaseScreen):
                  "be done to the account (service, work orders, refunds, transfers, autopay, customer "
                  "details, roles, flags).  These letters are typed twice so that stray typing cannot "
                  "write a file or open a form; any other key after the first cancels.  Ref on "
-                 "transactions: B bill number, LF late fee of that bill, P payment, R receipt.")
+                 "transactions: B bill number, LF late fee of that bill, P payment, R receipt, "
+                 "an account number: the other account of a transfer.")
     BINDINGS = [
         key_binding("refresh", "refresh"),
         key_binding("new", "add_contact", "Contact"),

@@ -383,6 +383,6 @@ def test_export_refuses_bad_arguments(clerk, make_account, tmp_path):
 @pytest.mark.parametrize("reference, shown", [
     ("bill:2081", "B2081"), ("bill:2089", "B2089"), ("latefee:2081", "LF2081"), ("payment:10643", "P10643"),
     ("receipt:R00022303", "R22303"), ("receipt", "receipt"), ("bill:12345678", "B12345678"), ("", ""),
-    ("something-long-here", "something")])
+    ("something-long-here", "something"), ("account:00013730", "0001373-0")])
 def test_references_fit_the_transactions_pane_and_stay_distinct(reference, shown):
     assert inquiry.short_reference(reference) == shown
