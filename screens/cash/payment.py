@@ -1,7 +1,9 @@
 """Take a payment: the counter's most used screen.
 
 Common case (cash, one account): account digits, Enter, amount (the balance is offered,
-selected, so typing replaces it), Enter, F9 posts.  The tender is cash unless the Tender field
+selected, so typing replaces it), Enter, F9 posts.  The customer without the bill types a
+name or an address in Account instead ("garcia oak"): Enter lists the accounts it fits,
+best first, and Enter on one takes it.  The tender is cash unless the Tender field
 says otherwise (C cash, K check, M money order, D card; F4 lists them); the cash received goes
 in Amount tendered (empty = what is still due) and the change due is shown, in plain text and
 big.  F6 adds the current tender and starts the next one (split tender: the last tender is
@@ -36,7 +38,8 @@ TENDER_LETTERS = {"C": "cash", "K": "check", "M": "money_order", "D": "card"}
 TENDER_CHOICES = (("C", "cash"), ("K", "check"), ("M", "money order"), ("D", "card (last 4 + auth code only)"))
 MONEY = r"[0-9$,.]*"  # an amount: a MoneyInput (screens.common.fields)
 # The form's fields (the widget id is the field id; the label names the field in errors).
-ACCOUNT = Field("pay-account", "Account", max_length=12, restrict=r"[0-9\- ]*")
+# the account number, or a name or address to find it by (Enter lists what matches)
+ACCOUNT = Field("pay-account", "Account", max_length=60, restrict=None)
 AMOUNT = Field("pay-amount", "Amount", restrict=MONEY)
 TENDERED = Field("pay-tendered", "Amount tendered", restrict=MONEY)
 KIND = Field("pay-kind", "Tender C/K/M/D", "C", 1, r"[CcKkMmDd]*", choices=TENDER_CHOICES)
@@ -75,6 +78,31 @@ def load_account(user, text: str, kinds: tuple[str, ...] = ("cash",)):
     address = payments.service_address(Premise.get_by_id(acct.premise_id))
     alerts = payments.payment_alerts(user, [acct.id], max(acct.balance_cents, 1), kinds)
     return acct, name, address, alerts
+
+
+PICK = 20  # accounts the Account field's list shows for a name or address
+
+
+def find_for_payment(user, text: str, kinds: tuple[str, ...] = ("cash",)):
+    """(DB thread) What the Account field's Enter finds: ``("one", load_account(...))`` for
+    an account number, or for words that fit one account; ``("many", choices, more)`` to pick
+    from ((number, "name  address  balance  STATUS but active"), best first) when they fit
+    several (``more``: a note that more than ``PICK`` do).  Words
+    are searched as on the search screen; nothing found names the Account field."""
+    from ubtui.search import search_accounts
+
+    t = text.strip()
+    if not t or normalize_account_number(t) is not None:  # digits: an account number
+        return "one", load_account(user, t, kinds), ""
+    hits = search_accounts(user, t, PICK)
+    if not hits:
+        raise InputError("Account", f"no account matches {t[:40]!r}; type its number, a name or an address")
+    if len(hits) == 1:
+        return "one", load_account(user, hits[0].number, kinds), ""
+    more = "  (more match: type more of it)" if getattr(hits, "more", False) else ""
+    return "many", tuple((h.number, f"{safe_text(h.name)}  {safe_text(h.address)}  {format_cents(h.balance_cents)}"
+                                    + ("" if h.status == "active" else f"  {h.status.replace('_', ' ').upper()}"))
+                         for h in hits), more
 
 
 def drawer_line(user) -> str:
@@ -268,14 +296,34 @@ class PaymentScreen(GroupedFields, BaseScreen):
 
     async def find_account(self, text: str) -> None:
         if not text.strip():
-            self.set_status("Account: type the account number", error=True)
+            self.set_status("Account: type the account number, or a name or address", error=True)
             return
         try:
-            found = await self.run_core(load_account, self.app.user, text, self.kinds())
+            found = await self.run_core(find_for_payment, self.app.user, text, self.kinds())
         except (UbtuiError, peewee.DatabaseError) as e:
             self.show_core_error(e)
             self.query_one("#pay-account", Input).focus()
             return
+        if found[0] == "many":
+            self.pick_account(found[1], found[2])
+            return
+        self.show_account(found[1])
+
+    def pick_account(self, choices: tuple[tuple[str, str], ...], more: str) -> None:
+        """Words that fit several accounts: the clerk picks one (Enter), which is then found
+        by its number; F3 leaves the words in the box."""
+        box = self.query_one("#pay-account", Input)
+
+        async def chosen(number: str | None) -> None:
+            box.focus()
+            if number:
+                box.value = number
+                await self.find_account(number)
+
+        self.app.push_screen(LookupScreen(f"Which account?{more}", choices), chosen)
+
+    def show_account(self, found) -> None:
+        """The account found: its name, address, balance and alerts; the cursor to Amount."""
         self.account, name, address, alerts = found
         self.query_one("#pay-account", Input).value = format_account_number(self.account.number)
         bal = self.account.balance_cents

@@ -38,6 +38,27 @@ def test_the_issues_burst_posts_5_25(sqlite_url):
     assert posted() == [(525, 475)]
 
 
+def test_a_name_typed_for_the_account_lists_its_accounts_and_enter_picks(sqlite_url):
+    """No bill in hand: the name, Enter (two accounts: the list), Down Enter, the amount, F9."""
+    from ubtui import ledger
+    from ubtui.accounts import create_customer, create_premise, open_account
+    from ubtui.security import system_user
+
+    setup_counter(balance=13782)
+    sysu = system_user()
+    other = open_account(sysu, premise=create_premise(sysu, house_number="9", street="Elm St"),
+                         customers=[(create_customer(sysu, first_name="Luis", last_name="Muñoz"), "owner")])
+    ledger.post(sysu, "chg2", "charge", [ledger.EntrySpec(other.id, "charge", 3000, "water", "water")])
+    t = terminal(sqlite_url)
+    try:
+        t.keys("f7", "muñoz", "enter", "down", "enter", "7", "enter", "10", "f9")
+        t.wait_for_all("CHANGE DUE $3.00", f"{format_account_number(other.number)} new balance $23.00")
+    finally:
+        t.close()
+    assert posted() == [(700, 300)]
+    assert ledger.account_balance(other.id) == 2300
+
+
 def test_letters_in_the_amount_post_nothing_and_say_so(sqlite_url):
     acct = setup_counter(balance=13782)
     t = terminal(sqlite_url)

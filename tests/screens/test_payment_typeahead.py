@@ -261,3 +261,34 @@ def test_typed_keys_post_exactly_the_typed_amount_or_nothing(sqlite_url, keys):
         assert [p.total_cents for p in new] == [expected], (keys, typed)
         assert shown == format_account_number(acct.number)
         assert ledger.account_balance(acct.id) == BALANCE - expected
+
+
+async def test_a_customer_without_the_bill_is_found_by_name_or_address_in_one_burst(sqlite_url):
+    """No account number: the clerk types the name and Enter; one account takes it at once,
+    several are listed (best first) and Enter picks.  Typed in one burst on a slow
+    database, every key lands where it would have had the clerk waited."""
+    from ubtui.accounts import create_customer, create_premise, open_account
+
+    acct = setup_counter(balance=4250)
+    sysu = system_user()
+    cust = create_customer(sysu, first_name="Luis", last_name="Muñoz")
+    other = open_account(sysu, premise=create_premise(sysu, house_number="9", street="Elm St"),
+                         customers=[(cust, "owner")], status="active")
+    ledger.post(sysu, "chg2", "charge", [ledger.EntrySpec(other.id, "charge", 3000, "water", "water")])
+    app = make_app(sqlite_url)
+    app.db_delay = SLOW_DB
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await burst(pilot, "f7", *"12 oak", "enter", *"5.25", "enter", "f9")  # one account: taken
+        await settle(pilot)
+        assert "CHANGE DUE" in screen_text(app)
+        await burst(pilot, "f6", *"zzyzx", "enter")  # nothing: said, naming the field
+        await settle(pilot)
+        assert app.screen.status_text().startswith("Account: no account matches 'zzyzx'")
+        assert app.screen.focused.id == "pay-account"
+        await burst(pilot, "ctrl+u", *"munoz", "enter", "down", "enter", *"7", "enter", "f9")  # two: the list
+        await settle(pilot)
+        assert "CHANGE DUE" in screen_text(app), screen_text(app)
+    paid = [(p.total_cents, ledger.account_balance(a.id)) for p, a in zip(Payment.select().order_by(Payment.id),
+                                                                           (acct, other))]
+    assert paid == [(525, 4250 - 525), (700, 3000 - 700)]
