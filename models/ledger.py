@@ -7,6 +7,9 @@ from .security import User
 
 ENTRY_KINDS = ("charge", "payment", "adjustment", "fee", "refund", "transfer", "reversal",
                "write_off", "deposit")
+# The postings that correct or move a balance (not a bill, payment, fee or deposit): the
+# adjustments report lists them by time (index ``posting_adjustments_by_time``).
+ADJUSTING_KINDS = ("adjustment", "reversal", "write_off", "refund", "transfer")
 
 
 class Posting(BaseModel):
@@ -21,6 +24,12 @@ class Posting(BaseModel):
     user = ForeignKeyField(User, on_delete="RESTRICT", index=False)
     created_at = DateTimeField(default=utcnow)
     memo = FreeTextField(default="")
+
+
+# Only the adjusting postings, by time: payments and bills (nearly every posting) write nothing
+# to it, so the payment's COMMIT has no page more to write (#12).
+Posting.add_index(Posting.index(Posting.created_at, where=Posting.kind.in_(ADJUSTING_KINDS),
+                                name="posting_adjustments_by_time"))
 
 
 class LedgerEntry(BaseModel):

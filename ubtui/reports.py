@@ -31,12 +31,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from peewee import fn
+from peewee import JOIN, fn
 
-from models import DrawerMovement, DrawerSession, User
+from models import Account, DrawerMovement, DrawerSession, User
 
 from . import clock
-from .dates import local_time, parse_date
+from .dates import db_date, local_time, parse_date
 from .errors import InputError, NotFound
 from .money import format_cents, format_plain
 from .pdf import new_pdf
@@ -349,3 +349,157 @@ AGING = register(Report(
     _aging_rows, totals=("amount",),
     description="what the accounts owing owe by the age of the charges (credits pay the oldest first), "
                 "the aging of the account header and the collections worklist"))
+
+
+# --- the account reports: returned payments, adjustments, disconnected accounts -------------
+def _month_in_utc(day: _dt.date) -> tuple[_dt.datetime, _dt.datetime]:
+    """The local calendar month of ``day`` as naive UTC bounds (timestamps are stored UTC)."""
+    first = day.replace(day=1)
+    after = (first + _dt.timedelta(days=32)).replace(day=1)
+    return _local_day_in_utc(first)[0], _local_day_in_utc(after)[0]
+
+
+MONTH = (Param("date", "date", "any day of the month (default: this month)"),)
+
+
+def _names(account_ids) -> dict[int, str]:
+    from .payments import customer_name
+    return {a: customer_name(a) for a in set(account_ids)}
+
+
+def _returned_rows(user: User, params: dict) -> Iterable[dict]:
+    """The payments returned in the month (by when the return was posted), oldest first."""
+    from models import LedgerEntry, Payment, Posting, Tender
+
+    from .accounts import format_account_number
+    start, end = _month_in_utc(params["date"])
+    returned = list(Payment.select(Payment, Posting.created_at.alias("returned_at"),
+                                   Posting.user.alias("returned_by"))
+                    .join(Posting, on=(Payment.void_posting == Posting.id))
+                    .where(Payment.void_posting.is_null(False) & (Payment.status == "returned")
+                           & (Posting.created_at >= start) & (Posting.created_at < end))
+                    .order_by(Posting.id).objects())
+    if not returned:
+        return
+    paid: dict[int, dict[int, str]] = {}  # posting -> account id -> its number, in entry order
+    for pid, aid, number in (LedgerEntry.select(LedgerEntry.posting, LedgerEntry.account, Account.number)
+                             .join(Account).where(LedgerEntry.posting.in_([p.posting_id for p in returned]))
+                             .order_by(LedgerEntry.id).tuples()):
+        paid.setdefault(pid, {}).setdefault(aid, format_account_number(number))
+    tenders: dict[int, list[str]] = {}
+    for pay, kind, check, bank in (Tender.select(Tender.payment, Tender.kind, Tender.check_number, Tender.bank)
+                                   .where(Tender.payment.in_([p.id for p in returned])).order_by(Tender.seq).tuples()):
+        tenders.setdefault(pay, []).append(" ".join(x for x in (kind.replace("_", " "), f"#{check}" if check else "",
+                                                               bank or "") if x))
+    fees = {k: int(v) for k, v in (Posting.select(Posting.idempotency_key, fn.SUM(LedgerEntry.amount_cents))
+                                   .join(LedgerEntry).where(Posting.idempotency_key.in_(
+                                       [f"return:{p.receipt_number}:fee" for p in returned]))
+                                   .group_by(Posting.idempotency_key).tuples())}
+    users = dict(User.select(User.id, User.username).where(User.id.in_({p.returned_by for p in returned})).tuples())
+    names = _names(a for p in returned for a in paid.get(p.posting_id, {}))
+    for p in returned:
+        accounts = paid.get(p.posting_id, {})
+        yield {"returned": local_time(p.returned_at), "receipt": p.receipt_number, "paid_on": p.business_date,
+               "account": ", ".join(accounts.values()), "name": names.get(next(iter(accounts), 0), ""),
+               "tender": ", ".join(tenders.get(p.id, [])), "amount": p.total_cents,
+               "fee": fees.get(f"return:{p.receipt_number}:fee", 0), "reason": p.void_reason,
+               "by": users.get(p.returned_by, "")}
+
+
+RETURNED = register(Report(
+    "returned-payments", "Returned payments (NSF) in the month",
+    (Column("returned", "Returned", "datetime"), Column("receipt", "Receipt"), Column("paid_on", "Paid", "date"),
+     Column("account", "Account"), Column("name", "Name"), Column("tender", "Tender"),
+     Column("amount", "Amount", "money"), Column("fee", "Fee", "money"), Column("reason", "Reason"),
+     Column("by", "By")),
+    _returned_rows, totals=("amount", "fee"), params=MONTH,
+    description="the payments the bank returned in the month of the date (NSF, closed account, stop payment): "
+                "what was reversed, the fee charged, why and by whom"))
+
+
+def _adjustment_rows(user: User, params: dict) -> Iterable[dict]:
+    """Every entry of the month's adjusting postings (``ADJUSTING_KINDS``), oldest first."""
+    from models import LedgerEntry, Posting
+    from models.ledger import ADJUSTING_KINDS
+
+    from .accounts import format_account_number
+    start, end = _month_in_utc(params["date"])
+    rows = list(LedgerEntry.select(Posting.created_at, Posting.kind, Account.id, Account.number, LedgerEntry.category,
+                                   LedgerEntry.amount_cents, LedgerEntry.description, User.username)
+                .join(Posting).switch(LedgerEntry).join(Account).join_from(Posting, User, on=(Posting.user == User.id))
+                .where(Posting.kind.in_(ADJUSTING_KINDS) & (Posting.created_at >= start) & (Posting.created_at < end))
+                .order_by(Posting.id, LedgerEntry.id).tuples())
+    names = _names(r[2] for r in rows)
+    for at, kind, aid, number, category, cents, description, username in rows:
+        yield {"time": local_time(at), "kind": kind.replace("_", " "), "account": format_account_number(number),
+               "name": names.get(aid, ""), "category": (category or "").replace("_", " "), "amount": cents,
+               "description": description, "by": username}
+
+
+ADJUSTMENTS = register(Report(
+    "adjustments", "Account adjustments in the month",
+    (Column("time", "Posted", "datetime"), Column("kind", "Kind"), Column("account", "Account"),
+     Column("name", "Name"), Column("category", "Category"), Column("amount", "Amount", "money"),
+     Column("description", "Description"), Column("by", "By")),
+    _adjustment_rows, totals=("amount",), params=MONTH,
+    description="every adjustment, reversal (rebills, returned payments, voids), write-off, refund and transfer "
+                "posted in the month of the date, entry by entry: a credit is negative"))
+
+
+def _disconnected_rows(user: User, params: dict) -> Iterable[dict]:
+    """Each disconnected account: since when, what it owes, what it has paid since, and
+    whether its reconnect is ordered -- or due ("ORDER"): paid to the fee schedule's condition
+    (``fees.reconnects_at``, the rule a payment at the counter applies) with no order."""
+    from models import LedgerEntry, WorkOrder
+
+    from .accounts import format_account_number
+    from .fees import reconnects_at
+    accounts = list(Account.select().where(Account.status == "disconnected").order_by(Account.number))
+    names = _names(a.id for a in accounts)
+    for part in range(0, len(accounts), 500):
+        chunk = accounts[part:part + 500]
+        ids = [a.id for a in chunk]
+        off: dict[int, _dt.date] = {}
+        orders: dict[int, str] = {}
+        for aid, kind, number, status, done in (WorkOrder.select(WorkOrder.account, WorkOrder.kind, WorkOrder.number,
+                                                                 WorkOrder.status, WorkOrder.completed_on)
+                                                .where(WorkOrder.account.in_(ids)
+                                                       & WorkOrder.kind.in_(["disconnect", "turn_off", "reconnect"]))
+                                                .order_by(WorkOrder.id).tuples()):
+            if kind == "reconnect":
+                if status in ("open", "assigned"):
+                    orders[aid] = f"{number} {status}"
+            elif status == "done" and done is not None:
+                off[aid] = db_date(done)
+        paid: dict[int, tuple[int, _dt.date | None]] = {}
+        reversed_ = LedgerEntry.alias()  # a returned or voided payment counts for nothing
+        for aid, cents, day, kind in (LedgerEntry.select(LedgerEntry.account, LedgerEntry.amount_cents,
+                                                         LedgerEntry.effective_on, LedgerEntry.kind)
+                                      .join(reversed_, JOIN.LEFT_OUTER, on=(LedgerEntry.reverses == reversed_.id))
+                                      .where(LedgerEntry.account.in_(ids)
+                                             & ((LedgerEntry.kind == "payment")
+                                                | ((LedgerEntry.kind == "reversal") & (reversed_.kind == "payment"))))
+                                      .tuples()):
+            day = db_date(day)
+            since = off.get(aid)
+            if since is None or day >= since:
+                total, last = paid.get(aid, (0, None))
+                if kind == "payment":
+                    last = day if last is None else max(last, day)
+                paid[aid] = (total - cents, last)
+        for a in chunk:
+            balance = int(a.balance_cents)
+            total, last = paid.get(a.id, (0, None))
+            todo = orders.get(a.id) or ("ORDER: paid" if reconnects_at(balance) else "owes")
+            yield {"account": format_account_number(a.number), "name": names.get(a.id, ""),
+                   "since": off.get(a.id), "owed": balance, "paid": total, "last_paid": last, "reconnect": todo}
+
+
+DISCONNECTED = register(Report(
+    "disconnected", "Disconnected accounts",
+    (Column("account", "Account"), Column("name", "Name"), Column("since", "Off since", "date"),
+     Column("owed", "Owed", "money"), Column("paid", "Paid since", "money"), Column("last_paid", "Last paid", "date"),
+     Column("reconnect", "Reconnect")),
+    _disconnected_rows, totals=("owed", "paid"), params=(),
+    description="every disconnected account: what it owes, what it has paid since the shut-off, and its "
+                "reconnect: the order (number, status), ORDER once it is paid (service to restore), or owes"))

@@ -201,3 +201,58 @@ def test_aging_report_is_the_account_headers_aging_summed(system, clerk, make_ac
     # the payment paid the oldest charge first: of its 2,000 cents 500 are left, at 100 days
     assert got["90 days and over"] == (2, 500 + 1000) and got["60-89 days"] == (1, 1000)
     assert res.totals["amount"] == sum(ledger.account_balance(a.id) for a in accounts[:3])
+
+
+def test_returned_payments_and_adjustments_of_the_month(day, clerk, supervisor, system, make_account):
+    """The bank returns the check: the NSF report lists it with its fee and reason; the
+    adjustments report lists its reversal and the voided receipt's, entry by entry, and a
+    transfer -- and nothing of the month's bills or payments."""
+    from models import Payment as P
+    from ubtui import accounting, returns
+
+    check = P.select().order_by(P.id)[1]
+    returns.return_payment(supervisor, check.receipt_number, "NSF [/] [bold]x")
+    other = make_account(first_name="Ana", last_name="Rivera")
+    charge(system, other, 700)
+    accounting.transfer_balance(supervisor, other.id, day.id, "moved in", key="tr1")
+    month = {"date": TODAY.isoformat()}
+    res = reports.run_report(clerk, "returned-payments", month)
+    (row,) = res.rows
+    assert (row["receipt"], row["amount"], row["tender"], row["by"]) == (check.receipt_number, 3000, "check #12", "super1")
+    assert row["fee"] > 0 and res.totals == {"amount": 3000, "fee": row["fee"]}
+    assert "NSF [/] [bold]x" in reports.to_text(res)  # stored text as text
+    adj = reports.run_report(clerk, "adjustments", month)
+    kinds = [(r["kind"], r["amount"]) for r in adj.rows]
+    assert kinds == [("reversal", 500), ("reversal", 3000), ("transfer", -700), ("transfer", 700)]
+    assert adj.totals == {"amount": 3500}
+    last_month = {"date": (TODAY.replace(day=1) - _dt.timedelta(days=1)).isoformat()}
+    assert reports.run_report(clerk, "adjustments", last_month).rows == []
+    assert reports.run_report(clerk, "returned-payments", last_month).rows == []
+
+
+def test_disconnected_accounts_say_which_reconnect_to_order(system, clerk, supervisor, make_account):
+    """Paid since the shut-off by a channel that orders nothing (a mailed check posted in a
+    batch): the report says to order the reconnect; one still owing says so; an ordered
+    reconnect is named."""
+    from models import WorkOrder
+    from ubtui import ledger, workorders
+    from ubtui.accounts import set_status
+
+    off = TODAY - _dt.timedelta(days=10)
+    accts = [make_account(first_name=n, last_name="Off") for n in ("Paid", "Owing", "Ordered")]
+    for i, a in enumerate(accts):
+        charge(system, a, 9000, key=f"off-chg-{i}", days_ago=40)
+        set_status(supervisor, a.id, "disconnected", reason="shut off")
+        WorkOrder.create(number=f"WO-T{i}", account=a.id, kind="disconnect", status="done", requested_on=off,
+                         completed_on=off, created_by=system.id)
+    ledger.post(system, "mailed-1", "payment", [ledger.EntrySpec(accts[0].id, "payment", -9000, "", "Payment",
+                                                                 effective_on=TODAY)])
+    ledger.post(system, "old-1", "payment", [ledger.EntrySpec(accts[1].id, "payment", -1000, "", "Payment",
+                                                              effective_on=off - _dt.timedelta(days=5))])
+    wo = workorders.request_reconnect(supervisor, accts[2].id, fee_cents=0)
+    rows = {r["name"]: r for r in reports.run_report(clerk, "disconnected", {}).rows}
+    assert (rows["Off, Paid"]["owed"], rows["Off, Paid"]["paid"], rows["Off, Paid"]["last_paid"]) == (0, 9000, TODAY)
+    assert rows["Off, Paid"]["reconnect"] == "ORDER: paid"
+    assert rows["Off, Owing"]["paid"] == 0 and rows["Off, Owing"]["reconnect"] == "owes"  # paid before the shut-off
+    assert rows["Off, Owing"]["since"] == off
+    assert rows["Off, Ordered"]["reconnect"] == f"{wo.number} open"
