@@ -135,3 +135,18 @@ async def test_no_color_focus_is_reverse_video(demo_url, monkeypatch):
         after = styled_lines(app)
         assert before != after
         assert any("[" in ln for ln in after)
+
+
+@pytest.mark.parametrize("term", ["xterm-256color", "screen", "linux", "vt100"])
+async def test_what_is_typed_in_a_form_shows_with_no_color_on_every_terminal(term, demo_url, monkeypatch):
+    """NO_COLOR marks focus by style; a border on a one-line box would cover its text (an
+    xterm with NO_COLOR drew a heavy bar over the field being typed into)."""
+    monkeypatch.setenv("TERM", term)
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(demo_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "senior")
+        await burst(pilot, "f10", "n", "c", *"Nakamura", "enter", *"Aiko")
+        lines = screen_text(app).splitlines()
+        assert any(line.split() == ["Last", "name", "Nakamura"] for line in lines), screen_text(app)
+        assert any(line.split() == ["First", "name", "Aiko"] for line in lines), screen_text(app)
