@@ -210,30 +210,62 @@ def premise_ids_by_address(words: list[str], limit: int) -> list[int]:
     return _run(_address_queries(words, limit))
 
 
-def find_premises(user: User, text: str, limit: int = 30) -> list[tuple[str, str]]:
-    """Premises whose address holds the words of ``text`` (a leading house number must match),
-    for a form's address field (F4): (premise number, "address, city: who has service"), by
-    address.  The premise number typed alone finds that premise."""
+def _typed_ids(user: User, text: str, field: str, empty: str, by_words, limit: int) -> list[int]:
+    """The ids a form's F4 lists for ``text``: the number typed alone, then what
+    ``by_words(words, limit)`` finds."""
     require(user, "account.view")
     text = searchable(text or "").strip()
     words = fold(text).split()
     if not words:
-        raise InputError("Address", "type the house number and words of the street, then F4")
+        raise InputError(field, empty)
     ids = [int(text)] if text.isdigit() and len(text) <= 12 else []
-    ids += [i for i in premise_ids_by_address(words, limit) if i not in ids]
+    return ids + [i for i in by_words(words, limit) if i not in ids]
+
+
+def _choices(rows, none: str) -> list[tuple[str, str]]:
+    """F4 choices from (id, label, an account's line or None) rows in order: one a record,
+    "label: its accounts' lines" (``none`` when it has none)."""
+    found: dict[int, tuple[str, list[str]]] = {}
+    for key, label, held in rows:
+        lines = found.setdefault(key, (label, []))[1]
+        if held:
+            lines.append(held)
+    return [(str(key), f"{label}: {', '.join(lines) if lines else none}") for key, (label, lines) in found.items()]
+
+
+def find_premises(user: User, text: str, limit: int = 30) -> list[tuple[str, str]]:
+    """Premises whose address holds the words of ``text`` (a leading house number must match),
+    for a form's address field (F4): (premise number, "address, city: who has service"), by
+    address.  The premise number typed alone finds that premise."""
+    ids = _typed_ids(user, text, "Address", "type the house number and words of the street, then F4",
+                     premise_ids_by_address, limit)
     if not ids:
         return []
     rows = database.execute_sql(qmarks(
         "SELECT p.id, p.house_number, p.street, p.unit, p.city, a.number, a.status FROM premise p "
         f"LEFT JOIN account a ON a.premise_id = p.id AND a.status NOT IN {in_list(SERVICE_ENDED)} "
         f"WHERE p.id IN {in_list(ids)} ORDER BY p.search_address, p.id, a.id"), (*SERVICE_ENDED, *ids)).fetchall()
-    found: dict[int, tuple[str, list[str]]] = {}
-    for pid, house, street, unit, city, number, status in rows:
-        where = format_address(house, street, unit) + (f", {city}" if city else "")
-        held = found.setdefault(pid, (where, []))[1]
-        if number is not None:
-            held.append(f"{status.replace('_', ' ')} {format_account_number(number)}")
-    return [(str(pid), f"{where}: {', '.join(held) if held else 'no service'}") for pid, (where, held) in found.items()]
+    return _choices(((pid, format_address(house, street, unit) + (f", {city}" if city else ""),
+                      number and f"{status.replace('_', ' ')} {format_account_number(number)}")
+                     for pid, house, street, unit, city, number, status in rows), "no service")
+
+
+def find_customers(user: User, text: str, limit: int = 30) -> list[tuple[str, str]]:
+    """Customers whose name holds the words of ``text``, for a form's customer field (F4):
+    (customer number, "name  mailing line, city: their accounts"), by name; merged
+    duplicates left out.  The customer number typed alone finds that customer."""
+    ids = _typed_ids(user, text, "Customer", "type words of the name, then F4", customer_ids_by_name, limit)
+    if not ids:
+        return []
+    rows = database.execute_sql(qmarks(
+        "SELECT c.id, c.display_name, c.mail_line1, c.mail_city, a.number, a.status FROM customer c "
+        "LEFT JOIN account_customer ac ON ac.customer_id = c.id AND ac.end_date IS NULL "
+        "LEFT JOIN account a ON a.id = ac.account_id "
+        f"WHERE c.id IN {in_list(ids)} AND c.merged_into_id IS NULL ORDER BY c.search_name, c.id, a.id"),
+        tuple(ids)).fetchall()
+    return _choices(((cid, "  ".join(p for p in (name, ", ".join(m for m in (line1, city) if m)) if p),
+                      number and f"{format_account_number(number)} {status.replace('_', ' ')}")
+                     for cid, name, line1, city, number, status in rows), "no account")
 
 
 def _phone_queries(digits: str, limit: int) -> list[Query]:

@@ -50,6 +50,8 @@ def _whole(text: str, field: str, *, low: int = 0) -> int:
 def customer_from(text: str, field: str = "Customer"):
     """(DB thread) the customer whose number is typed."""
     from models import Customer
+    if (text or "").strip() and not text.strip().isdigit():
+        raise InputError(field, f"{text.strip()[:40]!r} is not a customer number: F4 finds the customer by name")
     c = Customer.get_or_none(Customer.id == _whole(text, field, low=1))
     if c is None or c.merged_into_id is not None:
         raise InputError(field, f"no customer {text.strip()}")
@@ -71,6 +73,12 @@ def premise_from(text: str, field: str = "Premise"):
     if p is None:
         raise InputError(field, f"no premise {t[:40]!r} (P makes one)")
     return p
+
+
+def customers_like(user, text: str) -> list[tuple[str, str]]:
+    """(DB thread) F4 on a customer field: the customers whose name holds the words typed."""
+    from ubtui.search import find_customers
+    return find_customers(user, text)
 
 
 def premises_like(user, text: str) -> list[tuple[str, str]]:
@@ -264,7 +272,8 @@ class StartAtAddressScreen(DeskForm):
 
     def fields(self) -> list[Field]:
         return [
-            Field("customer", "Customer", self.options.get("customer", ""), 8, r"[0-9]*", "The customer number."),
+            Field("customer", "Customer", self.options.get("customer", ""), 60, None,
+                  "Customer number.", search=customers_like),
             Field("premise", "Premise", self.options.get("premise", ""), 60, None,
                   "Premise number or full address.",
                   search=premises_like),

@@ -507,3 +507,21 @@ def test_find_premises_lists_addresses_with_who_has_service(clerk, system, town)
     assert e.value.field == "Address"
     with pytest.raises(PermissionDenied):
         find_premises(None, "101 main")
+
+
+def test_find_customers_lists_names_with_their_accounts(clerk, system, town):
+    """A form's F4 on a customer field: the customers whose name holds the words, by name,
+    each with its accounts; a merged duplicate is left out; the number alone finds one."""
+    from ubtui.search import find_customers
+
+    loner = create_customer(system, first_name="Pat", last_name="Smithers")
+    got = find_customers(clerk, "smith pat")
+    smith = AccountCustomer.get(AccountCustomer.account == town["smith"].id).customer_id
+    number = format_account_number(town["smith"].number)
+    assert got == [(str(smith), f"Smith, Pat: {number} active"), (str(loner.id), "Smithers, Pat: no account")]
+    Customer.update(merged_into=smith).where(Customer.id == loner.id).execute()
+    assert [c for c, _ in find_customers(clerk, "smith pat")] == [str(smith)]
+    assert find_customers(clerk, str(smith))[0][0] == str(smith)
+    assert find_customers(clerk, "nobody here") == []
+    with pytest.raises(InputError):
+        find_customers(clerk, "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models import Account, AuditLog, Customer, Meter, Premise, WorkOrder
+from models import Account, AccountCustomer, AuditLog, Customer, Meter, Premise, WorkOrder
 from screens.service.desk import DuplicateScreen, ServiceDeskScreen
 from tests.screens.appkit import TODAY, add_user, make_app, screen_text, sign_in
 from tests.screens.test_actions import burst, new_account, open_actions
@@ -172,6 +172,26 @@ async def test_a_move_s_new_address_is_found_with_f4_from_words_of_it(sqlite_url
         await burst(pilot, "f4", "enter", "f9")  # F4, Enter and F9 typed ahead of the lookup
         assert status(app).startswith("stop WO"), status(app)
     assert Account.get(Account.premise == target.id).status == "pending"
+
+
+async def test_start_service_finds_the_customer_and_the_address_with_f4(sqlite_url):
+    """A customer on file and a vacant address, neither number known: words and F4 in each
+    field, typed in one burst with the picks and F9."""
+    from ubtui.accounts import create_customer, create_premise
+    from ubtui.security import system_user
+
+    add_user("senior", "senior_clerk")
+    cust = create_customer(system_user(), first_name="Aiko", last_name="Nakamura")
+    prem = create_premise(system_user(), house_number="540", street="Juniper Way")
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_desk(pilot)
+        await burst(pilot, "s", *"naka", "enter", "f9")  # a name is not a number: said, nothing written
+        assert status(app).startswith("Customer: 'naka' is not a customer number: F4 finds")
+        await burst(pilot, "f4", "enter", *"540 junip", "f4", "enter", "f9")
+        assert status(app).startswith("new account "), status(app)
+    acct = Account.get(Account.premise == prem.id)
+    assert AccountCustomer.get(AccountCustomer.account == acct.id).customer_id == cust.id
 
 
 async def test_a_credit_after_the_final_bill_is_refunded_from_the_desk(sqlite_url):
