@@ -126,6 +126,68 @@ class MoneyInput(Input):
             self._said = None
 
 
+def allowed(restrict: str | None) -> str:
+    """What a box restricted to ``restrict`` (a character class repeated: ``[0-9\\-]*``) takes,
+    in words: "digits", "digits and + -", "letters", "C, K, M or D"."""
+    m = re.fullmatch(r"\[(.*)\]\*", restrict or "")
+    if m is None:
+        return "only what its hint says"
+    body, kinds, singles, i = m.group(1), [], [], 0
+    while i < len(body):
+        if body[i] == "\\" and i + 1 < len(body):
+            singles.append(body[i + 1])
+            i += 2
+        elif i + 2 < len(body) and body[i + 1] == "-":
+            kinds.append("digits" if body[i].isdigit() else "letters")
+            i += 3
+        else:
+            singles.append(body[i])
+            i += 1
+    if not kinds and all(c.isalpha() for c in singles):  # a letter code: C, K, M or D
+        letters = list(dict.fromkeys(c.upper() for c in singles))
+        if set(letters) == set("YESNO"):
+            return "yes or no"
+        return letters[0] if len(letters) == 1 else ", ".join(letters[:-1]) + " or " + letters[-1]
+    words = list(dict.fromkeys(kinds)) + ["spaces" if c == " " else c for c in dict.fromkeys(singles)]
+    return words[0] + " only" if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+class FieldInput(Input):
+    """A form's text box named ``field`` (its label).  A key its restriction or length
+    refuses is not only a bell: the status line says so, naming the field ("Second bill:
+    takes digits only ('W' refused)"), and the message goes once a key is taken again."""
+
+    _typed = ""  # the text of the last key (or paste) offered
+    _said: str | None = None  # the message this box put on the status line
+
+    def __init__(self, value: str = "", *, field: str, **kw) -> None:
+        super().__init__(value, **kw)
+        self.field = field
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        self._typed = text
+        super().replace(text, start, end)
+
+    def restricted(self) -> None:
+        self.app.bell()
+        if self.max_length and len(self.value) + len(self._typed) > self.max_length:
+            message = f"{self.field}: takes at most {self.max_length} characters"
+        else:
+            shown = self._typed if len(self._typed) <= 20 else self._typed[:20] + "..."
+            message = f"{self.field}: takes {allowed(self.restrict)} ({shown!r} refused)"
+        screen = self.screen
+        if hasattr(screen, "set_status"):
+            screen.set_status(message, error=True)
+            self._said = message
+
+    def watch_value(self, value: str) -> None:  # a key taken: the refusal is old news
+        if self._said is not None:
+            screen = self.screen
+            if hasattr(screen, "status_text") and screen.status_text() == self._said:
+                screen.clear_status()
+            self._said = None
+
+
 class NoteArea(KeyFirstTextArea):
     """A multi-line text field: Enter starts a new line; Enter on an empty last line ends the
     text (the empty line is dropped) and posts ``Done``, so the form moves on as Enter does in

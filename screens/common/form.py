@@ -35,7 +35,7 @@ from textual.widgets import DataTable, Input, Label, OptionList, Static, TextAre
 from textual.widgets.option_list import Option
 
 from screens.common.base import BaseScreen, KeepsRunning, key_binding
-from screens.common.fields import MoneyInput, NoteArea
+from screens.common.fields import FieldInput, MoneyInput, NoteArea
 from screens.common.text import line, stored
 from ubtui import ledger
 from ubtui.dates import parse_date
@@ -647,8 +647,8 @@ def field_box(f: Field, wid: str, *, money: bool | None = None, **kw) -> Input:
     kw.setdefault("compact", True)
     # a stored value may hold ESC sequences: the box shows placeholders, and a post saves
     # those instead of the control characters
-    return Input(value=safe_text(f.value), id=wid, max_length=f.max_length, restrict=f.restrict,
-                 password=f.password, **kw)
+    return FieldInput(safe_text(f.value), field=f.label, id=wid, max_length=f.max_length, restrict=f.restrict,
+                      password=f.password, **kw)
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,10 @@ screens on the one form framework)."""
 from __future__ import annotations
 
 from textual.app import App
-from textual.widgets import Input
 
 from screens.cash.drawer import DrawerScreen
 from screens.cash.payment import CONFIRM, FIELD_BOX, KIND, TENDERED, PaymentScreen
-from screens.common.fields import MoneyInput
+from screens.common.fields import FieldInput, MoneyInput
 from screens.common.form import Field, FieldGroup, field_box
 from ubtui import drawer
 
@@ -84,7 +83,8 @@ def boxes():
     assert not amount.allow_negative  # "[0-9$,.]*": the hyphen of a range lets no minus in
     assert field_box(Field("adj", "Adjustment", restrict=r"-?[0-9$,.]*"), "adj").allow_negative
     kind = field_box(KIND, "pay-kind", suggester=None)
-    assert type(kind) is Input and kind.value == "C" and kind.max_length == 1 and kind.suggester is None
+    assert type(kind) is FieldInput and kind.value == "C" and kind.max_length == 1 and kind.suggester is None
+    assert kind.field == KIND.label  # a refusal names it
     assert field_box(KIND, "k").suggester is not None  # choices are suggested unless the screen says not
     plain = field_box(Field("c", "Card slips", restrict=r"[0-9$,.]*"), "c", money=False)
-    assert type(plain) is Input and plain.restrict == r"[0-9$,.]*"
+    assert type(plain) is FieldInput and plain.restrict == r"[0-9$,.]*"

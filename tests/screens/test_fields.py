@@ -57,3 +57,32 @@ async def test_the_field_keeps_every_key_and_says_what_is_wrong():
         assert e.value.field == "Drop amount"
         await pilot.press("backspace")
         assert not box.has_class("-invalid") and box.cents() == 1234 and format_plain(box.cents()) == "12.34"
+
+
+@pytest.mark.parametrize("restrict, said", [
+    (r"[0-9]*", "digits only"), (r"[0-9+\-]*", "digits, + and -"), (r"[a-zA-Z]*", "letters only"),
+    (r"[CcKkMmDd]*", "C, K, M or D"), (r"[yYnNeEsSoO]*", "yes or no"), (r"[0-9\- ]*", "digits, - and spaces")])
+def test_what_a_restricted_box_takes_in_words(restrict, said):
+    from screens.common.fields import allowed
+    assert allowed(restrict) == said
+
+
+async def test_a_refused_key_is_said_naming_the_field_and_the_next_taken_key_clears_it(sqlite_url):
+    """Letters in a number box (a bill number) vanished with only a bell: what the clerk
+    typed there was silently a different number.  The status line says which field takes
+    what, and goes once a key is taken."""
+    from tests.screens.appkit import add_user, burst, make_app
+    from tests.screens.test_actions import new_account, open_actions
+
+    add_user("senior", "senior_clerk")
+    acct = new_account()
+    app = make_app(sqlite_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_actions(pilot, acct.id)
+        await burst(pilot, "w", *"leak", "enter", "enter", *"+x")
+        assert app.screen.status_text() == "Scheduled: takes digits, + and - ('x' refused)"
+        assert app.screen.query_one("#f-date").value == "+"
+        await burst(pilot, "1")
+        assert app.screen.status_text() == "" and app.screen.query_one("#f-date").value == "+1"
+        await burst(pilot, *("9" * 12))
+        assert app.screen.status_text().startswith("Scheduled: takes at most ")
