@@ -400,8 +400,23 @@ def count_drawer(user: User, *, cash: Mapping[str, object], checks: Iterable = (
 
 
 def _float_from(counts: Mapping[str, int], float_cents: int) -> dict[str, int]:
-    """The pieces to leave in the drawer as the next float: $20 and smaller first, largest
-    first (so the float is exact when it can be), big notes only if nothing else will do."""
+    """The pieces to leave in the drawer as the next float.  The deposit takes the largest
+    pieces first (the bank wants the notes; change is made from small ones), so the float keeps
+    the small bills and the coin: $20.00 taken in on a $153.80 float goes to the bank as one
+    $20, not as seventeen $1s and $3 of coin with the twenties left to make change from.  When
+    the pieces there are cannot make the deposit that way, the float is taken from $20s and
+    smaller, largest first (exact when it can be), big notes only if nothing else will do."""
+    deposit = sum(DENOMINATION[k].cents * n for k, n in counts.items()) - float_cents
+    if deposit >= 0:
+        left = deposit
+        banked: dict[str, int] = {}
+        for d in DENOMINATIONS:  # largest first
+            n = min(counts.get(d.key, 0), left // d.cents)
+            if n > 0:
+                banked[d.key] = n
+                left -= n * d.cents
+        if left == 0:
+            return {k: n - banked.get(k, 0) for k, n in counts.items() if n - banked.get(k, 0) > 0}
     keep: dict[str, int] = {}
     left = float_cents
     for small_only in (True, False):

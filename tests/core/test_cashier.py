@@ -97,7 +97,8 @@ def test_a_zero_float_warns_and_offers_the_float_left_at_the_last_close(system, 
     close_day(clerk, _dt.date.today() - _dt.timedelta(days=1), FLOAT, next_float="100")
     check = drawers.check_float(clerk, "D1", {"20": "0"})
     assert check.float_cents == 0 and check.carried_cents == 10000
-    assert check.carried_count == {"20": 5}  # the close kept five $20s: F4 on the screen fills them
+    # the close banked four $20s and a $10, keeping the change: F4 on the screen fills these in
+    assert check.carried_count == {"20": 1, "10": 4, "5": 4, "1": 10, "0.25": 40}
     assert "the last close left $100.00" in check.warnings[0]
     assert "carried" in drawers.check_float(clerk, "D1", {"20": 4}).warnings[0]
     assert drawers.check_float(clerk, "D1", check.carried_count).warnings == []
@@ -482,7 +483,7 @@ def test_blind_count_close_deposit_and_float(drawer, clerk, system, supervisor, 
         drawers.close_drawer(clerk, reason="miscounted change", next_float="1.001")
     assert e.value.field == "Next float"
     closed = drawers.close_drawer(clerk, reason="miscounted change", next_float="100")
-    # $100 stays in the drawer ($20s then $10s); the rest goes to the bank
+    # the bank gets the largest pieces ($20, $10, $1, two quarters); $100 in smaller ones stays
     assert closed.over_short_cents == -100 and closed.next_float_cents == 10000 and not closed.warnings
     dep = Deposit.get_by_id(closed.deposit_id)
     assert dep.checks_cents == 10000 and dep.check_count == 1
@@ -494,6 +495,20 @@ def test_blind_count_close_deposit_and_float(drawer, clerk, system, supervisor, 
     # the float carries to the next opening; a different count warns
     nxt = drawers.open_drawer(clerk, "D1", count={"20": 4})
     assert any("carried" in w for w in nxt.warnings)
+
+
+@pytest.mark.parametrize("counts, float_cents, kept", [
+    # $20 taken in on a $153.80 float: one $20 to the bank; the small bills and the coin stay
+    ({"20": 6, "10": 2, "5": 4, "1": 10, "0.50": 4, "0.25": 4, "0.10": 5, "0.05": 4, "0.01": 10}, 15380,
+     {"20": 5, "10": 2, "5": 4, "1": 10, "0.50": 4, "0.25": 4, "0.10": 5, "0.05": 4, "0.01": 10}),
+    # the largest pieces cannot make $0.30 (a quarter, then no nickel): the float is taken instead
+    ({"20": 1, "0.25": 1, "0.10": 3}, 2025, {"20": 1, "0.25": 1}),
+    # more float asked than there is: everything stays (close_drawer warns)
+    ({"5": 2}, 2000, {"5": 2}),
+])
+def test_the_bank_gets_the_largest_pieces_and_the_float_keeps_the_change(counts, float_cents, kept):
+    from ubtui.drawer import _float_from
+    assert _float_from(counts, float_cents) == kept
 
 
 def test_over_short_beyond_threshold_needs_supervisor(drawer, clerk, supervisor, make_account):
