@@ -84,11 +84,11 @@ PICK = 20  # accounts the Account field's list shows for a name or address
 
 
 def find_for_payment(user, text: str, kinds: tuple[str, ...] = ("cash",)):
-    """(DB thread) What the Account field's Enter finds: ``("one", load_account(...))`` for
-    an account number, or for words that fit one account; ``("many", choices, more)`` to pick
-    from ((number, "name  address  balance  STATUS but active"), best first) when they fit
-    several (``more``: a note that more than ``PICK`` do).  Words
-    are searched as on the search screen; nothing found names the Account field."""
+    """(DB thread) What the Account field's Enter finds: ``("one", load_account(...), "")``
+    for an account number, or for words that fit one account; ``("many", choices, more)`` to
+    pick from ((number, "name  address  balance  STATUS but active"), best first) when they fit
+    several (``more``: a note that more than ``PICK`` do).  Words are searched as on the
+    search screen; nothing found names the Account field."""
     from ubtui.search import search_accounts
 
     t = text.strip()

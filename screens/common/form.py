@@ -76,7 +76,7 @@ class Field:
     caption: str = ""
     note: str | None = None
     # F4 looks up what is typed so far: (user, text) -> [(value, what it is)], run in the
-    # database thread (ubtui.search.find_premises); the pick replaces the text
+    # database thread (ubtui.search.find_premises, find_customers); the pick replaces the text
     search: Callable[..., list[tuple[str, str]]] | None = None
 
     @property
@@ -539,8 +539,7 @@ class ActionForm(BaseScreen):
                 self.app.show_error(e)
                 return
             if not found:
-                self.failed(InputError(f.label, f"nothing matches {text.strip()[:40]!r}: type fewer words, or "
-                                                "the house number and a street word"))
+                self.failed(InputError(f.label, f"nothing matches {text.strip()[:40]!r}: type fewer or other words"))
                 return
             self.show_choices(f, tuple(found))
         finally:
