@@ -17,9 +17,7 @@ the bill run uses only reads with status ``ok`` or ``accepted`` and estimates ot
 """
 from __future__ import annotations
 
-import csv
 import datetime as _dt
-import io
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -31,6 +29,7 @@ from models import Account, Meter, MeterReading, Premise, User
 
 from . import audit, clock
 from .addresses import format_address
+from .csvfile import data_lines, open_csv, past_date, quoted, read_text, refuse
 from .db import transaction
 from .errors import Conflict, InputError, NotFound
 from .rates import ReadPolicy, active_schedule
@@ -39,7 +38,6 @@ from .validators import clean_text
 
 GOOD = ("ok", "accepted")
 SOURCES = ("keyed", "handheld", "ami", "route", "import", "install")
-MAX_FILE_ERRORS = 20
 COLUMNS = {  # canonical column -> the names accepted in a file header
     "meter": ("meter", "meter_serial", "serial", "meter_number", "meter_id", "endpoint_meter"),
     "read_on": ("read_on", "read_date", "date", "timestamp", "read_time", "reading_date"),
@@ -144,9 +142,7 @@ MAX_READING_DIGITS = 12  # more dials than any meter has
 _READING = re.compile(rf"[0-9]{{1,{MAX_READING_DIGITS}}}")  # ASCII digits: "²".isdigit() is True
 
 
-def _quote(value: str, width: int = 24) -> str:
-    """A typed or imported value quoted in a message: control characters escaped, cut short."""
-    return repr(value if len(value) <= width else value[:width] + "...")
+_quote = quoted  # a typed or imported value in a message (ubtui.csvfile)
 
 
 def _parse_reading(text, field: str = "Reading") -> int:
@@ -324,61 +320,15 @@ class ImportResult:
     exceptions: int
 
 
-def _parse_date(text: str) -> _dt.date:
-    s = text.strip()
-    if "T" in s or " " in s:
-        return _dt.datetime.fromisoformat(s.replace("Z", "+00:00")).date()
-    if "/" in s:
-        return _dt.datetime.strptime(s, "%m/%d/%Y").date()
-    return _dt.date.fromisoformat(s)
-
-
-def _csv_lines(reader, source: str):
-    """The rows of ``reader``; a line the csv module cannot read (a field over its 128 KiB
-    limit, a quote left open) refuses the file naming the line."""
-    while True:
-        try:
-            yield next(reader)
-        except StopIteration:
-            return
-        except csv.Error as e:
-            raise InputError(f"{source}, line {reader.line_num}", f"not a CSV line ({e})") from None
-
-
 def parse_reading_file(text: str, source: str = "<file>") -> list[ImportRow]:
     """Parse a reading file; every problem is collected with its line number and the whole
     file is refused (InputError) if there is any, so nothing is half imported."""
-    if "\x00" in text:
-        line = text[:text.index("\x00")].count("\n") + 1
-        raise InputError(f"{source}, line {line}", "contains a NUL character; is this a CSV file?")
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError(source, "the file is empty") from None
-    except csv.Error as e:
-        raise InputError(f"{source}, line 1", f"not a CSV line ({e})") from None
-    names = [h.strip().lower().replace(" ", "_") for h in header]
-    index = {}
-    for canon, aliases in COLUMNS.items():
-        for i, n in enumerate(names):
-            if n in aliases:
-                index[canon] = i
-                break
-    missing = [c for c in ("meter", "read_on", "reading") if c not in index]
-    if missing:
-        raise InputError(f"{source}, line 1", f"the header needs columns {', '.join(missing)} "
-                                              f"(found {', '.join(names) or 'nothing'})")
-    rows, errors = [], []
+    reader, names, index = open_csv(text, source, COLUMNS, ("meter", "read_on", "reading"))
+    rows: list[ImportRow] = []
+    errors: list[str] = []
     seen: dict[tuple[str, _dt.date], int] = {}
     today = clock.today()
-    for values in _csv_lines(reader, source):
-        line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) < len(names):
-            errors.append(f"line {line}: {len(values)} columns, the header has {len(names)}")
-            continue
+    for line, values in data_lines(reader, source, len(names), errors):
         serial = values[index["meter"]].strip()
         if not serial:
             errors.append(f"line {line}: no meter number")
@@ -386,13 +336,8 @@ def parse_reading_file(text: str, source: str = "<file>") -> list[ImportRow]:
         if len(serial) > MAX_SERIAL:
             errors.append(f"line {line}: meter number {_quote(serial)} is longer than {MAX_SERIAL} characters")
             continue
-        try:
-            read_on = _parse_date(values[index["read_on"]])
-        except ValueError:
-            errors.append(f"line {line}: date {_quote(values[index['read_on']].strip())} is not YYYY-MM-DD")
-            continue
-        if read_on > today:
-            errors.append(f"line {line}: date {read_on} is in the future")
+        read_on = past_date(values[index["read_on"]], line, today, errors)
+        if read_on is None:
             continue
         raw = values[index["reading"]].strip()
         if not _READING.fullmatch(raw):
@@ -407,11 +352,7 @@ def parse_reading_file(text: str, source: str = "<file>") -> list[ImportRow]:
         rows.append(ImportRow(line, serial, read_on, int(raw), note))
     if not rows and not errors:
         errors.append("line 2: no readings in the file")
-    if errors:
-        more = f" (and {len(errors) - MAX_FILE_ERRORS} more)" if len(errors) > MAX_FILE_ERRORS else ""
-        first = errors[0].split(":", 1)
-        raise InputError(f"{source}, {first[0]}", first[1].strip() + (
-            "; also " + "; ".join(errors[1:MAX_FILE_ERRORS]) if len(errors) > 1 else "") + more)
+    refuse(errors, source)
     return rows
 
 
@@ -421,17 +362,7 @@ def import_readings(user: User, path: str | Path | None = None, *, text: str | N
     require(user, "reading.import")
     if source not in SOURCES:
         raise InputError("Source", f"must be one of {', '.join(SOURCES)}")
-    name = str(path) if path is not None else "<file>"
-    if text is None:
-        if path is None:
-            raise InputError("File", "name the reading file")
-        try:
-            text = Path(path).read_text(encoding="utf-8-sig")
-        except OSError as e:
-            raise InputError(name, f"cannot read ({e.strerror})") from None
-        except UnicodeDecodeError as e:
-            line = Path(path).read_bytes()[:e.start].count(b"\n") + 1
-            raise InputError(f"{name}, line {line}", "not UTF-8 text; save the file as UTF-8 (CSV UTF-8)") from None
+    name, text = read_text(path, text, "reading")
     rows = parse_reading_file(text, name)
     policy = _policy()
     with transaction():
@@ -451,11 +382,7 @@ def import_readings(user: User, path: str | Path | None = None, *, text: str | N
             reads = history.get(m.id, []) if m else []
             if m and reads and r.read_on <= reads[-1][0]:
                 errors.append(f"line {r.line}: meter {r.serial} already has a read on {reads[-1][0]}")
-        if errors:
-            errors.sort(key=lambda e: int(e.split(":")[0].split()[1]))
-            first = errors[0].split(":", 1)
-            raise InputError(f"{name}, {first[0]}", first[1].strip() + (
-                "; also " + "; ".join(errors[1:MAX_FILE_ERRORS]) if len(errors) > 1 else ""))
+        refuse(errors, name)
         flagged = 0
         batch = []
         for r in sorted(rows, key=lambda r: (r.serial, r.read_on)):

@@ -39,6 +39,7 @@ SENIOR = CLERK | {
     "adjustment.post", "refund.issue", "payment.return", "balance.transfer", "autopay.manage",
     "billing.run", "reading.import", "deposit.prepare", "fee.batch", "drawer.paid_out",
     "account.payment_flags",  # cash only / no checks, with a reason
+    "payment.import",  # the processor's file of web and phone payments
 }
 SUPERVISOR = SENIOR | {
     "payment.void", "approve.void", "approve.adjustment", "approve.over_short", "report.all",

@@ -334,6 +334,11 @@ def _post_payment(user, acct, cents):
         AccountAmount(account=acct.number, amount=amount)], tenders=[TenderIn(kind="cash", amount=amount)]))
 
 
+def _post_epayment(user, acct, cents):
+    from ubtui.epayments import import_payments
+    import_payments(user, text=f"account,amount,reference\n{acct.number},{cents // 100}.{cents % 100:02d},TX-{cents}\n")
+
+
 def _post_paid_out(user, acct, cents):
     from ubtui import drawer
     drawer.drawer_movement(user, "paid_out", f"{cents // 100}.{cents % 100:02d}", "absurd", f"po-{cents}")
@@ -347,6 +352,7 @@ AMOUNT_POSTERS = {
     "transfer": (_post_transfer, "senior", "active"),
     "payment": (_post_payment, "clerk", "active"),
     "paid-out": (_post_paid_out, "senior", "active"),
+    "electronic payment": (_post_epayment, "senior", "active"),
 }
 
 
@@ -386,6 +392,7 @@ POSTERS = {
     "payments._write_receipt": "typed: AMOUNT_POSTERS['payment'] (parse_amount, max_amount_cents)",
     "payments._write_receipt_pg": "typed: AMOUNT_POSTERS['payment'] (parse_amount, max_amount_cents)",
     "voids.void_payment": "the voided receipt's own amount",
+    "epayments.import_payments": "typed: AMOUNT_POSTERS['electronic payment'] (parse_amount, max_amount_cents)",
     "ledger.post": "the ledger itself",
     "ledger.reverse": "the ledger itself: the reversed posting's amounts",
     "workorders.start_service": "typed: AMOUNT_POSTERS['service deposit'] (fee schedule)",

@@ -414,6 +414,12 @@ def add_drawer(sub):
     add_cli(sub)
 
 
+@registrar
+def add_payments(sub):  # ubtui payments import FILE
+    from .payments import add_cli
+    add_cli(sub)
+
+
 def launch(args) -> int:
     from screens.app import run_app
     return run_app(database_url(args)) or 0
