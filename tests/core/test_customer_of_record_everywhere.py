@@ -7,7 +7,7 @@ import pytest
 
 from models import AccountCustomer, Bill
 from ubtui import billing, billprint, clock, collections, drawer, payments, readings, receipts, search
-from ubtui.accounts import create_customer, customer_of_record, format_account_number
+from ubtui.accounts import create_customer, customer_of_record, customers_of_record, format_account_number
 from ubtui.addresses import format_address, full_address
 from ubtui.payments import AccountAmount, TakePayment, TenderIn
 from ubtui.rates import demo_schedule
@@ -40,6 +40,7 @@ def test_search_receipt_bill_and_letter_name_the_same_customer(system, clerk, ma
     letter = collections.send_account_letter(clerk, a.id, "welcome", D(2026, 3, 1))
     assert expected in letter.text
     assert collections._billing_parties([a.id], D(2026, 3, 1))[a.id].name == expected
+    assert customers_of_record([a.id, a.id])[a.id].name == expected  # the reports' bulk reader
 
 
 def test_one_service_address_format():
