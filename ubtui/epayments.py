@@ -23,7 +23,7 @@ from models import Account, Payment, Posting, Tender, User
 from . import audit, clock, ledger
 from .accounts import format_account_number, normalize_account_number
 from .config import settings
-from .csvfile import data_lines, open_csv, past_date, read_text, refuse
+from .csvfile import data_lines, open_csv, past_date, quoted, read_text, refuse
 from .db import transaction
 from .errors import InputError
 from .ledger import EntrySpec
@@ -81,19 +81,19 @@ def parse_payment_file(text: str, source: str = "<file>", today: _dt.date | None
         try:
             number = normalize_account_number(cell("account"))
         except InputError as e:
-            errors.append(f"line {line}: account {cell('account')[:20]!r}: {e.reason}")
+            errors.append(f"line {line}: account {quoted(cell('account'))}: {e.reason}")
             continue
         if number is None:
-            errors.append(f"line {line}: account {safe_text(cell('account')[:20])!r} is not an account number")
+            errors.append(f"line {line}: account {quoted(cell('account'))} is not an account number")
             continue
         try:
             cents = parse_amount(cell("amount"), field="amount", max_cents=settings().max_amount_cents)
         except InputError as e:
-            errors.append(f"line {line}: {e.field} {safe_text(cell('amount')[:20])!r}: {e.reason}")
+            errors.append(f"line {line}: {e.field} {quoted(cell('amount'))}: {e.reason}")
             continue
         reference = cell("reference")
         if not _REFERENCE.fullmatch(reference) or len(reference) > MAX_REFERENCE:
-            errors.append(f"line {line}: reference {safe_text(reference[:50])!r} is not a transaction id "
+            errors.append(f"line {line}: reference {quoted(reference, 50)} is not a transaction id "
                           f"(letters, digits and - _ . : only, at most {MAX_REFERENCE})")
             continue
         if reference in seen:
@@ -105,11 +105,11 @@ def parse_payment_file(text: str, source: str = "<file>", today: _dt.date | None
             continue
         method = METHODS.get(cell("method").lower() or "card")
         if method is None:
-            errors.append(f"line {line}: method {safe_text(cell('method')[:20])!r} is not card or ach")
+            errors.append(f"line {line}: method {quoted(cell('method'))} is not card or ach")
             continue
         last4 = cell("last4")
         if last4 and not (last4.isdigit() and len(last4) == 4):
-            errors.append(f"line {line}: last4 {safe_text(last4[:20])!r} is not the last 4 digits (never the "
+            errors.append(f"line {line}: last4 {quoted(last4)} is not the last 4 digits (never the "
                           "whole card number)")
             continue
         rows.append(EPayment(line, number, cents, reference, paid_on, method,

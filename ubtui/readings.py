@@ -142,7 +142,6 @@ MAX_READING_DIGITS = 12  # more dials than any meter has
 _READING = re.compile(rf"[0-9]{{1,{MAX_READING_DIGITS}}}")  # ASCII digits: "²".isdigit() is True
 
 
-_quote = quoted  # a typed or imported value in a message (ubtui.csvfile)
 
 
 def _parse_reading(text, field: str = "Reading") -> int:
@@ -151,7 +150,7 @@ def _parse_reading(text, field: str = "Reading") -> int:
     else:
         s = str(text or "").strip().replace(",", "")
         if not _READING.fullmatch(s):
-            raise InputError(field, f"{_quote(str(text).strip())} is not a whole number of at most {MAX_READING_DIGITS} digits")
+            raise InputError(field, f"{quoted(str(text).strip())} is not a whole number of at most {MAX_READING_DIGITS} digits")
         value = int(s)
     if value < 0:
         raise InputError(field, "must not be negative")
@@ -334,14 +333,14 @@ def parse_reading_file(text: str, source: str = "<file>") -> list[ImportRow]:
             errors.append(f"line {line}: no meter number")
             continue
         if len(serial) > MAX_SERIAL:
-            errors.append(f"line {line}: meter number {_quote(serial)} is longer than {MAX_SERIAL} characters")
+            errors.append(f"line {line}: meter number {quoted(serial)} is longer than {MAX_SERIAL} characters")
             continue
         read_on = past_date(values[index["read_on"]], line, today, errors)
         if read_on is None:
             continue
         raw = values[index["reading"]].strip()
         if not _READING.fullmatch(raw):
-            errors.append(f"line {line}: reading {_quote(raw)} is not a whole number of at most "
+            errors.append(f"line {line}: reading {quoted(raw)} is not a whole number of at most "
                           f"{MAX_READING_DIGITS} digits")
             continue
         if (serial, read_on) in seen:

@@ -17,6 +17,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Input
 
 from screens.common.textual_internals import KeyFirstTextArea
+from ubtui.csvfile import quoted
 from ubtui.errors import InputError
 from ubtui.money import DEFAULT_MAX_CENTS, parse_amount
 
@@ -57,7 +58,30 @@ class MoneyValidator(Validator):
         return self.success()
 
 
-class MoneyInput(Input):
+class SaysOnStatus:
+    """A box that puts a message on its screen's status line (``say``) and takes it back once
+    it no longer applies (``unsay``), leaving the line alone if something else said more since."""
+
+    _said: str | None = None  # the message this box put on the status line
+
+    def say(self, message: str, *, bell: bool = False) -> None:
+        """``message`` on the status line (after the bell, if ``bell``), where there is one."""
+        screen = self.screen  # type: ignore[attr-defined]
+        if hasattr(screen, "set_status"):
+            if bell:
+                self.app.bell()  # type: ignore[attr-defined]
+            screen.set_status(message, error=True)
+        self._said = message
+
+    def unsay(self) -> None:
+        if self._said is not None:
+            screen = self.screen  # type: ignore[attr-defined]
+            if hasattr(screen, "status_text") and screen.status_text() == self._said:
+                screen.clear_status()
+            self._said = None
+
+
+class MoneyInput(SaysOnStatus, Input):
     """An amount field named ``field`` (the label the clerk sees: errors say it).
 
     ``optional``: empty is allowed (``cents()`` gives None), e.g. Tendered (= the amount).
@@ -78,7 +102,6 @@ class MoneyInput(Input):
         self._max_cents = max_cents
         self.validators = [MoneyValidator(field, **self._parse_kw())]
         self.validate_on = {"submitted"}
-        self._said: str | None = None  # the message this field put on the status line
 
     def _parse_kw(self) -> dict:
         return {"allow_negative": self.allow_negative, "allow_zero": self.allow_zero, "max_cents": self.max_cents}
@@ -112,18 +135,10 @@ class MoneyInput(Input):
     def show_problem(self) -> None:
         err = self.problem()
         self.set_class(err is not None, "-invalid")
-        screen = self.screen
-        if err is not None:
-            message = str(err)
-            if message != self._said and hasattr(screen, "set_status"):
-                if self._said is None:
-                    self.app.bell()
-                screen.set_status(message, error=True)
-            self._said = message
-        elif self._said is not None:
-            if hasattr(screen, "status_text") and screen.status_text() == self._said:
-                screen.clear_status()
-            self._said = None
+        if err is None:
+            self.unsay()
+        elif str(err) != self._said:
+            self.say(str(err), bell=self._said is None)
 
 
 def allowed(restrict: str | None) -> str:
@@ -152,13 +167,12 @@ def allowed(restrict: str | None) -> str:
     return words[0] + " only" if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-class FieldInput(Input):
+class FieldInput(SaysOnStatus, Input):
     """A form's text box named ``field`` (its label).  A key its restriction or length
     refuses is not only a bell: the status line says so, naming the field ("Second bill:
     takes digits only ('W' refused)"), and the message goes once a key is taken again."""
 
     _typed = ""  # the text of the last key (or paste) offered
-    _said: str | None = None  # the message this box put on the status line
 
     def __init__(self, value: str = "", *, field: str, **kw) -> None:
         super().__init__(value, **kw)
@@ -173,19 +187,11 @@ class FieldInput(Input):
         if self.max_length and len(self.value) + len(self._typed) > self.max_length:
             message = f"{self.field}: takes at most {self.max_length} characters"
         else:
-            shown = self._typed if len(self._typed) <= 20 else self._typed[:20] + "..."
-            message = f"{self.field}: takes {allowed(self.restrict)} ({shown!r} refused)"
-        screen = self.screen
-        if hasattr(screen, "set_status"):
-            screen.set_status(message, error=True)
-            self._said = message
+            message = f"{self.field}: takes {allowed(self.restrict)} ({quoted(self._typed, 20)} refused)"
+        self.say(message)
 
     def watch_value(self, value: str) -> None:  # a key taken: the refusal is old news
-        if self._said is not None:
-            screen = self.screen
-            if hasattr(screen, "status_text") and screen.status_text() == self._said:
-                screen.clear_status()
-            self._said = None
+        self.unsay()
 
 
 class NoteArea(KeyFirstTextArea):
