@@ -5,6 +5,9 @@ from .base import BaseModel, FreeTextField, utcnow
 from .customers import Premise
 from .security import User
 
+# The sizes a meter comes in, smallest first (the usual house meter, 5/8", first).
+METER_SIZES = ('5/8"', '3/4"', '1"', '1.5"', '2"', '3"', '4"', '6"', '8"')
+
 
 class Meter(BaseModel):
     id = AutoField()

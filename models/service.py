@@ -29,6 +29,7 @@ class WorkOrder(BaseModel):
     completed_on = DateField(null=True)
     instructions = FreeTextField(default="")
     result = FreeTextField(default="")
+    meter_size = CharField(max_length=8, default="")  # a new install: the size ordered (and billed)
     created_by = ForeignKeyField(User, on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow)
 

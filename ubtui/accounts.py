@@ -294,6 +294,8 @@ def set_protections(actor: User, account_id: int, *, reason: str, medical_certif
 # A completed work order of these kinds sets the account status (ubtui.workorders).
 STATUS_BY_WORK_ORDER = {"turn_on": "active", "reconnect": "active", "disconnect": "disconnected",
                         "turn_off": "final_billed"}
+# The status a work order sets only on an account waiting for service (``pending``).
+STARTS_PENDING = {"new_install": "active"}
 
 
 def set_status(actor: User, account_id: int, status: str, *, reason: str = "", work_order=None) -> Account:
@@ -308,8 +310,11 @@ def set_status(actor: User, account_id: int, status: str, *, reason: str = "", w
         detail = check_reason(reason, max_length=MAX_REASON)
     else:
         require(actor, "workorder.update")
-        if (work_order.account_id != account_id or work_order.status != "done"
-                or STATUS_BY_WORK_ORDER.get(work_order.kind) != status):
+        implied = STATUS_BY_WORK_ORDER.get(work_order.kind)
+        if implied is None:
+            acct = Account.get_or_none(Account.id == account_id)
+            implied = STARTS_PENDING.get(work_order.kind) if acct is not None and acct.status == "pending" else None
+        if work_order.account_id != account_id or work_order.status != "done" or implied != status:
             raise Conflict(f"work order {work_order.number} does not set this account {status.replace('_', ' ')}")
         detail = f"by work order {work_order.number}"
         if status == "active":

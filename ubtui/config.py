@@ -51,6 +51,12 @@ class FeeSchedule(BaseModel):
     deposit_cents: dict[str, int] = Field(default_factory=lambda: {
         "residential": 10000, "commercial": 30000, "irrigation": 20000, "construction": 50000})
     deposit_default_cents: int = Field(default=10000, ge=0)
+    # Setting a meter where there is none (service started at a new address): the
+    # installation fee by meter size; a size not listed uses install_fee_default_cents.
+    install_fee_cents: dict[str, int] = Field(default_factory=lambda: {
+        '5/8"': 65000, '3/4"': 80000, '1"': 120000, '1.5"': 250000, '2"': 340000, '3"': 600000,
+        '4"': 900000, '6"': 1500000, '8"': 2200000})
+    install_fee_default_cents: int = Field(default=2200000, ge=0)
     # A customer with a returned payment or a disconnection on any of their accounts in the
     # last deposit_risk_months months pays deposit_risk_percent of the class's deposit
     # (0 months: never).
@@ -64,12 +70,12 @@ class FeeSchedule(BaseModel):
     office_hours: tuple[int, int] = (8, 17)
     office_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
 
-    @field_validator("deposit_cents")
+    @field_validator("deposit_cents", "install_fee_cents")
     @classmethod
     def _not_negative(cls, value: dict[str, int]) -> dict[str, int]:
         for k, v in value.items():
             if v < 0:
-                raise ValueError(f"deposit for {k!r} must not be negative")
+                raise ValueError(f"the fee for {k!r} must not be negative")
         return value
 
 

@@ -57,6 +57,12 @@ def deposit_for(account_class: str) -> int:
     return f.deposit_cents.get(account_class, f.deposit_default_cents)
 
 
+def install_fee(size: str) -> int:
+    """The schedule's fee for setting a meter of ``size`` where there is none."""
+    f = settings().fees
+    return f.install_fee_cents.get(size, f.install_fee_default_cents)
+
+
 def check_amount(amount_cents: int, field: str) -> int:
     """Any amount a function posts: an integer, not negative, not over ``max_amount_cents``."""
     if not isinstance(amount_cents, int) or isinstance(amount_cents, bool):

@@ -115,9 +115,19 @@ def finish_work_order(user: User, wo: WorkOrder, result: str, *, completed_on: _
         set_status(user, after.account_id, new_status, work_order=after)
     if after.kind == "turn_off" and after.account_id:
         _close_account(user, after)
-    if after.kind == "turn_on" and after.account_id and not _welcomed(after.account_id):
-        account_letter(user, after.account_id, "welcome")  # the service is on: once per account
+    starts = after.kind == "turn_on" or (after.kind == "new_install" and _pending(after.account_id))
+    if starts and after.account_id:
+        if after.kind == "new_install":  # the meter is set (complete_field_work): the water is on
+            set_status(user, after.account_id, "active", work_order=after)
+        if not _welcomed(after.account_id):
+            account_letter(user, after.account_id, "welcome")  # the service is on: once per account
     return after
+
+
+def _pending(account_id: int | None) -> bool:
+    """Whether the account waits for its service to start (a new install on it starts it)."""
+    return account_id is not None and Account.select().where(
+        (Account.id == account_id) & (Account.status == "pending")).exists()
 
 
 def _welcomed(account_id: int) -> bool:
@@ -320,6 +330,7 @@ def complete_field_work(user: User, work_order_id: int, result: str, *, complete
         read = None
         if has_read and meter is not None and wo.kind not in METER_KINDS:
             read = enter_reading(user, meter.id, done_on, reading, note=f"work order {wo.number}")
+        started = wo.kind == "new_install" and _pending(wo.account_id)
         after = finish_work_order(user, wo, result, completed_on=done_on)
         proposal, message = None, ""
         if after.kind == "reread" and read is not None:
@@ -335,7 +346,12 @@ def complete_field_work(user: User, work_order_id: int, result: str, *, complete
                 message = f"meter registers {tested}%: " + (
                     "within tolerance" if proposals.within_tolerance(tested) else "no bill to adjust")
         elif set_meter is not None:
-            message = f"meter {set_meter.serial} set"
+            ordered = wo.meter_size if wo.kind == "new_install" else ""
+            message = f"meter {set_meter.serial} set" + (
+                f" ({set_meter.size}; the order billed the {ordered} meter's installation fee: adjust it if it "
+                "should be that size's)" if ordered and set_meter.size != ordered else "") + (
+                f"; account {format_account_number(Account.get_by_id(after.account_id).number)} active: water on"
+                if after.kind == "new_install" and after.account_id and started else "")
         elif after.kind == "turn_off" and after.account_id:
             message = _final_line(after.account_id)
         elif after.kind in ("turn_on", "reconnect") and after.account_id:
@@ -392,4 +408,4 @@ def _set_meter(user: User, wo: WorkOrder, old, done_on: _dt.date, reading, seria
         raise InputError("New meter", f"meter {current.serial} is in service here: complete a meter exchange instead")
     if _given(reading):
         raise InputError("Reading", "a new install takes the install read")
-    return install_meter(user, wo.premise_id, serial, on=done_on, reading=start, size=size or '5/8"')
+    return install_meter(user, wo.premise_id, serial, on=done_on, reading=start, size=size or wo.meter_size or '5/8"')

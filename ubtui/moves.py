@@ -46,13 +46,15 @@ def move_service(user: User, account_id: int, *, premise: Premise, stop_on: _dt.
                  cycle: str | None = None, deposit_cents: int | None = None, approver: User | None = None,
                  debt: str = "refuse", ends_on: _dt.date | None = None, waiver: fees.Waiver | None = None,
                  forwarding: dict | None = None, approver_username: str = "",
-                 approver_password: str = "") -> Moved:
+                 approver_password: str = "", meter_size: str | None = None,
+                 install_fee_cents: int | None = None) -> Moved:
     """Stop service on ``account_id`` on ``stop_on`` (final read order) and start it at
     ``premise`` on ``start_on`` (default: the stop date) for the same customer in the same
     role, in one transaction.  Class, rate code and cycle are the old account's unless given.
     The forwarding address (the final bill's) is ``forwarding``, or the new address.  The old
     account's balance is not prior debt here: its final bill settles it, and a credit left
-    after the final bill and the deposit moves to the new account."""
+    after the final bill and the deposit moves to the new account.  A new address without a
+    meter gets a new install (``meter_size``, ``install_fee_cents``: as ``start_service``)."""
     require(user, "account.create")
     require(user, "workorder.create")
     if stop_on is None:
@@ -79,7 +81,8 @@ def move_service(user: User, account_id: int, *, premise: Premise, stop_on: _dt.
                                 cycle=cycle or old.cycle, turn_on=start_on, deposit_cents=deposit_cents,
                                 approver=approver, debt=debt, ends_on=ends_on, waiver=waiver, moving_from=old.id,
                                 approver_username=approver_username, approver_password=approver_password,
-                                premise_field="New address")
+                                premise_field="New address", meter_size=meter_size,
+                                install_fee_cents=install_fee_cents)
         stop = stop_service(user, old.id, stop_on=stop_on,
                             forwarding=forwarding if forwarding else _premise_mail(premise))
         Account.update(moved_to_account_id=started.account.id).where(Account.id == old.id).execute()

@@ -26,6 +26,7 @@ from pathlib import Path
 from peewee import JOIN
 
 from models import Account, Meter, MeterReading, Premise, User
+from models.meters import METER_SIZES
 
 from . import audit, clock
 from .addresses import format_address
@@ -493,7 +494,6 @@ def estimate_reading(user: User, reading_id: int, note: str = "") -> MeterReadin
 
 # --- a new meter from the new-service desk (each field checked, then install_meter) ----------
 METER_UNITS = ("HCF", "CCF", "GAL", "KGAL")
-METER_SIZES = ('5/8"', '3/4"', '1"', '1.5"', '2"', '3"', '4"', '6"', '8"')
 
 
 def new_meter(actor: User, premise_id: int, *, serial: str, on: _dt.date | None, reading="0", size: str = '5/8"',

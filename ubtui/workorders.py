@@ -17,6 +17,7 @@ from peewee import JOIN, Case, fn
 
 from models import Account, AccountCustomer, Customer, Premise, ServiceDeposit, User, WorkOrder
 from models.customers import ACCOUNT_CLASSES
+from models.meters import METER_SIZES
 from models.service import WORK_ORDER_KINDS
 
 from . import accounting, audit, clock, fees, ledger
@@ -42,12 +43,12 @@ def _next_number() -> str:
 def create_work_order(user: User, *, kind: str, account_id: int | None = None, premise_id: int | None = None,
                       instructions: str = "", scheduled_on: _dt.date | None = None, priority: str = "normal",
                       meter_id: int | None = None, as_of: _dt.date | None = None,
-                      disconnect_check: Callable[..., None] | None = None) -> WorkOrder:
+                      disconnect_check: Callable[..., None] | None = None, meter_size: str = "") -> WorkOrder:
     """A work order.  A disconnect needs a supervisor and an account on today's shut-off list:
     ``disconnect_check(user, account_id, premise_id, as_of)`` (``collections.check_disconnect``,
     passed by ``fieldwork.create_work_order`` and ``collections.order_disconnects``) runs in the
     same transaction, and without it no disconnect is ordered: whatever the path, no
-    disconnect without the notices."""
+    disconnect without the notices.  ``meter_size``: the size a new install sets."""
     require(user, "workorder.create")
     if kind not in WORK_ORDER_KINDS:
         raise InputError("Kind", f"must be one of {', '.join(WORK_ORDER_KINDS)}")
@@ -72,7 +73,8 @@ def create_work_order(user: User, *, kind: str, account_id: int | None = None, p
             raise Conflict(f"work order {dup.number} ({kind.replace('_', ' ')}) is already open for this address")
         wo = WorkOrder.create(number=_next_number(), account=account_id, premise=premise_id, meter=meter_id,
                               kind=kind, priority=priority, requested_on=clock.today(),
-                              scheduled_on=scheduled_on, instructions=instructions.strip(), created_by=user.id)
+                              scheduled_on=scheduled_on, instructions=instructions.strip(), created_by=user.id,
+                              meter_size=meter_size if kind == "new_install" else "")
         audit.record(user, "workorder.create", "work_order", wo.id, after=wo)
     return wo
 
@@ -162,6 +164,8 @@ class StartedService:
     transferred_cents: int = 0  # the customer's prior debt moved onto the new account
     deposit_why: str = ""  # why the schedule's deposit is the higher one ("" when it is not)
     stop_order: WorkOrder | None = None  # temporary service: its stop, ordered for the end date
+    meter_size: str = ""  # an address without a meter: the size of the meter the new install sets
+    install_cents: int = 0  # and the installation fee billed for it
 
 
 # The rate code a class starts on when the clerk names none (each must be in the rate file).
@@ -232,7 +236,8 @@ def start_service(user: User, *, premise: Premise, customer: Customer, role: str
                   approver: User | None = None, debt: str = "refuse", ends_on: _dt.date | None = None,
                   waiver: fees.Waiver | None = None, moving_from: int | None = None,
                   approver_username: str = "", approver_password: str = "",
-                  premise_field: str = "Premise") -> StartedService:
+                  premise_field: str = "Premise", meter_size: str | None = None,
+                  install_fee_cents: int | None = None) -> StartedService:
     """Open a pending account, bill the service deposit and order the turn-on.
 
     Class, rate code and cycle must be the rate file's (the class's usual code when none is
@@ -247,7 +252,12 @@ def start_service(user: User, *, premise: Premise, customer: Customer, role: str
     account (``debt="transfer"``), which a supervisor's ``approver`` must approve.  One
     billable account per premise: an address with a pending, active or disconnected account
     is refused (stop that one first), naming ``premise_field`` (the form's label of the
-    address).  One transaction: either all of it happens or none."""
+    address).  An address with no meter in service gets a new install instead of the
+    turn-on: a ``meter_size`` meter (5/8" when not named) set and the water turned on, and the
+    schedule's installation fee for that size billed (``fees.install_fee``; more than it, or
+    ``install_fee_cents`` over it, needs the approval a deposit over the schedule needs); a
+    size or fee named for an address that has a meter is refused.  One transaction: either
+    all of it happens or none."""
     require(user, "account.create")
     require(user, "workorder.create")
     rate_code, cycle = check_rate(account_class, rate_code, cycle)
@@ -259,6 +269,7 @@ def start_service(user: User, *, premise: Premise, customer: Customer, role: str
     deposit_cents = fees.check_scheduled(scheduled if deposit_cents is None else deposit_cents, scheduled,
                                          "Deposit", approver)
     waived_by = fees.approve_waiver(waiver, deposit_cents, scheduled, "Deposit")  # before: a refusal is kept
+    size, install_scheduled, install_cents = _install(premise, meter_size, install_fee_cents, approver)
     with transaction():
         busy = (Account.select().where((Account.premise == premise.id)
                                        & Account.status.in_(SERVING)).first())
@@ -299,13 +310,43 @@ def start_service(user: User, *, premise: Premise, customer: Customer, role: str
             Account.update(deposit_held_cents=Account.deposit_held_cents + deposit_cents).where(
                 Account.id == acct.id).execute()
             fees.record_override(user, approver, "Deposit", deposit_cents, scheduled, "account", acct.id)
-        wo = create_work_order(user, kind="turn_on", account_id=acct.id, scheduled_on=turn_on,
-                               instructions="Start service: read meter and turn on")
+        if size:
+            if install_cents:
+                ledger.write_posting(user, f"install-fee:{acct.number}", "fee", [EntrySpec(
+                    acct.id, "fee", install_cents, "install_fee", f"Meter installation fee ({size} meter)")])
+                fees.record_override(user, approver, "Install fee", install_cents, install_scheduled, "account", acct.id)
+            wo = create_work_order(user, kind="new_install", account_id=acct.id, scheduled_on=turn_on, meter_size=size,
+                                   instructions=f"New service: set a {size} meter, record its serial and "
+                                                "install read, and turn the water on")
+        else:
+            wo = create_work_order(user, kind="turn_on", account_id=acct.id, scheduled_on=turn_on,
+                                   instructions="Start service: read meter and turn on")
         stop = None
         if ends_on is not None:
             stop = create_work_order(user, kind="turn_off", account_id=acct.id, scheduled_on=ends_on,
                                      instructions="Temporary service ends: final read, turn off, remove the meter")
-    return StartedService(Account.get_by_id(acct.id), wo, deposit_cents, total, why, stop)
+    return StartedService(Account.get_by_id(acct.id), wo, deposit_cents, total, why, stop, size, install_cents)
+
+
+def _install(premise: Premise, meter_size: str | None, fee_cents: int | None,
+             approver: User | None) -> tuple[str, int, int]:
+    """(meter size, the schedule's fee, the fee billed) of the new install service at
+    ``premise`` needs; ("", 0, 0) when a meter is in service there (naming a size or a fee
+    for it is refused: nothing to install)."""
+    typed = (meter_size or "").strip()
+    meter = premise_meter(premise.id, None)
+    if meter is not None:
+        if typed:
+            raise InputError("Meter size", f"the address has meter {meter.serial} in service: nothing to install")
+        if fee_cents is not None:
+            raise InputError("Install fee", f"the address has meter {meter.serial} in service: nothing to install")
+        return "", 0, 0
+    size = typed or METER_SIZES[0]
+    if size not in METER_SIZES:
+        raise InputError("Meter size", f"{size[:12]!r} is not a meter size; one of {', '.join(METER_SIZES)}")
+    scheduled = fees.install_fee(size)
+    return size, scheduled, fees.check_scheduled(scheduled if fee_cents is None else fee_cents, scheduled,
+                                                 "Install fee", approver)
 
 
 def reconnect_candidates(user: User) -> list[Account]:

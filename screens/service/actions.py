@@ -44,6 +44,9 @@ def terms_fields(options: dict, *, account_class: str = "residential", cycle: st
         Field("turn_on", "Turn on", turn_on, 10, r"[0-9+\-]*", DATE_HINT),
         Field("ends_on", "End date", "", 10, r"[0-9+\-]*", "Temporary (construction, hydrant meter) service: "
               "the last day; its stop is ordered for it."),
+        Field("meter_size", "Meter size", "", 5, r'[0-9/."]*', "Only for an address without a meter: the "
+              'meter the new install sets (empty: 5/8"); F4 lists the sizes and their installation fees.',
+              choices=install_sizes()),
         Field("deposit", "Deposit", "", 14, None, "Empty: the fee schedule's for the class and customer; "
               "less is a waiver (reason and a supervisor)."),
     ]
@@ -57,6 +60,13 @@ def terms_fields(options: dict, *, account_class: str = "residential", cycle: st
     ]
 
 
+def install_sizes() -> tuple[tuple[str, str], ...]:
+    """The meter sizes a new install sets, each with the fee schedule's installation fee."""
+    from models.meters import METER_SIZES
+    from ubtui.fees import install_fee
+    return tuple((size, f"installation fee {format_cents(install_fee(size))}") for size in METER_SIZES)
+
+
 def terms_from(form: ActionForm, user, v: dict[str, str]) -> dict:
     """(DB thread) the typed terms as ``start_service``'s keyword arguments."""
     from ubtui.fees import Waiver
@@ -68,6 +78,7 @@ def terms_from(form: ActionForm, user, v: dict[str, str]) -> dict:
     kw = {"account_class": choice_from(v["account_class"], CLASS_CHOICES) if v["account_class"].strip() else None,
           "rate_code": v["rate_code"].strip() or None, "cycle": v["cycle"].strip(),
           "ends_on": day_from(v["ends_on"], "End date", today, required=False),
+          "meter_size": v["meter_size"].strip() or None,
           "deposit_cents": form.amount(v["deposit"], "Deposit", allow_zero=True) if v["deposit"].strip() else None,
           # a signed-in supervisor approves; anyone else's form asks for one (ApprovalScreen)
           # and passes their password on
@@ -83,8 +94,11 @@ def started_line(started, name: str) -> str:
     why = f" ({started.deposit_why})" if started.deposit_why and started.deposit_cents else ""
     moved = f", {format_cents(started.transferred_cents)} prior debt moved" if started.transferred_cents else ""
     stop = f", stop {started.stop_order.number} on {started.stop_order.scheduled_on}" if started.stop_order else ""
-    return (f"new account {format_account_number(started.account.number)} for {name}; "
-            f"turn-on {started.work_order.number}{dep}{why}{moved}{stop}")
+    order = (f"new install {started.work_order.number} ({started.meter_size} meter), installation fee "
+             f"{format_cents(started.install_cents)} billed" if started.meter_size
+             else f"turn-on {started.work_order.number}")
+    return f"new account {format_account_number(started.account.number)} for {name}; {order}{dep}{why}{moved}{stop}"
+
 
 
 class StartServiceScreen(ActionForm):
@@ -201,7 +215,15 @@ def order_choices(orders) -> tuple[tuple[str, str], ...]:
 
 
 class _OpenOrderForm(ActionForm):
-    """Complete or cancel: the first field picks one of the open orders (F4 lists them)."""
+    """Complete or cancel: the first field picks one of the open orders (F4 lists them).
+    When the order is known (the queue's pick, or the only one open) the form starts on the
+    field after it: what the clerk types first is the result, not a new order number."""
+
+    def on_mount(self) -> None:
+        orders = self.options.get("orders") or (self.ctx.open_orders if self.ctx else [])
+        if self.options.get("number") or len(orders) == 1:
+            self.FIRST_FIELD = next((f.id for f in self.field_list if f.id != "order"), None)
+        super().on_mount()
 
     def extra_lines(self) -> list[str]:
         orders = self.options.get("orders") or []
@@ -263,7 +285,8 @@ class CompleteWorkOrderScreen(_OpenOrderForm):
         result = Field("result", "Result", "", 200, None, "What the field found or did.")
         meter = [Field("serial", "New meter", "", 24, None, "The serial number of the meter set."),
                  Field("install_reading", "Install read", "0", 10, r"[0-9]*", "Its register when set."),
-                 Field("size", "Size", "", 8, None, 'Empty: 5/8" (an exchange: the old meter\'s).')]
+                 Field("size", "Size", "", 8, None, 'Empty: the size ordered, an exchange the old meter\'s, '
+                       'else 5/8".')]
         if self.kind == "meter_test":
             return [self.order_field(), result,
                     Field("accuracy", "Accuracy", "", 7, r"[0-9.%]*", "Percent registered, e.g. 98.5 (100 is exact)."),

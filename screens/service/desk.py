@@ -264,7 +264,8 @@ class NewMeterScreen(DeskForm):
 
 class StartAtAddressScreen(DeskForm):
     TITLE_TEXT = "Start service at an address"
-    INTRO = "A customer (C makes one) at a service address (P); the deposit and turn-on follow."
+    INTRO = ("A customer (C makes one) at a service address (P); the deposit and the turn-on follow "
+             "(a new install where the address has no meter).")
 
     @staticmethod
     def prepare(user, account_id) -> dict:

@@ -134,9 +134,11 @@ def test_write_off_needs_a_supervisor_and_a_final_account(senior, supervisor, ma
 
 def test_deposit_applied_at_final_bill_leaves_a_refundable_credit(clerk, senior, system):
     from ubtui.accounts import create_customer, create_premise
+    from ubtui.readings import install_meter
     from ubtui.workorders import start_service
     cust = create_customer(system, last_name="Ortiz", first_name="Ana")
     prem = create_premise(system, house_number="7", street="Birch Ln")
+    install_meter(system, prem.id, "M-7", on=dt.date(2026, 1, 1), reading=0)  # a turn-on: no installation fee
     acct = start_service(clerk, premise=prem, customer=cust, deposit_cents=10000).account
     ledger.post(system, "pay-dep", "payment", [EntrySpec(acct.id, "payment", -10000)])
     with pytest.raises(Conflict, match="no final bill"):  # the deposit secures the final bill

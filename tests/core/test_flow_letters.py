@@ -48,6 +48,7 @@ def test_a_returned_payment_sends_its_letter_once_to_each_account(senior, system
 def test_start_of_service_sends_the_welcome_letter(clerk, system):
     cust = create_customer(system, first_name="Lan", last_name="Tran", language="vi")
     prem = create_premise(system, house_number="12", street="Oak Ave")
+    readings.install_meter(system, prem.id, "M-12", on=D(2026, 1, 1), reading=0)
     started = workorders.start_service(clerk, premise=prem, customer=cust, deposit_cents=10000,
                                        turn_on=D(2026, 12, 1))
     acct = started.account

@@ -313,6 +313,14 @@ def _post_deposit(user, acct, cents):
                              deposit_cents=cents)
 
 
+def _post_install_fee(user, acct, cents):
+    from models import Account, Customer, Premise
+    from ubtui import workorders
+    Account.update(status="closed").where(Account.id == acct.id).execute()
+    workorders.start_service(user, premise=Premise.get_by_id(acct.premise_id),  # no meter there: a new install
+                             customer=Customer.select().first(), install_fee_cents=cents)
+
+
 def _post_refund(user, acct, cents):
     from ubtui.accounting import refund_credit
     refund_credit(user, acct.id, cents, "absurd", key=f"refund-{cents}")
@@ -348,6 +356,7 @@ def _post_paid_out(user, acct, cents):
 AMOUNT_POSTERS = {
     "reconnect fee": (_post_reconnect, "clerk", "disconnected"),
     "service deposit": (_post_deposit, "clerk", "active"),
+    "installation fee": (_post_install_fee, "clerk", "active"),
     "refund": (_post_refund, "senior", "active"),
     "transfer": (_post_transfer, "senior", "active"),
     "payment": (_post_payment, "clerk", "active"),
@@ -395,7 +404,8 @@ POSTERS = {
     "epayments.import_payments": "typed: AMOUNT_POSTERS['electronic payment'] (parse_amount, max_amount_cents)",
     "ledger.post": "the ledger itself",
     "ledger.reverse": "the ledger itself: the reversed posting's amounts",
-    "workorders.start_service": "typed: AMOUNT_POSTERS['service deposit'] (fee schedule)",
+    "workorders.start_service": ("typed: AMOUNT_POSTERS['service deposit'], AMOUNT_POSTERS['installation fee'] "
+                                 "(fee schedule)"),
     "workorders.request_reconnect": "typed: AMOUNT_POSTERS['reconnect fee'] (fee schedule)",
 }
 

@@ -123,6 +123,7 @@ def test_prior_debt_is_refused_or_transferred_with_approval(clerk, supervisor, s
     ledger.post(system, "owed", "charge", [EntrySpec(old.id, "charge", 142920, "water", "Water")])
     cust = _customer(old)
     prem = create_premise(system, house_number="5", street="New Rd")
+    readings.install_meter(system, prem.id, "M-5", on=dt.date(2026, 1, 1), reading=0)
     with pytest.raises(Conflict, match=r"owes \$1,429.20"):
         workorders.start_service(clerk, premise=prem, customer=cust)
     with pytest.raises(PermissionDenied, match="supervisor"):

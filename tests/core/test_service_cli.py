@@ -55,6 +55,28 @@ def test_cli_starts_service_at_a_vacant_address(db_url, db):
     assert Meter.get().serial == "SN-400" and WorkOrder.get().kind == "turn_on"
 
 
+
+def test_cli_service_at_an_address_without_a_meter_orders_the_install(db_url, db):
+    from tests.core.test_cli import ubtui
+    db.close()
+
+    def run(*args):
+        return ubtui("--database", db_url, "service", *args)
+
+    assert run("new-customer", "--last", "Okafor", "--first", "Chidi").returncode == 0
+    assert run("new-premise", "--house", "812", "--street", "Quarry Rd").returncode == 0
+    r = run("start", "--premise", "1", "--customer", "1", "--meter-size", "7/8")
+    assert r.returncode == 2 and r.stderr == "ubtui: Meter size: '7/8' is not a meter size; one of " \
+        '5/8", 3/4", 1", 1.5", 2", 3", 4", 6", 8"\n'
+    r = run("start", "--premise", "1", "--customer", "1", "--meter-size", '3/4"', "--install-fee", "12.345")
+    assert r.returncode == 2 and r.stderr.startswith("ubtui: Install fee: '12.345' has more than two decimal places")
+    r = run("start", "--premise", "1", "--customer", "1", "--meter-size", '3/4"')
+    assert r.returncode == 0, r.stderr
+    assert 'new install WO0000001 (3/4" meter, installation fee $800.00); deposit $100.00' in r.stdout
+    from ubtui.db import open_database
+    open_database(db_url, upgrade=False)
+    assert (WorkOrder.get().kind, WorkOrder.get().meter_size) == ("new_install", '3/4"')
+
 def test_cli_deposit_over_the_schedule_needs_a_supervisor_named_with_their_password(db_url, db, supervisor):
     import json
 

@@ -111,6 +111,7 @@ def test_deposit_is_higher_after_a_returned_payment_or_a_disconnection(clerk, sy
 def test_a_waived_deposit_needs_a_reason_and_a_supervisors_password(clerk, senior, supervisor, system):
     cust = create_customer(system, first_name="Lee", last_name="Park")
     prem = create_premise(system, house_number="12", street="Oak Ave")
+    readings.install_meter(system, prem.id, "M-OAK", on=D(2026, 1, 1), reading=0)  # no install fee
 
     def start(**kw):
         return workorders.start_service(clerk, premise=prem, customer=cust, deposit_cents=0, **kw)
@@ -145,6 +146,7 @@ def test_a_move_stops_here_starts_there_and_forwards_the_credit(clerk, senior, s
     a = _final_billed_with_credit(system, clerk, make_account)
     cust = Customer.get_by_id(a.parties.get().customer_id)
     dest = create_premise(system, house_number="77", street="Cedar Ct", city="Davis", state="CA", zip="95616")
+    readings.install_meter(system, dest.id, "M-77", on=D(2026, 1, 1), reading=0)
     with pytest.raises(InputError, match="New address"):
         moves.move_service(clerk, a.id, premise=Premise.get_by_id(a.premise_id), stop_on=D(2026, 2, 15))
     moved = moves.move_service(clerk, a.id, premise=dest, stop_on=D(2026, 2, 15), start_on=D(2026, 2, 16))
@@ -173,6 +175,7 @@ def test_a_move_stops_here_starts_there_and_forwards_the_credit(clerk, senior, s
 def test_a_clerk_completing_the_move_leaves_the_credit_to_settle(clerk, senior, system, make_account):
     a = _final_billed_with_credit(system, clerk, make_account)
     dest = create_premise(system, house_number="78", street="Cedar Ct")
+    readings.install_meter(system, dest.id, "M-78", on=D(2026, 1, 1), reading=0)
     moved = moves.move_service(clerk, a.id, premise=dest, stop_on=D(2026, 2, 15))
     with pytest.raises(Conflict, match="after the final bill"):
         moves.settle_final_credit(senior, a.id, "refund", reason="moved")

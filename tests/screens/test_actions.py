@@ -30,6 +30,14 @@ def new_account(last_name: str = "Rivera", first_name: str = "Ana", house: str =
     return open_account(sysu, premise=prem, customers=[(cust, "owner")], status=status, opened_on=TODAY)
 
 
+def metered(acct: Account) -> Account:
+    """``acct`` with a meter in service at its address (service started there again is a
+    turn-on, not a new install)."""
+    from ubtui.readings import install_meter
+    install_meter(system_user(), acct.premise_id, f"MTR-{acct.id}", on=TODAY, reading=0)
+    return acct
+
+
 def also_at(acct: Account, house: str = "99", street: str = "Elm St") -> Account:
     """A new account at another address whose owner is ``acct``'s customer (where a transfer goes)."""
     from models import AccountCustomer
@@ -287,7 +295,7 @@ async def test_start_service_refuses_prior_debt_then_moves_it_with_a_supervisor(
     from ubtui.accounts import format_account_number
 
     add_user("super", "supervisor")
-    old = new_account(status="final_billed")
+    old = metered(new_account(status="final_billed"))
     charge(old, 4321, "final")
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -299,8 +307,9 @@ async def test_start_service_refuses_prior_debt_then_moves_it_with_a_supervisor(
         await burst(pilot, "ctrl+u", "f9")  # the class's usual code; the customer owes on the old account
         assert "owes $43.21" in status(app)
         assert Account.select().count() == 1
-        # cycle, turn-on, no end date, a deposit under the schedule: a waiver is needed
-        await burst(pilot, "enter", "enter", "enter", "enter", *"50", "enter", "ctrl+u", *"tr", "f9")
+        # cycle, turn-on, no end date, no meter size (the meter is there), a deposit under the
+        # schedule: a waiver is needed
+        await burst(pilot, "enter", "enter", "enter", "enter", "enter", *"50", "enter", "ctrl+u", *"tr", "f9")
         assert status(app).startswith("Deposit of $50.00 is under the schedule's $300.00: waiving it needs")
         assert Account.select().count() == 1
         await burst(pilot, "enter", *"new business program", "enter", *"super", "enter", *"super-demo-1", "f9")
@@ -323,11 +332,12 @@ async def test_a_deposit_over_the_schedule_asks_for_a_supervisors_password(sqlit
 
     add_user("senior", "senior_clerk")
     add_user("super", "supervisor")
-    old = new_account(status="final_billed")
+    old = metered(new_account(status="final_billed"))
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_actions(pilot, old.id, "senior")
-        await burst(pilot, "s", "enter", "enter", "ctrl+u", *"comm", "enter", "enter", "enter", "enter", "enter", *"450", "f9")
+        await burst(pilot, "s", "enter", "enter", "ctrl+u", *"comm", "enter", "enter", "enter", "enter", "enter", "enter",
+                    *"450", "f9")
         assert isinstance(app.screen, ApprovalScreen)
         assert "Deposit of $450.00 is over the schedule's $300.00" in screen_text(app)
         await burst(pilot, "escape")
@@ -348,13 +358,15 @@ async def test_a_deposit_over_the_schedule_asks_for_a_supervisors_password(sqlit
 async def test_stop_service_cancel_an_order_and_apply_the_deposit(sqlite_url):
     from ubtui import clock, workorders
     from ubtui.accounts import create_customer, create_premise
+    from ubtui.readings import install_meter
 
     add_user("senior", "senior_clerk")
     sysu = system_user()
     with clock.frozen(TODAY):  # the app's day (make_app), so the orders are dated as the screen's
-        started = workorders.start_service(
-            sysu, premise=create_premise(sysu, house_number="9", street="Elm St"),
-            customer=create_customer(sysu, first_name="Lee", last_name="Park"))
+        prem = create_premise(sysu, house_number="9", street="Elm St")
+        install_meter(sysu, prem.id, "M-9", on=TODAY, reading=0)
+        started = workorders.start_service(sysu, premise=prem, customer=create_customer(sysu, first_name="Lee",
+                                                                                        last_name="Park"))
     acct = started.account
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -271,7 +271,7 @@ async def test_paying_up_a_disconnected_account_tells_the_counter_the_reconnect_
                 "charged; $50.00 now owed") in shown, shown
         app.pop_screen()
         await open_actions(pilot, acct.id, "clerk")
-        await burst_settled(pilot, "c", "enter", *"service restored", "f9")
+        await burst_settled(pilot, "c", *"service restored", "f9")
         assert status(app) == f"work order {wo.number} done; account {format_account_number(acct.number)} active: water on"
     assert Account.get_by_id(acct.id).status == "active" and ledger.account_balance(acct.id) == 5000
 

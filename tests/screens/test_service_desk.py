@@ -120,12 +120,14 @@ async def test_hostile_text_in_the_new_records_is_stored_as_text_and_shown_safel
 
 async def test_a_move_from_the_account_forwards_the_credit_when_the_final_bill_posts(sqlite_url):
     from ubtui.accounts import create_premise
+    from ubtui.readings import install_meter
     from ubtui.security import system_user
 
     add_user("senior", "senior_clerk")
     old = new_account()
     ledger.post(system_user(), "credit", "payment", [ledger.EntrySpec(old.id, "payment", -2500)])
-    create_premise(system_user(), house_number="77", street="Cedar Ct", city="Davis", state="CA", zip="95616")
+    dest = create_premise(system_user(), house_number="77", street="Cedar Ct", city="Davis", state="CA", zip="95616")
+    install_meter(system_user(), dest.id, "M-77", on=TODAY, reading=0)
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_actions(pilot, old.id)
@@ -135,7 +137,7 @@ async def test_a_move_from_the_account_forwards_the_credit_when_the_final_bill_p
         assert status(app).startswith("stop WO0000002 on 2026-03-18; new account 0001002-5 at 77 Cedar Ct; "
                                       "turn-on WO0000001, deposit $100.00 billed")
         # complete the stop: the final bill, then the credit moves to the new account
-        await burst(pilot, "c", "enter", *"final read", "f9")
+        await burst(pilot, "c", *"final read", "f9")
         assert status(app) == "work order WO0000002 done; nothing left to bill; credit $25.00 moved to 0001002-5"
     new = Account.get(Account.number == "00010025")
     assert Account.get_by_id(old.id).status == "final_billed" and ledger.account_balance(old.id) == 0
@@ -218,11 +220,13 @@ async def test_a_credit_after_the_final_bill_is_refunded_from_the_desk(sqlite_ur
 
 async def test_a_move_typed_at_the_desk_for_a_temporary_service(sqlite_url):
     from ubtui.accounts import create_premise
+    from ubtui.readings import install_meter
     from ubtui.security import system_user
 
     add_user("super", "supervisor")
     old = new_account()
-    create_premise(system_user(), house_number="", street="Hydrant 7 at Mill Rd")
+    hydrant = create_premise(system_user(), house_number="", street="Hydrant 7 at Mill Rd")
+    install_meter(system_user(), hydrant.id, "HYD-7", on=TODAY, reading=0)  # the hydrant meter is set
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_desk(pilot, "super")
@@ -232,7 +236,7 @@ async def test_a_move_typed_at_the_desk_for_a_temporary_service(sqlite_url):
         assert Account.select().count() == 1
         # the cursor is on the end date; no deposit: the waiver with the supervisor's own password
         assert app.screen.focused.id == "f-ends_on"
-        await burst(pilot, *"+90", "enter", *"0", "enter", *"city contract",
+        await burst(pilot, *"+90", "enter", "enter", *"0", "enter", *"city contract",
                     "enter", *"super", "enter", *"super-demo-1", "f9")
         assert status(app).startswith("stop WO0000003 on 2026-03-15; new account 0001002-5 at Hydrant 7 at Mill Rd; "
                                       "turn-on WO0000001, no deposit, stop WO0000002 on 2026-06-13")

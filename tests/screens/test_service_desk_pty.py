@@ -33,3 +33,25 @@ def test_customer_address_meter_and_start_in_one_burst(sqlite_url):
     assert (Meter.get().serial, Meter.get().make) == ("SN-40", "Badger")
     acct = Account.get()
     assert (acct.premise_id, acct.status, acct.deposit_held_cents) == (1, "pending", 10000)
+
+
+def test_a_new_address_without_a_meter_gets_its_install_ordered_and_billed_in_one_burst(sqlite_url):
+    """No M step: the address has no meter, so starting service orders the new install of the
+    size typed (Meter size, the ninth field) and bills its installation fee with the deposit."""
+    from models import LedgerEntry, WorkOrder
+
+    add_user("senior", "senior_clerk")
+    with AppTerminal(sqlite_url) as t:
+        t.sign_in("senior", "senior-demo-1")
+        t.keys("f10", "n",
+               "c", "Okafor", "enter", "Chidi", "f9",
+               "p", "812", "enter", "Quarry Rd", "f9",
+               "s", *["enter"] * 8, '3/4"', "f9")
+        t.wait_for_all(re.compile(r"new\s+account\s+0001001-7"), re.compile(r"installation\s+fee\s+\$800\.00"),
+                       timeout=90)
+    acct = Account.get()
+    wo = WorkOrder.get(WorkOrder.account == acct.id)
+    assert (wo.kind, acct.status) == ("new_install", "pending") and '3/4" meter' in wo.instructions
+    assert sorted((e.category, e.amount_cents) for e in LedgerEntry.select().where(LedgerEntry.account == acct.id)) == [
+        ("deposit", 10000), ("install_fee", 80000)]
+    assert Meter.select().count() == 0  # set when the field completes the order

@@ -19,13 +19,13 @@ async def test_dispatch_assigns_then_reschedules_typed_in_a_burst(sqlite_url):
         await sign_in(pilot, "clerk")
         await burst(pilot, "w")
         assert isinstance(app.screen, WorkOrdersScreen)
-        await burst(pilot, "d", "enter", *"North 2", "enter", "ctrl+u", *"2026-03-01", "f9")
+        await burst(pilot, "d", *"North 2", "enter", "ctrl+u", *"2026-03-01", "f9")
         assert status(app) == "Scheduled: 2026-03-01 is past"
         assert WorkOrder.get_by_id(wo.id).status == "open"
         await burst(pilot, "ctrl+u", *"+2", "enter", *"+5", "enter", *"hi", "f9")
         assert isinstance(app.screen, WorkOrdersScreen)
         assert status(app) == f"work order {wo.number} assigned to North 2 for 2026-03-17"
-        await burst(pilot, "d", "enter", *"South 1", "f9")  # the next day by default: rescheduled
+        await burst(pilot, "d", *"South 1", "f9")  # the next day by default: rescheduled
         assert status(app) == f"work order {wo.number} assigned to South 1 for 2026-03-16"
     w = WorkOrder.get_by_id(wo.id)
     assert (w.status, w.crew, w.scheduled_on, w.due_on, w.priority) == (

@@ -24,7 +24,7 @@ def test_filter_the_queue_and_complete_a_meter_exchange_in_one_burst(sqlite_url)
     with AppTerminal(sqlite_url) as t:
         t.sign_in("clerk", "clerk-demo-1")
         # the queue, the filter line (letters there are text), the exchange's form, post: one burst
-        t.keys("w", "f4", "kind:meter_change", "enter", "c", "enter", "worn register", "enter", "150", "enter",
+        t.keys("w", "f4", "kind:meter_change", "enter", "c", "worn register", "enter", "150", "enter",
                "PTY-1", "enter", "3", "f9")
         t.wait_for_all(f"work order {wo.number} done; meter PTY-1 set", "Work order queue",
                    timeout=60)

@@ -119,7 +119,7 @@ async def test_f4_on_the_filter_line_lists_the_words_and_adds_the_one_picked(sql
 async def test_a_meter_test_outside_tolerance_typed_in_a_burst_proposes_the_adjustment(sqlite_url):
     async with queue_screen(sqlite_url) as (app, pilot, d):
         await burst(pilot, "f4", *"kind:meter_t", "enter")
-        await burst(pilot, "c", "enter", *"bench test", "enter", *"250", "enter", "enter", "f9")
+        await burst(pilot, "c", *"bench test", "enter", *"250", "enter", "enter", "f9")
         assert isinstance(app.screen, ActionForm) and status(app).startswith("Accuracy: 250 is not a percent")
         assert app.screen.focused.id == "f-accuracy"
         await burst(pilot, "ctrl+u", *"104", "f9")
@@ -133,7 +133,7 @@ async def test_a_meter_test_outside_tolerance_typed_in_a_burst_proposes_the_adju
 async def test_a_meter_exchange_typed_in_a_burst_records_both_reads(sqlite_url):
     async with queue_screen(sqlite_url) as (app, pilot, d):
         await burst(pilot, "f4", *"k:meter_c", "enter")
-        await burst(pilot, "c", "enter", *"exchanged " + HOSTILE[1:], "enter", *"150", "enter", *"NEW-9", "enter",
+        await burst(pilot, "c", *"exchanged " + HOSTILE[1:], "enter", *"150", "enter", *"NEW-9", "enter",
                     "ctrl+u", "x", "f9")  # the restrict keeps "x" out of the read: 0
         assert isinstance(app.screen, WorkOrdersScreen), status(app)
         assert status(app) == f"work order {d['change'].number} done; meter NEW-9 set"
@@ -146,7 +146,7 @@ async def test_a_meter_exchange_typed_in_a_burst_records_both_reads(sqlite_url):
 
 async def test_a_new_install_typed_in_a_burst_sets_the_meter_and_names_a_bad_field(sqlite_url):
     async with queue_screen(sqlite_url) as (app, pilot, d):  # the install is first: high priority
-        await burst(pilot, "c", "enter", *"set", "enter", *"M-1", "enter", *"7", "enter", *'5/8"', "f9")
+        await burst(pilot, "c", *"set", "enter", *"M-1", "enter", *"7", "enter", *'5/8"', "f9")
         assert status(app) == "New meter: meter M-1 is already on file" and app.screen.focused.id == "f-serial"
         await burst(pilot, "ctrl+u", *"INS-1", "f9")
         assert status(app) == f"work order {d['install'].number} done; meter INS-1 set"
@@ -156,7 +156,7 @@ async def test_a_new_install_typed_in_a_burst_sets_the_meter_and_names_a_bad_fie
 
 async def test_a_reread_needs_its_read(sqlite_url):
     async with queue_screen(sqlite_url) as (app, pilot, d):
-        await burst(pilot, "f4", *"k:rer", "enter", "c", "enter", *"looked", "enter", "enter", "f9")
+        await burst(pilot, "f4", *"k:rer", "enter", "c", *"looked", "enter", "enter", "f9")
         assert status(app) == "Reading: a reread records the read the field took"
         assert app.screen.focused.id == "f-reading"
         await burst(pilot, *"136", "f9")
@@ -287,7 +287,7 @@ async def test_from_the_account_the_only_open_order_gets_its_kinds_form(sqlite_u
     app = make_app(sqlite_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_actions(pilot, a.id, "clerk")
-        await burst(pilot, "c", "enter", *"bench", "enter", *"99", "f9")
+        await burst(pilot, "c", *"bench", "enter", *"99", "f9")
         assert status(app) == f"work order {test.number} done; meter registers 99%: within tolerance"
         reread = workorders.create_work_order(system_user(), kind="reread", account_id=a.id)
         workorders.create_work_order(system_user(), kind="meter_test", account_id=a.id)
@@ -295,7 +295,7 @@ async def test_from_the_account_the_only_open_order_gets_its_kinds_form(sqlite_u
         await burst(pilot, "f5")
         await burst(pilot, "c")  # three open: the clerk picks one, and gets its kind's form
         picks = [n for n, _ in app.screen.choices]
-        await burst(pilot, *["down"] * picks.index(reread.number), "enter", "enter", *"x", "enter", *"136", "f9")
+        await burst(pilot, *["down"] * picks.index(reread.number), "enter", *"x", "enter", *"136", "f9")
         assert status(app) == f"work order {reread.number} done; reading recorded; the bill stands"
 
 
@@ -325,13 +325,13 @@ async def test_from_an_account_with_several_open_orders_the_clerk_picks_which_to
         await burst(pilot, "c", *["down"] * picks.index(test.number), "enter")
         assert isinstance(app.screen, CompleteWorkOrderScreen) and app.screen.kind == "meter_test"
         assert app.screen.query_one("#f-order").value == test.number
-        await burst(pilot, "enter", *"bench", "enter", *"110", "f9")
+        await burst(pilot, *"bench", "enter", *"110", "f9")
         assert isinstance(app.screen, AccountActionsScreen)
         assert status(app).startswith(f"work order {test.number} done; meter registers 110%: adjustment of")
         assert status(app).endswith("proposed, waiting for approval")
         await burst(pilot, "c")
         picks = [n for n, _ in app.screen.choices]
-        await burst(pilot, *["down"] * picks.index(change.number), "enter", "enter", *"worn", "enter", *"150", "enter",
+        await burst(pilot, *["down"] * picks.index(change.number), "enter", *"worn", "enter", *"150", "enter",
                     *"NEW-9", "enter", *"3", "f9")
         assert status(app) == f"work order {change.number} done; meter NEW-9 set", status(app)
     assert AdjustmentProposal.select().where(AdjustmentProposal.work_order == test.id).count() == 1

@@ -84,6 +84,7 @@ def add_cli(sub) -> None:
                     help="amount (default: the fee schedule's for the class; more needs --approved-by)")
     st.add_argument("--transfer-debt", action="store_true",
                     help="move the customer's prior debt (needs --approved-by)")
+    _install_options(st)
     _temporary_and_waiver(st)
     st.set_defaults(func=cmd_start)
     sp = s.add_parser("stop", help="order the final read and turn-off; the forwarding address becomes the mail address")
@@ -107,6 +108,7 @@ def add_cli(sub) -> None:
     mv.add_argument("--rate", default="")
     mv.add_argument("--cycle", default="")
     mv.add_argument("--deposit", default="", help="amount (default: the fee schedule's)")
+    _install_options(mv)
     _temporary_and_waiver(mv)
     mv.set_defaults(func=cmd_move)
     cr = s.add_parser("credits", help="final-billed accounts left with a credit (refund or transfer them)")
@@ -172,6 +174,30 @@ def cmd_new_meter(args) -> int:
     return 0
 
 
+def _install_options(p) -> None:
+    p.add_argument("--meter-size", default="", help='an address without a meter: the size the new install sets '
+                                                    '(default 5/8")')
+    p.add_argument("--install-fee", default="", help="amount (default: the fee schedule's for the size; more needs "
+                                                     "--approved-by)")
+
+
+def _install_terms(args) -> dict:
+    """``start_service``'s new-install arguments from the command line."""
+    from ubtui.money import parse_amount
+    return {"meter_size": args.meter_size or None,
+            "install_fee_cents": parse_amount(args.install_fee, field="Install fee", allow_zero=True)
+            if args.install_fee else None}
+
+
+def _ordered(started) -> str:
+    """The order service starts with: the turn-on, or the new install and its fee."""
+    from ubtui.money import format_cents
+    if started.meter_size:
+        return (f"new install {started.work_order.number} ({started.meter_size} meter, installation fee "
+                f"{format_cents(started.install_cents)})")
+    return f"turn-on {started.work_order.number}"
+
+
 def cmd_start(args) -> int:
     from models import Customer, Premise
     from ubtui.accounts import format_account_number
@@ -184,6 +210,7 @@ def cmd_start(args) -> int:
         raise InputError("Approved by", "moving prior debt needs a supervisor: --approved-by USER")
     password = approver_password(args) if args.approved_by else ""
     waiver = _waiver(args, password)
+    install = _install_terms(args)
     user = _setup(args)
     premise = Premise.get_or_none(Premise.id == _whole(args.premise, "Premise"))
     if premise is None:
@@ -195,9 +222,9 @@ def cmd_start(args) -> int:
                             account_class=args.account_class, rate_code=args.rate or None, cycle=args.cycle,
                             turn_on=turn_on, deposit_cents=deposit, debt="transfer" if args.transfer_debt else "refuse",
                             approver_username="" if waiver else args.approved_by,
-                            approver_password="" if waiver else password, ends_on=ends_on, waiver=waiver)
+                            approver_password="" if waiver else password, ends_on=ends_on, waiver=waiver, **install)
     print(f"account {format_account_number(started.account.number)} ({started.account.rate_code}) for "
-          f"{customer.display_name}; turn-on {started.work_order.number}; deposit {format_cents(started.deposit_cents)}"
+          f"{customer.display_name}; {_ordered(started)}; deposit {format_cents(started.deposit_cents)}"
           + (f" ({started.deposit_why})" if started.deposit_why else "")
           + (f"; {format_cents(started.transferred_cents)} prior debt moved" if started.transferred_cents else "")
           + (f"; stop {started.stop_order.number} on {started.stop_order.scheduled_on}" if started.stop_order else ""))
@@ -235,6 +262,7 @@ def cmd_move(args) -> int:
     ends_on = _date(args.ends, "End date") if args.ends else None
     deposit = parse_amount(args.deposit, field="Deposit", allow_zero=True) if args.deposit else None
     waiver = _waiver(args, approver_password(args) if args.approved_by else "")
+    install = _install_terms(args)
     user = _setup(args)
     acct = get_account(args.account)
     premise = Premise.get_or_none(Premise.id == _whole(args.premise, "Premise"))
@@ -242,10 +270,10 @@ def cmd_move(args) -> int:
         raise InputError("Premise", f"no premise {args.premise}")
     moved = move_service(user, acct.id, premise=premise, stop_on=stop_on, start_on=start_on,
                          account_class=args.account_class or None, rate_code=args.rate or None,
-                         cycle=args.cycle or None, deposit_cents=deposit, ends_on=ends_on, waiver=waiver)
+                         cycle=args.cycle or None, deposit_cents=deposit, ends_on=ends_on, waiver=waiver, **install)
     new = moved.started
     print(f"stop ordered: {moved.stop_order.number} on {moved.stop_order.scheduled_on}; new account "
-          f"{format_account_number(new.account.number)} turn-on {new.work_order.number}; "
+          f"{format_account_number(new.account.number)} {_ordered(new)}; "
           f"deposit {format_cents(new.deposit_cents)}")
     return 0
 
