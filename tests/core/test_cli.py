@@ -1,4 +1,7 @@
-"""The CLI as a person uses it: real subprocesses, one-line errors, exit codes."""
+"""The CLI as a person uses it: one-line errors, exit codes (``ubtui_process``: a real
+subprocess; ``ubtui``: the same entry point in this process)."""
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -6,12 +9,46 @@ import sys
 import pytest
 
 
-def ubtui(*args, input=None, env_extra=None):
+def ubtui_process(*args, input=None, env_extra=None):
+    """``python -m ubtui ARGS`` in a real subprocess: what the shell runs."""
     env = dict(os.environ, UBTUI_ARGON2_FAST="1", UBTUI_CONFIG="/nonexistent.toml")
     env.pop("UBTUI_DATABASE_URL", None)
     env.update(env_extra or {})
     return subprocess.run([sys.executable, "-m", "ubtui", *args], capture_output=True, text=True, input=input,
                           env=env, timeout=120)
+
+
+def ubtui(*args, input=None, env_extra=None):
+    """``ubtui ARGS`` through the CLI's own ``main`` in this process, as ``ubtui_process``
+    runs it (the default settings, standard input from ``input``, the exit code and both
+    outputs captured): a subprocess costs a second of start-up a command, and the command
+    tests run hundreds.  The tests that check what only a process shows (the entry point,
+    a cold start) use ``ubtui_process``."""
+    from ubtui import config
+    from ubtui.cli.commands import main
+    env = {"UBTUI_ARGON2_FAST": "1", "UBTUI_CONFIG": "/nonexistent.toml", **(env_extra or {})}
+    saved_env = {k: os.environ.get(k) for k in [*env, "UBTUI_DATABASE_URL"]}
+    saved_settings, saved_stdin = config._settings, sys.stdin
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        os.environ.pop("UBTUI_DATABASE_URL", None)
+        os.environ.update(env)
+        config._settings = None  # loaded from UBTUI_CONFIG, as a new process would
+        sys.stdin = io.StringIO(input or "")
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as e:  # argparse's usage errors
+                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
+    finally:
+        sys.stdin = saved_stdin
+        config._settings = saved_settings
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return subprocess.CompletedProcess(["ubtui", *args], code, out.getvalue(), err.getvalue())
 
 
 def test_user_commands_and_verify(db_url):
