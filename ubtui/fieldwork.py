@@ -346,12 +346,12 @@ def complete_field_work(user: User, work_order_id: int, result: str, *, complete
                 message = f"meter registers {tested}%: " + (
                     "within tolerance" if proposals.within_tolerance(tested) else "no bill to adjust")
         elif set_meter is not None:
-            ordered = wo.meter_size if wo.kind == "new_install" else ""
-            message = f"meter {set_meter.serial} set" + (
-                f" ({set_meter.size}; the order billed the {ordered} meter's installation fee: adjust it if it "
-                "should be that size's)" if ordered and set_meter.size != ordered else "") + (
-                f"; account {format_account_number(Account.get_by_id(after.account_id).number)} active: water on"
-                if after.kind == "new_install" and after.account_id and started else "")
+            message = f"meter {set_meter.serial} set"
+            if wo.kind == "new_install" and wo.meter_size and set_meter.size != wo.meter_size:
+                message += (f" ({set_meter.size}; the order billed the {wo.meter_size} meter's installation fee: "
+                            "adjust it if it should be that size's)")
+            if started:
+                message += f"; account {format_account_number(Account.get_by_id(after.account_id).number)} active: water on"
         elif after.kind == "turn_off" and after.account_id:
             message = _final_line(after.account_id)
         elif after.kind in ("turn_on", "reconnect") and after.account_id:

@@ -167,6 +167,13 @@ class StartedService:
     meter_size: str = ""  # an address without a meter: the size of the meter the new install sets
     install_cents: int = 0  # and the installation fee billed for it
 
+    def ordered(self) -> str:
+        """The order service starts with, for the counter: the turn-on, or the new install and its fee."""
+        if self.meter_size:
+            return (f"new install {self.work_order.number} ({self.meter_size} meter, installation fee "
+                    f"{format_cents(self.install_cents)})")
+        return f"turn-on {self.work_order.number}"
+
 
 # The rate code a class starts on when the clerk names none (each must be in the rate file).
 DEFAULT_RATE_CODES = {"residential": "RES", "commercial": "COM", "irrigation": "IRR", "construction": "CON"}

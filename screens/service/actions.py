@@ -94,11 +94,8 @@ def started_line(started, name: str) -> str:
     why = f" ({started.deposit_why})" if started.deposit_why and started.deposit_cents else ""
     moved = f", {format_cents(started.transferred_cents)} prior debt moved" if started.transferred_cents else ""
     stop = f", stop {started.stop_order.number} on {started.stop_order.scheduled_on}" if started.stop_order else ""
-    order = (f"new install {started.work_order.number} ({started.meter_size} meter), installation fee "
-             f"{format_cents(started.install_cents)} billed" if started.meter_size
-             else f"turn-on {started.work_order.number}")
-    return f"new account {format_account_number(started.account.number)} for {name}; {order}{dep}{why}{moved}{stop}"
-
+    return (f"new account {format_account_number(started.account.number)} for {name}; "
+            f"{started.ordered()}{dep}{why}{moved}{stop}")
 
 
 class StartServiceScreen(ActionForm):

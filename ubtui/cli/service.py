@@ -189,15 +189,6 @@ def _install_terms(args) -> dict:
             if args.install_fee else None}
 
 
-def _ordered(started) -> str:
-    """The order service starts with: the turn-on, or the new install and its fee."""
-    from ubtui.money import format_cents
-    if started.meter_size:
-        return (f"new install {started.work_order.number} ({started.meter_size} meter, installation fee "
-                f"{format_cents(started.install_cents)})")
-    return f"turn-on {started.work_order.number}"
-
-
 def cmd_start(args) -> int:
     from models import Customer, Premise
     from ubtui.accounts import format_account_number
@@ -224,7 +215,7 @@ def cmd_start(args) -> int:
                             approver_username="" if waiver else args.approved_by,
                             approver_password="" if waiver else password, ends_on=ends_on, waiver=waiver, **install)
     print(f"account {format_account_number(started.account.number)} ({started.account.rate_code}) for "
-          f"{customer.display_name}; {_ordered(started)}; deposit {format_cents(started.deposit_cents)}"
+          f"{customer.display_name}; {started.ordered()}; deposit {format_cents(started.deposit_cents)}"
           + (f" ({started.deposit_why})" if started.deposit_why else "")
           + (f"; {format_cents(started.transferred_cents)} prior debt moved" if started.transferred_cents else "")
           + (f"; stop {started.stop_order.number} on {started.stop_order.scheduled_on}" if started.stop_order else ""))
@@ -273,7 +264,7 @@ def cmd_move(args) -> int:
                          cycle=args.cycle or None, deposit_cents=deposit, ends_on=ends_on, waiver=waiver, **install)
     new = moved.started
     print(f"stop ordered: {moved.stop_order.number} on {moved.stop_order.scheduled_on}; new account "
-          f"{format_account_number(new.account.number)} {_ordered(new)}; "
+          f"{format_account_number(new.account.number)} {new.ordered()}; "
           f"deposit {format_cents(new.deposit_cents)}")
     return 0
 
